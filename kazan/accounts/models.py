@@ -1,0 +1,77 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.crypto import blind_index
+from kazan.core.fields import EncryptedTextField
+
+
+def email_normalize(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_index(email: str) -> str:
+    return blind_index(email_normalize(email), scope="user.email")
+
+
+class UserManager(BaseUserManager):
+    def get_by_natural_key(self, username):
+        # Django's auth hands us the typed email; we look it up by its blind index.
+        return self.get(email_index=email_index(username))
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=email_normalize(email), email_index=email_index(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email_index: str, password: str | None = None, **extra):
+        # createsuperuser passes the USERNAME_FIELD by name; it holds the plain email here.
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email_index, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a business team member or platform staff (is_staff).
+
+    The email is encrypted at rest; `email_index` (a keyed hash) is what login looks up.
+    """
+
+    email = EncryptedTextField(_("email address"))
+    email_index = models.CharField(_("email address"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text=_("Platform staff: reaches the console and the admin.")
+    )
+    totp_secret = EncryptedTextField(blank=True, default="")
+    totp_enabled_at = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email_index"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or f"user #{self.pk}"
+
+    def clean(self):
+        # AbstractBaseUser.clean would "normalize" the hash; keep email and index in step instead.
+        if self.email:
+            self.email = email_normalize(self.email)
+            self.email_index = email_index(self.email)
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None

@@ -1,0 +1,41 @@
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from kazan.activity.models import Activity
+
+
+def activity_list(
+    *,
+    business=None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    all_businesses: bool = False,
+) -> QuerySet[Activity]:
+    """Entries newest first. A business must be given unless the caller is the platform console
+    and says so with `all_businesses=True` (fails closed otherwise)."""
+    if business is None and not all_businesses:
+        raise ValueError("activity_list needs a business")
+    entries = Activity.objects.select_related("actor", "business")
+    if business is not None:
+        entries = entries.filter(business=business)
+    if actor_id:
+        entries = entries.filter(actor_id=actor_id)
+    if action:
+        entries = entries.filter(action__startswith=action)
+    if since:
+        entries = entries.filter(created_at__gte=since)
+    if until:
+        entries = entries.filter(created_at__lt=until)
+    return entries
+
+
+def activity_actions(*, business) -> list[str]:
+    return list(
+        Activity.objects.filter(business=business)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )

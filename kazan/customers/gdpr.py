@@ -1,0 +1,27 @@
+"""Data-subject requests across apps: each app that keeps data about a customer registers a
+section (in its AppConfig.ready) that exports it and erases it. customers.services runs them all,
+so a new app cannot be forgotten by the export or the erasure."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GdprSection:
+    name: str
+    # (business, customer) -> JSON-serializable data about that customer
+    export: Callable[[Any, Any], Any]
+    # (business, customer) -> None: remove or anonymize; runs inside the erasure's transaction
+    erase: Callable[[Any, Any], None]
+
+
+_sections: dict[str, GdprSection] = {}
+
+
+def gdpr_section_register(section: GdprSection) -> None:
+    _sections[section.name] = section
+
+
+def gdpr_sections() -> list[GdprSection]:
+    return list(_sections.values())

@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.fields import EncryptedTextField
+
+
+class Customer(models.Model):
+    """One person as known to one business. Contact details are encrypted; look-ups go through
+    keyed blind indexes, so "is this phone already a customer here" is a single indexed query."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="customers"
+    )
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    phone_e164 = EncryptedTextField(_("phone"), blank=True, default="")
+    phone_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique, NULL = none)
+    email = EncryptedTextField(_("email"), blank=True, default="")
+    email_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique, NULL = none)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    tags = models.ManyToManyField("customers.Tag", blank=True, related_name="customers")
+    first_interaction_at = models.DateTimeField(null=True, blank=True)
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "phone_index"], name="customer_phone_unique_per_business"
+            ),
+            models.UniqueConstraint(
+                fields=["business", "email_index"], name="customer_email_unique_per_business"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "-created_at"]),
+            models.Index(fields=["business", "-last_interaction_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"customer #{self.pk}"
+
+    @property
+    def phone_masked(self) -> str:
+        phone = self.phone_e164
+        return f"{phone[:3]}••••{phone[-3:]}" if len(phone) > 6 else ""
+
+
+class Tag(models.Model):
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "name"], name="tag_unique")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelIdentity(models.Model):
+    """How a customer is reached on a channel other than SMS: WhatsApp, Telegram, web visitor."""
+
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        TELEGRAM = "telegram", "Telegram"
+        WEB = "web", _("Website")
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    external_id = EncryptedTextField()
+    external_index = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "channel", "external_index"], name="identity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} identity of customer #{self.customer_id}"
+
+
+class ConsentWording(models.Model):
+    """The exact text a customer saw, versioned. Never edited: a new text is a new version."""
+
+    purpose = models.CharField(max_length=40)
+    version = models.CharField(max_length=20)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "version", "language"], name="consent_wording_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.version} ({self.language})"
+
+
+class ConsentRecord(models.Model):
+    """Append-only consent ledger: the latest record per (customer, purpose) is the current one."""
+
+    class Purpose(models.TextChoices):
+        SMS_MARKETING = "sms_marketing", _("SMS offers")
+        WHATSAPP_MARKETING = "whatsapp_marketing", _("WhatsApp offers")
+        TELEGRAM_MARKETING = "telegram_marketing", _("Telegram offers")
+        EMAIL_MARKETING = "email_marketing", _("Email offers")
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=40, choices=Purpose.choices)
+    granted = models.BooleanField()
+    channel = models.CharField(max_length=32)  # where it was given: web, sms (STOP), dashboard…
+    wording = models.ForeignKey(
+        ConsentWording, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip_address = EncryptedTextField(blank=True, default="")
+    user_agent = models.CharField(max_length=400, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "purpose", "-occurred_at"])]
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        state = "granted" if self.granted else "withdrawn"
+        return f"{self.purpose} {state} by customer #{self.customer_id}"

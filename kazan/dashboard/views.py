@@ -1,0 +1,54 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from kazan.activity.queries import activity_actions, activity_list
+from kazan.core.paging import query_without_page
+from kazan.dashboard import queries
+from kazan.dashboard.forms import ActivityFilterForm
+from kazan.tenancy.decorators import member_required
+from kazan.tenancy.resolution import SESSION_KEY
+
+
+@member_required()
+def home(request):
+    return render(
+        request, "dashboard/home.html", {"stats": queries.overview(business=request.business)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_pick(request):
+    memberships = request.user.memberships.select_related("business").order_by("business__name")
+    if request.method == "POST":
+        chosen = memberships.filter(business_id=request.POST.get("business", "")[:20] or 0).first()
+        if chosen:
+            request.session[SESSION_KEY] = chosen.business_id
+            return redirect("dashboard:home")
+    return render(request, "dashboard/business_pick.html", {"memberships": memberships})
+
+
+@member_required("activity.view")
+def activity(request):
+    form = ActivityFilterForm(request.GET or None, business=request.business)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = activity_list(
+        business=request.business,
+        actor_id=filters.get("actor"),
+        action=filters.get("action") or None,
+        since=filters.get("since_dt"),
+        until=filters.get("until_dt"),
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/activity.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "actions": activity_actions(business=request.business),
+        },
+    )

@@ -1,0 +1,5 @@
+def tenant(request):
+    return {
+        "business": getattr(request, "business", None),
+        "membership": getattr(request, "membership", None),
+    }

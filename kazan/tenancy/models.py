@@ -1,0 +1,205 @@
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.fields import EncryptedTextField
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$",
+    _("Use 3–50 lowercase letters, digits and hyphens."),
+)
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f7a5a."))
+# Paths that a business slug must not shadow (see the URL map in DESIGN.md).
+RESERVED_SLUGS = frozenset(
+    {
+        "admin",
+        "api",
+        "console",
+        "dashboard",
+        "hooks",
+        "static",
+        "media",
+        "healthz",
+        "dev",
+        "accounts",
+        "widget.js",
+        "i18n",
+        "www",
+        "app",
+        "login",
+        "logout",
+    }
+)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("This address is reserved."))
+
+
+def client_id_new() -> str:
+    return "pk_" + secrets.token_urlsafe(18)
+
+
+class Business(models.Model):
+    """The tenant. Every tenant-owned row points here."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    slug = models.SlugField(
+        _("address"),
+        max_length=50,
+        unique=True,
+        validators=[slug_validator, validate_slug_not_reserved],
+    )
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="DE",
+        help_text=_("ISO country code; the default region for phone numbers."),
+    )
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_timezone]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
+    brand_color = models.CharField(
+        _("brand colour"), max_length=7, default="#1f7a5a", validators=[color_validator]
+    )
+    website_url = models.URLField(_("website"), blank=True)
+    instagram_url = models.URLField(_("Instagram"), blank=True)
+    facebook_url = models.URLField(_("Facebook"), blank=True)
+    tiktok_url = models.URLField(_("TikTok"), blank=True)
+    google_review_url = models.URLField(_("Google review link"), blank=True)
+    # Publishable id for the widget and API (X-Client-ID); not a secret.
+    client_id = models.CharField(max_length=40, unique=True, default=client_id_new, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    AGENT = "agent", _("Agent")
+
+
+# What each role may do; the views ask `membership.can(...)`.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(
+        {
+            "customers.view",
+            "customers.edit",
+            "customers.erase",
+            "customers.export",
+            "team.manage",
+            "settings.edit",
+            "messaging.send",
+            "billing.manage",
+            "activity.view",
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {
+            "customers.view",
+            "customers.edit",
+            "customers.erase",
+            "customers.export",
+            "settings.edit",
+            "messaging.send",
+            "activity.view",
+        }
+    ),
+    Role.AGENT: frozenset({"customers.view"}),
+}
+
+
+class Membership(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "user"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.business} ({self.role})"
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return ROLE_PERMISSIONS.get(self.role, frozenset())
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that makes its holder a member. Only the token hash is kept."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    email = EncryptedTextField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invitation #{self.pk} to {self.business} as {self.role}"

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from kazan.api import api
+from kazan.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("kazan.accounts.urls")),
+    path("dashboard/customers/", include("kazan.customers.urls")),
+    path("dashboard/team/", include("kazan.tenancy.urls")),
+    path("dashboard/", include("kazan.dashboard.urls")),
+    path("hooks/", include("kazan.channels.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DEBUG or settings.TESTING:
+    # The development inbox: what the console SMS provider "sent".
+    urlpatterns.append(path("dev/", include("kazan.messaging.dev_urls")))
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
