@@ -30,3 +30,16 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError):
     return api.create_response(
         request, {"code": "unauthorized", "message": "Sign in first."}, status=401
     )
+
+
+def _mount() -> None:
+    from kazan.accounts.api import router as accounts_router
+    from kazan.customers.api import router as customers_router
+    from kazan.messaging.api import router as messaging_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/customers", customers_router)
+    api.add_router("/messaging", messaging_router)
+
+
+_mount()

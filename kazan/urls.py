@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kazan.api import api
 from kazan.core import views as core_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("dashboard/", include("kazan.dashboard.urls")),
     path("hooks/", include("kazan.channels.urls")),
     path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 if settings.DEBUG or settings.TESTING:
