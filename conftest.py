@@ -52,3 +52,58 @@ def staff_user(db):
     from kazan.tenancy.tests.factories import UserFactory
 
     return UserFactory(is_staff=True)
+
+
+# --- Browser tests: Playwright driving Debian's chromium (never Playwright's own download) ------
+
+ARTIFACTS_DIR = os.path.join(os.path.dirname(__file__), "test-artifacts")
+CHROMIUM = os.environ.get("KAZAN_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are ordinary synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context per test; a screenshot of the last state is kept as an artifact."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    third_party: list[str] = []
+    tab.on(
+        "request",
+        lambda req: (
+            third_party.append(req.url)
+            if not req.url.startswith(("http://localhost", "http://127.0.0.1", "data:", "about:"))
+            else None
+        ),
+    )
+    yield tab
+    os.makedirs(ARTIFACTS_DIR, exist_ok=True)
+    tab.screenshot(path=os.path.join(ARTIFACTS_DIR, f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not third_party, f"pages made third-party requests: {third_party}"

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,7 @@ SECRET_KEY = env("SECRET_KEY") or _secret_from_file("secret_key", lambda: secret
 PII_KEY = env("KAZAN_PII_KEY") or _secret_from_file("pii_key", lambda: secrets.token_urlsafe(32))
 
 DEBUG = env_bool("DEBUG")
-TESTING = env_bool("KAZAN_TESTING")
+TESTING = env_bool("KAZAN_TESTING") or "pytest" in sys.modules
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Subdomain tenancy: <slug>.<KAZAN_BASE_DOMAIN> resolves the business.
@@ -196,6 +197,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("KAZAN_MEDIA_DIR", str(DATA_DIR / "media")))
 STORAGES = {
