@@ -64,7 +64,9 @@ INSTALLED_APPS = [
     "kazan.customers",
     "kazan.messaging",
     "kazan.channels",
+    "kazan.loyalty",
     "kazan.dashboard",
+    "kazan.demo",
 ]
 
 MIDDLEWARE = [
