@@ -225,7 +225,9 @@ CRONTASK = {"REDIS_URL": REDIS_URL or None}
 # A task still RUNNING after this long belongs to a dead worker and is put back in the queue.
 TASK_LEASE_SECONDS = int(env("KAZAN_TASK_LEASE_SECONDS", "600"))
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kazan <no-reply@kazan.localhost>")
 
 # Messaging providers (offline defaults).
