@@ -1,3 +1,40 @@
-from ninja import Router
+"""The signed-in person's own account, for the dashboard's scripts and first-party apps."""
+
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from kazan.tenancy.queries import memberships_of_user
 
 router = Router(tags=["accounts"])
+
+
+class MembershipOut(Schema):
+    business_slug: str
+    business_name: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    name: str
+    language: str
+    has_2fa: bool
+    memberships: list[MembershipOut]
+
+
+@router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in user")
+def me(request):
+    """Only the caller's own data: never other members of their businesses."""
+    user = request.user
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.name,
+        "language": user.language,
+        "has_2fa": user.has_totp,
+        "memberships": [
+            {"business_slug": m.business.slug, "business_name": m.business.name, "role": m.role}
+            for m in memberships_of_user(user=user)
+        ],
+    }

@@ -51,6 +51,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     totp_secret = EncryptedTextField(blank=True, default="")
     totp_enabled_at = models.DateTimeField(null=True, blank=True)
+    # The last TOTP time step accepted: a code of this step or an earlier one is never taken again.
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -75,3 +77,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_totp(self) -> bool:
         return self.totp_enabled_at is not None
+
+
+class RecoveryCode(models.Model):
+    """One single-use code that stands in for a TOTP code when the phone is lost.
+
+    Only a keyed hash is stored (see accounts.services.recovery_code_hash); the plain codes are
+    shown once, when they are made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk} of user #{self.user_id}"

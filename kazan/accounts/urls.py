@@ -1,2 +1,20 @@
+from django.urls import path
+
+from kazan.accounts import views
+
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", views.login, name="login"),
+    path("login/verify/", views.login_verify, name="login_verify"),
+    path("logout/", views.logout, name="logout"),
+    path("security/", views.security, name="security"),
+    path("security/two-factor/enable/", views.totp_enable, name="totp_enable"),
+    path("security/two-factor/disable/", views.totp_disable, name="totp_disable"),
+    path(
+        "security/two-factor/recovery-codes/",
+        views.recovery_codes_regenerate,
+        name="recovery_codes_regenerate",
+    ),
+    path("security/password/", views.password_change, name="password_change"),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+]

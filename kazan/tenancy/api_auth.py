@@ -1,13 +1,26 @@
 """Authentication for tenant API routes. Whatever authenticates, `request.auth` ends up as a
 principal with `.business` and `.can(permission)`: a Membership (session) or an API key."""
 
-from ninja.security import SessionAuth
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from ninja.security import HttpBearer, SessionAuth
 
 from kazan.core.errors import PermissionDenied
+from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
+from kazan.tenancy.queries import api_key_find
+from kazan.tenancy.services import api_key_touch
 
 
 class MemberSessionAuth(SessionAuth):
     """A signed-in member of the business this request resolved to (session cookie + CSRF)."""
+
+    def __call__(self, request):
+        # Without a signed-in user there is no session to protect from CSRF: step aside so the
+        # next authenticator (an API key) gets its turn instead of a CSRF 403.
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request, key):
         if not request.user.is_authenticated:
@@ -16,8 +29,59 @@ class MemberSessionAuth(SessionAuth):
         return getattr(request, "membership", None)
 
 
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    """An integration acting for one business through an API key, with a manager's rights.
+
+    `user` is None: services record such calls with `actor=None, actor_kind=principal.actor_kind`.
+    """
+
+    business: Business
+    api_key: ApiKey
+    role: str = Role.MANAGER
+    user: None = None
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return ROLE_PERMISSIONS[self.role]
+
+    @property
+    def actor_kind(self) -> str:
+        return f"api_key:{self.api_key.pk}"
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer kz_<prefix>_<secret>`. Unknown or revoked keys get a 401.
+
+    A request that also names a business (X-Client-ID, subdomain) other than the key's own is
+    refused with a 403: a key never reaches into another tenant.
+    """
+
+    def authenticate(self, request, token):
+        api_key = api_key_find(raw_key=token)
+        if api_key is None:
+            return None
+        business = api_key.business
+        named = getattr(request, "business", None)
+        client_id = request.headers.get("X-Client-ID", "").strip()
+        if (named is not None and named.pk != business.pk) or (
+            client_id and client_id != business.client_id
+        ):
+            raise PermissionDenied(
+                _("This API key does not belong to the business named in the request."),
+                code="wrong_business",
+            )
+        request.business = business
+        request.membership = None
+        api_key_touch(api_key=api_key)
+        return ApiKeyPrincipal(business=business, api_key=api_key)
+
+
 # Routers pass `auth=tenant_auth`; every entry returns a principal or None.
-tenant_auth: list = [MemberSessionAuth()]
+tenant_auth: list = [MemberSessionAuth(), ApiKeyAuth()]
 
 
 def api_require(request, permission: str):

@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 import zoneinfo
 
@@ -5,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.fields import EncryptedTextField
@@ -45,6 +47,11 @@ def validate_timezone(value: str) -> None:
 def validate_slug_not_reserved(value: str) -> None:
     if value in RESERVED_SLUGS:
         raise ValidationError(_("This address is reserved."))
+
+
+def sha256_hex(value: str) -> str:
+    """The stored form of invitation tokens and API keys: enough for high-entropy secrets."""
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def client_id_new() -> str:
@@ -182,8 +189,17 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """A single-use, expiring link that makes its holder a member. Only the token hash is kept."""
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
     email = EncryptedTextField()
+    # Blind index of the normalized email (accounts.models.email_index): finds a user or an
+    # earlier invitation for the same address without decrypting.
+    email_index = models.CharField(max_length=64, db_index=True, blank=True, default="")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
@@ -203,3 +219,50 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation #{self.pk} to {self.business} as {self.role}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+API_KEY_PREFIX_LENGTH = 8
+
+
+class ApiKey(models.Model):
+    """A secret an integration sends as `Authorization: Bearer kz_<prefix>_<secret>`.
+
+    It acts for its business with the manager's permissions. Only the sha256 of the whole key is
+    stored; the prefix stays readable so people can tell their keys apart.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"API key kz_{self.prefix}_… of {self.business}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,257 @@
+"""Write use-cases of accounts: accounts, sign-in records, passwords and two-factor (TOTP).
+
+These act on a person, not on a business, so their activity rows carry business=None.
+"""
+
+import re
+import secrets
+
+import pyotp
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.accounts.models import RecoveryCode, User, email_index, email_normalize
+from kazan.activity.services import activity_record
+from kazan.core.crypto import blind_index
+from kazan.core.errors import Conflict, ValidationFailed
+
+TOTP_ISSUER = "Kazan"
+# One step before and after the current one: phones whose clock is up to 30 s off still work.
+TOTP_VALID_WINDOW = 1
+RECOVERY_CODE_COUNT = 10
+# No 0/o, 1/l/i: the codes are read off paper. 10 of 31 symbols ≈ 49 bits, keyed-hashed.
+RECOVERY_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+RECOVERY_CODE_LENGTH = 10
+_TOTP_CODE = re.compile(r"^\d{6}$")
+
+
+class LoginMethod:
+    PASSWORD = "password"  # noqa: S105 (a method name, not a secret)
+    TOTP = "totp"
+    RECOVERY_CODE = "recovery_code"
+    INVITATION = "invitation"
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def password_errors(password: str, *, user: User | None = None) -> list[str]:
+    """The messages of the configured password validators (empty when the password is fine)."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def user_create(*, email: str, password: str, name: str = "", language: str = "en") -> User:
+    """A new person with a usable password; the email must not be registered yet."""
+    email = email_normalize(email or "")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailed(_("Enter a valid email address."), code="invalid_email") from None
+    name = (name or "").strip()[:150]
+    errors = password_errors(password, user=User(email=email, name=name))
+    if errors:
+        raise ValidationFailed(" ".join(errors), code="weak_password")
+    with transaction.atomic():
+        if User.objects.filter(email_index=email_index(email)).exists():
+            raise Conflict(
+                _("An account with this email address exists already. Please sign in."),
+                code="email_taken",
+            )
+        user = User.objects.create_user(email, password, name=name, language=language)
+        activity_record(business=None, actor=user, action="user.created", target=user)
+    return user
+
+
+def password_change(*, user: User, new_password: str) -> None:
+    """Sets a new password the caller has validated (old password and validators checked).
+
+    Other sessions of the user end, because their session hash no longer matches.
+    """
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        activity_record(business=None, actor=user, action="user.password_changed", target=user)
+
+
+# --- sign-in records --------------------------------------------------------------------------
+
+
+def login_record_success(*, user: User, method: str) -> None:
+    activity_record(
+        business=None, actor=user, action="user.login", target=user, data={"method": method}
+    )
+
+
+def login_record_failure(*, user: User | None, reason: str) -> None:
+    """`user` is the account the typed email belongs to, if any; no email is ever stored."""
+    activity_record(
+        business=None,
+        actor=user,
+        action="user.login_failed",
+        target=user,
+        data={"reason": reason},
+        actor_kind=None if user is not None else "anonymous",
+    )
+
+
+# --- two-factor -------------------------------------------------------------------------------
+
+
+def totp_secret_new() -> str:
+    return pyotp.random_base32()
+
+
+def totp_provisioning_uri(*, user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def _totp_step_matching(secret: str, code: str) -> int | None:
+    code = (code or "").replace(" ", "")
+    if not secret or not _TOTP_CODE.match(code):
+        return None
+    try:
+        return pyotp.TOTP(secret).verify_and_get_timecode(code, valid_window=TOTP_VALID_WINDOW)
+    except pyotp.exceptions.OTPVerificationError:
+        return None
+
+
+def _totp_step_claim(user: User, step: int) -> bool:
+    """Records `step` as used, atomically: False if this step or a later one was used before,
+    so a code seen over someone's shoulder (or replayed) cannot sign in a second time."""
+    claimed = (
+        User.objects.filter(pk=user.pk)
+        .filter(Q(totp_last_step__isnull=True) | Q(totp_last_step__lt=step))
+        .update(totp_last_step=step)
+    )
+    if claimed:
+        user.totp_last_step = step
+    return bool(claimed)
+
+
+def recovery_code_normalize(code: str) -> str:
+    return re.sub(r"[\s-]", "", (code or "").lower())
+
+
+def recovery_code_hash(*, user_id: int, code: str) -> str:
+    """A keyed hash (HMAC with a key derived from KAZAN_PII_KEY): the database alone does not
+    let anyone test guesses offline."""
+    return blind_index(recovery_code_normalize(code), scope=f"user.recovery_code:{user_id}")
+
+
+def _recovery_code_new() -> str:
+    raw = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+    half = RECOVERY_CODE_LENGTH // 2
+    return f"{raw[:half]}-{raw[half:]}"
+
+
+def _recovery_codes_replace(user: User) -> list[str]:
+    RecoveryCode.objects.filter(user=user).delete()
+    codes: list[str] = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        code = _recovery_code_new()
+        if code not in codes:
+            codes.append(code)
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_hash=recovery_code_hash(user_id=user.pk, code=code))
+        for code in codes
+    )
+    return codes
+
+
+def second_factor_verify(*, user: User, code: str) -> str | None:
+    """Checks a 6-digit TOTP code or a recovery code and consumes it (single use either way).
+
+    Returns LoginMethod.TOTP or LoginMethod.RECOVERY_CODE, or None when the code is wrong,
+    reused, or the user has no two-factor. Both consumptions are conditional UPDATEs, so two
+    requests racing with the same code cannot both succeed.
+    """
+    if not user.has_totp or not code:
+        return None
+    compact = code.strip().replace(" ", "")
+    if _TOTP_CODE.match(compact):
+        step = _totp_step_matching(user.totp_secret, compact)
+        if step is not None and _totp_step_claim(user, step):
+            return LoginMethod.TOTP
+        return None
+    if len(recovery_code_normalize(code)) != RECOVERY_CODE_LENGTH:
+        return None
+    used = RecoveryCode.objects.filter(
+        user=user,
+        code_hash=recovery_code_hash(user_id=user.pk, code=code),
+        used_at__isnull=True,
+    ).update(used_at=timezone.now())
+    return LoginMethod.RECOVERY_CODE if used else None
+
+
+def _wrong_code() -> ValidationFailed:
+    return ValidationFailed(
+        _("This code is not right. Check that your phone's clock is correct and try again."),
+        code="wrong_code",
+    )
+
+
+def totp_enable(*, user: User, secret: str, code: str) -> list[str]:
+    """Turns two-factor on once the user proves their app produces codes for `secret`.
+
+    Returns the recovery codes in plain text: the only time they exist outside the user's hands.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.has_totp:
+            raise Conflict(_("Two-factor authentication is already on."), code="totp_on")
+        step = _totp_step_matching(secret, code)
+        if step is None:
+            raise _wrong_code()
+        locked.totp_secret = secret
+        locked.totp_enabled_at = timezone.now()
+        locked.totp_last_step = step
+        locked.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step"])
+        codes = _recovery_codes_replace(locked)
+        activity_record(business=None, actor=locked, action="user.2fa_enabled", target=locked)
+    user.totp_secret, user.totp_enabled_at = locked.totp_secret, locked.totp_enabled_at
+    user.totp_last_step = locked.totp_last_step
+    return codes
+
+
+def totp_disable(*, user: User, password: str, code: str) -> None:
+    """Turns two-factor off; needs both the password and a current (or recovery) code."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.has_totp:
+            raise Conflict(_("Two-factor authentication is not on."), code="totp_off")
+        if not locked.check_password(password):
+            raise ValidationFailed(_("The password is wrong."), code="wrong_password")
+        if second_factor_verify(user=locked, code=code) is None:
+            raise _wrong_code()
+        locked.totp_secret = ""
+        locked.totp_enabled_at = None
+        locked.totp_last_step = None
+        locked.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step"])
+        RecoveryCode.objects.filter(user=locked).delete()
+        activity_record(business=None, actor=locked, action="user.2fa_disabled", target=locked)
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = "", None, None
+
+
+def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
+    """Replaces all recovery codes (the old ones stop working); needs a current code."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.has_totp:
+            raise Conflict(_("Two-factor authentication is not on."), code="totp_off")
+        if second_factor_verify(user=locked, code=code) is None:
+            raise _wrong_code()
+        codes = _recovery_codes_replace(locked)
+        activity_record(
+            business=None, actor=locked, action="user.recovery_codes_regenerated", target=locked
+        )
+    return codes

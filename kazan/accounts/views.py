@@ -1,0 +1,455 @@
+"""Sign-in (password, then TOTP when on), the security page, and accepting invitations."""
+
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kazan.accounts import services
+from kazan.accounts.forms import (
+    InvitationSignupForm,
+    LoginForm,
+    RecoveryCodesForm,
+    SecondFactorForm,
+    TotpConfirmForm,
+    TotpDisableForm,
+)
+from kazan.accounts.models import User, email_index
+from kazan.accounts.queries import recovery_codes_left
+from kazan.accounts.services import LoginMethod
+from kazan.core.errors import Conflict, KazanError, RateLimited, ValidationFailed
+from kazan.core.ratelimit import ratelimit_hit
+from kazan.tenancy.models import Membership
+from kazan.tenancy.queries import invitation_by_token
+from kazan.tenancy.resolution import SESSION_KEY as BUSINESS_SESSION_KEY
+from kazan.tenancy.services import InvitationUnusable, invitation_accept, invitation_require_usable
+
+# Between a correct password and a correct second factor the session holds only this marker
+# (who, which backend, where to go next, since when); the person is not signed in yet.
+PENDING_LOGIN_KEY = "accounts_pending_login"
+PENDING_LOGIN_SECONDS = 300
+TOTP_SETUP_KEY = "accounts_totp_setup"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+LOGIN_LIMIT_PER_IP = (30, 600)
+LOGIN_LIMIT_PER_EMAIL = (10, 900)
+VERIFY_LIMIT_PER_USER = (5, 300)
+VERIFY_LIMIT_PER_IP = (20, 300)
+SECURITY_LIMIT_PER_USER = (10, 900)
+
+
+def client_ip(request) -> str:
+    """The caller's address. Behind our proxy (BEHIND_PROXY), the last X-Forwarded-For hop is
+    the one the proxy itself appended; the earlier ones are whatever the client claimed."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:64]
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
+def safe_next(url: str | None) -> str | None:
+    """Only a path on this site: no scheme, no other host, no protocol-relative //host."""
+    if not url or not url.startswith("/") or url.startswith(("//", "/\\")):
+        return None
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return None
+    return url
+
+
+def _ratelimit(*hits: tuple[str, tuple[int, int]]) -> None:
+    for key, (limit, window) in hits:
+        ratelimit_hit(key, limit=limit, window_seconds=window)
+
+
+# --- sign in / out ----------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request):
+    next_url = safe_next(request.POST.get("next") or request.GET.get("next"))
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    form = LoginForm(request.POST or None)
+    context = {"form": form, "next": next_url or ""}
+    if request.method != "POST":
+        return render(request, "accounts/login.html", context)
+    if not form.is_valid():
+        return render(request, "accounts/login.html", context, status=400)
+
+    email, password = form.cleaned_data["email"], form.cleaned_data["password"]
+    index = email_index(email)
+    try:
+        _ratelimit(
+            (f"login:ip:{client_ip(request)}", LOGIN_LIMIT_PER_IP),
+            (f"login:email:{index}", LOGIN_LIMIT_PER_EMAIL),
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return render(request, "accounts/login.html", context, status=429)
+
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        known = User.objects.filter(email_index=index).first()
+        reason = (
+            "unknown_email"
+            if known is None
+            else "inactive"
+            if not known.is_active
+            else ("wrong_password")
+        )
+        services.login_record_failure(user=known, reason=reason)
+        form.add_error(None, _("The email or password is wrong."))
+        return render(request, "accounts/login.html", context, status=400)
+
+    if user.has_totp:
+        request.session.pop(TOTP_SETUP_KEY, None)
+        request.session[PENDING_LOGIN_KEY] = {
+            "user_id": user.pk,
+            "backend": user.backend,
+            "next": next_url,
+            "since": int(time.time()),
+        }
+        return redirect("accounts:login_verify")
+
+    auth_login(request, user)
+    services.login_record_success(user=user, method=LoginMethod.PASSWORD)
+    return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+def _pending_login(request) -> tuple[User, dict] | None:
+    pending = request.session.get(PENDING_LOGIN_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - pending.get("since", 0) > PENDING_LOGIN_SECONDS:
+        del request.session[PENDING_LOGIN_KEY]
+        return None
+    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    if user is None or not user.has_totp:
+        del request.session[PENDING_LOGIN_KEY]
+        return None
+    return user, pending
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_verify(request):
+    pending = _pending_login(request)
+    if pending is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    user, marker = pending
+    form = SecondFactorForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "accounts/login_verify.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "accounts/login_verify.html", {"form": form}, status=400)
+    try:
+        _ratelimit(
+            (f"login_verify:user:{user.pk}", VERIFY_LIMIT_PER_USER),
+            (f"login_verify:ip:{client_ip(request)}", VERIFY_LIMIT_PER_IP),
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return render(request, "accounts/login_verify.html", {"form": form}, status=429)
+
+    method = services.second_factor_verify(user=user, code=form.cleaned_data["code"])
+    if method is None:
+        services.login_record_failure(user=user, reason="wrong_code")
+        form.add_error("code", _("This code is not right, or it was used already."))
+        return render(request, "accounts/login_verify.html", {"form": form}, status=400)
+
+    del request.session[PENDING_LOGIN_KEY]
+    auth_login(request, user, backend=marker.get("backend") or MODEL_BACKEND)
+    services.login_record_success(user=user, method=method)
+    if method == LoginMethod.RECOVERY_CODE:
+        left = recovery_codes_left(user=user)
+        messages.warning(
+            request,
+            _(
+                "You signed in with a recovery code; %(count)d are left. "
+                "Make new ones on the security page if you are running low."
+            )
+            % {"count": left},
+        )
+    return redirect(safe_next(marker.get("next")) or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+@require_POST
+def logout(request):
+    auth_logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+# --- security page ----------------------------------------------------------------------------
+
+
+def _layout(request) -> str:
+    """The dashboard frame when the person works in a business now, else the plain one."""
+    return "dashboard/base.html" if getattr(request, "membership", None) else "base.html"
+
+
+def _security_page(request, *, status: int = 200, **forms):
+    user = request.user
+    context = {
+        "layout": _layout(request),
+        "has_totp": user.has_totp,
+        "recovery_codes_left": recovery_codes_left(user=user) if user.has_totp else 0,
+        "disable_form": forms.get("disable_form") or TotpDisableForm(),
+        "recovery_form": forms.get("recovery_form") or RecoveryCodesForm(),
+        "password_form": forms.get("password_form") or PasswordChangeForm(user),
+    }
+    return render(request, "accounts/security.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def security(request):
+    return _security_page(request)
+
+
+def _security_ratelimit(request, form) -> bool:
+    """True when the person is over the limit (the form then carries the message)."""
+    try:
+        ratelimit_hit(
+            f"security:user:{request.user.pk}",
+            limit=SECURITY_LIMIT_PER_USER[0],
+            window_seconds=SECURITY_LIMIT_PER_USER[1],
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return True
+    return False
+
+
+def _qr_svg(uri: str) -> str:
+    # segno writes the SVG here, in the process: no image service ever sees the secret.
+    svg = segno.make(uri, error="m").svg_inline(scale=5, svgclass="qr", lineclass=None)
+    return mark_safe(svg)  # our own generated markup; nothing typed by anyone is in it
+
+
+@sensitive_post_parameters("code")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def totp_enable(request):
+    user = request.user
+    if user.has_totp:
+        return redirect("accounts:security")
+    secret = request.session.get(TOTP_SETUP_KEY)
+    if not secret:
+        secret = services.totp_secret_new()
+        request.session[TOTP_SETUP_KEY] = secret
+    form = TotpConfirmForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            if _security_ratelimit(request, form):
+                status = 429
+            else:
+                try:
+                    codes = services.totp_enable(
+                        user=user, secret=secret, code=form.cleaned_data["code"]
+                    )
+                except ValidationFailed as exc:
+                    form.add_error("code", exc.message)
+                except Conflict:
+                    return redirect("accounts:security")
+                else:
+                    del request.session[TOTP_SETUP_KEY]
+                    messages.success(request, _("Two-factor authentication is on."))
+                    return _recovery_codes_page(request, codes)
+    uri = services.totp_provisioning_uri(user=user, secret=secret)
+    context = {
+        "layout": _layout(request),
+        "form": form,
+        "qr_svg": _qr_svg(uri),
+        "secret": secret,
+        "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+    return render(request, "accounts/totp_enable.html", context, status=status)
+
+
+def _recovery_codes_page(request, codes: list[str]):
+    # Rendered straight from the POST, never stored: this is the only time they are shown.
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"layout": _layout(request), "codes": codes},
+    )
+
+
+@sensitive_post_parameters("password", "code")
+@login_required
+@never_cache
+@require_POST
+def totp_disable(request):
+    form = TotpDisableForm(request.POST)
+    if not form.is_valid():
+        return _security_page(request, status=400, disable_form=form)
+    if _security_ratelimit(request, form):
+        return _security_page(request, status=429, disable_form=form)
+    try:
+        services.totp_disable(
+            user=request.user,
+            password=form.cleaned_data["password"],
+            code=form.cleaned_data["code"],
+        )
+    except Conflict:
+        return redirect("accounts:security")
+    except ValidationFailed as exc:
+        field = "password" if exc.code == "wrong_password" else "code"
+        form.add_error(field, exc.message)
+        return _security_page(request, status=400, disable_form=form)
+    messages.success(request, _("Two-factor authentication is off."))
+    return redirect("accounts:security")
+
+
+@sensitive_post_parameters("code")
+@login_required
+@never_cache
+@require_POST
+def recovery_codes_regenerate(request):
+    form = RecoveryCodesForm(request.POST)
+    if not form.is_valid():
+        return _security_page(request, status=400, recovery_form=form)
+    if _security_ratelimit(request, form):
+        return _security_page(request, status=429, recovery_form=form)
+    try:
+        codes = services.recovery_codes_regenerate(
+            user=request.user, code=form.cleaned_data["code"]
+        )
+    except Conflict:
+        return redirect("accounts:security")
+    except ValidationFailed as exc:
+        form.add_error("code", exc.message)
+        return _security_page(request, status=400, recovery_form=form)
+    return _recovery_codes_page(request, codes)
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@login_required
+@never_cache
+@require_POST
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST)
+    if _security_ratelimit(request, form):
+        return _security_page(request, status=429, password_form=form)
+    if not form.is_valid():
+        return _security_page(request, status=400, password_form=form)
+    services.password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
+    update_session_auth_hash(request, request.user)
+    messages.success(request, _("Your password has been changed."))
+    return redirect("accounts:security")
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def _invitation_problem(request, *, status: int, message, signed_in_elsewhere: bool = False):
+    return render(
+        request,
+        "accounts/invitation_problem.html",
+        {"message": message, "status": status, "signed_in_elsewhere": signed_in_elsewhere},
+        status=status,
+    )
+
+
+def _join(request, membership: Membership):
+    request.session[BUSINESS_SESSION_KEY] = membership.business_id
+    messages.success(
+        request,
+        _("Welcome to %(business)s.") % {"business": membership.business.name},
+    )
+    return redirect("dashboard:home")
+
+
+@sensitive_post_parameters("password1", "password2")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request, token: str):
+    invitation = invitation_by_token(token=token) if len(token) <= 100 else None
+    if invitation is None:
+        return _invitation_problem(
+            request,
+            status=404,
+            message=_("This invitation link is not valid. Check that you copied all of it."),
+        )
+    try:
+        invitation_require_usable(invitation)
+    except InvitationUnusable as exc:
+        return _invitation_problem(request, status=exc.status, message=exc.message)
+
+    invited_business = invitation.business
+    context = {"invitation": invitation, "invited_business": invited_business}
+    invited_index = email_index(invitation.email)
+
+    if request.user.is_authenticated:
+        if request.user.email_index != invited_index:
+            return _invitation_problem(
+                request,
+                status=403,
+                message=_(
+                    "This invitation was sent to another email address. Sign out and open the "
+                    "link again, or ask for an invitation to the address you use here."
+                ),
+                signed_in_elsewhere=True,
+            )
+        if Membership.objects.filter(business=invited_business, user=request.user).exists():
+            return _invitation_problem(
+                request,
+                status=409,
+                message=_("You are already a member of %(business)s.")
+                % {"business": invited_business.name},
+            )
+        if request.method == "POST":
+            try:
+                membership = invitation_accept(token=token, user=request.user)
+            except KazanError as exc:
+                return _invitation_problem(request, status=exc.status, message=exc.message)
+            return _join(request, membership)
+        return render(request, "accounts/invitation_join.html", context)
+
+    if User.objects.filter(email_index=invited_index).exists():
+        # The invited address has an account: its owner signs in and comes back here.
+        return render(request, "accounts/invitation_signin.html", context)
+
+    form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    context["form"] = form
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "accounts/invitation_signup.html", context, status=400)
+        try:
+            membership = invitation_accept(
+                token=token,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password1"],
+            )
+        except KazanError as exc:
+            return _invitation_problem(request, status=exc.status, message=exc.message)
+        auth_login(request, membership.user, backend=MODEL_BACKEND)
+        services.login_record_success(user=membership.user, method=LoginMethod.INVITATION)
+        return _join(request, membership)
+    return render(request, "accounts/invitation_signup.html", context)

@@ -1,0 +1,104 @@
+"""Reads of tenancy. Everything about a team is scoped to one business; an id from another
+business raises NotFound, so naming someone else's object looks the same as naming nothing."""
+
+import hmac
+import re
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from kazan.core.errors import NotFound
+from kazan.tenancy.models import ApiKey, Business, Invitation, Membership, Role, sha256_hex
+
+_ROLE_ORDER = Case(
+    When(role=Role.OWNER, then=Value(0)),
+    When(role=Role.MANAGER, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+_API_KEY = re.compile(r"^kz_([a-z0-9]{8})_([A-Za-z0-9]{40})$")
+
+
+def team_members(*, business: Business) -> QuerySet[Membership]:
+    """Owners first, then managers, then agents; by name within a role."""
+    return (
+        Membership.objects.filter(business=business)
+        .select_related("user")
+        .annotate(role_order=_ROLE_ORDER)
+        .order_by("role_order", "user__name", "id")
+    )
+
+
+def invitations_pending(*, business: Business) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        business=business,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("-created_at")
+
+
+def api_keys_active(*, business: Business) -> QuerySet[ApiKey]:
+    return (
+        ApiKey.objects.filter(business=business, revoked_at__isnull=True)
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+
+
+def membership_get(*, business: Business, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.filter(business=business, pk=membership_id)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def invitation_get(*, business: Business, invitation_id: int) -> Invitation:
+    invitation = Invitation.objects.filter(business=business, pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
+def api_key_get(*, business: Business, api_key_id: int) -> ApiKey:
+    api_key = ApiKey.objects.filter(business=business, pk=api_key_id).first()
+    if api_key is None:
+        raise NotFound()
+    return api_key
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """The invitation a link names (in any state), or None. Not business-scoped: the token is
+    the credential, and its holder is not a member yet."""
+    return (
+        Invitation.objects.filter(token_hash=sha256_hex(token or ""))
+        .select_related("business")
+        .first()
+    )
+
+
+def api_key_find(*, raw_key: str) -> ApiKey | None:
+    """The active key a raw `kz_<prefix>_<secret>` names, or None (unknown, revoked, malformed).
+
+    Looked up by its public prefix, then the hash compared in constant time."""
+    raw_key = (raw_key or "").strip()
+    match = _API_KEY.match(raw_key) if len(raw_key) <= 64 else None
+    if not match:
+        return None
+    api_key = ApiKey.objects.filter(prefix=match.group(1)).select_related("business").first()
+    if api_key is None or api_key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(api_key.secret_hash, sha256_hex(raw_key)):
+        return None
+    return api_key
+
+
+def memberships_of_user(*, user) -> QuerySet[Membership]:
+    """The businesses a person belongs to, by name; scoped to that person."""
+    return (
+        Membership.objects.filter(user=user).select_related("business").order_by("business__name")
+    )
