@@ -239,6 +239,12 @@ TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
 # Point the official SDK at another host (a local fake in tests, a regional edge in production).
 TWILIO_BASE_URL = env("TWILIO_BASE_URL")
 OUTBOX_MAX_ATTEMPTS = int(env("KAZAN_OUTBOX_MAX_ATTEMPTS", "8"))
+# A worker's claim on a message; longer than a provider call (15 s timeout) plus the rate wait.
+# A row still `sending` after it belongs to a dead worker and is sent again (same idempotency key).
+OUTBOX_LEASE_SECONDS = int(env("KAZAN_OUTBOX_LEASE_SECONDS", "120"))
+# Retry after a transient provider error: base * 2^(attempt-1), half of it random, capped.
+OUTBOX_BACKOFF_BASE_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_BASE_SECONDS", "15"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
 # Sends per second across all workers (the provider's rate).
 SMS_RATE_PER_SECOND = float(env("KAZAN_SMS_RATE_PER_SECOND", "10"))
 

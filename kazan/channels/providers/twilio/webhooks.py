@@ -1,0 +1,87 @@
+"""POST /hooks/twilio/status: Twilio's message status callbacks.
+
+Twilio posts form-encoded parameters (MessageSid, MessageStatus, ErrorCode, …; fixtures/ holds
+the documented payloads) signed with the account's auth token in X-Twilio-Signature over
+PUBLIC_URL + path + the sorted parameters. Answers:
+- 403 when the signature is missing or wrong (nothing is read before it is checked);
+- 400 when the payload is malformed (no MessageSid, a status Twilio does not have);
+- 200 otherwise, also for an unknown MessageSid (logged: Twilio must not retry forever) and for
+  statuses that say nothing new (queued, accepted, sending…).
+Reports only move a message forward (messaging.services.sms_status_update), so repeats and
+late, out-of-order callbacks change nothing.
+"""
+
+import logging
+import re
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from kazan.messaging.services import sms_status_update
+
+logger = logging.getLogger("kazan.hooks.twilio")
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+# Twilio's MessageStatus values -> our delivery report (None: nothing to record).
+STATUS_REPORTS: dict[str, str | None] = {
+    "accepted": None,
+    "scheduled": None,
+    "queued": None,
+    "sending": None,
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",  # cancelled before sending: not billed, refunded like failed
+    "partially_delivered": "delivered",
+    "receiving": None,
+    "received": None,
+}
+
+
+def signature_valid(request: HttpRequest) -> bool:
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    token = settings.TWILIO_AUTH_TOKEN
+    if not signature or not token:
+        return False
+    url = settings.PUBLIC_URL + request.get_full_path()
+    return RequestValidator(token).validate(url, request.POST, signature)
+
+
+def _bad_request(message: str) -> JsonResponse:
+    return JsonResponse({"code": "invalid", "message": message}, status=400)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    if not signature_valid(request):
+        logger.warning("twilio status callback with a bad or missing signature")
+        return JsonResponse({"code": "forbidden", "message": "Invalid signature."}, status=403)
+    sid = request.POST.get("MessageSid", "")
+    status = request.POST.get("MessageStatus", "").strip().lower()
+    if not _SID.match(sid):
+        return _bad_request("MessageSid is missing or malformed.")
+    if status not in STATUS_REPORTS:
+        return _bad_request("MessageStatus is missing or unknown.")
+    report = STATUS_REPORTS[status]
+    if report is None:
+        return HttpResponse(status=200)
+    error_code = request.POST.get("ErrorCode", "")[:32]
+    if error_code and not error_code.isdigit():
+        return _bad_request("ErrorCode must be a number.")
+    message = sms_status_update(
+        provider="twilio",
+        provider_message_id=sid,
+        report=report,
+        error_code=error_code,
+        error_message=f"Twilio error {error_code}" if error_code else "",
+    )
+    if message is None:
+        logger.info("twilio status %s for an unknown message sid %s", status, sid)
+    return HttpResponse(status=200)

@@ -1,0 +1,62 @@
+"""Messaging reads, always scoped to one business."""
+
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from kazan.core.errors import NotFound
+from kazan.messaging.models import (
+    Kind,
+    OutboundMessage,
+    SmsCreditAccount,
+    SmsCreditEntry,
+    Status,
+)
+
+
+def sms_balance(*, business) -> int:
+    balance = (
+        SmsCreditAccount.objects.filter(business=business).values_list("balance", flat=True).first()
+    )
+    return balance or 0
+
+
+def sms_usage(*, business, since: datetime | None = None) -> dict:
+    """Counts for the dashboard: messages sent (handed to the provider: sent or delivered),
+    delivered, failed and waiting, and the credits used (sends minus refunds)."""
+    messages = OutboundMessage.objects.filter(business=business)
+    entries = SmsCreditEntry.objects.filter(business=business, kind__in=[Kind.SEND, Kind.REFUND])
+    if since is not None:
+        messages = messages.filter(created_at__gte=since)
+        entries = entries.filter(created_at__gte=since)
+    counts = messages.aggregate(
+        sent=Count("id", filter=Q(status__in=[Status.SENT, Status.DELIVERED])),
+        delivered=Count("id", filter=Q(status=Status.DELIVERED)),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+        pending=Count("id", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+    )
+    net = entries.aggregate(total=Sum("amount"))["total"] or 0
+    return {**counts, "credits_used": -net}
+
+
+def ledger_entries(*, business) -> QuerySet[SmsCreditEntry]:
+    return SmsCreditEntry.objects.filter(business=business).select_related("actor")
+
+
+def message_list(*, business, status: str | None = None) -> QuerySet[OutboundMessage]:
+    messages = OutboundMessage.objects.filter(business=business)
+    if status:
+        messages = messages.filter(status=status)
+    return messages
+
+
+def messages_for_customer(*, business, customer) -> QuerySet[OutboundMessage]:
+    return OutboundMessage.objects.filter(business=business, customer=customer)
+
+
+def message_get(*, business, message_id: int) -> OutboundMessage:
+    """One message of this business; another business's id is NotFound, like a missing one."""
+    message = OutboundMessage.objects.filter(business=business, pk=message_id).first()
+    if message is None:
+        raise NotFound()
+    return message

@@ -1,0 +1,4 @@
+from kazan.channels.providers.twilio.tests.conftest import (  # noqa: F401 (fixtures)
+    fake_twilio,
+    twilio_settings,
+)
