@@ -17,9 +17,16 @@ class GdprSection:
 
 
 _sections: dict[str, GdprSection] = {}
+# Top-level keys of customers.services.customer_export's own data; a section may not shadow them.
+RESERVED_NAMES = frozenset(
+    {"format", "exported_at", "business", "profile", "identities", "consents"}
+)
 
 
 def gdpr_section_register(section: GdprSection) -> None:
+    """Register (or replace, by name) a section. Call from AppConfig.ready()."""
+    if section.name in RESERVED_NAMES:
+        raise ValueError(f"GDPR section name {section.name!r} is reserved")
     _sections[section.name] = section
 
 

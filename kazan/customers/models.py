@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.fields import EncryptedTextField
+from kazan.customers.phones import phone_mask
 
 
 class Customer(models.Model):
@@ -44,8 +45,16 @@ class Customer(models.Model):
 
     @property
     def phone_masked(self) -> str:
-        phone = self.phone_e164
-        return f"{phone[:3]}••••{phone[-3:]}" if len(phone) > 6 else ""
+        return phone_mask(self.phone_e164)
+
+    @property
+    def email_masked(self) -> str:
+        local, at, domain = self.email.partition("@")
+        return f"{local[:1]}•••@{domain}" if at else ""
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Tag(models.Model):
@@ -106,6 +115,18 @@ class ConsentWording(models.Model):
         return f"{self.purpose} {self.version} ({self.language})"
 
 
+# How the consent ledger's `channel` values read on screen; unknown values are shown as stored.
+CONSENT_CHANNEL_LABELS = {
+    "web": _("Website"),
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "dashboard": _("Recorded by the team"),
+    "api": "API",
+    "erasure": _("Erasure request"),
+}
+
+
 class ConsentRecord(models.Model):
     """Append-only consent ledger: the latest record per (customer, purpose) is the current one."""
 
@@ -128,9 +149,20 @@ class ConsentRecord(models.Model):
     occurred_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["customer", "purpose", "-occurred_at"])]
+        # Serves "the latest record per (customer, purpose)" — the correlated subquery behind
+        # consent_is_granted / customers_consenting reads one index entry per customer.
+        indexes = [
+            models.Index(
+                fields=["customer", "purpose", "-occurred_at", "-id"],
+                name="consent_latest_idx",
+            )
+        ]
         ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         state = "granted" if self.granted else "withdrawn"
         return f"{self.purpose} {state} by customer #{self.customer_id}"
+
+    @property
+    def channel_label(self) -> str:
+        return str(CONSENT_CHANNEL_LABELS.get(self.channel, self.channel))

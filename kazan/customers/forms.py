@@ -1,0 +1,136 @@
+"""Forms of the customer pages. Field rules come from the same normalizers the services use, so a
+form error and a service error always say the same thing."""
+
+import datetime as dt
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.errors import ValidationFailed
+from kazan.customers.emails import email_normalize
+from kazan.customers.normalize import NAME_MAX_LENGTH, name_normalize, tags_normalize
+from kazan.customers.queries import tags_for_business
+
+# The word a member types to confirm an erasure. Translators pick a short word in their language;
+# comparison ignores case and accents (see _fold), so "sil" matches a Turkish "SİL".
+ERASE_WORD = _("ERASE")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", str(text).strip())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _field_error(exc: ValidationFailed) -> forms.ValidationError:
+    return forms.ValidationError(str(exc.message), code=exc.code)
+
+
+class CustomerFilterForm(forms.Form):
+    CONSENT_CHOICES = [("", _("Any")), ("yes", _("Consenting")), ("no", _("Not consenting"))]
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    consent = forms.ChoiceField(label=_("SMS offers"), required=False, choices=CONSENT_CHOICES)
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, queryset=None, empty_label=_("All tags")
+    )
+    since = forms.DateField(label=_("Last visit from"), required=False)
+    until = forms.DateField(label=_("Last visit until"), required=False)
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].queryset = tags_for_business(business=business)
+        self.fields["q"].widget.attrs["placeholder"] = _("Name, phone number or email")
+        self.fields["q"].widget.input_type = "search"
+
+    def clean(self):
+        data = super().clean()
+        tz = timezone.get_current_timezone()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start date must be before the end date."))
+        data["since_dt"] = dt.datetime.combine(since, dt.time.min, tzinfo=tz) if since else None
+        data["until_dt"] = (
+            dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            if until
+            else None
+        )
+        data["consent_bool"] = {"yes": True, "no": False}.get(data.get("consent") or "")
+        return data
+
+    def filters(self) -> dict:
+        """Keyword arguments for queries.customer_list; no filters while the form is invalid."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": data.get("q") or "",
+            "consent": data["consent_bool"],
+            "tag": data["tag"].pk if data.get("tag") else None,
+            "since": data["since_dt"],
+            "until": data["until_dt"],
+        }
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), required=False, max_length=NAME_MAX_LENGTH)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Not known")), *list(settings.LANGUAGES)],
+    )
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separate tags with commas, for example: regular, vegan"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.input_type = "email"
+
+    @classmethod
+    def for_customer(cls, customer) -> "CustomerForm":
+        return cls(
+            initial={
+                "name": customer.name,
+                "language": customer.language,
+                "email": customer.email,
+                "tags": ", ".join(tag.name for tag in customer.tags.all()),
+            }
+        )
+
+    def clean_name(self) -> str:
+        try:
+            return name_normalize(self.cleaned_data["name"])
+        except ValidationFailed as exc:
+            raise _field_error(exc) from None
+
+    def clean_email(self) -> str:
+        try:
+            return email_normalize(self.cleaned_data["email"])
+        except ValidationFailed as exc:
+            raise _field_error(exc) from None
+
+    def clean_tags(self) -> list[str]:
+        try:
+            return tags_normalize(self.cleaned_data["tags"].split(","))
+        except ValidationFailed as exc:
+            raise _field_error(exc) from None
+
+
+class EraseConfirmForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the word to confirm"), max_length=40)
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"]
+        if _fold(typed) != _fold(ERASE_WORD):
+            raise forms.ValidationError(
+                _("Please type %(word)s to confirm the erasure.") % {"word": ERASE_WORD},
+                code="confirm",
+            )
+        return typed

@@ -1,0 +1,55 @@
+"""Phone numbers: one canonical form (E.164) so the blind index finds a person however they typed
+their number, and a keyed index so look-ups never need the plaintext."""
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.crypto import blind_index
+from kazan.core.errors import ValidationFailed
+
+PHONE_INDEX_SCOPE = "customer.phone"
+# Longer input is never a phone number; refusing it early keeps the parser's work bounded.
+PHONE_MAX_LENGTH = 40
+
+
+def phone_normalize(raw: str, *, region: str) -> str:
+    """E.164 form of `raw`, read as a national number of `region` unless it starts with + or 00.
+
+    Raises ValidationFailed (code "invalid_phone") for anything that is not a valid number, so
+    callers can show the message to the person who typed it.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationFailed(_("Please enter a phone number."), code="invalid_phone")
+    if len(text) > PHONE_MAX_LENGTH:
+        raise ValidationFailed(_("This phone number is too long."), code="invalid_phone")
+    number = None
+    # Letters (vanity numbers, "ext. 12") are not something a mobile customer types; the parser
+    # would quietly drop them, so refuse instead of guessing.
+    if not any(ch.isalpha() for ch in text):
+        try:
+            number = phonenumbers.parse(text, (region or "").upper() or None)
+        except phonenumbers.NumberParseException:
+            number = None
+    if number is None or number.extension or not phonenumbers.is_valid_number(number):
+        raise ValidationFailed(
+            _(
+                "This is not a valid phone number. Please check it, or write it with the "
+                "country code, like +49 151 12345678."
+            ),
+            code="invalid_phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_index_for(e164: str) -> str:
+    """Blind index of a normalized number; equal only for the same number (per deployment key).
+
+    Uniqueness per business comes from the (business, phone_index) constraint.
+    """
+    return blind_index(e164, scope=PHONE_INDEX_SCOPE)
+
+
+def phone_mask(e164: str) -> str:
+    """Enough to recognise a number on screen without disclosing it: +49••••678."""
+    return f"{e164[:3]}••••{e164[-3:]}" if len(e164) > 6 else ""

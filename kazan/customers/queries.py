@@ -1,0 +1,258 @@
+"""Read use-cases for customers and consent. Every function takes the business and filters by it;
+erased customers are left out unless a caller says otherwise.
+
+`customers_consenting` is the only way marketing code selects recipients: it reads the latest
+ledger row per customer, so a withdrawal always wins over an older grant."""
+
+import datetime as dt
+
+from django.db.models import (
+    BooleanField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.errors import KazanError, NotFound, ValidationFailed
+from kazan.customers.emails import email_index_for, email_normalize
+from kazan.customers.identities import (
+    external_id_normalize,
+    identity_channel_valid,
+    identity_index_for,
+)
+from kazan.customers.models import (
+    ChannelIdentity,
+    ConsentRecord,
+    ConsentWording,
+    Customer,
+    Tag,
+)
+from kazan.customers.phones import phone_index_for, phone_normalize
+
+FALLBACK_LANGUAGE = "en"
+SMS = ConsentRecord.Purpose.SMS_MARKETING
+
+
+def purpose_valid(purpose: str) -> str:
+    if purpose not in ConsentRecord.Purpose.values:
+        raise ValidationFailed(_("Unknown consent purpose."), code="invalid_purpose")
+    return purpose
+
+
+def consent_latest_granted(purpose: str, customer_ref: str = "pk") -> Subquery:
+    """Expression: is the latest ledger row of (outer customer, purpose) a grant? NULL if none.
+
+    Correlated on `customer_ref` of the outer query; served by the consent_latest_idx index
+    (customer, purpose, -occurred_at, -id): one index probe per customer, no Python loop.
+    """
+    latest = ConsentRecord.objects.filter(
+        customer_id=OuterRef(customer_ref), purpose=purpose
+    ).order_by("-occurred_at", "-id")
+    return Subquery(latest.values("granted")[:1], output_field=BooleanField())
+
+
+def _with_sms_consent(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    return customers.annotate(
+        sms_consent=Coalesce(consent_latest_granted(SMS), Value(False), output_field=BooleanField())
+    )
+
+
+def _active(business) -> QuerySet[Customer]:
+    return Customer.objects.filter(business=business, erased_at__isnull=True)
+
+
+def customer_get(*, business, customer_id, include_erased: bool = False) -> Customer:
+    """The business's customer with this id, or NotFound — also for another business's id, a
+    malformed id and (unless `include_erased`) an erased customer, so nothing leaks."""
+    try:
+        pk = int(str(customer_id))
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    customers = Customer.objects.filter(business=business, pk=pk)
+    if not include_erased:
+        customers = customers.filter(erased_at__isnull=True)
+    customer = _with_sms_consent(customers).prefetch_related("tags").first()
+    if customer is None:
+        raise NotFound(_("This customer does not exist."))
+    return customer
+
+
+def customer_find_by_phone(*, business, phone: str) -> Customer | None:
+    """The customer with this phone number (any format the business's country accepts), or None.
+
+    Raises ValidationFailed if `phone` is not a valid number. One indexed query.
+    """
+    index = phone_index_for(phone_normalize(phone, region=business.country))
+    return _active(business).filter(phone_index=index).first()
+
+
+def customer_find_by_email(*, business, email: str) -> Customer | None:
+    normalized = email_normalize(email)
+    if not normalized:
+        return None
+    return _active(business).filter(email_index=email_index_for(normalized)).first()
+
+
+def customer_by_identity(*, business, channel: str, external_id: str) -> Customer | None:
+    """The customer known on `channel` by `external_id` (a Telegram user id…), or None."""
+    channel = identity_channel_valid(channel)
+    index = identity_index_for(channel, external_id_normalize(external_id))
+    identity = (
+        ChannelIdentity.objects.filter(
+            business=business,
+            channel=channel,
+            external_index=index,
+            customer__erased_at__isnull=True,
+        )
+        .select_related("customer")
+        .first()
+    )
+    return identity.customer if identity else None
+
+
+def _search_filter(business, search: str) -> Q:
+    """Name contains the text, or — when the text is a phone number or an email address — the
+    exact contact through its blind index (contacts are encrypted, so no partial matches)."""
+    condition = Q(name__icontains=search)
+    if "@" in search:
+        try:
+            email = email_normalize(search)
+        except KazanError:
+            email = ""
+        if email:
+            condition |= Q(email_index=email_index_for(email))
+    elif sum(ch.isdigit() for ch in search) >= 5:
+        try:
+            phone = phone_normalize(search, region=business.country)
+        except KazanError:
+            phone = ""
+        if phone:
+            condition |= Q(phone_index=phone_index_for(phone))
+    return condition
+
+
+def customer_list(
+    *,
+    business,
+    search: str = "",
+    consent: bool | None = None,
+    tag: int | str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[Customer]:
+    """Customers of the business, most recently active first, each annotated with
+    `sms_consent` (current SMS-marketing consent) and with its tags prefetched.
+
+    consent: True = currently consenting to SMS offers, False = not (withdrawn or never asked).
+    tag: a Tag id of this business. since/until: last interaction in [since, until).
+    """
+    customers = _with_sms_consent(_active(business))
+    search = (search or "").strip()
+    if search:
+        customers = customers.filter(_search_filter(business, search))
+    if consent is not None:
+        customers = customers.filter(sms_consent=consent)
+    if tag:
+        customers = customers.filter(tags__id=tag, tags__business=business)
+    if since:
+        customers = customers.filter(last_interaction_at__gte=since)
+    if until:
+        customers = customers.filter(last_interaction_at__lt=until)
+    return customers.order_by(
+        F("last_interaction_at").desc(nulls_last=True), "-id"
+    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+
+def tags_for_business(*, business) -> QuerySet[Tag]:
+    return Tag.objects.filter(business=business).order_by("name")
+
+
+def identities_for(*, business, customer: Customer) -> QuerySet[ChannelIdentity]:
+    return ChannelIdentity.objects.filter(business=business, customer=customer).order_by(
+        "channel", "created_at"
+    )
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+
+def consent_wording_current(*, purpose: str, language: str) -> ConsentWording:
+    """The newest wording of `purpose` in `language` ("de-AT" counts as "de"), else in English.
+
+    Raises NotFound when the purpose has no wording at all: consent must never be asked with a
+    text that is not on record.
+    """
+    purpose_valid(purpose)
+    code = (language or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    wordings = ConsentWording.objects.filter(purpose=purpose).order_by("-created_at", "-id")
+    wording = wordings.filter(language=code).first() if code else None
+    if wording is None:
+        wording = wordings.filter(language=FALLBACK_LANGUAGE).first()
+    if wording is None:
+        raise NotFound(_("There is no consent wording for this purpose."))
+    return wording
+
+
+def consent_wording_get(*, purpose: str, version: str, language: str) -> ConsentWording:
+    """The exact wording a client says it showed. ValidationFailed if there is no such text:
+    the ledger only records consent to a text it holds."""
+    wording = ConsentWording.objects.filter(
+        purpose=purpose_valid(purpose), version=version, language=language
+    ).first()
+    if wording is None:
+        raise ValidationFailed(
+            _("There is no consent wording with this purpose, version and language."),
+            code="invalid_wording",
+        )
+    return wording
+
+
+def consent_is_granted(*, business, customer: Customer, purpose: str) -> bool:
+    """Whether the latest ledger row for (customer, purpose) is a grant. Erased → False."""
+    if customer.business_id != business.pk or customer.erased_at is not None:
+        return False
+    latest = (
+        ConsentRecord.objects.filter(business=business, customer=customer, purpose=purpose)
+        .order_by("-occurred_at", "-id")
+        .values_list("granted", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
+def consent_current(*, business, customer: Customer) -> dict[str, bool]:
+    """Current state of every purpose for one customer: {purpose: granted}."""
+    return {
+        purpose: consent_is_granted(business=business, customer=customer, purpose=purpose)
+        for purpose in ConsentRecord.Purpose.values
+    }
+
+
+def consent_history(*, business, customer: Customer) -> QuerySet[ConsentRecord]:
+    """The customer's ledger, newest first, with the wording each grant was given to."""
+    return (
+        ConsentRecord.objects.filter(business=business, customer=customer)
+        .select_related("wording")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def customers_consenting(*, business, purpose: str) -> QuerySet[Customer]:
+    """Customers whose latest ledger row for `purpose` is a grant; erased customers never.
+
+    The only way marketing code may select recipients. One SQL query whatever the number of
+    customers or ledger rows.
+    """
+    purpose_valid(purpose)
+    return (
+        _active(business)
+        .alias(consenting=consent_latest_granted(purpose))
+        .filter(consenting=True)
+        .order_by("pk")
+    )

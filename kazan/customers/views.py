@@ -1,0 +1,155 @@
+"""Customer pages of the business dashboard. Thin: parse, authorize (member_required), call a
+query or service, render. Every customer is loaded through queries.customer_get with
+request.business, so another tenant's id is a 404."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kazan.core.errors import Conflict, ValidationFailed
+from kazan.core.paging import query_without_page
+from kazan.customers import queries, services
+from kazan.customers.forms import ERASE_WORD, CustomerFilterForm, CustomerForm, EraseConfirmForm
+from kazan.customers.models import ConsentRecord
+from kazan.customers.panels import customer_panels
+from kazan.tenancy.decorators import member_required
+
+PAGE_SIZE = 50
+# Service error codes that belong to one form field; others are shown above the form.
+_FIELD_OF_CODE = {
+    "invalid_name": "name",
+    "invalid_language": "language",
+    "invalid_email": "email",
+    "duplicate_email": "email",
+    "invalid_tag": "tags",
+}
+
+
+@member_required("customers.view")
+@require_GET
+def customer_list(request):
+    form = CustomerFilterForm(request.GET or None, business=request.business)
+    customers = queries.customer_list(business=request.business, **form.filters())
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/list.html",
+        {"form": form, "page": page, "query": query_without_page(request)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _panels_html(request, customer) -> list[str]:
+    rendered = []
+    for panel in customer_panels():
+        context = panel.context(request, customer)
+        if context is not None:
+            rendered.append(render_to_string(panel.template, context, request=request))
+    return rendered
+
+
+@member_required("customers.view")
+@require_GET
+def customer_detail(request, customer_id: int):
+    business = request.business
+    customer = queries.customer_get(business=business, customer_id=customer_id)
+    current = queries.consent_current(business=business, customer=customer)
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "consents": queries.consent_history(business=business, customer=customer),
+            "consent_current": [
+                (purpose, label, current[purpose])
+                for purpose, label in ConsentRecord.Purpose.choices
+            ],
+            "identities": queries.identities_for(business=business, customer=customer),
+            "panels": _panels_html(request, customer),
+        },
+    )
+
+
+@member_required("customers.edit")
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, customer_id: int):
+    customer = queries.customer_get(business=request.business, customer_id=customer_id)
+    if request.method == "GET":
+        form = CustomerForm.for_customer(customer)
+        return render(request, "customers/edit.html", {"customer": customer, "form": form})
+    form = CustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.customer_update(
+                business=request.business,
+                customer=customer,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationFailed as exc:
+            form.add_error(_FIELD_OF_CODE.get(exc.code), str(exc.message))
+        else:
+            messages.success(request, _("The customer was saved."))
+            return redirect("customers:detail", customer_id=customer.pk)
+    return render(request, "customers/edit.html", {"customer": customer, "form": form}, status=400)
+
+
+@member_required("customers.edit")
+@require_POST
+def customer_consent_withdraw(request, customer_id: int):
+    """A team member records a withdrawal the customer asked for in person or by phone."""
+    customer = queries.customer_get(business=request.business, customer_id=customer_id)
+    services.consent_withdraw(
+        business=request.business,
+        customer=customer,
+        purpose=request.POST.get("purpose", ""),
+        channel="dashboard",
+        actor=request.user,
+    )
+    messages.success(request, _("The withdrawal of consent was recorded."))
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
+@member_required("customers.export")
+@require_POST
+def customer_export(request, customer_id: int):
+    customer = queries.customer_get(business=request.business, customer_id=customer_id)
+    data = services.customer_export(
+        business=request.business, customer=customer, actor=request.user
+    )
+    response = JsonResponse(
+        data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@member_required("customers.erase")
+@require_http_methods(["GET", "POST"])
+def customer_erase(request, customer_id: int):
+    # POST also accepts an erased customer so a second submit says "already erased" (409)
+    # instead of a puzzling 404.
+    customer = queries.customer_get(
+        business=request.business,
+        customer_id=customer_id,
+        include_erased=request.method == "POST",
+    )
+    if customer.is_erased:
+        raise Conflict(_("This customer's data has already been erased."), code="erased")
+    form = EraseConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.customer_erase(business=request.business, customer=customer, actor=request.user)
+        messages.success(request, _("The customer's personal data was erased."))
+        return redirect("customers:list")
+    return render(
+        request,
+        "customers/erase.html",
+        {"customer": customer, "form": form, "erase_word": ERASE_WORD},
+        status=400 if form.is_bound else 200,
+    )
