@@ -45,7 +45,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.localhost,
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Subdomain tenancy: <slug>.<KAZAN_BASE_DOMAIN> resolves the business.
 BASE_DOMAIN = env("KAZAN_BASE_DOMAIN", "localhost")
-PUBLIC_URL = env("KAZAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_URL = env("KAZAN_PUBLIC_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "crontask",
     "django_htmx",
     "kazan.core",
     "kazan.accounts",

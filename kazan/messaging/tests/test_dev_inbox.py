@@ -13,6 +13,13 @@ OTHER_PHONE = "+491701234567"
 
 
 @pytest.fixture
+def client(client, staff_user):
+    """Outside DEBUG the inbox spans all businesses, so only staff may read it."""
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
 def inbox(business, other_business):
     credits_given(business, 10)
     credits_given(other_business, 10)
@@ -71,3 +78,15 @@ def test_inbox_is_gone_outside_development_and_tests(client, settings, inbox):
     settings.TESTING = False
     assert client.get(reverse("dev:outbox")).status_code == 404
     assert client.get(reverse("dev:outbox_json")).status_code == 404
+
+
+def test_inbox_is_refused_to_business_members_outside_debug(client, owner, inbox):
+    client.force_login(owner)
+    assert client.get(reverse("dev:outbox")).status_code == 404
+    assert client.get(reverse("dev:outbox_json")).status_code == 404
+
+
+def test_inbox_is_open_on_a_debug_machine(client, settings, inbox):
+    settings.DEBUG = True
+    client.logout()
+    assert client.get(reverse("dev:outbox_json")).status_code == 200
