@@ -107,3 +107,14 @@ def page(browser, request):
     tab.screenshot(path=os.path.join(ARTIFACTS_DIR, f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not third_party, f"pages made third-party requests: {third_party}"
+
+
+@pytest.fixture
+def consent_wordings(db):
+    """The seeded consent wordings, again: transactional tests flush the data migrations made."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("kazan.customers.migrations.0003_seed_sms_marketing_wording")
+    seed.seed(apps, None)

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kazan.activity.queries import activity_actions, activity_list
@@ -22,12 +23,18 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def business_pick(request):
     memberships = request.user.memberships.select_related("business").order_by("business__name")
+    error = ""
     if request.method == "POST":
-        chosen = memberships.filter(business_id=request.POST.get("business", "")[:20] or 0).first()
+        raw = request.POST.get("business", "")
+        valid = raw.isascii() and raw.isdigit() and len(raw) <= 18
+        chosen = memberships.filter(business_id=int(raw)).first() if valid else None
         if chosen:
             request.session[SESSION_KEY] = chosen.business_id
             return redirect("dashboard:home")
-    return render(request, "dashboard/business_pick.html", {"memberships": memberships})
+        error = _("Please choose one of your businesses.")
+    return render(
+        request, "dashboard/business_pick.html", {"memberships": memberships, "error": error}
+    )
 
 
 @member_required("activity.view")

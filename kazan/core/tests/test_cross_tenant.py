@@ -1,0 +1,237 @@
+"""Tenant isolation, walked route by route.
+
+Every URL pattern and every API route is requested as a member of business A with the objects of
+business B: by id in the path, by X-Client-ID header, by subdomain, and with A's API key. Nothing
+of B may be read (its secrets never appear in a response) and nothing of B may be written (a
+snapshot of all B's rows is unchanged). A new route whose path parameter this module does not know
+fails the walk, so nobody can add a route without saying which object it names.
+"""
+
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.urls import URLResolver, get_resolver
+
+from kazan.activity.services import activity_record
+from kazan.customers.tests.factories import CustomerFactory, consent_given
+from kazan.loyalty.models import Review
+from kazan.messaging.services import sms_credits_grant, sms_send
+from kazan.tenancy.models import Business, Membership, Role
+from kazan.tenancy.services import api_key_create, invitation_create
+from kazan.tenancy.tests.factories import BusinessFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+B_SECRETS = [
+    "Zweitladen",  # B's business, customer and member names all carry it
+    "15199887766",  # B's customer phone digits
+    "invitee-of-b",  # B's pending invitation
+    "SECRET-SMS-OF-B",  # B's message body
+]
+# Where a path names an object, this says whose (always B's here).
+PARAM_OBJECTS = {
+    "customer_id": lambda world: world["b_customer"].pk,
+    "invitation_id": lambda world: world["b_invitation"].pk,
+    "membership_id": lambda world: world["b_membership"].pk,
+    "api_key_id": lambda world: world["b_api_key"].pk,
+    "token": lambda world: world["b_invitation_token"],
+}
+# Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
+SKIPPED_PREFIXES = ("admin/", "static/", "media/")
+DENIED = {400, 401, 403, 404, 405, 409, 410, 422, 429}
+FORM_DATA = {
+    "name": "Hijacked",
+    "role": Role.AGENT,
+    "email": "attacker@example.com",
+    "phone": "+4915100000001",
+    "to": "+4915100000001",
+    "body": "hijack",
+    "language": "de",
+    "confirm": "ERASE",
+    "confirmation": "ERASE",
+    "purpose": "sms_marketing",
+    "business": "",
+    "tags": "hijacked",
+}
+
+
+def _routes():
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    seen = []
+    for route in walk(get_resolver().url_patterns):
+        if not route.startswith(SKIPPED_PREFIXES) and route not in seen:
+            seen.append(route)
+    return seen
+
+
+def _path(route: str, world) -> str:
+    def substitute(match):
+        name = match.group("name")
+        if name not in PARAM_OBJECTS:
+            raise AssertionError(f"route {route!r}: add {name!r} to PARAM_OBJECTS")
+        return str(PARAM_OBJECTS[name](world))
+
+    path = re.sub(r"<(?:(?P<conv>[^:>]+):)?(?P<name>[^>]+)>", substitute, route)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def _snapshot(business: Business) -> dict:
+    """Every row that belongs to B, plus B itself and its members' accounts."""
+    state = {}
+    for model in apps.get_models():
+        field_names = {f.name for f in model._meta.concrete_fields}
+        if "business" in field_names:
+            rows = model.objects.filter(business=business).order_by("pk").values()
+            state[model._meta.label] = [dict(row) for row in rows]
+    state["business"] = list(Business.objects.filter(pk=business.pk).values())
+    user_ids = Membership.objects.filter(business=business).values("user_id")
+    user_model = apps.get_model("accounts", "User")
+    state["users"] = list(user_model.objects.filter(pk__in=user_ids).order_by("pk").values())
+    return state
+
+
+@pytest.fixture
+def world():
+    a = BusinessFactory(slug="alpha-cafe", name="Alpha Café")
+    b = BusinessFactory(slug="beta-shop", name="Laden Zweitladen")
+    a_owner = MembershipFactory(business=a, role=Role.OWNER).user
+    b_member = MembershipFactory(
+        business=b, role=Role.OWNER, user=UserFactory(name="Boris Zweitladen")
+    )
+    b_manager = MembershipFactory(business=b, role=Role.MANAGER)
+    b_customer = CustomerFactory(business=b, name="Bertha Zweitladen", phone_e164="+4915199887766")
+    consent_given(b_customer)
+    Review.objects.create(business=b, customer=b_customer, rating=2, comment="Zweitladen review")
+    sms_credits_grant(business=b, amount=10, actor=b_member.user)
+    sms_send(
+        business=b,
+        to=b_customer.phone_e164,
+        body="SECRET-SMS-OF-B",
+        purpose="transactional",
+        customer=b_customer,
+    )
+    issued = invitation_create(
+        business=b, email="invitee-of-b@example.com", role=Role.AGENT, actor=b_member.user
+    )
+    b_key = api_key_create(business=b, name="B integration Zweitladen", actor=b_member.user)
+    a_key = api_key_create(business=a, name="A integration", actor=a_owner)
+    activity_record(business=b, actor=b_member.user, action="customer.exported_zweitladen")
+    return {
+        "a": a,
+        "b": b,
+        "a_owner": a_owner,
+        "a_key_secret": a_key.secret,
+        "b_customer": b_customer,
+        "b_membership": b_manager,
+        "b_invitation": issued.invitation,
+        "b_invitation_token": issued.token,
+        "b_api_key": b_key.api_key,
+    }
+
+
+def _request(client, method: str, path: str, **extra):
+    if method == "GET":
+        return client.get(path, **extra)
+    if path.startswith("/api/"):
+        return client.generic(
+            method, path, json.dumps(FORM_DATA), content_type="application/json", **extra
+        )
+    return client.generic(
+        method,
+        path,
+        _urlencoded(FORM_DATA),
+        content_type="application/x-www-form-urlencoded",
+        **extra,
+    )
+
+
+def _urlencoded(data: dict) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(data)
+
+
+def _check(response, *, method, path, names_b_object: bool):
+    body = response.content.decode(errors="replace")
+    where = f"{method} {path} → {response.status_code}"
+    assert response.status_code < 500, where
+    for secret in B_SECRETS:
+        assert secret not in body, f"{where} shows B's data ({secret})"
+    if names_b_object:
+        assert response.status_code in DENIED, f"{where}: B's object was not refused"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "PUT", "DELETE"])
+def test_member_of_a_cannot_reach_b_through_any_route(client, world, method):
+    before = _snapshot(world["b"])
+    routes = _routes()
+    assert len(routes) > 30  # the walk really walks
+    for route in routes:
+        if method in {"PATCH", "PUT", "DELETE"} and not route.startswith("api/"):
+            continue
+        path = _path(route, world)
+        client.force_login(world["a_owner"])  # some routes (logout) sign the member out
+        names_b_object = "<" in route and "token" not in route
+        _check(
+            _request(client, method, path), method=method, path=path, names_b_object=names_b_object
+        )
+    assert _snapshot(world["b"]) == before
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_naming_b_by_header_or_subdomain_reveals_and_changes_nothing(client, world, method):
+    before = _snapshot(world["b"])
+    hints = [
+        {"HTTP_X_CLIENT_ID": world["b"].client_id},
+        {"HTTP_HOST": f"{world['b'].slug}.localhost"},
+    ]
+    for route in _routes():
+        if "<" in route:
+            continue
+        for hint in hints:
+            client.force_login(world["a_owner"])
+            path = _path(route, world)
+            response = _request(client, method, path, **hint)
+            _check(response, method=method, path=f"{path} {hint}", names_b_object=False)
+    assert _snapshot(world["b"]) == before
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "PUT", "DELETE"])
+def test_api_key_of_a_cannot_reach_b(client, world, method):
+    before = _snapshot(world["b"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {world['a_key_secret']}"}
+    for route in _routes():
+        if not route.startswith("api/"):
+            continue
+        path = _path(route, world)
+        _check(
+            _request(client, method, path, **auth),
+            method=method,
+            path=path,
+            names_b_object="<" in route,
+        )
+        with_b_header = {**auth, "HTTP_X_CLIENT_ID": world["b"].client_id}
+        _check(
+            _request(client, method, path, **with_b_header),
+            method=method,
+            path=f"{path} (X-Client-ID of B)",
+            names_b_object="<" in route,
+        )
+    assert _snapshot(world["b"]) == before
+
+
+def test_the_walk_detects_a_leak(client, world):
+    """The checks above would notice: B's own owner does see B's customer by the same route."""
+    b_owner = Membership.objects.get(business=world["b"], role=Role.OWNER).user
+    client.force_login(b_owner)
+    response = client.get(f"/dashboard/customers/{world['b_customer'].pk}/")
+    assert response.status_code == 200
+    assert "Bertha Zweitladen" in response.content.decode()

@@ -1,0 +1,46 @@
+"""In a real browser: an owner signs in, reads the overview, finds a customer and opens them."""
+
+import re
+
+import pytest
+
+from kazan.customers.tests.factories import CustomerFactory, consent_given
+from kazan.tenancy.models import Role
+from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_owner_signs_in_and_works_with_customers(live_server, page, business, consent_wordings):
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    CustomerFactory.create_batch(3, business=business)
+    anna = CustomerFactory(business=business, name="Anna Beispiel", phone_e164="+4915112399999")
+    consent_given(anna)
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=email]", owner.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+
+    assert page.locator("[data-stat=customers]").inner_text() == "4"
+    page.click("nav >> text=Customers")
+    page.fill("input[name=q]", "Anna")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=Anna"))
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1
+    rows.first.locator("a").first.click()
+    page.wait_for_url("**/dashboard/customers/*/")
+    detail = page.locator("main").inner_text()
+    assert "Anna Beispiel" in detail
+    assert "+4915112399999" not in detail  # the phone is masked
+    assert not csp_violations, csp_violations

@@ -1,0 +1,153 @@
+"""The demo business that `make run` loads: a café with its team, customers, reviews and SMS.
+
+Built only through the apps' public services, so the demo exercises the same paths as real use.
+Running it again changes nothing and prints the same logins.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kazan.accounts.models import User, email_index
+
+DEMO_SLUG = "demo-cafe"
+STAFF_EMAIL = "staff@kazan.localhost"
+STAFF_PASSWORD = "kazan-staff-demo-2026"  # noqa: S105 — printed demo login
+TEAM = [
+    ("owner@demo-cafe.localhost", "Olivia Owner", "owner", "kazan-owner-demo-2026"),
+    ("manager@demo-cafe.localhost", "Max Manager", "manager", "kazan-manager-demo-2026"),
+    ("agent@demo-cafe.localhost", "Aylin Agent", "agent", "kazan-agent-demo-2026"),
+]
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "Deniz",
+    "Elif",
+    "Finn",
+    "Giulia",
+    "Hannah",
+    "Ivan",
+    "Jonas",
+    "Katharina",
+    "Luca",
+    "Mia",
+    "Noah",
+    "Olga",
+    "Paul",
+    "Quentin",
+    "Rosa",
+    "Selin",
+    "Tim",
+    "Ursula",
+    "Valentina",
+    "Wim",
+    "Yusuf",
+    "Zoe",
+]
+COMMENTS = [
+    "Best flat white in the neighbourhood!",
+    "Lovely staff, cosy place.",
+    "Cake was a bit dry.",
+    "Great breakfast, will come back.",
+    "A little slow on Sunday morning.",
+    "",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+def _user(email: str, name: str, password: str) -> User:
+    from kazan.accounts.services import user_create
+
+    existing = User.objects.filter(email_index=email_index(email)).first()
+    return existing or user_create(email=email, password=password, name=name)
+
+
+@transaction.atomic
+def demo_load() -> list[DemoLogin]:
+    from kazan.customers.models import ConsentRecord
+    from kazan.customers.queries import consent_wording_current
+    from kazan.customers.services import consent_grant, customer_get_or_create_by_phone
+    from kazan.loyalty.models import Review
+    from kazan.messaging.services import sms_credits_grant, sms_send
+    from kazan.tenancy.models import Business
+    from kazan.tenancy.services import business_create, invitation_accept, invitation_create
+
+    staff = _user(STAFF_EMAIL, "Kazan Staff", STAFF_PASSWORD)
+    if not staff.is_staff:
+        staff.is_staff = staff.is_superuser = True
+        staff.save(update_fields=["is_staff", "is_superuser"])
+    logins = [DemoLogin("platform staff", STAFF_EMAIL, STAFF_PASSWORD)]
+    logins += [DemoLogin(role, email, password) for email, _, role, password in TEAM]
+    if Business.objects.filter(slug=DEMO_SLUG).exists():
+        return logins
+
+    (owner_email, owner_name, _, owner_password), *colleagues = TEAM
+    owner = _user(owner_email, owner_name, owner_password)
+    business, _ = business_create(
+        slug=DEMO_SLUG,
+        name="Demo Café",
+        owner_email=owner_email,
+        actor=staff,
+        address="Torstraße 1, 10119 Berlin",
+        country="DE",
+        latitude="52.529350",
+        longitude="13.401240",
+        language="en",
+        timezone="Europe/Berlin",
+        website_url="https://demo-cafe.example",
+        instagram_url="https://instagram.com/democafe",
+        google_review_url="https://search.google.com/local/writereview?placeid=demo",
+    )
+    for email, name, role, password in colleagues:
+        issued = invitation_create(business=business, email=email, role=role, actor=owner)
+        invitation_accept(token=issued.token, user=_user(email, name, password))
+    sms_credits_grant(business=business, amount=500, actor=staff, note="Welcome package")
+
+    rng = random.Random(42)  # noqa: S311 — demo data, not security
+    for index, first_name in enumerate(FIRST_NAMES):
+        phone = f"+49151{55500000 + index:08d}"
+        customer, _ = customer_get_or_create_by_phone(
+            business=business,
+            phone=phone,
+            name=f"{first_name} {chr(65 + index % 26)}.",
+            language=rng.choice(["en", "de", "tr", "it", "es"]),
+            channel="web",
+        )
+        if index % 3 != 2:
+            wording = consent_wording_current(
+                purpose=ConsentRecord.Purpose.SMS_MARKETING, language=customer.language or "en"
+            )
+            consent_grant(
+                business=business,
+                customer=customer,
+                purpose=ConsentRecord.Purpose.SMS_MARKETING,
+                channel="web",
+                wording=wording,
+                ip="203.0.113.7",
+                user_agent="Mozilla/5.0 (demo)",
+            )
+        if index % 4 != 3:
+            Review.objects.create(
+                business=business,
+                customer=customer,
+                rating=rng.choice([3, 4, 4, 5, 5, 5]),
+                comment=rng.choice(COMMENTS),
+            )
+        if index < 8:
+            sms_send(
+                business=business,
+                to=phone,
+                customer=customer,
+                purpose="transactional",
+                body=f"Hi {first_name}, thank you for visiting Demo Café! See you soon.",
+                idempotency_key=f"demo-welcome-{index}",
+            )
+    return logins

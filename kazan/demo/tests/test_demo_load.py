@@ -1,0 +1,51 @@
+import pytest
+from django.core.management import call_command
+
+from kazan.accounts.models import User
+from kazan.customers.models import Customer
+from kazan.customers.queries import customers_consenting
+from kazan.demo.services import DEMO_SLUG, STAFF_EMAIL, STAFF_PASSWORD, TEAM
+from kazan.loyalty.models import Review
+from kazan.messaging.models import OutboundMessage
+from kazan.messaging.queries import sms_balance
+from kazan.messaging.testing import tasks_run_all
+from kazan.tenancy.models import Business
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client):
+    call_command("demo_load")
+    output = capsys.readouterr().out
+
+    business = Business.objects.get(slug=DEMO_SLUG)
+    assert Customer.objects.filter(business=business).count() == 25
+    assert customers_consenting(business=business, purpose="sms_marketing").count() == 17
+    assert Review.objects.filter(business=business).count() > 10
+    assert OutboundMessage.objects.filter(business=business).count() == 8
+    assert sms_balance(business=business) == 500 - 8
+    assert business.memberships.count() == 3
+    assert User.objects.get(is_staff=True).check_password(STAFF_PASSWORD)
+    assert STAFF_EMAIL in output and STAFF_PASSWORD in output
+    for email, _, _, password in TEAM:
+        assert email in output and password in output
+
+    # the demo messages are delivered by the worker like any others
+    tasks_run_all()
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"delivered"}
+
+    # and the printed owner login works
+    owner_email, _, _, owner_password = TEAM[0]
+    client.post("/accounts/login/", {"email": owner_email, "password": owner_password})
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_demo_load_twice_changes_nothing(capsys):
+    call_command("demo_load")
+    counts = (Customer.objects.count(), OutboundMessage.objects.count(), User.objects.count())
+    call_command("demo_load")
+    assert (
+        Customer.objects.count(),
+        OutboundMessage.objects.count(),
+        User.objects.count(),
+    ) == counts
