@@ -14,8 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kazan.core.errors import ValidationFailed
+from kazan.customers.phones import phone_normalize
 from kazan.messaging.models import OutboundMessage
-from kazan.messaging.phones import phone_e164, to_index
+from kazan.messaging.phones import to_index
 
 INBOX_SIZE = 100
 
@@ -45,7 +46,8 @@ def _inbox(request: HttpRequest) -> tuple[list[OutboundMessage], str, str, str]:
     error = ""
     if raw_to:
         try:
-            number = phone_e164(raw_to)
+            # "+49…" typed into a URL query arrives as " 49…": digits alone were meant as E.164.
+            number = phone_normalize("+" + raw_to if raw_to[0].isdigit() else raw_to, region="")
         except ValidationFailed as exc:
             error = str(exc.message)
             messages = messages.none()

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kazan.customers.phones import phone_normalize
 from kazan.messaging import ledger
 from kazan.messaging.models import Kind, OutboundMessage, Purpose, SmsCreditEntry, Status
-from kazan.messaging.phones import phone_e164, to_index
+from kazan.messaging.phones import to_index
 from kazan.messaging.segments import SegmentInfo, sms_segments
 
 logger = logging.getLogger("kazan.messaging")
@@ -90,7 +91,7 @@ def sms_send(
         idempotency_key = idempotency_key.strip()
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValidationFailed(_("The idempotency key must be 1 to 100 characters."))
-    number = phone_e164(to, region=business.country)
+    number = phone_normalize(to, region=business.country)
     if customer is not None and customer.business_id != business.pk:
         raise NotFound()
     if purpose == Purpose.MARKETING:

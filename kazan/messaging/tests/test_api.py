@@ -70,7 +70,7 @@ def test_invalid_number_is_400(owner_client, business):
     credits_given(business, 10)
     response = send(owner_client, {"to": "+49 000", "body": "Hi"})
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "invalid_phone"
 
 
 @pytest.mark.parametrize(
