@@ -21,6 +21,8 @@ def member_required(permission: str | None = None):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if request.business is None:
+                if request.business_named:  # a business that does not exist
+                    raise NotFound()
                 if request.user.memberships.exists():
                     return redirect("dashboard:business_pick")
                 raise PermissionDenied()

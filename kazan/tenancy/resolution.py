@@ -23,6 +23,15 @@ def _subdomain_slug(host: str) -> str | None:
     return None
 
 
+def business_named(request, view_kwargs: dict) -> bool:
+    """Did the request name a business (slug, subdomain, header) rather than rely on the session?"""
+    return bool(
+        view_kwargs.get("business_slug")
+        or _subdomain_slug(request.get_host())
+        or request.headers.get("X-Client-ID", "").strip()
+    )
+
+
 def business_resolve(request, view_kwargs: dict) -> Business | None:
     slug = view_kwargs.get("business_slug") or _subdomain_slug(request.get_host())
     if slug:
