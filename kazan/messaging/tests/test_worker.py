@@ -37,6 +37,10 @@ def _worker_env(fake) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": _database_url(),
+        # the same keys as this process, or the worker could not read the encrypted numbers
+        "KAZAN_DATA_DIR": str(settings.DATA_DIR),
+        "KAZAN_PII_KEY": settings.PII_KEY,
+        "SECRET_KEY": settings.SECRET_KEY,
         "KAZAN_SMS_PROVIDER": "twilio",
         "TWILIO_ACCOUNT_SID": fake.account_sid,
         "TWILIO_AUTH_TOKEN": fake.auth_token,
@@ -69,11 +73,18 @@ def _worker(fake, *args: str) -> subprocess.Popen:
     )
 
 
-def _wait_for(condition, *, timeout: float, what: str) -> None:
+def _wait_for(condition, *, timeout: float, what: str, process=None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        if process is not None and process.poll() is not None:
+            output = process.stdout.read().decode(errors="replace")
+            raise AssertionError(f"the worker exited while waiting for {what}:\n{output}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            detail = ""
+            if process is not None:
+                process.kill()
+                detail = process.communicate()[0].decode(errors="replace")
+            raise AssertionError(f"timed out waiting for {what}\n{detail}")
         time.sleep(0.05)
 
 
@@ -89,7 +100,9 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(business, fake_twil
     # When a real worker picks the task up and is SIGKILLed while waiting for Twilio
     first = _worker(fake_twilio, "--interval", "0.1", "--worker-id", "doomed")
     try:
-        _wait_for(fake_twilio.hanging.is_set, timeout=15, what="the worker to call Twilio")
+        _wait_for(
+            fake_twilio.hanging.is_set, timeout=30, what="the worker to call Twilio", process=first
+        )
         task.refresh_from_db()
         message.refresh_from_db()
         assert task.status == TaskResultStatus.RUNNING
