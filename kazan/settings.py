@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "crontask",
     "django_htmx",
+    "ninja",  # serves Swagger UI from our own static files, not a CDN
     "kazan.core",
     "kazan.accounts",
     "kazan.tenancy",

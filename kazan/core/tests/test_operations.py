@@ -118,3 +118,11 @@ def test_log_records_are_json_with_request_id_and_no_personal_data(capsys):
 
 def test_redact_keeps_ordinary_numbers():
     assert redact("order 12 of 2026 for 3 items") == "order 12 of 2026 for 3 items"
+
+
+def test_api_docs_load_only_our_own_assets(client):
+    response = client.get("/api/docs", follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "https://" not in html and "http://" not in html.replace("http://testserver", "")
