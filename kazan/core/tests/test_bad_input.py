@@ -1,0 +1,27 @@
+"""Out-of-range ids, junk query strings and oversized tokens get a 4xx, never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/customers/99999999999999999999/",
+        "/dashboard/customers/99999999999999999999/edit/",
+        "/dashboard/team/members/99999999999999999999/role/",
+        "/api/v1/customers/99999999999999999999",
+        "/dashboard/customers/?page=99999999999999999999",
+        "/dashboard/customers/?since=2026-13-45&tag=99999999999999999999",
+        "/dashboard/activity/?actor=99999999999999999999",
+        "/api/v1/messaging/messages?status=bogus&limit=-5&offset=99999999999999999999",
+        "/api/v1/customers/?limit=100000000000",
+        "/dev/outbox.json?to=%00%00",
+        "/accounts/invitations/" + "x" * 5000 + "/",
+    ],
+)
+def test_junk_in_paths_and_query_strings_is_never_a_server_error(owner_client, path):
+    for method in ("get", "post"):
+        r = getattr(owner_client, method)(path)
+        assert r.status_code < 500, (method, path, r.status_code)
