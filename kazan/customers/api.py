@@ -11,9 +11,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from kazan.core.errors import ValidationFailed
+from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
 from kazan.customers import queries, services
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.tenancy.api_auth import api_require, tenant_auth
@@ -122,6 +123,14 @@ class CustomerFilters(Schema):
     tag: str | None = Field(None, max_length=40, description="A tag name.")
     since: dt.datetime | None = Field(None, description="Last interaction at or after.")
     until: dt.datetime | None = Field(None, description="Last interaction before.")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _in_range(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # Year 1 or 9999 with an offset overflows when converted to UTC for the query.
+        if value is not None and not FILTER_DATE_MIN <= value.date() <= FILTER_DATE_MAX:
+            raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
+        return value
 
 
 class ErasedOut(Schema):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import ValidationFailed
+from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.customers.emails import email_normalize
 from kazan.customers.normalize import NAME_MAX_LENGTH, name_normalize, tags_normalize
 from kazan.customers.queries import tags_for_business
@@ -36,8 +37,12 @@ class CustomerFilterForm(forms.Form):
     tag = forms.ModelChoiceField(
         label=_("Tag"), required=False, queryset=None, empty_label=_("All tags")
     )
-    since = forms.DateField(label=_("Last visit from"), required=False)
-    until = forms.DateField(label=_("Last visit until"), required=False)
+    since = forms.DateField(
+        label=_("Last visit from"), required=False, validators=FILTER_DATE_VALIDATORS
+    )
+    until = forms.DateField(
+        label=_("Last visit until"), required=False, validators=FILTER_DATE_VALIDATORS
+    )
 
     def __init__(self, *args, business, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,14 +4,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.models import Membership
 
 
 class ActivityFilterForm(forms.Form):
     action = forms.CharField(label=_("Type"), required=False, max_length=64)
     actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
-    since = forms.DateField(label=_("From"), required=False)
-    until = forms.DateField(label=_("Until"), required=False)
+    since = forms.DateField(label=_("From"), required=False, validators=FILTER_DATE_VALIDATORS)
+    until = forms.DateField(label=_("Until"), required=False, validators=FILTER_DATE_VALIDATORS)
 
     def __init__(self, *args, business, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
         "/dashboard/activity/?actor=99999999999999999999",
         "/api/v1/messaging/messages?status=bogus&limit=-5&offset=99999999999999999999",
         "/api/v1/customers/?limit=100000000000",
+        "/dashboard/customers/?until=9999-12-31",
+        "/dashboard/customers/?since=0001-01-01",
+        "/dashboard/activity/?until=9999-12-31",
+        "/dashboard/activity/?since=0001-01-01",
+        "/api/v1/customers/?until=9999-12-31T23:59:59-05:00",
+        "/api/v1/customers/?since=0001-01-01T00:00:00%2B05:00",
         "/dev/outbox.json?to=%00%00",
         "/accounts/invitations/" + "x" * 5000 + "/",
     ],
@@ -25,3 +31,9 @@ def test_junk_in_paths_and_query_strings_is_never_a_server_error(owner_client, p
     for method in ("get", "post"):
         r = getattr(owner_client, method)(path)
         assert r.status_code < 500, (method, path, r.status_code)
+
+
+def test_extreme_filter_dates_are_a_form_error(owner_client):
+    r = owner_client.get("/dashboard/customers/?until=9999-12-31")
+    assert r.status_code == 400
+    assert owner_client.get("/api/v1/customers/?until=9999-12-31T23:59:59").status_code == 422
