@@ -40,6 +40,16 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
     filter_horizontal = ["tags"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        tags = form.base_fields.get("tags")
+        if tags is not None:
+            # Only the customer's own business's tags: another tenant's tag on this customer
+            # would show its name on this business's pages.
+            business_id = obj.business_id if obj is not None else None
+            tags.queryset = Tag.objects.filter(business_id=business_id)
+        return form
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -73,3 +73,20 @@ def test_customers_cannot_be_added_or_deleted_in_the_admin(admin_client, custome
         == 403
     )
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_a_customer_can_only_get_tags_of_its_own_business(admin_client, customer, other_business):
+    from kazan.customers.models import Tag
+
+    own = Tag.objects.create(business=customer.business, name="regular")
+    foreign = Tag.objects.create(business=other_business, name="secret-b")
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "regular" in page and "secret-b" not in page
+    response = admin_client.post(
+        url, {"name": customer.name, "language": customer.language, "tags": [foreign.pk]}
+    )
+    assert response.status_code == 200  # the form refuses the foreign tag
+    assert list(customer.tags.all()) == []
+    admin_client.post(url, {"name": customer.name, "language": customer.language, "tags": [own.pk]})
+    assert list(customer.tags.all()) == [own]
