@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sys
 
 import pytest
 from django.test import override_settings
@@ -126,3 +127,28 @@ def test_api_docs_load_only_our_own_assets(client):
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "https://" not in html and "http://" not in html.replace("http://testserver", "")
+
+
+def test_request_query_strings_and_tracebacks_stay_out_of_the_logs():
+    from django.conf import settings
+    from django.test import RequestFactory
+
+    from kazan.core.logging import RedactingJsonFormatter
+
+    assert (
+        settings.LOGGING["formatters"]["json"]["()"] == "kazan.core.logging.RedactingJsonFormatter"
+    )
+    formatter = RedactingJsonFormatter("%(levelname)s %(message)s")
+    request = RequestFactory().get("/dashboard/customers/?q=Anna+Schmidt%40example.com")
+    try:
+        raise ValueError("no customer +4915112345678 / anna@example.com")
+    except ValueError:
+        record = logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Error: %s", ("/x",), sys.exc_info()
+        )
+    record.request = request
+    line = json.loads(formatter.format(record))
+    assert line["request"] == "GET /dashboard/customers/"
+    assert "Anna" not in json.dumps(line)
+    assert "5678" not in line["exc_info"] and "anna@" not in line["exc_info"]
+    assert "ValueError" in line["exc_info"]
