@@ -15,6 +15,7 @@ from pydantic import ConfigDict, field_validator
 
 from kazan.core.errors import ValidationFailed
 from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
+from kazan.core.schemas import InputSchema
 from kazan.customers import queries, services
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.tenancy.api_auth import api_require, tenant_auth
@@ -50,7 +51,7 @@ def _actor(request: HttpRequest) -> dict[str, Any]:
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class StrictSchema(Schema):
+class StrictSchema(InputSchema):
     # A misspelt field is an error, not silently ignored.
     model_config = ConfigDict(extra="forbid")
 
@@ -117,7 +118,7 @@ class CustomerPatchIn(StrictSchema):
     tags: list[str] | None = Field(None, max_length=20)
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(InputSchema):
     q: str = Field("", max_length=100, description="Name, or an exact phone number or email.")
     consent: bool | None = Field(None, description="Current SMS-marketing consent.")
     tag: str | None = Field(None, max_length=40, description="A tag name.")

@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import PageNumberPagination, paginate
 
+from kazan.core.schemas import InputSchema
 from kazan.messaging import queries, services
 from kazan.messaging.models import OutboundMessage, Purpose, Status, phone_mask
 from kazan.tenancy.api_auth import api_require, tenant_auth
@@ -45,7 +46,7 @@ class MessageOut(Schema):
         return phone_mask(message.to)
 
 
-class SmsIn(Schema):
+class SmsIn(InputSchema):
     to: str = Field(min_length=3, max_length=32, examples=["+4915112345678"])
     body: str = Field(min_length=1, max_length=1600)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=100)
