@@ -13,7 +13,8 @@ SUPPORTED_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def name_normalize(raw: str) -> str:
-    name = " ".join((raw or "").split())
+    # NUL never belongs in a name, and PostgreSQL refuses it outright.
+    name = " ".join((raw or "").replace("\x00", "").split())
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed(
             _("The name may have at most %(max)d characters.") % {"max": NAME_MAX_LENGTH},
@@ -40,7 +41,7 @@ def tags_normalize(raw: list[str] | tuple[str, ...]) -> list[str]:
     """Trimmed, de-duplicated (case-insensitively, first spelling wins) tag names."""
     seen: dict[str, str] = {}
     for item in raw:
-        name = " ".join(str(item).split())
+        name = " ".join(str(item).replace("\x00", "").split())
         if not name:
             continue
         if len(name) > TAG_MAX_LENGTH:

@@ -308,3 +308,24 @@ def test_concurrent_first_contacts_make_one_customer(business):
     assert sum(created for _, created in results) == 1
     assert Customer.objects.filter(business=business).count() == 1
     assert Activity.objects.filter(action="customer.created").count() == 1
+
+
+def test_nul_characters_from_any_channel_are_dropped_from_names_and_tags(business, owner):
+    from kazan.customers.services import customer_get_or_create_by_phone, customer_update
+
+    customer, _ = customer_get_or_create_by_phone(
+        business=business, phone="+4915112340001", name="An\x00na", channel="web"
+    )
+    assert customer.name == "Anna"
+    customer_update(
+        business=business,
+        customer=customer,
+        actor=owner,
+        name="Anna\x00",
+        language="de",
+        tags=["v\x00ip"],
+        email="",
+    )
+    customer.refresh_from_db()
+    assert customer.name == "Anna"
+    assert list(customer.tags.values_list("name", flat=True)) == ["vip"]
