@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 from kazan.customers.emails import email_index_for, email_normalize
 from kazan.customers.gdpr import gdpr_sections
@@ -121,22 +122,19 @@ def customer_get_or_create_by_phone(
     with transaction.atomic():
         customer = _find_by_phone_index(business, index)
         if customer is None:
-            try:
-                with transaction.atomic():
-                    customer = Customer.objects.create(
-                        business=business,
-                        name=name,
-                        phone_e164=e164,
-                        phone_index=index,
-                        language=language,
-                        first_interaction_at=now,
-                        last_interaction_at=now,
-                    )
-            except IntegrityError:
-                customer = _find_by_phone_index(business, index)
-                if customer is None:  # not the race we expected: let it surface
-                    raise
-            else:
+            customer, inserted = insert_or_fetch(
+                lambda: Customer.objects.create(
+                    business=business,
+                    name=name,
+                    phone_e164=e164,
+                    phone_index=index,
+                    language=language,
+                    first_interaction_at=now,
+                    last_interaction_at=now,
+                ),
+                lambda: _find_by_phone_index(business, index),
+            )
+            if inserted:
                 activity_record(
                     business=business,
                     actor=actor,
@@ -215,19 +213,19 @@ def customer_touch(*, business, customer: Customer) -> None:
     customer.first_interaction_at = customer.first_interaction_at or now
 
 
+def _tag_get_or_create(business, name: str) -> Tag:
+    def existing() -> Tag | None:
+        return Tag.objects.filter(business=business, name__iexact=name).first()
+
+    return (
+        existing()
+        or insert_or_fetch(lambda: Tag.objects.create(business=business, name=name), existing)[0]
+    )
+
+
 def _tags_resolve(business, names: list[str]) -> list[Tag]:
     """The business's tags with these names (case-insensitive), created where missing."""
-    tags = []
-    for name in names:
-        tag = Tag.objects.filter(business=business, name__iexact=name).first()
-        if tag is None:
-            try:
-                with transaction.atomic():
-                    tag = Tag.objects.create(business=business, name=name)
-            except IntegrityError:  # created meanwhile by someone else
-                tag = Tag.objects.get(business=business, name=name)
-        tags.append(tag)
-    return tags
+    return [_tag_get_or_create(business, name) for name in names]
 
 
 def customer_update(
@@ -337,19 +335,17 @@ def identity_attach(
         identity = existing()
         if identity is not None:
             return identity
-        try:
-            with transaction.atomic():
-                identity = ChannelIdentity.objects.create(
-                    business=business,
-                    customer=customer,
-                    channel=channel,
-                    external_id=external_id,
-                    external_index=index,
-                )
-        except IntegrityError:
-            identity = existing()
-            if identity is None:
-                raise
+        identity, inserted = insert_or_fetch(
+            lambda: ChannelIdentity.objects.create(
+                business=business,
+                customer=customer,
+                channel=channel,
+                external_id=external_id,
+                external_index=index,
+            ),
+            existing,
+        )
+        if not inserted:
             return identity
         activity_record(
             business=business,

@@ -8,11 +8,12 @@ no task behind.
 import logging
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kazan.customers.phones import phone_normalize
 from kazan.messaging import ledger
@@ -102,39 +103,38 @@ def sms_send(
                 _("This customer has not agreed to receive offers by SMS."), code="no_consent"
             )
 
+    def existing() -> OutboundMessage | None:
+        if idempotency_key is None:
+            return None
+        return OutboundMessage.objects.filter(
+            business=business, idempotency_key=idempotency_key
+        ).first()
+
     with transaction.atomic():
-        if idempotency_key is not None:
-            existing = OutboundMessage.objects.filter(
-                business=business, idempotency_key=idempotency_key
-            ).first()
-            if existing is not None:
-                return existing
+        if (earlier := existing()) is not None:
+            return earlier
         info = sms_segments(body)
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                message = OutboundMessage.objects.create(
-                    business=business,
-                    customer=customer,
-                    to=number,
-                    to_index=to_index(number),
-                    body=body,
-                    purpose=purpose,
-                    status=Status.QUEUED,
-                    encoding=info.encoding,
-                    segments=info.segments,
-                    credits=info.segments,
-                    next_attempt_at=now,
-                    idempotency_key=idempotency_key or f"auto-{uuid.uuid4().hex}",
-                )
-        except IntegrityError:
-            # The same key raced in from another request: that one is the message.
-            existing = OutboundMessage.objects.filter(
-                business=business, idempotency_key=idempotency_key
-            ).first()
-            if existing is None:
-                raise
-            return existing
+        # The same key may race in from another request: then that one is the message.
+        message, inserted = insert_or_fetch(
+            lambda: OutboundMessage.objects.create(
+                business=business,
+                customer=customer,
+                to=number,
+                to_index=to_index(number),
+                body=body,
+                purpose=purpose,
+                status=Status.QUEUED,
+                encoding=info.encoding,
+                segments=info.segments,
+                credits=info.segments,
+                next_attempt_at=now,
+                idempotency_key=idempotency_key or f"auto-{uuid.uuid4().hex}",
+            ),
+            existing,
+        )
+        if not inserted:
+            return message
         ledger.credits_spend(business=business, message=message, actor=actor)
         activity_record(
             business=business,
@@ -166,25 +166,23 @@ def _credit(
             existing = SmsCreditEntry.objects.filter(business=business, reference=reference).first()
             if existing is not None:
                 return _same_credit(existing, kind=kind, amount=amount)
-        try:
-            with transaction.atomic():
-                entry = ledger.entry_write(
-                    business=business,
-                    kind=kind,
-                    amount=amount,
-                    reference=reference,
-                    actor=actor,
-                    note=note,
-                )
-        except IntegrityError:
-            existing = (
+        entry, inserted = insert_or_fetch(
+            lambda: ledger.entry_write(
+                business=business,
+                kind=kind,
+                amount=amount,
+                reference=reference,
+                actor=actor,
+                note=note,
+            ),
+            lambda: (
                 SmsCreditEntry.objects.filter(business=business, reference=reference).first()
                 if reference is not None
                 else None
-            )
-            if existing is None:
-                raise
-            return _same_credit(existing, kind=kind, amount=amount)
+            ),
+        )
+        if not inserted:
+            return _same_credit(entry, kind=kind, amount=amount)
         activity_record(
             business=business,
             actor=actor,
