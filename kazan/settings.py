@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "kazan.messaging",
     "kazan.channels",
     "kazan.loyalty",
+    "kazan.analytics",
+    "kazan.conversations",
+    "kazan.billing",
+    "kazan.campaigns",
     "kazan.dashboard",
     "kazan.demo",
 ]

@@ -12,15 +12,23 @@ urlpatterns = [
     path("accounts/", include("kazan.accounts.urls")),
     path("dashboard/customers/", include("kazan.customers.urls")),
     path("dashboard/team/", include("kazan.tenancy.urls")),
+    path("dashboard/vouchers/", include("kazan.loyalty.urls")),
+    path("dashboard/billing/", include("kazan.billing.urls")),
+    path("dashboard/campaigns/", include("kazan.campaigns.urls")),
     path("dashboard/", include("kazan.dashboard.urls")),
+    path("hooks/", include("kazan.billing.hook_urls")),
     path("hooks/", include("kazan.channels.urls")),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # One- and two-letter prefixes: business slugs have at least three characters.
+    path("", include("kazan.campaigns.public_urls")),
 ]
 if settings.DEBUG or settings.TESTING:
     # The development inbox: what the console SMS provider "sent".
     urlpatterns.append(path("dev/", include("kazan.messaging.dev_urls")))
+# Last: /<business-slug>/ would otherwise shadow the paths above.
+urlpatterns.append(path("", include("kazan.channels.web.urls")))
 
 handler400 = core_views.bad_request
 handler403 = core_views.permission_denied

@@ -109,6 +109,21 @@ class Business(models.Model):
     facebook_url = models.URLField(_("Facebook"), blank=True)
     tiktok_url = models.URLField(_("TikTok"), blank=True)
     google_review_url = models.URLField(_("Google review link"), blank=True)
+    # What the landing-page chat says; blank = the translated default ("Welcome to …!").
+    greeting = models.CharField(_("greeting"), max_length=300, blank=True)
+    thank_you_text = models.CharField(_("thank-you text"), max_length=300, blank=True)
+    # The welcome gift: what the voucher gives and how long it stays valid.
+    voucher_discount_text = models.CharField(
+        _("voucher discount"), max_length=120, blank=True, default="10 %"
+    )
+    voucher_validity_days = models.PositiveSmallIntegerField(
+        _("voucher validity (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    # ISO codes of the countries whose phone numbers the landing page accepts (SMS pumping guard);
+    # empty = the business's own country only.
+    allowed_countries = models.JSONField(_("allowed countries"), default=list, blank=True)
     # Publishable id for the widget and API (X-Client-ID); not a secret.
     client_id = models.CharField(max_length=40, unique=True, default=client_id_new, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
@@ -124,6 +139,11 @@ class Business(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def phone_countries(self) -> list[str]:
+        """Countries whose numbers the landing page accepts."""
+        return list(self.allowed_countries) or [self.country]
 
 
 class Role(models.TextChoices):

@@ -1,0 +1,185 @@
+"""Loyalty write use-cases: in-chat reviews, vouchers (issue, redeem).
+
+The welcome voucher rewards the visit and the in-chat feedback, never a public review: Google's
+policy forbids incentives for reviews, so nothing here knows whether one was left.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.activity.services import activity_record
+from kazan.analytics.models import EventKind
+from kazan.analytics.services import event_record
+from kazan.core.db import insert_or_fetch
+from kazan.core.errors import NotFound, ValidationFailed
+from kazan.loyalty.models import Review, Voucher
+
+# No 0/O, 1/I/L: a code is read aloud at the counter and typed by hand.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def voucher_code_new() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def voucher_code_normalize(raw: str) -> str:
+    """What a person typed or a scanner read → the stored form (upper case, no spaces/dashes)."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:16]
+
+
+def review_submit(*, business, customer, rating: int, comment: str = "", channel: str = "web"):
+    """Stores the in-chat feedback (1–5 stars and an optional comment)."""
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed(_("Please choose 1 to 5 stars."))
+    comment = (comment or "").replace("\x00", "").strip()[:2000]
+    with transaction.atomic():
+        review = Review.objects.create(
+            business=business, customer=customer, rating=rating, comment=comment, channel=channel
+        )
+        event_record(
+            business=business,
+            kind=EventKind.REVIEW_SUBMITTED,
+            customer=customer,
+            data={"rating": rating},
+        )
+        activity_record(
+            business=business,
+            actor=None,
+            actor_kind="customer",
+            action="review.submitted",
+            target=review,
+            data={"rating": rating, "channel": channel},
+        )
+    return review
+
+
+def _voucher_create(*, business, customer, kind: str, discount_text: str, expires_at) -> Voucher:
+    """Inserts with a fresh code; a code collision (31^8 codes: rare) draws again."""
+    while True:
+        code = voucher_code_new()
+        try:
+            with transaction.atomic():
+                return Voucher.objects.create(
+                    business=business,
+                    customer=customer,
+                    kind=kind,
+                    code=code,
+                    discount_text=discount_text,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            if not Voucher.objects.filter(business=business, code=code).exists():
+                raise
+
+
+def voucher_welcome_issue(*, business, customer) -> tuple[Voucher, bool]:
+    """The welcome gift: one per customer per business, ever. Returns (voucher, issued_now);
+    a returning customer gets their existing voucher back and issued_now=False."""
+    existing = Voucher.objects.filter(
+        business=business, customer=customer, kind=Voucher.Kind.WELCOME
+    ).first()
+    if existing:
+        return existing, False
+    with transaction.atomic():
+        voucher, created = insert_or_fetch(
+            lambda: _voucher_create(
+                business=business,
+                customer=customer,
+                kind=Voucher.Kind.WELCOME,
+                discount_text=business.voucher_discount_text,
+                expires_at=timezone.now() + timedelta(days=business.voucher_validity_days),
+            ),
+            lambda: Voucher.objects.filter(
+                business=business, customer=customer, kind=Voucher.Kind.WELCOME
+            ).first(),
+        )
+        if created:
+            _voucher_issued(voucher)
+    return voucher, created
+
+
+def voucher_campaign_issue(*, business, customer, discount_text: str, valid_days: int) -> Voucher:
+    """A campaign's voucher for one recipient (any number per customer)."""
+    with transaction.atomic():
+        voucher = _voucher_create(
+            business=business,
+            customer=customer,
+            kind=Voucher.Kind.CAMPAIGN,
+            discount_text=discount_text,
+            expires_at=timezone.now() + timedelta(days=valid_days),
+        )
+        _voucher_issued(voucher)
+    return voucher
+
+
+def _voucher_issued(voucher: Voucher) -> None:
+    event_record(
+        business=voucher.business,
+        kind=EventKind.VOUCHER_ISSUED,
+        customer=voucher.customer,
+        data={"kind": voucher.kind},
+    )
+    activity_record(
+        business=voucher.business,
+        actor=None,
+        actor_kind="system",
+        action="voucher.issued",
+        target=voucher,
+        data={"kind": voucher.kind},
+    )
+
+
+@dataclass(frozen=True)
+class VoucherCheck:
+    """What the counter sees for a typed or scanned code."""
+
+    state: str  # "valid" | "redeemed" | "expired" | "unknown"
+    voucher: Voucher | None
+
+
+def voucher_check(*, business, code: str) -> VoucherCheck:
+    voucher = Voucher.objects.filter(business=business, code=voucher_code_normalize(code)).first()
+    if voucher is None:
+        return VoucherCheck("unknown", None)
+    if voucher.redeemed_at:
+        return VoucherCheck("redeemed", voucher)
+    if voucher.expires_at <= timezone.now():
+        return VoucherCheck("expired", voucher)
+    return VoucherCheck("valid", voucher)
+
+
+def voucher_redeem(*, business, code: str, actor) -> VoucherCheck:
+    """Marks a valid voucher redeemed, once: a conditional UPDATE, so two tills pressing at the
+    same moment cannot both redeem it. Returns the state the code had ("valid" = redeemed now)."""
+    normalized = voucher_code_normalize(code)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Voucher.objects.filter(
+            business=business, code=normalized, redeemed_at__isnull=True, expires_at__gt=now
+        ).update(redeemed_at=now, redeemed_by=actor)
+        if not updated:
+            check = voucher_check(business=business, code=normalized)
+            if check.state == "unknown":
+                raise NotFound(_("No voucher with this code."))
+            return check
+        voucher = Voucher.objects.get(business=business, code=normalized)
+        event_record(
+            business=business,
+            kind=EventKind.VOUCHER_REDEEMED,
+            customer=voucher.customer,
+            data={"kind": voucher.kind},
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="voucher.redeemed",
+            target=voucher,
+            data={"kind": voucher.kind},
+        )
+    return VoucherCheck("valid", voucher)
