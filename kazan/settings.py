@@ -254,6 +254,21 @@ OUTBOX_BACKOFF_MAX_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_MAX_SECONDS", "3600
 # Sends per second across all workers (the provider's rate).
 SMS_RATE_PER_SECOND = float(env("KAZAN_SMS_RATE_PER_SECOND", "10"))
 
+# Landing-page phone verification (SMS pumping guards: per phone, per IP, per business).
+OTP_TTL_SECONDS = int(env("KAZAN_OTP_TTL_SECONDS", "600"))
+OTP_MAX_ATTEMPTS = int(env("KAZAN_OTP_MAX_ATTEMPTS", "5"))
+OTP_RESEND_COOLDOWN_SECONDS = int(env("KAZAN_OTP_RESEND_COOLDOWN_SECONDS", "60"))
+OTP_LIMIT_PER_PHONE_PER_DAY = int(env("KAZAN_OTP_LIMIT_PER_PHONE_PER_DAY", "5"))
+OTP_LIMIT_PER_IP_PER_HOUR = int(env("KAZAN_OTP_LIMIT_PER_IP_PER_HOUR", "10"))
+OTP_LIMIT_PER_BUSINESS_PER_HOUR = int(env("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_HOUR", "200"))
+
+# Payments for SMS packages: "manual" (staff confirm) or "stripe" (Checkout + signed webhook).
+PAYMENT_GATEWAY = env("KAZAN_PAYMENT_GATEWAY", "manual")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Only for tests and local fakes: where the Stripe SDK sends its requests.
+STRIPE_API_BASE = env("STRIPE_API_BASE")
+
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

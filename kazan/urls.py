@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/vouchers/", include("kazan.loyalty.urls")),
     path("dashboard/billing/", include("kazan.billing.urls")),
     path("dashboard/campaigns/", include("kazan.campaigns.urls")),
+    path("dashboard/qr/", include("kazan.channels.web.qr_urls")),
     path("dashboard/", include("kazan.dashboard.urls")),
     path("hooks/", include("kazan.billing.hook_urls")),
     path("hooks/", include("kazan.channels.urls")),
