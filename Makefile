@@ -47,8 +47,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: migrate
-	$(PY) -m bench
+# Benchmarks on PostgreSQL (DATABASE_URL, default database kazan_bench); wrk makes the load.
+bench: messages
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -1,0 +1,119 @@
+"""`make bench` / `python -m bench [--only web,campaign] [--duration 10] [--connections 32]`.
+
+Runs on PostgreSQL (DATABASE_URL, default a `kazan_bench` database it creates) and prints
+Markdown tables for docs/performance.md. Every figure is relative to a baseline measured in the
+same run on the same machine: absolute numbers from another machine mean little.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kazan_bench"
+
+
+def _database_ensure(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _environment() -> dict[str, str]:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("KAZAN_DATA_DIR", str(ROOT / "var" / "bench"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("KAZAN_OTP_LIMIT_PER_IP_PER_HOUR", "1000000")
+    os.environ.setdefault("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_HOUR", "1000000")
+    return dict(os.environ)
+
+
+def _server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "granian"),
+            "--interface",
+            "wsgi",
+            "bench.wsgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "8",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=1)  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the benchmark server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", default="web,campaign", help="web, campaign or both")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--customers", type=int, default=100_000, help="campaign audience")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+
+    env = _environment()
+    _database_ensure(env["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from bench import scenarios
+
+    print(f"# Kazan benchmarks — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"database: PostgreSQL; {os.cpu_count()} CPU cores shared by server and load generator\n")
+    if "web" in only:
+        business = scenarios.business_ensure()
+        server = _server_start(args.port, env)
+        try:
+            results = scenarios.web_run(
+                business,
+                base=f"http://127.0.0.1:{args.port}",
+                duration=args.duration,
+                connections=args.connections,
+            )
+        finally:
+            server.terminate()
+            server.wait(10)
+        from bench.wrk import HEADER
+
+        print(f"## Landing page and chat step ({args.connections} connections, {args.duration} s)\n")
+        print(HEADER)
+        for result in results:
+            print(result.row(results[0]))
+        print()
+    if "campaign" in only:
+        scenarios.campaign_run(customers=args.customers)
+
+
+if __name__ == "__main__":
+    main()
