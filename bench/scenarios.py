@@ -1,9 +1,8 @@
 """What the benchmarks measure. Django is set up (bench.settings) before this is imported."""
 
+from bench.wrk import LoadResult, wrk_run
 from kazan.messaging.services import sms_credits_grant
 from kazan.tenancy.models import Business
-
-from bench.wrk import LoadResult, wrk_run
 
 SLUG = "bench-cafe"
 
@@ -28,7 +27,11 @@ def web_run(business: Business, *, base: str, duration: int, connections: int) -
     return [
         wrk_run("bare Django view (baseline)", f"{base}/bench/bare", **run),
         wrk_run("landing page GET /<slug>/", f"{base}/{business.slug}/", **run),
-        wrk_run("landing page from the QR code (counts a scan)", f"{base}/{business.slug}/?src=qr", **run),
+        wrk_run(
+            "landing page from the QR code (counts a scan)",
+            f"{base}/{business.slug}/?src=qr",
+            **run,
+        ),
     ]
 
 

@@ -17,7 +17,9 @@ class LoadResult:
     errors: int  # socket errors + non-2xx/3xx answers: a run with errors is not a result
 
     def row(self, baseline: "LoadResult | None") -> str:
-        ratio = f"{self.requests_per_second / baseline.requests_per_second:.2f}" if baseline else "1.00"
+        ratio = (
+            f"{self.requests_per_second / baseline.requests_per_second:.2f}" if baseline else "1.00"
+        )
         return (
             f"| {self.name} | {self.requests_per_second:,.0f} | {ratio} | {self.p50_ms:.1f} "
             f"| {self.p99_ms:.1f} | {self.requests:,} | {self.errors} |"
