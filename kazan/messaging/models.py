@@ -205,3 +205,34 @@ class SmsCreditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Ledger entries are append-only: they are never deleted.")
+
+
+class OtpChallenge(models.Model):
+    """One phone-verification code sent by SMS. The code is never stored: only an HMAC of it,
+    keyed by the deployment's secret and a random per-row salt, so a database leak reveals no
+    live code. Dead after OTP_MAX_ATTEMPTS wrong tries, after its expiry, once used, or when a
+    newer code is sent to the same number (messaging.otp)."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    # Blind index of the number (never the number itself): finds the live code for a phone.
+    phone_index = models.CharField(max_length=64, db_index=True)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer code replaced this one (a resend) so only the newest is accepted.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["business", "phone_index", "-created_at"], name="otp_lookup_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"OTP #{self.pk} ({self.business_id})"

@@ -1,0 +1,248 @@
+"""Phone verification by SMS one-time code, for the landing-page chat (and any other channel).
+
+A code is 6 digits, valid OTP_TTL_SECONDS, dead after OTP_MAX_ATTEMPTS wrong tries, single-use,
+and stored only as an HMAC (deployment secret + per-row salt). Sending is guarded against SMS
+pumping: a resend cooldown per number, and fixed-window limits per phone, per IP and per
+business (core.ratelimit, shared cache), and only numbers of the business's allowed countries.
+No number, code or IP appears in logs, activity or analytics data.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kazan.activity.services import activity_record
+from kazan.analytics.models import EventKind
+from kazan.analytics.services import event_record
+from kazan.core.crypto import blind_index
+from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
+from kazan.core.ratelimit import ratelimit_hit
+from kazan.customers.phones import phone_normalize
+from kazan.messaging.models import OtpChallenge, Purpose
+from kazan.messaging.services import sms_send
+
+logger = logging.getLogger("kazan.messaging.otp")
+
+CODE_DIGITS = 6
+PHONE_SCOPE = "messaging.otp.phone"
+IP_SCOPE = "messaging.otp.ip"
+
+
+def _phone_index(e164: str) -> str:
+    return blind_index(e164, scope=PHONE_SCOPE)
+
+
+def _code_hash(code: str, salt: str) -> str:
+    key = hashlib.sha256(f"otp:{settings.SECRET_KEY}:{salt}".encode()).digest()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def _code_new() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def otp_phone_check(*, business, phone: str) -> str:
+    """The number in E.164 if the business accepts its country; ValidationFailed otherwise
+    (code "invalid_phone" or "otp_country"). Called before anything is sent or counted."""
+    e164 = phone_normalize(phone, region=business.country)
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    allowed = [code.upper() for code in business.phone_countries]
+    if region not in allowed:
+        countries = ", ".join(
+            f"{code} (+{phonenumbers.country_code_for_region(code)})" for code in allowed
+        )
+        raise ValidationFailed(
+            _(
+                "Sorry, we can only send codes to phone numbers from these countries: "
+                "%(countries)s. Please use another number."
+            )
+            % {"countries": countries},
+            code="otp_country",
+        )
+    return e164
+
+
+def _latest(business, index: str) -> OtpChallenge | None:
+    return OtpChallenge.objects.filter(business=business, phone_index=index).first()
+
+
+def _cooldown_check(business, index: str, now) -> None:
+    latest = _latest(business, index)
+    if latest is None:
+        return
+    wait = settings.OTP_RESEND_COOLDOWN_SECONDS - (now - latest.created_at).total_seconds()
+    if wait > 0:
+        raise RateLimited(
+            _("Please wait %(seconds)d seconds before asking for a new code.")
+            % {"seconds": max(1, int(wait + 0.999))},
+            code="otp_cooldown",
+        )
+
+
+def _limits_hit(business, index: str, ip: str) -> None:
+    """Counts this send against each limit; the first exceeded one refuses it (RateLimited)."""
+    too_many = _("Too many codes were requested. Please try again later.")
+    try:
+        ratelimit_hit(
+            f"otp:phone:{index}", limit=settings.OTP_LIMIT_PER_PHONE_PER_DAY, window_seconds=86400
+        )
+        if ip:
+            ratelimit_hit(
+                f"otp:ip:{blind_index(ip, scope=IP_SCOPE)}",
+                limit=settings.OTP_LIMIT_PER_IP_PER_HOUR,
+                window_seconds=3600,
+            )
+        ratelimit_hit(
+            f"otp:business:{business.pk}",
+            limit=settings.OTP_LIMIT_PER_BUSINESS_PER_HOUR,
+            window_seconds=3600,
+        )
+    except RateLimited:
+        raise RateLimited(too_many, code="otp_limit") from None
+
+
+def otp_send(
+    *, business, phone_e164: str, ip: str = "", language: str = "", customer=None
+) -> OtpChallenge:
+    """Sends a new code to the number (SMS purpose OTP) and returns its challenge.
+
+    Any earlier code for this number is superseded, so only the newest works. Raises
+    ValidationFailed (bad number, country not allowed), RateLimited (code "otp_cooldown" while
+    the resend cooldown runs, "otp_limit" past a per-phone/IP/business limit) and
+    InsufficientCredits with a message meant for the customer, not the business.
+    """
+    phone = otp_phone_check(business=business, phone=phone_e164)
+    index = _phone_index(phone)
+    now = timezone.now()
+    _cooldown_check(business, index, now)
+    _limits_hit(business, index, ip)
+    code = _code_new()
+    salt = secrets.token_hex(16)
+    minutes = max(1, settings.OTP_TTL_SECONDS // 60)
+    with translation.override(language or business.language):
+        body = gettext(
+            "%(code)s is your %(business)s verification code. It is valid for %(minutes)d minutes."
+        ) % {"code": code, "business": business.name, "minutes": minutes}
+    try:
+        with transaction.atomic():
+            OtpChallenge.objects.filter(
+                business=business,
+                phone_index=index,
+                verified_at__isnull=True,
+                superseded_at__isnull=True,
+            ).update(superseded_at=now)
+            challenge = OtpChallenge.objects.create(
+                business=business,
+                phone_index=index,
+                salt=salt,
+                code_hash=_code_hash(code, salt),
+                expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+            )
+            challenge.message = sms_send(
+                business=business,
+                to=phone,
+                body=body,
+                purpose=Purpose.OTP,
+                customer=customer,
+                idempotency_key=f"otp-{challenge.pk}-{salt[:8]}",
+                actor_kind="customer",
+            )
+            challenge.save(update_fields=["message"])
+            event_record(business=business, kind=EventKind.OTP_SENT, customer=customer)
+            activity_record(
+                business=business,
+                actor=None,
+                actor_kind="customer",
+                action="otp.sent",
+                target=challenge,
+            )
+    except InsufficientCredits:
+        logger.warning("otp not sent: business %s has no SMS credits", business.pk)
+        raise InsufficientCredits(
+            _(
+                "Sorry, we cannot send a text message right now. Please ask the staff for help "
+                "or try again later."
+            ),
+            code="otp_unavailable",
+        ) from None
+    return challenge
+
+
+def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
+    """Checks a code against the newest live challenge for the number; marks it used.
+
+    Raises ValidationFailed with a code the caller can act on: "otp_format" (not 6 digits, not
+    counted as an attempt), "otp_missing" (no live code: none sent, expired, superseded, used or
+    out of attempts — ask for a new one) or "otp_wrong" (counted; the message says how many tries
+    are left). A wrong try is counted by a conditional UPDATE, so parallel guesses cannot exceed
+    the limit. The wrong try is committed with the caller's transaction before the error is
+    raised, so callers must not roll back a savepoint around this call on ValidationFailed.
+    """
+    typed = "".join(ch for ch in str(code or "") if not ch.isspace())
+    if len(typed) != CODE_DIGITS or not typed.isascii() or not typed.isdigit():
+        raise ValidationFailed(
+            _("Please enter the %(digits)d-digit code from the text message.")
+            % {"digits": CODE_DIGITS},
+            code="otp_format",
+        )
+    phone = phone_normalize(phone_e164, region=business.country)
+    index = _phone_index(phone)
+    now = timezone.now()
+    max_attempts = settings.OTP_MAX_ATTEMPTS
+    with transaction.atomic():
+        challenge = (
+            OtpChallenge.objects.select_for_update()
+            .filter(
+                business=business,
+                phone_index=index,
+                verified_at__isnull=True,
+                superseded_at__isnull=True,
+                expires_at__gt=now,
+                attempts__lt=max_attempts,
+            )
+            .first()
+        )
+        if challenge is None:
+            raise ValidationFailed(
+                _("This code is no longer valid. Please ask for a new code."),
+                code="otp_missing",
+            )
+        right = hmac.compare_digest(challenge.code_hash, _code_hash(typed, challenge.salt))
+        if right:
+            challenge.verified_at = now
+            challenge.save(update_fields=["verified_at"])
+            event_record(business=business, kind=EventKind.OTP_VERIFIED)
+            activity_record(
+                business=business,
+                actor=None,
+                actor_kind="customer",
+                action="otp.verified",
+                target=challenge,
+            )
+        else:
+            OtpChallenge.objects.filter(pk=challenge.pk, attempts__lt=max_attempts).update(
+                attempts=F("attempts") + 1
+            )
+    # Raised after the block: the counted attempt must commit, not roll back with the error.
+    if not right:
+        left = max_attempts - challenge.attempts - 1
+        if left <= 0:
+            raise ValidationFailed(
+                _("Wrong code, and no tries are left. Please ask for a new code."),
+                code="otp_missing",
+            )
+        raise ValidationFailed(
+            _("This code is not right. Please try again (%(left)d tries left).") % {"left": left},
+            code="otp_wrong",
+        )
+    return challenge

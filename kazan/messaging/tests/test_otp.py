@@ -1,0 +1,213 @@
+"""Phone verification codes: sending (limits, countries, credits) and checking (expiry, attempts,
+single use), and that no code or number leaks into storage, activity or analytics."""
+
+import json
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from kazan.activity.models import Activity
+from kazan.analytics.models import Event, EventKind
+from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
+from kazan.messaging.models import OtpChallenge, OutboundMessage, Purpose
+from kazan.messaging.otp import otp_send, otp_verify
+from kazan.messaging.tests.factories import credits_given
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+4915112345678"
+OTHER = "+4915112345679"
+IP = "203.0.113.7"
+
+
+def _code(challenge: OtpChallenge) -> str:
+    challenge.message.refresh_from_db()
+    return re.search(r"\b(\d{6})\b", challenge.message.body).group(1)
+
+
+@pytest.fixture
+def funded(business):
+    credits_given(business, 100)
+    return business
+
+
+def test_send_queues_an_otp_sms_in_the_customers_language_and_verify_accepts_the_code(funded):
+    challenge = otp_send(business=funded, phone_e164=PHONE, ip=IP, language="de")
+    message = OutboundMessage.objects.get(business=funded)
+    assert message.purpose == Purpose.OTP
+    assert message.to == PHONE
+    assert "Bestätigungscode" in message.body or "verification code" in message.body
+    code = _code(challenge)
+    verified = otp_verify(business=funded, phone_e164=PHONE, code=code)
+    assert verified.pk == challenge.pk and verified.verified_at is not None
+    kinds = list(Event.objects.filter(business=funded).values_list("kind", flat=True))
+    assert sorted(kinds) == sorted([EventKind.OTP_SENT, EventKind.OTP_VERIFIED])
+
+
+def test_a_code_works_once(funded):
+    code = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+    otp_verify(business=funded, phone_e164=PHONE, code=code)
+    with pytest.raises(ValidationFailed) as error:
+        otp_verify(business=funded, phone_e164=PHONE, code=code)
+    assert error.value.code == "otp_missing"
+
+
+def test_the_code_is_stored_only_as_a_salted_hmac(funded, caplog):
+    caplog.set_level(logging.DEBUG)
+    one = otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en")
+    code = _code(one)
+    row = OtpChallenge.objects.values().get(pk=one.pk)
+    stored = json.dumps(row, default=str)
+    assert code not in stored
+    assert PHONE not in stored and "15112345678" not in stored
+    assert len(row["code_hash"]) == 64 and row["salt"]
+    # Another row with the same code would still hash differently (per-row salt).
+    from kazan.messaging.otp import _code_hash
+
+    assert _code_hash(code, "other-salt") != row["code_hash"]
+    # Nothing about the code, number or IP in activity, analytics or logs.
+    leaks = json.dumps(list(Activity.objects.values("data", "target_id")), default=str)
+    leaks += json.dumps(list(Event.objects.values("data")), default=str)
+    leaks += caplog.text
+    for secret in (code, PHONE, "15112345678", IP):
+        assert secret not in leaks
+
+
+def test_code_expires_after_ten_minutes(funded):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        code = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+    with (
+        time_machine.travel(start + timedelta(minutes=10, seconds=1), tick=False),
+        pytest.raises(ValidationFailed) as error,
+    ):
+        otp_verify(business=funded, phone_e164=PHONE, code=code)
+    assert error.value.code == "otp_missing"
+
+
+def test_code_is_still_valid_just_before_expiry(funded):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        code = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+    with time_machine.travel(start + timedelta(minutes=9, seconds=50), tick=False):
+        assert otp_verify(business=funded, phone_e164=PHONE, code=code).verified_at
+
+
+def test_five_wrong_attempts_kill_the_code(funded):
+    code = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+    wrong = "000000" if code != "000000" else "111111"
+    messages = []
+    for _ in range(5):
+        with pytest.raises(ValidationFailed) as error:
+            otp_verify(business=funded, phone_e164=PHONE, code=wrong)
+        messages.append((error.value.code, str(error.value.message)))
+    assert [c for c, _m in messages] == ["otp_wrong"] * 4 + ["otp_missing"]
+    assert "4 tries left" in messages[0][1]
+    # Even the right code is refused now.
+    with pytest.raises(ValidationFailed) as error:
+        otp_verify(business=funded, phone_e164=PHONE, code=code)
+    assert error.value.code == "otp_missing"
+    assert OtpChallenge.objects.get().attempts == 5
+
+
+def test_malformed_code_is_refused_without_using_an_attempt(funded):
+    otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en")
+    for typed in ["12345", "abcdef", "1234567", "", "١٢٣٤٥٦"]:
+        with pytest.raises(ValidationFailed) as error:
+            otp_verify(business=funded, phone_e164=PHONE, code=typed)
+        assert error.value.code == "otp_format"
+    assert OtpChallenge.objects.get().attempts == 0
+
+
+def test_resend_waits_for_the_cooldown_and_supersedes_the_old_code(funded):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        with pytest.raises(RateLimited) as error:
+            otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en")
+        assert error.value.code == "otp_cooldown"
+        assert "30 seconds" in str(error.value.message)
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        second = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+        if first != second:
+            with pytest.raises(ValidationFailed):
+                otp_verify(business=funded, phone_e164=PHONE, code=first)
+        assert otp_verify(business=funded, phone_e164=PHONE, code=second)
+
+
+def _send_at(business, phone, ip, at):
+    with time_machine.travel(at, tick=False):
+        return otp_send(business=business, phone_e164=phone, ip=ip, language="en")
+
+
+@override_settings(OTP_LIMIT_PER_PHONE_PER_DAY=2, OTP_RESEND_COOLDOWN_SECONDS=1)
+def test_limit_per_phone(funded, other_business):
+    credits_given(other_business, 10)
+    start = timezone.now()
+    _send_at(funded, PHONE, "203.0.113.1", start)
+    _send_at(funded, PHONE, "203.0.113.2", start + timedelta(seconds=5))
+    with pytest.raises(RateLimited) as error:
+        _send_at(other_business, PHONE, "203.0.113.3", start + timedelta(seconds=10))
+    assert error.value.code == "otp_limit"
+    _send_at(funded, OTHER, "203.0.113.4", start + timedelta(seconds=15))  # others unaffected
+
+
+@override_settings(OTP_LIMIT_PER_IP_PER_HOUR=2)
+def test_limit_per_ip(funded):
+    otp_send(business=funded, phone_e164="+4915112345001", ip=IP, language="en")
+    otp_send(business=funded, phone_e164="+4915112345002", ip=IP, language="en")
+    with pytest.raises(RateLimited) as error:
+        otp_send(business=funded, phone_e164="+4915112345003", ip=IP, language="en")
+    assert error.value.code == "otp_limit"
+    otp_send(business=funded, phone_e164="+4915112345004", ip="203.0.113.99", language="en")
+
+
+@override_settings(OTP_LIMIT_PER_BUSINESS_PER_HOUR=2)
+def test_limit_per_business(funded, other_business):
+    credits_given(other_business, 10)
+    otp_send(business=funded, phone_e164="+4915112345001", ip="203.0.113.1", language="en")
+    otp_send(business=funded, phone_e164="+4915112345002", ip="203.0.113.2", language="en")
+    with pytest.raises(RateLimited):
+        otp_send(business=funded, phone_e164="+4915112345003", ip="203.0.113.3", language="en")
+    otp_send(business=other_business, phone_e164="+4915112345003", ip="203.0.113.3", language="en")
+
+
+def test_numbers_of_other_countries_are_refused_with_a_clear_message(funded):
+    with pytest.raises(ValidationFailed) as error:
+        otp_send(business=funded, phone_e164="+905321234567", ip=IP, language="en")
+    assert error.value.code == "otp_country"
+    assert "DE (+49)" in str(error.value.message)
+    assert not OutboundMessage.objects.exists()
+    funded.allowed_countries = ["DE", "TR"]
+    funded.save()
+    otp_send(business=funded, phone_e164="+905321234567", ip=IP, language="en")
+
+
+def test_invalid_number_is_refused(funded):
+    with pytest.raises(ValidationFailed) as error:
+        otp_send(business=funded, phone_e164="12", ip=IP, language="en")
+    assert error.value.code == "invalid_phone"
+
+
+def test_without_credits_the_customer_gets_a_friendly_error_and_nothing_is_left(business):
+    with pytest.raises(InsufficientCredits) as error:
+        otp_send(business=business, phone_e164=PHONE, ip=IP, language="en")
+    assert error.value.code == "otp_unavailable"
+    assert "ask the staff" in str(error.value.message)
+    assert not OtpChallenge.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert not Event.objects.filter(kind=EventKind.OTP_SENT).exists()
+
+
+def test_codes_are_per_business(funded, other_business):
+    credits_given(other_business, 10)
+    code = _code(otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en"))
+    with pytest.raises(ValidationFailed):
+        otp_verify(business=other_business, phone_e164=PHONE, code=code)
+    assert otp_verify(business=funded, phone_e164=PHONE, code=code)
