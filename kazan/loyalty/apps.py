@@ -9,16 +9,15 @@ class LoyaltyConfig(AppConfig):
         from kazan.customers.gdpr import GdprSection, gdpr_section_register
         from kazan.customers.panels import CustomerPanel, customer_panel_register
         from kazan.loyalty import gdpr
-        from kazan.loyalty.queries import reviews_for_customer
+        from kazan.loyalty.panels import reviews_panel_context, vouchers_panel_context
 
         gdpr_section_register(GdprSection("reviews", gdpr.reviews_export, gdpr.reviews_erase))
+        gdpr_section_register(GdprSection("vouchers", gdpr.vouchers_export, gdpr.vouchers_erase))
+        customer_panel_register(
+            CustomerPanel("reviews", "loyalty/customer_panel.html", reviews_panel_context, order=20)
+        )
         customer_panel_register(
             CustomerPanel(
-                "reviews",
-                "loyalty/customer_panel.html",
-                lambda request, customer: {
-                    "reviews": reviews_for_customer(business=request.business, customer=customer)
-                },
-                order=20,
+                "vouchers", "loyalty/voucher_panel.html", vouchers_panel_context, order=25
             )
         )

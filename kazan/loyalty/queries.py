@@ -1,12 +1,61 @@
-from django.db.models import Avg, Count, QuerySet
+"""Loyalty reads (reviews, vouchers), always scoped to one business.
 
-from kazan.loyalty.models import Review
+The `*_exists` helpers return correlated EXISTS expressions on an outer Customer query, so the
+customer list can filter by reviews and vouchers in its one SQL query (no N+1, no duplicates
+from joins)."""
+
+import datetime as dt
+
+from django.db.models import Avg, Count, Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from kazan.loyalty.models import Review, Voucher
+
+VOUCHER_STATES = ("open", "redeemed", "none")
 
 
-def review_stats(*, business) -> dict:
-    stats = Review.objects.filter(business=business).aggregate(count=Count("id"), avg=Avg("rating"))
+def review_stats(*, business, since: dt.datetime | None = None) -> dict:
+    """Number of in-chat reviews and their average rating (0 when none), optionally since a time."""
+    reviews = Review.objects.filter(business=business)
+    if since is not None:
+        reviews = reviews.filter(created_at__gte=since)
+    stats = reviews.aggregate(count=Count("id"), avg=Avg("rating"))
     return {"count": stats["count"], "average": round(stats["avg"] or 0, 2)}
 
 
 def reviews_for_customer(*, business, customer) -> QuerySet[Review]:
     return Review.objects.filter(business=business, customer=customer)
+
+
+def vouchers_for_customer(*, business, customer) -> QuerySet[Voucher]:
+    return Voucher.objects.filter(business=business, customer=customer).select_related(
+        "redeemed_by"
+    )
+
+
+def voucher_state(voucher: Voucher, now: dt.datetime | None = None) -> str:
+    """valid | redeemed | expired — the same words voucher_check uses."""
+    if voucher.redeemed_at:
+        return "redeemed"
+    if voucher.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "valid"
+
+
+def review_exists(*, business, min_rating: int | None = None, customer_ref: str = "pk") -> Exists:
+    """EXISTS(a review of the outer customer [with at least `min_rating` stars])."""
+    reviews = Review.objects.filter(business=business, customer_id=OuterRef(customer_ref))
+    if min_rating:
+        reviews = reviews.filter(rating__gte=min_rating)
+    return Exists(reviews)
+
+
+def voucher_exists(*, business, state: str, customer_ref: str = "pk") -> Exists:
+    """EXISTS(a voucher of the outer customer in `state`): "open" = neither redeemed nor expired,
+    "redeemed" = at least one redeemed, anything else = any voucher (negate for "none")."""
+    vouchers = Voucher.objects.filter(business=business, customer_id=OuterRef(customer_ref))
+    if state == "open":
+        vouchers = vouchers.filter(redeemed_at__isnull=True, expires_at__gt=timezone.now())
+    elif state == "redeemed":
+        vouchers = vouchers.filter(redeemed_at__isnull=False)
+    return Exists(vouchers)

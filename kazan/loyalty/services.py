@@ -144,7 +144,16 @@ class VoucherCheck:
 
 
 def voucher_check(*, business, code: str) -> VoucherCheck:
-    voucher = Voucher.objects.filter(business=business, code=voucher_code_normalize(code)).first()
+    """The state of a typed or scanned code of this business; another business's code is
+    "unknown" like a made-up one."""
+    normalized = voucher_code_normalize(code)
+    if not normalized:
+        return VoucherCheck("unknown", None)
+    voucher = (
+        Voucher.objects.filter(business=business, code=normalized)
+        .select_related("redeemed_by", "customer")
+        .first()
+    )
     if voucher is None:
         return VoucherCheck("unknown", None)
     if voucher.redeemed_at:
@@ -168,7 +177,11 @@ def voucher_redeem(*, business, code: str, actor) -> VoucherCheck:
             if check.state == "unknown":
                 raise NotFound(_("No voucher with this code."))
             return check
-        voucher = Voucher.objects.get(business=business, code=normalized)
+        voucher = (
+            Voucher.objects.filter(business=business, code=normalized)
+            .select_related("redeemed_by", "customer")
+            .get()
+        )
         event_record(
             business=business,
             kind=EventKind.VOUCHER_REDEEMED,

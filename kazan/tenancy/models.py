@@ -165,6 +165,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "messaging.send",
             "billing.manage",
             "activity.view",
+            "vouchers.redeem",
         }
     ),
     Role.MANAGER: frozenset(
@@ -176,9 +177,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "settings.edit",
             "messaging.send",
             "activity.view",
+            "vouchers.redeem",
         }
     ),
-    Role.AGENT: frozenset({"customers.view"}),
+    Role.AGENT: frozenset({"customers.view", "vouchers.redeem"}),
 }
 
 

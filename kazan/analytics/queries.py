@@ -1,0 +1,118 @@
+"""Analytics reads for the dashboard, always scoped to one business.
+
+Counts come from DailyCount (one row per business, kind and local day), so a chart is one
+indexed query whatever the number of events. Days are the business's local days: DailyCount is
+written in its time zone, and "today" and "this month" here are taken in the same zone."""
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from kazan.analytics.models import DailyCount, Event, EventKind
+
+SOCIAL_NETWORKS = ("website", "instagram", "facebook", "tiktok")
+
+
+def business_today(*, business) -> dt.date:
+    return timezone.localtime(timezone=zoneinfo.ZoneInfo(business.timezone)).date()
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    """The 1st of the month `months` after (or before, if negative) day's month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _kinds(kinds) -> list[str]:
+    return list(kinds) if kinds is not None else list(EventKind.values)
+
+
+def counts_between(*, business, start: dt.date, end: dt.date, kinds=None) -> dict[str, int]:
+    """Totals per kind over local days [start, end]; every asked kind present (0 if none)."""
+    kinds = _kinds(kinds)
+    rows = (
+        DailyCount.objects.filter(business=business, kind__in=kinds, day__gte=start, day__lte=end)
+        .values("kind")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    totals = dict.fromkeys(kinds, 0)
+    totals.update({row["kind"]: row["total"] for row in rows})
+    return totals
+
+
+def counts_month_to_date(*, business, kinds=None) -> dict[str, int]:
+    """Totals per kind from the 1st of this local month to today."""
+    today = business_today(business=business)
+    return counts_between(business=business, start=today.replace(day=1), end=today, kinds=kinds)
+
+
+def series_daily(*, business, days: int = 30, kinds=None) -> dict:
+    """{"days": [date, …] (oldest first, ending today), "series": {kind: [count per day]}}; days
+    without a row count 0. One query."""
+    kinds = _kinds(kinds)
+    today = business_today(business=business)
+    start = today - dt.timedelta(days=days - 1)
+    day_list = [start + dt.timedelta(days=n) for n in range(days)]
+    position = {day: n for n, day in enumerate(day_list)}
+    series = {kind: [0] * days for kind in kinds}
+    rows = DailyCount.objects.filter(
+        business=business, kind__in=kinds, day__gte=start, day__lte=today
+    ).values_list("kind", "day", "count")
+    for kind, day, count in rows:
+        series[kind][position[day]] += count
+    return {"days": day_list, "series": series}
+
+
+def series_monthly(*, business, months: int = 12, kinds=None) -> dict:
+    """{"months": [1st of month, …] (oldest first, ending this month), "series": {kind: [count
+    per month]}}; months without data count 0. One grouped query."""
+    kinds = _kinds(kinds)
+    today = business_today(business=business)
+    first = _month_add(today, -(months - 1))
+    month_list = [_month_add(first, n) for n in range(months)]
+    position = {month: n for n, month in enumerate(month_list)}
+    series = {kind: [0] * months for kind in kinds}
+    rows = (
+        DailyCount.objects.filter(business=business, kind__in=kinds, day__gte=first, day__lte=today)
+        .annotate(month=TruncMonth("day"))
+        .values("kind", "month")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):  # some backends return a datetime
+            month = month.date()
+        series[row["kind"]][position[month.replace(day=1)]] += row["total"]
+    return {"months": month_list, "series": series}
+
+
+def social_clicks_by_network(
+    *, business, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[str, int]:
+    """Clicks on the landing page's social buttons per network (Event data {"network": …});
+    the known networks always appear, others (if recorded) after them. One grouped query."""
+    events = Event.objects.filter(business=business, kind=EventKind.SOCIAL_CLICK)
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    if until is not None:
+        events = events.filter(occurred_at__lt=until)
+    rows = events.values("data__network").annotate(total=Count("id")).order_by()
+    clicks = dict.fromkeys(SOCIAL_NETWORKS, 0)
+    for row in rows:
+        network = row["data__network"]
+        name = str(network)[:32] if network else "other"
+        clicks[name] = clicks.get(name, 0) + row["total"]
+    return clicks
+
+
+def customer_event_count(*, business, customer, kind: str) -> int:
+    return Event.objects.filter(business=business, customer=customer, kind=kind).count()
+
+
+def events_for_customer(*, business, customer) -> QuerySet[Event]:
+    return Event.objects.filter(business=business, customer=customer).order_by("occurred_at")
