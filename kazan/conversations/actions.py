@@ -1,0 +1,333 @@
+"""The actions and validators flows name, each a thin call into another app's services.
+
+Personal data in a conversation's state is kept only as long as the flow needs it: the phone
+number leaves the state once the customer is registered (the customer record holds it).
+"""
+
+import segno
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kazan.analytics.models import EventKind
+from kazan.analytics.services import event_record
+from kazan.conversations.engine import ActionResult, Context, action, display, validator
+from kazan.conversations.models import Conversation
+from kazan.core.errors import InsufficientCredits, NotFound, ValidationFailed
+from kazan.customers.models import ConsentRecord, ConsentWording
+from kazan.customers.normalize import name_normalize
+from kazan.customers.phones import phone_mask
+from kazan.customers.queries import consent_wording_current
+from kazan.customers.services import customer_register
+from kazan.loyalty.services import review_submit, voucher_welcome_issue
+from kazan.messaging.models import Purpose
+from kazan.messaging.otp import otp_phone_check, otp_send, otp_verify
+from kazan.messaging.services import sms_send
+
+COMMENT_MAX = 2000
+# Links a business may set, in the order they are shown; "google" is the review link.
+SOCIAL_NETWORKS = {
+    "website": ("website_url", _("Website")),
+    "instagram": ("instagram_url", "Instagram"),
+    "facebook": ("facebook_url", "Facebook"),
+    "tiktok": ("tiktok_url", "TikTok"),
+}
+
+
+# --- validators ---------------------------------------------------------------------------------
+
+
+@validator("name")
+def _name(ctx: Context, raw, step: dict) -> str:
+    name = name_normalize(str(raw or ""))
+    if not name:
+        raise ValidationFailed(_("Please tell us your name."), code="invalid_name")
+    return name
+
+
+@validator("phone")
+def _phone(ctx: Context, raw, step: dict) -> str:
+    return otp_phone_check(business=ctx.business, phone=str(raw or ""))
+
+
+@validator("consent")
+def _consent(ctx: Context, raw, step: dict) -> bool:
+    # Only an explicit tick is consent; anything else (absent, "", false, junk) is a no.
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in {"true", "yes", "1"})
+
+
+@validator("otp")
+def _otp(ctx: Context, raw, step: dict) -> bool:
+    phone = ctx.state.get("phone")
+    if not phone:
+        raise ValidationFailed(_("Please enter your mobile number first."))
+    otp_verify(business=ctx.business, phone_e164=phone, code=str(raw or ""))
+    ctx.state["verified"] = True
+    return True
+
+
+@validator("rating")
+def _rating(ctx: Context, raw, step: dict) -> int:
+    text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
+    if not text.isdigit() or not 1 <= int(text) <= int(step.get("max", 5)):
+        raise ValidationFailed(_("Please choose 1 to 5 stars."), code="invalid_rating")
+    return int(text)
+
+
+@validator("comment")
+def _comment(ctx: Context, raw, step: dict) -> str:
+    text = str(raw or "").replace("\x00", "").strip()
+    if len(text) > COMMENT_MAX:
+        raise ValidationFailed(
+            _("Please keep it under %(max)d characters.") % {"max": COMMENT_MAX},
+            code="too_long",
+        )
+    return text
+
+
+@validator("text")
+def _text(ctx: Context, raw, step: dict) -> str:
+    text = str(raw or "").replace("\x00", "").strip()[:COMMENT_MAX]
+    if not text and not step.get("optional"):
+        raise ValidationFailed(_("Please write something."))
+    return text
+
+
+display("phone", phone_mask)
+display("otp", lambda value: "••••••")
+display("rating", lambda value: "★" * int(value) + "☆" * (5 - int(value)))
+display("consent", lambda value: str(_("Yes, send me offers")) if value else str(_("No offers")))
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+@action("data_entered")
+def _data_entered(ctx: Context, step: dict) -> None:
+    if not ctx.state.get("data_entered"):
+        event_record(business=ctx.business, kind=EventKind.DATA_ENTERED)
+        ctx.state["data_entered"] = True
+
+
+@action("consent_prepare")
+def _consent_prepare(ctx: Context, step: dict) -> ActionResult | None:
+    """Remembers which wording is shown, so the ledger records the text the person saw."""
+    try:
+        wording = consent_wording_current(
+            purpose=ConsentRecord.Purpose.SMS_MARKETING, language=ctx.language
+        )
+    except NotFound:
+        ctx.state.pop("consent_wording", None)
+        ctx.state["consent_text"] = str(_("Yes, send me offers by SMS."))
+        return None
+    ctx.state["consent_wording"] = wording.pk
+    ctx.state["consent_text"] = wording.text
+    return None
+
+
+@action("otp_send")
+def _otp_send(ctx: Context, step: dict) -> ActionResult:
+    phone = ctx.state.get("phone")
+    if not phone:
+        raise ValidationFailed(_("Please enter your mobile number first."), code="invalid_phone")
+    meta = ctx.inbound.meta if ctx.inbound else {}
+    otp_send(
+        business=ctx.business,
+        phone_e164=phone,
+        ip=meta.get("ip", ""),
+        language=ctx.language,
+    )
+    return ActionResult(
+        [
+            {
+                "type": "text",
+                "text": gettext("We sent a 6-digit code to %(phone)s.")
+                % {"phone": phone_mask(phone)},
+            }
+        ]
+    )
+
+
+@action("customer_register")
+def _customer_register(ctx: Context, step: dict) -> None:
+    """After the phone is verified: the customer record, and the consent only if ticked."""
+    if not ctx.state.get("verified"):
+        raise ValidationFailed(_("Please confirm your number first."))
+    wording = None
+    if ctx.state.get("consent") and ctx.state.get("consent_wording"):
+        wording = ConsentWording.objects.filter(pk=ctx.state["consent_wording"]).first()
+    meta = ctx.inbound.meta if ctx.inbound else {}
+    customer, created = customer_register(
+        business=ctx.business,
+        phone=ctx.state["phone"],
+        name=ctx.state.get("name", ""),
+        language=ctx.language,
+        channel=ctx.channel,
+        wording=wording,
+        ip=meta.get("ip", ""),
+        user_agent=meta.get("user_agent", ""),
+        actor_kind="customer",
+    )
+    conversation: Conversation = ctx.conversation
+    conversation.customer = customer
+    ctx.state["returning"] = not created
+    # The customer record holds the number now; the conversation need not.
+    ctx.state.pop("phone", None)
+    ctx.state.pop("consent_text", None)
+
+
+@action("review_submit")
+def _review_submit(ctx: Context, step: dict) -> None:
+    review_submit(
+        business=ctx.business,
+        customer=ctx.conversation.customer,
+        rating=int(ctx.state["rating"]),
+        comment=ctx.state.get("comment", ""),
+        channel=ctx.channel,
+    )
+    ctx.state.pop("comment", None)
+
+
+@action("google_review_invite")
+def _google_review_invite(ctx: Context, step: dict) -> ActionResult | None:
+    """Offered to every customer, whatever their rating: no review gating."""
+    url = ctx.business.google_review_url
+    if not url:
+        return None
+    return ActionResult(
+        [
+            {
+                "type": "text",
+                "text": gettext(
+                    "Thank you! If you like, you can also share your experience on Google."
+                ),
+            },
+            {
+                "type": "links",
+                "links": [
+                    {
+                        "target": "google",
+                        "label": gettext("Write a Google review"),
+                        "url": url,
+                    }
+                ],
+            },
+        ]
+    )
+
+
+def voucher_reply(voucher, *, business) -> dict:
+    """A voucher as a reply: code, what it gives, until when, and a QR of the code."""
+    expires = timezone.localtime(voucher.expires_at)
+    return {
+        "type": "voucher",
+        "code": voucher.code,
+        "discount": voucher.discount_text,
+        "expires": formats.date_format(expires, "SHORT_DATE_FORMAT"),
+        "title": gettext("Your welcome gift"),
+        "expires_label": gettext("Valid until %(date)s")
+        % {"date": formats.date_format(expires, "SHORT_DATE_FORMAT")},
+        "qr": segno.make(voucher.code, error="m").svg_data_uri(scale=5, border=2),
+        "qr_alt": gettext("QR code of your voucher %(code)s") % {"code": voucher.code},
+    }
+
+
+def _voucher_sms(ctx: Context, voucher, phone_customer) -> None:
+    """The voucher also by SMS (purpose transactional). Without credits it is still shown on
+    screen, so a failed SMS must not cost the customer their gift."""
+    with translation.override(ctx.language):
+        body = gettext(
+            "%(business)s: your welcome gift %(discount)s. Code %(code)s, valid until %(date)s."
+        ) % {
+            "business": ctx.business.name,
+            "discount": voucher.discount_text,
+            "code": voucher.code,
+            "date": formats.date_format(
+                timezone.localtime(voucher.expires_at), "SHORT_DATE_FORMAT"
+            ),
+        }
+    try:
+        with transaction.atomic():
+            sms_send(
+                business=ctx.business,
+                to=phone_customer.phone_e164,
+                body=body,
+                purpose=Purpose.TRANSACTIONAL,
+                customer=phone_customer,
+                idempotency_key=f"voucher-{voucher.pk}",
+                actor_kind="system",
+            )
+    except (InsufficientCredits, ValidationFailed):
+        pass
+
+
+@action("voucher_welcome")
+def _voucher_welcome(ctx: Context, step: dict) -> ActionResult:
+    """Rewards the visit and the feedback; nothing here knows about a Google review."""
+    customer = ctx.conversation.customer
+    voucher, issued_now = voucher_welcome_issue(business=ctx.business, customer=customer)
+    if issued_now:
+        _voucher_sms(ctx, voucher, customer)
+        return ActionResult(
+            [
+                {
+                    "type": "text",
+                    "text": gettext(
+                        "Thank you for your feedback! Here is your welcome gift. Show this code "
+                        "at the counter; we also sent it to you by SMS."
+                    ),
+                },
+                voucher_reply(voucher, business=ctx.business),
+            ]
+        )
+    still_valid = voucher.redeemed_at is None and voucher.expires_at > timezone.now()
+    if still_valid:
+        return ActionResult(
+            [
+                {
+                    "type": "text",
+                    "text": gettext(
+                        "Thank you for your feedback! You already have a welcome gift — here it "
+                        "is again."
+                    ),
+                },
+                voucher_reply(voucher, business=ctx.business),
+            ]
+        )
+    return ActionResult(
+        [
+            {
+                "type": "text",
+                "text": gettext(
+                    "Thank you for your feedback! You received your welcome gift on an earlier "
+                    "visit, so there is no new one this time."
+                ),
+            }
+        ]
+    )
+
+
+def social_links(business) -> list[dict]:
+    """Only the links the business has set."""
+    links = []
+    for network, (attribute, label) in SOCIAL_NETWORKS.items():
+        url = getattr(business, attribute, "")
+        if url:
+            links.append({"target": network, "label": str(label), "url": url})
+    return links
+
+
+@action("thanks")
+def _thanks(ctx: Context, step: dict) -> ActionResult:
+    text = ctx.business.thank_you_text or gettext("Thank you, %(name)s! See you soon.") % {
+        "name": ctx.state.get("name", "")
+    }
+    replies = [{"type": "text", "text": text}]
+    links = social_links(ctx.business)
+    if links:
+        replies.append(
+            {"type": "text", "text": gettext("Follow us to hear about news and offers:")}
+        )
+        replies.append({"type": "links", "links": links})
+    return ActionResult(replies)

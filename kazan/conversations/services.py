@@ -1,0 +1,143 @@
+"""Conversation write use-cases: start a conversation, feed it an inbound message, and log what
+was said. Every channel calls these; the engine (conversations.engine) decides the replies."""
+
+import re
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from kazan.activity.services import activity_record
+from kazan.conversations import engine
+from kazan.conversations.models import Conversation, ConversationMessage
+from kazan.core.db import insert_or_fetch
+from kazan.core.errors import KazanError, NotFound, ValidationFailed
+from kazan.customers.normalize import language_normalize
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+_CHANNEL = re.compile(r"^[a-z0-9_]{1,16}$")
+
+
+def _flows_loaded() -> None:
+    # The funnel's flows and actions register on import.
+    from kazan.conversations import actions, flows  # noqa: F401
+
+
+def _log(conversation: Conversation, turn: engine.Turn) -> None:
+    if turn.inbound_log:
+        ConversationMessage.objects.create(
+            business=conversation.business,
+            conversation=conversation,
+            direction=ConversationMessage.Direction.IN,
+            text=turn.inbound_log,
+        )
+    if turn.replies:
+        ConversationMessage.objects.create(
+            business=conversation.business,
+            conversation=conversation,
+            direction=ConversationMessage.Direction.OUT,
+            text="\n".join(r["text"] for r in turn.replies if r.get("text"))[:4000],
+            payload={"replies": turn.replies},
+        )
+
+
+def conversation_start(
+    *, business, channel: str, external_key: str, flow_key: str, language: str = ""
+) -> tuple[Conversation, list[dict], bool]:
+    """The conversation for this channel handle, started if new.
+
+    Returns (conversation, replies, created): a new one runs the flow to its first question;
+    an existing one returns no replies (the channel shows its history, queries.conversation_log).
+    """
+    _flows_loaded()
+    if not _KEY.match(external_key or "") or not _CHANNEL.match(channel or ""):
+        raise ValidationFailed(_("This conversation cannot be started."), code="invalid_key")
+    flow = engine.flow_get(flow_key)
+    language = language_normalize(language, strict=False) or business.language
+
+    def existing() -> Conversation | None:
+        return Conversation.objects.filter(
+            business=business, channel=channel, external_key=external_key
+        ).first()
+
+    with transaction.atomic():
+        if (found := existing()) is not None:
+            return found, [], False
+        conversation, created = insert_or_fetch(
+            lambda: Conversation.objects.create(
+                business=business,
+                channel=channel,
+                external_key=external_key,
+                flow_key=flow_key,
+                language=language,
+            ),
+            existing,
+        )
+        if not created:
+            return conversation, [], False
+        with translation.override(language):
+            turn = engine.start(engine.Context(business, conversation), flow)
+        conversation.save()
+        _log(conversation, turn)
+        activity_record(
+            business=business,
+            actor=None,
+            actor_kind="customer",
+            action="conversation.started",
+            target=conversation,
+            data={"channel": channel, "flow": flow_key},
+        )
+    return conversation, turn.replies, True
+
+
+def conversation_handle(*, business, conversation: Conversation, inbound: engine.Inbound) -> list:
+    """Feeds one inbound message to the engine and returns the replies.
+
+    Holds the conversation row locked for the turn, so a double-tap cannot run a step twice.
+    A domain error no step handles becomes an error reply; the turn's writes roll back.
+    """
+    _flows_loaded()
+    if conversation.business_id != business.pk:
+        raise NotFound()
+    try:
+        with transaction.atomic():
+            current = Conversation.objects.select_for_update().get(
+                business=business, pk=conversation.pk
+            )
+            was_completed = current.completed_at is not None
+            with translation.override(current.language or business.language):
+                turn = engine.handle(
+                    engine.Context(business, current), engine.flow_get(current.flow_key), inbound
+                )
+            current.save()
+            _log(current, turn)
+            if current.completed_at is not None and not was_completed:
+                activity_record(
+                    business=business,
+                    actor=None,
+                    actor_kind="customer",
+                    action="conversation.completed",
+                    target=current,
+                    data={"flow": current.flow_key},
+                )
+    except KazanError as error:
+        return [engine.reply_error(str(error.message))]
+    conversation.refresh_from_db()
+    return turn.replies
+
+
+def conversation_language_set(*, business, conversation: Conversation, language: str) -> None:
+    """The visitor switched language: later replies use it (earlier ones stay as they were)."""
+    language = language_normalize(language, strict=False)
+    if conversation.business_id != business.pk:
+        raise NotFound()
+    if language and language != conversation.language:
+        Conversation.objects.filter(business=business, pk=conversation.pk).update(language=language)
+        conversation.language = language
+
+
+def conversations_erase(*, business, customer) -> int:
+    """GDPR erasure: the customer's conversations and their logs go entirely (counts stay in
+    analytics). Runs inside customers.services.customer_erase's transaction."""
+    deleted, _detail = Conversation.objects.filter(business=business, customer=customer).delete()
+    return deleted
