@@ -1,6 +1,10 @@
 """Payment gateway webhooks, mounted at /hooks/<gateway>/ (e.g. /hooks/stripe/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kazan.billing.gateways.stripe.webhooks import stripe_webhook
 
 app_name = "billing_hooks"
-urlpatterns: list = []
+urlpatterns = [
+    path("stripe/", stripe_webhook, name="stripe"),
+]

@@ -1,6 +1,15 @@
 """SMS package, quota and upgrades, mounted at /dashboard/billing/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kazan.billing import views
 
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.billing_overview, name="overview"),
+    path("upgrade/", views.package_upgrade, name="upgrade"),
+    path("payments/<int:payment_id>/", views.payment_detail, name="payment_detail"),
+    path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),
+    # Platform staff only (staff_required): confirm that a manual payment arrived.
+    path("payments/<int:payment_id>/confirm/", views.payment_confirm, name="payment_confirm"),
+]

@@ -1,0 +1,107 @@
+"""POST /hooks/stripe/: Stripe's webhook events for Checkout.
+
+Stripe signs the raw body with the endpoint's secret (STRIPE_WEBHOOK_SECRET) in the
+Stripe-Signature header ("t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">"); the official SDK
+verifies it (and refuses timestamps older than five minutes). Answers:
+- 400 when the signature is missing or wrong, or the body is not a Stripe event; nothing is read
+  before the signature is checked;
+- 200 for everything else, also for event types we do not handle (logged) and for repeats:
+  Stripe retries anything but a 2xx for days, and a repeat must change nothing.
+
+Events handled (fixtures/ holds Stripe's documented payloads):
+- checkout.session.completed with payment_status "paid" → the payment is paid, credits arrive;
+  with "unpaid" (a delayed method such as SEPA) → nothing yet, wait for:
+- checkout.session.async_payment_succeeded → paid;
+- checkout.session.async_payment_failed → failed;
+- checkout.session.expired → cancelled.
+"""
+
+import logging
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from kazan.billing.services import GatewayEventData, gateway_event_apply
+
+logger = logging.getLogger("kazan.hooks.stripe")
+
+SIGNATURE_HEADER = "Stripe-Signature"
+GATEWAY = "stripe"
+HANDLED_TYPES = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+    }
+)
+
+
+class UnknownEventType(Exception):
+    """A verified event of a type this endpoint does not handle (answered 200, logged)."""
+
+
+def event_parse(event: dict) -> GatewayEventData:
+    """A verified Stripe event → what billing needs. Raises UnknownEventType, ValueError."""
+    event_id, event_type = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
+        raise ValueError("not a Stripe event")
+    if event_type not in HANDLED_TYPES:
+        raise UnknownEventType(event_type)
+    data = event.get("data")
+    session = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(session, dict) or session.get("object") != "checkout.session":
+        raise ValueError("the event carries no checkout session")
+    outcome: str | None
+    if event_type == "checkout.session.completed":
+        paid = session.get("payment_status") in ("paid", "no_payment_required")
+        outcome = "paid" if paid else None
+    elif event_type == "checkout.session.async_payment_succeeded":
+        outcome = "paid"
+    elif event_type == "checkout.session.async_payment_failed":
+        outcome = "failed"
+    else:
+        outcome = "cancelled"
+    amount = session.get("amount_total")
+    return GatewayEventData(
+        gateway=GATEWAY,
+        event_id=event_id,
+        event_type=event_type,
+        reference=str(session.get("id") or ""),
+        outcome=outcome,
+        amount_minor=amount if isinstance(amount, int) else None,
+        currency=str(session.get("currency") or ""),
+    )
+
+
+def _bad_request(message: str) -> JsonResponse:
+    return JsonResponse({"code": "invalid", "message": message}, status=400)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    payload = request.body
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, request.headers.get(SIGNATURE_HEADER), settings.STRIPE_WEBHOOK_SECRET
+        )
+    except stripe.SignatureVerificationError:
+        logger.warning("stripe webhook with a bad or missing signature")
+        return _bad_request("Invalid signature.")
+    except ValueError:  # signed, but not JSON / not UTF-8 / not an event
+        return _bad_request("The body is not a Stripe event.")
+    try:
+        data = event_parse(event.to_dict())
+    except UnknownEventType as exc:
+        logger.info("stripe webhook: ignored event type %s", exc)
+        return JsonResponse({"status": "ignored"})
+    except ValueError as exc:
+        logger.warning("stripe webhook: malformed event (%s)", exc)
+        return _bad_request("The event is malformed.")
+    result = gateway_event_apply(event=data)
+    logger.info("stripe webhook %s %s: %s", data.event_type, data.event_id, result)
+    return JsonResponse({"status": result})

@@ -1,0 +1,157 @@
+"""SMS packages, each business's subscription, payments for upgrades and the webhook ledger.
+
+Invariants kept by the rows themselves:
+- a payment's status only moves forward (pending → paid / failed / cancelled), always through a
+  conditional UPDATE in services (never `save()` of a status read earlier);
+- a gateway event is processed at most once: (gateway, event_id) is unique;
+- a gateway reference (e.g. a Stripe Checkout Session id) names at most one payment.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.tenancy.models import Business
+
+
+class SmsPackage(models.Model):
+    """The catalog: what a business can buy. Seeded by migration 0002; staff edit it in admin."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    sms_per_month = models.PositiveIntegerField(_("SMS per month"))
+    price_minor = models.PositiveIntegerField(
+        _("price (minor units)"), help_text=_("In cents: 900 is 9.00.")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        verbose_name = _("SMS package")
+        verbose_name_plural = _("SMS packages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sms_per_month__gt=0), name="billing_package_sms_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """One per business. Allowance and price live here (copied from the package) so platform
+    staff can give one business its own terms without touching the catalog."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="sms_subscription"
+    )
+    package = models.ForeignKey(SmsPackage, on_delete=models.PROTECT, related_name="+")
+    sms_allowance = models.PositiveIntegerField(_("SMS per month"))
+    price_minor = models.PositiveIntegerField(_("price (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    current_period_start = models.DateTimeField(_("current period start"), default=timezone.now)
+    # "YYYY-MM" of the last monthly allowance granted; the monthly task skips rows already done.
+    allowance_granted_for = models.CharField(max_length=7, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS subscription")
+        verbose_name_plural = _("SMS subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.business} · {self.package}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="payments")
+    package = models.ForeignKey(SmsPackage, on_delete=models.PROTECT, related_name="+")
+    gateway = models.CharField(_("gateway"), max_length=20)
+    amount_minor = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    # What this payment buys, fixed when it is created (the catalog may change meanwhile).
+    sms_credits = models.PositiveIntegerField(_("SMS credits"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # The gateway's id for this payment (Stripe: the Checkout Session id); blank for manual.
+    gateway_reference = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)  # failed or cancelled
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_reference"],
+                condition=~Q(gateway_reference=""),
+                name="billing_payment_reference_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["business", "-created_at"], name="billing_pay_biz_idx")]
+
+    def __str__(self) -> str:
+        return f"payment #{self.pk} ({self.gateway}, {self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class GatewayEvent(models.Model):
+    """Every webhook event processed, by the provider's id: a second delivery finds its row."""
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "event_id"], name="billing_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.event_type} {self.event_id}"
+
+
+class QuotaNotice(models.Model):
+    """A quota warning email sent to the owners: at most one per business, period and level."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateTimeField()
+    level = models.PositiveSmallIntegerField()  # 80 or 95
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "period_start", "level"], name="billing_notice_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.level} % {self.period_start:%Y-%m-%d}"

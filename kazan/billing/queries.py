@@ -1,0 +1,168 @@
+"""Billing reads, always scoped to one business: the quota, the catalog and the payments."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kazan.billing.models import Payment, SmsPackage, Subscription
+from kazan.billing.money import money_format
+from kazan.core.errors import NotFound, ValidationFailed
+from kazan.messaging.queries import sms_balance, sms_usage
+from kazan.tenancy.models import Business
+
+WARNING_LEVELS = (95, 80)  # checked highest first
+EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    package_name: str
+    package_key: str
+    allowance: int  # SMS per month
+    price_minor: int
+    currency: str
+    price_display: str
+    period_start: datetime
+    used: int  # credits used since the period started (sends minus refunds)
+    remaining: int  # the credit balance: what can still be sent
+    percent_used: int  # used / (used + remaining), 0–100
+    warning: int | str | None  # None, 80, 95 or "empty"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.warning == EMPTY
+
+    @property
+    def notice_level(self) -> int | None:
+        """The warning email this state calls for: 80, 95 (also when empty) or None."""
+        if self.warning == EMPTY:
+            return 95 if self.used > 0 else None  # never used: nothing was "crossed"
+        return self.warning if isinstance(self.warning, int) else None
+
+
+def _level(*, used: int, remaining: int) -> tuple[int, int | str | None]:
+    if remaining <= 0:
+        return (100 if used > 0 else 0), EMPTY
+    percent = used * 100 // (used + remaining)
+    for level in WARNING_LEVELS:
+        if percent >= level:
+            return percent, level
+    return percent, None
+
+
+def quota_status(*, business: Business) -> QuotaStatus:
+    """Package, allowance, price, use this period and what is left, with the warning level.
+
+    Reads only: a business without a subscription row yet is shown the default package's terms.
+    """
+    subscription = Subscription.objects.filter(business=business).select_related("package").first()
+    if subscription is not None:
+        package = subscription.package
+        allowance, price, currency = (
+            subscription.sms_allowance,
+            subscription.price_minor,
+            subscription.currency,
+        )
+        period_start = subscription.current_period_start
+    else:
+        package = _default_package_preview()
+        allowance, price, currency = package.sms_per_month, package.price_minor, package.currency
+        period_start = timezone.now()
+    used = max(sms_usage(business=business, since=period_start)["credits_used"], 0)
+    remaining = sms_balance(business=business)
+    percent, warning = _level(used=used, remaining=remaining)
+    return QuotaStatus(
+        package_name=package.name,
+        package_key=package.key,
+        allowance=allowance,
+        price_minor=price,
+        currency=currency,
+        price_display=money_format(price, currency, business.language),
+        period_start=period_start,
+        used=used,
+        remaining=remaining,
+        percent_used=percent,
+        warning=warning,
+    )
+
+
+def quota_warning(*, business: Business) -> QuotaStatus | None:
+    """For the dashboard overview's banner: the status when it warns, else None."""
+    status = quota_status(business=business)
+    return status if status.warning is not None else None
+
+
+def _default_package_preview() -> SmsPackage:
+    from kazan.billing.services import DEFAULT_PACKAGE
+
+    return (
+        SmsPackage.objects.filter(key=DEFAULT_PACKAGE["key"], active=True).first()
+        or SmsPackage.objects.filter(active=True).first()
+        or SmsPackage(**DEFAULT_PACKAGE)
+    )
+
+
+@dataclass(frozen=True)
+class PackageOption:
+    package: SmsPackage
+    price_display: str
+    is_current: bool
+
+
+def package_options(*, business: Business) -> list[PackageOption]:
+    """The active packages, priced in the reader's format, the current one marked."""
+    current = (
+        Subscription.objects.filter(business=business).values_list("package_id", flat=True).first()
+    )
+    return [
+        PackageOption(
+            package=package,
+            price_display=money_format(package.price_minor, package.currency, business.language),
+            is_current=package.pk == current,
+        )
+        for package in SmsPackage.objects.filter(active=True)
+    ]
+
+
+def package_get_active(*, package_id) -> SmsPackage:
+    """An active package by id from form input; anything else is a clear ValidationFailed."""
+    from django.utils.translation import gettext_lazy as _
+
+    try:
+        pk = int(str(package_id).strip())
+    except (TypeError, ValueError):
+        pk = None
+    valid = pk is not None and 0 < pk < 2**31
+    package = SmsPackage.objects.filter(pk=pk, active=True).first() if valid else None
+    if package is None:
+        raise ValidationFailed(_("Choose one of the packages."), code="invalid_package")
+    return package
+
+
+def payments_for(*, business: Business) -> QuerySet[Payment]:
+    return Payment.objects.filter(business=business).select_related("package")
+
+
+def payment_get(*, business: Business, payment_id: int) -> Payment:
+    """One payment of this business; another business's id is NotFound, like a missing one."""
+    payment = payments_for(business=business).filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+def unscoped_payment_get(*, payment_id: int) -> Payment:
+    """Platform staff only (the confirm page): any business's payment."""
+    payment = Payment.objects.select_related("business", "package").filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+def payments_pending_manual() -> QuerySet[Payment]:
+    """Platform staff's to-do list: manual payments waiting for confirmation."""
+    return Payment.objects.filter(gateway="manual", status=Payment.Status.PENDING).select_related(
+        "business", "package"
+    )

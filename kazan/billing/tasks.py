@@ -1,0 +1,21 @@
+"""Billing's periodic jobs (`manage.py crontask`). Both are safe to run twice or late: the
+allowance is granted once per business and month, a warning email once per level and period."""
+
+from crontask import cron
+from django.tasks import task
+
+from kazan.billing import services
+
+
+@cron("7 * * * *")
+@task
+def allowance_grant_monthly() -> int:
+    """Hourly, so a new month (or a new business) gets its allowance within the hour."""
+    return services.allowance_grant_monthly()
+
+
+@cron("*/10 * * * *")
+@task
+def quota_warnings_notify() -> int:
+    """Every ten minutes: email the owners of businesses that crossed 80 % or 95 %."""
+    return services.quota_notify_all()

@@ -1,0 +1,26 @@
+"""`{% load billing %}{% quota_banner %}`: the SMS quota warning anywhere in the dashboard."""
+
+from django import template
+
+from kazan.billing.money import money_format
+from kazan.billing.queries import quota_warning
+
+register = template.Library()
+
+
+@register.inclusion_tag("billing/quota_banner.html", takes_context=True)
+def quota_banner(context) -> dict:
+    """Renders nothing unless the current business is at 80 %, 95 % or out of credits."""
+    business = context.get("business")
+    membership = context.get("membership")
+    quota = quota_warning(business=business) if business is not None else None
+    return {
+        "quota": quota,
+        "can_manage": bool(membership and membership.can("billing.manage")),
+    }
+
+
+@register.filter
+def money(payment, language: str | None = None) -> str:
+    """`{{ payment|money:business.language }}`: an amount in minor units, formatted."""
+    return money_format(payment.amount_minor, payment.currency, language or None)

@@ -1,0 +1,120 @@
+"""Billing pages of the business dashboard. Thin: parse, authorize, call a query or service,
+render. Payments are loaded through queries.payment_get with request.business, so another
+tenant's payment id is a 404; the staff confirm page is the one unscoped view (staff_required).
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kazan.billing import queries, services
+from kazan.billing.gateways import gateway_get
+from kazan.billing.money import money_format
+from kazan.core.errors import Conflict
+from kazan.tenancy.decorators import member_required, staff_required
+
+HISTORY_SIZE = 20
+
+
+def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpResponse:
+    """The upgrade form's POST is answered with a redirect to the gateway's hosted page; CSP's
+    form-action also covers that redirect, so this page allows the gateway's origin."""
+    if redirects:
+        config = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+        config["form-action"] = [*config.get("form-action", []), "https://checkout.stripe.com"]
+        response._csp_config = config  # type: ignore[attr-defined]
+    return response
+
+
+@member_required()
+@require_GET
+def billing_overview(request: HttpRequest) -> HttpResponse:
+    business = request.business
+    can_manage = request.membership.can("billing.manage")
+    context = {
+        "quota": queries.quota_status(business=business),
+        "can_manage": can_manage,
+        "options": queries.package_options(business=business) if can_manage else [],
+        "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],
+    }
+    gateway = gateway_get()
+    context["gateway_redirects"] = gateway.redirects
+    return _allow_gateway_form_action(
+        render(request, "billing/overview.html", context), gateway.redirects
+    )
+
+
+@member_required("billing.manage")
+@require_POST
+def package_upgrade(request: HttpRequest) -> HttpResponse:
+    package = queries.package_get_active(package_id=request.POST.get("package", ""))
+    started = services.package_upgrade_start(
+        business=request.business, package=package, actor=request.user
+    )
+    if started.redirect_url:
+        if urlsplit(started.redirect_url).scheme not in ("https", "http"):
+            raise Conflict(_("The payment provider answered with an unusable address."))
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = started.redirect_url
+            return response
+        return redirect(started.redirect_url)
+    messages.success(
+        request,
+        _("Your order is recorded. The credits arrive as soon as we have confirmed your payment."),
+    )
+    return redirect("billing:payment_detail", payment_id=started.payment.pk)
+
+
+@member_required("billing.manage")
+@require_GET
+def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
+    payment = queries.payment_get(business=request.business, payment_id=payment_id)
+    checkout = request.GET.get("checkout", "")
+    if checkout == "success" and payment.is_pending:
+        # Back from the gateway's page: ask it, in case the webhook has not arrived yet.
+        payment = services.payment_reconcile(business=request.business, payment=payment)
+    return render(
+        request,
+        "billing/payment_detail.html",
+        {
+            "payment": payment,
+            "checkout": checkout if checkout in ("success", "cancelled") else "",
+            "amount": money_format(
+                payment.amount_minor, payment.currency, request.business.language
+            ),
+        },
+    )
+
+
+@member_required("billing.manage")
+@require_POST
+def payment_cancel(request: HttpRequest, payment_id: int) -> HttpResponse:
+    payment = queries.payment_get(business=request.business, payment_id=payment_id)
+    services.payment_cancel(business=request.business, payment=payment, actor=request.user)
+    messages.success(request, _("The order was cancelled."))
+    return redirect("billing:overview")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Platform staff: the money of a manual payment arrived."""
+    payment = queries.unscoped_payment_get(payment_id=payment_id)
+    if request.method == "POST":
+        services.payment_confirm(payment=payment, actor=request.user)
+        messages.success(request, _("The payment was confirmed and the credits were added."))
+        return redirect("billing:payment_confirm", payment_id=payment.pk)
+    return render(
+        request,
+        "billing/payment_confirm.html",
+        {
+            "payment": payment,
+            "amount": money_format(payment.amount_minor, payment.currency, None),
+        },
+    )
