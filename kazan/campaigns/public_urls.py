@@ -1,6 +1,11 @@
 """Tracked short links (/l/<code>) and unsubscribe links (/u/<token>)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kazan.campaigns import public_views
 
 app_name = "links"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("l/<str:code>", public_views.link_open, name="open"),
+    path("u/<str:token>", public_views.unsubscribe, name="unsubscribe"),
+]

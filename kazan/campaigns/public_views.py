@@ -1,0 +1,47 @@
+"""Public pages reached from an SMS: tracked links (/l/<code>) and the unsubscribe link
+(/u/<token>). No login; nothing of the customer is shown but the business's name."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from kazan.campaigns import links, services
+from kazan.core.errors import NotFound
+
+
+@require_http_methods(["GET", "HEAD"])
+def link_open(request: HttpRequest, code: str) -> HttpResponse:
+    target = services.link_click(code=code) if request.method == "GET" else None
+    if target is None and request.method == "HEAD":
+        link = services.queries.link_find(code=code)  # a preview bot's HEAD counts no click
+        target = link.target_url if link else None
+    if target is None:
+        return render(request, "links/not_found.html", status=404)
+    response = HttpResponseRedirect(target)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        business, _customer = services.unsubscribe_target(token=token)
+    except links.TokenInvalid as exc:
+        return render(
+            request, "links/unsubscribe_invalid.html", {"expired": exc.expired}, status=400
+        )
+    except NotFound:
+        return render(request, "links/unsubscribe_gone.html", status=404)
+    if request.method == "POST":
+        services.unsubscribe_confirm(
+            token=token,
+            ip=_client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return render(request, "links/unsubscribe_done.html", {"business_name": business.name})
+    return render(request, "links/unsubscribe_confirm.html", {"business_name": business.name})

@@ -1,0 +1,189 @@
+"""Campaign pages of the business dashboard. Thin: parse, authorize (member_required), call a
+query or service, render. Campaigns are loaded through queries.campaign_get with
+request.business, so another tenant's id is a 404."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kazan.campaigns import links, queries, services
+from kazan.campaigns.forms import CampaignForm, ReminderRuleForm
+from kazan.core.errors import InsufficientCredits, ValidationFailed
+from kazan.messaging.queries import sms_balance
+from kazan.tenancy.decorators import member_required
+
+PAGE_SIZE = 20
+_FIELD_OF_CODE = {
+    "invalid_name": "name",
+    "invalid_body": "body",
+    "invalid_voucher": "voucher_discount",
+    "invalid_time": "send_at",
+    "invalid_rule": None,
+}
+
+
+def _counter_context(business) -> dict:
+    """What the live counter adds to the typed text, so its count matches the server's."""
+    sample_token = links.unsubscribe_token(business_id=business.pk, customer_id=1)
+    return {
+        "counter_suffix": links.stop_line(
+            language=business.language, url=links.unsubscribe_url(sample_token)
+        ),
+        "counter_link": links.short_url("a" * links.CODE_LENGTH),
+        "counter_name": queries.SAMPLE_NAME,
+    }
+
+
+@member_required("customers.view")
+@require_GET
+def campaign_list(request):
+    business = request.business
+    page = Paginator(queries.campaign_list(business=business), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "campaigns/list.html",
+        {
+            "page": page,
+            "hours": queries.best_hours(business=business),
+            "balance": sms_balance(business=business),
+            "can_send": request.membership.can("messaging.send"),
+            "query": "",
+        },
+    )
+
+
+def _form_page(request, form, *, campaign=None, status=200):
+    return render(
+        request,
+        "campaigns/form.html",
+        {"form": form, "campaign": campaign, **_counter_context(request.business)},
+        status=status,
+    )
+
+
+def _compose(request, *, campaign=None):
+    """new and edit: "preview" shows the confirm page (recipients, characters, segments,
+    credits against the balance); "confirm" saves and schedules or sends; "draft" saves."""
+    business = request.business
+    if request.method == "GET":
+        form = CampaignForm.for_campaign(campaign) if campaign else CampaignForm()
+        return _form_page(request, form, campaign=campaign)
+    form = CampaignForm(request.POST)
+    action = request.POST.get("action", "preview")
+    if action == "edit":
+        return _form_page(request, form, campaign=campaign)
+    if not form.is_valid():
+        return _form_page(request, form, campaign=campaign, status=400)
+    kwargs = form.service_kwargs()
+    try:
+        if action == "confirm" or action == "draft":
+            services.campaign_save(
+                business=business,
+                actor=request.user,
+                campaign=campaign,
+                draft=action == "draft",
+                **kwargs,
+            )
+            if action == "draft":
+                messages.success(request, _("The draft was saved."))
+            elif kwargs["send_at"] is None:
+                messages.success(request, _("Sending has started."))
+            else:
+                messages.success(request, _("The campaign is scheduled."))
+            return redirect("campaigns:list")
+        services.campaign_text_check(kwargs["body"], has_voucher=bool(kwargs["voucher_discount"]))
+    except InsufficientCredits as exc:
+        messages.error(request, str(exc.message))
+        return _form_page(request, form, campaign=campaign, status=402)
+    except ValidationFailed as exc:
+        form.add_error(_FIELD_OF_CODE.get(exc.code), str(exc.message))
+        return _form_page(request, form, campaign=campaign, status=400)
+    estimate = queries.campaign_estimate(
+        business=business, body=kwargs["body"], has_voucher=bool(kwargs["voucher_discount"])
+    )
+    return render(
+        request,
+        "campaigns/confirm.html",
+        {"form": form, "campaign": campaign, "estimate": estimate, "values": kwargs},
+    )
+
+
+@member_required("messaging.send")
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    return _compose(request)
+
+
+@member_required("messaging.send")
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, campaign_id: int):
+    campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
+    if not campaign.is_editable:
+        messages.error(
+            request, _("This campaign has started sending and can no longer be changed.")
+        )
+        return redirect("campaigns:list")
+    return _compose(request, campaign=campaign)
+
+
+@member_required("messaging.send")
+@require_POST
+def campaign_delete(request, campaign_id: int):
+    campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
+    services.campaign_cancel(business=request.business, campaign=campaign, actor=request.user)
+    messages.success(request, _("The campaign was deleted; it will not be sent."))
+    return redirect("campaigns:list")
+
+
+@member_required("messaging.send")
+@require_POST
+def campaign_resume(request, campaign_id: int):
+    campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
+    services.campaign_resume(business=request.business, campaign=campaign, actor=request.user)
+    messages.success(request, _("Sending has resumed."))
+    return redirect("campaigns:list")
+
+
+@member_required("messaging.send")
+@require_http_methods(["GET", "POST"])
+def reminders(request):
+    business = request.business
+    rule = queries.reminder_rule_get(business=business)
+    status = 200
+    if request.method == "POST":
+        form = ReminderRuleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reminder_rule_save(
+                    business=business, actor=request.user, **form.cleaned_data
+                )
+            except ValidationFailed as exc:
+                form.add_error("template" if exc.code == "invalid_body" else None, str(exc.message))
+            else:
+                messages.success(request, _("The reminder settings were saved."))
+                return redirect("campaigns:reminders")
+        status = 400
+    else:
+        form = ReminderRuleForm(
+            initial={
+                "enabled": rule.enabled,
+                "days_without_sms": rule.days_without_sms,
+                "template": rule.template,
+                "cap_per_customer": rule.cap_per_customer,
+            }
+        )
+    return render(
+        request,
+        "campaigns/reminders.html",
+        {
+            "form": form,
+            "rule": rule,
+            "recent": queries.reminders_recent(business=business),
+            **_counter_context(business),
+        },
+        status=status,
+    )
