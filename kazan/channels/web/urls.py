@@ -1,6 +1,12 @@
 """The QR landing page and its chat, mounted at /<business-slug>/ (namespace landing)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kazan.channels.web import views
 
 app_name = "landing"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<slug:business_slug>/", views.landing, name="page"),
+    path("<slug:business_slug>/chat", views.chat, name="chat"),
+    path("<slug:business_slug>/go/<slug:target>", views.go, name="go"),
+]

@@ -1,0 +1,225 @@
+"""The landing page and its chat endpoint: visits and scans counted once per visit, counted
+redirects, suspended and unknown businesses, input validation (4xx, never 500), CSRF, language,
+and a whole funnel over HTTP."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client, override_settings
+
+from kazan.analytics.models import Event, EventKind
+from kazan.conversations.models import Conversation
+from kazan.loyalty.models import Voucher
+from kazan.messaging.models import OutboundMessage, Purpose
+from kazan.messaging.tests.factories import credits_given
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+4915112345678"
+
+
+def _kinds(business, kind):
+    return Event.objects.filter(business=business, kind=kind).count()
+
+
+def _post(client, business, body, **extra):
+    return client.post(
+        f"/{business.slug}/chat",
+        json.dumps(body) if not isinstance(body, str | bytes) else body,
+        content_type="application/json",
+        **extra,
+    )
+
+
+def test_page_renders_in_the_business_language_with_brand_and_no_inline_styles(client, business):
+    business.language = "de"
+    business.brand_color = "#aa3300"
+    business.save()
+    response = client.get(f"/{business.slug}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="de">' in body
+    assert "--brand: #aa3300" in body
+    assert "Café A" in body
+    assert " style=" not in body  # the strict CSP forbids style attributes
+    assert re.search(r'<script src="/static/landing/chat.js" nonce="[^"]+"', body)
+    assert 'id="chat-ui"' in body
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_language_switcher_and_lang_parameter(client, business):
+    response = client.get(f"/{business.slug}/?lang=tr")
+    assert '<html lang="tr">' in response.content.decode()
+    for code in ("en", "de", "tr", "it", "es"):
+        assert f'href="?lang={code}"' in response.content.decode()
+    # The choice sticks for the next visit to this business.
+    assert '<html lang="tr">' in client.get(f"/{business.slug}/").content.decode()
+    # Unknown languages are ignored.
+    other = Client()
+    assert '<html lang="en">' in other.get(f"/{business.slug}/?lang=xx").content.decode()
+
+
+def test_qr_scan_is_counted_once_per_visit_and_page_views_otherwise(client, business):
+    client.get(f"/{business.slug}/?src=qr")
+    client.get(f"/{business.slug}/?src=qr")  # a reload in the same visit
+    client.get(f"/{business.slug}/")
+    assert (_kinds(business, EventKind.QR_SCAN), _kinds(business, EventKind.PAGE_VIEW)) == (1, 0)
+    Client().get(f"/{business.slug}/")
+    assert _kinds(business, EventKind.PAGE_VIEW) == 1
+
+
+def test_social_buttons_only_for_links_set_and_counted_through_a_redirect(client, business):
+    business.instagram_url = "https://instagram.com/cafe-a"
+    business.google_review_url = "https://g.page/r/cafe-a/review"
+    business.save()
+    body = client.get(f"/{business.slug}/").content.decode()
+    assert f"/{business.slug}/go/instagram" in body
+    assert "facebook" not in body and "tiktok" not in body.lower()
+    response = client.get(f"/{business.slug}/go/instagram")
+    assert (response.status_code, response["Location"]) == (302, "https://instagram.com/cafe-a")
+    event = Event.objects.get(business=business, kind=EventKind.SOCIAL_CLICK)
+    assert event.data == {"network": "instagram"}
+    response = client.get(f"/{business.slug}/go/google")
+    assert response["Location"] == "https://g.page/r/cafe-a/review"
+    assert _kinds(business, EventKind.GOOGLE_REVIEW_CLICK) == 1
+    # A link the business did not set, or an unknown network: 404, nothing counted.
+    assert client.get(f"/{business.slug}/go/facebook").status_code == 404
+    assert client.get(f"/{business.slug}/go/myspace").status_code == 404
+    assert Event.objects.filter(kind=EventKind.SOCIAL_CLICK).count() == 1
+
+
+def test_suspended_business_shows_a_translated_unavailable_page(client, business):
+    business.status = business.Status.SUSPENDED
+    business.language = "de"
+    business.save()
+    response = client.get(f"/{business.slug}/")
+    assert response.status_code == 503
+    assert "Café A" in response.content.decode()
+    assert _post(client, business, {"action": "start"}).status_code == 503
+    assert client.get(f"/{business.slug}/go/google").status_code in (404, 503)
+    assert not Conversation.objects.exists()
+
+
+def test_unknown_slug_is_404(client, db):
+    assert client.get("/no-such-shop/").status_code == 404
+    response = _post(client, type("B", (), {"slug": "no-such-shop"}), {"action": "start"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ("[1, 2]", "application/json", 400),
+        ('"text"', "application/json", 400),
+        ('{"action": "explode"}', "application/json", 400),
+        ('{"text": 5}', "application/json", 400),
+        ('{"text": ""}', "application/json", 400),
+        ('{"payload": {"evil": 1}}', "application/json", 400),
+        ('{"payload": {"value": [1]}}', "application/json", 400),
+        ('{"payload": "x"}', "application/json", 400),
+        ('{"text": "' + "x" * 1001 + '"}', "application/json", 400),
+        ('{"text": "a\\u0000b"}', "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        ("text=hi", "application/x-www-form-urlencoded", 415),
+        ('{"text": "' + "x" * 9000 + '"}', "application/json", 413),
+    ],
+)
+def test_bad_input_is_a_clear_4xx_never_a_500(client, business, body, content_type, status):
+    response = client.post(f"/{business.slug}/chat", body, content_type=content_type)
+    assert response.status_code == status
+    data = response.json()
+    assert data["message"] and data["code"]
+
+
+def test_chat_requires_post_and_csrf(business):
+    strict = Client(enforce_csrf_checks=True)
+    strict.get(f"/{business.slug}/")
+    assert _post(strict, business, {"action": "start"}).status_code == 403
+    token = strict.cookies["csrftoken"].value
+    response = _post(strict, business, {"action": "start"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200
+    assert strict.get(f"/{business.slug}/chat").status_code == 405
+
+
+def test_start_then_reload_resumes_the_same_conversation(client, business):
+    replies = _post(client, business, {"action": "start"}).json()["replies"]
+    assert replies[0]["text"] == "Welcome to Café A! Thank you for visiting."
+    _post(client, business, {"text": "Anna"})
+    again = _post(client, business, {"action": "start"}).json()["replies"]
+    assert Conversation.objects.count() == 1
+    assert [r["text"] for r in again if r["type"] == "user"] == ["Anna"]
+    assert again[-1]["type"] == "input" and again[-1]["input"] == "phone"
+    # Another visitor (no cookie) gets a conversation of their own.
+    _post(Client(), business, {"action": "start"})
+    assert Conversation.objects.count() == 2
+
+
+def test_a_forged_chat_cookie_starts_a_new_conversation(client, business):
+    _post(client, business, {"action": "start"})
+    client.cookies["kz_chat"] = "forged"
+    client.cookies["kz_chat"]["path"] = f"/{business.slug}/"
+    _post(client, business, {"action": "start"})
+    assert Conversation.objects.count() == 2
+
+
+def test_chat_cookie_of_one_business_is_useless_at_another(client, business, other_business):
+    _post(client, business, {"action": "start"})
+    value = client.cookies["kz_chat"].value
+    other = Client()
+    other.cookies["kz_chat"] = value
+    other.cookies["kz_chat"]["path"] = f"/{other_business.slug}/"
+    _post(other, other_business, {"action": "start"})
+    assert Conversation.objects.filter(business=other_business).count() == 1
+    assert Conversation.objects.filter(business=business).count() == 1
+
+
+@override_settings(OTP_RESEND_COOLDOWN_SECONDS=0)
+def test_whole_funnel_over_http(client, business, consent_wordings):
+    business.google_review_url = "https://g.page/r/cafe-a/review"
+    business.save()
+    credits_given(business, 20)
+    client.get(f"/{business.slug}/?src=qr")
+    _post(client, business, {"action": "start"})
+    _post(client, business, {"text": "Anna"})
+    _post(client, business, {"text": PHONE})
+    replies = _post(client, business, {"payload": {"value": False}}).json()["replies"]
+    assert replies[-1]["input"] == "otp"
+    body = OutboundMessage.objects.get(purpose=Purpose.OTP).body
+    code = re.search(r"\d{6}", body).group(0)
+    _post(client, business, {"text": code})
+    _post(client, business, {"payload": {"value": 5}})
+    data = _post(client, business, {"payload": {"command": "skip"}}).json()
+    google = next(r for r in data["replies"] if r["type"] == "links")["links"][0]
+    assert google["url"] == f"/{business.slug}/go/google"  # through the counting redirect
+    voucher = next(r for r in data["replies"] if r["type"] == "voucher")
+    assert voucher["code"] == Voucher.objects.get(business=business).code
+    assert data["completed"] is True
+    assert client.get(google["url"])["Location"] == business.google_review_url
+    click = Event.objects.get(kind=EventKind.GOOGLE_REVIEW_CLICK)
+    assert click.customer == Voucher.objects.get().customer
+
+
+def test_chat_is_rate_limited_per_ip(client, business):
+    from kazan.channels.web import views
+
+    limit = views.CHAT_LIMIT_PER_IP[0]
+    for _i in range(limit):
+        _post(client, business, {"action": "start"})
+    response = _post(client, business, {"action": "start"})
+    assert response.status_code == 429 and response.json()["message"]
+
+
+def test_javascript_is_small_and_has_no_hard_coded_english():
+    path = Path(finders.find("landing/chat.js"))
+    source = path.read_text()
+    assert path.stat().st_size < 50 * 1024
+    css = Path(finders.find("landing/chat.css"))
+    assert css.stat().st_size < 20 * 1024
+    # Strings shown to people come from the server; the script's own quotes are code words.
+    shown = re.findall(r'textContent = "([^"]+)"|bubble\("([^"]+)"', source)
+    assert not shown
+    assert "http://" not in source and "https://" not in source

@@ -1,0 +1,303 @@
+"""The landing page at /<slug>/ and its JSON chat endpoint. Thin: resolve the business (the
+tenancy middleware reads the slug), parse and check the input, call conversations/services,
+turn the engine's channel-neutral replies into JSON for static/landing/chat.js.
+
+The visitor's conversation is found by a signed cookie scoped to the business's path, so a
+reload resumes it and one business never sees another's cookie.
+"""
+
+import json
+import re
+import secrets
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from kazan.channels.web.services import landing_link_click, landing_visit_record
+from kazan.conversations.engine import Inbound
+from kazan.conversations.flows import REVIEW_FUNNEL
+from kazan.conversations.queries import conversation_for_key, conversation_log
+from kazan.conversations.services import (
+    conversation_handle,
+    conversation_language_set,
+    conversation_start,
+)
+from kazan.core.crypto import blind_index
+from kazan.core.errors import KazanError
+from kazan.core.ratelimit import ratelimit_hit
+
+CHANNEL = "web"
+CHAT_COOKIE = "kz_chat"
+CHAT_SALT = "kazan.landing.chat"
+CHAT_COOKIE_AGE = 30 * 24 * 3600
+VISIT_COOKIE = "kz_visit"
+# A visit: reloads and returns within this time count once.
+VISIT_SECONDS = 30 * 60
+LANGUAGE_COOKIE = "kz_lang"
+BODY_MAX_BYTES = 8 * 1024
+TEXT_MAX = 1000
+CHAT_LIMIT_PER_IP = (60, 60)  # messages per window, seconds
+PAYLOAD_KEYS = frozenset({"value", "choice", "command"})
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+def _client_ip(request: HttpRequest) -> str:
+    """As accounts.views.client_ip: behind our proxy, the last X-Forwarded-For hop."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:64]
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
+def _business_or_404(request: HttpRequest):
+    if request.business is None:
+        raise Http404()
+    return request.business
+
+
+def _path(business) -> str:
+    return f"/{business.slug}/"
+
+
+def _language(request: HttpRequest, business) -> str:
+    """?lang= (the switcher) first, then the visitor's earlier choice, then the business's."""
+    for candidate in (request.GET.get("lang"), request.COOKIES.get(LANGUAGE_COOKIE)):
+        code = (candidate or "").strip().lower()[:8]
+        if code in LANGUAGE_CODES:
+            return code
+    return business.language if business.language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def _chat_key(request: HttpRequest, business) -> str | None:
+    value = request.get_signed_cookie(
+        CHAT_COOKIE, default=None, salt=f"{CHAT_SALT}:{business.pk}", max_age=CHAT_COOKIE_AGE
+    )
+    return value if isinstance(value, str) else None
+
+
+def _unavailable(request: HttpRequest, business, language: str) -> HttpResponse:
+    with translation.override(language):
+        response = render(request, "landing/unavailable.html", {"business": business}, status=503)
+    response["Retry-After"] = "3600"
+    return response
+
+
+def _links_for_web(business, replies: list[dict]) -> list[dict]:
+    """Links lead through the counting redirect, never straight to the network."""
+    for reply in replies:
+        if reply.get("type") == "links":
+            for link in reply["links"]:
+                link["url"] = reverse(
+                    "landing:go", kwargs={"business_slug": business.slug, "target": link["target"]}
+                )
+    return replies
+
+
+def _fixed_social_links(business) -> list[dict]:
+    from kazan.conversations.actions import social_links
+
+    return _links_for_web(business, [{"type": "links", "links": social_links(business)}])[0][
+        "links"
+    ]
+
+
+def _ui_strings() -> dict:
+    """Every word chat.js shows, translated here: the script holds no English of its own."""
+    return {
+        "send": _("Send"),
+        "typing": _("…"),
+        "error": _("Something went wrong. Please try again."),
+        "network": _("No connection. Please check your internet and try again."),
+        "star": _("%(n)s of 5 stars"),
+        "you": _("You"),
+        "voucherCode": _("Voucher code"),
+        "yourAnswer": _("Your answer"),
+    }
+
+
+@require_GET
+@never_cache
+@ensure_csrf_cookie
+def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
+    business = _business_or_404(request)
+    language = _language(request, business)
+    if not business.is_active:
+        return _unavailable(request, business, language)
+    first_of_visit = VISIT_COOKIE not in request.COOKIES
+    if first_of_visit:
+        landing_visit_record(business=business, from_qr=request.GET.get("src") == "qr")
+    key = _chat_key(request, business)
+    if key and "lang" in request.GET:
+        conversation = conversation_for_key(business=business, channel=CHANNEL, external_key=key)
+        if conversation is not None:
+            conversation_language_set(
+                business=business, conversation=conversation, language=language
+            )
+    color = business.brand_color if _COLOR.match(business.brand_color or "") else "#1f7a5a"
+    with translation.override(language):
+        response = render(
+            request,
+            "landing/page.html",
+            {
+                "business": business,
+                "brand_color": color,
+                "language": language,
+                "languages": settings.LANGUAGES,
+                "chat_url": reverse("landing:chat", kwargs={"business_slug": business.slug}),
+                "social_links": _fixed_social_links(business),
+                "ui": _ui_strings(),
+            },
+        )
+    path = _path(business)
+    if first_of_visit:
+        response.set_cookie(
+            VISIT_COOKIE, "1", max_age=VISIT_SECONDS, path=path, httponly=True, samesite="Lax"
+        )
+    if "lang" in request.GET and request.GET["lang"] in LANGUAGE_CODES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=CHAT_COOKIE_AGE, path=path, samesite="Lax"
+        )
+    return response
+
+
+def _bad(message: str, status: int = 400, code: str = "invalid") -> JsonResponse:
+    return JsonResponse({"code": code, "message": message}, status=status)
+
+
+def _parse(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+    """The chat request's JSON, checked: (data, None) or (None, a 4xx with a clear message)."""
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return None, _bad(_("Send the message as JSON."), status=415)
+    if len(request.body) > BODY_MAX_BYTES:
+        return None, _bad(_("This message is too long."), status=413)
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None, _bad(_("This is not valid JSON."))
+    if not isinstance(data, dict):
+        return None, _bad(_("The message must be a JSON object."))
+    action = data.get("action", "message")
+    if action not in ("start", "message"):
+        return None, _bad(_("Unknown action."))
+    text = data.get("text", "")
+    if not isinstance(text, str) or len(text) > TEXT_MAX or "\x00" in text:
+        return None, _bad(_("The text must be at most %(max)d characters.") % {"max": TEXT_MAX})
+    payload = data.get("payload")
+    if payload is not None:
+        if not isinstance(payload, dict) or not set(payload) <= PAYLOAD_KEYS:
+            return None, _bad(_("This answer is not valid."))
+        for value in payload.values():
+            if not isinstance(value, str | int | bool) or (
+                isinstance(value, str) and (len(value) > TEXT_MAX or "\x00" in value)
+            ):
+                return None, _bad(_("This answer is not valid."))
+    if action == "message" and not text.strip() and not payload:
+        return None, _bad(_("Please type an answer."))
+    return {"action": action, "text": text, "payload": payload}, None
+
+
+@require_POST
+@never_cache
+def chat(request: HttpRequest, business_slug: str) -> JsonResponse:
+    """POST JSON {"action": "start"} or {"text": "…"} / {"payload": {"value"|"choice"|"command":
+    …}} → {"replies": [...]}. CSRF-protected by the middleware (X-CSRFToken header)."""
+    business = request.business
+    if business is None:
+        return _bad(_("This page does not exist."), status=404, code="not_found")
+    language = _language(request, business)
+    with translation.override(language):
+        if not business.is_active:
+            return _bad(_("This page is currently unavailable."), status=503, code="unavailable")
+        data, error = _parse(request)
+        if error is not None:
+            return error
+        try:
+            ratelimit_hit(
+                f"landing:chat:{blind_index(_client_ip(request), scope='landing.ip')}",
+                limit=CHAT_LIMIT_PER_IP[0],
+                window_seconds=CHAT_LIMIT_PER_IP[1],
+            )
+            response = _chat_turn(request, business, data, language)
+        except KazanError as failure:
+            return _bad(str(failure.message), status=failure.status, code=failure.code)
+    return response
+
+
+def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> JsonResponse:
+    key = _chat_key(request, business)
+    conversation = (
+        conversation_for_key(business=business, channel=CHANNEL, external_key=key) if key else None
+    )
+    if conversation is None:
+        key = secrets.token_urlsafe(24)
+        conversation, replies, _created = conversation_start(
+            business=business,
+            channel=CHANNEL,
+            external_key=key,
+            flow_key=REVIEW_FUNNEL,
+            language=language,
+        )
+        # A message that arrives without a conversation (expired cookie) starts a new one;
+        # the visitor sees the greeting and answers again.
+    elif data["action"] == "start":
+        replies = conversation_log(business=business, conversation=conversation)
+    else:
+        replies = conversation_handle(
+            business=business,
+            conversation=conversation,
+            inbound=Inbound(
+                text=data["text"],
+                payload=data["payload"],
+                meta={
+                    "ip": _client_ip(request),
+                    "user_agent": request.headers.get("User-Agent", ""),
+                },
+            ),
+        )
+    response = JsonResponse(
+        {
+            "replies": _links_for_web(business, replies),
+            "completed": conversation.completed_at is not None,
+        }
+    )
+    response.set_signed_cookie(
+        CHAT_COOKIE,
+        key,
+        salt=f"{CHAT_SALT}:{business.pk}",
+        max_age=CHAT_COOKIE_AGE,
+        path=_path(business),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+@require_GET
+@never_cache
+def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
+    """The counting redirect behind every social and Google review button."""
+    business = _business_or_404(request)
+    if not business.is_active:
+        return _unavailable(request, business, _language(request, business))
+    key = _chat_key(request, business)
+    conversation = (
+        conversation_for_key(business=business, channel=CHANNEL, external_key=key) if key else None
+    )
+    url = landing_link_click(
+        business=business,
+        target=target,
+        customer=conversation.customer if conversation else None,
+    )
+    if url is None:
+        raise Http404()
+    return redirect(url)
