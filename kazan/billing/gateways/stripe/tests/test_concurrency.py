@@ -1,0 +1,62 @@
+"""8 concurrent deliveries of one paid event on PostgreSQL: the credits arrive exactly once."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from kazan.billing import services
+from kazan.billing.gateways.stripe.tests.conftest import WEBHOOK_URL, signed
+from kazan.billing.models import GatewayEvent
+from kazan.messaging.models import Kind, SmsCreditEntry
+from kazan.messaging.queries import sms_balance
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_credit_exactly_once(
+    stripe_settings, fake_stripe, business, owner, packages
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+    payment = services.package_upgrade_start(
+        business=business, package=packages["pro"], actor=owner
+    ).payment
+    fake_stripe.complete(payment.gateway_reference)
+    event = fake_stripe.event_for(payment.gateway_reference, "checkout.session.completed")
+    # Half the deliveries carry the same event id (Stripe retries), half another event for the
+    # same session (e.g. completed and async_payment_succeeded): still one credit.
+    other = {**event, "id": event["id"] + "b"}
+    threads = 8
+    barrier = threading.Barrier(threads)
+    results: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def deliver(n: int) -> None:
+        try:
+            client = Client()
+            request = signed(event if n % 2 else other)
+            barrier.wait()
+            response = client.post(WEBHOOK_URL, **request)
+            with lock:
+                results.append((response.status_code, response.json()["status"]))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=deliver, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert [code for code, _ in results] == [200] * threads
+    statuses = [status for _, status in results]
+    assert statuses.count("applied") == 1
+    assert statuses.count("unchanged") == 1
+    assert statuses.count("duplicate") == threads - 2
+    assert sms_balance(business=business) == 5000
+    assert SmsCreditEntry.objects.filter(business=business, kind=Kind.PURCHASE).count() == 1
+    assert GatewayEvent.objects.count() == 2
+    payment.refresh_from_db()
+    assert payment.status == "paid"
