@@ -37,6 +37,27 @@ class CustomerFilterForm(forms.Form):
     tag = forms.ModelChoiceField(
         label=_("Tag"), required=False, queryset=None, empty_label=_("All tags")
     )
+    RATING_CHOICES = [
+        ("", _("Any rating")),
+        ("5", _("★★★★★ only")),
+        ("4", _("★★★★ or more")),
+        ("3", _("★★★ or more")),
+        ("2", _("★★ or more")),
+        ("1", _("★ or more")),
+    ]
+    REVIEWED_CHOICES = [("", _("Any")), ("yes", _("Reviewed")), ("no", _("Not reviewed"))]
+    VOUCHER_CHOICES = [
+        ("", _("Any")),
+        ("open", _("Has an unused voucher")),
+        ("redeemed", _("Redeemed a voucher")),
+        ("none", _("No voucher")),
+    ]
+
+    rating = forms.TypedChoiceField(
+        label=_("Rating"), required=False, choices=RATING_CHOICES, coerce=int, empty_value=None
+    )
+    reviewed = forms.ChoiceField(label=_("Review"), required=False, choices=REVIEWED_CHOICES)
+    voucher = forms.ChoiceField(label=_("Voucher"), required=False, choices=VOUCHER_CHOICES)
     since = forms.DateField(
         label=_("Last visit from"), required=False, validators=FILTER_DATE_VALIDATORS
     )
@@ -76,6 +97,9 @@ class CustomerFilterForm(forms.Form):
             "tag": data["tag"].pk if data.get("tag") else None,
             "since": data["since_dt"],
             "until": data["until_dt"],
+            "min_rating": data.get("rating"),
+            "reviewed": {"yes": True, "no": False}.get(data.get("reviewed") or ""),
+            "voucher": data.get("voucher") or None,
         }
 
 

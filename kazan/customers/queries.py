@@ -34,6 +34,7 @@ from kazan.customers.models import (
     Tag,
 )
 from kazan.customers.phones import phone_index_for, phone_normalize
+from kazan.loyalty.queries import review_average_subquery, review_exists, voucher_exists
 
 FALLBACK_LANGUAGE = "en"
 SMS = ConsentRecord.Purpose.SMS_MARKETING
@@ -145,14 +146,32 @@ def customer_list(
     tag: int | str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    min_rating: int | None = None,
+    reviewed: bool | None = None,
+    voucher: str | None = None,
 ) -> QuerySet[Customer]:
     """Customers of the business, most recently active first, each annotated with
-    `sms_consent` (current SMS-marketing consent) and with its tags prefetched.
+    `sms_consent` (current SMS-marketing consent) and `rating_average` (of their in-chat
+    reviews, None without) and with its tags prefetched. All filters combine (AND); the
+    review and voucher filters are EXISTS subqueries, so the list stays one query plus the tags.
 
     consent: True = currently consenting to SMS offers, False = not (withdrawn or never asked).
     tag: a Tag id of this business. since/until: last interaction in [since, until).
+    min_rating: has a review with at least this many stars. reviewed: has any review or none.
+    voucher: "open" (holds an unused, unexpired one), "redeemed" (used one), "none" (never got one).
     """
-    customers = _with_sms_consent(_active(business))
+    customers = _with_sms_consent(_active(business)).annotate(
+        rating_average=review_average_subquery(business=business)
+    )
+    if min_rating:
+        customers = customers.filter(review_exists(business=business, min_rating=min_rating))
+    if reviewed is not None:
+        has_review = review_exists(business=business)
+        customers = customers.filter(has_review if reviewed else ~has_review)
+    if voucher in ("open", "redeemed"):
+        customers = customers.filter(voucher_exists(business=business, state=voucher))
+    elif voucher == "none":
+        customers = customers.filter(~voucher_exists(business=business, state="any"))
     search = (search or "").strip()
     if search:
         customers = customers.filter(_search_filter(business, search))
@@ -167,6 +186,18 @@ def customer_list(
     return customers.order_by(
         F("last_interaction_at").desc(nulls_last=True), "-id"
     ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+
+def customer_sms_received(*, business, customer: Customer) -> int:
+    """How many SMS the customer was sent (handed to the provider or delivered)."""
+    from kazan.messaging.models import Status
+    from kazan.messaging.queries import messages_for_customer
+
+    return (
+        messages_for_customer(business=business, customer=customer)
+        .filter(status__in=[Status.SENT, Status.DELIVERED])
+        .count()
+    )
 
 
 def tags_for_business(*, business) -> QuerySet[Tag]:

@@ -70,6 +70,7 @@ def customer_detail(request, customer_id: int):
                 for purpose, label in ConsentRecord.Purpose.choices
             ],
             "identities": queries.identities_for(business=business, customer=customer),
+            "sms_received": queries.customer_sms_received(business=business, customer=customer),
             "panels": _panels_html(request, customer),
         },
     )

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("switch/", views.business_pick, name="business_pick"),
     path("activity/", views.activity, name="activity"),
+    path("settings/", views.settings, name="settings"),
 ]

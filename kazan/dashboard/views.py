@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -5,11 +6,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kazan.activity.queries import activity_actions, activity_list
+from kazan.core.errors import ValidationFailed
 from kazan.core.paging import query_without_page
 from kazan.dashboard import queries
 from kazan.dashboard.forms import ActivityFilterForm
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.forms import BusinessSettingsForm
 from kazan.tenancy.resolution import SESSION_KEY
+from kazan.tenancy.services import business_update
 
 
 @member_required()
@@ -59,3 +63,28 @@ def activity(request):
             "actions": activity_actions(business=request.business),
         },
     )
+
+
+@member_required("settings.edit")
+@require_http_methods(["GET", "POST"])
+def settings(request):
+    """The business's profile, branding, chat texts, links, voucher rules and phone countries."""
+    business = request.business
+    if request.method == "GET":
+        form = BusinessSettingsForm.for_business(business)
+        return render(request, "dashboard/settings.html", {"form": form})
+    form = BusinessSettingsForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            business_update(
+                business=business,
+                actor=request.user,
+                action="business.settings_edited",
+                **form.changes(),
+            )
+        except ValidationFailed as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The settings were saved."))
+            return redirect("dashboard:settings")
+    return render(request, "dashboard/settings.html", {"form": form}, status=400)

@@ -6,7 +6,7 @@ from joins)."""
 
 import datetime as dt
 
-from django.db.models import Avg, Count, Exists, OuterRef, QuerySet
+from django.db.models import Avg, Count, Exists, FloatField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kazan.loyalty.models import Review, Voucher
@@ -59,3 +59,15 @@ def voucher_exists(*, business, state: str, customer_ref: str = "pk") -> Exists:
     elif state == "redeemed":
         vouchers = vouchers.filter(redeemed_at__isnull=False)
     return Exists(vouchers)
+
+
+def review_average_subquery(*, business, customer_ref: str = "pk") -> Subquery:
+    """The outer customer's average rating (NULL without reviews), for list annotations."""
+    reviews = (
+        Review.objects.filter(business=business, customer_id=OuterRef(customer_ref))
+        .order_by()
+        .values("customer_id")
+        .annotate(average=Avg("rating"))
+        .values("average")
+    )
+    return Subquery(reviews[:1], output_field=FloatField())

@@ -1,7 +1,15 @@
-from django import forms
-from django.utils.translation import gettext_lazy as _
+import uuid
+import zoneinfo
 
-from kazan.tenancy.models import Role
+from django import forms
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from phonenumbers import SUPPORTED_REGIONS, geocoder
+from PIL import Image
+
+from kazan.tenancy.models import Role, color_validator
 
 
 class InvitationForm(forms.Form):
@@ -19,3 +27,191 @@ class ApiKeyForm(forms.Form):
         max_length=100,
         help_text=_("Where the key is used, e.g. “Shop website”."),
     )
+
+
+# --- business settings ------------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_SIDE = 4096
+# Pillow's format name → the extension the stored file gets. No SVG: it can carry scripts.
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """The country's name in the reader's language where phonenumbers knows it, else the code."""
+    try:
+        name = geocoder._region_display_name(code, language or get_language() or "en")
+    except Exception:  # a private helper of phonenumbers: never let it break a page
+        name = ""
+    return name or code
+
+
+def country_choices() -> list[tuple[str, str]]:
+    language = (get_language() or "en").split("-")[0]
+    return sorted(
+        ((code, f"{country_name(code, language)} ({code})") for code in SUPPORTED_REGIONS),
+        key=lambda choice: choice[1].casefold(),
+    )
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def _http_url_field(label) -> forms.URLField:
+    return forms.URLField(
+        label=label,
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+
+
+class BusinessSettingsForm(forms.Form):
+    """The business's own settings page. Field rules match the model and
+    tenancy.services.business_update, which validates again (the form only gives nicer errors)."""
+
+    name = forms.CharField(label=_("Business name"), max_length=120)
+    address = forms.CharField(label=_("Address"), max_length=250, required=False)
+    country = forms.ChoiceField(label=_("Country"))
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    timezone = forms.ChoiceField(label=_("Time zone"))
+    currency = forms.RegexField(
+        label=_("Currency"),
+        regex=r"^[A-Za-z]{3}$",
+        max_length=3,
+        error_messages={"invalid": _("Use a three-letter currency code like EUR.")},
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    brand_color = forms.CharField(
+        label=_("Brand colour"),
+        max_length=7,
+        validators=[color_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    greeting = forms.CharField(
+        label=_("Greeting"),
+        max_length=300,
+        required=False,
+        help_text=_("The chat's first words. Leave empty for “Welcome to <business>!”."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    thank_you_text = forms.CharField(
+        label=_("Thank-you text"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    website_url = _http_url_field(_("Website"))
+    instagram_url = _http_url_field("Instagram")
+    facebook_url = _http_url_field("Facebook")
+    tiktok_url = _http_url_field("TikTok")
+    google_review_url = _http_url_field(_("Google review link"))
+    voucher_discount_text = forms.CharField(
+        label=_("Voucher discount"),
+        max_length=120,
+        required=False,
+        help_text=_("What the welcome voucher gives, for example “10 % off” or “a free coffee”."),
+    )
+    voucher_validity_days = forms.IntegerField(
+        label=_("Voucher validity (days)"), min_value=1, max_value=365
+    )
+    allowed_countries = forms.MultipleChoiceField(
+        label=_("Allowed phone countries"),
+        required=False,
+        help_text=_(
+            "Phone numbers from these countries may sign up on your page. None chosen: only "
+            "your own country."
+        ),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    PROFILE_FIELDS = (
+        "name",
+        "address",
+        "country",
+        "language",
+        "timezone",
+        "currency",
+        "brand_color",
+        "greeting",
+        "thank_you_text",
+        "website_url",
+        "instagram_url",
+        "facebook_url",
+        "tiktok_url",
+        "google_review_url",
+        "voucher_discount_text",
+        "voucher_validity_days",
+        "allowed_countries",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        countries = country_choices()
+        self.fields["country"].choices = countries
+        self.fields["allowed_countries"].choices = countries
+        self.fields["timezone"].choices = timezone_choices()
+
+    @classmethod
+    def for_business(cls, business) -> "BusinessSettingsForm":
+        initial = {name: getattr(business, name) for name in cls.PROFILE_FIELDS}
+        initial["logo"] = business.logo
+        return cls(initial=initial)
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+    def clean_logo(self):
+        """Only real PNG/JPEG/WebP images up to 2 MB, stored under a random name with the
+        extension of what the file is (not what it claims to be)."""
+        upload = self.cleaned_data.get("logo")
+        if not upload or not hasattr(upload, "size"):
+            return upload  # False = "clear", None or the current file = unchanged
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The logo is too large (%(size)s MB). The limit is 2 MB.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f}"},
+                code="logo_too_large",
+            )
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image_format = image.format
+                width, height = image.size
+                image.verify()
+        except Exception:  # Pillow raises many types for junk; all mean "not an image"
+            raise forms.ValidationError(
+                _("This file is not a PNG, JPEG or WebP image."), code="logo_invalid"
+            ) from None
+        if image_format not in LOGO_FORMATS:
+            raise forms.ValidationError(
+                _("This file is not a PNG, JPEG or WebP image."), code="logo_invalid"
+            )
+        if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
+            raise forms.ValidationError(
+                _("The logo may be at most %(side)d pixels wide and high.")
+                % {"side": LOGO_MAX_SIDE},
+                code="logo_too_large",
+            )
+        upload.seek(0)
+        upload.name = f"{uuid.uuid4().hex}.{LOGO_FORMATS[image_format]}"
+        return upload
+
+    def changes(self) -> dict:
+        """Keyword arguments for business_update: every profile field, plus the logo only when
+        a new one was uploaded ("" when it is to be removed)."""
+        data = {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
+        data["allowed_countries"] = sorted(data["allowed_countries"])
+        logo = self.cleaned_data.get("logo")
+        if logo is False:
+            data["logo"] = ""
+        elif logo is not None and hasattr(logo, "size"):
+            data["logo"] = logo
+        return data

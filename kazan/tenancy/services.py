@@ -6,13 +6,16 @@ Authorization (who may call these) is the caller's job: views and API routes che
 """
 
 import logging
+import re
 import secrets
 import string
 from dataclasses import dataclass
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -63,8 +66,19 @@ BUSINESS_PROFILE_FIELDS = frozenset(
         "facebook_url",
         "tiktok_url",
         "google_review_url",
+        "greeting",
+        "thank_you_text",
+        "voucher_discount_text",
+        "voucher_validity_days",
+        "allowed_countries",
     }
 )
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+def region_valid(code: str) -> bool:
+    """An ISO 3166 code that phone numbers can belong to (what country/allowed_countries mean)."""
+    return code in phonenumbers.SUPPORTED_REGIONS
 
 
 class InvitationUnusable(KazanError):
@@ -185,17 +199,56 @@ def business_create(
     return business, issued
 
 
-def business_update(*, business: Business, actor, **fields) -> Business:
-    """Changes profile fields (validated like a form would); records only the field names."""
+def _profile_clean(fields: dict) -> dict:
+    """Rules the model's full_clean cannot express: ISO codes of phone regions (also inside the
+    allowed_countries list) and currencies. Returns normalized values."""
+    cleaned = dict(fields)
+    if "country" in cleaned:
+        country = str(cleaned["country"] or "").strip().upper()
+        if not region_valid(country):
+            raise ValidationFailed(_("Unknown country code."), code="invalid_country")
+        cleaned["country"] = country
+    if "allowed_countries" in cleaned:
+        raw = cleaned["allowed_countries"] or []
+        if isinstance(raw, str) or not isinstance(raw, list | tuple | set | frozenset):
+            raise ValidationFailed(_("Allowed countries must be a list."), code="invalid_country")
+        codes = sorted({str(code).strip().upper() for code in raw})
+        unknown = [code for code in codes if not region_valid(code)]
+        if unknown:
+            raise ValidationFailed(
+                _("Unknown country codes: %(codes)s") % {"codes": ", ".join(unknown[:10])},
+                code="invalid_country",
+            )
+        cleaned["allowed_countries"] = codes
+    if "currency" in cleaned:
+        currency = str(cleaned["currency"] or "").strip().upper()
+        if not CURRENCY_RE.match(currency):
+            raise ValidationFailed(
+                _("Use a three-letter currency code like EUR."), code="invalid_currency"
+            )
+        cleaned["currency"] = currency
+    return cleaned
+
+
+def business_update(
+    *, business: Business, actor, action: str = "business.updated", **fields
+) -> Business:
+    """Changes profile fields (validated like a form would); records only the field names
+    (never the values) under `action` — the settings page says "business.settings_edited".
+
+    A replaced or removed logo file is deleted from storage after the commit, so a rollback
+    never leaves the business pointing at a missing file."""
     unknown = set(fields) - BUSINESS_PROFILE_FIELDS
     if unknown:
         raise ValidationFailed(
             _("Unknown business fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
         )
+    fields = _profile_clean(fields)
     try:
         with transaction.atomic():
             locked = _business_locked(business)
             before = {name: getattr(locked, name) for name in fields}
+            old_logo = locked.logo.name if "logo" in fields else ""
             for name, value in fields.items():
                 setattr(locked, name, value)
             try:
@@ -209,10 +262,12 @@ def business_update(*, business: Business, actor, **fields) -> Business:
             activity_record(
                 business=locked,
                 actor=actor,
-                action="business.updated",
+                action=action,
                 target=locked,
                 data={"fields": changed},
             )
+            if old_logo and "logo" in changed:
+                transaction.on_commit(lambda: default_storage.delete(old_logo))
     except IntegrityError:
         raise Conflict(_("This address is taken already."), code="slug_taken") from None
     for name in changed:
