@@ -106,11 +106,6 @@ def _validate_text(body: str, *, has_voucher: bool) -> str:
     return body
 
 
-def campaign_text_check(body: str, *, has_voucher: bool) -> str:
-    """The text, cleaned, or ValidationFailed: for the preview before anything is saved."""
-    return _validate_text(body, has_voucher=has_voucher)
-
-
 def _validate_voucher(discount, valid_days) -> tuple[str, int | None]:
     discount = _clean_text(discount)
     if not discount and not valid_days:
@@ -184,6 +179,34 @@ def _send_enqueue(campaign_id: int) -> None:
 # --- campaigns ---------------------------------------------------------------------------------
 
 
+def campaign_validate(
+    *,
+    name: str,
+    body: str,
+    voucher_discount: str = "",
+    voucher_valid_days: int | None = None,
+    send_at: datetime | None = None,
+    draft: bool = False,
+    now: datetime | None = None,
+) -> dict:
+    """The campaign's fields, cleaned, or ValidationFailed; the preview calls it before
+    anything is saved. Credits are not checked here (see campaign_save)."""
+    now = now or timezone.now()
+    name = _clean_text(name)
+    if not name or len(name) > NAME_MAX:
+        raise ValidationFailed(
+            _("Give the campaign a name (at most 120 characters)."), code="invalid_name"
+        )
+    discount, valid_days = _validate_voucher(voucher_discount, voucher_valid_days)
+    return {
+        "name": name,
+        "body": _validate_text(body, has_voucher=bool(discount)),
+        "voucher_discount": discount,
+        "voucher_valid_days": valid_days,
+        "scheduled_at": None if draft else _validate_when(send_at, now),
+    }
+
+
 def campaign_save(
     *,
     business,
@@ -204,25 +227,20 @@ def campaign_save(
     on the status, so a campaign being sent is never edited.
     """
     now = timezone.now()
-    name = _clean_text(name)
-    if not name or len(name) > NAME_MAX:
-        raise ValidationFailed(
-            _("Give the campaign a name (at most 120 characters)."), code="invalid_name"
-        )
-    discount, valid_days = _validate_voucher(voucher_discount, voucher_valid_days)
-    body = _validate_text(body, has_voucher=bool(discount))
-    when = None if draft else _validate_when(send_at, now)
+    fields = campaign_validate(
+        name=name,
+        body=body,
+        voucher_discount=voucher_discount,
+        voucher_valid_days=voucher_valid_days,
+        send_at=send_at,
+        draft=draft,
+        now=now,
+    )
+    body, discount, when = fields["body"], fields["voucher_discount"], fields["scheduled_at"]
     estimate = None
     if not draft:
         estimate = _credits_cover(business=business, body=body, has_voucher=bool(discount))
-    fields = {
-        "name": name,
-        "body": body,
-        "voucher_discount": discount,
-        "voucher_valid_days": valid_days,
-        "status": CampaignStatus.DRAFT if draft else CampaignStatus.SCHEDULED,
-        "scheduled_at": when,
-    }
+    fields["status"] = CampaignStatus.DRAFT if draft else CampaignStatus.SCHEDULED
     with transaction.atomic():
         if campaign is None:
             campaign = Campaign.objects.create(business=business, created_by=_user(actor), **fields)

@@ -95,7 +95,7 @@ def _compose(request, *, campaign=None):
             else:
                 messages.success(request, _("The campaign is scheduled."))
             return redirect("campaigns:list")
-        services.campaign_text_check(kwargs["body"], has_voucher=bool(kwargs["voucher_discount"]))
+        services.campaign_validate(**kwargs)
     except InsufficientCredits as exc:
         messages.error(request, str(exc.message))
         return _form_page(request, form, campaign=campaign, status=402)
