@@ -32,6 +32,12 @@ def test_owner_signs_in_and_works_with_customers(live_server, page, business, co
     page.wait_for_url("**/dashboard/")
 
     assert page.locator("[data-stat=customers]").inner_text() == "4"
+    # the trend chart is drawn by the vendored Chart.js and switches to months
+    page.wait_for_function("window.Chart && Chart.getChart('overview-chart')")
+    assert page.evaluate("Chart.getChart('overview-chart').data.labels.length") == 30
+    page.click("[data-period=month]")
+    assert page.evaluate("Chart.getChart('overview-chart').data.labels.length") == 12
+    assert page.get_attribute("[data-period=month]", "aria-pressed") == "true"
     page.click("nav >> text=Customers")
     page.fill("input[name=q]", "Anna")
     page.keyboard.press("Enter")
