@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
@@ -68,12 +69,26 @@ def _path(business) -> str:
     return f"/{business.slug}/"
 
 
+def _browser_language(request: HttpRequest) -> str:
+    """The first supported language the browser asks for ("" if none)."""
+    header = request.headers.get("Accept-Language", "")[:500]
+    for language, _quality in parse_accept_lang_header(header):
+        code = language.split("-", 1)[0].lower()
+        if code in LANGUAGE_CODES:
+            return code
+    return ""
+
+
 def _language(request: HttpRequest, business) -> str:
-    """?lang= (the switcher) first, then the visitor's earlier choice, then the business's."""
+    """?lang= (the switcher) first, then the visitor's earlier choice, then the browser's
+    language when we speak it (a tourist reads their own), else the business's."""
     for candidate in (request.GET.get("lang"), request.COOKIES.get(LANGUAGE_COOKIE)):
         code = (candidate or "").strip().lower()[:8]
         if code in LANGUAGE_CODES:
             return code
+    browser = _browser_language(request)
+    if browser:
+        return browser
     return business.language if business.language in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 

@@ -178,3 +178,42 @@ def test_a_flow_naming_an_unknown_step_is_refused():
         engine.flow_register(
             {"key": "broken", "start": "a", "steps": {"a": {"type": "say", "next": "nowhere"}}}
         )
+
+
+HANDOFF = {
+    "key": "test_handoff",
+    "start": "ask",
+    "steps": {
+        "ask": {
+            "type": "choose",
+            "prompt": "Need a person?",
+            "choices": [
+                {"value": "yes", "label": "Yes", "next": "human"},
+                {"value": "no", "label": "No", "next": "bye"},
+            ],
+        },
+        "human": {"type": "handoff", "text": "A colleague will answer you here."},
+        "bye": {"type": "end"},
+    },
+}
+engine.flow_register(HANDOFF)
+
+
+def test_handoff_stops_the_bot_and_keeps_logging(business):
+    conversation, _r, _c = conversation_start(
+        business=business,
+        channel="whatsapp",
+        external_key="wa-4915112345678",
+        flow_key="test_handoff",
+    )
+    replies = conversation_handle(
+        business=business, conversation=conversation, inbound=engine.Inbound(text="yes")
+    )
+    assert _texts(replies) == ["A colleague will answer you here."]
+    replies = conversation_handle(
+        business=business, conversation=conversation, inbound=engine.Inbound(text="hello?")
+    )
+    assert replies == []  # a person answers now, not the bot
+    conversation.refresh_from_db()
+    assert conversation.handed_off_at is not None
+    assert ConversationMessage.objects.filter(conversation=conversation, text="hello?").exists()

@@ -50,6 +50,23 @@ def test_page_renders_in_the_business_language_with_brand_and_no_inline_styles(c
     assert "Content-Security-Policy" in response.headers
 
 
+def test_browser_language_when_we_speak_it_else_the_business_language(client, business):
+    business.language = "de"
+    business.save()
+    page = client.get(f"/{business.slug}/", HTTP_ACCEPT_LANGUAGE="tr-TR,tr;q=0.9")
+    assert '<html lang="tr">' in page.content.decode()
+    page = client.get(f"/{business.slug}/", HTTP_ACCEPT_LANGUAGE="ja,zh;q=0.5")
+    assert '<html lang="de">' in page.content.decode()
+    client.post(
+        f"/{business.slug}/chat",
+        '{"action": "start"}',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    # The chat speaks it too (its texts render in the conversation's language).
+    assert Conversation.objects.get().language == "es"
+
+
 def test_language_switcher_and_lang_parameter(client, business):
     response = client.get(f"/{business.slug}/?lang=tr")
     assert '<html lang="tr">' in response.content.decode()
