@@ -1,0 +1,78 @@
+"""In a real browser: the live SMS counter (static JS, strict CSP) agrees with the server's
+preview for GSM-7 and Unicode texts, and one click after the preview sends the campaign."""
+
+import pytest
+
+from kazan.campaigns.models import Campaign, CampaignStatus
+from kazan.messaging.testing import tasks_run_all
+from kazan.tenancy.models import Role
+from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TEXTS = [
+    "Hello {name}, 2 for 1 today!",
+    "x" * 110,  # fits alone, the opt-out line pushes it into a second part
+    "Sale [today] {voucher} – only €5 " + "y" * 60,  # extension characters, one non-GSM dash
+    "Frühling 🌸 " + "z" * 40,  # an emoji: UCS-2
+]
+
+
+def test_live_counter_matches_the_preview_and_one_click_sends(
+    live_server, page, business, customers, funded, consent_wordings
+):
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    problems: list[str] = []
+    # The browser asks for /favicon.ico by itself; every other failed load is a problem.
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/dashboard/campaigns/new/")
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=email]", owner.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard/campaigns/new/")
+    counter = page.locator("#sms-counter")
+    for text in TEXTS:
+        page.fill("input[name=name]", "Spring")
+        page.fill("textarea[name=body]", text)
+        if "{voucher}" in text:
+            page.fill("input[name=voucher_discount]", "5 € off")
+            page.fill("input[name=voucher_valid_days]", "7")
+        live = (counter.get_attribute("data-segments"), counter.get_attribute("data-encoding"))
+        assert live[1] in counter.inner_text()
+        page.click("#campaign-preview")
+        page.wait_for_selector("#estimate-segments")
+        server = page.inner_text("#estimate-segments")
+        encoding = "UCS-2" if page.locator("#estimate-unicode").count() else "GSM-7"
+        assert live == (server, encoding), text
+        page.click("button[value=edit]")
+        page.wait_for_selector("textarea[name=body]")
+        page.fill("input[name=voucher_discount]", "")
+        page.fill("input[name=voucher_valid_days]", "")
+    page.fill("textarea[name=body]", TEXTS[0])
+    page.click("#campaign-preview")
+    page.click("#campaign-confirm")
+    page.wait_for_url("**/dashboard/campaigns/")
+    tasks_run_all()
+    campaign = Campaign.objects.get()
+    assert campaign.status == CampaignStatus.SENT
+    assert campaign.recipient_count == 3
+    page.reload()
+    assert "Sent" in page.inner_text(f"#campaign-{campaign.pk}")
+    assert not problems, problems
