@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -21,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.billing.gateways import CheckoutRequest, GatewayError, gateway_get
+from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
 from kazan.billing.models import GatewayEvent, Payment, QuotaNotice, SmsPackage, Subscription
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
@@ -124,6 +125,16 @@ def _payment_url(payment: Payment, outcome: str) -> str:
     return f"{settings.PUBLIC_URL}{path}?checkout={outcome}"
 
 
+def gateway_configured(key: str | None = None) -> PaymentGateway:
+    """The gateway, or PaymentGatewayUnavailable (a 503 with a clear message, not a 500) when
+    its settings are incomplete; the operator finds the reason in the log."""
+    try:
+        return gateway_get(key)
+    except ImproperlyConfigured as exc:
+        logger.error("payment gateway %s is not configured: %s", key or "default", exc)
+        raise PaymentGatewayUnavailable() from exc
+
+
 def _checkout_description(business: Business, package: SmsPackage) -> str:
     with translation.override(business.language):
         return gettext("Kazan %(package)s: %(count)s SMS credits") % {
@@ -144,7 +155,7 @@ def package_upgrade_start(
     """
     if not package.active:
         raise ValidationFailed(_("This package is not available."), code="invalid_package")
-    gateway = gateway_get(gateway_key)
+    gateway = gateway_configured(gateway_key)
     user = _user(actor)
     with transaction.atomic():
         subscription_for(business)
@@ -385,8 +396,8 @@ def payment_reconcile(*, business: Business, payment: Payment) -> Payment:
     if not payment.is_pending or not payment.gateway_reference:
         return payment
     try:
-        state = gateway_get(payment.gateway).checkout_state(payment.gateway_reference)
-    except GatewayError:
+        state = gateway_configured(payment.gateway).checkout_state(payment.gateway_reference)
+    except (GatewayError, PaymentGatewayUnavailable):
         return payment  # the webhook will tell
     if state is None or state.outcome is None:
         return payment

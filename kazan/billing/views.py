@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.billing import queries, services
-from kazan.billing.gateways import gateway_get
 from kazan.billing.money import money_format
 from kazan.core.errors import Conflict
 from kazan.tenancy.decorators import member_required, staff_required
@@ -42,11 +41,12 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
         "options": queries.package_options(business=business) if can_manage else [],
         "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],
     }
-    gateway = gateway_get()
-    context["gateway_redirects"] = gateway.redirects
-    return _allow_gateway_form_action(
-        render(request, "billing/overview.html", context), gateway.redirects
-    )
+    try:
+        redirects = services.gateway_configured().redirects
+    except services.PaymentGatewayUnavailable:
+        redirects = False  # the upgrade itself answers with the clear message
+    context["gateway_redirects"] = redirects
+    return _allow_gateway_form_action(render(request, "billing/overview.html", context), redirects)
 
 
 @member_required("billing.manage")

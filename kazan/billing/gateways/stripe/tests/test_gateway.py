@@ -162,3 +162,17 @@ def test_the_return_page_reconciles_with_stripe(
     owner_client.get(url)
 
     assert sms_balance(business=business) == 1000
+
+
+def test_a_misconfigured_gateway_is_a_clear_503_not_a_500(
+    settings, owner_client, business, packages
+):
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = ""
+
+    assert owner_client.get("/dashboard/billing/").status_code == 200
+    response = owner_client.post("/dashboard/billing/upgrade/", {"package": packages["pro"].pk})
+
+    assert response.status_code == 503
+    assert "cannot be reached right now" in response.content.decode()
+    assert not Payment.objects.exists()
