@@ -14,6 +14,7 @@ from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
 from kazan.conversations.engine import ActionResult, Context, action, display, validator
 from kazan.conversations.models import Conversation
+from kazan.core.crypto import decrypt, encrypt
 from kazan.core.errors import InsufficientCredits, NotFound, ValidationFailed
 from kazan.customers.models import ConsentRecord, ConsentWording
 from kazan.customers.normalize import name_normalize
@@ -46,9 +47,21 @@ def _name(ctx: Context, raw, step: dict) -> str:
     return name
 
 
+PHONE_CONTEXT = "conversations.state.phone"
+
+
 @validator("phone")
 def _phone(ctx: Context, raw, step: dict) -> str:
-    return otp_phone_check(business=ctx.business, phone=str(raw or ""))
+    """The number, checked, kept encrypted in the state (phones are encrypted at rest) until
+    the customer is registered."""
+    return encrypt(
+        otp_phone_check(business=ctx.business, phone=str(raw or "")), context=PHONE_CONTEXT
+    )
+
+
+def _phone_of(ctx: Context) -> str:
+    token = ctx.state.get("phone")
+    return decrypt(token, context=PHONE_CONTEXT) if token else ""
 
 
 @validator("consent")
@@ -59,7 +72,7 @@ def _consent(ctx: Context, raw, step: dict) -> bool:
 
 @validator("otp")
 def _otp(ctx: Context, raw, step: dict) -> bool:
-    phone = ctx.state.get("phone")
+    phone = _phone_of(ctx)
     if not phone:
         raise ValidationFailed(_("Please enter your mobile number first."))
     otp_verify(business=ctx.business, phone_e164=phone, code=str(raw or ""))
@@ -94,7 +107,7 @@ def _text(ctx: Context, raw, step: dict) -> str:
     return text
 
 
-display("phone", phone_mask)
+display("phone", lambda token: phone_mask(decrypt(token, context=PHONE_CONTEXT)))
 display("otp", lambda value: "••••••")
 display("rating", lambda value: "★" * int(value) + "☆" * (5 - int(value)))
 display("consent", lambda value: str(_("Yes, send me offers")) if value else str(_("No offers")))
@@ -128,7 +141,7 @@ def _consent_prepare(ctx: Context, step: dict) -> ActionResult | None:
 
 @action("otp_send")
 def _otp_send(ctx: Context, step: dict) -> ActionResult:
-    phone = ctx.state.get("phone")
+    phone = _phone_of(ctx)
     if not phone:
         raise ValidationFailed(_("Please enter your mobile number first."), code="invalid_phone")
     meta = ctx.inbound.meta if ctx.inbound else {}
@@ -160,7 +173,7 @@ def _customer_register(ctx: Context, step: dict) -> None:
     meta = ctx.inbound.meta if ctx.inbound else {}
     customer, created = customer_register(
         business=ctx.business,
-        phone=ctx.state["phone"],
+        phone=_phone_of(ctx),
         name=ctx.state.get("name", ""),
         language=ctx.language,
         channel=ctx.channel,

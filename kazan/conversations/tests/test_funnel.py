@@ -140,6 +140,14 @@ def test_the_log_masks_the_code_and_the_number(cafe):
     assert "••••••" in logged and "+49••••678" in logged
 
 
+def test_the_number_is_encrypted_in_the_state_until_registration(cafe):
+    chat = Chat(cafe)
+    chat.send("Anna")
+    chat.send(PHONE)
+    state = Conversation.objects.values_list("state", flat=True).get()
+    assert state["phone"] and "12345678" not in str(state)
+
+
 def test_consent_is_recorded_only_when_ticked(cafe):
     chat = Chat(cafe)
     chat.through_otp(consent=False)
