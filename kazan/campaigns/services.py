@@ -17,13 +17,14 @@ the number not sent reported; resuming sends to the rest only.
 """
 
 import logging
+import time
 import unicodedata
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,9 @@ VOUCHER_DAYS_MAX = 365
 SCHEDULE_MAX_DAYS = 365
 BATCH_SIZE = 200
 LEASE_SECONDS = 300
+# One task run writes for at most this long, then enqueues the next: workers stay shared and
+# no run outlives the task lease (settings.TASK_LEASE_SECONDS).
+RUN_SECONDS = 120
 # Reminders go out in the business's daytime only; the hourly job catches up within the window.
 REMINDER_HOURS = range(10, 20)
 REMINDER_DAYS_MAX = 365
@@ -350,26 +354,27 @@ def campaigns_due_enqueue(*, now: datetime | None = None) -> int:
     return len(due)
 
 
-def _claim(campaign_id: int, now: datetime) -> str | None:
-    """Takes the campaign for this run (a lease), or None if it is not due or another run
-    holds it. One conditional UPDATE, so two workers can never both send it."""
+def _claim(campaign_id: int, now: datetime) -> tuple[str | None, bool]:
+    """Takes the campaign for this run (a lease): (token, fresh), or (None, False) if it is not
+    due or another run holds it. `fresh` is a start (or a resume) rather than taking over from
+    a run that handed over or died. Conditional UPDATEs, so two runs never both hold it."""
     token = uuid.uuid4().hex
-    claimed = (
-        Campaign.objects.filter(pk=campaign_id)
-        .filter(
-            Q(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now)
-            | Q(status=CampaignStatus.SENDING, lease_expires_at__lt=now)
-            | Q(status=CampaignStatus.SENDING, lease_expires_at__isnull=True)
-        )
-        .update(
-            status=CampaignStatus.SENDING,
-            lease_token=token,
-            lease_expires_at=now + timedelta(seconds=LEASE_SECONDS),
-            started_at=Coalesce(F("started_at"), now),
-            updated_at=now,
-        )
-    )
-    return token if claimed else None
+    lease = {
+        "status": CampaignStatus.SENDING,
+        "lease_token": token,
+        "lease_expires_at": now + timedelta(seconds=LEASE_SECONDS),
+        "started_at": Coalesce(F("started_at"), now),
+        "updated_at": now,
+    }
+    campaigns = Campaign.objects.filter(pk=campaign_id)
+    if campaigns.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now).update(**lease):
+        return token, True
+    if campaigns.filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True),
+        status=CampaignStatus.SENDING,
+    ).update(**lease):
+        return token, False
+    return None, False
 
 
 def _lease_renew(campaign_id: int, token: str) -> bool:
@@ -381,26 +386,12 @@ def _lease_renew(campaign_id: int, token: str) -> bool:
     )
 
 
-def _links_create(*, business, urls: list[str], campaign=None, recipient=None) -> dict[str, str]:
-    """One tracked short link per distinct URL; a code collision (55^8 codes) draws again."""
-    mapping: dict[str, str] = {}
-    for url in urls:
-        for attempt in range(5):
-            try:
-                with transaction.atomic():
-                    link = ShortLink.objects.create(
-                        business=business,
-                        code=links.code_new(),
-                        target_url=url,
-                        campaign=campaign,
-                        recipient=recipient,
-                    )
-                break
-            except IntegrityError:
-                if attempt == 4:
-                    raise
-        mapping[url] = links.short_url(link.code)
-    return mapping
+def _links_create(*, business, urls: list[str]) -> dict[str, ShortLink]:
+    """One tracked short link per distinct URL (saved by the caller); codes are random
+    (55^8), and a collision fails the unique constraint instead of merging two links."""
+    return {
+        url: ShortLink(business=business, code=links.code_new(), target_url=url) for url in urls
+    }
 
 
 def _offer_write(
@@ -410,26 +401,23 @@ def _offer_write(
     text: str,
     idempotency_key: str,
     voucher_code: str = "",
-    campaign: Campaign | None = None,
-    recipient: CampaignRecipient | None = None,
-) -> OutboundMessage:
+) -> tuple[OutboundMessage, list[ShortLink]]:
     """Personalizes `text` for `customer`, tracks its links, appends the opt-out line and
     writes the marketing SMS (consent re-checked, credits charged) — inside the caller's
-    savepoint, so a refusal leaves nothing behind."""
+    savepoint, so a refusal leaves nothing behind. Returns the message and its links, still
+    to be saved by the caller (who knows what they belong to)."""
     personal = links.personalize(text, name=customer.name, voucher_code=voucher_code)
-    mapping = _links_create(
-        business=business, urls=links.body_urls(personal), campaign=campaign, recipient=recipient
-    )
+    tracked = _links_create(business=business, urls=links.body_urls(personal))
     token = links.unsubscribe_token(business_id=business.pk, customer_id=customer.pk)
     body = links.compose(
         personal,
         name=customer.name,
         voucher_code=voucher_code,
-        links=mapping,
+        links={url: links.short_url(link.code) for url, link in tracked.items()},
         language=customer.language or business.language,
         stop_url=links.unsubscribe_url(token),
     )
-    return sms_send(
+    message = sms_send(
         business=business,
         to=customer.phone_e164,
         body=body,
@@ -438,6 +426,7 @@ def _offer_write(
         idempotency_key=idempotency_key,
         actor_kind="system",
     )
+    return message, list(tracked.values())
 
 
 def _recipient_write(campaign: Campaign, customer: Customer) -> None:
@@ -450,19 +439,33 @@ def _recipient_write(campaign: Campaign, customer: Customer) -> None:
             discount_text=campaign.voucher_discount,
             valid_days=campaign.voucher_valid_days,
         )
-    recipient = CampaignRecipient.objects.create(
-        business=business, campaign=campaign, customer=customer, voucher=voucher
-    )
-    recipient.message = _offer_write(
+    message, tracked = _offer_write(
         business=business,
         customer=customer,
         text=campaign.body,
         idempotency_key=f"campaign:{campaign.pk}:{customer.pk}",
         voucher_code=voucher.code if voucher else "",
-        campaign=campaign,
-        recipient=recipient,
     )
-    recipient.save(update_fields=["message"])
+    recipient = CampaignRecipient.objects.create(
+        business=business, campaign=campaign, customer=customer, voucher=voucher, message=message
+    )
+    for link in tracked:
+        link.campaign = campaign
+        link.recipient = recipient
+    ShortLink.objects.bulk_create(tracked)
+
+
+def _recipient_write_retrying(campaign: Campaign, customer: Customer) -> None:
+    """One savepoint per recipient; a short-code collision (about 1 in 10^8 per link) is drawn
+    again once rather than failing the whole batch."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                _recipient_write(campaign, customer)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def _campaign_finish(campaign: Campaign, token: str, *, status: str, **fields) -> bool:
@@ -496,37 +499,42 @@ def _campaign_finish(campaign: Campaign, token: str, *, status: str, **fields) -
 
 
 def campaign_send_run(*, campaign_id: int) -> str:
-    """The send task: claims the campaign, checks the balance covers everyone left, then
-    writes one SMS per consenting customer in batches (one transaction per batch, a savepoint
-    per recipient). Safe to run again at any point; see the module docstring."""
-    now = timezone.now()
-    token = _claim(campaign_id, now)
+    """The send task: claims the campaign; on a fresh start checks that the balance covers
+    everyone left; then writes one SMS per consenting customer in customer-id order, in
+    batches (one transaction per batch, a savepoint per recipient). After RUN_SECONDS it hands
+    over to a new task, so no task runs for long. Safe to run again at any point; see the
+    module docstring."""
+    started = time.monotonic()
+    token, fresh = _claim(campaign_id, timezone.now())
     if token is None:
         return "not due or already being sent"
     campaign = Campaign.objects.select_related("business").get(pk=campaign_id)
     business = campaign.business
-    done_ids = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False).values(
-        "customer_id"
-    )
-    estimate = queries.campaign_estimate(
-        business=business,
-        body=campaign.body,
-        has_voucher=campaign.has_voucher,
-        customers=queries.recipients_consenting(business=business).exclude(pk__in=done_ids),
-    )
-    if not estimate.enough:
-        _campaign_finish(
-            campaign,
-            token,
-            status=CampaignStatus.STOPPED,
-            unsent_count=estimate.recipients,
-            stop_reason=str(
-                _("Not enough SMS credits to start: %(needed)d needed, %(balance)d available.")
-                % {"needed": estimate.credits, "balance": estimate.balance}
+    written = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False)
+    if fresh:
+        estimate = queries.campaign_estimate(
+            business=business,
+            body=campaign.body,
+            has_voucher=campaign.has_voucher,
+            customers=queries.recipients_consenting(business=business).exclude(
+                pk__in=written.values("customer_id")
             ),
         )
-        return "stopped before starting: not enough credits"
-    last_pk = 0
+        if not estimate.enough:
+            _campaign_finish(
+                campaign,
+                token,
+                status=CampaignStatus.STOPPED,
+                unsent_count=estimate.recipients,
+                stop_reason=str(
+                    _("Not enough SMS credits to start: %(needed)d needed, %(balance)d available.")
+                    % {"needed": estimate.credits, "balance": estimate.balance}
+                ),
+            )
+            return "stopped before starting: not enough credits"
+    # Customers are taken in id order, so everyone below the last one written is done (or was
+    # skipped for a reason that still holds): a later run goes on from there.
+    last_pk = written.aggregate(last=Max("customer_id"))["last"] or 0
     stopped_at: int | None = None
     while stopped_at is None:
         if not _lease_renew(campaign.pk, token):
@@ -539,9 +547,9 @@ def campaign_send_run(*, campaign_id: int) -> str:
         if not batch:
             break
         done = set(
-            CampaignRecipient.objects.filter(
-                campaign=campaign, customer_id__in=[c.pk for c in batch], message__isnull=False
-            ).values_list("customer_id", flat=True)
+            written.filter(customer_id__in=[c.pk for c in batch]).values_list(
+                "customer_id", flat=True
+            )
         )
         skipped = 0
         with transaction.atomic():
@@ -549,8 +557,7 @@ def campaign_send_run(*, campaign_id: int) -> str:
                 if customer.pk in done:
                     continue
                 try:
-                    with transaction.atomic():
-                        _recipient_write(campaign, customer)
+                    _recipient_write_retrying(campaign, customer)
                 except InsufficientCredits:
                     stopped_at = customer.pk
                     break
@@ -562,11 +569,17 @@ def campaign_send_run(*, campaign_id: int) -> str:
                     skipped_count=F("skipped_count") + skipped
                 )
         last_pk = batch[-1].pk
+        if stopped_at is None and time.monotonic() - started > RUN_SECONDS:
+            Campaign.objects.filter(pk=campaign.pk, lease_token=token).update(
+                lease_token="", lease_expires_at=None
+            )
+            _send_enqueue(campaign.pk)
+            return "handed over to the next run"
     if stopped_at is not None:
         unsent = (
             queries.recipients_consenting(business=business)
             .filter(pk__gte=stopped_at)
-            .exclude(pk__in=done_ids)
+            .exclude(pk__in=written.values("customer_id"))
             .count()
         )
         _campaign_finish(
@@ -769,12 +782,13 @@ def reminders_send_for(*, rule: ReminderRule, now: datetime | None = None) -> in
     for customer in candidates.iterator(chunk_size=BATCH_SIZE):
         try:
             with transaction.atomic():
-                message = _offer_write(
+                message, tracked = _offer_write(
                     business=business,
                     customer=customer,
                     text=rule.template,
                     idempotency_key=f"reminder:{customer.pk}:{day.isoformat()}",
                 )
+                ShortLink.objects.bulk_create(tracked)
                 _row, inserted = insert_or_fetch(
                     lambda c=customer, m=message: ReminderSent.objects.create(
                         business=business, customer=c, day=day, message=m

@@ -184,9 +184,24 @@ def test_a_crash_midway_resumes_with_the_rest_only(business, owner, customers, f
     assert sorted(m.customer_id for m in _messages(campaign)) == sorted(c.pk for c in customers)
 
 
+def test_a_long_send_hands_over_to_new_task_runs_and_finishes(
+    business, owner, customers, funded, monkeypatch
+):
+    monkeypatch.setattr(services, "BATCH_SIZE", 1)
+    monkeypatch.setattr(services, "RUN_SECONDS", -1)  # every run writes one batch, then hands over
+    campaign = _schedule(business, owner, at=timezone.now())
+    assert services.campaign_send_run(campaign_id=campaign.pk) == "handed over to the next run"
+    assert len(_messages(campaign)) == 1
+    tasks_run_all(sweep=False)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT
+    assert campaign.recipient_count == 3
+    assert len(_messages(campaign)) == 3
+
+
 def test_a_held_lease_stops_a_second_runner(business, owner, customers, funded):
     campaign = _schedule(business, owner, at=timezone.now())
-    assert services._claim(campaign.pk, timezone.now()) is not None
+    assert services._claim(campaign.pk, timezone.now())[0] is not None
     assert services.campaign_send_run(campaign_id=campaign.pk) == "not due or already being sent"
     assert _messages(campaign) == []
 
