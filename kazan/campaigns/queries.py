@@ -296,8 +296,12 @@ def reminders_recent(*, business, limit: int = 20) -> list[dict]:
     )
 
 
+_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
+
+
 def link_find(*, code: str) -> ShortLink | None:
-    if not code or len(code) > 16:
+    """The link with this code, or None (also for junk that could never be a code)."""
+    if not _CODE.fullmatch(code or ""):
         return None
     return ShortLink.objects.filter(code=code).select_related("business", "recipient").first()
 
