@@ -204,3 +204,26 @@ def test_settings_change_only_the_members_own_business(owner_client, business, o
     owner_client.post(URL, _form(business, name="Mine"))
     other_business.refresh_from_db()
     assert other_business.name == "Shop B"
+
+
+def test_business_update_validates_country_lists_and_currency_itself(business, owner):
+    """The service refuses what a form might let through (API callers, the console)."""
+    from kazan.core.errors import ValidationFailed
+    from kazan.tenancy.services import business_update
+
+    for bad in [
+        {"allowed_countries": ["DE", "XX"]},
+        {"allowed_countries": "DE"},
+        {"country": "Germany"},
+        {"currency": "EURO"},
+        {"voucher_validity_days": 0},
+    ]:
+        with pytest.raises(ValidationFailed):
+            business_update(business=business, actor=owner, **bad)
+    updated = business_update(
+        business=business, actor=owner, allowed_countries=["tr", "de", "DE"], currency="try"
+    )
+    assert updated.allowed_countries == ["DE", "TR"] and updated.currency == "TRY"
+    assert Activity.objects.get(action="business.updated").data == {
+        "fields": ["allowed_countries", "currency"]
+    }
