@@ -8,6 +8,7 @@ from kazan.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("media/<path:name>", core_views.media_public, name="media"),
     path("admin/", admin.site.urls),
     path("accounts/", include("kazan.accounts.urls")),
     path("dashboard/customers/", include("kazan.customers.urls")),

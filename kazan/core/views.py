@@ -1,7 +1,10 @@
 import logging
+import mimetypes
+import re
 
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -45,3 +48,22 @@ def permission_denied(request, exception=None):
 
 def bad_request(request, exception=None):
     return _error(request, 400, _("The request was not valid."))
+
+
+# Uploaded files that are public by nature (business logos on landing pages and table cards).
+PUBLIC_MEDIA_NAME = re.compile(r"^logos/[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
+
+
+@require_GET
+def media_public(request, name: str):
+    """Serves a public upload from the default storage; anything else under /media/ is 404.
+    In production a CDN or the proxy may cache these (they never change: names are random)."""
+    if not PUBLIC_MEDIA_NAME.match(name) or not default_storage.exists(name):
+        raise Http404
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if not content_type.startswith("image/"):
+        raise Http404
+    response = FileResponse(default_storage.open(name), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

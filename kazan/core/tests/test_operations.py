@@ -152,3 +152,19 @@ def test_request_query_strings_and_tracebacks_stay_out_of_the_logs():
     assert "Anna" not in json.dumps(line)
     assert "5678" not in line["exc_info"] and "anna@" not in line["exc_info"]
     assert "ValueError" in line["exc_info"]
+
+
+def test_logos_are_served_and_nothing_else_under_media(client, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "secret.txt").write_text("not public")
+    name = default_storage.save("logos/cafe.png", ContentFile(b"\x89PNG\r\n\x1a\nfake"))
+
+    response = client.get(f"/media/{name}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    for path in ("/media/secret.txt", "/media/logos/missing.png", "/media/logos/../secret.txt"):
+        assert client.get(path).status_code == 404, path
