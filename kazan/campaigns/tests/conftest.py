@@ -10,7 +10,7 @@ def _public_url(settings):
 
 
 @pytest.fixture
-def customers(business):
+def customers(business, consent_wordings):
     """Three customers of `business` who agreed to SMS offers, and one who never did."""
     agreed = [
         CustomerFactory(business=business, name=name, language=language)

@@ -19,7 +19,7 @@ TEXTS = [
 
 
 def test_live_counter_matches_the_preview_and_one_click_sends(
-    live_server, page, business, customers, funded, consent_wordings
+    live_server, page, business, consent_wordings, customers, funded
 ):
     owner = MembershipFactory(business=business, role=Role.OWNER).user
     problems: list[str] = []
