@@ -60,3 +60,9 @@ def test_a_top_up_lifts_the_stop(business, owner, staff_user, packages):
 
     message = sms_send(business=business, to=PHONE, body="back again", purpose="otp")
     assert message.pk and sms_balance(business=business) == 199
+
+
+def test_the_overview_shows_the_same_warning(owner_client, business, packages):
+    credits_use(business=business, granted=100, used=96)
+    page = owner_client.get("/dashboard/").content.decode()
+    assert 'data-quota-warning="95"' in page
