@@ -178,6 +178,7 @@ def _customer_register(ctx: Context, step: dict) -> None:
         language=ctx.language,
         channel=ctx.channel,
         wording=wording,
+        phone_verified=True,
         ip=meta.get("ip", ""),
         user_agent=meta.get("user_agent", ""),
         actor_kind="customer",

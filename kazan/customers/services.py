@@ -166,13 +166,15 @@ def customer_register(
     language: str = "",
     channel: str,
     wording: ConsentWording | None = None,
+    phone_verified: bool = False,
     ip: str = "",
     user_agent: str = "",
     actor=None,
     actor_kind: str | None = None,
 ) -> tuple[Customer, bool]:
     """Find or create the customer and, when `wording` is given, record their consent to it —
-    together, so a failed consent never leaves a half-registered customer behind."""
+    together, so a failed consent never leaves a half-registered customer behind.
+    `phone_verified`: the caller has just checked an OTP for this number."""
     with transaction.atomic():
         customer, created = customer_get_or_create_by_phone(
             business=business,
@@ -183,6 +185,11 @@ def customer_register(
             actor=actor,
             actor_kind=actor_kind,
         )
+        if phone_verified and customer.phone_verified_at is None:
+            customer.phone_verified_at = timezone.now()
+            Customer.objects.filter(pk=customer.pk, phone_verified_at__isnull=True).update(
+                phone_verified_at=customer.phone_verified_at
+            )
         if wording is not None:
             consent_grant(
                 business=business,

@@ -106,6 +106,7 @@ def test_new_customer_walks_the_whole_funnel(cafe):
 
     customer = Customer.objects.get(business=cafe)
     assert customer.name == "Anna Beispiel" and customer.phone_e164 == PHONE
+    assert customer.phone_verified_at is not None
     review = Review.objects.get(business=cafe)
     assert (review.rating, review.comment, review.customer) == (2, "The coffee was cold", customer)
     assert Voucher.objects.get(business=cafe, customer=customer).code == voucher["code"]
