@@ -9,14 +9,20 @@ fails the walk, so nobody can add a route without saying which object it names.
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 
 from kazan.activity.services import activity_record
+from kazan.billing.models import SmsPackage
+from kazan.billing.services import package_upgrade_start
+from kazan.campaigns.services import campaign_save
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Review
+from kazan.loyalty.services import voucher_welcome_issue
 from kazan.messaging.services import sms_credits_grant, sms_send
 from kazan.tenancy.models import Business, Membership, Role
 from kazan.tenancy.services import api_key_create, invitation_create
@@ -37,9 +43,20 @@ PARAM_OBJECTS = {
     "membership_id": lambda world: world["b_membership"].pk,
     "api_key_id": lambda world: world["b_api_key"].pk,
     "token": lambda world: world["b_invitation_token"],
+    "payment_id": lambda world: world["b_payment"].pk,
+    "campaign_id": lambda world: world["b_campaign"].pk,
+    # /l/<code> is public (a real code of B redirects and counts a click, as it should).
+    "code": lambda world: "no-such-code",
+    "business_slug": lambda world: world["b"].slug,
+    "target": lambda world: "google",
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
+# Customer-facing pages name their business on purpose: anyone may open B's landing page. They
+# are walked by `test_public_pages_of_b_show_nothing_private` instead.
+PUBLIC_PREFIXES = ("<slug:business_slug>/",)
+# What must never appear on B's public pages: its customers', members' and messages' data.
+B_PRIVATE = [secret for secret in B_SECRETS if secret != "Zweitladen"] + ["Bertha", "Boris"]
 DENIED = {400, 401, 403, 404, 405, 409, 410, 422, 429}
 FORM_DATA = {
     "name": "Hijacked",
@@ -124,6 +141,17 @@ def world():
     b_key = api_key_create(business=b, name="B integration Zweitladen", actor=b_member.user)
     a_key = api_key_create(business=a, name="A integration", actor=a_owner)
     activity_record(business=b, actor=b_member.user, action="customer.exported_zweitladen")
+    voucher_welcome_issue(business=b, customer=b_customer)
+    b_payment = package_upgrade_start(
+        business=b, package=SmsPackage.objects.get(key="pro"), actor=b_member.user
+    ).payment
+    b_campaign = campaign_save(
+        business=b,
+        actor=b_member.user,
+        name="Zweitladen spring",
+        body="Zweitladen offer",
+        send_at=timezone.now() + timedelta(days=1),
+    )
     return {
         "a": a,
         "b": b,
@@ -134,6 +162,8 @@ def world():
         "b_invitation": issued.invitation,
         "b_invitation_token": issued.token,
         "b_api_key": b_key.api_key,
+        "b_payment": b_payment,
+        "b_campaign": b_campaign,
     }
 
 
@@ -176,6 +206,8 @@ def test_member_of_a_cannot_reach_b_through_any_route(client, world, method):
     assert len(routes) > 30  # the walk really walks
     for route in routes:
         if method in {"PATCH", "PUT", "DELETE"} and not route.startswith("api/"):
+            continue
+        if route.startswith(PUBLIC_PREFIXES):
             continue
         path = _path(route, world)
         client.force_login(world["a_owner"])  # some routes (logout) sign the member out
@@ -226,6 +258,26 @@ def test_api_key_of_a_cannot_reach_b(client, world, method):
             names_b_object="<" in route,
         )
     assert _snapshot(world["b"]) == before
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_public_pages_of_b_show_nothing_private(client, world, method):
+    """B's landing page, chat and counted redirects, opened by A's member: they may name B and
+    count a visit, but show none of B's customers, members or messages, and change no other row."""
+    counted = {"analytics.Event", "analytics.DailyCount", "conversations.Conversation"}
+    before = {k: v for k, v in _snapshot(world["b"]).items() if k not in counted}
+    client.force_login(world["a_owner"])
+    public = [route for route in _routes() if route.startswith(PUBLIC_PREFIXES)]
+    assert len(public) >= 3
+    for route in public:
+        path = _path(route, world)
+        response = _request(client, method, path)
+        body = response.content.decode(errors="replace")
+        assert response.status_code < 500, f"{method} {path}"
+        for secret in B_PRIVATE:
+            assert secret not in body, f"{method} {path} shows {secret}"
+    after = {k: v for k, v in _snapshot(world["b"]).items() if k not in counted}
+    assert after == before
 
 
 def test_the_walk_detects_a_leak(client, world):
