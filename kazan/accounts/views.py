@@ -32,6 +32,7 @@ from kazan.accounts.models import User, email_index
 from kazan.accounts.queries import recovery_codes_left
 from kazan.accounts.services import LoginMethod
 from kazan.core.errors import Conflict, KazanError, RateLimited, ValidationFailed
+from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.tenancy.models import Membership
 from kazan.tenancy.queries import invitation_by_token
@@ -50,16 +51,6 @@ LOGIN_LIMIT_PER_EMAIL = (10, 900)
 VERIFY_LIMIT_PER_USER = (5, 300)
 VERIFY_LIMIT_PER_IP = (20, 300)
 SECURITY_LIMIT_PER_USER = (10, 900)
-
-
-def client_ip(request) -> str:
-    """The caller's address. Behind our proxy (BEHIND_PROXY), the last X-Forwarded-For hop is
-    the one the proxy itself appended; the earlier ones are whatever the client claimed."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 def safe_next(url: str | None) -> str | None:

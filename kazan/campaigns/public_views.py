@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from kazan.campaigns import links, services
 from kazan.core.errors import NotFound
+from kazan.core.http import client_ip
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -23,10 +24,6 @@ def link_open(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
-
-
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -40,7 +37,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.unsubscribe_confirm(
             token=token,
-            ip=_client_ip(request),
+            ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
         return render(request, "links/unsubscribe_done.html", {"business_name": business.name})

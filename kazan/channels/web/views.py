@@ -32,6 +32,7 @@ from kazan.conversations.services import (
 )
 from kazan.core.crypto import blind_index
 from kazan.core.errors import KazanError
+from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
 
 CHANNEL = "web"
@@ -48,15 +49,6 @@ CHAT_LIMIT_PER_IP = (60, 60)  # messages per window, seconds
 PAYLOAD_KEYS = frozenset({"value", "choice", "command"})
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
-def _client_ip(request: HttpRequest) -> str:
-    """As accounts.views.client_ip: behind our proxy, the last X-Forwarded-For hop."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 def _business_or_404(request: HttpRequest):
@@ -237,7 +229,7 @@ def chat(request: HttpRequest, business_slug: str) -> JsonResponse:
             return error
         try:
             ratelimit_hit(
-                f"landing:chat:{blind_index(_client_ip(request), scope='landing.ip')}",
+                f"landing:chat:{blind_index(client_ip(request), scope='landing.ip')}",
                 limit=CHAT_LIMIT_PER_IP[0],
                 window_seconds=CHAT_LIMIT_PER_IP[1],
             )
@@ -273,7 +265,7 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
                 text=data["text"],
                 payload=data["payload"],
                 meta={
-                    "ip": _client_ip(request),
+                    "ip": client_ip(request),
                     "user_agent": request.headers.get("User-Agent", ""),
                 },
             ),
