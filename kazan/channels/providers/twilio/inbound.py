@@ -12,19 +12,15 @@ consent for the sender's number in every business that has messaged it
 """
 
 import logging
-import re
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.http import HttpRequest, HttpResponse
 
 from kazan.campaigns.services import stop_reply_receive
-from kazan.channels.providers.twilio.webhooks import signature_valid
+from kazan.channels.providers.twilio.webhooks import MESSAGE_SID, bad_request, twilio_signed
 from kazan.core.errors import ValidationFailed
 
 logger = logging.getLogger("kazan.hooks.twilio")
 
-_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -32,22 +28,14 @@ def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
 
 
-def _bad_request(message: str) -> JsonResponse:
-    return JsonResponse({"code": "invalid", "message": message}, status=400)
-
-
-@csrf_exempt
-@require_POST
+@twilio_signed
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    if not signature_valid(request):
-        logger.warning("twilio inbound sms with a bad or missing signature")
-        return JsonResponse({"code": "forbidden", "message": "Invalid signature."}, status=403)
     sid = request.POST.get("MessageSid", "")
     sender = request.POST.get("From", "").strip()
-    if not _SID.match(sid):
-        return _bad_request("MessageSid is missing or malformed.")
+    if not MESSAGE_SID.match(sid):
+        return bad_request("MessageSid is missing or malformed.")
     if not sender:
-        return _bad_request("From is missing.")
+        return bad_request("From is missing.")
     try:
         withdrawn = stop_reply_receive(
             provider="twilio",

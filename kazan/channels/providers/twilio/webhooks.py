@@ -11,6 +11,7 @@ Reports only move a message forward (messaging.services.sms_status_update), so r
 late, out-of-order callbacks change nothing.
 """
 
+import functools
 import logging
 import re
 
@@ -25,7 +26,7 @@ from kazan.messaging.services import sms_status_update
 logger = logging.getLogger("kazan.hooks.twilio")
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 # Twilio's MessageStatus values -> our delivery report (None: nothing to record).
 STATUS_REPORTS: dict[str, str | None] = {
     "accepted": None,
@@ -53,28 +54,40 @@ def signature_valid(request: HttpRequest) -> bool:
     return RequestValidator(token).validate(url, request.POST, signature)
 
 
-def _bad_request(message: str) -> JsonResponse:
+def bad_request(message: str) -> JsonResponse:
     return JsonResponse({"code": "invalid", "message": message}, status=400)
 
 
-@csrf_exempt
-@require_POST
+def twilio_signed(view):
+    """A Twilio webhook: POST only, no CSRF (Twilio signs instead), and a 403 before anything of
+    the request is read when the signature is missing or wrong."""
+
+    @csrf_exempt
+    @require_POST
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not signature_valid(request):
+            logger.warning("twilio %s with a bad or missing signature", view.__name__)
+            return JsonResponse({"code": "forbidden", "message": "Invalid signature."}, status=403)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@twilio_signed
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    if not signature_valid(request):
-        logger.warning("twilio status callback with a bad or missing signature")
-        return JsonResponse({"code": "forbidden", "message": "Invalid signature."}, status=403)
     sid = request.POST.get("MessageSid", "")
     status = request.POST.get("MessageStatus", "").strip().lower()
-    if not _SID.match(sid):
-        return _bad_request("MessageSid is missing or malformed.")
+    if not MESSAGE_SID.match(sid):
+        return bad_request("MessageSid is missing or malformed.")
     if status not in STATUS_REPORTS:
-        return _bad_request("MessageStatus is missing or unknown.")
+        return bad_request("MessageStatus is missing or unknown.")
     report = STATUS_REPORTS[status]
     if report is None:
         return HttpResponse(status=200)
     error_code = request.POST.get("ErrorCode", "")[:32]
     if error_code and not error_code.isdigit():
-        return _bad_request("ErrorCode must be a number.")
+        return bad_request("ErrorCode must be a number.")
     message = sms_status_update(
         provider="twilio",
         provider_message_id=sid,
