@@ -89,11 +89,19 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context per test; a screenshot of the last state is kept as an artifact."""
+    """A fresh browser context per test; a screenshot of the last state is kept as an artifact.
+    Fails the test on any third-party request and on any Content Security Policy violation."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     context.set_default_timeout(15_000)
     tab = context.new_page()
     third_party: list[str] = []
+    csp_violations: list[str] = []
+    tab.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
     tab.on(
         "request",
         lambda req: (
@@ -107,6 +115,7 @@ def page(browser, request):
     tab.screenshot(path=os.path.join(ARTIFACTS_DIR, f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not third_party, f"pages made third-party requests: {third_party}"
+    assert not csp_violations, f"the Content Security Policy blocked something: {csp_violations}"
 
 
 @pytest.fixture

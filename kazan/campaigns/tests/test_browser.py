@@ -3,10 +3,11 @@ preview for GSM-7 and Unicode texts, and one click after the preview sends the c
 
 import pytest
 
+from kazan.accounts.tests.browser import browser_sign_in
 from kazan.campaigns.models import Campaign, CampaignStatus
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Role
-from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory
+from kazan.tenancy.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,12 +42,7 @@ def test_live_counter_matches_the_preview_and_one_click_sends(
             else None
         ),
     )
-    page.goto(f"{live_server.url}/dashboard/campaigns/new/")
-    page.wait_for_url("**/accounts/login/**")
-    page.fill("input[name=email]", owner.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/campaigns/new/")
+    browser_sign_in(page, f"{live_server.url}/dashboard/campaigns/new/", owner.email)
     counter = page.locator("#sms-counter")
     for text in TEXTS:
         page.fill("input[name=name]", "Spring")

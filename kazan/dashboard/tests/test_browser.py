@@ -4,9 +4,10 @@ import re
 
 import pytest
 
+from kazan.accounts.tests.browser import browser_sign_in
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.tenancy.models import Role
-from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory
+from kazan.tenancy.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,20 +17,8 @@ def test_owner_signs_in_and_works_with_customers(live_server, page, business, co
     CustomerFactory.create_batch(3, business=business)
     anna = CustomerFactory(business=business, name="Anna Beispiel", phone_e164="+4915112399999")
     consent_given(anna)
-    csp_violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
 
-    page.goto(f"{live_server.url}/dashboard/")
-    page.wait_for_url("**/accounts/login/**")
-    page.fill("input[name=email]", owner.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/")
+    browser_sign_in(page, f"{live_server.url}/dashboard/", owner.email)
 
     assert page.locator("[data-stat=customers]").inner_text() == "4"
     # the trend chart is drawn by the vendored Chart.js and switches to months
@@ -49,4 +38,3 @@ def test_owner_signs_in_and_works_with_customers(live_server, page, business, co
     detail = page.locator("main").inner_text()
     assert "Anna Beispiel" in detail
     assert "+4915112399999" not in detail  # the phone is masked
-    assert not csp_violations, csp_violations

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from kazan.accounts.tests.browser import browser_sign_in
 from kazan.demo.services import DEMO_SLUG, TEAM, demo_load
 from kazan.loyalty.models import Voucher
 from kazan.messaging.models import OutboundMessage, Purpose
@@ -54,13 +55,10 @@ def test_guest_gets_a_voucher_through_the_chat_and_the_owner_redeems_it(
     context = browser.new_context()
     counter = context.new_page()
     try:
-        counter.goto(f"{live_server.url}/dashboard/vouchers/")
-        counter.wait_for_url("**/accounts/login/**")
         owner_email, _, _, owner_password = TEAM[0]
-        counter.fill("input[name=email]", owner_email)
-        counter.fill("input[name=password]", owner_password)
-        counter.click("button[type=submit]")
-        counter.wait_for_url("**/dashboard/vouchers/")
+        browser_sign_in(
+            counter, f"{live_server.url}/dashboard/vouchers/", owner_email, owner_password
+        )
         counter.fill("input[name=code]", shown)
         counter.keyboard.press("Enter")
         counter.wait_for_selector("[data-state=valid]")
