@@ -28,9 +28,14 @@ def _database_ensure(url: str) -> None:
 
 def _environment() -> dict[str, str]:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    # The workers share the send-rate limit through Redis, as in production.
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
     os.environ.setdefault("KAZAN_DATA_DIR", str(ROOT / "var" / "bench"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    # Plain http on loopback; client addresses come from X-Forwarded-For (see scenarios).
+    os.environ["SECURE_COOKIES"] = "0"
+    os.environ["BEHIND_PROXY"] = "1"
     os.environ.setdefault("KAZAN_OTP_LIMIT_PER_IP_PER_HOUR", "1000000")
     os.environ.setdefault("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_HOUR", "1000000")
     return dict(os.environ)
@@ -74,6 +79,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=100_000, help="campaign audience")
+    parser.add_argument("--rate", type=float, default=50, help="SMS/s limit for the send run")
+    parser.add_argument("--send-seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -86,6 +93,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG is off: manifest
 
     from bench import scenarios
 
@@ -114,7 +122,7 @@ def main() -> None:
             print(result.row(results[0]))
         print()
     if "campaign" in only:
-        scenarios.campaign_run(customers=args.customers)
+        scenarios.campaign_run(customers=args.customers, rate=args.rate, seconds=args.send_seconds)
 
 
 if __name__ == "__main__":
