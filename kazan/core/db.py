@@ -1,8 +1,9 @@
 """Database helpers shared by the services."""
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 
 def insert_or_fetch[T](insert: Callable[[], T], fetch: Callable[[], T | None]) -> tuple[T, bool]:
@@ -20,3 +21,17 @@ def insert_or_fetch[T](insert: Callable[[], T], fetch: Callable[[], T | None]) -
         if winner is None:
             raise
         return winner, False
+
+
+@contextmanager
+def atomic_relaxed():
+    """A transaction whose commit does not wait for the disk (PostgreSQL
+    `synchronous_commit = off`), for writes that may be lost in the last moment before a crash
+    without harm: visit and click counters. Only when it is the outermost transaction — inside
+    another one it is a plain savepoint, so it never relaxes anybody else's writes."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield

@@ -150,4 +150,73 @@ def demo_load() -> list[DemoLogin]:
                 body=f"Hi {first_name}, thank you for visiting Demo Café! See you soon.",
                 idempotency_key=f"demo-welcome-{index}",
             )
+    _loyalty_load(business=business, owner=owner, rng=rng)
     return logins
+
+
+def _loyalty_load(*, business, owner, rng: random.Random) -> None:
+    """Welcome vouchers (some redeemed), 60 days of funnel history for the overview charts, the
+    SMS package, a scheduled campaign and the reminder rule."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kazan.analytics.models import EventKind
+    from kazan.analytics.services import event_record
+    from kazan.billing.services import subscription_for
+    from kazan.campaigns.services import campaign_save, reminder_rule_save
+    from kazan.customers.models import Customer
+    from kazan.loyalty.services import voucher_redeem, voucher_welcome_issue
+
+    subscription_for(business)
+    customers = list(Customer.objects.filter(business=business).order_by("pk"))
+    for index, customer in enumerate(customers[:15]):
+        voucher, _ = voucher_welcome_issue(business=business, customer=customer)
+        if index % 3 == 0:
+            voucher_redeem(business=business, code=voucher.code, actor=owner)
+
+    now = timezone.now()
+    for days_ago in range(60, 0, -1):
+        day = now - timedelta(days=days_ago)
+        scans = rng.randint(3, 14) + (6 if day.weekday() >= 5 else 0)
+        verified = rng.randint(1, max(1, scans // 2))
+        daily = {
+            EventKind.QR_SCAN: scans,
+            EventKind.PAGE_VIEW: rng.randint(0, 4),
+            EventKind.OTP_VERIFIED: verified,
+            EventKind.REVIEW_SUBMITTED: rng.randint(0, verified),
+            EventKind.VOUCHER_ISSUED: max(0, verified - rng.randint(0, 1)),
+            EventKind.VOUCHER_REDEEMED: rng.randint(0, max(0, verified - 1)),
+            EventKind.GOOGLE_REVIEW_CLICK: rng.randint(0, 2),
+        }
+        for kind, count in daily.items():
+            for n in range(count):
+                event_record(
+                    business=business, kind=kind, at=day.replace(hour=9 + n % 10, minute=n)
+                )
+        for network in ("instagram", "website"):
+            for _ in range(rng.randint(0, 2)):
+                event_record(
+                    business=business,
+                    kind=EventKind.SOCIAL_CLICK,
+                    data={"network": network},
+                    at=day.replace(hour=12),
+                )
+
+    campaign_save(
+        business=business,
+        actor=owner,
+        name="Weekend brunch",
+        body="Demo Café: brunch for two with {voucher} this weekend! https://demo-cafe.example/brunch",
+        voucher_discount="-20 % on brunch",
+        voucher_valid_days=7,
+        send_at=now + timedelta(days=3),
+    )
+    reminder_rule_save(
+        business=business,
+        actor=owner,
+        enabled=True,
+        days_without_sms=30,
+        template="We miss you at Demo Café! Come by this week for a free cookie with your coffee.",
+        cap_per_customer=2,
+    )

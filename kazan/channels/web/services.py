@@ -1,10 +1,9 @@
 """Landing-page writes: counting visits, scans and link clicks (analytics events, no personal
 data). The chat itself goes through conversations.services."""
 
-from django.db import transaction
-
 from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
+from kazan.core.db import atomic_relaxed
 
 # Where a counted redirect may lead, and the business field holding the address.
 LINK_TARGETS = {
@@ -17,8 +16,9 @@ LINK_TARGETS = {
 
 
 def landing_visit_record(*, business, from_qr: bool) -> None:
-    """One visit: a QR scan when the page was opened from the printed code, else a page view."""
-    with transaction.atomic():
+    """One visit: a QR scan when the page was opened from the printed code, else a page view.
+    A counter only: its commit need not wait for the disk (core.db.atomic_relaxed)."""
+    with atomic_relaxed():
         event_record(business=business, kind=EventKind.QR_SCAN if from_qr else EventKind.PAGE_VIEW)
 
 
@@ -30,7 +30,7 @@ def landing_link_click(*, business, target: str, customer=None) -> str | None:
     url = getattr(business, attribute, "") if attribute else ""
     if not url:
         return None
-    with transaction.atomic():
+    with atomic_relaxed():
         if target == "google":
             event_record(business=business, kind=EventKind.GOOGLE_REVIEW_CLICK, customer=customer)
         else:

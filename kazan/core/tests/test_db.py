@@ -28,3 +28,25 @@ def test_a_constraint_error_no_row_explains_is_raised(business):
     Tag.objects.create(business=business, name="vip")
     with pytest.raises(IntegrityError):
         insert_or_fetch(lambda: Tag.objects.create(business=business, name="vip"), lambda: None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_atomic_relaxed_relaxes_only_its_own_outermost_transaction():
+    from django.db import connection, transaction
+
+    from kazan.core.db import atomic_relaxed
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with atomic_relaxed():
+        assert synchronous_commit() == "off"
+    assert synchronous_commit() == "on"  # SET LOCAL ends with the transaction
+    with transaction.atomic(), atomic_relaxed():
+        assert synchronous_commit() == "on"  # never relaxes somebody else's transaction

@@ -25,6 +25,18 @@ def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client
     assert OutboundMessage.objects.filter(business=business).count() == 8
     assert sms_balance(business=business) == 500 - 8
     assert business.memberships.count() == 3
+    # the funnel's history for the overview charts, vouchers, package, a campaign, reminders
+    from kazan.analytics.models import DailyCount
+    from kazan.billing.models import Subscription
+    from kazan.campaigns.models import Campaign, ReminderRule
+    from kazan.loyalty.models import Voucher
+
+    assert DailyCount.objects.filter(business=business, kind="qr_scan").count() == 60
+    assert Voucher.objects.filter(business=business).count() == 15
+    assert Voucher.objects.filter(business=business, redeemed_at__isnull=False).count() == 5
+    assert Subscription.objects.filter(business=business).exists()
+    assert Campaign.objects.get(business=business).status == "scheduled"
+    assert ReminderRule.objects.get(business=business).enabled
     assert User.objects.get(is_staff=True).check_password(STAFF_PASSWORD)
     assert STAFF_EMAIL in output and STAFF_PASSWORD in output
     for email, _, _, password in TEAM:
