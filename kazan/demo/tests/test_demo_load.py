@@ -39,6 +39,7 @@ def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client
     assert ReminderRule.objects.get(business=business).enabled
     assert User.objects.get(is_staff=True).check_password(STAFF_PASSWORD)
     assert STAFF_EMAIL in output and STAFF_PASSWORD in output
+    assert f"/{DEMO_SLUG}/?src=qr" in output
     for email, _, _, password in TEAM:
         assert email in output and password in output
 

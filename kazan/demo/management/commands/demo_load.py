@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from kazan.demo.services import demo_load
+from kazan.demo.services import DEMO_SLUG, demo_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo business (demo-cafe) with its team, customers, reviews and messages."
+    help = (
+        "Load the demo business (demo-cafe) with its team, customers, reviews, vouchers, "
+        "messages, a campaign and 60 days of funnel history."
+    )
 
     def handle(self, *args, **options):
         logins = demo_load()
@@ -13,6 +16,7 @@ class Command(BaseCommand):
         lines = [
             "",
             "Kazan is starting:",
+            f"  QR landing page      {base}/{DEMO_SLUG}/?src=qr   (the guest's chat)",
             f"  Business dashboard   {base}/dashboard/",
             f"  Admin (staff)        {base}/admin/",
             f"  API docs             {base}/api/docs",
