@@ -20,9 +20,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl
+
+from kazan.core.tests.fake_server import LocalFakeServer
 
 SECRET_KEY = "sk_test_fake_0123456789abcdefghijklmnop"
 WEBHOOK_SECRET = "whsec_fake_0123456789abcdefghijklmnopqrstuv"
@@ -72,7 +74,7 @@ class RecordedRequest:
 
 
 @dataclass
-class FakeStripe:
+class FakeStripe(LocalFakeServer):
     secret_key: str = SECRET_KEY
     requests: list[RecordedRequest] = field(default_factory=list)
     sessions: dict[str, dict] = field(default_factory=dict)
@@ -81,39 +83,6 @@ class FakeStripe:
         self._lock = threading.Lock()
         self._failures: list[tuple[int, dict]] = []
         self._answers: dict[str, tuple[str, int, dict]] = {}  # idempotency key -> (body, answer)
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> "FakeStripe":
-        fake = self
-
-        class Handler(_Handler):
-            stripe = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> "FakeStripe":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     # -- test controls --------------------------------------------------------------------------
 
@@ -278,14 +247,14 @@ class FakeStripe:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    stripe: FakeStripe
+    fake: "FakeStripe"
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format, *args):  # quiet: tests read `requests`, not stderr
         pass
 
     def _answer(self, method: str) -> None:
-        status, payload = self.stripe.handle(self, method)
+        status, payload = self.fake.handle(self, method)
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -300,3 +269,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._answer("GET")
+
+
+FakeStripe.handler = _Handler

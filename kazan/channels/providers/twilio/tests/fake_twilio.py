@@ -19,8 +19,10 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from kazan.core.tests.fake_server import LocalFakeServer
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/Messages\.json$")
@@ -52,7 +54,7 @@ class _Failure:
 
 
 @dataclass
-class FakeTwilio:
+class FakeTwilio(LocalFakeServer):
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -64,41 +66,13 @@ class FakeTwilio:
         self._failures: list[_Failure] = []
         self._answers: dict[str, tuple[int, dict]] = {}  # idempotency token -> first answer
         self._release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
         self.hanging = threading.Event()  # set once a request is held by `hang_next`
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> "FakeTwilio":
-        fake = self
-
-        class Handler(_Handler):
-            twilio = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
     def stop(self) -> None:
         self._release.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> "FakeTwilio":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().stop()
 
     # -- failure injection ----------------------------------------------------------------------
 
@@ -235,14 +209,14 @@ class FakeTwilio:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    twilio: FakeTwilio
+    fake: "FakeTwilio"
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format, *args):  # quiet: tests read `requests`, not stderr
         pass
 
     def do_POST(self):
-        answer = self.twilio.handle_post(self)
+        answer = self.fake.handle_post(self)
         if answer is None:
             self.close_connection = True
             self.connection.shutdown(2)
@@ -261,8 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
-        with self.twilio._lock:
-            message = self.twilio.messages.get(sid)
+        with self.fake._lock:
+            message = self.fake.messages.get(sid)
         status, payload = (200, message) if message else (404, {"code": 20404, "status": 404})
         data = json.dumps(payload).encode()
         self.send_response(status)
@@ -270,3 +244,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+FakeTwilio.handler = _Handler
