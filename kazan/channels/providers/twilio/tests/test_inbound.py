@@ -2,15 +2,11 @@
 (fixtures/inbound_*.json) signed the way Twilio signs them: STOP words withdraw SMS marketing
 consent for the sender in every business that has messaged the number."""
 
-import json
-from pathlib import Path
-
 import pytest
-from django.urls import reverse
-from twilio.request_validator import RequestValidator
 
 from kazan.campaigns.models import StopReply
 from kazan.campaigns.services import stop_word
+from kazan.channels.providers.twilio.tests.signing import PUBLIC_URL, twilio_fixture, twilio_post
 from kazan.customers.models import ConsentRecord
 from kazan.customers.queries import consent_is_granted
 from kazan.customers.tests.factories import CustomerFactory, consent_given
@@ -20,32 +16,23 @@ from kazan.tenancy.tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN = "inbound-test-auth-token"
 PHONE = "+4915112345678"  # the From of every fixture
 SMS = ConsentRecord.Purpose.SMS_MARKETING
 
 
 def fixture(name: str) -> dict[str, str]:
-    return json.loads((FIXTURES / f"inbound_{name}.json").read_text())["params"]
+    return twilio_fixture(f"inbound_{name}")
 
 
 @pytest.fixture(autouse=True)
 def _token(settings):
     settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.PUBLIC_URL = "https://kazan.example"
+    settings.PUBLIC_URL = PUBLIC_URL
 
 
 def post(client, params: dict, *, signature: str | None = "sign", token: str = TOKEN):
-    path = reverse("hooks:twilio_inbound")
-    headers = {}
-    if signature == "sign":
-        signature = RequestValidator(token).compute_signature(
-            "https://kazan.example" + path, params
-        )
-    if signature is not None:
-        headers["X-Twilio-Signature"] = signature
-    return client.post(path, params, headers=headers)
+    return twilio_post(client, "hooks:twilio_inbound", params, token=token, signature=signature)
 
 
 def _customer_messaged(business):

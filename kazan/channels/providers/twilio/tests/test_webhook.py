@@ -1,13 +1,11 @@
 """POST /hooks/twilio/status, replaying Twilio's documented status callback payloads
 (fixtures/) signed the way Twilio signs them."""
 
-import json
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from kazan.channels.providers.twilio.tests.signing import PUBLIC_URL, twilio_fixture, twilio_post
 from kazan.messaging.models import Kind, SmsCreditEntry, Status
 from kazan.messaging.queries import sms_balance
 from kazan.messaging.services import sms_send
@@ -15,31 +13,22 @@ from kazan.messaging.tests.factories import PHONE, OutboundMessageFactory, credi
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN = "webhook-test-auth-token"
 SID = "SM1f0e2ae1a4d04c8d8a2b6b3f0c9e7d51"  # the MessageSid in every fixture
 
 
 def fixture(name: str) -> dict[str, str]:
-    return json.loads((FIXTURES / f"status_{name}.json").read_text())["params"]
+    return twilio_fixture(f"status_{name}")
 
 
 @pytest.fixture(autouse=True)
 def _token(settings):
     settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.PUBLIC_URL = "https://kazan.example"
+    settings.PUBLIC_URL = PUBLIC_URL
 
 
 def post(client, params: dict, *, signature: str | None = "sign", token: str = TOKEN):
-    path = reverse("hooks:twilio_status")
-    headers = {}
-    if signature == "sign":
-        signature = RequestValidator(token).compute_signature(
-            "https://kazan.example" + path, params
-        )
-    if signature is not None:
-        headers["X-Twilio-Signature"] = signature
-    return client.post(path, params, headers=headers)
+    return twilio_post(client, "hooks:twilio_status", params, token=token, signature=signature)
 
 
 @pytest.fixture
@@ -155,7 +144,7 @@ def test_missing_signature_is_forbidden(client, sent_message):
 def test_tampered_payload_is_forbidden(client, sent_message):
     params = fixture("sent")
     signature = RequestValidator(TOKEN).compute_signature(
-        "https://kazan.example" + reverse("hooks:twilio_status"), params
+        PUBLIC_URL + reverse("hooks:twilio_status"), params
     )
     params["MessageStatus"] = "failed"
     response = client.post(
