@@ -141,3 +141,21 @@ def conversations_erase(*, business, customer) -> int:
     analytics). Runs inside customers.services.customer_erase's transaction."""
     deleted, _detail = Conversation.objects.filter(business=business, customer=customer).delete()
     return deleted
+
+
+# A chat left before the phone was verified has no customer behind it, so no export or erasure
+# request can reach it; its name and encrypted number go after this many days.
+ABANDONED_RETENTION_DAYS = 30
+
+
+def conversations_abandoned_purge(*, now=None) -> int:
+    """Deletes conversations without a customer that nobody touched for
+    ABANDONED_RETENTION_DAYS (and their messages). Returns how many went."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = (now or timezone.now()) - timedelta(days=ABANDONED_RETENTION_DAYS)
+    stale = Conversation.objects.filter(customer__isnull=True, updated_at__lt=cutoff)
+    _count, per_model = stale.delete()
+    return per_model.get(Conversation._meta.label, 0)
