@@ -356,7 +356,7 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
             return "unknown_payment"
         GatewayEvent.objects.filter(pk=record.pk).update(payment=payment)
         if event.outcome == "paid":
-            if event.amount_minor is not None and (
+            if event.amount_minor is None or (
                 event.amount_minor != payment.amount_minor
                 or event.currency.upper() != payment.currency
             ):

@@ -83,7 +83,7 @@ def _otp(ctx: Context, raw, step: dict) -> bool:
 @validator("rating")
 def _rating(ctx: Context, raw, step: dict) -> int:
     text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
-    if not text.isdigit() or not 1 <= int(text) <= int(step.get("max", 5)):
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= int(step.get("max", 5)):
         raise ValidationFailed(_("Please choose 1 to 5 stars."), code="invalid_rating")
     return int(text)
 
@@ -126,13 +126,19 @@ def _data_entered(ctx: Context, step: dict) -> None:
 @action("consent_prepare")
 def _consent_prepare(ctx: Context, step: dict) -> ActionResult | None:
     """Remembers which wording is shown, so the ledger records the text the person saw."""
-    try:
-        wording = consent_wording_current(
-            purpose=ConsentRecord.Purpose.SMS_MARKETING, language=ctx.language
-        )
-    except NotFound:
+    wording = None
+    for language in dict.fromkeys((ctx.language, "en")):
+        try:
+            wording = consent_wording_current(
+                purpose=ConsentRecord.Purpose.SMS_MARKETING, language=language
+            )
+            break
+        except NotFound:
+            continue
+    if wording is None:
+        # No wording at all: no box to tick, so no choice can be lost.
         ctx.state.pop("consent_wording", None)
-        ctx.state["consent_text"] = str(_("Yes, send me offers by SMS."))
+        ctx.state.pop("consent_text", None)
         return None
     ctx.state["consent_wording"] = wording.pk
     ctx.state["consent_text"] = wording.text

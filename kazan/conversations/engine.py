@@ -189,8 +189,9 @@ def _prompt(ctx: Context, step: dict, *, repeat: bool = False) -> list[dict]:
         ],
     }
     for key in ("placeholder", "checkbox", "notice"):
-        if step.get(key):
-            request[key] = render(step[key], ctx)
+        value = render(step.get(key), ctx)
+        if value:  # a checkbox without its wording is not shown at all
+            request[key] = value
     if step.get("max"):
         request["max"] = step["max"]
     replies.append(request)
@@ -230,7 +231,9 @@ def _advance(ctx: Context, flow: dict, name: str | None, replies: list[dict]) ->
         conversation.step = name
         if kind == "say":
             override = getattr(ctx.business, step["text_attr"], "") if "text_attr" in step else ""
-            replies.append(reply_text(render(override or step["text"], ctx)))
+            # The business's own text is shown as written (a "50% off" must stay so): only our
+            # translated texts carry %(…)s placeholders.
+            replies.append(reply_text(override or render(step["text"], ctx)))
             name = step.get("next")
         elif kind in ("ask", "choose"):
             replies.extend(_prompt(ctx, step))

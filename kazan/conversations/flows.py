@@ -63,7 +63,6 @@ review_funnel = {
             "on_error": {
                 "invalid_phone": "ask_phone",
                 "otp_country": "ask_phone",
-                "otp_unavailable": "sms_unavailable",
                 "*": "ask_otp_retry",
             },
         },
@@ -90,7 +89,6 @@ review_funnel = {
             },
             "next": "register",
         },
-        "sms_unavailable": {"type": "end"},
         "register": {"type": "act", "action": "customer_register", "next": "returning"},
         "returning": {
             "type": "branch",

@@ -10,6 +10,7 @@ No number, code or IP appears in logs, activity or analytics data.
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from datetime import timedelta
 
@@ -106,6 +107,11 @@ def _limits_hit(business, index: str, ip: str) -> None:
             f"otp:business:{business.pk}",
             limit=settings.OTP_LIMIT_PER_BUSINESS_PER_HOUR,
             window_seconds=3600,
+        )
+        ratelimit_hit(
+            f"otp:business-day:{business.pk}",
+            limit=settings.OTP_LIMIT_PER_BUSINESS_PER_DAY,
+            window_seconds=86400,
         )
     except RateLimited:
         raise RateLimited(too_many, code="otp_limit") from None
@@ -218,9 +224,15 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
                 code="otp_missing",
             )
         right = hmac.compare_digest(challenge.code_hash, _code_hash(typed, challenge.salt))
-        if right:
+        # A conditional UPDATE: on SQLite select_for_update locks nothing, and two correct
+        # submissions at once must still verify once.
+        verified = right and bool(
+            OtpChallenge.objects.filter(pk=challenge.pk, verified_at__isnull=True).update(
+                verified_at=now
+            )
+        )
+        if verified:
             challenge.verified_at = now
-            challenge.save(update_fields=["verified_at"])
             event_record(business=business, kind=EventKind.OTP_VERIFIED)
             activity_record(
                 business=business,
@@ -229,10 +241,14 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
                 action="otp.verified",
                 target=challenge,
             )
-        else:
+        elif not right:
             OtpChallenge.objects.filter(pk=challenge.pk, attempts__lt=max_attempts).update(
                 attempts=F("attempts") + 1
             )
+    if right and not verified:  # the same code was just used by a concurrent request
+        raise ValidationFailed(
+            _("This code is no longer valid. Please ask for a new code."), code="otp_missing"
+        )
     # Raised after the block: the counted attempt must commit, not roll back with the error.
     if not right:
         left = max_attempts - challenge.attempts - 1
@@ -246,3 +262,36 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
             code="otp_wrong",
         )
     return challenge
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+CODE_IN_TEXT = re.compile(rf"\b\d{{{CODE_DIGITS}}}\b")
+# Sent codes of visitors who never became customers: their number goes after this many days.
+UNCLAIMED_NUMBER_DAYS = 30
+
+
+def otp_retention_apply(*, now=None) -> int:
+    """Once a code can no longer be used, nothing needs it: the code is blanked in the sent
+    SMS's text, spent challenges are deleted, and the number of an OTP SMS that never led to a
+    customer is removed after UNCLAIMED_NUMBER_DAYS. Returns how many messages changed."""
+    from kazan.messaging.models import OutboundMessage, Status
+
+    now = now or timezone.now()
+    expired = now - timedelta(seconds=settings.OTP_TTL_SECONDS)
+    OtpChallenge.objects.filter(expires_at__lt=now).delete()
+    changed = 0
+    done = OutboundMessage.objects.filter(
+        purpose=Purpose.OTP,
+        status__in=[Status.SENT, Status.DELIVERED, Status.FAILED],
+        created_at__lt=expired,
+    )
+    with_code = done.filter(body__regex=rf"[0-9]{{{CODE_DIGITS}}}").only("pk", "body")
+    for message in with_code[:5000]:
+        body = CODE_IN_TEXT.sub("••••••", message.body)
+        changed += OutboundMessage.objects.filter(pk=message.pk).update(body=body)
+    unclaimed = done.filter(
+        customer__isnull=True, created_at__lt=now - timedelta(days=UNCLAIMED_NUMBER_DAYS)
+    ).exclude(to_index="")
+    changed += unclaimed.update(to="", to_index="")
+    return changed

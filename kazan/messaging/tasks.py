@@ -9,7 +9,7 @@ from django.conf import settings
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
-from kazan.messaging import outbox
+from kazan.messaging import otp, outbox
 
 logger = logging.getLogger("kazan.messaging.tasks")
 
@@ -46,3 +46,11 @@ def stale_tasks_requeue(*, older_than_seconds: int | None = None) -> int:
 @task
 def tasks_requeue_stale() -> int:
     return stale_tasks_requeue()
+
+
+@cron("*/10 * * * *")
+@task
+def otp_retention() -> int:
+    """Every 10 minutes: blank used-up codes in sent SMS texts, drop spent challenges, forget
+    numbers that never became customers (messaging.otp.otp_retention_apply)."""
+    return otp.otp_retention_apply()

@@ -238,13 +238,53 @@ def test_wrong_country_is_asked_again_with_a_clear_message(cafe):
     assert chat.replies[-1]["input"] == "phone"
 
 
-def test_no_credits_ends_with_a_friendly_message(business, consent_wordings):
+def test_no_credits_says_so_and_the_visitor_can_try_again_after_a_top_up(
+    business, consent_wordings
+):
     chat = Chat(business)
     chat.send("Anna")
     chat.send(PHONE)
     chat.send(value=False)
     assert "cannot send a text message right now" in chat.texts[0]
     assert not Customer.objects.filter(business=business).exists()
+    chat.conversation.refresh_from_db()
+    assert chat.conversation.completed_at is None  # not a dead end
+
+    credits_given(business, 10)
+    with override_settings(OTP_RESEND_COOLDOWN_SECONDS=0):
+        chat.send(command="resend")
+    chat.send(chat.code())
+    assert Customer.objects.filter(business=business, name="Anna").exists()
+
+
+def test_a_rating_in_other_digits_is_asked_again_not_an_error(cafe):
+    chat = Chat(cafe)
+    chat.through_otp()
+    for odd in ("²", "٣", "10", "0"):
+        chat.send(value=odd)
+        assert chat.of_type("error"), odd
+    assert not Review.objects.exists()
+
+
+def test_the_business_greeting_is_shown_as_written(cafe):
+    cafe.greeting = "Hello! 50% off today for %(name)s"
+    cafe.save()
+    chat = Chat(cafe, key="web-token-0002")
+    assert chat.texts[0] == "Hello! 50% off today for %(name)s"
+
+
+def test_without_a_wording_in_the_visitors_language_the_english_one_is_recorded(cafe):
+    from kazan.customers.models import ConsentWording
+
+    ConsentWording.objects.filter(language="tr").delete()
+    chat = Chat(cafe, key="web-token-0003", language="tr")
+    chat.send("Ayşe")
+    chat.send(PHONE)
+    assert chat.replies[-1]["checkbox"]  # the English wording is shown
+    chat.send(value=True)
+    chat.send(chat.code())
+    record = ConsentRecord.objects.get(business=cafe)
+    assert record.granted and record.wording.language == "en"
 
 
 def test_resend_and_change_number(cafe):

@@ -211,3 +211,35 @@ def test_codes_are_per_business(funded, other_business):
     with pytest.raises(ValidationFailed):
         otp_verify(business=other_business, phone_e164=PHONE, code=code)
     assert otp_verify(business=funded, phone_e164=PHONE, code=code)
+
+
+@override_settings(OTP_LIMIT_PER_BUSINESS_PER_DAY=2)
+def test_limit_per_business_per_day(funded):
+    otp_send(business=funded, phone_e164="+4915112345001", ip="203.0.113.1", language="en")
+    otp_send(business=funded, phone_e164="+4915112345002", ip="203.0.113.2", language="en")
+    with pytest.raises(RateLimited):
+        otp_send(business=funded, phone_e164="+4915112345003", ip="203.0.113.3", language="en")
+
+
+def test_retention_blanks_used_up_codes_and_forgets_unclaimed_numbers(funded):
+    from kazan.messaging.otp import otp_retention_apply
+
+    challenge = otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en")
+    message = challenge.message
+    OutboundMessage.objects.filter(pk=message.pk).update(status="delivered")
+    code = _code(challenge)
+
+    assert otp_retention_apply() == 0  # still usable: nothing changes
+    message.refresh_from_db()
+    assert code in message.body
+
+    later = timezone.now() + timedelta(minutes=11)
+    assert otp_retention_apply(now=later) == 1
+    message.refresh_from_db()
+    assert code not in message.body and "••••••" in message.body
+    assert message.to == PHONE  # the number stays while it may still become a customer
+    assert not OtpChallenge.objects.exists()
+
+    assert otp_retention_apply(now=timezone.now() + timedelta(days=31)) == 1
+    message.refresh_from_db()
+    assert message.to == "" and message.to_index == ""

@@ -114,13 +114,15 @@
       }
       form.appendChild(stars);
     } else if (kind === "consent") {
-      var label = el("label", "consent");
       var box = el("input");
       box.type = "checkbox";
       box.name = "consent";
-      label.appendChild(box);
-      label.appendChild(el("span", "", reply.checkbox || ""));
-      form.appendChild(label);
+      if (reply.checkbox) {
+        var label = el("label", "consent");
+        label.appendChild(box);
+        label.appendChild(el("span", "", reply.checkbox));
+        form.appendChild(label);
+      }
       var go = el("button", "btn primary", reply.submit);
       go.type = "submit";
       form.appendChild(go);

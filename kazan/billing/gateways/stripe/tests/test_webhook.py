@@ -188,3 +188,14 @@ def test_signed_junk_is_a_400_not_a_500(stripe_settings, client, body):
 
 def test_only_post_is_allowed(stripe_settings, client):
     assert client.get(WEBHOOK_URL).status_code == 405
+
+
+def test_a_paid_event_without_an_amount_credits_nothing(checkout, fake_stripe, deliver, business):
+    fake_stripe.complete(checkout.gateway_reference)
+    event = fake_stripe.event_for(checkout.gateway_reference, "checkout.session.completed")
+    del event["data"]["object"]["amount_total"]
+
+    assert deliver(event).json()["status"] == "mismatch"
+    checkout.refresh_from_db()
+    assert checkout.status == "pending"
+    assert sms_balance(business=business) == 0
