@@ -7,7 +7,8 @@ Django's locale formats give the separators; the symbol and where it goes are a 
 from decimal import Decimal
 
 from django.utils import translation
-from django.utils.formats import number_format
+
+from kazan.core.formatting import number_local
 
 # ISO 4217 currencies without minor units.
 _ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
@@ -24,9 +25,8 @@ def money_format(amount_minor: int, currency: str, language: str | None = None) 
     currency = (currency or "").upper()
     digits = minor_digits(currency)
     amount = Decimal(amount_minor).scaleb(-digits)
-    with translation.override(language or translation.get_language() or "en"):
-        lang = (translation.get_language() or "en").split("-")[0]
-        number = number_format(amount, decimal_pos=digits, use_l10n=True, force_grouping=True)
+    lang = (language or translation.get_language() or "en").split("-")[0]
+    number = number_local(amount, lang, decimal_pos=digits)
     symbol = _SYMBOLS.get(currency)
     if symbol is None:
         return f"{number} {currency}"

@@ -15,8 +15,8 @@ from kazan.analytics.queries import (
     series_monthly,
     social_clicks_by_network,
 )
+from kazan.core.formatting import date_local
 from kazan.customers.models import Customer
-from kazan.dashboard.formatting import date_local
 from kazan.loyalty.queries import review_stats
 from kazan.messaging.queries import sms_balance, sms_usage
 

@@ -1,9 +1,9 @@
 """{{ value|number_local:business.language }} and {{ value|number_local1:business.language }}
-(one decimal): numbers in the business's locale (see dashboard.formatting)."""
+(one decimal): numbers in the business's locale (see core.formatting)."""
 
 from django import template
 
-from kazan.dashboard.formatting import number_local as _number_local
+from kazan.core.formatting import number_local as _number_local
 
 register = template.Library()
 
