@@ -34,6 +34,7 @@ from kazan.core.crypto import blind_index
 from kazan.core.errors import KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
+from kazan.customers.normalize import language_normalize
 
 CHANNEL = "web"
 CHAT_COOKIE = "kz_chat"
@@ -65,8 +66,7 @@ def _browser_language(request: HttpRequest) -> str:
     """The first supported language the browser asks for ("" if none)."""
     header = request.headers.get("Accept-Language", "")[:500]
     for language, _quality in parse_accept_lang_header(header):
-        code = language.split("-", 1)[0].lower()
-        if code in LANGUAGE_CODES:
+        if code := language_normalize(language, strict=False):
             return code
     return ""
 
@@ -75,13 +75,13 @@ def _language(request: HttpRequest, business) -> str:
     """?lang= (the switcher) first, then the visitor's earlier choice, then the browser's
     language when we speak it (a tourist reads their own), else the business's."""
     for candidate in (request.GET.get("lang"), request.COOKIES.get(LANGUAGE_COOKIE)):
-        code = (candidate or "").strip().lower()[:8]
-        if code in LANGUAGE_CODES:
+        if code := language_normalize(candidate[:8] if candidate else "", strict=False):
             return code
-    browser = _browser_language(request)
-    if browser:
-        return browser
-    return business.language if business.language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+    return (
+        _browser_language(request)
+        or language_normalize(business.language, strict=False)
+        or settings.LANGUAGE_CODE
+    )
 
 
 def _chat_key(request: HttpRequest, business) -> str | None:
