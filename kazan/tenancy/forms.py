@@ -1,12 +1,13 @@
 import uuid
 import zoneinfo
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from phonenumbers import SUPPORTED_REGIONS, geocoder
+from phonenumbers import SUPPORTED_REGIONS
 from PIL import Image
 
 from kazan.tenancy.models import Role, color_validator
@@ -38,12 +39,14 @@ LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
 def country_name(code: str, language: str | None = None) -> str:
-    """The country's name in the reader's language where phonenumbers knows it, else the code."""
-    try:
-        name = geocoder._region_display_name(code, language or get_language() or "en")
-    except Exception:  # a private helper of phonenumbers: never let it break a page
-        name = ""
-    return name or code
+    """The country's name in the reader's language where phonenumbers knows it, else the code.
+    (Its geocoder data is large: imported when a settings page first needs it, not at start.)"""
+    from phonenumbers import geocoder
+
+    example = phonenumbers.example_number(code)
+    if example is None:
+        return code
+    return geocoder.country_name_for_number(example, language or get_language() or "en") or code
 
 
 def country_choices() -> list[tuple[str, str]]:
