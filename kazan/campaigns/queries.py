@@ -25,6 +25,7 @@ from kazan.campaigns.models import (
 from kazan.core.errors import NotFound
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.customers.queries import customers_consenting
+from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.queries import sms_balance
 from kazan.messaging.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, sms_segments
@@ -34,7 +35,7 @@ SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING
 # so every such name of the same length gives the same segment count: one computation for all.
 _GSM_BASIC_NAME = re.compile("[" + re.escape("".join(sorted(GSM7_BASIC))) + "]*")
 SAMPLE_NAME = "Alex"
-_SAMPLE_VOUCHER = "A" * 8  # loyalty voucher codes: 8 characters of a GSM-7 alphabet
+_SAMPLE_VOUCHER = "A" * VOUCHER_CODE_LENGTH  # voucher codes use a GSM-7 alphabet
 
 
 def recipients_consenting(*, business) -> QuerySet[Customer]:
