@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kazan.billing",
     "kazan.campaigns",
     "kazan.dashboard",
+    "kazan.console",
     "kazan.demo",
 ]
 
@@ -265,10 +266,20 @@ OTP_LIMIT_PER_BUSINESS_PER_DAY = int(env("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_DAY",
 
 # Payments for SMS packages: "manual" (staff confirm) or "stripe" (Checkout + signed webhook).
 PAYMENT_GATEWAY = env("KAZAN_PAYMENT_GATEWAY", "manual")
+# The currency the platform console reports revenue in (others are listed separately).
+PLATFORM_CURRENCY = env("KAZAN_PLATFORM_CURRENCY", "EUR").upper()
+# Days a manual payment may stay pending before the console counts it as overdue (a default).
+PAYMENT_DUE_DAYS = int(env("KAZAN_PAYMENT_DUE_DAYS", "14"))
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+
+# Console map: the base map is a vendored country outline (offline). Optionally, a tile server
+# as a Leaflet URL template, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; the map page then
+# allows images from its origin. The attribution is HTML shown in the map's corner.
+MAP_TILE_URL = env("KAZAN_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env("KAZAN_MAP_TILE_ATTRIBUTION", "")
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {

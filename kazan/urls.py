@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/campaigns/", include("kazan.campaigns.urls")),
     path("dashboard/qr/", include("kazan.channels.web.qr_urls")),
     path("dashboard/", include("kazan.dashboard.urls")),
+    path("console/", include("kazan.console.urls")),
     path("hooks/", include("kazan.billing.hook_urls")),
     path("hooks/", include("kazan.channels.urls")),
     path("api/v1/", api.urls),

@@ -342,11 +342,13 @@ def campaigns_due_enqueue(*, now: datetime | None = None) -> int:
     """The per-minute job: enqueue the send of every campaign that is due, and of every one
     whose sender died (its lease ran out). The send task's claim stops double runs."""
     now = now or timezone.now()
+    # A suspended business's campaigns wait (scheduled or half-sent) until it is reactivated.
     due = list(
         Campaign.objects.filter(
             Q(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now)
             | Q(status=CampaignStatus.SENDING, lease_expires_at__lt=now)
-            | Q(status=CampaignStatus.SENDING, lease_expires_at__isnull=True)
+            | Q(status=CampaignStatus.SENDING, lease_expires_at__isnull=True),
+            business__status=Business.Status.ACTIVE,
         ).values_list("pk", flat=True)[:500]
     )
     for campaign_id in due:
@@ -816,10 +818,12 @@ def reminders_send_for(*, rule: ReminderRule, now: datetime | None = None) -> in
 
 
 def reminders_send_due(*, now: datetime | None = None) -> int:
-    """The hourly job: every enabled rule whose business is in its daytime window."""
+    """The hourly job: every enabled rule of an active (not suspended) business that is in its
+    daytime window."""
     now = now or timezone.now()
     total = 0
-    for rule in ReminderRule.objects.filter(enabled=True).select_related("business"):
+    rules = ReminderRule.objects.filter(enabled=True, business__status=Business.Status.ACTIVE)
+    for rule in rules.select_related("business"):
         local = now.astimezone(zoneinfo.ZoneInfo(rule.business.timezone))
         if local.hour in REMINDER_HOURS and rule.template:
             total += reminders_send_for(rule=rule, now=now)

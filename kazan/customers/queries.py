@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db.models import (
     BooleanField,
+    Count,
     F,
     OuterRef,
     Prefetch,
@@ -287,3 +288,30 @@ def customers_consenting(*, business, purpose: str) -> QuerySet[Customer]:
         .filter(consenting=True)
         .order_by("pk")
     )
+
+
+# --- platform console (all businesses; staff only) --------------------------------------------
+
+# A customer "returned" when their last interaction is at least this long after their first.
+RETURNING_AFTER = dt.timedelta(hours=24)
+
+
+def customers_platform_stats() -> dict[str, int]:
+    """Every business's (not erased) customers at once: how many, and how many came back."""
+    return Customer.objects.filter(erased_at__isnull=True).aggregate(
+        total=Count("id"),
+        returning=Count(
+            "id", filter=Q(last_interaction_at__gte=F("first_interaction_at") + RETURNING_AFTER)
+        ),
+    )
+
+
+def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
+    """Not-erased customers per business, for the console's lists: one grouped query."""
+    rows = (
+        Customer.objects.filter(business_id__in=business_ids, erased_at__isnull=True)
+        .values("business_id")
+        .annotate(total=Count("id"))
+        .order_by()
+    )
+    return {row["business_id"]: row["total"] for row in rows}

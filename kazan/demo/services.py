@@ -151,6 +151,7 @@ def demo_load() -> list[DemoLogin]:
                 idempotency_key=f"demo-welcome-{index}",
             )
     _loyalty_load(business=business, owner=owner, rng=rng)
+    _platform_load(staff=staff, rng=rng)
     return logins
 
 
@@ -220,3 +221,204 @@ def _loyalty_load(*, business, owner, rng: random.Random) -> None:
         template="We miss you at Demo Café! Come by this week for a free cookie with your coffee.",
         cap_per_customer=2,
     )
+
+
+# Other businesses on the platform, for the console: (slug, name, city, lat, lon, country,
+# language, time zone, currency, what happens to them).
+PLATFORM_BUSINESSES = [
+    (
+        "kaffee-haus-muenchen",
+        "Kaffeehaus München",
+        "München",
+        "48.137154",
+        "11.576124",
+        "DE",
+        "de",
+        "Europe/Berlin",
+        "EUR",
+        "paying",
+    ),
+    (
+        "hamburg-bakery",
+        "Hafen Bäckerei",
+        "Hamburg",
+        "53.551086",
+        "9.993682",
+        "DE",
+        "de",
+        "Europe/Berlin",
+        "EUR",
+        "paying",
+    ),
+    (
+        "berlin-bistro",
+        "Bistro Kreuzberg",
+        "Berlin",
+        "52.497600",
+        "13.411500",
+        "DE",
+        "de",
+        "Europe/Berlin",
+        "EUR",
+        "inactive",
+    ),
+    (
+        "istanbul-cay-evi",
+        "Çay Evi Kadıköy",
+        "İstanbul",
+        "40.990300",
+        "29.029000",
+        "TR",
+        "tr",
+        "Europe/Istanbul",
+        "EUR",
+        "default",
+    ),
+    (
+        "roma-trattoria",
+        "Trattoria Trastevere",
+        "Roma",
+        "41.889300",
+        "12.469900",
+        "IT",
+        "it",
+        "Europe/Rome",
+        "EUR",
+        "paying",
+    ),
+    (
+        "milano-gelato",
+        "Gelateria Navigli",
+        "Milano",
+        "45.452000",
+        "9.177000",
+        "IT",
+        "it",
+        "Europe/Rome",
+        "EUR",
+        "cancelled",
+    ),
+    (
+        "madrid-tapas",
+        "Tapas Lavapiés",
+        "Madrid",
+        "40.408900",
+        "-3.700900",
+        "ES",
+        "es",
+        "Europe/Madrid",
+        "EUR",
+        "paying",
+    ),
+    (
+        "barcelona-cafe",
+        "Cafè del Born",
+        "Barcelona",
+        "41.385000",
+        "2.183000",
+        "ES",
+        "es",
+        "Europe/Madrid",
+        "EUR",
+        "suspended",
+    ),
+]
+
+
+def _platform_load(*, staff, rng: random.Random) -> None:
+    """More businesses for the platform console: scans over 60 days (one has stopped), package
+    payments over the last months (paid, one overdue, one cancelled), one suspended business,
+    then the hourly alert check and the overview snapshot, so the console is full at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kazan.analytics.models import EventKind
+    from kazan.analytics.services import event_record
+    from kazan.billing.models import Payment, SmsPackage
+    from kazan.billing.services import package_upgrade_start, payment_confirm, subscription_for
+    from kazan.console.queries import overview_stats
+    from kazan.console.services import alerts_check
+    from kazan.customers.services import customer_get_or_create_by_phone
+    from kazan.tenancy.models import Business
+    from kazan.tenancy.services import business_create, business_status_change
+
+    now = timezone.now()
+    packages = list(SmsPackage.objects.filter(active=True).order_by("sort_order", "pk"))
+    demo_cafe = Business.objects.get(slug=DEMO_SLUG)
+    created = [(demo_cafe, "paying")]
+    for number, (slug, name, city, lat, lon, country, language, tz, currency, fate) in enumerate(
+        PLATFORM_BUSINESSES
+    ):
+        business, _ = business_create(
+            slug=slug,
+            name=name,
+            owner_email=f"owner@{slug}.localhost",
+            actor=staff,
+            address=city,
+            country=country,
+            latitude=lat,
+            longitude=lon,
+            language=language,
+            timezone=tz,
+            currency=currency,
+        )
+        # Onboarded 3 to 10 months ago (demo history: the row's own date is set back).
+        Business.objects.filter(pk=business.pk).update(
+            created_at=now - timedelta(days=90 + 25 * number)
+        )
+        subscription_for(business)
+        for index in range(rng.randint(4, 12)):
+            customer_get_or_create_by_phone(
+                business=business,
+                phone=f"+49152{20000000 + number * 1000 + index:08d}",
+                name=f"{FIRST_NAMES[(index + number) % len(FIRST_NAMES)]} {chr(65 + index)}.",
+                language=language,
+                channel="web",
+            )
+        quiet_since = 30 if fate == "inactive" else 0
+        for days_ago in range(60, quiet_since, -1):
+            day = now - timedelta(days=days_ago)
+            for n in range(rng.randint(1, 8)):
+                at = day.replace(hour=8 + rng.randint(0, 12), minute=n)
+                event_record(business=business, kind=EventKind.QR_SCAN, at=at)
+                if n % 2 == 0:
+                    event_record(business=business, kind=EventKind.OTP_VERIFIED, at=at)
+                if n % 3 == 0:
+                    event_record(business=business, kind=EventKind.REVIEW_SUBMITTED, at=at)
+                if n % 4 == 0:
+                    event_record(business=business, kind=EventKind.VOUCHER_REDEEMED, at=at)
+        created.append((business, fate))
+
+    # Package payments, backdated month by month so the revenue charts have a history.
+    for months_ago in range(11, -1, -1):
+        for index, (business, fate) in enumerate(created):
+            if fate == "suspended" and months_ago < 2:
+                continue
+            if (index + months_ago) % 3 and fate == "paying":
+                continue
+            package = packages[(index + months_ago) % len(packages)]
+            payment = package_upgrade_start(business=business, package=package, actor=staff).payment
+            payment_confirm(payment=payment, actor=staff)
+            moment = now - timedelta(days=30 * months_ago + index)
+            Payment.objects.filter(pk=payment.pk).update(created_at=moment, paid_at=moment)
+    for business, fate in created:
+        if fate == "default":
+            payment = package_upgrade_start(
+                business=business, package=packages[-1], actor=staff
+            ).payment
+            Payment.objects.filter(pk=payment.pk).update(created_at=now - timedelta(days=40))
+        elif fate == "cancelled":
+            from kazan.billing.services import payment_cancel
+
+            payment = package_upgrade_start(business=business, package=packages[0], actor=staff)
+            payment_cancel(business=business, payment=payment.payment, actor=staff)
+        elif fate == "suspended":
+            business_status_change(
+                business=business,
+                status=Business.Status.SUSPENDED,
+                reason="Demo: the owner asked to pause the account for the winter.",
+                actor=staff,
+            )
+    alerts_check()
+    overview_stats(refresh=True)

@@ -25,6 +25,8 @@ def member_required(permission: str | None = None):
                     raise NotFound()
                 if request.user.memberships.exists():
                     return redirect("dashboard:business_pick")
+                if request.user.is_staff:  # platform staff without a business of their own
+                    return redirect("console:overview")
                 raise PermissionDenied()
             if request.membership is None:
                 raise NotFound()

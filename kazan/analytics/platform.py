@@ -1,0 +1,122 @@
+"""Platform-wide analytics reads for the staff console (all businesses at once).
+
+These are the one place where analytics is read across tenants on purpose; only the console
+(staff_required) calls them. Like the dashboard's reads they use the daily counters, so their
+cost follows the number of businesses and days, not the number of events — except the
+weekday/hour usage, which needs event times and reads one kind over a bounded window through
+the (kind, occurred_at) index."""
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth
+
+from kazan.analytics.models import DailyCount, Event, EventKind
+
+# What "customer interactions" means on the console: a guest scanned, entered their details,
+# verified their phone, reviewed, or redeemed a voucher.
+INTERACTION_KINDS = (
+    EventKind.QR_SCAN,
+    EventKind.DATA_ENTERED,
+    EventKind.OTP_VERIFIED,
+    EventKind.REVIEW_SUBMITTED,
+    EventKind.VOUCHER_REDEEMED,
+)
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Totals per interaction kind over local days [start, end], all businesses."""
+    rows = (
+        DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
+        .values("kind")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    totals = dict.fromkeys((kind.value for kind in INTERACTION_KINDS), 0)
+    totals.update({row["kind"]: row["total"] for row in rows})
+    return totals
+
+
+def interactions_monthly(*, today: dt.date, months: int = 12) -> dict:
+    """{"months": [1st of month, …], "series": {kind: [total per month]}} ending this month."""
+    first = _month_add(today, -(months - 1))
+    month_list = [_month_add(first, n) for n in range(months)]
+    position = {month: n for n, month in enumerate(month_list)}
+    series = {kind.value: [0] * months for kind in INTERACTION_KINDS}
+    rows = (
+        DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=first, day__lte=today)
+        .annotate(month=TruncMonth("day"))
+        .values("kind", "month")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        series[row["kind"]][position[month.replace(day=1)]] += row["total"]
+    return {"months": month_list, "series": series}
+
+
+def counts_by_business(
+    *, start: dt.date, end: dt.date, business_ids: list[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Per business: interactions (all interaction kinds), qr_scan, review_submitted and
+    voucher_redeemed over [start, end]. One grouped query."""
+    rows = DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
+    if business_ids is not None:
+        rows = rows.filter(business_id__in=business_ids)
+    rows = (
+        rows.values("business_id")
+        .annotate(
+            interactions=Sum("count"),
+            qr_scan=Sum("count", filter=Q(kind=EventKind.QR_SCAN)),
+            review_submitted=Sum("count", filter=Q(kind=EventKind.REVIEW_SUBMITTED)),
+            voucher_redeemed=Sum("count", filter=Q(kind=EventKind.VOUCHER_REDEEMED)),
+        )
+        .order_by()
+    )
+    keys = ("interactions", "qr_scan", "review_submitted", "voucher_redeemed")
+    return {row["business_id"]: {key: row[key] or 0 for key in keys} for row in rows}
+
+
+def last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
+    """The last local day with a QR scan, per business (businesses never scanned are absent)."""
+    rows = (
+        DailyCount.objects.filter(
+            kind=EventKind.QR_SCAN, business_id__in=business_ids, count__gt=0
+        )
+        .values("business_id")
+        .annotate(last=Max("day"))
+        .order_by()
+    )
+    return {row["business_id"]: row["last"] for row in rows}
+
+
+def usage_by_weekday_hour(*, since: dt.datetime, timezones: list[str]) -> list[list[int]]:
+    """QR scans since `since` as a 7×24 grid (Monday first), each counted at the local weekday
+    and hour of its business. One query per distinct business time zone (usually one)."""
+    grid = [[0] * 24 for _ in range(7)]
+    for name in timezones:
+        tz = zoneinfo.ZoneInfo(name)
+        rows = (
+            Event.objects.filter(
+                kind=EventKind.QR_SCAN, occurred_at__gte=since, business__timezone=name
+            )
+            .annotate(
+                weekday=ExtractIsoWeekDay("occurred_at", tzinfo=tz),
+                hour=ExtractHour("occurred_at", tzinfo=tz),
+            )
+            .values("weekday", "hour")
+            .annotate(total=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            grid[row["weekday"] - 1][row["hour"]] += row["total"]
+    return grid

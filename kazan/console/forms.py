@@ -1,0 +1,183 @@
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.console.models import Alert
+from kazan.core.forms import FILTER_DATE_VALIDATORS
+from kazan.tenancy.forms import country_choices, timezone_choices
+from kazan.tenancy.models import Business
+
+STATUS_FILTER_CHOICES = [
+    ("", _("All")),
+    (Business.Status.ACTIVE, _("Active")),
+    ("inactive", _("Inactive (no QR scans)")),
+    (Business.Status.SUSPENDED, _("Suspended")),
+]
+ACTOR_KIND_CHOICES = [
+    ("", _("Everybody")),
+    ("user", _("Business team")),
+    ("staff", _("Platform staff")),
+    ("system", _("System")),
+    ("customer", _("Customers")),
+]
+
+
+class BusinessSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_FILTER_CHOICES)
+
+
+class BusinessCreateForm(forms.Form):
+    """Onboarding: the business's address and profile, and who becomes its owner."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=50,
+        help_text=_("The QR landing page's address: 3–50 lowercase letters, digits and hyphens."),
+    )
+    owner_email = forms.EmailField(
+        label=_("Owner's email"),
+        max_length=254,
+        help_text=_("Gets an invitation to become the owner (or is added at once if known)."),
+    )
+    country = forms.ChoiceField(label=_("Country"), initial="DE")
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="en")
+    timezone = forms.ChoiceField(label=_("Time zone"), initial="Europe/Berlin")
+    currency = forms.RegexField(
+        label=_("Currency"),
+        regex=r"^[A-Za-z]{3}$",
+        initial="EUR",
+        error_messages={"invalid": _("Use a three-letter currency code like EUR.")},
+    )
+    address = forms.CharField(label=_("Street address"), max_length=250, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=6
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180, decimal_places=6
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+        self.fields["timezone"].choices = timezone_choices()
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
+        return data
+
+    def profile(self) -> dict:
+        data = self.cleaned_data
+        profile = {
+            key: data[key] for key in ("country", "language", "timezone", "address") if data[key]
+        }
+        profile["currency"] = data["currency"].upper()
+        if data.get("latitude") is not None:
+            profile["latitude"], profile["longitude"] = data["latitude"], data["longitude"]
+        return profile
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Reason"))
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("min_length", 3)
+        kwargs.setdefault("help_text", _("Kept in the internal log."))
+        super().__init__(**kwargs)
+
+
+class TermsForm(forms.Form):
+    sms_allowance = forms.IntegerField(label=_("SMS per month"), min_value=0, max_value=1_000_000)
+    price = forms.DecimalField(
+        label=_("Monthly price"),
+        min_value=Decimal(0),
+        max_value=Decimal(1_000_000),
+        decimal_places=2,
+    )
+    reason = ReasonField()
+
+    def price_minor(self) -> int:
+        return int(self.cleaned_data["price"] * 100)
+
+
+class CreditsForm(forms.Form):
+    amount = forms.IntegerField(
+        label=_("Credits"),
+        min_value=-1_000_000,
+        max_value=1_000_000,
+        help_text=_("Positive adds credits, negative removes them."),
+    )
+    reason = ReasonField()
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError(_("Enter a number other than zero."))
+        return amount
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Business.Status.choices)
+    reason = ReasonField()
+
+
+class AlertSettingsForm(forms.Form):
+    inactive_after_days = forms.IntegerField(
+        label=_("Alert when a business has had no QR scan for (days)"), min_value=1, max_value=365
+    )
+
+
+class AlertFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("open", _("Open")), ("resolved", _("Resolved")), ("all", _("All"))],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All")), *Alert.Kind.choices]
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    business = forms.SlugField(
+        label=_("Business"), required=False, max_length=50, help_text=_("Its address (slug).")
+    )
+    actor = forms.EmailField(label=_("Who (email)"), required=False, max_length=254)
+    actor_kind = forms.ChoiceField(
+        label=_("Kind of actor"), required=False, choices=ACTOR_KIND_CHOICES
+    )
+    action = forms.RegexField(
+        label=_("Type"),
+        required=False,
+        max_length=64,
+        regex=r"^[a-z0-9_.]*$",
+        help_text=_("e.g. campaign, customer.erased, export"),
+        error_messages={"invalid": _("Use the type's name, like customer.erased.")},
+    )
+    since = forms.DateField(label=_("From"), required=False, validators=FILTER_DATE_VALIDATORS)
+    until = forms.DateField(label=_("Until"), required=False, validators=FILTER_DATE_VALIDATORS)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def clean(self):
+        data = super().clean()
+        tz = timezone.get_current_timezone()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The start date must be before the end date."))
+        data["since_dt"] = (
+            dt.datetime.combine(data["since"], dt.time.min, tzinfo=tz)
+            if data.get("since")
+            else None
+        )
+        data["until_dt"] = (
+            dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            if data.get("until")
+            else None
+        )
+        return data

@@ -1,0 +1,284 @@
+"""Reads of the console: the overview, the business list and page, the activity log, alerts.
+
+The console is the one place that reads across businesses, on purpose; every caller is a
+staff_required view. Heavy analytics (a year of daily counters, four weeks of scan times, every
+customer) are computed into one cached snapshot that the scheduler refreshes every ten minutes
+(`overview_stats`), so the overview page itself costs a fixed handful of small queries.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from kazan.accounts.models import User, email_index
+from kazan.activity.models import Activity
+from kazan.activity.queries import activity_list
+from kazan.analytics import platform
+from kazan.analytics.models import EventKind
+from kazan.console.models import Alert, ConsoleSettings
+from kazan.core.errors import NotFound
+from kazan.customers.queries import customer_counts_by_business, customers_platform_stats
+from kazan.messaging.queries import sms_balances
+from kazan.tenancy.models import Business
+
+STATS_CACHE_KEY = "console:overview-stats:v1"
+STATS_TTL_SECONDS = 30 * 60  # the scheduler refreshes it every 10 minutes
+TOP_SIZE = 10
+USAGE_WINDOW = dt.timedelta(days=28)  # four whole weeks: every weekday counted equally
+PAGE_SIZE = 50
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def inactive_after_days() -> int:
+    """The staff's setting: days without a QR scan after which a business counts as inactive."""
+    stored = ConsoleSettings.objects.values_list("inactive_after_days", flat=True).first()
+    return stored or ConsoleSettings._meta.get_field("inactive_after_days").default
+
+
+def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[int, dict]:
+    """Active businesses older than `days` without a QR scan on any of the last `days` days:
+    business id → {"days", "last_scan"} (ISO date or None). Two queries."""
+    now = now or timezone.now()
+    cutoff = (now - dt.timedelta(days=days)).date()
+    candidates = list(
+        Business.objects.filter(
+            status=Business.Status.ACTIVE, created_at__lt=now - dt.timedelta(days=days)
+        ).values_list("pk", flat=True)
+    )
+    last = platform.last_scan_days(business_ids=candidates)
+    return {
+        business_id: {
+            "days": days,
+            "last_scan": last[business_id].isoformat() if business_id in last else None,
+        }
+        for business_id in candidates
+        if business_id not in last or last[business_id] <= cutoff
+    }
+
+
+def _top(rows: dict[int, dict[str, int]], key: str, names: dict[int, dict]) -> list[dict]:
+    ranked = sorted(
+        ((business_id, counts[key]) for business_id, counts in rows.items() if counts[key]),
+        key=lambda item: (-item[1], item[0]),
+    )[:TOP_SIZE]
+    return [{**names[business_id], "count": count} for business_id, count in ranked]
+
+
+def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
+    """The heavy part of the overview, as plain data (it goes into the cache)."""
+    now = now or timezone.now()
+    today = _today(now)
+    month_start = today.replace(day=1)
+    previous_start = _month_add(month_start, -1)
+    # The previous month over the same number of days, so a comparison on the 5th is fair.
+    previous_end = min(previous_start + (today - month_start), month_start - dt.timedelta(days=1))
+    this_month = platform.interactions_between(start=month_start, end=today)
+    previous_month = platform.interactions_between(start=previous_start, end=previous_end)
+    monthly = platform.interactions_monthly(today=today, months=12)
+    last_30 = platform.counts_by_business(start=today - dt.timedelta(days=29), end=today)
+    top_ids = set()
+    for key in ("interactions", "review_submitted", "voucher_redeemed"):
+        ranked = sorted(last_30.items(), key=lambda item, key=key: -item[1][key])[:TOP_SIZE]
+        top_ids.update(business_id for business_id, _counts in ranked)
+    names = {
+        row["pk"]: row
+        for row in Business.objects.filter(pk__in=top_ids).values("pk", "name", "slug", "status")
+    }
+    inactive_days = (
+        ConsoleSettings.objects.values_list("inactive_after_days", flat=True).first() or 14
+    )
+    customers = customers_platform_stats()
+    year_interactions = sum(sum(values) for values in monthly["series"].values())
+    timezones = list(Business.objects.order_by().values_list("timezone", flat=True).distinct())
+    grid = platform.usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
+    return {
+        "computed_at": now.isoformat(),
+        "interactions_month": this_month,
+        "interactions_previous": previous_month,
+        "interactions_month_total": sum(this_month.values()),
+        "interactions_previous_total": sum(previous_month.values()),
+        "interactions_year_total": year_interactions,
+        "monthly": {
+            "months": [month.isoformat() for month in monthly["months"]],
+            "series": monthly["series"],
+        },
+        "top_interactions": _top(last_30, "interactions", names),
+        "top_reviews": _top(last_30, "review_submitted", names),
+        "top_redeemed": _top(last_30, "voucher_redeemed", names),
+        "inactive_days": inactive_days,
+        "inactive_count": len(businesses_inactive(days=inactive_days, now=now)),
+        "customers_total": customers["total"],
+        "customers_returning": customers["returning"],
+        "interactions_per_customer": (
+            round(year_interactions / customers["total"], 2) if customers["total"] else 0
+        ),
+        "usage_grid": grid,
+        "usage_by_weekday": [sum(row) for row in grid],
+        "usage_by_hour": [sum(grid[day][hour] for day in range(7)) for hour in range(24)],
+    }
+
+
+def overview_stats(*, refresh: bool = False) -> dict:
+    """The cached snapshot; computed now when missing (first start, or after a refresh)."""
+    stats = None if refresh else cache.get(STATS_CACHE_KEY)
+    if stats is None:
+        stats = overview_stats_compute()
+        cache.set(STATS_CACHE_KEY, stats, STATS_TTL_SECONDS)
+    return stats
+
+
+def business_counts() -> dict[str, int]:
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Business.objects.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status=Business.Status.ACTIVE)),
+        suspended=Count("id", filter=Q(status=Business.Status.SUSPENDED)),
+        new_this_month=Count("id", filter=Q(created_at__gte=month_start)),
+    )
+
+
+def alerts_open() -> QuerySet[Alert]:
+    return Alert.objects.filter(resolved_at__isnull=True).select_related("business")
+
+
+def alerts_open_count() -> int:
+    return Alert.objects.filter(resolved_at__isnull=True).count()
+
+
+def alert_list(*, state: str = "open", kind: str = "") -> QuerySet[Alert]:
+    alerts = Alert.objects.select_related("business", "resolved_by")
+    if state == "open":
+        alerts = alerts.filter(resolved_at__isnull=True)
+    elif state == "resolved":
+        alerts = alerts.filter(resolved_at__isnull=False)
+    if kind in Alert.Kind.values:
+        alerts = alerts.filter(kind=kind)
+    return alerts
+
+
+def alert_get(*, alert_id: int) -> Alert:
+    alert = Alert.objects.select_related("business").filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
+    return alert
+
+
+# --- businesses --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BusinessRow:
+    business: Business
+    customers: int
+    scans_30_days: int
+    interactions_30_days: int
+    sms_remaining: int
+
+
+def business_search(*, search: str = "", status: str = "", inactive_days: int = 14):
+    """Businesses by name or address (slug) text, and status: active, suspended or inactive
+    (active, but no QR scan for `inactive_days`). Name order."""
+    businesses = Business.objects.select_related("sms_subscription__package").order_by("name", "pk")
+    search = (search or "").strip()
+    if search:
+        businesses = businesses.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    if status in Business.Status.values:
+        businesses = businesses.filter(status=status)
+    elif status == "inactive":
+        businesses = businesses.filter(pk__in=list(businesses_inactive(days=inactive_days)))
+    return businesses
+
+
+def business_rows(businesses: list[Business], *, now: dt.datetime | None = None) -> list:
+    """The list page's numbers for one page of businesses: three grouped queries in all."""
+    today = _today(now or timezone.now())
+    ids = [business.pk for business in businesses]
+    customers = customer_counts_by_business(business_ids=ids)
+    counts = platform.counts_by_business(
+        start=today - dt.timedelta(days=29), end=today, business_ids=ids
+    )
+    balances = sms_balances(business_ids=ids)
+    empty = {"qr_scan": 0, "interactions": 0}
+    return [
+        BusinessRow(
+            business=business,
+            customers=customers.get(business.pk, 0),
+            scans_30_days=counts.get(business.pk, empty)["qr_scan"],
+            interactions_30_days=counts.get(business.pk, empty)["interactions"],
+            sms_remaining=balances.get(business.pk, 0),
+        )
+        for business in businesses
+    ]
+
+
+def business_get(*, business_id: int) -> Business:
+    business = Business.objects.filter(pk=business_id).first()
+    if business is None:
+        raise NotFound()
+    return business
+
+
+def business_numbers(*, business: Business) -> dict:
+    """The figures on a business's console page."""
+    from kazan.analytics.queries import counts_between, counts_month_to_date
+    from kazan.loyalty.queries import review_stats
+
+    month = counts_month_to_date(business=business, kinds=platform.INTERACTION_KINDS)
+    total = counts_between(
+        business=business,
+        start=dt.date(2000, 1, 1),
+        end=_today(timezone.now()) + dt.timedelta(days=1),
+        kinds=[*platform.INTERACTION_KINDS, EventKind.VOUCHER_ISSUED],
+    )
+    return {
+        "customers": customer_counts_by_business(business_ids=[business.pk]).get(business.pk, 0),
+        "month": month,
+        "total": total,
+        "reviews": review_stats(business=business),
+    }
+
+
+# --- activity log ------------------------------------------------------------------------------
+
+
+def actor_by_email(email: str) -> User | None:
+    """The account with this email (emails are encrypted: exact match via the blind index)."""
+    return User.objects.filter(email_index=email_index(email)).first() if email else None
+
+
+def activity_page(
+    *,
+    business: Business | None = None,
+    actor_id: int | None = None,
+    actor_kind: str = "",
+    action: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    page: int = 1,
+) -> tuple[list[Activity], bool]:
+    """One page of the platform's activity, newest first, and whether a next page exists.
+    No COUNT over the whole log: it grows without bound."""
+    entries = activity_list(
+        business=business,
+        actor_id=actor_id,
+        action=action or None,
+        since=since,
+        until=until,
+        all_businesses=business is None,
+    )
+    if actor_kind:
+        entries = entries.filter(actor_kind=actor_kind)
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    rows = list(entries[start : start + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

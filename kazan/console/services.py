@@ -1,0 +1,183 @@
+"""Write use-cases of the console: the staff's alert settings and the automatic alerts.
+
+Authorization is checked here as well as in the views (staff only), because the alert settings
+and resolutions are platform decisions that no business member may make through any route.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kazan.accounts.models import User
+from kazan.activity.services import activity_record
+from kazan.console.models import Alert, ConsoleSettings
+from kazan.console.queries import businesses_inactive
+from kazan.core.errors import PermissionDenied, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+
+def _staff_only(actor) -> None:
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied()
+
+
+def console_settings_get() -> ConsoleSettings:
+    settings_row, _created = ConsoleSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def console_settings_update(*, inactive_after_days: int, actor) -> ConsoleSettings:
+    _staff_only(actor)
+    if (
+        not isinstance(inactive_after_days, int)
+        or isinstance(inactive_after_days, bool)
+        or not 1 <= inactive_after_days <= 365
+    ):
+        raise ValidationFailed(_("Enter a number of days from 1 to 365."), code="invalid_days")
+    with transaction.atomic():
+        row = ConsoleSettings.objects.select_for_update().filter(pk=1).first()
+        row = row or ConsoleSettings.objects.create(pk=1)
+        old = row.inactive_after_days
+        if old == inactive_after_days:
+            return row
+        row.inactive_after_days = inactive_after_days
+        row.updated_by = actor
+        row.save(update_fields=["inactive_after_days", "updated_by", "updated_at"])
+        activity_record(
+            business=None,
+            actor=actor,
+            action="console.settings_edited",
+            data={"inactive_after_days": [old, inactive_after_days]},
+        )
+    return row
+
+
+def alert_resolve(*, alert: Alert, actor) -> bool:
+    """A staff member marks an alert as handled. If its condition still holds, the next check
+    opens a new one. Returns False when it was resolved already."""
+    _staff_only(actor)
+    with transaction.atomic():
+        changed = Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=actor
+        )
+        if changed:
+            activity_record(
+                business=alert.business,
+                actor=actor,
+                action="alert.resolved",
+                target=alert,
+                data={"kind": alert.kind},
+            )
+    return bool(changed)
+
+
+def _alerts_sync(*, kind: str, wanted: dict[int, dict], now: datetime) -> list[Alert]:
+    """Opens an alert of `kind` for every business in `wanted` (business id → data) that has
+    none open, and resolves the open ones whose business is no longer in `wanted`."""
+    open_alerts = Alert.objects.filter(kind=kind, resolved_at__isnull=True)
+    ended = open_alerts.exclude(business_id__in=list(wanted))
+    for alert in ended.select_related("business"):
+        if Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(resolved_at=now):
+            activity_record(
+                business=alert.business,
+                actor=None,
+                action="alert.ended",
+                target=alert,
+                data={"kind": kind},
+            )
+    have = set(open_alerts.values_list("business_id", flat=True))
+    opened = []
+    for business_id, data in wanted.items():
+        if business_id in have:
+            continue
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(business_id=business_id, kind=kind, data=data)
+                activity_record(
+                    business=alert.business,
+                    actor=None,
+                    action="alert.opened",
+                    target=alert,
+                    data={"kind": kind, **data},
+                )
+        except IntegrityError:
+            continue  # a concurrent check opened it
+        opened.append(alert)
+    return opened
+
+
+def _defaulting_businesses() -> dict[int, dict]:
+    from kazan.billing.revenue import payments_defaulted
+
+    wanted: dict[int, dict] = {}
+    for payment in payments_defaulted():
+        entry = wanted.setdefault(
+            payment.business_id,
+            {"payment_ids": [], "amount_minor": 0, "currency": payment.currency},
+        )
+        entry["payment_ids"].append(payment.pk)
+        if payment.currency == entry["currency"]:
+            entry["amount_minor"] += payment.amount_minor
+    return wanted
+
+
+def alerts_check(*, now: datetime | None = None) -> list[Alert]:
+    """The hourly job: inactive businesses (no scans for the staff's number of days) and payment
+    defaults. New alerts are emailed to the staff once, after the commit."""
+    now = now or timezone.now()
+    days = console_settings_get().inactive_after_days
+    with transaction.atomic():
+        opened = _alerts_sync(
+            kind=Alert.Kind.INACTIVE_BUSINESS,
+            wanted=businesses_inactive(days=days, now=now),
+            now=now,
+        )
+        opened += _alerts_sync(
+            kind=Alert.Kind.PAYMENT_DEFAULT, wanted=_defaulting_businesses(), now=now
+        )
+        if opened:
+            ids = [alert.pk for alert in opened]
+            transaction.on_commit(lambda: alerts_email(alert_ids=ids))
+    return opened
+
+
+def staff_emails() -> list[str]:
+    return [
+        user.email
+        for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk")
+        if user.email
+    ]
+
+
+def alerts_email(*, alert_ids: list[int]) -> int:
+    """One email to every active staff member listing the new alerts; marks them emailed.
+    A failure is logged (without addresses) and the alerts stay visible in the console."""
+    alerts = list(
+        Alert.objects.filter(pk__in=alert_ids, emailed_at__isnull=True)
+        .select_related("business")
+        .order_by("kind", "business__name")
+    )
+    recipients = staff_emails()
+    if not alerts or not recipients:
+        return 0
+    subject = gettext("Kazan console: %(count)s new alerts") % {"count": len(alerts)}
+    body = render_to_string(
+        "console/email/alerts.txt",
+        {"alerts": alerts, "console_url": settings.PUBLIC_URL + reverse("console:alerts")},
+    )
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        logger.exception("alert email for %d alerts could not be sent", len(alerts))
+        return 0
+    Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(emailed_at=timezone.now())
+    return len(alerts)

@@ -1,0 +1,24 @@
+"""The platform console, mounted at /console/. Every view is staff_required."""
+
+from django.urls import path
+
+from kazan.console import export_views, map_views, views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("businesses/", views.businesses, name="businesses"),
+    path("businesses/new/", views.business_new, name="business_new"),
+    path("businesses/<int:business_id>/", views.business_detail, name="business_detail"),
+    path("businesses/<int:business_id>/terms/", views.business_terms, name="business_terms"),
+    path("businesses/<int:business_id>/credits/", views.business_credits, name="business_credits"),
+    path("businesses/<int:business_id>/status/", views.business_status, name="business_status"),
+    path("activity/", views.activity, name="activity"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
+    path("alerts/settings/", views.alert_settings, name="alert_settings"),
+    path("map/", map_views.business_map, name="map"),
+    path("exports/", export_views.exports, name="exports"),
+    path("exports/<int:export_id>/", export_views.export_detail, name="export_detail"),
+    path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
+]

@@ -1,0 +1,314 @@
+"""Pages of the platform console. Thin: parse, authorize (staff_required on every view), call a
+query or service, render. Business members get a 404 on each of them, like a missing page."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kazan.activity.queries import activity_list
+from kazan.billing import queries as billing_queries
+from kazan.billing import revenue
+from kazan.billing.services import subscription_terms_change
+from kazan.console import charts, queries, services
+from kazan.console.forms import (
+    ActivityFilterForm,
+    AlertFilterForm,
+    AlertSettingsForm,
+    BusinessCreateForm,
+    BusinessSearchForm,
+    CreditsForm,
+    StatusForm,
+    TermsForm,
+)
+from kazan.core.errors import KazanError
+from kazan.core.paging import query_without_page
+from kazan.messaging.queries import ledger_entries
+from kazan.messaging.services import sms_credits_adjust
+from kazan.tenancy.decorators import staff_required
+from kazan.tenancy.models import Business
+from kazan.tenancy.queries import invitations_pending, team_members
+from kazan.tenancy.services import business_create, business_status_change
+
+
+def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
+    context = {"console_open_alerts": queries.alerts_open_count(), **context}
+    return render(request, template, context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def overview(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":  # "refresh now"
+        queries.overview_stats(refresh=True)
+        messages.success(request, _("The figures were recalculated."))
+        return redirect("console:overview")
+    stats = queries.overview_stats()
+    money = revenue.revenue_overview()
+    return _render(
+        request,
+        "console/overview.html",
+        {
+            "businesses": queries.business_counts(),
+            "stats": stats,
+            "revenue": money,
+            "alerts": list(queries.alerts_open()[:5]),
+            "charts": charts.overview_charts(stats=stats, money=money),
+            "top_lists": [
+                (_("By interactions"), stats["top_interactions"], "interactions"),
+                (_("By reviews"), stats["top_reviews"], "reviews"),
+                (_("By redeemed vouchers"), stats["top_redeemed"], "redeemed"),
+            ],
+        },
+    )
+
+
+# --- businesses --------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def businesses(request: HttpRequest) -> HttpResponse:
+    form = BusinessSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = queries.business_search(
+        search=filters.get("q", ""),
+        status=filters.get("status", ""),
+        inactive_days=queries.inactive_after_days(),
+    )
+    page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(
+        request,
+        "console/businesses.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": queries.business_rows(list(page.object_list)),
+            "query": query_without_page(request),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def business_new(request: HttpRequest) -> HttpResponse:
+    form = BusinessCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            business, issued = business_create(
+                slug=data["slug"],
+                name=data["name"],
+                owner_email=data["owner_email"],
+                actor=request.user,
+                **form.profile(),
+            )
+        except KazanError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            if issued is None:
+                messages.success(request, _("The business was created; its owner was added."))
+            else:
+                messages.success(
+                    request,
+                    _("The business was created and its owner invited by email: %(url)s")
+                    % {"url": issued.accept_url},
+                )
+            return redirect("console:business_detail", business_id=business.pk)
+    status = 400 if request.method == "POST" else 200
+    return _render(request, "console/business_new.html", {"form": form}, status=status)
+
+
+def _business_page(request, business: Business, forms: dict | None = None, status: int = 200):
+    package = billing_queries.package_overview(business=business)
+    forms = forms or {}
+    context = {
+        "business": business,
+        "numbers": queries.business_numbers(business=business),
+        "package": package,
+        "terms_changes": billing_queries.subscription_changes_for(business=business)[:20],
+        "credit_entries": ledger_entries(business=business).order_by("-created_at", "-pk")[:10],
+        "payments": billing_queries.payments_for(business=business)[:10],
+        "team": team_members(business=business),
+        "invitations": invitations_pending(business=business),
+        "alerts": queries.alert_list(state="all").filter(business=business)[:10],
+        "activity": activity_list(business=business)[:10],
+        "terms_form": forms.get("terms")
+        or TermsForm(
+            initial={
+                "sms_allowance": package.sms_allowance,
+                "price": package.price_minor / 100,
+            }
+        ),
+        "credits_form": forms.get("credits") or CreditsForm(),
+        "status_form": forms.get("status") or StatusForm(),
+        "export_formats": [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")],
+    }
+    return _render(request, "console/business_detail.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def business_detail(request: HttpRequest, business_id: int) -> HttpResponse:
+    return _business_page(request, queries.business_get(business_id=business_id))
+
+
+def _business_form_post(request, business_id: int, form_class, key: str, apply) -> HttpResponse:
+    """The business page's small forms: valid → the service, then back to the page with a
+    message; invalid (or refused by the service) → the page again with the error, status 400."""
+    business = queries.business_get(business_id=business_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message = apply(business, form)
+        except KazanError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, message)
+            return redirect("console:business_detail", business_id=business.pk)
+    return _business_page(request, business, forms={key: form}, status=400)
+
+
+@staff_required
+@require_POST
+def business_terms(request: HttpRequest, business_id: int) -> HttpResponse:
+    def apply(business, form):
+        changes = subscription_terms_change(
+            business=business,
+            sms_allowance=form.cleaned_data["sms_allowance"],
+            price_minor=form.price_minor(),
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        )
+        return _("The package terms were changed.") if changes else _("Nothing was changed.")
+
+    return _business_form_post(request, business_id, TermsForm, "terms", apply)
+
+
+@staff_required
+@require_POST
+def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
+    def apply(business, form):
+        sms_credits_adjust(
+            business=business,
+            amount=form.cleaned_data["amount"],
+            actor=request.user,
+            note=form.cleaned_data["reason"],
+        )
+        return _("The SMS credits were adjusted.")
+
+    return _business_form_post(request, business_id, CreditsForm, "credits", apply)
+
+
+@staff_required
+@require_POST
+def business_status(request: HttpRequest, business_id: int) -> HttpResponse:
+    def apply(business, form):
+        status = form.cleaned_data["status"]
+        business_status_change(
+            business=business, status=status, reason=form.cleaned_data["reason"], actor=request.user
+        )
+        if status == Business.Status.SUSPENDED:
+            return _("The business is suspended. Its landing page says it is unavailable.")
+        return _("The business is active again.")
+
+    return _business_form_post(request, business_id, StatusForm, "status", apply)
+
+
+# --- activity log --------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def activity(request: HttpRequest) -> HttpResponse:
+    form = ActivityFilterForm(request.GET or None)
+    entries, has_next, page_number, nobody = [], False, 1, False
+    status = 200
+    if request.GET and not form.is_valid():
+        status = 400
+    else:
+        data = form.cleaned_data if request.GET else {}
+        business = None
+        if data.get("business"):
+            business = Business.objects.filter(slug=data["business"]).first()
+            nobody = business is None
+        actor = queries.actor_by_email(data.get("actor") or "")
+        nobody = nobody or bool(data.get("actor") and actor is None)
+        page_number = data.get("page") or 1
+        if not nobody:
+            entries, has_next = queries.activity_page(
+                business=business,
+                actor_id=actor.pk if actor else None,
+                actor_kind=data.get("actor_kind") or "",
+                action=data.get("action") or "",
+                since=data.get("since_dt"),
+                until=data.get("until_dt"),
+                page=page_number,
+            )
+    return _render(
+        request,
+        "console/activity.html",
+        {
+            "form": form,
+            "entries": entries,
+            "page_number": page_number,
+            "has_next": has_next,
+            "query": query_without_page(request),
+            "nothing_matches": nobody,
+        },
+        status=status,
+    )
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def alerts(request: HttpRequest) -> HttpResponse:
+    form = AlertFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = queries.alert_list(state=filters.get("state") or "open", kind=filters.get("kind", ""))
+    page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(
+        request,
+        "console/alerts.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "settings_form": AlertSettingsForm(
+                initial={"inactive_after_days": queries.inactive_after_days()}
+            ),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = queries.alert_get(alert_id=alert_id)
+    if services.alert_resolve(alert=alert, actor=request.user):
+        messages.success(request, _("The alert was marked as handled."))
+    return redirect("console:alerts")
+
+
+@staff_required
+@require_POST
+def alert_settings(request: HttpRequest) -> HttpResponse:
+    form = AlertSettingsForm(request.POST)
+    if form.is_valid():
+        services.console_settings_update(
+            inactive_after_days=form.cleaned_data["inactive_after_days"], actor=request.user
+        )
+        messages.success(request, _("The alert settings were saved."))
+        return redirect("console:alerts")
+    page = Paginator(queries.alert_list(state="open"), queries.PAGE_SIZE).get_page(1)
+    return _render(
+        request,
+        "console/alerts.html",
+        {"form": AlertFilterForm(), "page": page, "settings_form": form, "query": ""},
+        status=400,
+    )
