@@ -1,0 +1,85 @@
+"""The console's activity log: every business's and the staff's actions, filterable by
+business, person, kind of actor, type and period, paginated without counting the whole log."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kazan.activity.models import Activity
+from kazan.activity.services import activity_record
+from kazan.console.queries import PAGE_SIZE
+from kazan.tenancy.tests.factories import BusinessFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def log(business, owner, staff_user):
+    other = BusinessFactory(slug="other-shop", name="Other Shop")
+    activity_record(business=business, actor=owner, action="campaign.scheduled")
+    activity_record(business=business, actor=owner, action="customer.erased")
+    activity_record(business=other, actor=UserFactory(), action="business.settings_edited")
+    activity_record(business=None, actor=staff_user, action="console.settings_edited")
+    old = activity_record(business=other, actor=None, action="customer.exported")
+    Activity.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    return other
+
+
+def _actions(response) -> list[str]:
+    body = response.content.decode()
+    return [part.split('"')[0] for part in body.split('data-action="')[1:]]
+
+
+def test_everything_is_listed_newest_first(staff_client, log):
+    actions = _actions(staff_client.get("/console/activity/"))
+    assert actions[:4] == [
+        "console.settings_edited",
+        "business.settings_edited",
+        "customer.erased",
+        "campaign.scheduled",
+    ]
+    assert "customer.exported" in actions
+
+
+def test_filters_by_business_person_kind_type_and_period(staff_client, log, owner, business):
+    by_business = _actions(staff_client.get(f"/console/activity/?business={business.slug}"))
+    assert set(by_business) == {"campaign.scheduled", "customer.erased"}
+    by_person = _actions(staff_client.get(f"/console/activity/?actor={owner.email}"))
+    assert set(by_person) == {"campaign.scheduled", "customer.erased"}
+    by_kind = _actions(staff_client.get("/console/activity/?actor_kind=staff"))
+    assert by_kind == ["console.settings_edited"]
+    by_type = _actions(staff_client.get("/console/activity/?action=customer"))
+    assert set(by_type) == {"customer.erased", "customer.exported"}
+    since = (timezone.now() - timedelta(days=7)).date().isoformat()
+    recent = _actions(staff_client.get(f"/console/activity/?since={since}&business=other-shop"))
+    assert recent == ["business.settings_edited"]
+
+
+def test_an_unknown_business_or_person_shows_nothing(staff_client, log):
+    response = staff_client.get("/console/activity/?business=no-such-shop")
+    assert _actions(response) == []
+    assert "data-nothing" in response.content.decode()
+    response = staff_client.get("/console/activity/?actor=nobody@example.com")
+    assert _actions(response) == []
+
+
+def test_bad_filters_are_a_clear_400(staff_client, log):
+    response = staff_client.get("/console/activity/?since=2026-13-40&action=DROP TABLE")
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    response = staff_client.get("/console/activity/?since=2026-05-02&until=2026-05-01")
+    assert response.status_code == 400
+
+
+def test_pages_follow_each_other_without_gaps(
+    staff_client, business, django_assert_max_num_queries
+):
+    for n in range(PAGE_SIZE + 5):
+        activity_record(business=business, actor=None, action=f"test.entry_{n:03d}")
+    first = staff_client.get("/console/activity/")
+    assert len(_actions(first)) == PAGE_SIZE and 'rel="next"' in first.content.decode()
+    with django_assert_max_num_queries(8):
+        second = staff_client.get("/console/activity/?page=2")
+    assert len(_actions(second)) == 5 and 'rel="next"' not in second.content.decode()
+    assert not set(_actions(first)) & set(_actions(second))
