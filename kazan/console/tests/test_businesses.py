@@ -37,7 +37,7 @@ def test_list_shows_numbers_in_a_fixed_number_of_queries(
     CustomerFactory.create_batch(3, business=first)
     events_on(first, count=4)
     response = staff_client.get("/console/businesses/")
-    row = response.content.decode().split('data-business="%s"' % first.slug)[1].split("</tr>")[0]
+    row = response.content.decode().split(f'data-business="{first.slug}"')[1].split("</tr>")[0]
     assert "<td>3</td>" in row and "<td>4</td>" in row
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -54,7 +54,6 @@ def test_overview_counts_businesses_interactions_and_loyalty(staff_client):
     assert _stat(body, "businesses-suspended") == "1"
     assert _stat(body, "businesses-inactive") == "1"
     assert _stat(body, "month-qr_scan") == "7"  # the 40-day-old scans are last month's
-    )
     assert _stat(body, "month-review_submitted") == "3"
     assert _stat(body, "customers-total") == "2"
     assert _stat(body, "customers-returning") == "1"
