@@ -1,12 +1,19 @@
-"""Django admin for platform staff: the catalog, per-business terms, payments (confirm manual
-ones with the action) and the processed webhook events (read-only)."""
+"""Django admin for platform staff: the catalog, per-business terms (read-only: the console
+changes them so every change is logged), payments (confirm manual ones with the action), the
+terms' internal log and the processed webhook events (read-only)."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kazan.billing import services
-from kazan.billing.models import GatewayEvent, Payment, SmsPackage, Subscription
+from kazan.billing.models import (
+    GatewayEvent,
+    Payment,
+    SmsPackage,
+    Subscription,
+    SubscriptionChange,
+)
 from kazan.core.errors import KazanError
 
 
@@ -26,7 +33,8 @@ class SmsPackageAdmin(admin.ModelAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    """Staff give a business its own allowance or price here (used from the next grant on)."""
+    """Read-only: staff give a business its own allowance or price in the platform console
+    (services.subscription_terms_change), which writes the internal log with who and why."""
 
     list_display = (
         "business",
@@ -47,10 +55,42 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "current_period_start",
         "allowance_granted_for",
     )
-    readonly_fields = ("business", "current_period_start", "allowance_granted_for")
+    readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:
         return False  # created by billing.services.subscription_for
+
+
+@admin.register(SubscriptionChange)
+class SubscriptionChangeAdmin(admin.ModelAdmin):
+    """The terms' internal log: append-only, written by billing.services."""
+
+    list_display = (
+        "changed_at",
+        "business",
+        "field",
+        "old_value",
+        "new_value",
+        "changed_by",
+        "payment",
+        "reason",
+    )
+    list_filter = ("field",)
+    list_select_related = ("business", "changed_by", "payment")
+    search_fields = ("business__name", "business__slug")
+    date_hierarchy = "changed_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Payment)

@@ -4,12 +4,14 @@ Invariants kept by the rows themselves:
 - a payment's status only moves forward (pending → paid / failed / cancelled), always through a
   conditional UPDATE in services (never `save()` of a status read earlier);
 - a gateway event is processed at most once: (gateway, event_id) is unique;
-- a gateway reference (e.g. a Stripe Checkout Session id) names at most one payment.
+- a gateway reference (e.g. a Stripe Checkout Session id) names at most one payment;
+- a subscription's terms change only through services, each change leaving SubscriptionChange
+  rows (append-only) with old → new, who and why: the internal log of spec §1.7.3.
 """
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -108,7 +110,12 @@ class Payment(models.Model):
                 name="billing_payment_reference_unique",
             ),
         ]
-        indexes = [models.Index(fields=["business", "-created_at"], name="billing_pay_biz_idx")]
+        indexes = [
+            models.Index(fields=["business", "-created_at"], name="billing_pay_biz_idx"),
+            # The console's revenue (paid payments by paid_at) and losses (by created_at).
+            models.Index(fields=["status", "paid_at"], name="billing_pay_status_paid_idx"),
+            models.Index(fields=["created_at"], name="billing_pay_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"payment #{self.pk} ({self.gateway}, {self.status})"
@@ -155,3 +162,77 @@ class QuotaNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_id} {self.level} % {self.period_start:%Y-%m-%d}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The subscription log is append-only: rows are never updated.")
+
+    def delete(self):
+        raise TypeError("The subscription log is append-only: rows are never deleted.")
+
+
+class SubscriptionChange(models.Model):
+    """The internal log of a business's terms (spec §1.7.3): one row per changed field with
+    old → new, who and why. Written in the same transaction as the change, while the
+    subscription row is locked, so the rows of one field form an unbroken chain. Append-only
+    (deleted only with the business)."""
+
+    class Field(models.TextChoices):
+        PACKAGE = "package", _("Package")
+        SMS_ALLOWANCE = "sms_allowance", _("SMS per month")
+        PRICE_MINOR = "price_minor", _("Price (minor units)")
+        CURRENCY = "currency", _("Currency")
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    # Numbers as decimal text, the package by key, the currency by ISO code.
+    old_value = models.CharField(_("old value"), max_length=40)
+    new_value = models.CharField(_("new value"), max_length=40)
+    reason = models.CharField(_("reason"), max_length=500)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    # Set when buying a package switched the terms (then changed_by is the payer or nobody).
+    payment = models.ForeignKey(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("payment"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("subscription change")
+        verbose_name_plural = _("subscription changes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="billing_change_reason_given"),
+            models.CheckConstraint(
+                condition=~Q(old_value=F("new_value")), name="billing_change_changes_something"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "-changed_at"], name="billing_change_biz_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The subscription log is append-only: rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The subscription log is append-only: rows are never deleted.")

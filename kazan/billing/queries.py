@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from kazan.billing.models import Payment, SmsPackage, Subscription
+from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
 from kazan.billing.money import money_format
 from kazan.core.errors import NotFound, ValidationFailed
-from kazan.messaging.queries import sms_balance, sms_usage
+from kazan.messaging.models import Kind
+from kazan.messaging.queries import ledger_entries, sms_balance, sms_usage
 from kazan.tenancy.models import Business
 
 WARNING_LEVELS = (95, 80)  # checked highest first
@@ -165,4 +166,85 @@ def payments_pending_manual() -> QuerySet[Payment]:
     """Platform staff's to-do list: manual payments waiting for confirmation."""
     return Payment.objects.filter(gateway="manual", status=Payment.Status.PENDING).select_related(
         "business", "package"
+    )
+
+
+# --- the console's per-business package page ---------------------------------------------------
+
+# Ledger kinds that put credits on the account ("booked") and that use them. Every entry is one
+# of the five, so: remaining = carried_over + booked - used.
+BOOKED_KINDS = (Kind.GRANT, Kind.PURCHASE, Kind.ADJUSTMENT)
+USED_KINDS = (Kind.SEND, Kind.REFUND)
+
+
+@dataclass(frozen=True)
+class PackageOverview:
+    package_name: str
+    package_key: str
+    sms_allowance: int  # SMS per month, granted at each month's start
+    sms_booked: int  # credits in this period: grants + purchases + staff adjustments (signed)
+    sms_used: int  # credits used this period: sends minus refunds
+    sms_remaining: int  # the balance now (includes what was left from before the period)
+    carried_over: int  # remaining - booked + used: the balance the period started with
+    price_minor: int  # the business's monthly price
+    price_display: str
+    currency: str
+    period_start: datetime
+    last_paid_at: datetime | None  # the newest paid payment's paid_at
+    has_subscription: bool  # False: the default package is shown, nothing was created yet
+
+
+def package_overview(*, business: Business) -> PackageOverview:
+    """Spec §1.3.2's per-business overview for platform staff: the terms, SMS booked, used and
+    remaining in the current period (since Subscription.current_period_start), and the last
+    paid payment. Four queries; reads only."""
+    subscription = Subscription.objects.filter(business=business).select_related("package").first()
+    if subscription is not None:
+        package = subscription.package
+        allowance, price, currency = (
+            subscription.sms_allowance,
+            subscription.price_minor,
+            subscription.currency,
+        )
+        period_start = subscription.current_period_start
+    else:
+        package = _default_package_preview()
+        allowance, price, currency = package.sms_per_month, package.price_minor, package.currency
+        period_start = timezone.now()
+    sums = (
+        ledger_entries(business=business)
+        .filter(created_at__gte=period_start)
+        .aggregate(
+            booked=Sum("amount", filter=Q(kind__in=BOOKED_KINDS), default=0),
+            used=Sum("amount", filter=Q(kind__in=USED_KINDS), default=0),
+        )
+    )
+    booked, used = sums["booked"], -sums["used"]
+    remaining = sms_balance(business=business)
+    last_paid_at = Payment.objects.filter(business=business, status=Payment.Status.PAID).aggregate(
+        last=Max("paid_at")
+    )["last"]
+    return PackageOverview(
+        package_name=package.name,
+        package_key=package.key,
+        sms_allowance=allowance,
+        sms_booked=booked,
+        sms_used=used,
+        sms_remaining=remaining,
+        carried_over=remaining - booked + used,
+        price_minor=price,
+        price_display=money_format(price, currency),
+        currency=currency,
+        period_start=period_start,
+        last_paid_at=last_paid_at,
+        has_subscription=subscription is not None,
+    )
+
+
+def subscription_changes_for(*, business: Business) -> QuerySet[SubscriptionChange]:
+    """The internal log of this business's terms, newest first (spec §1.7.3)."""
+    return (
+        SubscriptionChange.objects.filter(business=business)
+        .select_related("changed_by", "payment")
+        .order_by("-changed_at", "-id")
     )

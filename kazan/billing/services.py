@@ -18,12 +18,20 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
-from kazan.billing.models import GatewayEvent, Payment, QuotaNotice, SmsPackage, Subscription
+from kazan.billing.models import (
+    GatewayEvent,
+    Payment,
+    QuotaNotice,
+    SmsPackage,
+    Subscription,
+    SubscriptionChange,
+)
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
 from kazan.messaging.services import sms_credits_grant, sms_credits_purchase
@@ -114,6 +122,127 @@ def subscription_for(business: Business) -> Subscription:
                 data={"package": package.key, "sms_allowance": package.sms_per_month},
             )
     return subscription
+
+
+# --- per-business terms and their internal log -------------------------------------------------
+
+SMS_ALLOWANCE_MAX = 1_000_000
+PRICE_MINOR_MAX = 100_000_000
+REASON_MIN, REASON_MAX = 3, 500
+Field = SubscriptionChange.Field
+
+
+def _whole_number(value, *, high: int, message: str, code: str) -> int:
+    """An int, or a string of digits from a form; anything else (bools, floats, negatives,
+    out of range) is a ValidationFailed with `message`."""
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+        raise ValidationFailed(
+            message % {"max": number_format(high, force_grouping=True)}, code=code
+        )
+    return value
+
+
+def _terms_log(
+    *,
+    subscription: Subscription,
+    new: dict,
+    reason: str,
+    changed_by,
+    payment: Payment | None = None,
+) -> list[SubscriptionChange]:
+    """Writes one log row per field whose value differs and applies the new values.
+
+    Call inside the caller's transaction while holding SELECT FOR UPDATE on `subscription`
+    (freshly read under that lock): the old values are then the committed ones and concurrent
+    changes queue up, so each field's rows form an unbroken old → new chain."""
+    now = timezone.now()
+    new = {str(field): value for field, value in new.items()}
+    rows = []
+    for field, value in new.items():
+        old = getattr(subscription, field)
+        old_text = old.key if field == Field.PACKAGE else str(old)
+        new_text = value.key if field == Field.PACKAGE else str(value)
+        if old_text == new_text:
+            continue
+        rows.append(
+            SubscriptionChange(
+                business_id=subscription.business_id,
+                subscription=subscription,
+                field=field,
+                old_value=old_text,
+                new_value=new_text,
+                reason=reason,
+                changed_by=changed_by,
+                payment=payment,
+                changed_at=now,
+            )
+        )
+    if not rows:
+        return []
+    # One by one (not bulk_create): ids in write order on every database, for the chain.
+    for row in rows:
+        row.save()
+    Subscription.objects.filter(pk=subscription.pk).update(**new, updated_at=now)
+    for field, value in new.items():
+        setattr(subscription, field, value)
+    return rows
+
+
+def subscription_terms_change(
+    *, business: Business, sms_allowance: int, price_minor: int, reason: str, actor
+) -> list[SubscriptionChange]:
+    """Platform staff give one business its own SMS allowance and monthly price (spec §1.3.2,
+    §1.7.3). Each changed field leaves a log row (old → new, who, why); nothing changed writes
+    nothing and returns []. The allowance applies from the next monthly grant; credits already
+    granted stay (correct those with messaging's sms_credits_adjust).
+    Raises PermissionDenied (not staff), ValidationFailed (with a message per field)."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied()
+    allowance = _whole_number(
+        sms_allowance,
+        high=SMS_ALLOWANCE_MAX,
+        message=gettext("Enter the SMS per month as a whole number from 0 to %(max)s."),
+        code="invalid_sms_allowance",
+    )
+    price = _whole_number(
+        price_minor,
+        high=PRICE_MINOR_MAX,
+        message=gettext("Enter the price in cents as a whole number from 0 to %(max)s."),
+        code="invalid_price",
+    )
+    reason = " ".join(str(reason or "").split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise ValidationFailed(
+            gettext("Say why the terms change, in %(min)s to %(max)s characters.")
+            % {"min": REASON_MIN, "max": REASON_MAX},
+            code="invalid_reason",
+        )
+    with transaction.atomic():
+        subscription_for(business)
+        subscription = Subscription.objects.select_for_update().get(business=business)
+        old = {"sms_allowance": subscription.sms_allowance, "price_minor": subscription.price_minor}
+        rows = _terms_log(
+            subscription=subscription,
+            new={Field.SMS_ALLOWANCE: allowance, Field.PRICE_MINOR: price},
+            reason=reason,
+            changed_by=_user(actor),
+        )
+        if rows:
+            activity_record(
+                business=business,
+                actor=actor,
+                action="subscription.terms_changed",
+                target=subscription,
+                data={
+                    "old": old,
+                    "new": {"sms_allowance": allowance, "price_minor": price},
+                    "currency": subscription.currency,
+                    "change_ids": [row.pk for row in rows],
+                },
+            )
+    return rows
 
 
 # --- upgrades and payments --------------------------------------------------------------------
@@ -230,20 +359,28 @@ def payment_mark_paid(*, payment: Payment, actor=None, actor_kind: str | None = 
             return False
         payment.refresh_from_db()
         business = payment.business
+        package = payment.package
+        # The subscription is locked before the credit account (as allowance_grant does), so
+        # the two never wait on each other in opposite order.
+        subscription_for(business)
+        subscription = Subscription.objects.select_for_update().get(business=business)
         sms_credits_purchase(
             business=business,
             amount=payment.sms_credits,
             reference=f"payment:{payment.pk}",
             actor=user,
         )
-        subscription_for(business)
-        package = payment.package
-        Subscription.objects.filter(business=business).update(
-            package=package,
-            sms_allowance=package.sms_per_month,
-            price_minor=package.price_minor,
-            currency=package.currency,
-            updated_at=timezone.now(),
+        _terms_log(
+            subscription=subscription,
+            new={
+                Field.PACKAGE: package,
+                Field.SMS_ALLOWANCE: package.sms_per_month,
+                Field.PRICE_MINOR: package.price_minor,
+                Field.CURRENCY: package.currency,
+            },
+            reason=f"package {package.key} bought (payment #{payment.pk})",
+            changed_by=user,
+            payment=payment,
         )
         activity_record(
             business=business,

@@ -108,13 +108,14 @@ class TermsForm(forms.Form):
 
 
 class CreditsForm(forms.Form):
+    # The credit ledger keeps notes of up to 200 characters.
     amount = forms.IntegerField(
         label=_("Credits"),
         min_value=-1_000_000,
         max_value=1_000_000,
         help_text=_("Positive adds credits, negative removes them."),
     )
-    reason = ReasonField()
+    reason = ReasonField(max_length=200)
 
     def clean_amount(self) -> int:
         amount = self.cleaned_data["amount"]
