@@ -2,6 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from kazan.accounts.models import User
+from kazan.billing.models import Payment
+from kazan.console.models import Alert
 from kazan.customers.models import Customer
 from kazan.customers.queries import customers_consenting
 from kazan.demo.services import DEMO_SLUG, STAFF_EMAIL, STAFF_PASSWORD, TEAM
@@ -23,7 +25,8 @@ def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client
     assert customers_consenting(business=business, purpose="sms_marketing").count() == 17
     assert Review.objects.filter(business=business).count() > 10
     assert OutboundMessage.objects.filter(business=business).count() == 8
-    assert sms_balance(business=business) == 500 - 8
+    paid = Payment.objects.filter(business=business, status="paid")
+    assert sms_balance(business=business) == 500 - 8 + sum(p.sms_credits for p in paid)
     assert business.memberships.count() == 3
     # the funnel's history for the overview charts, vouchers, package, a campaign, reminders
     from kazan.analytics.models import DailyCount
@@ -51,6 +54,28 @@ def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client
     owner_email, _, _, owner_password = TEAM[0]
     client.post("/accounts/login/", {"email": owner_email, "password": owner_password})
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_demo_load_fills_the_platform_console(capsys, client):
+    call_command("demo_load")
+    output = capsys.readouterr().out
+    assert "/console/" in output
+
+    assert Business.objects.count() == 9
+    assert Business.objects.filter(status="suspended").count() == 1
+    open_alerts = set(
+        Alert.objects.filter(resolved_at__isnull=True).values_list("business__slug", "kind")
+    )
+    assert ("berlin-bistro", "inactive_business") in open_alerts
+    assert ("istanbul-cay-evi", "payment_default") in open_alerts
+    assert Payment.objects.filter(status="paid").count() > 12
+
+    # the printed staff login opens the console with its figures
+    client.post("/accounts/login/", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    response = client.get("/console/")
+    assert response.status_code == 200
+    assert "Trattoria Trastevere" in client.get("/console/businesses/").content.decode()
+    assert client.get("/console/map/").status_code == 200
 
 
 def test_demo_load_twice_changes_nothing(capsys):
