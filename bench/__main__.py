@@ -1,8 +1,16 @@
-"""`make bench` / `python -m bench [--only web,campaign] [--duration 10] [--connections 32]`.
+"""`make bench` / `python -m bench [--only web,campaign,console] [--duration 10] …`.
 
 Runs on PostgreSQL (DATABASE_URL, default a `kazan_bench` database it creates) and prints
 Markdown tables for docs/performance.md. Every figure is relative to a baseline measured in the
 same run on the same machine: absolute numbers from another machine mean little.
+
+`--only` takes a comma-separated list of: web (landing page and chat), campaign (a 100k-recipient
+campaign) and console (the platform console's overview over 1,000 businesses, 1,000,000
+customers and 5,000,000 events: bench/console.py). The default is web,campaign; console is asked
+for by name because its data set takes about a minute to build the first time (it is kept in the
+bench database and reused; `--console-rebuild` builds it anew, `--console-scale 0.01` a
+hundredth of it for a quick try (replacing the full one until the next full run rebuilds it),
+`--console-explain 5` adds EXPLAIN ANALYZE of the 5 slowest queries).
 """
 
 import argparse
@@ -75,13 +83,16 @@ def _server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="web,campaign", help="web, campaign or both")
+    parser.add_argument("--only", default="web,campaign", help="web, campaign, console (comma)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=100_000, help="campaign audience")
     parser.add_argument("--rate", type=float, default=50, help="SMS/s limit for the send run")
     parser.add_argument("--send-seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--console-rebuild", action="store_true", help="rebuild the console data")
+    parser.add_argument("--console-scale", type=float, default=1.0, help="console data size factor")
+    parser.add_argument("--console-explain", type=int, default=0, help="EXPLAIN the N slowest")
     args = parser.parse_args()
     only = set(args.only.split(","))
 
@@ -121,6 +132,26 @@ def main() -> None:
         for result in results:
             print(result.row(results[0]))
         print()
+    if "console" in only:
+        from bench import console
+
+        dataset = console.dataset_ensure(
+            console.Sizes().scaled(args.console_scale),
+            rebuild=args.console_rebuild,
+            log=lambda line: print(line, file=sys.stderr),
+        )
+        server = _server_start(args.port, env)
+        try:
+            console.console_run(
+                base=f"http://127.0.0.1:{args.port}",
+                duration=args.duration,
+                connections=args.connections,
+                dataset=dataset,
+                explain_slow=args.console_explain,
+            )
+        finally:
+            server.terminate()
+            server.wait(10)
     if "campaign" in only:
         scenarios.campaign_run(customers=args.customers, rate=args.rate, seconds=args.send_seconds)
 

@@ -39,7 +39,7 @@ def _ms(value: str, unit: str) -> float:
 def wrk_parse(name: str, output: str) -> LoadResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))$", output, re.M))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.M))
 
     def pct(key: str) -> float:
         value, unit = re.match(r"([\d.]+)(us|ms|s|m)", latency[key]).groups()

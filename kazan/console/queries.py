@@ -100,7 +100,9 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     )
     customers = customers_platform_stats()
     year_interactions = sum(sum(values) for values in monthly["series"].values())
-    timezones = list(Business.objects.order_by().values_list("timezone", flat=True).distinct())
+    timezones: dict[str, list[int]] = {}
+    for business_id, name in Business.objects.values_list("pk", "timezone"):
+        timezones.setdefault(name, []).append(business_id)
     grid = platform.usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
     return {
         "computed_at": now.isoformat(),

@@ -65,15 +65,18 @@ def test_overview_counts_businesses_interactions_and_loyalty(staff_client):
 
 
 def test_usage_by_weekday_and_hour_counts_in_the_business_time_zone(db):
-    berlin = BusinessFactory(timezone="Europe/Berlin")
-    moment = timezone.now().replace(hour=10, minute=0) - timedelta(days=1)  # 10:00 UTC
+    from zoneinfo import ZoneInfo
+
     from kazan.analytics.services import event_record
 
-    event_record(business=berlin, kind=EventKind.QR_SCAN, at=moment)
+    moment = timezone.now().replace(hour=10, minute=30) - timedelta(days=1)  # 10:30 UTC
+    for name in ("Europe/Berlin", "America/New_York"):
+        event_record(business=BusinessFactory(timezone=name), kind=EventKind.QR_SCAN, at=moment)
     stats = overview_stats(refresh=True)
-    local = timezone.localtime(moment, timezone=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
-    assert stats["usage_grid"][local.isoweekday() - 1][local.hour] == 1
-    assert sum(stats["usage_by_hour"]) == 1
+    for name in ("Europe/Berlin", "America/New_York"):
+        local = moment.astimezone(ZoneInfo(name))
+        assert stats["usage_grid"][local.isoweekday() - 1][local.hour] == 1, name
+    assert sum(stats["usage_by_hour"]) == 2
 
 
 def test_revenue_figures_come_from_paid_payments(staff_client, business):
