@@ -270,6 +270,9 @@ PAYMENT_GATEWAY = env("KAZAN_PAYMENT_GATEWAY", "manual")
 PLATFORM_CURRENCY = env("KAZAN_PLATFORM_CURRENCY", "EUR").upper()
 # Days a manual payment may stay pending before the console counts it as overdue (a default).
 PAYMENT_DUE_DAYS = int(env("KAZAN_PAYMENT_DUE_DAYS", "14"))
+# Console exports: written here (never under MEDIA_ROOT), downloaded only through the staff view.
+EXPORTS_DIR = Path(env("KAZAN_EXPORTS_DIR", str(DATA_DIR / "exports")))
+EXPORT_RETENTION_DAYS = int(env("KAZAN_EXPORT_RETENTION_DAYS", "7"))
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.

@@ -11,7 +11,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from kazan.analytics.models import DailyCount, Event, EventKind
+from kazan.analytics.models import DailyCount, Event, EventKind, ExportJob
+from kazan.core.errors import NotFound
 
 SOCIAL_NETWORKS = ("website", "instagram", "facebook", "tiktok")
 
@@ -116,3 +117,26 @@ def customer_event_count(*, business, customer, kind: str) -> int:
 
 def events_for_customer(*, business, customer) -> QuerySet[Event]:
     return Event.objects.filter(business=business, customer=customer).order_by("occurred_at")
+
+
+# --- exports (platform console: staff only, across businesses) ------------------------------
+
+
+def export_jobs() -> QuerySet[ExportJob]:
+    """Every export job, newest first, with its business and requester. Platform-wide by
+    purpose: only the console's staff views call it."""
+    return ExportJob.objects.select_related("business", "requested_by").order_by(
+        "-created_at", "-id"
+    )
+
+
+def export_job_get(*, export_id) -> ExportJob:
+    """The export job with this id, or NotFound (also for a malformed id)."""
+    try:
+        pk = int(str(export_id))
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    job = export_jobs().filter(pk=pk).first()
+    if job is None:
+        raise NotFound()
+    return job

@@ -17,9 +17,11 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from kazan.activity.services import activity_record
+from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
+from kazan.console.models import Alert
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Review
 from kazan.loyalty.services import voucher_welcome_issue
@@ -49,6 +51,11 @@ PARAM_OBJECTS = {
     "code": lambda world: "no-such-code",
     "business_slug": lambda world: world["b"].slug,
     "target": lambda world: "google",
+    # The platform console (staff only): a member of A gets a 404 for B's business, alert and
+    # export job like for any other console page.
+    "business_id": lambda world: world["b"].pk,
+    "alert_id": lambda world: world["b_alert"].pk,
+    "export_id": lambda world: world["b_export"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -152,9 +159,15 @@ def world():
         body="Zweitladen offer",
         send_at=timezone.now() + timedelta(days=1),
     )
+    b_alert = Alert.objects.create(business=b, kind=Alert.Kind.INACTIVE_BUSINESS)
+    b_export = ExportJob.objects.create(
+        business=b, kind="customers", format="csv", filters={}, requested_by=None
+    )
     return {
         "a": a,
         "b": b,
+        "b_alert": b_alert,
+        "b_export": b_export,
         "a_owner": a_owner,
         "a_key_secret": a_key.secret,
         "b_customer": b_customer,
