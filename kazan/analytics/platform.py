@@ -10,9 +10,10 @@ import datetime as dt
 import zoneinfo
 
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncHour, TruncMonth
+from django.db.models.functions import TruncHour
 
 from kazan.analytics.models import DailyCount, Event, EventKind
+from kazan.analytics.queries import monthly_totals
 
 # What "customer interactions" means on the console: a guest scanned, entered their details,
 # verified their phone, reviewed, or redeemed a voucher.
@@ -23,11 +24,6 @@ INTERACTION_KINDS = (
     EventKind.REVIEW_SUBMITTED,
     EventKind.VOUCHER_REDEEMED,
 )
-
-
-def _month_add(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
@@ -45,23 +41,9 @@ def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
 
 def interactions_monthly(*, today: dt.date, months: int = 12) -> dict:
     """{"months": [1st of month, …], "series": {kind: [total per month]}} ending this month."""
-    first = _month_add(today, -(months - 1))
-    month_list = [_month_add(first, n) for n in range(months)]
-    position = {month: n for n, month in enumerate(month_list)}
-    series = {kind.value: [0] * months for kind in INTERACTION_KINDS}
-    rows = (
-        DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=first, day__lte=today)
-        .annotate(month=TruncMonth("day"))
-        .values("kind", "month")
-        .annotate(total=Sum("count"))
-        .order_by()
+    return monthly_totals(
+        DailyCount.objects.all(), today=today, months=months, kinds=INTERACTION_KINDS
     )
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        series[row["kind"]][position[month.replace(day=1)]] += row["total"]
-    return {"months": month_list, "series": series}
 
 
 def counts_by_business(

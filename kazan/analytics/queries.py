@@ -21,7 +21,7 @@ def business_today(*, business) -> dt.date:
     return timezone.localtime(timezone=zoneinfo.ZoneInfo(business.timezone)).date()
 
 
-def _month_add(day: dt.date, months: int) -> dt.date:
+def month_add(day: dt.date, months: int) -> dt.date:
     """The 1st of the month `months` after (or before, if negative) day's month."""
     index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
@@ -71,14 +71,23 @@ def series_daily(*, business, days: int = 30, kinds=None) -> dict:
 def series_monthly(*, business, months: int = 12, kinds=None) -> dict:
     """{"months": [1st of month, …] (oldest first, ending this month), "series": {kind: [count
     per month]}}; months without data count 0. One grouped query."""
-    kinds = _kinds(kinds)
-    today = business_today(business=business)
-    first = _month_add(today, -(months - 1))
-    month_list = [_month_add(first, n) for n in range(months)]
+    return monthly_totals(
+        DailyCount.objects.filter(business=business),
+        today=business_today(business=business),
+        months=months,
+        kinds=_kinds(kinds),
+    )
+
+
+def monthly_totals(counters: QuerySet[DailyCount], *, today: dt.date, months: int, kinds) -> dict:
+    """The month-by-month sums behind series_monthly, over counters the caller has scoped (one
+    business here; every business for the platform console). One grouped query."""
+    first = month_add(today, -(months - 1))
+    month_list = [month_add(first, n) for n in range(months)]
     position = {month: n for n, month in enumerate(month_list)}
-    series = {kind: [0] * months for kind in kinds}
+    series = {str(kind): [0] * months for kind in kinds}
     rows = (
-        DailyCount.objects.filter(business=business, kind__in=kinds, day__gte=first, day__lte=today)
+        counters.filter(kind__in=kinds, day__gte=first, day__lte=today)
         .annotate(month=TruncMonth("day"))
         .values("kind", "month")
         .annotate(total=Sum("count"))

@@ -53,24 +53,48 @@ def _level(*, used: int, remaining: int) -> tuple[int, int | str | None]:
     return percent, None
 
 
+@dataclass(frozen=True)
+class _Terms:
+    subscription: Subscription | None
+    package: SmsPackage
+    allowance: int
+    price_minor: int
+    currency: str
+    period_start: datetime
+
+
+def _terms(business: Business) -> _Terms:
+    """The business's terms; without a subscription row yet, the default package's (a preview:
+    nothing is created by a read)."""
+    subscription = Subscription.objects.filter(business=business).select_related("package").first()
+    if subscription is not None:
+        return _Terms(
+            subscription=subscription,
+            package=subscription.package,
+            allowance=subscription.sms_allowance,
+            price_minor=subscription.price_minor,
+            currency=subscription.currency,
+            period_start=subscription.current_period_start,
+        )
+    package = _default_package_preview()
+    return _Terms(
+        subscription=None,
+        package=package,
+        allowance=package.sms_per_month,
+        price_minor=package.price_minor,
+        currency=package.currency,
+        period_start=timezone.now(),
+    )
+
+
 def quota_status(*, business: Business) -> QuotaStatus:
     """Package, allowance, price, use this period and what is left, with the warning level.
 
     Reads only: a business without a subscription row yet is shown the default package's terms.
     """
-    subscription = Subscription.objects.filter(business=business).select_related("package").first()
-    if subscription is not None:
-        package = subscription.package
-        allowance, price, currency = (
-            subscription.sms_allowance,
-            subscription.price_minor,
-            subscription.currency,
-        )
-        period_start = subscription.current_period_start
-    else:
-        package = _default_package_preview()
-        allowance, price, currency = package.sms_per_month, package.price_minor, package.currency
-        period_start = timezone.now()
+    terms = _terms(business)
+    package, period_start = terms.package, terms.period_start
+    allowance, price, currency = terms.allowance, terms.price_minor, terms.currency
     used = max(sms_usage(business=business, since=period_start)["credits_used"], 0)
     remaining = sms_balance(business=business)
     percent, warning = _level(used=used, remaining=remaining)
@@ -198,19 +222,9 @@ def package_overview(*, business: Business) -> PackageOverview:
     """Spec §1.3.2's per-business overview for platform staff: the terms, SMS booked, used and
     remaining in the current period (since Subscription.current_period_start), and the last
     paid payment. Four queries; reads only."""
-    subscription = Subscription.objects.filter(business=business).select_related("package").first()
-    if subscription is not None:
-        package = subscription.package
-        allowance, price, currency = (
-            subscription.sms_allowance,
-            subscription.price_minor,
-            subscription.currency,
-        )
-        period_start = subscription.current_period_start
-    else:
-        package = _default_package_preview()
-        allowance, price, currency = package.sms_per_month, package.price_minor, package.currency
-        period_start = timezone.now()
+    terms = _terms(business)
+    package, period_start = terms.package, terms.period_start
+    allowance, price, currency = terms.allowance, terms.price_minor, terms.currency
     sums = (
         ledger_entries(business=business)
         .filter(created_at__gte=period_start)
@@ -237,7 +251,7 @@ def package_overview(*, business: Business) -> PackageOverview:
         currency=currency,
         period_start=period_start,
         last_paid_at=last_paid_at,
-        has_subscription=subscription is not None,
+        has_subscription=terms.subscription is not None,
     )
 
 

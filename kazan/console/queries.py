@@ -18,6 +18,7 @@ from kazan.activity.models import Activity
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
 from kazan.analytics.models import EventKind
+from kazan.analytics.queries import month_add
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
 from kazan.customers.queries import customer_counts_by_business, customers_platform_stats
@@ -33,11 +34,6 @@ PAGE_SIZE = 50
 
 def _today(now: dt.datetime) -> dt.date:
     return timezone.localtime(now).date()
-
-
-def _month_add(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def inactive_after_days() -> int:
@@ -80,7 +76,7 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     today = _today(now)
     month_start = today.replace(day=1)
-    previous_start = _month_add(month_start, -1)
+    previous_start = month_add(month_start, -1)
     # The previous month over the same number of days, so a comparison on the 5th is fair.
     previous_end = min(previous_start + (today - month_start), month_start - dt.timedelta(days=1))
     this_month = platform.interactions_between(start=month_start, end=today)

@@ -12,7 +12,7 @@ def change(current, previous):
     """ "+12 %" / "−5 %" against the previous period, coloured; "—" when there is nothing to
     compare with."""
     if not previous:
-        return mark_safe('<span class="change muted">—</span>')  # noqa: S308 (a constant)
+        return mark_safe('<span class="change muted">—</span>')
     percent = round((current - previous) * 100 / previous)
     direction = "up" if percent > 0 else "down" if percent < 0 else ""
     sign = "+" if percent > 0 else "−" if percent < 0 else "±"

@@ -4,23 +4,16 @@ page that does not exist), someone signed out goes to the login page, and staff 
 import re
 
 import pytest
-from django.urls import URLResolver, get_resolver
 
 from kazan.console.models import Alert
+from kazan.core.tests.routes import url_routes
 from kazan.tenancy.models import Business
 
 pytestmark = pytest.mark.django_db
 
 
 def _console_routes() -> list[str]:
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            else:
-                yield prefix + str(pattern.pattern)
-
-    return [route for route in walk(get_resolver().url_patterns) if route.startswith("console/")]
+    return [route for route in url_routes() if route.startswith("console/")]
 
 
 @pytest.fixture

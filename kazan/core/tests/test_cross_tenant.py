@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from kazan.activity.services import activity_record
@@ -22,6 +21,7 @@ from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
 from kazan.console.models import Alert
+from kazan.core.tests.routes import url_routes
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Review
 from kazan.loyalty.services import voucher_welcome_issue
@@ -82,18 +82,7 @@ FORM_DATA = {
 
 
 def _routes():
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            else:
-                yield prefix + str(pattern.pattern)
-
-    seen = []
-    for route in walk(get_resolver().url_patterns):
-        if not route.startswith(SKIPPED_PREFIXES) and route not in seen:
-            seen.append(route)
-    return seen
+    return [route for route in url_routes() if not route.startswith(SKIPPED_PREFIXES)]
 
 
 def _path(route: str, world) -> str:
