@@ -1,6 +1,8 @@
 """Pages of the platform console. Thin: parse, authorize (staff_required on every view), call a
 query or service, render. Business members get a 404 on each of them, like a missing page."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -53,6 +55,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "businesses": queries.business_counts(),
             "stats": stats,
+            "computed_at": dt.datetime.fromisoformat(stats["computed_at"]),
             "revenue": money,
             "alerts": list(queries.alerts_open()[:5]),
             "charts": charts.overview_charts(stats=stats, money=money),
