@@ -97,7 +97,7 @@ def test_staff_adjust_credits_once_with_a_reason(staff_client, business):
     assert sms_balance(business=business) == 40
 
 
-def test_suspend_and_reactivate(staff_client, business):
+def test_suspend_and_reactivate(staff_client, business, owner):
     response = staff_client.post(
         f"/console/businesses/{business.pk}/status/",
         {"status": "suspended", "reason": "Unpaid for three months"},
@@ -110,6 +110,9 @@ def test_suspend_and_reactivate(staff_client, business):
     landing = Client().get(f"/{business.slug}/")
     assert "unavailable" in landing.content.decode().lower()
     assert Business.objects.filter(pk=business.pk).exists()
+    team = Client()
+    team.force_login(owner)
+    assert "data-suspended" in team.get("/dashboard/").content.decode()  # told, data kept
 
     response = staff_client.post(
         f"/console/businesses/{business.pk}/status/", {"status": "active", "reason": "Paid"}
@@ -117,6 +120,7 @@ def test_suspend_and_reactivate(staff_client, business):
     business.refresh_from_db()
     assert business.status == Business.Status.ACTIVE
     assert Activity.objects.filter(business=business, action="business.reactivated").exists()
+    assert "data-suspended" not in team.get("/dashboard/").content.decode()
 
 
 def test_suspension_needs_a_reason(staff_client, business):
