@@ -294,8 +294,8 @@ def business_status_change(*, business: Business, status: str, reason: str, acto
             code="reason_required",
         )
     with transaction.atomic():
-        changed = Business.objects.filter(pk=business.pk).exclude(status=status).update(
-            status=status
+        changed = (
+            Business.objects.filter(pk=business.pk).exclude(status=status).update(status=status)
         )
         if not changed:
             return False
