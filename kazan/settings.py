@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kazan.tenancy.context_processors.tenant",
+                "kazan.console.context_processors.console",
             ],
         },
     },

@@ -21,7 +21,7 @@ from kazan.analytics.exports import CONTENT_TYPES
 from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
 from kazan.campaigns.models import Campaign
 from kazan.console.forms import ACTOR_KIND_CHOICES
-from kazan.console.queries import actor_by_email, alerts_open_count
+from kazan.console.queries import actor_by_email
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.decorators import staff_required
@@ -142,11 +142,6 @@ class ExportRequestForm(forms.Form):
         return {key: self.cleaned_data.get(key) for key in FILTER_FIELDS}
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
-    context = {"console_open_alerts": alerts_open_count(), **context}
-    return render(request, template, context, status=status)
-
-
 def _prefill(request: HttpRequest) -> dict:
     """Initial values from a link of another console page; unknown parameters are ignored."""
     fields = ("kind", "format", "business", *FILTER_FIELDS)
@@ -184,7 +179,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     else:
         form = ExportRequestForm(initial={"format": "csv", **_prefill(request)})
     page = Paginator(queries.export_jobs(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request,
         "console/exports.html",
         {
@@ -227,7 +222,7 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     context = _detail_context(request, export_id)
     if getattr(request, "htmx", False):  # the status box polling itself
         return render(request, "console/export_status.html", context)
-    return _render(request, "console/export_detail.html", context)
+    return render(request, "console/export_detail.html", context)
 
 
 @staff_required
@@ -240,9 +235,8 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
         raise Http404
     if job.status != ExportStatus.DONE:
         status = 200 if job.is_pending else 410
-        return _render(
-            request, "console/export_detail.html", _detail_context(request, job.pk), status
-        )
+        context = _detail_context(request, job.pk)
+        return render(request, "console/export_detail.html", context, status=status)
     path = services.export_file_path(job)
     if path is None:
         raise Http404

@@ -35,11 +35,6 @@ from kazan.tenancy.queries import invitations_pending, team_members
 from kazan.tenancy.services import business_create, business_status_change
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
-    context = {"console_open_alerts": queries.alerts_open_count(), **context}
-    return render(request, template, context, status=status)
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def overview(request: HttpRequest) -> HttpResponse:
@@ -49,7 +44,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         return redirect("console:overview")
     stats = queries.overview_stats()
     money = revenue.revenue_overview()
-    return _render(
+    return render(
         request,
         "console/overview.html",
         {
@@ -82,7 +77,7 @@ def businesses(request: HttpRequest) -> HttpResponse:
         inactive_days=queries.inactive_after_days(),
     )
     page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request,
         "console/businesses.html",
         {
@@ -121,7 +116,7 @@ def business_new(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("console:business_detail", business_id=business.pk)
     status = 400 if request.method == "POST" else 200
-    return _render(request, "console/business_new.html", {"form": form}, status=status)
+    return render(request, "console/business_new.html", {"form": form}, status=status)
 
 
 def _business_page(request, business: Business, forms: dict | None = None, status: int = 200):
@@ -149,7 +144,7 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
         "status_form": forms.get("status") or StatusForm(),
         "export_formats": [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")],
     }
-    return _render(request, "console/business_detail.html", context, status=status)
+    return render(request, "console/business_detail.html", context, status=status)
 
 
 @staff_required
@@ -250,7 +245,7 @@ def activity(request: HttpRequest) -> HttpResponse:
                 until=data.get("until_dt"),
                 page=page_number,
             )
-    return _render(
+    return render(
         request,
         "console/activity.html",
         {
@@ -275,7 +270,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     found = queries.alert_list(state=filters.get("state") or "open", kind=filters.get("kind", ""))
     page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request,
         "console/alerts.html",
         {
@@ -309,7 +304,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("The alert settings were saved."))
         return redirect("console:alerts")
     page = Paginator(queries.alert_list(state="open"), queries.PAGE_SIZE).get_page(1)
-    return _render(
+    return render(
         request,
         "console/alerts.html",
         {"form": AlertFilterForm(), "page": page, "settings_form": form, "query": ""},
