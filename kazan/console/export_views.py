@@ -21,7 +21,7 @@ from kazan.analytics.exports import CONTENT_TYPES
 from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
 from kazan.campaigns.models import Campaign
 from kazan.console.forms import ACTOR_KIND_CHOICES
-from kazan.console.queries import actor_by_email
+from kazan.console.queries import actor_by_email, business_find
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.decorators import staff_required
@@ -31,15 +31,6 @@ PAGE_SIZE = 25
 CAMPAIGN_CHOICES_MAX = 200
 # Form fields that are passed on to the export as filters (empty ones are dropped).
 FILTER_FIELDS = ("since", "until", "name", "campaign", "actor", "actor_kind", "action")
-
-
-def _business_find(value: str) -> Business | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return Business.objects.filter(pk=int(value)).first()
-    return Business.objects.filter(slug=value.lower()).first()
 
 
 class ExportRequestForm(forms.Form):
@@ -96,7 +87,7 @@ class ExportRequestForm(forms.Form):
         self.business_obj: Business | None = None
         # With a business named (a link from its page), campaigns are a choice, not an id.
         named = self.data.get("business") if self.is_bound else self.initial.get("business")
-        business = _business_find(str(named or ""))
+        business = business_find(str(named or ""))
         if business is not None:
             campaigns = (
                 Campaign.objects.filter(business=business)
@@ -115,7 +106,7 @@ class ExportRequestForm(forms.Form):
     def clean_business(self) -> str:
         value = (self.cleaned_data.get("business") or "").strip()
         if value:
-            self.business_obj = _business_find(value)
+            self.business_obj = business_find(value)
             if self.business_obj is None:
                 raise forms.ValidationError(_("No business has this address or id."))
         return value

@@ -220,6 +220,16 @@ def business_rows(businesses: list[Business], *, now: dt.datetime | None = None)
     ]
 
 
+def business_find(value: str) -> Business | None:
+    """A business named by staff in a filter or a link: by its id or its address (slug)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return Business.objects.filter(pk=int(value)).first() if len(value) < 19 else None
+    return Business.objects.filter(slug=value.lower()).first()
+
+
 def business_get(*, business_id: int) -> Business:
     business = Business.objects.filter(pk=business_id).first()
     if business is None:

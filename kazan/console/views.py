@@ -230,7 +230,7 @@ def activity(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if request.GET else {}
         business = None
         if data.get("business"):
-            business = Business.objects.filter(slug=data["business"]).first()
+            business = queries.business_find(data["business"])
             nobody = business is None
         actor = queries.actor_by_email(data.get("actor") or "")
         nobody = nobody or bool(data.get("actor") and actor is None)

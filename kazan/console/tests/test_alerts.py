@@ -103,7 +103,7 @@ def test_overdue_and_failed_payments_raise_a_payment_default_alert(staff, staff_
 def test_staff_mark_an_alert_as_handled(staff_client, staff_user, business):
     alert = Alert.objects.create(business=business, kind=Alert.Kind.INACTIVE_BUSINESS)
     for page in ("/console/map/", "/console/exports/", "/console/businesses/"):
-        assert 'data-open-alerts>1<' in staff_client.get(page).content.decode(), page
+        assert "data-open-alerts>1<" in staff_client.get(page).content.decode(), page
     response = staff_client.post(f"/console/alerts/{alert.pk}/resolve/")
     assert response.status_code == 302
     alert.refresh_from_db()
