@@ -201,3 +201,13 @@ def test_onboarding_with_a_taken_address_is_a_clear_error(staff_client, business
     assert "latitude and longitude" in body
     assert Business.objects.filter(slug=business.slug).count() == 1
     assert len(mail.outbox) == 0
+
+
+def test_a_pending_manual_payment_links_to_its_confirmation(staff_client, business):
+    from kazan.billing.tests.factories import payment_at
+
+    pending = payment_at(business=business, status="pending")
+    paid = payment_at(business=business, status="paid")
+    body = staff_client.get(f"/console/businesses/{business.pk}/").content.decode()
+    assert f"/dashboard/billing/payments/{pending.pk}/confirm/" in body
+    assert f"/dashboard/billing/payments/{paid.pk}/confirm/" not in body
