@@ -5,6 +5,7 @@ Running it again changes nothing and prints the same logins.
 """
 
 import random
+import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -350,10 +351,13 @@ def _platform_load(*, staff, rng: random.Random) -> None:
     for number, (slug, name, city, lat, lon, country, language, tz, currency, fate) in enumerate(
         PLATFORM_BUSINESSES
     ):
+        # Owners with an account already (no invitation emails on the console); no login printed.
+        owner_email = f"owner@{slug}.localhost"
+        _user(owner_email, f"Owner of {name}", secrets.token_urlsafe(16))
         business, _ = business_create(
             slug=slug,
             name=name,
-            owner_email=f"owner@{slug}.localhost",
+            owner_email=owner_email,
             actor=staff,
             address=city,
             country=country,
