@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kazan.accounts.models import User
 from kazan.activity.services import activity_record
 from kazan.console.models import Alert, ConsoleSettings
-from kazan.console.queries import businesses_inactive
+from kazan.console.queries import businesses_inactive, inactive_after_days
 from kazan.core.errors import PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -28,11 +28,6 @@ logger = logging.getLogger(__name__)
 def _staff_only(actor) -> None:
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied()
-
-
-def console_settings_get() -> ConsoleSettings:
-    settings_row, _created = ConsoleSettings.objects.get_or_create(pk=1)
-    return settings_row
 
 
 def console_settings_update(*, inactive_after_days: int, actor) -> ConsoleSettings:
@@ -134,7 +129,7 @@ def alerts_check(*, now: datetime | None = None) -> list[Alert]:
     """The hourly job: inactive businesses (no scans for the staff's number of days) and payment
     defaults. New alerts are emailed to the staff once, after the commit."""
     now = now or timezone.now()
-    days = console_settings_get().inactive_after_days
+    days = inactive_after_days()
     with transaction.atomic():
         opened = _alerts_sync(
             kind=Alert.Kind.INACTIVE_BUSINESS,
