@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kazan.accounts.models import User
 from kazan.activity.services import activity_record
 from kazan.console.models import Alert, ConsoleSettings
-from kazan.console.queries import businesses_inactive, inactive_after_days
+from kazan.console import queries
 from kazan.core.errors import PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -129,11 +129,11 @@ def alerts_check(*, now: datetime | None = None) -> list[Alert]:
     """The hourly job: inactive businesses (no scans for the staff's number of days) and payment
     defaults. New alerts are emailed to the staff once, after the commit."""
     now = now or timezone.now()
-    days = inactive_after_days()
+    days = queries.inactive_after_days()
     with transaction.atomic():
         opened = _alerts_sync(
             kind=Alert.Kind.INACTIVE_BUSINESS,
-            wanted=businesses_inactive(days=days, now=now),
+            wanted=queries.businesses_inactive(days=days, now=now),
             now=now,
         )
         opened += _alerts_sync(
