@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.models import User
 from kazan.activity.services import activity_record
-from kazan.console.models import Alert, ConsoleSettings
 from kazan.console import queries
+from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
