@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.billing.money import minor_digits
 from kazan.console.models import Alert
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.forms import country_choices, timezone_choices
@@ -94,17 +95,27 @@ class ReasonField(forms.CharField):
 
 
 class TermsForm(forms.Form):
+    """The business's monthly terms; the price is typed in major units of its currency (9.50 €,
+    950 ¥) and handed to billing in minor units."""
+
     sms_allowance = forms.IntegerField(label=_("SMS per month"), min_value=0, max_value=1_000_000)
     price = forms.DecimalField(
-        label=_("Monthly price"),
-        min_value=Decimal(0),
-        max_value=Decimal(1_000_000),
-        decimal_places=2,
+        label=_("Monthly price"), min_value=Decimal(0), max_value=Decimal(1_000_000)
     )
     reason = ReasonField()
 
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.digits = minor_digits(currency)
+        self.fields["price"].decimal_places = self.digits
+
+    @classmethod
+    def for_terms(cls, *, sms_allowance: int, price_minor: int, currency: str) -> "TermsForm":
+        price = Decimal(price_minor).scaleb(-minor_digits(currency))
+        return cls(initial={"sms_allowance": sms_allowance, "price": price}, currency=currency)
+
     def price_minor(self) -> int:
-        return int(self.cleaned_data["price"] * 100)
+        return int(self.cleaned_data["price"].scaleb(self.digits))
 
 
 class CreditsForm(forms.Form):

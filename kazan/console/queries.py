@@ -245,8 +245,8 @@ def business_numbers(*, business: Business) -> dict:
     month = counts_month_to_date(business=business, kinds=platform.INTERACTION_KINDS)
     total = counts_between(
         business=business,
-        start=dt.date(2000, 1, 1),
-        end=_today(timezone.now()) + dt.timedelta(days=1),
+        start=dt.date.min,  # all time (history may predate the account, e.g. imported)
+        end=dt.date.max,
         kinds=[*platform.INTERACTION_KINDS, EventKind.VOUCHER_ISSUED],
     )
     return {

@@ -134,11 +134,10 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
         "alerts": queries.alert_list(state="all").filter(business=business)[:10],
         "activity": activity_list(business=business)[:10],
         "terms_form": forms.get("terms")
-        or TermsForm(
-            initial={
-                "sms_allowance": package.sms_allowance,
-                "price": package.price_minor / 100,
-            }
+        or TermsForm.for_terms(
+            sms_allowance=package.sms_allowance,
+            price_minor=package.price_minor,
+            currency=package.currency,
         ),
         "credits_form": forms.get("credits") or CreditsForm(),
         "status_form": forms.get("status") or StatusForm(),
@@ -153,11 +152,11 @@ def business_detail(request: HttpRequest, business_id: int) -> HttpResponse:
     return _business_page(request, queries.business_get(business_id=business_id))
 
 
-def _business_form_post(request, business_id: int, form_class, key: str, apply) -> HttpResponse:
+def _business_form_post(request, business_id: int, make_form, key: str, apply) -> HttpResponse:
     """The business page's small forms: valid → the service, then back to the page with a
     message; invalid (or refused by the service) → the page again with the error, status 400."""
     business = queries.business_get(business_id=business_id)
-    form = form_class(request.POST)
+    form = make_form(business, request.POST)
     if form.is_valid():
         try:
             message = apply(business, form)
@@ -182,7 +181,11 @@ def business_terms(request: HttpRequest, business_id: int) -> HttpResponse:
         )
         return _("The package terms were changed.") if changes else _("Nothing was changed.")
 
-    return _business_form_post(request, business_id, TermsForm, "terms", apply)
+    def make_form(business, data):
+        currency = billing_queries.package_overview(business=business).currency
+        return TermsForm(data, currency=currency)
+
+    return _business_form_post(request, business_id, make_form, "terms", apply)
 
 
 @staff_required
@@ -197,7 +200,9 @@ def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
         )
         return _("The SMS credits were adjusted.")
 
-    return _business_form_post(request, business_id, CreditsForm, "credits", apply)
+    return _business_form_post(
+        request, business_id, lambda _business, data: CreditsForm(data), "credits", apply
+    )
 
 
 @staff_required
@@ -212,7 +217,9 @@ def business_status(request: HttpRequest, business_id: int) -> HttpResponse:
             return _("The business is suspended. Its landing page says it is unavailable.")
         return _("The business is active again.")
 
-    return _business_form_post(request, business_id, StatusForm, "status", apply)
+    return _business_form_post(
+        request, business_id, lambda _business, data: StatusForm(data), "status", apply
+    )
 
 
 # --- activity log --------------------------------------------------------------------------------

@@ -71,6 +71,21 @@ def test_staff_change_the_terms_and_the_internal_log_keeps_old_and_new(
     assert "Loyal customer discount" in body and "data-terms-change" in body
 
 
+def test_the_price_is_typed_in_the_currency_of_the_terms(staff_client, business):
+    from kazan.billing.models import Subscription
+
+    subscription_for(business)
+    Subscription.objects.filter(business=business).update(currency="JPY", price_minor=900)
+    body = staff_client.get(f"/console/businesses/{business.pk}/").content.decode()
+    assert 'name="price" value="900"' in body  # yen have no minor unit
+    staff_client.post(
+        f"/console/businesses/{business.pk}/terms/",
+        {"sms_allowance": "200", "price": "950", "reason": "Yen price"},
+    )
+    change = SubscriptionChange.objects.get(business=business, field="price_minor")
+    assert (change.old_value, change.new_value) == ("900", "950")
+
+
 def test_bad_terms_are_refused_with_a_message_and_nothing_changes(staff_client, business):
     subscription_for(business)
     response = staff_client.post(
@@ -211,3 +226,13 @@ def test_a_pending_manual_payment_links_to_its_confirmation(staff_client, busine
     body = staff_client.get(f"/console/businesses/{business.pk}/").content.decode()
     assert f"/dashboard/billing/payments/{pending.pk}/confirm/" in body
     assert f"/dashboard/billing/payments/{paid.pk}/confirm/" not in body
+
+
+def test_the_business_page_counts_this_month_and_all_time(staff_client, business):
+    events_on(business, count=2)
+    events_on(business, days_ago=400, count=3)
+    CustomerFactory.create_batch(2, business=business)
+    body = staff_client.get(f"/console/businesses/{business.pk}/").content.decode()
+    assert 'data-stat="month-qr_scan">2<' in body
+    assert 'data-stat="total-qr_scan">5<' in body
+    assert 'data-stat="customers">2<' in body

@@ -86,6 +86,10 @@ def test_revenue_figures_come_from_paid_payments(staff_client, business):
     body = staff_client.get("/console/").content.decode()
     assert "29" in _stat(body, "revenue-month")
     assert 'data-loss="failed"' in body
+    failed = re.search(r'data-loss="failed"><td>[^<]*</td><td>([^<]*)</td>', body).group(1)
+    assert failed.startswith("1 ·") and "9.00" in failed
+    cancelled = re.search(r'data-loss="cancelled"><td>[^<]*</td><td>([^<]*)</td>', body).group(1)
+    assert cancelled.startswith("0 ·")
 
 
 def test_the_snapshot_is_cached_and_recalculated_on_request(staff_client, business):
