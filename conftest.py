@@ -11,7 +11,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the cache; each test starts from zero."""
+    """Rate-limit counters live in Redis (the cache) or the database (rolled back or flushed
+    after each test); each test starts from zero."""
     from django.core.cache import cache
 
     cache.clear()

@@ -5,6 +5,7 @@ A flow is data: {"key", "start", "steps": {name: step}}. Step types:
 - say:     {"type": "say", "text": ..., "text_attr": "greeting"?, "next": ...}
 - ask:     {"type": "ask", "input": "text|name|phone|otp|consent|rating|comment", "var": ...,
             "prompt": ..., "validator": name, "next": ..., "optional": bool,
+            "label": the field's accessible name?, "placeholder": an example?,
             "commands": {value: {"label": ..., "action": name?, "next": step?}}}
 - choose:  {"type": "choose", "prompt": ..., "var": ..., "choices": [{"value", "label",
             "next"?}], "next": ...}
@@ -188,7 +189,7 @@ def _prompt(ctx: Context, step: dict, *, repeat: bool = False) -> list[dict]:
             for value, command in step.get("commands", {}).items()
         ],
     }
-    for key in ("placeholder", "checkbox", "notice"):
+    for key in ("label", "placeholder", "checkbox", "notice"):
         value = render(step.get(key), ctx)
         if value:  # a checkbox without its wording is not shown at all
             request[key] = value

@@ -63,6 +63,7 @@ review_funnel = {
             "on_error": {
                 "invalid_phone": "ask_phone",
                 "otp_country": "ask_phone",
+                "otp_not_mobile": "ask_phone",
                 "*": "ask_otp_retry",
             },
         },
@@ -71,6 +72,7 @@ review_funnel = {
             "input": "otp",
             "validator": "otp",
             "prompt": _("You can ask for a new code in a moment."),
+            "label": _("Code from the text message"),
             "commands": {
                 "resend": {"label": _("Send a new code"), "action": "otp_send"},
                 "change_phone": {"label": _("Change number"), "next": "ask_phone"},
@@ -82,6 +84,7 @@ review_funnel = {
             "input": "otp",
             "validator": "otp",
             "prompt": _("Please enter the 6-digit code."),
+            "label": _("Code from the text message"),
             "placeholder": "123456",
             "commands": {
                 "resend": {"label": _("Send a new code"), "action": "otp_send"},

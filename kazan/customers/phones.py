@@ -8,6 +8,15 @@ from kazan.core.crypto import blind_index
 from kazan.core.errors import ValidationFailed
 
 PHONE_INDEX_SCOPE = "customer.phone"
+# The number types a text message reaches. FIXED_LINE_OR_MOBILE is where the numbering plan does
+# not tell the two apart (the US, Canada and the rest of +1): refusing it would refuse every
+# mobile there. Refused: fixed lines, premium-rate, toll-free and shared-cost numbers (a text
+# to them is lost or pays the SMS pumper), personal/follow-me numbers (a forward to anywhere,
+# often premium-priced), VoIP (many cannot take SMS at all), pagers, UAN company numbers,
+# voicemail access numbers, and anything of unknown type.
+SMS_CAPABLE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
 # Longer input is never a phone number; refusing it early keeps the parser's work bounded.
 PHONE_MAX_LENGTH = 40
 
@@ -40,6 +49,11 @@ def phone_normalize(raw: str, *, region: str) -> str:
             code="invalid_phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_is_mobile(e164: str) -> bool:
+    """True if a normalized number is of a type that can receive a text message (a mobile)."""
+    return phonenumbers.number_type(phonenumbers.parse(e164)) in SMS_CAPABLE_TYPES
 
 
 def phone_index_for(e164: str) -> str:

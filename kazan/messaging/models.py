@@ -236,3 +236,24 @@ class OtpChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"OTP #{self.pk} ({self.business_id})"
+
+
+class OtpThrottle(models.Model):
+    """When a business last sent a code to a number: the row the resend cooldown is claimed on
+    with a conditional UPDATE (messaging.otp), so parallel requests for one number send one
+    code. Holds only the number's blind index; dropped by the OTP retention job once the
+    cooldown has passed."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    phone_index = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "phone_index"], name="otp_throttle_unique_phone"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"OTP throttle #{self.pk} ({self.business_id})"

@@ -2,8 +2,10 @@
 
 A code is 6 digits, valid OTP_TTL_SECONDS, dead after OTP_MAX_ATTEMPTS wrong tries, single-use,
 and stored only as an HMAC (deployment secret + per-row salt). Sending is guarded against SMS
-pumping: a resend cooldown per number, and fixed-window limits per phone, per IP and per
-business (core.ratelimit, shared cache), and only numbers of the business's allowed countries.
+pumping: only mobile numbers of the business's allowed countries, a resend cooldown per number
+(a conditional update on its throttle row), and fixed-window limits per phone, per IP and per
+business (core.ratelimit: shared by all processes, atomic), all claimed in the send's
+transaction so parallel requests cannot slip past them.
 No number, code or IP appears in logs, activity or analytics data.
 """
 
@@ -26,10 +28,11 @@ from kazan.activity.services import activity_record
 from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
 from kazan.core.crypto import blind_index
+from kazan.core.db import insert_or_fetch
 from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
 from kazan.core.ratelimit import ratelimit_hit
-from kazan.customers.phones import phone_normalize
-from kazan.messaging.models import OtpChallenge, Purpose
+from kazan.customers.phones import phone_is_mobile, phone_normalize
+from kazan.messaging.models import OtpChallenge, OtpThrottle, Purpose
 from kazan.messaging.services import sms_send
 
 logger = logging.getLogger("kazan.messaging.otp")
@@ -53,8 +56,9 @@ def _code_new() -> str:
 
 
 def otp_phone_check(*, business, phone: str) -> str:
-    """The number in E.164 if the business accepts its country; ValidationFailed otherwise
-    (code "invalid_phone" or "otp_country"). Called before anything is sent or counted."""
+    """The number in E.164 if it is a mobile of a country the business accepts; ValidationFailed
+    otherwise (code "invalid_phone", "otp_country" or "otp_not_mobile"). Called where the chat
+    asks for the number and again by otp_send, before anything is sent or counted."""
     e164 = phone_normalize(phone, region=business.country)
     region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
     allowed = [code.upper() for code in business.phone_countries]
@@ -70,24 +74,46 @@ def otp_phone_check(*, business, phone: str) -> str:
             % {"countries": countries},
             code="otp_country",
         )
+    if not phone_is_mobile(e164):
+        # A landline, premium-rate or freephone number cannot read the code, and texting it
+        # only spends the business's credits (SMS pumping).
+        raise ValidationFailed(
+            _(
+                "Sorry, we can only send the code to a mobile number. Landlines and service "
+                "numbers cannot receive it. Please enter your mobile number."
+            ),
+            code="otp_not_mobile",
+        )
     return e164
 
 
-def _latest(business, index: str) -> OtpChallenge | None:
-    return OtpChallenge.objects.filter(business=business, phone_index=index).first()
+def _cooldown_claim(business, index: str, now) -> None:
+    """Takes the number's resend slot at this business, or raises RateLimited ("otp_cooldown").
 
-
-def _cooldown_check(business, index: str, now) -> None:
-    latest = _latest(business, index)
-    if latest is None:
-        return
-    wait = settings.OTP_RESEND_COOLDOWN_SECONDS - (now - latest.created_at).total_seconds()
-    if wait > 0:
-        raise RateLimited(
-            _("Please wait %(seconds)d seconds before asking for a new code.")
-            % {"seconds": max(1, int(wait + 0.999))},
-            code="otp_cooldown",
+    A conditional UPDATE on the number's throttle row (an insert for its first code), so of any
+    number of parallel requests exactly one wins: on PostgreSQL the others wait for the
+    winner's row lock and then see its time; SQLite runs one writer at a time. Call inside the
+    send's transaction, so a send that fails does not start a cooldown.
+    """
+    cooldown = timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
+    rows = OtpThrottle.objects.filter(business=business, phone_index=index)
+    if not rows.exists():
+        _row, inserted = insert_or_fetch(
+            lambda: OtpThrottle.objects.create(business=business, phone_index=index, sent_at=now),
+            rows.first,
         )
+        if inserted:
+            return
+    if rows.filter(sent_at__lte=now - cooldown).update(sent_at=now):
+        return
+    # The winner's time; if the retention job has just dropped the row, the full cooldown.
+    sent_at = rows.values_list("sent_at", flat=True).first() or now
+    wait = (sent_at + cooldown - now).total_seconds()
+    raise RateLimited(
+        _("Please wait %(seconds)d seconds before asking for a new code.")
+        % {"seconds": max(1, int(wait + 0.999))},
+        code="otp_cooldown",
+    )
 
 
 def _limits_hit(business, index: str, ip: str) -> None:
@@ -123,15 +149,13 @@ def otp_send(
     """Sends a new code to the number (SMS purpose OTP) and returns its challenge.
 
     Any earlier code for this number is superseded, so only the newest works. Raises
-    ValidationFailed (bad number, country not allowed), RateLimited (code "otp_cooldown" while
-    the resend cooldown runs, "otp_limit" past a per-phone/IP/business limit) and
+    ValidationFailed (bad number, country not allowed, not a mobile), RateLimited (code
+    "otp_cooldown" while the resend cooldown runs, "otp_limit" past a per-phone/IP/business limit) and
     InsufficientCredits with a message meant for the customer, not the business.
     """
     phone = otp_phone_check(business=business, phone=phone_e164)
     index = _phone_index(phone)
     now = timezone.now()
-    _cooldown_check(business, index, now)
-    _limits_hit(business, index, ip)
     code = _code_new()
     salt = secrets.token_hex(16)
     minutes = max(1, settings.OTP_TTL_SECONDS // 60)
@@ -140,7 +164,11 @@ def otp_send(
             "%(code)s is your %(business)s verification code. It is valid for %(minutes)d minutes."
         ) % {"code": code, "business": business.name, "minutes": minutes}
     try:
+        # One transaction: the cooldown slot, the counted limits (on the database store), the
+        # challenge and the outbox SMS commit together or not at all.
         with transaction.atomic():
+            _cooldown_claim(business, index, now)
+            _limits_hit(business, index, ip)
             OtpChallenge.objects.filter(
                 business=business,
                 phone_index=index,
@@ -280,6 +308,9 @@ def otp_retention_apply(*, now=None) -> int:
     now = now or timezone.now()
     expired = now - timedelta(seconds=settings.OTP_TTL_SECONDS)
     OtpChallenge.objects.filter(expires_at__lt=now).delete()
+    # A throttle row matters only while its cooldown runs.
+    cooldown = max(settings.OTP_RESEND_COOLDOWN_SECONDS, settings.OTP_TTL_SECONDS)
+    OtpThrottle.objects.filter(sent_at__lt=now - timedelta(seconds=cooldown)).delete()
     changed = 0
     done = OutboundMessage.objects.filter(
         purpose=Purpose.OTP,

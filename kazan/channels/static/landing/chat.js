@@ -142,7 +142,8 @@
         });
       }
       field.name = kind;
-      field.setAttribute("aria-label", reply.placeholder || ui.yourAnswer);
+      // A placeholder is an example ("123456"), not a name: the step's label names the field.
+      field.setAttribute("aria-label", reply.label || reply.placeholder || ui.yourAnswer);
       if (reply.placeholder) field.placeholder = reply.placeholder;
       form.appendChild(field);
       var submit = el("button", "btn primary", reply.submit || ui.send);
