@@ -150,8 +150,8 @@ def otp_send(
 
     Any earlier code for this number is superseded, so only the newest works. Raises
     ValidationFailed (bad number, country not allowed, not a mobile), RateLimited (code
-    "otp_cooldown" while the resend cooldown runs, "otp_limit" past a per-phone/IP/business limit) and
-    InsufficientCredits with a message meant for the customer, not the business.
+    "otp_cooldown" while the resend cooldown runs, "otp_limit" past a per-phone/IP/business
+    limit) and InsufficientCredits with a message meant for the customer, not the business.
     """
     phone = otp_phone_check(business=business, phone=phone_e164)
     index = _phone_index(phone)
