@@ -6,16 +6,21 @@ import logging
 import re
 from datetime import timedelta
 
+import phonenumbers
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from kazan.activity.models import Activity
 from kazan.analytics.models import Event, EventKind
 from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
-from kazan.messaging.models import OtpChallenge, OutboundMessage, Purpose
-from kazan.messaging.otp import otp_send, otp_verify
+from kazan.core.testing import run_in_threads
+from kazan.customers.phones import SMS_CAPABLE_TYPES
+from kazan.messaging.models import OtpChallenge, OtpThrottle, OutboundMessage, Purpose
+from kazan.messaging.otp import otp_phone_check, otp_send, otp_verify
 from kazan.messaging.tests.factories import credits_given
 
 pytestmark = pytest.mark.django_db
@@ -203,6 +208,9 @@ def test_without_credits_the_customer_gets_a_friendly_error_and_nothing_is_left(
     assert not OtpChallenge.objects.exists()
     assert not OutboundMessage.objects.exists()
     assert not Event.objects.filter(kind=EventKind.OTP_SENT).exists()
+    # A send that failed started no cooldown: once the business has credits, it works at once.
+    credits_given(business, 5)
+    assert otp_send(business=business, phone_e164=PHONE, ip=IP, language="en")
 
 
 def test_codes_are_per_business(funded, other_business):
@@ -243,3 +251,121 @@ def test_retention_blanks_used_up_codes_and_forgets_unclaimed_numbers(funded):
     assert otp_retention_apply(now=timezone.now() + timedelta(days=31)) == 1
     message.refresh_from_db()
     assert message.to == "" and message.to_index == ""
+
+
+def test_retention_forgets_a_numbers_throttle_once_its_cooldown_is_over(funded):
+    from kazan.messaging.otp import otp_retention_apply
+
+    otp_send(business=funded, phone_e164=PHONE, ip=IP, language="en")
+    otp_retention_apply()
+    assert OtpThrottle.objects.filter(business=funded).count() == 1
+    otp_retention_apply(now=timezone.now() + timedelta(minutes=11))
+    assert not OtpThrottle.objects.exists()
+
+
+# --- parallel requests ---------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_requests_for_one_number_send_one_code(business):
+    """20 conversations for one number submit at the same moment: one SMS, 19 told to wait."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+    credits_given(business, 100)
+
+    results = run_in_threads(
+        20,
+        lambda: otp_send(business=business, phone_e164=PHONE, ip=IP, language="en"),
+    )
+
+    refused = [r for r in results if isinstance(r, RateLimited)]
+    assert len(refused) == 19, results
+    assert {r.code for r in refused} == {"otp_cooldown"}
+    assert OutboundMessage.objects.filter(business=business, purpose=Purpose.OTP).count() == 1
+    assert OtpChallenge.objects.filter(business=business).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(OTP_RESEND_COOLDOWN_SECONDS=0, OTP_LIMIT_PER_IP_PER_HOUR=3)
+def test_parallel_requests_cannot_pass_the_limit_per_ip(business):
+    """20 different numbers from one IP at once, without a cooldown in the way: 3 codes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+    credits_given(business, 100)
+    numbers = iter(f"+49151123450{n:02d}" for n in range(20))
+
+    results = run_in_threads(
+        20,
+        lambda: otp_send(business=business, phone_e164=next(numbers), ip=IP, language="en"),
+    )
+
+    assert len([r for r in results if isinstance(r, OtpChallenge)]) == 3, results
+    assert OutboundMessage.objects.filter(business=business, purpose=Purpose.OTP).count() == 3
+
+
+# --- only numbers that can receive a text ----------------------------------------------------
+
+REGIONS = ["DE", "GB", "US", "FR", "IT", "ES", "TR", "AT", "CH", "NL"]
+REFUSED_TYPES = [
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER,
+    PhoneNumberType.PAGER,
+    PhoneNumberType.UAN,
+    PhoneNumberType.VOICEMAIL,
+]
+
+
+def _examples(types) -> list:
+    """phonenumbers' example number of each type and region (where the region has one)."""
+    found = []
+    for region in REGIONS:
+        for kind in types:
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                found.append(pytest.param(region, number, id=f"{region}-{kind}"))
+    return found
+
+
+def _refused_examples() -> list:
+    # In the US a landline looks like a mobile (FIXED_LINE_OR_MOBILE): no one can tell them apart.
+    return [
+        example
+        for example in _examples(REFUSED_TYPES)
+        if phonenumbers.number_type(example.values[1]) not in SMS_CAPABLE_TYPES
+    ]
+
+
+@pytest.mark.parametrize(("region", "number"), _refused_examples())
+def test_numbers_that_cannot_receive_a_text_get_no_code(funded, region, number):
+    """Landlines, premium-rate (0900), shared-cost (0180), freephone (0800), personal, VoIP,
+    pager, UAN and voicemail numbers, typed as a local customer would or in E.164."""
+    funded.country, funded.allowed_countries = region, [region]
+    funded.save()
+    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    with pytest.raises(ValidationFailed) as error:
+        otp_phone_check(business=funded, phone=national)
+    assert error.value.code == "otp_not_mobile"
+    assert "only send the code to a mobile number" in str(error.value.message)
+    with pytest.raises(ValidationFailed) as error:
+        otp_send(business=funded, phone_e164=e164, ip=IP, language="en")
+    assert error.value.code == "otp_not_mobile"
+    assert not OutboundMessage.objects.exists() and not OtpChallenge.objects.exists()
+
+
+@pytest.mark.parametrize(("region", "number"), _examples([PhoneNumberType.MOBILE]))
+def test_mobile_numbers_get_a_code(funded, region, number):
+    """Mobiles of every region, and the US's numbers, which may be mobiles (no one can tell)."""
+    funded.country, funded.allowed_countries = region, [region]
+    funded.save()
+    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    assert otp_phone_check(business=funded, phone=national) == e164
+    otp_send(business=funded, phone_e164=e164, ip=IP, language="en")
+    assert OutboundMessage.objects.get(purpose=Purpose.OTP).to == e164

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kazan.channels.providers.twilio.tests.conftest import FROM_NUMBER
+from kazan.core.testing import subprocess_database_url
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.services import sms_send
 from kazan.messaging.tasks import stale_tasks_requeue
@@ -24,19 +24,10 @@ from kazan.messaging.tests.factories import PHONE, credits_given
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
-def _database_url() -> str:
-    """The test database (not the development one) as a DATABASE_URL for a subprocess."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _worker_env(fake) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         # the same keys as this process, or the worker could not read the encrypted numbers
         "KAZAN_DATA_DIR": str(settings.DATA_DIR),
         "KAZAN_PII_KEY": settings.PII_KEY,
