@@ -43,7 +43,11 @@ def test_customer_walks_the_chat_on_a_phone(live_server, page, business, consent
     page.fill("#composer input[name=name]", "Anna Beispiel")
     page.keyboard.press("Enter")
     chat.get_by_text("What is your mobile number?", exact=False).wait_for()
-    page.fill("#composer input[name=phone]", "0151 12345678")
+    # A landline cannot read the code: the chat says so and asks again.
+    page.get_by_label("Mobile number").fill("030 123456")
+    page.click("#composer button[type=submit]")
+    chat.get_by_text("we can only send the code to a mobile number", exact=False).wait_for()
+    page.get_by_label("Mobile number").fill("0151 12345678")
     page.click("#composer button[type=submit]")
     # The SMS-offers box is there and not ticked; the customer ticks it.
     consent = page.locator("#composer input[name=consent]")
@@ -52,7 +56,8 @@ def test_customer_walks_the_chat_on_a_phone(live_server, page, business, consent
     consent.check()
     page.click("#composer button[type=submit]")
     chat.get_by_text("We sent a 6-digit code to", exact=False).wait_for()
-    page.fill("#composer input[name=otp]", _otp_code(business))
+    # The code field is named by its label, not by the "123456" placeholder.
+    page.get_by_label("Code from the text message").fill(_otp_code(business))
     page.keyboard.press("Enter")
     chat.get_by_text("How was your visit today?").wait_for()
     page.click("#composer [data-star='4']")

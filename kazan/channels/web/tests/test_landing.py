@@ -240,3 +240,41 @@ def test_javascript_is_small_and_has_no_hard_coded_english():
     shown = re.findall(r'textContent = "([^"]+)"|bubble\("([^"]+)"', source)
     assert not shown
     assert "http://" not in source and "https://" not in source
+
+
+@pytest.mark.parametrize("landline", ["030 123456", "0800 1234567890", "0900 1 234567"])
+def test_a_landline_gets_no_code_and_the_chat_asks_for_a_mobile(client, business, landline):
+    credits_given(business, 20)
+    _post(client, business, {"action": "start"})
+    _post(client, business, {"text": "Anna"})
+    replies = _post(client, business, {"text": landline}).json()["replies"]
+    error = next(r for r in replies if r["type"] == "error")
+    assert "only send the code to a mobile number" in error["text"]
+    assert replies[-1]["type"] == "input" and replies[-1]["input"] == "phone"
+    replies = _post(client, business, {"text": PHONE}).json()["replies"]
+    assert replies[-1]["input"] == "consent"
+    assert not OutboundMessage.objects.exists()
+
+
+def test_the_mobile_only_message_speaks_the_visitors_language(client, business):
+    _post(client, business, {"action": "start"}, HTTP_ACCEPT_LANGUAGE="de")
+    _post(client, business, {"text": "Anna"})
+    replies = _post(client, business, {"text": "030 123456"}).json()["replies"]
+    error = next(r for r in replies if r["type"] == "error")
+    assert "nur an eine Handynummer" in error["text"]
+
+
+@override_settings(OTP_RESEND_COOLDOWN_SECONDS=0)
+def test_the_code_field_is_named_by_a_translated_label_not_its_placeholder(
+    client, business, consent_wordings
+):
+    credits_given(business, 20)
+    _post(client, business, {"action": "start"}, HTTP_ACCEPT_LANGUAGE="de")
+    _post(client, business, {"text": "Anna"})
+    _post(client, business, {"text": PHONE})
+    ask = _post(client, business, {"payload": {"value": False}}).json()["replies"][-1]
+    assert ask["input"] == "otp"
+    assert ask["label"] == "Code aus der SMS"
+    assert ask["placeholder"] == "123456"  # an example of the format, not the field's name
+    source = Path(finders.find("landing/chat.js")).read_text()
+    assert 'setAttribute("aria-label", reply.label ||' in source
