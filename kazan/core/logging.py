@@ -34,7 +34,7 @@ _SEPARATORS = re.compile(r"[\x20\-./()]+")
 
 
 def _looks_like_phone(raw: str, after: str) -> bool:
-    """A phone number's shape: international (+ or 00) and possible for its country code, a
+    """A phone number's shape: after a +, or after 00 and possible for its country code, a
     national number with its trunk 0, three groups of 9+ digits or four of 8+ ("612 34 56 78",
     "(555) 123-4567", "34 41 23 45"), or an E.164 number written without its + (a WhatsApp id).
     Two groups without a trunk 0 ("2026-000123") and short runs stay: they are ids and counts
@@ -43,9 +43,10 @@ def _looks_like_phone(raw: str, after: str) -> bool:
         return False
     digits = re.sub(r"\D", "", raw)
     groups = [group for group in _SEPARATORS.split(raw.lstrip("+")) if group]
-    if raw.startswith(("+", "00")):
-        international = digits[2:] if raw.startswith("00") else digits
-        return 7 <= len(international) <= 15 and _possible("+" + international)
+    if raw.startswith("+"):  # whatever follows a + is meant as a phone number, valid or not
+        return 7 <= len(digits) <= 15
+    if raw.startswith("00"):  # an international prefix, or zero-padding: the country decides
+        return 7 <= len(digits) - 2 <= 15 and _possible("+" + digits[2:])
     if digits.startswith("0"):
         return 7 <= len(digits) <= 13 and (len(groups) > 1 or len(digits) >= 9)
     if len(groups) >= 3:

@@ -42,6 +42,7 @@ MASKED = [
     ("06.12.34.56.78", "[phone]"),
     ("wa_id=4915112345678", "wa_id=[phone]"),
     ("tel:+4915112345678", "tel:[phone]"),
+    ("The 'To' number +0049151123456 is not valid", "The 'To' number [phone] is not valid"),
     ("at 08:07 to +4915112345678 on 2026-12-05", "at 08:07 to [phone] on 2026-12-05"),
 ]
 
