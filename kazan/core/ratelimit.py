@@ -87,7 +87,7 @@ def ratelimit_hit(key: str, *, limit: int, window_seconds: int) -> int:
 
 
 def ratelimit_reset(key: str) -> None:
-    """Forget the key's window (a successful sign-in clears its failed tries)."""
+    """Forgets the key's window: its next hit counts from one."""
     digest = _digest(key)
     if _redis():
         caches["default"].delete(f"rl:{digest}")

@@ -308,9 +308,9 @@ def otp_retention_apply(*, now=None) -> int:
     now = now or timezone.now()
     expired = now - timedelta(seconds=settings.OTP_TTL_SECONDS)
     OtpChallenge.objects.filter(expires_at__lt=now).delete()
-    # A throttle row matters only while its cooldown runs.
-    cooldown = max(settings.OTP_RESEND_COOLDOWN_SECONDS, settings.OTP_TTL_SECONDS)
-    OtpThrottle.objects.filter(sent_at__lt=now - timedelta(seconds=cooldown)).delete()
+    # A throttle row matters while its cooldown runs; it goes with the number's last code.
+    kept = max(settings.OTP_RESEND_COOLDOWN_SECONDS, settings.OTP_TTL_SECONDS)
+    OtpThrottle.objects.filter(sent_at__lt=now - timedelta(seconds=kept)).delete()
     changed = 0
     done = OutboundMessage.objects.filter(
         purpose=Purpose.OTP,
