@@ -343,7 +343,14 @@ def _invitation_issue(
 
 
 def _invitation_email_send(invitation: Invitation, token: str) -> None:
-    """Runs after commit. A failed send is logged (without the address); the owner has the link."""
+    """Runs after commit. A failed send is logged (without the address); the owner has the link.
+
+    An invitation that was accepted or withdrawn inside the same transaction (the demo adds its
+    team that way, with accounts it made itself) gets no email: its link would be dead already.
+    """
+    invitation.refresh_from_db(fields=["accepted_at", "revoked_at"])
+    if not invitation.is_pending:
+        return
     business = invitation.business
     context = {
         "business_name": business.name,

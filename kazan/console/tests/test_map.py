@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.csp import CSP
 
 from kazan.accounts.tests.browser import browser_sign_in
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.analytics.models import DailyCount, EventKind
 from kazan.console.map_views import tile_origin
 from kazan.customers.tests.factories import CustomerFactory
@@ -47,7 +48,7 @@ def map_data(response) -> list[dict]:
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     return client
 
 
