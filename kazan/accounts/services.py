@@ -141,6 +141,8 @@ def password_reset_user(*, uidb64: str, token: str) -> User | None:
         user_id = int(urlsafe_base64_decode(uidb64 or "").decode())
     except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
         return None
+    if not 0 < user_id < 2**63:  # beyond any primary key (and the database's integer)
+        return None
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not default_token_generator.check_token(user, token or ""):
         return None
