@@ -2,7 +2,6 @@
 page) until it has passed the second factor. Enforced here, for every view, so a new staff route
 cannot forget it; the staff-only decorators and the admin then only check `is_staff`."""
 
-from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
@@ -79,11 +78,4 @@ class StaffTwoFactorMiddleware:
                 },
                 status=403,
             )
-        messages.warning(
-            request,
-            _(
-                "Platform staff must use two-factor authentication. Set it up now to continue: "
-                "the console holds the keys to every business."
-            ),
-        )
-        return redirect("accounts:totp_enable")
+        return redirect("accounts:totp_enable")  # the page says why
