@@ -303,11 +303,16 @@ def totp_enable(*, user: User, secret: str, code: str) -> list[str]:
 
 
 def totp_disable(*, user: User, password: str, code: str) -> None:
-    """Turns two-factor off; needs both the password and a current (or recovery) code."""
+    """Turns two-factor off; needs both the password and a current (or recovery) code. Never for
+    platform staff, for whom it is mandatory."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.has_totp:
             raise Conflict(_("Two-factor authentication is not on."), code="totp_off")
+        if locked.is_staff:
+            raise Conflict(
+                _("Platform staff must keep two-factor authentication on."), code="totp_required"
+            )
         if not locked.check_password(password):
             raise ValidationFailed(_("The password is wrong."), code="wrong_password")
         if second_factor_verify(user=locked, code=code) is None:

@@ -395,7 +395,8 @@ def totp_disable(request):
             password=form.cleaned_data["password"],
             code=form.cleaned_data["code"],
         )
-    except Conflict:
+    except Conflict as exc:
+        messages.error(request, exc.message)
         return redirect("accounts:security")
     except ValidationFailed as exc:
         field = "password" if exc.code == "wrong_password" else "code"

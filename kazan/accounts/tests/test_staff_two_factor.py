@@ -149,3 +149,20 @@ def test_without_a_name_the_admin_greets_with_the_email(client):
 
     assert "<strong>root@kazan.example</strong>" in page
     assert nameless.email_index not in page
+
+
+def test_staff_cannot_turn_two_factor_off(client, staff):
+    staff_sign_in(client, staff)
+    totp = pyotp.TOTP(staff.totp_secret)
+
+    page = client.get("/accounts/security/").content.decode()
+    response = client.post(
+        "/accounts/security/two-factor/disable/",
+        {"password": TEST_PASSWORD, "code": totp.now()},
+        follow=True,
+    )
+
+    assert "/accounts/security/two-factor/disable/" not in page
+    assert b"Platform staff must keep two-factor authentication on." in response.content
+    staff.refresh_from_db()
+    assert staff.has_totp
