@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "Kazan is starting:",
             f"  QR landing page      {base}/{DEMO_SLUG}/?src=qr   (the guest's chat)",
             f"  Business dashboard   {base}/dashboard/",
-            f"  Platform console     {base}/console/   (platform staff: password, then the two-factor code)",
+            f"  Platform console     {base}/console/   (staff: password, then two-factor code)",
             f"  Admin (staff)        {base}/admin/",
             f"  API docs             {base}/api/docs",
             f"  Development SMS      {base}/dev/outbox   (when DEBUG is on)",
