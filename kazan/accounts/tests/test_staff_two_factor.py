@@ -6,7 +6,8 @@ import pytest
 
 from kazan.accounts.tests.conftest import sign_in
 from kazan.accounts.tests.staff import staff_sign_in, totp_turn_on
-from kazan.tenancy.tests.factories import TEST_PASSWORD, UserFactory
+from kazan.tenancy.models import Role
+from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,21 @@ def test_staff_cannot_turn_two_factor_off(client, staff):
     assert b"Platform staff must keep two-factor authentication on." in response.content
     staff.refresh_from_db()
     assert staff.has_totp
+
+
+# --- business owners: optional, but encouraged --------------------------------------------------
+
+
+def test_owners_without_two_factor_are_invited_to_turn_it_on(client, business, owner):
+    client.force_login(owner)
+    assert b"data-two-factor-prompt" in client.get("/dashboard/").content
+
+    totp_turn_on(owner)
+    assert b"data-two-factor-prompt" not in client.get("/dashboard/").content
+
+
+def test_other_roles_see_no_two_factor_prompt(client, business):
+    agent = MembershipFactory(business=business, role=Role.AGENT).user
+    client.force_login(agent)
+
+    assert b"data-two-factor-prompt" not in client.get("/dashboard/").content
