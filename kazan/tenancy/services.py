@@ -348,8 +348,10 @@ def _invitation_email_send(invitation: Invitation, token: str) -> None:
     An invitation that was accepted or withdrawn inside the same transaction (the demo adds its
     team that way, with accounts it made itself) gets no email: its link would be dead already.
     """
-    invitation.refresh_from_db(fields=["accepted_at", "revoked_at"])
-    if not invitation.is_pending:
+    still_open = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    if not still_open.exists():
         return
     business = invitation.business
     context = {
