@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from kazan.accounts import views as accounts_views
 from kazan.api import api
 from kazan.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("media/<path:name>", core_views.media_public, name="media"),
+    # Before the admin's own URLs: its login form is replaced by the one sign-in (2FA, limits).
+    path("admin/login/", accounts_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("kazan.accounts.urls")),
     path("dashboard/customers/", include("kazan.customers.urls")),

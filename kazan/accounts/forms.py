@@ -19,6 +19,14 @@ class LoginForm(forms.Form):
     )
 
 
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
 class SecondFactorForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),

@@ -68,6 +68,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.name or f"user #{self.pk}"
 
+    def get_username(self) -> str:
+        """The email as the person typed it. USERNAME_FIELD is the blind index (a hash) only so
+        that sign-in can look it up; wherever Django shows "the username" (the admin's greeting
+        and forms, natural keys) it is this."""
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email
+
     def clean(self):
         # AbstractBaseUser.clean would "normalize" the hash; keep email and index in step instead.
         if self.email:

@@ -7,12 +7,20 @@ import re
 import secrets
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.models import RecoveryCode, User, email_index, email_normalize
@@ -80,6 +88,77 @@ def password_change(*, user: User, new_password: str) -> None:
         user.set_password(new_password)
         user.save(update_fields=["password"])
         activity_record(business=None, actor=user, action="user.password_changed", target=user)
+
+
+def password_reset_request(*, email: str) -> None:
+    """Someone asked for a "forgot password" link for `email`. When an active account has that
+    address the link is emailed by a background task; otherwise nothing happens. The caller shows
+    the same answer either way, and the task keeps the mail server's delay out of the response,
+    so neither tells whether the address has an account."""
+    user = User.objects.filter(email_index=email_index(email or ""), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    from kazan.accounts.tasks import password_reset_email_send
+
+    with transaction.atomic():
+        # Who asked is not known (anyone can type an address): the account is the target only.
+        activity_record(
+            business=None,
+            actor=None,
+            action="user.password_reset_requested",
+            target=user,
+            actor_kind="anonymous",
+        )
+        transaction.on_commit(lambda: password_reset_email_send.enqueue(user_id=user.pk))
+
+
+def password_reset_url(user: User) -> str:
+    """A signed link that expires after settings.PASSWORD_RESET_TIMEOUT and works once: its
+    hash covers the password hash and the last sign-in, which the reset (or a sign-in) changes."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.PUBLIC_URL + reverse(
+        "accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}
+    )
+
+
+def password_reset_email_send(*, user_id: int) -> None:
+    """Emails the link in the person's language. Nothing but the link: never a password."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    context = {"name": user.name, "reset_url": password_reset_url(user)}
+    context["minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = gettext("Reset your Kazan password")
+        body = render_to_string("accounts/email/password_reset.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def password_reset_user(*, uidb64: str, token: str) -> User | None:
+    """The active account a reset link names, if its token is valid, unused and not expired."""
+    try:
+        user_id = int(urlsafe_base64_decode(uidb64 or "").decode())
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    if not 0 < user_id < 2**63:  # beyond any primary key (and the database's integer)
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token or ""):
+        return None
+    return user
+
+
+def password_reset_complete(*, user: User, new_password: str) -> None:
+    """Sets the new password chosen through a reset link (the caller validated it).
+
+    Every session of the person ends (their session hash no longer matches) and the link stops
+    working; two-factor is untouched, so the next sign-in still asks for the code.
+    """
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        activity_record(business=None, actor=user, action="user.password_reset", target=user)
 
 
 # --- sign-in records --------------------------------------------------------------------------
@@ -224,11 +303,16 @@ def totp_enable(*, user: User, secret: str, code: str) -> list[str]:
 
 
 def totp_disable(*, user: User, password: str, code: str) -> None:
-    """Turns two-factor off; needs both the password and a current (or recovery) code."""
+    """Turns two-factor off; needs both the password and a current (or recovery) code. Never for
+    platform staff, for whom it is mandatory."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.has_totp:
             raise Conflict(_("Two-factor authentication is not on."), code="totp_off")
+        if locked.is_staff:
+            raise Conflict(
+                _("Platform staff must keep two-factor authentication on."), code="totp_required"
+            )
         if not locked.check_password(password):
             raise ValidationFailed(_("The password is wrong."), code="wrong_password")
         if second_factor_verify(user=locked, code=code) is None:

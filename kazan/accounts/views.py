@@ -9,29 +9,32 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.accounts import services
 from kazan.accounts.forms import (
     InvitationSignupForm,
     LoginForm,
+    PasswordResetRequestForm,
     RecoveryCodesForm,
     SecondFactorForm,
     TotpConfirmForm,
     TotpDisableForm,
 )
+from kazan.accounts.middleware import second_factor_mark
 from kazan.accounts.models import User, email_index
 from kazan.accounts.queries import recovery_codes_left
 from kazan.accounts.services import LoginMethod
-from kazan.core.errors import Conflict, KazanError, RateLimited, ValidationFailed
+from kazan.core.errors import Conflict, KazanError, NotFound, RateLimited, ValidationFailed
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.tenancy.models import Membership
@@ -51,6 +54,10 @@ LOGIN_LIMIT_PER_EMAIL = (10, 900)
 VERIFY_LIMIT_PER_USER = (5, 300)
 VERIFY_LIMIT_PER_IP = (20, 300)
 SECURITY_LIMIT_PER_USER = (10, 900)
+RESET_LIMIT_PER_IP = (10, 3600)
+RESET_LIMIT_PER_EMAIL = (3, 3600)
+RESET_SESSION_KEY = "accounts_password_reset"
+RESET_URL_TOKEN = "set-password"  # noqa: S105 (a placeholder in the URL, not a secret)
 
 
 def safe_next(url: str | None) -> str | None:
@@ -120,9 +127,32 @@ def login(request):
         }
         return redirect("accounts:login_verify")
 
-    auth_login(request, user)
-    services.login_record_success(user=user, method=LoginMethod.PASSWORD)
+    _sign_in(request, user, backend=user.backend, method=LoginMethod.PASSWORD)
+    if user.is_staff:
+        # Two-factor is mandatory for staff: StaffTwoFactorMiddleware keeps every other page
+        # closed until it is on; go straight to setting it up.
+        return redirect("accounts:totp_enable")
     return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+def _sign_in(request, user: User, *, backend: str, method: str) -> None:
+    """The one place a session is signed in. A TOTP or recovery code marks the session as
+    having passed the second factor (what StaffTwoFactorMiddleware asks of staff)."""
+    auth_login(request, user, backend=backend)
+    if method in (LoginMethod.TOTP, LoginMethod.RECOVERY_CODE):
+        second_factor_mark(request, method)
+    services.login_record_success(user=user, method=method)
+
+
+@never_cache
+@require_GET
+def admin_login(request):
+    """/admin/login/ takes no password: the admin signs in through the one sign-in above (rate
+    limits, second factor), then comes back. Django's own admin login form is never served."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        raise NotFound()  # the admin, like the console, does not exist for non-staff
+    next_url = safe_next(request.GET.get("next")) or reverse("admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
 
 def _pending_login(request) -> tuple[User, dict] | None:
@@ -170,8 +200,7 @@ def login_verify(request):
         return render(request, "accounts/login_verify.html", {"form": form}, status=400)
 
     del request.session[PENDING_LOGIN_KEY]
-    auth_login(request, user, backend=marker.get("backend") or MODEL_BACKEND)
-    services.login_record_success(user=user, method=method)
+    _sign_in(request, user, backend=marker.get("backend") or MODEL_BACKEND, method=method)
     if method == LoginMethod.RECOVERY_CODE:
         left = recovery_codes_left(user=user)
         messages.warning(
@@ -189,6 +218,63 @@ def login_verify(request):
 def logout(request):
     auth_logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+# --- forgotten password -----------------------------------------------------------------------
+
+
+@sensitive_post_parameters("email")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "accounts/password_reset.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "accounts/password_reset.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"]
+    try:
+        _ratelimit(
+            (f"password_reset:ip:{client_ip(request)}", RESET_LIMIT_PER_IP),
+            (f"password_reset:email:{email_index(email)}", RESET_LIMIT_PER_EMAIL),
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return render(request, "accounts/password_reset.html", {"form": form}, status=429)
+    services.password_reset_request(email=email)
+    # The same page whether or not the address has an account.
+    return render(
+        request,
+        "accounts/password_reset_sent.html",
+        {"minutes": settings.PASSWORD_RESET_TIMEOUT // 60},
+    )
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request, uidb64: str, token: str):
+    if token != RESET_URL_TOKEN:
+        # Like Django's own view: keep the token in the session and drop it from the address
+        # bar, so it cannot leak through the page's links, history or a Referer header.
+        request.session[RESET_SESSION_KEY] = token[:100]
+        return redirect("accounts:password_reset_confirm", uidb64=uidb64, token=RESET_URL_TOKEN)
+    user = services.password_reset_user(
+        uidb64=uidb64[:40], token=request.session.get(RESET_SESSION_KEY, "")
+    )
+    if user is None:
+        return render(request, "accounts/password_reset_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method != "POST":
+        return render(request, "accounts/password_reset_confirm.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "accounts/password_reset_confirm.html", {"form": form}, status=400)
+    services.password_reset_complete(user=user, new_password=form.cleaned_data["new_password1"])
+    auth_logout(request)  # whoever was signed in here signs in afresh (second factor included)
+    messages.success(request, _("Your password has been changed. Please sign in."))
+    return redirect("accounts:login")
 
 
 # --- security page ----------------------------------------------------------------------------
@@ -269,6 +355,8 @@ def totp_enable(request):
                     return redirect("accounts:security")
                 else:
                     del request.session[TOTP_SETUP_KEY]
+                    # The person just proved they hold the second factor, in this session.
+                    second_factor_mark(request, LoginMethod.TOTP)
                     messages.success(request, _("Two-factor authentication is on."))
                     return _recovery_codes_page(request, codes)
     uri = services.totp_provisioning_uri(user=user, secret=secret)
@@ -307,7 +395,8 @@ def totp_disable(request):
             password=form.cleaned_data["password"],
             code=form.cleaned_data["code"],
         )
-    except Conflict:
+    except Conflict as exc:
+        messages.error(request, exc.message)
         return redirect("accounts:security")
     except ValidationFailed as exc:
         field = "password" if exc.code == "wrong_password" else "code"
@@ -440,7 +529,6 @@ def invitation_accept_view(request, token: str):
             )
         except KazanError as exc:
             return _invitation_problem(request, status=exc.status, message=exc.message)
-        auth_login(request, membership.user, backend=MODEL_BACKEND)
-        services.login_record_success(user=membership.user, method=LoginMethod.INVITATION)
+        _sign_in(request, membership.user, backend=MODEL_BACKEND, method=LoginMethod.INVITATION)
         return _join(request, membership)
     return render(request, "accounts/invitation_signup.html", context)

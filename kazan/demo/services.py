@@ -62,6 +62,8 @@ class DemoLogin:
     role: str
     email: str
     password: str
+    # The TOTP key of an account with two-factor on (platform staff must have it), else "".
+    totp_secret: str = ""
 
 
 def _user(email: str, name: str, password: str) -> User:
@@ -69,6 +71,22 @@ def _user(email: str, name: str, password: str) -> User:
 
     existing = User.objects.filter(email_index=email_index(email)).first()
     return existing or user_create(email=email, password=password, name=name)
+
+
+def _two_factor_on(user: User) -> str:
+    """Turns TOTP on (mandatory for platform staff) and returns its key, so the printed login
+    works: the key goes into an authenticator app, or pyotp prints the current code. It is
+    confirmed with the previous step's code, so the code of this moment is still unused."""
+    import time
+
+    import pyotp
+
+    from kazan.accounts.services import totp_enable, totp_secret_new
+
+    if not user.has_totp:
+        secret = totp_secret_new()
+        totp_enable(user=user, secret=secret, code=pyotp.TOTP(secret).at(time.time() - 30))
+    return user.totp_secret
 
 
 @transaction.atomic
@@ -85,7 +103,7 @@ def demo_load() -> list[DemoLogin]:
     if not staff.is_staff:
         staff.is_staff = staff.is_superuser = True
         staff.save(update_fields=["is_staff", "is_superuser"])
-    logins = [DemoLogin("platform staff", STAFF_EMAIL, STAFF_PASSWORD)]
+    logins = [DemoLogin("platform staff", STAFF_EMAIL, STAFF_PASSWORD, _two_factor_on(staff))]
     logins += [DemoLogin(role, email, password) for email, _, role, password in TEAM]
     if Business.objects.filter(slug=DEMO_SLUG).exists():
         return logins

@@ -40,7 +40,8 @@ def member_required(permission: str | None = None):
 
 
 def staff_required(view):
-    """Platform console pages: staff only; everybody else gets a 404."""
+    """Platform console pages: staff only; everybody else gets a 404. (Staff sessions reach any
+    view only after the second factor: accounts.middleware.StaffTwoFactorMiddleware.)"""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

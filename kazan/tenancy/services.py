@@ -343,7 +343,16 @@ def _invitation_issue(
 
 
 def _invitation_email_send(invitation: Invitation, token: str) -> None:
-    """Runs after commit. A failed send is logged (without the address); the owner has the link."""
+    """Runs after commit. A failed send is logged (without the address); the owner has the link.
+
+    An invitation that was accepted or withdrawn inside the same transaction (the demo adds its
+    team that way, with accounts it made itself) gets no email: its link would be dead already.
+    """
+    still_open = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    if not still_open.exists():
+        return
     business = invitation.business
     context = {
         "business_name": business.name,

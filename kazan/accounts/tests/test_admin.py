@@ -3,6 +3,7 @@
 import pytest
 
 from kazan.accounts import services
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.tenancy import services as tenancy
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import UserFactory
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(email="root@kazan.example", is_staff=True, is_superuser=True))
+    staff_sign_in(client, UserFactory(email="root@kazan.example", is_staff=True, is_superuser=True))
     return client
 
 

@@ -9,8 +9,9 @@ import re
 import pyotp
 import pytest
 
+from kazan.accounts.tests.browser import browser_sign_in
 from kazan.tenancy.models import Role
-from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory
+from kazan.tenancy.tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,3 +86,43 @@ def test_owner_invites_someone_who_signs_up(live_server, page, business, browser
         assert tab.locator(f"text={business.name}").first.is_visible()
     finally:
         newcomer.close()
+
+
+def test_staff_without_two_factor_set_it_up_first_then_reach_the_console(live_server, page):
+    """Via the admin's address, as a newcomer would: the one sign-in page, then the QR page
+    (nothing else opens), then the recovery codes, then the console."""
+    staff = UserFactory(is_staff=True, is_superuser=True)
+
+    page.goto(f"{live_server.url}/admin/")
+    page.wait_for_url("**/accounts/login/?next=%2Fadmin%2F")
+    page.fill("input[name=email]", staff.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/security/two-factor/enable/")
+    assert page.get_by_text("Platform staff must use two-factor authentication").is_visible()
+    page.goto(f"{live_server.url}/console/")
+    page.wait_for_url("**/accounts/security/two-factor/enable/")
+
+    secret = page.locator("code").first.inner_text().replace(" ", "")
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    page.click("form button[type=submit]")
+    page.get_by_role("heading", name="Your recovery codes").wait_for()
+    page.goto(f"{live_server.url}/console/")
+    page.get_by_role("heading", name="Platform overview").wait_for()
+
+
+def test_an_owner_is_invited_to_turn_on_two_factor_and_can_reset_a_password(
+    live_server, page, business
+):
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.click("text=Forgot your password?")
+    page.fill("input[name=email]", owner.email)
+    page.click("form button[type=submit]")
+    page.locator("[data-password-reset-sent]").wait_for()
+
+    browser_sign_in(page, f"{live_server.url}/dashboard/", owner.email)
+    prompt = page.locator("[data-two-factor-prompt]")
+    assert prompt.is_visible()
+    prompt.get_by_role("link").click()
+    page.wait_for_url("**/accounts/security/two-factor/enable/")

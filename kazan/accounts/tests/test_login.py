@@ -31,12 +31,6 @@ def test_correct_password_signs_in_and_lands_on_the_dashboard(client, person):
     assert entry.data == {"method": "password"}
 
 
-def test_staff_also_land_on_the_dashboard(client):
-    UserFactory(email="staff@kazan.example", is_staff=True)
-    response = sign_in(client, email="staff@kazan.example")
-    assert response["Location"] == "/dashboard/"
-
-
 def test_wrong_password_gets_the_generic_error_and_is_recorded(client, person):
     response = sign_in(client, password="not the password")
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.activity.models import Activity
 from kazan.activity.queries import activity_list
 from kazan.activity.services import activity_record
@@ -48,7 +49,7 @@ def test_admin_shows_the_log_read_only(client, staff_user, business, owner):
     staff_user.is_superuser = True
     staff_user.save()
     activity_record(business=business, actor=owner, action="customer.erased")
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     assert client.get("/admin/activity/activity/").status_code == 200
     entry = Activity.objects.get()
     assert (

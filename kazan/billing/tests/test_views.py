@@ -6,6 +6,7 @@ from django.contrib.admin.sites import AdminSite
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.billing import services
 from kazan.billing.admin import PaymentAdmin
 from kazan.billing.models import Payment
@@ -116,7 +117,7 @@ def test_staff_confirm_page(client, business, owner, staff_user, packages):
     assert client.post(url).status_code == 404
     assert sms_balance(business=business) == 0
 
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     assert "Confirm: the money arrived" in client.get(url).content.decode()
     assert client.post(url).status_code == 302
     assert client.post(url).status_code == 302  # again: still credited once

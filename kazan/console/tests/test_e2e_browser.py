@@ -1,11 +1,12 @@
 """The issue's end-to-end path on `make run`'s demo data, in Debian's chromium: platform staff
-sign in with the printed login, filter the activity log, and download it as an export prepared
-in the background. No third-party request (the `page` fixture fails on any)."""
+sign in with the printed login and two-factor code, filter the activity log, and download it as
+an export prepared in the background. No third-party request (the `page` fixture fails on any)."""
 
 import csv
 import io
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from kazan.accounts.tests.browser import browser_sign_in
@@ -17,10 +18,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_filter_the_activity_log_and_download_it(live_server, page, consent_wordings):
-    demo_load()
+    staff_login = demo_load()[0]
     console = f"{live_server.url}/console/"
 
-    browser_sign_in(page, console, STAFF_EMAIL, STAFF_PASSWORD)
+    # The printed login, with the code of the printed two-factor key (mandatory for staff)
+    browser_sign_in(
+        page, console, STAFF_EMAIL, STAFF_PASSWORD, totp=pyotp.TOTP(staff_login.totp_secret)
+    )
     page.get_by_role("heading", name="Platform overview").wait_for()
     assert page.locator('[data-stat="businesses-suspended"]').inner_text() == "1"
 

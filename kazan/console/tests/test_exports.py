@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.activity.models import Activity
 from kazan.analytics.models import ExportJob, ExportStatus
 from kazan.analytics.services import export_request
@@ -27,7 +28,7 @@ def _exports_dir(settings, tmp_path):
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     return client
 
 
@@ -187,7 +188,7 @@ def test_another_staff_member_sees_the_job_but_cannot_take_its_file(
     job = export_request(kind="customers", fmt="csv", business=business, actor=staff_user)
     export_run(job_id=job.pk)
     colleague = Client()
-    colleague.force_login(UserFactory(is_staff=True))
+    staff_sign_in(colleague, UserFactory(is_staff=True))
 
     detail = colleague.get(f"/console/exports/{job.pk}/")
     assert detail.status_code == 200
@@ -195,7 +196,7 @@ def test_another_staff_member_sees_the_job_but_cannot_take_its_file(
     assert colleague.get(f"/console/exports/{job.pk}/download/").status_code == 404
     # a superuser may
     boss = Client()
-    boss.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_sign_in(boss, UserFactory(is_staff=True, is_superuser=True))
     assert boss.get(f"/console/exports/{job.pk}/download/").status_code == 200
 
 

@@ -4,6 +4,7 @@ until the worker has built the file, and the download link hands over the file."
 import pytest
 
 from kazan.accounts.tests.browser import browser_sign_in
+from kazan.accounts.tests.staff import totp_turn_on
 from kazan.analytics.models import ExportJob, ExportStatus
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.messaging.testing import tasks_run_all
@@ -33,6 +34,7 @@ def test_request_wait_and_download_in_the_browser(live_server, page, business, s
         page,
         f"{live_server.url}/console/exports/?kind=customers&business={business.pk}&format=xlsx",
         staff_user.email,
+        totp=totp_turn_on(staff_user),
     )
     assert page.input_value("select[name=format]") == "xlsx"
 

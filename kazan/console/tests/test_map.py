@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.csp import CSP
 
 from kazan.accounts.tests.browser import browser_sign_in
+from kazan.accounts.tests.staff import staff_sign_in, totp_turn_on
 from kazan.analytics.models import DailyCount, EventKind
 from kazan.console.map_views import tile_origin
 from kazan.customers.tests.factories import CustomerFactory
@@ -47,7 +48,7 @@ def map_data(response) -> list[dict]:
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     return client
 
 
@@ -242,7 +243,9 @@ def test_staff_open_the_map_and_a_business_popup(live_server, page, staff_user):
     scans(bosporus, days_ago=2, count=4)
     BusinessFactory(name="Somewhere")
 
-    browser_sign_in(page, f"{live_server.url}{MAP_URL}", staff_user.email)
+    browser_sign_in(
+        page, f"{live_server.url}{MAP_URL}", staff_user.email, totp=totp_turn_on(staff_user)
+    )
 
     page.wait_for_selector("#business-map[data-ready=true]")
     page.wait_for_selector("#business-map[data-outlines=ready]")
@@ -307,7 +310,9 @@ def test_a_configured_tile_server_draws_under_the_outlines(
     with override_settings(
         MAP_TILE_URL=origin + "/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION="Local test tiles"
     ):
-        browser_sign_in(page, f"{live_server.url}{MAP_URL}", staff_user.email)
+        browser_sign_in(
+            page, f"{live_server.url}{MAP_URL}", staff_user.email, totp=totp_turn_on(staff_user)
+        )
         page.wait_for_selector("#business-map[data-outlines=ready]")
         page.wait_for_selector(".leaflet-tile-loaded")
 
@@ -321,7 +326,9 @@ def test_a_configured_tile_server_draws_under_the_outlines(
 def test_with_no_located_business_the_map_shows_the_world(live_server, page, staff_user):
     BusinessFactory(name="Somewhere")
 
-    browser_sign_in(page, f"{live_server.url}{MAP_URL}", staff_user.email)
+    browser_sign_in(
+        page, f"{live_server.url}{MAP_URL}", staff_user.email, totp=totp_turn_on(staff_user)
+    )
 
     page.wait_for_selector("#business-map[data-outlines=ready]")
     assert page.locator(".leaflet-marker-icon").count() == 0

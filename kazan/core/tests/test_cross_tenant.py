@@ -14,6 +14,8 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from kazan.activity.services import activity_record
 from kazan.analytics.models import ExportJob
@@ -45,6 +47,8 @@ PARAM_OBJECTS = {
     "membership_id": lambda world: world["b_membership"].pk,
     "api_key_id": lambda world: world["b_api_key"].pk,
     "token": lambda world: world["b_invitation_token"],
+    # A "forgot password" link naming one of B's members (its token is not a reset token).
+    "uidb64": lambda world: urlsafe_base64_encode(force_bytes(world["b_membership"].user_id)),
     "payment_id": lambda world: world["b_payment"].pk,
     "campaign_id": lambda world: world["b_campaign"].pk,
     # /l/<code> is public (a real code of B redirects and counts a click, as it should).

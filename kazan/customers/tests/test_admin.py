@@ -2,6 +2,7 @@
 
 import pytest
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.customers.models import ConsentRecord, ConsentWording, Customer
 from kazan.customers.tests.factories import consent_given
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def admin_client(client):
     from kazan.tenancy.tests.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_sign_in(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

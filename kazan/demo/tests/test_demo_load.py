@@ -1,3 +1,6 @@
+import re
+
+import pyotp
 import pytest
 from django.core.management import call_command
 
@@ -70,8 +73,13 @@ def test_demo_load_fills_the_platform_console(capsys, client):
     assert ("istanbul-cay-evi", "payment_default") in open_alerts
     assert Payment.objects.filter(status="paid").count() > 12
 
-    # the printed staff login opens the console with its figures
+    # the printed staff login, with a code of the printed two-factor key, opens the console
+    secret = re.search(r"two-factor key\s+([A-Z2-7]{32})", output).group(1)
+    assert STAFF_EMAIL in output and STAFF_PASSWORD in output
     client.post("/accounts/login/", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert client.get("/console/").status_code == 302  # not before the second factor
+    verify = client.post("/accounts/login/verify/", {"code": pyotp.TOTP(secret).now()})
+    assert verify.status_code == 302
     response = client.get("/console/")
     assert response.status_code == 200
     assert "Trattoria Trastevere" in client.get("/console/businesses/").content.decode()
@@ -80,6 +88,7 @@ def test_demo_load_fills_the_platform_console(capsys, client):
 
 def test_demo_load_twice_changes_nothing(capsys):
     call_command("demo_load")
+    first = capsys.readouterr().out
     counts = (Customer.objects.count(), OutboundMessage.objects.count(), User.objects.count())
     call_command("demo_load")
     assert (
@@ -87,3 +96,24 @@ def test_demo_load_twice_changes_nothing(capsys):
         OutboundMessage.objects.count(),
         User.objects.count(),
     ) == counts
+    # the same staff two-factor key both times (the code of the moment may differ)
+    key = re.compile(r"two-factor key\s+(\S+)")
+    assert key.search(first).group(1) == key.search(capsys.readouterr().out).group(1)
+
+
+def test_the_demo_emails_no_password_and_no_dead_invitations(
+    capsys, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The demo makes its team's accounts itself: it sends no invitation emails (their links
+    would be used already), and no email it sends holds a password. The logins are printed on
+    the console once, after the emails."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load")
+    output = capsys.readouterr().out
+
+    assert not [m for m in mailoutbox if "invited" in m.subject]
+    passwords = [STAFF_PASSWORD, *(password for *_, password in TEAM)]
+    for message in mailoutbox:
+        assert not any(password in message.body for password in passwords), message.subject
+    for password in passwords:
+        assert output.count(password) == 1

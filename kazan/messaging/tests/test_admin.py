@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.messaging.models import SmsCreditEntry
 from kazan.messaging.tests.factories import PHONE, OutboundMessageFactory, credits_given
 from kazan.tenancy.tests.factories import UserFactory
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_(db):
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_sign_in(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

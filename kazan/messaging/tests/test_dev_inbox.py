@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.messaging.services import sms_send
 from kazan.messaging.testing import tasks_run_all
 from kazan.messaging.tests.factories import PHONE, credits_given
@@ -15,7 +16,7 @@ OTHER_PHONE = "+491701234567"
 @pytest.fixture
 def client(client, staff_user):
     """Outside DEBUG the inbox spans all businesses, so only staff may read it."""
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     return client
 
 

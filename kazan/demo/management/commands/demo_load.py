@@ -1,7 +1,10 @@
+import sys
+
+import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from kazan.demo.services import DEMO_SLUG, demo_load
+from kazan.demo.services import DEMO_SLUG, DemoLogin, demo_load
 
 
 class Command(BaseCommand):
@@ -18,13 +21,28 @@ class Command(BaseCommand):
             "Kazan is starting:",
             f"  QR landing page      {base}/{DEMO_SLUG}/?src=qr   (the guest's chat)",
             f"  Business dashboard   {base}/dashboard/",
-            f"  Platform console     {base}/console/   (sign in as platform staff)",
+            f"  Platform console     {base}/console/   (staff: password, then two-factor code)",
             f"  Admin (staff)        {base}/admin/",
             f"  API docs             {base}/api/docs",
             f"  Development SMS      {base}/dev/outbox   (when DEBUG is on)",
             "",
             "Demo logins:",
-            *[f"  {login.role:<15} {login.email:<32} {login.password}" for login in logins],
+            *[line for login in logins for line in _login_lines(login)],
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+def _login_lines(login: DemoLogin) -> list[str]:
+    """The login; for an account with two-factor, its key and how to get a code without a phone."""
+    lines = [f"  {login.role:<15} {login.email:<32} {login.password}"]
+    if login.totp_secret:
+        indent = " " * 18
+        script = f"import pyotp; print(pyotp.TOTP('{login.totp_secret}').now())"
+        lines += [
+            f"{indent}two-factor key  {login.totp_secret}  (for an authenticator app)",
+            f"{indent}code right now  {pyotp.TOTP(login.totp_secret).now()}  (valid about a minute,"
+            " once); a fresh code:",
+            f'{indent}{sys.executable} -c "{script}"',
+        ]
+    return lines
