@@ -164,16 +164,30 @@ def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
                 "ui": _ui_strings(),
             },
         )
-    path = _path(business)
     if first_of_visit:
-        response.set_cookie(
-            VISIT_COOKIE, "1", max_age=VISIT_SECONDS, path=path, httponly=True, samesite="Lax"
-        )
+        _cookie_set(response, business, VISIT_COOKIE, "1", max_age=VISIT_SECONDS)
     if "lang" in request.GET and request.GET["lang"] in LANGUAGE_CODES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, language, max_age=CHAT_COOKIE_AGE, path=path, samesite="Lax"
-        )
+        _cookie_set(response, business, LANGUAGE_COOKIE, language, max_age=CHAT_COOKIE_AGE)
     return response
+
+
+def _cookie_set(
+    response: HttpResponse, business, name: str, value: str, *, max_age: int, salt: str = ""
+) -> None:
+    """Every landing cookie the same way: scoped to the business's path, never readable by
+    scripts, sent on top-level navigation only, and Secure whenever session cookies are
+    (SECURE_COOKIES, on by default in production). `salt` signs the value."""
+    options = {
+        "max_age": max_age,
+        "path": _path(business),
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": settings.SESSION_COOKIE_SECURE,
+    }
+    if salt:
+        response.set_signed_cookie(name, value, salt=salt, **options)
+    else:
+        response.set_cookie(name, value, **options)
 
 
 def _bad(message: str, status: int = 400, code: str = "invalid") -> JsonResponse:
@@ -276,15 +290,13 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
             "completed": conversation.completed_at is not None,
         }
     )
-    response.set_signed_cookie(
+    _cookie_set(
+        response,
+        business,
         CHAT_COOKIE,
         key,
-        salt=f"{CHAT_SALT}:{business.pk}",
         max_age=CHAT_COOKIE_AGE,
-        path=_path(business),
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
+        salt=f"{CHAT_SALT}:{business.pk}",
     )
     return response
 
