@@ -7,7 +7,9 @@ from kazan.api import api
 from kazan.core import views as core_views
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("media/<path:name>", core_views.media_public, name="media"),
     path("admin/", admin.site.urls),
     path("accounts/", include("kazan.accounts.urls")),

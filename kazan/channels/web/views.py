@@ -11,7 +11,7 @@ import re
 import secrets
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -34,6 +34,7 @@ from kazan.core.crypto import blind_index
 from kazan.core.errors import KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
+from kazan.core.views import page_not_found
 from kazan.customers.normalize import language_normalize
 
 CHANNEL = "web"
@@ -50,12 +51,6 @@ CHAT_LIMIT_PER_IP = (60, 60)  # messages per window, seconds
 PAYLOAD_KEYS = frozenset({"value", "choice", "command"})
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
-def _business_or_404(request: HttpRequest):
-    if request.business is None:
-        raise Http404()
-    return request.business
 
 
 def _path(business) -> str:
@@ -135,7 +130,9 @@ def _ui_strings() -> dict:
 @never_cache
 @ensure_csrf_cookie
 def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
-    business = _business_or_404(request)
+    business = request.business
+    if business is None:
+        return page_not_found(request)
     language = _language(request, business)
     if not business.is_active:
         return _unavailable(request, business, language)
@@ -305,7 +302,9 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
 @never_cache
 def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
     """The counting redirect behind every social and Google review button."""
-    business = _business_or_404(request)
+    business = request.business
+    if business is None:
+        return page_not_found(request)
     if not business.is_active:
         return _unavailable(request, business, _language(request, business))
     key = _chat_key(request, business)
@@ -318,5 +317,5 @@ def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
         customer=conversation.customer if conversation else None,
     )
     if url is None:
-        raise Http404()
+        return page_not_found(request)
     return redirect(url)
