@@ -1,3 +1,6 @@
+import functools
+import gettext as gettext_module
+import unicodedata
 import uuid
 import zoneinfo
 
@@ -5,6 +8,7 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
+from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -39,22 +43,75 @@ LOGO_MAX_SIDE = 4096
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
+# Phone regions that are not ISO 3166 countries, so neither data set below names them.
+REGION_NAMES = {
+    "AC": _("Ascension Island"),
+    "TA": _("Tristan da Cunha"),
+    "XK": _("Kosovo"),
+}
+
+
+@functools.cache
+def _iso_names(language: str) -> gettext_module.NullTranslations:
+    """pycountry's translations of the ISO 3166 names (Debian's iso-codes)."""
+    import pycountry
+
+    return gettext_module.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def _iso_name(code: str, language: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return ""
+    # the short everyday name ("South Korea") where ISO's is formal ("Korea, Republic of")
+    return _iso_names(language).gettext(getattr(country, "common_name", None) or country.name)
+
+
 def country_name(code: str, language: str | None = None) -> str:
-    """The country's name in the reader's language where phonenumbers knows it, else the code.
-    (Its geocoder data is large: imported when a settings page first needs it, not at start.)"""
+    """The region's name in the reader's language, "" when nobody can name it.
+
+    phonenumbers' geocoder names read best, but it knows only some languages (Turkish hardly
+    at all: it answers in English); then the ISO 3166 name translated by pycountry, and for the
+    three non-ISO phone regions our own translated names. (The geocoder data is large: imported
+    when a settings page first needs it, not at start.)"""
+    return _country_name(code, (language or get_language() or "en").split("-")[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_name(code: str, language: str) -> str:
     from phonenumbers import geocoder
 
     example = phonenumbers.example_number(code)
-    if example is None:
-        return code
-    return geocoder.country_name_for_number(example, language or get_language() or "en") or code
+    if example is not None:
+        name = geocoder.country_name_for_number(example, language)
+        if name and (language == "en" or name != geocoder.country_name_for_number(example, "en")):
+            return name
+    if name := _iso_name(code, language):
+        return name
+    if code in REGION_NAMES:
+        with translation.override(language):
+            return str(REGION_NAMES[code])
+    return ""
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical for people: "Ägypten" next to "Afghanistan", not after "Zypern"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def country_choices() -> list[tuple[str, str]]:
+    """Every phone region with a real name in the active language, as "Name (CODE)"; a region
+    nobody can name is left out rather than shown as "XX (XX)"."""
     language = (get_language() or "en").split("-")[0]
+    named = ((code, country_name(code, language)) for code in SUPPORTED_REGIONS)
     return sorted(
-        ((code, f"{country_name(code, language)} ({code})") for code in SUPPORTED_REGIONS),
-        key=lambda choice: choice[1].casefold(),
+        ((code, f"{name} ({code})") for code, name in named if name),
+        key=lambda choice: _sort_key(choice[1]),
     )
 
 
