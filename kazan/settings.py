@@ -190,7 +190,7 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS_DEFAULT)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # One year. Subdomains too: business subdomains (<slug>.KAZAN_BASE_DOMAIN) are served by this
 # same app over HTTPS; turn off with SECURE_HSTS_INCLUDE_SUBDOMAINS=0 if the base domain has
-# other, http-only hosts. Never preloaded by default: preloading cannot be undone quickly.
+# other, http-only hosts. Never preloaded: a preload listing cannot be undone quickly.
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if _HTTPS_DEFAULT else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = False
