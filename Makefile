@@ -4,6 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
+# honcho gives every process its own PORT (web, worker, scheduler); links the worker writes into
+# SMS must point at the web server, so every process learns the web server's port once.
+KAZAN_WEB_PORT ?= $(PORT)
+export KAZAN_WEB_PORT
 
 .PHONY: run test install messages migrate demo lint format chromium bench clean
 

@@ -43,6 +43,7 @@ def _environment() -> dict[str, str]:
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     # Plain http on loopback; client addresses come from X-Forwarded-For (see scenarios).
     os.environ["SECURE_COOKIES"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
     os.environ["BEHIND_PROXY"] = "1"
     os.environ.setdefault("KAZAN_OTP_LIMIT_PER_IP_PER_HOUR", "1000000")
     os.environ.setdefault("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_HOUR", "1000000")

@@ -45,7 +45,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.localhost,
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Subdomain tenancy: <slug>.<KAZAN_BASE_DOMAIN> resolves the business.
 BASE_DOMAIN = env("KAZAN_BASE_DOMAIN", "localhost")
-PUBLIC_URL = env("KAZAN_PUBLIC_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
+# Absolute links (SMS, emails, webhook signatures) must be the same in every process: never
+# derived from PORT, which a process manager (honcho) sets differently for the web server, the
+# worker and the scheduler. `make run` exports KAZAN_WEB_PORT, the web server's port, to all.
+PUBLIC_URL = env("KAZAN_PUBLIC_URL", f"http://127.0.0.1:{env('KAZAN_WEB_PORT', '8000')}").rstrip(
+    "/"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -167,16 +172,31 @@ LOGIN_REDIRECT_URL = "dashboard:home"
 PASSWORD_RESET_TIMEOUT = 3600
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Production defaults are the safe ones: with DEBUG off, cookies are Secure, plain HTTP is
+# redirected to HTTPS and browsers are told (HSTS) to use HTTPS only. `make run` (DEBUG=1, plain
+# http on 127.0.0.1) and the tests (the test client speaks http) turn them off.
+_HTTPS_DEFAULT = not DEBUG and not TESTING
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _HTTPS_DEFAULT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Django's language cookie (/i18n/setlang/) and the landing page's own cookies (kz_chat,
+# kz_visit, kz_lang: channels.web.views._cookie_set) follow the same switch.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
-SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0"))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS_DEFAULT)
+# A load balancer checks health over plain http on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# One year. Subdomains too: business subdomains (<slug>.KAZAN_BASE_DOMAIN) are served by this
+# same app over HTTPS; turn off with SECURE_HSTS_INCLUDE_SUBDOMAINS=0 if the base domain has
+# other, http-only hosts. Never preloaded: a preload listing cannot be undone quickly.
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if _HTTPS_DEFAULT else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
 
 from django.utils.csp import CSP  # noqa: E402

@@ -8,7 +8,9 @@ from kazan.api import api
 from kazan.core import views as core_views
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("media/<path:name>", core_views.media_public, name="media"),
     # Before the admin's own URLs: its login form is replaced by the one sign-in (2FA, limits).
     path("admin/login/", accounts_views.admin_login, name="admin_login"),

@@ -340,9 +340,9 @@ def social_links(business) -> list[dict]:
 
 @action("thanks")
 def _thanks(ctx: Context, step: dict) -> ActionResult:
-    text = ctx.business.thank_you_text or gettext("Thank you, %(name)s! See you soon.") % {
-        "name": ctx.state.get("name", "")
-    }
+    text = ctx.business.chat_text("thank_you_texts", ctx.language) or gettext(
+        "Thank you, %(name)s! See you soon."
+    ) % {"name": ctx.state.get("name", "")}
     replies = [{"type": "text", "text": text}]
     links = social_links(ctx.business)
     if links:

@@ -2,7 +2,8 @@
 
 A flow is data: {"key", "start", "steps": {name: step}}. Step types:
 
-- say:     {"type": "say", "text": ..., "text_attr": "greeting"?, "next": ...}
+- say:     {"type": "say", "text": ..., "text_attr": "greetings"?, "next": ...}  (text_attr: the
+            business's own text in the conversation's language, Business.chat_text)
 - ask:     {"type": "ask", "input": "text|name|phone|otp|consent|rating|comment", "var": ...,
             "prompt": ..., "validator": name, "next": ..., "optional": bool,
             "label": the field's accessible name?, "placeholder": an example?,
@@ -231,7 +232,11 @@ def _advance(ctx: Context, flow: dict, name: str | None, replies: list[dict]) ->
         kind = step["type"]
         conversation.step = name
         if kind == "say":
-            override = getattr(ctx.business, step["text_attr"], "") if "text_attr" in step else ""
+            override = (
+                ctx.business.chat_text(step["text_attr"], ctx.language)
+                if "text_attr" in step
+                else ""
+            )
             # The business's own text is shown as written (a "50% off" must stay so): only our
             # translated texts carry %(…)s placeholders.
             replies.append(reply_text(override or render(step["text"], ctx)))

@@ -16,7 +16,7 @@ review_funnel = {
         "greet": {
             "type": "say",
             "text": _("Welcome to %(business)s! Thank you for visiting."),
-            "text_attr": "greeting",
+            "text_attr": "greetings",
             "next": "ask_name",
         },
         "ask_name": {

@@ -1,10 +1,11 @@
 import logging
 import mimetypes
 import re
+from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -35,7 +36,36 @@ def _error(request, status: int, message: str):
 
 
 def page_not_found(request, exception=None):
+    """The branded 404. Views that know a page does not exist (an unknown business address)
+    return it directly instead of raising Http404, which with DEBUG on would show Django's
+    technical page listing every URL pattern."""
     return _error(request, 404, _("We could not find this page."))
+
+
+@require_GET
+def home(request):
+    """The start page at /: what Kazan is, and the way in (sign in, or the dashboard and the
+    console for who is already signed in)."""
+    user = request.user
+    return render(
+        request,
+        "home.html",
+        {
+            "has_business": user.is_authenticated and user.memberships.exists(),
+            "is_staff": user.is_authenticated and user.is_staff,
+        },
+    )
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "kazan" / "favicon.ico"
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers and bots ask for whatever the page links."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def server_error(request):

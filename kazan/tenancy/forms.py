@@ -1,3 +1,6 @@
+import functools
+import gettext as gettext_module
+import unicodedata
 import uuid
 import zoneinfo
 
@@ -5,12 +8,14 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import SUPPORTED_REGIONS
 from PIL import Image
 
-from kazan.tenancy.models import Role, color_validator
+from kazan.tenancy.models import CHAT_TEXT_MAX, Role, color_validator
 
 
 class InvitationForm(forms.Form):
@@ -38,22 +43,75 @@ LOGO_MAX_SIDE = 4096
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
+# Phone regions that are not ISO 3166 countries, so neither data set below names them.
+REGION_NAMES = {
+    "AC": _("Ascension Island"),
+    "TA": _("Tristan da Cunha"),
+    "XK": _("Kosovo"),
+}
+
+
+@functools.cache
+def _iso_names(language: str) -> gettext_module.NullTranslations:
+    """pycountry's translations of the ISO 3166 names (Debian's iso-codes)."""
+    import pycountry
+
+    return gettext_module.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def _iso_name(code: str, language: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return ""
+    # the short everyday name ("South Korea") where ISO's is formal ("Korea, Republic of")
+    return _iso_names(language).gettext(getattr(country, "common_name", None) or country.name)
+
+
 def country_name(code: str, language: str | None = None) -> str:
-    """The country's name in the reader's language where phonenumbers knows it, else the code.
-    (Its geocoder data is large: imported when a settings page first needs it, not at start.)"""
+    """The region's name in the reader's language, "" when nobody can name it.
+
+    phonenumbers' geocoder names read best, but it knows only some languages (Turkish hardly
+    at all: it answers in English); then the ISO 3166 name translated by pycountry, and for the
+    three non-ISO phone regions our own translated names. (The geocoder data is large: imported
+    when a settings page first needs it, not at start.)"""
+    return _country_name(code, (language or get_language() or "en").split("-")[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_name(code: str, language: str) -> str:
     from phonenumbers import geocoder
 
     example = phonenumbers.example_number(code)
-    if example is None:
-        return code
-    return geocoder.country_name_for_number(example, language or get_language() or "en") or code
+    if example is not None:
+        name = geocoder.country_name_for_number(example, language)
+        if name and (language == "en" or name != geocoder.country_name_for_number(example, "en")):
+            return name
+    if name := _iso_name(code, language):
+        return name
+    if code in REGION_NAMES:
+        with translation.override(language):
+            return str(REGION_NAMES[code])
+    return ""
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical for people: "Ägypten" next to "Afghanistan", not after "Zypern"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def country_choices() -> list[tuple[str, str]]:
+    """Every phone region with a real name in the active language, as "Name (CODE)"; a region
+    nobody can name is left out rather than shown as "XX (XX)"."""
     language = (get_language() or "en").split("-")[0]
+    named = ((code, country_name(code, language)) for code in SUPPORTED_REGIONS)
     return sorted(
-        ((code, f"{country_name(code, language)} ({code})") for code in SUPPORTED_REGIONS),
-        key=lambda choice: choice[1].casefold(),
+        ((code, f"{name} ({code})") for code, name in named if name),
+        key=lambda choice: _sort_key(choice[1]),
     )
 
 
@@ -61,14 +119,15 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+class HttpUrlField(forms.URLField):
+    """An http(s) link. Its only validator is the http(s) one: adding it next to URLField's
+    default validator reported a bad link twice ("Enter a valid URL." "Enter a valid URL.")."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 def _http_url_field(label) -> forms.URLField:
-    return forms.URLField(
-        label=label,
-        required=False,
-        max_length=200,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
-    )
+    return HttpUrlField(label=label, required=False, max_length=200, assume_scheme="https")
 
 
 class BusinessSettingsForm(forms.Form):
@@ -97,19 +156,6 @@ class BusinessSettingsForm(forms.Form):
         max_length=7,
         validators=[color_validator],
         widget=forms.TextInput(attrs={"type": "color"}),
-    )
-    greeting = forms.CharField(
-        label=_("Greeting"),
-        max_length=300,
-        required=False,
-        help_text=_("The chat's first words. Leave empty for “Welcome to <business>!”."),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    thank_you_text = forms.CharField(
-        label=_("Thank-you text"),
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
     )
     website_url = _http_url_field(_("Website"))
     instagram_url = _http_url_field("Instagram")
@@ -143,8 +189,6 @@ class BusinessSettingsForm(forms.Form):
         "timezone",
         "currency",
         "brand_color",
-        "greeting",
-        "thank_you_text",
         "website_url",
         "instagram_url",
         "facebook_url",
@@ -155,8 +199,29 @@ class BusinessSettingsForm(forms.Form):
         "allowed_countries",
     )
 
+    # The chat texts, one field per offered language: greetings_de, thank_you_texts_de, …
+    CHAT_TEXTS = {
+        "greetings": (
+            _("Greeting"),
+            _("The chat's first words. Leave empty for “Welcome to <business>!” in that language."),
+        ),
+        "thank_you_texts": (
+            _("Thank-you text"),
+            _("The last words after a review. Leave empty for “Thank you, <name>! See you soon.”"),
+        ),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for attr, (label, help_text) in self.CHAT_TEXTS.items():
+            for code, language_name in settings.LANGUAGES:
+                self.fields[f"{attr}_{code}"] = forms.CharField(
+                    label=format_lazy("{} ({})", label, language_name),
+                    max_length=CHAT_TEXT_MAX,
+                    required=False,
+                    help_text=help_text if code == settings.LANGUAGES[0][0] else "",
+                    widget=forms.Textarea(attrs={"rows": 2, "lang": code}),
+                )
         countries = country_choices()
         self.fields["country"].choices = countries
         self.fields["allowed_countries"].choices = countries
@@ -166,7 +231,17 @@ class BusinessSettingsForm(forms.Form):
     def for_business(cls, business) -> "BusinessSettingsForm":
         initial = {name: getattr(business, name) for name in cls.PROFILE_FIELDS}
         initial["logo"] = business.logo
+        for attr in cls.CHAT_TEXTS:
+            for code, _name in settings.LANGUAGES:
+                initial[f"{attr}_{code}"] = business.chat_text(attr, code)
         return cls(initial=initial)
+
+    def chat_text_fields(self) -> list[tuple[str, list]]:
+        """(heading, bound fields) per chat text, for the template's fieldset."""
+        return [
+            (label, [self[f"{attr}_{code}"] for code, _name in settings.LANGUAGES])
+            for attr, (label, _help) in self.CHAT_TEXTS.items()
+        ]
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
@@ -212,6 +287,12 @@ class BusinessSettingsForm(forms.Form):
         a new one was uploaded ("" when it is to be removed)."""
         data = {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
         data["allowed_countries"] = sorted(data["allowed_countries"])
+        for attr in self.CHAT_TEXTS:
+            data[attr] = {
+                code: text
+                for code, _name in settings.LANGUAGES
+                if (text := self.cleaned_data[f"{attr}_{code}"].strip())
+            }
         logo = self.cleaned_data.get("logo")
         if logo is False:
             data["logo"] = ""

@@ -49,6 +49,26 @@ def validate_slug_not_reserved(value: str) -> None:
         raise ValidationError(_("This address is reserved."))
 
 
+CHAT_TEXT_MAX = 300
+# The business's own chat texts, one per language the landing page offers; a language without
+# a text gets the translated default ("Welcome to <business>! …").
+CHAT_TEXT_FIELDS = ("greetings", "thank_you_texts")
+
+
+def validate_language_texts(value) -> None:
+    """{language code: text}: only the languages we offer, texts of at most 300 characters."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("Expected one text per language."))
+    codes = {code for code, _name in settings.LANGUAGES}
+    for code, text in value.items():
+        if code not in codes:
+            raise ValidationError(_("Unknown language: %(code)s"), params={"code": str(code)[:8]})
+        if not isinstance(text, str) or len(text) > CHAT_TEXT_MAX:
+            raise ValidationError(
+                _("Each text may have at most %(max)d characters."), params={"max": CHAT_TEXT_MAX}
+            )
+
+
 def sha256_hex(value: str) -> str:
     """The stored form of invitation tokens and API keys: enough for high-entropy secrets."""
     return hashlib.sha256(value.encode()).hexdigest()
@@ -109,9 +129,14 @@ class Business(models.Model):
     facebook_url = models.URLField(_("Facebook"), blank=True)
     tiktok_url = models.URLField(_("TikTok"), blank=True)
     google_review_url = models.URLField(_("Google review link"), blank=True)
-    # What the landing-page chat says; blank = the translated default ("Welcome to …!").
-    greeting = models.CharField(_("greeting"), max_length=300, blank=True)
-    thank_you_text = models.CharField(_("thank-you text"), max_length=300, blank=True)
+    # What the landing-page chat says, by language: {"de": "Servus!", …}. A language without a
+    # text gets the translated default ("Welcome to …!"), never another language's text.
+    greetings = models.JSONField(
+        _("greetings"), default=dict, blank=True, validators=[validate_language_texts]
+    )
+    thank_you_texts = models.JSONField(
+        _("thank-you texts"), default=dict, blank=True, validators=[validate_language_texts]
+    )
     # The welcome gift: what the voucher gives and how long it stays valid.
     voucher_discount_text = models.CharField(
         _("voucher discount"), max_length=120, blank=True, default="10 %"
@@ -139,6 +164,15 @@ class Business(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def chat_text(self, field: str, language: str) -> str:
+        """The business's own greeting or thank-you text (`field` in CHAT_TEXT_FIELDS) for a
+        guest reading `language`; "" when it wrote none, so the caller says the default."""
+        texts = getattr(self, field) if field in CHAT_TEXT_FIELDS else {}
+        if not isinstance(texts, dict):
+            return ""
+        text = texts.get(language) or texts.get((language or "").split("-")[0].lower())
+        return text.strip() if isinstance(text, str) else ""
 
     @property
     def phone_countries(self) -> list[str]:

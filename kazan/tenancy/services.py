@@ -32,6 +32,7 @@ from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, 
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.tenancy.models import (
     API_KEY_PREFIX_LENGTH,
+    CHAT_TEXT_FIELDS,
     ApiKey,
     Business,
     Invitation,
@@ -66,8 +67,8 @@ BUSINESS_PROFILE_FIELDS = frozenset(
         "facebook_url",
         "tiktok_url",
         "google_review_url",
-        "greeting",
-        "thank_you_text",
+        "greetings",
+        "thank_you_texts",
         "voucher_discount_text",
         "voucher_validity_days",
         "allowed_countries",
@@ -227,6 +228,19 @@ def _profile_clean(fields: dict) -> dict:
                 _("Use a three-letter currency code like EUR."), code="invalid_currency"
             )
         cleaned["currency"] = currency
+    for name in CHAT_TEXT_FIELDS:
+        if name in cleaned:
+            texts = cleaned[name] or {}
+            if not isinstance(texts, dict):
+                raise ValidationFailed(
+                    _("Expected one text per language."), code="invalid_chat_text"
+                )
+            # an emptied text means "the default again": it is not kept as ""
+            cleaned[name] = {
+                code: text.strip() if isinstance(text, str) else text
+                for code, text in texts.items()
+                if not isinstance(text, str) or text.strip()
+            }
     return cleaned
 
 

@@ -11,7 +11,7 @@ import re
 import secrets
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -34,6 +34,7 @@ from kazan.core.crypto import blind_index
 from kazan.core.errors import KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
+from kazan.core.views import page_not_found
 from kazan.customers.normalize import language_normalize
 
 CHANNEL = "web"
@@ -50,12 +51,6 @@ CHAT_LIMIT_PER_IP = (60, 60)  # messages per window, seconds
 PAYLOAD_KEYS = frozenset({"value", "choice", "command"})
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
-def _business_or_404(request: HttpRequest):
-    if request.business is None:
-        raise Http404()
-    return request.business
 
 
 def _path(business) -> str:
@@ -135,7 +130,9 @@ def _ui_strings() -> dict:
 @never_cache
 @ensure_csrf_cookie
 def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
-    business = _business_or_404(request)
+    business = request.business
+    if business is None:
+        return page_not_found(request)
     language = _language(request, business)
     if not business.is_active:
         return _unavailable(request, business, language)
@@ -164,16 +161,30 @@ def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
                 "ui": _ui_strings(),
             },
         )
-    path = _path(business)
     if first_of_visit:
-        response.set_cookie(
-            VISIT_COOKIE, "1", max_age=VISIT_SECONDS, path=path, httponly=True, samesite="Lax"
-        )
+        _cookie_set(response, business, VISIT_COOKIE, "1", max_age=VISIT_SECONDS)
     if "lang" in request.GET and request.GET["lang"] in LANGUAGE_CODES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, language, max_age=CHAT_COOKIE_AGE, path=path, samesite="Lax"
-        )
+        _cookie_set(response, business, LANGUAGE_COOKIE, language, max_age=CHAT_COOKIE_AGE)
     return response
+
+
+def _cookie_set(
+    response: HttpResponse, business, name: str, value: str, *, max_age: int, salt: str = ""
+) -> None:
+    """Every landing cookie the same way: scoped to the business's path, never readable by
+    scripts, sent on top-level navigation only, and Secure whenever session cookies are
+    (SECURE_COOKIES, on by default in production). `salt` signs the value."""
+    options = {
+        "max_age": max_age,
+        "path": _path(business),
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": settings.SESSION_COOKIE_SECURE,
+    }
+    if salt:
+        response.set_signed_cookie(name, value, salt=salt, **options)
+    else:
+        response.set_cookie(name, value, **options)
 
 
 def _bad(message: str, status: int = 400, code: str = "invalid") -> JsonResponse:
@@ -276,15 +287,13 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
             "completed": conversation.completed_at is not None,
         }
     )
-    response.set_signed_cookie(
+    _cookie_set(
+        response,
+        business,
         CHAT_COOKIE,
         key,
-        salt=f"{CHAT_SALT}:{business.pk}",
         max_age=CHAT_COOKIE_AGE,
-        path=_path(business),
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
+        salt=f"{CHAT_SALT}:{business.pk}",
     )
     return response
 
@@ -293,7 +302,9 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
 @never_cache
 def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
     """The counting redirect behind every social and Google review button."""
-    business = _business_or_404(request)
+    business = request.business
+    if business is None:
+        return page_not_found(request)
     if not business.is_active:
         return _unavailable(request, business, _language(request, business))
     key = _chat_key(request, business)
@@ -306,5 +317,5 @@ def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
         customer=conversation.customer if conversation else None,
     )
     if url is None:
-        raise Http404()
+        return page_not_found(request)
     return redirect(url)

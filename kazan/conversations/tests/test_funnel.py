@@ -219,8 +219,8 @@ def test_without_google_link_there_is_no_invitation_and_still_a_voucher(cafe):
 
 
 def test_greeting_and_thanks_come_from_the_business_when_set(cafe):
-    cafe.greeting = "Grüezi at the bakery!"
-    cafe.thank_you_text = "Merci and see you!"
+    cafe.greetings = {"en": "Grüezi at the bakery!"}
+    cafe.thank_you_texts = {"en": "Merci and see you!"}
     cafe.save()
     chat = Chat(cafe)
     assert chat.texts[0] == "Grüezi at the bakery!"
@@ -228,6 +228,20 @@ def test_greeting_and_thanks_come_from_the_business_when_set(cafe):
     chat.send(value=5)
     chat.send(command="skip")
     assert "Merci and see you!" in chat.texts
+
+
+def test_a_guest_reads_the_greeting_in_their_language_or_the_translated_default(cafe):
+    cafe.greetings = {"en": "Hello! Welcome to Café A", "tr": "Merhaba, hoş geldiniz!"}
+    cafe.thank_you_texts = {"en": "Thanks, see you!"}
+    cafe.save()
+    assert Chat(cafe, key="web-token-tr", language="tr").texts[0] == "Merhaba, hoş geldiniz!"
+    german = Chat(cafe, key="web-token-de", language="de")
+    assert german.texts[0] == "Willkommen bei Café A! Danke für Ihren Besuch."
+    german.through_otp()
+    german.send(value=5)
+    german.send(command="skip")
+    assert "Thanks, see you!" not in german.texts
+    assert any(text.startswith("Danke, ") for text in german.texts)
 
 
 def test_wrong_country_is_asked_again_with_a_clear_message(cafe):
@@ -267,7 +281,7 @@ def test_a_rating_in_other_digits_is_asked_again_not_an_error(cafe):
 
 
 def test_the_business_greeting_is_shown_as_written(cafe):
-    cafe.greeting = "Hello! 50% off today for %(name)s"
+    cafe.greetings = {"en": "Hello! 50% off today for %(name)s"}
     cafe.save()
     chat = Chat(cafe, key="web-token-0002")
     assert chat.texts[0] == "Hello! 50% off today for %(name)s"

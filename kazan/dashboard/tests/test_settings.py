@@ -36,8 +36,6 @@ def _form(business, **overrides) -> dict:
         "timezone": business.timezone,
         "currency": business.currency,
         "brand_color": business.brand_color,
-        "greeting": "",
-        "thank_you_text": "",
         "website_url": "",
         "instagram_url": "",
         "facebook_url": "",
@@ -75,8 +73,9 @@ def test_owner_saves_every_setting_and_the_activity_names_only_the_fields(owner_
         timezone="Europe/Vienna",
         currency="chf",
         brand_color="#aa3300",
-        greeting="Servus!",
-        thank_you_text="Danke!",
+        greetings_de="Servus!",
+        thank_you_texts_de=" Danke! ",
+        greetings_en="",
         website_url="https://cafe-alpha.example",
         instagram_url="instagram.com/cafealpha",
         facebook_url="https://facebook.com/cafealpha",
@@ -95,7 +94,8 @@ def test_owner_saves_every_setting_and_the_activity_names_only_the_fields(owner_
     assert business.name == "Café Alpha" and business.country == "AT"
     assert business.language == "de" and business.timezone == "Europe/Vienna"
     assert business.currency == "CHF" and business.brand_color == "#aa3300"
-    assert business.greeting == "Servus!" and business.thank_you_text == "Danke!"
+    assert business.greetings == {"de": "Servus!"}
+    assert business.thank_you_texts == {"de": "Danke!"}
     assert business.instagram_url == "https://instagram.com/cafealpha"
     assert business.google_review_url == "https://g.page/r/cafealpha/review"
     assert business.voucher_discount_text == "Ein Gratis-Kaffee"
@@ -148,7 +148,7 @@ def test_logo_is_replaced_and_removed(owner_client, business, django_capture_on_
         ({"voucher_validity_days": "ten"}, "voucher_validity_days", "whole number"),
         ({"name": ""}, "name", "required"),
         ({"name": "x" * 500}, "name", "at most 120"),
-        ({"greeting": "x" * 301}, "greeting", "at most 300"),
+        ({"greetings_tr": "x" * 301}, "greetings_tr", "at most 300"),
     ],
 )
 def test_bad_input_is_a_form_error(owner_client, business, overrides, field, message):
@@ -227,3 +227,23 @@ def test_business_update_validates_country_lists_and_currency_itself(business, o
     assert Activity.objects.get(action="business.updated").data == {
         "fields": ["allowed_countries", "currency"]
     }
+
+
+def test_a_bad_link_is_reported_once(owner_client, business):
+    response = owner_client.post(URL, _form(business, website_url="not a url at all"))
+    assert response.context["form"].errors["website_url"] == ["Enter a valid URL."]
+    assert response.content.decode().count("Enter a valid URL.") == 1
+
+
+def test_chat_texts_are_edited_per_language(owner_client, business):
+    business.greetings = {"en": "Hi there!", "de": "Grüß Gott!"}
+    business.save()
+    html = owner_client.get(URL).content.decode()
+    assert html.count("data-chat-texts") == 2
+    for code in ("en", "de", "tr", "it", "es"):
+        assert f'name="greetings_{code}"' in html and f'name="thank_you_texts_{code}"' in html
+    assert "Grüß Gott!</textarea>" in html and "Hi there!</textarea>" in html
+
+    owner_client.post(URL, _form(business, greetings_en="", greetings_de="Grüß Gott!"))
+    business.refresh_from_db()
+    assert business.greetings == {"de": "Grüß Gott!"}  # emptied = the default again

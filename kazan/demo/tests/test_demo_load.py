@@ -117,3 +117,23 @@ def test_the_demo_emails_no_password_and_no_dead_invitations(
         assert not any(password in message.body for password in passwords), message.subject
     for password in passwords:
         assert output.count(password) == 1
+
+
+def test_demo_cafe_greets_each_guest_in_their_language():
+    """Issue 9: German guests read "Hallo! Welcome to Demo Café"; no language mixes."""
+    import json
+
+    from django.test import Client
+
+    call_command("demo_load")
+    for language, greeting in [
+        ("de", "Willkommen bei Demo Café! Danke für Ihren Besuch."),
+        ("it", "Ti diamo il benvenuto in Demo Café! Grazie della visita."),
+        ("en", "Welcome to Demo Café! Thank you for visiting."),
+    ]:
+        guest = Client()
+        assert guest.get(f"/{DEMO_SLUG}/?lang={language}").status_code == 200
+        response = guest.post(
+            f"/{DEMO_SLUG}/chat", json.dumps({"action": "start"}), content_type="application/json"
+        )
+        assert response.json()["replies"][0]["text"] == greeting, language
