@@ -4,6 +4,7 @@ for an unknown business address (also with DEBUG on, as under `make run`)."""
 import pytest
 from django.test import override_settings
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -32,7 +33,7 @@ def test_signed_in_member_and_staff_are_shown_their_way_in(client, business, sta
     body = client.get("/").content.decode()
     assert 'href="/dashboard/"' in body and "data-dashboard" in body
     assert "data-sign-in" not in body and "data-console" not in body
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     body = client.get("/").content.decode()
     assert 'href="/console/"' in body and "data-console" in body
 

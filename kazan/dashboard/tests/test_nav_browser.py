@@ -4,6 +4,7 @@ hidden until it is pressed, and no page scrolls sideways."""
 import pytest
 
 from kazan.accounts.tests.browser import browser_sign_in
+from kazan.accounts.tests.staff import totp_turn_on
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -43,7 +44,12 @@ def test_dashboard_navigation_is_behind_a_menu_button_on_a_phone(live_server, pa
 
 def test_console_navigation_is_behind_a_menu_button_on_a_phone(live_server, page, staff_user):
     page.set_viewport_size({"width": 360, "height": 740})
-    browser_sign_in(page, f"{live_server.url}/console/businesses/", staff_user.email)
+    browser_sign_in(
+        page,
+        f"{live_server.url}/console/businesses/",
+        staff_user.email,
+        totp=totp_turn_on(staff_user),
+    )
     _menu_folds_and_opens(page, "Exports")
     page.wait_for_url("**/console/exports/")
 
