@@ -6,7 +6,13 @@ from datetime import datetime
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
+from kazan.billing.models import (
+    BankDetails,
+    Payment,
+    SmsPackage,
+    Subscription,
+    SubscriptionChange,
+)
 from kazan.billing.money import money_format
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.messaging.models import Kind
@@ -164,6 +170,11 @@ def package_get_active(*, package_id) -> SmsPackage:
     if package is None:
         raise ValidationFailed(_("Choose one of the packages."), code="invalid_package")
     return package
+
+
+def bank_details() -> BankDetails | None:
+    """The platform's bank account for manual payments, or None while staff have set none."""
+    return BankDetails.objects.filter(pk=1).first()
 
 
 def payments_for(*, business: Business) -> QuerySet[Payment]:

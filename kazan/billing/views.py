@@ -88,6 +88,9 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
             "amount": money_format(
                 payment.amount_minor, payment.currency, request.business.language
             ),
+            "reference": services.payment_reference(payment),
+            # Only a pending manual payment needs them; None there: "cannot be paid yet".
+            "bank": queries.bank_details() if payment.is_pending else None,
         },
     )
 

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kazan.activity.queries import activity_list
 from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
-from kazan.billing.services import subscription_terms_change
+from kazan.billing.services import bank_details_update, subscription_terms_change
 from kazan.console import charts, queries, services
 from kazan.console.forms import (
     ActivityFilterForm,
     AlertFilterForm,
     AlertSettingsForm,
+    BankDetailsForm,
     BusinessCreateForm,
     BusinessSearchForm,
     CreditsForm,
@@ -316,4 +317,50 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "console/alerts.html",
         {"form": AlertFilterForm(), "page": page, "settings_form": form, "query": ""},
         status=400,
+    )
+
+
+# --- the platform's bank details ----------------------------------------------------------------
+
+_BANK_FIELD_OF_CODE = {
+    "invalid_recipient": "recipient",
+    "invalid_iban": "iban",
+    "invalid_bic": "bic",
+    "invalid_bank_name": "bank_name",
+    "invalid_address": "address",
+}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def bank_details(request: HttpRequest) -> HttpResponse:
+    """Where businesses transfer manual payments: shown on their payment page and emailed to
+    them as a pro-forma invoice."""
+    current = billing_queries.bank_details()
+    if request.method == "POST":
+        form = BankDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                bank_details_update(**form.cleaned_data, actor=request.user)
+            except KazanError as exc:
+                form.add_error(_BANK_FIELD_OF_CODE.get(exc.code), str(exc.message))
+            else:
+                messages.success(request, _("The bank details were saved."))
+                return redirect("console:bank_details")
+    else:
+        initial = {}
+        if current is not None:
+            initial = {
+                "recipient": current.recipient,
+                "iban": current.iban_formatted,
+                "bic": current.bic,
+                "bank_name": current.bank_name,
+                "address": current.address,
+            }
+        form = BankDetailsForm(initial=initial)
+    return render(
+        request,
+        "console/bank_details.html",
+        {"form": form, "current": current},
+        status=400 if request.method == "POST" else 200,
     )

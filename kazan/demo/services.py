@@ -86,6 +86,7 @@ def demo_load() -> list[DemoLogin]:
         staff.is_staff = staff.is_superuser = True
         staff.save(update_fields=["is_staff", "is_superuser"])
     logins = [DemoLogin("platform staff", STAFF_EMAIL, STAFF_PASSWORD)]
+    _bank_details_load(staff=staff)
     logins += [DemoLogin(role, email, password) for email, _, role, password in TEAM]
     if Business.objects.filter(slug=DEMO_SLUG).exists():
         return logins
@@ -154,6 +155,23 @@ def demo_load() -> list[DemoLogin]:
     _loyalty_load(business=business, owner=owner, rng=rng)
     _platform_load(staff=staff, rng=rng)
     return logins
+
+
+def _bank_details_load(*, staff) -> None:
+    """The platform's account for manual payments (the standard example IBAN), so a bank
+    transfer order shows where to pay."""
+    from kazan.billing.queries import bank_details
+    from kazan.billing.services import bank_details_update
+
+    if bank_details() is None:
+        bank_details_update(
+            recipient="Kazan Demo GmbH",
+            iban="DE89 3704 0044 0532 0130 00",
+            bic="COBADEFFXXX",
+            bank_name="Commerzbank Köln",
+            address="Torstraße 1, 10119 Berlin",
+            actor=staff,
+        )
 
 
 def _loyalty_load(*, business, owner, rng: random.Random) -> None:
