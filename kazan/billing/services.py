@@ -35,6 +35,7 @@ from kazan.billing.models import (
     Subscription,
     SubscriptionChange,
 )
+from kazan.billing.queries import ALLOWANCE_REFERENCE_PREFIX
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
 from kazan.messaging.services import sms_credits_grant, sms_credits_purchase
@@ -781,9 +782,12 @@ def allowance_grant(*, business: Business, now: datetime | None = None) -> bool:
             .exclude(allowance_granted_for=month)
             .update(
                 allowance_granted_for=month,
+                # A new period starts with the month. The first grant keeps the subscription's
+                # own start only if that lies in this month: an older one would count credits
+                # bought months before as booked in this period.
                 current_period_start=month_start(now)
                 if subscription.allowance_granted_for
-                else subscription.current_period_start,
+                else max(month_start(now), subscription.current_period_start),
                 updated_at=now,
             )
         )
@@ -798,7 +802,7 @@ def allowance_grant(*, business: Business, now: datetime | None = None) -> bool:
                 amount=subscription.sms_allowance,
                 actor=None,
                 note=f"monthly allowance {month}",
-                reference=f"allowance:{month}",
+                reference=f"{ALLOWANCE_REFERENCE_PREFIX}{month}",
             )
         except Conflict:
             return False  # granted already this month, before staff changed the allowance

@@ -35,8 +35,14 @@ def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpR
 def billing_overview(request: HttpRequest) -> HttpResponse:
     business = request.business
     can_manage = request.membership.can("billing.manage")
+    history_page, history = queries.credit_history(
+        business=business, page_number=request.GET.get("page")
+    )
     context = {
         "quota": queries.quota_status(business=business),
+        "page": history_page,
+        "history": history,
+        "query": "",
         "can_manage": can_manage,
         "options": queries.package_options(business=business) if can_manage else [],
         "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],

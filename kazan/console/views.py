@@ -7,7 +7,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.activity.queries import activity_list
@@ -26,9 +28,9 @@ from kazan.console.forms import (
     StatusForm,
     TermsForm,
 )
-from kazan.core.errors import KazanError
+from kazan.core.errors import InsufficientCredits, KazanError, ValidationFailed
 from kazan.core.paging import query_without_page
-from kazan.messaging.queries import ledger_entries
+from kazan.messaging.queries import ledger_entries, sms_balance
 from kazan.messaging.services import sms_credits_adjust
 from kazan.tenancy.decorators import staff_required
 from kazan.tenancy.models import Business
@@ -193,12 +195,25 @@ def business_terms(request: HttpRequest, business_id: int) -> HttpResponse:
 @require_POST
 def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
     def apply(business, form):
-        sms_credits_adjust(
-            business=business,
-            amount=form.cleaned_data["amount"],
-            actor=request.user,
-            note=form.cleaned_data["reason"],
-        )
+        try:
+            sms_credits_adjust(
+                business=business,
+                amount=form.cleaned_data["amount"],
+                actor=request.user,
+                note=form.cleaned_data["reason"],
+            )
+        except InsufficientCredits:
+            # The ledger's own message asks the business to top up; staff need the limit.
+            balance = sms_balance(business=business)
+            raise ValidationFailed(
+                ngettext(
+                    "This business has only %(count)s credit; you can remove at most %(count)s.",
+                    "This business has only %(count)s credits; you can remove at most %(count)s.",
+                    balance,
+                )
+                % {"count": number_format(balance, force_grouping=True)},
+                code="too_few_credits",
+            ) from None
         return _("The SMS credits were adjusted.")
 
     return _business_form_post(

@@ -420,10 +420,29 @@ def _platform_load(*, staff, rng: random.Random) -> None:
             if (index + months_ago) % 3 and fate == "paying":
                 continue
             package = packages[(index + months_ago) % len(packages)]
-            payment = package_upgrade_start(business=business, package=package, actor=staff).payment
-            payment_confirm(payment=payment, actor=staff)
+            if months_ago == 0:
+                payment = package_upgrade_start(
+                    business=business, package=package, actor=staff
+                ).payment
+                payment_confirm(payment=payment, actor=staff)
+                continue
+            # Earlier months are history rows for the revenue charts only: confirming them now
+            # would credit their SMS today and count them as booked in the current period.
             moment = now - timedelta(days=30 * months_ago + index)
-            Payment.objects.filter(pk=payment.pk).update(created_at=moment, paid_at=moment)
+            payment = Payment.objects.create(
+                business=business,
+                package=package,
+                gateway="manual",
+                amount_minor=package.price_minor,
+                currency=package.currency,
+                sms_credits=package.sms_per_month,
+                status=Payment.Status.PAID,
+                created_by=staff,
+                confirmed_by=staff,
+                paid_at=moment,
+                proforma_sent_at=moment,
+            )
+            Payment.objects.filter(pk=payment.pk).update(created_at=moment)
     for business, fate in created:
         if fate == "default":
             payment = package_upgrade_start(
