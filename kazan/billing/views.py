@@ -125,5 +125,6 @@ def payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
         {
             "payment": payment,
             "amount": money_format(payment.amount_minor, payment.currency, None),
+            "reference": services.payment_reference(payment),
         },
     )
