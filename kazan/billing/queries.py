@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext
 
 from kazan.billing.models import (
     BankDetails,
@@ -97,7 +97,7 @@ class _Terms:
 
     @property
     def name(self) -> str:
-        return str(pgettext_lazy("SMS package", "Custom")) if self.is_custom else self.package.name
+        return pgettext("SMS package", "Custom") if self.is_custom else self.package.name
 
 
 def _terms(business: Business) -> _Terms:
@@ -391,9 +391,9 @@ def _history_row(group: dict, balance_after: int) -> CreditHistoryRow:
     kind = group["kind"]
     if kind == Kind.GRANT and reference.startswith(ALLOWANCE_REFERENCE_PREFIX):
         kind = "allowance"
-    payment_id = None
-    if kind == Kind.PURCHASE and reference.startswith("payment:"):
-        payment_id = int(reference.removeprefix("payment:")) if reference[8:].isdigit() else None
+    # Purchases carry "payment:<id>" (services.payment_mark_paid).
+    number = reference.removeprefix("payment:")
+    payment_id = int(number) if kind == Kind.PURCHASE and number.isdigit() else None
     return CreditHistoryRow(
         day=group["day"],
         kind=kind,

@@ -35,7 +35,7 @@ from kazan.billing.models import (
     Subscription,
     SubscriptionChange,
 )
-from kazan.billing.queries import ALLOWANCE_REFERENCE_PREFIX
+from kazan.billing.queries import ALLOWANCE_REFERENCE_PREFIX, bank_details
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
 from kazan.messaging.services import sms_credits_grant, sms_credits_purchase
@@ -633,7 +633,12 @@ def bank_details_update(
                     gateway="manual", status=Status.PENDING, proforma_sent_at__isnull=True
                 ).values_list("pk", flat=True)
             )
-            transaction.on_commit(lambda: [proforma_enqueue(pk) for pk in waiting])
+
+            def enqueue_waiting() -> None:
+                for payment_id in waiting:
+                    proforma_enqueue(payment_id)
+
+            transaction.on_commit(enqueue_waiting)
     return row
 
 
@@ -641,8 +646,6 @@ def _manual_payment_requested(payment_id: int) -> None:
     """After a manual payment's commit: the pro-forma goes out, or, while the platform has no
     bank details, the staff are told (the business's page says the payment cannot be made yet;
     the pro-forma follows once staff save the details)."""
-    from kazan.billing.queries import bank_details
-
     if bank_details() is not None:
         proforma_enqueue(payment_id)
         return
@@ -691,8 +694,6 @@ def payment_proforma_send(*, payment_id: int, attempt: int = 1) -> str:
     and text, in the business's language): once, claimed by a conditional UPDATE so two runs
     never both send; a failed send clears the claim and retries with backoff, up to
     PROFORMA_ATTEMPTS. Returns "sent", "skipped", "no_bank_details", "retry" or "failed"."""
-    from kazan.billing.queries import bank_details
-
     details = bank_details()
     if details is None:
         return "no_bank_details"
