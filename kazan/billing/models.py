@@ -98,6 +98,9 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)  # failed or cancelled
+    # Manual payments: when the pro-forma invoice went to the owners (claimed before sending,
+    # cleared again when sending failed, so it goes out once and is retried until it does).
+    proforma_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -236,3 +239,36 @@ class SubscriptionChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The subscription log is append-only: rows are never deleted.")
+
+
+class BankDetails(models.Model):
+    """The platform's own bank account (one row, pk=1), where businesses transfer manual
+    payments. Set by platform staff in the console (billing.services.bank_details_update, which
+    validates the IBAN and BIC); a manual payment never shows a reference without these."""
+
+    recipient = models.CharField(_("account holder"), max_length=140)
+    iban = models.CharField(_("IBAN"), max_length=34)  # compact: no spaces, upper case
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    bank_name = models.CharField(_("bank"), max_length=140)
+    address = models.CharField(_("address"), max_length=250, blank=True, default="")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("bank details")
+        verbose_name_plural = _("bank details")
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.iban_masked}"
+
+    @property
+    def iban_formatted(self) -> str:
+        """In groups of four, as printed on invoices: "DE89 3704 0044 0532 0130 00"."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    @property
+    def iban_masked(self) -> str:
+        """For logs: the country and the last four characters."""
+        return f"{self.iban[:2]}…{self.iban[-4:]}" if self.iban else ""

@@ -1,15 +1,37 @@
 """Billing reads, always scoped to one business: the quota, the catalog and the payments."""
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import pgettext
 
-from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
+from kazan.billing.models import (
+    BankDetails,
+    Payment,
+    SmsPackage,
+    Subscription,
+    SubscriptionChange,
+)
 from kazan.billing.money import money_format
 from kazan.core.errors import NotFound, ValidationFailed
-from kazan.messaging.models import Kind
+from kazan.messaging.models import Kind, Purpose
 from kazan.messaging.queries import ledger_entries, sms_balance, sms_usage
 from kazan.tenancy.models import Business
 
@@ -19,7 +41,7 @@ EMPTY = "empty"
 
 @dataclass(frozen=True)
 class QuotaStatus:
-    package_name: str
+    package_name: str  # "Custom" when staff set the business's own terms
     package_key: str
     allowance: int  # SMS per month
     price_minor: int
@@ -30,6 +52,7 @@ class QuotaStatus:
     remaining: int  # the credit balance: what can still be sent
     percent_used: int  # used / (used + remaining), 0–100
     warning: int | str | None  # None, 80, 95 or "empty"
+    is_custom: bool = False  # terms set by staff, not the package's
 
     @property
     def is_empty(self) -> bool:
@@ -61,6 +84,20 @@ class _Terms:
     price_minor: int
     currency: str
     period_start: datetime
+
+    @property
+    def is_custom(self) -> bool:
+        """Staff gave this business its own allowance or price: its package's name no longer
+        describes what it gets."""
+        return (self.allowance, self.price_minor, self.currency) != (
+            self.package.sms_per_month,
+            self.package.price_minor,
+            self.package.currency,
+        )
+
+    @property
+    def name(self) -> str:
+        return pgettext("SMS package", "Custom") if self.is_custom else self.package.name
 
 
 def _terms(business: Business) -> _Terms:
@@ -99,7 +136,7 @@ def quota_status(*, business: Business) -> QuotaStatus:
     remaining = sms_balance(business=business)
     percent, warning = _level(used=used, remaining=remaining)
     return QuotaStatus(
-        package_name=package.name,
+        package_name=terms.name,
         package_key=package.key,
         allowance=allowance,
         price_minor=price,
@@ -110,6 +147,7 @@ def quota_status(*, business: Business) -> QuotaStatus:
         remaining=remaining,
         percent_used=percent,
         warning=warning,
+        is_custom=terms.is_custom,
     )
 
 
@@ -137,10 +175,11 @@ class PackageOption:
 
 
 def package_options(*, business: Business) -> list[PackageOption]:
-    """The active packages, priced in the reader's format, the current one marked."""
-    current = (
-        Subscription.objects.filter(business=business).values_list("package_id", flat=True).first()
-    )
+    """The active packages, priced in the reader's format. The current one is marked only while
+    the business's terms are that package's: after staff set custom terms none is (the page
+    shows the custom terms as current instead)."""
+    terms = _terms(business)
+    current = None if terms.subscription is None or terms.is_custom else terms.package.pk
     return [
         PackageOption(
             package=package,
@@ -164,6 +203,11 @@ def package_get_active(*, package_id) -> SmsPackage:
     if package is None:
         raise ValidationFailed(_("Choose one of the packages."), code="invalid_package")
     return package
+
+
+def bank_details() -> BankDetails | None:
+    """The platform's bank account for manual payments, or None while staff have set none."""
+    return BankDetails.objects.filter(pk=1).first()
 
 
 def payments_for(*, business: Business) -> QuerySet[Payment]:
@@ -199,14 +243,21 @@ def payments_pending_manual() -> QuerySet[Payment]:
 # of the five, so: remaining = carried_over + booked - used.
 BOOKED_KINDS = (Kind.GRANT, Kind.PURCHASE, Kind.ADJUSTMENT)
 USED_KINDS = (Kind.SEND, Kind.REFUND)
+# The monthly allowance's grants carry the reference "allowance:<YYYY-MM>" (allowance_grant).
+ALLOWANCE_REFERENCE_PREFIX = "allowance:"
+_ALLOWANCE = Q(kind=Kind.GRANT, reference__startswith=ALLOWANCE_REFERENCE_PREFIX)
 
 
 @dataclass(frozen=True)
 class PackageOverview:
-    package_name: str
+    package_name: str  # "Custom" when staff set the business's own terms
     package_key: str
     sms_allowance: int  # SMS per month, granted at each month's start
     sms_booked: int  # credits in this period: grants + purchases + staff adjustments (signed)
+    # sms_booked by where it came from, so the figure explains itself next to the allowance.
+    booked_allowance: int  # the monthly allowance granted this period
+    booked_purchased: int  # packages bought this period
+    booked_other: int  # other free credits and staff corrections (signed)
     sms_used: int  # credits used this period: sends minus refunds
     sms_remaining: int  # the balance now (includes what was left from before the period)
     carried_over: int  # remaining - booked + used: the balance the period started with
@@ -230,6 +281,8 @@ def package_overview(*, business: Business) -> PackageOverview:
         .filter(created_at__gte=period_start)
         .aggregate(
             booked=Sum("amount", filter=Q(kind__in=BOOKED_KINDS), default=0),
+            allowance=Sum("amount", filter=_ALLOWANCE, default=0),
+            purchased=Sum("amount", filter=Q(kind=Kind.PURCHASE), default=0),
             used=Sum("amount", filter=Q(kind__in=USED_KINDS), default=0),
         )
     )
@@ -239,10 +292,13 @@ def package_overview(*, business: Business) -> PackageOverview:
         last=Max("paid_at")
     )["last"]
     return PackageOverview(
-        package_name=package.name,
+        package_name=terms.name,
         package_key=package.key,
         sms_allowance=allowance,
         sms_booked=booked,
+        booked_allowance=sums["allowance"],
+        booked_purchased=sums["purchased"],
+        booked_other=booked - sums["allowance"] - sums["purchased"],
         sms_used=used,
         sms_remaining=remaining,
         carried_over=remaining - booked + used,
@@ -261,4 +317,89 @@ def subscription_changes_for(*, business: Business) -> QuerySet[SubscriptionChan
         SubscriptionChange.objects.filter(business=business)
         .select_related("changed_by", "payment")
         .order_by("-changed_at", "-id")
+    )
+
+
+# --- the business's credit history (the SMS credit ledger, for people) --------------------------
+
+HISTORY_PAGE_SIZE = 25
+# What used or gave back credits, from the message behind a send or refund entry: campaigns and
+# reminders by the idempotency key their services give each SMS, codes by the message's purpose.
+_MESSAGE_SOURCE = Case(
+    When(message__idempotency_key__startswith="campaign:", then=Value("campaign")),
+    When(message__idempotency_key__startswith="reminder:", then=Value("reminder")),
+    When(message__purpose=Purpose.OTP, then=Value("otp")),
+    default=Value("message"),
+    output_field=CharField(),
+)
+
+
+@dataclass(frozen=True)
+class CreditHistoryRow:
+    """One line of the history: a single credit (allowance, purchase, correction) or the SMS
+    of one kind sent (or refunded) on one day, summed."""
+
+    day: date
+    kind: str  # allowance, grant, purchase, adjustment, send, refund
+    source: str  # for send/refund: campaign, reminder, otp, message; else ""
+    amount: int  # signed
+    count: int  # entries summed (SMS for send/refund)
+    balance_after: int  # the balance right after this line's last entry
+    payment_id: int | None  # purchases: the payment that bought them
+
+
+def credit_history(*, business: Business, page_number=1) -> tuple[Page, list[CreditHistoryRow]]:
+    """The business's credit ledger, newest first, for its SMS package page: each allowance,
+    purchase, grant and staff correction on its own line, and the SMS sent (and refunds of
+    undelivered ones) summed per day and source, so a campaign to 2,000 customers is one line.
+    Days are the business's own. Three queries per page, whatever its size."""
+    zone = zoneinfo.ZoneInfo(business.timezone)
+    message_kinds = (Kind.SEND, Kind.REFUND)
+    grouped = (
+        ledger_entries(business=business)
+        .annotate(
+            day=TruncDate("created_at", tzinfo=zone),
+            source=Case(When(kind__in=message_kinds, then=_MESSAGE_SOURCE), default=Value("")),
+            # Credits that are not SMS stay one line each: their own id keeps them apart.
+            single=Case(
+                When(kind__in=message_kinds, then=Value(0)),
+                default=F("id"),
+                output_field=BigIntegerField(),
+            ),
+        )
+        .values("day", "kind", "source", "single")
+        .annotate(
+            total=Sum("amount"),
+            entries=Count("id"),
+            last_id=Max("id"),
+            reference=Max("reference"),
+        )
+        .order_by("-day", "-last_id")
+    )
+    page = Paginator(grouped, HISTORY_PAGE_SIZE).get_page(page_number)
+    groups = list(page.object_list)
+    balances = dict(
+        ledger_entries(business=business)
+        .filter(pk__in=[group["last_id"] for group in groups])
+        .values_list("pk", "balance_after")
+    )
+    return page, [_history_row(group, balances[group["last_id"]]) for group in groups]
+
+
+def _history_row(group: dict, balance_after: int) -> CreditHistoryRow:
+    reference = group["reference"] or ""
+    kind = group["kind"]
+    if kind == Kind.GRANT and reference.startswith(ALLOWANCE_REFERENCE_PREFIX):
+        kind = "allowance"
+    # Purchases carry "payment:<id>" (services.payment_mark_paid).
+    number = reference.removeprefix("payment:")
+    payment_id = int(number) if kind == Kind.PURCHASE and number.isdigit() else None
+    return CreditHistoryRow(
+        day=group["day"],
+        kind=kind,
+        source=group["source"],
+        amount=group["total"],
+        count=group["entries"],
+        balance_after=balance_after,
+        payment_id=payment_id,
     )

@@ -9,11 +9,11 @@ Gateways are called outside any transaction: a slow provider never holds a row l
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,10 +21,13 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 from kazan.activity.services import activity_record
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
 from kazan.billing.models import (
+    BankDetails,
     GatewayEvent,
     Payment,
     QuotaNotice,
@@ -32,6 +35,7 @@ from kazan.billing.models import (
     Subscription,
     SubscriptionChange,
 )
+from kazan.billing.queries import ALLOWANCE_REFERENCE_PREFIX, bank_details
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
 from kazan.messaging.services import sms_credits_grant, sms_credits_purchase
@@ -315,6 +319,8 @@ def package_upgrade_start(
                 "currency": payment.currency,
             },
         )
+        if not gateway.redirects:
+            transaction.on_commit(lambda: _manual_payment_requested(payment.pk))
     # Outside the transaction: the payment row is committed before the provider hears of it.
     try:
         result = gateway.checkout_start(
@@ -552,6 +558,215 @@ def payment_reconcile(*, business: Business, payment: Payment) -> Payment:
     return payment
 
 
+# --- manual payments: the platform's bank details and the pro-forma invoice -------------------
+
+BANK_TEXT_MAX = {"recipient": 140, "bank_name": 140, "address": 250}
+PROFORMA_ATTEMPTS = 5
+PROFORMA_RETRY_SECONDS = 60  # doubled after each failed attempt: 1, 2, 4, 8 minutes
+
+
+def _bank_text(value, *, field: str, label: str, required: bool) -> str:
+    text = " ".join(str(value or "").split())
+    high = BANK_TEXT_MAX[field]
+    if (required and not text) or len(text) > high:
+        raise ValidationFailed(
+            gettext("Enter the %(label)s (at most %(max)s characters).")
+            % {"label": label, "max": high},
+            code=f"invalid_{field}",
+        )
+    return text
+
+
+def bank_details_update(
+    *, recipient: str, iban: str, bic: str, bank_name: str, address: str = "", actor
+) -> BankDetails:
+    """Platform staff set the account businesses transfer manual payments to. The IBAN is
+    checked against ISO 13616 (country, length, mod-97 check digits, national format) and the
+    BIC against ISO 9362 by schwifty; both are stored compact. Every change is recorded in the
+    activity log (the IBAN masked). Saving details for the first time sends the pro-forma
+    invoices that were waiting for them. Raises PermissionDenied, ValidationFailed."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied()
+    values = {
+        "recipient": _bank_text(
+            recipient, field="recipient", label=gettext("account holder"), required=True
+        ),
+        "bank_name": _bank_text(bank_name, field="bank_name", label=gettext("bank"), required=True),
+        "address": _bank_text(address, field="address", label=gettext("address"), required=False),
+    }
+    try:
+        values["iban"] = IBAN(str(iban or "")[:64]).compact
+    except SchwiftyException:
+        raise ValidationFailed(
+            gettext("This is not a valid IBAN: check the country code, length and check digits."),
+            code="invalid_iban",
+        ) from None
+    try:
+        values["bic"] = BIC(str(bic or "").strip()[:32]).compact
+    except SchwiftyException:
+        raise ValidationFailed(
+            gettext("This is not a valid BIC: 8 or 11 letters and digits, like COBADEFFXXX."),
+            code="invalid_bic",
+        ) from None
+    with transaction.atomic():
+        row = BankDetails.objects.select_for_update().filter(pk=1).first()
+        first_time = row is None
+        row = row or BankDetails(pk=1)
+        changed = [field for field, value in values.items() if getattr(row, field) != value]
+        if not changed:
+            return row
+        old_iban = row.iban_masked
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.updated_by = _user(actor)
+        row.save()
+        activity_record(
+            business=None,
+            actor=actor,
+            action="billing.bank_details_changed",
+            target=row,
+            data={"fields": changed, "iban": [old_iban, row.iban_masked]},
+        )
+        if first_time:
+            waiting = list(
+                Payment.objects.filter(
+                    gateway="manual", status=Status.PENDING, proforma_sent_at__isnull=True
+                ).values_list("pk", flat=True)
+            )
+
+            def enqueue_waiting() -> None:
+                for payment_id in waiting:
+                    proforma_enqueue(payment_id)
+
+            transaction.on_commit(enqueue_waiting)
+    return row
+
+
+def _manual_payment_requested(payment_id: int) -> None:
+    """After a manual payment's commit: the pro-forma goes out, or, while the platform has no
+    bank details, the staff are told (the business's page says the payment cannot be made yet;
+    the pro-forma follows once staff save the details)."""
+    if bank_details() is not None:
+        proforma_enqueue(payment_id)
+        return
+    logger.error("manual payment #%s requested, but no bank details are configured", payment_id)
+    _staff_bank_details_missing_email(payment_id)
+
+
+def _staff_bank_details_missing_email(payment_id: int) -> None:
+    from kazan.console.services import staff_emails
+
+    recipients = staff_emails()
+    if not recipients:
+        return
+    subject = gettext(
+        "Kazan: a business wants to pay by bank transfer, but no bank details are set"
+    )
+    body = render_to_string(
+        "billing/email/bank_details_missing.txt",
+        {
+            "payment_id": payment_id,
+            "settings_url": settings.PUBLIC_URL + reverse("console:bank_details"),
+        },
+    )
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        logger.exception("bank details warning for payment #%s could not be sent", payment_id)
+
+
+def proforma_enqueue(payment_id: int, *, attempt: int = 1, run_after=None) -> None:
+    """Queues the pro-forma email; a failure to enqueue is logged (the owners still see the
+    bank details on the payment's page)."""
+    from kazan.billing.tasks import payment_proforma_send
+
+    try:
+        task = payment_proforma_send
+        if run_after is not None:
+            task = task.using(run_after=run_after)
+        task.enqueue(payment_id, attempt)
+    except Exception:
+        logger.exception("could not enqueue the pro-forma of payment #%s", payment_id)
+
+
+def payment_proforma_send(*, payment_id: int, attempt: int = 1) -> str:
+    """Emails the pro-forma invoice of a pending manual payment to the business's owners (HTML
+    and text, in the business's language): once, claimed by a conditional UPDATE so two runs
+    never both send; a failed send clears the claim and retries with backoff, up to
+    PROFORMA_ATTEMPTS. Returns "sent", "skipped", "no_bank_details", "retry" or "failed"."""
+    details = bank_details()
+    if details is None:
+        return "no_bank_details"
+    payment = (
+        Payment.objects.select_related("business", "package")
+        .filter(pk=payment_id, gateway="manual", status=Status.PENDING)
+        .first()
+    )
+    recipients = _owner_emails(payment.business) if payment is not None else []
+    if payment is None or not recipients:
+        return "skipped"
+    claimed = Payment.objects.filter(pk=payment.pk, proforma_sent_at__isnull=True).update(
+        proforma_sent_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    try:
+        _proforma_message(payment, details, recipients).send()
+    except Exception:
+        Payment.objects.filter(pk=payment.pk).update(proforma_sent_at=None)
+        logger.exception("pro-forma of payment #%s: attempt %s failed", payment.pk, attempt)
+        if attempt >= PROFORMA_ATTEMPTS:
+            return "failed"
+        delay = PROFORMA_RETRY_SECONDS * 2 ** (attempt - 1)
+        proforma_enqueue(
+            payment.pk,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=delay),
+        )
+        return "retry"
+    activity_record(
+        business=payment.business,
+        actor=None,
+        action="payment.proforma_sent",
+        target=payment,
+        data={"recipients": len(recipients)},
+    )
+    return "sent"
+
+
+def payment_reference(payment: Payment) -> str:
+    """What the payer writes on the transfer so staff can match it to the payment."""
+    return f"Kazan {payment.pk}"
+
+
+def _proforma_message(
+    payment: Payment, details: BankDetails, recipients: list[str]
+) -> EmailMultiAlternatives:
+    from kazan.billing.money import money_format
+
+    business = payment.business
+    with translation.override(business.language):
+        context = {
+            "payment": payment,
+            "business": business,
+            "bank": details,
+            "reference": payment_reference(payment),
+            "amount": money_format(payment.amount_minor, payment.currency, business.language),
+            "sms_credits": number_format(payment.sms_credits, force_grouping=True),
+            "payment_url": settings.PUBLIC_URL
+            + reverse("billing:payment_detail", kwargs={"payment_id": payment.pk}),
+        }
+        subject = gettext("Pro-forma invoice %(reference)s: %(amount)s") % {
+            "reference": context["reference"],
+            "amount": context["amount"],
+        }
+        text = render_to_string("billing/email/proforma.txt", context)
+        html = render_to_string("billing/email/proforma.html", context)
+    message = EmailMultiAlternatives(subject, text, None, recipients)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 # --- the monthly allowance --------------------------------------------------------------------
 
 
@@ -568,9 +783,12 @@ def allowance_grant(*, business: Business, now: datetime | None = None) -> bool:
             .exclude(allowance_granted_for=month)
             .update(
                 allowance_granted_for=month,
+                # A new period starts with the month. The first grant keeps the subscription's
+                # own start only if that lies in this month: an older one would count credits
+                # bought months before as booked in this period.
                 current_period_start=month_start(now)
                 if subscription.allowance_granted_for
-                else subscription.current_period_start,
+                else max(month_start(now), subscription.current_period_start),
                 updated_at=now,
             )
         )
@@ -585,7 +803,7 @@ def allowance_grant(*, business: Business, now: datetime | None = None) -> bool:
                 amount=subscription.sms_allowance,
                 actor=None,
                 note=f"monthly allowance {month}",
-                reference=f"allowance:{month}",
+                reference=f"{ALLOWANCE_REFERENCE_PREFIX}{month}",
             )
         except Conflict:
             return False  # granted already this month, before staff changed the allowance

@@ -19,3 +19,9 @@ def allowance_grant_monthly() -> int:
 def quota_warnings_notify() -> int:
     """Every ten minutes: email the owners of businesses that crossed 80 % or 95 %."""
     return services.quota_notify_all()
+
+
+@task
+def payment_proforma_send(payment_id: int, attempt: int = 1) -> str:
+    """The pro-forma invoice of a manual payment (enqueued on commit; retries itself)."""
+    return services.payment_proforma_send(payment_id=payment_id, attempt=attempt)

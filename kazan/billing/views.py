@@ -35,8 +35,14 @@ def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpR
 def billing_overview(request: HttpRequest) -> HttpResponse:
     business = request.business
     can_manage = request.membership.can("billing.manage")
+    history_page, history = queries.credit_history(
+        business=business, page_number=request.GET.get("page")
+    )
     context = {
         "quota": queries.quota_status(business=business),
+        "page": history_page,
+        "history": history,
+        "query": "",
         "can_manage": can_manage,
         "options": queries.package_options(business=business) if can_manage else [],
         "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],
@@ -88,6 +94,9 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
             "amount": money_format(
                 payment.amount_minor, payment.currency, request.business.language
             ),
+            "reference": services.payment_reference(payment),
+            # Only a pending manual payment needs them; None there: "cannot be paid yet".
+            "bank": queries.bank_details() if payment.is_pending else None,
         },
     )
 
@@ -116,5 +125,6 @@ def payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
         {
             "payment": payment,
             "amount": money_format(payment.amount_minor, payment.currency, None),
+            "reference": services.payment_reference(payment),
         },
     )

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from kazan.campaigns import links, services
+from kazan.campaigns import links, queries, services
 from kazan.core.errors import NotFound
 from kazan.core.http import client_ip
 
@@ -27,18 +27,24 @@ def link_open(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        business, _customer = services.unsubscribe_target(token=token)
+        business, customer = services.unsubscribe_target(token=token)
     except links.TokenInvalid as exc:
         return render(
             request, "links/unsubscribe_invalid.html", {"expired": exc.expired}, status=400
         )
     except NotFound:
         return render(request, "links/unsubscribe_gone.html", status=404)
+    # A second click (or a phone's link preview after the first) is told it is done already,
+    # rather than asked again.
+    already = not queries.offers_allowed(business=business, customer=customer)
+    done = {"business_name": business.name, "already": already}
+    if already:
+        return render(request, "links/unsubscribe_done.html", done)
     if request.method == "POST":
         services.unsubscribe_confirm(
             token=token,
             ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
-        return render(request, "links/unsubscribe_done.html", {"business_name": business.name})
+        return render(request, "links/unsubscribe_done.html", done)
     return render(request, "links/unsubscribe_confirm.html", {"business_name": business.name})

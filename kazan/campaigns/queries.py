@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
@@ -24,7 +25,7 @@ from kazan.campaigns.models import (
 )
 from kazan.core.errors import NotFound
 from kazan.customers.models import ConsentRecord, Customer
-from kazan.customers.queries import customers_consenting
+from kazan.customers.queries import consent_is_granted, customers_consenting
 from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.queries import sms_balance
@@ -35,6 +36,7 @@ SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING
 # so every such name of the same length gives the same segment count: one computation for all.
 _GSM_BASIC_NAME = re.compile("[" + re.escape("".join(sorted(GSM7_BASIC))) + "]*")
 SAMPLE_NAME = "Alex"
+_LANGUAGE_NAMES = dict(settings.LANGUAGES)
 _SAMPLE_VOUCHER = "A" * VOUCHER_CODE_LENGTH  # voucher codes use a GSM-7 alphabet
 
 
@@ -47,10 +49,35 @@ def recipients_consenting(*, business) -> QuerySet[Customer]:
     )
 
 
+def offers_allowed(*, business, customer: Customer) -> bool:
+    """Does this customer currently agree to SMS offers from this business?"""
+    return consent_is_granted(business=business, customer=customer, purpose=SMS_MARKETING)
+
+
+@dataclass(frozen=True)
+class EstimateGroup:
+    """Recipients whose copy costs the same: one language (their opt-out line), one encoding
+    (a name with, say, "ğ" makes the whole SMS Unicode) and one number of SMS parts."""
+
+    language: str
+    encoding: str
+    segments: int
+    customers: int
+
+    @property
+    def credits(self) -> int:
+        return self.segments * self.customers
+
+    @property
+    def language_name(self) -> str:
+        return str(_LANGUAGE_NAMES.get(self.language, self.language))
+
+
 @dataclass(frozen=True)
 class Estimate:
     """What sending a text to everyone would take, computed per recipient (their language's
-    opt-out line, their name), so `credits` is what the ledger will be charged."""
+    opt-out line, their name), so `credits` is what the ledger will be charged. `groups` says
+    where the credits come from when they are not simply one SMS per customer."""
 
     recipients: int
     credits: int
@@ -58,6 +85,7 @@ class Estimate:
     sample: str
     sample_info: SegmentInfo
     encodings: dict[str, int] = field(default_factory=dict)
+    groups: tuple[EstimateGroup, ...] = ()
 
     @property
     def enough(self) -> bool:
@@ -66,6 +94,23 @@ class Estimate:
     @property
     def shortfall(self) -> int:
         return max(0, self.credits - self.balance)
+
+    @property
+    def balance_after(self) -> int:
+        return max(0, self.balance - self.credits)
+
+    @property
+    def segments_min(self) -> int:
+        return min((group.segments for group in self.groups), default=0)
+
+    @property
+    def segments_max(self) -> int:
+        return max((group.segments for group in self.groups), default=0)
+
+    @property
+    def varies(self) -> bool:
+        """Some customers' copies cost more than others' (longer opt-out line, Unicode name)."""
+        return self.segments_min != self.segments_max
 
 
 class _Costs:
@@ -136,12 +181,14 @@ def campaign_estimate(
     total = 0
     count = 0
     encodings: Counter[str] = Counter()
+    groups: Counter[tuple[str, str, int]] = Counter()
     for customer_id, name, language in rows.values_list("pk", "name", "language").iterator(
         chunk_size=5000
     ):
         info = costs.info(customer_id=customer_id, name=name, language=language)
         total += info.segments
         encodings[info.encoding] += 1
+        groups[(language or business.language, info.encoding, info.segments)] += 1
         count += 1
     sample = costs.text(customer_id=1, name=SAMPLE_NAME, language=business.language)
     return Estimate(
@@ -151,6 +198,15 @@ def campaign_estimate(
         sample=sample,
         sample_info=sms_segments(sample),
         encodings=dict(encodings),
+        groups=tuple(
+            sorted(
+                (
+                    EstimateGroup(language=lang, encoding=enc, segments=seg, customers=n)
+                    for (lang, enc, seg), n in groups.items()
+                ),
+                key=lambda g: (-g.segments, -g.customers, g.language, g.encoding),
+            )
+        ),
     )
 
 

@@ -140,6 +140,21 @@ class StatusForm(forms.Form):
     reason = ReasonField()
 
 
+class BankDetailsForm(forms.Form):
+    """The platform's account for manual payments; billing validates the IBAN and BIC."""
+
+    recipient = forms.CharField(label=_("Account holder"), max_length=140)
+    iban = forms.CharField(label=_("IBAN"), max_length=64, help_text=_("Spaces are fine."))
+    bic = forms.CharField(label=_("BIC"), max_length=32)
+    bank_name = forms.CharField(label=_("Bank"), max_length=140)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=250,
+        required=False,
+        help_text=_("Optional: the account holder's address, printed on pro-forma invoices."),
+    )
+
+
 class AlertSettingsForm(forms.Form):
     inactive_after_days = forms.IntegerField(
         label=_("Alert when a business has had no QR scan for (days)"), min_value=1, max_value=365

@@ -17,6 +17,7 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("alerts/settings/", views.alert_settings, name="alert_settings"),
+    path("bank-details/", views.bank_details, name="bank_details"),
     path("map/", map_views.business_map, name="map"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:export_id>/", export_views.export_detail, name="export_detail"),

@@ -7,27 +7,30 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.activity.queries import activity_list
 from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
-from kazan.billing.services import subscription_terms_change
+from kazan.billing.services import bank_details_update, subscription_terms_change
 from kazan.console import charts, queries, services
 from kazan.console.forms import (
     ActivityFilterForm,
     AlertFilterForm,
     AlertSettingsForm,
+    BankDetailsForm,
     BusinessCreateForm,
     BusinessSearchForm,
     CreditsForm,
     StatusForm,
     TermsForm,
 )
-from kazan.core.errors import KazanError
+from kazan.core.errors import InsufficientCredits, KazanError, ValidationFailed
 from kazan.core.paging import query_without_page
-from kazan.messaging.queries import ledger_entries
+from kazan.messaging.queries import ledger_entries, sms_balance
 from kazan.messaging.services import sms_credits_adjust
 from kazan.tenancy.decorators import staff_required
 from kazan.tenancy.models import Business
@@ -192,12 +195,25 @@ def business_terms(request: HttpRequest, business_id: int) -> HttpResponse:
 @require_POST
 def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
     def apply(business, form):
-        sms_credits_adjust(
-            business=business,
-            amount=form.cleaned_data["amount"],
-            actor=request.user,
-            note=form.cleaned_data["reason"],
-        )
+        try:
+            sms_credits_adjust(
+                business=business,
+                amount=form.cleaned_data["amount"],
+                actor=request.user,
+                note=form.cleaned_data["reason"],
+            )
+        except InsufficientCredits:
+            # The ledger's own message asks the business to top up; staff need the limit.
+            balance = sms_balance(business=business)
+            raise ValidationFailed(
+                ngettext(
+                    "This business has only %(count)s credit; you can remove at most %(count)s.",
+                    "This business has only %(count)s credits; you can remove at most %(count)s.",
+                    balance,
+                )
+                % {"count": number_format(balance, force_grouping=True)},
+                code="too_few_credits",
+            ) from None
         return _("The SMS credits were adjusted.")
 
     return _business_form_post(
@@ -316,4 +332,50 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "console/alerts.html",
         {"form": AlertFilterForm(), "page": page, "settings_form": form, "query": ""},
         status=400,
+    )
+
+
+# --- the platform's bank details ----------------------------------------------------------------
+
+_BANK_FIELD_OF_CODE = {
+    "invalid_recipient": "recipient",
+    "invalid_iban": "iban",
+    "invalid_bic": "bic",
+    "invalid_bank_name": "bank_name",
+    "invalid_address": "address",
+}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def bank_details(request: HttpRequest) -> HttpResponse:
+    """Where businesses transfer manual payments: shown on their payment page and emailed to
+    them as a pro-forma invoice."""
+    current = billing_queries.bank_details()
+    if request.method == "POST":
+        form = BankDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                bank_details_update(**form.cleaned_data, actor=request.user)
+            except KazanError as exc:
+                form.add_error(_BANK_FIELD_OF_CODE.get(exc.code), str(exc.message))
+            else:
+                messages.success(request, _("The bank details were saved."))
+                return redirect("console:bank_details")
+    else:
+        initial = {}
+        if current is not None:
+            initial = {
+                "recipient": current.recipient,
+                "iban": current.iban_formatted,
+                "bic": current.bic,
+                "bank_name": current.bank_name,
+                "address": current.address,
+            }
+        form = BankDetailsForm(initial=initial)
+    return render(
+        request,
+        "console/bank_details.html",
+        {"form": form, "current": current},
+        status=400 if request.method == "POST" else 200,
     )

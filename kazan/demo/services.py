@@ -104,6 +104,7 @@ def demo_load() -> list[DemoLogin]:
         staff.is_staff = staff.is_superuser = True
         staff.save(update_fields=["is_staff", "is_superuser"])
     logins = [DemoLogin("platform staff", STAFF_EMAIL, STAFF_PASSWORD, _two_factor_on(staff))]
+    _bank_details_load(staff=staff)
     logins += [DemoLogin(role, email, password) for email, _, role, password in TEAM]
     if Business.objects.filter(slug=DEMO_SLUG).exists():
         return logins
@@ -172,6 +173,23 @@ def demo_load() -> list[DemoLogin]:
     _loyalty_load(business=business, owner=owner, rng=rng)
     _platform_load(staff=staff, rng=rng)
     return logins
+
+
+def _bank_details_load(*, staff) -> None:
+    """The platform's account for manual payments (the standard example IBAN), so a bank
+    transfer order shows where to pay."""
+    from kazan.billing.queries import bank_details
+    from kazan.billing.services import bank_details_update
+
+    if bank_details() is None:
+        bank_details_update(
+            recipient="Kazan Demo GmbH",
+            iban="DE89 3704 0044 0532 0130 00",
+            bic="COBADEFFXXX",
+            bank_name="Commerzbank Köln",
+            address="Torstraße 1, 10119 Berlin",
+            actor=staff,
+        )
 
 
 def _loyalty_load(*, business, owner, rng: random.Random) -> None:
@@ -420,10 +438,29 @@ def _platform_load(*, staff, rng: random.Random) -> None:
             if (index + months_ago) % 3 and fate == "paying":
                 continue
             package = packages[(index + months_ago) % len(packages)]
-            payment = package_upgrade_start(business=business, package=package, actor=staff).payment
-            payment_confirm(payment=payment, actor=staff)
+            if months_ago == 0:
+                payment = package_upgrade_start(
+                    business=business, package=package, actor=staff
+                ).payment
+                payment_confirm(payment=payment, actor=staff)
+                continue
+            # Earlier months are history rows for the revenue charts only: confirming them now
+            # would credit their SMS today and count them as booked in the current period.
             moment = now - timedelta(days=30 * months_ago + index)
-            Payment.objects.filter(pk=payment.pk).update(created_at=moment, paid_at=moment)
+            payment = Payment.objects.create(
+                business=business,
+                package=package,
+                gateway="manual",
+                amount_minor=package.price_minor,
+                currency=package.currency,
+                sms_credits=package.sms_per_month,
+                status=Payment.Status.PAID,
+                created_by=staff,
+                confirmed_by=staff,
+                paid_at=moment,
+                proforma_sent_at=moment,
+            )
+            Payment.objects.filter(pk=payment.pk).update(created_at=moment)
     for business, fate in created:
         if fate == "default":
             payment = package_upgrade_start(

@@ -13,7 +13,12 @@ from django.utils import translation
 from kazan.activity.models import Activity
 from kazan.billing import services
 from kazan.billing.models import Subscription, SubscriptionChange
-from kazan.billing.queries import package_overview, subscription_changes_for
+from kazan.billing.queries import (
+    package_options,
+    package_overview,
+    quota_status,
+    subscription_changes_for,
+)
 from kazan.billing.tests.factories import credits_use, payment_at
 from kazan.core.errors import PermissionDenied, ValidationFailed
 from kazan.messaging.services import sms_credits_adjust, sms_credits_grant
@@ -366,3 +371,55 @@ def test_concurrent_changes_form_an_unbroken_chain(business, staff_user, package
         by_reason.setdefault(row.reason, set()).add(row.new_value[-1])
     assert all(len(values) == 1 for values in by_reason.values())
     assert Activity.objects.filter(action="subscription.terms_changed").count() == threads
+
+
+def test_booked_this_period_counts_only_this_period_and_explains_itself(
+    business, owner, staff_user, packages, time_machine
+):
+    # given a Starter (200) business that bought Starter twice in November, before its first
+    # monthly allowance ever ran
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    services.subscription_for(business)
+    for _ in range(2):
+        payment = services.package_upgrade_start(
+            business=business, package=packages["starter"], actor=owner
+        ).payment
+        services.payment_confirm(payment=payment, actor=staff_user)
+    # when December's allowance is its first grant and it buys Starter once more
+    time_machine.move_to(datetime(2026, 12, 1, 0, 10, tzinfo=UTC), tick=False)
+    services.allowance_grant(business=business)
+    time_machine.move_to(datetime(2026, 12, 3, 9, 0, tzinfo=UTC), tick=False)
+    payment = services.package_upgrade_start(
+        business=business, package=packages["starter"], actor=owner
+    ).payment
+    services.payment_confirm(payment=payment, actor=staff_user)
+
+    overview = package_overview(business=business)
+
+    # then December's period holds the allowance and one purchase, not November's two
+    assert overview.period_start == datetime(2026, 12, 1, tzinfo=UTC)
+    assert overview.sms_booked == 400
+    assert (overview.booked_allowance, overview.booked_purchased, overview.booked_other) == (
+        200,
+        200,
+        0,
+    )
+    assert overview.carried_over == 400
+    assert overview.sms_remaining == 800
+
+
+def test_custom_terms_are_named_custom_not_the_package(business, staff_user, packages):
+    services.subscription_for(business)
+    services.subscription_terms_change(
+        business=business,
+        sms_allowance=300,
+        price_minor=900,
+        reason="bigger cafe",
+        actor=staff_user,
+    )
+
+    with translation.override("en"):
+        assert package_overview(business=business).package_name == "Custom"
+        status = quota_status(business=business)
+    assert (status.package_name, status.allowance, status.is_custom) == ("Custom", 300, True)
+    assert not any(option.is_current for option in package_options(business=business))

@@ -66,7 +66,14 @@ def test_members_without_billing_manage_see_the_quota_but_cannot_upgrade(
     assert not Payment.objects.exists()
 
 
-def test_upgrade_with_the_manual_gateway(owner_client, business, packages):
+def test_upgrade_with_the_manual_gateway(owner_client, business, packages, staff_user):
+    services.bank_details_update(
+        recipient="Kazan GmbH",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+        bank_name="Commerzbank",
+        actor=staff_user,
+    )
     response = owner_client.post("/dashboard/billing/upgrade/", {"package": packages["pro"].pk})
 
     payment = Payment.objects.get(business=business)
@@ -74,6 +81,7 @@ def test_upgrade_with_the_manual_gateway(owner_client, business, packages):
     assert response["Location"] == f"/dashboard/billing/payments/{payment.pk}/"
     detail = owner_client.get(response["Location"]).content.decode()
     assert "Pending" in detail and f"Kazan {payment.pk}" in detail
+    assert "DE89 3704 0044 0532 0130 00" in detail
     assert payment.status == "pending" and sms_balance(business=business) == 0
     history = owner_client.get("/dashboard/billing/").content.decode()
     assert f'data-payment="{payment.pk}"' in history
@@ -195,3 +203,21 @@ def test_quota_banner_tag_renders_for_the_current_business(business, packages):
     assert 'data-quota-warning="empty"' in html
     assert "Upgrade your package" not in html  # agents cannot buy
     assert Template("{% load billing %}{% quota_banner %}").render(Context({})).strip() == ""
+
+
+def test_upgrade_dialog_shows_custom_terms_as_current_not_the_package(
+    owner_client, business, staff_user, packages
+):
+    services.subscription_for(business)
+    services.subscription_terms_change(
+        business=business, sms_allowance=300, price_minor=1200, reason="deal", actor=staff_user
+    )
+
+    page = owner_client.get("/dashboard/billing/").content.decode()
+
+    dialog = page[page.index("<dialog") : page.index("</dialog>")]
+    assert 'data-package="custom"' in dialog
+    custom = dialog[dialog.index('data-package="custom"') : dialog.index('data-package="starter"')]
+    assert "300 SMS per month" in custom and "current" in custom and "€12.00" in custom
+    starter = dialog[dialog.index('data-package="starter"') :]
+    assert "current" not in starter[: starter.index("</li>")]

@@ -86,6 +86,24 @@ def test_unsubscribe_link_asks_then_withdraws_consent(client, sent, customers, b
     assert ConsentRecord.objects.filter(customer=anna, granted=False).count() == 1
 
 
+def test_a_second_click_on_the_unsubscribe_link_says_already_unsubscribed(
+    client, sent, customers, business
+):
+    anna = customers[0]
+    message = CampaignRecipient.objects.get(campaign=sent, customer=anna).message
+    path = message.body.splitlines()[-1].split(": ", 1)[1].removeprefix("https://kz.example")
+    client.post(path)
+
+    again = client.get(path).content.decode()
+    posted_again = client.post(path).content.decode()
+
+    for page in (again, posted_again):
+        assert 'id="unsubscribe-already"' in page
+        assert "already unsubscribed" in page
+        assert 'id="unsubscribe-confirm"' not in page
+    assert ConsentRecord.objects.filter(customer=anna, granted=False).count() == 1
+
+
 def test_unsubscribe_with_a_forged_or_broken_token_says_so(client, business, customers):
     token = links.unsubscribe_token(business_id=business.pk, customer_id=customers[0].pk)
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")

@@ -253,3 +253,31 @@ def test_business_b_campaign_ids_are_404_for_a_members(
 @pytest.mark.parametrize("junk", ["0", "99999999999999999999"])
 def test_junk_ids_are_404(owner_client, junk):
     assert owner_client.get(f"/dashboard/campaigns/{junk}/edit/").status_code == 404
+
+
+def test_list_says_scheduled_for_a_future_campaign_and_sent_only_once_sent(
+    owner_client, business, owner, customers, funded
+):
+    later = timezone.now() + timedelta(days=3)
+    scheduled = services.campaign_save(
+        business=business, actor=owner, name="Later", body="Soon", send_at=later
+    )
+    sent = _sent_campaign(business, owner, "Done")
+
+    page = owner_client.get(LIST).content.decode()
+
+    def when(campaign):
+        row = page.split(f'id="campaign-{campaign.pk}"')[1].split("</tr>")[0]
+        return row.split("data-campaign-when>")[1].split("</td>")[0]
+
+    assert "Scheduled for" in when(scheduled) and "Sent" not in when(scheduled)
+    assert when(sent).startswith("Sent ")
+    assert "<th>Sent</th>" not in page  # the column is "When", not a "Sent" date for all
+
+
+def test_list_groups_large_numbers(owner_client, business, owner, customers):
+    credits_given(business, 12834)
+
+    page = owner_client.get(LIST).content.decode()
+
+    assert "SMS credits: 12,834" in page

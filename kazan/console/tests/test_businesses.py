@@ -110,6 +110,20 @@ def test_staff_adjust_credits_once_with_a_reason(staff_client, business):
     )
     assert response.status_code == 400  # the balance never goes below zero
     assert sms_balance(business=business) == 40
+    page = response.content.decode()
+    assert "This business has only 40 credits; you can remove at most 40." in page
+    assert "top up" not in page  # the business's own message is not for staff
+
+
+def test_removing_too_many_credits_names_the_limit_with_grouping(staff_client, business):
+    sms_credits_grant(business=business, amount=1283, actor=None, note="test")
+
+    response = staff_client.post(
+        f"/console/businesses/{business.pk}/credits/", {"amount": "-5000", "reason": "Too many"}
+    )
+
+    assert response.status_code == 400
+    assert "you can remove at most 1,283." in response.content.decode()
 
 
 def test_suspend_and_reactivate(staff_client, business, owner):
@@ -236,3 +250,18 @@ def test_the_business_page_counts_this_month_and_all_time(staff_client, business
     assert 'data-stat="month-qr_scan">2<' in body
     assert 'data-stat="total-qr_scan">5<' in body
     assert 'data-stat="customers">2<' in body
+
+
+def test_business_page_explains_booked_and_shows_custom_terms(staff_client, business, staff_user):
+    from kazan.billing.services import allowance_grant, subscription_terms_change
+
+    allowance_grant(business=business)
+    subscription_terms_change(
+        business=business, sms_allowance=300, price_minor=900, reason="deal", actor=staff_user
+    )
+
+    page = staff_client.get(f"/console/businesses/{business.pk}/").content.decode()
+
+    assert 'data-package="name">Custom<' in page
+    assert 'data-package="allowance">300<' in page
+    assert "monthly allowance 200 · packages bought 0" in page
