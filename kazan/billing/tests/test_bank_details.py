@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.activity.models import Activity
 from kazan.billing import queries, services
 from kazan.billing.models import BankDetails, Payment
@@ -79,7 +80,7 @@ def test_only_staff_set_bank_details(owner):
 
 
 def test_console_page_saves_details_and_shows_errors_per_field(client, staff_user):
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     page = client.get("/console/bank-details/").content.decode()
     assert 'id="bank-details-missing"' in page  # the console warns while none are set
 
