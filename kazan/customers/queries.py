@@ -292,6 +292,7 @@ def customers_consenting(*, business, purpose: str) -> QuerySet[Customer]:
 
 # --- platform console (all businesses; staff only) --------------------------------------------
 
+
 def customers_platform_stats() -> dict[str, int]:
     """Every business's (not erased) customers at once: how many, and how many came back — had
     an interaction after their first, the same guests the chat greets with "Welcome back",

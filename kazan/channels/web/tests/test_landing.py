@@ -240,3 +240,16 @@ def test_javascript_is_small_and_has_no_hard_coded_english():
     shown = re.findall(r'textContent = "([^"]+)"|bubble\("([^"]+)"', source)
     assert not shown
     assert "http://" not in source and "https://" not in source
+
+
+@pytest.mark.parametrize(
+    ("language", "send"),
+    [("de", "Senden"), ("tr", "Gönder"), ("it", "Invia"), ("es", "Enviar"), ("en", "Send")],
+)
+def test_the_send_button_is_the_verb_in_every_language(client, business, language, send):
+    """Not "Versand" (shipping): the button's word is translated in its own context."""
+    body = client.get(f"/{business.slug}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    ui = json.loads(
+        re.search(r'id="chat-ui" type="application/json">(.*?)</script>', body).group(1)
+    )
+    assert ui["send"] == send
