@@ -66,6 +66,10 @@ def test_overview_in_german_shows_german_numbers_and_chart_dates(live_server, pa
     page.wait_for_function("window.Chart && Chart.getChart('overview-chart')")
     ticks = page.evaluate("Chart.getChart('overview-chart').scales.x.ticks.map(t => t.label)")
     assert ticks and all(re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", tick) for tick in ticks), ticks
+    y_ticks = page.evaluate("Chart.getChart('overview-chart').scales.y.ticks.map(t => t.label)")
+    # the page's grouping, though the browser itself reads English
+    assert any(re.fullmatch(r"1\.\d{3}", tick) for tick in y_ticks), y_ticks
+    assert not any("," in tick for tick in y_ticks), y_ticks
     page.click("[data-period=month]")
     page.wait_for_function("Chart.getChart('overview-chart').data.labels.length === 12")
     ticks = page.evaluate("Chart.getChart('overview-chart').scales.x.ticks.map(t => t.label)")

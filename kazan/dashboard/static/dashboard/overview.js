@@ -44,6 +44,8 @@
     type: "line",
     data: config("day"),
     options: {
+      // Axis numbers and tooltips in the page's language, not the browser's.
+      locale: document.documentElement.lang || undefined,
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
