@@ -55,8 +55,8 @@ def test_overview_in_german_shows_german_numbers_and_chart_dates(live_server, pa
     DailyCount.objects.create(
         business=business, kind=EventKind.QR_SCAN, day=business_today(business=business), count=1561
     )
-    page.context.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
-
+    # The member chose German (Django's language cookie); the browser itself reads English.
+    page.context.add_cookies([{"name": "django_language", "value": "de", "url": live_server.url}])
     browser_sign_in(page, f"{live_server.url}/dashboard/", owner.email)
 
     assert page.locator("[data-stat=month-qr_scan]").inner_text() == "1.561"
