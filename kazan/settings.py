@@ -227,6 +227,9 @@ LOCALE_PATHS = [BASE_DIR / "kazan" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Numbers in templates are grouped the active language's way ("1.561" in German, "1,561" in
+# English). Machine values rendered into HTML (ids, years, page numbers) use |unlocalize.
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

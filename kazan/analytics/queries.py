@@ -27,6 +27,15 @@ def month_add(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def same_days_last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Days 1..N of the previous month, N being today's day clipped to that month's length: what
+    "this month so far" is fairly compared with (on 31 March: 1–28 February; on the 1st: the
+    1st)."""
+    start = month_add(today, -1)
+    this_month = today.replace(day=1)
+    return start, min(start + (today - this_month), this_month - dt.timedelta(days=1))
+
+
 def _kinds(kinds) -> list[str]:
     return list(kinds) if kinds is not None else list(EventKind.values)
 

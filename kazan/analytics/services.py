@@ -53,6 +53,37 @@ def event_record(
     return event
 
 
+def events_import(*, business, events: list[tuple[str, datetime, dict]]) -> int:
+    """Past events (kind, when, data) recorded at once — a history brought over from elsewhere,
+    or the demo's — and the daily counters recounted to match the event rows. Returns how many."""
+    with transaction.atomic():
+        Event.objects.bulk_create(
+            Event(business=business, kind=kind, occurred_at=at, data=data)
+            for kind, at, data in events
+        )
+        daily_counts_rebuild(business=business)
+    return len(events)
+
+
+def daily_counts_rebuild(*, business) -> int:
+    """Recounts the business's daily counters from its event rows (in its time zone), so every
+    chart agrees with the events again after an import or a repair. Returns the number of
+    counter rows."""
+    zone = zoneinfo.ZoneInfo(business.timezone)
+    counts: dict[tuple[str, dt.date], int] = {}
+    rows = Event.objects.filter(business=business).values_list("kind", "occurred_at")
+    for kind, at in rows.iterator(chunk_size=2000):
+        key = (kind, at.astimezone(zone).date())
+        counts[key] = counts.get(key, 0) + 1
+    with transaction.atomic():
+        DailyCount.objects.filter(business=business).delete()
+        DailyCount.objects.bulk_create(
+            DailyCount(business=business, kind=kind, day=day, count=count)
+            for (kind, day), count in counts.items()
+        )
+    return len(counts)
+
+
 # --- exports -------------------------------------------------------------------------------------
 #
 # An export is requested by platform staff, built by a background task into a private directory

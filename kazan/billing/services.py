@@ -38,6 +38,7 @@ from kazan.billing.models import (
 from kazan.billing.queries import ALLOWANCE_REFERENCE_PREFIX, bank_details
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
+from kazan.core.formatting import number_local
 from kazan.messaging.services import sms_credits_grant, sms_credits_purchase
 from kazan.tenancy.models import Business, Role
 
@@ -272,7 +273,7 @@ def _checkout_description(business: Business, package: SmsPackage) -> str:
     with translation.override(business.language):
         return gettext("Kazan %(package)s: %(count)s SMS credits") % {
             "package": package.name,
-            "count": package.sms_per_month,
+            "count": number_local(package.sms_per_month),
         }
 
 

@@ -18,7 +18,7 @@ from kazan.activity.models import Activity
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
 from kazan.analytics.models import EventKind
-from kazan.analytics.queries import month_add
+from kazan.analytics.queries import same_days_last_month
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
 from kazan.customers.queries import customer_counts_by_business, customers_platform_stats
@@ -76,9 +76,8 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     today = _today(now)
     month_start = today.replace(day=1)
-    previous_start = month_add(month_start, -1)
     # The previous month over the same number of days, so a comparison on the 5th is fair.
-    previous_end = min(previous_start + (today - month_start), month_start - dt.timedelta(days=1))
+    previous_start, previous_end = same_days_last_month(today)
     this_month = platform.interactions_between(start=month_start, end=today)
     previous_month = platform.interactions_between(start=previous_start, end=previous_end)
     monthly = platform.interactions_monthly(today=today, months=12)

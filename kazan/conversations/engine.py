@@ -33,6 +33,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from kazan.core.errors import KazanError, ValidationFailed
 
@@ -184,7 +185,7 @@ def _prompt(ctx: Context, step: dict, *, repeat: bool = False) -> list[dict]:
         "type": "input",
         "input": step.get("input", "text"),
         "optional": bool(step.get("optional")),
-        "submit": str(step.get("submit") or _("Send")),
+        "submit": str(step.get("submit") or pgettext("verb, chat button", "Send")),
         "commands": [
             {"value": value, "label": render(command["label"], ctx)}
             for value, command in step.get("commands", {}).items()

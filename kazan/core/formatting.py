@@ -1,15 +1,22 @@
-"""Numbers and dates in the business's locale (its language setting), whatever language the
-member reads the dashboard in: the owner sees "1.234" for a German shop, "1,234" for an English
-one, the same way the shop's own receipts and the chat show them."""
+"""Numbers and dates for people, in the active language (the reader's: the dashboard member's,
+the customer's in the chat) unless a caller names another one. Always through Django's locale
+formats — never strftime or a hand-made separator — so "1.561", "Dezember 2026" and
+"05.12.2026" follow whoever reads the page."""
 
 import datetime as dt
 
 from django.utils import formats, numberformat, translation
 
 
-def number_local(value, language: str, decimal_pos: int | None = None) -> str:
+def _language(language: str | None) -> str:
+    return (language or translation.get_language() or "en").split("-")[0]
+
+
+def number_local(value, language: str | None = None, decimal_pos: int | None = None) -> str:
+    """The number grouped and with the decimal separator of `language` (default: active)."""
     if value is None or value == "":
         return ""
+    language = _language(language)
     return numberformat.format(
         value,
         formats.get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
@@ -21,8 +28,8 @@ def number_local(value, language: str, decimal_pos: int | None = None) -> str:
     )
 
 
-def date_local(value: dt.date, language: str, fmt: str = "SHORT_DATE_FORMAT") -> str:
-    """A date in `fmt` (a format name like SHORT_DATE_FORMAT or MONTH_DAY_FORMAT) in `language`,
-    month names included."""
-    with translation.override(language):
+def date_local(value: dt.date, language: str | None = None, fmt: str = "SHORT_DATE_FORMAT") -> str:
+    """A date in `fmt` (a format name like SHORT_DATE_FORMAT or YEAR_MONTH_FORMAT) in `language`
+    (default: active), month names translated."""
+    with translation.override(_language(language)):
         return formats.date_format(value, fmt)

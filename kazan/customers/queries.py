@@ -292,17 +292,14 @@ def customers_consenting(*, business, purpose: str) -> QuerySet[Customer]:
 
 # --- platform console (all businesses; staff only) --------------------------------------------
 
-# A customer "returned" when their last interaction is at least this long after their first.
-RETURNING_AFTER = dt.timedelta(hours=24)
-
 
 def customers_platform_stats() -> dict[str, int]:
-    """Every business's (not erased) customers at once: how many, and how many came back."""
+    """Every business's (not erased) customers at once: how many, and how many came back — had
+    an interaction after their first, the same guests the chat greets with "Welcome back",
+    whether they return a week or an hour later."""
     return Customer.objects.filter(erased_at__isnull=True).aggregate(
         total=Count("id"),
-        returning=Count(
-            "id", filter=Q(last_interaction_at__gte=F("first_interaction_at") + RETURNING_AFTER)
-        ),
+        returning=Count("id", filter=Q(last_interaction_at__gt=F("first_interaction_at"))),
     )
 
 

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from kazan.activity.queries import activity_list
 from kazan.analytics.models import EventKind
 from kazan.analytics.queries import (
-    counts_month_to_date,
+    business_today,
+    counts_between,
+    same_days_last_month,
     series_daily,
     series_monthly,
     social_clicks_by_network,
@@ -47,11 +49,12 @@ def month_start(*, business) -> dt.datetime:
 
 
 def chart_data(*, business) -> dict:
-    """What overview.js draws, ready for json_script: labels in the business's locale, one
-    dataset per kind (labels in the reader's language), by day (30 days) and by month (12)."""
+    """What overview.js draws, ready for json_script: ISO dates and their labels in the reader's
+    language (Chart.js shows the labels as they are), one dataset per kind, by day (30 days) and
+    by month (12). The current month has only run to today: its label says so and `partial`
+    lists its index, which the chart draws dashed."""
     daily = series_daily(business=business, days=30, kinds=OVERVIEW_KINDS)
     monthly = series_monthly(business=business, months=12, kinds=OVERVIEW_KINDS)
-    language = business.language
 
     def datasets(series: dict) -> list[dict]:
         return [
@@ -59,32 +62,47 @@ def chart_data(*, business) -> dict:
             for kind in OVERVIEW_KINDS
         ]
 
+    month_labels = [date_local(month, fmt="YEAR_MONTH_FORMAT") for month in monthly["months"]]
+    month_labels[-1] = _("%(month)s (to date)") % {"month": month_labels[-1]}
     return {
         "day": {
-            "labels": [date_local(day, language) for day in daily["days"]],
+            "dates": [day.isoformat() for day in daily["days"]],
+            "labels": [date_local(day) for day in daily["days"]],
             "datasets": datasets(daily["series"]),
+            "partial": [],
         },
         "month": {
-            "labels": [
-                date_local(month, language, "YEAR_MONTH_FORMAT") for month in monthly["months"]
-            ],
+            "dates": [month.isoformat() for month in monthly["months"]],
+            "labels": month_labels,
             "datasets": datasets(monthly["series"]),
+            "partial": [len(month_labels) - 1],
         },
     }
 
 
 def overview(*, business) -> dict:
-    """The numbers on the dashboard's first page."""
+    """The numbers on the dashboard's first page. "This month" runs from the 1st to today and
+    is compared with the same days of last month, so the 5th is not set against 30 full days."""
     this_month = month_start(business=business)
-    month = counts_month_to_date(business=business, kinds=OVERVIEW_KINDS)
+    today = business_today(business=business)
+    previous_start, previous_end = same_days_last_month(today)
+    month = counts_between(
+        business=business, start=today.replace(day=1), end=today, kinds=OVERVIEW_KINDS
+    )
+    previous = counts_between(
+        business=business, start=previous_start, end=previous_end, kinds=OVERVIEW_KINDS
+    )
     return {
         "customers": Customer.objects.filter(business=business, erased_at__isnull=True).count(),
         "sms_remaining": sms_balance(business=business),
         "sms_month": sms_usage(business=business, since=this_month),
         "sms_total": sms_usage(business=business),
         "reviews": review_stats(business=business),
-        "month_label": date_local(this_month.date(), business.language, "YEAR_MONTH_FORMAT"),
+        "month_label": date_local(this_month.date(), fmt="YEAR_MONTH_FORMAT"),
         "month": {kind.value: month[kind] for kind in OVERVIEW_KINDS},
+        "previous": {kind.value: previous[kind] for kind in OVERVIEW_KINDS},
+        "previous_start": previous_start,
+        "previous_end": previous_end,
         "reviews_month": review_stats(business=business, since=this_month),
         "social_month": [
             {"network": network, "label": NETWORK_LABELS.get(network, network), "count": count}

@@ -7,12 +7,16 @@ Running it again changes nothing and prints the same logins.
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from kazan.accounts.models import User, email_index
+from kazan.demo.history import Guest, history_load
 
 DEMO_SLUG = "demo-cafe"
+CAFE_HISTORY_DAYS = 90
 STAFF_EMAIL = "staff@kazan.localhost"
 STAFF_PASSWORD = "kazan-staff-demo-2026"  # noqa: S105 — printed demo login
 TEAM = [
@@ -46,14 +50,6 @@ FIRST_NAMES = [
     "Wim",
     "Yusuf",
     "Zoe",
-]
-COMMENTS = [
-    "Best flat white in the neighbourhood!",
-    "Lovely staff, cosy place.",
-    "Cake was a bit dry.",
-    "Great breakfast, will come back.",
-    "A little slow on Sunday morning.",
-    "",
 ]
 
 
@@ -91,11 +87,7 @@ def _two_factor_on(user: User) -> str:
 
 @transaction.atomic
 def demo_load() -> list[DemoLogin]:
-    from kazan.customers.models import ConsentRecord
-    from kazan.customers.queries import consent_wording_current
-    from kazan.customers.services import consent_grant, customer_get_or_create_by_phone
-    from kazan.loyalty.models import Review
-    from kazan.messaging.services import sms_credits_grant, sms_send
+    from kazan.messaging.services import sms_credits_grant
     from kazan.tenancy.models import Business
     from kazan.tenancy.services import business_create, invitation_accept, invitation_create
 
@@ -132,45 +124,22 @@ def demo_load() -> list[DemoLogin]:
     sms_credits_grant(business=business, amount=500, actor=staff, note="Welcome package")
 
     rng = random.Random(42)  # noqa: S311 — demo data, not security
-    for index, first_name in enumerate(FIRST_NAMES):
-        phone = f"+49151{55500000 + index:08d}"
-        customer, _ = customer_get_or_create_by_phone(
-            business=business,
-            phone=phone,
+    Business.objects.filter(pk=business.pk).update(
+        created_at=timezone.now() - timedelta(days=CAFE_HISTORY_DAYS + 5)
+    )
+    people = [
+        Guest(
+            phone=f"+49151{55500000 + index:08d}",
             name=f"{first_name} {chr(65 + index % 26)}.",
             language=rng.choice(["en", "de", "tr", "it", "es"]),
-            channel="web",
+            consents=index % 3 != 2,
         )
-        if index % 3 != 2:
-            wording = consent_wording_current(
-                purpose=ConsentRecord.Purpose.SMS_MARKETING, language=customer.language or "en"
-            )
-            consent_grant(
-                business=business,
-                customer=customer,
-                purpose=ConsentRecord.Purpose.SMS_MARKETING,
-                channel="web",
-                wording=wording,
-                ip="203.0.113.7",
-                user_agent="Mozilla/5.0 (demo)",
-            )
-        if index % 4 != 3:
-            Review.objects.create(
-                business=business,
-                customer=customer,
-                rating=rng.choice([3, 4, 4, 5, 5, 5]),
-                comment=rng.choice(COMMENTS),
-            )
-        if index < 8:
-            sms_send(
-                business=business,
-                to=phone,
-                customer=customer,
-                purpose="transactional",
-                body=f"Hi {first_name}, thank you for visiting Demo Café! See you soon.",
-                idempotency_key=f"demo-welcome-{index}",
-            )
-    _loyalty_load(business=business, owner=owner, rng=rng)
+        for index, first_name in enumerate(FIRST_NAMES)
+    ]
+    history_load(
+        business=business, people=people, days=CAFE_HISTORY_DAYS, owner=owner, rng=rng, busy=True
+    )
+    _loyalty_load(business=business, owner=owner)
     _platform_load(staff=staff, rng=rng)
     return logins
 
@@ -192,55 +161,13 @@ def _bank_details_load(*, staff) -> None:
         )
 
 
-def _loyalty_load(*, business, owner, rng: random.Random) -> None:
-    """Welcome vouchers (some redeemed), 60 days of funnel history for the overview charts, the
-    SMS package, a scheduled campaign and the reminder rule."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from kazan.analytics.models import EventKind
-    from kazan.analytics.services import event_record
+def _loyalty_load(*, business, owner) -> None:
+    """The SMS package, a scheduled campaign and the reminder rule."""
     from kazan.billing.services import subscription_for
     from kazan.campaigns.services import campaign_save, reminder_rule_save
-    from kazan.customers.models import Customer
-    from kazan.loyalty.services import voucher_redeem, voucher_welcome_issue
 
     subscription_for(business)
-    customers = list(Customer.objects.filter(business=business).order_by("pk"))
-    for index, customer in enumerate(customers[:15]):
-        voucher, _ = voucher_welcome_issue(business=business, customer=customer)
-        if index % 3 == 0:
-            voucher_redeem(business=business, code=voucher.code, actor=owner)
-
     now = timezone.now()
-    for days_ago in range(60, 0, -1):
-        day = now - timedelta(days=days_ago)
-        scans = rng.randint(3, 14) + (6 if day.weekday() >= 5 else 0)
-        verified = rng.randint(1, max(1, scans // 2))
-        daily = {
-            EventKind.QR_SCAN: scans,
-            EventKind.PAGE_VIEW: rng.randint(0, 4),
-            EventKind.OTP_VERIFIED: verified,
-            EventKind.REVIEW_SUBMITTED: rng.randint(0, verified),
-            EventKind.VOUCHER_ISSUED: max(0, verified - rng.randint(0, 1)),
-            EventKind.VOUCHER_REDEEMED: rng.randint(0, max(0, verified - 1)),
-            EventKind.GOOGLE_REVIEW_CLICK: rng.randint(0, 2),
-        }
-        for kind, count in daily.items():
-            for n in range(count):
-                event_record(
-                    business=business, kind=kind, at=day.replace(hour=9 + n % 10, minute=n)
-                )
-        for network in ("instagram", "website"):
-            for _ in range(rng.randint(0, 2)):
-                event_record(
-                    business=business,
-                    kind=EventKind.SOCIAL_CLICK,
-                    data={"network": network},
-                    at=day.replace(hour=12),
-                )
-
     campaign_save(
         business=business,
         actor=owner,
@@ -366,17 +293,11 @@ def _platform_load(*, staff, rng: random.Random) -> None:
     """More businesses for the platform console: scans over 60 days (one has stopped), package
     payments over the last months (paid, one overdue, one cancelled), one suspended business,
     then the hourly alert check and the overview snapshot, so the console is full at once."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from kazan.analytics.models import EventKind
-    from kazan.analytics.services import event_record
     from kazan.billing.models import Payment, SmsPackage
     from kazan.billing.services import package_upgrade_start, payment_confirm, subscription_for
     from kazan.console.queries import overview_stats
     from kazan.console.services import alerts_check
-    from kazan.customers.services import customer_get_or_create_by_phone
+    from kazan.messaging.services import sms_credits_grant
     from kazan.tenancy.models import Business
     from kazan.tenancy.services import business_create, business_status_change
 
@@ -389,7 +310,7 @@ def _platform_load(*, staff, rng: random.Random) -> None:
     ):
         # Owners with an account already (no invitation emails on the console); no login printed.
         owner_email = f"owner@{slug}.localhost"
-        _user(owner_email, f"Owner of {name}", secrets.token_urlsafe(16))
+        owner = _user(owner_email, f"Owner of {name}", secrets.token_urlsafe(16))
         business, _ = business_create(
             slug=slug,
             name=name,
@@ -403,39 +324,44 @@ def _platform_load(*, staff, rng: random.Random) -> None:
             timezone=tz,
             currency=currency,
         )
-        # Onboarded 3 to 10 months ago (demo history: the row's own date is set back).
+        # Onboarded 3 to 9 months ago (demo history: the row's own date is set back).
+        onboarded_days_ago = 90 + 25 * number
         Business.objects.filter(pk=business.pk).update(
-            created_at=now - timedelta(days=90 + 25 * number)
+            created_at=now - timedelta(days=onboarded_days_ago)
         )
         subscription_for(business)
-        for index in range(rng.randint(4, 12)):
-            customer_get_or_create_by_phone(
-                business=business,
+        sms_credits_grant(business=business, amount=200, actor=staff, note="Welcome package")
+        guests = [
+            Guest(
                 phone=f"+49152{20000000 + number * 1000 + index:08d}",
                 name=f"{FIRST_NAMES[(index + number) % len(FIRST_NAMES)]} {chr(65 + index)}.",
                 language=language,
-                channel="web",
+                consents=index % 2 == 0,
             )
-        quiet_since = 30 if fate == "inactive" else 0
-        for days_ago in range(60, quiet_since, -1):
-            day = now - timedelta(days=days_ago)
-            for n in range(rng.randint(1, 8)):
-                at = day.replace(hour=8 + rng.randint(0, 12), minute=n)
-                event_record(business=business, kind=EventKind.QR_SCAN, at=at)
-                if n % 2 == 0:
-                    event_record(business=business, kind=EventKind.OTP_VERIFIED, at=at)
-                if n % 3 == 0:
-                    event_record(business=business, kind=EventKind.REVIEW_SUBMITTED, at=at)
-                if n % 4 == 0:
-                    event_record(business=business, kind=EventKind.VOUCHER_REDEEMED, at=at)
+            for index in range(rng.randint(4, 12))
+        ]
+        history_load(
+            business=business,
+            people=guests,
+            days=onboarded_days_ago,
+            owner=owner,
+            rng=rng,
+            busy=False,
+            quiet_days=30 if fate == "inactive" else 0,
+        )
         created.append((business, fate))
 
-    # Package payments, backdated month by month so the revenue charts have a history.
+    # Package payments, backdated month by month so the revenue charts have a history; never
+    # before the business joined, so every month with revenue also has its guests.
     for months_ago in range(11, -1, -1):
         for index, (business, fate) in enumerate(created):
             if fate == "suspended" and months_ago < 2:
                 continue
             if (index + months_ago) % 3 and fate == "paying":
+                continue
+            moment = now - timedelta(days=30 * months_ago + index)
+            business.refresh_from_db(fields=["created_at"])
+            if moment < business.created_at:
                 continue
             package = packages[(index + months_ago) % len(packages)]
             if months_ago == 0:
@@ -446,7 +372,6 @@ def _platform_load(*, staff, rng: random.Random) -> None:
                 continue
             # Earlier months are history rows for the revenue charts only: confirming them now
             # would credit their SMS today and count them as booked in the current period.
-            moment = now - timedelta(days=30 * months_ago + index)
             payment = Payment.objects.create(
                 business=business,
                 package=package,

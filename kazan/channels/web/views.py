@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -115,7 +116,7 @@ def _fixed_social_links(business) -> list[dict]:
 def _ui_strings() -> dict:
     """Every word chat.js shows, translated here: the script holds no English of its own."""
     return {
-        "send": _("Send"),
+        "send": pgettext("verb, chat button", "Send"),
         "typing": _("…"),
         "error": _("Something went wrong. Please try again."),
         "network": _("No connection. Please check your internet and try again."),

@@ -38,3 +38,41 @@ def test_owner_signs_in_and_works_with_customers(live_server, page, business, co
     detail = page.locator("main").inner_text()
     assert "Anna Beispiel" in detail
     assert "+4915112399999" not in detail  # the phone is masked
+
+
+GERMAN_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+
+
+def test_overview_in_german_shows_german_numbers_and_chart_dates(live_server, page, business):
+    """A member reading German sees German grouping and dates, whatever the business's own
+    language, and the chart's axis is labelled the German way, the running month "bis heute"."""
+    from kazan.analytics.models import DailyCount, EventKind
+    from kazan.analytics.queries import business_today
+
+    business.language = "en"
+    business.save()
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    DailyCount.objects.create(
+        business=business, kind=EventKind.QR_SCAN, day=business_today(business=business), count=1561
+    )
+    # The member chose German (Django's language cookie); the browser itself reads English.
+    page.context.add_cookies([{"name": "django_language", "value": "de", "url": live_server.url}])
+    browser_sign_in(page, f"{live_server.url}/dashboard/", owner.email)
+
+    assert page.locator("[data-stat=month-qr_scan]").inner_text() == "1.561"
+    assert re.search(
+        rf"\((?:{GERMAN_MONTHS}) \d{{4}}\)", page.locator("#month-heading").inner_text()
+    )
+    page.wait_for_function("window.Chart && Chart.getChart('overview-chart')")
+    ticks = page.evaluate("Chart.getChart('overview-chart').scales.x.ticks.map(t => t.label)")
+    assert ticks and all(re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", tick) for tick in ticks), ticks
+    y_ticks = page.evaluate("Chart.getChart('overview-chart').scales.y.ticks.map(t => t.label)")
+    # the page's grouping, though the browser itself reads English
+    assert any(re.fullmatch(r"1\.\d{3}", tick) for tick in y_ticks), y_ticks
+    assert not any("," in tick for tick in y_ticks), y_ticks
+    page.click("[data-period=month]")
+    page.wait_for_function("Chart.getChart('overview-chart').data.labels.length === 12")
+    ticks = page.evaluate("Chart.getChart('overview-chart').scales.x.ticks.map(t => t.label)")
+    assert all(re.match(rf"(?:{GERMAN_MONTHS}) \d{{4}}", tick) for tick in ticks), ticks
+    labels = page.evaluate("Chart.getChart('overview-chart').data.labels")
+    assert labels[-1].endswith("(bis heute)") and not labels[-2].endswith("(bis heute)")

@@ -6,10 +6,11 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from kazan.analytics.models import DailyCount, EventKind
-from kazan.analytics.queries import business_today
+from kazan.analytics.queries import business_today, same_days_last_month
 from kazan.analytics.services import event_record
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.loyalty.services import review_submit, voucher_redeem, voucher_welcome_issue
@@ -94,19 +95,48 @@ def test_overview_chart_data_by_day_and_by_month(owner_client, business, owner):
     assert {EventKind.VOUCHER_ISSUED, EventKind.VOUCHER_REDEEMED, EventKind.SOCIAL_CLICK} <= kinds
 
 
-def test_overview_formats_numbers_and_dates_in_the_business_locale(owner_client, business, owner):
-    business.language = "de"
+# What a reader sees in each dashboard language on 5 December 2026: the grouping of 12,345 and
+# 2,500, the month heading, the last 30 days' first tick (6 November) and the month's label.
+LOCALES = {
+    "en": ("12,345", "2,500", "December 2026", "11/06/2026", "December 2026 (to date)"),
+    "de": ("12.345", "2.500", "Dezember 2026", "06.11.2026", "Dezember 2026 (bis heute)"),
+    "tr": ("12.345", "2.500", "Aralık 2026", "06 Kas 2026", "Aralık 2026 (bugüne kadar)"),
+    "it": ("12.345", "2.500", "Dicembre 2026", "06/11/2026", "Dicembre 2026 (finora)"),
+    "es": (
+        "12\u00a0345",
+        "2\u00a0500",
+        "diciembre de 2026",
+        "06/11/2026",
+        "diciembre de 2026 (hasta hoy)",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", LOCALES)
+def test_overview_follows_the_readers_language(owner_client, business, owner, language):
+    """The business writes English; the member reads in their own language, and every number,
+    month name and chart date follows that language (Django's locale formats)."""
+    grouped, credits, month, first_day, month_label = LOCALES[language]
+    business.language = "en"
+    business.timezone = "UTC"
     business.save()
-    today = business_today(business=business)
-    DailyCount.objects.create(business=business, kind=EventKind.QR_SCAN, day=today, count=12345)
-    sms_credits_grant(business=business, amount=2500, actor=owner)
+    with time_machine.travel(dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC), tick=False):
+        DailyCount.objects.create(
+            business=business, kind=EventKind.QR_SCAN, day=dt.date(2026, 12, 2), count=12345
+        )
+        sms_credits_grant(business=business, amount=2500, actor=owner)
+        html = owner_client.get(
+            reverse("dashboard:home"), HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
 
-    html = owner_client.get(reverse("dashboard:home")).content.decode()
-
-    assert _stat(html, "month-qr_scan") == "12.345"
-    assert _stat(html, "sms-remaining") == "2.500"
-    labels = _chart(html)["day"]["labels"]
-    assert labels[-1] == today.strftime("%d.%m.%Y")  # German short date
+    assert _stat(html, "month-qr_scan") == grouped
+    assert _stat(html, "sms-remaining") == credits
+    assert f"({month})" in html  # "This month (Dezember 2026)"
+    charts = _chart(html)
+    assert charts["day"]["labels"][0] == first_day
+    assert charts["day"]["dates"][0] == "2026-11-06"
+    assert charts["month"]["labels"][-1] == month_label
+    assert charts["month"]["dates"][-1] == "2026-12-01" and charts["month"]["partial"] == [11]
 
 
 def test_overview_chart_is_drawn_with_the_vendored_chart_js(owner_client):
@@ -134,3 +164,69 @@ def test_overview_queries_do_not_grow_with_data(
         )
     with django_assert_max_num_queries(baseline):
         owner_client.get(reverse("dashboard:home"))
+
+
+@pytest.mark.parametrize(
+    ("today", "previous"),
+    [
+        (dt.date(2027, 3, 31), (dt.date(2027, 2, 1), dt.date(2027, 2, 28))),  # 31st → February
+        (dt.date(2028, 3, 31), (dt.date(2028, 2, 1), dt.date(2028, 2, 29))),  # leap year
+        (dt.date(2026, 12, 1), (dt.date(2026, 11, 1), dt.date(2026, 11, 1))),  # the 1st
+        (dt.date(2027, 1, 15), (dt.date(2026, 12, 1), dt.date(2026, 12, 15))),  # over new year
+        (dt.date(2026, 10, 31), (dt.date(2026, 9, 1), dt.date(2026, 9, 30))),
+    ],
+)
+def test_same_days_last_month(today, previous):
+    assert same_days_last_month(today) == previous
+
+
+def _scans(business, counts: dict) -> None:
+    for day, count in counts.items():
+        DailyCount.objects.create(business=business, kind=EventKind.QR_SCAN, day=day, count=count)
+
+
+@pytest.mark.parametrize(
+    ("now", "counts", "change", "compared"),
+    [
+        # On 31 March: all of March (10) against 1–28 February (8); 31 January is not compared.
+        (
+            dt.datetime(2027, 3, 31, 20, tzinfo=dt.UTC),
+            {
+                dt.date(2027, 3, 1): 4,
+                dt.date(2027, 3, 31): 6,
+                dt.date(2027, 2, 28): 8,
+                dt.date(2027, 1, 31): 100,
+            },
+            "25",
+            "(02/01/2027 – 02/28/2027)",
+        ),
+        # On the 1st: the 1st against the 1st, not against the whole previous month.
+        (
+            dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC),
+            {dt.date(2027, 3, 1): 3, dt.date(2027, 2, 1): 2, dt.date(2027, 2, 2): 50},
+            "50",
+            "(02/01/2027 – 02/01/2027)",
+        ),
+    ],
+)
+def test_month_over_month_compares_the_same_days(
+    owner_client, business, owner, now, counts, change, compared
+):
+    business.timezone = "UTC"
+    business.save()
+    _scans(business, counts)
+    with time_machine.travel(now, tick=False):
+        owner_client.force_login(owner)  # a session of that day
+        html = owner_client.get(reverse("dashboard:home")).content.decode()
+    tile = html[html.index('data-stat="month-qr_scan"') :]
+    assert re.search(r'data-change="(-?\d+)"', tile).group(1) == change
+    assert compared in html
+
+
+def test_current_month_is_marked_to_date(owner_client, business, owner):
+    with time_machine.travel(dt.datetime(2027, 2, 28, 12, tzinfo=dt.UTC), tick=False):
+        owner_client.force_login(owner)
+        month = _chart(owner_client.get(reverse("dashboard:home")).content.decode())["month"]
+    assert month["labels"][-1] == "February 2027 (to date)"
+    assert month["labels"][-2] == "January 2027"
+    assert month["partial"] == [11]

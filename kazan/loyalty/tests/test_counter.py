@@ -130,3 +130,30 @@ def test_customer_page_shows_their_vouchers(owner_client, business, owner):
     assert welcome.code in page and used.code in page
     assert page.count('class="voucher-row"') == 2
     assert "valid until" in page and "redeemed" in page
+
+
+@pytest.mark.parametrize("state", ["valid", "redeemed", "expired"])
+def test_check_dates_stand_apart_from_any_full_stop(agent_client, business, owner, state):
+    """English times end in "a.m."/"p.m.": a date closing a sentence read "7:02 a.m.." — the
+    dates now stand in their own <time> element, with no sentence around them."""
+    import datetime as dt
+    import re
+
+    import time_machine
+
+    morning = dt.datetime.combine(timezone.now().date(), dt.time(7, 2), tzinfo=dt.UTC)
+    anna = CustomerFactory(business=business, name="Anna")
+    with time_machine.travel(morning, tick=False):
+        voucher, _ = voucher_welcome_issue(business=business, customer=anna)
+        if state == "redeemed":
+            voucher_redeem(business=business, code=voucher.code, actor=owner)
+    if state == "expired":
+        Voucher.objects.filter(pk=voucher.pk).update(expires_at=morning)
+    response = agent_client.get(
+        reverse("vouchers:counter"), {"code": voucher.code}, HTTP_ACCEPT_LANGUAGE="en", **HTMX
+    )
+    html = response.content.decode()
+    assert _state(response) == state
+    assert "a.m.." not in html and "p.m.." not in html
+    moment = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', html)
+    assert moment and moment.group(2).endswith(("a.m.", "p.m.")), html

@@ -278,3 +278,16 @@ def test_the_code_field_is_named_by_a_translated_label_not_its_placeholder(
     assert ask["placeholder"] == "123456"  # an example of the format, not the field's name
     source = Path(finders.find("landing/chat.js")).read_text()
     assert 'setAttribute("aria-label", reply.label ||' in source
+
+
+@pytest.mark.parametrize(
+    ("language", "send"),
+    [("de", "Senden"), ("tr", "Gönder"), ("it", "Invia"), ("es", "Enviar"), ("en", "Send")],
+)
+def test_the_send_button_is_the_verb_in_every_language(client, business, language, send):
+    """Not "Versand" (shipping): the button's word is translated in its own context."""
+    body = client.get(f"/{business.slug}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    ui = json.loads(
+        re.search(r'id="chat-ui" type="application/json">(.*?)</script>', body).group(1)
+    )
+    assert ui["send"] == send

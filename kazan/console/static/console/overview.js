@@ -24,6 +24,7 @@
         })
       },
       options: {
+        locale: document.documentElement.lang || undefined, // numbers in the page's language
         responsive: true,
         maintainAspectRatio: false,
         animation: false,

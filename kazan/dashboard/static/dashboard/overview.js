@@ -1,5 +1,8 @@
 /* Overview chart: reads the json_script data the server rendered and draws it with the vendored
-   Chart.js; the buttons switch between the last 30 days and the last 12 months. */
+   Chart.js; the buttons switch between the last 30 days and the last 12 months. The server sends
+   ISO dates and their labels already formatted in the page's language, so nothing here formats
+   a date. Periods still running (the current month) are listed in `partial`: the line into them
+   is dashed and their point hollow. */
 (function () {
   "use strict";
   var source = document.getElementById("overview-chart-data");
@@ -10,6 +13,10 @@
 
   function config(period) {
     var block = data[period];
+    var partial = block.partial || [];
+    function running(index) {
+      return partial.indexOf(index) !== -1;
+    }
     return {
       labels: block.labels,
       datasets: block.datasets.map(function (set, n) {
@@ -19,7 +26,15 @@
           borderColor: colours[n % colours.length],
           backgroundColor: colours[n % colours.length],
           tension: 0.25,
-          pointRadius: period === "day" ? 1.5 : 3
+          pointRadius: period === "day" ? 1.5 : 3,
+          pointBackgroundColor: set.data.map(function (_value, index) {
+            return running(index) ? "#fff" : colours[n % colours.length];
+          }),
+          segment: {
+            borderDash: function (ctx) {
+              return running(ctx.p1DataIndex) ? [6, 4] : undefined;
+            }
+          }
         };
       })
     };
@@ -29,6 +44,8 @@
     type: "line",
     data: config("day"),
     options: {
+      // Axis numbers and tooltips in the page's language, not the browser's.
+      locale: document.documentElement.lang || undefined,
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
