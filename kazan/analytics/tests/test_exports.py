@@ -448,3 +448,43 @@ def test_two_thousand_customers_end_to_end(business, other_business, staff_user)
     reader = PdfReader(export_file_path(pdf))
     assert pdf.row_count == 2000 and len(reader.pages) > 40
     assert "Kunde 1999" in reader.pages[-1].extract_text()
+
+
+def _pdf_headers(path) -> list[str]:
+    """The column headers of a PDF export's first page, each put back together from its lines:
+    the bold 7.5 pt text above the first row, grouped by the column it starts in."""
+    columns: dict[float, list[tuple[float, str]]] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and size == exports.PDF_FONT_SIZE and "Bold" in str(font["/BaseFont"]):
+            columns.setdefault(round(tm[4], 1), []).append((tm[5], text))
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    headers = []
+    for _x, parts in sorted(columns.items()):
+        header = ""
+        for _y, text in sorted(parts, key=lambda part: -part[0]):
+            glue = "" if not header or header.endswith("-") else " "
+            header += glue + text.strip()
+        headers.append(header)
+    return headers
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_pdf_headers_are_complete_however_narrow_the_column(business, staff_user, people, language):
+    # Given the customer list and the businesses report, whose headers are longer than their
+    # columns (in German even more so: "Eingelöste Gutscheine")
+    from django.utils import translation
+
+    for kind, named in (("customers", business), ("businesses", None)):
+        # When staff export them as PDF in their language
+        with translation.override(language):
+            job = _export(staff_user, fmt="pdf", kind=kind, business=named)
+            expected = [
+                str(header)
+                for header in exports.table_for(kind=kind, business=named, filters={}).headers
+            ]
+
+        # Then every header is there in full, wrapped over lines rather than cut
+        assert _pdf_headers(export_file_path(job)) == expected
+        assert "…" not in "".join(_pdf_headers(export_file_path(job)))
