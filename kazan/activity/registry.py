@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.utils import formats
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -173,7 +175,6 @@ def date(value: Any, _data: Mapping[str, Any] | None = None) -> str:
 def field_names(model) -> Formatter:
     """A list of a model's field names (what changed) as their translated labels."""
     from django.core.exceptions import FieldDoesNotExist
-    from django.utils.text import capfirst
 
     def render(value: Any, _data: Mapping[str, Any] | None = None) -> str:
         labels = []
@@ -217,6 +218,7 @@ class ActivityLine:
     """One entry as people read it."""
 
     entry: Activity
+    actor: str
     label: str
     sentence: str
     changes: list[Change]
@@ -274,9 +276,16 @@ def _targets(entries: Sequence[Activity], viewer: Viewer) -> dict[tuple[str, str
 
 
 def _target_missing(entry: Activity) -> str:
+    """A target no describer knows by its model's name and number, one that is gone as such."""
     if not entry.target_type:
         return "—"
-    return _("an item that no longer exists")
+    if entry.target_type in _TARGETS:
+        return _("an item that no longer exists")
+    try:
+        model = apps.get_model(entry.target_type)
+    except (LookupError, ValueError):
+        return _humanize(entry.target_type)
+    return f"{model._meta.verbose_name} #{entry.target_id}"
 
 
 def _generic(entry: Activity) -> ActivityType:
@@ -329,8 +338,9 @@ def activity_describe(entries: Iterable[Activity], *, viewer: Viewer) -> list[Ac
         lines.append(
             ActivityLine(
                 entry=entry,
+                actor=params["actor"],
                 label=str(kind.label),
-                sentence=str(kind.sentence) % params,
+                sentence=capfirst(str(kind.sentence) % params),
                 changes=kind.changes(data) if kind.changes else [],
                 details=details,
             )

@@ -21,7 +21,7 @@ FILTER_LABELS = {
 @activity_target("analytics.exportjob")
 def _export_jobs(ids, viewer):
     found = ExportJob.objects.filter(pk__in=ids).values_list("pk", flat=True)
-    return {pk: _("export #%(number)s") % {"number": pk} for pk in found}
+    return {pk: _("the export #%(number)s") % {"number": pk} for pk in found}
 
 
 EXPORT = {
@@ -38,7 +38,7 @@ activity_type(
 activity_type(
     "export.completed",
     label=t("Export ready"),
-    sentence=t("The %(target)s (%(kind)s, %(format)s) is ready: %(rows)s rows"),
+    sentence=t("%(target)s (%(kind)s, %(format)s) is ready: %(rows)s rows"),
     details={
         **EXPORT,
         "rows": Detail(t("Rows"), number),
@@ -48,12 +48,12 @@ activity_type(
 activity_type(
     "export.failed",
     label=t("Export failed"),
-    sentence=t("The %(target)s (%(kind)s, %(format)s) failed"),
+    sentence=t("%(target)s (%(kind)s, %(format)s) failed"),
     details={**EXPORT, "error": Detail(t("Error"))},
 )
 activity_type(
     "export.downloaded",
     label=t("Export downloaded"),
-    sentence=t("%(actor)s downloaded the %(target)s (%(kind)s, %(format)s, %(rows)s rows)"),
+    sentence=t("%(actor)s downloaded %(target)s (%(kind)s, %(format)s, %(rows)s rows)"),
     details={**EXPORT, "rows": Detail(t("Rows"), number)},
 )

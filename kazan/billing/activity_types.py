@@ -29,7 +29,7 @@ def _payments(ids, viewer):
 
     rows = Payment.objects.filter(pk__in=ids).values_list("pk", "amount_minor", "currency")
     return {
-        pk: _("payment of %(amount)s") % {"amount": money_format(amount, currency)}
+        pk: _("the payment of %(amount)s") % {"amount": money_format(amount, currency)}
         for pk, amount, currency in rows
     }
 
@@ -124,13 +124,13 @@ activity_type(
 activity_type(
     "payment.failed",
     label=t("Payment failed"),
-    sentence=t("The %(target)s by %(gateway)s failed"),
+    sentence=t("%(target)s by %(gateway)s failed"),
     details={"gateway": GATEWAY},
 )
 activity_type(
     "payment.cancelled",
     label=t("Payment cancelled"),
-    sentence=t("%(actor)s cancelled the %(target)s by %(gateway)s"),
+    sentence=t("%(actor)s cancelled %(target)s by %(gateway)s"),
     details={"gateway": GATEWAY},
 )
 activity_type(

@@ -10,7 +10,7 @@ from kazan.campaigns.models import Campaign
 @activity_target("campaigns.campaign")
 def _campaigns(ids, viewer):
     rows = Campaign.objects.filter(pk__in=ids).values_list("pk", "name")
-    return {pk: _("campaign “%(name)s”") % {"name": name} for pk, name in rows}
+    return {pk: _("the campaign “%(name)s”") % {"name": name} for pk, name in rows}
 
 
 @activity_target("campaigns.reminderrule")
@@ -31,41 +31,41 @@ OUTCOME = {
 activity_type(
     "campaign.created",
     label=t("Campaign drafted"),
-    sentence=t("%(actor)s saved the %(target)s as a draft"),
+    sentence=t("%(actor)s saved %(target)s as a draft"),
     details=PLAN,
 )
 activity_type(
     "campaign.scheduled",
     label=t("Campaign scheduled"),
-    sentence=t("%(actor)s scheduled the %(target)s"),
+    sentence=t("%(actor)s scheduled %(target)s"),
     details=PLAN,
 )
 activity_type(
     "campaign.updated",
     label=t("Campaign changed"),
-    sentence=t("%(actor)s changed the %(target)s"),
+    sentence=t("%(actor)s changed %(target)s"),
     details=PLAN,
 )
 activity_type(
     "campaign.cancelled",
     label=t("Campaign cancelled"),
-    sentence=t("%(actor)s cancelled the %(target)s"),
+    sentence=t("%(actor)s cancelled %(target)s"),
 )
 activity_type(
     "campaign.resumed",
     label=t("Campaign resumed"),
-    sentence=t("%(actor)s resumed the %(target)s"),
+    sentence=t("%(actor)s resumed %(target)s"),
 )
 activity_type(
     "campaign.sent",
     label=t("Campaign sent"),
-    sentence=t("The %(target)s was sent to %(recipients)s customers"),
+    sentence=t("%(target)s was sent to %(recipients)s customers"),
     details=OUTCOME,
 )
 activity_type(
     "campaign.stopped",
     label=t("Campaign stopped"),
-    sentence=t("The %(target)s stopped: the SMS credits ran out (%(unsent)s not sent)"),
+    sentence=t("%(target)s stopped: the SMS credits ran out (%(unsent)s not sent)"),
     details=OUTCOME,
 )
 activity_type(

@@ -19,7 +19,7 @@ from kazan.console.models import Alert
 def _alerts(ids, viewer):
     rows = Alert.objects.filter(pk__in=ids).values_list("pk", "kind")
     kinds = dict(Alert.Kind.choices)
-    return {pk: _("alert “%(kind)s”") % {"kind": kinds.get(kind, kind)} for pk, kind in rows}
+    return {pk: _("the alert “%(kind)s”") % {"kind": kinds.get(kind, kind)} for pk, kind in rows}
 
 
 def _settings_changes(data) -> list[Change]:
@@ -48,18 +48,18 @@ activity_type(
 activity_type(
     "alert.opened",
     label=t("Alert raised"),
-    sentence=t("New %(target)s"),
+    sentence=t("%(target)s was raised"),
     details=ALERT,
 )
 activity_type(
     "alert.ended",
     label=t("Alert ended"),
-    sentence=t("The %(target)s ended by itself"),
+    sentence=t("%(target)s ended by itself"),
     details=ALERT,
 )
 activity_type(
     "alert.resolved",
     label=t("Alert handled"),
-    sentence=t("%(actor)s marked the %(target)s as handled"),
+    sentence=t("%(actor)s marked %(target)s as handled"),
     details=ALERT,
 )

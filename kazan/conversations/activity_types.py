@@ -15,9 +15,9 @@ def _conversations(ids, viewer):
     rows = list(Conversation.objects.filter(pk__in=ids).values_list("pk", "customer_id"))
     names = customer_names([customer for _pk, customer in rows if customer])
     return {
-        pk: _("conversation with %(name)s") % {"name": names[customer]}
+        pk: _("the conversation with %(name)s") % {"name": names[customer]}
         if customer in names
-        else _("conversation with a visitor")
+        else _("a conversation with a visitor")
         for pk, customer in rows
     }
 
@@ -27,11 +27,11 @@ CHANNEL = Detail(t("Channel"), choice(CONSENT_CHANNEL_LABELS.items()))
 activity_type(
     "conversation.started",
     label=t("Conversation started"),
-    sentence=t("%(actor)s started a chat on %(channel)s (%(target)s)"),
+    sentence=t("%(actor)s started %(target)s on %(channel)s"),
     details={"channel": CHANNEL},
 )
 activity_type(
     "conversation.completed",
     label=t("Conversation completed"),
-    sentence=t("%(actor)s went through the whole chat (%(target)s)"),
+    sentence=t("%(actor)s finished %(target)s"),
 )

@@ -22,7 +22,7 @@ def _vouchers(ids, viewer):
     rows = list(Voucher.objects.filter(pk__in=ids).values_list("pk", "code", "customer_id"))
     names = customer_names([customer for _pk, _code, customer in rows if customer])
     return {
-        pk: _("voucher %(code)s for %(name)s")
+        pk: _("the voucher %(code)s for %(name)s")
         % {"code": code, "name": names.get(customer) or _("a customer")}
         for pk, code, customer in rows
     }
@@ -39,12 +39,12 @@ activity_type(
 activity_type(
     "voucher.issued",
     label=t("Voucher issued"),
-    sentence=t("%(actor)s issued the %(target)s (%(kind)s)"),
+    sentence=t("%(actor)s issued %(target)s (%(kind)s)"),
     details={"kind": KIND},
 )
 activity_type(
     "voucher.redeemed",
     label=t("Voucher redeemed"),
-    sentence=t("%(actor)s redeemed the %(target)s (%(kind)s)"),
+    sentence=t("%(actor)s redeemed %(target)s (%(kind)s)"),
     details={"kind": KIND},
 )

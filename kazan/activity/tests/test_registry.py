@@ -7,9 +7,15 @@ import importlib
 import itertools
 from pathlib import Path
 
-import kazan
-from kazan.activity.registry import activity_types
+import pytest
+from django.utils import translation
 
+import kazan
+from kazan.activity.models import Activity
+from kazan.activity.registry import Viewer, activity_describe, activity_types
+from kazan.activity.services import activity_record
+
+pytestmark = pytest.mark.django_db
 ROOT = Path(kazan.__file__).parent
 
 
@@ -120,3 +126,135 @@ def test_every_type_the_code_writes_has_a_description():
     assert not missing, f"describe these in <app>/activity_types.py: {missing}"
     # and nothing is described that the code no longer writes
     assert not set(activity_types()) - set(written)
+
+
+# --- rows as sentences ------------------------------------------------------------------------
+
+PHONE = "+4915112345678"
+
+
+def _line(entry, *, staff=True):
+    (line,) = activity_describe(
+        [Activity.objects.select_related("actor").get(pk=entry.pk)], viewer=Viewer(staff=staff)
+    )
+    return line
+
+
+def test_a_verification_code_reads_as_a_sentence_with_the_number_masked(business):
+    from kazan.messaging.otp import otp_send
+    from kazan.messaging.tests.factories import credits_given
+
+    # Given a code sent to a customer's phone (the real service writes the entry)
+    credits_given(business, 10)
+    otp_send(business=business, phone_e164=PHONE, ip="203.0.113.7", language="en")
+    entry = Activity.objects.get(action="otp.sent")
+
+    # Then it reads as a sentence, the number masked, no code or raw type in sight
+    line = _line(entry)
+    assert line.label == "Verification code sent"
+    assert line.sentence == "Verification code sent by SMS to +49••••678"
+    assert PHONE not in line.text and "otp.sent" not in line.text
+
+
+def test_a_terms_change_shows_who_old_to_new_and_why_in_the_readers_language(business, staff_user):
+    from kazan.billing.services import subscription_terms_change
+
+    # Given staff change a business's allowance and price, with a reason
+    subscription_terms_change(
+        business=business,
+        sms_allowance=1200,
+        price_minor=1250,
+        reason="Loyal customer",
+        actor=staff_user,
+    )
+    entry = Activity.objects.get(action="subscription.terms_changed")
+
+    # Then staff read the change as "label: old → new", values localized, the reason quoted
+    line = _line(entry)
+    assert (
+        line.sentence == f"Staff member {staff_user.name} changed the package terms: Loyal customer"
+    )
+    changes = [str(change) for change in line.changes]
+    assert changes[0].startswith("SMS per month: ") and changes[0].endswith(" → 1,200")
+    assert changes[1].startswith("Price per month: ") and changes[1].endswith(" → €12.50")
+    assert "{" not in line.text and "'" not in line.text  # no Python repr of the data
+
+    # and in German, with German labels and number formats
+    with translation.override("de"):
+        german = _line(entry)
+    assert german.sentence.startswith(f"Mitarbeiter {staff_user.name} ")
+    assert [str(change) for change in german.changes][1].endswith(" → 12,50\u00a0€")
+    assert str(german.changes[0]).endswith(" → 1.200")
+
+    # and the business's team sees that Kazan staff acted, not who
+    assert _line(entry, staff=False).sentence.startswith("Kazan staff changed")
+
+
+def test_targets_read_as_a_person_would(business, owner):
+    from kazan.campaigns.models import Campaign
+    from kazan.conversations.models import Conversation
+    from kazan.customers.tests.factories import CustomerFactory
+
+    anna = CustomerFactory(business=business, name="Anna")
+    chat = Conversation.objects.create(
+        business=business, channel="web", external_key="k1", customer=anna, flow_key="review"
+    )
+    campaign = Campaign.objects.create(business=business, name="Summer offer", body="Hi")
+    started = activity_record(
+        business=business,
+        actor=None,
+        actor_kind="customer",
+        action="conversation.started",
+        target=chat,
+        data={"channel": "web", "flow": "review"},
+    )
+    scheduled = activity_record(
+        business=business,
+        actor=owner,
+        action="campaign.scheduled",
+        target=campaign,
+        data={"status": "scheduled", "recipients": 1500, "credits": 3000},
+    )
+
+    assert _line(started, staff=False).sentence == (
+        "A customer started the conversation with Anna on Website"
+    )
+    line = _line(scheduled, staff=False)
+    assert line.sentence == f"{owner.name} scheduled the campaign “Summer offer”"
+    assert line.details == [("Recipients", "1,500"), ("SMS credits needed", "3,000")]
+
+
+def test_an_unknown_type_still_reads_for_people(business, owner):
+    entry = activity_record(
+        business=business,
+        actor=owner,
+        action="garden.roses_watered",
+        data={"litres": 12000, "beds": ["north", "south"], "ok": True},
+    )
+    line = _line(entry)
+    assert line.label == "Garden roses watered"
+    assert line.sentence == f"{owner.name}: Garden roses watered"
+    assert line.details == [("Litres", "12,000"), ("Beds", "north, south"), ("Ok", "yes")]
+
+
+def test_a_missing_target_and_an_erased_customer_leak_nothing(business, owner):
+    from django.utils import timezone
+
+    from kazan.customers.tests.factories import CustomerFactory
+
+    gone = CustomerFactory(business=business, name="", erased_at=timezone.now())
+    erased = activity_record(
+        business=business,
+        actor=owner,
+        action="customer.erased",
+        target=gone,
+        data={"sections": ["profile"], "consents_withdrawn": 1},
+    )
+    assert _line(erased).sentence == f"{owner.name} erased the personal data of an erased customer"
+    deleted = Activity.objects.create(
+        business=business,
+        action="campaign.cancelled",
+        target_type="campaigns.campaign",
+        target_id="999999",
+    )
+    assert _line(deleted).sentence == "A former team member cancelled an item that no longer exists"

@@ -83,3 +83,71 @@ def test_pages_follow_each_other_without_gaps(
         second = staff_client.get("/console/activity/?page=2")
     assert len(_actions(second)) == 5 and 'rel="next"' not in second.content.decode()
     assert not set(_actions(first)) & set(_actions(second))
+
+
+def _mixed_rows(business, owner, staff_user, count: int) -> None:
+    """`count` entries of eight types over seven kinds of target (customers, conversations,
+    campaigns, vouchers, SMS, credit entries, subscriptions), each row its own target."""
+    from kazan.billing.services import subscription_terms_change
+    from kazan.campaigns.models import Campaign
+    from kazan.conversations.models import Conversation
+    from kazan.customers.tests.factories import CustomerFactory
+    from kazan.loyalty.models import Voucher
+    from kazan.messaging.services import sms_credits_adjust
+
+    for n in range(count // 8 + 1):
+        customer = CustomerFactory(business=business, name=f"Kunde {n}")
+        chat = Conversation.objects.create(
+            business=business,
+            channel="web",
+            external_key=f"k{n}",
+            customer=customer,
+            flow_key="review",
+        )
+        campaign = Campaign.objects.create(business=business, name=f"Offer {n}", body="Hi")
+        voucher = Voucher.objects.create(
+            business=business,
+            customer=customer,
+            kind="welcome",
+            code=f"W{n}",
+            discount_text="10 %",
+            expires_at=timezone.now() + timedelta(days=9),
+        )
+        rows = [
+            ("customer.created", customer, None, {"channel": "web"}),
+            ("conversation.started", chat, None, {"channel": "web", "flow": "review"}),
+            ("campaign.scheduled", campaign, owner, {"recipients": 10, "credits": 10}),
+            ("voucher.issued", voucher, None, {"kind": "welcome"}),
+            ("customer.updated", customer, owner, {"fields": ["name"]}),
+        ]
+        for action, target, actor, data in rows:
+            activity_record(business=business, actor=actor, action=action, target=target, data=data)
+        sms_credits_adjust(business=business, amount=5, actor=staff_user, note=f"Gift {n}")
+        subscription_terms_change(
+            business=business,
+            sms_allowance=100 + n,
+            price_minor=900,
+            reason=f"Deal {n}",
+            actor=staff_user,
+        )
+    extra = Activity.objects.order_by("-created_at", "-id")[count:]
+    Activity.objects.filter(pk__in=list(extra.values_list("pk", flat=True))).delete()
+
+
+def test_the_page_reads_as_sentences_in_a_fixed_number_of_queries(
+    staff_client, business, owner, staff_user, django_assert_max_num_queries
+):
+    # Given a page of 50 entries of mixed types, each about another object
+    _mixed_rows(business, owner, staff_user, 50)
+    assert Activity.objects.count() == 50
+
+    # When staff open the activity log, the targets are read once per kind, not once per row
+    with django_assert_max_num_queries(14):
+        response = staff_client.get("/console/activity/")
+
+    # Then each entry reads as a sentence: no raw type, no Python repr of its data
+    body = response.content.decode()
+    assert len(_actions(response)) == 50
+    assert "the conversation with Kunde" in body and "the campaign “Offer" in body
+    assert "changed the package terms: Deal" in body and "SMS per month:" in body
+    assert "Gift " in body and "<code>" not in body and "{&#x27;" not in body
