@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kazan.activity.registry import activity_type_label
 from kazan.analytics import queries, services
 from kazan.analytics.exports import CONTENT_TYPES
 from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
@@ -204,7 +205,11 @@ def _filter_items(job) -> list[tuple[str, str]]:
         "actor_kind": _("Kind of actor"),
         "action": _("Type"),
     }
-    return [(labels.get(key, key), str(value)) for key, value in sorted(job.filters.items())]
+    readable = {"action": activity_type_label}  # a type by its name, not its code
+    return [
+        (labels.get(key, key), readable.get(key, str)(str(value)))
+        for key, value in sorted(job.filters.items())
+    ]
 
 
 @staff_required

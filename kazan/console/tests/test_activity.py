@@ -56,12 +56,85 @@ def test_filters_by_business_person_kind_type_and_period(staff_client, log, owne
     assert recent == ["business.settings_edited"]
 
 
-def test_an_unknown_business_or_person_shows_nothing(staff_client, log):
+def test_an_unknown_business_or_person_says_so_on_the_page(staff_client, log):
     response = staff_client.get("/console/activity/?business=no-such-shop")
-    assert _actions(response) == []
-    assert "data-nothing" in response.content.decode()
+    assert response.status_code == 400 and _actions(response) == []
+    assert "No business has a name or address like “no-such-shop”." in response.content.decode()
     response = staff_client.get("/console/activity/?actor=nobody@example.com")
     assert _actions(response) == []
+    assert "data-nothing" in response.content.decode()
+
+
+def test_a_business_is_found_by_the_name_typed_or_picked(staff_client, log, business):
+    # Given businesses "Café A", "Other Shop" (and "Shop Corner", so "shop" alone is ambiguous)
+    BusinessFactory(slug="corner", name="Shop Corner")
+    other = {"business.settings_edited", "customer.exported"}
+
+    # When staff type its name, part of it, its address or pick it (the picker sends the slug)
+    for typed in ("Other Shop", "other shop", "other s", "other-shop", str(log.pk)):
+        response = staff_client.get("/console/activity/", {"business": typed})
+        # Then the log shows that business's entries
+        assert response.status_code == 200, typed
+        assert set(_actions(response)) == other, typed
+        # and the export link names it by address, whatever was typed
+        assert "kind=activity&amp;business=other-shop" in response.content.decode()
+
+    # A name several businesses share asks to pick one, with a message, not a bare error
+    response = staff_client.get("/console/activity/", {"business": "shop"})
+    assert response.status_code == 400
+    assert "2 businesses match “shop”: pick one from the list." in response.content.decode()
+
+
+def test_the_picker_suggests_businesses_by_name_and_address(staff_client, owner, log):
+    BusinessFactory(slug="zz-bakery", name="Bäckerei Sonne")
+    by_name = staff_client.get("/console/businesses/options/", {"business": "sonne"})
+    assert by_name.content.decode() == '<option value="zz-bakery">Bäckerei Sonne</option>\n'
+    by_slug = staff_client.get("/console/businesses/options/", {"business": "other-sh"})
+    assert 'value="other-shop">Other Shop<' in by_slug.content.decode()
+    for n in range(25):
+        BusinessFactory(slug=f"many-{n}", name=f"Many {n}")
+    assert (
+        staff_client.get("/console/businesses/options/", {"business": "many"})
+        .content.decode()
+        .count("<option")
+        == 20
+    )
+    assert staff_client.get("/console/businesses/options/").content.decode().strip() == ""
+    # business members never see the platform's list of businesses
+    staff_client.force_login(owner)
+    assert staff_client.get("/console/businesses/options/", {"business": "a"}).status_code == 404
+
+
+def test_dates_come_from_a_date_picker_or_are_typed_the_local_way(staff_client, log):
+    page = staff_client.get("/console/activity/").content.decode()
+    assert page.count('type="date"') == 2
+    today = timezone.localdate()
+    german = (today - timedelta(days=7)).strftime("%d.%m.%Y")
+
+    # A German reader types 05.12.2026-style dates
+    response = staff_client.get(
+        "/console/activity/",
+        {"since": german, "business": "other-shop"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 200
+    assert _actions(response) == ["business.settings_edited"]
+    # and the date picker shows the day it understood
+    assert f'value="{(today - timedelta(days=7)).isoformat()}"' in response.content.decode()
+
+    # In English that is no date: the page says so
+    response = staff_client.get("/console/activity/", {"since": german})
+    assert response.status_code == 400
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_the_type_is_picked_by_its_name(staff_client, log):
+    page = staff_client.get("/console/activity/").content.decode()
+    assert '<option value="customer.erased">Customer erased</option>' in page
+    by_type = _actions(staff_client.get("/console/activity/?action=customer.erased"))
+    assert by_type == ["customer.erased"]
+    response = staff_client.get("/console/activity/?action=no.such_type")
+    assert response.status_code == 400 and "errorlist" in response.content.decode()
 
 
 def test_bad_filters_are_a_clear_400(staff_client, log):

@@ -25,7 +25,7 @@ def test_staff_filter_the_activity_log_and_download_it(live_server, page, consen
     assert page.locator('[data-stat="businesses-suspended"]').inner_text() == "1"
 
     page.click("nav >> text=Activity log")
-    page.fill("#activity-filters input[name=action]", "business.suspended")
+    page.select_option("#activity-filters select[name=action]", "business.suspended")
     page.click("#activity-filters button")
     page.wait_for_url("**action=business.suspended**")
     shown = page.locator("#activity-table tbody tr[data-action]")
@@ -39,6 +39,7 @@ def test_staff_filter_the_activity_log_and_download_it(live_server, page, consen
     page.click("#export-form button[type=submit]")
     page.wait_for_url("**/console/exports/*/")
     page.locator("#export-status").wait_for()
+    assert "Business suspended" in page.inner_text("main")  # the type by its name
 
     tasks_run_all(sweep=False)  # the worker prepares the file; the page polls until it is done
     download_link = page.locator("[data-download]")
