@@ -112,7 +112,7 @@ activity_type(
 activity_type(
     "payment.paid",
     label=t("Payment received"),
-    sentence=t("%(actor)s: %(amount_minor)s received for %(package)s by %(gateway)s"),
+    sentence=t("%(actor)s confirmed that %(amount_minor)s arrived for %(package)s by %(gateway)s"),
     details={
         "amount_minor": AMOUNT,
         "package": PACKAGE,

@@ -8,7 +8,6 @@ from kazan.activity.registry import (
     Detail,
     activity_target,
     activity_type,
-    choice,
     date,
     number,
 )
@@ -33,8 +32,7 @@ def _settings_changes(data) -> list[Change]:
     return changes
 
 
-ALERT = {
-    "kind": Detail(t("Kind"), choice(Alert.Kind.choices)),
+ALERT = {  # the kind is in the sentence already ("the alert “Inactive business”")
     "days": Detail(t("Days without a QR scan"), number),
     "last_scan": Detail(t("Last QR scan"), date),
 }

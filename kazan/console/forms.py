@@ -209,10 +209,10 @@ class ActivityFilterForm(forms.Form):
         label=_("Business"),
         required=False,
         max_length=120,
-        help_text=_("Type part of its name or address and pick it from the list."),
         widget=forms.TextInput(
             attrs={
                 "type": "search",
+                "placeholder": _("Name or address"),
                 "list": "business-options",
                 "autocomplete": "off",
                 "hx-get": reverse_lazy("console:business_options"),
