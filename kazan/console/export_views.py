@@ -21,7 +21,7 @@ from kazan.analytics import queries, services
 from kazan.analytics.exports import CONTENT_TYPES
 from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
 from kazan.campaigns.models import Campaign
-from kazan.console.forms import ACTOR_KIND_CHOICES
+from kazan.console.forms import ACTOR_KIND_CHOICES, ActivityTypeField
 from kazan.console.queries import actor_by_email, business_find
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
@@ -76,12 +76,7 @@ class ExportRequestForm(forms.Form):
         required=False,
         choices=ACTOR_KIND_CHOICES,
     )
-    action = forms.CharField(
-        label=gettext_lazy("Type"),
-        required=False,
-        max_length=services.EXPORT_ACTION_MAX,
-        help_text=gettext_lazy("e.g. customer.erased, or export for every export step"),
-    )
+    action = ActivityTypeField(label=gettext_lazy("Type"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,6 +94,9 @@ class ExportRequestForm(forms.Form):
                 choices=[("", _("All customers"))]
                 + [(pk, f"{name} · {created:%Y-%m-%d}") for pk, name, created in campaigns]
             )
+        self.fields["action"].keep(
+            self.data.get("action") if self.is_bound else self.initial.get("action")
+        )
         self.fields["business"].widget.attrs["placeholder"] = "demo-cafe"
         self.fields["since"].widget.input_type = "date"
         self.fields["until"].widget.input_type = "date"

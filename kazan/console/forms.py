@@ -176,6 +176,13 @@ class ActivityTypeField(forms.ChoiceField):
     def _choices() -> list[tuple[str, str]]:
         return [("", _("All types")), *activity_type_choices()]
 
+    def keep(self, value) -> None:
+        """Lists a group asked for by a link (`?action=customer`), so the select keeps it."""
+        value = str(value or "")
+        if value and value not in dict(self.choices) and self.valid_value(value):
+            label = _("Every type starting with “%(prefix)s”") % {"prefix": value}
+            self.choices = [*self.choices, (value, label)]
+
     def valid_value(self, value) -> bool:
         if super().valid_value(value):
             return True
@@ -236,6 +243,7 @@ class ActivityFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.business_obj: Business | None = None
+        self.fields["action"].keep(self.data.get("action"))
 
     def clean_business(self) -> str:
         value = " ".join((self.cleaned_data.get("business") or "").split())

@@ -224,3 +224,12 @@ def test_the_page_reads_as_sentences_in_a_fixed_number_of_queries(
     assert "the conversation with Kunde" in body and "the campaign “Offer" in body
     assert "changed the package terms: Deal" in body and "SMS per month:" in body
     assert "Gift " in body and "<code>" not in body and "{&#x27;" not in body
+
+
+def test_a_group_of_types_from_a_link_stays_selected_and_goes_to_the_export(staff_client, log):
+    response = staff_client.get("/console/activity/?action=customer")
+    page = response.content.decode()
+    assert set(_actions(response)) == {"customer.erased", "customer.exported"}
+    assert '<option value="customer" selected>Every type starting with “customer”</option>' in page
+    exports = staff_client.get("/console/exports/?kind=activity&action=customer").content.decode()
+    assert '<option value="customer" selected>' in exports
