@@ -239,6 +239,10 @@ class _Params(dict):
         return "—"
 
 
+def _user_name(user) -> str:
+    return user.name or _("user #%(number)s") % {"number": user.pk}
+
+
 def actor_text(entry: Activity, viewer: Viewer) -> str:
     """Who acted, as the subject of a sentence."""
     kind = entry.actor_kind or ""
@@ -246,9 +250,11 @@ def actor_text(entry: Activity, viewer: Viewer) -> str:
     if kind == "staff" or (user is not None and user.is_staff):
         if not viewer.staff:
             return _("Kazan staff")
-        return _("Staff member %(name)s") % {"name": user} if user else _("A staff member")
+        return (
+            _("Staff member %(name)s") % {"name": _user_name(user)} if user else _("A staff member")
+        )
     if user is not None:
-        return str(user)
+        return _user_name(user)
     if kind == "customer":
         return _("A customer")
     if kind == "system":
