@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import itertools
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
@@ -178,44 +179,70 @@ MM = 72 / 25.4
 A4_LANDSCAPE = (297 * MM, 210 * MM)
 
 
-def _fit(pdf, text: str, width: float, *, bold: bool = False) -> str:
-    """The text on one line, cut with an ellipsis to fit `width` points."""
+def _fit(pdf, text: str, width: float) -> str:
+    """A cell's text on one line, cut with an ellipsis to fit `width` points."""
     text = " ".join(text.split())
     size = PDF_FONT_SIZE
-    if pdf.string_width(text, size=size, bold=bold) <= width:
+    if pdf.string_width(text, size=size) <= width:
         return text
     low, high = 0, len(text)
     while low < high:  # the longest prefix that fits with the ellipsis
         middle = (low + high + 1) // 2
-        if pdf.string_width(text[:middle] + "…", size=size, bold=bold) <= width:
+        if pdf.string_width(text[:middle] + "…", size=size) <= width:
             low = middle
         else:
             high = middle - 1
     return text[:low] + "…"
 
 
+def _column_widths(weights: list[float], minimums: list[float], usable: float) -> list[float]:
+    """Widths in proportion to `weights` that fill `usable`, none below its minimum (the others
+    give up the difference in proportion) — unless the minimums alone overflow the page."""
+    fixed: dict[int, float] = {}
+    while True:
+        free = usable - sum(fixed.values())
+        rest = [n for n in range(len(weights)) if n not in fixed]
+        total = sum(weights[n] for n in rest) or 1
+        widths = {n: free * weights[n] / total for n in rest}
+        short = {n for n in rest if widths[n] < minimums[n]}
+        if not short or free <= 0:
+            break
+        fixed.update({n: minimums[n] for n in short})
+    return [fixed[n] if n in fixed else max(widths[n], 0.0) for n in range(len(weights))]
+
+
 def write_pdf(table: Table, path: Path) -> int:
-    """Landscape A4, the header repeated on every page, one line per row (long cells are cut
-    with "…"). Each page goes to the file as soon as it is full (see pdfstream)."""
+    """Landscape A4, the header repeated on every page (each header wrapped over as many lines
+    as its column needs), one line per row (long cells are cut with "…"). Each page goes to the
+    file as soon as it is full (see pdfstream)."""
     from kazan.analytics.pdfstream import PdfStreamWriter
 
     page_width, page_height = A4_LANDSCAPE
     margin = 12 * MM
     usable = page_width - 2 * margin
     weights = table.widths if len(table.widths) == len(table.headers) else [1] * len(table.headers)
-    total = sum(weights) or 1
-    widths = [usable * w / total for w in weights]
-    lefts = [margin + sum(widths[:n]) for n in range(len(widths))]
     padding = 2.0
     top = page_height - margin
-    first_row_y = top - 10 - 6 - 2 * PDF_ROW_HEIGHT
-    rows_per_page = max(int((first_row_y - margin) // PDF_ROW_HEIGHT) + 1, 1)
     title = str(table.title)
     generated = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-    headers = [str(h) for h in table.headers]
 
     with open(path, "wb") as out:
         pdf = PdfStreamWriter(out, width=page_width, height=page_height, title=title)
+        # Headers are never cut: each column is at least as wide as its header's longest word,
+        # and a long header takes as many lines as its column needs.
+        needed = [
+            pdf.min_wrap_width(str(header), size=PDF_FONT_SIZE, bold=True) + 2 * padding
+            for header in table.headers
+        ]
+        widths = _column_widths(weights, needed, usable)
+        lefts = [margin + sum(widths[:n]) for n in range(len(widths))]
+        header_lines = [
+            pdf.wrap(str(header), width - 2 * padding, size=PDF_FONT_SIZE, bold=True)
+            for header, width in zip(table.headers, widths, strict=True)
+        ]
+        header_height = max((len(lines) for lines in header_lines), default=1) * PDF_ROW_HEIGHT
+        first_row_y = top - 10 - 6 - header_height - PDF_ROW_HEIGHT
+        rows_per_page = max(int((first_row_y - margin) // PDF_ROW_HEIGHT) + 1, 1)
         page_number = 0
 
         def page_start() -> float:
@@ -235,9 +262,10 @@ def write_pdf(table: Table, path: Path) -> int:
                 size=size,
             )
             y = top - 10 - 6 - PDF_ROW_HEIGHT
-            for header, left, width in zip(headers, lefts, widths, strict=True):
-                cell = _fit(pdf, header, width - 2 * padding, bold=True)
-                pdf.text(left + padding, y, cell, size=size, bold=True)
+            for lines, left in zip(header_lines, lefts, strict=True):
+                for n, line in enumerate(lines):
+                    pdf.text(left + padding, y - n * PDF_ROW_HEIGHT, line, size=size, bold=True)
+            y -= header_height - PDF_ROW_HEIGHT
             pdf.line(margin, y - 3, page_width - margin, y - 3)
             return y - PDF_ROW_HEIGHT
 
@@ -380,8 +408,11 @@ def customers_source(*, business, filters: dict) -> Table:
 
 
 def activity_source(*, business, filters: dict) -> Table:
-    """The activity log of the whole platform (or one business), newest first, in UTC."""
+    """The activity log of the whole platform (or one business), newest first, in UTC, each
+    entry as the sentence the console shows (activity's registry, for platform staff), read and
+    described a chunk at a time: one query per kind of target per chunk, none per row."""
     from kazan.activity.queries import activity_list
+    from kazan.activity.registry import Viewer, activity_describe
 
     since, until = _range(filters, dt.UTC)
     entries = activity_list(
@@ -391,60 +422,28 @@ def activity_source(*, business, filters: dict) -> Table:
         since=since,
         until=until,
         all_businesses=True,
-    ).select_related(None)
+    )
     if filters.get("actor_kind"):
         entries = entries.filter(actor_kind=filters["actor_kind"])
-    entries = entries.values_list(
-        "created_at",
-        "business__slug",
-        "actor_id",
-        "actor__email",
-        "actor_kind",
-        "action",
-        "target_type",
-        "target_id",
-        "data",
-    )
+    viewer = Viewer(staff=True)
 
     def rows() -> Iterator[list[Cell]]:
-        import json
-
-        for (
-            when,
-            slug,
-            actor_id,
-            actor_email,
-            kind,
-            action,
-            target_type,
-            target_id,
-            data,
-        ) in entries.iterator(chunk_size=CHUNK_SIZE):
-            yield [
-                local_naive(when, dt.UTC),
-                slug or "",
-                actor_id,
-                email_mask(actor_email or ""),
-                kind,
-                action,
-                f"{target_type} #{target_id}" if target_type else "",
-                json.dumps(data, ensure_ascii=False, sort_keys=True) if data else "",
-            ]
+        for chunk in itertools.batched(entries.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            for line in activity_describe(chunk, viewer=viewer):
+                entry = line.entry
+                yield [
+                    local_naive(entry.created_at, dt.UTC),
+                    entry.business.name if entry.business else _("Platform"),
+                    line.actor,
+                    line.label,
+                    line.text,
+                ]
 
     return Table(
         title=_("Activity log"),
-        headers=[
-            _("Time (UTC)"),
-            _("Business"),
-            _("Actor id"),
-            _("Actor"),
-            _("Actor kind"),
-            _("Action"),
-            _("Target"),
-            _("Details"),
-        ],
+        headers=[_("Time (UTC)"), _("Business"), _("Who"), _("Type"), _("What happened")],
         rows=rows(),
-        widths=[1.4, 1.5, 0.7, 1.8, 0.9, 1.8, 1.8, 4],
+        widths=[1.3, 1.8, 1.8, 1.8, 7],
     )
 
 

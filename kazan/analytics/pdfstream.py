@@ -12,6 +12,7 @@ table. Text is drawn in a Type 0 font with Identity-H encoding, so any character
 
 from __future__ import annotations
 
+import re
 import secrets
 import zlib
 from pathlib import Path
@@ -33,6 +34,7 @@ def _font_paths() -> tuple[Path, Path]:
 
 
 _FONT_CACHE: dict[Path, object] = {}
+_HYPHEN_BREAK = re.compile(r"(?<=-)")  # a line may end after a hyphen inside a word
 
 
 def _font_file(path: Path):
@@ -167,6 +169,37 @@ class PdfStreamWriter:
 
     def string_width(self, text: str, *, size: float, bold: bool = False) -> float:
         return (self.bold if bold else self.regular).width(text, size)
+
+    def wrap(self, text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
+        """`text` broken into lines no wider than `width` points, measured with the font's own
+        glyph widths: between words or after a hyphen ("SMS-|Angebote") where possible, inside
+        a word only when a piece alone is wider than the line. Nothing is dropped."""
+        lines: list[str] = []
+        current = ""
+        for word in text.split():
+            for n, piece in enumerate(_HYPHEN_BREAK.split(word)):
+                if not piece:
+                    continue
+                glue = " " if current and n == 0 else ""
+                if self.string_width(current + glue + piece, size=size, bold=bold) <= width:
+                    current += glue + piece
+                    continue
+                if current:
+                    lines.append(current)
+                current = ""
+                for char in piece:  # a new line; the piece is split only if it must be
+                    if current and self.string_width(current + char, size=size, bold=bold) > width:
+                        lines.append(current)
+                        current = ""
+                    current += char
+        if current:
+            lines.append(current)
+        return lines
+
+    def min_wrap_width(self, text: str, *, size: float, bold: bool = False) -> float:
+        """The width `wrap` needs to break `text` only between words and after hyphens."""
+        pieces = [piece for word in text.split() for piece in _HYPHEN_BREAK.split(word)]
+        return max((self.string_width(p, size=size, bold=bold) for p in pieces), default=0.0)
 
     def end_page(self) -> None:
         content_id, page_id = self._reserve(), self._reserve()

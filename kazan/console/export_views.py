@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kazan.activity.registry import activity_type_label
 from kazan.analytics import queries, services
 from kazan.analytics.exports import CONTENT_TYPES
 from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
 from kazan.campaigns.models import Campaign
-from kazan.console.forms import ACTOR_KIND_CHOICES
+from kazan.console.forms import ACTOR_KIND_CHOICES, ActivityTypeField
 from kazan.console.queries import actor_by_email, business_find
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
@@ -75,12 +76,7 @@ class ExportRequestForm(forms.Form):
         required=False,
         choices=ACTOR_KIND_CHOICES,
     )
-    action = forms.CharField(
-        label=gettext_lazy("Type"),
-        required=False,
-        max_length=services.EXPORT_ACTION_MAX,
-        help_text=gettext_lazy("e.g. customer.erased, or export for every export step"),
-    )
+    action = ActivityTypeField(label=gettext_lazy("Type"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,6 +94,9 @@ class ExportRequestForm(forms.Form):
                 choices=[("", _("All customers"))]
                 + [(pk, f"{name} · {created:%Y-%m-%d}") for pk, name, created in campaigns]
             )
+        self.fields["action"].keep(
+            self.data.get("action") if self.is_bound else self.initial.get("action")
+        )
         self.fields["business"].widget.attrs["placeholder"] = "demo-cafe"
         self.fields["since"].widget.input_type = "date"
         self.fields["until"].widget.input_type = "date"
@@ -204,7 +203,11 @@ def _filter_items(job) -> list[tuple[str, str]]:
         "actor_kind": _("Kind of actor"),
         "action": _("Type"),
     }
-    return [(labels.get(key, key), str(value)) for key, value in sorted(job.filters.items())]
+    readable = {"action": activity_type_label}  # a type by its name, not its code
+    return [
+        (labels.get(key, key), readable.get(key, str)(str(value)))
+        for key, value in sorted(job.filters.items())
+    ]
 
 
 @staff_required

@@ -1,13 +1,18 @@
 import datetime as dt
+import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.activity.registry import activity_type_choices
 from kazan.billing.money import minor_digits
 from kazan.console.models import Alert
+from kazan.console.queries import business_pick
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.forms import country_choices, timezone_choices
 from kazan.tenancy.models import Business
@@ -172,25 +177,104 @@ class AlertFilterForm(forms.Form):
     )
 
 
+ACTION_PREFIX_RE = re.compile(r"^[a-z0-9_]+\.?$")
+
+
+class ActivityTypeField(forms.ChoiceField):
+    """A registered activity type, shown by its translated name; a type's group ("customer",
+    "export.") is accepted too, for links that ask for every step of one kind."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self._choices, **kwargs)
+
+    @staticmethod
+    def _choices() -> list[tuple[str, str]]:
+        return [("", _("All types")), *activity_type_choices()]
+
+    def keep(self, value) -> None:
+        """Lists a group asked for by a link (`?action=customer`), so the select keeps it."""
+        value = str(value or "")
+        if value and value not in dict(self.choices) and self.valid_value(value):
+            label = _("Every type starting with “%(prefix)s”") % {"prefix": value}
+            self.choices = [*self.choices, (value, label)]
+
+    def valid_value(self, value) -> bool:
+        if super().valid_value(value):
+            return True
+        prefix = str(value)
+        return bool(ACTION_PREFIX_RE.match(prefix)) and any(
+            action.startswith(prefix) for action, _label in activity_type_choices()
+        )
+
+
+class PickerDateField(forms.DateField):
+    """A date picker (<input type="date">, which sends ISO days); typed by hand (an old
+    browser, a link) the active language's formats are read too, 05.12.2026 in German."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("validators", FILTER_DATE_VALIDATORS)
+        super().__init__(**kwargs)
+
+    def bound_data(self, data, initial):
+        """The day understood, so the picker shows a hand-typed date again (as ISO)."""
+        try:
+            return self.to_python(data) or data
+        except forms.ValidationError:
+            return data
+
+
 class ActivityFilterForm(forms.Form):
-    business = forms.SlugField(
-        label=_("Business"), required=False, max_length=50, help_text=_("Its address (slug).")
+    business = forms.CharField(
+        label=_("Business"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name or address"),
+                "list": "business-options",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("console:business_options"),
+                "hx-trigger": "input changed delay:250ms, focus once",
+                "hx-target": "#business-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                "data-business-picker": "",
+            }
+        ),
     )
     actor = forms.EmailField(label=_("Who (email)"), required=False, max_length=254)
     actor_kind = forms.ChoiceField(
         label=_("Kind of actor"), required=False, choices=ACTOR_KIND_CHOICES
     )
-    action = forms.RegexField(
-        label=_("Type"),
-        required=False,
-        max_length=64,
-        regex=r"^[a-z0-9_.]*$",
-        help_text=_("e.g. campaign, customer.erased, export"),
-        error_messages={"invalid": _("Use the type's name, like customer.erased.")},
-    )
-    since = forms.DateField(label=_("From"), required=False, validators=FILTER_DATE_VALIDATORS)
-    until = forms.DateField(label=_("Until"), required=False, validators=FILTER_DATE_VALIDATORS)
+    action = ActivityTypeField(label=_("Type"), required=False)
+    since = PickerDateField(label=_("From"))
+    until = PickerDateField(label=_("Until"))
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business_obj: Business | None = None
+        self.fields["action"].keep(self.data.get("action"))
+
+    def clean_business(self) -> str:
+        value = " ".join((self.cleaned_data.get("business") or "").split())
+        if not value:
+            return ""
+        self.business_obj, matches = business_pick(value)
+        if self.business_obj is None:
+            if matches:
+                raise forms.ValidationError(
+                    _("%(count)s businesses match “%(value)s”: pick one from the list."),
+                    params={"count": matches, "value": value},
+                )
+            raise forms.ValidationError(
+                _("No business has a name or address like “%(value)s”."), params={"value": value}
+            )
+        return self.business_obj.slug
 
     def clean(self):
         data = super().clean()
@@ -208,3 +292,16 @@ class ActivityFilterForm(forms.Form):
             else None
         )
         return data
+
+    def export_query(self) -> str:
+        """The valid filters as the exports page reads them (business by address, ISO days)."""
+        data = self.cleaned_data
+        query = {
+            "business": data.get("business") or "",
+            "actor": data.get("actor") or "",
+            "actor_kind": data.get("actor_kind") or "",
+            "action": data.get("action") or "",
+            "since": data["since"].isoformat() if data.get("since") else "",
+            "until": data["until"].isoformat() if data.get("until") else "",
+        }
+        return urlencode({key: value for key, value in query.items() if value})

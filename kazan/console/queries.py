@@ -229,6 +229,40 @@ def business_find(value: str) -> Business | None:
     return Business.objects.filter(slug=value.lower()).first()
 
 
+BUSINESS_OPTIONS_MAX = 20
+
+
+def business_options(search: str) -> list[tuple[str, str]]:
+    """(slug, name) of the first businesses whose name or address contains `search`, by name:
+    the suggestions of the console's business pickers (1,000s of businesses: never all)."""
+    search = (search or "").strip()
+    if not search:
+        return []
+    found = business_search(search=search).select_related(None)
+    return list(found.values_list("slug", "name")[:BUSINESS_OPTIONS_MAX])
+
+
+def business_pick(value: str) -> tuple[Business | None, int]:
+    """The business staff meant by what they typed or picked: its id or address (slug), else
+    its name (any case), else the one business whose name or address contains the text.
+    Returns (business, 0) or (None, how many businesses match: 0 or several)."""
+    business = business_find(value)
+    if business is not None:
+        return business, 0
+    value = (value or "").strip()
+    if not value:
+        return None, 0
+    named = list(Business.objects.filter(name__iexact=value)[:2])
+    if len(named) == 1:
+        return named[0], 0
+    candidates = list(business_search(search=value).select_related(None)[:2])
+    if len(candidates) == 1:
+        return candidates[0], 0
+    if len(named) > 1:
+        return None, Business.objects.filter(name__iexact=value).count()
+    return None, business_search(search=value).count()
+
+
 def business_get(*, business_id: int) -> Business:
     business = Business.objects.filter(pk=business_id).first()
     if business is None:

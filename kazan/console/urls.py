@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("businesses/", views.businesses, name="businesses"),
     path("businesses/new/", views.business_new, name="business_new"),
+    path("businesses/options/", views.business_options, name="business_options"),
     path("businesses/<int:business_id>/", views.business_detail, name="business_detail"),
     path("businesses/<int:business_id>/terms/", views.business_terms, name="business_terms"),
     path("businesses/<int:business_id>/credits/", views.business_credits, name="business_credits"),

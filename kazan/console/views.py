@@ -247,20 +247,18 @@ def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
     entries, has_next, page_number, nobody = [], False, 1, False
     status = 200
+    export_query = ""
     if request.GET and not form.is_valid():
-        status = 400
+        status = 400  # the page again, each wrong field with its message
     else:
         data = form.cleaned_data if request.GET else {}
-        business = None
-        if data.get("business"):
-            business = queries.business_find(data["business"])
-            nobody = business is None
         actor = queries.actor_by_email(data.get("actor") or "")
-        nobody = nobody or bool(data.get("actor") and actor is None)
+        nobody = bool(data.get("actor") and actor is None)
         page_number = data.get("page") or 1
+        export_query = form.export_query() if request.GET else ""
         if not nobody:
             entries, has_next = queries.activity_page(
-                business=business,
+                business=form.business_obj,
                 actor_id=actor.pk if actor else None,
                 actor_kind=data.get("actor_kind") or "",
                 action=data.get("action") or "",
@@ -277,9 +275,22 @@ def activity(request: HttpRequest) -> HttpResponse:
             "page_number": page_number,
             "has_next": has_next,
             "query": query_without_page(request),
+            "export_query": export_query,
             "nothing_matches": nobody,
         },
         status=status,
+    )
+
+
+@staff_required
+@require_GET
+def business_options(request: HttpRequest) -> HttpResponse:
+    """The business picker's suggestions (htmx fills its <datalist>): name and address search."""
+    search = request.GET.get("business") or request.GET.get("q") or ""
+    return render(
+        request,
+        "console/business_options.html",
+        {"options": queries.business_options(search[:120])},
     )
 
 

@@ -1,0 +1,147 @@
+"""How the billing app's activity reads for people (see kazan.activity.registry)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as t
+
+from kazan.activity.registry import (
+    Change,
+    Detail,
+    activity_target,
+    activity_type,
+    date,
+    money,
+    number,
+)
+from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
+
+GATEWAYS = {"manual": t("bank transfer"), "stripe": "Stripe", "razorpay": "Razorpay"}
+
+
+@activity_target("billing.subscription")
+def _subscriptions(ids, viewer):
+    rows = Subscription.objects.filter(pk__in=ids).values_list("pk", "package__name")
+    return {pk: _("the SMS package “%(name)s”") % {"name": name} for pk, name in rows}
+
+
+@activity_target("billing.payment")
+def _payments(ids, viewer):
+    from kazan.billing.money import money_format
+
+    rows = Payment.objects.filter(pk__in=ids).values_list("pk", "amount_minor", "currency")
+    return {
+        pk: _("the payment of %(amount)s") % {"amount": money_format(amount, currency)}
+        for pk, amount, currency in rows
+    }
+
+
+def _package_names(entries) -> dict[int, dict[str, str]]:
+    """The package's name instead of its key, for all entries at once (one query)."""
+    keys = {entry.data.get("package") for entry in entries}
+    names = dict(SmsPackage.objects.filter(key__in=keys).values_list("key", "name"))
+    return {
+        entry.pk: {"package": names[entry.data["package"]]}
+        for entry in entries
+        if entry.data.get("package") in names
+    }
+
+
+def _gateway(key, _data=None) -> str:
+    return str(GATEWAYS.get(key, str(key).capitalize()))
+
+
+def _terms_changes(data) -> list[Change]:
+    """ "SMS per month: 200 → 300", "Price per month: 9,00 € → 12,00 €"."""
+    old, new = data.get("old") or {}, data.get("new") or {}
+    price = money()
+    changes = []
+    if old.get("sms_allowance") != new.get("sms_allowance"):
+        allowance = [number(terms.get("sms_allowance")) for terms in (old, new)]
+        changes.append(Change(_("SMS per month"), *allowance))
+    if old.get("price_minor") != new.get("price_minor"):
+        changes.append(
+            Change(
+                _("Price per month"),
+                price(old.get("price_minor"), data),
+                price(new.get("price_minor"), data),
+            )
+        )
+    return changes
+
+
+def _terms_reasons(entries) -> dict[int, dict[str, str]]:
+    """The reason staff gave, from the internal log rows the entry names (one query)."""
+    wanted = {
+        entry.pk: [i for i in entry.data.get("change_ids") or [] if isinstance(i, int)]
+        for entry in entries
+    }
+    reasons = dict(
+        SubscriptionChange.objects.filter(
+            pk__in={i for ids in wanted.values() for i in ids}
+        ).values_list("pk", "reason")
+    )
+    return {
+        pk: {"reason": next((reasons[i] for i in ids if i in reasons), "—")}
+        for pk, ids in wanted.items()
+    }
+
+
+PACKAGE = Detail(t("Package"))
+GATEWAY = Detail(t("Payment method"), _gateway)
+AMOUNT = Detail(t("Amount"), money())
+
+activity_type(
+    "subscription.created",
+    label=t("SMS package started"),
+    sentence=t("%(actor)s started %(target)s with %(sms_allowance)s SMS per month"),
+    details={"sms_allowance": Detail(t("SMS per month"), number)},
+)
+activity_type(
+    "subscription.terms_changed",
+    label=t("Package terms changed"),
+    sentence=t("%(actor)s changed the package terms: %(reason)s"),
+    changes=_terms_changes,
+    load=_terms_reasons,
+)
+activity_type(
+    "payment.started",
+    label=t("Payment started"),
+    sentence=t("%(actor)s started a payment of %(amount_minor)s for %(package)s by %(gateway)s"),
+    details={"amount_minor": AMOUNT, "package": PACKAGE, "gateway": GATEWAY},
+    load=_package_names,
+)
+activity_type(
+    "payment.paid",
+    label=t("Payment received"),
+    sentence=t("%(actor)s confirmed that %(amount_minor)s arrived for %(package)s by %(gateway)s"),
+    details={
+        "amount_minor": AMOUNT,
+        "package": PACKAGE,
+        "gateway": GATEWAY,
+        "sms_credits": Detail(t("SMS credits"), number),
+    },
+    load=_package_names,
+)
+activity_type(
+    "payment.failed",
+    label=t("Payment failed"),
+    sentence=t("%(target)s by %(gateway)s failed"),
+    details={"gateway": GATEWAY},
+)
+activity_type(
+    "payment.cancelled",
+    label=t("Payment cancelled"),
+    sentence=t("%(actor)s cancelled %(target)s by %(gateway)s"),
+    details={"gateway": GATEWAY},
+)
+activity_type(
+    "allowance.granted",
+    label=t("Monthly SMS granted"),
+    sentence=t("%(sms)s SMS of the monthly allowance granted for %(month)s"),
+    details={"sms": Detail(t("SMS"), number), "month": Detail(t("Month"), date)},
+)
+activity_type(
+    "quota.warning_sent",
+    label=t("SMS quota warning sent"),
+    sentence=t("The owners were warned by email: %(percent_used)s %% of the SMS used"),
+    details={"percent_used": Detail(t("Used (%)"), number), "level": Detail(t("Level (%)"))},
+)
