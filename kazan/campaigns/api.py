@@ -70,7 +70,7 @@ def campaigns_list(request: HttpRequest):
     return queries.campaign_list(business=business)
 
 
-@router.get("/{int:campaign_id}", response=responses(CampaignOut, 404, 422), summary="One campaign")
+@router.get("/{int:campaign_id}", response=responses(CampaignOut, 404), summary="One campaign")
 def campaigns_get(request: HttpRequest, campaign_id: int):
     business = api_require(request, "customers.view")
     return _out(business, queries.campaign_get(business=business, campaign_id=campaign_id))
@@ -116,7 +116,7 @@ def campaigns_send(request: HttpRequest, campaign_id: int, payload: SendIn):
 
 @router.post(
     "/{int:campaign_id}/cancel",
-    response=responses(CampaignOut, 404, 409, 422),
+    response=responses(CampaignOut, 404, 409),
     summary="Cancel a draft or scheduled campaign",
     description="409 once the campaign has started sending.",
 )
