@@ -105,9 +105,10 @@ def _json_strings(data: Any) -> Iterator[str]:
 
 class InputTextMiddleware:
     """Refuses text no column can store, once for every view, API route and webhook: a NUL or a
-    lone surrogate in the path, the query string, a form field or anywhere in a JSON body is a
-    400 with a message before CSRF, tenancy or a view sees the request. Views and schemas can
-    then trust every string they are given.
+    lone surrogate in the query string, a form field or anywhere in a JSON body is a 400 with a
+    message before CSRF, tenancy or a view sees the request. Views and schemas can then trust
+    every string they are given. (The path is the URL patterns' business: one naming nothing is
+    a 404, and its converters let no NUL through to a query.)
 
     A body is read as JSON when it looks like JSON, whatever its content type says:
     django-ninja parses any body as JSON. A multipart body without a boundary (or otherwise
@@ -124,7 +125,7 @@ class InputTextMiddleware:
         return self.get_response(request)
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
-        texts: list[str] = [request.path]
+        texts: list[str] = []
         for key, values in request.GET.lists():
             texts.append(key)
             texts.extend(values)
