@@ -37,10 +37,19 @@ Every error answers JSON of one shape, whatever went wrong:
 
 `code` is stable for programs, `message` is for people (in the language of `Accept-Language`).
 A 422 adds `errors`: one entry per invalid field with its location (`loc`) and reason (`msg`).
-The usual codes: 400 unreadable body, or text with a NUL character or an unpaired surrogate
-(`invalid_text`); 401 no or an unknown key; 403 not allowed (`forbidden`, `wrong_business`);
-404 unknown id or path (another business's ids are unknown too); 405 wrong method;
-409 conflicting state; 402 not enough SMS credits; 422 invalid fields.
+The statuses, with their usual codes:
+
+| status | code | when |
+| --- | --- | --- |
+| 400 | `unreadable_body`, `invalid_text`, or the rule's own (`invalid_phone`...) | the body is not JSON; text holds a NUL character or an unpaired surrogate; a business rule refuses the input |
+| 401 | `unauthorized` | no session and no valid API key |
+| 402 | `insufficient_credits` | the SMS credits do not cover it |
+| 403 | `forbidden`, `wrong_business`, `csrf_failed` | the role may not do this; the request names another business than the key's; a session write without its CSRF token |
+| 404 | `not_found` | unknown id or path (another business's ids are unknown too) |
+| 405 | `method_not_allowed` | wrong method for this path |
+| 409 | `conflict`, `not_editable`, `voucher_redeemed`... | the object's state does not allow it |
+| 422 | `invalid` (with `errors`) or the rule's own | fields missing, of the wrong type or out of range |
+| 429 | `rate_limited` | too many requests; wait for `Retry-After` seconds |
 
 ## Conventions
 
@@ -178,10 +187,18 @@ def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """ninja's own errors: an unreadable body (400), a failed CSRF check (403)..."""
+    """ninja's own errors: an unreadable body (400) and a session write without its CSRF
+    token (403) are the ones it raises; anything else gets its status's generic answer."""
     if exc.status_code == 400:
         return _error(
             request, 400, code="unreadable_body", message=_("The request body is not valid JSON.")
+        )
+    if exc.status_code == 403:
+        return _error(
+            request,
+            403,
+            code="csrf_failed",
+            message=_("Send the X-CSRFToken header with the session cookie, or use an API key."),
         )
     return _error(request, exc.status_code)
 

@@ -125,6 +125,17 @@ def test_unknown_api_paths_are_json_also_in_debug_mode(client, settings, debug):
     assert response.json()["code"] == "not_found"
 
 
+def test_a_session_write_without_csrf_token_is_403_in_the_error_shape(owner):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(owner)
+    response = strict.post("/api/v1/vouchers/check", {"code": "X"}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+    assert "X-CSRFToken" in response.json()["message"]
+
+
 def test_without_credentials_401_says_how_to_authenticate(client):
     response = client.get("/api/v1/customers/")
     assert response.status_code == 401
