@@ -39,17 +39,18 @@ Every error answers JSON of one shape, whatever went wrong:
 A 422 adds `errors`: one entry per invalid field with its location (`loc`) and reason (`msg`).
 The statuses, with their usual codes:
 
-| status | code | when |
-| --- | --- | --- |
-| 400 | `unreadable_body`, `invalid_text`, or the rule's own (`invalid_phone`...) | the body is not JSON; text holds a NUL character or an unpaired surrogate; a business rule refuses the input |
-| 401 | `unauthorized` | no session and no valid API key |
-| 402 | `insufficient_credits` | the SMS credits do not cover it |
-| 403 | `forbidden`, `wrong_business`, `csrf_failed` | the role may not do this; the request names another business than the key's; a session write without its CSRF token |
-| 404 | `not_found` | unknown id or path (another business's ids are unknown too) |
-| 405 | `method_not_allowed` | wrong method for this path |
-| 409 | `conflict`, `not_editable`, `voucher_redeemed`... | the object's state does not allow it |
-| 422 | `invalid` (with `errors`) or the rule's own | fields missing, of the wrong type or out of range |
-| 429 | `rate_limited` | too many requests; wait for `Retry-After` seconds |
+- 400 `unreadable_body` (the body is not JSON), `invalid_text` (a NUL character or an unpaired
+  surrogate anywhere in the input), or a business rule's own code (`invalid_phone`...);
+- 401 `unauthorized`: no session and no valid API key;
+- 402 `insufficient_credits`: the SMS credits do not cover it;
+- 403 `forbidden` (the role may not), `wrong_business` (the request names another business
+  than the key's), `csrf_failed` (a session write without its CSRF token);
+- 404 `not_found`: unknown id or path (another business's ids are unknown too);
+- 405 `method_not_allowed`;
+- 409 `conflict`, `not_editable`, `voucher_redeemed`...: the object's state does not allow it;
+- 422 `invalid` with `errors` (fields missing, of the wrong type or out of range), or a
+  business rule's own code;
+- 429 `rate_limited`: wait `Retry-After` seconds.
 
 ## Conventions
 
