@@ -49,8 +49,6 @@ STATUS_ERRORS: dict[int, tuple[str, Any]] = {
     403: ("forbidden", _("You do not have access to this page.")),
     404: ("not_found", _("We could not find this page.")),
     405: ("method_not_allowed", _("This method is not allowed here.")),
-    413: ("too_large", _("The request is too large.")),
-    415: ("unsupported_media_type", _("This content type is not supported here.")),
     429: ("rate_limited", _("Too many attempts. Please wait a moment and try again.")),
     500: ("server_error", _("Something went wrong on our side. Please try again later.")),
 }
@@ -83,10 +81,12 @@ def error_body(status: int, *, code: str | None = None, message: Any = None) -> 
 # no UTF-8 encoding exists, so SQLite, psycopg and every template fail on it.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def text_unstorable(value: str) -> bool:
-    return _UNSTORABLE.search(value) is not None
+_NOT_JSON = object()
+_UNREADABLE = _("The form data could not be read.")
+_INVALID_TEXT = _(
+    "The text contains a character that cannot be stored (a null character or an unpaired "
+    "surrogate). Remove it and try again."
+)
 
 
 def _json_strings(data: Any) -> Iterator[str]:
@@ -147,7 +147,7 @@ class InputTextMiddleware:
             if document is not _NOT_JSON:
                 is_json = True
                 texts.extend(_json_strings(document))
-        if any(text_unstorable(text) for text in texts):
+        if any(_UNSTORABLE.search(text) for text in texts):
             logger.info("refused unstorable text on %s", request.path)
             return error_response(
                 request,
@@ -157,14 +157,6 @@ class InputTextMiddleware:
                 as_json=True if is_json else None,
             )
         return None
-
-
-_NOT_JSON = object()
-_UNREADABLE = _("The form data could not be read.")
-_INVALID_TEXT = _(
-    "The text contains a character that cannot be stored (a null character or an unpaired "
-    "surrogate). Remove it and try again."
-)
 
 
 def _json_document(body: bytes) -> Any:

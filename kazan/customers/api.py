@@ -160,7 +160,7 @@ def customers_get(request: HttpRequest, customer_id: int):
 
 @router.post(
     "/",
-    response={201: CustomerDetailOut, **responses(CustomerDetailOut, 422)},
+    response={201: CustomerDetailOut, **responses(CustomerDetailOut, 409, 422)},
     summary="Create a customer, or find the one with this phone",
     description=(
         "201 when the customer is new, 200 when the phone already belongs to a customer. "
@@ -192,7 +192,9 @@ def customers_create(request: HttpRequest, payload: CustomerCreateIn):
 
 
 @router.patch(
-    "/{int:customer_id}", response=responses(CustomerDetailOut, 404, 422), summary="Edit a customer"
+    "/{int:customer_id}",
+    response=responses(CustomerDetailOut, 404, 409, 422),
+    summary="Edit a customer",
 )
 def customers_patch(request: HttpRequest, customer_id: int, payload: CustomerPatchIn):
     business = api_require(request, "customers.edit")
@@ -212,7 +214,7 @@ def customers_patch(request: HttpRequest, customer_id: int, payload: CustomerPat
 
 @router.post(
     "/{int:customer_id}/export",
-    response=responses(dict[str, Any], 404),
+    response=responses(dict[str, Any], 404, 409),
     summary="Everything held about a customer (GDPR access request)",
 )
 def customers_export(request: HttpRequest, customer_id: int):
