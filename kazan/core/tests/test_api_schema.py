@@ -57,6 +57,8 @@ def test_the_document_lists_every_route_and_how_to_authenticate(spec):
         "description": schemes["ApiKeyAuth"]["description"],
     }
     assert "Team → API keys" in schemes["ApiKeyAuth"]["description"]
+    ids = [operation["operationId"] for _path, _method, operation in _operations(spec)]
+    assert len(ids) == len(set(ids))
     description = spec["info"]["description"]
     for words in ("Authorization: Bearer kz_", "X-Client-ID", "## Errors", "/hooks/stripe/"):
         assert words in description
