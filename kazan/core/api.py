@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
@@ -71,7 +72,9 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
-def _in_range(value: dt.datetime) -> dt.datetime:
+def _aware_in_range(value: dt.datetime) -> dt.datetime:
+    if timezone.is_naive(value):  # the documented default: the server's time zone
+        value = timezone.make_aware(value)
     offset = value.utcoffset()
     if offset is not None and abs(offset) > OFFSET_MAX:
         raise ValueError("the UTC offset must be between -14:00 and +14:00")
@@ -84,7 +87,8 @@ def _in_range(value: dt.datetime) -> dt.datetime:
 Timestamp = Annotated[
     dt.datetime,
     BeforeValidator(_iso_text),
-    AfterValidator(_in_range),
+    AfterValidator(_aware_in_range),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
-"""A date-time an API client sends: ISO-8601 text only, offset within ±14:00, years 1900–2999."""
+"""A date-time an API client sends: ISO-8601 text only, offset within ±14:00 (none: the
+server's time zone), years 1900–2999."""
