@@ -1,45 +1,232 @@
-"""The JSON API under /api/v1 (OpenAPI at /api/v1/docs, linked from /api/docs)."""
+"""The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs, linked
+from /api/docs). Every error, whoever raises it, answers in one shape (kazan.core.api.ErrorOut)
+through the handlers below; kazan.core.middleware gives the same shape to the errors raised
+before a route runs (unknown paths, wrong methods, refused text)."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from kazan.core.errors import KazanError
+from kazan.core.middleware import error_body
 
-api = NinjaAPI(title="Kazan API", version="1", urls_namespace="api")
+DESCRIPTION = """
+The JSON API of Kazan: a business's customers, SMS, vouchers and campaigns, for point-of-sale
+systems, shop back-ends and scripts.
+
+## Authentication
+
+An owner creates API keys in the dashboard under **Team → API keys** (`/dashboard/team/`).
+A key is shown once, when it is created; send it on every request:
+
+    Authorization: Bearer kz_<prefix>_<secret>
+
+A key acts for its own business only, with a manager's rights; the key alone says which
+business that is. A request that also names a business, by an `X-Client-ID` header or a
+`<slug>.<domain>` host, must name the key's own: another business's is refused with 403.
+An unknown or revoked key is a 401. A signed-in member of the business may instead call the
+API with the dashboard's session cookie (and the `X-CSRFToken` header on writes), with the
+rights of their role. `/accounts/me` accepts the session only.
+
+## Errors
+
+Every error answers JSON of one shape, whatever went wrong:
+
+    {"code": "not_found", "message": "This campaign does not exist."}
+
+`code` is stable for programs, `message` is for people (in the language of `Accept-Language`).
+A 422 adds `errors`: one entry per invalid field with its location (`loc`) and reason (`msg`).
+The statuses, with their usual codes:
+
+- 400 `unreadable_body` (the body is not JSON), `invalid_text` (a NUL character or an unpaired
+  surrogate anywhere in the input), or a business rule's own code (`invalid_phone`...);
+- 401 `unauthorized`: no session and no valid API key;
+- 402 `insufficient_credits`: the SMS credits do not cover it;
+- 403 `forbidden` (the role may not), `wrong_business` (the request names another business
+  than the key's), `csrf_failed` (a session write without its CSRF token);
+- 404 `not_found`: unknown id or path (another business's ids are unknown too);
+- 405 `method_not_allowed`;
+- 409 `conflict`, `not_editable`, `voucher_redeemed`...: the object's state does not allow it;
+- 422 `invalid` with `errors` (fields missing, of the wrong type or out of range), or a
+  business rule's own code;
+- 429 `rate_limited`: wait `Retry-After` seconds.
+
+## Conventions
+
+- Lists are paged: `?page=` (1 to 1,000,000) and `?page_size=` (at most 100); the answer is
+  `{"items": [...], "count": <total>}`.
+- Timestamps are ISO 8601 text, e.g. `2026-05-01T09:30:00+02:00` (a UTC offset between -14:00
+  and +14:00; without one, the server's time zone). Numbers are not timestamps.
+- Phone numbers and emails are shown masked; the GDPR export is the only full copy.
+
+## Inbound webhooks (for providers, not for API clients)
+
+These are called by the providers themselves, outside `/api/v1`, and are listed under the
+*webhooks* tag below only to document them (API keys do not apply). Each verifies the
+provider's signature over the raw request before reading anything:
+
+- `POST /hooks/stripe/`: Stripe events for Checkout (`checkout.session.completed`,
+  `.async_payment_succeeded`, `.async_payment_failed`, `.expired`), signed in
+  `Stripe-Signature` with `STRIPE_WEBHOOK_SECRET`. 200 for handled, repeated and ignored event
+  types; 400 for a bad signature or a malformed event (which can never be applied, so Stripe
+  shows it failing instead of it being silently dropped).
+- `POST /hooks/twilio/status`: Twilio's SMS delivery reports, form-encoded, signed in
+  `X-Twilio-Signature` with the account's auth token. 403 for a bad signature, 400 for a
+  malformed report, 200 otherwise.
+- `POST /hooks/twilio/inbound`: an SMS a customer sent to the Twilio number (opt-out words
+  such as STOP withdraw marketing consent), signed like the status reports; answers empty TwiML.
+"""
+
+
+def _webhook(
+    operation_id: str, summary: str, description: str, content_type: str, errors: dict[int, str]
+) -> dict:
+    """An OpenAPI path entry for an inbound webhook (documentation only: no ninja route)."""
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    responses = {"200": {"description": "Accepted (also repeats and ignored event types)."}}
+    for status, text in errors.items():
+        responses[str(status)] = {"description": text, "content": error_content}
+    return {
+        "post": {
+            "tags": ["webhooks"],
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "requestBody": {"required": True, "content": {content_type: {}}},
+            "responses": responses,
+        }
+    }
+
+
+# The inbound webhooks are plain Django views (kazan.billing.hook_urls, kazan.channels.urls);
+# they are listed in the OpenAPI document so the providers' set-up is documented in one place.
+WEBHOOK_PATHS = {
+    "/hooks/stripe/": _webhook(
+        "webhook_stripe",
+        "Stripe Checkout events",
+        "Signed in `Stripe-Signature` with `STRIPE_WEBHOOK_SECRET`. A verified event that is "
+        "malformed (such as an id that is not a Stripe event id) is a 400: it can never be "
+        "applied, and Stripe's dashboard then shows it failing.",
+        "application/json",
+        {400: "A missing or wrong signature, or a malformed event."},
+    ),
+    "/hooks/twilio/status": _webhook(
+        "webhook_twilio_status",
+        "Twilio SMS delivery reports",
+        "Form-encoded, signed in `X-Twilio-Signature` with the account's auth token.",
+        "application/x-www-form-urlencoded",
+        {400: "A malformed report.", 403: "A missing or wrong signature."},
+    ),
+    "/hooks/twilio/inbound": _webhook(
+        "webhook_twilio_inbound",
+        "Twilio inbound SMS (opt-out words)",
+        "Form-encoded, signed like the delivery reports; answers empty TwiML.",
+        "application/x-www-form-urlencoded",
+        {400: "A malformed message.", 403: "A missing or wrong signature."},
+    ),
+}
+
+
+class KazanAPI(NinjaAPI):
+    """Adds the inbound webhooks to the generated OpenAPI document."""
+
+    def get_openapi_schema(self, *args, **kwargs) -> dict:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["paths"].update(WEBHOOK_PATHS)
+        return schema
+
+
+api = KazanAPI(
+    title="Kazan API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    openapi_extra={
+        "tags": [
+            {"name": "customers", "description": "The business's customers and their consent."},
+            {"name": "messaging", "description": "SMS credits, sent messages, sending one SMS."},
+            {"name": "vouchers", "description": "Checking and redeeming voucher codes."},
+            {"name": "campaigns", "description": "SMS campaigns to consenting customers."},
+            {"name": "accounts", "description": "The signed-in user (session only)."},
+            {"name": "webhooks", "description": "Inbound provider webhooks (see above)."},
+        ]
+    },
+)
+
+
+def _error(
+    request: HttpRequest, status: int, *, code: str | None = None, message=None, **extra
+) -> HttpResponse:
+    body = {**error_body(status, code=code, message=message), **extra}
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(KazanError)
-def _domain_error(request: HttpRequest, exc: KazanError):
-    return api.create_response(
-        request, {"code": exc.code, "message": str(exc.message)}, status=exc.status
-    )
+def _domain_error(request: HttpRequest, exc: KazanError) -> HttpResponse:
+    return _error(request, exc.status, code=exc.code, message=exc.message)
 
 
 @api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError):
-    return api.create_response(
-        request,
-        {"code": "invalid", "message": "Some of the data is not valid.", "errors": exc.errors},
-        status=422,
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _error(
+        request, 422, code="invalid", message=_("Some of the data is not valid."), errors=exc.errors
     )
 
 
 @api.exception_handler(AuthenticationError)
-def _auth_error(request: HttpRequest, exc: AuthenticationError):
-    return api.create_response(
-        request, {"code": "unauthorized", "message": "Sign in first."}, status=401
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request,
+        401,
+        code="unauthorized",
+        message=_("Sign in, or send an API key: Authorization: Bearer <key>."),
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = _error(request, 429)
+    if exc.wait:
+        response["Retry-After"] = str(exc.wait)
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own errors: an unreadable body (400) and a session write without its CSRF
+    token (403) are the ones it raises; anything else gets its status's generic answer."""
+    if exc.status_code == 400:
+        return _error(
+            request, 400, code="unreadable_body", message=_("The request body is not valid JSON.")
+        )
+    if exc.status_code == 403:
+        return _error(
+            request,
+            403,
+            code="csrf_failed",
+            message=_("Send the X-CSRFToken header with the session cookie, or use an API key."),
+        )
+    return _error(request, exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404)
 
 
 def _mount() -> None:
     from kazan.accounts.api import router as accounts_router
+    from kazan.campaigns.api import router as campaigns_router
     from kazan.customers.api import router as customers_router
+    from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/messaging", messaging_router)
+    api.add_router("/vouchers", vouchers_router)
+    api.add_router("/campaigns", campaigns_router)
 
 
 _mount()

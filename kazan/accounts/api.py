@@ -3,6 +3,7 @@
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from kazan.core.api import errors
 from kazan.tenancy.queries import memberships_of_user
 
 router = Router(tags=["accounts"])
@@ -23,7 +24,9 @@ class MeOut(Schema):
     memberships: list[MembershipOut]
 
 
-@router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in user")
+@router.get(
+    "/me", response={200: MeOut, **errors(401)}, auth=django_auth, summary="The signed-in user"
+)
 def me(request):
     """Only the caller's own data: never other members of their businesses."""
     user = request.user

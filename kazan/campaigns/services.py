@@ -222,8 +222,10 @@ def campaign_save(
     send_at: datetime | None = None,
     draft: bool = False,
     campaign: Campaign | None = None,
+    actor_kind: str | None = None,
 ) -> Campaign:
-    """Creates a campaign or changes one that has not started sending.
+    """Creates a campaign or changes one that has not started sending (`actor_kind` names a
+    non-person actor, an API key, for the activity log).
 
     `draft` keeps it unsent; otherwise it is scheduled for `send_at` (None: now, and the send
     task is enqueued on commit). A scheduled campaign must be payable in full now. A change to
@@ -265,6 +267,7 @@ def campaign_save(
         activity_record(
             business=business,
             actor=actor,
+            actor_kind=actor_kind,
             action=action,
             target=campaign,
             data={
@@ -279,7 +282,9 @@ def campaign_save(
     return campaign
 
 
-def campaign_cancel(*, business, campaign: Campaign, actor) -> Campaign:
+def campaign_cancel(
+    *, business, campaign: Campaign, actor, actor_kind: str | None = None
+) -> Campaign:
     """Deletes a campaign that has not started sending; it stays in the history as cancelled."""
     if campaign.business_id != business.pk:
         raise NotFound()
@@ -293,7 +298,11 @@ def campaign_cancel(*, business, campaign: Campaign, actor) -> Campaign:
                 code="not_editable",
             )
         activity_record(
-            business=business, actor=actor, action="campaign.cancelled", target=campaign
+            business=business,
+            actor=actor,
+            actor_kind=actor_kind,
+            action="campaign.cancelled",
+            target=campaign,
         )
     campaign.refresh_from_db()
     return campaign

@@ -1,9 +1,14 @@
+import json
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import KazanError
 from kazan.core.logging import request_id_var
@@ -36,27 +41,160 @@ def wants_json(request) -> bool:
     ) or "application/json" in request.headers.get("Accept", "")
 
 
+# The generic answer per status, where nothing more specific was said. `code` is stable for API
+# clients (the same codes as kazan.core.errors); the message is for people.
+STATUS_ERRORS: dict[int, tuple[str, Any]] = {
+    400: ("bad_request", _("The request was not valid.")),
+    401: ("unauthorized", _("Sign in first.")),
+    403: ("forbidden", _("You do not have access to this page.")),
+    404: ("not_found", _("We could not find this page.")),
+    405: ("method_not_allowed", _("This method is not allowed here.")),
+    429: ("rate_limited", _("Too many attempts. Please wait a moment and try again.")),
+    500: ("server_error", _("Something went wrong on our side. Please try again later.")),
+}
+
+
+def error_response(
+    request: HttpRequest,
+    status: int,
+    *,
+    code: str | None = None,
+    message: Any = None,
+    as_json: bool | None = None,
+) -> HttpResponse:
+    """The one error answer: {"code", "message"} JSON for APIs and scripts, a page for people."""
+    body = error_body(status, code=code, message=message)
+    if as_json if as_json is not None else wants_json(request):
+        return JsonResponse(body, status=status)
+    return render(
+        request, "error.html", {"status": status, "message": body["message"]}, status=status
+    )
+
+
+def error_body(status: int, *, code: str | None = None, message: Any = None) -> dict[str, Any]:
+    """{"code", "message"}: the given ones, else the status's generic ones."""
+    default_code, default_message = STATUS_ERRORS.get(status, ("error", STATUS_ERRORS[400][1]))
+    return {"code": code or default_code, "message": str(message or default_message)}
+
+
+# NUL: PostgreSQL can neither store nor compare it. A lone UTF-16 surrogate (JSON "\ud800"):
+# no UTF-8 encoding exists, so SQLite, psycopg and every template fail on it.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_NOT_JSON = object()
+_UNREADABLE = _("The form data could not be read.")
+_INVALID_TEXT = _(
+    "The text contains a character that cannot be stored (a null character or an unpaired "
+    "surrogate). Remove it and try again."
+)
+
+
+def _json_strings(data: Any) -> Iterator[str]:
+    """Every string in a parsed JSON document, keys included (iterative: any nesting depth)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+class InputTextMiddleware:
+    """Refuses text no column can store, once for every view, API route and webhook: a NUL or a
+    lone surrogate in the query string, a form field or anywhere in a JSON body is a 400 with a
+    message before CSRF, tenancy or a view sees the request. Views and schemas can then trust
+    every string they are given. (The path is the URL patterns' business: one naming nothing is
+    a 404, and its converters let no NUL through to a query.)
+
+    A body is read as JSON when it looks like JSON, whatever its content type says:
+    django-ninja parses any body as JSON. A multipart body without a boundary (or otherwise
+    unreadable) is a 400 here too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        return self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        texts: list[str] = []
+        for key, values in request.GET.lists():
+            texts.append(key)
+            texts.extend(values)
+        if request.method == "POST" and request.content_type in _FORM_TYPES:
+            if request.path.startswith("/api/"):
+                # The API reads raw bodies: keep this one readable after the form parser ran.
+                request.body  # noqa: B018
+            try:
+                for key, values in request.POST.lists():
+                    texts.append(key)
+                    texts.extend(values)
+            except MultiPartParserError:
+                return error_response(request, 400, code="unreadable_body", message=_UNREADABLE)
+        # Any body may reach a JSON parser (an url-encoded one too: ninja reads the raw body),
+        # except a multipart one outside the API, which the form parser streamed and consumed.
+        is_json = False
+        if request.content_type != "multipart/form-data" or request.path.startswith("/api/"):
+            document = _json_document(request.body)
+            if document is not _NOT_JSON:
+                is_json = True
+                texts.extend(_json_strings(document))
+        if any(_UNSTORABLE.search(text) for text in texts):
+            logger.info("refused unstorable text on %s", request.path)
+            return error_response(
+                request,
+                400,
+                code="invalid_text",
+                message=_INVALID_TEXT,
+                as_json=True if is_json else None,
+            )
+        return None
+
+
+def _json_document(body: bytes) -> Any:
+    """The parsed body if it is JSON, else _NOT_JSON (the view reports its own parse error)."""
+    if body.lstrip()[:1] not in (b"{", b"[", b'"'):
+        return _NOT_JSON
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
 class DomainErrorMiddleware:
-    """Turns an uncaught KazanError into a clear 4xx: JSON for APIs, a page for people."""
+    """Turns an uncaught KazanError into a clear 4xx: JSON for APIs, a page for people; and
+    gives every other error under /api/ the API's one JSON shape."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            # An error the API's own handlers never saw (ninja's 405, Django's debug 404...):
+            # the API answers every error in one shape.
+            allow = response.get("Allow")
+            response = error_response(request, response.status_code, as_json=True)
+            if allow:
+                response["Allow"] = allow
+        return response
 
     def process_exception(self, request, exception):
         if not isinstance(exception, KazanError):
             return None
         logger.info("domain error %s on %s", exception.code, request.path)
-        if wants_json(request):
-            return JsonResponse(
-                {"code": exception.code, "message": str(exception.message)},
-                status=exception.status,
-            )
-        return render(
-            request,
-            "error.html",
-            {"status": exception.status, "message": exception.message},
-            status=exception.status,
+        return error_response(
+            request, exception.status, code=exception.code, message=exception.message
         )

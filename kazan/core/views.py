@@ -7,11 +7,10 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kazan.core.middleware import wants_json
+from kazan.core.middleware import error_response
 
 logger = logging.getLogger("kazan.health")
 
@@ -29,17 +28,11 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def _error(request, status: int, message: str):
-    if wants_json(request):
-        return JsonResponse({"code": str(status), "message": message}, status=status)
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
-
-
 def page_not_found(request, exception=None):
     """The branded 404. Views that know a page does not exist (an unknown business address)
     return it directly instead of raising Http404, which with DEBUG on would show Django's
     technical page listing every URL pattern."""
-    return _error(request, 404, _("We could not find this page."))
+    return error_response(request, 404)
 
 
 @require_GET
@@ -69,15 +62,15 @@ def favicon(request):
 
 
 def server_error(request):
-    return _error(request, 500, _("Something went wrong on our side. Please try again later."))
+    return error_response(request, 500)
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, _("You do not have access to this page."))
+    return error_response(request, 403)
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, _("The request was not valid."))
+    return error_response(request, 400)
 
 
 # Uploaded files that are public by nature (business logos on landing pages and table cards).

@@ -9,16 +9,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict
 
+from kazan.core.api import Pagination, Timestamp, responses
 from kazan.core.errors import ValidationFailed
-from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
 from kazan.core.schemas import InputSchema
 from kazan.customers import queries, services
 from kazan.customers.models import ConsentRecord, Customer
-from kazan.tenancy.api_auth import api_require, tenant_auth
+from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 
 router = Router(tags=["customers"], auth=tenant_auth)
 
@@ -37,15 +37,6 @@ def _unprocessable() -> Iterator[None]:
         if isinstance(exc, Unprocessable):
             raise
         raise Unprocessable(exc.message, code=exc.code) from None
-
-
-def _actor(request: HttpRequest) -> dict[str, Any]:
-    """Who acts: the member's user, or (for an API key) no user and the key as actor_kind."""
-    principal = request.auth
-    return {
-        "actor": getattr(principal, "user", None),
-        "actor_kind": getattr(principal, "actor_kind", None),
-    }
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -122,29 +113,13 @@ class CustomerFilters(InputSchema):
     q: str = Field("", max_length=100, description="Name, or an exact phone number or email.")
     consent: bool | None = Field(None, description="Current SMS-marketing consent.")
     tag: str | None = Field(None, max_length=40, description="A tag name.")
-    since: dt.datetime | None = Field(None, description="Last interaction at or after.")
-    until: dt.datetime | None = Field(None, description="Last interaction before.")
-
-    @field_validator("since", "until")
-    @classmethod
-    def _in_range(cls, value: dt.datetime | None) -> dt.datetime | None:
-        # Year 1 or 9999 with an offset overflows when converted to UTC for the query.
-        if value is not None and not FILTER_DATE_MIN <= value.date() <= FILTER_DATE_MAX:
-            raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
-        return value
+    since: Timestamp | None = Field(None, description="Last interaction at or after.")
+    until: Timestamp | None = Field(None, description="Last interaction before.")
 
 
 class ErasedOut(Schema):
     id: int
     erased_at: dt.datetime
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _detail(business, customer_id: int) -> Customer:
@@ -155,8 +130,8 @@ def _detail(business, customer_id: int) -> Customer:
 # --- routes ----------------------------------------------------------------------------------
 
 
-@router.get("/", response=list[CustomerOut], summary="List customers")
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/", response=responses(list[CustomerOut], 422), summary="List customers")
+@paginate(Pagination)
 def customers_list(request: HttpRequest, filters: Query[CustomerFilters]):
     business = api_require(request, "customers.view")
     tag_id = None
@@ -176,7 +151,7 @@ def customers_list(request: HttpRequest, filters: Query[CustomerFilters]):
 
 
 @router.get(
-    "/{int:customer_id}", response={200: CustomerDetailOut, **ERRORS}, summary="One customer"
+    "/{int:customer_id}", response=responses(CustomerDetailOut, 404), summary="One customer"
 )
 def customers_get(request: HttpRequest, customer_id: int):
     business = api_require(request, "customers.view")
@@ -185,7 +160,7 @@ def customers_get(request: HttpRequest, customer_id: int):
 
 @router.post(
     "/",
-    response={200: CustomerDetailOut, 201: CustomerDetailOut, **ERRORS},
+    response={201: CustomerDetailOut, **responses(CustomerDetailOut, 409, 422)},
     summary="Create a customer, or find the one with this phone",
     description=(
         "201 when the customer is new, 200 when the phone already belongs to a customer. "
@@ -211,13 +186,15 @@ def customers_create(request: HttpRequest, payload: CustomerCreateIn):
             wording=wording,
             ip=payload.consent.ip if payload.consent else "",
             user_agent=payload.consent.user_agent if payload.consent else "",
-            **_actor(request),
+            **api_actor(request),
         )
     return Status(201 if created else 200, _detail(business, customer.pk))
 
 
 @router.patch(
-    "/{int:customer_id}", response={200: CustomerDetailOut, **ERRORS}, summary="Edit a customer"
+    "/{int:customer_id}",
+    response=responses(CustomerDetailOut, 404, 409, 422),
+    summary="Edit a customer",
 )
 def customers_patch(request: HttpRequest, customer_id: int, payload: CustomerPatchIn):
     business = api_require(request, "customers.edit")
@@ -230,30 +207,30 @@ def customers_patch(request: HttpRequest, customer_id: int, payload: CustomerPat
             language=customer.language if payload.language is None else payload.language,
             email=customer.email if payload.email is None else payload.email,
             tags=[t.name for t in customer.tags.all()] if payload.tags is None else payload.tags,
-            **_actor(request),
+            **api_actor(request),
         )
     return _detail(business, customer.pk)
 
 
 @router.post(
     "/{int:customer_id}/export",
-    response={200: dict[str, Any], **ERRORS},
+    response=responses(dict[str, Any], 404, 409),
     summary="Everything held about a customer (GDPR access request)",
 )
 def customers_export(request: HttpRequest, customer_id: int):
     business = api_require(request, "customers.export")
     customer = queries.customer_get(business=business, customer_id=customer_id)
-    return services.customer_export(business=business, customer=customer, **_actor(request))
+    return services.customer_export(business=business, customer=customer, **api_actor(request))
 
 
 @router.post(
     "/{int:customer_id}/erase",
-    response={200: ErasedOut, **ERRORS},
+    response=responses(ErasedOut, 404, 409),
     summary="Erase a customer's personal data (GDPR erasure request)",
     description="Irreversible. A second call answers 409.",
 )
 def customers_erase(request: HttpRequest, customer_id: int):
     business = api_require(request, "customers.erase")
     customer = queries.customer_get(business=business, customer_id=customer_id, include_erased=True)
-    services.customer_erase(business=business, customer=customer, **_actor(request))
+    services.customer_erase(business=business, customer=customer, **api_actor(request))
     return ErasedOut(id=customer.pk, erased_at=customer.erased_at)

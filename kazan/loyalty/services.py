@@ -163,9 +163,10 @@ def voucher_check(*, business, code: str) -> VoucherCheck:
     return VoucherCheck("valid", voucher)
 
 
-def voucher_redeem(*, business, code: str, actor) -> VoucherCheck:
+def voucher_redeem(*, business, code: str, actor, actor_kind: str | None = None) -> VoucherCheck:
     """Marks a valid voucher redeemed, once: a conditional UPDATE, so two tills pressing at the
-    same moment cannot both redeem it. Returns the state the code had ("valid" = redeemed now)."""
+    same moment cannot both redeem it. Returns the state the code had ("valid" = redeemed now).
+    `actor_kind` names a non-person actor (an API key) for the activity log."""
     normalized = voucher_code_normalize(code)
     now = timezone.now()
     with transaction.atomic():
@@ -191,6 +192,7 @@ def voucher_redeem(*, business, code: str, actor) -> VoucherCheck:
         activity_record(
             business=business,
             actor=actor,
+            actor_kind=actor_kind,
             action="voucher.redeemed",
             target=voucher,
             data={"kind": voucher.kind},

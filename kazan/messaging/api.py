@@ -5,12 +5,13 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from kazan.core.api import Pagination, responses
 from kazan.core.schemas import InputSchema
 from kazan.messaging import queries, services
 from kazan.messaging.models import OutboundMessage, Purpose, Status, phone_mask
-from kazan.tenancy.api_auth import api_require, tenant_auth
+from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 
 router = Router(tags=["messaging"], auth=tenant_auth)
 
@@ -52,16 +53,11 @@ class SmsIn(InputSchema):
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 def _principal_business(request: HttpRequest):
     return request.auth.business
 
 
-@router.get("/balance", response=BalanceOut, summary="SMS credits and usage")
+@router.get("/balance", response=responses(BalanceOut), summary="SMS credits and usage")
 def balance(request: HttpRequest):
     business = _principal_business(request)
     return {
@@ -70,8 +66,10 @@ def balance(request: HttpRequest):
     }
 
 
-@router.get("/messages", response=list[MessageOut], summary="Outgoing SMS, newest first")
-@paginate(PageNumberPagination)
+@router.get(
+    "/messages", response=responses(list[MessageOut], 422), summary="Outgoing SMS, newest first"
+)
+@paginate(Pagination)
 def messages(request: HttpRequest, status: Status | None = None):
     business = api_require(request, "customers.view")
     return queries.message_list(business=business, status=status)
@@ -79,21 +77,19 @@ def messages(request: HttpRequest, status: Status | None = None):
 
 @router.post(
     "/sms",
-    response={201: MessageOut, 400: ErrorOut, 402: ErrorOut, 403: ErrorOut},
+    response=responses(MessageOut, 402, 422, ok_status=201),
     summary="Send a transactional SMS",
 )
 def sms(request: HttpRequest, payload: SmsIn):
     """Queues the SMS and charges its segments; 402 when the credits do not cover it. The same
     `idempotency_key` again returns the first message without a second charge."""
     business = api_require(request, "messaging.send")
-    principal = request.auth
     message = services.sms_send(
         business=business,
         to=payload.to,
         body=payload.body,
         purpose=Purpose.TRANSACTIONAL,
         idempotency_key=payload.idempotency_key,
-        actor=getattr(principal, "user", None),
-        actor_kind=getattr(principal, "actor_kind", None),
+        **api_actor(request),
     )
     return HttpStatus(201, message)

@@ -2,6 +2,7 @@
 principal with `.business` and `.can(permission)`: a Membership (session) or an API key."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer, SessionAuth
@@ -14,6 +15,11 @@ from kazan.tenancy.services import api_key_touch
 
 class MemberSessionAuth(SessionAuth):
     """A signed-in member of the business this request resolved to (session cookie + CSRF)."""
+
+    openapi_description = (
+        "The dashboard's session cookie of a signed-in member, with the rights of their role; "
+        "writes also need the X-CSRFToken header."
+    )
 
     def __call__(self, request):
         # Without a signed-in user there is no session to protect from CSRF: step aside so the
@@ -60,6 +66,13 @@ class ApiKeyAuth(HttpBearer):
     refused with a 403: a key never reaches into another tenant.
     """
 
+    openapi_bearerFormat = "kz_<prefix>_<secret>"
+    openapi_description = (
+        "An API key of the business, created by an owner under Team → API keys in the "
+        "dashboard: `Authorization: Bearer kz_<prefix>_<secret>`. It acts for its business "
+        "only, with a manager's rights."
+    )
+
     def authenticate(self, request, token):
         api_key = api_key_find(raw_key=token)
         if api_key is None:
@@ -90,3 +103,13 @@ def api_require(request, permission: str):
     if not principal.can(permission):
         raise PermissionDenied()
     return principal.business
+
+
+def api_actor(request) -> dict[str, Any]:
+    """Who acts, as services take it: the member's user, or (for an API key) no user and the
+    key as `actor_kind`, so the activity log tells the integration apart."""
+    principal = request.auth
+    return {
+        "actor": getattr(principal, "user", None),
+        "actor_kind": getattr(principal, "actor_kind", None),
+    }

@@ -208,7 +208,8 @@ def _parse(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
     if action not in ("start", "message"):
         return None, _bad(_("Unknown action."))
     text = data.get("text", "")
-    if not isinstance(text, str) or len(text) > TEXT_MAX or "\x00" in text:
+    # NUL and lone surrogates never get here (kazan.core.middleware.InputTextMiddleware).
+    if not isinstance(text, str) or len(text) > TEXT_MAX:
         return None, _bad(_("The text must be at most %(max)d characters.") % {"max": TEXT_MAX})
     payload = data.get("payload")
     if payload is not None:
@@ -216,7 +217,7 @@ def _parse(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
             return None, _bad(_("This answer is not valid."))
         for value in payload.values():
             if not isinstance(value, str | int | bool) or (
-                isinstance(value, str) and (len(value) > TEXT_MAX or "\x00" in value)
+                isinstance(value, str) and len(value) > TEXT_MAX
             ):
                 return None, _bad(_("This answer is not valid."))
     if action == "message" and not text.strip() and not payload:

@@ -141,7 +141,7 @@ def world():
     b_key = api_key_create(business=b, name="B integration Zweitladen", actor=b_member.user)
     a_key = api_key_create(business=a, name="A integration", actor=a_owner)
     activity_record(business=b, actor=b_member.user, action="customer.exported_zweitladen")
-    voucher_welcome_issue(business=b, customer=b_customer)
+    b_voucher, _issued = voucher_welcome_issue(business=b, customer=b_customer)
     b_payment = package_upgrade_start(
         business=b, package=SmsPackage.objects.get(key="pro"), actor=b_member.user
     ).payment
@@ -170,6 +170,7 @@ def world():
         "b_api_key": b_key.api_key,
         "b_payment": b_payment,
         "b_campaign": b_campaign,
+        "b_voucher": b_voucher,
     }
 
 
@@ -264,6 +265,23 @@ def test_api_key_of_a_cannot_reach_b(client, world, method):
             names_b_object="<" in route,
         )
     assert _snapshot(world["b"]) == before
+
+
+@pytest.mark.parametrize("route", ["check", "redeem"])
+def test_b_voucher_code_is_unknown_to_a(client, world, route):
+    """Voucher codes travel in the body, so the walk above cannot name one: A's key and A's
+    member both find B's real code unknown, and it stays unredeemed."""
+    body = json.dumps({"code": world["b_voucher"].code})
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {world['a_key_secret']}"}
+    client.force_login(world["a_owner"])
+    for extra in (auth, {}):
+        response = client.post(
+            f"/api/v1/vouchers/{route}", body, content_type="application/json", **extra
+        )
+        assert response.status_code == 404, response.content
+        assert response.json()["code"] == "not_found"
+    world["b_voucher"].refresh_from_db()
+    assert world["b_voucher"].redeemed_at is None
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

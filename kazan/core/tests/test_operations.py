@@ -66,7 +66,7 @@ def test_unknown_page_gets_the_custom_404(client):
 def test_unknown_api_route_answers_json_404(client):
     response = client.get("/hooks/nope")
     assert response.status_code == 404
-    assert response.json()["code"] == "404"
+    assert response.json()["code"] == "not_found"
 
 
 @override_settings(DEBUG=False)

@@ -4,7 +4,10 @@ Stripe signs the raw body with the endpoint's secret (STRIPE_WEBHOOK_SECRET) in 
 Stripe-Signature header ("t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">"); the official SDK
 verifies it (and refuses timestamps older than five minutes). Answers:
 - 400 when the signature is missing or wrong, or the body is not a Stripe event; nothing is read
-  before the signature is checked;
+  before the signature is checked. A signed event that is malformed (an id that is not a Stripe
+  event id: too long for our unique key, or with characters Stripe never uses) is a 400 too:
+  it can never be applied or deduplicated, and a 4xx shows it failing in Stripe's dashboard
+  instead of hiding it behind a 200 (Stripe stops retrying after three days);
 - 200 for everything else, also for event types we do not handle (logged) and for repeats:
   Stripe retries anything but a 2xx for days, and a repeat must change nothing.
 
@@ -18,6 +21,7 @@ Events handled (fixtures/ holds Stripe's documented payloads):
 
 import json
 import logging
+import re
 
 import stripe
 from django.conf import settings
@@ -41,6 +45,11 @@ HANDLED_TYPES = frozenset(
 )
 
 
+# Stripe's ids: a prefix and letters/digits ("evt_1QfK8cLkdIwHu7ixE5f6G7h8"); at most the
+# 255 characters of GatewayEvent.event_id.
+EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]{1,251}")
+
+
 class UnknownEventType(Exception):
     """A verified event of a type this endpoint does not handle (answered 200, logged)."""
 
@@ -48,8 +57,10 @@ class UnknownEventType(Exception):
 def event_parse(event: dict) -> GatewayEventData:
     """A verified Stripe event → what billing needs. Raises UnknownEventType, ValueError."""
     event_id, event_type = event.get("id"), event.get("type")
-    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
+    if not isinstance(event_id, str) or not isinstance(event_type, str):
         raise ValueError("not a Stripe event")
+    if not EVENT_ID.fullmatch(event_id):
+        raise ValueError("not a Stripe event id")
     if event_type not in HANDLED_TYPES:
         raise UnknownEventType(event_type)
     data = event.get("data")
@@ -107,7 +118,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
         data = event_parse(event)
     except UnknownEventType as exc:
-        logger.info("stripe webhook: ignored event type %s", exc)
+        logger.info("stripe webhook: ignored event type %.100s", exc)
         return JsonResponse({"status": "ignored"})
     except ValueError as exc:
         logger.warning("stripe webhook: malformed event (%s)", exc)

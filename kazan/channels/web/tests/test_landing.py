@@ -220,6 +220,40 @@ def test_whole_funnel_over_http(client, business, consent_wordings):
     assert click.customer == Voucher.objects.get().customer
 
 
+def _unstorable(client, business, answer: str):
+    """Posts `answer` (raw JSON) and checks it was refused with a 400 in the error shape."""
+    response = client.post(f"/{business.slug}/chat", answer, content_type="application/json")
+    assert response.status_code == 400, answer
+    assert response.json()["code"] == "invalid_text" and response.json()["message"]
+
+
+@override_settings(OTP_RESEND_COOLDOWN_SECONDS=0)
+def test_lone_surrogates_and_nul_are_refused_at_every_step(client, business, consent_wordings):
+    """At the name, rating and comment steps a lone surrogate or NUL is a 400 and the step
+    stays where it was (it used to be a 500 when the answer was stored)."""
+    from kazan.customers.models import Customer
+    from kazan.loyalty.models import Review
+
+    credits_given(business, 20)
+    _post(client, business, {"action": "start"})
+    for bad in ('{"text": "\\ud800"}', '{"text": "An\\u0000na"}', '{"text": "\\udfffx"}'):
+        _unstorable(client, business, bad)
+    _post(client, business, {"text": "Anna"})
+    _post(client, business, {"text": PHONE})
+    _post(client, business, {"payload": {"value": False}})
+    code = re.search(r"\d{6}", OutboundMessage.objects.get(purpose=Purpose.OTP).body).group(0)
+    _post(client, business, {"text": code})
+    assert Customer.objects.get(business=business).name == "Anna"
+    for bad in ('{"payload": {"value": "\\ud800"}}', '{"text": "\\ud800"}'):
+        _unstorable(client, business, bad)
+    _post(client, business, {"payload": {"value": 4}})
+    _unstorable(client, business, '{"text": "Great \\ud83d coffee"}')
+    _unstorable(client, business, '{"payload": {"\\u0000": 1}}')
+    data = _post(client, business, {"text": "Great \U0001f600 coffee"}).json()
+    assert data["completed"] is True
+    assert Review.objects.get(business=business).comment == "Great \U0001f600 coffee"
+
+
 def test_chat_is_rate_limited_per_ip(client, business):
     from kazan.channels.web import views
 

@@ -186,6 +186,27 @@ def test_signed_junk_is_a_400_not_a_500(stripe_settings, client, body):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "event_id",
+    ["evt_" + "a" * 252, "evt_1\x00", "evt_1\ud800", "", "evt_1 OR 1=1", 12345],
+    ids=["too-long", "nul", "lone-surrogate", "empty", "not-stripe", "number"],
+)
+def test_a_signed_event_with_an_impossible_id_is_a_400_and_stores_nothing(
+    checkout, fake_stripe, client, business, event_id
+):
+    """Such an event can never be deduplicated; Stripe would retry a 500 for days."""
+    fake_stripe.complete(checkout.gateway_reference)
+    event = fake_stripe.event_for(checkout.gateway_reference, "checkout.session.completed")
+    event["id"] = event_id
+
+    response = client.post(WEBHOOK_URL, **signed(event))
+
+    assert response.status_code == 400
+    assert response.json()["code"] in {"invalid", "invalid_text"}
+    assert not GatewayEvent.objects.exists()
+    assert _purchases(business) == 0
+
+
 def test_only_post_is_allowed(stripe_settings, client):
     assert client.get(WEBHOOK_URL).status_code == 405
 
