@@ -16,6 +16,8 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=120, blank=True)
     phone_e164 = EncryptedTextField(_("phone"), blank=True, default="")
     phone_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique, NULL = none)
+    # Index of the last digits only (phones.phone_suffix_index_for): search by "…4567".
+    phone_suffix_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL = none)
     email = EncryptedTextField(_("email"), blank=True, default="")
     email_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique, NULL = none)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
@@ -38,6 +40,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["business", "-created_at"]),
             models.Index(fields=["business", "-last_interaction_at"]),
+            models.Index(fields=["business", "phone_suffix_index"], name="customer_phone_suffix_idx"),
         ]
 
     def __str__(self) -> str:

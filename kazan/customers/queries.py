@@ -34,7 +34,13 @@ from kazan.customers.models import (
     Customer,
     Tag,
 )
-from kazan.customers.phones import phone_index_for, phone_normalize
+from kazan.customers.phones import (
+    PHONE_MAX_LENGTH,
+    PHONE_SUFFIX_DIGITS,
+    phone_index_for,
+    phone_normalize,
+    phone_suffix_index_for,
+)
 from kazan.loyalty.queries import review_average_subquery, review_exists, voucher_exists
 
 FALLBACK_LANGUAGE = "en"
@@ -118,9 +124,22 @@ def customer_by_identity(*, business, channel: str, external_id: str) -> Custome
     return identity.customer if identity else None
 
 
+_PHONE_PUNCTUATION = frozenset(" -./()")
+
+
+def _phone_suffix_matches(business, digits: str) -> list[int]:
+    """Ids of the business's customers whose number ends in `digits` (at least
+    PHONE_SUFFIX_DIGITS of them): the suffix index narrows to ~1 in 10,000 customers, then each
+    candidate's decrypted number is checked, because the index is not unique."""
+    index = phone_suffix_index_for(digits)
+    candidates = _active(business).filter(phone_suffix_index=index).values_list("pk", "phone_e164")
+    return [pk for pk, phone in candidates.iterator() if phone.endswith(digits)]
+
+
 def _search_filter(business, search: str) -> Q:
     """Name contains the text, or — when the text is a phone number or an email address — the
-    exact contact through its blind index (contacts are encrypted, so no partial matches)."""
+    exact contact through its blind index (contacts are encrypted, so no partial matches), or —
+    when the text is only digits, at least PHONE_SUFFIX_DIGITS — the numbers ending in them."""
     condition = Q(name__icontains=search)
     if "@" in search:
         try:
@@ -129,13 +148,20 @@ def _search_filter(business, search: str) -> Q:
             email = ""
         if email:
             condition |= Q(email_index=email_index_for(email))
-    elif sum(ch.isdigit() for ch in search) >= 5:
+        return condition
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if len(digits) >= 5:
         try:
             phone = phone_normalize(search, region=business.country)
         except KazanError:
             phone = ""
         if phone:
             condition |= Q(phone_index=phone_index_for(phone))
+    if (
+        PHONE_SUFFIX_DIGITS <= len(digits) <= PHONE_MAX_LENGTH
+        and all(ch.isdigit() or ch in _PHONE_PUNCTUATION for ch in search)
+    ):
+        condition |= Q(pk__in=_phone_suffix_matches(business, digits))
     return condition
 
 

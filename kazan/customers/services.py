@@ -23,7 +23,7 @@ from kazan.customers.identities import (
 )
 from kazan.customers.models import ChannelIdentity, ConsentRecord, ConsentWording, Customer, Tag
 from kazan.customers.normalize import language_normalize, name_normalize, tags_normalize
-from kazan.customers.phones import phone_index_for, phone_normalize
+from kazan.customers.phones import phone_index_for, phone_normalize, phone_suffix_index_for
 from kazan.customers.queries import consent_is_granted, purpose_valid
 
 EXPORT_FORMAT = "kazan.customer-export/1"
@@ -128,6 +128,7 @@ def customer_get_or_create_by_phone(
                     name=name,
                     phone_e164=e164,
                     phone_index=index,
+                    phone_suffix_index=phone_suffix_index_for(e164),
                     language=language,
                     first_interaction_at=now,
                     last_interaction_at=now,
@@ -608,6 +609,7 @@ def customer_erase(
         current.name = ""
         current.phone_e164 = ""
         current.phone_index = None
+        current.phone_suffix_index = None
         current.email = ""
         current.email_index = None
         current.phone_verified_at = None
@@ -617,6 +619,7 @@ def customer_erase(
                 "name",
                 "phone_e164",
                 "phone_index",
+                "phone_suffix_index",
                 "email",
                 "email_index",
                 "phone_verified_at",
@@ -634,7 +637,14 @@ def customer_erase(
                 "consents_withdrawn": withdrawn,
             },
         )
-    for field in ("name", "phone_e164", "phone_index", "email", "email_index"):
+    for field in (
+        "name",
+        "phone_e164",
+        "phone_index",
+        "phone_suffix_index",
+        "email",
+        "email_index",
+    ):
         setattr(customer, field, getattr(current, field))
     customer.phone_verified_at = None
     customer.erased_at = current.erased_at
