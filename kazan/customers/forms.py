@@ -68,7 +68,9 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args, business, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tag"].queryset = tags_for_business(business=business)
-        self.fields["q"].widget.attrs["placeholder"] = _("Name, email, phone number or its last digits")
+        self.fields["q"].widget.attrs["placeholder"] = _(
+            "Name, email, phone number or its last digits"
+        )
         self.fields["q"].widget.input_type = "search"
 
     def clean(self):

@@ -40,7 +40,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["business", "-created_at"]),
             models.Index(fields=["business", "-last_interaction_at"]),
-            models.Index(fields=["business", "phone_suffix_index"], name="customer_phone_suffix_idx"),
+            models.Index(
+                fields=["business", "phone_suffix_index"], name="customer_phone_suffix_idx"
+            ),
         ]
 
     def __str__(self) -> str:

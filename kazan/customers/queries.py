@@ -157,9 +157,8 @@ def _search_filter(business, search: str) -> Q:
             phone = ""
         if phone:
             condition |= Q(phone_index=phone_index_for(phone))
-    if (
-        PHONE_SUFFIX_DIGITS <= len(digits) <= PHONE_MAX_LENGTH
-        and all(ch.isdigit() or ch in _PHONE_PUNCTUATION for ch in search)
+    if PHONE_SUFFIX_DIGITS <= len(digits) <= PHONE_MAX_LENGTH and all(
+        ch.isdigit() or ch in _PHONE_PUNCTUATION for ch in search
     ):
         condition |= Q(pk__in=_phone_suffix_matches(business, digits))
     return condition
