@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     F,
     OuterRef,
@@ -16,8 +17,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
@@ -41,7 +43,12 @@ from kazan.customers.phones import (
     phone_normalize,
     phone_suffix_index_for,
 )
-from kazan.loyalty.queries import review_average_subquery, review_exists, voucher_exists
+from kazan.loyalty.queries import (
+    review_average_subquery,
+    review_exists,
+    voucher_count_subquery,
+    voucher_exists,
+)
 
 FALLBACK_LANGUAGE = "en"
 SMS = ConsentRecord.Purpose.SMS_MARKETING
@@ -164,6 +171,31 @@ def _search_filter(business, search: str) -> Q:
     return condition
 
 
+# The customer list's orders, by the `?sort=` key a column header links to ("-" = descending).
+# Every order ends with the primary key, so a page boundary never shifts between two requests.
+# Names are stored in plain text (only contacts are encrypted), so they sort in the database;
+# customers without a name come last either way.
+_NAMELESS_LAST = Case(When(name="", then=Value(1)), default=Value(0))
+CUSTOMER_SORTS: dict[str, tuple] = {
+    "-last_visit": (F("last_interaction_at").desc(nulls_last=True), "-pk"),
+    "last_visit": (F("last_interaction_at").asc(nulls_last=True), "pk"),
+    "name": (_NAMELESS_LAST, Lower("name").asc(), "pk"),
+    "-name": (_NAMELESS_LAST, Lower("name").desc(), "-pk"),
+    "-joined": ("-created_at", "-pk"),
+    "joined": ("created_at", "pk"),
+    "-rating": (F("rating_average").desc(nulls_last=True), "-pk"),
+    "rating": (F("rating_average").asc(nulls_last=True), "pk"),
+    "-vouchers": ("-vouchers_total", "-pk"),
+    "vouchers": ("vouchers_total", "pk"),
+}
+CUSTOMER_SORT_DEFAULT = "-last_visit"
+
+
+def customer_sort_valid(raw: str | None) -> str:
+    """A known sort key, or the default for anything else (a stale or tampered link)."""
+    return raw if raw in CUSTOMER_SORTS else CUSTOMER_SORT_DEFAULT
+
+
 def customer_list(
     *,
     business,
@@ -175,11 +207,14 @@ def customer_list(
     min_rating: int | None = None,
     reviewed: bool | None = None,
     voucher: str | None = None,
+    sort: str = CUSTOMER_SORT_DEFAULT,
 ) -> QuerySet[Customer]:
-    """Customers of the business, most recently active first, each annotated with
-    `sms_consent` (current SMS-marketing consent) and `rating_average` (of their in-chat
-    reviews, None without) and with its tags prefetched. All filters combine (AND); the
-    review and voucher filters are EXISTS subqueries, so the list stays one query plus the tags.
+    """Customers of the business, ordered by `sort` (a CUSTOMER_SORTS key; most recently active
+    first by default, an unknown key falls back to it), each annotated with `sms_consent`
+    (current SMS-marketing consent), `rating_average` (of their in-chat reviews, None without)
+    and `vouchers_total` (vouchers given), and with its tags prefetched. All filters combine
+    (AND); the review and voucher filters are EXISTS subqueries, so the list stays one query
+    plus the tags.
 
     consent: True = currently consenting to SMS offers, False = not (withdrawn or never asked).
     tag: a Tag id of this business. since/until: last interaction in [since, until).
@@ -187,7 +222,8 @@ def customer_list(
     voucher: "open" (holds an unused, unexpired one), "redeemed" (used one), "none" (never got one).
     """
     customers = _with_sms_consent(_active(business)).annotate(
-        rating_average=review_average_subquery(business=business)
+        rating_average=review_average_subquery(business=business),
+        vouchers_total=voucher_count_subquery(business=business),
     )
     if min_rating:
         customers = customers.filter(review_exists(business=business, min_rating=min_rating))
@@ -209,9 +245,9 @@ def customer_list(
         customers = customers.filter(last_interaction_at__gte=since)
     if until:
         customers = customers.filter(last_interaction_at__lt=until)
-    return customers.order_by(
-        F("last_interaction_at").desc(nulls_last=True), "-id"
-    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    return customers.order_by(*CUSTOMER_SORTS[customer_sort_valid(sort)]).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
 
 
 def customer_sms_received(*, business, customer: Customer) -> int:

@@ -30,16 +30,49 @@ _FIELD_OF_CODE = {
 }
 
 
+# The list's sortable columns: (header, ascending key). A header links to its ascending order,
+# or to the descending one when the list is already sorted ascending by it.
+_SORTABLE_COLUMNS = {
+    "name": "name",
+    "rating": "rating",
+    "vouchers": "vouchers",
+    "joined": "joined",
+    "last_visit": "last_visit",
+}
+
+
+def _sort_links(request, current: str) -> dict[str, dict]:
+    """For each sortable column: the query string of its header link (filters kept, page
+    dropped) and its aria-sort state."""
+    links = {}
+    for column, key in _SORTABLE_COLUMNS.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{key}" if current == key else key
+        state = (
+            "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+        )
+        links[column] = {"query": query.urlencode(), "state": state}
+    return links
+
+
 @member_required("customers.view")
 @require_GET
 def customer_list(request):
     form = CustomerFilterForm(request.GET or None, business=request.business)
-    customers = queries.customer_list(business=request.business, **form.filters())
+    sort = queries.customer_sort_valid(request.GET.get("sort"))
+    customers = queries.customer_list(business=request.business, sort=sort, **form.filters())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "sort": sort,
+            "sort_links": _sort_links(request, sort),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -6,7 +6,18 @@ from joins)."""
 
 import datetime as dt
 
-from django.db.models import Avg, Count, Exists, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kazan.loyalty.models import Review, Voucher
@@ -71,3 +82,15 @@ def review_average_subquery(*, business, customer_ref: str = "pk") -> Subquery:
         .values("average")
     )
     return Subquery(reviews[:1], output_field=FloatField())
+
+
+def voucher_count_subquery(*, business, customer_ref: str = "pk") -> Coalesce:
+    """How many vouchers the outer customer was given (0 without), for list annotations."""
+    vouchers = (
+        Voucher.objects.filter(business=business, customer_id=OuterRef(customer_ref))
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(vouchers[:1], output_field=IntegerField()), Value(0))
