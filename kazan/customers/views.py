@@ -49,9 +49,7 @@ def _sort_links(request, current: str) -> dict[str, dict]:
         query = request.GET.copy()
         query.pop("page", None)
         query["sort"] = f"-{key}" if current == key else key
-        state = (
-            "ascending" if current == key else "descending" if current == f"-{key}" else "none"
-        )
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
         links[column] = {"query": query.urlencode(), "state": state}
     return links
 
