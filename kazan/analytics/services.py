@@ -53,6 +53,26 @@ def event_record(
     return event
 
 
+def event_retract(*, business, kind: str, customer=None, at: datetime) -> bool:
+    """Takes back the event of `kind` recorded at exactly `at` (pass the same `at` to
+    event_record), and its daily count, when the change that caused it is undone (an undone
+    voucher redemption). Call inside the undoing change's transaction. False if there was none."""
+    event = (
+        Event.objects.filter(business=business, kind=kind, customer=customer, occurred_at=at)
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return False
+    day = at.astimezone(zoneinfo.ZoneInfo(business.timezone)).date()
+    with transaction.atomic():
+        event.delete()
+        DailyCount.objects.filter(business=business, kind=kind, day=day, count__gt=0).update(
+            count=F("count") - 1
+        )
+    return True
+
+
 # --- exports -------------------------------------------------------------------------------------
 #
 # An export is requested by platform staff, built by a background task into a private directory

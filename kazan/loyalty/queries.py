@@ -5,6 +5,7 @@ customer list can filter by reviews and vouchers in its one SQL query (no N+1, n
 from joins)."""
 
 import datetime as dt
+import zoneinfo
 
 from django.db.models import (
     Avg,
@@ -94,3 +95,20 @@ def voucher_count_subquery(*, business, customer_ref: str = "pk") -> Coalesce:
         .values("total")
     )
     return Coalesce(Subquery(vouchers[:1], output_field=IntegerField()), Value(0))
+
+
+RECENT_REDEMPTIONS_MAX = 20
+
+
+def redemptions_today(*, business, now: dt.datetime | None = None) -> list[Voucher]:
+    """The business's redemptions since its local midnight, newest first (at most
+    RECENT_REDEMPTIONS_MAX), with who redeemed them and the customer: one query."""
+    now = now or timezone.now()
+    midnight = timezone.localtime(now, zoneinfo.ZoneInfo(business.timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return list(
+        Voucher.objects.filter(business=business, redeemed_at__gte=midnight)
+        .select_related("redeemed_by", "customer")
+        .order_by("-redeemed_at", "-id")[:RECENT_REDEMPTIONS_MAX]
+    )
