@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from kazan.core.errors import ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.customers.emails import email_normalize
-from kazan.customers.normalize import NAME_MAX_LENGTH, name_normalize, tags_normalize
+from kazan.customers.models import Tag
+from kazan.customers.normalize import (
+    NAME_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    name_normalize,
+    tags_normalize,
+)
 from kazan.customers.queries import tags_for_business
 
 # The word a member types to confirm an erasure. Translators pick a short word in their language;
@@ -165,3 +171,37 @@ class EraseConfirmForm(forms.Form):
                 code="confirm",
             )
         return typed
+
+
+class TagForm(forms.Form):
+    """Create, rename or recolor a tag."""
+
+    name = forms.CharField(label=_("Name"), max_length=TAG_MAX_LENGTH)
+    color = forms.ChoiceField(label=_("Color"), choices=Tag.Color.choices, initial=Tag.Color.GRAY)
+
+    def clean_name(self) -> str:
+        try:
+            names = tags_normalize([self.cleaned_data["name"]])
+        except ValidationFailed as exc:
+            raise _field_error(exc) from None
+        if not names:
+            raise forms.ValidationError(_("Please enter a name for the tag."))
+        return names[0]
+
+
+class TagAssignForm(forms.Form):
+    """Put a tag on customers or take it off: `tag` is one of the business's tags."""
+
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None, empty_label=_("Choose a tag"))
+    action = forms.ChoiceField(choices=[("add", _("Add")), ("remove", _("Remove"))])
+    customer = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].queryset = tags_for_business(business=business)
+        # Any well-formed id is accepted here; the service keeps only the business's own
+        # customers. A longer "id" could not be a primary key (and would overflow SQLite).
+        values = self.data.getlist("customer") if hasattr(self.data, "getlist") else []
+        self.fields["customer"].choices = [
+            (v, v) for v in values if str(v).isdigit() and len(str(v)) <= 18
+        ]

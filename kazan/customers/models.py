@@ -63,11 +63,29 @@ class Customer(models.Model):
 
 
 class Tag(models.Model):
+    """A label the team puts on customers ("regular", "vegan"); names are unique per business,
+    ignoring case (the services look names up case-insensitively)."""
+
+    class Color(models.TextChoices):
+        GRAY = "gray", _("Gray")
+        RED = "red", _("Red")
+        ORANGE = "orange", _("Orange")
+        GREEN = "green", _("Green")
+        BLUE = "blue", _("Blue")
+        PURPLE = "purple", _("Purple")
+
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=40)
+    color = models.CharField(max_length=8, choices=Color.choices, default=Color.GRAY)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["business", "name"], name="tag_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "name"], name="tag_unique"),
+            models.CheckConstraint(
+                condition=models.Q(color__in=["gray", "red", "orange", "green", "blue", "purple"]),
+                name="tag_color_valid",
+            ),
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
