@@ -23,11 +23,13 @@ from kazan.analytics.models import (
     ExportFormat,
     ExportJob,
     ExportKind,
+    ExportOrigin,
     ExportStatus,
 )
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import KazanError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
+from kazan.tenancy.models import Role
 
 logger = logging.getLogger("kazan.analytics")
 
@@ -115,8 +117,24 @@ def _is_staff(actor) -> bool:
 
 def export_can_download(*, job: ExportJob, actor) -> bool:
     """Only the staff member who asked for an export (or a superuser) may download its file:
-    a colleague who needs the same list asks for their own, which the activity log then shows."""
-    return _is_staff(actor) and (job.requested_by_id == actor.pk or actor.is_superuser)
+    a colleague who needs the same list asks for their own, which the activity log then shows.
+    A business team's own export never leaves through the console."""
+    return (
+        job.origin == ExportOrigin.CONSOLE
+        and _is_staff(actor)
+        and (job.requested_by_id == actor.pk or actor.is_superuser)
+    )
+
+
+def team_export_can_download(*, business, job: ExportJob, actor) -> bool:
+    """A team's export of `business`: its requester, or an owner of the business, while a member
+    allowed to export customers there. Any other business's job, or a console one, is never."""
+    if job.origin != ExportOrigin.DASHBOARD or business is None or job.business_id != business.pk:
+        return False
+    membership = _team_member(business, actor)
+    return membership is not None and (
+        job.requested_by_id == actor.pk or membership.role == Role.OWNER
+    )
 
 
 def _invalid(message, code: str = "invalid_export") -> ValidationFailed:
@@ -172,6 +190,12 @@ def export_filters_clean(*, kind: str, business, filters: dict | None) -> dict:
         "actor": _("Actor id"),
         "actor_kind": _("Kind of actor"),
         "action": _("Action"),
+        "consent": _("SMS offers"),
+        "tag": _("Tag"),
+        "rating": _("Rating"),
+        "reviewed": _("Review"),
+        "voucher": _("Voucher"),
+        "sort": _("Order"),
     }
     unknown = sorted(set(given) - allowed)
     if unknown:
@@ -207,6 +231,7 @@ def export_filters_clean(*, kind: str, business, filters: dict | None) -> dict:
                 _("This business has no campaign with this id."), code="invalid_campaign"
             ) from None
         clean["campaign"] = campaign_id
+    clean.update(_customer_list_filters_clean(business=business, given=given, labels=labels))
     if "actor" in given:
         clean["actor"] = _positive_int(given["actor"], labels["actor"])
     if "actor_kind" in given:
@@ -222,6 +247,59 @@ def export_filters_clean(*, kind: str, business, filters: dict | None) -> dict:
             )
         clean["action"] = action
     return clean
+
+
+# The dashboard list's own filters a customer export also takes (see customers.queries).
+_CHOICE_FILTERS = {
+    "consent": ("yes", "no"),
+    "reviewed": ("yes", "no"),
+    "voucher": ("open", "redeemed", "none"),
+}
+
+
+def _customer_list_filters_clean(*, business, given: dict, labels: dict) -> dict:
+    """The customer list's filters (consent, tag, rating, review, voucher, order), validated."""
+    from kazan.customers.queries import CUSTOMER_SORTS, tag_get
+
+    clean: dict = {}
+    for key, choices in _CHOICE_FILTERS.items():
+        if key in given:
+            value = str(given[key]).strip()
+            if value not in choices:
+                raise _invalid(_("%(field)s has an unknown value.") % {"field": labels[key]})
+            clean[key] = value
+    if "rating" in given:
+        rating = _positive_int(given["rating"], labels["rating"])
+        if rating > 5:
+            raise _invalid(_("%(field)s has an unknown value.") % {"field": labels["rating"]})
+        clean["rating"] = rating
+    if "tag" in given:
+        tag_id = _positive_int(given["tag"], labels["tag"])
+        try:
+            tag_get(business=business, tag_id=tag_id)
+        except NotFound:
+            raise _invalid(
+                _("This business has no tag with this id."), code="invalid_tag"
+            ) from None
+        clean["tag"] = tag_id
+    if "sort" in given:
+        if given["sort"] not in CUSTOMER_SORTS:
+            raise _invalid(_("%(field)s has an unknown value.") % {"field": labels["sort"]})
+        clean["sort"] = given["sort"]
+    return clean
+
+
+# What a business team may export of its own: its customer list, as a spreadsheet.
+TEAM_EXPORT_FORMATS = (ExportFormat.CSV, ExportFormat.XLSX)
+TEAM_EXPORT_PERMISSION = "customers.export"
+
+
+def _team_member(business, actor):
+    """The actor's membership in the business if it may export customers there, else None."""
+    if business is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    membership = actor.memberships.filter(business=business).first()
+    return membership if membership and membership.can(TEAM_EXPORT_PERMISSION) else None
 
 
 def export_request(
@@ -251,6 +329,40 @@ def export_request(
             code="invalid_business",
         )
     clean = export_filters_clean(kind=kind, business=business, filters=filters)
+    return _export_create(
+        kind=kind, fmt=fmt, business=business, filters=clean, actor=actor, origin="console"
+    )
+
+
+def team_export_request(*, business, fmt: str, filters: dict | None = None, actor) -> ExportJob:
+    """A business team member asks for their own business's customer list (CSV or Excel), with
+    the dashboard list's filters; built in the background like the console's exports.
+
+    Raises PermissionDenied unless the actor is a member allowed to export customers (owners and
+    managers), ValidationFailed for another format or bad filters, RateLimited as export_request.
+    """
+    if _team_member(business, actor) is None:
+        raise PermissionDenied()
+    if fmt not in TEAM_EXPORT_FORMATS:
+        raise _invalid(_("Unknown file format. Choose CSV or Excel."), code="invalid_format")
+    if (filters or {}).get("campaign") not in (None, ""):
+        raise _invalid(
+            _("These filters do not apply to this export: %(names)s.") % {"names": _("Campaign")},
+            code="invalid_filter",
+        )
+    clean = export_filters_clean(kind=ExportKind.CUSTOMERS, business=business, filters=filters)
+    return _export_create(
+        kind=ExportKind.CUSTOMERS,
+        fmt=fmt,
+        business=business,
+        filters=clean,
+        actor=actor,
+        origin="dashboard",
+    )
+
+
+def _export_create(*, kind: str, fmt: str, business, filters: dict, actor, origin: str):
+    """Queues a validated export, records it and enqueues its build after the commit."""
     with transaction.atomic():
         pending = ExportJob.objects.filter(
             requested_by=actor, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
@@ -264,7 +376,8 @@ def export_request(
             kind=kind,
             format=fmt,
             business=business,
-            filters=clean,
+            filters=filters,
+            origin=origin,
             language=translation.get_language() or "",
             requested_by=actor,
         )
@@ -273,8 +386,8 @@ def export_request(
             actor=actor,
             action="export.requested",
             target=job,
-            # The filters' names only: the name text a staff member typed stays out of the log.
-            data={"kind": kind, "format": fmt, "filters": sorted(clean)},
+            # The filters' names only: the name text a person typed stays out of the log.
+            data={"kind": kind, "format": fmt, "filters": sorted(filters), "origin": origin},
         )
         job_id = job.pk
         transaction.on_commit(lambda: _export_enqueue(job_id))
@@ -385,6 +498,18 @@ def export_downloaded(*, job: ExportJob, actor) -> ExportJob:
         raise PermissionDenied()
     if not export_can_download(job=job, actor=actor):
         raise NotFound()
+    return _download_record(job=job, actor=actor)
+
+
+def team_export_downloaded(*, business, job: ExportJob, actor) -> ExportJob:
+    """Records a team member's download of their business's export, as export_downloaded;
+    NotFound for anyone team_export_can_download refuses (the job's existence stays hidden)."""
+    if not team_export_can_download(business=business, job=job, actor=actor):
+        raise NotFound()
+    return _download_record(job=job, actor=actor)
+
+
+def _download_record(*, job: ExportJob, actor) -> ExportJob:
     if export_file_path(job) is None:
         raise NotFound(_("This export is not available (any more)."))
     now = timezone.now()

@@ -110,6 +110,31 @@ class CustomerFilterForm(forms.Form):
             "voucher": data.get("voucher") or None,
         }
 
+    def export_filters(self) -> dict:
+        """The same filters for a customer-list export (plain JSON; analytics validates them)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "name": data.get("q") or "",
+            "consent": data.get("consent") or "",
+            "tag": data["tag"].pk if data.get("tag") else None,
+            "rating": data.get("rating"),
+            "reviewed": data.get("reviewed") or "",
+            "voucher": data.get("voucher") or "",
+            "since": data["since"].isoformat() if data.get("since") else None,
+            "until": data["until"].isoformat() if data.get("until") else None,
+        }
+
+
+class CustomerFilterExportForm(forms.Form):
+    """A team's request for its customer list as a file, with the list's current filters."""
+
+    format = forms.ChoiceField(
+        label=_("File format"), choices=[("csv", "CSV"), ("xlsx", _("Excel (.xlsx)"))]
+    )
+    query = forms.CharField(required=False, max_length=2000)
+
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False, max_length=NAME_MAX_LENGTH)

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from kazan.customers import views
+from kazan.customers import export_views, views
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("exports/", export_views.exports, name="exports"),
+    path("exports/<int:export_id>/", export_views.export_detail, name="export_detail"),
+    path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
     path("tags/", views.tag_list, name="tags"),
     path("tags/bulk/", views.customers_bulk_tag, name="bulk_tag"),
     path("tags/<int:tag_id>/", views.tag_edit, name="tag_edit"),

@@ -80,6 +80,7 @@ def customer_list(request):
             "sort": sort,
             "sort_links": _sort_links(request, sort),
             "can_edit": request.membership.can("customers.edit"),
+            "can_export": request.membership.can("customers.export"),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
