@@ -283,9 +283,10 @@ def _customer_list_filters_clean(*, business, given: dict, labels: dict) -> dict
             ) from None
         clean["tag"] = tag_id
     if "sort" in given:
-        if given["sort"] not in CUSTOMER_SORTS:
+        sort = str(given["sort"])
+        if sort not in CUSTOMER_SORTS:
             raise _invalid(_("%(field)s has an unknown value.") % {"field": labels["sort"]})
-        clean["sort"] = given["sort"]
+        clean["sort"] = sort
     return clean
 
 

@@ -39,26 +39,34 @@ _FIELD_OF_CODE = {
 }
 
 
-# The list's sortable columns: (header, ascending key). A header links to its ascending order,
-# or to the descending one when the list is already sorted ascending by it.
+# The list's sortable columns and the order a first click gives: names A to Z, figures and
+# dates highest or newest first. A second click on the same header reverses it.
 _SORTABLE_COLUMNS = {
     "name": "name",
-    "rating": "rating",
-    "vouchers": "vouchers",
-    "joined": "joined",
-    "last_visit": "last_visit",
+    "rating": "-rating",
+    "vouchers": "-vouchers",
+    "joined": "-joined",
+    "last_visit": "-last_visit",
 }
+
+
+def _reversed_sort(key: str) -> str:
+    return key[1:] if key.startswith("-") else f"-{key}"
 
 
 def _sort_links(request, current: str) -> dict[str, dict]:
     """For each sortable column: the query string of its header link (filters kept, page
     dropped) and its aria-sort state."""
     links = {}
-    for column, key in _SORTABLE_COLUMNS.items():
+    for column, first in _SORTABLE_COLUMNS.items():
         query = request.GET.copy()
         query.pop("page", None)
-        query["sort"] = f"-{key}" if current == key else key
-        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+        query["sort"] = (
+            _reversed_sort(current) if current in (first, _reversed_sort(first)) else first
+        )
+        state = "none"
+        if current.lstrip("-") == first.lstrip("-"):
+            state = "descending" if current.startswith("-") else "ascending"
         links[column] = {"query": query.urlencode(), "state": state}
     return links
 
