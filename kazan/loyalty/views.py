@@ -124,12 +124,12 @@ def redemption_undo(request, voucher_id: int):
             )
         except (Conflict, NotFound) as exc:
             error, status = str(exc.message), exc.status
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        else:
-            messages.success(request, _("The redemption was undone; the voucher is valid again."))
+    if not request.htmx and not error:
+        messages.success(request, _("The redemption was undone; the voucher is valid again."))
         return redirect("vouchers:counter")
     context = _redemptions_context(request, undo_error=error)
     context["undone"] = not error
-    return render(request, "loyalty/redemptions.html", context, status=status)
+    if request.htmx:
+        return render(request, "loyalty/redemptions.html", context, status=status)
+    context.update(code="", check=None, error="")
+    return render(request, "loyalty/counter.html", context, status=status)

@@ -190,3 +190,16 @@ def test_eight_tills_undoing_at_once_undo_once(business, owner):
     assert sorted(results) == ["conflict"] * 7 + ["undone"]
     assert Activity.objects.filter(action="voucher.redemption_undone").count() == 1
     assert _count(business, EventKind.VOUCHER_REDEEMED) == 0
+
+
+def test_without_javascript_an_undo_redirects_and_a_refused_one_is_a_4xx_page(
+    client, business, owner
+):
+    voucher = _redeemed(business, owner)
+    client.force_login(owner)
+    url = reverse("vouchers:redemption_undo", args=[voucher.pk])
+    data = {"redeemed_at": voucher.redeemed_at.isoformat()}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 409
+    assert "<html" in again.text and 'data-state="undo-error"' in again.text
