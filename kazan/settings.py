@@ -293,6 +293,9 @@ OTP_LIMIT_PER_IP_PER_HOUR = int(env("KAZAN_OTP_LIMIT_PER_IP_PER_HOUR", "10"))
 OTP_LIMIT_PER_BUSINESS_PER_HOUR = int(env("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_HOUR", "200"))
 OTP_LIMIT_PER_BUSINESS_PER_DAY = int(env("KAZAN_OTP_LIMIT_PER_BUSINESS_PER_DAY", "1000"))
 
+# Minutes during which the counter may undo a voucher redemption (a wrong code, a mis-tap).
+VOUCHER_UNDO_MINUTES = max(int(env("KAZAN_VOUCHER_UNDO_MINUTES", "5")), 0)
+
 # Payments for SMS packages: "manual" (staff confirm) or "stripe" (Checkout + signed webhook).
 PAYMENT_GATEWAY = env("KAZAN_PAYMENT_GATEWAY", "manual")
 # The currency the platform console reports revenue in (others are listed separately).

@@ -315,18 +315,30 @@ def _count_of(queryset) -> Coalesce:
 
 
 def customers_source(*, business, filters: dict) -> Table:
-    """The business's customers (erased ones never), most recently active first, filtered by
-    last interaction in [since, until] (the business's local days), name (or an exact phone or
-    email, as in the dashboard's search) and having received one of its campaigns."""
+    """The business's customers (erased ones never), most recently active first (or in the
+    dashboard list's `sort`), filtered by last interaction in [since, until] (the business's
+    local days), name (or a phone, its last digits or an email, as in the dashboard's search),
+    having received one of its campaigns, and the dashboard list's own filters (SMS consent,
+    tag, rating, review, voucher) — so a team's export holds exactly the list it was looking at."""
     from kazan.campaigns.models import CampaignRecipient
     from kazan.customers.phones import phone_mask
-    from kazan.customers.queries import customer_list
+    from kazan.customers.queries import CUSTOMER_SORT_DEFAULT, customer_list
     from kazan.loyalty.models import Review, Voucher
 
     tz = zoneinfo.ZoneInfo(business.timezone)
     since, until = _range(filters, tz)
+    yes_no_filter = {"yes": True, "no": False}
     customers = customer_list(
-        business=business, search=filters.get("name", ""), since=since, until=until
+        business=business,
+        search=filters.get("name", ""),
+        since=since,
+        until=until,
+        consent=yes_no_filter.get(filters.get("consent", "")),
+        tag=filters.get("tag"),
+        min_rating=filters.get("rating"),
+        reviewed=yes_no_filter.get(filters.get("reviewed", "")),
+        voucher=filters.get("voucher"),
+        sort=filters.get("sort", CUSTOMER_SORT_DEFAULT),
     ).prefetch_related(None)
     campaign_id = filters.get("campaign")
     if campaign_id:
@@ -339,9 +351,6 @@ def customers_source(*, business, filters: dict) -> Table:
         )
     customers = customers.annotate(
         review_total=_count_of(Review.objects.filter(business=business, customer=OuterRef("pk"))),
-        vouchers_total=_count_of(
-            Voucher.objects.filter(business=business, customer=OuterRef("pk"))
-        ),
         vouchers_used=_count_of(
             Voucher.objects.filter(
                 business=business, customer=OuterRef("pk"), redeemed_at__isnull=False
@@ -571,7 +580,22 @@ class Source:
 
 SOURCES: dict[str, Source] = {
     "customers": Source(
-        customers_source, frozenset({"since", "until", "name", "campaign"}), "required"
+        customers_source,
+        frozenset(
+            {
+                "since",
+                "until",
+                "name",
+                "campaign",
+                "consent",
+                "tag",
+                "rating",
+                "reviewed",
+                "voucher",
+                "sort",
+            }
+        ),
+        "required",
     ),
     "activity": Source(
         activity_source,

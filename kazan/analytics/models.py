@@ -72,6 +72,13 @@ class ExportFormat(models.TextChoices):
     PDF = "pdf", "PDF"
 
 
+class ExportOrigin(models.TextChoices):
+    """Who asked: platform staff in the console, or a business team for its own customers."""
+
+    CONSOLE = "console", _("Platform console")
+    DASHBOARD = "dashboard", _("Business dashboard")
+
+
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
@@ -96,6 +103,11 @@ class ExportJob(models.Model):
         "tenancy.Business", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     filters = models.JSONField(default=dict, blank=True)
+    # A dashboard export is the business team's own (a customer list of its business): only its
+    # requester and the business's owners download it, never through the console.
+    origin = models.CharField(
+        max_length=12, choices=ExportOrigin.choices, default=ExportOrigin.CONSOLE
+    )
     # The requester's language: the file's headers are written in it.
     language = models.CharField(max_length=8, blank=True, default="")
     status = models.CharField(
@@ -129,10 +141,18 @@ class ExportJob(models.Model):
                 condition=~models.Q(kind="customers") | models.Q(business__isnull=False),
                 name="exportjob_customers_need_business",
             ),
+            models.CheckConstraint(
+                condition=models.Q(origin="console")
+                | models.Q(origin="dashboard", kind="customers", business__isnull=False),
+                name="exportjob_dashboard_own_customers",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="exportjob_status_idx"),
             models.Index(fields=["requested_by", "status"], name="exportjob_requester_idx"),
+            models.Index(
+                fields=["business", "origin", "-created_at"], name="exportjob_business_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from kazan.analytics.models import DailyCount, Event, EventKind, ExportJob
+from kazan.analytics.models import DailyCount, Event, EventKind, ExportJob, ExportOrigin
 from kazan.core.errors import NotFound
 
 SOCIAL_NETWORKS = ("website", "instagram", "facebook", "tiktok")
@@ -155,6 +155,28 @@ def export_job_get(*, export_id) -> ExportJob:
     except (TypeError, ValueError):
         raise NotFound() from None
     job = export_jobs().filter(pk=pk).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+def team_export_jobs(*, business, actor, is_owner: bool) -> QuerySet[ExportJob]:
+    """A business team's own exports of `business`, newest first: an owner sees every member's,
+    anyone else only their own. Console exports of the business are never listed here."""
+    jobs = ExportJob.objects.filter(business=business, origin=ExportOrigin.DASHBOARD)
+    if not is_owner:
+        jobs = jobs.filter(requested_by=actor)
+    return jobs.select_related("business", "requested_by").order_by("-created_at", "-id")
+
+
+def team_export_get(*, business, actor, is_owner: bool, export_id) -> ExportJob:
+    """One of team_export_jobs, or NotFound — the same for another business's id, a console
+    export, a colleague's (unless owner) and a malformed id, so nothing can be probed."""
+    try:
+        pk = int(str(export_id))
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    job = team_export_jobs(business=business, actor=actor, is_owner=is_owner).filter(pk=pk).first()
     if job is None:
         raise NotFound()
     return job

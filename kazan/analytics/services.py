@@ -23,11 +23,13 @@ from kazan.analytics.models import (
     ExportFormat,
     ExportJob,
     ExportKind,
+    ExportOrigin,
     ExportStatus,
 )
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import KazanError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
+from kazan.tenancy.models import Role
 
 logger = logging.getLogger("kazan.analytics")
 
@@ -84,6 +86,26 @@ def daily_counts_rebuild(*, business) -> int:
     return len(counts)
 
 
+def event_retract(*, business, kind: str, customer=None, at: datetime) -> bool:
+    """Takes back the event of `kind` recorded at exactly `at` (pass the same `at` to
+    event_record), and its daily count, when the change that caused it is undone (an undone
+    voucher redemption). Call inside the undoing change's transaction. False if there was none."""
+    event = (
+        Event.objects.filter(business=business, kind=kind, customer=customer, occurred_at=at)
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return False
+    day = at.astimezone(zoneinfo.ZoneInfo(business.timezone)).date()
+    with transaction.atomic():
+        event.delete()
+        DailyCount.objects.filter(business=business, kind=kind, day=day, count__gt=0).update(
+            count=F("count") - 1
+        )
+    return True
+
+
 # --- exports -------------------------------------------------------------------------------------
 #
 # An export is requested by platform staff, built by a background task into a private directory
@@ -126,8 +148,24 @@ def _is_staff(actor) -> bool:
 
 def export_can_download(*, job: ExportJob, actor) -> bool:
     """Only the staff member who asked for an export (or a superuser) may download its file:
-    a colleague who needs the same list asks for their own, which the activity log then shows."""
-    return _is_staff(actor) and (job.requested_by_id == actor.pk or actor.is_superuser)
+    a colleague who needs the same list asks for their own, which the activity log then shows.
+    A business team's own export never leaves through the console."""
+    return (
+        job.origin == ExportOrigin.CONSOLE
+        and _is_staff(actor)
+        and (job.requested_by_id == actor.pk or actor.is_superuser)
+    )
+
+
+def team_export_can_download(*, business, job: ExportJob, actor) -> bool:
+    """A team's export of `business`: its requester, or an owner of the business, while a member
+    allowed to export customers there. Any other business's job, or a console one, is never."""
+    if job.origin != ExportOrigin.DASHBOARD or business is None or job.business_id != business.pk:
+        return False
+    membership = _team_member(business, actor)
+    return membership is not None and (
+        job.requested_by_id == actor.pk or membership.role == Role.OWNER
+    )
 
 
 def _invalid(message, code: str = "invalid_export") -> ValidationFailed:
@@ -183,6 +221,12 @@ def export_filters_clean(*, kind: str, business, filters: dict | None) -> dict:
         "actor": _("Actor id"),
         "actor_kind": _("Kind of actor"),
         "action": _("Action"),
+        "consent": _("SMS offers"),
+        "tag": _("Tag"),
+        "rating": _("Rating"),
+        "reviewed": _("Review"),
+        "voucher": _("Voucher"),
+        "sort": _("Order"),
     }
     unknown = sorted(set(given) - allowed)
     if unknown:
@@ -218,6 +262,7 @@ def export_filters_clean(*, kind: str, business, filters: dict | None) -> dict:
                 _("This business has no campaign with this id."), code="invalid_campaign"
             ) from None
         clean["campaign"] = campaign_id
+    clean.update(_customer_list_filters_clean(business=business, given=given, labels=labels))
     if "actor" in given:
         clean["actor"] = _positive_int(given["actor"], labels["actor"])
     if "actor_kind" in given:
@@ -233,6 +278,60 @@ def export_filters_clean(*, kind: str, business, filters: dict | None) -> dict:
             )
         clean["action"] = action
     return clean
+
+
+# The dashboard list's own filters a customer export also takes (see customers.queries).
+_CHOICE_FILTERS = {
+    "consent": ("yes", "no"),
+    "reviewed": ("yes", "no"),
+    "voucher": ("open", "redeemed", "none"),
+}
+
+
+def _customer_list_filters_clean(*, business, given: dict, labels: dict) -> dict:
+    """The customer list's filters (consent, tag, rating, review, voucher, order), validated."""
+    from kazan.customers.queries import CUSTOMER_SORTS, tag_get
+
+    clean: dict = {}
+    for key, choices in _CHOICE_FILTERS.items():
+        if key in given:
+            value = str(given[key]).strip()
+            if value not in choices:
+                raise _invalid(_("%(field)s has an unknown value.") % {"field": labels[key]})
+            clean[key] = value
+    if "rating" in given:
+        rating = _positive_int(given["rating"], labels["rating"])
+        if rating > 5:
+            raise _invalid(_("%(field)s has an unknown value.") % {"field": labels["rating"]})
+        clean["rating"] = rating
+    if "tag" in given:
+        tag_id = _positive_int(given["tag"], labels["tag"])
+        try:
+            tag_get(business=business, tag_id=tag_id)
+        except NotFound:
+            raise _invalid(
+                _("This business has no tag with this id."), code="invalid_tag"
+            ) from None
+        clean["tag"] = tag_id
+    if "sort" in given:
+        sort = str(given["sort"])
+        if sort not in CUSTOMER_SORTS:
+            raise _invalid(_("%(field)s has an unknown value.") % {"field": labels["sort"]})
+        clean["sort"] = sort
+    return clean
+
+
+# What a business team may export of its own: its customer list, as a spreadsheet.
+TEAM_EXPORT_FORMATS = (ExportFormat.CSV, ExportFormat.XLSX)
+TEAM_EXPORT_PERMISSION = "customers.export"
+
+
+def _team_member(business, actor):
+    """The actor's membership in the business if it may export customers there, else None."""
+    if business is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    membership = actor.memberships.filter(business=business).first()
+    return membership if membership and membership.can(TEAM_EXPORT_PERMISSION) else None
 
 
 def export_request(
@@ -262,6 +361,40 @@ def export_request(
             code="invalid_business",
         )
     clean = export_filters_clean(kind=kind, business=business, filters=filters)
+    return _export_create(
+        kind=kind, fmt=fmt, business=business, filters=clean, actor=actor, origin="console"
+    )
+
+
+def team_export_request(*, business, fmt: str, filters: dict | None = None, actor) -> ExportJob:
+    """A business team member asks for their own business's customer list (CSV or Excel), with
+    the dashboard list's filters; built in the background like the console's exports.
+
+    Raises PermissionDenied unless the actor is a member allowed to export customers (owners and
+    managers), ValidationFailed for another format or bad filters, RateLimited as export_request.
+    """
+    if _team_member(business, actor) is None:
+        raise PermissionDenied()
+    if fmt not in TEAM_EXPORT_FORMATS:
+        raise _invalid(_("Unknown file format. Choose CSV or Excel."), code="invalid_format")
+    if (filters or {}).get("campaign") not in (None, ""):
+        raise _invalid(
+            _("These filters do not apply to this export: %(names)s.") % {"names": _("Campaign")},
+            code="invalid_filter",
+        )
+    clean = export_filters_clean(kind=ExportKind.CUSTOMERS, business=business, filters=filters)
+    return _export_create(
+        kind=ExportKind.CUSTOMERS,
+        fmt=fmt,
+        business=business,
+        filters=clean,
+        actor=actor,
+        origin="dashboard",
+    )
+
+
+def _export_create(*, kind: str, fmt: str, business, filters: dict, actor, origin: str):
+    """Queues a validated export, records it and enqueues its build after the commit."""
     with transaction.atomic():
         pending = ExportJob.objects.filter(
             requested_by=actor, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
@@ -275,7 +408,8 @@ def export_request(
             kind=kind,
             format=fmt,
             business=business,
-            filters=clean,
+            filters=filters,
+            origin=origin,
             language=translation.get_language() or "",
             requested_by=actor,
         )
@@ -284,8 +418,8 @@ def export_request(
             actor=actor,
             action="export.requested",
             target=job,
-            # The filters' names only: the name text a staff member typed stays out of the log.
-            data={"kind": kind, "format": fmt, "filters": sorted(clean)},
+            # The filters' names only: the name text a person typed stays out of the log.
+            data={"kind": kind, "format": fmt, "filters": sorted(filters), "origin": origin},
         )
         job_id = job.pk
         transaction.on_commit(lambda: _export_enqueue(job_id))
@@ -396,6 +530,18 @@ def export_downloaded(*, job: ExportJob, actor) -> ExportJob:
         raise PermissionDenied()
     if not export_can_download(job=job, actor=actor):
         raise NotFound()
+    return _download_record(job=job, actor=actor)
+
+
+def team_export_downloaded(*, business, job: ExportJob, actor) -> ExportJob:
+    """Records a team member's download of their business's export, as export_downloaded;
+    NotFound for anyone team_export_can_download refuses (the job's existence stays hidden)."""
+    if not team_export_can_download(business=business, job=job, actor=actor):
+        raise NotFound()
+    return _download_record(job=job, actor=actor)
+
+
+def _download_record(*, job: ExportJob, actor) -> ExportJob:
     if export_file_path(job) is None:
         raise NotFound(_("This export is not available (any more)."))
     now = timezone.now()

@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from kazan.core.errors import ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.customers.emails import email_normalize
-from kazan.customers.normalize import NAME_MAX_LENGTH, name_normalize, tags_normalize
+from kazan.customers.models import Tag
+from kazan.customers.normalize import (
+    NAME_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    name_normalize,
+    tags_normalize,
+)
 from kazan.customers.queries import tags_for_business
 
 # The word a member types to confirm an erasure. Translators pick a short word in their language;
@@ -68,7 +74,9 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args, business, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tag"].queryset = tags_for_business(business=business)
-        self.fields["q"].widget.attrs["placeholder"] = _("Name, phone number or email")
+        self.fields["q"].widget.attrs["placeholder"] = _(
+            "Name, email, phone number or its last digits"
+        )
         self.fields["q"].widget.input_type = "search"
 
     def clean(self):
@@ -101,6 +109,31 @@ class CustomerFilterForm(forms.Form):
             "reviewed": {"yes": True, "no": False}.get(data.get("reviewed") or ""),
             "voucher": data.get("voucher") or None,
         }
+
+    def export_filters(self) -> dict:
+        """The same filters for a customer-list export (plain JSON; analytics validates them)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "name": data.get("q") or "",
+            "consent": data.get("consent") or "",
+            "tag": data["tag"].pk if data.get("tag") else None,
+            "rating": data.get("rating"),
+            "reviewed": data.get("reviewed") or "",
+            "voucher": data.get("voucher") or "",
+            "since": data["since"].isoformat() if data.get("since") else None,
+            "until": data["until"].isoformat() if data.get("until") else None,
+        }
+
+
+class CustomerFilterExportForm(forms.Form):
+    """A team's request for its customer list as a file, with the list's current filters."""
+
+    format = forms.ChoiceField(
+        label=_("File format"), choices=[("csv", "CSV"), ("xlsx", _("Excel (.xlsx)"))]
+    )
+    query = forms.CharField(required=False, max_length=2000)
 
 
 class CustomerForm(forms.Form):
@@ -163,3 +196,37 @@ class EraseConfirmForm(forms.Form):
                 code="confirm",
             )
         return typed
+
+
+class TagForm(forms.Form):
+    """Create, rename or recolor a tag."""
+
+    name = forms.CharField(label=_("Name"), max_length=TAG_MAX_LENGTH)
+    color = forms.ChoiceField(label=_("Color"), choices=Tag.Color.choices, initial=Tag.Color.GRAY)
+
+    def clean_name(self) -> str:
+        try:
+            names = tags_normalize([self.cleaned_data["name"]])
+        except ValidationFailed as exc:
+            raise _field_error(exc) from None
+        if not names:
+            raise forms.ValidationError(_("Please enter a name for the tag."))
+        return names[0]
+
+
+class TagAssignForm(forms.Form):
+    """Put a tag on customers or take it off: `tag` is one of the business's tags."""
+
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None, empty_label=_("Choose a tag"))
+    action = forms.ChoiceField(choices=[("add", _("Add")), ("remove", _("Remove"))])
+    customer = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].queryset = tags_for_business(business=business)
+        # Any well-formed id is accepted here; the service keeps only the business's own
+        # customers. A longer "id" could not be a primary key (and would overflow SQLite).
+        values = self.data.getlist("customer") if hasattr(self.data, "getlist") else []
+        self.fields["customer"].choices = [
+            (v, v) for v in values if str(v).isdigit() and len(str(v)) <= 18
+        ]

@@ -16,6 +16,8 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=120, blank=True)
     phone_e164 = EncryptedTextField(_("phone"), blank=True, default="")
     phone_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique, NULL = none)
+    # Index of the last digits only (phones.phone_suffix_index_for): search by "…4567".
+    phone_suffix_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL = none)
     email = EncryptedTextField(_("email"), blank=True, default="")
     email_index = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique, NULL = none)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
@@ -38,6 +40,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["business", "-created_at"]),
             models.Index(fields=["business", "-last_interaction_at"]),
+            models.Index(
+                fields=["business", "phone_suffix_index"], name="customer_phone_suffix_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -58,11 +63,29 @@ class Customer(models.Model):
 
 
 class Tag(models.Model):
+    """A label the team puts on customers ("regular", "vegan"); names are unique per business,
+    ignoring case (the services look names up case-insensitively)."""
+
+    class Color(models.TextChoices):
+        GRAY = "gray", _("Gray")
+        RED = "red", _("Red")
+        ORANGE = "orange", _("Orange")
+        GREEN = "green", _("Green")
+        BLUE = "blue", _("Blue")
+        PURPLE = "purple", _("Purple")
+
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=40)
+    color = models.CharField(max_length=8, choices=Color.choices, default=Color.GRAY)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["business", "name"], name="tag_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "name"], name="tag_unique"),
+            models.CheckConstraint(
+                condition=models.Q(color__in=["gray", "red", "orange", "green", "blue", "purple"]),
+                name="tag_color_valid",
+            ),
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:

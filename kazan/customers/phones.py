@@ -17,6 +17,12 @@ PHONE_INDEX_SCOPE = "customer.phone"
 SMS_CAPABLE_TYPES = frozenset(
     {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 )
+PHONE_SUFFIX_SCOPE = "customer.phone.suffix"
+# The team often knows a customer only by "the number ending in 4567". A keyed index of the last
+# four digits finds the candidates; it is deliberately not unique (1 in 10,000 numbers share a
+# suffix), so it tells a reader of the database almost nothing, and searches by 4 or more
+# trailing digits confirm each candidate by decrypting its number.
+PHONE_SUFFIX_DIGITS = 4
 # Longer input is never a phone number; refusing it early keeps the parser's work bounded.
 PHONE_MAX_LENGTH = 40
 
@@ -62,6 +68,14 @@ def phone_index_for(e164: str) -> str:
     Uniqueness per business comes from the (business, phone_index) constraint.
     """
     return blind_index(e164, scope=PHONE_INDEX_SCOPE)
+
+
+def phone_suffix_index_for(e164: str) -> str | None:
+    """Blind index of the number's last PHONE_SUFFIX_DIGITS digits; None for no number."""
+    digits = "".join(ch for ch in e164 or "" if ch.isdigit())
+    if len(digits) < PHONE_SUFFIX_DIGITS:
+        return None
+    return blind_index(digits[-PHONE_SUFFIX_DIGITS:], scope=PHONE_SUFFIX_SCOPE)
 
 
 def phone_mask(e164: str) -> str:

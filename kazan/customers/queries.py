@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     F,
     OuterRef,
@@ -16,8 +17,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
@@ -34,8 +36,19 @@ from kazan.customers.models import (
     Customer,
     Tag,
 )
-from kazan.customers.phones import phone_index_for, phone_normalize
-from kazan.loyalty.queries import review_average_subquery, review_exists, voucher_exists
+from kazan.customers.phones import (
+    PHONE_MAX_LENGTH,
+    PHONE_SUFFIX_DIGITS,
+    phone_index_for,
+    phone_normalize,
+    phone_suffix_index_for,
+)
+from kazan.loyalty.queries import (
+    review_average_subquery,
+    review_exists,
+    voucher_count_subquery,
+    voucher_exists,
+)
 
 FALLBACK_LANGUAGE = "en"
 SMS = ConsentRecord.Purpose.SMS_MARKETING
@@ -118,9 +131,22 @@ def customer_by_identity(*, business, channel: str, external_id: str) -> Custome
     return identity.customer if identity else None
 
 
+_PHONE_PUNCTUATION = frozenset(" -./()")
+
+
+def _phone_suffix_matches(business, digits: str) -> list[int]:
+    """Ids of the business's customers whose number ends in `digits` (at least
+    PHONE_SUFFIX_DIGITS of them): the suffix index narrows to ~1 in 10,000 customers, then each
+    candidate's decrypted number is checked, because the index is not unique."""
+    index = phone_suffix_index_for(digits)
+    candidates = _active(business).filter(phone_suffix_index=index).values_list("pk", "phone_e164")
+    return [pk for pk, phone in candidates.iterator() if phone.endswith(digits)]
+
+
 def _search_filter(business, search: str) -> Q:
     """Name contains the text, or — when the text is a phone number or an email address — the
-    exact contact through its blind index (contacts are encrypted, so no partial matches)."""
+    exact contact through its blind index (contacts are encrypted, so no partial matches), or —
+    when the text is only digits, at least PHONE_SUFFIX_DIGITS — the numbers ending in them."""
     condition = Q(name__icontains=search)
     if "@" in search:
         try:
@@ -129,14 +155,45 @@ def _search_filter(business, search: str) -> Q:
             email = ""
         if email:
             condition |= Q(email_index=email_index_for(email))
-    elif sum(ch.isdigit() for ch in search) >= 5:
+        return condition
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if len(digits) >= 5:
         try:
             phone = phone_normalize(search, region=business.country)
         except KazanError:
             phone = ""
         if phone:
             condition |= Q(phone_index=phone_index_for(phone))
+    if PHONE_SUFFIX_DIGITS <= len(digits) <= PHONE_MAX_LENGTH and all(
+        ch.isdigit() or ch in _PHONE_PUNCTUATION for ch in search
+    ):
+        condition |= Q(pk__in=_phone_suffix_matches(business, digits))
     return condition
+
+
+# The customer list's orders, by the `?sort=` key a column header links to ("-" = descending).
+# Every order ends with the primary key, so a page boundary never shifts between two requests.
+# Names are stored in plain text (only contacts are encrypted), so they sort in the database;
+# customers without a name come last either way.
+_NAMELESS_LAST = Case(When(name="", then=Value(1)), default=Value(0))
+CUSTOMER_SORTS: dict[str, tuple] = {
+    "-last_visit": (F("last_interaction_at").desc(nulls_last=True), "-pk"),
+    "last_visit": (F("last_interaction_at").asc(nulls_last=True), "pk"),
+    "name": (_NAMELESS_LAST, Lower("name").asc(), "pk"),
+    "-name": (_NAMELESS_LAST, Lower("name").desc(), "-pk"),
+    "-joined": ("-created_at", "-pk"),
+    "joined": ("created_at", "pk"),
+    "-rating": (F("rating_average").desc(nulls_last=True), "-pk"),
+    "rating": (F("rating_average").asc(nulls_last=True), "pk"),
+    "-vouchers": ("-vouchers_total", "-pk"),
+    "vouchers": ("vouchers_total", "pk"),
+}
+CUSTOMER_SORT_DEFAULT = "-last_visit"
+
+
+def customer_sort_valid(raw: str | None) -> str:
+    """A known sort key, or the default for anything else (a stale or tampered link)."""
+    return raw if raw in CUSTOMER_SORTS else CUSTOMER_SORT_DEFAULT
 
 
 def customer_list(
@@ -150,11 +207,14 @@ def customer_list(
     min_rating: int | None = None,
     reviewed: bool | None = None,
     voucher: str | None = None,
+    sort: str = CUSTOMER_SORT_DEFAULT,
 ) -> QuerySet[Customer]:
-    """Customers of the business, most recently active first, each annotated with
-    `sms_consent` (current SMS-marketing consent) and `rating_average` (of their in-chat
-    reviews, None without) and with its tags prefetched. All filters combine (AND); the
-    review and voucher filters are EXISTS subqueries, so the list stays one query plus the tags.
+    """Customers of the business, ordered by `sort` (a CUSTOMER_SORTS key; most recently active
+    first by default, an unknown key falls back to it), each annotated with `sms_consent`
+    (current SMS-marketing consent), `rating_average` (of their in-chat reviews, None without)
+    and `vouchers_total` (vouchers given), and with its tags prefetched. All filters combine
+    (AND); the review and voucher filters are EXISTS subqueries, so the list stays one query
+    plus the tags.
 
     consent: True = currently consenting to SMS offers, False = not (withdrawn or never asked).
     tag: a Tag id of this business. since/until: last interaction in [since, until).
@@ -162,7 +222,8 @@ def customer_list(
     voucher: "open" (holds an unused, unexpired one), "redeemed" (used one), "none" (never got one).
     """
     customers = _with_sms_consent(_active(business)).annotate(
-        rating_average=review_average_subquery(business=business)
+        rating_average=review_average_subquery(business=business),
+        vouchers_total=voucher_count_subquery(business=business),
     )
     if min_rating:
         customers = customers.filter(review_exists(business=business, min_rating=min_rating))
@@ -184,9 +245,9 @@ def customer_list(
         customers = customers.filter(last_interaction_at__gte=since)
     if until:
         customers = customers.filter(last_interaction_at__lt=until)
-    return customers.order_by(
-        F("last_interaction_at").desc(nulls_last=True), "-id"
-    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    return customers.order_by(*CUSTOMER_SORTS[customer_sort_valid(sort)]).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
 
 
 def customer_sms_received(*, business, customer: Customer) -> int:
@@ -203,6 +264,25 @@ def customer_sms_received(*, business, customer: Customer) -> int:
 
 def tags_for_business(*, business) -> QuerySet[Tag]:
     return Tag.objects.filter(business=business).order_by("name")
+
+
+def tags_with_counts(*, business) -> QuerySet[Tag]:
+    """The business's tags by name, each with `customer_count` (not erased): one query."""
+    return tags_for_business(business=business).annotate(
+        customer_count=Count("customers", filter=Q(customers__erased_at__isnull=True))
+    )
+
+
+def tag_get(*, business, tag_id) -> Tag:
+    """The business's tag with this id, or NotFound (also another business's or a bad id)."""
+    try:
+        pk = int(str(tag_id))
+    except (TypeError, ValueError):
+        raise NotFound(_("This tag does not exist.")) from None
+    tag = Tag.objects.filter(business=business, pk=pk).first()
+    if tag is None:
+        raise NotFound(_("This tag does not exist."))
+    return tag
 
 
 def identities_for(*, business, customer: Customer) -> QuerySet[ChannelIdentity]:

@@ -6,7 +6,7 @@ import ipaddress
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +22,13 @@ from kazan.customers.identities import (
     identity_index_for,
 )
 from kazan.customers.models import ChannelIdentity, ConsentRecord, ConsentWording, Customer, Tag
-from kazan.customers.normalize import language_normalize, name_normalize, tags_normalize
-from kazan.customers.phones import phone_index_for, phone_normalize
+from kazan.customers.normalize import (
+    TAGS_MAX,
+    language_normalize,
+    name_normalize,
+    tags_normalize,
+)
+from kazan.customers.phones import phone_index_for, phone_normalize, phone_suffix_index_for
 from kazan.customers.queries import consent_is_granted, purpose_valid
 
 EXPORT_FORMAT = "kazan.customer-export/1"
@@ -128,6 +133,7 @@ def customer_get_or_create_by_phone(
                     name=name,
                     phone_e164=e164,
                     phone_index=index,
+                    phone_suffix_index=phone_suffix_index_for(e164),
                     language=language,
                     first_interaction_at=now,
                     last_interaction_at=now,
@@ -305,6 +311,161 @@ def customer_update(
     # Drop the stale prefetch so callers read the new tags.
     getattr(customer, "_prefetched_objects_cache", {}).pop("tags", None)
     return customer
+
+
+# --- tags --------------------------------------------------------------------------------------
+
+# Customers one bulk action may tag or untag at once (a page of the list is 50).
+TAG_BULK_MAX = 500
+
+
+def _tag_name_valid(name: str) -> str:
+    names = tags_normalize([name])
+    if not names:
+        raise ValidationFailed(_("Please enter a name for the tag."), code="invalid_tag")
+    return names[0]
+
+
+def _tag_color_valid(color: str) -> str:
+    if color not in Tag.Color.values:
+        raise ValidationFailed(_("Choose one of the colors."), code="invalid_color")
+    return color
+
+
+def _tag_duplicate() -> ValidationFailed:
+    return ValidationFailed(
+        _("This business already has a tag with this name."), code="duplicate_tag"
+    )
+
+
+def _tag_in_business(business, tag: Tag) -> None:
+    if tag.business_id != business.pk:
+        raise NotFound(_("This tag does not exist."))
+
+
+def tag_create(*, business, name: str, color: str = Tag.Color.GRAY, actor) -> Tag:
+    """A new tag of the business; a name it already has (in any case) is refused."""
+    name = _tag_name_valid(name)
+    color = _tag_color_valid(color)
+    with transaction.atomic():
+        if Tag.objects.filter(business=business, name__iexact=name).exists():
+            raise _tag_duplicate()
+        try:
+            with transaction.atomic():
+                tag = Tag.objects.create(business=business, name=name, color=color)
+        except IntegrityError:  # the same name created at the same moment
+            raise _tag_duplicate() from None
+        activity_record(
+            business=business, actor=actor, action="tag.created", target=tag, data={"color": color}
+        )
+    return tag
+
+
+def tag_update(*, business, tag: Tag, name: str, color: str, actor) -> Tag:
+    """Rename and/or recolor a tag; its customers keep it. A name another tag of the business
+    has (in any case) is refused; changing only the case of its own name is allowed."""
+    _tag_in_business(business, tag)
+    name = _tag_name_valid(name)
+    color = _tag_color_valid(color)
+    with transaction.atomic():
+        current = Tag.objects.select_for_update().filter(business=business, pk=tag.pk).first()
+        if current is None:
+            raise NotFound(_("This tag does not exist."))
+        if Tag.objects.filter(business=business, name__iexact=name).exclude(pk=current.pk).exists():
+            raise _tag_duplicate()
+        changed = sorted(
+            field
+            for field, value in (("name", name), ("color", color))
+            if getattr(current, field) != value
+        )
+        if changed:
+            current.name, current.color = name, color
+            try:
+                with transaction.atomic():
+                    current.save(update_fields=changed)
+            except IntegrityError:
+                raise _tag_duplicate() from None
+            activity_record(
+                business=business,
+                actor=actor,
+                action="tag.updated",
+                target=current,
+                data={"fields": changed},
+            )
+    tag.name, tag.color = current.name, current.color
+    return tag
+
+
+def tag_delete(*, business, tag: Tag, actor) -> int:
+    """Deletes the tag and takes it off every customer. Returns how many customers had it."""
+    _tag_in_business(business, tag)
+    with transaction.atomic():
+        current = Tag.objects.select_for_update().filter(business=business, pk=tag.pk).first()
+        if current is None:
+            raise NotFound(_("This tag does not exist."))
+        had = current.customers.count()
+        activity_record(
+            business=business,
+            actor=actor,
+            action="tag.deleted",
+            target=current,
+            data={"customers": had},
+        )
+        current.delete()
+    return had
+
+
+def customers_tag(*, business, tag: Tag, customer_ids: list[int], add: bool, actor) -> list[int]:
+    """Puts `tag` on (add=True) or takes it off these customers of the business — one customer
+    from their page or a selection from the list. Ids of other businesses, erased customers and
+    unknown ids are ignored; a customer who already has TAGS_MAX tags is refused. Returns the
+    ids actually changed; one activity row lists them (ids only, no personal data)."""
+    _tag_in_business(business, tag)
+    ids = sorted({int(pk) for pk in customer_ids})
+    if len(ids) > TAG_BULK_MAX:
+        raise ValidationFailed(
+            _("Select at most %(max)d customers at once.") % {"max": TAG_BULK_MAX},
+            code="too_many",
+        )
+    links = Customer.tags.through.objects
+    with transaction.atomic():
+        current = Tag.objects.select_for_update().filter(business=business, pk=tag.pk).first()
+        if current is None:
+            raise NotFound(_("This tag does not exist."))
+        customers = Customer.objects.filter(business=business, pk__in=ids, erased_at__isnull=True)
+        tagged = set(
+            links.filter(tag=current, customer__in=customers).values_list("customer_id", flat=True)
+        )
+        if add:
+            changed = sorted(set(customers.values_list("pk", flat=True)) - tagged)
+            full = (
+                links.filter(customer_id__in=changed)
+                .values("customer_id")
+                .annotate(n=Count("pk"))
+                .filter(n__gte=TAGS_MAX)
+                .exists()
+            )
+            if full:
+                raise ValidationFailed(
+                    _("A customer may have at most %(max)d tags.") % {"max": TAGS_MAX},
+                    code="invalid_tag",
+                )
+            links.bulk_create(
+                [links.model(customer_id=pk, tag_id=current.pk) for pk in changed],
+                ignore_conflicts=True,
+            )
+        else:
+            changed = sorted(tagged)
+            links.filter(tag=current, customer_id__in=changed).delete()
+        if changed:
+            activity_record(
+                business=business,
+                actor=actor,
+                action="tag.added" if add else "tag.removed",
+                target=current,
+                data={"customers": changed},
+            )
+    return changed
 
 
 def identity_attach(
@@ -608,6 +769,7 @@ def customer_erase(
         current.name = ""
         current.phone_e164 = ""
         current.phone_index = None
+        current.phone_suffix_index = None
         current.email = ""
         current.email_index = None
         current.phone_verified_at = None
@@ -617,6 +779,7 @@ def customer_erase(
                 "name",
                 "phone_e164",
                 "phone_index",
+                "phone_suffix_index",
                 "email",
                 "email_index",
                 "phone_verified_at",
@@ -634,7 +797,14 @@ def customer_erase(
                 "consents_withdrawn": withdrawn,
             },
         )
-    for field in ("name", "phone_e164", "phone_index", "email", "email_index"):
+    for field in (
+        "name",
+        "phone_e164",
+        "phone_index",
+        "phone_suffix_index",
+        "email",
+        "email_index",
+    ):
         setattr(customer, field, getattr(current, field))
     customer.phone_verified_at = None
     customer.erased_at = current.erased_at

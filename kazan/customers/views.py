@@ -5,16 +5,25 @@ request.business, so another tenant's id is a 404."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.core.paging import query_without_page
 from kazan.customers import queries, services
-from kazan.customers.forms import ERASE_WORD, CustomerFilterForm, CustomerForm, EraseConfirmForm
+from kazan.customers.forms import (
+    ERASE_WORD,
+    CustomerFilterForm,
+    CustomerForm,
+    EraseConfirmForm,
+    TagAssignForm,
+    TagForm,
+)
 from kazan.customers.models import ConsentRecord
 from kazan.customers.panels import customer_panels
 from kazan.tenancy.decorators import member_required
@@ -30,16 +39,57 @@ _FIELD_OF_CODE = {
 }
 
 
+# The list's sortable columns and the order a first click gives: names A to Z, figures and
+# dates highest or newest first. A second click on the same header reverses it.
+_SORTABLE_COLUMNS = {
+    "name": "name",
+    "rating": "-rating",
+    "vouchers": "-vouchers",
+    "joined": "-joined",
+    "last_visit": "-last_visit",
+}
+
+
+def _reversed_sort(key: str) -> str:
+    return key[1:] if key.startswith("-") else f"-{key}"
+
+
+def _sort_links(request, current: str) -> dict[str, dict]:
+    """For each sortable column: the query string of its header link (filters kept, page
+    dropped) and its aria-sort state."""
+    links = {}
+    for column, first in _SORTABLE_COLUMNS.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = (
+            _reversed_sort(current) if current in (first, _reversed_sort(first)) else first
+        )
+        state = "none"
+        if current.lstrip("-") == first.lstrip("-"):
+            state = "descending" if current.startswith("-") else "ascending"
+        links[column] = {"query": query.urlencode(), "state": state}
+    return links
+
+
 @member_required("customers.view")
 @require_GET
 def customer_list(request):
     form = CustomerFilterForm(request.GET or None, business=request.business)
-    customers = queries.customer_list(business=request.business, **form.filters())
+    sort = queries.customer_sort_valid(request.GET.get("sort"))
+    customers = queries.customer_list(business=request.business, sort=sort, **form.filters())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "sort": sort,
+            "sort_links": _sort_links(request, sort),
+            "can_edit": request.membership.can("customers.edit"),
+            "can_export": request.membership.can("customers.export"),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -70,6 +120,8 @@ def customer_detail(request, customer_id: int):
                 for purpose, label in ConsentRecord.Purpose.choices
             ],
             "identities": queries.identities_for(business=business, customer=customer),
+            "all_tags": queries.tags_for_business(business=business),
+            "can_edit": request.membership.can("customers.edit"),
             "sms_received": queries.customer_sms_received(business=business, customer=customer),
             "panels": _panels_html(request, customer),
         },
@@ -154,3 +206,145 @@ def customer_erase(request, customer_id: int):
         {"customer": customer, "form": form, "erase_word": ERASE_WORD},
         status=400 if form.is_bound else 200,
     )
+
+
+# --- tags ----------------------------------------------------------------------------------------
+# Managing tags is part of editing customers (owners and managers); agents see and filter by them.
+
+
+def _tags_page(request, *, form: TagForm | None = None, status: int = 200):
+    return render(
+        request,
+        "customers/tags.html",
+        {
+            "tags": queries.tags_with_counts(business=request.business),
+            "form": form or TagForm(),
+            "colors": TagForm.base_fields["color"].choices,
+        },
+        status=status,
+    )
+
+
+@member_required("customers.edit")
+@require_http_methods(["GET", "POST"])
+def tag_list(request):
+    """The business's tags with their customer counts, and a form for a new one."""
+    if request.method == "GET":
+        return _tags_page(request)
+    form = TagForm(request.POST)
+    if form.is_valid():
+        try:
+            tag = services.tag_create(
+                business=request.business, actor=request.user, **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            form.add_error("name", str(exc.message))
+        else:
+            messages.success(request, _("The tag “%(name)s” was created.") % {"name": tag.name})
+            return redirect("customers:tags")
+    return _tags_page(request, form=form, status=400)
+
+
+@member_required("customers.edit")
+@require_POST
+def tag_edit(request, tag_id: int):
+    """Rename and recolor a tag (its customers keep it)."""
+    tag = queries.tag_get(business=request.business, tag_id=tag_id)
+    form = TagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.tag_update(
+                business=request.business, tag=tag, actor=request.user, **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            messages.error(request, str(exc.message))
+            return _tags_page(request, status=400)
+        messages.success(request, _("The tag was saved."))
+        return redirect("customers:tags")
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return _tags_page(request, status=400)
+
+
+@member_required("customers.edit")
+@require_POST
+def tag_delete(request, tag_id: int):
+    tag = queries.tag_get(business=request.business, tag_id=tag_id)
+    services.tag_delete(business=request.business, tag=tag, actor=request.user)
+    messages.success(request, _("The tag “%(name)s” was deleted.") % {"name": tag.name})
+    return redirect("customers:tags")
+
+
+def _list_url(raw_query: str) -> str:
+    """The customer list with the filters the bulk form came from (re-encoded, so only a query
+    string of our own page can come out of it)."""
+    query = QueryDict(raw_query[:2000]).copy()
+    query.pop("page", None)
+    encoded = query.urlencode()
+    return reverse("customers:list") + (f"?{encoded}" if encoded else "")
+
+
+def _assign(request, *, customer_ids: list[int]) -> tuple[bool, int, str]:
+    """Runs a TagAssignForm: (added, number changed, error message)."""
+    form = TagAssignForm(request.POST, business=request.business)
+    if not form.is_valid():
+        if "tag" in form.errors:
+            return False, 0, _("Choose a tag.")
+        return False, 0, _("The selection is not valid. Reload the page and try again.")
+    add = form.cleaned_data["action"] == "add"
+    try:
+        changed = services.customers_tag(
+            business=request.business,
+            tag=form.cleaned_data["tag"],
+            customer_ids=customer_ids or form.cleaned_data["customer"],
+            add=add,
+            actor=request.user,
+        )
+    except ValidationFailed as exc:
+        return add, 0, str(exc.message)
+    return add, len(changed), ""
+
+
+@member_required("customers.edit")
+@require_POST
+def customer_tags(request, customer_id: int):
+    """Put a tag on this customer or take it off (the customer's page)."""
+    customer = queries.customer_get(business=request.business, customer_id=customer_id)
+    _added, _count, error = _assign(request, customer_ids=[customer.pk])
+    if error:
+        messages.error(request, error)
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
+@member_required("customers.edit")
+@require_POST
+def customers_bulk_tag(request):
+    """Put a tag on the customers selected in the list, or take it off them."""
+    target = _list_url(request.POST.get("query", ""))
+    if not request.POST.getlist("customer"):
+        messages.error(request, _("Select at least one customer."))
+        return redirect(target)
+    added, count, error = _assign(request, customer_ids=[])
+    if error:
+        messages.error(request, error)
+    elif added:
+        messages.success(
+            request,
+            ngettext(
+                "The tag was added to %(count)d customer.",
+                "The tag was added to %(count)d customers.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The tag was removed from %(count)d customer.",
+                "The tag was removed from %(count)d customers.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect(target)

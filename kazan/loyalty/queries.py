@@ -5,8 +5,20 @@ customer list can filter by reviews and vouchers in its one SQL query (no N+1, n
 from joins)."""
 
 import datetime as dt
+import zoneinfo
 
-from django.db.models import Avg, Count, Exists, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kazan.loyalty.models import Review, Voucher
@@ -71,3 +83,32 @@ def review_average_subquery(*, business, customer_ref: str = "pk") -> Subquery:
         .values("average")
     )
     return Subquery(reviews[:1], output_field=FloatField())
+
+
+def voucher_count_subquery(*, business, customer_ref: str = "pk") -> Coalesce:
+    """How many vouchers the outer customer was given (0 without), for list annotations."""
+    vouchers = (
+        Voucher.objects.filter(business=business, customer_id=OuterRef(customer_ref))
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(vouchers[:1], output_field=IntegerField()), Value(0))
+
+
+RECENT_REDEMPTIONS_MAX = 20
+
+
+def redemptions_today(*, business, now: dt.datetime | None = None) -> list[Voucher]:
+    """The business's redemptions since its local midnight, newest first (at most
+    RECENT_REDEMPTIONS_MAX), with who redeemed them and the customer: one query."""
+    now = now or timezone.now()
+    midnight = timezone.localtime(now, zoneinfo.ZoneInfo(business.timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return list(
+        Voucher.objects.filter(business=business, redeemed_at__gte=midnight)
+        .select_related("redeemed_by", "customer")
+        .order_by("-redeemed_at", "-id")[:RECENT_REDEMPTIONS_MAX]
+    )

@@ -1,4 +1,4 @@
-"""Loyalty write use-cases: in-chat reviews, vouchers (issue, redeem).
+"""Loyalty write use-cases: in-chat reviews, vouchers (issue, redeem, undo a redemption).
 
 The welcome voucher rewards the visit and the in-chat feedback, never a public review: Google's
 policy forbids incentives for reviews, so nothing here knows whether one was left.
@@ -8,15 +8,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.analytics.models import EventKind
-from kazan.analytics.services import event_record
+from kazan.analytics.services import event_record, event_retract
 from kazan.core.db import insert_or_fetch
-from kazan.core.errors import NotFound, ValidationFailed
+from kazan.core.errors import Conflict, NotFound, ValidationFailed
 from kazan.loyalty.models import Review, Voucher
 
 # No 0/O, 1/I/L: a code is read aloud at the counter and typed by hand.
@@ -188,6 +189,7 @@ def voucher_redeem(*, business, code: str, actor, actor_kind: str | None = None)
             kind=EventKind.VOUCHER_REDEEMED,
             customer=voucher.customer,
             data={"kind": voucher.kind},
+            at=now,  # the redemption's own time, so an undo retracts exactly this event
         )
         activity_record(
             business=business,
@@ -198,3 +200,51 @@ def voucher_redeem(*, business, code: str, actor, actor_kind: str | None = None)
             data={"kind": voucher.kind},
         )
     return VoucherCheck("valid", voucher)
+
+
+def voucher_undo_window() -> timedelta:
+    """How long after a redemption the counter may still undo it (VOUCHER_UNDO_MINUTES)."""
+    return timedelta(minutes=settings.VOUCHER_UNDO_MINUTES)
+
+
+def voucher_redemption_undo(*, business, voucher_id: int, redeemed_at, actor) -> Voucher:
+    """Makes a voucher valid again after a redemption by mistake, within voucher_undo_window().
+
+    `redeemed_at` is the redemption time the counter showed: the conditional UPDATE matches only
+    that redemption, so a double click, two tills undoing at once, or a stale page after the
+    voucher was redeemed anew undo nothing more (the loser gets Conflict). The redemption's
+    analytics event is taken back with it. NotFound for another business's voucher.
+    """
+    now = timezone.now()
+    voucher = Voucher.objects.filter(business=business, pk=voucher_id).first()
+    if voucher is None:
+        raise NotFound(_("No voucher with this code."))
+    gone = Conflict(_("This redemption can no longer be undone."), code="undo_not_possible")
+    if voucher.redeemed_at != redeemed_at:
+        raise gone
+    redeemed_by_id = voucher.redeemed_by_id
+    with transaction.atomic():
+        undone = Voucher.objects.filter(
+            business=business,
+            pk=voucher.pk,
+            redeemed_at=redeemed_at,
+            redeemed_at__gt=now - voucher_undo_window(),
+        ).update(redeemed_at=None, redeemed_by=None)
+        if not undone:
+            raise gone
+        event_retract(
+            business=business,
+            kind=EventKind.VOUCHER_REDEEMED,
+            customer=voucher.customer,
+            at=redeemed_at,
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="voucher.redemption_undone",
+            target=voucher,
+            data={"kind": voucher.kind, "redeemed_by": redeemed_by_id},
+        )
+    voucher.redeemed_at = None
+    voucher.redeemed_by = None
+    return voucher

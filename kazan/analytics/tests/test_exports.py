@@ -184,7 +184,12 @@ def test_each_step_is_in_the_activity_log_without_the_name_typed(business, staff
     requested = by_action["export.requested"]
     assert requested.business == business
     assert requested.actor == staff_user and requested.actor_kind == "staff"
-    assert requested.data == {"kind": "customers", "format": "csv", "filters": ["name", "since"]}
+    assert requested.data == {
+        "kind": "customers",
+        "format": "csv",
+        "filters": ["name", "since"],
+        "origin": "console",
+    }
     assert by_action["export.completed"].data["rows"] == 1
     assert by_action["export.completed"].actor_kind == "system"
     assert by_action["export.downloaded"].actor == staff_user

@@ -24,9 +24,10 @@ from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
 from kazan.console.models import Alert
 from kazan.core.tests.routes import url_routes
+from kazan.customers.services import tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Review
-from kazan.loyalty.services import voucher_welcome_issue
+from kazan.loyalty.services import voucher_redeem, voucher_welcome_issue
 from kazan.messaging.services import sms_credits_grant, sms_send
 from kazan.tenancy.models import Business, Membership, Role
 from kazan.tenancy.services import api_key_create, invitation_create
@@ -60,6 +61,9 @@ PARAM_OBJECTS = {
     "business_id": lambda world: world["b"].pk,
     "alert_id": lambda world: world["b_alert"].pk,
     "export_id": lambda world: world["b_export"].pk,
+    # The dashboard's tag pages and the voucher counter's undo.
+    "tag_id": lambda world: world["b_tag"].pk,
+    "voucher_id": lambda world: world["b_voucher"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -142,6 +146,8 @@ def world():
     a_key = api_key_create(business=a, name="A integration", actor=a_owner)
     activity_record(business=b, actor=b_member.user, action="customer.exported_zweitladen")
     b_voucher, _issued = voucher_welcome_issue(business=b, customer=b_customer)
+    voucher_redeem(business=b, code=b_voucher.code, actor=b_member.user)  # undoable for minutes
+    b_tag = tag_create(business=b, name="Zweitladen VIP", actor=b_member.user)
     b_payment = package_upgrade_start(
         business=b, package=SmsPackage.objects.get(key="pro"), actor=b_member.user
     ).payment
@@ -153,14 +159,23 @@ def world():
         send_at=timezone.now() + timedelta(days=1),
     )
     b_alert = Alert.objects.create(business=b, kind=Alert.Kind.INACTIVE_BUSINESS)
+    # B's team's own export: the dashboard's export pages must refuse it to A like the
+    # console's (staff only) do.
     b_export = ExportJob.objects.create(
-        business=b, kind="customers", format="csv", filters={}, requested_by=None
+        business=b,
+        kind="customers",
+        format="csv",
+        filters={},
+        origin="dashboard",
+        requested_by=b_member.user,
     )
     return {
         "a": a,
         "b": b,
         "b_alert": b_alert,
         "b_export": b_export,
+        "b_tag": b_tag,
+        "b_voucher": b_voucher,
         "a_owner": a_owner,
         "a_key_secret": a_key.secret,
         "b_customer": b_customer,
@@ -170,7 +185,6 @@ def world():
         "b_api_key": b_key.api_key,
         "b_payment": b_payment,
         "b_campaign": b_campaign,
-        "b_voucher": b_voucher,
     }
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from kazan.customers.emails import email_index_for
 from kazan.customers.models import ConsentRecord, Customer, Tag
-from kazan.customers.phones import phone_index_for
+from kazan.customers.phones import phone_index_for, phone_suffix_index_for
 from kazan.tenancy.tests.factories import BusinessFactory
 
 # German mobile numbers (Telekom 0151): +49 151 12345000, +49 151 12345001, …
@@ -26,6 +26,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     phone_e164 = factory.Sequence(phone_for)
     phone_index = factory.LazyAttribute(lambda o: phone_index_for(o.phone_e164))
+    phone_suffix_index = factory.LazyAttribute(lambda o: phone_suffix_index_for(o.phone_e164))
     email = ""
     email_index = factory.LazyAttribute(lambda o: email_index_for(o.email) if o.email else None)
     language = "de"
