@@ -59,3 +59,13 @@ activity_type(
     label=t("New recovery codes"),
     sentence=t("%(actor)s made new recovery codes (the old ones stopped working)"),
 )
+activity_type(
+    "user.password_reset_requested",
+    label=t("Password reset asked for"),
+    sentence=t("Someone asked for a password reset link for %(target)s"),
+)
+activity_type(
+    "user.password_reset",
+    label=t("Password reset"),
+    sentence=t("%(actor)s chose a new password with a reset link"),
+)

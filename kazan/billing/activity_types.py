@@ -9,10 +9,17 @@ from kazan.activity.registry import (
     activity_target,
     activity_type,
     date,
+    field_names,
     money,
     number,
 )
-from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
+from kazan.billing.models import (
+    BankDetails,
+    Payment,
+    SmsPackage,
+    Subscription,
+    SubscriptionChange,
+)
 
 GATEWAYS = {"manual": t("bank transfer"), "stripe": "Stripe", "razorpay": "Razorpay"}
 
@@ -144,4 +151,33 @@ activity_type(
     label=t("SMS quota warning sent"),
     sentence=t("The owners were warned by email: %(percent_used)s %% of the SMS used"),
     details={"percent_used": Detail(t("Used (%)"), number), "level": Detail(t("Level (%)"))},
+)
+
+
+@activity_target("billing.bankdetails")
+def _bank_details(ids, viewer):
+    return {pk: _("the platform's bank details") for pk in ids}
+
+
+activity_type(
+    "billing.bank_details_changed",
+    label=t("Bank details changed"),
+    sentence=t("%(actor)s changed the platform's bank details"),
+    details={
+        "fields": Detail(t("Changed"), field_names(BankDetails)),
+        "iban": Detail(t("IBAN")),
+    },
+    changes=lambda data: (
+        [Change(_("IBAN"), *data["iban"])]
+        if isinstance(data.get("iban"), list)
+        and len(data["iban"]) == 2
+        and data["iban"][0] != data["iban"][1]
+        else []
+    ),
+)
+activity_type(
+    "payment.proforma_sent",
+    label=t("Pro-forma invoice sent"),
+    sentence=t("The pro-forma invoice for %(target)s was emailed to the owners"),
+    details={"recipients": Detail(t("Recipients"), number)},
 )

@@ -3,8 +3,15 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as t
 
-from kazan.activity.registry import Detail, activity_target, activity_type, choice, field_names
-from kazan.customers.models import CONSENT_CHANNEL_LABELS, ConsentRecord, Customer
+from kazan.activity.registry import (
+    Detail,
+    activity_target,
+    activity_type,
+    choice,
+    field_names,
+    number,
+)
+from kazan.customers.models import CONSENT_CHANNEL_LABELS, ConsentRecord, Customer, Tag
 
 
 def customer_names(ids) -> dict[int, str]:
@@ -70,4 +77,43 @@ activity_type(
     label=t("Customer erased"),
     sentence=t("%(actor)s erased the personal data of %(target)s"),
     details={"sections": SECTIONS, "consents_withdrawn": Detail(t("Consents withdrawn"))},
+)
+
+
+@activity_target("customers.tag")
+def _tags(ids, viewer):
+    rows = Tag.objects.filter(pk__in=ids).values_list("pk", "name")
+    return {pk: _("the tag “%(name)s”") % {"name": name} for pk, name in rows}
+
+
+TAG_CUSTOMERS = Detail(t("Customers"), number)
+activity_type(
+    "tag.created",
+    label=t("Tag created"),
+    sentence=t("%(actor)s created %(target)s"),
+    details={"color": Detail(t("Colour"), choice(Tag.Color.choices))},
+)
+activity_type(
+    "tag.updated",
+    label=t("Tag changed"),
+    sentence=t("%(actor)s changed %(target)s"),
+    details={"fields": Detail(t("Changed"), field_names(Tag))},
+)
+activity_type(
+    "tag.deleted",
+    label=t("Tag deleted"),
+    sentence=t("%(actor)s deleted the tag “%(name)s”"),
+    details={"customers": TAG_CUSTOMERS, "name": Detail(t("Tag"))},
+)
+activity_type(
+    "tag.added",
+    label=t("Tag added"),
+    sentence=t("%(actor)s put %(target)s on customers"),
+    details={"customers": TAG_CUSTOMERS},
+)
+activity_type(
+    "tag.removed",
+    label=t("Tag removed"),
+    sentence=t("%(actor)s took %(target)s off customers"),
+    details={"customers": TAG_CUSTOMERS},
 )

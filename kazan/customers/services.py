@@ -409,7 +409,7 @@ def tag_delete(*, business, tag: Tag, actor) -> int:
             actor=actor,
             action="tag.deleted",
             target=current,
-            data={"customers": had},
+            data={"customers": had, "name": current.name},
         )
         current.delete()
     return had

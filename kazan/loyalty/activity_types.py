@@ -48,3 +48,9 @@ activity_type(
     sentence=t("%(actor)s redeemed %(target)s (%(kind)s)"),
     details={"kind": KIND},
 )
+activity_type(
+    "voucher.redemption_undone",
+    label=t("Redemption undone"),
+    sentence=t("%(actor)s undid the redemption of %(target)s (%(kind)s); it is valid again"),
+    details={"kind": KIND},
+)

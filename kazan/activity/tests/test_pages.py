@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from kazan.accounts.tests.staff import staff_sign_in
 from kazan.activity.services import activity_record
 from kazan.billing.services import subscription_terms_change
 
@@ -38,7 +39,7 @@ def test_the_team_reads_sentences_and_sees_kazan_staff_not_their_name(
 
 
 def test_the_console_business_page_reads_sentences(client, staff_user, business, terms_changed):
-    client.force_login(staff_user)
+    staff_sign_in(client, staff_user)
     page = client.get(f"/console/businesses/{business.pk}/").content.decode()
     assert f"Staff member {staff_user.name} changed the package terms: Seasonal deal" in page
     assert "<code>subscription.terms_changed</code>" not in page

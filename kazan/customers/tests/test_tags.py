@@ -33,7 +33,7 @@ def test_create_rename_recolor_and_delete_are_logged(business, owner):
     assert logged == {
         "tag.created": {"color": "green"},
         "tag.updated": {"fields": ["color", "name"]},
-        "tag.deleted": {"customers": 1},
+        "tag.deleted": {"customers": 1, "name": "Plant based"},
     }
 
 
