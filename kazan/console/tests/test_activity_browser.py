@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from kazan.accounts.tests.browser import browser_sign_in
+from kazan.accounts.tests.staff import totp_turn_on
 from kazan.activity.services import activity_record
 from kazan.tenancy.tests.factories import BusinessFactory, UserFactory
 
@@ -23,7 +24,7 @@ def test_staff_pick_a_business_by_name_and_a_day_with_the_date_input(live_server
     activity_record(business=sonne, actor=None, action="customer.erased")
     activity_record(business=mond, actor=None, action="campaign.cancelled")
     url = f"{live_server.url}/console/activity/"
-    browser_sign_in(page, url, staff.email)
+    browser_sign_in(page, url, staff.email, totp=totp_turn_on(staff))
 
     # When they type part of a name, the picker suggests the matching businesses by name
     picker = page.locator("#activity-filters input[name=business]")

@@ -285,7 +285,10 @@ def test_api_key_of_a_cannot_reach_b(client, world, method):
 def test_b_voucher_code_is_unknown_to_a(client, world, route):
     """Voucher codes travel in the body, so the walk above cannot name one: A's key and A's
     member both find B's real code unknown, and it stays unredeemed."""
-    body = json.dumps({"code": world["b_voucher"].code})
+    # the world's voucher is redeemed already (for the undo route): a fresh, valid one of B's
+    customer = CustomerFactory(business=world["b"], phone_e164="+4915199887700")
+    voucher, _issued = voucher_welcome_issue(business=world["b"], customer=customer)
+    body = json.dumps({"code": voucher.code})
     auth = {"HTTP_AUTHORIZATION": f"Bearer {world['a_key_secret']}"}
     client.force_login(world["a_owner"])
     for extra in (auth, {}):
@@ -294,8 +297,8 @@ def test_b_voucher_code_is_unknown_to_a(client, world, route):
         )
         assert response.status_code == 404, response.content
         assert response.json()["code"] == "not_found"
-    world["b_voucher"].refresh_from_db()
-    assert world["b_voucher"].redeemed_at is None
+    voucher.refresh_from_db()
+    assert voucher.redeemed_at is None
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
