@@ -10,7 +10,7 @@ activity log's own filters (`?kind=activity&business=<slug>&actor=<email>&action
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kazan.activity.registry import activity_type_label
 from kazan.analytics import queries, services
-from kazan.analytics.exports import CONTENT_TYPES
+from kazan.analytics.downloads import export_file_response
 from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
 from kazan.campaigns.models import Campaign
 from kazan.console.forms import ACTOR_KIND_CHOICES, ActivityTypeField
@@ -186,6 +186,7 @@ def _detail_context(request: HttpRequest, export_id: int) -> dict:
     job = queries.export_job_get(export_id=export_id)
     return {
         "job": job,
+        "export_urls": "console",
         "can_download": services.export_can_download(job=job, actor=request.user)
         and services.export_file_path(job) is not None,
         "retention_days": services.export_retention_days(),
@@ -215,7 +216,7 @@ def _filter_items(job) -> list[tuple[str, str]]:
 def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     context = _detail_context(request, export_id)
     if getattr(request, "htmx", False):  # the status box polling itself
-        return render(request, "console/export_status.html", context)
+        return render(request, "partials/export_status.html", context)
     return render(request, "console/export_detail.html", context)
 
 
@@ -231,20 +232,6 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
         status = 200 if job.is_pending else 410
         context = _detail_context(request, job.pk)
         return render(request, "console/export_detail.html", context, status=status)
-    path = services.export_file_path(job)
-    if path is None:
-        raise Http404
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
-    except OSError:
-        raise Http404 from None
-    services.export_downloaded(job=job, actor=request.user)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=job.download_name,
-        content_type=CONTENT_TYPES[job.format],
+    return export_file_response(
+        job, record=lambda: services.export_downloaded(job=job, actor=request.user)
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -6,14 +6,14 @@ activity log. Another business's export — by id or by guessing — is a 404 li
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kazan.analytics import queries as export_queries
 from kazan.analytics import services as export_services
-from kazan.analytics.exports import CONTENT_TYPES
+from kazan.analytics.downloads import export_file_response
 from kazan.analytics.models import ExportStatus
 from kazan.core.errors import KazanError
 from kazan.customers.forms import CustomerFilterExportForm, CustomerFilterForm
@@ -117,6 +117,7 @@ def _detail_context(request: HttpRequest, job) -> dict:
     )
     return {
         "job": job,
+        "export_urls": "customers",
         "can_download": can and export_services.export_file_path(job) is not None,
         "retention_days": export_services.export_retention_days(),
         "filter_items": _filter_items(job),
@@ -128,7 +129,7 @@ def _detail_context(request: HttpRequest, job) -> dict:
 def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     context = _detail_context(request, _job(request, export_id))
     if getattr(request, "htmx", False):  # the status box polling itself
-        return render(request, "customers/export_status.html", context)
+        return render(request, "partials/export_status.html", context)
     return render(request, "customers/export_detail.html", context)
 
 
@@ -142,26 +143,9 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
         return render(
             request, "customers/export_detail.html", _detail_context(request, job), status=status
         )
-    path = export_services.export_file_path(job)
-    if path is None:
-        raise Http404
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
-    except OSError:
-        raise Http404 from None
-    try:
-        export_services.team_export_downloaded(
+    return export_file_response(
+        job,
+        record=lambda: export_services.team_export_downloaded(
             business=request.business, job=job, actor=request.user
-        )
-    except KazanError:
-        handle.close()
-        raise
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=job.download_name,
-        content_type=CONTENT_TYPES[job.format],
+        ),
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kazan.activity.models import Activity
 from kazan.analytics.models import EventKind
 from kazan.core.errors import Conflict, NotFound
+from kazan.core.testing import run_in_threads
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.loyalty.models import Voucher
 from kazan.loyalty.queries import redemptions_today
@@ -20,7 +21,7 @@ from kazan.loyalty.services import (
     voucher_redeem,
     voucher_redemption_undo,
 )
-from kazan.loyalty.tests.test_vouchers import _count, _run_threads
+from kazan.loyalty.tests.test_vouchers import _count
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -185,7 +186,7 @@ def test_eight_tills_undoing_at_once_undo_once(business, owner):
             return "conflict"
         return "undone"
 
-    results = _run_threads(8, undo)
+    results = run_in_threads(8, undo)
 
     assert sorted(results) == ["conflict"] * 7 + ["undone"]
     assert Activity.objects.filter(action="voucher.redemption_undone").count() == 1

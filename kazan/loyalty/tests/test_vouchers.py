@@ -1,14 +1,14 @@
 """Vouchers: the welcome gift once per customer, codes, expiry, redemption once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from kazan.activity.models import Activity
 from kazan.analytics.models import DailyCount, EventKind
+from kazan.core.testing import run_in_threads
 from kazan.customers.services import customer_erase, customer_export
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.loyalty.models import Voucher
@@ -187,31 +187,6 @@ def test_gdpr_export_lists_and_erasure_unlinks_vouchers(business, owner):
     assert _count(business, EventKind.VOUCHER_ISSUED) == 1
 
 
-def _run_threads(count: int, target) -> list:
-    barrier = threading.Barrier(count)
-    results: list = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        outcome = None
-        try:
-            barrier.wait()
-            outcome = target()
-        except Exception as exc:  # the test inspects what each thread got
-            outcome = exc
-        finally:
-            connections.close_all()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_welcome_requests_issue_one_gift(business):
@@ -220,7 +195,7 @@ def test_concurrent_welcome_requests_issue_one_gift(business):
         pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     anna = CustomerFactory(business=business)
 
-    results = _run_threads(8, lambda: voucher_welcome_issue(business=business, customer=anna))
+    results = run_in_threads(8, lambda: voucher_welcome_issue(business=business, customer=anna))
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len({voucher.pk for voucher, _ in results}) == 1
@@ -239,7 +214,7 @@ def test_two_tills_redeeming_at_once_redeem_once(business, owner):
         business=business, customer=None, discount_text="x", valid_days=1
     )
 
-    results = _run_threads(
+    results = run_in_threads(
         8, lambda: voucher_redeem(business=business, code=voucher.code, actor=owner).state
     )
 
