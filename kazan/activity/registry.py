@@ -340,7 +340,8 @@ def activity_describe(entries: Iterable[Activity], *, viewer: Viewer) -> list[Ac
             if key in data and f"%({key})s" not in str(kind.sentence)
         ]
         if entry.action not in _TYPES:
-            details = [(_humanize(key), value_text(value)) for key, value in data.items()]
+            # sorted: PostgreSQL's jsonb keeps no insertion order, and the line must read the same
+            details = [(_humanize(key), value_text(value)) for key, value in sorted(data.items())]
         lines.append(
             ActivityLine(
                 entry=entry,

@@ -234,7 +234,7 @@ def test_an_unknown_type_still_reads_for_people(business, owner):
     line = _line(entry)
     assert line.label == "Garden roses watered"
     assert line.sentence == f"{owner.name}: Garden roses watered"
-    assert line.details == [("Litres", "12,000"), ("Beds", "north, south"), ("Ok", "yes")]
+    assert line.details == [("Beds", "north, south"), ("Litres", "12,000"), ("Ok", "yes")]
 
 
 def test_a_missing_target_and_an_erased_customer_leak_nothing(business, owner):
