@@ -52,11 +52,11 @@ def test_a_redemption_appears_in_today_s_list_and_is_undone_in_place(live_server
     page.keyboard.type(voucher.code)
     page.keyboard.press("Enter")
     page.click("#redeem-button")
-    page.wait_for_selector(f"#recent-redemptions tr[data-code={voucher.code}]")
+    page.wait_for_selector(f"#recent-redemptions tr[data-code='{voucher.code}']")
     assert "Anna" in page.inner_text("#recent-redemptions")
 
-    page.click(f"tr[data-code={voucher.code}] .undo-button")
+    page.click(f"tr[data-code='{voucher.code}'] .undo-button")
     page.wait_for_selector("#recent-redemptions [data-state=undone]")
     assert page.url.endswith("/dashboard/vouchers/")
     assert Voucher.objects.get(pk=voucher.pk).redeemed_at is None
-    assert page.query_selector(f"tr[data-code={voucher.code}]") is None
+    assert page.query_selector(f"tr[data-code='{voucher.code}']") is None
