@@ -93,19 +93,29 @@ class Tag(models.Model):
 
 
 class ChannelIdentity(models.Model):
-    """How a customer is reached on a channel other than SMS: WhatsApp, Telegram, web visitor."""
+    """How one channel knows a person of one business: a phone number for SMS, a WhatsApp
+    number, a Telegram chat id, a web visitor's session token. The handle (`external_id`) is
+    encrypted and found by its keyed blind index (customers.identities). `customer` stays empty
+    until the person is known (a verified phone, a registration); erasing the customer erases
+    its identities."""
 
     class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
         WHATSAPP = "whatsapp", "WhatsApp"
         TELEGRAM = "telegram", "Telegram"
         WEB = "web", _("Website")
 
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="identities"
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     external_id = EncryptedTextField()
     external_index = models.CharField(max_length=64)
+    # What the channel calls the person (a WhatsApp profile name, a Telegram first name).
+    display_name = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -115,7 +125,7 @@ class ChannelIdentity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} identity of customer #{self.customer_id}"
+        return f"{self.channel} identity #{self.pk}"
 
 
 class ConsentWording(models.Model):

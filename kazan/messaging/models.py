@@ -45,6 +45,18 @@ class OutboundMessage(models.Model):
     # Keyed blind index of `to` (messaging.phones.to_index): finds a number's messages unread.
     to_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     body = models.TextField(_("text"))
+    # The channel-neutral message (engine reply dicts: text, choices, list, image, link,
+    # voucher, template) that the channel's renderer turns into its own format at send time;
+    # `body` is its plain-text rendering (what SMS sends and credits are counted on).
+    payload = models.JSONField(default=dict, blank=True)
+    # The business's own connection that sends it; NULL: the platform default of the channel.
+    installation = models.ForeignKey(
+        "channels.ChannelInstallation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_messages",
+    )
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     encoding = models.CharField(max_length=8, default="GSM-7")
