@@ -118,6 +118,12 @@ def display(input_type: str, function: Callable[[Any], str]) -> None:
 
 def flow_register(flow: dict) -> None:
     """Add a flow; every step it names must exist (checked now, not when a customer hits it)."""
+    flow_check(flow)
+    _flows[flow["key"]] = flow
+
+
+def flow_check(flow: dict) -> None:
+    """Raises ValueError when a step has an unknown type or names a step that does not exist."""
     steps = flow["steps"]
     targets = [flow["start"]]
     for name, step in steps.items():
@@ -131,7 +137,6 @@ def flow_register(flow: dict) -> None:
     missing = {t for t in targets if t is not None and t not in steps}
     if missing:
         raise ValueError(f"flow {flow['key']}: unknown steps {sorted(missing)}")
-    _flows[flow["key"]] = flow
 
 
 def flow_get(key: str) -> dict:

@@ -2,6 +2,7 @@
 was said. Every channel calls these; the engine (conversations.engine) decides the replies."""
 
 import re
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import translation
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.conversations import engine
+from kazan.conversations.flows import REVIEW_FUNNEL
 from kazan.conversations.models import Conversation, ConversationMessage
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
@@ -159,3 +161,53 @@ def conversations_abandoned_purge(*, now=None) -> int:
     stale = Conversation.objects.filter(customer__isnull=True, updated_at__lt=cutoff)
     _count, per_model = stale.delete()
     return per_model.get(Conversation._meta.label, 0)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one inbound message did: the thread it landed in, the replies (for a channel that
+    answers inline, such as the web chat), and whether it was a provider's retry (dropped)."""
+
+    conversation: Conversation | None
+    replies: list[dict]
+    duplicate: bool = False
+
+
+def conversation_receive(
+    *,
+    business,
+    channel: str,
+    handle: str,
+    inbound: engine.Inbound,
+    provider_message_id: str = "",
+    installation=None,
+    language: str = "",
+) -> Received:
+    """The one entry point for an inbound message on any channel (issue 10's contract).
+
+    `handle` is the channel's id of the person (E.164 for SMS, a chat id, a web session token);
+    `provider_message_id` ("<provider>:<id>") drops a provider's retry. Finds or creates the
+    person's channel identity and thread, runs the business's bound flow, and returns the
+    replies; channels that do not answer inline get them through the outbox.
+    """
+    from kazan.customers.identities import identity_index_for
+
+    _flows_loaded()
+    if (
+        provider_message_id
+        and ConversationMessage.objects.filter(
+            business=business, provider_message_id=provider_message_id
+        ).exists()
+    ):
+        return Received(None, [], duplicate=True)
+    external_key = identity_index_for(channel, handle)
+    conversation, replies, created = conversation_start(
+        business=business,
+        channel=channel,
+        external_key=external_key,
+        flow_key=REVIEW_FUNNEL,
+        language=language,
+    )
+    if not created:
+        replies = conversation_handle(business=business, conversation=conversation, inbound=inbound)
+    return Received(conversation, replies)

@@ -26,6 +26,8 @@ logger = logging.getLogger("kazan.messaging")
 __all__ = [
     "SegmentInfo",
     "delivery_enqueue",
+    "message_send",
+    "payload_text",
     "sms_credits_adjust",
     "sms_credits_grant",
     "sms_credits_purchase",
@@ -331,4 +333,56 @@ def sms_status_update(
                 },
             )
     message.refresh_from_db()
+    return message
+
+
+def payload_text(payload: dict) -> str:
+    """A channel-neutral payload ({"replies": [...]}, engine reply dicts) as plain text, options
+    numbered ("1. Yes"): what a text-only channel shows and what SMS credits are counted on."""
+    lines: list[str] = []
+    for reply in payload.get("replies", []):
+        if reply.get("text"):
+            lines.append(str(reply["text"]))
+        for index, choice in enumerate(reply.get("choices", []), start=1):
+            lines.append(f"{index}. {choice['label']}")
+        for link in reply.get("links", []):
+            lines.append(f"{link.get('label', '')}: {link.get('url', '')}".strip(": "))
+    return "\n".join(lines).strip()
+
+
+def message_send(
+    *,
+    business,
+    channel: str,
+    to: str,
+    payload: dict,
+    purpose: str,
+    customer=None,
+    installation=None,
+    idempotency_key: str | None = None,
+    actor=None,
+    actor_kind: str | None = None,
+) -> OutboundMessage:
+    """The one way to queue an outbound message on any channel (issue 10's outbox contract):
+    call it inside the transaction of its cause; the channel's renderer and sender deliver it.
+    `payload` is {"replies": [engine reply dicts]}; `to` the channel's handle (E.164 for SMS).
+    Today only "sms" is wired (the outbox is being made channel-neutral)."""
+    if channel != "sms":
+        raise ValidationFailed(_("This channel cannot send messages yet."), code="channel_unknown")
+    with transaction.atomic():
+        message = sms_send(
+            business=business,
+            to=to,
+            body=payload_text(payload),
+            purpose=purpose,
+            customer=customer,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            actor_kind=actor_kind,
+        )
+        if not message.payload:
+            OutboundMessage.objects.filter(pk=message.pk).update(
+                payload=payload, installation=installation
+            )
+            message.payload, message.installation = payload, installation
     return message

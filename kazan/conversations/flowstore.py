@@ -1,0 +1,96 @@
+"""Flows as data per business (issue 10): saved as versions, bound to channels, the review
+funnel seeded as every business's default. A running session keeps the version it started
+with; saving only changes what new sessions run."""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from kazan.conversations import engine
+from kazan.conversations.models import Flow, FlowBinding, FlowVersion
+from kazan.core.db import insert_or_fetch
+from kazan.core.errors import ValidationFailed
+
+ANY_CHANNEL = "*"
+
+
+def _plain(value):
+    """A flow from code as JSON: lazy texts become their English source (the msgid, which the
+    engine translates again at render time)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def flow_validate(definition: dict) -> dict:
+    """The definition, checked exactly as code flows are (engine.flow_check)."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("steps"), dict):
+        raise ValidationFailed(_("This flow has no steps."), code="flow_invalid")
+    try:
+        engine.flow_check(definition)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationFailed(
+            _("This flow is not valid: %(reason)s") % {"reason": error}, code="flow_invalid"
+        ) from error
+    return definition
+
+
+def flow_version_save(
+    *, business, key: str, name: str, definition: dict, actor=None
+) -> FlowVersion:
+    """Saves a new version of the business's flow `key` (created if new) and makes it current."""
+    definition = flow_validate(_plain({**definition, "key": key}))
+    with transaction.atomic():
+        flow, _created = insert_or_fetch(
+            lambda: Flow.objects.create(business=business, key=key, name=name),
+            lambda: Flow.objects.filter(business=business, key=key).first(),
+        )
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        number = (flow.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+        version = FlowVersion.objects.create(
+            business=business, flow=flow, number=number, definition=definition, created_by=actor
+        )
+        flow.current_version = version
+        flow.name = name or flow.name
+        flow.save(update_fields=["current_version", "name", "updated_at"])
+    return version
+
+
+def flow_default_ensure(*, business) -> Flow:
+    """The business's default flow (the review funnel), seeded on first use and bound to every
+    channel."""
+    from kazan.conversations.flows import REVIEW_FUNNEL, review_funnel
+
+    flow = Flow.objects.filter(business=business, key=REVIEW_FUNNEL).first()
+    if flow is None or flow.current_version_id is None:
+        with translation.override(None):
+            flow_version_save(
+                business=business,
+                key=REVIEW_FUNNEL,
+                name=str(_("Review and voucher")),
+                definition=review_funnel,
+            )
+        flow = Flow.objects.get(business=business, key=REVIEW_FUNNEL)
+    insert_or_fetch(
+        lambda: FlowBinding.objects.create(business=business, channel=ANY_CHANNEL, flow=flow),
+        lambda: FlowBinding.objects.filter(business=business, channel=ANY_CHANNEL).first(),
+    )
+    return flow
+
+
+def flow_for_channel(*, business, channel: str) -> FlowVersion:
+    """The current version of the flow bound to `channel` (or to every channel)."""
+    binding = (
+        FlowBinding.objects.filter(business=business, channel__in=[channel, ANY_CHANNEL])
+        .select_related("flow__current_version")
+        .order_by("-channel")  # a channel's own binding before "*"
+        .first()
+    )
+    if binding is None or binding.flow.current_version is None:
+        return flow_default_ensure(business=business).current_version
+    return binding.flow.current_version
