@@ -4,6 +4,8 @@ Personal data in a conversation's state is kept only as long as the flow needs i
 number leaves the state once the customer is registered (the customer record holds it).
 """
 
+import contextlib
+
 import segno
 from django.db import transaction
 from django.utils import formats, timezone, translation
@@ -15,12 +17,12 @@ from kazan.analytics.services import event_record
 from kazan.conversations.engine import ActionResult, Context, action, display, validator
 from kazan.conversations.models import Conversation
 from kazan.core.crypto import decrypt, encrypt
-from kazan.core.errors import InsufficientCredits, NotFound, ValidationFailed
+from kazan.core.errors import Conflict, InsufficientCredits, NotFound, ValidationFailed
 from kazan.customers.models import ConsentRecord, ConsentWording
 from kazan.customers.normalize import name_normalize
 from kazan.customers.phones import phone_mask
 from kazan.customers.queries import consent_wording_current
-from kazan.customers.services import customer_register
+from kazan.customers.services import customer_register, identity_attach
 from kazan.loyalty.services import review_submit, voucher_welcome_issue
 from kazan.messaging.models import Purpose
 from kazan.messaging.otp import otp_phone_check, otp_send, otp_verify
@@ -191,6 +193,17 @@ def _customer_register(ctx: Context, step: dict) -> None:
     )
     conversation: Conversation = ctx.conversation
     conversation.customer = customer
+    if conversation.identity is not None:
+        # The thread's channel handle is this person's from now on (their export, erasure);
+        # a handle someone else registered before (a shared phone's browser) stays theirs.
+        with contextlib.suppress(Conflict):
+            identity_attach(
+                business=ctx.business,
+                customer=customer,
+                channel=conversation.identity.channel,
+                external_id=conversation.identity.external_id,
+                actor_kind="customer",
+            )
     ctx.state["returning"] = not created
     # The customer record holds the number now; the conversation need not.
     ctx.state.pop("phone", None)

@@ -35,3 +35,8 @@ activity_type(
     label=t("Conversation completed"),
     sentence=t("%(actor)s finished %(target)s"),
 )
+activity_type(
+    "conversation.handed_off",
+    label=t("Conversation handed to the team"),
+    sentence=t("%(target)s was handed over to the team"),
+)

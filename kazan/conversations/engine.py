@@ -1,6 +1,8 @@
 """The channel-agnostic flow engine (DESIGN decision 7).
 
-A flow is data: {"key", "start", "steps": {name: step}}. Step types:
+A flow is data: {"key", "start", "steps": {name: step}}. Every step has a "type" looked up in a
+registry of step types (`step_type_register`), so a new type (a form, a product card, an agent
+turn) plugs in without editing the engine. The built-in types:
 
 - say:     {"type": "say", "text": ..., "text_attr": "greetings"?, "next": ...}  (text_attr: the
             business's own text in the conversation's language, Business.chat_text)
@@ -13,32 +15,56 @@ A flow is data: {"key", "start", "steps": {name: step}}. Step types:
 - act:     {"type": "act", "action": name, "next": ..., "on_error": {error code | "*": step}}
 - branch:  {"type": "branch", "cases": [{"if": {"var": ..., "eq"|"truthy"|"gte": ...},
             "next": ...}], "default": ...}
-- handoff: {"type": "handoff", "text": ...}  — a person takes over; the engine stops replying.
+- link:    {"type": "link", "text": ..., "links": [{"label", "url"} | {"label", "whatsapp":
+            "+49…", "text"?} | {"label", "form": url}], "next": ...}
+- handoff: {"type": "handoff", "text": ...}  — a person takes over; the bot stops replying.
 - end:     {"type": "end"}
 
-Texts are (lazy) translatable strings formatted with %(name)s from the conversation's state and
-%(business)s; the caller renders them inside the conversation's language. Input comes in as an
-`Inbound` (text or a structured payload), output is a list of channel-neutral reply dicts:
-text, choices, input (what to ask and how), links, image, voucher, error. Nothing here knows
-HTTP: web, WhatsApp, Telegram and SMS adapters render the same replies their own way.
+A text is either a str — an English msgid from code, translated at render time in the
+conversation's language — or a dict {language: text} the business wrote (the conversation's
+language, else the business's, else the first non-empty one). Our msgids are formatted with
+%(name)s from the state and %(business)s; a business's own text is shown as written.
+
+Input comes in as an `Inbound`, output is a list of channel-neutral reply dicts: text, choices,
+input, links, image, voucher, error. Input no step expects goes down the fallback chain
+(conversations.fallbacks). The run state lives in the session (`ConversationSession`); nothing
+here knows HTTP or a channel.
 
 Actions and validators are named functions in registries (conversations.actions registers the
 funnel's); flows name them, so a flow stays plain data.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
+from kazan.conversations import fallbacks
+from kazan.conversations.models import ConversationSession, Status
 from kazan.core.errors import KazanError, ValidationFailed
 
 MAX_STEPS_PER_TURN = 50
 TEXT_MAX = 1000
+# Bounds of a flow a business may save (flowstore validates on save).
+FLOW_STEPS_MAX = 100
+CHOICES_MAX = 12
+LINKS_MAX = 10
+URL_MAX = 500
+STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_WHATSAPP = re.compile(r"^\+?[1-9]\d{6,14}$")
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+# Outcomes of running a step besides the name of the next one (None: the flow ends).
+WAIT = "__wait__"
+HANDOFF = "__handoff__"
+_END = "__end__"
 
 
 @dataclass(frozen=True)
@@ -50,16 +76,23 @@ class Inbound:
     # Evidence the channel knows (ip, user_agent); used by actions, never stored in the log.
     meta: dict = field(default_factory=dict)
 
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip() and not self.payload
+
 
 @dataclass
 class Context:
     business: Any
     conversation: Any
+    session: Any
     inbound: Inbound | None = None
+    # The business's BotSettings (the fallback chain); services loads it.
+    bot_settings: Any = None
 
     @property
     def state(self) -> dict:
-        return self.conversation.state
+        return self.session.state
 
     @property
     def language(self) -> str:
@@ -84,16 +117,46 @@ class Turn:
     inbound_log: str | None = None
 
 
+@dataclass
+class Answer:
+    """How a waiting step took an answer: the step to go on with (`_END` ends the flow; None
+    stays), the log text, and `missed` when the input is nothing the step expects."""
+
+    next: str | None = None
+    log: str | None = None
+    missed: bool = False
+
+
+@dataclass(frozen=True)
+class StepType:
+    """A kind of step. `run` adds replies and returns the next step's name, None (the flow
+    ends), WAIT (an answer is awaited: then `answer` and `prompt` are required) or HANDOFF.
+    `check` raises ValueError for a malformed step; `targets` names the steps it may go to."""
+
+    name: str
+    run: Callable[["Context", dict, list[dict]], str | None]
+    check: Callable[[dict], None] | None = None
+    targets: Callable[[dict], list] = lambda step: [step.get("next")]
+    answer: Callable[["Context", dict, Inbound, list[dict]], Answer] | None = None
+    prompt: Callable[["Context", dict, bool], list[dict]] | None = None
+
+
 Action = Callable[[Context, dict], ActionResult | None]
 Validator = Callable[[Context, Any, dict], Any]
 
+_step_types: dict[str, StepType] = {}
 _actions: dict[str, Action] = {}
 _validators: dict[str, Validator] = {}
-_flows: dict[str, dict] = {}
 # How an accepted answer of each input type appears in the log (codes and numbers masked).
 _displays: dict[str, Callable[[Any], str]] = {}
 # Input types whose raw text must never be logged, even when refused.
 SECRET_INPUTS = frozenset({"otp", "phone"})
+
+
+def step_type_register(step_type: StepType) -> StepType:
+    """Add (or replace, by name) a step type."""
+    _step_types[step_type.name] = step_type
+    return step_type
 
 
 def action(name: str) -> Callable[[Action], Action]:
@@ -116,31 +179,7 @@ def display(input_type: str, function: Callable[[Any], str]) -> None:
     _displays[input_type] = function
 
 
-def flow_register(flow: dict) -> None:
-    """Add a flow; every step it names must exist (checked now, not when a customer hits it)."""
-    flow_check(flow)
-    _flows[flow["key"]] = flow
-
-
-def flow_check(flow: dict) -> None:
-    """Raises ValueError when a step has an unknown type or names a step that does not exist."""
-    steps = flow["steps"]
-    targets = [flow["start"]]
-    for name, step in steps.items():
-        targets += [step.get("next"), step.get("default")]
-        targets += [case["next"] for case in step.get("cases", [])]
-        targets += [choice.get("next") for choice in step.get("choices", [])]
-        targets += list(step.get("on_error", {}).values())
-        targets += [command.get("next") for command in step.get("commands", {}).values()]
-        if step["type"] not in STEP_TYPES:
-            raise ValueError(f"flow {flow['key']}: step {name} has unknown type {step['type']}")
-    missing = {t for t in targets if t is not None and t not in steps}
-    if missing:
-        raise ValueError(f"flow {flow['key']}: unknown steps {sorted(missing)}")
-
-
-def flow_get(key: str) -> dict:
-    return _flows[key]
+# --- texts --------------------------------------------------------------------------------------
 
 
 class _Vars(dict):
@@ -148,16 +187,41 @@ class _Vars(dict):
         return ""
 
 
+def text_check(value, where: str) -> None:
+    """A flow text: a msgid (str) or {language: text} with known languages, each bounded."""
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, dict) and value:
+        unknown = set(value) - LANGUAGE_CODES
+        if unknown:
+            raise ValueError(f"{where}: unknown languages {sorted(unknown)}")
+        texts = list(value.values())
+    else:
+        raise ValueError(f"{where}: a text must be a string or {{language: text}}")
+    for text in texts:
+        if not isinstance(text, str):
+            raise ValueError(f"{where}: a text must be a string")
+        if len(text) > TEXT_MAX:
+            raise ValueError(f"{where}: a text may have at most {TEXT_MAX} characters")
+
+
 def render(text, ctx: Context) -> str:
-    """A flow text in the active language, with %(var)s from state and %(business)s."""
-    if text is None:
+    """A flow text in the conversation's language (the caller activates it)."""
+    if not text:
         return ""
+    if isinstance(text, dict):
+        for language in (ctx.conversation.language, ctx.business.language):
+            for code in dict.fromkeys((language or "", (language or "").split("-")[0])):
+                if isinstance(text.get(code), str) and text[code].strip():
+                    return text[code]
+        return next((value for value in text.values() if value), "")
     values = _Vars({k: v for k, v in ctx.state.items() if isinstance(v, str | int)})
     values["business"] = ctx.business.name
+    translated = gettext(str(text))
     try:
-        return str(text) % values
+        return translated % values
     except (TypeError, ValueError, KeyError):
-        return str(text)
+        return translated
 
 
 def reply_text(text: str) -> dict:
@@ -168,10 +232,167 @@ def reply_error(text: str) -> dict:
     return {"type": "error", "text": text}
 
 
-# --- steps --------------------------------------------------------------------------------------
+# --- flow checks --------------------------------------------------------------------------------
+
+TEXT_KEYS = ("text", "prompt", "label", "placeholder", "checkbox", "notice", "submit")
 
 
-def _prompt(ctx: Context, step: dict, *, repeat: bool = False) -> list[dict]:
+def flow_check(flow: dict) -> None:
+    """Raises ValueError when the flow is malformed: an unknown step type, a step that is not
+    valid for its type, a text of the wrong shape or size, or a name of a missing step."""
+    steps = flow.get("steps")
+    if not isinstance(steps, dict) or not steps:
+        raise ValueError("the flow has no steps")
+    if len(steps) > FLOW_STEPS_MAX:
+        raise ValueError(f"a flow may have at most {FLOW_STEPS_MAX} steps")
+    targets = [flow.get("start")]
+    for name, step in steps.items():
+        if not STEP_NAME.match(str(name)):
+            raise ValueError(f"step name {name!r} is not valid")
+        if not isinstance(step, dict) or step.get("type") not in _step_types:
+            kind = step.get("type") if isinstance(step, dict) else None
+            raise ValueError(f"step {name} has unknown type {kind}")
+        kind = _step_types[step["type"]]
+        for key in TEXT_KEYS:
+            if step.get(key) is not None:
+                text_check(step[key], f"step {name} {key}")
+        if kind.check is not None:
+            try:
+                kind.check(step)
+            except (KeyError, TypeError) as error:
+                raise ValueError(f"step {name}: missing or wrong field {error}") from error
+            except ValueError as error:
+                raise ValueError(f"step {name}: {error}") from error
+        targets += kind.targets(step)
+    missing = {t for t in targets if t is not None and t not in steps}
+    if missing:
+        raise ValueError(f"unknown steps {sorted(missing, key=str)}")
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def _run_action(ctx: Context, name: str, step: dict) -> ActionResult:
+    """Runs an action in a savepoint: a failing action leaves none of its writes behind."""
+    with transaction.atomic():
+        return _actions[name](ctx, step) or ActionResult()
+
+
+def _finish(ctx: Context, reason: str) -> None:
+    session = ctx.session
+    session.ended_at = session.ended_at or timezone.now()
+    session.end_reason = reason
+    session.waiting = False
+
+
+def handoff(ctx: Context, replies: list[dict], text=None) -> None:
+    """A person takes the thread over: the session ends and the thread waits in the inbox."""
+    if text:
+        replies.append(reply_text(render(text, ctx)))
+    _finish(ctx, ConversationSession.EndReason.HANDOFF)
+    ctx.conversation.status = Status.OPEN
+
+
+def _advance(ctx: Context, flow: dict, name: str | None, replies: list[dict]) -> None:
+    """Runs steps from `name` until one waits for input, hands off, or the flow ends."""
+    session = ctx.session
+    for _i in range(MAX_STEPS_PER_TURN):
+        if name is None:
+            session.step = ""
+            _finish(ctx, ConversationSession.EndReason.COMPLETED)
+            return
+        step = flow["steps"][name]
+        session.step = name
+        outcome = _step_types[step["type"]].run(ctx, step, replies)
+        if outcome == WAIT:
+            session.waiting = True
+            return
+        if outcome == HANDOFF:
+            handoff(ctx, replies, step.get("text"))
+            return
+        name = outcome
+    raise RuntimeError(f"flow {flow.get('key')}: more than {MAX_STEPS_PER_TURN} steps in one turn")
+
+
+def start(ctx: Context, flow: dict) -> Turn:
+    """Runs a new session from the flow's first step."""
+    replies: list[dict] = []
+    _advance(ctx, flow, flow["start"], replies)
+    return Turn(replies)
+
+
+def handle(ctx: Context, flow: dict, inbound: Inbound) -> Turn:
+    """One inbound message: answer the waiting step, then run on until the next question.
+    Input the step does not expect goes down the fallback chain.
+
+    The caller holds the thread row locked and saves the session afterwards (services).
+    """
+    session = ctx.session
+    ctx.inbound = inbound
+    replies: list[dict] = []
+    raw_log = str(inbound.text)[:TEXT_MAX] or None
+    step = flow["steps"].get(session.step) if session.waiting else None
+    if step is None:
+        # Not waiting (nothing to answer): run the flow from its start.
+        _advance(ctx, flow, flow["start"], replies)
+        return Turn(replies, raw_log)
+    kind = _step_types[step["type"]]
+    answer = kind.answer(ctx, step, inbound, replies)
+    if answer.missed:
+        missed(ctx, inbound, replies, repeat=lambda: kind.prompt(ctx, step, True))
+        return Turn(replies, answer.log)
+    if answer.next is not None:
+        session.waiting = False
+        session.misses = 0
+        _advance(ctx, flow, None if answer.next == _END else answer.next, replies)
+    return Turn(replies, answer.log)
+
+
+def missed(ctx: Context, inbound: Inbound, replies: list[dict], repeat=None) -> None:
+    """The fallback chain for input nothing expects: the business's fallbacks (FAQ, agent) in
+    order; else "I did not understand" with the options asked again; a person takes over after
+    BotSettings.misses_before_handoff misses in a row."""
+    answered = fallbacks.fallback_answer(ctx, inbound)
+    if answered:
+        replies.extend(answered)
+        return
+    ctx.session.misses += 1
+    limit = ctx.bot_settings.misses_before_handoff if ctx.bot_settings else 0
+    if limit and ctx.session.misses >= limit:
+        handoff(
+            ctx, replies, _("Let me pass you to a person from our team; they will answer here.")
+        )
+        return
+    replies.append(reply_text(gettext("Sorry, I did not understand that.")))
+    if repeat is not None:
+        replies.extend(repeat())
+
+
+def pending(ctx: Context, flow: dict) -> list[dict]:
+    """The question the session waits on, asked again (for a channel that lost it)."""
+    step = flow["steps"].get(ctx.session.step)
+    if not ctx.session.waiting or step is None:
+        return []
+    return _step_types[step["type"]].prompt(ctx, step, True)
+
+
+# --- the built-in step types --------------------------------------------------------------------
+
+
+def _say(ctx: Context, step: dict, replies: list[dict]) -> str | None:
+    override = (
+        ctx.business.chat_text(step["text_attr"], ctx.language) if "text_attr" in step else ""
+    )
+    # The business's own text is shown as written (a "50% off" must stay so).
+    replies.append(reply_text(override or render(step["text"], ctx)))
+    return step.get("next")
+
+
+def _say_check(step: dict) -> None:
+    text_check(step["text"], "text")
+
+
+def _prompt(ctx: Context, step: dict, repeat: bool = False) -> list[dict]:
     """The replies that ask: the question (unless repeated after an error) and the input."""
     replies = []
     if step.get("prompt") and not repeat:
@@ -190,7 +411,7 @@ def _prompt(ctx: Context, step: dict, *, repeat: bool = False) -> list[dict]:
         "type": "input",
         "input": step.get("input", "text"),
         "optional": bool(step.get("optional")),
-        "submit": str(step.get("submit") or pgettext("verb, chat button", "Send")),
+        "submit": render(step.get("submit"), ctx) or pgettext("verb, chat button", "Send"),
         "commands": [
             {"value": value, "label": render(command["label"], ctx)}
             for value, command in step.get("commands", {}).items()
@@ -206,80 +427,9 @@ def _prompt(ctx: Context, step: dict, *, repeat: bool = False) -> list[dict]:
     return replies
 
 
-def _condition(ctx: Context, condition: dict) -> bool:
-    value = ctx.state.get(condition["var"])
-    if "eq" in condition:
-        return value == condition["eq"]
-    if "gte" in condition:
-        return isinstance(value, int | float) and value >= condition["gte"]
-    return bool(value) == bool(condition.get("truthy", True))
-
-
-def _run_action(ctx: Context, name: str, step: dict) -> ActionResult:
-    """Runs an action in a savepoint: a failing action leaves none of its writes behind."""
-    with transaction.atomic():
-        return _actions[name](ctx, step) or ActionResult()
-
-
-def _error_target(step: dict, error: KazanError) -> str | None:
-    on_error = step.get("on_error", {})
-    return on_error.get(error.code, on_error.get("*"))
-
-
-def _advance(ctx: Context, flow: dict, name: str | None, replies: list[dict]) -> None:
-    """Runs steps from `name` until one waits for input, hands off, or the flow ends."""
-    conversation = ctx.conversation
-    for _i in range(MAX_STEPS_PER_TURN):
-        if name is None:
-            conversation.completed_at = conversation.completed_at or timezone.now()
-            conversation.step, conversation.waiting = "", False
-            return
-        step = flow["steps"][name]
-        kind = step["type"]
-        conversation.step = name
-        if kind == "say":
-            override = (
-                ctx.business.chat_text(step["text_attr"], ctx.language)
-                if "text_attr" in step
-                else ""
-            )
-            # The business's own text is shown as written (a "50% off" must stay so): only our
-            # translated texts carry %(…)s placeholders.
-            replies.append(reply_text(override or render(step["text"], ctx)))
-            name = step.get("next")
-        elif kind in ("ask", "choose"):
-            replies.extend(_prompt(ctx, step))
-            conversation.waiting = True
-            return
-        elif kind == "act":
-            try:
-                result = _run_action(ctx, step["action"], step)
-            except KazanError as error:
-                replies.append(reply_error(str(error.message)))
-                target = _error_target(step, error)
-                if target is None:
-                    raise
-                name = target
-                continue
-            replies.extend(result.replies)
-            name = result.next or step.get("next")
-        elif kind == "branch":
-            name = next(
-                (c["next"] for c in step["cases"] if _condition(ctx, c["if"])),
-                step.get("default"),
-            )
-        elif kind == "handoff":
-            if step.get("text"):
-                replies.append(reply_text(render(step["text"], ctx)))
-            conversation.handed_off_at = timezone.now()
-            conversation.waiting = False
-            return
-        elif kind == "end":
-            name = None
-    raise RuntimeError(f"flow {flow['key']}: more than {MAX_STEPS_PER_TURN} steps in one turn")
-
-
-STEP_TYPES = frozenset({"say", "ask", "choose", "act", "branch", "handoff", "end"})
+def _wait(ctx: Context, step: dict, replies: list[dict]) -> str:
+    replies.extend(_prompt(ctx, step))
+    return WAIT
 
 
 def _raw_answer(inbound: Inbound):
@@ -296,17 +446,15 @@ def _log_text(step: dict, raw, accepted: bool, value=None) -> str:
     return str(raw if raw is not None else "")[:TEXT_MAX]
 
 
-def _answer(ctx: Context, flow: dict, step: dict, inbound: Inbound, replies: list[dict]):
-    """Handles an answer to the waiting ask/choose step. Returns (next step or None to stay,
-    log text)."""
+def _ask_answer(ctx: Context, step: dict, inbound: Inbound, replies: list[dict]) -> Answer:
     payload = inbound.payload or {}
     command = payload.get("command")
-    if step["type"] == "ask" and command is not None:
+    if command is not None:
         spec = step.get("commands", {}).get(command)
         if spec is None:
-            replies.append(reply_error(str(_("This option is not available here."))))
+            replies.append(reply_error(gettext("This option is not available here.")))
             replies.extend(_prompt(ctx, step, repeat=True))
-            return None, None
+            return Answer()
         label = render(spec["label"], ctx)
         if spec.get("action"):
             try:
@@ -314,18 +462,9 @@ def _answer(ctx: Context, flow: dict, step: dict, inbound: Inbound, replies: lis
             except KazanError as error:
                 replies.append(reply_error(str(error.message)))
         if spec.get("next"):
-            return spec["next"], label
+            return Answer(spec["next"], label)
         replies.extend(_prompt(ctx, step, repeat=True))
-        return None, label
-    if step["type"] == "choose":
-        chosen = _choice(step, ctx, payload.get("choice", inbound.text))
-        if chosen is None:
-            replies.append(reply_error(str(_("Please choose one of the options."))))
-            replies.extend(_prompt(ctx, step, repeat=True))
-            return None, str(inbound.text)[:TEXT_MAX] or None
-        if step.get("var"):
-            ctx.state[step["var"]] = chosen["value"]
-        return chosen.get("next") or step.get("next") or _END, render(chosen["label"], ctx)
+        return Answer(None, label)
     raw = _raw_answer(inbound)
     try:
         check = _validators[step.get("validator", step.get("input", "text"))]
@@ -334,13 +473,24 @@ def _answer(ctx: Context, flow: dict, step: dict, inbound: Inbound, replies: lis
     except ValidationFailed as error:
         replies.append(reply_error(str(error.message)))
         replies.extend(_prompt(ctx, step, repeat=True))
-        return None, _log_text(step, raw, accepted=False) or None
+        return Answer(None, _log_text(step, raw, accepted=False) or None)
     if step.get("var"):
         ctx.state[step["var"]] = value
-    return step.get("next") or _END, _log_text(step, raw, accepted=True, value=value)
+    return Answer(step.get("next") or _END, _log_text(step, raw, accepted=True, value=value))
 
 
-_END = "__end__"
+def _ask_check(step: dict) -> None:
+    name = step.get("validator", step.get("input", "text"))
+    if name not in _validators:
+        raise ValueError(f"unknown input {name}")
+    for value, command in step.get("commands", {}).items():
+        text_check(command["label"], f"command {value}")
+        if command.get("action") and command["action"] not in _actions:
+            raise ValueError(f"unknown action {command['action']}")
+
+
+def _ask_targets(step: dict) -> list:
+    return [step.get("next")] + [c.get("next") for c in step.get("commands", {}).values()]
 
 
 def _choice(step: dict, ctx: Context, answer) -> dict | None:
@@ -353,39 +503,143 @@ def _choice(step: dict, ctx: Context, answer) -> dict | None:
     return None
 
 
-def start(ctx: Context, flow: dict) -> Turn:
-    """Runs a new conversation from the flow's first step."""
-    replies: list[dict] = []
-    ctx.conversation.flow_key = flow["key"]
-    _advance(ctx, flow, flow["start"], replies)
-    return Turn(replies)
+def _choose_answer(ctx: Context, step: dict, inbound: Inbound, replies: list[dict]) -> Answer:
+    payload = inbound.payload or {}
+    chosen = _choice(step, ctx, payload.get("choice", inbound.text))
+    log = str(inbound.text)[:TEXT_MAX] or None
+    if chosen is None:
+        if "choice" in payload or not inbound.text.strip():
+            # A button that is not (or no longer) there: say so and show the options.
+            replies.append(reply_error(gettext("Please choose one of the options.")))
+            replies.extend(_prompt(ctx, step, repeat=True))
+            return Answer(None, log)
+        return Answer(None, log, missed=True)
+    if step.get("var"):
+        ctx.state[step["var"]] = chosen["value"]
+    return Answer(chosen.get("next") or step.get("next") or _END, render(chosen["label"], ctx))
 
 
-def handle(ctx: Context, flow: dict, inbound: Inbound) -> Turn:
-    """One inbound message: answer the waiting step, then run on until the next question.
-
-    The caller holds the conversation row locked and saves it afterwards (conversations.services).
-    """
-    conversation = ctx.conversation
-    ctx.inbound = inbound
-    replies: list[dict] = []
-    if conversation.completed_at is not None or conversation.handed_off_at is not None:
-        return Turn([], str(inbound.text)[:TEXT_MAX] or None)
-    step = flow["steps"].get(conversation.step) if conversation.waiting else None
-    if step is None:
-        # Not waiting (a flow changed under a running conversation): start the flow again.
-        _advance(ctx, flow, flow["start"], replies)
-        return Turn(replies, str(inbound.text)[:TEXT_MAX] or None)
-    target, log = _answer(ctx, flow, step, inbound, replies)
-    if target is not None:
-        conversation.waiting = False
-        _advance(ctx, flow, None if target == _END else target, replies)
-    return Turn(replies, log)
+def _choose_check(step: dict) -> None:
+    choices = step["choices"]
+    if not isinstance(choices, list) or not 1 <= len(choices) <= CHOICES_MAX:
+        raise ValueError(f"a choice needs 1 to {CHOICES_MAX} options")
+    for choice in choices:
+        if not isinstance(choice["value"], str | int) or not str(choice["value"]).strip():
+            raise ValueError("an option needs a value")
+        text_check(choice["label"], f"option {choice['value']}")
 
 
-def pending(ctx: Context, flow: dict) -> list[dict]:
-    """The question the conversation waits on, asked again (for a channel that lost it)."""
-    step = flow["steps"].get(ctx.conversation.step)
-    if not ctx.conversation.waiting or step is None:
-        return []
-    return _prompt(ctx, step, repeat=True)
+def _choose_targets(step: dict) -> list:
+    return [step.get("next")] + [c.get("next") for c in step.get("choices", [])]
+
+
+def _act(ctx: Context, step: dict, replies: list[dict]) -> str | None:
+    try:
+        result = _run_action(ctx, step["action"], step)
+    except KazanError as error:
+        replies.append(reply_error(str(error.message)))
+        on_error = step.get("on_error", {})
+        target = on_error.get(error.code, on_error.get("*"))
+        if target is None:
+            raise
+        return target
+    replies.extend(result.replies)
+    return result.next or step.get("next")
+
+
+def _act_check(step: dict) -> None:
+    if step["action"] not in _actions:
+        raise ValueError(f"unknown action {step['action']}")
+
+
+def _condition(ctx: Context, condition: dict) -> bool:
+    value = ctx.state.get(condition["var"])
+    if "eq" in condition:
+        return value == condition["eq"]
+    if "gte" in condition:
+        return isinstance(value, int | float) and value >= condition["gte"]
+    return bool(value) == bool(condition.get("truthy", True))
+
+
+def _branch(ctx: Context, step: dict, replies: list[dict]) -> str | None:
+    return next((c["next"] for c in step["cases"] if _condition(ctx, c["if"])), step.get("default"))
+
+
+def _branch_check(step: dict) -> None:
+    for case in step["cases"]:
+        if not isinstance(case["if"]["var"], str):
+            raise ValueError("a case needs a variable")
+
+
+def _link_url(ctx: Context, link: dict) -> str:
+    if "whatsapp" in link:
+        digits = re.sub(r"\D", "", link["whatsapp"])
+        text = render(link.get("text"), ctx)
+        return f"https://wa.me/{digits}" + (f"?text={quote(text)}" if text else "")
+    return link.get("url") or link["form"]
+
+
+def _link(ctx: Context, step: dict, replies: list[dict]) -> str | None:
+    if step.get("text"):
+        replies.append(reply_text(render(step["text"], ctx)))
+    replies.append(
+        {
+            "type": "links",
+            "links": [
+                {"label": render(link["label"], ctx), "url": _link_url(ctx, link)}
+                for link in step["links"]
+            ],
+        }
+    )
+    return step.get("next")
+
+
+def _link_check(step: dict) -> None:
+    links = step["links"]
+    if not isinstance(links, list) or not 1 <= len(links) <= LINKS_MAX:
+        raise ValueError(f"a link step needs 1 to {LINKS_MAX} links")
+    for link in links:
+        text_check(link["label"], "link label")
+        kinds = [key for key in ("url", "whatsapp", "form") if key in link]
+        if len(kinds) != 1:
+            raise ValueError("a link needs exactly one of url, whatsapp, form")
+        target = str(link[kinds[0]])
+        if kinds[0] == "whatsapp":
+            if not _WHATSAPP.match(re.sub(r"[\s()-]", "", target)):
+                raise ValueError("a WhatsApp link needs a phone number in international format")
+            if link.get("text") is not None:
+                text_check(link["text"], "WhatsApp text")
+        elif len(target) > URL_MAX or not _URL.match(target):
+            raise ValueError("a link needs an http(s) address")
+
+
+for _type in (
+    StepType("say", _say, check=_say_check),
+    StepType(
+        "ask", _wait, check=_ask_check, targets=_ask_targets, answer=_ask_answer, prompt=_prompt
+    ),
+    StepType(
+        "choose",
+        _wait,
+        check=_choose_check,
+        targets=_choose_targets,
+        answer=_choose_answer,
+        prompt=_prompt,
+    ),
+    StepType(
+        "act",
+        _act,
+        check=_act_check,
+        targets=lambda step: [step.get("next"), *step.get("on_error", {}).values()],
+    ),
+    StepType(
+        "branch",
+        _branch,
+        check=_branch_check,
+        targets=lambda step: [step.get("default"), *(c["next"] for c in step["cases"])],
+    ),
+    StepType("link", _link, check=_link_check),
+    StepType("handoff", lambda ctx, step, replies: HANDOFF, targets=lambda step: []),
+    StepType("end", lambda ctx, step, replies: None, targets=lambda step: []),
+):
+    step_type_register(_type)

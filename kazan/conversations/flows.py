@@ -1,11 +1,12 @@
-"""Flows as data. The review funnel (specs 000 and 001 §1.5): greeting, name, phone, privacy
+"""The code template of the seeded default flow (flowstore.flow_default_ensure saves it as
+every business's first flow version; the engine runs stored versions only).
+
+The review funnel (specs 000 and 001 §1.5): greeting, name, phone, privacy
 notice with an optional (unticked) SMS-offers consent, OTP, in-chat review, an invitation to
 review on Google offered to everyone whatever the rating, then the welcome voucher — which
 rewards the visit and the feedback and never depends on the Google review — and thanks."""
 
 from django.utils.translation import gettext_lazy as _
-
-from kazan.conversations.engine import flow_register
 
 REVIEW_FUNNEL = "review_funnel"
 
@@ -130,5 +131,3 @@ review_funnel = {
         "done": {"type": "end"},
     },
 }
-
-flow_register(review_funnel)

@@ -2,10 +2,13 @@
 funnel seeded as every business's default. A running session keeps the version it started
 with; saving only changes what new sessions run."""
 
+import json
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from kazan.conversations import engine
 from kazan.conversations.models import Flow, FlowBinding, FlowVersion
@@ -13,6 +16,11 @@ from kazan.core.db import insert_or_fetch
 from kazan.core.errors import ValidationFailed
 
 ANY_CHANNEL = "*"
+# A stored definition's size as JSON: far above any useful flow, far below a row that hurts.
+DEFINITION_MAX_BYTES = 200_000
+# Words that restart the bound flow when a binding names none of its own (case-insensitive;
+# their translations in the conversation's language count too).
+RESTART_KEYWORDS = ("START", "MENU")
 
 
 def _plain(value):
@@ -28,9 +36,18 @@ def _plain(value):
 
 
 def flow_validate(definition: dict) -> dict:
-    """The definition, checked exactly as code flows are (engine.flow_check)."""
+    """The definition, checked exactly as the engine runs it (engine.flow_check: known step
+    types, each type's own fields, text shapes, bounded sizes, no missing steps)."""
+    from kazan.conversations import actions  # noqa: F401 (the actions a flow may name)
+
     if not isinstance(definition, dict) or not isinstance(definition.get("steps"), dict):
         raise ValidationFailed(_("This flow has no steps."), code="flow_invalid")
+    try:
+        size = len(json.dumps(definition))
+    except (TypeError, ValueError) as error:
+        raise ValidationFailed(_("This flow is not valid JSON."), code="flow_invalid") from error
+    if size > DEFINITION_MAX_BYTES:
+        raise ValidationFailed(_("This flow is too large."), code="flow_too_large")
     try:
         engine.flow_check(definition)
     except (KeyError, TypeError, ValueError) as error:
@@ -38,6 +55,14 @@ def flow_validate(definition: dict) -> dict:
             _("This flow is not valid: %(reason)s") % {"reason": error}, code="flow_invalid"
         ) from error
     return definition
+
+
+def review_funnel_definition() -> dict:
+    """The seeded default flow as stored: plain JSON with English msgids."""
+    from kazan.conversations.flows import REVIEW_FUNNEL, review_funnel
+
+    with translation.override(None):
+        return _plain({**review_funnel, "key": REVIEW_FUNNEL})
 
 
 def flow_version_save(
@@ -63,8 +88,8 @@ def flow_version_save(
 
 def flow_default_ensure(*, business) -> Flow:
     """The business's default flow (the review funnel), seeded on first use and bound to every
-    channel."""
-    from kazan.conversations.flows import REVIEW_FUNNEL, review_funnel
+    channel. (Businesses that existed before flows were data got it in migration 0003.)"""
+    from kazan.conversations.flows import REVIEW_FUNNEL
 
     flow = Flow.objects.filter(business=business, key=REVIEW_FUNNEL).first()
     if flow is None or flow.current_version_id is None:
@@ -73,7 +98,7 @@ def flow_default_ensure(*, business) -> Flow:
                 business=business,
                 key=REVIEW_FUNNEL,
                 name=str(_("Review and voucher")),
-                definition=review_funnel,
+                definition=review_funnel_definition(),
             )
         flow = Flow.objects.get(business=business, key=REVIEW_FUNNEL)
     insert_or_fetch(
@@ -83,14 +108,33 @@ def flow_default_ensure(*, business) -> Flow:
     return flow
 
 
+def binding_for_channel(*, business, channel: str) -> FlowBinding:
+    """The binding that answers on `channel` (its own, else the one for every channel), with
+    its flow's current version; the default flow is seeded when the business has none."""
+    for _attempt in range(2):
+        binding = (
+            FlowBinding.objects.filter(business=business, channel__in=[channel, ANY_CHANNEL])
+            .select_related("flow__current_version")
+            .order_by("-channel")  # a channel's own binding ("web") sorts before "*"
+            .first()
+        )
+        if binding is not None and binding.flow.current_version is not None:
+            return binding
+        flow_default_ensure(business=business)
+    raise RuntimeError("the default flow could not be bound")
+
+
 def flow_for_channel(*, business, channel: str) -> FlowVersion:
     """The current version of the flow bound to `channel` (or to every channel)."""
-    binding = (
-        FlowBinding.objects.filter(business=business, channel__in=[channel, ANY_CHANNEL])
-        .select_related("flow__current_version")
-        .order_by("-channel")  # a channel's own binding before "*"
-        .first()
-    )
-    if binding is None or binding.flow.current_version is None:
-        return flow_default_ensure(business=business).current_version
-    return binding.flow.current_version
+    return binding_for_channel(business=business, channel=channel).flow.current_version
+
+
+def restart_keywords(binding: FlowBinding) -> set[str]:
+    """The words that restart `binding`'s flow, casefolded, with their translations in the
+    active language."""
+    words = [str(word) for word in binding.restart_keywords or RESTART_KEYWORDS]
+    translated = [
+        pgettext("chat keyword that restarts the bot", "START"),
+        pgettext("chat keyword that restarts the bot", "MENU"),
+    ]
+    return {word.strip().casefold() for word in words + translated if str(word).strip()}

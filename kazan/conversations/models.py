@@ -105,15 +105,14 @@ class Status(models.TextChoices):
 
 
 class Conversation(models.Model):
-    """One customer's run through a flow on one channel. `step` and `state` are all the engine
-    needs to continue, so a reload (or the next WhatsApp message) resumes where it stopped."""
+    """The thread with one person on one channel of a business (one per channel identity).
+    Each run of a flow is a session in it (`session`: the latest), so a finished flow never
+    silences the next message; `status` says whether the bot or a person answers."""
 
     business = models.ForeignKey(
         "tenancy.Business", on_delete=models.CASCADE, related_name="conversations"
     )
     channel = models.CharField(max_length=16)
-    # The channel's handle on the visitor: a web session token, a WhatsApp/Telegram chat id.
-    external_key = models.CharField(max_length=64)
     customer = models.ForeignKey(
         "customers.Customer",
         null=True,
@@ -121,16 +120,9 @@ class Conversation(models.Model):
         on_delete=models.SET_NULL,
         related_name="conversations",
     )
-    flow_key = models.CharField(max_length=40)
-    step = models.CharField(max_length=40, blank=True, default="")
-    # True while `step` asked something and waits for the answer.
-    waiting = models.BooleanField(default=False)
-    state = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    handed_off_at = models.DateTimeField(null=True, blank=True)
 
     # The thread (omnichannel core): who it is with, the running session, and its inbox state.
     identity = models.ForeignKey(
@@ -166,7 +158,7 @@ class Conversation(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["business", "channel", "external_key"], name="conversation_key_unique"
+                fields=["business", "identity"], name="conversation_thread_unique"
             )
         ]
         indexes = [
@@ -175,7 +167,7 @@ class Conversation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"conversation #{self.pk} ({self.channel}, {self.flow_key})"
+        return f"conversation #{self.pk} ({self.channel})"
 
 
 class ConversationSession(models.Model):
@@ -209,6 +201,10 @@ class ConversationSession(models.Model):
 
     def __str__(self) -> str:
         return f"session #{self.pk} of conversation #{self.conversation_id}"
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None
 
 
 class ConversationMessage(models.Model):

@@ -1,166 +1,41 @@
-"""Conversation write use-cases: start a conversation, feed it an inbound message, and log what
-was said. Every channel calls these; the engine (conversations.engine) decides the replies."""
+"""Conversation write use-cases. Every channel hands each inbound message to
+`conversation_receive`; the engine (conversations.engine) decides the replies, which the channel
+answers inline (web chat) or queues through the outbox (messaging.services.message_send)."""
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import transaction
-from django.utils import translation
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.conversations import engine
-from kazan.conversations.flows import REVIEW_FUNNEL
-from kazan.conversations.models import Conversation, ConversationMessage
+from kazan.conversations import engine, flowstore
+from kazan.conversations.fallbacks import fallback_answer
+from kazan.conversations.live import conversation_changed
+from kazan.conversations.models import (
+    BotSettings,
+    Conversation,
+    ConversationMessage,
+    ConversationSession,
+    Status,
+)
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
 from kazan.customers.normalize import language_normalize
 
-_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _CHANNEL = re.compile(r"^[a-z0-9_]{1,16}$")
+PROVIDER_MESSAGE_ID_MAX = 120
+# A person has these threads: the bot stays quiet, the message waits in the inbox.
+HELD_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.SNOOZED, Status.RESOLVED})
+# ...and a customer writing again brings these back to the team's "needs a person".
+REOPENED_STATUSES = frozenset({Status.SNOOZED, Status.RESOLVED})
 
 
-def _flows_loaded() -> None:
-    # The funnel's flows and actions register on import.
-    from kazan.conversations import actions, flows  # noqa: F401
-
-
-def _log(conversation: Conversation, turn: engine.Turn) -> None:
-    if turn.inbound_log:
-        ConversationMessage.objects.create(
-            business=conversation.business,
-            conversation=conversation,
-            direction=ConversationMessage.Direction.IN,
-            text=turn.inbound_log,
-        )
-    if turn.replies:
-        ConversationMessage.objects.create(
-            business=conversation.business,
-            conversation=conversation,
-            direction=ConversationMessage.Direction.OUT,
-            text="\n".join(r["text"] for r in turn.replies if r.get("text"))[:4000],
-            payload={"replies": turn.replies},
-        )
-
-
-def conversation_start(
-    *, business, channel: str, external_key: str, flow_key: str, language: str = ""
-) -> tuple[Conversation, list[dict], bool]:
-    """The conversation for this channel handle, started if new.
-
-    Returns (conversation, replies, created): a new one runs the flow to its first question;
-    an existing one returns no replies (the channel shows its history, queries.conversation_log).
-    """
-    _flows_loaded()
-    if not _KEY.match(external_key or "") or not _CHANNEL.match(channel or ""):
-        raise ValidationFailed(_("This conversation cannot be started."), code="invalid_key")
-    flow = engine.flow_get(flow_key)
-    language = language_normalize(language, strict=False) or business.language
-
-    def existing() -> Conversation | None:
-        return Conversation.objects.filter(
-            business=business, channel=channel, external_key=external_key
-        ).first()
-
-    with transaction.atomic():
-        if (found := existing()) is not None:
-            return found, [], False
-        conversation, created = insert_or_fetch(
-            lambda: Conversation.objects.create(
-                business=business,
-                channel=channel,
-                external_key=external_key,
-                flow_key=flow_key,
-                language=language,
-            ),
-            existing,
-        )
-        if not created:
-            return conversation, [], False
-        with translation.override(language):
-            turn = engine.start(engine.Context(business, conversation), flow)
-        conversation.save()
-        _log(conversation, turn)
-        activity_record(
-            business=business,
-            actor=None,
-            actor_kind="customer",
-            action="conversation.started",
-            target=conversation,
-            data={"channel": channel, "flow": flow_key},
-        )
-    return conversation, turn.replies, True
-
-
-def conversation_handle(*, business, conversation: Conversation, inbound: engine.Inbound) -> list:
-    """Feeds one inbound message to the engine and returns the replies.
-
-    Holds the conversation row locked for the turn, so a double-tap cannot run a step twice.
-    A domain error no step handles becomes an error reply; the turn's writes roll back.
-    """
-    _flows_loaded()
-    if conversation.business_id != business.pk:
-        raise NotFound()
-    try:
-        with transaction.atomic():
-            current = Conversation.objects.select_for_update().get(
-                business=business, pk=conversation.pk
-            )
-            was_completed = current.completed_at is not None
-            with translation.override(current.language or business.language):
-                turn = engine.handle(
-                    engine.Context(business, current), engine.flow_get(current.flow_key), inbound
-                )
-            current.save()
-            _log(current, turn)
-            if current.completed_at is not None and not was_completed:
-                activity_record(
-                    business=business,
-                    actor=None,
-                    actor_kind="customer",
-                    action="conversation.completed",
-                    target=current,
-                    data={"flow": current.flow_key},
-                )
-    except KazanError as error:
-        return [engine.reply_error(str(error.message))]
-    conversation.refresh_from_db()
-    return turn.replies
-
-
-def conversation_language_set(*, business, conversation: Conversation, language: str) -> None:
-    """The visitor switched language: later replies use it (earlier ones stay as they were)."""
-    language = language_normalize(language, strict=False)
-    if conversation.business_id != business.pk:
-        raise NotFound()
-    if language and language != conversation.language:
-        Conversation.objects.filter(business=business, pk=conversation.pk).update(language=language)
-        conversation.language = language
-
-
-def conversations_erase(*, business, customer) -> int:
-    """GDPR erasure: the customer's conversations and their logs go entirely (counts stay in
-    analytics). Runs inside customers.services.customer_erase's transaction."""
-    deleted, _detail = Conversation.objects.filter(business=business, customer=customer).delete()
-    return deleted
-
-
-# A chat left before the phone was verified has no customer behind it, so no export or erasure
-# request can reach it; its name and encrypted number go after this many days.
-ABANDONED_RETENTION_DAYS = 30
-
-
-def conversations_abandoned_purge(*, now=None) -> int:
-    """Deletes conversations without a customer that nobody touched for
-    ABANDONED_RETENTION_DAYS (and their messages). Returns how many went."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    cutoff = (now or timezone.now()) - timedelta(days=ABANDONED_RETENTION_DAYS)
-    stale = Conversation.objects.filter(customer__isnull=True, updated_at__lt=cutoff)
-    _count, per_model = stale.delete()
-    return per_model.get(Conversation._meta.label, 0)
+def _registered() -> None:
+    # The funnel's actions and validators register on import.
+    from kazan.conversations import actions  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -171,6 +46,10 @@ class Received:
     conversation: Conversation | None
     replies: list[dict]
     duplicate: bool = False
+
+
+class _Duplicate(Exception):
+    pass
 
 
 def conversation_receive(
@@ -186,13 +65,19 @@ def conversation_receive(
     """The one entry point for an inbound message on any channel (issue 10's contract).
 
     `handle` is the channel's id of the person (E.164 for SMS, a chat id, a web session token);
-    `provider_message_id` ("<provider>:<id>") drops a provider's retry. Finds or creates the
-    person's channel identity and thread, runs the business's bound flow, and returns the
-    replies; channels that do not answer inline get them through the outbox.
+    `provider_message_id` ("<provider>:<id>") drops a provider's retry, also when two arrive at
+    once (a unique constraint decides). Finds or creates the person's identity and thread; a
+    thread a person holds gets no bot reply; otherwise the running session answers, a restart
+    keyword or a finished session starts the bound flow. Returns the replies; it sends nothing.
+    An empty `inbound` only opens the thread (a web visitor's first page load).
     """
-    from kazan.customers.identities import identity_index_for
+    from kazan.customers.services import identity_touch
 
-    _flows_loaded()
+    _registered()
+    if not _CHANNEL.match(channel or ""):
+        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+    if len(provider_message_id) > PROVIDER_MESSAGE_ID_MAX:
+        raise ValidationFailed(_("The message id is too long."), code="invalid")
     if (
         provider_message_id
         and ConversationMessage.objects.filter(
@@ -200,14 +85,224 @@ def conversation_receive(
         ).exists()
     ):
         return Received(None, [], duplicate=True)
-    external_key = identity_index_for(channel, handle)
-    conversation, replies, created = conversation_start(
-        business=business,
-        channel=channel,
-        external_key=external_key,
-        flow_key=REVIEW_FUNNEL,
-        language=language,
+    language = language_normalize(language, strict=False)
+    try:
+        with transaction.atomic():
+            identity = identity_touch(business=business, channel=channel, external_id=handle)
+            thread = _thread_locked(business, identity, language or business.language)
+            if (
+                provider_message_id
+                and ConversationMessage.objects.filter(
+                    business=business, provider_message_id=provider_message_id
+                ).exists()
+            ):
+                raise _Duplicate
+            replies = _receive(business, thread, inbound, provider_message_id)
+    except _Duplicate:
+        return Received(None, [], duplicate=True)
+    return Received(thread, replies)
+
+
+def _thread_locked(business, identity, language: str) -> Conversation:
+    """The thread with this identity (one per identity), created if new, locked for the turn
+    so a double-tap or a retried webhook cannot run a step twice."""
+    found = Conversation.objects.filter(business=business, identity=identity).first()
+    if found is None:
+        found, _created = insert_or_fetch(
+            lambda: Conversation.objects.create(
+                business=business,
+                identity=identity,
+                channel=identity.channel,
+                customer=identity.customer,
+                language=language,
+            ),
+            lambda: Conversation.objects.filter(business=business, identity=identity).first(),
+        )
+    thread = (
+        Conversation.objects.select_for_update()
+        .select_related("identity", "session__flow_version")
+        .get(pk=found.pk)
     )
-    if not created:
-        replies = conversation_handle(business=business, conversation=conversation, inbound=inbound)
-    return Received(conversation, replies)
+    if thread.customer_id is None and identity.customer_id is not None:
+        thread.customer_id = identity.customer_id
+    return thread
+
+
+def _receive(business, thread: Conversation, inbound: engine.Inbound, provider_message_id: str):
+    now = timezone.now()
+    thread.last_message_at = now
+    if not inbound.empty:
+        thread.last_inbound_at = now
+    if thread.status in HELD_STATUSES:
+        if thread.status in REOPENED_STATUSES:
+            thread.status, thread.snoozed_until = Status.OPEN, None
+        _log_in(thread, thread.session, inbound.text[: engine.TEXT_MAX], provider_message_id)
+        thread.save()
+        conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
+        return []
+    try:
+        with transaction.atomic():
+            turn, session = _bot_turn(business, thread, inbound)
+    except KazanError as error:
+        thread.refresh_from_db(fields=["session", "status", "customer"])
+        if provider_message_id:  # kept so that the provider's retry is still dropped
+            _log_in(thread, thread.session, "", provider_message_id)
+        thread.save()
+        return [engine.reply_error(str(error.message))]
+    _log_in(thread, session, turn.inbound_log, provider_message_id)
+    _log_out(thread, session, turn.replies)
+    thread.session = session
+    thread.save()
+    if not inbound.empty or turn.replies:
+        conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
+    return turn.replies
+
+
+def _bot_turn(business, thread: Conversation, inbound: engine.Inbound):
+    """One turn of the bot in a savepoint: a domain error no step handles rolls it back."""
+    binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
+    bot_settings = BotSettings.objects.filter(business=business).first() or BotSettings()
+    session = thread.session
+    running = session is not None and session.running and session.flow_version_id is not None
+    with translation.override(thread.language or business.language):
+        restart = inbound.text.strip().casefold() in flowstore.restart_keywords(binding)
+        log = inbound.text[: engine.TEXT_MAX] or None
+        if running and restart:
+            session.ended_at = timezone.now()
+            session.end_reason = ConversationSession.EndReason.RESTARTED
+            session.waiting = False
+            session.save()
+            running = False
+        if running:
+            ctx = engine.Context(business, thread, session, inbound, bot_settings)
+            definition = session.flow_version.definition
+            if inbound.empty:
+                turn = engine.Turn(engine.pending(ctx, definition))
+            else:
+                turn = engine.handle(ctx, definition, inbound)
+        else:
+            ctx = engine.Context(business, thread, None, inbound, bot_settings)
+            # After a finished session the fallbacks (FAQ, agent) may answer before a new run.
+            answered = None if (restart or session is None) else fallback_answer(ctx, inbound)
+            if answered is not None:
+                return engine.Turn(answered, log), session
+            session = _session_start(business, thread, binding)
+            ctx.session = session
+            turn = engine.start(ctx, session.flow_version.definition)
+            turn.inbound_log = log
+    session.save()
+    _record_end(business, thread, session)
+    return turn, session
+
+
+def _session_start(business, thread: Conversation, binding) -> ConversationSession:
+    version = binding.flow.current_version
+    session = ConversationSession.objects.create(
+        business=business, conversation=thread, flow_version=version
+    )
+    thread.session = session
+    activity_record(
+        business=business,
+        actor=None,
+        actor_kind="customer",
+        action="conversation.started",
+        target=thread,
+        data={"channel": thread.channel, "flow": binding.flow.key, "version": version.number},
+    )
+    return session
+
+
+def _record_end(business, thread: Conversation, session: ConversationSession) -> None:
+    """Records a session that ended in this turn (its flow completed, or a person took over)."""
+    completed = session.end_reason == ConversationSession.EndReason.COMPLETED
+    if session.ended_at is None or session.end_reason == ConversationSession.EndReason.RESTARTED:
+        return
+    if not completed:
+        conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="status")
+    activity_record(
+        business=business,
+        actor=None,
+        actor_kind="customer",
+        action="conversation.completed" if completed else "conversation.handed_off",
+        target=thread,
+        data={"flow": session.flow_version.flow.key},
+    )
+
+
+def _log_in(thread: Conversation, session, text: str | None, provider_message_id: str) -> None:
+    if not text and not provider_message_id:
+        return
+    try:
+        with transaction.atomic():
+            ConversationMessage.objects.create(
+                business_id=thread.business_id,
+                conversation=thread,
+                session=session,
+                direction=ConversationMessage.Direction.IN,
+                author_kind=ConversationMessage.Author.CUSTOMER,
+                text=text or "",
+                provider_message_id=provider_message_id,
+            )
+    except IntegrityError as error:
+        # The same provider message in another thread at the same moment: a retry.
+        raise _Duplicate from error
+
+
+def _log_out(thread: Conversation, session, replies: list[dict]) -> None:
+    if replies:
+        ConversationMessage.objects.create(
+            business_id=thread.business_id,
+            conversation=thread,
+            session=session,
+            direction=ConversationMessage.Direction.OUT,
+            author_kind=ConversationMessage.Author.BOT,
+            text="\n".join(r["text"] for r in replies if r.get("text"))[:4000],
+            payload={"replies": replies},
+        )
+
+
+def conversation_language_set(*, business, conversation: Conversation, language: str) -> None:
+    """The visitor switched language: later replies use it (earlier ones stay as they were)."""
+    language = language_normalize(language, strict=False)
+    if conversation.business_id != business.pk:
+        raise NotFound()
+    if language and language != conversation.language:
+        Conversation.objects.filter(business=business, pk=conversation.pk).update(language=language)
+        conversation.language = language
+
+
+def conversations_erase(*, business, customer) -> int:
+    """GDPR erasure: the customer's threads — on every identity of theirs — with their sessions,
+    messages and internal notes (counts stay in analytics). Runs inside
+    customers.services.customer_erase's transaction."""
+    from django.db.models import Q
+
+    deleted, _detail = Conversation.objects.filter(
+        Q(customer=customer) | Q(identity__customer=customer), business=business
+    ).delete()
+    return deleted
+
+
+# A chat left before the phone was verified has no customer behind it, so no export or erasure
+# request can reach it; its name and encrypted number go after this many days.
+ABANDONED_RETENTION_DAYS = 30
+
+
+def conversations_abandoned_purge(*, now=None) -> int:
+    """Deletes threads whose identity belongs to no customer that nobody touched for
+    ABANDONED_RETENTION_DAYS (with their sessions and messages, and the anonymous identity).
+    Returns how many threads went."""
+    from kazan.customers.services import identities_unclaimed_delete
+
+    cutoff = (now or timezone.now()) - timedelta(days=ABANDONED_RETENTION_DAYS)
+    stale = Conversation.objects.filter(
+        customer__isnull=True, identity__customer__isnull=True, updated_at__lt=cutoff
+    )
+    identities: dict[int, list[int]] = {}
+    for business_id, identity_id in stale.values_list("business_id", "identity_id"):
+        identities.setdefault(business_id, []).append(identity_id)
+    with transaction.atomic():
+        _count, per_model = stale.delete()
+        for business_id, ids in identities.items():
+            identities_unclaimed_delete(business=business_id, ids=ids)
+    return per_model.get(Conversation._meta.label, 0)

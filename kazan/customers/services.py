@@ -478,6 +478,7 @@ def identity_attach(
     actor_kind: str | None = None,
 ) -> ChannelIdentity:
     """Link a channel account (WhatsApp, Telegram, web visitor id) to the customer; idempotent.
+    An account that wrote before the person was known (no customer yet) becomes theirs.
 
     Raises Conflict when the account already belongs to another customer of the business:
     merging two people is a decision for a person, not for this function.
@@ -489,10 +490,12 @@ def identity_attach(
     index = identity_index_for(channel, external_id)
 
     def existing() -> ChannelIdentity | None:
-        found = ChannelIdentity.objects.filter(
-            business=business, channel=channel, external_index=index
-        ).first()
-        if found is not None and found.customer_id != customer.pk:
+        found = (
+            ChannelIdentity.objects.select_for_update()
+            .filter(business=business, channel=channel, external_index=index)
+            .first()
+        )
+        if found is not None and found.customer_id not in (None, customer.pk):
             raise Conflict(
                 _("This account is already linked to another customer."), code="identity_taken"
             )
@@ -501,20 +504,24 @@ def identity_attach(
     with transaction.atomic():
         _customer_locked(business, customer)
         identity = existing()
+        if identity is not None and identity.customer_id == customer.pk:
+            return identity
         if identity is not None:
-            return identity
-        identity, inserted = insert_or_fetch(
-            lambda: ChannelIdentity.objects.create(
-                business=business,
-                customer=customer,
-                channel=channel,
-                external_id=external_id,
-                external_index=index,
-            ),
-            existing,
-        )
-        if not inserted:
-            return identity
+            identity.customer = customer
+            identity.save(update_fields=["customer"])
+        else:
+            identity, inserted = insert_or_fetch(
+                lambda: ChannelIdentity.objects.create(
+                    business=business,
+                    customer=customer,
+                    channel=channel,
+                    external_id=external_id,
+                    external_index=index,
+                ),
+                existing,
+            )
+            if not inserted:
+                return identity
         activity_record(
             business=business,
             actor=actor,
@@ -524,6 +531,44 @@ def identity_attach(
             data={"channel": channel},
         )
         return identity
+
+
+def identity_touch(*, business, channel: str, external_id: str) -> ChannelIdentity:
+    """The person behind a channel handle (found or created, maybe without a customer yet), seen
+    now. Called by conversations.services.conversation_receive for every inbound message; an
+    identity without a customer is not yet personal data anyone asked for, so no activity."""
+    channel = identity_channel_valid(channel)
+    external_id = external_id_normalize(external_id)
+    index = identity_index_for(channel, external_id)
+
+    def existing() -> ChannelIdentity | None:
+        return ChannelIdentity.objects.filter(
+            business=business, channel=channel, external_index=index
+        ).first()
+
+    with transaction.atomic():
+        identity = existing()
+        if identity is None:
+            identity, _inserted = insert_or_fetch(
+                lambda: ChannelIdentity.objects.create(
+                    business=business,
+                    channel=channel,
+                    external_id=external_id,
+                    external_index=index,
+                ),
+                existing,
+            )
+        identity.last_seen_at = timezone.now()
+        ChannelIdentity.objects.filter(pk=identity.pk).update(last_seen_at=identity.last_seen_at)
+    return identity
+
+
+def identities_unclaimed_delete(*, business, ids) -> int:
+    """Deletes the given identities that no customer claims (a purged anonymous chat's)."""
+    deleted, _detail = ChannelIdentity.objects.filter(
+        business=business, pk__in=ids, customer__isnull=True
+    ).delete()
+    return deleted
 
 
 # --- consent ledger ----------------------------------------------------------------------------

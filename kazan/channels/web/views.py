@@ -24,13 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kazan.channels.web.services import landing_link_click, landing_visit_record
 from kazan.conversations.engine import Inbound
-from kazan.conversations.flows import REVIEW_FUNNEL
-from kazan.conversations.queries import conversation_for_key, conversation_log
-from kazan.conversations.services import (
-    conversation_handle,
-    conversation_language_set,
-    conversation_start,
-)
+from kazan.conversations.queries import conversation_for_handle, conversation_log
+from kazan.conversations.services import conversation_language_set, conversation_receive
 from kazan.core.crypto import blind_index
 from kazan.core.errors import KazanError
 from kazan.core.http import client_ip
@@ -95,13 +90,16 @@ def _unavailable(request: HttpRequest, business, language: str) -> HttpResponse:
 
 
 def _links_for_web(business, replies: list[dict]) -> list[dict]:
-    """Links lead through the counting redirect, never straight to the network."""
+    """The business's own links (those with a `target`) lead through the counting redirect,
+    never straight to the network; a flow's link step keeps its address."""
     for reply in replies:
         if reply.get("type") == "links":
             for link in reply["links"]:
-                link["url"] = reverse(
-                    "landing:go", kwargs={"business_slug": business.slug, "target": link["target"]}
-                )
+                if link.get("target"):
+                    link["url"] = reverse(
+                        "landing:go",
+                        kwargs={"business_slug": business.slug, "target": link["target"]},
+                    )
     return replies
 
 
@@ -142,7 +140,7 @@ def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
         landing_visit_record(business=business, from_qr=request.GET.get("src") == "qr")
     key = _chat_key(request, business)
     if key and "lang" in request.GET:
-        conversation = conversation_for_key(business=business, channel=CHANNEL, external_key=key)
+        conversation = conversation_for_handle(business=business, channel=CHANNEL, handle=key)
         if conversation is not None:
             conversation_language_set(
                 business=business, conversation=conversation, language=language
@@ -253,40 +251,33 @@ def chat(request: HttpRequest, business_slug: str) -> JsonResponse:
 
 
 def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> JsonResponse:
+    """Every turn goes to conversation_receive (the visitor's handle is the signed cookie's
+    token); only a page (re)load of a known thread shows its log instead."""
     key = _chat_key(request, business)
-    conversation = (
-        conversation_for_key(business=business, channel=CHANNEL, external_key=key) if key else None
+    thread = (
+        conversation_for_handle(business=business, channel=CHANNEL, handle=key) if key else None
     )
-    if conversation is None:
+    if thread is None:
+        # A new visitor, or an expired or purged chat: a new thread under a new token.
         key = secrets.token_urlsafe(24)
-        conversation, replies, _created = conversation_start(
-            business=business,
-            channel=CHANNEL,
-            external_key=key,
-            flow_key=REVIEW_FUNNEL,
-            language=language,
-        )
-        # A message that arrives without a conversation (expired cookie) starts a new one;
-        # the visitor sees the greeting and answers again.
-    elif data["action"] == "start":
-        replies = conversation_log(business=business, conversation=conversation)
+    if data["action"] == "start" and thread is not None:
+        replies = conversation_log(business=business, conversation=thread)
     else:
-        replies = conversation_handle(
-            business=business,
-            conversation=conversation,
-            inbound=Inbound(
-                text=data["text"],
-                payload=data["payload"],
-                meta={
-                    "ip": client_ip(request),
-                    "user_agent": request.headers.get("User-Agent", ""),
-                },
-            ),
+        meta = {"ip": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
+        inbound = (
+            Inbound(text=data["text"], payload=data["payload"], meta=meta)
+            if data["action"] == "message"
+            else Inbound(meta=meta)
         )
+        received = conversation_receive(
+            business=business, channel=CHANNEL, handle=key, inbound=inbound, language=language
+        )
+        thread, replies = received.conversation, received.replies
+    session = thread.session
     response = JsonResponse(
         {
             "replies": _links_for_web(business, replies),
-            "completed": conversation.completed_at is not None,
+            "completed": session is not None and not session.running,
         }
     )
     _cookie_set(
@@ -311,7 +302,7 @@ def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
         return _unavailable(request, business, _language(request, business))
     key = _chat_key(request, business)
     conversation = (
-        conversation_for_key(business=business, channel=CHANNEL, external_key=key) if key else None
+        conversation_for_handle(business=business, channel=CHANNEL, handle=key) if key else None
     )
     url = landing_link_click(
         business=business,

@@ -1,12 +1,19 @@
-"""The flow engine on a tiny flow: steps run in order, answers are validated, branches follow the
-state, actions are looked up by name, and a conversation loaded again resumes where it stopped."""
+"""The flow engine on small stored flows: steps run in order, answers are validated, branches
+follow the state, actions are looked up by name, step types come from a registry, texts are
+msgids or the business's own per language, and a thread loaded again resumes where it stopped."""
 
 import pytest
 
 from kazan.conversations import engine
+from kazan.conversations.flowstore import flow_validate
 from kazan.conversations.models import Conversation, ConversationMessage
-from kazan.conversations.queries import conversation_log, conversation_pending
-from kazan.conversations.services import conversation_handle, conversation_start
+from kazan.conversations.queries import (
+    conversation_for_handle,
+    conversation_log,
+    conversation_pending,
+)
+from kazan.conversations.services import conversation_receive
+from kazan.conversations.tests.factories import flow_bound
 from kazan.core.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -68,83 +75,83 @@ TINY = {
         "end": {"type": "end"},
     },
 }
-engine.flow_register(TINY)
 
 
 def _texts(replies):
     return [r.get("text") for r in replies if r["type"] in ("text", "error")]
 
 
-def _start(business, key="token-0001"):
-    return conversation_start(
-        business=business, channel="web", external_key=key, flow_key="test_tiny", language="en"
+def _send(business, text="", key="token-0001", channel="web", **payload):
+    return conversation_receive(
+        business=business,
+        channel=channel,
+        handle=key,
+        inbound=engine.Inbound(text=text, payload=payload or None),
+        language="en",
     )
 
 
-def test_flow_runs_to_the_first_question_and_waits(business):
-    conversation, replies, created = _start(business)
-    assert created
-    assert _texts(replies) == ["Hello from Café A", "Say a word"]
-    assert replies[-1]["type"] == "input" and replies[-1]["input"] == "text"
-    assert (conversation.step, conversation.waiting) == ("word", True)
-    # Starting again with the same key is the same conversation, with no new replies.
-    again, replies, created = _start(business)
-    assert again.pk == conversation.pk and replies == [] and not created
+@pytest.fixture
+def tiny(business):
+    return flow_bound(business, TINY)
 
 
-def test_answer_action_validator_and_branch(business):
+def test_flow_runs_to_the_first_question_and_waits(business, tiny):
+    received = _send(business)
+    assert _texts(received.replies) == ["Hello from Café A", "Say a word"]
+    assert received.replies[-1]["type"] == "input" and received.replies[-1]["input"] == "text"
+    session = received.conversation.session
+    assert (session.step, session.waiting, session.flow_version) == ("word", True, tiny)
+    # Opening again is the same thread and session; it asks the open question again.
+    again = _send(business)
+    assert again.conversation.pk == received.conversation.pk
+    assert again.conversation.session.pk == session.pk
+    assert again.replies[-1]["input"] == "text"
+
+
+def test_answer_action_validator_and_branch(business, tiny):
     calls.clear()
-    conversation, _replies, _created = _start(business)
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="kazan")
-    )
-    assert _texts(replies) == ["KAZAN", "How big?"]
+    _send(business)
+    assert _texts(_send(business, "kazan").replies) == ["KAZAN", "How big?"]
     assert calls == ["kazan"]
     # An invalid answer: an error and the same question again; the state is unchanged.
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="9")
-    )
+    replies = _send(business, "9").replies
     assert replies[0] == {"type": "error", "text": "Please choose 1 to 5 stars."}
     assert replies[-1]["type"] == "input"
-    conversation.refresh_from_db()
-    assert "size" not in conversation.state and conversation.step == "size"
+    session = Conversation.objects.get().session
+    assert "size" not in session.state and session.step == "size"
     # Size 5 branches to "big" and the flow ends.
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(payload={"value": 5})
-    )
-    assert _texts(replies) == ["Big!"]
-    conversation.refresh_from_db()
-    assert conversation.completed_at is not None and not conversation.waiting
+    received = _send(business, value=5)
+    assert _texts(received.replies) == ["Big!"]
+    session.refresh_from_db()
+    assert session.end_reason == "completed" and session.ended_at and not session.waiting
 
 
-def test_small_size_goes_to_the_choice_and_an_action_error_follows_on_error(business):
-    conversation, _r, _c = _start(business)
-    for inbound in [engine.Inbound(text="x"), engine.Inbound(text="2")]:
-        replies = conversation_handle(business=business, conversation=conversation, inbound=inbound)
+def test_small_size_goes_to_the_choice_and_an_action_error_follows_on_error(business, tiny):
+    for text in ["", "x", "2"]:
+        replies = _send(business, text).replies
     assert replies[-1] == {
         "type": "choices",
         "choices": [{"value": "tea", "label": "Tea"}, {"value": "coffee", "label": "Coffee"}],
     }
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="nonsense")
-    )
-    assert replies[0]["type"] == "error"
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="1")
-    )
+    # A button that is not there is an error; typed text no option expects goes down the
+    # fallback chain: "not understood" and the options again.
+    assert _send(business, choice="milk").replies[0]["type"] == "error"
+    replies = _send(business, "nonsense").replies
+    assert _texts(replies) == ["Sorry, I did not understand that."]
+    assert replies[-1]["type"] == "choices"
+    replies = _send(business, "1").replies
     assert _texts(replies) == ["the action failed", "Big!"]
-    conversation.refresh_from_db()
-    assert conversation.state["drink"] == "tea" and conversation.completed_at
+    session = Conversation.objects.get().session
+    assert session.state["drink"] == "tea" and session.end_reason == "completed"
 
 
-def test_a_reload_resumes_from_the_database(business):
-    conversation, _r, _c = _start(business, key="token-reload")
-    conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="hi")
-    )
-    # A new request: nothing in memory, only the row.
-    loaded = Conversation.objects.get(business=business, external_key="token-reload")
-    assert (loaded.step, loaded.state["word"]) == ("size", "hi")
+def test_a_reload_resumes_from_the_database(business, tiny):
+    _send(business, key="token-reload")
+    _send(business, "hi", key="token-reload")
+    # A new request: nothing in memory, only the rows.
+    loaded = conversation_for_handle(business=business, channel="web", handle="token-reload")
+    assert (loaded.session.step, loaded.session.state["word"]) == ("size", "hi")
     assert conversation_pending(business=business, conversation=loaded)[-1]["input"] == "rating"
     log = conversation_log(business=business, conversation=loaded)
     assert [r.get("text") for r in log if r["type"] in ("text", "user")] == [
@@ -155,65 +162,168 @@ def test_a_reload_resumes_from_the_database(business):
         "How big?",
     ]
     assert log[-1]["type"] == "input"  # the open question, answerable again
-    replies = conversation_handle(
-        business=business, conversation=loaded, inbound=engine.Inbound(text="5")
+    assert _texts(_send(business, "5", key="token-reload").replies) == ["Big!"]
+    # One row per inbound message and one per turn of replies, each with its author.
+    messages = ConversationMessage.objects.filter(conversation=loaded)
+    assert [m.author_kind for m in messages] == ["bot", "customer", "bot", "customer", "bot"]
+    assert {m.session_id for m in messages} == {loaded.session.pk}
+
+
+def test_threads_are_per_business(business, other_business, tiny):
+    mine = _send(business, key="token-shared").conversation
+    other = _send(other_business, key="token-shared").conversation
+    assert other.pk != mine.pk and other.identity_id != mine.identity_id
+    # The other business runs its own (seeded) flow, not this one's.
+    assert other.session.flow_version.flow.business == other_business
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        (
+            {"start": "a", "steps": {"a": {"type": "say", "text": "x", "next": "b"}}},
+            "unknown steps",
+        ),
+        ({"start": "a", "steps": {"a": {"type": "dance"}}}, "unknown type"),
+        ({"start": "a", "steps": {"a": {"type": "say", "text": 3}}}, "a text must be"),
+        ({"start": "a", "steps": {"a": {"type": "say", "text": {"xx": "hi"}}}}, "languages"),
+        ({"start": "a", "steps": {"a": {"type": "say", "text": "x" * 1001}}}, "at most 1000"),
+        ({"start": "a", "steps": {"a": {"type": "act", "action": "nope"}}}, "unknown action"),
+        (
+            {
+                "start": "a",
+                "steps": {
+                    "a": {
+                        "type": "choose",
+                        "choices": [{"value": str(n), "label": "x"} for n in range(13)],
+                    }
+                },
+            },
+            "1 to 12 options",
+        ),
+        (
+            {
+                "start": "a",
+                "steps": {"a": {"type": "link", "links": [{"label": "x", "url": "ftp://x"}]}},
+            },
+            "http",
+        ),
+        ({"start": "a", "steps": {f"s{n}": {"type": "end"} for n in range(101)}}, "at most 100"),
+    ],
+)
+def test_a_malformed_flow_is_refused_with_a_clear_message(definition, message):
+    with pytest.raises(ValidationFailed) as refused:
+        flow_validate({"key": "broken", **definition})
+    assert refused.value.code == "flow_invalid" and message in str(refused.value.message)
+
+
+def test_a_new_step_type_plugs_in_without_editing_the_engine(business, monkeypatch):
+    monkeypatch.setattr(engine, "_step_types", dict(engine._step_types))
+
+    def check(step):
+        if not isinstance(step["times"], int):
+            raise ValueError("times must be a number")
+
+    engine.step_type_register(
+        engine.StepType(
+            "repeat",
+            lambda ctx, step, replies: (
+                replies.extend(
+                    engine.reply_text(engine.render(step["text"], ctx))
+                    for _ in range(step["times"])
+                )
+                or step.get("next")
+            ),
+            check=check,
+        )
     )
-    assert _texts(replies) == ["Big!"]
-    # One row per inbound message and one per turn of replies.
-    assert ConversationMessage.objects.filter(conversation=loaded).count() == 5
+    with pytest.raises(ValidationFailed, match="times must be a number"):
+        flow_validate({"key": "x", "start": "a", "steps": {"a": {"type": "repeat", "times": "2"}}})
+    flow_bound(
+        business,
+        {
+            "key": "echo",
+            "start": "a",
+            "steps": {
+                "a": {"type": "repeat", "text": "Hi", "times": 2, "next": "b"},
+                "b": {"type": "end"},
+            },
+        },
+    )
+    assert _texts(_send(business).replies) == ["Hi", "Hi"]
 
 
-def test_conversations_are_per_business(business, other_business):
-    conversation, _r, _c = _start(business, key="token-shared")
-    other, _r, created = _start(other_business, key="token-shared")
-    assert created and other.pk != conversation.pk
-    with pytest.raises(Exception):  # noqa: B017 (NotFound)
-        conversation_handle(
-            business=other_business, conversation=conversation, inbound=engine.Inbound(text="x")
-        )
-
-
-def test_a_flow_naming_an_unknown_step_is_refused():
-    with pytest.raises(ValueError, match="unknown steps"):
-        engine.flow_register(
-            {"key": "broken", "start": "a", "steps": {"a": {"type": "say", "next": "nowhere"}}}
-        )
-
-
-HANDOFF = {
-    "key": "test_handoff",
-    "start": "ask",
-    "steps": {
-        "ask": {
-            "type": "choose",
-            "prompt": "Need a person?",
-            "choices": [
-                {"value": "yes", "label": "Yes", "next": "human"},
-                {"value": "no", "label": "No", "next": "bye"},
+def test_link_step_replies_links_with_a_prefilled_whatsapp_message(business):
+    flow_bound(
+        business,
+        {
+            "key": "links",
+            "start": "a",
+            "steps": {
+                "a": {
+                    "type": "link",
+                    "text": "Reach us",
+                    "links": [
+                        {"label": "Menu", "url": "https://cafe.example/menu"},
+                        {"label": "WhatsApp", "whatsapp": "+49 151 1234567", "text": "Hi & hello"},
+                        {"label": "Book", "form": "https://cafe.example/book"},
+                    ],
+                }
+            },
+        },
+    )
+    replies = _send(business).replies
+    assert replies == [
+        {"type": "text", "text": "Reach us"},
+        {
+            "type": "links",
+            "links": [
+                {"label": "Menu", "url": "https://cafe.example/menu"},
+                {"label": "WhatsApp", "url": "https://wa.me/491511234567?text=Hi%20%26%20hello"},
+                {"label": "Book", "url": "https://cafe.example/book"},
             ],
         },
-        "human": {"type": "handoff", "text": "A colleague will answer you here."},
-        "bye": {"type": "end"},
-    },
-}
-engine.flow_register(HANDOFF)
+    ]
 
 
-def test_handoff_stops_the_bot_and_keeps_logging(business):
-    conversation, _r, _c = conversation_start(
+def test_a_business_text_follows_the_conversation_language(business):
+    business.language = "de"
+    business.save()
+    flow_bound(
+        business,
+        {
+            "key": "hello",
+            "start": "a",
+            "steps": {"a": {"type": "say", "text": {"de": "Hallo", "es": "Hola", "en": ""}}},
+        },
+    )
+
+    def hello(language, key):
+        return _texts(
+            conversation_receive(
+                business=business,
+                channel="web",
+                handle=key,
+                inbound=engine.Inbound(),
+                language=language,
+            ).replies
+        )
+
+    assert hello("es", "token-es-1") == ["Hola"]
+    assert hello("en", "token-en-1") == ["Hallo"]  # none in English: the business's language
+    business.language = "it"
+    business.save()
+    assert hello("tr", "token-tr-1") == ["Hallo"]  # neither: the first one written
+
+
+def test_a_msgid_is_translated_in_the_conversation_language(business):
+    """The seeded funnel stores English msgids; a German guest reads German."""
+    replies = conversation_receive(
         business=business,
-        channel="whatsapp",
-        external_key="wa-4915112345678",
-        flow_key="test_handoff",
-    )
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="yes")
-    )
-    assert _texts(replies) == ["A colleague will answer you here."]
-    replies = conversation_handle(
-        business=business, conversation=conversation, inbound=engine.Inbound(text="hello?")
-    )
-    assert replies == []  # a person answers now, not the bot
-    conversation.refresh_from_db()
-    assert conversation.handed_off_at is not None
-    assert ConversationMessage.objects.filter(conversation=conversation, text="hello?").exists()
+        channel="web",
+        handle="token-de-1",
+        inbound=engine.Inbound(),
+        language="de",
+    ).replies
+    assert replies[0]["text"].startswith("Willkommen")
+    assert "What is your name?" not in _texts(replies)

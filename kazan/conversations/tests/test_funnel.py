@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from kazan.analytics.models import Event, EventKind
 from kazan.conversations.engine import Inbound
-from kazan.conversations.flows import REVIEW_FUNNEL
 from kazan.conversations.models import Conversation, ConversationMessage
-from kazan.conversations.services import conversation_handle, conversation_start
+from kazan.conversations.services import conversation_receive
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.customers.services import customer_erase, customer_export
 from kazan.loyalty.models import Review, Voucher
@@ -29,21 +28,18 @@ class Chat:
     """Drives one conversation like a channel would."""
 
     def __init__(self, business, key="web-token-0001", language="en"):
-        self.business = business
-        self.conversation, self.replies, _created = conversation_start(
-            business=business,
-            channel="web",
-            external_key=key,
-            flow_key=REVIEW_FUNNEL,
-            language=language,
-        )
+        self.business, self.key, self.language = business, key, language
+        self.send()
 
     def send(self, text="", **payload):
-        self.replies = conversation_handle(
+        received = conversation_receive(
             business=self.business,
-            conversation=self.conversation,
+            channel="web",
+            handle=self.key,
             inbound=Inbound(text=text, payload=payload or None, meta=META),
+            language=self.language,
         )
+        self.conversation, self.replies = received.conversation, received.replies
         return self.replies
 
     @property
@@ -114,9 +110,10 @@ def test_new_customer_walks_the_whole_funnel(cafe):
     assert voucher["code"] in sms.body and sms.customer == customer
     consent_row = ConsentRecord.objects.get(business=cafe, customer=customer)
     assert consent_row.granted and consent_row.wording is not None
-    conversation = Conversation.objects.get(business=cafe)
-    assert conversation.customer == customer and conversation.completed_at
-    assert "phone" not in conversation.state
+    conversation = Conversation.objects.select_related("session", "identity").get(business=cafe)
+    assert conversation.customer == customer and conversation.session.end_reason == "completed"
+    assert conversation.identity.customer == customer  # the web handle is theirs now
+    assert "phone" not in conversation.session.state
     kinds = set(Event.objects.filter(business=cafe).values_list("kind", flat=True))
     assert {
         EventKind.DATA_ENTERED,
@@ -145,7 +142,7 @@ def test_the_number_is_encrypted_in_the_state_until_registration(cafe):
     chat = Chat(cafe)
     chat.send("Anna")
     chat.send(PHONE)
-    state = Conversation.objects.values_list("state", flat=True).get()
+    state = Conversation.objects.values_list("session__state", flat=True).get()
     assert state["phone"] and "12345678" not in str(state)
 
 
@@ -261,8 +258,8 @@ def test_no_credits_says_so_and_the_visitor_can_try_again_after_a_top_up(
     chat.send(value=False)
     assert "cannot send a text message right now" in chat.texts[0]
     assert not Customer.objects.filter(business=business).exists()
-    chat.conversation.refresh_from_db()
-    assert chat.conversation.completed_at is None  # not a dead end
+    chat.conversation.session.refresh_from_db()
+    assert chat.conversation.session.running  # not a dead end
 
     credits_given(business, 10)
     with override_settings(OTP_RESEND_COOLDOWN_SECONDS=0):

@@ -8,18 +8,19 @@ from crontask import scheduler
 from django.utils import timezone
 
 from kazan.conversations import tasks
-from kazan.conversations.flows import REVIEW_FUNNEL
+from kazan.conversations.engine import Inbound
 from kazan.conversations.models import Conversation, ConversationMessage
-from kazan.conversations.services import conversation_start, conversations_abandoned_purge
+from kazan.conversations.services import conversation_receive, conversations_abandoned_purge
+from kazan.customers.models import ChannelIdentity
 from kazan.customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _chat(business, key: str, *, days_ago: int, customer=None) -> Conversation:
-    conversation, _replies, _created = conversation_start(
-        business=business, channel="web", external_key=key, flow_key=REVIEW_FUNNEL
-    )
+    conversation = conversation_receive(
+        business=business, channel="web", handle=key, inbound=Inbound()
+    ).conversation
     Conversation.objects.filter(pk=conversation.pk).update(
         customer=customer, updated_at=timezone.now() - timedelta(days=days_ago)
     )
@@ -38,6 +39,11 @@ def test_abandoned_chats_go_after_30_days_and_customers_chats_stay(business):
 
     assert set(Conversation.objects.values_list("pk", flat=True)) == {recent.pk, kept.pk}
     assert not ConversationMessage.objects.filter(conversation_id=old.pk).exists()
+    # The anonymous visitor's handle went with the thread; the others' stay.
+    assert not ChannelIdentity.objects.filter(pk=old.identity_id).exists()
+    assert (
+        ChannelIdentity.objects.filter(pk__in=[recent.identity_id, kept.identity_id]).count() == 2
+    )
 
 
 def test_the_purge_runs_daily():
