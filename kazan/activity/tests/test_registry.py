@@ -196,9 +196,7 @@ def test_targets_read_as_a_person_would(business, owner):
     from kazan.customers.tests.factories import CustomerFactory
 
     anna = CustomerFactory(business=business, name="Anna")
-    chat = Conversation.objects.create(
-        business=business, channel="web", external_key="k1", customer=anna, flow_key="review"
-    )
+    chat = Conversation.objects.create(business=business, channel="web", customer=anna)
     campaign = Campaign.objects.create(business=business, name="Summer offer", body="Hi")
     started = activity_record(
         business=business,

@@ -170,13 +170,7 @@ def _mixed_rows(business, owner, staff_user, count: int) -> None:
 
     for n in range(count // 8 + 1):
         customer = CustomerFactory(business=business, name=f"Kunde {n}")
-        chat = Conversation.objects.create(
-            business=business,
-            channel="web",
-            external_key=f"k{n}",
-            customer=customer,
-            flow_key="review",
-        )
+        chat = Conversation.objects.create(business=business, channel="web", customer=customer)
         campaign = Campaign.objects.create(business=business, name=f"Offer {n}", body="Hi")
         voucher = Voucher.objects.create(
             business=business,
