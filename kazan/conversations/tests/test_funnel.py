@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from kazan.analytics.models import Event, EventKind
 from kazan.conversations.engine import Inbound
-from kazan.conversations.models import Conversation, ConversationMessage
+from kazan.conversations.models import Conversation, ConversationMessage, ConversationSession
 from kazan.conversations.services import conversation_receive
-from kazan.customers.models import ConsentRecord, Customer
-from kazan.customers.services import customer_erase, customer_export
+from kazan.customers.models import ChannelIdentity, ConsentRecord, Customer
+from kazan.customers.services import customer_erase, customer_export, identity_attach
 from kazan.loyalty.models import Review, Voucher
 from kazan.messaging.models import OutboundMessage, Purpose
 from kazan.messaging.tests.factories import credits_given
@@ -311,15 +311,31 @@ def test_resend_and_change_number(cafe):
 
 
 def test_the_conversation_appears_in_the_customers_export_and_goes_with_erasure(cafe, owner):
+    """Every session of every thread, on each of the person's identities, internal notes too."""
     chat = Chat(cafe)
     chat.through_otp()
     customer = Customer.objects.get(business=cafe)
+    chat.send("START")  # a second session in the same thread
+    # An SMS thread the person started before anyone knew them, linked to them later.
+    sms = conversation_receive(
+        business=cafe, channel="sms", handle=PHONE, inbound=Inbound(text="hello")
+    ).conversation
+    identity_attach(business=cafe, customer=customer, channel="sms", external_id=PHONE)
+    ConversationMessage.objects.create(
+        business=cafe, conversation=sms, direction="note", author_kind="agent", text="VIP guest"
+    )
     export = customer_export(business=cafe, customer=customer, actor=owner)
-    messages = export["conversations"][0]["messages"]
-    assert any(m["text"] == "Anna" for m in messages)
+    assert sorted(i["channel"] for i in export["identities"]) == ["sms", "web"]
+    web, sms_export = sorted(export["conversations"], key=lambda c: c["channel"], reverse=True)
+    assert any(m["text"] == "Anna" for m in web["messages"])
+    assert [s["end_reason"] for s in web["sessions"]] == ["restarted", ""]
+    assert {m["text"] for m in sms_export["messages"]} >= {"hello", "VIP guest"}
+
     customer_erase(business=cafe, customer=customer, actor=owner)
     assert not Conversation.objects.filter(business=cafe).exists()
     assert not ConversationMessage.objects.filter(business=cafe).exists()
+    assert not ConversationSession.objects.filter(business=cafe).exists()
+    assert not ChannelIdentity.objects.filter(business=cafe).exists()
 
 
 def test_conversation_panel_on_the_customer_page(cafe, owner_client):
