@@ -245,7 +245,9 @@ def flow_check(flow: dict) -> None:
         raise ValueError("the flow has no steps")
     if len(steps) > FLOW_STEPS_MAX:
         raise ValueError(f"a flow may have at most {FLOW_STEPS_MAX} steps")
-    targets = [flow.get("start")]
+    if flow.get("start") not in steps:
+        raise ValueError(f"the first step {flow.get('start')!r} does not exist")
+    targets = []
     for name, step in steps.items():
         if not STEP_NAME.match(str(name)):
             raise ValueError(f"step name {name!r} is not valid")

@@ -119,7 +119,7 @@ def _thread_locked(business, identity, language: str) -> Conversation:
             lambda: Conversation.objects.filter(business=business, identity=identity).first(),
         )
     thread = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("identity", "session__flow_version")
         .get(pk=found.pk)
     )

@@ -185,6 +185,7 @@ def test_threads_are_per_business(business, other_business, tiny):
             "unknown steps",
         ),
         ({"start": "a", "steps": {"a": {"type": "dance"}}}, "unknown type"),
+        ({"start": "b", "steps": {"a": {"type": "end"}}}, "first step"),
         ({"start": "a", "steps": {"a": {"type": "say", "text": 3}}}, "a text must be"),
         ({"start": "a", "steps": {"a": {"type": "say", "text": {"xx": "hi"}}}}, "languages"),
         ({"start": "a", "steps": {"a": {"type": "say", "text": "x" * 1001}}}, "at most 1000"),
