@@ -243,6 +243,29 @@ def test_an_identity_of_another_customer_is_a_conflict(business, customer):
     assert ChannelIdentity.objects.get().customer == other
 
 
+def test_a_handle_seen_before_the_person_was_known_becomes_theirs(business, customer):
+    """Given an SMS number that wrote before registering (an identity without a customer), when
+    the person registers, then the identity is linked to them, once, and recorded."""
+    seen = services.identity_touch(business=business, channel="sms", external_id="+4915100000009")
+    assert seen.customer is None and seen.last_seen_at is not None
+    assert (
+        services.identity_touch(business=business, channel="sms", external_id="+4915100000009").pk
+        == seen.pk
+    )
+    linked = services.identity_attach(
+        business=business, customer=customer, channel="sms", external_id="+4915100000009"
+    )
+    assert linked.pk == seen.pk and ChannelIdentity.objects.get().customer == customer
+    assert Activity.objects.filter(action="customer.identity_attached").count() == 1
+    with pytest.raises(Conflict):
+        services.identity_attach(
+            business=business,
+            customer=CustomerFactory(business=business),
+            channel="sms",
+            external_id="+4915100000009",
+        )
+
+
 def test_identities_are_separate_per_business(business, other_business, customer, other_customer):
     services.identity_attach(business=business, customer=customer, channel="web", external_id="v-1")
     services.identity_attach(
