@@ -332,12 +332,11 @@ def handle(ctx: Context, flow: dict, inbound: Inbound) -> Turn:
     session = ctx.session
     ctx.inbound = inbound
     replies: list[dict] = []
-    raw_log = str(inbound.text)[:TEXT_MAX] or None
     step = flow["steps"].get(session.step) if session.waiting else None
     if step is None:
         # Not waiting (nothing to answer): run the flow from its start.
         _advance(ctx, flow, flow["start"], replies)
-        return Turn(replies, raw_log)
+        return Turn(replies, str(inbound.text)[:TEXT_MAX] or None)
     kind = _step_types[step["type"]]
     answer = kind.answer(ctx, step, inbound, replies)
     if answer.missed:
