@@ -118,7 +118,7 @@ def campaigns_get(request: HttpRequest, campaign_id: int):
     summary="Create a campaign: send now, schedule it, or keep a draft",
     description=(
         "Without `send_at` and `draft` it starts sending at once. 402 when the SMS credits do "
-        "not cover every consenting customer; 400 with a `code` (`invalid_body`, "
+        "not cover every consenting customer of the audience; 400 with a `code` (`invalid_body`, "
         "`invalid_voucher`, `invalid_time`, `no_recipients`...) when the services refuse it."
     ),
 )

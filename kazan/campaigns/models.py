@@ -1,6 +1,7 @@
-"""Campaigns (one SMS offer to every consenting customer), their recipients and tracked links,
-and the per-business rule for automatic reminders to customers who have heard nothing for a
-while. Sending itself lives in services/tasks; messages go through the messaging outbox."""
+"""Campaigns (one offer, on one channel, to the consenting customers of an audience), their
+recipients and tracked links, the number a team member sends tests to, and the per-business
+rule for automatic reminders to customers who have heard nothing for a while. Sending itself
+lives in services/tasks; messages go through the messaging outbox."""
 
 from django.conf import settings
 from django.db import models

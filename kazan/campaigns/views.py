@@ -2,6 +2,8 @@
 query or service, render. Campaigns are loaded through queries.campaign_get with
 request.business, so another tenant's id is a 404."""
 
+import math
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -23,8 +25,6 @@ _FIELD_OF_CODE = {
     "invalid_time": "send_at",
     "invalid_rule": None,
     "invalid_channel": "channel",
-    "invalid_audience": None,
-    "no_recipients": None,
 }
 
 
@@ -122,20 +122,27 @@ def _compose(request, *, campaign=None):
     except ValidationFailed as exc:
         form.add_error(_FIELD_OF_CODE.get(exc.code), str(exc.message))
         return _form_page(request, form, campaign=campaign, status=400)
+    channel = broadcast_channel_get(business=business, key=kwargs["channel"])
     estimate = queries.campaign_estimate(
         business=business,
         body=kwargs["body"],
         has_voucher=bool(kwargs["voucher_discount"]),
         customers=queries.audience_customers(
-            business=business,
-            channel=broadcast_channel_get(business=business, key=kwargs["channel"]),
-            audience=kwargs["audience"],
+            business=business, channel=channel, audience=kwargs["audience"]
         ),
     )
     return render(
         request,
         "campaigns/confirm.html",
-        {"form": form, "campaign": campaign, "estimate": estimate, "values": kwargs},
+        {
+            "form": form,
+            "campaign": campaign,
+            "estimate": estimate,
+            "values": kwargs,
+            "channel": channel,
+            # The outbox paces the channel at its configured rate: how long everyone takes.
+            "send_minutes": math.ceil(estimate.recipients / channel.rate_per_second / 60),
+        },
     )
 
 

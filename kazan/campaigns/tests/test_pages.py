@@ -324,12 +324,14 @@ def test_live_count_with_bad_filters_says_so(owner_client, business, customers, 
     assert 'id="audience-count-problem"' in response.content.decode()
 
 
-def test_preview_and_send_respect_the_audience(owner_client, business, customers, funded):
-    # Given only Anna gave a 5-star review
+def test_preview_and_send_respect_the_audience(owner_client, business, customers, funded, settings):
+    # Given only Anna gave a 5-star review, and SMS go out at one every 100 seconds
+    settings.SMS_RATE_PER_SECOND = 0.01
     Review.objects.create(business=business, customer=customers[0], rating=5)
     data = _form(channel="sms", rating_min="5")
-    preview = owner_client.post(NEW, data)
-    assert 'id="estimate-recipients">1<' in preview.content.decode()
+    preview = owner_client.post(NEW, data).content.decode()
+    assert 'id="estimate-recipients">1<' in preview
+    assert "up to 0.01 per second: about 2 minutes" in preview
     owner_client.post(NEW, {**data, "action": "confirm"})
     campaign = Campaign.objects.get()
     assert campaign.audience == {"rating_min": 5}
