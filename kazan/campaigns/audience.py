@@ -58,6 +58,11 @@ def broadcast_channels(*, business) -> dict[str, BroadcastChannel]:
     return {SMS.key: SMS}
 
 
+def broadcast_channel_default(*, business) -> BroadcastChannel:
+    """The channel a campaign takes when none is named: the first of the list."""
+    return next(iter(broadcast_channels(business=business).values()))
+
+
 def broadcast_channel_get(*, business, key: str) -> BroadcastChannel:
     """The channel named `key`, or ValidationFailed when the business cannot broadcast on it."""
     channel = broadcast_channels(business=business).get(str(key or ""))

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kazan.campaigns import services
-from kazan.campaigns.audience import DAYS_MAX, broadcast_channels
+from kazan.campaigns.audience import DAYS_MAX, broadcast_channel_default, broadcast_channels
 from kazan.customers.queries import tags_for_business
 
 # The form's audience fields, by the Audience attribute each fills.
@@ -69,7 +69,7 @@ class AudienceForm(forms.Form):
         self.fields["channel"].choices = [
             (key, channel.label) for key, channel in broadcast_channels(business=business).items()
         ]
-        self.fields["channel"].initial = next(iter(self.fields["channel"].choices))[0]
+        self.fields["channel"].initial = broadcast_channel_default(business=business).key
         self.fields["tags"].choices = [
             (tag.pk, tag.name) for tag in tags_for_business(business=business)
         ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.campaigns import links, queries, services
-from kazan.campaigns.audience import broadcast_channel_get
+from kazan.campaigns.audience import broadcast_channel_default, broadcast_channel_get
 from kazan.campaigns.forms import AudienceForm, CampaignForm, ReminderRuleForm, TestSendForm
 from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
 from kazan.messaging.queries import sms_balance
@@ -209,7 +209,8 @@ def campaign_test(request):
                 phone=form.cleaned_data["test_phone"],
                 body=request.POST.get("body", ""),
                 voucher_discount=request.POST.get("voucher_discount", ""),
-                channel=request.POST.get("channel", ""),
+                channel=request.POST.get("channel")
+                or broadcast_channel_default(business=business).key,
                 campaign=campaign,
             )
         except (ValidationFailed, InsufficientCredits, RateLimited) as exc:
