@@ -84,3 +84,12 @@ activity_type(
     sentence=t("%(count)s reminders sent on %(day)s"),
     details={"count": Detail(t("Reminders"), number), "day": Detail(t("Day"), date)},
 )
+activity_type(
+    "campaign.test_sent",
+    label=t("Campaign test sent"),
+    sentence=t("%(actor)s sent a test of %(target)s to their own phone"),
+    details={
+        "channel": Detail(t("Channel")),
+        "credits": Detail(t("Credits charged"), number),
+    },
+)

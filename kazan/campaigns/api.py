@@ -1,6 +1,7 @@
 """/api/v1/campaigns: list, create (send now, schedule or keep as a draft), send a draft and
-cancel SMS campaigns, through the same services as the dashboard. The rules are the services':
-only consenting customers receive it, and a campaign to send must be payable in full now."""
+cancel campaigns, and count an audience, through the same services and the same audience query
+as the dashboard. The rules are the services': only customers of the audience who agree to
+offers on the campaign's channel receive it, and a campaign to send must be payable in full."""
 
 import datetime as dt
 
@@ -10,6 +11,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kazan.campaigns import queries, services
+from kazan.campaigns.audience import SMS, Audience
 from kazan.campaigns.models import Campaign
 from kazan.core.api import Pagination, Timestamp, responses
 from kazan.core.schemas import InputSchema
@@ -22,6 +24,8 @@ class CampaignOut(Schema):
     id: int
     name: str
     body: str
+    channel: str = Field(description="The channel it goes out on, e.g. sms.")
+    audience: Audience
     status: str = Field(description="draft | scheduled | sending | sent | cancelled | stopped")
     scheduled_at: dt.datetime | None
     voucher_discount: str
@@ -52,6 +56,21 @@ class CampaignIn(InputSchema):
     voucher_valid_days: int | None = Field(None, ge=1, le=services.VOUCHER_DAYS_MAX)
     send_at: Timestamp | None = Field(None, description="With a UTC offset; omitted: now.")
     draft: bool = Field(False, description="Save without sending (send it later).")
+    channel: str = Field(
+        SMS.key, max_length=16, description="A channel the business can broadcast on (sms)."
+    )
+    audience: Audience = Field(
+        default_factory=Audience, description="Who of the consenting customers get it."
+    )
+
+
+class AudienceIn(InputSchema):
+    channel: str = Field(SMS.key, max_length=16)
+    audience: Audience = Field(default_factory=Audience)
+
+
+class AudienceCountOut(Schema):
+    recipients: int = Field(description="Customers a campaign to this audience reaches now.")
 
 
 class SendIn(InputSchema):
@@ -70,6 +89,23 @@ def campaigns_list(request: HttpRequest):
     return queries.campaign_list(business=business)
 
 
+@router.post(
+    "/audience/count",
+    response=responses(AudienceCountOut, 422),
+    summary="How many customers an audience reaches now",
+    description="400 with code `invalid_audience` or `invalid_channel` for an unknown tag or "
+    "channel; 422 for a malformed audience.",
+)
+def campaigns_audience_count(request: HttpRequest, payload: AudienceIn):
+    business = api_require(request, "customers.view")
+    audience = services.audience_validate(business=business, audience=payload.audience)
+    return {
+        "recipients": queries.audience_count(
+            business=business, channel=payload.channel, audience=audience
+        )
+    }
+
+
 @router.get("/{int:campaign_id}", response=responses(CampaignOut, 404), summary="One campaign")
 def campaigns_get(request: HttpRequest, campaign_id: int):
     business = api_require(request, "customers.view")
@@ -82,7 +118,7 @@ def campaigns_get(request: HttpRequest, campaign_id: int):
     summary="Create a campaign: send now, schedule it, or keep a draft",
     description=(
         "Without `send_at` and `draft` it starts sending at once. 402 when the SMS credits do "
-        "not cover every consenting customer; 400 with a `code` (`invalid_body`, "
+        "not cover every consenting customer of the audience; 400 with a `code` (`invalid_body`, "
         "`invalid_voucher`, `invalid_time`, `no_recipients`...) when the services refuse it."
     ),
 )
@@ -108,6 +144,8 @@ def campaigns_send(request: HttpRequest, campaign_id: int, payload: SendIn):
         body=campaign.body,
         voucher_discount=campaign.voucher_discount,
         voucher_valid_days=campaign.voucher_valid_days,
+        channel=campaign.channel,
+        audience=campaign.audience,
         send_at=payload.send_at,
         **api_actor(request),
     )

@@ -4,11 +4,98 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kazan.campaigns import services
+from kazan.campaigns.audience import DAYS_MAX, broadcast_channel_default, broadcast_channels
+from kazan.customers.queries import tags_for_business
+
+# The form's audience fields, by the Audience attribute each fills.
+AUDIENCE_FIELDS = (
+    "tags",
+    "rating_min",
+    "rating_max",
+    "visited_after",
+    "visited_before",
+    "visited_within_days",
+    "not_visited_days",
+    "consent_after",
+    "consent_before",
+)
+_RATINGS = [("", "—")] + [(str(n), "★" * n) for n in range(1, 6)]
 
 
-class CampaignForm(forms.Form):
+def _date_field(label):
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _days_field(label):
+    return forms.IntegerField(label=label, required=False, min_value=1, max_value=DAYS_MAX)
+
+
+class AudienceForm(forms.Form):
+    """The channel and audience filters; the campaign form and the live count both parse them.
+    The channel list and the tags are the business's, so it needs `business`."""
+
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    tags = forms.TypedMultipleChoiceField(
+        label=_("Customers with any of these tags"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rating_min = forms.TypedChoiceField(
+        label=_("Latest rating at least"),
+        choices=_RATINGS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    rating_max = forms.TypedChoiceField(
+        label=_("Latest rating at most"),
+        choices=_RATINGS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    visited_after = _date_field(_("Last visit on or after"))
+    visited_before = _date_field(_("Last visit before"))
+    visited_within_days = _days_field(_("Visited within the last … days"))
+    not_visited_days = _days_field(_("Not visited for … days"))
+    consent_after = _date_field(_("Agreed to offers on or after"))
+    consent_before = _date_field(_("Agreed to offers before"))
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [
+            (key, channel.label) for key, channel in broadcast_channels(business=business).items()
+        ]
+        self.fields["channel"].initial = broadcast_channel_default(business=business).key
+        self.fields["tags"].choices = [
+            (tag.pk, tag.name) for tag in tags_for_business(business=business)
+        ]
+
+    def clean_channel(self) -> str:
+        """Left out (an older form, a script): the first channel, as the form shows it."""
+        return self.cleaned_data.get("channel") or self.fields["channel"].initial
+
+    def audience(self) -> dict:
+        """The filters that are set, as Audience input (the service validates them)."""
+        data = self.cleaned_data
+        audience = {name: data.get(name) for name in AUDIENCE_FIELDS}
+        return {name: value for name, value in audience.items() if value not in (None, [], "")}
+
+    def audience_fields(self) -> list:
+        return [self[name] for name in AUDIENCE_FIELDS]
+
+    @staticmethod
+    def initial_of(campaign) -> dict:
+        return {"channel": campaign.channel, **campaign.audience}
+
+
+class CampaignForm(AudienceForm):
     WHEN_NOW = "now"
     WHEN_LATER = "later"
+    field_order = ["name", "channel", "body"]
 
     name = forms.CharField(label=_("Name"), max_length=services.NAME_MAX)
     body = forms.CharField(
@@ -58,6 +145,10 @@ class CampaignForm(forms.Form):
             self.add_error("voucher_valid_days", _("Say how many days the voucher is valid."))
         return data
 
+    def message_fields(self) -> list:
+        """Everything but the audience filters, the channel first."""
+        return [field for field in self if field.name not in AUDIENCE_FIELDS]
+
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
@@ -68,14 +159,18 @@ class CampaignForm(forms.Form):
             if data.get("voucher_discount")
             else None,
             "send_at": data.get("send_at") if data.get("when") == self.WHEN_LATER else None,
+            "channel": data["channel"],
+            "audience": self.audience(),
         }
 
     @classmethod
-    def for_campaign(cls, campaign) -> "CampaignForm":
+    def for_campaign(cls, campaign, *, business) -> "CampaignForm":
         from django.utils import timezone
 
         return cls(
+            business=business,
             initial={
+                **cls.initial_of(campaign),
                 "name": campaign.name,
                 "body": campaign.body,
                 "voucher_discount": campaign.voucher_discount,
@@ -84,8 +179,14 @@ class CampaignForm(forms.Form):
                 "send_at": timezone.localtime(campaign.scheduled_at)
                 if campaign.scheduled_at
                 else None,
-            }
+            },
         )
+
+
+class TestSendForm(forms.Form):
+    """ "Send a test to yourself": the team member's mobile number (checked by the service)."""
+
+    test_phone = forms.CharField(label=_("Your mobile number"), max_length=40)
 
 
 class ReminderRuleForm(forms.Form):

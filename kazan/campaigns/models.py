@@ -1,11 +1,14 @@
-"""Campaigns (one SMS offer to every consenting customer), their recipients and tracked links,
-and the per-business rule for automatic reminders to customers who have heard nothing for a
-while. Sending itself lives in services/tasks; messages go through the messaging outbox."""
+"""Campaigns (one offer, on one channel, to the consenting customers of an audience), their
+recipients and tracked links, the number a team member sends tests to, and the per-business
+rule for automatic reminders to customers who have heard nothing for a while. Sending itself
+lives in services/tasks; messages go through the messaging outbox."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from kazan.core.fields import EncryptedTextField
 
 
 class CampaignStatus(models.TextChoices):
@@ -22,7 +25,8 @@ EDITABLE_STATUSES = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 
 
 class Campaign(models.Model):
-    """One SMS text to every customer who currently agrees to offers.
+    """One text, on one channel, to every customer of its audience who currently agrees to
+    offers on that channel (campaigns.audience: the audience's schema and the channel list).
 
     Life: draft → scheduled → sending (claimed by the send task, with a lease) → sent, or
     stopped (credits ran out; the rest is reported), or cancelled before sending started.
@@ -33,6 +37,9 @@ class Campaign(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     body = models.TextField(_("text"))
+    channel = models.CharField(_("channel"), max_length=16, default="sms")
+    # An audience.Audience as JSON (validated by it on every save); {} is everyone reachable.
+    audience = models.JSONField(_("audience"), default=dict, blank=True)
     status = models.CharField(
         max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
@@ -185,6 +192,21 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.customer_id} on {self.day}"
+
+
+class SelfTestPhone(models.Model):
+    """The mobile number a team member sends campaign tests to, remembered per membership
+    (encrypted at rest; it goes when the membership goes)."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    membership = models.OneToOneField(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    phone = EncryptedTextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Test phone of membership {self.membership_id}"
 
 
 class StopReply(models.Model):

@@ -1,7 +1,8 @@
 """Read use-cases for campaigns, links and reminders; every one takes the business.
 
 Recipients are always chosen by customers.queries.customers_consenting, the one selector of
-people who currently agree to SMS offers."""
+people who currently agree to offers; a campaign's audience narrows them in audience_customers,
+the one query behind the live count, the send and the API."""
 
 import re
 import zoneinfo
@@ -10,22 +11,42 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.campaigns import links
+from kazan.campaigns.audience import (
+    SMS,
+    Audience,
+    BroadcastChannel,
+    audience_parse,
+    broadcast_channel_get,
+)
 from kazan.campaigns.models import (
     Campaign,
     CampaignRecipient,
     ReminderRule,
     ReminderSent,
+    SelfTestPhone,
     ShortLink,
 )
 from kazan.core.errors import NotFound
-from kazan.customers.models import ConsentRecord, Customer
+from kazan.customers.models import ConsentRecord, Customer, Tag
 from kazan.customers.queries import consent_is_granted, customers_consenting
+from kazan.loyalty.models import Review
 from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.queries import sms_balance
@@ -40,12 +61,78 @@ _LANGUAGE_NAMES = dict(settings.LANGUAGES)
 _SAMPLE_VOUCHER = "A" * VOUCHER_CODE_LENGTH  # voucher codes use a GSM-7 alphabet
 
 
+def _day_start(day, tz: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz)
+
+
+def audience_customers(
+    *, business, channel: BroadcastChannel, audience: Audience | dict
+) -> QuerySet[Customer]:
+    """Customers of `business` (never erased) who agree now to offers on `channel`, are
+    reachable on it and match every filter of `audience`, in id order. One SQL statement: the
+    tag, rating and consent filters are correlated subqueries served by indexes (the tag
+    through table, reviews by customer, consent_latest_idx), so no filter multiplies rows."""
+    audience = audience_parse(audience)
+    tz = zoneinfo.ZoneInfo(business.timezone)
+    now = timezone.now()
+    customers = channel.reachable(
+        customers_consenting(business=business, purpose=channel.consent_purpose)
+    )
+    if audience.tags:
+        tagged = Tag.customers.through.objects.filter(
+            customer_id=OuterRef("pk"), tag_id__in=audience.tags, tag__business=business
+        )
+        customers = customers.filter(Exists(tagged))
+    if audience.rating_min is not None or audience.rating_max is not None:
+        latest = Review.objects.filter(business=business, customer_id=OuterRef("pk")).order_by(
+            "-created_at", "-id"
+        )
+        customers = customers.alias(
+            latest_rating=Subquery(latest.values("rating")[:1], output_field=IntegerField())
+        )
+        if audience.rating_min is not None:
+            customers = customers.filter(latest_rating__gte=audience.rating_min)
+        if audience.rating_max is not None:
+            customers = customers.filter(latest_rating__lte=audience.rating_max)
+    visits = Q()
+    if audience.visited_after is not None:
+        visits &= Q(last_interaction_at__gte=_day_start(audience.visited_after, tz))
+    if audience.visited_before is not None:
+        visits &= Q(last_interaction_at__lt=_day_start(audience.visited_before, tz))
+    if audience.visited_within_days is not None:
+        visits &= Q(last_interaction_at__gte=now - timedelta(days=audience.visited_within_days))
+    if audience.not_visited_days is not None:
+        cutoff = now - timedelta(days=audience.not_visited_days)
+        visits &= Q(last_interaction_at__lt=cutoff) | Q(last_interaction_at__isnull=True)
+    customers = customers.filter(visits)
+    if audience.consent_after is not None or audience.consent_before is not None:
+        # The latest record of the purpose is a grant here (customers_consenting): its time is
+        # when the customer (last) agreed.
+        granted = ConsentRecord.objects.filter(
+            customer_id=OuterRef("pk"), purpose=channel.consent_purpose
+        ).order_by("-occurred_at", "-id")
+        customers = customers.alias(
+            consent_at=Subquery(granted.values("occurred_at")[:1], output_field=DateTimeField())
+        )
+        if audience.consent_after is not None:
+            customers = customers.filter(consent_at__gte=_day_start(audience.consent_after, tz))
+        if audience.consent_before is not None:
+            customers = customers.filter(consent_at__lt=_day_start(audience.consent_before, tz))
+    return customers.order_by("pk")
+
+
 def recipients_consenting(*, business) -> QuerySet[Customer]:
-    """Customers an offer may go to now: current SMS marketing consent and a phone number."""
-    return (
-        customers_consenting(business=business, purpose=SMS_MARKETING)
-        .filter(phone_index__isnull=False)
-        .exclude(phone_index="")
+    """Customers an SMS offer may go to now (reminders; a campaign without filters)."""
+    return audience_customers(business=business, channel=SMS, audience=Audience())
+
+
+def campaign_audience(*, campaign: Campaign) -> QuerySet[Customer]:
+    """The customers a campaign goes to now (consent and filters read at this moment)."""
+    business = campaign.business
+    return audience_customers(
+        business=business,
+        channel=broadcast_channel_get(business=business, key=campaign.channel),
+        audience=campaign.audience,
     )
 
 
@@ -253,6 +340,21 @@ def campaign_get(*, business, campaign_id) -> Campaign:
     if campaign is None:
         raise NotFound(_("This campaign does not exist."))
     return campaign
+
+
+def test_phone_of(*, business, membership) -> str:
+    """The number this team member last sent a campaign test to, or ""."""
+    row = SelfTestPhone.objects.filter(business=business, membership=membership).first()
+    return row.phone if row else ""
+
+
+def audience_count(*, business, channel: str, audience) -> int:
+    """How many customers a campaign to `audience` on `channel` would reach now (one query)."""
+    return audience_customers(
+        business=business,
+        channel=broadcast_channel_get(business=business, key=channel),
+        audience=audience,
+    ).count()
 
 
 @dataclass(frozen=True)

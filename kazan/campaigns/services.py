@@ -1,14 +1,20 @@
 """Campaign and reminder write use-cases.
 
-Pacing: nothing here throttles. Every SMS goes into the messaging outbox, whose delivery worker
-already holds all workers together to settings.SMS_RATE_PER_SECOND (messaging.outbox); a
-campaign only writes its messages, as fast as the database takes them.
+Channels and audiences: a campaign goes out on one broadcast channel (campaigns.audience: SMS
+today) to the customers queries.audience_customers selects (that channel's consent, reachable
+on it, the campaign's audience filters), each message through messaging's message_send, which
+re-checks the consent when it is written.
+
+Pacing: nothing here throttles. Every message goes into the messaging outbox, whose delivery
+worker already holds all workers together to the channel's configured rate
+(BroadcastChannel.rate_per_second, e.g. settings.SMS_RATE_PER_SECOND); a campaign only writes
+its messages, as fast as the database takes them.
 
 Exactly-once: each recipient's SMS carries idempotency_key "campaign:<id>:<customer id>" (a
 reminder "reminder:<customer id>:<day>"), and its recipient row, voucher, links and message are
 written in one savepoint. A send task that crashes and runs again skips who already has a
-message and, should the row be missing, gets the first message back from sms_send: nobody gets
-a campaign twice, and nobody is charged twice.
+message and, should the row be missing, gets the first message back from message_send: nobody
+gets a campaign twice, and nobody is charged twice.
 
 Credits: a campaign that the balance cannot cover is refused before anything is written. If
 credits still run out while sending (another campaign, a reminder, an OTP raced it), the
@@ -33,6 +39,13 @@ from kazan.activity.services import activity_record
 from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
 from kazan.campaigns import links, queries
+from kazan.campaigns.audience import (
+    SMS,
+    Audience,
+    BroadcastChannel,
+    audience_parse,
+    broadcast_channel_get,
+)
 from kazan.campaigns.models import (
     EDITABLE_STATUSES,
     Campaign,
@@ -40,6 +53,7 @@ from kazan.campaigns.models import (
     CampaignStatus,
     ReminderRule,
     ReminderSent,
+    SelfTestPhone,
     ShortLink,
     StopReply,
 )
@@ -51,14 +65,16 @@ from kazan.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from kazan.customers.models import ConsentRecord, Customer
-from kazan.customers.phones import phone_normalize
+from kazan.core.ratelimit import ratelimit_hit
+from kazan.customers.models import ConsentRecord, Customer, Tag
+from kazan.customers.phones import phone_is_mobile, phone_normalize
 from kazan.customers.queries import consent_is_granted, customer_find_by_phone
 from kazan.customers.services import consent_withdraw
+from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
 from kazan.loyalty.services import voucher_campaign_issue
 from kazan.messaging.models import OutboundMessage, Purpose
 from kazan.messaging.phones import to_index
-from kazan.messaging.services import BODY_MAX_CHARACTERS, sms_send
+from kazan.messaging.services import BODY_MAX_CHARACTERS, message_send
 from kazan.tenancy.models import Business
 
 logger = logging.getLogger("kazan.campaigns")
@@ -78,6 +94,10 @@ RUN_SECONDS = 120
 REMINDER_HOURS = range(10, 20)
 REMINDER_DAYS_MAX = 365
 REMINDER_CAP_MAX = 50
+# "Send a test to yourself": at most this many per team member per hour (each costs credits).
+TEST_SENDS_PER_HOUR = 5
+# The voucher code a test shows in place of {voucher}: as long as a real one, so it costs the same.
+TEST_VOUCHER_CODE = ("TEST" * VOUCHER_CODE_LENGTH)[:VOUCHER_CODE_LENGTH]
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -146,12 +166,15 @@ def _validate_when(send_at: datetime | None, now: datetime) -> datetime:
     return send_at
 
 
-def _credits_cover(*, business, body: str, has_voucher: bool) -> queries.Estimate:
+def _credits_cover(*, business, body: str, has_voucher: bool, customers) -> queries.Estimate:
     """Refuses a campaign nobody would receive, or one the balance cannot pay for in full."""
-    estimate = queries.campaign_estimate(business=business, body=body, has_voucher=has_voucher)
+    estimate = queries.campaign_estimate(
+        business=business, body=body, has_voucher=has_voucher, customers=customers
+    )
     if not estimate.recipients:
         raise ValidationFailed(
-            _("No customer currently agrees to receive offers by SMS."), code="no_recipients"
+            _("No customer of this audience currently agrees to receive offers on this channel."),
+            code="no_recipients",
         )
     if not estimate.enough:
         raise InsufficientCredits(
@@ -183,19 +206,36 @@ def _send_enqueue(campaign_id: int) -> None:
 # --- campaigns ---------------------------------------------------------------------------------
 
 
+def audience_validate(*, business, audience) -> Audience:
+    """The audience, parsed, with every tag one of this business's; ValidationFailed else."""
+    audience = audience_parse(audience)
+    if audience.tags:
+        known = Tag.objects.filter(business=business, pk__in=audience.tags).count()
+        if known != len(audience.tags):
+            raise ValidationFailed(
+                _("The audience names a tag that does not exist."), code="invalid_audience"
+            )
+    return audience
+
+
 def campaign_validate(
     *,
+    business,
     name: str,
     body: str,
     voucher_discount: str = "",
     voucher_valid_days: int | None = None,
     send_at: datetime | None = None,
     draft: bool = False,
+    channel: str = SMS.key,
+    audience: Audience | dict | None = None,
     now: datetime | None = None,
 ) -> dict:
     """The campaign's fields, cleaned, or ValidationFailed; the preview calls it before
     anything is saved. Credits are not checked here (see campaign_save)."""
     now = now or timezone.now()
+    channel = broadcast_channel_get(business=business, key=channel).key
+    audience = audience_validate(business=business, audience=audience)
     name = _clean_text(name)
     if not name or len(name) > NAME_MAX:
         raise ValidationFailed(
@@ -208,6 +248,8 @@ def campaign_validate(
         "voucher_discount": discount,
         "voucher_valid_days": valid_days,
         "scheduled_at": None if draft else _validate_when(send_at, now),
+        "channel": channel,
+        "audience": audience.stored(),
     }
 
 
@@ -221,6 +263,8 @@ def campaign_save(
     voucher_valid_days: int | None = None,
     send_at: datetime | None = None,
     draft: bool = False,
+    channel: str = SMS.key,
+    audience: Audience | dict | None = None,
     campaign: Campaign | None = None,
     actor_kind: str | None = None,
 ) -> Campaign:
@@ -228,24 +272,38 @@ def campaign_save(
     non-person actor, an API key, for the activity log).
 
     `draft` keeps it unsent; otherwise it is scheduled for `send_at` (None: now, and the send
-    task is enqueued on commit). A scheduled campaign must be payable in full now. A change to
+    task is enqueued on commit). `channel` is one of campaigns.audience.broadcast_channels and
+    `audience` an Audience (or its JSON); None is everyone reachable on the channel who agrees
+    to its offers. A scheduled campaign must be payable in full now. A change to
     a campaign the send task already claimed is refused (Conflict): the UPDATE is conditional
     on the status, so a campaign being sent is never edited.
     """
     now = timezone.now()
     fields = campaign_validate(
+        business=business,
         name=name,
         body=body,
         voucher_discount=voucher_discount,
         voucher_valid_days=voucher_valid_days,
         send_at=send_at,
         draft=draft,
+        channel=channel,
+        audience=audience,
         now=now,
     )
     body, discount, when = fields["body"], fields["voucher_discount"], fields["scheduled_at"]
     estimate = None
     if not draft:
-        estimate = _credits_cover(business=business, body=body, has_voucher=bool(discount))
+        estimate = _credits_cover(
+            business=business,
+            body=body,
+            has_voucher=bool(discount),
+            customers=queries.audience_customers(
+                business=business,
+                channel=broadcast_channel_get(business=business, key=fields["channel"]),
+                audience=fields["audience"],
+            ),
+        )
     fields["status"] = CampaignStatus.DRAFT if draft else CampaignStatus.SCHEDULED
     with transaction.atomic():
         if campaign is None:
@@ -316,9 +374,7 @@ def campaign_resume(*, business, campaign: Campaign, actor) -> Campaign:
     if campaign.status != CampaignStatus.STOPPED:
         raise Conflict(_("Only a stopped campaign can be resumed."), code="not_stopped")
     done = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False)
-    rest = queries.recipients_consenting(business=business).exclude(
-        pk__in=done.values("customer_id")
-    )
+    rest = queries.campaign_audience(campaign=campaign).exclude(pk__in=done.values("customer_id"))
     estimate = queries.campaign_estimate(
         business=business, body=campaign.body, has_voucher=campaign.has_voucher, customers=rest
     )
@@ -341,6 +397,64 @@ def campaign_resume(*, business, campaign: Campaign, actor) -> Campaign:
         transaction.on_commit(lambda: _send_enqueue(campaign.pk))
     campaign.refresh_from_db()
     return campaign
+
+
+def campaign_test_send(
+    *,
+    business,
+    actor,
+    membership,
+    phone: str,
+    body: str,
+    voucher_discount: str = "",
+    channel: str = SMS.key,
+    campaign: Campaign | None = None,
+) -> OutboundMessage:
+    """ "Send a test to yourself": the text as typed goes once to the team member's own mobile
+    number, marked as a test. It is transactional (they asked for it; no consent ledger), not
+    a recipient of any campaign, charged like any SMS, and limited to TEST_SENDS_PER_HOUR per
+    team member (each costs credits). The number is remembered on the membership."""
+    if membership.business_id != business.pk or membership.user_id != actor.pk:
+        raise NotFound()
+    if campaign is not None and campaign.business_id != business.pk:
+        raise NotFound()
+    channel_key = broadcast_channel_get(business=business, key=channel).key
+    discount = _clean_text(voucher_discount)
+    body = _validate_text(body, has_voucher=bool(discount))
+    number = phone_normalize(phone, region=business.country)
+    if not phone_is_mobile(number):
+        raise ValidationFailed(
+            _("Enter a mobile number: a landline cannot receive the test."), code="invalid_phone"
+        )
+    ratelimit_hit(
+        f"campaign-test:{business.pk}:{actor.pk}", limit=TEST_SENDS_PER_HOUR, window_seconds=3600
+    )
+    personal = links.personalize(
+        body,
+        name=getattr(actor, "name", "") or queries.SAMPLE_NAME,
+        voucher_code=TEST_VOUCHER_CODE if discount else "",
+    )
+    text = _("[Test] %(text)s") % {"text": personal}
+    with transaction.atomic():
+        SelfTestPhone.objects.update_or_create(
+            membership=membership, defaults={"business": business, "phone": number}
+        )
+        message = message_send(
+            business=business,
+            channel=channel_key,
+            to=number,
+            payload=_text_payload(text),
+            purpose=Purpose.TRANSACTIONAL,
+            actor=actor,
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="campaign.test_sent",
+            target=campaign if campaign is not None else message,
+            data={"channel": channel_key, "credits": message.credits},
+        )
+    return message
 
 
 def _user(actor):
@@ -405,16 +519,22 @@ def _links_create(*, business, urls: list[str]) -> dict[str, ShortLink]:
     }
 
 
+def _text_payload(text: str) -> dict:
+    return {"replies": [{"type": "text", "text": text}]}
+
+
 def _offer_write(
     *,
     business,
+    channel: BroadcastChannel,
     customer: Customer,
     text: str,
     idempotency_key: str,
     voucher_code: str = "",
 ) -> tuple[OutboundMessage, list[ShortLink]]:
     """Personalizes `text` for `customer`, tracks its links, appends the opt-out line and
-    writes the marketing SMS (consent re-checked, credits charged) — inside the caller's
+    writes the marketing message on `channel` (consent re-checked by message_send, credits
+    charged where the channel costs them) — inside the caller's
     savepoint, so a refusal leaves nothing behind. Returns the message and its links, still
     to be saved by the caller (who knows what they belong to)."""
     personal = links.personalize(text, name=customer.name, voucher_code=voucher_code)
@@ -428,10 +548,11 @@ def _offer_write(
         language=customer.language or business.language,
         stop_url=links.unsubscribe_url(token),
     )
-    message = sms_send(
+    message = message_send(
         business=business,
-        to=customer.phone_e164,
-        body=body,
+        channel=channel.key,
+        to=channel.handle(customer),
+        payload=_text_payload(body),
         purpose=Purpose.MARKETING,
         customer=customer,
         idempotency_key=idempotency_key,
@@ -452,6 +573,7 @@ def _recipient_write(campaign: Campaign, customer: Customer) -> None:
         )
     message, tracked = _offer_write(
         business=business,
+        channel=broadcast_channel_get(business=business, key=campaign.channel),
         customer=customer,
         text=campaign.body,
         idempotency_key=f"campaign:{campaign.pk}:{customer.pk}",
@@ -527,7 +649,7 @@ def campaign_send_run(*, campaign_id: int) -> str:
             business=business,
             body=campaign.body,
             has_voucher=campaign.has_voucher,
-            customers=queries.recipients_consenting(business=business).exclude(
+            customers=queries.campaign_audience(campaign=campaign).exclude(
                 pk__in=written.values("customer_id")
             ),
         )
@@ -551,7 +673,7 @@ def campaign_send_run(*, campaign_id: int) -> str:
         if not _lease_renew(campaign.pk, token):
             return "lease lost"
         batch = list(
-            queries.recipients_consenting(business=business)
+            queries.campaign_audience(campaign=campaign)
             .filter(pk__gt=last_pk)
             .order_by("pk")[:BATCH_SIZE]
         )
@@ -588,7 +710,7 @@ def campaign_send_run(*, campaign_id: int) -> str:
             return "handed over to the next run"
     if stopped_at is not None:
         unsent = (
-            queries.recipients_consenting(business=business)
+            queries.campaign_audience(campaign=campaign)
             .filter(pk__gte=stopped_at)
             .exclude(pk__in=written.values("customer_id"))
             .count()
@@ -795,6 +917,7 @@ def reminders_send_for(*, rule: ReminderRule, now: datetime | None = None) -> in
             with transaction.atomic():
                 message, tracked = _offer_write(
                     business=business,
+                    channel=SMS,
                     customer=customer,
                     text=rule.template,
                     idempotency_key=f"reminder:{customer.pk}:{day.isoformat()}",

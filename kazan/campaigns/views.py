@@ -2,6 +2,8 @@
 query or service, render. Campaigns are loaded through queries.campaign_get with
 request.business, so another tenant's id is a 404."""
 
+import math
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -9,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.campaigns import links, queries, services
-from kazan.campaigns.forms import CampaignForm, ReminderRuleForm
-from kazan.core.errors import InsufficientCredits, ValidationFailed
+from kazan.campaigns.audience import broadcast_channel_default, broadcast_channel_get
+from kazan.campaigns.forms import AudienceForm, CampaignForm, ReminderRuleForm, TestSendForm
+from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
 from kazan.messaging.queries import sms_balance
 from kazan.tenancy.decorators import member_required
 
@@ -21,6 +24,7 @@ _FIELD_OF_CODE = {
     "invalid_voucher": "voucher_discount",
     "invalid_time": "send_at",
     "invalid_rule": None,
+    "invalid_channel": "channel",
 }
 
 
@@ -57,10 +61,22 @@ def campaign_list(request):
 
 
 def _form_page(request, form, *, campaign=None, status=200):
+    business = request.business
     return render(
         request,
         "campaigns/form.html",
-        {"form": form, "campaign": campaign, **_counter_context(request.business)},
+        {
+            "form": form,
+            "campaign": campaign,
+            "test_form": TestSendForm(
+                initial={
+                    "test_phone": queries.test_phone_of(
+                        business=business, membership=request.membership
+                    )
+                }
+            ),
+            **_counter_context(business),
+        },
         status=status,
     )
 
@@ -70,9 +86,13 @@ def _compose(request, *, campaign=None):
     credits against the balance); "confirm" saves and schedules or sends; "draft" saves."""
     business = request.business
     if request.method == "GET":
-        form = CampaignForm.for_campaign(campaign) if campaign else CampaignForm()
+        form = (
+            CampaignForm.for_campaign(campaign, business=business)
+            if campaign
+            else CampaignForm(business=business)
+        )
         return _form_page(request, form, campaign=campaign)
-    form = CampaignForm(request.POST)
+    form = CampaignForm(request.POST, business=business)
     action = request.POST.get("action", "preview")
     if action == "edit":
         return _form_page(request, form, campaign=campaign)
@@ -95,20 +115,34 @@ def _compose(request, *, campaign=None):
             else:
                 messages.success(request, _("The campaign is scheduled."))
             return redirect("campaigns:list")
-        services.campaign_validate(**kwargs)
+        services.campaign_validate(business=business, **kwargs)
     except InsufficientCredits as exc:
         messages.error(request, str(exc.message))
         return _form_page(request, form, campaign=campaign, status=402)
     except ValidationFailed as exc:
         form.add_error(_FIELD_OF_CODE.get(exc.code), str(exc.message))
         return _form_page(request, form, campaign=campaign, status=400)
+    channel = broadcast_channel_get(business=business, key=kwargs["channel"])
     estimate = queries.campaign_estimate(
-        business=business, body=kwargs["body"], has_voucher=bool(kwargs["voucher_discount"])
+        business=business,
+        body=kwargs["body"],
+        has_voucher=bool(kwargs["voucher_discount"]),
+        customers=queries.audience_customers(
+            business=business, channel=channel, audience=kwargs["audience"]
+        ),
     )
     return render(
         request,
         "campaigns/confirm.html",
-        {"form": form, "campaign": campaign, "estimate": estimate, "values": kwargs},
+        {
+            "form": form,
+            "campaign": campaign,
+            "estimate": estimate,
+            "values": kwargs,
+            "channel": channel,
+            # The outbox paces the channel at its configured rate: how long everyone takes.
+            "send_minutes": math.ceil(estimate.recipients / channel.rate_per_second / 60),
+        },
     )
 
 
@@ -128,6 +162,64 @@ def campaign_edit(request, campaign_id: int):
         )
         return redirect("campaigns:list")
     return _compose(request, campaign=campaign)
+
+
+@member_required("messaging.send")
+@require_GET
+def audience_count(request):
+    """htmx: the live recipient count of the filters as they stand in the campaign form."""
+    business = request.business
+    form = AudienceForm(request.GET, business=business)
+    count, problem = None, ""
+    if form.is_valid():
+        try:
+            count = queries.audience_count(
+                business=business,
+                channel=form.cleaned_data["channel"],
+                audience=services.audience_validate(business=business, audience=form.audience()),
+            )
+        except ValidationFailed as exc:
+            problem = str(exc.message)
+    else:
+        problem = _("Check the audience filters.")
+    return render(
+        request,
+        "campaigns/_audience_count.html",
+        {"count": count, "problem": problem},
+        status=200 if count is not None else 400,
+    )
+
+
+@member_required("messaging.send")
+@require_POST
+def campaign_test(request):
+    """htmx: "Send a test to yourself" with the text as it stands in the campaign form."""
+    business = request.business
+    form = TestSendForm(request.POST)
+    campaign = None
+    if request.POST.get("campaign"):
+        campaign = queries.campaign_get(business=business, campaign_id=request.POST["campaign"])
+    status, sent, problem = 400, False, _("Enter your mobile number.")
+    if form.is_valid():
+        try:
+            services.campaign_test_send(
+                business=business,
+                actor=request.user,
+                membership=request.membership,
+                phone=form.cleaned_data["test_phone"],
+                body=request.POST.get("body", ""),
+                voucher_discount=request.POST.get("voucher_discount", ""),
+                channel=request.POST.get("channel")
+                or broadcast_channel_default(business=business).key,
+                campaign=campaign,
+            )
+        except (ValidationFailed, InsufficientCredits, RateLimited) as exc:
+            status, problem = exc.status, str(exc.message)
+        else:
+            status, sent, problem = 200, True, ""
+    return render(
+        request, "campaigns/_test_result.html", {"sent": sent, "problem": problem}, status=status
+    )
 
 
 @member_required("messaging.send")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from kazan.activity.models import Activity
 from kazan.campaigns.models import Campaign
 from kazan.campaigns.services import campaign_save
+from kazan.customers.models import Tag
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.services import api_key_create
 
@@ -108,3 +109,65 @@ def test_agents_may_not_send(business, customers, funded):
     assert agent.get(f"{API}/").status_code == 200
     response = _create(agent, name="n", body="b")
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
+
+
+def test_create_with_a_channel_and_audience_and_read_them_back(
+    api, funded, customers, django_capture_on_commit_callbacks
+):
+    # Given two of the three consenting customers carry the tag "vip"
+    tag = Tag.objects.create(business=customers[0].business, name="vip")
+    for customer in customers[:2]:
+        customer.tags.add(tag)
+    # When a campaign to the VIPs is created over the API
+    counted = api.post(
+        f"{API}/audience/count",
+        {"channel": "sms", "audience": {"tags": [tag.pk]}},
+        content_type="application/json",
+    )
+    assert counted.status_code == 200 and counted.json() == {"recipients": 2}
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _create(
+            api, name="VIP", body="Hi {name}", channel="sms", audience={"tags": [tag.pk]}
+        )
+    # Then the answer carries them, and exactly the counted customers get it
+    assert created.status_code == 201, created.content
+    assert created.json()["channel"] == "sms"
+    assert created.json()["audience"]["tags"] == [tag.pk]
+    tasks_run_all()
+    after = api.get(f"{API}/{created.json()['id']}").json()
+    assert after["status"] == "sent" and after["written"] == 2
+
+
+@pytest.mark.parametrize(
+    ("audience", "channel", "status", "code"),
+    [
+        ({"rating_min": 9}, "sms", 422, None),
+        ({"visited_within_days": 5, "not_visited_days": 9}, "sms", 422, None),
+        ({"colour": "red"}, "sms", 422, None),
+        ({"tags": [999999]}, "sms", 400, "invalid_audience"),
+        ({}, "carrier-pigeon", 400, "invalid_channel"),
+    ],
+)
+def test_bad_audience_or_channel_is_a_4xx_in_the_one_error_shape(
+    api, funded, customers, audience, channel, status, code
+):
+    for response in (
+        _create(api, name="Bad", body="Hi", draft=True, channel=channel, audience=audience),
+        api.post(
+            f"{API}/audience/count",
+            {"channel": channel, "audience": audience},
+            content_type="application/json",
+        ),
+    ):
+        assert response.status_code == status, response.content
+        body = response.json()
+        assert set(body) >= {"code", "message"}
+        if code:
+            assert body["code"] == code
+    assert not Campaign.objects.exists()
+
+
+def test_another_business_tag_is_refused(api, funded, customers, other_business):
+    theirs = Tag.objects.create(business=other_business, name="vip")
+    response = _create(api, name="X", body="Hi", audience={"tags": [theirs.pk]})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_audience"

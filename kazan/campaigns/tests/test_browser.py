@@ -1,10 +1,13 @@
 """In a real browser: the live SMS counter (static JS, strict CSP) agrees with the server's
-preview for GSM-7 and Unicode texts, and one click after the preview sends the campaign."""
+preview for GSM-7 and Unicode texts, and one click after the preview sends the campaign; an
+audience's recipient count follows the filters live, and a test goes to my own phone."""
 
 import pytest
 
 from kazan.accounts.tests.browser import browser_sign_in
 from kazan.campaigns.models import Campaign, CampaignStatus
+from kazan.customers.models import Tag
+from kazan.messaging.models import OutboundMessage
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
@@ -71,4 +74,54 @@ def test_live_counter_matches_the_preview_and_one_click_sends(
     assert campaign.recipient_count == 3
     page.reload()
     assert "Sent" in page.inner_text(f"#campaign-{campaign.pk}")
+    assert not problems, problems
+
+
+def test_an_audience_with_a_live_count_a_test_to_myself_and_the_send(
+    live_server, page, business, consent_wordings, customers, funded
+):
+    # Given three consenting customers, one of them tagged "vip"
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    vip = Tag.objects.create(business=business, name="vip")
+    customers[1].tags.add(vip)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    browser_sign_in(page, f"{live_server.url}/dashboard/campaigns/new/", owner.email)
+    page.fill("input[name=name]", "VIP evening")
+    page.fill("textarea[name=body]", "Hello {name}, VIP evening tonight!")
+    # When the page opens, the count is everyone who agreed; ticking the tag narrows it live
+    count = page.locator("#audience-count-value")
+    count.wait_for()
+    assert count.get_attribute("data-count") == "3"
+    page.check(f"input[name=tags][value='{vip.pk}']")
+    page.wait_for_selector("#audience-count-value[data-count='1']")
+    # And a bad filter says so in place, and fixing it brings the count back
+    page.select_option("select[name=rating_min]", "5")
+    page.select_option("select[name=rating_max]", "1")
+    page.wait_for_selector("#audience-count-problem")
+    page.select_option("select[name=rating_min]", "")
+    page.select_option("select[name=rating_max]", "")
+    page.wait_for_selector("#audience-count-value[data-count='1']")
+    # When I send a test to my own mobile: it arrives once, marked, and is nobody's copy
+    page.fill("input[name=test_phone]", "0151 23456789")
+    page.click("#campaign-test-send")
+    page.wait_for_selector("#campaign-test-sent")
+    test = OutboundMessage.objects.get()
+    assert test.body.startswith("[Test] Hello ") and test.purpose == "transactional"
+    # And a landline is refused in place
+    page.fill("input[name=test_phone]", "030 12345678")
+    page.click("#campaign-test-send")
+    page.wait_for_selector("#campaign-test-problem")
+    assert OutboundMessage.objects.count() == 1
+    # When I preview and send, only the audience receives it
+    page.click("#campaign-preview")
+    assert page.inner_text("#estimate-recipients") == "1"
+    page.click("#campaign-confirm")
+    page.wait_for_url("**/dashboard/campaigns/")
+    tasks_run_all()
+    campaign = Campaign.objects.get()
+    assert campaign.status == CampaignStatus.SENT
+    assert campaign.recipient_count == 1
+    assert campaign.audience == {"tags": [vip.pk]}
+    assert list(campaign.recipients.values_list("customer_id", flat=True)) == [customers[1].pk]
     assert not problems, problems

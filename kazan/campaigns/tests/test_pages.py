@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from kazan.campaigns import services
 from kazan.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, ReminderRule
+from kazan.customers.models import Tag
 from kazan.customers.tests.factories import CustomerFactory, consent_given
-from kazan.loyalty.models import Voucher
+from kazan.loyalty.models import Review, Voucher
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.tests.factories import credits_given
 from kazan.tenancy.models import Role
@@ -281,3 +282,73 @@ def test_list_groups_large_numbers(owner_client, business, owner, customers):
     page = owner_client.get(LIST).content.decode()
 
     assert "SMS credits: 12,834" in page
+
+
+COUNT = reverse("campaigns:audience_count")
+
+
+def test_live_count_follows_the_filters_in_a_fixed_number_of_queries(
+    owner_client, business, customers, django_assert_max_num_queries
+):
+    # Given three consenting customers, two of them tagged "vip"
+    vip = Tag.objects.create(business=business, name="vip")
+    for customer in customers[:2]:
+        customer.tags.add(vip)
+    # When the form asks for the count without and with the tag filter
+    everyone = owner_client.get(COUNT, {"channel": "sms"})
+    with django_assert_max_num_queries(12) as few:
+        tagged = owner_client.get(COUNT, {"channel": "sms", "tags": [str(vip.pk)]})
+    for n in range(5):
+        consent_given(CustomerFactory(business=business, name=f"V{n}", tags=["vip"]))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        more = owner_client.get(COUNT, {"channel": "sms", "tags": [str(vip.pk)]})
+    # Then each answer is the audience's size, and more customers cost no more queries
+    assert 'data-count="3"' in everyone.content.decode()
+    assert 'data-count="2"' in tagged.content.decode()
+    assert 'data-count="7"' in more.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"channel": "fax"},
+        {"channel": "sms", "rating_min": "9"},
+        {"channel": "sms", "rating_min": "5", "rating_max": "1"},
+        {"channel": "sms", "tags": ["999999"]},
+        {"channel": "sms", "visited_after": "yesterday"},
+    ],
+)
+def test_live_count_with_bad_filters_says_so(owner_client, business, customers, params):
+    response = owner_client.get(COUNT, params)
+    assert response.status_code == 400
+    assert 'id="audience-count-problem"' in response.content.decode()
+
+
+def test_preview_and_send_respect_the_audience(owner_client, business, customers, funded, settings):
+    # Given only Anna gave a 5-star review, and SMS go out at one every 100 seconds
+    settings.SMS_RATE_PER_SECOND = 0.01
+    Review.objects.create(business=business, customer=customers[0], rating=5)
+    data = _form(channel="sms", rating_min="5")
+    preview = owner_client.post(NEW, data).content.decode()
+    assert 'id="estimate-recipients">1<' in preview
+    assert "up to 0.01 per second: about 2 minutes" in preview
+    owner_client.post(NEW, {**data, "action": "confirm"})
+    campaign = Campaign.objects.get()
+    assert campaign.audience == {"rating_min": 5}
+    services.campaign_send_run(campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.recipient_count == 1
+    assert list(campaign.recipients.values_list("customer_id", flat=True)) == [customers[0].pk]
+
+
+def test_edit_shows_the_stored_audience(owner_client, business, owner, customers, funded):
+    campaign = services.campaign_save(
+        business=business,
+        actor=owner,
+        name="Draft",
+        body="Hi",
+        draft=True,
+        audience={"visited_within_days": 30},
+    )
+    page = owner_client.get(reverse("campaigns:edit", args=[campaign.pk])).content.decode()
+    assert 'name="visited_within_days" value="30"' in page
