@@ -109,12 +109,36 @@ class StepRow:
         return self.type in ("say", "ask", "choose", "link")
 
 
+def _targets_of(step: dict) -> list[str]:
+    targets = [step.get("next"), step.get("default")]
+    targets += [case.get("next") for case in step.get("cases", [])]
+    targets += [choice.get("next") for choice in step.get("choices", [])]
+    targets += list(step.get("on_error", {}).values())
+    targets += [command.get("next") for command in step.get("commands", {}).values()]
+    return [target for target in targets if isinstance(target, str)]
+
+
+def step_order(definition: dict) -> list[str]:
+    """The steps in the editor's order: as saved in "order" (PostgreSQL's jsonb keeps no key
+    order), else as a guest meets them from the start, then any left over by name."""
+    steps = definition.get("steps", {})
+    order = definition.get("order")
+    if isinstance(order, list) and sorted(order) == sorted(steps):
+        return list(order)
+    seen: list[str] = []
+    pending = [definition.get("start")]
+    while pending:
+        name = pending.pop(0)
+        if name in steps and name not in seen:
+            seen.append(name)
+            pending[:0] = _targets_of(steps[name])
+    return seen + sorted(name for name in steps if name not in seen)
+
+
 def rows_from_definition(definition: dict, languages) -> list[StepRow]:
     """A saved definition as editor rows, the start step first."""
     steps = definition.get("steps", {})
-    start = definition.get("start")
-    names = sorted(steps, key=lambda name: name != start)
-    return [_row_from_step(name, steps[name], languages) for name in names]
+    return [_row_from_step(name, steps[name], languages) for name in step_order(definition)]
 
 
 def _row_from_step(name: str, step: dict, languages) -> StepRow:
@@ -341,7 +365,11 @@ class FlowDraft:
                 % {"steps": ", ".join(loop)}
             )
             return None
-        return {"start": self.rows[0].name, "steps": steps}
+        return {
+            "start": self.rows[0].name,
+            "order": [row.name for row in self.rows],
+            "steps": steps,
+        }
 
     def _required_texts(self, row: StepRow, texts: dict, what: str) -> dict:
         """{language: text} without the empty ones; the business's language is required."""

@@ -81,7 +81,7 @@ def test_an_edit_keeps_the_form_and_says_why_when_invalid(owner_client, business
     fields = _open(owner_client, flow)
     fields["s0-text-en"] = ""  # the business's language is required
     fields["s0-next"] = "no_such_step"
-    fields["s1-text-en"] = "Typed and not lost"
+    fields[f"s{step_index(fields, 'ask_name')}-text-en"] = "Typed and not lost"
 
     response = owner_client.post(f"/dashboard/flows/{flow.pk}/", {**fields, "op": "save"})
 
@@ -171,6 +171,7 @@ def test_a_valid_link_step_is_stored_in_the_engines_link_format(business):
 
     assert definition == {
         "start": "links",
+        "order": ["links"],
         "steps": {
             "links": {
                 "type": "link",
@@ -311,3 +312,21 @@ def test_agents_get_403_everywhere(client, business):
     )
     assert client.post("/dashboard/flows/channels/", {"channel": "*"}).status_code == 403
     assert "/dashboard/flows/" not in client.get("/dashboard/").content.decode()
+
+
+def test_the_order_of_steps_is_kept_across_a_save(owner_client, business):
+    """PostgreSQL's jsonb keeps no key order: the editor saves its own."""
+    flow = _funnel(business)
+    fields = _open(owner_client, flow)
+    moved = editor_fields(
+        owner_client.post(
+            f"/dashboard/flows/{flow.pk}/", {**fields, "op": "down:1"}
+        ).content.decode()
+    )
+    order = [moved[f"s{i}-name"] for i in range(int(moved["steps"]))]
+    assert order[1:3] == ["ask_phone", "ask_name"]
+
+    owner_client.post(f"/dashboard/flows/{flow.pk}/", {**moved, "op": "save"})
+
+    reopened = _open(owner_client, flow)
+    assert [reopened[f"s{i}-name"] for i in range(int(reopened["steps"]))] == order
