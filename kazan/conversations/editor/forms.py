@@ -18,16 +18,15 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kazan.conversations.editor.services import KEYWORDS_MAX, channel_choices
 from kazan.conversations.engine import TEXT_MAX
 from kazan.conversations.flowstore import ANY_CHANNEL
-from kazan.customers.models import ChannelIdentity
 
 MAX_STEPS = 40
 MAX_OPTIONS = 10
 MAX_LINKS = 5
 LABEL_MAX = 80
 NAME_MAX = 80
-KEYWORDS_MAX = 10
 EDITABLE_TYPES = ("say", "ask", "choose", "link", "handoff", "end")
 # The field that carries a step's main text, per type (end has none).
 TEXT_KEY = {"say": "text", "ask": "prompt", "choose": "prompt", "link": "text", "handoff": "text"}
@@ -102,6 +101,8 @@ class StepRow:
     links: list[dict] = field(default_factory=list)
     # A step the editor keeps as it is (an action, a branch): what it does, in words.
     locked: str = ""
+    # The step shows the business's own text from the settings where one is written.
+    settings_text: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -159,6 +160,7 @@ def _row_from_step(name: str, step: dict, languages) -> StepRow:
         var=str(step.get("var") or ""),
         var_locked=kind == "ask" and step.get("input", "text") != "text",
         next=str(step.get("next") or ""),
+        settings_text="text_attr" in step,
     )
     for choice in step.get("choices", []):
         row.options.append(
@@ -272,6 +274,7 @@ class FlowDraft:
             var=_clean_text(data.get(f"{prefix}-var"))[:40],
             var_locked=base.get("type") == "ask" and base.get("input", "text") != "text",
             next=_clean_text(data.get(f"{prefix}-next"))[:40],
+            settings_text=kind == base.get("type") and "text_attr" in base,
         )
         if row.var_locked:
             row.var = str(base.get("var") or "")
@@ -490,10 +493,6 @@ class FlowDraft:
             )
             return number
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def channel_choices() -> list[tuple[str, str]]:
-    return [(ANY_CHANNEL, str(_("All channels"))), *ChannelIdentity.Channel.choices]
 
 
 class FlowCreateForm(forms.Form):

@@ -12,9 +12,16 @@ from kazan.activity.services import activity_record
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_version_save
 from kazan.conversations.models import Flow, FlowBinding, FlowVersion
 from kazan.core.errors import NotFound, ValidationFailed
+from kazan.customers.models import ChannelIdentity
 
 TEMPLATES = ("blank", "menu")
 KEY_MAX = 40
+KEYWORDS_MAX = 10
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """The channels a flow can be bound to ("*": every channel without its own binding)."""
+    return [(ANY_CHANNEL, str(_("All channels"))), *ChannelIdentity.Channel.choices]
 
 
 def flow_save(*, business, flow: Flow, name: str, definition: dict, actor) -> FlowVersion:
@@ -135,8 +142,6 @@ def flow_bind(
     `restart_keywords`. `flow=None` removes a channel's own binding, so it follows "*" again;
     "*" itself always keeps a flow. New conversations follow the change; running ones finish
     the version they started."""
-    from kazan.conversations.editor.forms import KEYWORDS_MAX, channel_choices
-
     if channel not in dict(channel_choices()):
         raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
     if flow is not None and (flow.business_id != business.pk or flow.current_version_id is None):

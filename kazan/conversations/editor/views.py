@@ -19,7 +19,6 @@ from kazan.conversations.editor.forms import (
     FlowCreateForm,
     FlowDraft,
     StepRow,
-    channel_choices,
     languages_for,
     rows_from_definition,
     step_type_labels,
@@ -43,7 +42,7 @@ def _list_page(request, *, create_form=None, binding_form=None, status=200):
     bindings = queries.bindings_by_channel(business=business)
     channels = [
         {"key": key, "label": label, "binding": bindings.get(key)}
-        for key, label in channel_choices()
+        for key, label in services.channel_choices()
     ]
     return render(
         request,

@@ -93,3 +93,29 @@ def test_bind_unbind_and_the_guard_on_all_channels(business, owner, other_busine
     theirs = flow_default_ensure(business=other_business)
     with pytest.raises(NotFound):
         flow_bind(business=business, flow=theirs, channel="web", restart_keywords=[], actor=owner)
+
+
+def test_the_activity_log_reads_flow_changes_as_sentences(business, owner):
+    from django.utils import translation
+
+    from kazan.activity.registry import Viewer, activity_describe
+
+    flow = flow_default_ensure(business=business)
+    flow_save(
+        business=business,
+        flow=flow,
+        name=flow.name,
+        definition=flow.current_version.definition,
+        actor=owner,
+    )
+    flow_bind(business=business, flow=flow, channel="sms", restart_keywords=[], actor=owner)
+
+    with translation.override("en"):
+        lines = activity_describe(
+            Activity.objects.filter(business=business).order_by("id"), viewer=Viewer(staff=False)
+        )
+
+    assert [line.sentence for line in lines] == [
+        f"{owner.name} saved the chatbot flow “Review and voucher” as version 2",
+        f"{owner.name} set the chatbot flow “Review and voucher” to answer on SMS",
+    ]
