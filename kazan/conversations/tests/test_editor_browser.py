@@ -24,7 +24,13 @@ def _edit_try_and_save(live_server, page, business) -> None:
     page.click(f"tr[data-flow='{flow.key}'] >> text=Edit")
     page.wait_for_url(f"**/dashboard/flows/{flow.pk}/")
 
+    # htmx moves a step down and back up, the typed text staying in the form
     page.fill("#s0-text-en", NEW_GREETING)
+    page.click("li[data-step=greet] button[value='down:0']")
+    page.locator(".flow-step").first.and_(page.locator("[data-step=ask_name]")).wait_for()
+    page.click("li[data-step=greet] button[value='up:1']")
+    page.locator(".flow-step").first.and_(page.locator("[data-step=greet]")).wait_for()
+    assert page.input_value("#s0-text-en") == NEW_GREETING
     page.click("#preview-start")
     preview = page.locator("#flow-preview")
     preview.get_by_text(NEW_GREETING).wait_for()
