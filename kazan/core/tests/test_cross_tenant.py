@@ -23,6 +23,7 @@ from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
 from kazan.console.models import Alert
+from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
 from kazan.customers.services import tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
@@ -64,6 +65,8 @@ PARAM_OBJECTS = {
     # The dashboard's tag pages and the voucher counter's undo.
     "tag_id": lambda world: world["b_tag"].pk,
     "voucher_id": lambda world: world["b_voucher"].pk,
+    # The flow editor: B's seeded review funnel.
+    "flow_id": lambda world: world["b_flow"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -159,6 +162,7 @@ def world():
         send_at=timezone.now() + timedelta(days=1),
     )
     b_alert = Alert.objects.create(business=b, kind=Alert.Kind.INACTIVE_BUSINESS)
+    b_flow = flow_default_ensure(business=b)
     # B's team's own export: the dashboard's export pages must refuse it to A like the
     # console's (staff only) do.
     b_export = ExportJob.objects.create(
@@ -185,6 +189,7 @@ def world():
         "b_api_key": b_key.api_key,
         "b_payment": b_payment,
         "b_campaign": b_campaign,
+        "b_flow": b_flow,
     }
 
 

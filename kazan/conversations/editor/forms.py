@@ -1,0 +1,540 @@
+"""The flow editor's forms. A flow is edited as one HTML form of numbered fields
+(`s3-text-de`, `s3-o1-next`, …); `FlowDraft` reads it back into rows the template shows again
+and into an engine definition. Every add/remove/move goes through the same parse, so the page
+keeps no state on the server and a bad post only ever becomes form errors.
+
+Steps the editor does not edit (the funnel's actions and branches) are kept exactly as in the
+version being edited: the form names them, it never carries their definition."""
+
+import re
+from dataclasses import dataclass, field
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kazan.conversations.editor.services import KEYWORDS_MAX, channel_choices
+from kazan.conversations.engine import TEXT_MAX
+from kazan.conversations.flowstore import ANY_CHANNEL
+
+MAX_STEPS = 40
+MAX_OPTIONS = 10
+MAX_LINKS = 5
+LABEL_MAX = 80
+NAME_MAX = 80
+EDITABLE_TYPES = ("say", "ask", "choose", "link", "handoff", "end")
+# The field that carries a step's main text, per type (end has none).
+TEXT_KEY = {"say": "text", "ask": "prompt", "choose": "prompt", "link": "text", "handoff": "text"}
+LINK_KINDS = ("url", "whatsapp", "form")
+_STEP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_VAR = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+_OPTION_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_KEYWORD = re.compile(r"^[^\W_]{1,20}$")
+_url = URLValidator(schemes=["http", "https"])
+
+
+def step_type_labels() -> dict[str, str]:
+    return {
+        "say": gettext("Say"),
+        "ask": gettext("Ask"),
+        "choose": gettext("Options"),
+        "link": gettext("Links"),
+        "handoff": gettext("Hand over to a person"),
+        "end": gettext("End"),
+    }
+
+
+# What the funnel's actions do, in words (the editor's read-only steps and the preview).
+ACTION_LABELS = {
+    "data_entered": _("note that the guest entered their details"),
+    "consent_prepare": _("prepare the privacy notice and the offers consent"),
+    "otp_send": _("send a confirmation code by SMS"),
+    "customer_register": _("save the guest as a customer"),
+    "review_submit": _("save the review"),
+    "google_review_invite": _("invite the guest to review on Google"),
+    "voucher_welcome": _("issue the welcome voucher"),
+    "thanks": _("say thank you with your links"),
+}
+
+
+def action_label(name: str) -> str:
+    return str(ACTION_LABELS.get(name, name))
+
+
+def languages_for(business) -> list[tuple[str, str]]:
+    """The offered languages, the business's own first (its texts are required)."""
+    return sorted(settings.LANGUAGES, key=lambda item: item[0] != business.language)
+
+
+def texts_from(value, languages: list[tuple[str, str]]) -> dict[str, str]:
+    """A stored text as {language: text}: a dict as it is; a text from code (an English msgid)
+    in every language it is translated into, so editing starts from what guests read."""
+    if isinstance(value, dict):
+        return {code: str(value.get(code) or "") for code, _name in languages}
+    if not value:
+        return {}
+    texts = {}
+    for code, _name in languages:
+        with translation.override(code):
+            translated = gettext(str(value))
+        if code == "en" or translated != str(value):
+            texts[code] = translated
+    return texts
+
+
+@dataclass
+class StepRow:
+    """One step as the editor shows it."""
+
+    name: str
+    type: str
+    texts: dict[str, str] = field(default_factory=dict)
+    var: str = ""
+    var_locked: bool = False
+    next: str = ""
+    options: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    # A step the editor keeps as it is (an action, a branch): what it does, in words.
+    locked: str = ""
+    # The step shows the business's own text from the settings where one is written.
+    settings_text: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.type in ("say", "ask", "choose", "link")
+
+
+def _targets_of(step: dict) -> list[str]:
+    targets = [step.get("next"), step.get("default")]
+    targets += [case.get("next") for case in step.get("cases", [])]
+    targets += [choice.get("next") for choice in step.get("choices", [])]
+    targets += list(step.get("on_error", {}).values())
+    targets += [command.get("next") for command in step.get("commands", {}).values()]
+    return [target for target in targets if isinstance(target, str)]
+
+
+def step_order(definition: dict) -> list[str]:
+    """The steps in the editor's order: as saved in "order" (PostgreSQL's jsonb keeps no key
+    order), else as a guest meets them from the start, then any left over by name."""
+    steps = definition.get("steps", {})
+    order = definition.get("order")
+    if isinstance(order, list) and sorted(order) == sorted(steps):
+        return list(order)
+    seen: list[str] = []
+    pending = [definition.get("start")]
+    while pending:
+        name = pending.pop(0)
+        if name in steps and name not in seen:
+            seen.append(name)
+            pending[:0] = _targets_of(steps[name])
+    return seen + sorted(name for name in steps if name not in seen)
+
+
+def rows_from_definition(definition: dict, languages) -> list[StepRow]:
+    """A saved definition as editor rows, the start step first."""
+    steps = definition.get("steps", {})
+    return [_row_from_step(name, steps[name], languages) for name in step_order(definition)]
+
+
+def _row_from_step(name: str, step: dict, languages) -> StepRow:
+    kind = step.get("type", "")
+    if kind not in EDITABLE_TYPES:
+        locked = (
+            gettext("Here the bot will: %(action)s") % {"action": action_label(step["action"])}
+            if kind == "act"
+            else gettext("Goes on depending on the answers so far.")
+            if kind == "branch"
+            else gettext("A step of type %(type)s.") % {"type": kind}
+        )
+        return StepRow(name=name, type=kind, locked=locked)
+    row = StepRow(
+        name=name,
+        type=kind,
+        texts=texts_from(step.get(TEXT_KEY.get(kind, "")), languages),
+        var=str(step.get("var") or ""),
+        var_locked=kind == "ask" and step.get("input", "text") != "text",
+        next=str(step.get("next") or ""),
+        settings_text="text_attr" in step,
+    )
+    for choice in step.get("choices", []):
+        row.options.append(
+            {
+                "value": str(choice.get("value", "")),
+                "labels": texts_from(choice.get("label"), languages),
+                "next": str(choice.get("next") or ""),
+            }
+        )
+    for link in step.get("links", []):
+        kind_of = next((k for k in ("whatsapp", "form") if k in link), "url")
+        row.links.append(
+            {
+                "kind": kind_of,
+                "labels": texts_from(link.get("label"), languages),
+                "target": str(link.get("url") or link.get(kind_of) or ""),
+                "texts": texts_from(link.get("text"), languages),
+            }
+        )
+    return row
+
+
+def new_row(kind: str, existing: set[str]) -> StepRow:
+    number = len(existing) + 1
+    while f"step_{number}" in existing:
+        number += 1
+    row = StepRow(name=f"step_{number}", type=kind)
+    if kind == "choose":
+        row.options = [_new_option(row), _new_option(row)]
+    if kind == "link":
+        row.links = [_new_link()]
+    return row
+
+
+def _new_option(row: StepRow) -> dict:
+    values = {option["value"] for option in row.options}
+    number = len(values) + 1
+    while str(number) in values:
+        number += 1
+    return {"value": str(number), "labels": {}, "next": ""}
+
+
+def _new_link() -> dict:
+    return {"kind": "url", "labels": {}, "target": "", "texts": {}}
+
+
+def _loop(steps: dict) -> list[str]:
+    """Steps that only talk and lead back to themselves (a guest would never be asked
+    anything again), or []."""
+    for start in steps:
+        seen: list[str] = []
+        name = start
+        while name in steps and steps[name].get("type") in ("say", "link"):
+            if name in seen:
+                return seen[seen.index(name) :]
+            seen.append(name)
+            name = steps[name].get("next")
+    return []
+
+
+class DraftError(Exception):
+    """The post is not an editor form at all (missing or out-of-range counts, junk names)."""
+
+
+def _count(data, key: str, limit: int) -> int:
+    raw = data.get(key, "0")
+    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit()) or int(raw) > limit:
+        raise DraftError(key)
+    return int(raw)
+
+
+def _clean_text(value) -> str:
+    return str(value or "").replace("\x00", "").strip()
+
+
+class FlowDraft:
+    """The editor form, read from a post. `rows` re-render the form as typed; `definition()`
+    checks it and returns the engine definition, or None with the errors on the rows."""
+
+    def __init__(self, data, *, business, base: dict):
+        self.business = business
+        self.base_steps = base.get("steps", {})
+        self.languages = languages_for(business)
+        self.errors: list[str] = []
+        self.name = _clean_text(data.get("flow_name"))[:NAME_MAX]
+        count = _count(data, "steps", MAX_STEPS)
+        self.rows = [self._row(data, index) for index in range(count)]
+        names = [row.name for row in self.rows]
+        if len(set(names)) != len(names):
+            raise DraftError("duplicate step names")
+
+    def _texts(self, data, prefix: str) -> dict[str, str]:
+        return {code: _clean_text(data.get(f"{prefix}-{code}")) for code, _name in self.languages}
+
+    def _row(self, data, index: int) -> StepRow:
+        prefix = f"s{index}"
+        name = data.get(f"{prefix}-name", "")
+        kind = data.get(f"{prefix}-type", "")
+        if not isinstance(name, str) or not _STEP_NAME.match(name):
+            raise DraftError(f"{prefix}-name")
+        if kind not in EDITABLE_TYPES:
+            base = self.base_steps.get(name)
+            if base is None or base.get("type") in EDITABLE_TYPES:
+                raise DraftError(f"{prefix}-type")
+            return _row_from_step(name, base, self.languages)
+        base = self.base_steps.get(name, {})
+        row = StepRow(
+            name=name,
+            type=kind,
+            texts=self._texts(data, f"{prefix}-text") if kind in TEXT_KEY else {},
+            var=_clean_text(data.get(f"{prefix}-var"))[:40],
+            var_locked=base.get("type") == "ask" and base.get("input", "text") != "text",
+            next=_clean_text(data.get(f"{prefix}-next"))[:40],
+            settings_text=kind == base.get("type") and "text_attr" in base,
+        )
+        if row.var_locked:
+            row.var = str(base.get("var") or "")
+        if kind == "choose":
+            for option in range(_count(data, f"{prefix}-options", MAX_OPTIONS)):
+                key = f"{prefix}-o{option}"
+                row.options.append(
+                    {
+                        "value": _clean_text(data.get(f"{key}-value"))[:40],
+                        "labels": self._texts(data, f"{key}-label"),
+                        "next": _clean_text(data.get(f"{key}-next"))[:40],
+                    }
+                )
+        if kind == "link":
+            for link in range(_count(data, f"{prefix}-links", MAX_LINKS)):
+                key = f"{prefix}-l{link}"
+                link_kind = data.get(f"{key}-kind", "url")
+                row.links.append(
+                    {
+                        "kind": link_kind if link_kind in LINK_KINDS else "url",
+                        "labels": self._texts(data, f"{key}-label"),
+                        "target": _clean_text(data.get(f"{key}-target"))[:500],
+                        "texts": self._texts(data, f"{key}-text"),
+                    }
+                )
+        return row
+
+    # --- operations (the htmx buttons) -----------------------------------------------------
+
+    def apply(self, op: str) -> None:
+        """One editing operation: "add:<type>", "remove:<i>", "up:<i>", "down:<i>",
+        "add_option:<i>", "remove_option:<i>:<j>", "add_link:<i>", "remove_link:<i>:<j>"."""
+        verb, _sep, rest = op.partition(":")
+        args = rest.split(":")
+        if verb == "add":
+            if args[0] not in EDITABLE_TYPES:
+                raise DraftError(op)
+            if len(self.rows) >= MAX_STEPS:
+                self.errors.append(
+                    gettext("A flow has at most %(max)d steps.") % {"max": MAX_STEPS}
+                )
+                return
+            self.rows.append(new_row(args[0], {row.name for row in self.rows}))
+            return
+        numbers = [int(arg) for arg in args if arg.isascii() and arg.isdigit()]
+        if len(numbers) != len(args) or not numbers or numbers[0] >= len(self.rows):
+            raise DraftError(op)
+        index, row = numbers[0], self.rows[numbers[0]]
+        if verb == "remove" and len(numbers) == 1:
+            removed = self.rows.pop(index).name
+            for other in self.rows:
+                other.next = "" if other.next == removed else other.next
+                for option in other.options:
+                    option["next"] = "" if option["next"] == removed else option["next"]
+        elif verb in ("up", "down") and len(numbers) == 1:
+            other = index - 1 if verb == "up" else index + 1
+            if 0 <= other < len(self.rows):
+                self.rows[index], self.rows[other] = self.rows[other], self.rows[index]
+        elif verb == "add_option" and row.type == "choose" and len(numbers) == 1:
+            if len(row.options) < MAX_OPTIONS:
+                row.options.append(_new_option(row))
+        elif verb == "add_link" and row.type == "link" and len(numbers) == 1:
+            if len(row.links) < MAX_LINKS:
+                row.links.append(_new_link())
+        elif verb in ("remove_option", "remove_link") and len(numbers) == 2:
+            items = row.options if verb == "remove_option" else row.links
+            if numbers[1] >= len(items):
+                raise DraftError(op)
+            items.pop(numbers[1])
+        else:
+            raise DraftError(op)
+
+    # --- checking --------------------------------------------------------------------------
+
+    def definition(self) -> dict | None:
+        """The engine definition of the form, or None when a field is wrong (errors are on
+        the rows and in `errors`). The engine's own check runs when it is saved or tried."""
+        if not self.name:
+            self.errors.append(gettext("Please give the flow a name."))
+        if not self.rows:
+            self.errors.append(gettext("A flow needs at least one step."))
+        names = {row.name for row in self.rows}
+        steps = {}
+        for row in self.rows:
+            steps[row.name] = self._step(row, names)
+        if self.errors or any(row.errors for row in self.rows):
+            return None
+        if loop := _loop(steps):
+            self.errors.append(
+                gettext("The steps %(steps)s lead to each other without asking anything.")
+                % {"steps": ", ".join(loop)}
+            )
+            return None
+        return {
+            "start": self.rows[0].name,
+            "order": [row.name for row in self.rows],
+            "steps": steps,
+        }
+
+    def _required_texts(self, row: StepRow, texts: dict, what: str) -> dict:
+        """{language: text} without the empty ones; the business's language is required."""
+        kept = {code: text for code, text in texts.items() if text}
+        if not kept.get(self.business.language):
+            row.errors.append(
+                gettext("%(what)s: please write it at least in %(language)s.")
+                % {"what": what, "language": dict(self.languages)[self.business.language]}
+            )
+        if any(len(text) > TEXT_MAX for text in kept.values()):
+            row.errors.append(
+                gettext("%(what)s: at most %(max)d characters.") % {"what": what, "max": TEXT_MAX}
+            )
+        return kept
+
+    def _target(self, row: StepRow, target: str, names: set[str]) -> str | None:
+        if target and target not in names:
+            row.errors.append(gettext("The next step does not exist. Please choose another."))
+        return target or None
+
+    def _step(self, row: StepRow, names: set[str]) -> dict:
+        if row.locked:
+            return self.base_steps[row.name]
+        step = dict(self.base_steps.get(row.name, {})) if self._same_type(row) else {}
+        step["type"] = row.type
+        if row.type in TEXT_KEY:
+            what = gettext("Text") if TEXT_KEY[row.type] == "text" else gettext("Question")
+            if row.type == "handoff":
+                texts = {code: text for code, text in row.texts.items() if text}
+                if any(len(text) > TEXT_MAX for text in texts.values()):
+                    row.errors.append(
+                        gettext("Text: at most %(max)d characters.") % {"max": TEXT_MAX}
+                    )
+                if texts:
+                    step["text"] = texts
+            else:
+                step[TEXT_KEY[row.type]] = self._required_texts(row, row.texts, what)
+        if row.has_next:
+            step["next"] = self._target(row, row.next, names)
+        if row.type in ("ask", "choose") and not row.var_locked:
+            if row.var and not _VAR.match(row.var):
+                row.errors.append(
+                    gettext("Variable: use lowercase letters, digits and _ (like guest_wish).")
+                )
+            if row.var:
+                step["var"] = row.var
+            else:
+                step.pop("var", None)
+            if row.type == "ask":
+                step.setdefault("input", "text")
+        if row.type == "choose":
+            step["choices"] = self._choices(row, names)
+        if row.type == "link":
+            step["links"] = self._links(row)
+        return step
+
+    def _same_type(self, row: StepRow) -> bool:
+        return self.base_steps.get(row.name, {}).get("type") == row.type
+
+    def _choices(self, row: StepRow, names: set[str]) -> list[dict]:
+        if not row.options:
+            row.errors.append(gettext("Please add at least one option."))
+        choices = []
+        for option in row.options:
+            if not _OPTION_VALUE.match(option["value"]):
+                row.errors.append(gettext("An option has no valid value."))
+            label = self._required_texts(row, option["labels"], gettext("Option"))
+            if any(len(text) > LABEL_MAX for text in label.values()):
+                row.errors.append(
+                    gettext("Option: at most %(max)d characters.") % {"max": LABEL_MAX}
+                )
+            choice = {"value": option["value"], "label": label}
+            if target := self._target(row, option["next"], names):
+                choice["next"] = target
+            choices.append(choice)
+        if len({choice["value"] for choice in choices}) != len(choices):
+            row.errors.append(gettext("Two options have the same value."))
+        return choices
+
+    def _links(self, row: StepRow) -> list[dict]:
+        if not row.links:
+            row.errors.append(gettext("Please add at least one link."))
+        links = []
+        for link in row.links:
+            label = self._required_texts(row, link["labels"], gettext("Button"))
+            entry: dict = {"label": label}
+            target = link["target"]
+            if link["kind"] == "whatsapp":
+                entry["whatsapp"] = self._whatsapp(row, target)
+                texts = {code: text for code, text in link["texts"].items() if text}
+                if any(len(text) > TEXT_MAX for text in texts.values()):
+                    row.errors.append(
+                        gettext("Message: at most %(max)d characters.") % {"max": TEXT_MAX}
+                    )
+                if texts:
+                    entry["text"] = texts
+            else:
+                try:
+                    _url(target)
+                except ValidationError:
+                    row.errors.append(
+                        gettext("“%(url)s” is not a web address (https://…).")
+                        % {"url": target[:80]}
+                    )
+                entry["url" if link["kind"] == "url" else "form"] = target
+            links.append(entry)
+        return links
+
+    def _whatsapp(self, row: StepRow, number: str) -> str:
+        try:
+            parsed = phonenumbers.parse(number, self.business.country or None)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            row.errors.append(
+                gettext("“%(number)s” is not a valid WhatsApp number (like +49 151 2345678).")
+                % {"number": number[:30]}
+            )
+            return number
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class FlowCreateForm(forms.Form):
+    TEMPLATES = [("blank", _("Blank")), ("menu", _("Menu with options"))]
+
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    template = forms.ChoiceField(label=_("Start from"), choices=TEMPLATES, initial="menu")
+
+
+class BindingForm(forms.Form):
+    """Which flow answers one channel, and the words that restart it."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=channel_choices)
+    flow = forms.TypedChoiceField(label=_("Flow"), coerce=int, required=False, empty_value=None)
+    restart_keywords = forms.CharField(
+        label=_("Restart words"),
+        required=False,
+        max_length=300,
+        help_text=_("Separated by commas, like START, MENU. A message of one of them starts over."),
+    )
+
+    def __init__(self, *args, flows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["flow"].choices = [("", _("— as on all channels —"))] + [
+            (flow.pk, flow.name) for flow in flows
+        ]
+
+    def clean_restart_keywords(self) -> list[str]:
+        words = [w.strip().upper() for w in self.cleaned_data["restart_keywords"].split(",")]
+        words = [word for word in words if word]
+        if len(words) > KEYWORDS_MAX:
+            raise ValidationError(_("At most %(max)d restart words."), params={"max": KEYWORDS_MAX})
+        for word in words:
+            if not _KEYWORD.match(word):
+                raise ValidationError(
+                    _("“%(word)s”: one word of letters or digits, at most 20."),
+                    params={"word": word[:20]},
+                )
+        return list(dict.fromkeys(words))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") == ANY_CHANNEL and not data.get("flow"):
+            self.add_error("flow", _("All channels need a flow."))
+        return data

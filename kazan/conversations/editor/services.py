@@ -1,0 +1,177 @@
+"""The flow editor's write use-cases: save a flow as a new version, create one from a template,
+bind flows to channels. Saving goes through flowstore.flow_version_save, so the engine's check
+runs on every save and a running conversation keeps the version it started with."""
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kazan.activity.services import activity_record
+from kazan.conversations.flowstore import ANY_CHANNEL, flow_version_save
+from kazan.conversations.models import Flow, FlowBinding, FlowVersion
+from kazan.core.errors import NotFound, ValidationFailed
+from kazan.customers.models import ChannelIdentity
+
+TEMPLATES = ("blank", "menu")
+KEY_MAX = 40
+KEYWORDS_MAX = 10
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """The channels a flow can be bound to ("*": every channel without its own binding)."""
+    return [(ANY_CHANNEL, str(_("All channels"))), *ChannelIdentity.Channel.choices]
+
+
+def flow_save(*, business, flow: Flow, name: str, definition: dict, actor) -> FlowVersion:
+    """Saves the edited definition as the flow's next version (the engine checks it first:
+    a ValidationFailed says why it was refused, and nothing is saved)."""
+    if flow.business_id != business.pk:
+        raise NotFound()
+    with transaction.atomic():
+        version = flow_version_save(
+            business=business, key=flow.key, name=name, definition=definition, actor=actor
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="flow.saved",
+            target=flow,
+            data={"version": version.number},
+        )
+    return version
+
+
+def _template(kind: str) -> dict:
+    """A starting definition in the active language: a greeting, or a small menu whose options
+    answer, ask for a wish or hand over to a person."""
+    if kind == "blank":
+        return {
+            "start": "greeting",
+            "steps": {"greeting": {"type": "say", "text": gettext("Hello! How can we help?")}},
+        }
+    return {
+        "start": "greeting",
+        "steps": {
+            "greeting": {
+                "type": "say",
+                "text": gettext("Welcome to %(business)s!"),
+                "next": "menu",
+            },
+            "menu": {
+                "type": "choose",
+                "prompt": gettext("What can we do for you?"),
+                "var": "topic",
+                "choices": [
+                    {"value": "hours", "label": gettext("Opening hours"), "next": "hours"},
+                    {"value": "wish", "label": gettext("Leave a message"), "next": "wish"},
+                    {"value": "person", "label": gettext("Talk to a person"), "next": "person"},
+                ],
+            },
+            "hours": {
+                "type": "say",
+                "text": gettext("We are open Monday to Saturday, 9:00 to 18:00."),
+                "next": "done",
+            },
+            "wish": {
+                "type": "ask",
+                "input": "text",
+                "var": "wish",
+                "prompt": gettext("What would you like to tell us?"),
+                "next": "thanks",
+            },
+            "thanks": {
+                "type": "say",
+                "text": gettext("Thank you! We will read it soon."),
+                "next": "done",
+            },
+            "person": {
+                "type": "handoff",
+                "text": gettext("One moment, someone from our team will answer you here."),
+            },
+            "done": {"type": "end"},
+        },
+    }
+
+
+def _localized(definition: dict, language: str) -> dict:
+    """Template texts become {language: text}, like every text the editor saves."""
+    for step in definition["steps"].values():
+        for key in ("text", "prompt"):
+            if key in step:
+                step[key] = {language: step[key]}
+        for choice in step.get("choices", []):
+            choice["label"] = {language: choice["label"]}
+    return definition
+
+
+def flow_create(*, business, name: str, template: str, actor) -> Flow:
+    """A new flow of the business, from a template, saved as its version 1 (not bound to any
+    channel yet)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Please give the flow a name."), code="invalid_name")
+    if template not in TEMPLATES:
+        raise ValidationFailed(_("Please choose a template."), code="invalid_template")
+    base = slugify(name)[: KEY_MAX - 4] or "flow"
+    taken = set(
+        Flow.objects.filter(business=business, key__startswith=base).values_list("key", flat=True)
+    )
+    key = next(k for k in [base, *(f"{base}-{n}" for n in range(2, 1000))] if k not in taken)
+    with translation.override(business.language):
+        definition = _localized(_template(template), business.language)
+    with transaction.atomic():
+        version = flow_version_save(
+            business=business, key=key, name=name, definition=definition, actor=actor
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="flow.created",
+            target=version.flow,
+            data={"template": template},
+        )
+    return version.flow
+
+
+def flow_bind(
+    *, business, flow: Flow | None, channel: str, restart_keywords: list[str], actor
+) -> FlowBinding | None:
+    """Makes `flow` answer `channel` ("*": every channel without its own binding), restarted by
+    `restart_keywords`. `flow=None` removes a channel's own binding, so it follows "*" again;
+    "*" itself always keeps a flow. New conversations follow the change; running ones finish
+    the version they started."""
+    if channel not in dict(channel_choices()):
+        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+    if flow is not None and (flow.business_id != business.pk or flow.current_version_id is None):
+        raise NotFound()
+    if flow is None and channel == ANY_CHANNEL:
+        raise ValidationFailed(_("All channels need a flow."), code="invalid_flow")
+    keywords = [str(word).strip().upper()[:20] for word in restart_keywords][:KEYWORDS_MAX]
+    with transaction.atomic():
+        if flow is None:
+            deleted, _detail = FlowBinding.objects.filter(
+                business=business, channel=channel
+            ).delete()
+            if deleted:
+                activity_record(
+                    business=business,
+                    actor=actor,
+                    action="flow.unbound",
+                    data={"channel": channel},
+                )
+            return None
+        binding, _created = FlowBinding.objects.update_or_create(
+            business=business,
+            channel=channel,
+            defaults={"flow": flow, "restart_keywords": keywords},
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="flow.bound",
+            target=flow,
+            data={"channel": channel, "restart_keywords": len(keywords)},
+        )
+    return binding
