@@ -2,3 +2,4 @@ from kazan.channels.providers.twilio.tests.conftest import (  # noqa: F401 (fixt
     fake_twilio,
     twilio_settings,
 )
+from kazan.channels.tests.conftest import platform_twilio  # noqa: F401 (fixture)
