@@ -13,7 +13,7 @@ from kazan.channels.services import (
     installation_disconnect,
     installation_test,
 )
-from kazan.channels.tests.conftest import BUSINESS_NUMBER, connect_fields
+from kazan.channels.tests.factories import BUSINESS_NUMBER, connect_fields
 from kazan.core.errors import Conflict, ValidationFailed
 
 pytestmark = pytest.mark.django_db

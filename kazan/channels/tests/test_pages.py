@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from kazan.channels.models import ChannelInstallation
-from kazan.channels.tests.conftest import BUSINESS_NUMBER, connect_fields
+from kazan.channels.tests.factories import BUSINESS_NUMBER, connect_fields
 from kazan.customers.tests.conftest import client_for
 from kazan.tenancy.models import Role
 

@@ -22,6 +22,8 @@ from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
+from kazan.channels.services import installation_connect
+from kazan.channels.tests.factories import connect_fields
 from kazan.console.models import Alert
 from kazan.core.tests.routes import url_routes
 from kazan.customers.services import tag_create
@@ -64,6 +66,8 @@ PARAM_OBJECTS = {
     # The dashboard's tag pages and the voucher counter's undo.
     "tag_id": lambda world: world["b_tag"].pk,
     "voucher_id": lambda world: world["b_voucher"].pk,
+    # The Channels page: B's own Twilio installation.
+    "installation_id": lambda world: world["b_installation"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -169,9 +173,16 @@ def world():
         origin="dashboard",
         requested_by=b_member.user,
     )
+    b_installation = installation_connect(
+        business=b,
+        actor=b_member.user,
+        provider="twilio",
+        fields=connect_fields(label="Zweitladen SMS", from_number="+15199887700"),
+    )
     return {
         "a": a,
         "b": b,
+        "b_installation": b_installation,
         "b_alert": b_alert,
         "b_export": b_export,
         "b_tag": b_tag,

@@ -11,7 +11,7 @@ from django.apps import apps as django_apps
 from kazan.channels.providers.twilio.tests.conftest import FROM_NUMBER
 from kazan.channels.providers.twilio.tests.signing import PUBLIC_URL
 from kazan.channels.services import installation_connect, installation_disconnect
-from kazan.channels.tests.conftest import (
+from kazan.channels.tests.factories import (
     BUSINESS_NUMBER,
     connect_fields,
 )
