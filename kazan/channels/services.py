@@ -20,7 +20,7 @@ from kazan.channels.models import ChannelInstallation, InboundEvent
 from kazan.channels.providers.base import InboundMessage, ProviderError, plugin
 from kazan.channels.queries import address_index, installation_credentials
 from kazan.core.db import insert_or_fetch
-from kazan.core.errors import Conflict, KazanError, ValidationFailed
+from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
 from kazan.messaging.phones import to_index
 
 logger = logging.getLogger("kazan.channels")
@@ -92,7 +92,7 @@ def installation_connect(
 def installation_test(*, business, actor, installation: ChannelInstallation) -> bool:
     """Asks the provider whether the installation's credentials work; records the answer."""
     if installation.business_id != business.pk:
-        raise ValidationFailed()
+        raise NotFound()
     descriptor = plugin(installation.provider)
     code, error = "", ""
     if descriptor.test is not None:

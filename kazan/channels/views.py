@@ -72,8 +72,8 @@ def installation_test(request, installation_id: int):
     else:
         messages.error(
             request,
-            _("The provider refused the connection (error %(code)s). Check the fields.")
-            % {"code": installation.last_error[:80] or "?"},
+            _("The provider refused the connection: %(error)s. Check the fields and connect again.")
+            % {"error": installation.last_error[:120] or "?"},
         )
     return redirect("channels:list")
 

@@ -86,3 +86,10 @@ def test_another_business_installation_is_a_404(owner_client, other_business):
     assert owner_client.post(reverse("channels:disconnect", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.is_active
+
+
+def test_a_refused_test_says_so(owner_client, platform_twilio):
+    _connect(owner_client, auth_token="wrong-token-0123456789")
+    installation = ChannelInstallation.objects.get()
+    response = owner_client.post(reverse("channels:test", args=[installation.pk]), follow=True)
+    assert "The provider refused the connection" in response.content.decode()

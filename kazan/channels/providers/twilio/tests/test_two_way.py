@@ -199,3 +199,16 @@ def test_concurrent_deliveries_of_one_message_sid_store_one_event(business, owne
         thread.join()
     assert statuses == [200] * 4
     assert InboundEvent.objects.filter(provider_message_id=SID).count() == 1
+
+
+@pytest.mark.django_db
+def test_gdpr_export_and_erase_reach_the_stored_inbound_sms(client, business, installed):
+    from kazan.channels import gdpr
+    from kazan.customers.tests.factories import CustomerFactory
+
+    post(client, twilio_fixture("inbound_text"))
+    customer = CustomerFactory(business=business, phone_e164=PHONE)
+    exported = gdpr.inbound_export(business, customer)
+    assert [(row["from"], row["text"]) for row in exported] == [(PHONE, "Thanks, see you Friday!")]
+    gdpr.inbound_erase(business, customer)
+    assert not InboundEvent.objects.exists()
