@@ -7,4 +7,10 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing a provider package registers it under its key (providers/base.py).
-        from kazan.channels.providers import console, twilio  # noqa: F401
+        from kazan.channels import gdpr
+        from kazan.channels.providers import console, twilio, web  # noqa: F401
+        from kazan.customers.gdpr import GdprSection, gdpr_section_register
+
+        gdpr_section_register(
+            GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)
+        )

@@ -64,3 +64,52 @@ class ChannelInstallation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class InboundEvent(models.Model):
+    """One inbound provider message, stored as received before it is processed: the webhook
+    answers at once and a task runs the engine. The provider's id is unique, so a provider's
+    retry is dropped here; the payload (numbers, text) is encrypted, the sender blind-indexed
+    (GDPR export/erase find it without decrypting)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        DROPPED = "dropped", _("Dropped")
+
+    provider = models.CharField(max_length=32)
+    provider_message_id = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16)
+    # The installation whose address it was sent to (None: the platform's shared number).
+    installation = models.ForeignKey(
+        ChannelInstallation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_events",
+    )
+    # Known once routed: the installation's business, or who last wrote to the sender.
+    business = models.ForeignKey(
+        "tenancy.Business",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inbound_events",
+    )
+    sender_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    payload = EncryptedTextField(blank=True, default="")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_message_id"], name="inbound_event_provider_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} inbound #{self.pk} ({self.status})"

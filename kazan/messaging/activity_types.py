@@ -94,3 +94,9 @@ activity_type(
     label=t("Phone number verified"),
     sentence=t("The phone number %(target)s was verified with the code sent to it"),
 )
+activity_type(
+    "message.queued",
+    label=t("Message sent"),
+    sentence=t("%(actor)s sent a message (%(purpose)s) on %(channel)s"),
+    details={"purpose": Detail(t("Purpose"), choice(Purpose.choices))},
+)

@@ -2,7 +2,8 @@
 
 A customer's messages are those linked to them and those sent to their number (an OTP goes out
 before the person is a customer). Erasure keeps the rows, their status and segment counts for
-the business's statistics and the credit ledger, but not the number, the text or the link.
+the business's statistics and the credit ledger, but not the number, the text (body and
+payload) or the link.
 """
 
 from django.db.models import Q
@@ -26,8 +27,10 @@ def _customer_messages(business, customer):
 def messages_export(business, customer) -> list[dict]:
     return [
         {
+            "channel": message.channel,
             "to": message.to,
             "body": message.body,
+            "payload": message.payload,
             "purpose": message.purpose,
             "status": message.status,
             "segments": message.segments,
@@ -59,4 +62,6 @@ def messages_erase(business, customer) -> None:
         if changed:
             ledger.credits_refund(business=business, message=message)
     # A bulk UPDATE writes "" straight to the encrypted column: nothing is left to decrypt.
-    messages.update(to="", to_index="", body=ERASED_BODY, customer=None, error_message="")
+    messages.update(
+        to="", to_index="", body=ERASED_BODY, payload={}, customer=None, error_message=""
+    )

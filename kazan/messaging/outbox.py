@@ -28,12 +28,15 @@ from django.utils import timezone
 
 from kazan.activity.services import activity_record
 from kazan.channels.providers.base import (
+    ChannelPlugin,
     PermanentProviderError,
     SmsRequest,
     SmsResult,
     TransientProviderError,
-    sms_provider,
+    channel_default,
+    plugin,
 )
+from kazan.channels.queries import installation_credentials
 from kazan.messaging import ledger
 from kazan.messaging.models import OutboundMessage, Status
 
@@ -101,15 +104,32 @@ def sms_rate_wait(*, max_wait: float | None = None) -> bool:
 # --- one delivery ----------------------------------------------------------------------------
 
 
-def status_callback_url(provider_key: str) -> str:
-    """PUBLIC_URL + /hooks/<provider>/status, when that provider has a status webhook."""
+def status_callback_url(provider_key: str, installation=None) -> str:
+    """PUBLIC_URL + /hooks/<provider>/status, when that provider has a status webhook; with
+    `?installation=<id>` for a business's own account, whose token signs the callbacks."""
     try:
-        return settings.PUBLIC_URL + reverse(f"hooks:{provider_key}_status")
+        url = settings.PUBLIC_URL + reverse(f"hooks:{provider_key}_status")
     except NoReverseMatch:
         return ""
+    return f"{url}?installation={installation.pk}" if installation is not None else url
 
 
-def _claim(message_id: int, *, provider_key: str) -> OutboundMessage | None:
+def _route(message_id: int) -> tuple[ChannelPlugin | None, object]:
+    """Who sends the message: its installation's plugin while the installation is connected,
+    else the platform default of its channel (None: the channel has none)."""
+    row = (
+        OutboundMessage.objects.filter(pk=message_id)
+        .select_related("installation")
+        .only("channel", "installation")
+        .first()
+    )
+    installation = row.installation if row is not None else None
+    if installation is not None and installation.is_active:
+        return plugin(installation.provider), installation
+    return channel_default(row.channel if row is not None else "sms"), None
+
+
+def _claim(message_id: int, *, provider_key: str, installation=None) -> OutboundMessage | None:
     """Marks the message `sending` under a lease and counts the attempt; None if it is not due,
     already being sent by a live worker, or finished."""
     now = timezone.now()
@@ -127,6 +147,7 @@ def _claim(message_id: int, *, provider_key: str) -> OutboundMessage | None:
         message.lease_expires_at = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         message.next_attempt_at = None
         message.provider = provider_key
+        message.installation = installation
         message.save(
             update_fields=[
                 "status",
@@ -135,6 +156,7 @@ def _claim(message_id: int, *, provider_key: str) -> OutboundMessage | None:
                 "lease_expires_at",
                 "next_attempt_at",
                 "provider",
+                "installation",
                 "updated_at",
             ]
         )
@@ -247,10 +269,23 @@ def outbox_deliver_message(*, message_id: int) -> str:
 
         delivery_enqueue(message_id, run_after=timezone.now() + timedelta(seconds=1))
         return "throttled"
-    provider = sms_provider()
-    message = _claim(message_id, provider_key=provider.key)
+    descriptor, installation = _route(message_id)
+    provider = None
+    if descriptor is not None and not descriptor.capabilities.inline:
+        credentials = installation_credentials(installation) if installation else None
+        provider = descriptor.sender_build(credentials)
+    message = _claim(
+        message_id,
+        provider_key=descriptor.key if descriptor else "",
+        installation=installation,
+    )
     if message is None:
         return "skipped"
+    if descriptor is None:
+        return _record_failure(message, code="not_connected", text="The channel is not connected.")
+    if provider is None:
+        # An inline channel (the web chat): the thread shows the message, nothing to send.
+        return _record_success(message, SmsResult(provider_message_id="", status="delivered"))
     if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
         # Every attempt so far died mid-call (a poison message that kills workers): stop here.
         return _record_failure(
@@ -258,10 +293,11 @@ def outbox_deliver_message(*, message_id: int) -> str:
         )
     request = SmsRequest(
         to=message.to,
-        body=message.body,
+        # Rendered now, by the channel's renderer: the payload is the message, body its preview.
+        body=descriptor.render(message.payload) if message.payload else message.body,
         from_="",
         idempotency_key=str(message.delivery_key),
-        status_callback_url=status_callback_url(provider.key),
+        status_callback_url=status_callback_url(provider.key, installation),
     )
     # The provider call: outside any transaction, so no lock is held while the network waits.
     try:

@@ -69,3 +69,19 @@ def sms_balances(*, business_ids: list[int]) -> dict[int, int]:
             "business_id", "balance"
         )
     )
+
+
+def sms_last_sender_business(*, phone: str):
+    """Inbound routing on the platform's shared SMS number: the business that last sent an SMS
+    to `phone` through it (the only reader across businesses: the webhook knows no business)."""
+    from kazan.messaging.phones import to_index
+
+    message = (
+        OutboundMessage.objects.filter(
+            to_index=to_index(phone), channel="sms", installation__isnull=True
+        )
+        .select_related("business")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return message.business if message is not None else None

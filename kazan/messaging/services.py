@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.channels.providers.sms import SMS_CAPABILITIES, sms_render
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kazan.customers.phones import phone_normalize
@@ -27,7 +28,6 @@ __all__ = [
     "SegmentInfo",
     "delivery_enqueue",
     "message_send",
-    "payload_text",
     "sms_credits_adjust",
     "sms_credits_grant",
     "sms_credits_purchase",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 # Twilio's limit for one message (10 concatenated parts of UCS-2, ~1600 GSM-7 characters).
-BODY_MAX_CHARACTERS = 1600
+BODY_MAX_CHARACTERS = SMS_CAPABILITIES.max_text_length  # campaigns check drafts with it
 IDEMPOTENCY_KEY_MAX = 100
 
 
@@ -73,81 +73,24 @@ def sms_send(
     actor=None,
     actor_kind: str | None = None,
 ) -> OutboundMessage:
-    """Writes an SMS to the outbox and charges its segments; delivery starts after the commit.
+    """Writes an SMS to the outbox (message_send on the "sms" channel with one text reply).
 
     Call it inside the transaction of the change that causes the message: if that rolls back,
     there is no message, no charge and no task. The same `idempotency_key` again (per business)
     returns the first message and charges nothing. Marketing needs the customer's current SMS
     marketing consent. Raises ValidationFailed, PermissionDenied, NotFound, InsufficientCredits.
     """
-    if purpose not in Purpose.values:
-        raise ValidationFailed(_("Unknown message purpose."))
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("The message is empty."))
-    if len(body) > BODY_MAX_CHARACTERS:
-        raise ValidationFailed(
-            _("The message is too long (at most %(max)d characters).")
-            % {"max": BODY_MAX_CHARACTERS}
-        )
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()
-        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
-            raise ValidationFailed(_("The idempotency key must be 1 to 100 characters."))
-    number = phone_normalize(to, region=business.country)
-    if customer is not None and customer.business_id != business.pk:
-        raise NotFound()
-    if purpose == Purpose.MARKETING:
-        if customer is None:
-            raise ValidationFailed(_("Offers can only be sent to a customer who agreed to them."))
-        if not _consent_is_granted(business=business, customer=customer):
-            raise PermissionDenied(
-                _("This customer has not agreed to receive offers by SMS."), code="no_consent"
-            )
-
-    def existing() -> OutboundMessage | None:
-        if idempotency_key is None:
-            return None
-        return OutboundMessage.objects.filter(
-            business=business, idempotency_key=idempotency_key
-        ).first()
-
-    with transaction.atomic():
-        if (earlier := existing()) is not None:
-            return earlier
-        info = sms_segments(body)
-        now = timezone.now()
-        # The same key may race in from another request: then that one is the message.
-        message, inserted = insert_or_fetch(
-            lambda: OutboundMessage.objects.create(
-                business=business,
-                customer=customer,
-                to=number,
-                to_index=to_index(number),
-                body=body,
-                purpose=purpose,
-                status=Status.QUEUED,
-                encoding=info.encoding,
-                segments=info.segments,
-                credits=info.segments,
-                next_attempt_at=now,
-                idempotency_key=idempotency_key or f"auto-{uuid.uuid4().hex}",
-            ),
-            existing,
-        )
-        if not inserted:
-            return message
-        ledger.credits_spend(business=business, message=message, actor=actor)
-        activity_record(
-            business=business,
-            actor=actor,
-            actor_kind=actor_kind,
-            action="sms.queued",
-            target=message,
-            data={"purpose": purpose, "segments": info.segments},
-        )
-        transaction.on_commit(lambda: delivery_enqueue(message.pk))
-    return message
+    return message_send(
+        business=business,
+        channel="sms",
+        to=to,
+        payload={"replies": [{"type": "text", "text": (body or "").strip()}]},
+        purpose=purpose,
+        customer=customer,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        actor_kind=actor_kind,
+    )
 
 
 def _credit(
@@ -280,10 +223,12 @@ def sms_status_update(
     report: str,
     error_code: str = "",
     error_message: str = "",
+    installation=None,
 ) -> OutboundMessage | None:
     """Applies a provider's delivery report ("sent", "delivered", "undelivered", "failed").
 
-    Returns the message, or None when the provider id is unknown. Repeats change nothing.
+    Returns the message, or None when the provider id is unknown among the messages sent
+    through `installation` (None: the platform's account). Repeats change nothing.
 
     Refunds: "failed" means the provider never handed the SMS to a carrier (Twilio does not bill
     failed messages), so its credits come back. "undelivered" means it was sent and billed but
@@ -292,7 +237,7 @@ def sms_status_update(
     if report not in _REPORT_FROM:
         raise ValueError(f"unknown delivery report {report!r}")
     message = OutboundMessage.objects.filter(
-        provider=provider, provider_message_id=provider_message_id
+        provider=provider, provider_message_id=provider_message_id, installation=installation
     ).first()
     if message is None:
         return None
@@ -336,18 +281,31 @@ def sms_status_update(
     return message
 
 
-def payload_text(payload: dict) -> str:
-    """A channel-neutral payload ({"replies": [...]}, engine reply dicts) as plain text, options
-    numbered ("1. Yes"): what a text-only channel shows and what SMS credits are counted on."""
-    lines: list[str] = []
-    for reply in payload.get("replies", []):
-        if reply.get("text"):
-            lines.append(str(reply["text"]))
-        for index, choice in enumerate(reply.get("choices", []), start=1):
-            lines.append(f"{index}. {choice['label']}")
-        for link in reply.get("links", []):
-            lines.append(f"{link.get('label', '')}: {link.get('url', '')}".strip(": "))
-    return "\n".join(lines).strip()
+REPLY_TYPES = frozenset(
+    {"text", "error", "choices", "input", "links", "voucher", "image", "list", "template"}
+)
+
+
+def _payload_check(payload) -> dict:
+    """The payload's shape: {"replies": [{"type": <a known reply type>, ...}, ...]}."""
+    replies = payload.get("replies") if isinstance(payload, dict) else None
+    if not isinstance(replies, list) or not replies:
+        raise ValidationFailed(_("The message has no content."), code="invalid_payload")
+    for reply in replies:
+        if not isinstance(reply, dict) or reply.get("type", "text") not in REPLY_TYPES:
+            raise ValidationFailed(
+                _("The message has content of an unknown kind."), code="invalid_payload"
+            )
+    return {"replies": replies}
+
+
+def _recipient(*, business, channel: str, to: str) -> str:
+    if channel == "sms":
+        return phone_normalize(to, region=business.country)
+    handle = (to or "").strip()
+    if not handle:
+        raise ValidationFailed(_("The message has no recipient."), code="no_recipient")
+    return handle
 
 
 def message_send(
@@ -363,26 +321,114 @@ def message_send(
     actor=None,
     actor_kind: str | None = None,
 ) -> OutboundMessage:
-    """The one way to queue an outbound message on any channel (issue 10's outbox contract):
-    call it inside the transaction of its cause; the channel's renderer and sender deliver it.
-    `payload` is {"replies": [engine reply dicts]}; `to` the channel's handle (E.164 for SMS).
-    Today only "sms" is wired (the outbox is being made channel-neutral)."""
-    if channel != "sms":
-        raise ValidationFailed(_("This channel cannot send messages yet."), code="channel_unknown")
+    """The one way to queue an outbound message on any channel: a bot reply, an agent's reply,
+    an OTP, a campaign message. Call it inside the transaction of its cause; the worker renders
+    it with the channel's renderer and sends it with the installation's sender.
+
+    `payload` is {"replies": [engine reply dicts]}; `to` the channel's handle (E.164 for SMS);
+    `installation` defaults to the business's active one for the channel, else the platform
+    default. `body` keeps the plain-text preview; channels that cost credits are charged for
+    its segments. The same `idempotency_key` again (per business) returns the first message.
+    Raises ValidationFailed, PermissionDenied, NotFound, InsufficientCredits.
+    """
+    from kazan.channels.providers.base import channels_known, plugin
+    from kazan.channels.queries import installation_active
+
+    if channel not in channels_known():
+        raise ValidationFailed(_("This channel cannot send messages."), code="channel_unknown")
+    if purpose not in Purpose.values:
+        raise ValidationFailed(_("Unknown message purpose."))
+    payload = _payload_check(payload)
+    if installation is not None and (
+        installation.business_id != business.pk or installation.channel != channel
+    ):
+        raise NotFound()
+    installation = installation or installation_active(business=business, channel=channel)
+    descriptor = plugin(installation.provider) if installation else channel_default_for(channel)
+    capabilities = descriptor.capabilities
+    body = sms_render(payload)
+    if not body:
+        raise ValidationFailed(_("The message is empty."))
+    if len(body) > capabilities.max_text_length:
+        raise ValidationFailed(
+            _("The message is too long (at most %(max)d characters).")
+            % {"max": capabilities.max_text_length}
+        )
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            raise ValidationFailed(_("The idempotency key must be 1 to 100 characters."))
+    recipient = _recipient(business=business, channel=channel, to=to)
+    if customer is not None and customer.business_id != business.pk:
+        raise NotFound()
+    if purpose == Purpose.MARKETING:
+        if customer is None:
+            raise ValidationFailed(_("Offers can only be sent to a customer who agreed to them."))
+        if channel == "sms" and not _consent_is_granted(business=business, customer=customer):
+            raise PermissionDenied(
+                _("This customer has not agreed to receive offers by SMS."), code="no_consent"
+            )
+
+    def existing() -> OutboundMessage | None:
+        if idempotency_key is None:
+            return None
+        return OutboundMessage.objects.filter(
+            business=business, idempotency_key=idempotency_key
+        ).first()
+
     with transaction.atomic():
-        message = sms_send(
+        if (earlier := existing()) is not None:
+            return earlier
+        info = sms_segments(body)
+        charged = info.segments if capabilities.costs_credits else 0
+        # The same key may race in from another request: then that one is the message.
+        message, inserted = insert_or_fetch(
+            lambda: OutboundMessage.objects.create(
+                business=business,
+                customer=customer,
+                channel=channel,
+                to=recipient,
+                to_index=to_index(recipient),
+                body=body,
+                payload=payload,
+                installation=installation,
+                purpose=purpose,
+                status=Status.QUEUED,
+                encoding=info.encoding,
+                segments=info.segments,
+                credits=charged,
+                next_attempt_at=timezone.now(),
+                idempotency_key=idempotency_key or f"auto-{uuid.uuid4().hex}",
+            ),
+            existing,
+        )
+        if not inserted:
+            return message
+        if charged:
+            ledger.credits_spend(business=business, message=message, actor=actor)
+        activity_record(
             business=business,
-            to=to,
-            body=payload_text(payload),
-            purpose=purpose,
-            customer=customer,
-            idempotency_key=idempotency_key,
             actor=actor,
             actor_kind=actor_kind,
+            action="sms.queued" if channel == "sms" else "message.queued",
+            target=message,
+            data={"purpose": purpose, "segments": info.segments}
+            if channel == "sms"
+            else {"purpose": purpose, "channel": channel},
         )
-        if not message.payload:
-            OutboundMessage.objects.filter(pk=message.pk).update(
-                payload=payload, installation=installation
-            )
-            message.payload, message.installation = payload, installation
+        transaction.on_commit(lambda: delivery_enqueue(message.pk))
     return message
+
+
+def channel_default_for(channel: str):
+    """The platform default plugin of `channel`; ValidationFailed when it has none (the
+    business must connect its own account first)."""
+    from kazan.channels.providers.base import channel_default
+
+    descriptor = channel_default(channel)
+    if descriptor is None:
+        raise ValidationFailed(
+            _("Connect this channel in Channels before sending messages on it."),
+            code="channel_not_connected",
+        )
+    return descriptor

@@ -22,6 +22,8 @@ from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
+from kazan.channels.services import installation_connect
+from kazan.channels.tests.factories import connect_fields
 from kazan.console.models import Alert
 from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
@@ -67,6 +69,8 @@ PARAM_OBJECTS = {
     "voucher_id": lambda world: world["b_voucher"].pk,
     # The flow editor: B's seeded review funnel.
     "flow_id": lambda world: world["b_flow"].pk,
+    # The Channels page: B's own Twilio installation.
+    "installation_id": lambda world: world["b_installation"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -173,9 +177,16 @@ def world():
         origin="dashboard",
         requested_by=b_member.user,
     )
+    b_installation = installation_connect(
+        business=b,
+        actor=b_member.user,
+        provider="twilio",
+        fields=connect_fields(label="Zweitladen SMS", from_number="+15199887700"),
+    )
     return {
         "a": a,
         "b": b,
+        "b_installation": b_installation,
         "b_alert": b_alert,
         "b_export": b_export,
         "b_tag": b_tag,

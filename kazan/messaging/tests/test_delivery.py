@@ -2,6 +2,7 @@
 with backoff, permanent failures with one refund, max attempts, a crash mid-call recovered with
 the same idempotency token, the sweeper, the global send rate."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 
 from kazan.activity.models import Activity
 from kazan.channels.providers import base
-from kazan.channels.providers.base import SmsRequest, sms_provider, sms_provider_register
+from kazan.channels.providers.base import SmsRequest, plugin_register, sms_provider
+from kazan.channels.providers.console import CONSOLE
 from kazan.messaging import outbox
 from kazan.messaging.models import Kind, OutboundMessage, SmsCreditEntry, Status
 from kazan.messaging.queries import sms_balance
@@ -277,6 +279,15 @@ def test_throttled_delivery_goes_back_to_the_queue_untouched(business, settings,
     assert retry.run_after == START + timedelta(seconds=1)
 
 
+def _register(sender_class) -> None:
+    """An SMS plugin like the console's whose sender is `sender_class`."""
+    plugin_register(
+        dataclasses.replace(
+            CONSOLE, key=sender_class.key, sender=lambda credentials: sender_class()
+        )
+    )
+
+
 class _TransactionProbe:
     """A provider plugin that notes whether the caller held a database transaction."""
 
@@ -293,7 +304,7 @@ class _TransactionProbe:
 @pytest.mark.django_db(transaction=True)
 def test_provider_is_called_outside_any_transaction(business, settings, monkeypatch):
     monkeypatch.setattr(base, "_registry", {**base._registry})
-    sms_provider_register(_TransactionProbe.key, _TransactionProbe)
+    _register(_TransactionProbe)
     settings.SMS_PROVIDER = "probe"
     credits_given(business, 5)
     with transaction.atomic():
@@ -315,7 +326,7 @@ def test_unexpected_provider_error_retries_and_logs_no_number(
     business, settings, monkeypatch, caplog
 ):
     monkeypatch.setattr(base, "_registry", {**base._registry})
-    sms_provider_register(_Exploding.key, _Exploding)
+    _register(_Exploding)
     settings.SMS_PROVIDER = "exploding"
     credits_given(business, 5)
     message = _send(business)

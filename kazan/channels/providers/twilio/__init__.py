@@ -1,8 +1,30 @@
-"""Twilio SMS: the adapter (provider.py) and the delivery status webhook (webhooks.py)."""
+"""Twilio SMS: the plugin (sender: provider.py, inbound parser: inbound.py, connect form:
+forms.py), and the webhooks for delivery status (webhooks.py) and incoming SMS (inbound.py)."""
 
-from kazan.channels.providers.base import sms_provider_register
+from django.utils.translation import gettext_lazy as _
+
+from kazan.channels.providers.base import ChannelPlugin, plugin_register
+from kazan.channels.providers.sms import SMS_CAPABILITIES, sms_render
+from kazan.channels.providers.twilio.forms import TwilioConnectForm
+from kazan.channels.providers.twilio.inbound import twilio_parse
 from kazan.channels.providers.twilio.provider import TwilioSmsProvider
 
-sms_provider_register(TwilioSmsProvider.key, TwilioSmsProvider.from_settings)
 
-__all__ = ["TwilioSmsProvider"]
+def _test(credentials: dict) -> None:
+    TwilioSmsProvider.from_credentials(credentials).account_check()
+
+
+TWILIO = ChannelPlugin(
+    key=TwilioSmsProvider.key,
+    channel="sms",
+    label=_("Twilio SMS"),
+    capabilities=SMS_CAPABILITIES,
+    render=sms_render,
+    sender=TwilioSmsProvider.from_credentials,
+    parse=twilio_parse,
+    connect_form=TwilioConnectForm,
+    test=_test,
+)
+plugin_register(TWILIO)
+
+__all__ = ["TWILIO", "TwilioSmsProvider"]

@@ -1,54 +1,75 @@
-"""POST /hooks/twilio/inbound: an SMS a customer sent to our Twilio number.
+"""POST /hooks/twilio/inbound: an SMS a customer sent to a Twilio number.
 
 Twilio posts form-encoded parameters (MessageSid, From, To, Body, …; fixtures/inbound_*.json
-hold the documented payloads), signed in X-Twilio-Signature like the status callbacks
-(webhooks.signature_valid). Today only opt-outs are acted on: STOP, STOPALL, UNSUBSCRIBE,
-CANCEL, END, QUIT and the usual German/Turkish/Italian/Spanish words withdraw SMS marketing
-consent for the sender's number in every business that has messaged it
-(campaigns.services.stop_reply_receive, idempotent by MessageSid). Answers:
-- 403 when the signature is missing or wrong (nothing is read before it is checked);
+hold the documented payloads), signed in X-Twilio-Signature like the status callbacks. The
+signing token is that of the business's installation whose number is `To`, else the platform's.
+The webhook only verifies, stores the event (channels.services.inbound_store: the MessageSid is
+unique, so Twilio's retries are dropped) and enqueues its processing; the worker runs
+STOP/START/HELP and the conversation (channels.services.sms_inbound_process). Answers:
+- 403 when the signature is missing or wrong (nothing is stored before it is checked);
 - 400 when MessageSid or From is missing or malformed;
-- 200 with an empty TwiML <Response/> otherwise (Twilio sends no reply of ours).
+- 200 with an empty TwiML <Response/> otherwise (replies go out through the outbox).
 """
 
 import logging
+from collections.abc import Mapping
 
 from django.http import HttpRequest, HttpResponse
 
-from kazan.campaigns.services import stop_reply_receive
+from kazan.channels.providers.base import InboundMessage
 from kazan.channels.providers.twilio.webhooks import MESSAGE_SID, bad_request, twilio_signed
-from kazan.core.errors import ValidationFailed
+from kazan.channels.queries import installation_for_address
 
 logger = logging.getLogger("kazan.hooks.twilio")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+PARAMS_KEPT = ("MessageSid", "AccountSid", "From", "To", "Body", "NumMedia", "NumSegments")
+
+
+class MalformedInbound(ValueError):
+    pass
+
+
+def twilio_parse(params: Mapping[str, str]) -> list[InboundMessage]:
+    """Twilio's incoming-message parameters -> one normalized inbound message.
+    Raises MalformedInbound when MessageSid or From is missing or malformed."""
+    sid = params.get("MessageSid", "")
+    sender = params.get("From", "").strip()
+    if not MESSAGE_SID.match(sid):
+        raise MalformedInbound("MessageSid is missing or malformed.")
+    if not sender:
+        raise MalformedInbound("From is missing.")
+    return [
+        InboundMessage(
+            provider_message_id=sid,
+            sender=sender,
+            recipient=params.get("To", "").strip(),
+            text=params.get("Body", ""),
+            raw={key: params[key] for key in PARAMS_KEPT if key in params},
+        )
+    ]
 
 
 def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
 
 
-@twilio_signed
-def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    sid = request.POST.get("MessageSid", "")
-    sender = request.POST.get("From", "").strip()
-    if not MESSAGE_SID.match(sid):
-        return bad_request("MessageSid is missing or malformed.")
-    if not sender:
-        return bad_request("From is missing.")
+def _to_installation(request: HttpRequest):
+    return installation_for_address(provider="twilio", address=request.POST.get("To", "").strip())
+
+
+@twilio_signed(_to_installation)
+def twilio_inbound(request: HttpRequest, *, installation) -> HttpResponse:
+    from kazan.channels.services import inbound_store
+
     try:
-        withdrawn = stop_reply_receive(
-            provider="twilio",
-            provider_message_id=sid,
-            from_phone=sender,
-            body=request.POST.get("Body", ""),
+        messages = twilio_parse(request.POST)
+    except MalformedInbound as exc:
+        return bad_request(str(exc))
+    for message in messages:
+        _event, stored = inbound_store(
+            provider="twilio", channel="sms", message=message, installation=installation
         )
-    except ValidationFailed:
-        # A short code or alphanumeric sender: no customer can have that number.
-        logger.info("twilio inbound sms %s from a number that is not a phone number", sid)
-        return _twiml()
-    if withdrawn is None:
-        logger.info("twilio inbound sms %s is not an opt-out; ignored", sid)
-    else:
-        logger.info("twilio inbound opt-out %s: %d customers withdrew", sid, withdrawn)
+        if not stored:
+            logger.info("twilio inbound %s is a retry; dropped", message.provider_message_id)
     return _twiml()

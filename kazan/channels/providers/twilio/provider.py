@@ -7,6 +7,7 @@ point, a custom HTTP client (`Client(http_client=...)`):
   with the first message instead of sending a second SMS.
 """
 
+import contextlib
 import contextvars
 import logging
 from urllib.parse import urlsplit, urlunsplit
@@ -145,14 +146,34 @@ class TwilioSmsProvider:
         )
 
     @classmethod
-    def from_settings(cls) -> "TwilioSmsProvider":
+    def from_credentials(cls, credentials: dict | None) -> "TwilioSmsProvider":
+        """A business's installation (its credentials), or the platform's account (None)."""
+        if credentials is None:
+            credentials = {
+                "account_sid": settings.TWILIO_ACCOUNT_SID,
+                "auth_token": settings.TWILIO_AUTH_TOKEN,
+                "from_number": settings.TWILIO_FROM_NUMBER,
+                "messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID,
+            }
         return cls(
-            account_sid=settings.TWILIO_ACCOUNT_SID,
-            auth_token=settings.TWILIO_AUTH_TOKEN,
-            from_number=settings.TWILIO_FROM_NUMBER,
-            messaging_service_sid=settings.TWILIO_MESSAGING_SERVICE_SID,
+            account_sid=credentials.get("account_sid", ""),
+            auth_token=credentials.get("auth_token", ""),
+            from_number=credentials.get("from_number", ""),
+            messaging_service_sid=credentials.get("messaging_service_sid", ""),
             base_url=settings.TWILIO_BASE_URL,
         )
+
+    def account_check(self) -> None:
+        """Asks Twilio whether these credentials work (fetches the account) and, when a sender
+        number is set, whether the number belongs to the account. Raises ProviderError."""
+        with _twilio_errors("check"):
+            self.client.api.v2010.accounts(self.client.account_sid).fetch()
+            if self.from_number and not self.client.incoming_phone_numbers.list(
+                phone_number=self.from_number, limit=1
+            ):
+                raise PermanentProviderError(
+                    "The number is not an incoming number of this account.", code="21606"
+                )
 
     def send(self, request: SmsRequest) -> SmsResult:
         params: dict[str, str] = {"to": request.to, "body": request.body}
@@ -166,25 +187,33 @@ class TwilioSmsProvider:
             params["status_callback"] = request.status_callback_url
         token = _idempotency_token.set(request.idempotency_key)
         try:
-            message = self.client.messages.create(**params)
-        except TwilioRestException as exc:
-            error = error_classify(status=exc.status, code=_int(exc.code), text=str(exc.msg))
-            logger.warning("twilio send refused status=%s code=%s", exc.status, error.code)
-            raise error from exc
-        except TwilioServiceException as exc:
-            error = error_classify(status=exc.status, code=_int(exc.code), text=exc.title)
-            logger.warning("twilio send refused status=%s code=%s", exc.status, error.code)
-            raise error from exc
-        except requests.RequestException as exc:
-            logger.warning("twilio unreachable: %s", type(exc).__name__)
-            raise TransientProviderError(
-                f"Twilio unreachable: {type(exc).__name__}", code="network"
-            ) from exc
+            with _twilio_errors("send"):
+                message = self.client.messages.create(**params)
         finally:
             _idempotency_token.reset(token)
         if not message.sid:
             raise TransientProviderError("Twilio answered without a message sid", code="no_sid")
         return SmsResult(provider_message_id=message.sid, status=str(message.status or "queued"))
+
+
+@contextlib.contextmanager
+def _twilio_errors(what: str):
+    """The SDK's exceptions -> our transient/permanent split, logged without the number."""
+    try:
+        yield
+    except TwilioRestException as exc:
+        error = error_classify(status=exc.status, code=_int(exc.code), text=str(exc.msg))
+        logger.warning("twilio %s refused status=%s code=%s", what, exc.status, error.code)
+        raise error from exc
+    except TwilioServiceException as exc:
+        error = error_classify(status=exc.status, code=_int(exc.code), text=exc.title)
+        logger.warning("twilio %s refused status=%s code=%s", what, exc.status, error.code)
+        raise error from exc
+    except requests.RequestException as exc:
+        logger.warning("twilio unreachable: %s", type(exc).__name__)
+        raise TransientProviderError(
+            f"Twilio unreachable: {type(exc).__name__}", code="network"
+        ) from exc
 
 
 def _int(value) -> int | None:

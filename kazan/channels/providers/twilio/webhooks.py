@@ -2,8 +2,11 @@
 
 Twilio posts form-encoded parameters (MessageSid, MessageStatus, ErrorCode, …; fixtures/ holds
 the documented payloads) signed with the account's auth token in X-Twilio-Signature over
-PUBLIC_URL + path + the sorted parameters. Answers:
-- 403 when the signature is missing or wrong (nothing is read before it is checked);
+PUBLIC_URL + path + the sorted parameters. A message sent through a business's own installation
+carries `?installation=<id>` in its callback URL (signed with the URL), so the callback is
+checked with that installation's token; otherwise with the platform's (TWILIO_AUTH_TOKEN).
+Answers:
+- 403 when the signature is missing or wrong (nothing is acted on before it is checked);
 - 400 when the payload is malformed (no MessageSid, a status Twilio does not have);
 - 200 otherwise, also for an unknown MessageSid (logged: Twilio must not retry forever) and for
   statuses that say nothing new (queued, accepted, sending…).
@@ -14,6 +17,7 @@ late, out-of-order callbacks change nothing.
 import functools
 import logging
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from kazan.channels.models import ChannelInstallation
+from kazan.channels.queries import installation_credentials
 from kazan.messaging.services import sms_status_update
 
 logger = logging.getLogger("kazan.hooks.twilio")
@@ -45,9 +51,15 @@ STATUS_REPORTS: dict[str, str | None] = {
 }
 
 
-def signature_valid(request: HttpRequest) -> bool:
+def installation_token(installation: ChannelInstallation | None) -> str:
+    """The auth token Twilio signs with for `installation`; the platform's for None."""
+    if installation is None:
+        return settings.TWILIO_AUTH_TOKEN
+    return installation_credentials(installation).get("auth_token", "")
+
+
+def signature_valid(request: HttpRequest, *, token: str) -> bool:
     signature = request.headers.get(SIGNATURE_HEADER, "")
-    token = settings.TWILIO_AUTH_TOKEN
     if not signature or not token:
         return False
     url = settings.PUBLIC_URL + request.get_full_path()
@@ -58,24 +70,38 @@ def bad_request(message: str) -> JsonResponse:
     return JsonResponse({"code": "invalid", "message": message}, status=400)
 
 
-def twilio_signed(view):
-    """A Twilio webhook: POST only, no CSRF (Twilio signs instead), and a 403 before anything of
-    the request is read when the signature is missing or wrong."""
+def twilio_signed(installation_find: Callable[[HttpRequest], ChannelInstallation | None]):
+    """A Twilio webhook: POST only, no CSRF (Twilio signs instead), and a 403 before anything is
+    acted on when the signature is missing or wrong. `installation_find` names whose auth token
+    signed it (None: the platform's); the view gets it as `installation`."""
 
-    @csrf_exempt
-    @require_POST
-    @functools.wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not signature_valid(request):
-            logger.warning("twilio %s with a bad or missing signature", view.__name__)
-            return JsonResponse({"code": "forbidden", "message": "Invalid signature."}, status=403)
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @csrf_exempt
+        @require_POST
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            installation = installation_find(request)
+            if not signature_valid(request, token=installation_token(installation)):
+                logger.warning("twilio %s with a bad or missing signature", view.__name__)
+                return JsonResponse(
+                    {"code": "forbidden", "message": "Invalid signature."}, status=403
+                )
+            return view(request, *args, installation=installation, **kwargs)
 
-    return checked
+        return checked
+
+    return decorator
 
 
-@twilio_signed
-def twilio_status(request: HttpRequest) -> HttpResponse:
+def _callback_installation(request: HttpRequest) -> ChannelInstallation | None:
+    installation_id = request.GET.get("installation", "")
+    if not installation_id.isdigit():
+        return None
+    return ChannelInstallation.objects.filter(pk=int(installation_id), provider="twilio").first()
+
+
+@twilio_signed(_callback_installation)
+def twilio_status(request: HttpRequest, *, installation) -> HttpResponse:
     sid = request.POST.get("MessageSid", "")
     status = request.POST.get("MessageStatus", "").strip().lower()
     if not MESSAGE_SID.match(sid):
@@ -94,6 +120,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         report=report,
         error_code=error_code,
         error_message=f"Twilio error {error_code}" if error_code else "",
+        installation=installation,
     )
     if message is None:
         logger.info("twilio status %s for an unknown message sid %s", status, sid)

@@ -1,6 +1,7 @@
 import pytest
 
 from kazan.channels.providers.twilio.tests.fake_twilio import FakeTwilio
+from kazan.channels.tests.factories import BUSINESS_NUMBER
 
 FROM_NUMBER = "+15005550006"
 
@@ -21,3 +22,11 @@ def twilio_settings(settings, fake_twilio):
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
     settings.TWILIO_BASE_URL = fake_twilio.url
     return settings
+
+
+@pytest.fixture
+def platform_twilio(twilio_settings, fake_twilio):
+    """The platform's Twilio account and a business's own are both at the fake, which knows
+    the business's number (and the platform's) as incoming numbers of the account."""
+    fake_twilio.numbers.update({BUSINESS_NUMBER, FROM_NUMBER})
+    return fake_twilio

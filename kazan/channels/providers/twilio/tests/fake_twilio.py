@@ -4,6 +4,10 @@ official SDK (and worker subprocesses) against it.
     POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (form-encoded, HTTP basic auth)
     201 {"sid": "SM…", "status": "queued", "to": …, …}      the Message resource
     4xx/5xx {"code": 21211, "message": …, "more_info": …, "status": 400}
+    GET  /2010-04-01/Accounts/{AccountSid}.json            the Account resource
+    GET  /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json?PhoneNumber=…
+                                                            a page of IncomingPhoneNumber resources
+    GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json   a Message resource
 
 Like Twilio it checks the credentials and the parameters (21604/21211/21602/21603/21617),
 refuses unsubscribed recipients (21610), and answers a repeated I-Twilio-Idempotency-Token with
@@ -26,6 +30,13 @@ from kazan.core.tests.fake_server import LocalFakeServer
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/Messages\.json$")
+_ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})\.json$")
+_NUMBERS_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$"
+)
+_MESSAGE_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/Messages/(?P<message>\w+)\.json$"
+)
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -60,6 +71,8 @@ class FakeTwilio(LocalFakeServer):
     requests: list[RecordedRequest] = field(default_factory=list)
     messages: dict[str, dict] = field(default_factory=dict)
     unsubscribed: set[str] = field(default_factory=set)
+    # The account's own numbers (IncomingPhoneNumbers), E.164.
+    numbers: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -197,6 +210,68 @@ class FakeTwilio(LocalFakeServer):
             self._release.wait(failure.seconds)
         return answer
 
+    def handle_get(self, handler: "_Handler") -> tuple[int, dict]:
+        path, _, query = handler.path.partition("?")
+        headers = {key.lower(): value for key, value in handler.headers.items()}
+        params = {key: values[-1] for key, values in parse_qs(query).items()}
+        with self._lock:
+            self.requests.append(RecordedRequest("GET", handler.path, headers, params))
+        for pattern, answer in (
+            (_ACCOUNT_PATH, self._account),
+            (_NUMBERS_PATH, self._incoming_numbers),
+            (_MESSAGE_PATH, self._message),
+        ):
+            if (match := pattern.match(path)) is not None:
+                if not self._authorized(handler, match["sid"]):
+                    return self._error(401, 20003, "Authenticate")
+                return answer(match, params)
+        return self._error(404, 20404, "The requested resource was not found")
+
+    def _account(self, match, params) -> tuple[int, dict]:
+        sid = match["sid"]
+        return 200, {
+            "sid": sid,
+            "owner_account_sid": sid,
+            "friendly_name": "Fake account",
+            "status": "active",
+            "type": "Full",
+            "date_created": formatdate(usegmt=True).replace("GMT", "+0000"),
+            "uri": f"/2010-04-01/Accounts/{sid}.json",
+        }
+
+    def _incoming_numbers(self, match, params) -> tuple[int, dict]:
+        sid = match["sid"]
+        wanted = params.get("PhoneNumber")
+        with self._lock:
+            numbers = sorted(n for n in self.numbers if wanted in (None, n))
+        uri = f"/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json"
+        return 200, {
+            "incoming_phone_numbers": [
+                {
+                    "account_sid": sid,
+                    "sid": "PN" + format(abs(hash(number)), "032x")[:32],
+                    "phone_number": number,
+                    "friendly_name": number,
+                    "capabilities": {"sms": True, "mms": False, "voice": True},
+                    "uri": f"{uri[:-5]}/PN.json",
+                }
+                for number in numbers
+            ],
+            "start": 0,
+            "end": max(len(numbers) - 1, 0),
+            "page": 0,
+            "page_size": 50,
+            "first_page_uri": f"{uri}?PageSize=50&Page=0",
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": f"{uri}?PageSize=50&Page=0",
+        }
+
+    def _message(self, match, params) -> tuple[int, dict]:
+        with self._lock:
+            message = self.messages.get(match["message"])
+        return (200, message) if message else self._error(404, 20404, "Not found")
+
     def _authorized(self, handler: "_Handler", path_sid: str) -> bool:
         header = handler.headers.get("Authorization", "")
         if not header.startswith("Basic "):
@@ -234,10 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the caller was killed while we held the answer back
 
     def do_GET(self):
-        sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
-        with self.fake._lock:
-            message = self.fake.messages.get(sid)
-        status, payload = (200, message) if message else (404, {"code": 20404, "status": 404})
+        status, payload = self.fake.handle_get(self)
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

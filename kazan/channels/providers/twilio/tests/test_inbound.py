@@ -3,6 +3,7 @@
 consent for the sender in every business that has messaged the number."""
 
 import pytest
+from django.test import TestCase
 
 from kazan.campaigns.models import StopReply
 from kazan.campaigns.services import stop_word
@@ -11,6 +12,7 @@ from kazan.customers.models import ConsentRecord
 from kazan.customers.queries import consent_is_granted
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.messaging.services import sms_send
+from kazan.messaging.testing import tasks_run_all
 from kazan.messaging.tests.factories import credits_given
 from kazan.tenancy.tests.factories import BusinessFactory
 
@@ -32,7 +34,13 @@ def _token(settings):
 
 
 def post(client, params: dict, *, signature: str | None = "sign", token: str = TOKEN):
-    return twilio_post(client, "hooks:twilio_inbound", params, token=token, signature=signature)
+    """Posts like Twilio, then runs the processing task the webhook enqueued, as a worker."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = twilio_post(
+            client, "hooks:twilio_inbound", params, token=token, signature=signature
+        )
+    tasks_run_all()
+    return response
 
 
 def _customer_messaged(business):

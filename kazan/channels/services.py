@@ -1,0 +1,312 @@
+"""Channel write use-cases: a business connects, tests and disconnects its own installations;
+inbound provider messages are stored and then processed by the worker.
+
+Each runs in one transaction and records its activity; provider calls (the connection test)
+happen outside any transaction, and processing is enqueued from `transaction.on_commit`.
+"""
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kazan.activity.services import activity_record
+from kazan.channels.models import ChannelInstallation, InboundEvent
+from kazan.channels.providers.base import InboundMessage, ProviderError, plugin
+from kazan.channels.queries import address_index, installation_credentials
+from kazan.core.db import insert_or_fetch
+from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
+from kazan.messaging.phones import to_index
+
+logger = logging.getLogger("kazan.channels")
+
+# SMS keywords with a meaning before any flow (carriers and Twilio use the same words).
+START_WORDS = frozenset({"START", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+
+
+# --- installations ------------------------------------------------------------------------------
+
+
+def installation_connect(
+    *, business, actor, provider: str, fields: Mapping[str, str]
+) -> ChannelInstallation:
+    """Connects the business's own account of `provider` from the connect form's `fields`.
+    Replaces the business's earlier installation of the channel. Raises ValidationFailed (a
+    field is wrong) or Conflict (the number already answers for another business)."""
+    descriptor = plugin(provider)
+    if not descriptor.installable:
+        raise ValidationFailed(_("This channel cannot be connected."), code="not_installable")
+    form = descriptor.connect_form(data=fields)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        raise ValidationFailed(first)
+    connection = form.connection()
+    index = address_index(connection.address)
+    taken = _("This number is already connected to another business.")
+    with transaction.atomic():
+        if (
+            index
+            and ChannelInstallation.objects.filter(
+                provider=provider, address_index=index, status=ChannelInstallation.Status.ACTIVE
+            )
+            .exclude(business=business)
+            .exists()
+        ):
+            raise Conflict(taken)
+        for previous in ChannelInstallation.objects.select_for_update().filter(
+            business=business,
+            channel=descriptor.channel,
+            status=ChannelInstallation.Status.ACTIVE,
+        ):
+            _disconnect(business=business, actor=actor, installation=previous)
+        try:
+            with transaction.atomic():
+                installation = ChannelInstallation.objects.create(
+                    business=business,
+                    channel=descriptor.channel,
+                    provider=provider,
+                    label=(fields.get("label") or "").strip()[:80],
+                    credentials=json.dumps(connection.credentials),
+                    config=connection.config,
+                    address_index=index,
+                    created_by=actor,
+                )
+        except IntegrityError:  # the same number connected by another business just now
+            raise Conflict(taken) from None
+        activity_record(
+            business=business,
+            actor=actor,
+            action="channel.connected",
+            target=installation,
+            data={"provider": provider, "channel": descriptor.channel},
+        )
+    return installation
+
+
+def installation_test(*, business, actor, installation: ChannelInstallation) -> bool:
+    """Asks the provider whether the installation's credentials work; records the answer."""
+    if installation.business_id != business.pk:
+        raise NotFound()
+    descriptor = plugin(installation.provider)
+    code, error = "", ""
+    if descriptor.test is not None:
+        try:
+            descriptor.test(installation_credentials(installation))
+        except ProviderError as exc:
+            code, error = exc.code or "error", exc.message
+    ok = not code
+    with transaction.atomic():
+        ChannelInstallation.objects.filter(pk=installation.pk, business=business).update(
+            last_tested_at=timezone.now(),
+            last_test_ok=ok,
+            last_error=error[:300],
+            updated_at=timezone.now(),
+        )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="channel.tested",
+            target=installation,
+            data={"ok": ok, "code": code[:32]},
+        )
+    installation.refresh_from_db()
+    return ok
+
+
+def installation_disconnect(*, business, actor, installation: ChannelInstallation) -> None:
+    """Stops using the installation: new messages go out through the platform default. The
+    credentials stay (encrypted) so late status callbacks of its messages still verify."""
+    with transaction.atomic():
+        locked = (
+            ChannelInstallation.objects.select_for_update()
+            .filter(pk=installation.pk, business=business)
+            .first()
+        )
+        if locked is None or not locked.is_active:
+            return
+        _disconnect(business=business, actor=actor, installation=locked)
+    installation.refresh_from_db()
+
+
+def _disconnect(*, business, actor, installation: ChannelInstallation) -> None:
+    ChannelInstallation.objects.filter(pk=installation.pk).update(
+        status=ChannelInstallation.Status.DISCONNECTED,
+        disconnected_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    activity_record(
+        business=business,
+        actor=actor,
+        action="channel.disconnected",
+        target=installation,
+        data={"provider": installation.provider, "channel": installation.channel},
+    )
+
+
+# --- inbound ------------------------------------------------------------------------------------
+
+
+def inbound_enqueue(event_id: int) -> None:
+    """Queue the processing task; a failure to enqueue loses nothing (the sweeper finds it)."""
+    from kazan.channels.tasks import inbound_process
+
+    try:
+        inbound_process.enqueue(event_id)
+    except Exception:
+        logger.exception("could not enqueue inbound event %s; the sweeper will", event_id)
+
+
+def inbound_store(
+    *, provider: str, channel: str, message: InboundMessage, installation
+) -> tuple[InboundEvent, bool]:
+    """Stores a verified inbound message and enqueues its processing after the commit.
+    Returns (event, stored); stored is False for a provider's retry of a stored message."""
+
+    def existing() -> InboundEvent | None:
+        return InboundEvent.objects.filter(
+            provider=provider, provider_message_id=message.provider_message_id
+        ).first()
+
+    with transaction.atomic():
+        if (earlier := existing()) is not None:
+            return earlier, False
+        event, inserted = insert_or_fetch(
+            lambda: InboundEvent.objects.create(
+                provider=provider,
+                provider_message_id=message.provider_message_id,
+                channel=channel,
+                installation=installation,
+                business=installation.business if installation is not None else None,
+                sender_index=to_index(message.sender),
+                payload=json.dumps(asdict(message)),
+            ),
+            existing,
+        )
+        if inserted:
+            transaction.on_commit(lambda: inbound_enqueue(event.pk))
+    return event, inserted
+
+
+def inbound_process(*, event_id: int) -> str:
+    """Processes one stored inbound event exactly once (the row is locked, then marked)."""
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update()
+            .select_related("installation", "business")
+            .filter(pk=event_id, status=InboundEvent.Status.RECEIVED)
+            .first()
+        )
+        if event is None:
+            return "skipped"
+        message = InboundMessage(**json.loads(event.payload))
+        if event.channel != "sms":
+            outcome, business = "unsupported", None
+        else:
+            outcome, business = _sms_inbound(event=event, message=message)
+        event.status = (
+            InboundEvent.Status.DROPPED
+            if outcome in ("unrouted", "not_a_phone", "unsupported")
+            else InboundEvent.Status.PROCESSED
+        )
+        event.outcome = outcome
+        event.business = business or event.business
+        event.processed_at = timezone.now()
+        event.save(update_fields=["status", "outcome", "business", "processed_at"])
+    logger.info("inbound event %s %s", event_id, outcome)
+    return outcome
+
+
+def _sms_business(*, event: InboundEvent, number: str):
+    """The installation's business; on the platform's shared number, the business that last
+    sent an SMS to the sender through it."""
+    if event.installation is not None and event.installation.is_active:
+        return event.business
+    from kazan.messaging.queries import sms_last_sender_business
+
+    return sms_last_sender_business(phone=number)
+
+
+def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, object]:
+    from kazan.campaigns.services import stop_reply_receive, stop_word
+    from kazan.customers.phones import phone_normalize
+
+    try:
+        number = phone_normalize(message.sender, region="")
+    except ValidationFailed:  # a short code or an alphanumeric sender
+        return "not_a_phone", None
+    if stop_word(message.text):
+        stop_reply_receive(
+            provider=event.provider,
+            provider_message_id=message.provider_message_id,
+            from_phone=number,
+            body=message.text,
+        )
+        return "stop", None
+    business = _sms_business(event=event, number=number)
+    if business is None:
+        logger.info("inbound sms %s reaches no business; dropped", message.provider_message_id)
+        return "unrouted", None
+    installation = event.installation if event.installation_id else None
+    word = message.text.strip().upper()
+    if word in HELP_WORDS:
+        with translation.override(business.language):
+            text = gettext(
+                "%(business)s: reply to chat with us. Reply STOP to unsubscribe, START to start "
+                "again."
+            ) % {"business": business.name}
+        _reply(
+            business=business,
+            number=number,
+            replies=[{"type": "text", "text": text}],
+            installation=installation,
+            key=f"help:{event.provider}:{message.provider_message_id}",
+        )
+        return "help", business
+    from kazan.conversations.engine import Inbound
+    from kazan.conversations.services import conversation_receive
+
+    received = conversation_receive(
+        business=business,
+        channel="sms",
+        handle=number,
+        inbound=Inbound(text=message.text),
+        provider_message_id=f"{event.provider}:{message.provider_message_id}",
+        installation=installation,
+    )
+    if received.duplicate:
+        return "duplicate", business
+    if received.replies:
+        _reply(
+            business=business,
+            number=number,
+            replies=received.replies,
+            installation=installation,
+            key=f"reply:{event.provider}:{message.provider_message_id}",
+            customer=getattr(received.conversation, "customer", None),
+        )
+    return "start" if word in START_WORDS else "conversation", business
+
+
+def _reply(*, business, number: str, replies: list, installation, key: str, customer=None) -> None:
+    from kazan.messaging.services import message_send
+
+    try:
+        message_send(
+            business=business,
+            channel="sms",
+            to=number,
+            payload={"replies": replies},
+            purpose="transactional",
+            customer=customer,
+            installation=installation,
+            idempotency_key=key,
+            actor_kind="system",
+        )
+    except KazanError as exc:  # no credits left, nothing to say in SMS: the thread is kept
+        logger.warning("sms reply for business %s not queued: %s", business.pk, exc.code)
