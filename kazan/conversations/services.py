@@ -27,10 +27,12 @@ from kazan.customers.normalize import language_normalize
 
 _CHANNEL = re.compile(r"^[a-z0-9_]{1,16}$")
 PROVIDER_MESSAGE_ID_MAX = 120
-# A person has these threads: the bot stays quiet, the message waits in the inbox.
-HELD_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.SNOOZED, Status.RESOLVED})
-# ...and a customer writing again brings these back to the team's "needs a person".
-REOPENED_STATUSES = frozenset({Status.SNOOZED, Status.RESOLVED})
+# A person has these threads: the bot stays quiet, the message waits in the inbox. A resolved
+# thread is not among them: the team is done, so the customer's next message is a new matter
+# for the bot (which hands off again when needed) — a returning customer never meets silence.
+HELD_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.SNOOZED})
+# ...and a customer writing again brings a snoozed thread back to the team's "needs a person".
+REOPENED_STATUSES = frozenset({Status.SNOOZED})
 
 
 def _registered() -> None:
@@ -140,6 +142,8 @@ def _receive(business, thread: Conversation, inbound: engine.Inbound, provider_m
         thread.save()
         conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
         return []
+    if thread.status == Status.RESOLVED:
+        thread.status = Status.BOT
     try:
         with transaction.atomic():
             turn, session = _bot_turn(business, thread, inbound)

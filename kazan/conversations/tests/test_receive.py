@@ -165,12 +165,17 @@ def test_a_handed_off_thread_gets_no_bot_reply(business, shop, changes):
     assert logged.author_kind == "customer" and thread.last_inbound_at is not None
     assert changes.count("message") >= 2
 
-    # A snoozed or resolved thread comes back to the team when the customer writes.
-    for status in (Status.SNOOZED, Status.RESOLVED):
-        Conversation.objects.filter(pk=thread.pk).update(status=status)
-        assert _send(business, "still there?").replies == []
-        thread.refresh_from_db()
-        assert thread.status == Status.OPEN
+    # A snoozed thread comes back to the team when the customer writes.
+    Conversation.objects.filter(pk=thread.pk).update(status=Status.SNOOZED)
+    assert _send(business, "still there?").replies == []
+    thread.refresh_from_db()
+    assert thread.status == Status.OPEN
+
+    # A resolved thread is the bot's again: the customer's next message gets an answer.
+    Conversation.objects.filter(pk=thread.pk).update(status=Status.RESOLVED)
+    assert _send(business, "one more question").replies
+    thread.refresh_from_db()
+    assert thread.status == Status.BOT
 
 
 def test_a_provider_retry_is_dropped(business, shop):
