@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboard/billing/", include("kazan.billing.urls")),
     path("dashboard/campaigns/", include("kazan.campaigns.urls")),
     path("dashboard/qr/", include("kazan.channels.web.qr_urls")),
+    path("dashboard/inbox/", include("kazan.inbox.urls")),
     path("dashboard/", include("kazan.dashboard.urls")),
     path("console/", include("kazan.console.urls")),
     path("hooks/", include("kazan.billing.hook_urls")),
