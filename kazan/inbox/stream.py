@@ -7,8 +7,9 @@ at most STREAMS_PER_PROCESS run at once in a process; a request beyond that gets
 stream that tells the browser to come back later, never a blocked thread. Decision record:
 docs/decisions/0014-inbox-live-updates.md.
 
-Events come from Redis pub/sub where REDIS_URL is set (conversations.live publishes on commit)
-and otherwise from polling the business's conversations' `updated_at`.
+Events come from Redis pub/sub where REDIS_URL is set (conversations.live publishes on commit,
+and a slow sweep of the database catches what was not announced) and otherwise from polling
+the business's conversations' `updated_at`.
 """
 
 import json
@@ -25,6 +26,8 @@ from kazan.conversations.models import Conversation
 
 STREAM_SECONDS = 25
 POLL_SECONDS = 1.5
+# With Redis, the database is still looked at this often for changes nobody announced.
+SWEEP_SECONDS = 5
 HEARTBEAT_SECONDS = 10
 STREAMS_PER_PROCESS = 4
 RETRY_MS = 2000
@@ -85,13 +88,20 @@ def _changed_since(business_id: int, since: datetime) -> list[tuple[int, datetim
     )
 
 
-def _catch_up(business_id: int, since: datetime) -> tuple[list[str], datetime]:
+def _catch_up(
+    business_id: int, since: datetime, announced: dict[int, datetime] | None = None
+) -> tuple[list[str], datetime]:
     """Change events for the threads changed after `since`, and the new cursor. Polling sees
-    that a thread changed, not how: the page refetches what it shows of it."""
+    that a thread changed, not how: the page refetches what it shows of it. A change already
+    `announced` over Redis (published after its commit, so heard after its `updated_at`) is
+    not sent twice."""
     events = []
+    announced = announced or {}
     for conversation_id, updated_at in _changed_since(business_id, since):
-        events.append(_event("change", {"conversation": conversation_id}, updated_at))
         since = max(since, updated_at)
+        heard = announced.get(conversation_id)
+        if heard is None or updated_at > heard:
+            events.append(_event("change", {"conversation": conversation_id}, updated_at))
     return events, since
 
 
@@ -102,18 +112,28 @@ def _from_redis(client, business_id: int, since: datetime) -> Iterator[str]:
         pubsub.subscribe(live_channel(business_id))
         # Subscribed: nothing published from now on is missed; what happened while the browser
         # reconnected comes from the database.
-        events, _cursor_now = _catch_up(business_id, since)
+        events, since = _catch_up(business_id, since)
         yield _event("ready", {}, timezone.now())
         yield from events
-        quiet_since = time.monotonic()
+        announced: dict[int, datetime] = {}
+        quiet_since = next_sweep = time.monotonic()
         while (left := deadline - time.monotonic()) > 0:
             message = pubsub.get_message(timeout=min(1.0, left))
             if message is not None and message["type"] == "message":
-                yield _event("change", json.loads(message["data"]), timezone.now())
+                data = json.loads(message["data"])
+                heard = timezone.now()
+                announced[data["conversation"]] = heard
+                yield _event("change", data, heard)
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > HEARTBEAT_SECONDS:
                 yield ": ping\n\n"
                 quiet_since = time.monotonic()
+            if time.monotonic() - next_sweep >= SWEEP_SECONDS:
+                # A writer that changed a thread without announcing it, or an announcement
+                # lost while Redis was away: the database says so a little later.
+                events, since = _catch_up(business_id, since, announced)
+                yield from events
+                next_sweep = time.monotonic()
     finally:
         pubsub.close()
 

@@ -99,3 +99,27 @@ def test_redis_delivers_a_change_published_on_commit(business, django_capture_on
 def test_an_unknown_kind_of_change_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown conversation change"):
         conversation_changed(business_id=1, conversation_id=1, kind="weather")
+
+
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs REDIS_URL (the PG+Redis run)")
+def test_with_redis_an_unannounced_change_comes_from_the_database_once(
+    business, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.INBOX_STREAM_SECONDS = 6
+    monkeypatch.setattr(stream, "SWEEP_SECONDS", 1)
+    announced, silent = thread(business), thread(business)
+    events = stream.inbox_events(business_id=business.pk)
+    try:
+        next(events), next(events)  # retry, ready
+        _touch(announced)
+        with django_capture_on_commit_callbacks(execute=True):
+            conversation_changed(
+                business_id=business.pk, conversation_id=announced.pk, kind="message"
+            )
+        _touch(silent)  # a writer that did not announce its change
+        received = [chunk for chunk in events if chunk.startswith("id: ")]
+    finally:
+        events.close()
+    # the announced change once (over Redis), the silent one once (from the sweep)
+    assert sum(f'"conversation": {announced.pk}' in chunk for chunk in received) == 1
+    assert sum(f'"conversation": {silent.pk}' in chunk for chunk in received) == 1
