@@ -32,7 +32,7 @@ def test_an_agent_sees_the_list_with_the_unread_count_in_the_navigation(agent_cl
     assert response.status_code == 200
     body = response.content.decode()
     assert "Are you open on Sunday?" in body
-    assert "data-inbox-unread>1</span>" in body
+    assert '<span class="badge warn" id="nav-inbox-unread">1</span>' in body
     assert 'data-inbox-events="/dashboard/inbox/events"' in body
 
 
@@ -58,6 +58,8 @@ def test_the_htmx_refetch_gets_the_list_alone(owner_client, business):
     body = response.content.decode()
     assert body.startswith('<div id="inbox-list"')
     assert "<html" not in body
+    # the navigation's unread count comes along, swapped in out of band
+    assert 'id="nav-inbox-unread" hx-swap-oob="true">1</span>' in body
     assert "HX-Request" in response["Vary"]
 
 
@@ -91,9 +93,12 @@ def test_the_thread_shows_who_said_what_and_marks_it_read(owner_client, business
     assert conversation.team_read_at > conversation.last_inbound_at
 
 
-def test_a_reply_is_sent_and_the_thread_shown_again(owner_client, business):
+@pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER, Role.AGENT])
+def test_every_role_answers(client, business, role):
+    client.force_login(MembershipFactory(business=business, role=role).user)
     conversation = thread(business, channel="web")
-    response = owner_client.post(_url("reply", conversation), {"text": "Coming!"})
+    assert client.get(_url("thread", conversation)).status_code == 200
+    response = client.post(_url("reply", conversation), {"text": "Coming!"})
     assert response.status_code == 302
     assert response["Location"] == _url("thread", conversation)
     assert conversation.messages.filter(text="Coming!", author_kind="agent").exists()
