@@ -3,11 +3,14 @@ agent in the inbox sees the visitor's message arrive without reloading, replies,
 sees the reply without reloading. Two browser contexts, one live server, no Redis (the event
 stream polls the database)."""
 
+import time
+
 import pytest
 from django.utils import timezone
 
 from kazan.accounts.tests.browser import browser_sign_in
 from kazan.conversations.models import Conversation, Status
+from kazan.inbox import stream
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory, UserFactory
 
@@ -76,3 +79,6 @@ def test_an_agent_answers_a_handed_off_visitor_live(live_server, browser, page, 
         assert not problems, problems
     finally:
         agent_context.close()
+        # The server notices a closed stream only when it next writes: let the agent's stream
+        # run out before the test database goes away under it.
+        time.sleep(settings.INBOX_STREAM_SECONDS + stream.POLL_SECONDS)
