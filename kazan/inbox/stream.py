@@ -13,6 +13,7 @@ the business's conversations' `updated_at`.
 """
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from kazan.conversations.live import live_channel, redis_client
 from kazan.conversations.models import Conversation
@@ -38,6 +40,7 @@ POLL_BATCH = 50
 # then are sent first, reaching back this far at most.
 CATCH_UP_SECONDS = 120
 
+logger = logging.getLogger(__name__)
 _slots = threading.BoundedSemaphore(STREAMS_PER_PROCESS)
 
 
@@ -109,7 +112,13 @@ def _from_redis(client, business_id: int, since: datetime) -> Iterator[str]:
     deadline = time.monotonic() + _stream_seconds()
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
-        pubsub.subscribe(live_channel(business_id))
+        try:
+            pubsub.subscribe(live_channel(business_id))
+        except RedisError:
+            # Redis is away: this stream polls the database like a deployment without it.
+            logger.warning("inbox stream falls back to polling", extra={"business_id": business_id})
+            yield from _from_polling(business_id, since)
+            return
         # Subscribed: nothing published from now on is missed; what happened while the browser
         # reconnected comes from the database.
         events, since = _catch_up(business_id, since)

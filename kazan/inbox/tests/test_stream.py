@@ -123,3 +123,17 @@ def test_with_redis_an_unannounced_change_comes_from_the_database_once(
     # the announced change once (over Redis), the silent one once (from the sweep)
     assert sum(f'"conversation": {announced.pk}' in chunk for chunk in received) == 1
     assert sum(f'"conversation": {silent.pk}' in chunk for chunk in received) == 1
+
+
+def test_when_redis_is_away_the_stream_polls_the_database(business):
+    import redis
+
+    unreachable = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    conversation = thread(business)
+    events = stream._from_redis(unreachable, business.pk, timezone.now())
+    try:
+        assert "event: ready" in next(events)
+        _touch(conversation)
+        assert f'"conversation": {conversation.pk}' in next(events)
+    finally:
+        events.close()
