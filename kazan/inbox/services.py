@@ -260,7 +260,7 @@ def _canned_fields(title: str, text: str) -> tuple[str, str]:
     return title, text
 
 
-def _canned_saved(business, response: CannedResponse) -> None:
+def _canned_saved(response: CannedResponse) -> None:
     try:
         with transaction.atomic():
             response.save()
@@ -275,7 +275,7 @@ def canned_response_create(*, business, title: str, text: str, actor) -> CannedR
     title, text = _canned_fields(title, text)
     with transaction.atomic():
         response = CannedResponse(business=business, title=title, text=text)
-        _canned_saved(business, response)
+        _canned_saved(response)
         activity_record(
             business=business, actor=actor, action="inbox.canned_created", target=response
         )
@@ -291,7 +291,7 @@ def canned_response_update(
     title, text = _canned_fields(title, text)
     with transaction.atomic():
         response.title, response.text = title, text
-        _canned_saved(business, response)
+        _canned_saved(response)
         activity_record(
             business=business, actor=actor, action="inbox.canned_updated", target=response
         )
