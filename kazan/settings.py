@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kazan.loyalty",
     "kazan.analytics",
     "kazan.conversations",
+    "kazan.inbox",
     "kazan.billing",
     "kazan.campaigns",
     "kazan.dashboard",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/qr/", include("kazan.channels.web.qr_urls")),
     path("dashboard/flows/", include("kazan.conversations.editor.urls")),
     path("dashboard/channels/", include("kazan.channels.dashboard_urls")),
+    path("dashboard/inbox/", include("kazan.inbox.urls")),
     path("dashboard/", include("kazan.dashboard.urls")),
     path("console/", include("kazan.console.urls")),
     path("hooks/", include("kazan.billing.hook_urls")),

@@ -29,6 +29,8 @@ from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
 from kazan.customers.services import tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
+from kazan.inbox.services import inbox_note
+from kazan.inbox.tests.factories import canned, thread
 from kazan.loyalty.models import Review
 from kazan.loyalty.services import voucher_redeem, voucher_welcome_issue
 from kazan.messaging.services import sms_credits_grant, sms_send
@@ -71,6 +73,9 @@ PARAM_OBJECTS = {
     "flow_id": lambda world: world["b_flow"].pk,
     # The Channels page: B's own Twilio installation.
     "installation_id": lambda world: world["b_installation"].pk,
+    # The team inbox: B's thread and canned response.
+    "conversation_id": lambda world: world["b_conversation"].pk,
+    "response_id": lambda world: world["b_canned"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -126,6 +131,12 @@ def _snapshot(business: Business) -> dict:
     return state
 
 
+@pytest.fixture(autouse=True)
+def short_streams(settings):
+    """The inbox's event stream says what it has and ends, rather than waiting for news."""
+    settings.INBOX_STREAM_SECONDS = 0
+
+
 @pytest.fixture
 def world():
     a = BusinessFactory(slug="alpha-cafe", name="Alpha Café")
@@ -167,6 +178,11 @@ def world():
     )
     b_alert = Alert.objects.create(business=b, kind=Alert.Kind.INACTIVE_BUSINESS)
     b_flow = flow_default_ensure(business=b)
+    b_conversation = thread(b, channel="sms", handle="+4915199887766", said="Zweitladen question")
+    inbox_note(
+        business=b, conversation=b_conversation, text="SECRET-SMS-OF-B note", actor=b_member.user
+    )
+    b_canned = canned(b, title="Zweitladen hours", text="Zweitladen opens at 9")
     # B's team's own export: the dashboard's export pages must refuse it to A like the
     # console's (staff only) do.
     b_export = ExportJob.objects.create(
@@ -201,6 +217,8 @@ def world():
         "b_payment": b_payment,
         "b_campaign": b_campaign,
         "b_flow": b_flow,
+        "b_conversation": b_conversation,
+        "b_canned": b_canned,
     }
 
 
@@ -226,8 +244,15 @@ def _urlencoded(data: dict) -> str:
     return urlencode(data)
 
 
+def _body(response) -> str:
+    """The response's text; a stream (the inbox's events) ends at once here (short_streams)."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
 def _check(response, *, method, path, names_b_object: bool):
-    body = response.content.decode(errors="replace")
+    body = _body(response)
     where = f"{method} {path} → {response.status_code}"
     assert response.status_code < 500, where
     for secret in B_SECRETS:

@@ -58,6 +58,7 @@
           return;
         }
         render(result.data.replies || []);
+        live(0); // a hand-off may have just happened: ask at once who has the thread
       })
       .catch(function () {
         typing.remove();
@@ -228,8 +229,57 @@
         }
       }
     });
+    if (withPerson && composer.hidden) freeText();
     scroll();
   }
 
+  /* A person from the team has the thread (status open/pending/snoozed): the visitor may write
+     freely, and the team's replies are fetched after the last one shown (channels/web/live.py):
+     every few seconds while a person has the thread, rarely otherwise. */
+  var liveUrl = chat.getAttribute("data-live-url");
+  var cursor = null;
+  var withPerson = false;
+  var liveTimer = null;
+  var FAST = 3000;
+  var SLOW = 15000;
+
+  function freeText() {
+    askInput({ type: "input", input: "text", label: ui.yourAnswer });
+  }
+
+  function live(delay) {
+    if (!liveUrl) return;
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(poll, delay);
+  }
+
+  function poll() {
+    if (document.hidden) {
+      live(SLOW);
+      return;
+    }
+    var query = cursor === null ? "" : "?after=" + encodeURIComponent(cursor);
+    fetch(liveUrl + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (data) {
+          (data.replies || []).forEach(function (reply) {
+            if (reply.text) bubble(reply.text, "bot agent");
+          });
+          if (data.replies && data.replies.length) scroll();
+          cursor = data.cursor;
+          withPerson = data.with_person;
+          if (withPerson && composer.hidden && !busy) freeText();
+        }
+        live(withPerson ? FAST : SLOW);
+      })
+      .catch(function () {
+        live(SLOW);
+      });
+  }
+
+  poll();
   send({ action: "start" });
 })();

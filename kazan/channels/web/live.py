@@ -1,0 +1,76 @@
+"""The landing chat's live part: a person answers the visitor from the team inbox, and the
+visitor's open chat shows it without a reload.
+
+Short polling, not a stream: a visitor's phone may sit on the page for an hour, and a held
+connection per visitor would take a server thread each (docs/decisions/0014). chat.js asks
+every few seconds while a person has the thread and rarely otherwise. The visitor is found by
+the chat's signed cookie (channels.web.views), so one can only read one's own thread.
+"""
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from kazan.channels.web.views import CHANNEL, _bad, _chat_key, _language
+from kazan.conversations.queries import conversation_for_key
+from kazan.core.crypto import blind_index
+from kazan.core.errors import RateLimited
+from kazan.core.http import client_ip
+from kazan.core.ratelimit import ratelimit_hit
+from kazan.inbox.queries import WITH_PERSON, agent_replies_after, thread_cursor
+
+# Polls per window and IP: a visitor polls every 3 s at most (20 a minute), with room for a
+# few tabs behind one address.
+LIVE_LIMIT_PER_IP = (120, 60)
+
+
+@require_GET
+@never_cache
+def chat_live(request: HttpRequest, business_slug: str) -> JsonResponse:
+    """GET ?after=<message id> → {"replies": [...], "cursor": id, "with_person": bool}: the
+    team's replies after that id (without `after`: none, and the cursor to start from)."""
+    business = request.business
+    if business is None:
+        return _bad(_("This page does not exist."), status=404, code="not_found")
+    with translation.override(_language(request, business)):
+        if not business.is_active:
+            return _bad(_("This page is currently unavailable."), status=503, code="unavailable")
+        raw_after = request.GET.get("after")
+        if raw_after is not None and not (raw_after.isascii() and raw_after.isdigit()):
+            return _bad(_("This is not a valid position in the chat."))
+        try:
+            ratelimit_hit(
+                f"landing:live:{blind_index(client_ip(request), scope='landing.ip')}",
+                limit=LIVE_LIMIT_PER_IP[0],
+                window_seconds=LIVE_LIMIT_PER_IP[1],
+            )
+        except RateLimited as failure:
+            return _bad(str(failure.message), status=failure.status, code=failure.code)
+        key = _chat_key(request, business)
+        conversation = (
+            conversation_for_key(business=business, channel=CHANNEL, external_key=key)
+            if key
+            else None
+        )
+        if conversation is None:
+            return JsonResponse({"replies": [], "cursor": 0, "with_person": False})
+        if raw_after is None:
+            cursor = thread_cursor(business=business, conversation=conversation)
+            replies = []
+        else:
+            cursor = int(raw_after[:18])
+            replies = []
+            for message in agent_replies_after(
+                business=business, conversation=conversation, after=cursor
+            ):
+                replies.extend(message.payload.get("replies", []))
+                cursor = message.pk
+    return JsonResponse(
+        {
+            "replies": replies,
+            "cursor": cursor,
+            "with_person": conversation.status in WITH_PERSON,
+        }
+    )
