@@ -7,7 +7,7 @@ With REDIS_URL set, the change is published on the business's pub/sub channel on
 transaction commits, so every web process's open streams hear it at once. Without Redis there
 is nothing to publish: the streams poll the conversations' `updated_at` instead, so whoever
 changes a conversation also saves it (the engine's turn does; the inbox's services touch it).
-See docs/decisions/0014-inbox-live-updates.md.
+See docs/decisions/0016-inbox-live-updates.md.
 """
 
 import json

@@ -5,7 +5,7 @@ workers × 8 blocking threads), and a stream holds one of them while it lasts. S
 ends after STREAM_SECONDS (the browser's EventSource reconnects by itself, after `retry`), and
 at most STREAMS_PER_PROCESS run at once in a process; a request beyond that gets an empty
 stream that tells the browser to come back later, never a blocked thread. Decision record:
-docs/decisions/0014-inbox-live-updates.md.
+docs/decisions/0016-inbox-live-updates.md.
 
 Events come from Redis pub/sub where REDIS_URL is set (conversations.live publishes on commit,
 and a slow sweep of the database catches what was not announced) and otherwise from polling

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kazan.channels.web.views import CHANNEL, _bad, _chat_key, _language
-from kazan.conversations.queries import conversation_for_key
+from kazan.conversations.queries import conversation_for_handle
 from kazan.core.crypto import blind_index
 from kazan.core.errors import RateLimited
 from kazan.core.http import client_ip
@@ -50,9 +50,7 @@ def chat_live(request: HttpRequest, business_slug: str) -> JsonResponse:
             return _bad(str(failure.message), status=failure.status, code=failure.code)
         key = _chat_key(request, business)
         conversation = (
-            conversation_for_key(business=business, channel=CHANNEL, external_key=key)
-            if key
-            else None
+            conversation_for_handle(business=business, channel=CHANNEL, handle=key) if key else None
         )
         if conversation is None:
             return JsonResponse({"replies": [], "cursor": 0, "with_person": False})

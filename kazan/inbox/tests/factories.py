@@ -37,8 +37,6 @@ def thread(
     conversation = Conversation.objects.create(
         business=business,
         channel=channel,
-        external_key=handle if channel == "web" else index,
-        flow_key="review_funnel",
         identity=identity,
         status=status,
         last_message_at=when,

@@ -32,7 +32,7 @@ def test_an_agent_answers_a_handed_off_visitor_live(live_server, browser, page, 
     page.evaluate("window.notReloaded = true")
     conversation = Conversation.objects.get(business=business, channel="web")
     Conversation.objects.filter(pk=conversation.pk).update(
-        status=Status.OPEN, handed_off_at=timezone.now(), updated_at=timezone.now()
+        status=Status.OPEN, updated_at=timezone.now()
     )
 
     # and an agent with the inbox open
