@@ -212,3 +212,19 @@ def test_gdpr_export_and_erase_reach_the_stored_inbound_sms(client, business, in
     assert [(row["from"], row["text"]) for row in exported] == [(PHONE, "Thanks, see you Friday!")]
     gdpr.inbound_erase(business, customer)
     assert not InboundEvent.objects.exists()
+
+
+def test_the_parser_normalizes_twilios_documented_payload():
+    from kazan.channels.providers.twilio.inbound import MalformedInbound, twilio_parse
+
+    params = twilio_fixture("inbound_text")
+    [message] = twilio_parse(params)
+    assert (message.provider_message_id, message.sender, message.recipient, message.text) == (
+        SID,
+        PHONE,
+        BUSINESS_NUMBER,
+        "Thanks, see you Friday!",
+    )
+    assert "FromCity" not in message.raw  # only what processing needs is kept
+    with pytest.raises(MalformedInbound):
+        twilio_parse({**params, "MessageSid": "XX1"})
