@@ -228,3 +228,23 @@ def test_the_parser_normalizes_twilios_documented_payload():
     assert "FromCity" not in message.raw  # only what processing needs is kept
     with pytest.raises(MalformedInbound):
         twilio_parse({**params, "MessageSid": "XX1"})
+
+
+@pytest.mark.django_db
+def test_an_event_whose_task_was_lost_is_swept_up(client, business, installed):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from kazan.channels.tasks import inbound_sweep
+
+    twilio_post(
+        client, "hooks:twilio_inbound", twilio_fixture("inbound_text"), token=BUSINESS_TOKEN
+    )
+    assert InboundEvent.objects.get().status == "received"  # its on-commit task never ran
+    assert inbound_sweep.call() == 0  # too young: its task may still be on the way
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert inbound_sweep.call() == 1
+        tasks_run_all()
+    assert InboundEvent.objects.get().status == "processed"
