@@ -197,7 +197,7 @@ def inbound_process(*, event_id: int) -> str:
     """Processes one stored inbound event exactly once (the row is locked, then marked)."""
     with transaction.atomic():
         event = (
-            InboundEvent.objects.select_for_update()
+            InboundEvent.objects.select_for_update(of=("self",))
             .select_related("installation", "business")
             .filter(pk=event_id, status=InboundEvent.Status.RECEIVED)
             .first()

@@ -212,3 +212,39 @@ def test_gdpr_export_and_erase_reach_the_stored_inbound_sms(client, business, in
     assert [(row["from"], row["text"]) for row in exported] == [(PHONE, "Thanks, see you Friday!")]
     gdpr.inbound_erase(business, customer)
     assert not InboundEvent.objects.exists()
+
+
+def test_the_parser_normalizes_twilios_documented_payload():
+    from kazan.channels.providers.twilio.inbound import MalformedInbound, twilio_parse
+
+    params = twilio_fixture("inbound_text")
+    [message] = twilio_parse(params)
+    assert (message.provider_message_id, message.sender, message.recipient, message.text) == (
+        SID,
+        PHONE,
+        BUSINESS_NUMBER,
+        "Thanks, see you Friday!",
+    )
+    assert "FromCity" not in message.raw  # only what processing needs is kept
+    with pytest.raises(MalformedInbound):
+        twilio_parse({**params, "MessageSid": "XX1"})
+
+
+@pytest.mark.django_db
+def test_an_event_whose_task_was_lost_is_swept_up(client, business, installed):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from kazan.channels.tasks import inbound_sweep
+
+    twilio_post(
+        client, "hooks:twilio_inbound", twilio_fixture("inbound_text"), token=BUSINESS_TOKEN
+    )
+    assert InboundEvent.objects.get().status == "received"  # its on-commit task never ran
+    assert inbound_sweep.call() == 0  # too young: its task may still be on the way
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert inbound_sweep.call() == 1
+        tasks_run_all()
+    assert InboundEvent.objects.get().status == "processed"
