@@ -101,6 +101,23 @@ def test_a_handoff_ends_the_preview_and_the_next_turn_starts_again(business):
     assert _texts(again) == ["Hi at Café A", "What now?"]
 
 
+def test_misunderstood_answers_go_down_the_fallback_chain_as_on_a_real_channel(business):
+    saved = preview_turn(business=business, definition=MENU, saved=None, language="en")
+    for _attempt in range(2):
+        saved = preview_turn(
+            business=business, definition=MENU, saved=saved, language="en", message="pizza?"
+        )
+        assert _texts(saved)[-1] == "Sorry, I did not understand that."
+        assert [c["value"] for c in saved["choices"]] == ["wish", "person"]
+
+    saved = preview_turn(
+        business=business, definition=MENU, saved=saved, language="en", message="pizza!"
+    )
+
+    assert saved["handed_off"] and saved["misses"] == 3  # BotSettings: a person after 3 misses
+    _nothing_written(business)
+
+
 def test_the_funnel_runs_with_its_actions_described_and_no_sms(business, consent_wordings):
     definition = flow_default_ensure(business=business).current_version.definition
     saved = preview_turn(business=business, definition=definition, saved=None, language="en")
