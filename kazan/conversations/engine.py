@@ -179,6 +179,12 @@ def display(input_type: str, function: Callable[[Any], str]) -> None:
     _displays[input_type] = function
 
 
+def step_targets(step: dict) -> list[str]:
+    """The names of the steps `step` may lead to, as its type says ([] for an unknown type)."""
+    kind = _step_types.get(step.get("type")) if isinstance(step, dict) else None
+    return [name for name in kind.targets(step) if isinstance(name, str)] if kind else []
+
+
 # --- texts --------------------------------------------------------------------------------------
 
 

@@ -37,7 +37,8 @@ def _plain(value):
 
 def flow_validate(definition: dict) -> dict:
     """The definition, checked exactly as the engine runs it (engine.flow_check: known step
-    types, each type's own fields, text shapes, bounded sizes, no missing steps)."""
+    types, each type's own fields, text shapes, bounded sizes, no missing steps), and the
+    editor's "order" of the steps when it has one."""
     from kazan.conversations import actions  # noqa: F401 (the actions a flow may name)
 
     if not isinstance(definition, dict) or not isinstance(definition.get("steps"), dict):
@@ -50,11 +51,25 @@ def flow_validate(definition: dict) -> dict:
         raise ValidationFailed(_("This flow is too large."), code="flow_too_large")
     try:
         engine.flow_check(definition)
+        _order_check(definition)
     except (KeyError, TypeError, ValueError) as error:
         raise ValidationFailed(
             _("This flow is not valid: %(reason)s") % {"reason": error}, code="flow_invalid"
         ) from error
     return definition
+
+
+def _order_check(definition: dict) -> None:
+    """The optional top-level "order": the editor's order of the steps (a stored JSON object
+    keeps no key order), every step named exactly once."""
+    order = definition.get("order")
+    if order is None:
+        return
+    names = order if isinstance(order, list) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise ValueError("the order must be a list of the step names")
+    if sorted(names) != sorted(definition["steps"]):
+        raise ValueError("the order must name every step exactly once")
 
 
 def review_funnel_definition() -> dict:

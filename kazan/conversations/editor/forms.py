@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.conversations.editor.services import KEYWORDS_MAX, channel_choices
-from kazan.conversations.engine import TEXT_MAX
+from kazan.conversations.engine import TEXT_MAX, step_targets
 from kazan.conversations.flowstore import ANY_CHANNEL
 
 MAX_STEPS = 40
@@ -110,15 +110,6 @@ class StepRow:
         return self.type in ("say", "ask", "choose", "link")
 
 
-def _targets_of(step: dict) -> list[str]:
-    targets = [step.get("next"), step.get("default")]
-    targets += [case.get("next") for case in step.get("cases", [])]
-    targets += [choice.get("next") for choice in step.get("choices", [])]
-    targets += list(step.get("on_error", {}).values())
-    targets += [command.get("next") for command in step.get("commands", {}).values()]
-    return [target for target in targets if isinstance(target, str)]
-
-
 def step_order(definition: dict) -> list[str]:
     """The steps in the editor's order: as saved in "order" (PostgreSQL's jsonb keeps no key
     order), else as a guest meets them from the start, then any left over by name."""
@@ -132,7 +123,7 @@ def step_order(definition: dict) -> list[str]:
         name = pending.pop(0)
         if name in steps and name not in seen:
             seen.append(name)
-            pending[:0] = _targets_of(steps[name])
+            pending[:0] = step_targets(steps[name])
     return seen + sorted(name for name in steps if name not in seen)
 
 
@@ -409,7 +400,9 @@ class FlowDraft:
                 if texts:
                     step["text"] = texts
             else:
-                step[TEXT_KEY[row.type]] = self._required_texts(row, row.texts, what)
+                key = TEXT_KEY[row.type]
+                texts = self._required_texts(row, row.texts, what)
+                step[key] = self._own_or_platform(step.get(key), texts)
         if row.has_next:
             step["next"] = self._target(row, row.next, names)
         if row.type in ("ask", "choose") and not row.var_locked:
@@ -428,6 +421,18 @@ class FlowDraft:
         if row.type == "link":
             step["links"] = self._links(row)
         return step
+
+    def _own_or_platform(self, base, texts: dict[str, str]):
+        """A text from code (an English msgid, translated and filled in by the engine) stays
+        so while its fields read as it does; once the owner changes it, it becomes their own
+        {language: text}, which the engine shows as written: the business's name goes in."""
+        if not isinstance(base, str):
+            return texts
+        if texts == {code: text for code, text in texts_from(base, self.languages).items() if text}:
+            return base
+        return {
+            code: text.replace("%(business)s", self.business.name) for code, text in texts.items()
+        }
 
     def _same_type(self, row: StepRow) -> bool:
         return self.base_steps.get(row.name, {}).get("type") == row.type

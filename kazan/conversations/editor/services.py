@@ -95,12 +95,13 @@ def _template(kind: str) -> dict:
     }
 
 
-def _localized(definition: dict, language: str) -> dict:
-    """Template texts become {language: text}, like every text the editor saves."""
+def _localized(definition: dict, language: str, business_name: str) -> dict:
+    """Template texts become {language: text}, like every text the editor saves (the engine
+    shows a business's own text as written, so the name goes in now)."""
     for step in definition["steps"].values():
         for key in ("text", "prompt"):
             if key in step:
-                step[key] = {language: step[key]}
+                step[key] = {language: step[key] % {"business": business_name}}
         for choice in step.get("choices", []):
             choice["label"] = {language: choice["label"]}
     return definition
@@ -120,7 +121,7 @@ def flow_create(*, business, name: str, template: str, actor) -> Flow:
     )
     key = next(k for k in [base, *(f"{base}-{n}" for n in range(2, 1000))] if k not in taken)
     with translation.override(business.language):
-        definition = _localized(_template(template), business.language)
+        definition = _localized(_template(template), business.language, business.name)
     with transaction.atomic():
         version = flow_version_save(
             business=business, key=key, name=name, definition=definition, actor=actor

@@ -20,7 +20,7 @@ MENU = {
     "steps": {
         "hello": {
             "type": "say",
-            "text": {"en": "Hi at %(business)s", "de": "Hallo"},
+            "text": {"en": "Hi at Café A", "de": "Hallo"},
             "next": "menu",
         },
         "menu": {
@@ -101,6 +101,23 @@ def test_a_handoff_ends_the_preview_and_the_next_turn_starts_again(business):
     assert _texts(again) == ["Hi at Café A", "What now?"]
 
 
+def test_misunderstood_answers_go_down_the_fallback_chain_as_on_a_real_channel(business):
+    saved = preview_turn(business=business, definition=MENU, saved=None, language="en")
+    for _attempt in range(2):
+        saved = preview_turn(
+            business=business, definition=MENU, saved=saved, language="en", message="pizza?"
+        )
+        assert _texts(saved)[-1] == "Sorry, I did not understand that."
+        assert [c["value"] for c in saved["choices"]] == ["wish", "person"]
+
+    saved = preview_turn(
+        business=business, definition=MENU, saved=saved, language="en", message="pizza!"
+    )
+
+    assert saved["handed_off"] and saved["misses"] == 3  # BotSettings: a person after 3 misses
+    _nothing_written(business)
+
+
 def test_the_funnel_runs_with_its_actions_described_and_no_sms(business, consent_wordings):
     definition = flow_default_ensure(business=business).current_version.definition
     saved = preview_turn(business=business, definition=definition, saved=None, language="en")
@@ -113,6 +130,67 @@ def test_the_funnel_runs_with_its_actions_described_and_no_sms(business, consent
     assert "(here the bot would: send a confirmation code by SMS)" in texts
     assert "(here the bot would: save the guest as a customer)" in texts
     assert saved["waiting"] and saved["step"] == "ask_rating"
+    _nothing_written(business)
+
+
+def test_a_link_step_shows_its_web_whatsapp_and_form_links_and_goes_on(business):
+    definition = {
+        "start": "links",
+        "steps": {
+            "links": {
+                "type": "link",
+                "text": {"en": "Find us", "de": "Hier findest du uns"},
+                "links": [
+                    {"label": {"en": "Website"}, "url": "https://cafe.example/"},
+                    {
+                        "label": {"en": "WhatsApp", "de": "WhatsApp"},
+                        "whatsapp": "+4915112345678",
+                        "text": {"en": "Hello & welcome", "de": "Hallo, ein Tisch?"},
+                    },
+                    {"label": {"en": "Book"}, "form": "https://forms.example/book"},
+                ],
+                "next": "bye",
+            },
+            "bye": {"type": "say", "text": {"en": "Bye"}},
+        },
+    }
+
+    saved = preview_turn(business=business, definition=definition, saved=None, language="de")
+
+    links = next(reply["links"] for reply in saved["log"] if reply["type"] == "links")
+    assert links == [
+        {"label": "Website", "url": "https://cafe.example/"},
+        {"label": "WhatsApp", "url": "https://wa.me/4915112345678?text=Hallo%2C%20ein%20Tisch%3F"},
+        {"label": "Book", "url": "https://forms.example/book"},
+    ]
+    assert _texts(saved) == ["Hier findest du uns", "Bye"] and saved["ended"]
+    _nothing_written(business)
+
+
+def test_the_preview_page_shows_a_link_step_of_the_form(owner_client, business):
+    flow = flow_default_ensure(business=business)
+    fields = editor_fields(owner_client.get(f"/dashboard/flows/{flow.pk}/").content.decode())
+    fields = {
+        "flow_name": fields["flow_name"],
+        "steps": "1",
+        "s0-name": "links",
+        "s0-type": "link",
+        "s0-text-en": "Write to us",
+        "s0-links": "1",
+        "s0-l0-kind": "whatsapp",
+        "s0-l0-label-en": "Chat on WhatsApp",
+        "s0-l0-target": "+49 151 12345678",
+        "s0-l0-text-en": "Hi!",
+    }
+
+    response = owner_client.post(
+        f"/dashboard/flows/{flow.pk}/preview/", {**fields, "preview_action": "restart"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="https://wa.me/4915112345678?text=Hi%21"' in html
+    assert "Chat on WhatsApp" in html and "Write to us" in html
     _nothing_written(business)
 
 

@@ -119,3 +119,70 @@ def test_the_activity_log_reads_flow_changes_as_sentences(business, owner):
         f"{owner.name} saved the chatbot flow “Review and voucher” as version 2",
         f"{owner.name} set the chatbot flow “Review and voucher” to answer on SMS",
     ]
+
+
+def test_a_link_step_is_saved_and_reads_back_into_the_editor(business, owner):
+    from kazan.conversations.editor.forms import languages_for, rows_from_definition
+
+    flow = flow_create(business=business, name="Links", template="blank", actor=owner)
+    links = [
+        {"label": {"en": "Website"}, "url": "https://cafe.example/"},
+        {"label": {"en": "WhatsApp"}, "whatsapp": "+4915112345678", "text": {"en": "Hi!"}},
+        {"label": {"en": "Book"}, "form": "https://forms.example/book"},
+    ]
+    definition = {
+        "start": "greeting",
+        "order": ["greeting", "where"],
+        "steps": {
+            "greeting": {"type": "say", "text": {"en": "Hello"}, "next": "where"},
+            "where": {"type": "link", "text": {"en": "Find us"}, "links": links, "next": None},
+        },
+    }
+
+    version = flow_save(
+        business=business, flow=flow, name="Links", definition=definition, actor=owner
+    )
+
+    version.refresh_from_db()
+    assert version.definition["steps"]["where"]["links"] == links
+    rows = rows_from_definition(version.definition, languages_for(business))
+    assert [row.name for row in rows] == ["greeting", "where"]
+    assert [(link["kind"], link["target"]) for link in rows[1].links] == [
+        ("url", "https://cafe.example/"),
+        ("whatsapp", "+4915112345678"),
+        ("form", "https://forms.example/book"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [["a"], ["a", "b", "b"], ["a", "c"], "a,b", [1, 2], {"a": 1}],
+)
+def test_the_editors_order_must_name_every_step_once(business, owner, order):
+    flow = flow_create(business=business, name="Order", template="blank", actor=owner)
+    steps = {"a": {"type": "say", "text": {"en": "A"}, "next": "b"}, "b": {"type": "end"}}
+
+    with pytest.raises(ValidationFailed, match="order"):
+        flow_save(
+            business=business,
+            flow=flow,
+            name="Order",
+            definition={"start": "a", "order": order, "steps": steps},
+            actor=owner,
+        )
+    saved = flow_save(
+        business=business,
+        flow=flow,
+        name="Order",
+        definition={"start": "a", "order": ["b", "a"], "steps": steps},
+        actor=owner,
+    )
+    assert saved.definition["order"] == ["b", "a"]
+
+
+def test_a_menu_template_greets_with_the_business_name_written_in(business, owner):
+    flow = flow_create(business=business, name="Menu", template="menu", actor=owner)
+
+    assert flow.current_version.definition["steps"]["greeting"]["text"] == {
+        "en": f"Welcome to {business.name}!"
+    }

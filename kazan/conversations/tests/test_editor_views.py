@@ -76,6 +76,25 @@ def test_saving_the_greeting_makes_a_new_version_and_keeps_the_rest(owner_client
     ).exists()
 
 
+def test_texts_left_as_they_were_stay_the_platforms_and_changed_ones_get_the_name(
+    owner_client, business
+):
+    flow = _funnel(business)
+    first = flow.current_version.definition["steps"]
+    fields = _open(owner_client, flow)
+    fields["s0-text-en"] = "Hi, welcome!"  # the German default is left as it was
+
+    owner_client.post(f"/dashboard/flows/{flow.pk}/", {**fields, "op": "save"})
+
+    steps = flow_for_channel(business=business, channel="web").definition["steps"]
+    # untouched: still the msgid, so the engine translates it and fills in the guest's name
+    assert steps["ask_phone"]["prompt"] == first["ask_phone"]["prompt"]
+    assert "%(name)s" in steps["ask_phone"]["prompt"]
+    # changed: the owner's own text, shown as written, with the business's name written in
+    assert steps["greet"]["text"]["en"] == "Hi, welcome!"
+    assert steps["greet"]["text"]["de"].startswith(f"Willkommen bei {business.name}")
+
+
 def test_an_edit_keeps_the_form_and_says_why_when_invalid(owner_client, business):
     flow = _funnel(business)
     fields = _open(owner_client, flow)
