@@ -23,7 +23,8 @@ turn) plugs in without editing the engine. The built-in types:
 A text is either a str — an English msgid from code, translated at render time in the
 conversation's language — or a dict {language: text} the business wrote (the conversation's
 language, else the business's, else the first non-empty one). Our msgids are formatted with
-%(name)s from the state and %(business)s; a business's own text is shown as written.
+%(name)s from the state and %(business)s; a business's own text gets only its named
+placeholders filled and is otherwise shown as written.
 
 Input comes in as an `Inbound`, output is a list of channel-neutral reply dicts: text, choices,
 input, links, image, voucher, error. Input no step expects goes down the fallback chain
@@ -211,21 +212,35 @@ def text_check(value, where: str) -> None:
             raise ValueError(f"{where}: a text may have at most {TEXT_MAX} characters")
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _values(ctx: Context) -> "_Vars":
+    values = _Vars({k: v for k, v in ctx.state.items() if isinstance(v, str | int)})
+    values["business"] = ctx.business.name
+    return values
+
+
 def render(text, ctx: Context) -> str:
-    """A flow text in the conversation's language (the caller activates it)."""
+    """A flow text in the conversation's language (the caller activates it).
+
+    A business's own text ({language: text}) gets only its named placeholders filled
+    (%(name)s, %(business)s) and is otherwise shown as written, so a "50% off" stays so."""
     if not text:
         return ""
     if isinstance(text, dict):
+        chosen = next((value for value in text.values() if value), "")
         for language in (ctx.conversation.language, ctx.business.language):
-            for code in dict.fromkeys((language or "", (language or "").split("-")[0])):
-                if isinstance(text.get(code), str) and text[code].strip():
-                    return text[code]
-        return next((value for value in text.values() if value), "")
-    values = _Vars({k: v for k, v in ctx.state.items() if isinstance(v, str | int)})
-    values["business"] = ctx.business.name
+            codes = dict.fromkeys((language or "", (language or "").split("-")[0]))
+            found = [text[c] for c in codes if isinstance(text.get(c), str) and text[c].strip()]
+            if found:
+                chosen = found[0]
+                break
+        values = _values(ctx)
+        return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), chosen)
     translated = gettext(str(text))
     try:
-        return translated % values
+        return translated % _values(ctx)
     except (TypeError, ValueError, KeyError):
         return translated
 

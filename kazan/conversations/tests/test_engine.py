@@ -317,6 +317,30 @@ def test_a_business_text_follows_the_conversation_language(business):
     assert hello("tr", "token-tr-1") == ["Hallo"]  # neither: the first one written
 
 
+def test_a_business_text_fills_its_named_placeholders_and_keeps_every_other_percent(business):
+    flow_bound(
+        business,
+        {
+            "key": "hi",
+            "start": "ask",
+            "steps": {
+                "ask": {"type": "ask", "input": "name", "var": "name", "next": "say"},
+                "say": {
+                    "type": "say",
+                    "text": {"en": "Thanks %(name)s: 50% off at %(business)s, %(unknown)s, 100%"},
+                },
+            },
+        },
+    )
+    conversation_receive(
+        business=business, channel="web", handle="token-pct-1", inbound=engine.Inbound()
+    )
+    replies = conversation_receive(
+        business=business, channel="web", handle="token-pct-1", inbound=engine.Inbound(text="Ada")
+    ).replies
+    assert _texts(replies) == [f"Thanks Ada: 50% off at {business.name}, , 100%"]
+
+
 def test_a_msgid_is_translated_in_the_conversation_language(business):
     """The seeded funnel stores English msgids; a German guest reads German."""
     replies = conversation_receive(
