@@ -3,6 +3,7 @@ funnel seeded as every business's default. A running session keeps the version i
 with; saving only changes what new sessions run."""
 
 import json
+import unicodedata
 
 from django.db import transaction
 from django.db.models import Max
@@ -144,12 +145,19 @@ def flow_for_channel(*, business, channel: str) -> FlowVersion:
     return binding_for_channel(business=business, channel=channel).flow.current_version
 
 
+def keyword_fold(text: str) -> str:
+    """A typed word as keywords compare: trimmed, casefolded, accents dropped (a guest who types
+    "menu" or "basla" means MENÜ or BAŞLA)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).replace("ı", "i")
+
+
 def restart_keywords(binding: FlowBinding) -> set[str]:
-    """The words that restart `binding`'s flow, casefolded, with their translations in the
-    active language."""
+    """The words that restart `binding`'s flow (folded by `keyword_fold`), with their
+    translations in the active language."""
     words = [str(word) for word in binding.restart_keywords or RESTART_KEYWORDS]
     translated = [
         pgettext("chat keyword that restarts the bot", "START"),
         pgettext("chat keyword that restarts the bot", "MENU"),
     ]
-    return {word.strip().casefold() for word in words + translated if str(word).strip()}
+    return {keyword_fold(word) for word in words + translated if str(word).strip()}

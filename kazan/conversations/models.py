@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Flow(models.Model):
@@ -97,11 +98,11 @@ class BotSettings(models.Model):
 class Status(models.TextChoices):
     """Where a thread stands in the team inbox."""
 
-    BOT = "bot", _("With the bot")
-    OPEN = "open", _("Needs a person")
-    PENDING = "pending", _("Waiting for the customer")
-    RESOLVED = "resolved", _("Resolved")
-    SNOOZED = "snoozed", _("Snoozed")
+    BOT = "bot", pgettext_lazy("conversation status", "With the bot")
+    OPEN = "open", pgettext_lazy("conversation status", "Needs a person")
+    PENDING = "pending", pgettext_lazy("conversation status", "Waiting for the customer")
+    RESOLVED = "resolved", pgettext_lazy("conversation status", "Resolved")
+    SNOOZED = "snoozed", pgettext_lazy("conversation status", "Snoozed")
 
 
 class Conversation(models.Model):

@@ -169,7 +169,7 @@ def _bot_turn(business, thread: Conversation, inbound: engine.Inbound):
     session = thread.session
     running = session is not None and session.running and session.flow_version_id is not None
     with translation.override(thread.language or business.language):
-        restart = inbound.text.strip().casefold() in flowstore.restart_keywords(binding)
+        restart = flowstore.keyword_fold(inbound.text) in flowstore.restart_keywords(binding)
         log = inbound.text[: engine.TEXT_MAX] or None
         if running and restart:
             session.ended_at = timezone.now()

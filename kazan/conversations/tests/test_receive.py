@@ -4,9 +4,10 @@ provider retries and the fallback chain."""
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from kazan.activity.models import Activity
-from kazan.conversations import fallbacks, services
+from kazan.conversations import fallbacks, flowstore, services
 from kazan.conversations.engine import Inbound
 from kazan.conversations.models import (
     BotSettings,
@@ -136,6 +137,16 @@ def test_a_binding_names_its_own_restart_keywords(business):
     assert _texts(_send(business, "hallo").replies)[0] == "Hi, this is the shop."
     # START still restarts in every language (it is a default keyword's translation too).
     assert _texts(_send(business, "start").replies)[0] == "Hi, this is the shop."
+
+
+def test_restart_keywords_match_without_case_or_accents_in_the_guests_language(business, shop):
+    binding = flowstore.binding_for_channel(business=business, channel="sms")
+    with translation.override("tr"):
+        words = flowstore.restart_keywords(binding)
+        assert flowstore.keyword_fold("başla") in words
+        assert flowstore.keyword_fold("BASLA") in words  # typed without Turkish letters
+    with translation.override("es"):
+        assert flowstore.keyword_fold("menu") in flowstore.restart_keywords(binding)
 
 
 def test_mid_flow_visitor_keeps_the_old_version_new_visitors_get_the_new(business, shop):
