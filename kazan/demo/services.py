@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kazan.accounts.models import User, email_index
+from kazan.demo.conversations import conversations_load
 from kazan.demo.history import Guest, history_load
 
 DEMO_SLUG = "demo-cafe"
@@ -118,9 +119,11 @@ def demo_load() -> list[DemoLogin]:
         instagram_url="https://instagram.com/democafe",
         google_review_url="https://search.google.com/local/writereview?placeid=demo",
     )
+    team = {}
     for email, name, role, password in colleagues:
         issued = invitation_create(business=business, email=email, role=role, actor=owner)
-        invitation_accept(token=issued.token, user=_user(email, name, password))
+        team[role] = _user(email, name, password)
+        invitation_accept(token=issued.token, user=team[role])
     sms_credits_grant(business=business, amount=500, actor=staff, note="Welcome package")
 
     rng = random.Random(42)  # noqa: S311 — demo data, not security
@@ -140,6 +143,9 @@ def demo_load() -> list[DemoLogin]:
         business=business, people=people, days=CAFE_HISTORY_DAYS, owner=owner, rng=rng, busy=True
     )
     _loyalty_load(business=business, owner=owner)
+    conversations_load(
+        business=business, owner=owner, agent=team["agent"], phones=[g.phone for g in people]
+    )
     _platform_load(staff=staff, rng=rng)
     return logins
 

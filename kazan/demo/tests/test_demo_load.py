@@ -30,7 +30,9 @@ def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client
     # a verification code for every verified visit, the voucher by SMS for every new customer
     messages = OutboundMessage.objects.filter(business=business)
     assert messages.filter(purpose="otp").count() > 25
-    assert messages.filter(purpose="transactional").count() == 25
+    # (the bot's and the team's SMS in the inbox threads go to guests the chat has not matched
+    # to a customer)
+    assert messages.filter(purpose="transactional", customer__isnull=False).count() == 25
     # only this month's package was bought through the ledger; older payments are history
     assert Payment.objects.filter(business=business, status="paid").exists()
     spent = sum(message.credits for message in messages)
@@ -146,3 +148,44 @@ def test_demo_cafe_greets_each_guest_in_their_language():
             f"/{DEMO_SLUG}/chat", json.dumps({"action": "start"}), content_type="application/json"
         )
         assert response.json()["replies"][0]["text"] == greeting, language
+
+
+def test_the_demo_cafe_inbox_has_real_threads_on_sms_and_the_web(capsys, client):
+    """Issue 10 on `make run`: the menu flow answers SMS with numbered options and hands guests
+    to a person; the inbox holds threads in every state, an agent's reply went out by SMS, a
+    note stays internal, canned responses are ready, and the Flows page lists both flows."""
+    from kazan.conversations.models import Conversation, ConversationMessage, ConversationSession
+    from kazan.inbox.models import CannedResponse
+
+    call_command("demo_load")
+    business = Business.objects.get(slug=DEMO_SLUG)
+    threads = Conversation.objects.filter(business=business)
+    assert set(threads.values_list("channel", "status")) == {
+        ("sms", "open"),
+        ("sms", "pending"),
+        ("sms", "resolved"),
+        ("sms", "bot"),
+        ("web", "bot"),
+    }
+    handed_off = ConversationSession.objects.filter(
+        business=business, end_reason="handoff", flow_version__flow__key="menu"
+    )
+    assert handed_off.count() == 3  # by the menu's "Talk to a person" step
+    assert ConversationSession.objects.filter(
+        business=business, end_reason="completed", flow_version__flow__key="menu"
+    ).exists()  # and the next SMS after a finished menu started it again
+    menus = OutboundMessage.objects.filter(business=business, body__contains="3. Talk to a person")
+    assert menus.count() == 5  # four guests, one of them twice
+    replies = ConversationMessage.objects.filter(business=business, author_kind="agent")
+    sent = replies.filter(direction="out")
+    assert sent.count() == 2 and all(reply.outbound.channel == "sms" for reply in sent)
+    note = replies.get(direction="note")
+    assert not OutboundMessage.objects.filter(body__contains=note.text[:20]).exists()
+    assert CannedResponse.objects.filter(business=business).count() == 3
+
+    owner_email, _, _, owner_password = TEAM[0]
+    client.post("/accounts/login/", {"email": owner_email, "password": owner_password})
+    inbox = client.get("/dashboard/inbox/").content.decode()
+    assert "Can we book the back room" in inbox
+    flows = client.get("/dashboard/flows/").content.decode()
+    assert "SMS menu" in flows and "Review and voucher" in flows

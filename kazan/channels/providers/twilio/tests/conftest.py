@@ -1,7 +1,8 @@
 import pytest
 
 from kazan.channels.providers.twilio.tests.fake_twilio import FakeTwilio
-from kazan.channels.tests.factories import BUSINESS_NUMBER
+from kazan.channels.providers.twilio.tests.signing import PLATFORM_TOKEN, PUBLIC_URL
+from kazan.channels.tests.factories import BUSINESS_NUMBER, connect_fields
 
 FROM_NUMBER = "+15005550006"
 
@@ -30,3 +31,24 @@ def platform_twilio(twilio_settings, fake_twilio):
     the business's number (and the platform's) as incoming numbers of the account."""
     fake_twilio.numbers.update({BUSINESS_NUMBER, FROM_NUMBER})
     return fake_twilio
+
+
+@pytest.fixture
+def inbound_settings(settings, platform_twilio):
+    """Webhooks signed against PUBLIC_URL; the platform's own token differs from the business's
+    (the fake's), so a test sees which one verified."""
+    settings.PUBLIC_URL = PUBLIC_URL
+    settings.TWILIO_AUTH_TOKEN = PLATFORM_TOKEN
+    return settings
+
+
+@pytest.fixture
+def installed(business, owner):
+    """The business's own Twilio number (at the fake), with credits for the replies."""
+    from kazan.channels.services import installation_connect
+    from kazan.messaging.tests.factories import credits_given
+
+    credits_given(business, 20)
+    return installation_connect(
+        business=business, actor=owner, provider="twilio", fields=connect_fields()
+    )

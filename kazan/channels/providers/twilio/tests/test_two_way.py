@@ -8,10 +8,16 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
-from django.test import Client, TestCase
+from django.test import Client
 
 from kazan.channels.models import InboundEvent
-from kazan.channels.providers.twilio.tests.signing import PUBLIC_URL, twilio_fixture, twilio_post
+from kazan.channels.providers.twilio.tests.signing import (
+    PLATFORM_TOKEN,
+    twilio_deliver,
+    twilio_fixture,
+    twilio_post,
+    twilio_text,
+)
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import BUSINESS_NUMBER, connect_fields
 from kazan.conversations.models import Conversation
@@ -21,38 +27,13 @@ from kazan.messaging.testing import tasks_run_all
 from kazan.messaging.tests.factories import PHONE, credits_given
 from kazan.tenancy.tests.factories import BusinessFactory
 
-PLATFORM_TOKEN = "platform-auth-token-0123456789"
 BUSINESS_TOKEN = connect_fields()["auth_token"]  # the fake Twilio's token: the business's own
 SID = twilio_fixture("inbound_text")["MessageSid"]
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings, platform_twilio):
-    settings.PUBLIC_URL = PUBLIC_URL
-    settings.TWILIO_AUTH_TOKEN = PLATFORM_TOKEN
-
-
-@pytest.fixture
-def installed(business, owner):
-    credits_given(business, 20)
-    return installation_connect(
-        business=business, actor=owner, provider="twilio", fields=connect_fields()
-    )
+pytestmark = pytest.mark.usefixtures("inbound_settings")
 
 
 def post(client, params: dict, *, token: str = BUSINESS_TOKEN, signature="sign"):
-    """Posts like Twilio, then runs what the webhook enqueued, as a worker would."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = twilio_post(
-            client, "hooks:twilio_inbound", params, token=token, signature=signature
-        )
-    tasks_run_all()  # the inbound event's task: the flow queues its replies
-    tasks_run_all()  # their delivery
-    return response
-
-
-def text(body: str, **overrides) -> dict:
-    return {**twilio_fixture("inbound_text"), "Body": body, **overrides}
+    return twilio_deliver(client, params, token=token, signature=signature)
 
 
 @pytest.mark.django_db
@@ -89,7 +70,7 @@ def test_the_event_is_stored_encrypted(client, installed):
 @pytest.mark.django_db
 def test_the_next_sms_continues_the_conversation(client, business, installed):
     post(client, twilio_fixture("inbound_text"))
-    post(client, text("Anna", MessageSid="SM" + "b" * 32))
+    post(client, twilio_text("Anna", MessageSid="SM" + "b" * 32))
     bodies = list(OutboundMessage.objects.order_by("id").values_list("body", flat=True))
     assert len(bodies) == 2 and "Anna" in bodies[1]
     assert Conversation.objects.filter(business=business).count() == 1
@@ -112,14 +93,14 @@ def test_the_platform_token_cannot_sign_for_a_business_number(client, installed)
 
 @pytest.mark.django_db
 def test_malformed_payloads_are_400(client, installed):
-    assert post(client, text("hi", MessageSid="nope")).status_code == 400
-    assert post(client, text("hi", From="")).status_code == 400
+    assert post(client, twilio_text("hi", MessageSid="nope")).status_code == 400
+    assert post(client, twilio_text("hi", From="")).status_code == 400
     assert not InboundEvent.objects.exists()
 
 
 @pytest.mark.django_db
 def test_help_answers_with_the_business_name(client, business, installed):
-    post(client, text("help"))
+    post(client, twilio_text("help"))
     reply = OutboundMessage.objects.get()
     assert business.name in reply.body and "STOP" in reply.body
     assert InboundEvent.objects.get().outcome == "help"
@@ -130,7 +111,7 @@ def test_help_answers_with_the_business_name(client, business, installed):
 def test_start_restarts_the_flow_and_grants_nothing(client, business, installed):
     from kazan.customers.models import ConsentRecord
 
-    post(client, text("START"))
+    post(client, twilio_text("START"))
     assert InboundEvent.objects.get().outcome == "start"
     assert Conversation.objects.filter(business=business).exists()
     assert not ConsentRecord.objects.filter(granted=True).exists()
