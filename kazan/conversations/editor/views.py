@@ -40,10 +40,12 @@ def _list_page(request, *, create_form=None, binding_form=None, status=200):
     business = request.business
     flows = queries.flows_list(business=business)
     bindings = queries.bindings_by_channel(business=business)
+    labels = dict(services.channel_choices())
     channels = [
-        {"key": key, "label": label, "binding": bindings.get(key)}
-        for key, label in services.channel_choices()
+        {"key": key, "label": label, "binding": bindings.get(key)} for key, label in labels.items()
     ]
+    for flow in flows:
+        flow.answers_on = [labels.get(b.channel, b.channel) for b in flow.bindings.all()]
     return render(
         request,
         "flows/list.html",

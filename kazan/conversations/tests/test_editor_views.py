@@ -263,6 +263,8 @@ def test_binding_a_channel_and_back_to_all_channels(owner_client, business, owne
     binding = FlowBinding.objects.get(business=business, channel="web")
     assert binding.restart_keywords == ["START", "MENU"]
     assert Activity.objects.filter(business=business, action="flow.bound", actor=owner).exists()
+    # the list names the channel as people read it, not by its key
+    assert '<span class="badge">Website</span>' in owner_client.get("/dashboard/flows/").text
 
     owner_client.post("/dashboard/flows/channels/", {"channel": "web", "flow": ""})
     assert flow_for_channel(business=business, channel="web").flow.key == REVIEW_FUNNEL
