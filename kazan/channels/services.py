@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -310,3 +311,19 @@ def _reply(*, business, number: str, replies: list, installation, key: str, cust
         )
     except KazanError as exc:  # no credits left, nothing to say in SMS: the thread is kept
         logger.warning("sms reply for business %s not queued: %s", business.pk, exc.code)
+
+
+# Stored inbound messages hold numbers and texts; once handled, the conversation log (or the
+# opt-out record) keeps what matters, so the raw events go after this many days.
+INBOUND_RETENTION_DAYS = 30
+
+
+def inbound_events_purge(*, now=None) -> int:
+    """Deletes handled (processed or dropped) inbound events older than INBOUND_RETENTION_DAYS,
+    including those that never found a business (no export or erasure can reach them)."""
+    cutoff = (now or timezone.now()) - timedelta(days=INBOUND_RETENTION_DAYS)
+    deleted, _detail = InboundEvent.objects.filter(
+        status__in=[InboundEvent.Status.PROCESSED, InboundEvent.Status.DROPPED],
+        created_at__lt=cutoff,
+    ).delete()
+    return deleted

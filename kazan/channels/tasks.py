@@ -30,3 +30,10 @@ def inbound_sweep() -> int:
     for event_id in due:
         services.inbound_enqueue(event_id)
     return len(due)
+
+
+@cron("41 3 * * *")
+@task
+def inbound_events_purge() -> int:
+    """Daily: handled inbound events past their retention (see the service)."""
+    return services.inbound_events_purge()

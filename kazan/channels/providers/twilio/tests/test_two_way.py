@@ -5,11 +5,15 @@ STOP/START/HELP keep their meaning first; routing by the `To` number, else by wh
 the sender from the platform's shared number; retries processed once."""
 
 import threading
+from datetime import timedelta
 
 import pytest
+from crontask import scheduler
 from django.db import close_old_connections, connection
 from django.test import Client
+from django.utils import timezone
 
+from kazan.channels import tasks
 from kazan.channels.models import InboundEvent
 from kazan.channels.providers.twilio.tests.signing import (
     PLATFORM_TOKEN,
@@ -18,7 +22,11 @@ from kazan.channels.providers.twilio.tests.signing import (
     twilio_post,
     twilio_text,
 )
-from kazan.channels.services import installation_connect
+from kazan.channels.services import (
+    INBOUND_RETENTION_DAYS,
+    inbound_events_purge,
+    installation_connect,
+)
 from kazan.channels.tests.factories import BUSINESS_NUMBER, connect_fields
 from kazan.conversations.models import Conversation
 from kazan.messaging.models import OutboundMessage, Status
@@ -148,6 +156,23 @@ def test_an_sms_nobody_can_be_routed_to_is_dropped(client, settings):
     event = InboundEvent.objects.get()
     assert (event.status, event.outcome) == ("dropped", "unrouted")
     assert not Conversation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_handled_events_go_after_the_retention_days_unrouted_ones_too(client, settings):
+    settings.TWILIO_AUTH_TOKEN = BUSINESS_TOKEN
+    BusinessFactory()
+    post(client, twilio_fixture("inbound_text"))
+    waiting = InboundEvent.objects.create(
+        provider="twilio", provider_message_id="SM-waiting", channel="sms"
+    )
+    later = timezone.now() + timedelta(days=INBOUND_RETENTION_DAYS, minutes=1)
+
+    assert inbound_events_purge(now=timezone.now()) == 0
+    assert inbound_events_purge(now=later) == 1  # the dropped one; one still waiting stays
+    assert list(InboundEvent.objects.all()) == [waiting]
+    job = {job.name: job for job in scheduler.get_jobs()}["inbound_events_purge"]
+    assert job.func == tasks.inbound_events_purge.enqueue
 
 
 @pytest.mark.postgres
