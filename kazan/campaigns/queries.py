@@ -463,7 +463,3 @@ def link_find(*, code: str) -> ShortLink | None:
     if not _CODE.fullmatch(code or ""):
         return None
     return ShortLink.objects.filter(code=code).select_related("business", "recipient").first()
-
-
-def now_local(business) -> datetime:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(business.timezone))

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from kazan.core.errors import NotFound
 from kazan.messaging.models import (
     Kind,
     OutboundMessage,
@@ -52,14 +51,6 @@ def message_list(*, business, status: str | None = None) -> QuerySet[OutboundMes
 
 def messages_for_customer(*, business, customer) -> QuerySet[OutboundMessage]:
     return OutboundMessage.objects.filter(business=business, customer=customer)
-
-
-def message_get(*, business, message_id: int) -> OutboundMessage:
-    """One message of this business; another business's id is NotFound, like a missing one."""
-    message = OutboundMessage.objects.filter(business=business, pk=message_id).first()
-    if message is None:
-        raise NotFound()
-    return message
 
 
 def sms_balances(*, business_ids: list[int]) -> dict[int, int]:

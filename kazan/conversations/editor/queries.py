@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_default_ensure
-from kazan.conversations.models import Flow, FlowBinding, FlowVersion
+from kazan.conversations.models import Flow, FlowBinding
 from kazan.core.errors import NotFound
 
 
@@ -41,14 +41,6 @@ def flow_get(*, business, flow_id) -> Flow:
     if flow is None:
         raise NotFound()
     return flow
-
-
-def flow_versions(*, business, flow: Flow, limit: int = 10) -> list[FlowVersion]:
-    return list(
-        FlowVersion.objects.filter(business=business, flow=flow)
-        .select_related("created_by")
-        .order_by("-number")[:limit]
-    )
 
 
 def flow_channels(*, flow: Flow) -> list[str]:
