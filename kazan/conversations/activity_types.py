@@ -1,10 +1,19 @@
 """How the conversations app's activity reads for people (see kazan.activity.registry)."""
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as t
 
-from kazan.activity.registry import Detail, activity_target, activity_type, choice, number
-from kazan.conversations.models import Conversation, Flow
+from kazan.activity.registry import (
+    Change,
+    Detail,
+    activity_target,
+    activity_type,
+    choice,
+    number,
+    value_text,
+)
+from kazan.conversations.models import BotSettings, Conversation, Flow
 from kazan.customers.activity_types import customer_names
 from kazan.customers.models import CONSENT_CHANNEL_LABELS
 
@@ -74,4 +83,37 @@ activity_type(
     label=t("Channel follows all channels' flow"),
     sentence=t("%(actor)s let %(channel)s answer with the flow of all channels"),
     details={"channel": FLOW_CHANNEL},
+)
+
+
+def _switch(value) -> str:
+    if isinstance(value, bool):
+        return _("on") if value else _("off")
+    return value_text(value)
+
+
+def _misses(value) -> str:
+    return _("never") if value == 0 else number(value)
+
+
+def _bot_settings_changes(data) -> list[Change]:
+    """{"misses_before_handoff": [3, 0]} → "Hand over to a person after this many misunderstood
+    messages: 3 → never" (the fields' own labels; the FAQ and assistant switches read on/off)."""
+    shows = {"faq_fallback": _switch, "agent_fallback": _switch, "misses_before_handoff": _misses}
+    return [
+        Change(
+            str(capfirst(BotSettings._meta.get_field(key).verbose_name)),
+            shows[key](value[0]),
+            shows[key](value[1]),
+        )
+        for key, value in data.items()
+        if key in shows and isinstance(value, list) and len(value) == 2
+    ]
+
+
+activity_type(
+    "bot_settings.updated",
+    label=t("Chatbot fallback changed"),
+    sentence=t("%(actor)s changed what the chatbot does when it does not understand"),
+    changes=_bot_settings_changes,
 )

@@ -15,12 +15,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.conversations.editor.services import KEYWORDS_MAX, channel_choices
+from kazan.conversations.editor.services import KEYWORDS_MAX, MISSES_MAX, channel_choices
 from kazan.conversations.engine import TEXT_MAX, step_targets
 from kazan.conversations.flowstore import ANY_CHANNEL
+from kazan.conversations.models import BotSettings
 
 MAX_STEPS = 40
 MAX_OPTIONS = 10
@@ -543,3 +545,30 @@ class BindingForm(forms.Form):
         if data.get("channel") == ANY_CHANNEL and not data.get("flow"):
             self.add_error("flow", _("All channels need a flow."))
         return data
+
+
+def _label(name: str):
+    return capfirst(BotSettings._meta.get_field(name).verbose_name)
+
+
+class BotSettingsForm(forms.Form):
+    """What the bot does with a message no step expects (the fallback chain, fallbacks.py),
+    labelled as the model's fields are. The FAQ and the assistant know no answer yet: switched
+    on, they are simply asked first."""
+
+    faq_fallback = forms.BooleanField(
+        label=_label("faq_fallback"),
+        required=False,
+        help_text=_("Coming soon: until then it answers nothing."),
+    )
+    agent_fallback = forms.BooleanField(
+        label=_label("agent_fallback"),
+        required=False,
+        help_text=_("Coming soon: until then it answers nothing."),
+    )
+    misses_before_handoff = forms.IntegerField(
+        label=_label("misses_before_handoff"),
+        min_value=0,
+        max_value=MISSES_MAX,
+        help_text=_("In a row. 0: never; the bot keeps asking again."),
+    )

@@ -12,8 +12,9 @@ from django.utils.translation import gettext
 
 from kazan.conversations import engine
 from kazan.conversations.editor.forms import action_label
+from kazan.conversations.editor.queries import bot_settings_get
 from kazan.conversations.flowstore import flow_validate
-from kazan.conversations.models import BotSettings, Conversation, ConversationSession
+from kazan.conversations.models import Conversation, ConversationSession
 
 PREVIEW_KEY = "preview"
 PREVIEW_CHANNEL = "web"
@@ -101,7 +102,7 @@ def preview_turn(
     conversation, session = _thread(business, None if fresh else saved, language)
     log: list[dict] = [] if fresh else list(saved.get("log", []))
     inbound = engine.Inbound(text=message, payload={"choice": choice} if choice else None)
-    bot_settings = BotSettings.objects.filter(business=business).first() or BotSettings()
+    bot_settings = bot_settings_get(business=business)
     ctx = engine.Context(business, conversation, session, inbound, bot_settings)
     with translation.override(language):
         try:

@@ -1,6 +1,7 @@
 """The flow editor's write use-cases: save a flow as a new version, create one from a template,
-bind flows to channels. Saving goes through flowstore.flow_version_save, so the engine's check
-runs on every save and a running conversation keeps the version it started with."""
+bind flows to channels, set what the bot does when it does not understand. Saving goes through
+flowstore.flow_version_save, so the engine's check runs on every save and a running
+conversation keeps the version it started with."""
 
 from django.db import transaction
 from django.utils import translation
@@ -10,13 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_version_save
-from kazan.conversations.models import Flow, FlowBinding, FlowVersion
+from kazan.conversations.models import BotSettings, Flow, FlowBinding, FlowVersion
+from kazan.core.db import insert_or_fetch
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.customers.models import ChannelIdentity
 
 TEMPLATES = ("blank", "menu")
 KEY_MAX = 40
 KEYWORDS_MAX = 10
+# Misunderstood messages in a row before a person takes over (0: never).
+MISSES_MAX = 20
 
 
 def channel_choices() -> list[tuple[str, str]]:
@@ -176,3 +180,46 @@ def flow_bind(
             data={"channel": channel, "restart_keywords": len(keywords)},
         )
     return binding
+
+
+def bot_settings_update(
+    *, business, faq_fallback: bool, agent_fallback: bool, misses_before_handoff: int, actor
+) -> BotSettings:
+    """Sets the business's fallback chain (engine.missed reads it on the next message): which
+    fallbacks may answer, and after how many misunderstood messages in a row a person takes
+    over (0: never). The first save inserts the row, race-safely; only a real change is logged,
+    as [old, new] per field."""
+    if (
+        isinstance(misses_before_handoff, bool)
+        or not isinstance(misses_before_handoff, int)
+        or not 0 <= misses_before_handoff <= MISSES_MAX
+    ):
+        raise ValidationFailed(
+            _("Please choose a number from 0 to %(max)d.") % {"max": MISSES_MAX},
+            code="invalid_misses",
+        )
+    values = {
+        "faq_fallback": bool(faq_fallback),
+        "agent_fallback": bool(agent_fallback),
+        "misses_before_handoff": misses_before_handoff,
+    }
+    with transaction.atomic():
+        locked = BotSettings.objects.select_for_update().filter(business=business)
+        bot_settings = locked.first()
+        if bot_settings is None:
+            bot_settings, _inserted = insert_or_fetch(
+                lambda: BotSettings.objects.create(business=business), locked.first
+            )
+        changed = {
+            name: [getattr(bot_settings, name), value]
+            for name, value in values.items()
+            if getattr(bot_settings, name) != value
+        }
+        if changed:
+            for name, value in values.items():
+                setattr(bot_settings, name, value)
+            bot_settings.save(update_fields=[*changed, "updated_at"])
+            activity_record(
+                business=business, actor=actor, action="bot_settings.updated", data=changed
+            )
+    return bot_settings

@@ -15,6 +15,7 @@ from kazan.conversations.editor import preview, queries, services
 from kazan.conversations.editor.forms import (
     EDITABLE_TYPES,
     BindingForm,
+    BotSettingsForm,
     DraftError,
     FlowCreateForm,
     FlowDraft,
@@ -36,8 +37,17 @@ def flow_list(request):
     return _list_page(request)
 
 
-def _list_page(request, *, create_form=None, binding_form=None, status=200):
+def _list_page(request, *, create_form=None, binding_form=None, bot_form=None, status=200):
     business = request.business
+    if bot_form is None:
+        bot_settings = queries.bot_settings_get(business=business)
+        bot_form = BotSettingsForm(
+            initial={
+                "faq_fallback": bot_settings.faq_fallback,
+                "agent_fallback": bot_settings.agent_fallback,
+                "misses_before_handoff": bot_settings.misses_before_handoff,
+            }
+        )
     flows = queries.flows_list(business=business)
     bindings = queries.bindings_by_channel(business=business)
     labels = dict(services.channel_choices())
@@ -54,6 +64,7 @@ def _list_page(request, *, create_form=None, binding_form=None, status=200):
             "channels": channels,
             "create_form": create_form or FlowCreateForm(),
             "binding_form": binding_form,
+            "bot_form": bot_form,
             "flow_choices": [(flow.pk, flow.name) for flow in flows],
         },
         status=status,
@@ -102,6 +113,29 @@ def binding_save(request):
         form.add_error(None, str(exc.message))
         return _list_page(request, binding_form=form, status=400)
     messages.success(request, _("The channel settings were saved."))
+    return redirect("flows:list")
+
+
+@member_required(PERMISSION)
+@require_POST
+def bot_settings_save(request):
+    """The card "When the bot does not understand"; the next message follows it."""
+    form = BotSettingsForm(request.POST)
+    if not form.is_valid():
+        return _list_page(request, bot_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.bot_settings_update(
+            business=request.business,
+            faq_fallback=data["faq_fallback"],
+            agent_fallback=data["agent_fallback"],
+            misses_before_handoff=data["misses_before_handoff"],
+            actor=request.user,
+        )
+    except ValidationFailed as exc:
+        form.add_error(None, str(exc.message))
+        return _list_page(request, bot_form=form, status=400)
+    messages.success(request, _("What the bot does when it does not understand was saved."))
     return redirect("flows:list")
 
 

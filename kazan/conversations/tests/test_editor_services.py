@@ -1,14 +1,25 @@
 """The flow editor's use-cases: saving is a new version (the old one stays as it was for the
 conversations running on it), templates start in the business's language, bindings say which
-flow answers where, and each change is in the activity log."""
+flow answers where, the fallback chain is set per business, and each change is in the activity
+log."""
 
 import pytest
+from django.db import connection
+from django.utils import translation
 
 from kazan.activity.models import Activity
-from kazan.conversations.editor.services import flow_bind, flow_create, flow_save
+from kazan.activity.registry import Viewer, activity_describe
+from kazan.conversations.editor.queries import bot_settings_get
+from kazan.conversations.editor.services import (
+    bot_settings_update,
+    flow_bind,
+    flow_create,
+    flow_save,
+)
 from kazan.conversations.flowstore import flow_default_ensure, flow_for_channel
-from kazan.conversations.models import FlowBinding, FlowVersion
+from kazan.conversations.models import BotSettings, FlowBinding, FlowVersion
 from kazan.core.errors import NotFound, ValidationFailed
+from kazan.core.testing import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +197,80 @@ def test_a_menu_template_greets_with_the_business_name_written_in(business, owne
     assert flow.current_version.definition["steps"]["greeting"]["text"] == {
         "en": f"Welcome to {business.name}!"
     }
+
+
+# --- the fallback chain ---------------------------------------------------------------------------
+
+
+def _set(business, actor, *, faq=True, agent=False, misses=3):
+    return bot_settings_update(
+        business=business,
+        faq_fallback=faq,
+        agent_fallback=agent,
+        misses_before_handoff=misses,
+        actor=actor,
+    )
+
+
+def test_the_first_save_keeps_the_settings_and_logs_what_changed_from_the_defaults(business, owner):
+    assert bot_settings_get(business=business).misses_before_handoff == 3  # not saved yet
+
+    saved = _set(business, owner, agent=True, misses=0)
+
+    assert bot_settings_get(business=business) == saved
+    assert (saved.faq_fallback, saved.agent_fallback, saved.misses_before_handoff) == (
+        True,
+        True,
+        0,
+    )
+    entry = Activity.objects.select_related("actor").get(
+        business=business, action="bot_settings.updated"
+    )
+    assert entry.actor == owner
+    assert entry.data == {"agent_fallback": [False, True], "misses_before_handoff": [3, 0]}
+    with translation.override("en"):
+        (line,) = activity_describe([entry], viewer=Viewer())
+    assert [str(change) for change in line.changes] == [
+        "Let the assistant answer: off → on",
+        "Hand over to a person after this many misunderstood messages: 3 → never",
+    ]
+
+
+def test_saving_again_updates_the_one_row_and_logs_only_changes(business, owner):
+    _set(business, owner, misses=5)
+    _set(business, owner, misses=5)
+    _set(business, owner, faq=False, misses=5)
+
+    assert BotSettings.objects.filter(business=business).count() == 1
+    assert [
+        entry.data
+        for entry in Activity.objects.filter(
+            business=business, action="bot_settings.updated"
+        ).order_by("pk")
+    ] == [{"misses_before_handoff": [3, 5]}, {"faq_fallback": [True, False]}]
+
+
+@pytest.mark.parametrize("misses", [-1, 21, True, "2", None])
+def test_a_number_out_of_bounds_is_refused(business, owner, misses):
+    with pytest.raises(ValidationFailed, match="from 0 to 20"):
+        _set(business, owner, misses=misses)
+
+    assert not BotSettings.objects.exists()
+    assert not Activity.objects.filter(action="bot_settings.updated").exists()
+
+
+def test_each_business_has_its_own_settings(business, other_business, owner):
+    _set(business, owner, misses=1)
+
+    assert bot_settings_get(business=other_business).misses_before_handoff == 3
+    assert not BotSettings.objects.filter(business=other_business).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_first_saves_at_once_make_one_row(business, owner):
+    results = run_in_threads(2, lambda: _set(business, owner, misses=7))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert BotSettings.objects.get(business=business).misses_before_handoff == 7
+    assert Activity.objects.filter(business=business, action="bot_settings.updated").count() == 1

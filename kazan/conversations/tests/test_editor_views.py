@@ -1,14 +1,17 @@
-"""The flow editor's pages: owners and managers list, create, edit and bind flows; every edit is
-a new version; bad posts are refused with form errors or a 400, never a 500; agents and other
-businesses get nothing."""
+"""The flow editor's pages: owners and managers list, create, edit and bind flows and set what
+the bot does when it does not understand; every edit is a new version; bad posts are refused
+with form errors or a 400, never a 500; agents and other businesses get nothing."""
 
 import pytest
 
 from kazan.activity.models import Activity
+from kazan.conversations.engine import Inbound
 from kazan.conversations.flows import REVIEW_FUNNEL
 from kazan.conversations.flowstore import flow_default_ensure, flow_for_channel
-from kazan.conversations.models import Flow, FlowBinding, FlowVersion
+from kazan.conversations.models import BotSettings, Flow, FlowBinding, FlowVersion, Status
+from kazan.conversations.services import conversation_receive
 from kazan.conversations.tests.editor_helpers import editor_fields, step_index
+from kazan.conversations.tests.factories import flow_bound
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -332,6 +335,10 @@ def test_agents_get_403_everywhere(client, business):
         client.post("/dashboard/flows/new/", {"name": "X", "template": "menu"}).status_code == 403
     )
     assert client.post("/dashboard/flows/channels/", {"channel": "*"}).status_code == 403
+    assert (
+        client.post("/dashboard/flows/settings/", {"misses_before_handoff": "1"}).status_code == 403
+    )
+    assert not BotSettings.objects.filter(business=business).exists()
     assert "/dashboard/flows/" not in client.get("/dashboard/").content.decode()
 
 
@@ -351,3 +358,115 @@ def test_the_order_of_steps_is_kept_across_a_save(owner_client, business):
 
     reopened = _open(owner_client, flow)
     assert [reopened[f"s{i}-name"] for i in range(int(reopened["steps"]))] == order
+
+
+# --- "When the bot does not understand" ---------------------------------------------------------
+
+MENU = {
+    "key": "menu",
+    "start": "what",
+    "steps": {
+        "what": {
+            "type": "choose",
+            "prompt": {"en": "Opening hours?"},
+            "var": "need",
+            "choices": [{"value": "hours", "label": {"en": "Opening hours"}, "next": "hours"}],
+        },
+        "hours": {"type": "say", "text": {"en": "9 to 5."}, "next": "end"},
+        "end": {"type": "end"},
+    },
+}
+SORRY = "Sorry, I did not understand that."
+
+
+def _customer_says(business, text: str):
+    return conversation_receive(
+        business=business, channel="sms", handle="+4915112345678", inbound=Inbound(text=text)
+    )
+
+
+def _texts(received) -> list[str]:
+    return [reply["text"] for reply in received.replies if reply["type"] == "text"]
+
+
+def test_the_card_explains_what_happens_today_with_the_defaults(owner_client, business):
+    response = owner_client.get("/dashboard/flows/")
+
+    assert "When the bot does not understand" in response.text
+    assert "hands the conversation to your team" in response.text
+    assert response.text.count("Coming soon") == 2  # the FAQ and the assistant answer nothing yet
+    assert 'name="misses_before_handoff" value="3"' in response.text
+    assert 'id="id_faq_fallback" checked' in response.text
+    assert 'id="id_agent_fallback">' in response.text
+
+
+def test_one_miss_hands_off_once_saved_so(owner_client, business, owner):
+    """Given a menu flow and the default of three misses, when the owner sets one on the Flows
+    page, then the customer's first misunderstood message goes to a person."""
+    flow_bound(business, MENU)
+
+    response = owner_client.post(
+        "/dashboard/flows/settings/", {"misses_before_handoff": "1"}, follow=True
+    )
+
+    assert response.redirect_chain == [("/dashboard/flows/", 302)]
+    assert "What the bot does when it does not understand was saved." in response.text
+    _customer_says(business, "hi")
+    received = _customer_says(business, "what about Sunday?")
+    assert received.conversation.status == Status.OPEN
+    assert "person from our team" in _texts(received)[-1]
+    assert Activity.objects.get(
+        business=business, action="bot_settings.updated", actor=owner
+    ).data == {"faq_fallback": [True, False], "misses_before_handoff": [3, 1]}
+
+
+def test_zero_never_hands_off(owner_client, business):
+    flow_bound(business, MENU)
+    owner_client.post("/dashboard/flows/settings/", {"misses_before_handoff": "0"})
+
+    _customer_says(business, "hi")
+    for _n in range(5):
+        received = _customer_says(business, "what about Sunday?")
+        assert _texts(received) == [SORRY]  # and the options again
+
+    assert received.conversation.status == Status.BOT
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("", "This field is required."),
+        ("abc", "Enter a whole number."),
+        ("1.5", "Enter a whole number."),
+        ("-1", "greater than or equal to 0"),
+        ("21", "less than or equal to 20"),
+        ("9" * 40, "less than or equal to 20"),
+    ],
+)
+def test_a_bad_number_is_explained_and_nothing_changes(owner_client, business, value, error):
+    response = owner_client.post(
+        "/dashboard/flows/settings/",
+        {"misses_before_handoff": value, "faq_fallback": "on", "agent_fallback": "on"},
+    )
+
+    assert response.status_code == 400
+    assert error in response.text
+    assert 'id="bot-settings"' in response.text
+    assert not BotSettings.objects.filter(business=business).exists()
+    assert not Activity.objects.filter(business=business, action="bot_settings.updated").exists()
+
+
+def test_managers_set_the_fallback_too(client, business):
+    client.force_login(MembershipFactory(business=business, role=Role.MANAGER).user)
+
+    response = client.post(
+        "/dashboard/flows/settings/", {"misses_before_handoff": "5", "agent_fallback": "on"}
+    )
+
+    assert response.status_code == 302
+    saved = BotSettings.objects.get(business=business)
+    assert (saved.faq_fallback, saved.agent_fallback, saved.misses_before_handoff) == (
+        False,
+        True,
+        5,
+    )

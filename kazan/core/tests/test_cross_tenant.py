@@ -25,6 +25,7 @@ from kazan.campaigns.services import campaign_save
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
 from kazan.console.models import Alert
+from kazan.conversations.editor.services import bot_settings_update
 from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
 from kazan.customers.services import tag_create
@@ -98,6 +99,7 @@ FORM_DATA = {
     "purpose": "sms_marketing",
     "business": "",
     "tags": "hijacked",
+    "misses_before_handoff": "1",
 }
 
 
@@ -178,6 +180,13 @@ def world():
     )
     b_alert = Alert.objects.create(business=b, kind=Alert.Kind.INACTIVE_BUSINESS)
     b_flow = flow_default_ensure(business=b)
+    bot_settings_update(
+        business=b,
+        faq_fallback=False,
+        agent_fallback=False,
+        misses_before_handoff=9,
+        actor=b_member.user,
+    )
     b_conversation = thread(b, channel="sms", handle="+4915199887766", said="Zweitladen question")
     inbox_note(
         business=b, conversation=b_conversation, text="SECRET-SMS-OF-B note", actor=b_member.user
