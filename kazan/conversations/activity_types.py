@@ -3,6 +3,7 @@
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as t
+from django.utils.translation import pgettext
 
 from kazan.activity.registry import (
     Change,
@@ -88,7 +89,7 @@ activity_type(
 
 def _switch(value) -> str:
     if isinstance(value, bool):
-        return _("on") if value else _("off")
+        return pgettext("a setting", "on") if value else pgettext("a setting", "off")
     return value_text(value)
 
 
