@@ -3,7 +3,12 @@
 from django.db.models import Prefetch, QuerySet
 
 from kazan.conversations import engine
-from kazan.conversations.models import Conversation, ConversationMessage, ConversationSession
+from kazan.conversations.models import (
+    BotSettings,
+    Conversation,
+    ConversationMessage,
+    ConversationSession,
+)
 
 
 def conversation_for_handle(*, business, channel: str, handle: str) -> Conversation | None:
@@ -70,3 +75,9 @@ def conversations_for_customer(*, business, customer) -> QuerySet[Conversation]:
         )
         .order_by("-created_at")
     )
+
+
+def bot_settings_get(*, business) -> BotSettings:
+    """The business's fallback chain; until it saves its own, the defaults (unsaved), which is
+    what the engine runs with for it too."""
+    return BotSettings.objects.filter(business=business).first() or BotSettings(business=business)

@@ -15,12 +15,12 @@ from kazan.conversations import engine, flowstore
 from kazan.conversations.fallbacks import fallback_answer
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import (
-    BotSettings,
     Conversation,
     ConversationMessage,
     ConversationSession,
     Status,
 )
+from kazan.conversations.queries import bot_settings_get
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
 from kazan.customers.normalize import language_normalize
@@ -165,7 +165,7 @@ def _receive(business, thread: Conversation, inbound: engine.Inbound, provider_m
 def _bot_turn(business, thread: Conversation, inbound: engine.Inbound):
     """One turn of the bot in a savepoint: a domain error no step handles rolls it back."""
     binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
-    bot_settings = BotSettings.objects.filter(business=business).first() or BotSettings()
+    bot_settings = bot_settings_get(business=business)
     session = thread.session
     running = session is not None and session.running and session.flow_version_id is not None
     with translation.override(thread.language or business.language):

@@ -12,9 +12,9 @@ from django.utils.translation import gettext
 
 from kazan.conversations import engine
 from kazan.conversations.editor.forms import action_label
-from kazan.conversations.editor.queries import bot_settings_get
 from kazan.conversations.flowstore import flow_validate
 from kazan.conversations.models import Conversation, ConversationSession
+from kazan.conversations.queries import bot_settings_get
 
 PREVIEW_KEY = "preview"
 PREVIEW_CHANNEL = "web"

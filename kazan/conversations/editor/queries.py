@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_default_ensure
-from kazan.conversations.models import BotSettings, Flow, FlowBinding
+from kazan.conversations.models import Flow, FlowBinding
 from kazan.core.errors import NotFound
 
 
@@ -51,9 +51,3 @@ def flow_channels(*, flow: Flow) -> list[str]:
         ),
         key=lambda channel: channel != ANY_CHANNEL,
     )
-
-
-def bot_settings_get(*, business) -> BotSettings:
-    """The business's fallback chain; until it saves its own, the defaults (unsaved), which is
-    what the engine runs with for it too."""
-    return BotSettings.objects.filter(business=business).first() or BotSettings(business=business)

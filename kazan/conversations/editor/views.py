@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kazan.conversations import queries as conversation_queries
 from kazan.conversations.editor import preview, queries, services
 from kazan.conversations.editor.forms import (
     EDITABLE_TYPES,
@@ -40,7 +41,7 @@ def flow_list(request):
 def _list_page(request, *, create_form=None, binding_form=None, bot_form=None, status=200):
     business = request.business
     if bot_form is None:
-        bot_settings = queries.bot_settings_get(business=business)
+        bot_settings = conversation_queries.bot_settings_get(business=business)
         bot_form = BotSettingsForm(
             initial={
                 "faq_fallback": bot_settings.faq_fallback,

@@ -9,7 +9,6 @@ from django.utils import translation
 
 from kazan.activity.models import Activity
 from kazan.activity.registry import Viewer, activity_describe
-from kazan.conversations.editor.queries import bot_settings_get
 from kazan.conversations.editor.services import (
     bot_settings_update,
     flow_bind,
@@ -18,6 +17,7 @@ from kazan.conversations.editor.services import (
 )
 from kazan.conversations.flowstore import flow_default_ensure, flow_for_channel
 from kazan.conversations.models import BotSettings, FlowBinding, FlowVersion
+from kazan.conversations.queries import bot_settings_get
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.core.testing import run_in_threads
 
