@@ -278,7 +278,6 @@ def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, 
         handle=number,
         inbound=Inbound(text=message.text),
         provider_message_id=f"{event.provider}:{message.provider_message_id}",
-        installation=installation,
     )
     if received.duplicate:
         return "duplicate", business

@@ -165,6 +165,8 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["business", "customer", "-created_at"], name="conv_customer_idx"),
             models.Index(fields=["business", "status", "-last_message_at"], name="conv_inbox_idx"),
+            # The inbox's live stream asks every few seconds what changed since a time.
+            models.Index(fields=["business", "updated_at"], name="conv_changed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -61,7 +61,6 @@ def conversation_receive(
     handle: str,
     inbound: engine.Inbound,
     provider_message_id: str = "",
-    installation=None,
     language: str = "",
 ) -> Received:
     """The one entry point for an inbound message on any channel (issue 10's contract).

@@ -2,7 +2,7 @@
 visitor's open chat shows it without a reload.
 
 Short polling, not a stream: a visitor's phone may sit on the page for an hour, and a held
-connection per visitor would take a server thread each (docs/decisions/0014). chat.js asks
+connection per visitor would take a server thread each (docs/decisions/0016). chat.js asks
 every few seconds while a person has the thread and rarely otherwise. The visitor is found by
 the chat's signed cookie (channels.web.views), so one can only read one's own thread.
 """
