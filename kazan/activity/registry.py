@@ -152,7 +152,7 @@ def money(currency_key: str = "currency") -> Formatter:
     """Minor units in the currency named by `data[currency_key]`."""
 
     def render(value: Any, data: Mapping[str, Any] | None = None) -> str:
-        from kazan.billing.money import money_format
+        from kazan.core.money import money_format
 
         currency = str((data or {}).get(currency_key) or "")
         if not isinstance(value, int) or not currency:

@@ -7,6 +7,6 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from kazan.analytics import gdpr
-        from kazan.customers.gdpr import GdprSection, gdpr_section_register
+        from kazan.core.gdpr import GdprSection, gdpr_section_register
 
         gdpr_section_register(GdprSection("events", gdpr.events_export, gdpr.events_erase))

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kazan.core.errors import ValidationFailed
+from kazan.core.masking import email_mask
 
 CHUNK_SIZE = 2000
 # Excel's hard limit is 1,048,576 rows per sheet, one of which is the header.
@@ -58,12 +59,6 @@ class Table:
 
 
 # --- cell helpers --------------------------------------------------------------------------------
-
-
-def email_mask(email: str) -> str:
-    """a•••@example.com — the same mask the dashboard shows (Customer.email_masked)."""
-    local, at, domain = (email or "").partition("@")
-    return f"{local[:1]}•••@{domain}" if at else ""
 
 
 def local_naive(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
@@ -321,7 +316,7 @@ def customers_source(*, business, filters: dict) -> Table:
     having received one of its campaigns, and the dashboard list's own filters (SMS consent,
     tag, rating, review, voucher) — so a team's export holds exactly the list it was looking at."""
     from kazan.campaigns.models import CampaignRecipient
-    from kazan.customers.phones import phone_mask
+    from kazan.core.masking import phone_mask
     from kazan.customers.queries import CUSTOMER_SORT_DEFAULT, customer_list
     from kazan.loyalty.models import Review, Voucher
 

@@ -32,7 +32,7 @@ def _subscriptions(ids, viewer):
 
 @activity_target("billing.payment")
 def _payments(ids, viewer):
-    from kazan.billing.money import money_format
+    from kazan.core.money import money_format
 
     rows = Payment.objects.filter(pk__in=ids).values_list("pk", "amount_minor", "currency")
     return {

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.core.db import AppendOnlyModel
 from kazan.tenancy.models import Business
 
 
@@ -167,15 +168,7 @@ class QuotaNotice(models.Model):
         return f"{self.business_id} {self.level} % {self.period_start:%Y-%m-%d}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("The subscription log is append-only: rows are never updated.")
-
-    def delete(self):
-        raise TypeError("The subscription log is append-only: rows are never deleted.")
-
-
-class SubscriptionChange(models.Model):
+class SubscriptionChange(AppendOnlyModel):
     """The internal log of a business's terms (spec §1.7.3): one row per changed field with
     old → new, who and why. Written in the same transaction as the change, while the
     subscription row is locked, so the rows of one field form an unbroken chain. Append-only
@@ -213,8 +206,6 @@ class SubscriptionChange(models.Model):
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-changed_at", "-id"]
         verbose_name = _("subscription change")
@@ -231,14 +222,6 @@ class SubscriptionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("The subscription log is append-only: rows are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The subscription log is append-only: rows are never deleted.")
 
 
 class BankDetails(models.Model):

@@ -29,8 +29,8 @@ from kazan.billing.models import (
     Subscription,
     SubscriptionChange,
 )
-from kazan.billing.money import money_format
 from kazan.core.errors import NotFound, ValidationFailed
+from kazan.core.money import money_format
 from kazan.messaging.models import Kind, Purpose
 from kazan.messaging.queries import ledger_entries, sms_balance, sms_usage
 from kazan.tenancy.models import Business

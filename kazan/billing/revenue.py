@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.billing.models import Payment, Subscription
-from kazan.billing.money import minor_digits, money_format
+from kazan.core.money import minor_digits, money_format
 from kazan.tenancy.models import Business
 
 Status = Payment.Status

@@ -743,7 +743,7 @@ def payment_reference(payment: Payment) -> str:
 def _proforma_message(
     payment: Payment, details: BankDetails, recipients: list[str]
 ) -> EmailMultiAlternatives:
-    from kazan.billing.money import money_format
+    from kazan.core.money import money_format
 
     business = payment.business
     with translation.override(business.language):

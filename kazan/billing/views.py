@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.billing import queries, services
-from kazan.billing.money import money_format
 from kazan.core.errors import Conflict
+from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required, staff_required
 
 HISTORY_SIZE = 20

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.registry import activity_type_choices
-from kazan.billing.money import minor_digits
 from kazan.console.models import Alert
 from kazan.console.queries import business_pick
 from kazan.core.forms import FILTER_DATE_VALIDATORS
+from kazan.core.money import minor_digits
 from kazan.tenancy.forms import country_choices, timezone_choices
 from kazan.tenancy.models import Business
 

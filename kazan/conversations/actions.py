@@ -18,9 +18,9 @@ from kazan.conversations.engine import ActionResult, Context, action, display, v
 from kazan.conversations.models import Conversation
 from kazan.core.crypto import decrypt, encrypt
 from kazan.core.errors import Conflict, InsufficientCredits, NotFound, ValidationFailed
+from kazan.core.masking import phone_mask
 from kazan.customers.models import ConsentRecord, ConsentWording
 from kazan.customers.normalize import name_normalize
-from kazan.customers.phones import phone_mask
 from kazan.customers.queries import consent_wording_current
 from kazan.customers.services import customer_register, identity_attach
 from kazan.loyalty.services import review_submit, voucher_welcome_issue

@@ -8,7 +8,7 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from kazan.conversations import actions, flows, gdpr  # noqa: F401 (registration)
         from kazan.conversations.queries import conversations_for_customer
-        from kazan.customers.gdpr import GdprSection, gdpr_section_register
+        from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.customers.panels import CustomerPanel, customer_panel_register
 
         gdpr_section_register(

@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 
 def insert_or_fetch[T](insert: Callable[[], T], fetch: Callable[[], T | None]) -> tuple[T, bool]:
@@ -35,3 +36,32 @@ def atomic_relaxed():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield
+
+
+class AppendOnlyQuerySet[M: models.Model](models.QuerySet[M]):
+    """For ledgers and logs whose history is the record: bulk updates and deletes are refused,
+    so a balance or a chain of changes can always be re-derived from the rows."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError(f"{self.model._meta.label} is append-only: rows are never updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self.model._meta.label} is append-only: rows are never deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """A row of a ledger or a log: written once, never changed or removed one by one (the
+    business's cascade deletes them with it)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{self._meta.label} is append-only: rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self._meta.label} is append-only: rows are never deleted.")

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.fields import EncryptedTextField
-from kazan.customers.phones import phone_mask
+from kazan.core.masking import email_mask, phone_mask
 
 
 class Customer(models.Model):
@@ -54,8 +54,7 @@ class Customer(models.Model):
 
     @property
     def email_masked(self) -> str:
-        local, at, domain = self.email.partition("@")
-        return f"{local[:1]}•••@{domain}" if at else ""
+        return email_mask(self.email)
 
     @property
     def is_erased(self) -> bool:

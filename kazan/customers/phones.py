@@ -76,8 +76,3 @@ def phone_suffix_index_for(e164: str) -> str | None:
     if len(digits) < PHONE_SUFFIX_DIGITS:
         return None
     return blind_index(digits[-PHONE_SUFFIX_DIGITS:], scope=PHONE_SUFFIX_SCOPE)
-
-
-def phone_mask(e164: str) -> str:
-    """Enough to recognise a number on screen without disclosing it: +49••••678."""
-    return f"{e164[:3]}••••{e164[-3:]}" if len(e164) > 6 else ""

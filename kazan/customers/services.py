@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from kazan.activity.services import activity_record
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
+from kazan.core.gdpr import gdpr_sections
 from kazan.customers.emails import email_index_for, email_normalize
-from kazan.customers.gdpr import gdpr_sections
 from kazan.customers.identities import (
     external_id_normalize,
     identity_channel_valid,
@@ -700,7 +700,7 @@ def customer_export(*, business, customer: Customer, actor, actor_kind: str | No
     """Everything Kazan holds about the customer (GDPR art. 15/20), as JSON-ready data.
 
     Includes the decrypted phone and email, the consent history with the wording texts, and
-    every section registered in kazan.customers.gdpr under its name. The export itself is
+    every section registered in kazan.core.gdpr under its name. The export itself is
     recorded as activity (who exported, not what).
     """
     _in_business(business, customer)

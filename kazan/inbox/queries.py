@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.conversations.models import Conversation, ConversationMessage, Status
 from kazan.core.errors import NotFound
-from kazan.customers.phones import phone_mask
+from kazan.core.masking import phone_mask
 from kazan.inbox.models import CannedResponse
 from kazan.tenancy.models import Membership
 

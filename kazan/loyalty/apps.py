@@ -6,7 +6,7 @@ class LoyaltyConfig(AppConfig):
     label = "loyalty"
 
     def ready(self) -> None:
-        from kazan.customers.gdpr import GdprSection, gdpr_section_register
+        from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.customers.panels import CustomerPanel, customer_panel_register
         from kazan.loyalty import gdpr
         from kazan.loyalty.panels import reviews_panel_context, vouchers_panel_context

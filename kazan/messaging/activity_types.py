@@ -3,12 +3,12 @@
 from django.utils.translation import gettext_lazy as t
 
 from kazan.activity.registry import Detail, activity_target, activity_type, choice, number
+from kazan.core.masking import phone_mask
 from kazan.messaging.models import (
     OtpChallenge,
     OutboundMessage,
     Purpose,
     SmsCreditEntry,
-    phone_mask,
 )
 
 

@@ -8,9 +8,10 @@ from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
 from kazan.core.api import Pagination, responses
+from kazan.core.masking import phone_mask
 from kazan.core.schemas import InputSchema
 from kazan.messaging import queries, services
-from kazan.messaging.models import OutboundMessage, Purpose, Status, phone_mask
+from kazan.messaging.models import OutboundMessage, Purpose, Status
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 
 router = Router(tags=["messaging"], auth=tenant_auth)

@@ -7,7 +7,7 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
-        from kazan.customers.gdpr import GdprSection, gdpr_section_register
+        from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.customers.panels import CustomerPanel, customer_panel_register
         from kazan.messaging import gdpr
         from kazan.messaging.queries import messages_for_customer

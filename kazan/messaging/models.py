@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kazan.core.db import AppendOnlyModel
 from kazan.core.fields import EncryptedTextField
+from kazan.core.masking import phone_mask
 
 
 class Purpose(models.TextChoices):
@@ -120,10 +122,6 @@ class OutboundMessage(models.Model):
         return phone_mask(self.to)
 
 
-def phone_mask(phone: str) -> str:
-    return f"{phone[:3]}••••{phone[-3:]}" if len(phone) > 6 else ("••••" if phone else "")
-
-
 class SmsCreditAccount(models.Model):
     """A business's SMS credit balance. Changed only by one conditional UPDATE per ledger entry
     (messaging.ledger), never read-modify-write, so concurrent sends cannot overspend."""
@@ -151,15 +149,7 @@ class Kind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Ledger entries are append-only: they are never updated.")
-
-    def delete(self):
-        raise TypeError("Ledger entries are append-only: they are never deleted.")
-
-
-class SmsCreditEntry(models.Model):
+class SmsCreditEntry(AppendOnlyModel):
     """Append-only ledger: one row per change of the balance; their sum is the balance."""
 
     business = models.ForeignKey(
@@ -187,8 +177,6 @@ class SmsCreditEntry(models.Model):
     note = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name_plural = "SMS credit entries"
         ordering = ["-created_at", "-id"]
@@ -209,14 +197,6 @@ class SmsCreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount:+d} ({self.business_id})"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("Ledger entries are append-only: they are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Ledger entries are append-only: they are never deleted.")
 
 
 class OtpChallenge(models.Model):

@@ -31,7 +31,7 @@ def _memberships(ids, viewer):
 @activity_target("tenancy.invitation")
 def _invitations(ids, viewer):
     """The invitee's email, masked (a•••@example.com): it decrypts only here."""
-    from kazan.analytics.exports import email_mask
+    from kazan.core.masking import email_mask
 
     invitations = Invitation.objects.filter(pk__in=ids).only("pk", "email")
     return {invitation.pk: email_mask(invitation.email) for invitation in invitations}

@@ -2,8 +2,8 @@
 
 from django import template
 
-from kazan.billing.money import money_format
 from kazan.billing.queries import quota_warning
+from kazan.core.money import money_format
 
 register = template.Library()
 

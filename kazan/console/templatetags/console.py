@@ -1,6 +1,6 @@
 from django import template
 
-from kazan.billing.money import money_format
+from kazan.core.money import money_format
 from kazan.core.templatetags.figures import change
 
 register = template.Library()

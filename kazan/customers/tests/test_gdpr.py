@@ -8,8 +8,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 from kazan.activity.models import Activity
+from kazan.core import gdpr
 from kazan.core.errors import Conflict, NotFound
-from kazan.customers import gdpr, services
+from kazan.customers import services
 from kazan.customers.models import ChannelIdentity, ConsentRecord, Customer, Tag
 from kazan.customers.queries import (
     consent_is_granted,

@@ -3,8 +3,9 @@
 import pytest
 
 from kazan.core.errors import ValidationFailed
+from kazan.core.masking import phone_mask
 from kazan.customers.emails import email_index_for, email_normalize
-from kazan.customers.phones import phone_index_for, phone_mask, phone_normalize
+from kazan.customers.phones import phone_index_for, phone_normalize
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kazan.customers.gdpr import gdpr_sections
+from kazan.core.gdpr import gdpr_sections
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.messaging import gdpr
 from kazan.messaging.models import OutboundMessage, Status

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.channels.providers.base import Connection
 from kazan.core.errors import ValidationFailed
+from kazan.core.masking import phone_mask
 from kazan.customers.phones import phone_normalize
-from kazan.messaging.models import phone_mask
 
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")

@@ -1,6 +1,7 @@
 """Data-subject requests across apps: each app that keeps data about a customer registers a
-section (in its AppConfig.ready) that exports it and erases it. customers.services runs them all,
-so a new app cannot be forgotten by the export or the erasure."""
+section (in its AppConfig.ready) that exports it and erases it. customers.services runs them
+all, so a new app cannot be forgotten by the export or the erasure. The registry lives in core so
+that apps below customers (analytics) can register too."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
