@@ -1,16 +1,34 @@
 """Domain errors: services raise these; one handler turns them into a message and a 4xx."""
 
+from enum import StrEnum
+
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(StrEnum):
+    """Base of each app's `error_codes.py`: the stable codes API clients, pages and flows match
+    on. A member is its string value, so `error.code == "expired"` and JSON keep working."""
+
+
+class CoreErrorCode(ErrorCode):
+    ERROR = "error"
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    INSUFFICIENT_CREDITS = "insufficient_credits"
 
 
 class KazanError(Exception):
     """Base of all expected failures. `code` is stable for API clients; `message` is for people."""
 
-    code = "error"
+    code: ErrorCode = CoreErrorCode.ERROR
     status = 400
-    default_message = _("The request could not be completed.")
+    default_message: str | Promise = _("The request could not be completed.")
 
-    def __init__(self, message=None, *, code: str | None = None):
+    def __init__(self, message: str | Promise | None = None, *, code: ErrorCode | None = None):
         self.message = message or self.default_message
         if code:
             self.code = code
@@ -18,36 +36,36 @@ class KazanError(Exception):
 
 
 class ValidationFailed(KazanError):
-    code = "invalid"
+    code = CoreErrorCode.INVALID
     status = 400
     default_message = _("Some of the data is not valid.")
 
 
 class NotFound(KazanError):
-    code = "not_found"
+    code = CoreErrorCode.NOT_FOUND
     status = 404
     default_message = _("Not found.")
 
 
 class PermissionDenied(KazanError):
-    code = "forbidden"
+    code = CoreErrorCode.FORBIDDEN
     status = 403
     default_message = _("You do not have permission to do this.")
 
 
 class Conflict(KazanError):
-    code = "conflict"
+    code = CoreErrorCode.CONFLICT
     status = 409
     default_message = _("This conflicts with the current state.")
 
 
 class RateLimited(KazanError):
-    code = "rate_limited"
+    code = CoreErrorCode.RATE_LIMITED
     status = 429
     default_message = _("Too many attempts. Please wait a moment and try again.")
 
 
 class InsufficientCredits(KazanError):
-    code = "insufficient_credits"
+    code = CoreErrorCode.INSUFFICIENT_CREDITS
     status = 402
     default_message = _("Not enough SMS credits. Please top up your package.")

@@ -1,0 +1,25 @@
+"""What a view can rely on after TenantMiddleware and member_required: annotate a dashboard
+view's request as `BusinessRequest` and `request.business` is a Business, not None."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+from kazan.tenancy.models import Business, Membership
+
+
+class TenantRequest(HttpRequest):
+    """Any request: the middleware sets these, None where no business is named."""
+
+    business: Business | None
+    membership: Membership | None
+    business_named: bool
+    htmx: HtmxDetails
+
+
+class BusinessRequest(TenantRequest):
+    """A request behind member_required: signed in, a member of the business it names."""
+
+    business: Business
+    membership: Membership
+    user: AbstractBaseUser  # type: ignore[assignment]
