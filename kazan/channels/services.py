@@ -17,12 +17,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.models import ChannelInstallation, InboundEvent
-from kazan.channels.providers.base import InboundMessage, ProviderError, plugin
+from kazan.channels.providers.base import InboundMessage, plugin
 from kazan.channels.queries import address_index, installation_credentials
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
 from kazan.messaging.phones import to_index
+from kazan.messaging.transports import ProviderError
 
 logger = logging.getLogger("kazan.channels")
 
@@ -42,7 +44,9 @@ def installation_connect(
     field is wrong) or Conflict (the number already answers for another business)."""
     descriptor = plugin(provider)
     if not descriptor.installable:
-        raise ValidationFailed(_("This channel cannot be connected."), code="not_installable")
+        raise ValidationFailed(
+            _("This channel cannot be connected."), code=ChannelsErrorCode.NOT_INSTALLABLE
+        )
     form = descriptor.connect_form(data=fields)
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]

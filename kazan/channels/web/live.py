@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.views import CHANNEL, _bad, _chat_key, _language
 from kazan.conversations.queries import conversation_for_handle
 from kazan.core.crypto import blind_index
@@ -33,10 +34,14 @@ def chat_live(request: HttpRequest, business_slug: str) -> JsonResponse:
     team's replies after that id (without `after`: none, and the cursor to start from)."""
     business = request.business
     if business is None:
-        return _bad(_("This page does not exist."), status=404, code="not_found")
+        return _bad(_("This page does not exist."), status=404, code=ChannelsErrorCode.NOT_FOUND)
     with translation.override(_language(request, business)):
         if not business.is_active:
-            return _bad(_("This page is currently unavailable."), status=503, code="unavailable")
+            return _bad(
+                _("This page is currently unavailable."),
+                status=503,
+                code=ChannelsErrorCode.UNAVAILABLE,
+            )
         raw_after = request.GET.get("after")
         if raw_after is not None and not (raw_after.isascii() and raw_after.isdigit()):
             return _bad(_("This is not a valid position in the chat."))

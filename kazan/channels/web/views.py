@@ -22,12 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.services import landing_link_click, landing_visit_record
 from kazan.conversations.engine import Inbound
 from kazan.conversations.queries import conversation_for_handle, conversation_log
 from kazan.conversations.services import conversation_language_set, conversation_receive
 from kazan.core.crypto import blind_index
-from kazan.core.errors import KazanError
+from kazan.core.errors import ErrorCode, KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.core.views import page_not_found
@@ -186,7 +187,9 @@ def _cookie_set(
         response.set_cookie(name, value, **options)
 
 
-def _bad(message: str, status: int = 400, code: str = "invalid") -> JsonResponse:
+def _bad(
+    message: str, status: int = 400, code: ErrorCode = ChannelsErrorCode.INVALID
+) -> JsonResponse:
     return JsonResponse({"code": code, "message": message}, status=status)
 
 
@@ -230,11 +233,15 @@ def chat(request: HttpRequest, business_slug: str) -> JsonResponse:
     …}} → {"replies": [...]}. CSRF-protected by the middleware (X-CSRFToken header)."""
     business = request.business
     if business is None:
-        return _bad(_("This page does not exist."), status=404, code="not_found")
+        return _bad(_("This page does not exist."), status=404, code=ChannelsErrorCode.NOT_FOUND)
     language = _language(request, business)
     with translation.override(language):
         if not business.is_active:
-            return _bad(_("This page is currently unavailable."), status=503, code="unavailable")
+            return _bad(
+                _("This page is currently unavailable."),
+                status=503,
+                code=ChannelsErrorCode.UNAVAILABLE,
+            )
         data, error = _parse(request)
         if error is not None:
             return error

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from kazan.channels.providers.base import InboundMessage
 from kazan.channels.providers.twilio.webhooks import MESSAGE_SID, bad_request, twilio_signed
-from kazan.channels.queries import installation_for_address
+from kazan.channels.queries import unscoped_installation_for_address
 
 logger = logging.getLogger("kazan.hooks.twilio")
 
@@ -55,7 +55,9 @@ def _twiml() -> HttpResponse:
 
 
 def _to_installation(request: HttpRequest):
-    return installation_for_address(provider="twilio", address=request.POST.get("To", "").strip())
+    return unscoped_installation_for_address(
+        provider="twilio", address=request.POST.get("To", "").strip()
+    )
 
 
 @twilio_signed(_to_installation)

@@ -19,14 +19,15 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from kazan.channels.providers.base import (
+from kazan.channels.error_codes import ChannelsErrorCode
+from kazan.core.logging import redact
+from kazan.messaging.transports import (
     PermanentProviderError,
     ProviderError,
     SmsRequest,
     SmsResult,
     TransientProviderError,
 )
-from kazan.core.logging import redact
 
 logger = logging.getLogger("kazan.sms.twilio")
 # The SDK logs every request's URL and headers at INFO; keep that out of the JSON logs.
@@ -192,7 +193,9 @@ class TwilioSmsProvider:
         finally:
             _idempotency_token.reset(token)
         if not message.sid:
-            raise TransientProviderError("Twilio answered without a message sid", code="no_sid")
+            raise TransientProviderError(
+                "Twilio answered without a message sid", code=ChannelsErrorCode.NO_SID
+            )
         return SmsResult(provider_message_id=message.sid, status=str(message.status or "queued"))
 
 
@@ -212,7 +215,7 @@ def _twilio_errors(what: str):
     except requests.RequestException as exc:
         logger.warning("twilio unreachable: %s", type(exc).__name__)
         raise TransientProviderError(
-            f"Twilio unreachable: {type(exc).__name__}", code="network"
+            f"Twilio unreachable: {type(exc).__name__}", code=ChannelsErrorCode.NETWORK
         ) from exc
 
 
