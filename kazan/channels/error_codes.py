@@ -6,9 +6,7 @@ from kazan.core.errors import ErrorCode
 
 class ChannelsErrorCode(ErrorCode):
     NOT_INSTALLABLE = "not_installable"
-    # The web chat's JSON answers (web/views.py, web/live.py).
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
+    # The web chat's JSON answers (web/views.py, web/live.py), besides the core codes.
     UNAVAILABLE = "unavailable"
     # A send the Twilio adapter could not complete (providers/twilio/provider.py).
     NO_SID = "no_sid"

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ImproperlyConfigured
 
 from kazan.messaging.transports import Transport, transport, transports
@@ -36,12 +37,19 @@ class Connection:
     address: str
 
 
+class ConnectForm(forms.Form):
+    """The fields a business fills in to connect its own account of a provider."""
+
+    def connection(self) -> Connection:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class ChannelPlugin(Transport):
     # verified webhook parameters -> normalized inbound messages.
     parse: Callable[[Mapping[str, str]], list[InboundMessage]] | None = None
-    # The connect form of an installation (a django Form with `connection() -> Connection`).
-    connect_form: type | None = None
+    # The connect form of an installation; None: nothing to connect (the platform's own).
+    connect_form: type[ConnectForm] | None = None
     # credentials -> None when the provider accepts them; raises ProviderError otherwise.
     test: Callable[[dict[str, str]], None] | None = None
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class SmsProvider(Protocol):
 class Transport:
     key: str
     channel: str
-    label: str
+    label: "str | Promise"
     capabilities: Capabilities
     # payload {"replies": [...]} -> what the channel sends (SMS: one text, the web chat: replies).
     render: Callable[[dict[str, Any]], Any]

@@ -10,6 +10,7 @@ point, a custom HTTP client (`Client(http_client=...)`):
 import contextlib
 import contextvars
 import logging
+from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from kazan.channels.error_codes import ChannelsErrorCode
@@ -80,15 +82,15 @@ class KazanTwilioHttpClient(TwilioHttpClient):
 
     def request(
         self,
-        method,
-        url,
-        params=None,
-        data=None,
-        headers=None,
-        auth=None,
-        timeout=None,
-        allow_redirects=False,
-    ):
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
         if self.base_url:
             url = _rebase(url, self.base_url)
         token = _idempotency_token.get()
@@ -147,7 +149,7 @@ class TwilioSmsProvider:
         )
 
     @classmethod
-    def from_credentials(cls, credentials: dict | None) -> "TwilioSmsProvider":
+    def from_credentials(cls, credentials: dict[str, str] | None) -> "TwilioSmsProvider":
         """A business's installation (its credentials), or the platform's account (None)."""
         if credentials is None:
             credentials = {
@@ -200,7 +202,7 @@ class TwilioSmsProvider:
 
 
 @contextlib.contextmanager
-def _twilio_errors(what: str):
+def _twilio_errors(what: str) -> Iterator[None]:
     """The SDK's exceptions -> our transient/permanent split, logged without the number."""
     try:
         yield
@@ -219,8 +221,10 @@ def _twilio_errors(what: str):
         ) from exc
 
 
-def _int(value) -> int | None:
+def _int(value: object) -> int | None:
+    if isinstance(value, int):
+        return value
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int(str(value))
+    except ValueError:
         return None
