@@ -6,11 +6,26 @@ class ChannelsConfig(AppConfig):
     label = "channels"
 
     def ready(self) -> None:
-        # Importing a provider package registers it under its key (providers/base.py).
-        from kazan.channels import gdpr
-        from kazan.channels.providers import console, twilio, web  # noqa: F401
+        from kazan.channels import gdpr, queries
+        from kazan.channels.providers import console, twilio, web
         from kazan.core.gdpr import GdprSection, gdpr_section_register
+        from kazan.messaging.transports import (
+            InstallationDirectory,
+            installations_register,
+            transport_register,
+        )
 
+        # The outbox (messaging, below channels) sends through these plugins and installations.
+        for plugin in (console.CONSOLE, twilio.TWILIO, web.WEB):
+            transport_register(plugin)
+        installations_register(
+            InstallationDirectory(
+                active=lambda business, channel: queries.installation_active(
+                    business=business, channel=channel
+                ),
+                get=queries.unscoped_installation_by_id,
+            )
+        )
         gdpr_section_register(
             GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)
         )

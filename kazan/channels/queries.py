@@ -1,11 +1,16 @@
 """Channel installations as pages and the outbox read them; always scoped to a business, except
-the inbound routing lookup, which is how a webhook finds the business in the first place."""
+the inbound routing lookup, which is how a webhook finds the business in the first place, and
+the look-up by id the outbox's registry makes for a message that names its installation."""
 
 import json
+from typing import TYPE_CHECKING
 
 from kazan.channels.models import ChannelInstallation
 from kazan.core.crypto import blind_index
 from kazan.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 
 def address_index(address: str) -> str:
@@ -13,18 +18,18 @@ def address_index(address: str) -> str:
     return blind_index(address, scope="channels.address") if address else ""
 
 
-def installations_list(*, business) -> list[ChannelInstallation]:
+def installations_list(*, business: "Business") -> list[ChannelInstallation]:
     return list(ChannelInstallation.objects.filter(business=business))
 
 
-def installation_get(*, business, installation_id: int) -> ChannelInstallation:
+def installation_get(*, business: "Business", installation_id: int) -> ChannelInstallation:
     installation = ChannelInstallation.objects.filter(business=business, pk=installation_id).first()
     if installation is None:
         raise NotFound()
     return installation
 
 
-def installation_active(*, business, channel: str) -> ChannelInstallation | None:
+def installation_active(*, business: "Business", channel: str) -> ChannelInstallation | None:
     """The business's connected installation of `channel`; None: the platform default."""
     return (
         ChannelInstallation.objects.filter(
@@ -35,7 +40,7 @@ def installation_active(*, business, channel: str) -> ChannelInstallation | None
     )
 
 
-def installation_for_address(*, provider: str, address: str) -> ChannelInstallation | None:
+def unscoped_installation_for_address(*, provider: str, address: str) -> ChannelInstallation | None:
     """Inbound routing: the active installation customers reach at `address`."""
     if not address:
         return None
@@ -50,5 +55,19 @@ def installation_for_address(*, provider: str, address: str) -> ChannelInstallat
     )
 
 
-def installation_credentials(installation: ChannelInstallation) -> dict:
-    return json.loads(installation.credentials) if installation.credentials else {}
+def unscoped_installation_by_id(installation_id: int) -> ChannelInstallation | None:
+    """Any business's installation by id: the outbox routes a message it already names."""
+    return ChannelInstallation.objects.filter(pk=installation_id).first()
+
+
+def installation_credentials(installation: ChannelInstallation) -> dict[str, str]:
+    if not installation.credentials:
+        return {}
+    credentials: dict[str, str] = json.loads(installation.credentials)
+    return credentials
+
+
+def unscoped_installation_credentials(installation_id: int) -> dict[str, str]:
+    """The secrets of an installation by id, for its plugin's sender ({} when it is gone)."""
+    installation = unscoped_installation_by_id(installation_id)
+    return installation_credentials(installation) if installation is not None else {}

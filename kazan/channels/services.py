@@ -9,7 +9,8 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -17,12 +18,19 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.models import ChannelInstallation, InboundEvent
-from kazan.channels.providers.base import InboundMessage, ProviderError, plugin
+from kazan.channels.providers.base import InboundMessage, plugin
 from kazan.channels.queries import address_index, installation_credentials
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
 from kazan.messaging.phones import to_index
+from kazan.messaging.transports import ProviderError
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Business
 
 logger = logging.getLogger("kazan.channels")
 
@@ -35,18 +43,20 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 
 
 def installation_connect(
-    *, business, actor, provider: str, fields: Mapping[str, str]
+    *, business: "Business", actor: "User | None", provider: str, fields: Mapping[str, str]
 ) -> ChannelInstallation:
     """Connects the business's own account of `provider` from the connect form's `fields`.
     Replaces the business's earlier installation of the channel. Raises ValidationFailed (a
     field is wrong) or Conflict (the number already answers for another business)."""
     descriptor = plugin(provider)
-    if not descriptor.installable:
-        raise ValidationFailed(_("This channel cannot be connected."), code="not_installable")
+    if descriptor.connect_form is None:
+        raise ValidationFailed(
+            _("This channel cannot be connected."), code=ChannelsErrorCode.NOT_INSTALLABLE
+        )
     form = descriptor.connect_form(data=fields)
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
-        raise ValidationFailed(first)
+        raise ValidationFailed(str(first))
     connection = form.connection()
     index = address_index(connection.address)
     taken = _("This number is already connected to another business.")
@@ -90,7 +100,9 @@ def installation_connect(
     return installation
 
 
-def installation_test(*, business, actor, installation: ChannelInstallation) -> bool:
+def installation_test(
+    *, business: "Business", actor: "User | None", installation: ChannelInstallation
+) -> bool:
     """Asks the provider whether the installation's credentials work; records the answer."""
     if installation.business_id != business.pk:
         raise NotFound()
@@ -120,7 +132,9 @@ def installation_test(*, business, actor, installation: ChannelInstallation) -> 
     return ok
 
 
-def installation_disconnect(*, business, actor, installation: ChannelInstallation) -> None:
+def installation_disconnect(
+    *, business: "Business", actor: "User | None", installation: ChannelInstallation
+) -> None:
     """Stops using the installation: new messages go out through the platform default. The
     credentials stay (encrypted) so late status callbacks of its messages still verify."""
     with transaction.atomic():
@@ -135,7 +149,9 @@ def installation_disconnect(*, business, actor, installation: ChannelInstallatio
     installation.refresh_from_db()
 
 
-def _disconnect(*, business, actor, installation: ChannelInstallation) -> None:
+def _disconnect(
+    *, business: "Business", actor: "User | None", installation: ChannelInstallation
+) -> None:
     ChannelInstallation.objects.filter(pk=installation.pk).update(
         status=ChannelInstallation.Status.DISCONNECTED,
         disconnected_at=timezone.now(),
@@ -164,7 +180,11 @@ def inbound_enqueue(event_id: int) -> None:
 
 
 def inbound_store(
-    *, provider: str, channel: str, message: InboundMessage, installation
+    *,
+    provider: str,
+    channel: str,
+    message: InboundMessage,
+    installation: ChannelInstallation | None,
 ) -> tuple[InboundEvent, bool]:
     """Stores a verified inbound message and enqueues its processing after the commit.
     Returns (event, stored); stored is False for a provider's retry of a stored message."""
@@ -223,17 +243,17 @@ def inbound_process(*, event_id: int) -> str:
     return outcome
 
 
-def _sms_business(*, event: InboundEvent, number: str):
+def _sms_business(*, event: InboundEvent, number: str) -> "Business | None":
     """The installation's business; on the platform's shared number, the business that last
     sent an SMS to the sender through it."""
     if event.installation is not None and event.installation.is_active:
         return event.business
-    from kazan.messaging.queries import sms_last_sender_business
+    from kazan.messaging.queries import unscoped_sms_last_sender_business
 
-    return sms_last_sender_business(phone=number)
+    return unscoped_sms_last_sender_business(phone=number)
 
 
-def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, object]:
+def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, "Business | None"]:
     from kazan.campaigns.services import stop_reply_receive, stop_word
     from kazan.customers.phones import phone_normalize
 
@@ -293,7 +313,15 @@ def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, 
     return "start" if word in START_WORDS else "conversation", business
 
 
-def _reply(*, business, number: str, replies: list, installation, key: str, customer=None) -> None:
+def _reply(
+    *,
+    business: "Business",
+    number: str,
+    replies: list[dict[str, Any]],
+    installation: ChannelInstallation | None,
+    key: str,
+    customer: "Customer | None" = None,
+) -> None:
     from kazan.messaging.services import message_send
 
     try:
@@ -317,7 +345,7 @@ def _reply(*, business, number: str, replies: list, installation, key: str, cust
 INBOUND_RETENTION_DAYS = 30
 
 
-def inbound_events_purge(*, now=None) -> int:
+def inbound_events_purge(*, now: datetime | None = None) -> int:
     """Deletes handled (processed or dropped) inbound events older than INBOUND_RETENTION_DAYS,
     including those that never found a business (no export or erasure can reach them)."""
     cutoff = (now or timezone.now()) - timedelta(days=INBOUND_RETENTION_DAYS)

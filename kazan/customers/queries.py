@@ -392,3 +392,11 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
         .order_by()
     )
     return {row["business_id"]: row["total"] for row in rows}
+
+
+# --- for messaging ---
+
+
+def sms_marketing_consent_is_granted(*, business, customer: Customer) -> bool:
+    """Whether the customer currently agrees to receive offers by SMS (the outbox asks)."""
+    return consent_is_granted(business=business, customer=customer, purpose=SMS)

@@ -1,6 +1,7 @@
 """/api/v1/messaging: SMS credits and usage, the business's messages, and sending one SMS."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -12,7 +13,10 @@ from kazan.core.masking import phone_mask
 from kazan.core.schemas import InputSchema
 from kazan.messaging import queries, services
 from kazan.messaging.models import OutboundMessage, Purpose, Status
-from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
+from kazan.tenancy.api_auth import ApiKeyPrincipal, api_actor, api_require, tenant_auth
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business, Membership
 
 router = Router(tags=["messaging"], auth=tenant_auth)
 
@@ -54,12 +58,18 @@ class SmsIn(InputSchema):
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-def _principal_business(request: HttpRequest):
+class PrincipalRequest(HttpRequest):
+    """A request past the router's auth (tenancy.api_auth): who calls, for which business."""
+
+    auth: "Membership | ApiKeyPrincipal"
+
+
+def _principal_business(request: PrincipalRequest) -> "Business":
     return request.auth.business
 
 
 @router.get("/balance", response=responses(BalanceOut), summary="SMS credits and usage")
-def balance(request: HttpRequest):
+def balance(request: PrincipalRequest):
     business = _principal_business(request)
     return {
         "credits": queries.sms_balance(business=business),

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kazan.messaging import ledger
+from kazan.messaging.error_codes import MessagingErrorCode
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.phones import to_index
 
@@ -56,7 +57,7 @@ def messages_erase(business, customer) -> None:
             failed_at=now,
             lease_expires_at=None,
             next_attempt_at=None,
-            error_code="erased",
+            error_code=MessagingErrorCode.ERASED,
             updated_at=now,
         )
         if changed:

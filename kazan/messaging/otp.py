@@ -32,6 +32,7 @@ from kazan.core.db import insert_or_fetch
 from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.customers.phones import phone_is_mobile, phone_normalize
+from kazan.messaging.error_codes import MessagingErrorCode
 from kazan.messaging.models import OtpChallenge, OtpThrottle, Purpose
 from kazan.messaging.services import sms_send
 
@@ -72,7 +73,7 @@ def otp_phone_check(*, business, phone: str) -> str:
                 "%(countries)s. Please use another number."
             )
             % {"countries": countries},
-            code="otp_country",
+            code=MessagingErrorCode.OTP_COUNTRY,
         )
     if not phone_is_mobile(e164):
         # A landline, premium-rate or freephone number cannot read the code, and texting it
@@ -82,7 +83,7 @@ def otp_phone_check(*, business, phone: str) -> str:
                 "Sorry, we can only send the code to a mobile number. Landlines and service "
                 "numbers cannot receive it. Please enter your mobile number."
             ),
-            code="otp_not_mobile",
+            code=MessagingErrorCode.OTP_NOT_MOBILE,
         )
     return e164
 
@@ -112,7 +113,7 @@ def _cooldown_claim(business, index: str, now) -> None:
     raise RateLimited(
         _("Please wait %(seconds)d seconds before asking for a new code.")
         % {"seconds": max(1, int(wait + 0.999))},
-        code="otp_cooldown",
+        code=MessagingErrorCode.OTP_COOLDOWN,
     )
 
 
@@ -140,7 +141,7 @@ def _limits_hit(business, index: str, ip: str) -> None:
             window_seconds=86400,
         )
     except RateLimited:
-        raise RateLimited(too_many, code="otp_limit") from None
+        raise RateLimited(too_many, code=MessagingErrorCode.OTP_LIMIT) from None
 
 
 def otp_send(
@@ -207,7 +208,7 @@ def otp_send(
                 "Sorry, we cannot send a text message right now. Please ask the staff for help "
                 "or try again later."
             ),
-            code="otp_unavailable",
+            code=MessagingErrorCode.OTP_UNAVAILABLE,
         ) from None
     return challenge
 
@@ -227,7 +228,7 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
         raise ValidationFailed(
             _("Please enter the %(digits)d-digit code from the text message.")
             % {"digits": CODE_DIGITS},
-            code="otp_format",
+            code=MessagingErrorCode.OTP_FORMAT,
         )
     phone = phone_normalize(phone_e164, region=business.country)
     index = _phone_index(phone)
@@ -249,7 +250,7 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
         if challenge is None:
             raise ValidationFailed(
                 _("This code is no longer valid. Please ask for a new code."),
-                code="otp_missing",
+                code=MessagingErrorCode.OTP_MISSING,
             )
         right = hmac.compare_digest(challenge.code_hash, _code_hash(typed, challenge.salt))
         # A conditional UPDATE: on SQLite select_for_update locks nothing, and two correct
@@ -275,7 +276,8 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
             )
     if right and not verified:  # the same code was just used by a concurrent request
         raise ValidationFailed(
-            _("This code is no longer valid. Please ask for a new code."), code="otp_missing"
+            _("This code is no longer valid. Please ask for a new code."),
+            code=MessagingErrorCode.OTP_MISSING,
         )
     # Raised after the block: the counted attempt must commit, not roll back with the error.
     if not right:
@@ -283,11 +285,11 @@ def otp_verify(*, business, phone_e164: str, code: str) -> OtpChallenge:
         if left <= 0:
             raise ValidationFailed(
                 _("Wrong code, and no tries are left. Please ask for a new code."),
-                code="otp_missing",
+                code=MessagingErrorCode.OTP_MISSING,
             )
         raise ValidationFailed(
             _("This code is not right. Please try again (%(left)d tries left).") % {"left": left},
-            code="otp_wrong",
+            code=MessagingErrorCode.OTP_WRONG,
         )
     return challenge
 

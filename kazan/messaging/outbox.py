@@ -17,7 +17,7 @@ import math
 import random
 import time
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,18 +27,20 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from kazan.activity.services import activity_record
-from kazan.channels.providers.base import (
-    ChannelPlugin,
+from kazan.messaging import ledger
+from kazan.messaging.error_codes import MessagingErrorCode
+from kazan.messaging.models import OutboundMessage, Status
+from kazan.messaging.transports import (
     PermanentProviderError,
+    SmsProvider,
     SmsRequest,
     SmsResult,
     TransientProviderError,
+    Transport,
     channel_default,
-    plugin,
+    installation_get,
+    transport,
 )
-from kazan.channels.queries import installation_credentials
-from kazan.messaging import ledger
-from kazan.messaging.models import OutboundMessage, Status
 
 logger = logging.getLogger("kazan.messaging.outbox")
 
@@ -50,7 +52,7 @@ SWEEP_REPEAT_SECONDS = 300
 SWEEP_GRACE_SECONDS = 30
 
 
-def _claimable(now) -> Q:
+def _claimable(now: datetime) -> Q:
     return (
         Q(status=Status.QUEUED, next_attempt_at__lte=now)
         | Q(status=Status.QUEUED, next_attempt_at__isnull=True)
@@ -104,32 +106,31 @@ def sms_rate_wait(*, max_wait: float | None = None) -> bool:
 # --- one delivery ----------------------------------------------------------------------------
 
 
-def status_callback_url(provider_key: str, installation=None) -> str:
+def status_callback_url(provider_key: str, installation_id: int | None = None) -> str:
     """PUBLIC_URL + /hooks/<provider>/status, when that provider has a status webhook; with
     `?installation=<id>` for a business's own account, whose token signs the callbacks."""
     try:
         url = settings.PUBLIC_URL + reverse(f"hooks:{provider_key}_status")
     except NoReverseMatch:
         return ""
-    return f"{url}?installation={installation.pk}" if installation is not None else url
+    return f"{url}?installation={installation_id}" if installation_id is not None else url
 
 
-def _route(message_id: int) -> tuple[ChannelPlugin | None, object]:
-    """Who sends the message: its installation's plugin while the installation is connected,
-    else the platform default of its channel (None: the channel has none)."""
-    row = (
-        OutboundMessage.objects.filter(pk=message_id)
-        .select_related("installation")
-        .only("channel", "installation")
-        .first()
-    )
-    installation = row.installation if row is not None else None
+def _route(message_id: int) -> tuple[Transport | None, int | None]:
+    """Who sends the message: its installation's transport while the installation is connected,
+    else the platform default of its channel (None: the channel has none). Returns the
+    transport and the id of the installation it sends through."""
+    row = OutboundMessage.objects.filter(pk=message_id).only("channel", "installation_id").first()
+    installation_id = row.installation_id if row is not None else None
+    installation = installation_get(installation_id) if installation_id is not None else None
     if installation is not None and installation.is_active:
-        return plugin(installation.provider), installation
+        return transport(installation.provider), installation.pk
     return channel_default(row.channel if row is not None else "sms"), None
 
 
-def _claim(message_id: int, *, provider_key: str, installation=None) -> OutboundMessage | None:
+def _claim(
+    message_id: int, *, provider_key: str, installation_id: int | None = None
+) -> OutboundMessage | None:
     """Marks the message `sending` under a lease and counts the attempt; None if it is not due,
     already being sent by a live worker, or finished."""
     now = timezone.now()
@@ -147,7 +148,7 @@ def _claim(message_id: int, *, provider_key: str, installation=None) -> Outbound
         message.lease_expires_at = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         message.next_attempt_at = None
         message.provider = provider_key
-        message.installation = installation
+        message.installation_id = installation_id
         message.save(
             update_fields=[
                 "status",
@@ -227,7 +228,7 @@ def _record_failure(message: OutboundMessage, *, code: str, text: str) -> str:
 
 def _record_retry(message: OutboundMessage, *, code: str, text: str) -> str:
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        return _record_failure(message, code=code or "max_attempts", text=text)
+        return _record_failure(message, code=code or MessagingErrorCode.MAX_ATTEMPTS, text=text)
     now = timezone.now()
     next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts))
     changed = OutboundMessage.objects.filter(
@@ -269,27 +270,32 @@ def outbox_deliver_message(*, message_id: int) -> str:
 
         delivery_enqueue(message_id, run_after=timezone.now() + timedelta(seconds=1))
         return "throttled"
-    descriptor, installation = _route(message_id)
-    provider = None
+    descriptor, installation_id = _route(message_id)
+    provider: SmsProvider | None = None
     if descriptor is not None and not descriptor.capabilities.inline:
-        credentials = installation_credentials(installation) if installation else None
-        provider = descriptor.sender_build(credentials)
+        provider = descriptor.sender_build(installation_id)
     message = _claim(
         message_id,
         provider_key=descriptor.key if descriptor else "",
-        installation=installation,
+        installation_id=installation_id,
     )
     if message is None:
         return "skipped"
     if descriptor is None:
-        return _record_failure(message, code="not_connected", text="The channel is not connected.")
+        return _record_failure(
+            message,
+            code=MessagingErrorCode.NOT_CONNECTED,
+            text="The channel is not connected.",
+        )
     if provider is None:
         # An inline channel (the web chat): the thread shows the message, nothing to send.
         return _record_success(message, SmsResult(provider_message_id="", status="delivered"))
     if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
         # Every attempt so far died mid-call (a poison message that kills workers): stop here.
         return _record_failure(
-            message, code="max_attempts", text="Gave up after the maximum number of attempts."
+            message,
+            code=MessagingErrorCode.MAX_ATTEMPTS,
+            text="Gave up after the maximum number of attempts.",
         )
     request = SmsRequest(
         to=message.to,
@@ -297,15 +303,19 @@ def outbox_deliver_message(*, message_id: int) -> str:
         body=descriptor.render(message.payload) if message.payload else message.body,
         from_="",
         idempotency_key=str(message.delivery_key),
-        status_callback_url=status_callback_url(provider.key, installation),
+        status_callback_url=status_callback_url(provider.key, installation_id),
     )
     # The provider call: outside any transaction, so no lock is held while the network waits.
     try:
         result = provider.send(request)
     except PermanentProviderError as exc:
-        return _record_failure(message, code=exc.code or "permanent", text=exc.message)
+        return _record_failure(
+            message, code=exc.code or MessagingErrorCode.PERMANENT, text=exc.message
+        )
     except TransientProviderError as exc:
-        return _record_retry(message, code=exc.code or "transient", text=exc.message)
+        return _record_retry(
+            message, code=exc.code or MessagingErrorCode.TRANSIENT, text=exc.message
+        )
     except Exception as exc:
         # A bug or an unexpected SDK error: never lose the message, retry it like an outage.
         # Logged with the stack but not the exception's text, which may quote the recipient.
@@ -316,7 +326,7 @@ def outbox_deliver_message(*, message_id: int) -> str:
             type(exc).__name__,
             "".join(traceback.format_tb(exc.__traceback__)),
         )
-        return _record_retry(message, code="internal", text=type(exc).__name__)
+        return _record_retry(message, code=MessagingErrorCode.INTERNAL, text=type(exc).__name__)
     return _record_success(message, result)
 
 

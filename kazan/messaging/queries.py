@@ -1,6 +1,7 @@
 """Messaging reads, always scoped to one business."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -11,16 +12,29 @@ from kazan.messaging.models import (
     SmsCreditEntry,
     Status,
 )
+from kazan.messaging.phones import to_index
+
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Business
 
 
-def sms_balance(*, business) -> int:
+class SmsUsage(TypedDict):
+    sent: int
+    delivered: int
+    failed: int
+    pending: int
+    credits_used: int
+
+
+def sms_balance(*, business: "Business") -> int:
     balance = (
         SmsCreditAccount.objects.filter(business=business).values_list("balance", flat=True).first()
     )
     return balance or 0
 
 
-def sms_usage(*, business, since: datetime | None = None) -> dict:
+def sms_usage(*, business: "Business", since: datetime | None = None) -> SmsUsage:
     """Counts for the dashboard: messages sent (handed to the provider: sent or delivered),
     delivered, failed and waiting, and the credits used (sends minus refunds)."""
     messages = OutboundMessage.objects.filter(business=business)
@@ -34,22 +48,30 @@ def sms_usage(*, business, since: datetime | None = None) -> dict:
         failed=Count("id", filter=Q(status=Status.FAILED)),
         pending=Count("id", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
     )
-    net = entries.aggregate(total=Sum("amount"))["total"] or 0
-    return {**counts, "credits_used": -net}
+    net: int = entries.aggregate(total=Sum("amount"))["total"] or 0
+    return SmsUsage(
+        sent=counts["sent"],
+        delivered=counts["delivered"],
+        failed=counts["failed"],
+        pending=counts["pending"],
+        credits_used=-net,
+    )
 
 
-def ledger_entries(*, business) -> QuerySet[SmsCreditEntry]:
+def ledger_entries(*, business: "Business") -> QuerySet[SmsCreditEntry]:
     return SmsCreditEntry.objects.filter(business=business).select_related("actor")
 
 
-def message_list(*, business, status: str | None = None) -> QuerySet[OutboundMessage]:
+def message_list(*, business: "Business", status: str | None = None) -> QuerySet[OutboundMessage]:
     messages = OutboundMessage.objects.filter(business=business)
     if status:
         messages = messages.filter(status=status)
     return messages
 
 
-def messages_for_customer(*, business, customer) -> QuerySet[OutboundMessage]:
+def messages_for_customer(
+    *, business: "Business", customer: "Customer"
+) -> QuerySet[OutboundMessage]:
     return OutboundMessage.objects.filter(business=business, customer=customer)
 
 
@@ -62,11 +84,9 @@ def sms_balances(*, business_ids: list[int]) -> dict[int, int]:
     )
 
 
-def sms_last_sender_business(*, phone: str):
+def unscoped_sms_last_sender_business(*, phone: str) -> "Business | None":
     """Inbound routing on the platform's shared SMS number: the business that last sent an SMS
     to `phone` through it (the only reader across businesses: the webhook knows no business)."""
-    from kazan.messaging.phones import to_index
-
     message = (
         OutboundMessage.objects.filter(
             to_index=to_index(phone), channel="sms", installation__isnull=True

@@ -7,20 +7,38 @@ no task behind.
 
 import logging
 import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.channels.providers.sms import SMS_CAPABILITIES, sms_render
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kazan.customers.phones import phone_normalize
+from kazan.customers.queries import sms_marketing_consent_is_granted
 from kazan.messaging import ledger
+from kazan.messaging.error_codes import MessagingErrorCode
 from kazan.messaging.models import Kind, OutboundMessage, Purpose, SmsCreditEntry, Status
 from kazan.messaging.phones import to_index
 from kazan.messaging.segments import SegmentInfo, sms_segments
+from kazan.messaging.transports import (
+    SMS_CAPABILITIES,
+    Installation,
+    Transport,
+    channel_default,
+    channels_known,
+    installation_active,
+    sms_render,
+    transport,
+)
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Business
 
 logger = logging.getLogger("kazan.messaging")
 
@@ -41,7 +59,7 @@ BODY_MAX_CHARACTERS = SMS_CAPABILITIES.max_text_length  # campaigns check drafts
 IDEMPOTENCY_KEY_MAX = 100
 
 
-def delivery_enqueue(message_id: int, *, run_after=None) -> None:
+def delivery_enqueue(message_id: int, *, run_after: datetime | None = None) -> None:
     """Queue the delivery task. A failure to enqueue loses nothing: the sweeper finds the row."""
     from kazan.messaging.tasks import outbox_deliver
 
@@ -52,25 +70,15 @@ def delivery_enqueue(message_id: int, *, run_after=None) -> None:
         logger.exception("could not enqueue delivery of sms %s; the sweeper will", message_id)
 
 
-def _consent_is_granted(*, business, customer) -> bool:
-    # Imported here: customers is another app's public query, and it may import messaging.
-    from kazan.customers.models import ConsentRecord
-    from kazan.customers.queries import consent_is_granted
-
-    return consent_is_granted(
-        business=business, customer=customer, purpose=ConsentRecord.Purpose.SMS_MARKETING
-    )
-
-
 def sms_send(
     *,
-    business,
+    business: "Business",
     to: str,
     body: str,
     purpose: str,
-    customer=None,
+    customer: "Customer | None" = None,
     idempotency_key: str | None = None,
-    actor=None,
+    actor: "User | None" = None,
     actor_kind: str | None = None,
 ) -> OutboundMessage:
     """Writes an SMS to the outbox (message_send on the "sms" channel with one text reply).
@@ -95,10 +103,10 @@ def sms_send(
 
 def _credit(
     *,
-    business,
+    business: "Business",
     kind: str,
     amount: int,
-    actor,
+    actor: "User | None",
     note: str,
     reference: str | None,
     action: str,
@@ -145,14 +153,19 @@ def _same_credit(existing: SmsCreditEntry, *, kind: str, amount: int) -> SmsCred
     return existing
 
 
-def _positive(amount) -> int:
+def _positive(amount: object) -> int:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationFailed(_("Enter a whole number of credits greater than zero."))
     return amount
 
 
 def sms_credits_grant(
-    *, business, amount: int, actor, note: str = "", reference: str | None = None
+    *,
+    business: "Business",
+    amount: int,
+    actor: "User | None",
+    note: str = "",
+    reference: str | None = None,
 ) -> SmsCreditEntry:
     """Free credits (welcome package, goodwill); idempotent when a `reference` is given."""
     return _credit(
@@ -166,7 +179,9 @@ def sms_credits_grant(
     )
 
 
-def sms_credits_purchase(*, business, amount: int, reference: str, actor=None) -> SmsCreditEntry:
+def sms_credits_purchase(
+    *, business: "Business", amount: int, reference: str, actor: "User | None" = None
+) -> SmsCreditEntry:
     """Credits bought with a payment. `reference` (the payment's id) makes it idempotent: a
     replayed payment webhook returns the first entry and adds nothing."""
     reference = (reference or "").strip()
@@ -184,7 +199,9 @@ def sms_credits_purchase(*, business, amount: int, reference: str, actor=None) -
     )
 
 
-def sms_credits_adjust(*, business, amount: int, actor, note: str) -> SmsCreditEntry:
+def sms_credits_adjust(
+    *, business: "Business", amount: int, actor: "User | None", note: str
+) -> SmsCreditEntry:
     """A platform staff correction, up or down; the balance never goes below zero
     (InsufficientCredits). Needs a note saying why."""
     if not getattr(actor, "is_staff", False):
@@ -223,7 +240,7 @@ def sms_status_update(
     report: str,
     error_code: str = "",
     error_message: str = "",
-    installation=None,
+    installation: Installation | None = None,
 ) -> OutboundMessage | None:
     """Applies a provider's delivery report ("sent", "delivered", "undelivered", "failed").
 
@@ -237,12 +254,14 @@ def sms_status_update(
     if report not in _REPORT_FROM:
         raise ValueError(f"unknown delivery report {report!r}")
     message = OutboundMessage.objects.filter(
-        provider=provider, provider_message_id=provider_message_id, installation=installation
+        provider=provider,
+        provider_message_id=provider_message_id,
+        installation_id=installation.pk if installation is not None else None,
     ).first()
     if message is None:
         return None
     now = timezone.now()
-    changes: dict = {"updated_at": now}
+    changes: dict[str, Any] = {"updated_at": now}
     if report == "sent":
         changes.update(status=Status.SENT, lease_expires_at=None)
     elif report == "delivered":
@@ -286,39 +305,44 @@ REPLY_TYPES = frozenset(
 )
 
 
-def _payload_check(payload) -> dict:
+def _payload_check(payload: object) -> dict[str, list[dict[str, Any]]]:
     """The payload's shape: {"replies": [{"type": <a known reply type>, ...}, ...]}."""
     replies = payload.get("replies") if isinstance(payload, dict) else None
     if not isinstance(replies, list) or not replies:
-        raise ValidationFailed(_("The message has no content."), code="invalid_payload")
+        raise ValidationFailed(
+            _("The message has no content."), code=MessagingErrorCode.INVALID_PAYLOAD
+        )
     for reply in replies:
         if not isinstance(reply, dict) or reply.get("type", "text") not in REPLY_TYPES:
             raise ValidationFailed(
-                _("The message has content of an unknown kind."), code="invalid_payload"
+                _("The message has content of an unknown kind."),
+                code=MessagingErrorCode.INVALID_PAYLOAD,
             )
     return {"replies": replies}
 
 
-def _recipient(*, business, channel: str, to: str) -> str:
+def _recipient(*, business: "Business", channel: str, to: str) -> str:
     if channel == "sms":
         return phone_normalize(to, region=business.country)
     handle = (to or "").strip()
     if not handle:
-        raise ValidationFailed(_("The message has no recipient."), code="no_recipient")
+        raise ValidationFailed(
+            _("The message has no recipient."), code=MessagingErrorCode.NO_RECIPIENT
+        )
     return handle
 
 
 def message_send(
     *,
-    business,
+    business: "Business",
     channel: str,
     to: str,
-    payload: dict,
+    payload: dict[str, Any],
     purpose: str,
-    customer=None,
-    installation=None,
+    customer: "Customer | None" = None,
+    installation: Installation | None = None,
     idempotency_key: str | None = None,
-    actor=None,
+    actor: "User | None" = None,
     actor_kind: str | None = None,
 ) -> OutboundMessage:
     """The one way to queue an outbound message on any channel: a bot reply, an agent's reply,
@@ -331,22 +355,21 @@ def message_send(
     its segments. The same `idempotency_key` again (per business) returns the first message.
     Raises ValidationFailed, PermissionDenied, NotFound, InsufficientCredits.
     """
-    from kazan.channels.providers.base import channels_known, plugin
-    from kazan.channels.queries import installation_active
-
     if channel not in channels_known():
-        raise ValidationFailed(_("This channel cannot send messages."), code="channel_unknown")
+        raise ValidationFailed(
+            _("This channel cannot send messages."), code=MessagingErrorCode.CHANNEL_UNKNOWN
+        )
     if purpose not in Purpose.values:
         raise ValidationFailed(_("Unknown message purpose."))
-    payload = _payload_check(payload)
+    checked = _payload_check(payload)
     if installation is not None and (
         installation.business_id != business.pk or installation.channel != channel
     ):
         raise NotFound()
     installation = installation or installation_active(business=business, channel=channel)
-    descriptor = plugin(installation.provider) if installation else channel_default_for(channel)
+    descriptor = transport(installation.provider) if installation else channel_default_for(channel)
     capabilities = descriptor.capabilities
-    body = sms_render(payload)
+    body = sms_render(checked)
     if not body:
         raise ValidationFailed(_("The message is empty."))
     if len(body) > capabilities.max_text_length:
@@ -364,9 +387,12 @@ def message_send(
     if purpose == Purpose.MARKETING:
         if customer is None:
             raise ValidationFailed(_("Offers can only be sent to a customer who agreed to them."))
-        if channel == "sms" and not _consent_is_granted(business=business, customer=customer):
+        if channel == "sms" and not sms_marketing_consent_is_granted(
+            business=business, customer=customer
+        ):
             raise PermissionDenied(
-                _("This customer has not agreed to receive offers by SMS."), code="no_consent"
+                _("This customer has not agreed to receive offers by SMS."),
+                code=MessagingErrorCode.NO_CONSENT,
             )
 
     def existing() -> OutboundMessage | None:
@@ -390,8 +416,8 @@ def message_send(
                 to=recipient,
                 to_index=to_index(recipient),
                 body=body,
-                payload=payload,
-                installation=installation,
+                payload=checked,
+                installation_id=installation.pk if installation is not None else None,
                 purpose=purpose,
                 status=Status.QUEUED,
                 encoding=info.encoding,
@@ -420,15 +446,13 @@ def message_send(
     return message
 
 
-def channel_default_for(channel: str):
-    """The platform default plugin of `channel`; ValidationFailed when it has none (the
+def channel_default_for(channel: str) -> Transport:
+    """The platform default transport of `channel`; ValidationFailed when it has none (the
     business must connect its own account first)."""
-    from kazan.channels.providers.base import channel_default
-
     descriptor = channel_default(channel)
     if descriptor is None:
         raise ValidationFailed(
             _("Connect this channel in Channels before sending messages on it."),
-            code="channel_not_connected",
+            code=MessagingErrorCode.CHANNEL_NOT_CONNECTED,
         )
     return descriptor

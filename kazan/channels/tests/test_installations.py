@@ -7,7 +7,11 @@ from django.db import connection
 
 from kazan.activity.models import Activity
 from kazan.channels.models import ChannelInstallation
-from kazan.channels.queries import address_index, installation_active, installation_for_address
+from kazan.channels.queries import (
+    address_index,
+    installation_active,
+    unscoped_installation_for_address,
+)
 from kazan.channels.services import (
     installation_connect,
     installation_disconnect,
@@ -106,5 +110,5 @@ def test_disconnect_stops_routing_and_is_logged_once(business, owner):
     installation_disconnect(business=business, actor=owner, installation=installation)
     assert installation.status == ChannelInstallation.Status.DISCONNECTED
     assert installation_active(business=business, channel="sms") is None
-    assert installation_for_address(provider="twilio", address=BUSINESS_NUMBER) is None
+    assert unscoped_installation_for_address(provider="twilio", address=BUSINESS_NUMBER) is None
     assert Activity.objects.filter(action="channel.disconnected").count() == 1

@@ -6,15 +6,14 @@ import dataclasses
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kazan.channels.providers.base import (
+from kazan.channels.providers.base import plugin, plugins
+from kazan.messaging.transports import (
     SmsProvider,
     channel_default,
-    plugin,
-    plugins,
     sms_provider,
     sms_provider_keys,
+    sms_render,
 )
-from kazan.channels.providers.sms import sms_render
 
 
 def test_builtin_plugins_are_registered_by_key():

@@ -7,19 +7,21 @@ every few seconds while a person has the thread and rarely otherwise. The visito
 the chat's signed cookie (channels.web.views), so one can only read one's own thread.
 """
 
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.views import CHANNEL, _bad, _chat_key, _language
 from kazan.conversations.queries import conversation_for_handle
 from kazan.core.crypto import blind_index
-from kazan.core.errors import RateLimited
+from kazan.core.errors import CoreErrorCode, RateLimited
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.inbox.queries import WITH_PERSON, agent_replies_after, thread_cursor
+from kazan.tenancy.http import TenantRequest
 
 # Polls per window and IP: a visitor polls every 3 s at most (20 a minute), with room for a
 # few tabs behind one address.
@@ -28,15 +30,19 @@ LIVE_LIMIT_PER_IP = (120, 60)
 
 @require_GET
 @never_cache
-def chat_live(request: HttpRequest, business_slug: str) -> JsonResponse:
+def chat_live(request: TenantRequest, business_slug: str) -> JsonResponse:
     """GET ?after=<message id> → {"replies": [...], "cursor": id, "with_person": bool}: the
     team's replies after that id (without `after`: none, and the cursor to start from)."""
     business = request.business
     if business is None:
-        return _bad(_("This page does not exist."), status=404, code="not_found")
+        return _bad(_("This page does not exist."), status=404, code=CoreErrorCode.NOT_FOUND)
     with translation.override(_language(request, business)):
         if not business.is_active:
-            return _bad(_("This page is currently unavailable."), status=503, code="unavailable")
+            return _bad(
+                _("This page is currently unavailable."),
+                status=503,
+                code=ChannelsErrorCode.UNAVAILABLE,
+            )
         raw_after = request.GET.get("after")
         if raw_after is not None and not (raw_after.isascii() and raw_after.isdigit()):
             return _bad(_("This is not a valid position in the chat."))
@@ -54,12 +60,11 @@ def chat_live(request: HttpRequest, business_slug: str) -> JsonResponse:
         )
         if conversation is None:
             return JsonResponse({"replies": [], "cursor": 0, "with_person": False})
+        replies: list[dict[str, object]] = []
         if raw_after is None:
             cursor = thread_cursor(business=business, conversation=conversation)
-            replies = []
         else:
             cursor = int(raw_after[:18])
-            replies = []
             for message in agent_replies_after(
                 business=business, conversation=conversation, after=cursor
             ):

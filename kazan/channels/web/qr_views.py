@@ -1,11 +1,12 @@
 """QR code downloads for the business team (/dashboard/qr/), always the member's own business."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from kazan.channels.web import qr
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -17,7 +18,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 @member_required()
 @require_GET
-def qr_page(request: HttpRequest) -> HttpResponse:
+def qr_page(request: BusinessRequest) -> HttpResponse:
     business = request.business
     return render(
         request,
@@ -28,13 +29,13 @@ def qr_page(request: HttpRequest) -> HttpResponse:
 
 @member_required()
 @require_GET
-def qr_png(request: HttpRequest) -> HttpResponse:
+def qr_png(request: BusinessRequest) -> HttpResponse:
     return _download(qr.qr_png(request.business), "image/png", f"{request.business.slug}-qr.png")
 
 
 @member_required()
 @require_GET
-def qr_svg(request: HttpRequest) -> HttpResponse:
+def qr_svg(request: BusinessRequest) -> HttpResponse:
     # Shown on the page too (<img>), so also inline; `?download` makes it an attachment.
     response = _download(
         qr.qr_svg(request.business), "image/svg+xml", f"{request.business.slug}-qr.svg"
@@ -46,7 +47,7 @@ def qr_svg(request: HttpRequest) -> HttpResponse:
 
 @member_required()
 @require_GET
-def table_card(request: HttpRequest) -> HttpResponse:
+def table_card(request: BusinessRequest) -> HttpResponse:
     return _download(
         qr.table_card_pdf(request.business),
         "application/pdf",

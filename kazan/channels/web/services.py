@@ -1,9 +1,15 @@
 """Landing-page writes: counting visits, scans and link clicks (analytics events, no personal
 data). The chat itself goes through conversations.services."""
 
+from typing import TYPE_CHECKING
+
 from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
 from kazan.core.db import atomic_relaxed
+
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Business
 
 # Where a counted redirect may lead, and the business field holding the address.
 LINK_TARGETS = {
@@ -15,19 +21,21 @@ LINK_TARGETS = {
 }
 
 
-def landing_visit_record(*, business, from_qr: bool) -> None:
+def landing_visit_record(*, business: "Business", from_qr: bool) -> None:
     """One visit: a QR scan when the page was opened from the printed code, else a page view.
     A counter only: its commit need not wait for the disk (core.db.atomic_relaxed)."""
     with atomic_relaxed():
         event_record(business=business, kind=EventKind.QR_SCAN if from_qr else EventKind.PAGE_VIEW)
 
 
-def landing_link_click(*, business, target: str, customer=None) -> str | None:
+def landing_link_click(
+    *, business: "Business", target: str, customer: "Customer | None" = None
+) -> str | None:
     """Counts a click on one of the business's links and returns where it leads (None when the
     business has not set that link). The Google review link counts as GOOGLE_REVIEW_CLICK, the
     others as SOCIAL_CLICK with the network's name."""
     attribute = LINK_TARGETS.get(target)
-    url = getattr(business, attribute, "") if attribute else ""
+    url: str = getattr(business, attribute, "") if attribute else ""
     if not url:
         return None
     with atomic_relaxed():

@@ -9,6 +9,8 @@ reload resumes it and one business never sees another's cookie.
 import json
 import re
 import secrets
+from functools import partial
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,16 +24,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.services import landing_link_click, landing_visit_record
 from kazan.conversations.engine import Inbound
 from kazan.conversations.queries import conversation_for_handle, conversation_log
 from kazan.conversations.services import conversation_language_set, conversation_receive
 from kazan.core.crypto import blind_index
-from kazan.core.errors import KazanError
+from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.core.views import page_not_found
 from kazan.customers.normalize import language_normalize
+from kazan.tenancy.http import TenantRequest
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 CHANNEL = "web"
 CHAT_COOKIE = "kz_chat"
@@ -128,7 +135,7 @@ def _ui_strings() -> dict:
 @require_GET
 @never_cache
 @ensure_csrf_cookie
-def landing(request: HttpRequest, business_slug: str) -> HttpResponse:
+def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
     business = request.business
     if business is None:
         return page_not_found(request)
@@ -173,24 +180,29 @@ def _cookie_set(
     """Every landing cookie the same way: scoped to the business's path, never readable by
     scripts, sent on top-level navigation only, and Secure whenever session cookies are
     (SECURE_COOKIES, on by default in production). `salt` signs the value."""
-    options = {
-        "max_age": max_age,
-        "path": _path(business),
-        "httponly": True,
-        "samesite": "Lax",
-        "secure": settings.SESSION_COOKIE_SECURE,
-    }
-    if salt:
-        response.set_signed_cookie(name, value, salt=salt, **options)
-    else:
-        response.set_cookie(name, value, **options)
+    cookie_set = partial(response.set_signed_cookie, salt=salt) if salt else response.set_cookie
+    cookie_set(
+        name,
+        value,
+        max_age=max_age,
+        path=_path(business),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
-def _bad(message: str, status: int = 400, code: str = "invalid") -> JsonResponse:
+def _bad(message: str, status: int = 400, code: ErrorCode = CoreErrorCode.INVALID) -> JsonResponse:
     return JsonResponse({"code": code, "message": message}, status=status)
 
 
-def _parse(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+class ChatInput(TypedDict):
+    action: str
+    text: str
+    payload: dict[str, str | int | bool] | None
+
+
+def _parse(request: HttpRequest) -> tuple[ChatInput | None, JsonResponse | None]:
     """The chat request's JSON, checked: (data, None) or (None, a 4xx with a clear message)."""
     if "application/json" not in request.headers.get("Content-Type", ""):
         return None, _bad(_("Send the message as JSON."), status=415)
@@ -220,24 +232,30 @@ def _parse(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
                 return None, _bad(_("This answer is not valid."))
     if action == "message" and not text.strip() and not payload:
         return None, _bad(_("Please type an answer."))
-    return {"action": action, "text": text, "payload": payload}, None
+    return ChatInput(action=action, text=text, payload=payload), None
 
 
 @require_POST
 @never_cache
-def chat(request: HttpRequest, business_slug: str) -> JsonResponse:
+def chat(request: TenantRequest, business_slug: str) -> JsonResponse:
     """POST JSON {"action": "start"} or {"text": "…"} / {"payload": {"value"|"choice"|"command":
     …}} → {"replies": [...]}. CSRF-protected by the middleware (X-CSRFToken header)."""
     business = request.business
     if business is None:
-        return _bad(_("This page does not exist."), status=404, code="not_found")
+        return _bad(_("This page does not exist."), status=404, code=CoreErrorCode.NOT_FOUND)
     language = _language(request, business)
     with translation.override(language):
         if not business.is_active:
-            return _bad(_("This page is currently unavailable."), status=503, code="unavailable")
+            return _bad(
+                _("This page is currently unavailable."),
+                status=503,
+                code=ChannelsErrorCode.UNAVAILABLE,
+            )
         data, error = _parse(request)
         if error is not None:
             return error
+        if data is None:  # _parse gives one of the two
+            return _bad(_("The message must be a JSON object."))
         try:
             ratelimit_hit(
                 f"landing:chat:{blind_index(client_ip(request), scope='landing.ip')}",
@@ -250,14 +268,16 @@ def chat(request: HttpRequest, business_slug: str) -> JsonResponse:
     return response
 
 
-def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> JsonResponse:
+def _chat_turn(
+    request: HttpRequest, business: "Business", data: ChatInput, language: str
+) -> JsonResponse:
     """Every turn goes to conversation_receive (the visitor's handle is the signed cookie's
     token); only a page (re)load of a known thread shows its log instead."""
     key = _chat_key(request, business)
     thread = (
         conversation_for_handle(business=business, channel=CHANNEL, handle=key) if key else None
     )
-    if thread is None:
+    if thread is None or key is None:
         # A new visitor, or an expired or purged chat: a new thread under a new token.
         key = secrets.token_urlsafe(24)
     if data["action"] == "start" and thread is not None:
@@ -273,7 +293,7 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
             business=business, channel=CHANNEL, handle=key, inbound=inbound, language=language
         )
         thread, replies = received.conversation, received.replies
-    session = thread.session
+    session = thread.session if thread is not None else None
     response = JsonResponse(
         {
             "replies": _links_for_web(business, replies),
@@ -293,7 +313,7 @@ def _chat_turn(request: HttpRequest, business, data: dict, language: str) -> Jso
 
 @require_GET
 @never_cache
-def go(request: HttpRequest, business_slug: str, target: str) -> HttpResponse:
+def go(request: TenantRequest, business_slug: str, target: str) -> HttpResponse:
     """The counting redirect behind every social and Google review button."""
     business = request.business
     if business is None:

@@ -11,8 +11,6 @@ from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
 from kazan.activity.models import Activity
-from kazan.channels.providers import base
-from kazan.channels.providers.base import SmsRequest, plugin_register, sms_provider
 from kazan.channels.providers.console import CONSOLE
 from kazan.messaging import outbox
 from kazan.messaging.models import Kind, OutboundMessage, SmsCreditEntry, Status
@@ -20,6 +18,7 @@ from kazan.messaging.queries import sms_balance
 from kazan.messaging.services import sms_send
 from kazan.messaging.testing import tasks_run_all
 from kazan.messaging.tests.factories import PHONE, credits_given
+from kazan.messaging.transports import SmsRequest, registry, sms_provider, transport_register
 
 pytestmark = pytest.mark.django_db
 
@@ -281,9 +280,9 @@ def test_throttled_delivery_goes_back_to_the_queue_untouched(business, settings,
 
 def _register(sender_class) -> None:
     """An SMS plugin like the console's whose sender is `sender_class`."""
-    plugin_register(
+    transport_register(
         dataclasses.replace(
-            CONSOLE, key=sender_class.key, sender=lambda credentials: sender_class()
+            CONSOLE, key=sender_class.key, sender=lambda installation_id: sender_class()
         )
     )
 
@@ -295,7 +294,7 @@ class _TransactionProbe:
     seen: list[bool] = []
 
     def send(self, request):
-        from kazan.channels.providers.base import SmsResult
+        from kazan.messaging.transports import SmsResult
 
         self.seen.append(connection.in_atomic_block)
         return SmsResult(provider_message_id=f"PR{request.idempotency_key[:8]}", status="sent")
@@ -303,7 +302,7 @@ class _TransactionProbe:
 
 @pytest.mark.django_db(transaction=True)
 def test_provider_is_called_outside_any_transaction(business, settings, monkeypatch):
-    monkeypatch.setattr(base, "_registry", {**base._registry})
+    monkeypatch.setattr(registry, "_registry", {**registry._registry})
     _register(_TransactionProbe)
     settings.SMS_PROVIDER = "probe"
     credits_given(business, 5)
@@ -325,7 +324,7 @@ class _Exploding:
 def test_unexpected_provider_error_retries_and_logs_no_number(
     business, settings, monkeypatch, caplog
 ):
-    monkeypatch.setattr(base, "_registry", {**base._registry})
+    monkeypatch.setattr(registry, "_registry", {**registry._registry})
     _register(_Exploding)
     settings.SMS_PROVIDER = "exploding"
     credits_given(business, 5)

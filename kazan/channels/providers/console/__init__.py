@@ -2,9 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kazan.channels.providers.base import ChannelPlugin, plugin_register
+from kazan.channels.providers.base import ChannelPlugin
 from kazan.channels.providers.console.provider import ConsoleSmsProvider
-from kazan.channels.providers.sms import SMS_CAPABILITIES, sms_render
+from kazan.messaging.transports import SMS_CAPABILITIES, sms_render
+
+
+def _sender(installation_id: int | None) -> ConsoleSmsProvider:
+    return ConsoleSmsProvider()
+
 
 CONSOLE = ChannelPlugin(
     key=ConsoleSmsProvider.key,
@@ -12,8 +17,7 @@ CONSOLE = ChannelPlugin(
     label=_("Console (development, sends nothing)"),
     capabilities=SMS_CAPABILITIES,
     render=sms_render,
-    sender=lambda credentials: ConsoleSmsProvider(),
+    sender=_sender,
 )
-plugin_register(CONSOLE)
 
 __all__ = ["CONSOLE", "ConsoleSmsProvider"]

@@ -1,7 +1,7 @@
 import hashlib
 import logging
 
-from kazan.channels.providers.base import SmsRequest, SmsResult
+from kazan.messaging.transports import SmsRequest, SmsResult
 
 logger = logging.getLogger("kazan.sms.console")
 

@@ -3,14 +3,22 @@ forms.py), and the webhooks for delivery status (webhooks.py) and incoming SMS (
 
 from django.utils.translation import gettext_lazy as _
 
-from kazan.channels.providers.base import ChannelPlugin, plugin_register
-from kazan.channels.providers.sms import SMS_CAPABILITIES, sms_render
+from kazan.channels.providers.base import ChannelPlugin
 from kazan.channels.providers.twilio.forms import TwilioConnectForm
 from kazan.channels.providers.twilio.inbound import twilio_parse
 from kazan.channels.providers.twilio.provider import TwilioSmsProvider
+from kazan.channels.queries import unscoped_installation_credentials
+from kazan.messaging.transports import SMS_CAPABILITIES, sms_render
 
 
-def _test(credentials: dict) -> None:
+def _sender(installation_id: int | None) -> TwilioSmsProvider:
+    """A business's own account (its installation's credentials) or the platform's (None)."""
+    if installation_id is None:
+        return TwilioSmsProvider.from_credentials(None)
+    return TwilioSmsProvider.from_credentials(unscoped_installation_credentials(installation_id))
+
+
+def _test(credentials: dict[str, str]) -> None:
     TwilioSmsProvider.from_credentials(credentials).account_check()
 
 
@@ -20,11 +28,9 @@ TWILIO = ChannelPlugin(
     label=_("Twilio SMS"),
     capabilities=SMS_CAPABILITIES,
     render=sms_render,
-    sender=TwilioSmsProvider.from_credentials,
+    sender=_sender,
     parse=twilio_parse,
     connect_form=TwilioConnectForm,
     test=_test,
 )
-plugin_register(TWILIO)
-
 __all__ = ["TWILIO", "TwilioSmsProvider"]

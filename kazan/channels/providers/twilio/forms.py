@@ -1,11 +1,12 @@
 """Connecting a business's own Twilio account: the fields, checked before anything is saved."""
 
 import re
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kazan.channels.providers.base import Connection
+from kazan.channels.providers.base import ConnectForm, Connection
 from kazan.core.errors import ValidationFailed
 from kazan.core.masking import phone_mask
 from kazan.customers.phones import phone_normalize
@@ -15,7 +16,7 @@ SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 AUTH_TOKEN = re.compile(r"^[0-9A-Za-z_-]{16,64}$")
 
 
-class TwilioConnectForm(forms.Form):
+class TwilioConnectForm(ConnectForm):
     label = forms.CharField(label=_("Name"), max_length=80, required=False)
     account_sid = forms.CharField(
         label=_("Account SID"),
@@ -45,19 +46,19 @@ class TwilioConnectForm(forms.Form):
     )
 
     def clean_account_sid(self) -> str:
-        value = self.cleaned_data["account_sid"].strip()
+        value: str = self.cleaned_data["account_sid"].strip()
         if not ACCOUNT_SID.match(value):
             raise forms.ValidationError(_("An account SID is AC followed by 32 hex digits."))
         return value
 
     def clean_auth_token(self) -> str:
-        value = self.cleaned_data["auth_token"].strip()
+        value: str = self.cleaned_data["auth_token"].strip()
         if not AUTH_TOKEN.match(value):
             raise forms.ValidationError(_("This does not look like a Twilio auth token."))
         return value
 
     def clean_from_number(self) -> str:
-        value = self.cleaned_data["from_number"].strip()
+        value: str = self.cleaned_data["from_number"].strip()
         if not value:
             return ""
         try:
@@ -68,15 +69,15 @@ class TwilioConnectForm(forms.Form):
             ) from None
 
     def clean_messaging_service_sid(self) -> str:
-        value = self.cleaned_data["messaging_service_sid"].strip()
+        value: str = self.cleaned_data["messaging_service_sid"].strip()
         if value and not SERVICE_SID.match(value):
             raise forms.ValidationError(
                 _("A messaging service SID is MG followed by 32 hex digits.")
             )
         return value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if (
             not self.errors
             and not data.get("from_number")

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 
 from django.http import HttpRequest, HttpResponse
 
+from kazan.channels.models import ChannelInstallation
 from kazan.channels.providers.base import InboundMessage
 from kazan.channels.providers.twilio.webhooks import MESSAGE_SID, bad_request, twilio_signed
-from kazan.channels.queries import installation_for_address
+from kazan.channels.queries import unscoped_installation_for_address
 
 logger = logging.getLogger("kazan.hooks.twilio")
 
@@ -54,12 +55,16 @@ def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
 
 
-def _to_installation(request: HttpRequest):
-    return installation_for_address(provider="twilio", address=request.POST.get("To", "").strip())
+def _to_installation(request: HttpRequest) -> ChannelInstallation | None:
+    return unscoped_installation_for_address(
+        provider="twilio", address=request.POST.get("To", "").strip()
+    )
 
 
 @twilio_signed(_to_installation)
-def twilio_inbound(request: HttpRequest, *, installation) -> HttpResponse:
+def twilio_inbound(
+    request: HttpRequest, *, installation: ChannelInstallation | None
+) -> HttpResponse:
     from kazan.channels.services import inbound_store
 
     try:

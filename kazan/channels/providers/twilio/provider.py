@@ -10,6 +10,7 @@ point, a custom HTTP client (`Client(http_client=...)`):
 import contextlib
 import contextvars
 import logging
+from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -17,16 +18,18 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
-from kazan.channels.providers.base import (
+from kazan.channels.error_codes import ChannelsErrorCode
+from kazan.core.logging import redact
+from kazan.messaging.transports import (
     PermanentProviderError,
     ProviderError,
     SmsRequest,
     SmsResult,
     TransientProviderError,
 )
-from kazan.core.logging import redact
 
 logger = logging.getLogger("kazan.sms.twilio")
 # The SDK logs every request's URL and headers at INFO; keep that out of the JSON logs.
@@ -79,15 +82,15 @@ class KazanTwilioHttpClient(TwilioHttpClient):
 
     def request(
         self,
-        method,
-        url,
-        params=None,
-        data=None,
-        headers=None,
-        auth=None,
-        timeout=None,
-        allow_redirects=False,
-    ):
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
         if self.base_url:
             url = _rebase(url, self.base_url)
         token = _idempotency_token.get()
@@ -146,7 +149,7 @@ class TwilioSmsProvider:
         )
 
     @classmethod
-    def from_credentials(cls, credentials: dict | None) -> "TwilioSmsProvider":
+    def from_credentials(cls, credentials: dict[str, str] | None) -> "TwilioSmsProvider":
         """A business's installation (its credentials), or the platform's account (None)."""
         if credentials is None:
             credentials = {
@@ -192,12 +195,14 @@ class TwilioSmsProvider:
         finally:
             _idempotency_token.reset(token)
         if not message.sid:
-            raise TransientProviderError("Twilio answered without a message sid", code="no_sid")
+            raise TransientProviderError(
+                "Twilio answered without a message sid", code=ChannelsErrorCode.NO_SID
+            )
         return SmsResult(provider_message_id=message.sid, status=str(message.status or "queued"))
 
 
 @contextlib.contextmanager
-def _twilio_errors(what: str):
+def _twilio_errors(what: str) -> Iterator[None]:
     """The SDK's exceptions -> our transient/permanent split, logged without the number."""
     try:
         yield
@@ -212,12 +217,14 @@ def _twilio_errors(what: str):
     except requests.RequestException as exc:
         logger.warning("twilio unreachable: %s", type(exc).__name__)
         raise TransientProviderError(
-            f"Twilio unreachable: {type(exc).__name__}", code="network"
+            f"Twilio unreachable: {type(exc).__name__}", code=ChannelsErrorCode.NETWORK
         ) from exc
 
 
-def _int(value) -> int | None:
+def _int(value: object) -> int | None:
+    if isinstance(value, int):
+        return value
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int(str(value))
+    except ValueError:
         return None

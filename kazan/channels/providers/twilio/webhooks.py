@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from kazan.channels.models import ChannelInstallation
 from kazan.channels.queries import installation_credentials
+from kazan.core.errors import CoreErrorCode
 from kazan.messaging.services import sms_status_update
 
 logger = logging.getLogger("kazan.hooks.twilio")
@@ -63,28 +64,34 @@ def signature_valid(request: HttpRequest, *, token: str) -> bool:
     if not signature or not token:
         return False
     url = settings.PUBLIC_URL + request.get_full_path()
-    return RequestValidator(token).validate(url, request.POST, signature)
+    return bool(RequestValidator(token).validate(url, request.POST, signature))
 
 
 def bad_request(message: str) -> JsonResponse:
-    return JsonResponse({"code": "invalid", "message": message}, status=400)
+    return JsonResponse({"code": CoreErrorCode.INVALID, "message": message}, status=400)
 
 
-def twilio_signed(installation_find: Callable[[HttpRequest], ChannelInstallation | None]):
+# A webhook view: the request, and the installation whose token signed it as `installation`.
+SignedView = Callable[..., HttpResponse]
+
+
+def twilio_signed(
+    installation_find: Callable[[HttpRequest], ChannelInstallation | None],
+) -> Callable[[SignedView], Callable[..., HttpResponse]]:
     """A Twilio webhook: POST only, no CSRF (Twilio signs instead), and a 403 before anything is
     acted on when the signature is missing or wrong. `installation_find` names whose auth token
     signed it (None: the platform's); the view gets it as `installation`."""
 
-    def decorator(view):
+    def decorator(view: SignedView) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @require_POST
         @functools.wraps(view)
-        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def checked(request: HttpRequest, *args: str, **kwargs: str) -> HttpResponse:
             installation = installation_find(request)
             if not signature_valid(request, token=installation_token(installation)):
                 logger.warning("twilio %s with a bad or missing signature", view.__name__)
                 return JsonResponse(
-                    {"code": "forbidden", "message": "Invalid signature."}, status=403
+                    {"code": CoreErrorCode.FORBIDDEN, "message": "Invalid signature."}, status=403
                 )
             return view(request, *args, installation=installation, **kwargs)
 
@@ -101,7 +108,9 @@ def _callback_installation(request: HttpRequest) -> ChannelInstallation | None:
 
 
 @twilio_signed(_callback_installation)
-def twilio_status(request: HttpRequest, *, installation) -> HttpResponse:
+def twilio_status(
+    request: HttpRequest, *, installation: ChannelInstallation | None
+) -> HttpResponse:
     sid = request.POST.get("MessageSid", "")
     status = request.POST.get("MessageStatus", "").strip().lower()
     if not MESSAGE_SID.match(sid):

@@ -2,9 +2,12 @@
 the customer's own request, so the channel has no sender and no inbound webhook. Its renderer
 passes the engine's replies through: the page's script draws buttons, links and vouchers."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
-from kazan.channels.providers.base import Capabilities, ChannelPlugin, plugin_register
+from kazan.channels.providers.base import ChannelPlugin
+from kazan.messaging.transports import Capabilities
 
 WEB_CAPABILITIES = Capabilities(
     max_text_length=4000,
@@ -19,7 +22,7 @@ WEB_CAPABILITIES = Capabilities(
 )
 
 
-def web_render(payload: dict) -> list[dict]:
+def web_render(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return list(payload.get("replies", []))
 
 
@@ -30,6 +33,4 @@ WEB = ChannelPlugin(
     capabilities=WEB_CAPABILITIES,
     render=web_render,
 )
-plugin_register(WEB)
-
 __all__ = ["WEB", "WEB_CAPABILITIES"]

@@ -2,8 +2,8 @@
 
 import logging
 
-from kazan.channels.providers.base import SmsRequest, sms_provider
 from kazan.channels.providers.console import ConsoleSmsProvider
+from kazan.messaging.transports import SmsRequest, sms_provider
 
 NUMBER = "+4915112345678"
 

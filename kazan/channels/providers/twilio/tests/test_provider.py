@@ -5,15 +5,15 @@ import base64
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kazan.channels.providers.base import (
+from kazan.channels.providers.twilio.provider import TwilioSmsProvider, error_classify
+from kazan.channels.providers.twilio.tests.conftest import FROM_NUMBER
+from kazan.channels.providers.twilio.tests.fake_twilio import IDEMPOTENCY_HEADER
+from kazan.messaging.transports import (
     PermanentProviderError,
     SmsRequest,
     TransientProviderError,
     sms_provider,
 )
-from kazan.channels.providers.twilio.provider import TwilioSmsProvider, error_classify
-from kazan.channels.providers.twilio.tests.conftest import FROM_NUMBER
-from kazan.channels.providers.twilio.tests.fake_twilio import IDEMPOTENCY_HEADER
 
 TO = "+4915112345678"
 CALLBACK = "https://kazan.example/hooks/twilio/status"

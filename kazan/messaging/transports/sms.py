@@ -6,7 +6,9 @@ option), links as "label: url", a voucher as its code. Twilio's limit is 1600 ch
 concatenated parts); the outbox refuses a longer message when it is queued.
 """
 
-from kazan.channels.providers.base import Capabilities
+from typing import Any
+
+from kazan.messaging.transports.base import Capabilities
 
 SMS_CAPABILITIES = Capabilities(max_text_length=1600, costs_credits=True)
 
@@ -15,7 +17,7 @@ def _numbered(labels: list[str]) -> list[str]:
     return [f"{index}. {label}" for index, label in enumerate(labels, start=1)]
 
 
-def _reply_lines(reply: dict) -> list[str]:
+def _reply_lines(reply: dict[str, Any]) -> list[str]:
     kind = reply.get("type", "text")
     lines: list[str] = []
     if kind == "voucher":
@@ -37,7 +39,7 @@ def _reply_lines(reply: dict) -> list[str]:
     return lines
 
 
-def sms_render(payload: dict) -> str:
+def sms_render(payload: dict[str, Any]) -> str:
     """A channel-neutral payload as the text of one SMS (also what credits are counted on)."""
     lines: list[str] = []
     for reply in payload.get("replies", []):

@@ -1,0 +1,13 @@
+"""The channels app's stable error codes: what the web chat's script and API clients match on,
+and the codes our own provider adapters give a failed send (a provider's codes pass through)."""
+
+from kazan.core.errors import ErrorCode
+
+
+class ChannelsErrorCode(ErrorCode):
+    NOT_INSTALLABLE = "not_installable"
+    # The web chat's JSON answers (web/views.py, web/live.py), besides the core codes.
+    UNAVAILABLE = "unavailable"
+    # A send the Twilio adapter could not complete (providers/twilio/provider.py).
+    NO_SID = "no_sid"
+    NETWORK = "network"
