@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
-from kazan.conversations.engine import ActionResult, Context, action, display, validator
+from kazan.conversations.engine import (
+    ActionResult,
+    Context,
+    Step,
+    action,
+    display,
+    reply_text,
+    validator,
+)
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.models import Conversation
 from kazan.core.crypto import decrypt, encrypt
 from kazan.core.errors import Conflict, InsufficientCredits, NotFound, ValidationFailed
@@ -45,7 +54,9 @@ SOCIAL_NETWORKS = {
 def _name(ctx: Context, raw, step: dict) -> str:
     name = name_normalize(str(raw or ""))
     if not name:
-        raise ValidationFailed(_("Please tell us your name."), code="invalid_name")
+        raise ValidationFailed(
+            _("Please tell us your name."), code=ConversationsErrorCode.INVALID_NAME
+        )
     return name
 
 
@@ -86,7 +97,9 @@ def _otp(ctx: Context, raw, step: dict) -> bool:
 def _rating(ctx: Context, raw, step: dict) -> int:
     text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= int(step.get("max", 5)):
-        raise ValidationFailed(_("Please choose 1 to 5 stars."), code="invalid_rating")
+        raise ValidationFailed(
+            _("Please choose 1 to 5 stars."), code=ConversationsErrorCode.INVALID_RATING
+        )
     return int(text)
 
 
@@ -96,7 +109,7 @@ def _comment(ctx: Context, raw, step: dict) -> str:
     if len(text) > COMMENT_MAX:
         raise ValidationFailed(
             _("Please keep it under %(max)d characters.") % {"max": COMMENT_MAX},
-            code="too_long",
+            code=ConversationsErrorCode.TOO_LONG,
         )
     return text
 
@@ -151,7 +164,9 @@ def _consent_prepare(ctx: Context, step: dict) -> ActionResult | None:
 def _otp_send(ctx: Context, step: dict) -> ActionResult:
     phone = _phone_of(ctx)
     if not phone:
-        raise ValidationFailed(_("Please enter your mobile number first."), code="invalid_phone")
+        raise ValidationFailed(
+            _("Please enter your mobile number first."), code=ConversationsErrorCode.INVALID_PHONE
+        )
     meta = ctx.inbound.meta if ctx.inbound else {}
     otp_send(
         business=ctx.business,
@@ -296,49 +311,33 @@ def _voucher_sms(ctx: Context, voucher, phone_customer) -> None:
 
 
 @action("voucher_welcome")
-def _voucher_welcome(ctx: Context, step: dict) -> ActionResult:
+def _voucher_welcome(ctx: Context, step: Step) -> ActionResult:
     """Rewards the visit and the feedback; nothing here knows about a Google review."""
     customer = ctx.conversation.customer
     voucher, issued_now = voucher_welcome_issue(business=ctx.business, customer=customer)
     if issued_now:
         _voucher_sms(ctx, voucher, customer)
+        text = gettext(
+            "Thank you for your feedback! Here is your welcome gift. Show this code "
+            "at the counter; we also sent it to you by SMS."
+        )
+    elif voucher.redeemed_at is None and voucher.expires_at > timezone.now():
+        text = gettext(
+            "Thank you for your feedback! You already have a welcome gift — here it is again."
+        )
+    else:
+        # Received on an earlier visit and since used or expired: no gift to show.
         return ActionResult(
             [
-                {
-                    "type": "text",
-                    "text": gettext(
-                        "Thank you for your feedback! Here is your welcome gift. Show this code "
-                        "at the counter; we also sent it to you by SMS."
-                    ),
-                },
-                voucher_reply(voucher, business=ctx.business),
+                reply_text(
+                    gettext(
+                        "Thank you for your feedback! You received your welcome gift on an "
+                        "earlier visit, so there is no new one this time."
+                    )
+                )
             ]
         )
-    still_valid = voucher.redeemed_at is None and voucher.expires_at > timezone.now()
-    if still_valid:
-        return ActionResult(
-            [
-                {
-                    "type": "text",
-                    "text": gettext(
-                        "Thank you for your feedback! You already have a welcome gift — here it "
-                        "is again."
-                    ),
-                },
-                voucher_reply(voucher, business=ctx.business),
-            ]
-        )
-    return ActionResult(
-        [
-            {
-                "type": "text",
-                "text": gettext(
-                    "Thank you for your feedback! You received your welcome gift on an earlier "
-                    "visit, so there is no new one this time."
-                ),
-            }
-        ]
-    )
+    return ActionResult([reply_text(text), voucher_reply(voucher, business=ctx.business)])
 
 
 def social_links(business) -> list[dict]:

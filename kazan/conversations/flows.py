@@ -8,6 +8,8 @@ rewards the visit and the feedback and never depends on the Google review — an
 
 from django.utils.translation import gettext_lazy as _
 
+from kazan.conversations.error_codes import ConversationsErrorCode
+
 REVIEW_FUNNEL = "review_funnel"
 
 review_funnel = {
@@ -62,7 +64,7 @@ review_funnel = {
             "action": "otp_send",
             "next": "ask_otp",
             "on_error": {
-                "invalid_phone": "ask_phone",
+                ConversationsErrorCode.INVALID_PHONE: "ask_phone",
                 "otp_country": "ask_phone",
                 "otp_not_mobile": "ask_phone",
                 "*": "ask_otp_retry",

@@ -51,7 +51,6 @@ def conversation_log(*, business, conversation: Conversation) -> list[dict]:
 
 def conversation_pending(*, business, conversation: Conversation) -> list[dict]:
     """The question the thread's running session waits on (empty when it waits on nothing)."""
-    from kazan.conversations import actions  # noqa: F401 (registration)
 
     session = conversation.session
     if conversation.business_id != business.pk or session is None or not session.running:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.conversations import engine, flowstore
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.fallbacks import fallback_answer
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import (
@@ -22,7 +23,7 @@ from kazan.conversations.models import (
 )
 from kazan.conversations.queries import bot_settings_get
 from kazan.core.db import insert_or_fetch
-from kazan.core.errors import KazanError, NotFound, ValidationFailed
+from kazan.core.errors import CoreErrorCode, KazanError, NotFound, ValidationFailed
 from kazan.customers.normalize import language_normalize
 
 _CHANNEL = re.compile(r"^[a-z0-9_]{1,16}$")
@@ -76,9 +77,9 @@ def conversation_receive(
 
     _registered()
     if not _CHANNEL.match(channel or ""):
-        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+        raise ValidationFailed(_("Unknown channel."), code=ConversationsErrorCode.INVALID_CHANNEL)
     if len(provider_message_id) > PROVIDER_MESSAGE_ID_MAX:
-        raise ValidationFailed(_("The message id is too long."), code="invalid")
+        raise ValidationFailed(_("The message id is too long."), code=CoreErrorCode.INVALID)
     if (
         provider_message_id
         and ConversationMessage.objects.filter(

@@ -19,6 +19,7 @@ from kazan.conversations.engine import TEXT_MAX as WEB_TEXT_MAX
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import Conversation, ConversationMessage, Status
 from kazan.core.errors import NotFound, ValidationFailed
+from kazan.inbox.error_codes import InboxErrorCode
 from kazan.inbox.models import CANNED_TEXT_MAX, CANNED_TITLE_MAX, CannedResponse
 from kazan.messaging.models import Purpose
 from kazan.messaging.services import BODY_MAX_CHARACTERS, message_send
@@ -43,9 +44,9 @@ def _locked(business, conversation: Conversation) -> Conversation:
 def _text(value: str, *, limit: int, empty_message, too_long_message) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed(empty_message, code="empty")
+        raise ValidationFailed(empty_message, code=InboxErrorCode.EMPTY)
     if len(text) > limit:
-        raise ValidationFailed(too_long_message % {"max": limit}, code="too_long")
+        raise ValidationFailed(too_long_message % {"max": limit}, code=InboxErrorCode.TOO_LONG)
     return text
 
 
@@ -81,7 +82,8 @@ def inbox_reply(*, business, conversation: Conversation, text: str, actor) -> Co
         if current.channel != WEB:
             if current.identity is None:
                 raise ValidationFailed(
-                    _("This conversation has no address to answer to."), code="unreachable"
+                    _("This conversation has no address to answer to."),
+                    code=InboxErrorCode.UNREACHABLE,
                 )
             outbound = message_send(
                 business=business,
@@ -157,7 +159,7 @@ def inbox_assign(*, business, conversation: Conversation, assignee, actor) -> Co
         assignee is not None
         and not Membership.objects.filter(business=business, user=assignee).exists()
     ):
-        raise ValidationFailed(_("Choose a member of your team."), code="not_member")
+        raise ValidationFailed(_("Choose a member of your team."), code=InboxErrorCode.NOT_MEMBER)
     with transaction.atomic():
         current = _locked(business, conversation)
         if current.assignee_id == (assignee.pk if assignee else None):
@@ -188,10 +190,12 @@ def inbox_status_set(
     snoozed thread needs a person again once the time has come (queries.needs_person)."""
     now = now or timezone.now()
     if status not in STATUSES_SET_BY_HAND:
-        raise ValidationFailed(_("Choose a valid status."), code="invalid_status")
+        raise ValidationFailed(_("Choose a valid status."), code=InboxErrorCode.INVALID_STATUS)
     if status == Status.SNOOZED:
         if snoozed_until is None or snoozed_until <= now:
-            raise ValidationFailed(_("Snooze until a time in the future."), code="invalid_time")
+            raise ValidationFailed(
+                _("Snooze until a time in the future."), code=InboxErrorCode.INVALID_TIME
+            )
     else:
         snoozed_until = None
     with transaction.atomic():
@@ -266,7 +270,7 @@ def _canned_saved(response: CannedResponse) -> None:
             response.save()
     except IntegrityError:
         raise ValidationFailed(
-            _("A response with this title exists already."), code="duplicate"
+            _("A response with this title exists already."), code=InboxErrorCode.DUPLICATE
         ) from None
 
 

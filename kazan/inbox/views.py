@@ -22,6 +22,7 @@ from kazan.conversations.models import Conversation, ConversationMessage, Status
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.customers.models import ChannelIdentity
 from kazan.inbox import queries, services, stream
+from kazan.inbox.error_codes import InboxErrorCode
 from kazan.tenancy.decorators import member_required
 
 PAGE_SIZE = 25
@@ -34,12 +35,12 @@ def _filters(request: HttpRequest, members: list) -> queries.InboxFilters:
     channel = request.GET.get("channel", "")
     assignee = request.GET.get("assignee", "")
     if status not in (*queries.STATUS_FILTERS, queries.ALL):
-        raise ValidationFailed(_("Unknown status."), code="invalid_status")
+        raise ValidationFailed(_("Unknown status."), code=InboxErrorCode.INVALID_STATUS)
     if channel and channel not in ChannelIdentity.Channel.values:
-        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+        raise ValidationFailed(_("Unknown channel."), code=InboxErrorCode.INVALID_CHANNEL)
     member_ids = {str(user.pk) for user in members}
     if assignee and assignee not in (queries.MINE, queries.UNASSIGNED, *member_ids):
-        raise ValidationFailed(_("Choose a member of your team."), code="not_member")
+        raise ValidationFailed(_("Choose a member of your team."), code=InboxErrorCode.NOT_MEMBER)
     return queries.InboxFilters(status=status, channel=channel, assignee=assignee)
 
 
@@ -172,7 +173,9 @@ def thread_assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     members = {str(user.pk): user for user in queries.inbox_members(business=request.business)}
     try:
         if chosen and chosen not in members:
-            raise ValidationFailed(_("Choose a member of your team."), code="not_member")
+            raise ValidationFailed(
+                _("Choose a member of your team."), code=InboxErrorCode.NOT_MEMBER
+            )
         services.inbox_assign(
             business=request.business,
             conversation=current,
@@ -191,7 +194,9 @@ def _snooze_time(value: str, business) -> datetime | None:
     try:
         local = datetime.fromisoformat(value[:32])
     except ValueError:
-        raise ValidationFailed(_("Enter a valid date and time."), code="invalid_time") from None
+        raise ValidationFailed(
+            _("Enter a valid date and time."), code=InboxErrorCode.INVALID_TIME
+        ) from None
     if timezone.is_aware(local):
         return local
     return timezone.make_aware(local, ZoneInfo(business.timezone))

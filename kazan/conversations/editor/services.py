@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_version_save
 from kazan.conversations.models import BotSettings, Flow, FlowBinding, FlowVersion
 from kazan.core.db import insert_or_fetch
@@ -116,9 +117,13 @@ def flow_create(*, business, name: str, template: str, actor) -> Flow:
     channel yet)."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Please give the flow a name."), code="invalid_name")
+        raise ValidationFailed(
+            _("Please give the flow a name."), code=ConversationsErrorCode.INVALID_NAME
+        )
     if template not in TEMPLATES:
-        raise ValidationFailed(_("Please choose a template."), code="invalid_template")
+        raise ValidationFailed(
+            _("Please choose a template."), code=ConversationsErrorCode.INVALID_TEMPLATE
+        )
     base = slugify(name)[: KEY_MAX - 4] or "flow"
     taken = set(
         Flow.objects.filter(business=business, key__startswith=base).values_list("key", flat=True)
@@ -148,11 +153,13 @@ def flow_bind(
     "*" itself always keeps a flow. New conversations follow the change; running ones finish
     the version they started."""
     if channel not in dict(channel_choices()):
-        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+        raise ValidationFailed(_("Unknown channel."), code=ConversationsErrorCode.INVALID_CHANNEL)
     if flow is not None and (flow.business_id != business.pk or flow.current_version_id is None):
         raise NotFound()
     if flow is None and channel == ANY_CHANNEL:
-        raise ValidationFailed(_("All channels need a flow."), code="invalid_flow")
+        raise ValidationFailed(
+            _("All channels need a flow."), code=ConversationsErrorCode.INVALID_FLOW
+        )
     keywords = [str(word).strip().upper()[:20] for word in restart_keywords][:KEYWORDS_MAX]
     with transaction.atomic():
         if flow is None:
@@ -196,7 +203,7 @@ def bot_settings_update(
     ):
         raise ValidationFailed(
             _("Please choose a number from 0 to %(max)d.") % {"max": MISSES_MAX},
-            code="invalid_misses",
+            code=ConversationsErrorCode.INVALID_MISSES,
         )
     values = {
         "faq_fallback": bool(faq_fallback),
