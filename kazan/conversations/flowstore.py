@@ -150,7 +150,10 @@ def binding_for_channel(*, business, channel: str) -> FlowBinding:
 
 def flow_for_channel(*, business, channel: str) -> FlowVersion:
     """The current version of the flow bound to `channel` (or to every channel)."""
-    return binding_for_channel(business=business, channel=channel).flow.current_version
+    version = binding_for_channel(business=business, channel=channel).flow.current_version
+    if version is None:  # binding_for_channel returns only a flow that has a version
+        raise RuntimeError("the bound flow has no version")
+    return version
 
 
 def keyword_fold(text: str) -> str:

@@ -392,3 +392,14 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
         .order_by()
     )
     return {row["business_id"]: row["total"] for row in rows}
+
+
+# --- for conversations ---
+
+# The channels a person can write on, as (value, label) choices (the labels stay lazy).
+IDENTITY_CHANNEL_CHOICES = ChannelIdentity.Channel.choices
+
+
+def consent_wording_by_id(*, wording_id: int) -> ConsentWording | None:
+    """The consent wording a person was shown (None if it no longer exists)."""
+    return ConsentWording.objects.filter(pk=wording_id).first()

@@ -158,5 +158,5 @@ def registered_displays() -> Mapping[str, Display]:
 
 def step_targets(step: Step) -> list[str]:
     """The names of the steps `step` may lead to, as its type says ([] for an unknown type)."""
-    kind = _step_types.get(step.get("type")) if isinstance(step, dict) else None
+    kind = _step_types.get(str(step.get("type"))) if isinstance(step, dict) else None
     return [name for name in kind.targets(step) if isinstance(name, str)] if kind else []

@@ -122,7 +122,7 @@ def _ask_answer(ctx: Context, step: Step, inbound: Inbound, replies: list[Reply]
         return Answer(None, label)
     raw = _raw_answer(inbound)
     try:
-        check = registered_validators()[step.get("validator", step.get("input", "text"))]
+        check = registered_validators()[str(step.get("validator", step.get("input", "text")))]
         # No savepoint here: a validator that counts a failed try (OTP) must keep the count.
         value = check(ctx, raw, step)
     except ValidationFailed as error:

@@ -143,9 +143,9 @@ class FlowDraft:
         index, row = numbers[0], self.rows[numbers[0]]
         if verb == "remove" and len(numbers) == 1:
             removed = self.rows.pop(index).name
-            for other in self.rows:
-                other.next = "" if other.next == removed else other.next
-                for option in other.options:
+            for kept in self.rows:
+                kept.next = "" if kept.next == removed else kept.next
+                for option in kept.options:
                     option["next"] = "" if option["next"] == removed else option["next"]
         elif verb in ("up", "down") and len(numbers) == 1:
             other = index - 1 if verb == "up" else index + 1

@@ -102,7 +102,7 @@ def step_order(definition: dict) -> list[str]:
     if isinstance(order, list) and sorted(order) == sorted(steps):
         return list(order)
     seen: list[str] = []
-    pending = [definition.get("start")]
+    pending = [str(definition.get("start"))]
     while pending:
         name = pending.pop(0)
         if name in steps and name not in seen:

@@ -2,9 +2,11 @@
 settings."""
 
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,9 @@ from kazan.conversations.editor.forms.rows import NAME_MAX
 from kazan.conversations.editor.services import KEYWORDS_MAX, MISSES_MAX, channel_choices
 from kazan.conversations.flowstore import ANY_CHANNEL
 from kazan.conversations.models import BotSettings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _KEYWORD = re.compile(r"^[^\W_]{1,20}$")
 
@@ -61,8 +66,9 @@ class BindingForm(forms.Form):
         return data
 
 
-def _label(name: str):
-    return capfirst(BotSettings._meta.get_field(name).verbose_name)
+def _label(name: str) -> "StrOrPromise":
+    field = BotSettings._meta.get_field(name)
+    return capfirst(field.verbose_name) if isinstance(field, Field) else name
 
 
 class BotSettingsForm(forms.Form):
