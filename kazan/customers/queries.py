@@ -394,7 +394,7 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
     return {row["business_id"]: row["total"] for row in rows}
 
 
-# --- for conversations ---
+# --- for conversations and inbox ---
 
 # The channels a person can write on, as (value, label) choices (the labels stay lazy).
 IDENTITY_CHANNEL_CHOICES = ChannelIdentity.Channel.choices

@@ -104,7 +104,6 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
     )
 
 
-
 # --- for inbox ---
 
 
