@@ -5,6 +5,7 @@ number leaves the state once the customer is registered (the customer record hol
 """
 
 import contextlib
+from typing import TYPE_CHECKING
 
 import segno
 from django.db import transaction
@@ -14,19 +15,34 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record
-from kazan.conversations.engine import ActionResult, Context, action, display, validator
+from kazan.conversations.engine import (
+    ActionResult,
+    Context,
+    Reply,
+    Step,
+    action,
+    display,
+    reply_text,
+    validator,
+)
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.models import Conversation
 from kazan.core.crypto import decrypt, encrypt
 from kazan.core.errors import Conflict, InsufficientCredits, NotFound, ValidationFailed
 from kazan.core.masking import phone_mask
-from kazan.customers.models import ConsentRecord, ConsentWording
 from kazan.customers.normalize import name_normalize
-from kazan.customers.queries import consent_wording_current
+from kazan.customers.queries import SMS as SMS_MARKETING
+from kazan.customers.queries import consent_wording_by_id, consent_wording_current
 from kazan.customers.services import customer_register, identity_attach
 from kazan.loyalty.services import review_submit, voucher_welcome_issue
 from kazan.messaging.models import Purpose
 from kazan.messaging.otp import otp_phone_check, otp_send, otp_verify
 from kazan.messaging.services import sms_send
+
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+    from kazan.loyalty.models import Voucher
+    from kazan.tenancy.models import Business
 
 COMMENT_MAX = 2000
 # Links a business may set, in the order they are shown; "google" is the review link.
@@ -42,10 +58,12 @@ SOCIAL_NETWORKS = {
 
 
 @validator("name")
-def _name(ctx: Context, raw, step: dict) -> str:
+def _name(ctx: Context, raw: object, step: Step) -> str:
     name = name_normalize(str(raw or ""))
     if not name:
-        raise ValidationFailed(_("Please tell us your name."), code="invalid_name")
+        raise ValidationFailed(
+            _("Please tell us your name."), code=ConversationsErrorCode.INVALID_NAME
+        )
     return name
 
 
@@ -53,7 +71,7 @@ PHONE_CONTEXT = "conversations.state.phone"
 
 
 @validator("phone")
-def _phone(ctx: Context, raw, step: dict) -> str:
+def _phone(ctx: Context, raw: object, step: Step) -> str:
     """The number, checked, kept encrypted in the state (phones are encrypted at rest) until
     the customer is registered."""
     return encrypt(
@@ -67,13 +85,13 @@ def _phone_of(ctx: Context) -> str:
 
 
 @validator("consent")
-def _consent(ctx: Context, raw, step: dict) -> bool:
+def _consent(ctx: Context, raw: object, step: Step) -> bool:
     # Only an explicit tick is consent; anything else (absent, "", false, junk) is a no.
     return raw is True or (isinstance(raw, str) and raw.strip().lower() in {"true", "yes", "1"})
 
 
 @validator("otp")
-def _otp(ctx: Context, raw, step: dict) -> bool:
+def _otp(ctx: Context, raw: object, step: Step) -> bool:
     phone = _phone_of(ctx)
     if not phone:
         raise ValidationFailed(_("Please enter your mobile number first."))
@@ -83,26 +101,28 @@ def _otp(ctx: Context, raw, step: dict) -> bool:
 
 
 @validator("rating")
-def _rating(ctx: Context, raw, step: dict) -> int:
+def _rating(ctx: Context, raw: object, step: Step) -> int:
     text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= int(step.get("max", 5)):
-        raise ValidationFailed(_("Please choose 1 to 5 stars."), code="invalid_rating")
+        raise ValidationFailed(
+            _("Please choose 1 to 5 stars."), code=ConversationsErrorCode.INVALID_RATING
+        )
     return int(text)
 
 
 @validator("comment")
-def _comment(ctx: Context, raw, step: dict) -> str:
+def _comment(ctx: Context, raw: object, step: Step) -> str:
     text = str(raw or "").replace("\x00", "").strip()
     if len(text) > COMMENT_MAX:
         raise ValidationFailed(
             _("Please keep it under %(max)d characters.") % {"max": COMMENT_MAX},
-            code="too_long",
+            code=ConversationsErrorCode.TOO_LONG,
         )
     return text
 
 
 @validator("text")
-def _text(ctx: Context, raw, step: dict) -> str:
+def _text(ctx: Context, raw: object, step: Step) -> str:
     text = str(raw or "").replace("\x00", "").strip()[:COMMENT_MAX]
     if not text and not step.get("optional"):
         raise ValidationFailed(_("Please write something."))
@@ -119,21 +139,19 @@ display("consent", lambda value: str(_("Yes, send me offers")) if value else str
 
 
 @action("data_entered")
-def _data_entered(ctx: Context, step: dict) -> None:
+def _data_entered(ctx: Context, step: Step) -> None:
     if not ctx.state.get("data_entered"):
         event_record(business=ctx.business, kind=EventKind.DATA_ENTERED)
         ctx.state["data_entered"] = True
 
 
 @action("consent_prepare")
-def _consent_prepare(ctx: Context, step: dict) -> ActionResult | None:
+def _consent_prepare(ctx: Context, step: Step) -> ActionResult | None:
     """Remembers which wording is shown, so the ledger records the text the person saw."""
     wording = None
     for language in dict.fromkeys((ctx.language, "en")):
         try:
-            wording = consent_wording_current(
-                purpose=ConsentRecord.Purpose.SMS_MARKETING, language=language
-            )
+            wording = consent_wording_current(purpose=SMS_MARKETING, language=language)
             break
         except NotFound:
             continue
@@ -148,10 +166,12 @@ def _consent_prepare(ctx: Context, step: dict) -> ActionResult | None:
 
 
 @action("otp_send")
-def _otp_send(ctx: Context, step: dict) -> ActionResult:
+def _otp_send(ctx: Context, step: Step) -> ActionResult:
     phone = _phone_of(ctx)
     if not phone:
-        raise ValidationFailed(_("Please enter your mobile number first."), code="invalid_phone")
+        raise ValidationFailed(
+            _("Please enter your mobile number first."), code=ConversationsErrorCode.INVALID_PHONE
+        )
     meta = ctx.inbound.meta if ctx.inbound else {}
     otp_send(
         business=ctx.business,
@@ -171,13 +191,13 @@ def _otp_send(ctx: Context, step: dict) -> ActionResult:
 
 
 @action("customer_register")
-def _customer_register(ctx: Context, step: dict) -> None:
+def _customer_register(ctx: Context, step: Step) -> None:
     """After the phone is verified: the customer record, and the consent only if ticked."""
     if not ctx.state.get("verified"):
         raise ValidationFailed(_("Please confirm your number first."))
     wording = None
     if ctx.state.get("consent") and ctx.state.get("consent_wording"):
-        wording = ConsentWording.objects.filter(pk=ctx.state["consent_wording"]).first()
+        wording = consent_wording_by_id(wording_id=ctx.state["consent_wording"])
     meta = ctx.inbound.meta if ctx.inbound else {}
     customer, created = customer_register(
         business=ctx.business,
@@ -211,7 +231,7 @@ def _customer_register(ctx: Context, step: dict) -> None:
 
 
 @action("review_submit")
-def _review_submit(ctx: Context, step: dict) -> None:
+def _review_submit(ctx: Context, step: Step) -> None:
     review_submit(
         business=ctx.business,
         customer=ctx.conversation.customer,
@@ -223,7 +243,7 @@ def _review_submit(ctx: Context, step: dict) -> None:
 
 
 @action("google_review_invite")
-def _google_review_invite(ctx: Context, step: dict) -> ActionResult | None:
+def _google_review_invite(ctx: Context, step: Step) -> ActionResult | None:
     """Offered to every customer, whatever their rating: no review gating."""
     url = ctx.business.google_review_url
     if not url:
@@ -250,7 +270,7 @@ def _google_review_invite(ctx: Context, step: dict) -> ActionResult | None:
     )
 
 
-def voucher_reply(voucher, *, business) -> dict:
+def voucher_reply(voucher: "Voucher") -> Reply:
     """A voucher as a reply: code, what it gives, until when, and a QR of the code."""
     expires = timezone.localtime(voucher.expires_at)
     return {
@@ -266,7 +286,7 @@ def voucher_reply(voucher, *, business) -> dict:
     }
 
 
-def _voucher_sms(ctx: Context, voucher, phone_customer) -> None:
+def _voucher_sms(ctx: Context, voucher: "Voucher", phone_customer: "Customer") -> None:
     """The voucher also by SMS (purpose transactional). Without credits it is still shown on
     screen, so a failed SMS must not cost the customer their gift."""
     with translation.override(ctx.language):
@@ -296,52 +316,38 @@ def _voucher_sms(ctx: Context, voucher, phone_customer) -> None:
 
 
 @action("voucher_welcome")
-def _voucher_welcome(ctx: Context, step: dict) -> ActionResult:
+def _voucher_welcome(ctx: Context, step: Step) -> ActionResult:
     """Rewards the visit and the feedback; nothing here knows about a Google review."""
     customer = ctx.conversation.customer
+    if customer is None:  # the funnel registers the customer before; a flow may not
+        raise ValidationFailed(_("Please confirm your number first."))
     voucher, issued_now = voucher_welcome_issue(business=ctx.business, customer=customer)
     if issued_now:
         _voucher_sms(ctx, voucher, customer)
+        text = gettext(
+            "Thank you for your feedback! Here is your welcome gift. Show this code "
+            "at the counter; we also sent it to you by SMS."
+        )
+    elif voucher.redeemed_at is None and voucher.expires_at > timezone.now():
+        text = gettext(
+            "Thank you for your feedback! You already have a welcome gift — here it is again."
+        )
+    else:
+        # Received on an earlier visit and since used or expired: no gift to show.
         return ActionResult(
             [
-                {
-                    "type": "text",
-                    "text": gettext(
-                        "Thank you for your feedback! Here is your welcome gift. Show this code "
-                        "at the counter; we also sent it to you by SMS."
-                    ),
-                },
-                voucher_reply(voucher, business=ctx.business),
+                reply_text(
+                    gettext(
+                        "Thank you for your feedback! You received your welcome gift on an "
+                        "earlier visit, so there is no new one this time."
+                    )
+                )
             ]
         )
-    still_valid = voucher.redeemed_at is None and voucher.expires_at > timezone.now()
-    if still_valid:
-        return ActionResult(
-            [
-                {
-                    "type": "text",
-                    "text": gettext(
-                        "Thank you for your feedback! You already have a welcome gift — here it "
-                        "is again."
-                    ),
-                },
-                voucher_reply(voucher, business=ctx.business),
-            ]
-        )
-    return ActionResult(
-        [
-            {
-                "type": "text",
-                "text": gettext(
-                    "Thank you for your feedback! You received your welcome gift on an earlier "
-                    "visit, so there is no new one this time."
-                ),
-            }
-        ]
-    )
+    return ActionResult([reply_text(text), voucher_reply(voucher)])
 
 
-def social_links(business) -> list[dict]:
+def social_links(business: "Business") -> list[dict[str, str]]:
     """Only the links the business has set."""
     links = []
     for network, (attribute, label) in SOCIAL_NETWORKS.items():
@@ -352,11 +358,11 @@ def social_links(business) -> list[dict]:
 
 
 @action("thanks")
-def _thanks(ctx: Context, step: dict) -> ActionResult:
+def _thanks(ctx: Context, step: Step) -> ActionResult:
     text = ctx.business.chat_text("thank_you_texts", ctx.language) or gettext(
         "Thank you, %(name)s! See you soon."
     ) % {"name": ctx.state.get("name", "")}
-    replies = [{"type": "text", "text": text}]
+    replies: list[Reply] = [reply_text(text)]
     links = social_links(ctx.business)
     if links:
         replies.append(

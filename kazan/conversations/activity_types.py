@@ -1,5 +1,6 @@
 """How the conversations app's activity reads for people (see kazan.activity.registry)."""
 
+from django.db.models import Field
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as t
@@ -97,13 +98,18 @@ def _misses(value) -> str:
     return _("never") if value == 0 else number(value)
 
 
+def _field_label(name: str) -> str:
+    field = BotSettings._meta.get_field(name)
+    return str(capfirst(field.verbose_name)) if isinstance(field, Field) else name
+
+
 def _bot_settings_changes(data) -> list[Change]:
     """{"misses_before_handoff": [3, 0]} → "Hand over to a person after this many misunderstood
     messages: 3 → never" (the fields' own labels; the FAQ and assistant switches read on/off)."""
     shows = {"faq_fallback": _switch, "agent_fallback": _switch, "misses_before_handoff": _misses}
     return [
         Change(
-            str(capfirst(BotSettings._meta.get_field(key).verbose_name)),
+            _field_label(key),
             shows[key](value[0]),
             shows[key](value[1]),
         )

@@ -8,6 +8,9 @@ rewards the visit and the feedback and never depends on the Google review — an
 
 from django.utils.translation import gettext_lazy as _
 
+from kazan.conversations.error_codes import ConversationsErrorCode
+from kazan.messaging.error_codes import MessagingErrorCode
+
 REVIEW_FUNNEL = "review_funnel"
 
 review_funnel = {
@@ -62,9 +65,9 @@ review_funnel = {
             "action": "otp_send",
             "next": "ask_otp",
             "on_error": {
-                "invalid_phone": "ask_phone",
-                "otp_country": "ask_phone",
-                "otp_not_mobile": "ask_phone",
+                ConversationsErrorCode.INVALID_PHONE: "ask_phone",
+                MessagingErrorCode.OTP_COUNTRY: "ask_phone",
+                MessagingErrorCode.OTP_NOT_MOBILE: "ask_phone",
                 "*": "ask_otp_retry",
             },
         },

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from kazan.conversations import engine
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.models import Flow, FlowBinding, FlowVersion
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import ValidationFailed
@@ -43,19 +44,26 @@ def flow_validate(definition: dict) -> dict:
     from kazan.conversations import actions  # noqa: F401 (the actions a flow may name)
 
     if not isinstance(definition, dict) or not isinstance(definition.get("steps"), dict):
-        raise ValidationFailed(_("This flow has no steps."), code="flow_invalid")
+        raise ValidationFailed(
+            _("This flow has no steps."), code=ConversationsErrorCode.FLOW_INVALID
+        )
     try:
         size = len(json.dumps(definition))
     except (TypeError, ValueError) as error:
-        raise ValidationFailed(_("This flow is not valid JSON."), code="flow_invalid") from error
+        raise ValidationFailed(
+            _("This flow is not valid JSON."), code=ConversationsErrorCode.FLOW_INVALID
+        ) from error
     if size > DEFINITION_MAX_BYTES:
-        raise ValidationFailed(_("This flow is too large."), code="flow_too_large")
+        raise ValidationFailed(
+            _("This flow is too large."), code=ConversationsErrorCode.FLOW_TOO_LARGE
+        )
     try:
         engine.flow_check(definition)
         _order_check(definition)
     except (KeyError, TypeError, ValueError) as error:
         raise ValidationFailed(
-            _("This flow is not valid: %(reason)s") % {"reason": error}, code="flow_invalid"
+            _("This flow is not valid: %(reason)s") % {"reason": error},
+            code=ConversationsErrorCode.FLOW_INVALID,
         ) from error
     return definition
 
@@ -142,7 +150,10 @@ def binding_for_channel(*, business, channel: str) -> FlowBinding:
 
 def flow_for_channel(*, business, channel: str) -> FlowVersion:
     """The current version of the flow bound to `channel` (or to every channel)."""
-    return binding_for_channel(business=business, channel=channel).flow.current_version
+    version = binding_for_channel(business=business, channel=channel).flow.current_version
+    if version is None:  # binding_for_channel returns only a flow that has a version
+        raise RuntimeError("the bound flow has no version")
+    return version
 
 
 def keyword_fold(text: str) -> str:

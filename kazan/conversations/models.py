@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from kazan.conversations.choices import MessageAuthor, MessageDirection, Status
 
 
 class Flow(models.Model):
@@ -93,16 +94,6 @@ class BotSettings(models.Model):
 
     def __str__(self) -> str:
         return f"bot settings of {self.business_id}"
-
-
-class Status(models.TextChoices):
-    """Where a thread stands in the team inbox."""
-
-    BOT = "bot", pgettext_lazy("conversation status", "With the bot")
-    OPEN = "open", pgettext_lazy("conversation status", "Needs a person")
-    PENDING = "pending", pgettext_lazy("conversation status", "Waiting for the customer")
-    RESOLVED = "resolved", pgettext_lazy("conversation status", "Resolved")
-    SNOOZED = "snoozed", pgettext_lazy("conversation status", "Snoozed")
 
 
 class Conversation(models.Model):
@@ -215,16 +206,8 @@ class ConversationMessage(models.Model):
     an outbound row keeps the channel-neutral replies it carried (`payload`) so a channel can
     show the history again."""
 
-    class Direction(models.TextChoices):
-        IN = "in", _("From the customer")
-        OUT = "out", _("From the business")
-        NOTE = "note", _("Internal note")
-
-    class Author(models.TextChoices):
-        CUSTOMER = "customer", _("Customer")
-        BOT = "bot", _("Bot")
-        AGENT = "agent", _("Team member")
-        SYSTEM = "system", _("System")
+    Direction = MessageDirection
+    Author = MessageAuthor
 
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(

@@ -4,7 +4,8 @@ answers inline (web chat) or queues through the outbox (messaging.services.messa
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.conversations import engine, flowstore
+from kazan.conversations.choices import MessageAuthor, MessageDirection
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.fallbacks import fallback_answer
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import (
@@ -22,8 +25,16 @@ from kazan.conversations.models import (
 )
 from kazan.conversations.queries import bot_settings_get
 from kazan.core.db import insert_or_fetch
-from kazan.core.errors import KazanError, NotFound, ValidationFailed
+from kazan.core.errors import CoreErrorCode, KazanError, NotFound, ValidationFailed
 from kazan.customers.normalize import language_normalize
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from kazan.conversations.models import FlowBinding
+    from kazan.customers.models import ChannelIdentity, Customer
+    from kazan.messaging.models import OutboundMessage
+    from kazan.tenancy.models import Business
 
 _CHANNEL = re.compile(r"^[a-z0-9_]{1,16}$")
 PROVIDER_MESSAGE_ID_MAX = 120
@@ -46,7 +57,7 @@ class Received:
     answers inline, such as the web chat), and whether it was a provider's retry (dropped)."""
 
     conversation: Conversation | None
-    replies: list[dict]
+    replies: list[engine.Reply]
     duplicate: bool = False
 
 
@@ -56,7 +67,7 @@ class _Duplicate(Exception):
 
 def conversation_receive(
     *,
-    business,
+    business: "Business",
     channel: str,
     handle: str,
     inbound: engine.Inbound,
@@ -76,9 +87,9 @@ def conversation_receive(
 
     _registered()
     if not _CHANNEL.match(channel or ""):
-        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+        raise ValidationFailed(_("Unknown channel."), code=ConversationsErrorCode.INVALID_CHANNEL)
     if len(provider_message_id) > PROVIDER_MESSAGE_ID_MAX:
-        raise ValidationFailed(_("The message id is too long."), code="invalid")
+        raise ValidationFailed(_("The message id is too long."), code=CoreErrorCode.INVALID)
     if (
         provider_message_id
         and ConversationMessage.objects.filter(
@@ -104,12 +115,14 @@ def conversation_receive(
     return Received(thread, replies)
 
 
-def _thread_locked(business, identity, language: str) -> Conversation:
+def _thread_locked(
+    business: "Business", identity: "ChannelIdentity", language: str
+) -> Conversation:
     """The thread with this identity (one per identity), created if new, locked for the turn
     so a double-tap or a retried webhook cannot run a step twice."""
     found = Conversation.objects.filter(business=business, identity=identity).first()
     if found is None:
-        found, _created = insert_or_fetch(
+        inserted, _created = insert_or_fetch(
             lambda: Conversation.objects.create(
                 business=business,
                 identity=identity,
@@ -119,6 +132,7 @@ def _thread_locked(business, identity, language: str) -> Conversation:
             ),
             lambda: Conversation.objects.filter(business=business, identity=identity).first(),
         )
+        found = inserted
     thread = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("identity", "session__flow_version")
@@ -129,7 +143,9 @@ def _thread_locked(business, identity, language: str) -> Conversation:
     return thread
 
 
-def _receive(business, thread: Conversation, inbound: engine.Inbound, provider_message_id: str):
+def _receive(
+    business: "Business", thread: Conversation, inbound: engine.Inbound, provider_message_id: str
+) -> list[engine.Reply]:
     now = timezone.now()
     thread.last_message_at = now
     if not inbound.empty:
@@ -161,7 +177,9 @@ def _receive(business, thread: Conversation, inbound: engine.Inbound, provider_m
     return turn.replies
 
 
-def _bot_turn(business, thread: Conversation, inbound: engine.Inbound):
+def _bot_turn(
+    business: "Business", thread: Conversation, inbound: engine.Inbound
+) -> tuple[engine.Turn, ConversationSession]:
     """One turn of the bot in a savepoint: a domain error no step handles rolls it back."""
     binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
     bot_settings = bot_settings_get(business=business)
@@ -170,36 +188,51 @@ def _bot_turn(business, thread: Conversation, inbound: engine.Inbound):
     with translation.override(thread.language or business.language):
         restart = flowstore.keyword_fold(inbound.text) in flowstore.restart_keywords(binding)
         log = inbound.text[: engine.TEXT_MAX] or None
-        if running and restart:
+        if running and restart and session is not None:
             session.ended_at = timezone.now()
             session.end_reason = ConversationSession.EndReason.RESTARTED
             session.waiting = False
             session.save()
             running = False
-        if running:
+        if running and session is not None:
             ctx = engine.Context(business, thread, session, inbound, bot_settings)
-            definition = session.flow_version.definition
+            definition = _definition(session)
             if inbound.empty:
                 turn = engine.Turn(engine.pending(ctx, definition))
             else:
                 turn = engine.handle(ctx, definition, inbound)
         else:
-            ctx = engine.Context(business, thread, None, inbound, bot_settings)
-            # After a finished session the fallbacks (FAQ, agent) may answer before a new run.
-            answered = None if (restart or session is None) else fallback_answer(ctx, inbound)
-            if answered is not None:
-                return engine.Turn(answered, log), session
+            if session is not None and not restart:
+                # After a finished session the fallbacks (FAQ, agent) may answer before a new
+                # run.
+                ended = engine.Context(business, thread, session, inbound, bot_settings)
+                answered = fallback_answer(ended, inbound)
+                if answered is not None:
+                    return engine.Turn(answered, log), session
             session = _session_start(business, thread, binding)
-            ctx.session = session
-            turn = engine.start(ctx, session.flow_version.definition)
+            ctx = engine.Context(business, thread, session, inbound, bot_settings)
+            turn = engine.start(ctx, _definition(session))
             turn.inbound_log = log
     session.save()
     _record_end(business, thread, session)
     return turn, session
 
 
-def _session_start(business, thread: Conversation, binding) -> ConversationSession:
+def _definition(session: ConversationSession) -> engine.Flow:
+    """The definition of the flow version a session runs (a session started by the engine
+    always has one)."""
+    if session.flow_version is None:
+        raise NotFound()
+    definition: engine.Flow = session.flow_version.definition
+    return definition
+
+
+def _session_start(
+    business: "Business", thread: Conversation, binding: "FlowBinding"
+) -> ConversationSession:
     version = binding.flow.current_version
+    if version is None:
+        raise NotFound()
     session = ConversationSession.objects.create(
         business=business, conversation=thread, flow_version=version
     )
@@ -215,7 +248,7 @@ def _session_start(business, thread: Conversation, binding) -> ConversationSessi
     return session
 
 
-def _record_end(business, thread: Conversation, session: ConversationSession) -> None:
+def _record_end(business: "Business", thread: Conversation, session: ConversationSession) -> None:
     """Records a session that ended in this turn (its flow completed, or a person took over)."""
     completed = session.end_reason == ConversationSession.EndReason.COMPLETED
     if session.ended_at is None or session.end_reason == ConversationSession.EndReason.RESTARTED:
@@ -228,11 +261,16 @@ def _record_end(business, thread: Conversation, session: ConversationSession) ->
         actor_kind="customer",
         action="conversation.completed" if completed else "conversation.handed_off",
         target=thread,
-        data={"flow": session.flow_version.flow.key},
+        data={"flow": session.flow_version.flow.key if session.flow_version else ""},
     )
 
 
-def _log_in(thread: Conversation, session, text: str | None, provider_message_id: str) -> None:
+def _log_in(
+    thread: Conversation,
+    session: ConversationSession | None,
+    text: str | None,
+    provider_message_id: str,
+) -> None:
     if not text and not provider_message_id:
         return
     try:
@@ -251,7 +289,9 @@ def _log_in(thread: Conversation, session, text: str | None, provider_message_id
         raise _Duplicate from error
 
 
-def _log_out(thread: Conversation, session, replies: list[dict]) -> None:
+def _log_out(
+    thread: Conversation, session: ConversationSession, replies: list[engine.Reply]
+) -> None:
     if replies:
         ConversationMessage.objects.create(
             business_id=thread.business_id,
@@ -264,7 +304,9 @@ def _log_out(thread: Conversation, session, replies: list[dict]) -> None:
         )
 
 
-def conversation_language_set(*, business, conversation: Conversation, language: str) -> None:
+def conversation_language_set(
+    *, business: "Business", conversation: Conversation, language: str
+) -> None:
     """The visitor switched language: later replies use it (earlier ones stay as they were)."""
     language = language_normalize(language, strict=False)
     if conversation.business_id != business.pk:
@@ -274,7 +316,7 @@ def conversation_language_set(*, business, conversation: Conversation, language:
         conversation.language = language
 
 
-def conversations_erase(*, business, customer) -> int:
+def conversations_erase(*, business: "Business", customer: "Customer") -> int:
     """GDPR erasure: the customer's threads — on every identity of theirs — with their sessions,
     messages and internal notes (counts stay in analytics). Runs inside
     customers.services.customer_erase's transaction."""
@@ -291,7 +333,7 @@ def conversations_erase(*, business, customer) -> int:
 ABANDONED_RETENTION_DAYS = 30
 
 
-def conversations_abandoned_purge(*, now=None) -> int:
+def unscoped_conversations_abandoned_purge(*, now: datetime | None = None) -> int:
     """Deletes threads whose identity belongs to no customer that nobody touched for
     ABANDONED_RETENTION_DAYS (with their sessions and messages, and the anonymous identity).
     Returns how many threads went."""
@@ -309,3 +351,55 @@ def conversations_abandoned_purge(*, now=None) -> int:
         for business_id, ids in identities.items():
             identities_unclaimed_delete(business=business_id, ids=ids)
     return per_model.get(Conversation._meta.label, 0)
+
+
+# --- the team's changes to a thread (the inbox) --------------------------------------------------
+
+
+def thread_locked(*, business: "Business", conversation: Conversation) -> Conversation:
+    """The thread, locked for a change: another agent's action waits rather than interleaves."""
+    if conversation.business_id != business.pk:
+        raise NotFound()
+    return Conversation.objects.select_for_update().get(business=business, pk=conversation.pk)
+
+
+def thread_save(conversation: Conversation, **fields: object) -> None:
+    """Writes `fields` and `updated_at`: the polling live stream finds changes by the latter."""
+    fields["updated_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(conversation, name, value)
+    conversation.save(update_fields=list(fields))
+
+
+def agent_message_add(
+    *,
+    business: "Business",
+    conversation: Conversation,
+    direction: MessageDirection,
+    text: str,
+    author: "AbstractBaseUser",
+    payload: dict[str, Any] | None = None,
+    session: ConversationSession | None = None,
+    outbound: "OutboundMessage | None" = None,
+) -> ConversationMessage:
+    """A team member's message in the thread: a reply to the customer, or an internal note."""
+    return ConversationMessage.objects.create(
+        business=business,
+        conversation=conversation,
+        direction=direction,
+        text=text,
+        payload=payload if payload is not None else {},
+        author_kind=MessageAuthor.AGENT,
+        author_id=author.pk,
+        session=session,
+        outbound=outbound,
+    )
+
+
+def thread_read_mark(*, business: "Business", conversation: Conversation) -> None:
+    """The team has read the thread up to now (a read marker, not a change of the thread)."""
+    if conversation.business_id != business.pk:
+        raise NotFound()
+    now = timezone.now()
+    Conversation.objects.filter(business=business, pk=conversation.pk).update(team_read_at=now)
+    conversation.team_read_at = now

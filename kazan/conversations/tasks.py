@@ -10,4 +10,4 @@ from kazan.conversations import services
 @task
 def conversations_purge() -> int:
     """Daily: chats abandoned before the phone was verified (see the service)."""
-    return services.conversations_abandoned_purge()
+    return services.unscoped_conversations_abandoned_purge()

@@ -400,3 +400,14 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
 def sms_marketing_consent_is_granted(*, business, customer: Customer) -> bool:
     """Whether the customer currently agrees to receive offers by SMS (the outbox asks)."""
     return consent_is_granted(business=business, customer=customer, purpose=SMS)
+
+
+# --- for conversations and inbox ---
+
+# The channels a person can write on, as (value, label) choices (the labels stay lazy).
+IDENTITY_CHANNEL_CHOICES = ChannelIdentity.Channel.choices
+
+
+def consent_wording_by_id(*, wording_id: int) -> ConsentWording | None:
+    """The consent wording a person was shown (None if it no longer exists)."""
+    return ConsentWording.objects.filter(pk=wording_id).first()

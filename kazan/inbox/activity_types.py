@@ -3,8 +3,8 @@
 from django.utils.translation import gettext_lazy as t
 
 from kazan.activity.registry import Detail, activity_target, activity_type, choice
-from kazan.conversations.models import Status
-from kazan.customers.models import ChannelIdentity
+from kazan.conversations.choices import Status
+from kazan.customers.queries import IDENTITY_CHANNEL_CHOICES
 from kazan.inbox.models import CannedResponse
 
 STATUS = choice(Status.choices)
@@ -20,7 +20,7 @@ activity_type(
     "inbox.replied",
     label=t("Replied in the inbox"),
     sentence=t("%(actor)s replied in %(target)s"),
-    details={"channel": Detail(t("Channel"), choice(ChannelIdentity.Channel.choices))},
+    details={"channel": Detail(t("Channel"), choice(IDENTITY_CHANNEL_CHOICES))},
 )
 activity_type(
     "inbox.noted",

@@ -1,47 +1,34 @@
-"""Team inbox reads, always scoped to a business.
-
-A snoozed thread wakes by a rule at query time, not by a job: once `snoozed_until` has passed
-it counts as needing a person (the list, the filters and the unread count agree), and nothing
-has to run on time for that.
+"""Team inbox reads, always scoped to a business. The threads are the conversations app's
+tables, read through its queries; this module knows the inbox's filters and what a row shows.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kazan.conversations.models import Conversation, ConversationMessage, Status
+from kazan.conversations import queries as conversation_queries
+from kazan.conversations.choices import Status
 from kazan.core.errors import NotFound
 from kazan.core.masking import phone_mask
 from kazan.inbox.models import CannedResponse
-from kazan.tenancy.models import Membership
+from kazan.tenancy.queries import memberships_by_name
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.conversations.models import Conversation, ConversationMessage
+    from kazan.tenancy.models import Business
 
 MINE = "mine"
 UNASSIGNED = "unassigned"
 ALL = "all"
 # The list's status filter: the model's statuses, where "open" includes woken snoozes.
 STATUS_FILTERS = (Status.OPEN, Status.PENDING, Status.SNOOZED, Status.BOT, Status.RESOLVED)
-
-
-def needs_person(now: datetime) -> Q:
-    """Threads a person should answer: open, or snoozed until a time that has come."""
-    return Q(status=Status.OPEN) | Q(status=Status.SNOOZED, snoozed_until__lte=now)
-
-
-def _status_q(status: str, now: datetime) -> Q:
-    if status == Status.OPEN:
-        return needs_person(now)
-    if status == Status.SNOOZED:
-        return Q(status=Status.SNOOZED, snoozed_until__gt=now)
-    return Q(status=status)
-
-
-def _unread_q() -> Q:
-    return Q(last_inbound_at__isnull=False) & (
-        Q(team_read_at__isnull=True) | Q(last_inbound_at__gt=F("team_read_at"))
-    )
+# The statuses in which a person, not the bot, has the thread.
+WITH_PERSON = (Status.OPEN, Status.PENDING, Status.SNOOZED)
 
 
 @dataclass(frozen=True)
@@ -54,90 +41,62 @@ class InboxFilters:
 
 
 def inbox_conversations(
-    *, business, filters: InboxFilters, viewer, now: datetime | None = None
-) -> QuerySet[Conversation]:
-    """The threads of the list, newest activity first, with what a row shows loaded in the
-    same query (customer, identity, assignee, the last message's text and author): no N+1."""
-    now = now or timezone.now()
-    rows = Conversation.objects.filter(business=business)
-    if filters.status != ALL:
-        rows = rows.filter(_status_q(filters.status, now))
-    if filters.channel:
-        rows = rows.filter(channel=filters.channel)
+    *,
+    business: "Business",
+    filters: InboxFilters,
+    viewer: "User",
+    now: datetime | None = None,
+) -> "QuerySet[Conversation]":
+    """The threads of the list, newest activity first, each with what its row shows."""
+    assignee_id = None
     if filters.assignee == MINE:
-        rows = rows.filter(assignee=viewer)
-    elif filters.assignee == UNASSIGNED:
-        rows = rows.filter(assignee__isnull=True)
-    elif filters.assignee:
-        rows = rows.filter(assignee_id=int(filters.assignee))
-    last = ConversationMessage.objects.filter(
-        business=business, conversation=OuterRef("pk")
-    ).order_by("-created_at", "-id")
-    return (
-        rows.select_related("customer", "identity", "assignee")
-        .annotate(
-            last_text=Subquery(last.values("text")[:1]),
-            last_direction=Subquery(last.values("direction")[:1]),
-            unread=ExpressionWrapper(_unread_q() & needs_person(now), BooleanField()),
-        )
-        .order_by(F("last_message_at").desc(nulls_last=True), "-updated_at", "-id")
+        assignee_id = viewer.pk
+    elif filters.assignee and filters.assignee != UNASSIGNED:
+        assignee_id = int(filters.assignee)
+    return conversation_queries.threads_for_team(
+        business=business,
+        now=now or timezone.now(),
+        status=None if filters.status == ALL else filters.status,
+        channel=filters.channel,
+        assignee_id=assignee_id,
+        unassigned=filters.assignee == UNASSIGNED,
     )
 
 
-def inbox_unread_count(*, business, now: datetime | None = None) -> int:
+def inbox_unread_count(*, business: "Business", now: datetime | None = None) -> int:
     """Threads needing a person whose customer wrote after the team last read them."""
-    now = now or timezone.now()
-    return (
-        Conversation.objects.filter(business=business)
-        .filter(needs_person(now))
-        .filter(_unread_q())
-        .count()
-    )
+    return conversation_queries.threads_unread_count(business=business, now=now or timezone.now())
 
 
-def inbox_thread(*, business, conversation_id: int) -> Conversation:
+def inbox_thread(*, business: "Business", conversation_id: int) -> "Conversation":
     """One thread of the business (NotFound for another business's id)."""
-    thread = (
-        Conversation.objects.filter(business=business, pk=conversation_id)
-        .select_related("customer", "identity", "assignee")
-        .first()
-    )
-    if thread is None:
-        raise NotFound()
-    return thread
+    return conversation_queries.thread_get(business=business, conversation_id=conversation_id)
 
 
-def inbox_messages(*, business, conversation: Conversation) -> QuerySet[ConversationMessage]:
+def inbox_messages(
+    *, business: "Business", conversation: "Conversation"
+) -> "QuerySet[ConversationMessage]":
     """The whole thread in order, with each message's author (which agent) loaded."""
-    return (
-        ConversationMessage.objects.filter(business=business, conversation=conversation)
-        .select_related("author", "outbound")
-        .order_by("created_at", "id")
-    )
+    return conversation_queries.thread_messages(business=business, conversation=conversation)
 
 
-def inbox_members(*, business) -> list:
+def inbox_members(*, business: "Business") -> list["User"]:
     """The users a thread can be assigned to: members of this business only."""
-    return [
-        membership.user
-        for membership in Membership.objects.filter(business=business)
-        .select_related("user")
-        .order_by("user__name", "user_id")
-    ]
+    return [membership.user for membership in memberships_by_name(business=business)]
 
 
-def canned_responses(*, business) -> QuerySet[CannedResponse]:
+def canned_responses(*, business: "Business") -> QuerySet[CannedResponse]:
     return CannedResponse.objects.filter(business=business).order_by("title", "id")
 
 
-def canned_response_get(*, business, response_id: int) -> CannedResponse:
+def canned_response_get(*, business: "Business", response_id: int) -> CannedResponse:
     response = CannedResponse.objects.filter(business=business, pk=response_id).first()
     if response is None:
         raise NotFound()
     return response
 
 
-def status_shown(conversation: Conversation, now: datetime | None = None) -> str:
+def status_shown(conversation: "Conversation", now: datetime | None = None) -> str:
     """The status the team sees: a snooze whose time has come reads as open."""
     now = now or timezone.now()
     if (
@@ -149,7 +108,7 @@ def status_shown(conversation: Conversation, now: datetime | None = None) -> str
     return conversation.status
 
 
-def who(conversation: Conversation) -> tuple[str, str]:
+def who(conversation: "Conversation") -> tuple[str, str]:
     """(name, masked handle) of the person in the thread, as far as the team may see them: the
     customer's name, else what the channel calls them; a phone number masked, a web visitor's
     session token never shown."""
@@ -163,34 +122,3 @@ def who(conversation: Conversation) -> tuple[str, str]:
     elif conversation.customer is not None:
         handle = conversation.customer.phone_masked
     return name or str(_("Visitor")), handle
-
-
-# How many of the team's replies one poll of the visitor's chat returns at most.
-AGENT_REPLIES_BATCH = 50
-# The statuses in which a person, not the bot, has the thread.
-WITH_PERSON = (Status.OPEN, Status.PENDING, Status.SNOOZED)
-
-
-def agent_replies_after(*, business, conversation: Conversation, after: int) -> list:
-    """The team's replies to the customer with an id above `after`, oldest first: what the
-    visitor's open web chat has not shown yet. Internal notes are never among them."""
-    return list(
-        ConversationMessage.objects.filter(
-            business=business,
-            conversation=conversation,
-            direction=ConversationMessage.Direction.OUT,
-            author_kind=ConversationMessage.Author.AGENT,
-            pk__gt=after,
-        ).order_by("id")[:AGENT_REPLIES_BATCH]
-    )
-
-
-def thread_cursor(*, business, conversation: Conversation) -> int:
-    """The id of the thread's last message (0 if none): where a newly opened chat starts."""
-    last = (
-        ConversationMessage.objects.filter(business=business, conversation=conversation)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    return last or 0

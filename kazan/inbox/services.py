@@ -9,20 +9,35 @@ message.
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.conversations.choices import MessageDirection, Status
 from kazan.conversations.engine import TEXT_MAX as WEB_TEXT_MAX
 from kazan.conversations.live import conversation_changed
-from kazan.conversations.models import Conversation, ConversationMessage, Status
+from kazan.conversations.services import (
+    agent_message_add,
+    thread_locked,
+    thread_read_mark,
+    thread_save,
+)
 from kazan.core.errors import NotFound, ValidationFailed
+from kazan.inbox.error_codes import InboxErrorCode
 from kazan.inbox.models import CANNED_TEXT_MAX, CANNED_TITLE_MAX, CannedResponse
 from kazan.messaging.models import Purpose
 from kazan.messaging.services import BODY_MAX_CHARACTERS, message_send
-from kazan.tenancy.models import Membership
+from kazan.tenancy.queries import is_member
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from kazan.accounts.models import User
+    from kazan.conversations.models import Conversation, ConversationMessage
+    from kazan.tenancy.models import Business
 
 WEB = "web"
 # How long an agent's reply may be on each channel; a channel not named here is checked by its
@@ -33,31 +48,20 @@ NOTE_MAX = 4000
 STATUSES_SET_BY_HAND = (Status.OPEN, Status.PENDING, Status.RESOLVED, Status.SNOOZED)
 
 
-def _locked(business, conversation: Conversation) -> Conversation:
-    """The thread, locked for the change: another agent's action waits rather than interleaves."""
-    if conversation.business_id != business.pk:
-        raise NotFound()
-    return Conversation.objects.select_for_update().get(business=business, pk=conversation.pk)
-
-
-def _text(value: str, *, limit: int, empty_message, too_long_message) -> str:
+def _text(
+    value: str, *, limit: int, empty_message: "str | Promise", too_long_message: "str | Promise"
+) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed(empty_message, code="empty")
+        raise ValidationFailed(empty_message, code=InboxErrorCode.EMPTY)
     if len(text) > limit:
-        raise ValidationFailed(too_long_message % {"max": limit}, code="too_long")
+        raise ValidationFailed(too_long_message % {"max": limit}, code=InboxErrorCode.TOO_LONG)
     return text
 
 
-def _save(conversation: Conversation, **fields) -> None:
-    """Writes `fields` and `updated_at`: the polling live stream finds changes by the latter."""
-    fields["updated_at"] = timezone.now()
-    for name, value in fields.items():
-        setattr(conversation, name, value)
-    conversation.save(update_fields=list(fields))
-
-
-def inbox_reply(*, business, conversation: Conversation, text: str, actor) -> ConversationMessage:
+def inbox_reply(
+    *, business: "Business", conversation: "Conversation", text: str, actor: "User"
+) -> "ConversationMessage":
     """Sends a team member's reply to the customer's channel and logs it in the thread.
 
     SMS (and any channel with a sender) goes through the outbox, in this transaction: no
@@ -74,14 +78,15 @@ def inbox_reply(*, business, conversation: Conversation, text: str, actor) -> Co
         empty_message=_("Please write a reply."),
         too_long_message=_("The reply is too long for this channel (at most %(max)d characters)."),
     )
-    payload = {"replies": [{"type": "text", "text": text}]}
+    payload: dict[str, Any] = {"replies": [{"type": "text", "text": text}]}
     with transaction.atomic():
-        current = _locked(business, conversation)
+        current = thread_locked(business=business, conversation=conversation)
         outbound = None
         if current.channel != WEB:
             if current.identity is None:
                 raise ValidationFailed(
-                    _("This conversation has no address to answer to."), code="unreachable"
+                    _("This conversation has no address to answer to."),
+                    code=InboxErrorCode.UNREACHABLE,
                 )
             outbound = message_send(
                 business=business,
@@ -93,22 +98,21 @@ def inbox_reply(*, business, conversation: Conversation, text: str, actor) -> Co
                 installation=None,
                 actor=actor,
             )
-        message = ConversationMessage.objects.create(
+        message = agent_message_add(
             business=business,
             conversation=current,
-            direction=ConversationMessage.Direction.OUT,
+            direction=MessageDirection.OUT,
             text=text,
-            payload=payload,
-            author_kind=ConversationMessage.Author.AGENT,
             author=actor,
+            payload=payload,
             session=current.session,
             outbound=outbound,
         )
         now = timezone.now()
-        fields = {"last_message_at": now, "team_read_at": now}
+        fields: dict[str, object] = {"last_message_at": now, "team_read_at": now}
         if current.status in (Status.BOT, Status.RESOLVED):
             fields["status"] = Status.OPEN
-        _save(current, **fields)
+        thread_save(current, **fields)
         activity_record(
             business=business,
             actor=actor,
@@ -120,7 +124,9 @@ def inbox_reply(*, business, conversation: Conversation, text: str, actor) -> Co
     return message
 
 
-def inbox_note(*, business, conversation: Conversation, text: str, actor) -> ConversationMessage:
+def inbox_note(
+    *, business: "Business", conversation: "Conversation", text: str, actor: "User"
+) -> "ConversationMessage":
     """An internal note in the thread: the team reads it, the customer never does (no outbox
     row, and channels.web.live shows outbound agent messages only)."""
     text = _text(
@@ -130,16 +136,15 @@ def inbox_note(*, business, conversation: Conversation, text: str, actor) -> Con
         too_long_message=_("The note is too long (at most %(max)d characters)."),
     )
     with transaction.atomic():
-        current = _locked(business, conversation)
-        note = ConversationMessage.objects.create(
+        current = thread_locked(business=business, conversation=conversation)
+        note = agent_message_add(
             business=business,
             conversation=current,
-            direction=ConversationMessage.Direction.NOTE,
+            direction=MessageDirection.NOTE,
             text=text,
-            author_kind=ConversationMessage.Author.AGENT,
             author=actor,
         )
-        _save(current)
+        thread_save(current)
         activity_record(
             business=business,
             actor=actor,
@@ -151,19 +156,22 @@ def inbox_note(*, business, conversation: Conversation, text: str, actor) -> Con
     return note
 
 
-def inbox_assign(*, business, conversation: Conversation, assignee, actor) -> Conversation:
+def inbox_assign(
+    *,
+    business: "Business",
+    conversation: "Conversation",
+    assignee: "User | None",
+    actor: "User",
+) -> "Conversation":
     """Gives the thread to a member of the business (None: nobody)."""
-    if (
-        assignee is not None
-        and not Membership.objects.filter(business=business, user=assignee).exists()
-    ):
-        raise ValidationFailed(_("Choose a member of your team."), code="not_member")
+    if assignee is not None and not is_member(business=business, user_id=assignee.pk):
+        raise ValidationFailed(_("Choose a member of your team."), code=InboxErrorCode.NOT_MEMBER)
     with transaction.atomic():
-        current = _locked(business, conversation)
+        current = thread_locked(business=business, conversation=conversation)
         if current.assignee_id == (assignee.pk if assignee else None):
             return current
         old = current.assignee_id
-        _save(current, assignee=assignee)
+        thread_save(current, assignee=assignee)
         activity_record(
             business=business,
             actor=actor,
@@ -177,29 +185,31 @@ def inbox_assign(*, business, conversation: Conversation, assignee, actor) -> Co
 
 def inbox_status_set(
     *,
-    business,
-    conversation: Conversation,
+    business: "Business",
+    conversation: "Conversation",
     status: str,
-    actor,
+    actor: "User",
     snoozed_until: datetime | None = None,
     now: datetime | None = None,
-) -> Conversation:
+) -> "Conversation":
     """Open, pending (waiting for the customer), resolved, or snoozed until a later time. A
     snoozed thread needs a person again once the time has come (queries.needs_person)."""
     now = now or timezone.now()
     if status not in STATUSES_SET_BY_HAND:
-        raise ValidationFailed(_("Choose a valid status."), code="invalid_status")
+        raise ValidationFailed(_("Choose a valid status."), code=InboxErrorCode.INVALID_STATUS)
     if status == Status.SNOOZED:
         if snoozed_until is None or snoozed_until <= now:
-            raise ValidationFailed(_("Snooze until a time in the future."), code="invalid_time")
+            raise ValidationFailed(
+                _("Snooze until a time in the future."), code=InboxErrorCode.INVALID_TIME
+            )
     else:
         snoozed_until = None
     with transaction.atomic():
-        current = _locked(business, conversation)
+        current = thread_locked(business=business, conversation=conversation)
         old = current.status
         if old == status and current.snoozed_until == snoozed_until:
             return current
-        _save(current, status=status, snoozed_until=snoozed_until)
+        thread_save(current, status=status, snoozed_until=snoozed_until)
         activity_record(
             business=business,
             actor=actor,
@@ -211,15 +221,17 @@ def inbox_status_set(
     return current
 
 
-def inbox_give_back(*, business, conversation: Conversation, actor) -> Conversation:
+def inbox_give_back(
+    *, business: "Business", conversation: "Conversation", actor: "User"
+) -> "Conversation":
     """Hands the thread back to the bot: the customer's next message runs the business's flow
     again (the engine answers threads in status bot). Nobody is assigned any more."""
     with transaction.atomic():
-        current = _locked(business, conversation)
+        current = thread_locked(business=business, conversation=conversation)
         if current.status == Status.BOT:
             return current
         old = current.status
-        _save(current, status=Status.BOT, snoozed_until=None, assignee=None)
+        thread_save(current, status=Status.BOT, snoozed_until=None, assignee=None)
         activity_record(
             business=business,
             actor=actor,
@@ -231,14 +243,10 @@ def inbox_give_back(*, business, conversation: Conversation, actor) -> Conversat
     return current
 
 
-def inbox_read(*, business, conversation: Conversation) -> None:
+def inbox_read(*, business: "Business", conversation: "Conversation") -> None:
     """A team member opened the thread: it is read up to now. A read marker, not a change of
     the thread, so no activity row and no live event."""
-    if conversation.business_id != business.pk:
-        raise NotFound()
-    now = timezone.now()
-    Conversation.objects.filter(business=business, pk=conversation.pk).update(team_read_at=now)
-    conversation.team_read_at = now
+    thread_read_mark(business=business, conversation=conversation)
 
 
 # --- canned responses ----------------------------------------------------------------------------
@@ -266,11 +274,13 @@ def _canned_saved(response: CannedResponse) -> None:
             response.save()
     except IntegrityError:
         raise ValidationFailed(
-            _("A response with this title exists already."), code="duplicate"
+            _("A response with this title exists already."), code=InboxErrorCode.DUPLICATE
         ) from None
 
 
-def canned_response_create(*, business, title: str, text: str, actor) -> CannedResponse:
+def canned_response_create(
+    *, business: "Business", title: str, text: str, actor: "User"
+) -> CannedResponse:
     """A new canned response of the business."""
     title, text = _canned_fields(title, text)
     with transaction.atomic():
@@ -283,7 +293,12 @@ def canned_response_create(*, business, title: str, text: str, actor) -> CannedR
 
 
 def canned_response_update(
-    *, business, response: CannedResponse, title: str, text: str, actor
+    *,
+    business: "Business",
+    response: CannedResponse,
+    title: str,
+    text: str,
+    actor: "User",
 ) -> CannedResponse:
     """Changes a canned response's title and text."""
     if response.business_id != business.pk:
@@ -298,7 +313,9 @@ def canned_response_update(
     return response
 
 
-def canned_response_delete(*, business, response: CannedResponse, actor) -> None:
+def canned_response_delete(
+    *, business: "Business", response: CannedResponse, actor: "User"
+) -> None:
     """Deletes a canned response (replies sent with it stay as they were)."""
     if response.business_id != business.pk:
         raise NotFound()

@@ -24,7 +24,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from kazan.conversations.live import live_channel, redis_client
-from kazan.conversations.models import Conversation
+from kazan.conversations.queries import threads_changed_since
 
 STREAM_SECONDS = 25
 POLL_SECONDS = 1.5
@@ -84,11 +84,7 @@ def _event(name: str, data: dict, event_id: datetime) -> str:
 
 
 def _changed_since(business_id: int, since: datetime) -> list[tuple[int, datetime]]:
-    return list(
-        Conversation.objects.filter(business_id=business_id, updated_at__gt=since)
-        .order_by("updated_at", "id")
-        .values_list("id", "updated_at")[:POLL_BATCH]
-    )
+    return threads_changed_since(business_id=business_id, since=since, limit=POLL_BATCH)
 
 
 def _catch_up(

@@ -7,45 +7,53 @@ shows the thread again with the message and the typed text kept, with the error'
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kazan.conversations.models import Conversation, ConversationMessage, Status
+from kazan.conversations.choices import MessageAuthor, MessageDirection, Status
 from kazan.core.errors import KazanError, ValidationFailed
-from kazan.customers.models import ChannelIdentity
+from kazan.customers.queries import IDENTITY_CHANNEL_CHOICES
 from kazan.inbox import queries, services, stream
+from kazan.inbox.error_codes import InboxErrorCode
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.conversations.models import Conversation
+    from kazan.tenancy.models import Business
 
 PAGE_SIZE = 25
 PERMISSION = "customers.view"
 
 
-def _filters(request: HttpRequest, members: list) -> queries.InboxFilters:
+def _filters(request: BusinessRequest, members: list["User"]) -> queries.InboxFilters:
     """The list's query string, checked: an unknown value is a 400, not an empty list."""
     status = request.GET.get("status") or Status.OPEN
     channel = request.GET.get("channel", "")
     assignee = request.GET.get("assignee", "")
     if status not in (*queries.STATUS_FILTERS, queries.ALL):
-        raise ValidationFailed(_("Unknown status."), code="invalid_status")
-    if channel and channel not in ChannelIdentity.Channel.values:
-        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+        raise ValidationFailed(_("Unknown status."), code=InboxErrorCode.INVALID_STATUS)
+    if channel and channel not in dict(IDENTITY_CHANNEL_CHOICES):
+        raise ValidationFailed(_("Unknown channel."), code=InboxErrorCode.INVALID_CHANNEL)
     member_ids = {str(user.pk) for user in members}
     if assignee and assignee not in (queries.MINE, queries.UNASSIGNED, *member_ids):
-        raise ValidationFailed(_("Choose a member of your team."), code="not_member")
+        raise ValidationFailed(_("Choose a member of your team."), code=InboxErrorCode.NOT_MEMBER)
     return queries.InboxFilters(status=status, channel=channel, assignee=assignee)
 
 
 @member_required(PERMISSION)
 @require_GET
-def inbox_list(request: HttpRequest) -> HttpResponse:
+def inbox_list(request: BusinessRequest) -> HttpResponse:
     business = request.business
     members = queries.inbox_members(business=business)
     filters = _filters(request, members)
@@ -53,7 +61,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
         queries.inbox_conversations(business=business, filters=filters, viewer=request.user),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    channels = dict(ChannelIdentity.Channel.choices)
+    channels = dict(IDENTITY_CHANNEL_CHOICES)
     rows = []
     for thread in page.object_list:
         status = queries.status_shown(thread)
@@ -72,7 +80,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "member_choices": [(str(user.pk), user.name or user.email) for user in members],
         "statuses": [(s, Status(s).label) for s in queries.STATUS_FILTERS],
-        "channels": ChannelIdentity.Channel.choices,
+        "channels": IDENTITY_CHANNEL_CHOICES,
     }
     template = "inbox/_list.html" if request.htmx else "inbox/list.html"
     response = render(request, template, context)
@@ -80,7 +88,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _thread_context(request: HttpRequest, thread: Conversation) -> dict:
+def _thread_context(request: BusinessRequest, thread: "Conversation") -> dict[str, Any]:
     name, handle = queries.who(thread)
     status = queries.status_shown(thread)
     return {
@@ -94,13 +102,17 @@ def _thread_context(request: HttpRequest, thread: Conversation) -> dict:
         "statuses": [(s, Status(s).label) for s in services.STATUSES_SET_BY_HAND],
         "canned": queries.canned_responses(business=request.business),
         "text_max": services.TEXT_MAX_BY_CHANNEL.get(thread.channel),
-        "Direction": ConversationMessage.Direction,
-        "Author": ConversationMessage.Author,
+        "Direction": MessageDirection,
+        "Author": MessageAuthor,
     }
 
 
 def _thread_page(
-    request: HttpRequest, thread: Conversation, *, error: KazanError | None = None, **draft
+    request: BusinessRequest,
+    thread: "Conversation",
+    *,
+    error: KazanError | None = None,
+    **draft: str,
 ) -> HttpResponse:
     context = {**_thread_context(request, thread), "error": error, **draft}
     return render(
@@ -108,13 +120,13 @@ def _thread_page(
     )
 
 
-def _thread(request: HttpRequest, conversation_id: int) -> Conversation:
+def _thread(request: BusinessRequest, conversation_id: int) -> "Conversation":
     return queries.inbox_thread(business=request.business, conversation_id=conversation_id)
 
 
 @member_required(PERMISSION)
 @require_GET
-def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     """The whole thread; opening it marks it read."""
     current = _thread(request, conversation_id)
     services.inbox_read(business=request.business, conversation=current)
@@ -123,7 +135,7 @@ def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_GET
-def thread_messages(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread_messages(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     """The thread's messages and its state, refetched by htmx on a live event; the person
     looking at it has read it."""
     current = _thread(request, conversation_id)
@@ -131,14 +143,14 @@ def thread_messages(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(request, "inbox/_thread_live.html", _thread_context(request, current))
 
 
-def _after(request: HttpRequest, current: Conversation, message: str) -> HttpResponse:
+def _after(request: BusinessRequest, current: "Conversation", message: str) -> HttpResponse:
     messages.success(request, message)
     return redirect("inbox:thread", conversation_id=current.pk)
 
 
 @member_required(PERMISSION)
 @require_POST
-def thread_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread_reply(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     current = _thread(request, conversation_id)
     text = request.POST.get("text", "")
     try:
@@ -152,7 +164,7 @@ def thread_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_POST
-def thread_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread_note(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     current = _thread(request, conversation_id)
     text = request.POST.get("text", "")
     try:
@@ -166,13 +178,15 @@ def thread_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_POST
-def thread_assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread_assign(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     current = _thread(request, conversation_id)
     chosen = request.POST.get("assignee", "")
     members = {str(user.pk): user for user in queries.inbox_members(business=request.business)}
     try:
         if chosen and chosen not in members:
-            raise ValidationFailed(_("Choose a member of your team."), code="not_member")
+            raise ValidationFailed(
+                _("Choose a member of your team."), code=InboxErrorCode.NOT_MEMBER
+            )
         services.inbox_assign(
             business=request.business,
             conversation=current,
@@ -184,14 +198,16 @@ def thread_assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _after(request, current, _("The conversation was assigned."))
 
 
-def _snooze_time(value: str, business) -> datetime | None:
+def _snooze_time(value: str, business: "Business") -> datetime | None:
     """The form's local date and time (the business's time zone) as an aware datetime."""
     if not value:
         return None
     try:
         local = datetime.fromisoformat(value[:32])
     except ValueError:
-        raise ValidationFailed(_("Enter a valid date and time."), code="invalid_time") from None
+        raise ValidationFailed(
+            _("Enter a valid date and time."), code=InboxErrorCode.INVALID_TIME
+        ) from None
     if timezone.is_aware(local):
         return local
     return timezone.make_aware(local, ZoneInfo(business.timezone))
@@ -199,7 +215,7 @@ def _snooze_time(value: str, business) -> datetime | None:
 
 @member_required(PERMISSION)
 @require_POST
-def thread_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread_status(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     current = _thread(request, conversation_id)
     try:
         services.inbox_status_set(
@@ -216,7 +232,7 @@ def thread_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_POST
-def thread_give_back(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def thread_give_back(request: BusinessRequest, conversation_id: int) -> HttpResponse:
     current = _thread(request, conversation_id)
     services.inbox_give_back(business=request.business, conversation=current, actor=request.user)
     return _after(request, current, _("The bot answers this conversation again."))
@@ -224,7 +240,7 @@ def thread_give_back(request: HttpRequest, conversation_id: int) -> HttpResponse
 
 @member_required(PERMISSION)
 @require_GET
-def events(request: HttpRequest) -> StreamingHttpResponse:
+def events(request: BusinessRequest) -> StreamingHttpResponse:
     """Server-sent events for the open inbox pages (kazan.inbox.stream)."""
     response = StreamingHttpResponse(
         stream.inbox_events(
@@ -241,7 +257,9 @@ def events(request: HttpRequest) -> StreamingHttpResponse:
 # --- canned responses ----------------------------------------------------------------------------
 
 
-def _canned_page(request: HttpRequest, *, error: KazanError | None = None, **draft) -> HttpResponse:
+def _canned_page(
+    request: BusinessRequest, *, error: KazanError | None = None, **draft: str
+) -> HttpResponse:
     return render(
         request,
         "inbox/canned.html",
@@ -252,7 +270,7 @@ def _canned_page(request: HttpRequest, *, error: KazanError | None = None, **dra
 
 @member_required(PERMISSION)
 @require_http_methods(["GET", "POST"])
-def canned_list(request: HttpRequest) -> HttpResponse:
+def canned_list(request: BusinessRequest) -> HttpResponse:
     """The business's canned responses; POST adds one."""
     if request.method == "GET":
         return _canned_page(request)
@@ -269,7 +287,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_POST
-def canned_edit(request: HttpRequest, response_id: int) -> HttpResponse:
+def canned_edit(request: BusinessRequest, response_id: int) -> HttpResponse:
     response = queries.canned_response_get(business=request.business, response_id=response_id)
     try:
         services.canned_response_update(
@@ -287,7 +305,7 @@ def canned_edit(request: HttpRequest, response_id: int) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_POST
-def canned_delete(request: HttpRequest, response_id: int) -> HttpResponse:
+def canned_delete(request: BusinessRequest, response_id: int) -> HttpResponse:
     response = queries.canned_response_get(business=request.business, response_id=response_id)
     services.canned_response_delete(
         business=request.business, response=response, actor=request.user

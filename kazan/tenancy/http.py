@@ -1,11 +1,17 @@
 """What a view can rely on after TenantMiddleware and member_required: annotate a dashboard
 view's request as `BusinessRequest` and `request.business` is a Business, not None."""
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
-from django_htmx.middleware import HtmxDetails
+from __future__ import annotations
 
-from kazan.tenancy.models import Business, Membership
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from kazan.accounts.models import User
+    from kazan.tenancy.models import Business, Membership
 
 
 class TenantRequest(HttpRequest):
@@ -22,4 +28,4 @@ class BusinessRequest(TenantRequest):
 
     business: Business
     membership: Membership
-    user: AbstractBaseUser  # type: ignore[assignment]
+    user: User  # signed in: never AnonymousUser here

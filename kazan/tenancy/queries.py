@@ -102,3 +102,20 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user).select_related("business").order_by("business__name")
     )
+
+
+# --- for inbox ---
+
+
+def memberships_by_name(*, business: Business) -> QuerySet[Membership]:
+    """The business's members by their users' names (users loaded): whom a thread can be
+    assigned to."""
+    return (
+        Membership.objects.filter(business=business)
+        .select_related("user")
+        .order_by("user__name", "user_id")
+    )
+
+
+def is_member(*, business: Business, user_id: int) -> bool:
+    return Membership.objects.filter(business=business, user_id=user_id).exists()

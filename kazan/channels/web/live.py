@@ -15,12 +15,16 @@ from django.views.decorators.http import require_GET
 
 from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.views import CHANNEL, _bad, _chat_key, _language
-from kazan.conversations.queries import conversation_for_handle
+from kazan.conversations.queries import (
+    agent_replies_after,
+    conversation_for_handle,
+    thread_cursor,
+)
 from kazan.core.crypto import blind_index
 from kazan.core.errors import CoreErrorCode, RateLimited
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
-from kazan.inbox.queries import WITH_PERSON, agent_replies_after, thread_cursor
+from kazan.inbox.queries import WITH_PERSON
 from kazan.tenancy.http import TenantRequest
 
 # Polls per window and IP: a visitor polls every 3 s at most (20 a minute), with room for a

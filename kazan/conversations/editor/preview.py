@@ -98,9 +98,10 @@ def preview_turn(
     the chat so far. Raises ValidationFailed when the engine refuses the definition."""
     flow_validate({**definition, "key": PREVIEW_KEY})
     flow = preview_definition(definition)
-    fresh = saved is None or saved.get("ended") or saved.get("handed_off")
-    conversation, session = _thread(business, None if fresh else saved, language)
-    log: list[dict] = [] if fresh else list(saved.get("log", []))
+    previous = None if saved is None or saved.get("ended") or saved.get("handed_off") else saved
+    fresh = previous is None
+    conversation, session = _thread(business, previous, language)
+    log: list[dict] = [] if previous is None else list(previous.get("log", []))
     inbound = engine.Inbound(text=message, payload={"choice": choice} if choice else None)
     bot_settings = bot_settings_get(business=business)
     ctx = engine.Context(business, conversation, session, inbound, bot_settings)
@@ -120,5 +121,7 @@ def preview_turn(
     if not fresh:  # the answer as the log shows it (a choice by its label)
         log.append({"type": "user", "text": turn.inbound_log or message or choice})
     log.extend(turn.replies)
-    choices = next((reply["choices"] for reply in asked if reply.get("type") == "choices"), [])
+    choices: list[engine.Reply] = next(
+        (reply["choices"] for reply in asked if reply.get("type") == "choices"), []
+    )
     return _saved(conversation, session, log, choices)

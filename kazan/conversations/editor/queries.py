@@ -1,13 +1,18 @@
 """The flow editor's reads, always scoped to a business."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Prefetch
 
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_default_ensure
 from kazan.conversations.models import Flow, FlowBinding
 from kazan.core.errors import NotFound
 
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
-def flows_list(*, business) -> list[Flow]:
+
+def flows_list(*, business: "Business") -> list[Flow]:
     """The business's flows with their current version and bindings (the default review funnel
     is seeded on first view, so a new business sees what its bot does)."""
     flow_default_ensure(business=business)
@@ -20,14 +25,14 @@ def flows_list(*, business) -> list[Flow]:
     )
 
 
-def bindings_by_channel(*, business) -> dict[str, FlowBinding]:
+def bindings_by_channel(*, business: "Business") -> dict[str, FlowBinding]:
     return {
         binding.channel: binding
         for binding in FlowBinding.objects.filter(business=business).select_related("flow")
     }
 
 
-def flow_get(*, business, flow_id) -> Flow:
+def flow_get(*, business: "Business", flow_id: object) -> Flow:
     """The business's flow, or NotFound (also for another business's id)."""
     try:
         pk = int(str(flow_id))
@@ -51,3 +56,11 @@ def flow_channels(*, flow: Flow) -> list[str]:
         ),
         key=lambda channel: channel != ANY_CHANNEL,
     )
+
+
+def flow_definition(flow: Flow) -> dict[str, Any]:
+    """The definition of the flow's current version (flow_get finds only flows that have one)."""
+    if flow.current_version is None:
+        raise NotFound()
+    definition: dict[str, Any] = flow.current_version.definition
+    return definition

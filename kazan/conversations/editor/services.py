@@ -3,6 +3,9 @@ bind flows to channels, set what the bot does when it does not understand. Savin
 flowstore.flow_version_save, so the engine's check runs on every save and a running
 conversation keeps the version it started with."""
 
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import translation
 from django.utils.text import slugify
@@ -10,11 +13,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.flowstore import ANY_CHANNEL, flow_version_save
 from kazan.conversations.models import BotSettings, Flow, FlowBinding, FlowVersion
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import NotFound, ValidationFailed
-from kazan.customers.models import ChannelIdentity
+from kazan.customers.queries import IDENTITY_CHANNEL_CHOICES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from kazan.tenancy.models import Business
 
 TEMPLATES = ("blank", "menu")
 KEY_MAX = 40
@@ -23,12 +32,19 @@ KEYWORDS_MAX = 10
 MISSES_MAX = 20
 
 
-def channel_choices() -> list[tuple[str, str]]:
+def channel_choices() -> list[tuple[str, "StrOrPromise"]]:
     """The channels a flow can be bound to ("*": every channel without its own binding)."""
-    return [(ANY_CHANNEL, str(_("All channels"))), *ChannelIdentity.Channel.choices]
+    return [(ANY_CHANNEL, str(_("All channels"))), *IDENTITY_CHANNEL_CHOICES]
 
 
-def flow_save(*, business, flow: Flow, name: str, definition: dict, actor) -> FlowVersion:
+def flow_save(
+    *,
+    business: "Business",
+    flow: Flow,
+    name: str,
+    definition: dict[str, Any],
+    actor: AbstractBaseUser,
+) -> FlowVersion:
     """Saves the edited definition as the flow's next version (the engine checks it first:
     a ValidationFailed says why it was refused, and nothing is saved)."""
     if flow.business_id != business.pk:
@@ -47,7 +63,7 @@ def flow_save(*, business, flow: Flow, name: str, definition: dict, actor) -> Fl
     return version
 
 
-def _template(kind: str) -> dict:
+def _template(kind: str) -> dict[str, Any]:
     """A starting definition in the active language: a greeting, or a small menu whose options
     answer, ask for a wish or hand over to a person."""
     if kind == "blank":
@@ -99,7 +115,7 @@ def _template(kind: str) -> dict:
     }
 
 
-def _localized(definition: dict, language: str, business_name: str) -> dict:
+def _localized(definition: dict[str, Any], language: str, business_name: str) -> dict[str, Any]:
     """Template texts become {language: text}, like every text the editor saves (the engine
     shows a business's own text as written, so the name goes in now)."""
     for step in definition["steps"].values():
@@ -111,14 +127,18 @@ def _localized(definition: dict, language: str, business_name: str) -> dict:
     return definition
 
 
-def flow_create(*, business, name: str, template: str, actor) -> Flow:
+def flow_create(*, business: "Business", name: str, template: str, actor: AbstractBaseUser) -> Flow:
     """A new flow of the business, from a template, saved as its version 1 (not bound to any
     channel yet)."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Please give the flow a name."), code="invalid_name")
+        raise ValidationFailed(
+            _("Please give the flow a name."), code=ConversationsErrorCode.INVALID_NAME
+        )
     if template not in TEMPLATES:
-        raise ValidationFailed(_("Please choose a template."), code="invalid_template")
+        raise ValidationFailed(
+            _("Please choose a template."), code=ConversationsErrorCode.INVALID_TEMPLATE
+        )
     base = slugify(name)[: KEY_MAX - 4] or "flow"
     taken = set(
         Flow.objects.filter(business=business, key__startswith=base).values_list("key", flat=True)
@@ -141,18 +161,25 @@ def flow_create(*, business, name: str, template: str, actor) -> Flow:
 
 
 def flow_bind(
-    *, business, flow: Flow | None, channel: str, restart_keywords: list[str], actor
+    *,
+    business: "Business",
+    flow: Flow | None,
+    channel: str,
+    restart_keywords: list[str],
+    actor: AbstractBaseUser,
 ) -> FlowBinding | None:
     """Makes `flow` answer `channel` ("*": every channel without its own binding), restarted by
     `restart_keywords`. `flow=None` removes a channel's own binding, so it follows "*" again;
     "*" itself always keeps a flow. New conversations follow the change; running ones finish
     the version they started."""
     if channel not in dict(channel_choices()):
-        raise ValidationFailed(_("Unknown channel."), code="invalid_channel")
+        raise ValidationFailed(_("Unknown channel."), code=ConversationsErrorCode.INVALID_CHANNEL)
     if flow is not None and (flow.business_id != business.pk or flow.current_version_id is None):
         raise NotFound()
     if flow is None and channel == ANY_CHANNEL:
-        raise ValidationFailed(_("All channels need a flow."), code="invalid_flow")
+        raise ValidationFailed(
+            _("All channels need a flow."), code=ConversationsErrorCode.INVALID_FLOW
+        )
     keywords = [str(word).strip().upper()[:20] for word in restart_keywords][:KEYWORDS_MAX]
     with transaction.atomic():
         if flow is None:
@@ -183,7 +210,12 @@ def flow_bind(
 
 
 def bot_settings_update(
-    *, business, faq_fallback: bool, agent_fallback: bool, misses_before_handoff: int, actor
+    *,
+    business: "Business",
+    faq_fallback: bool,
+    agent_fallback: bool,
+    misses_before_handoff: int,
+    actor: AbstractBaseUser,
 ) -> BotSettings:
     """Sets the business's fallback chain (engine.missed reads it on the next message): which
     fallbacks may answer, and after how many misunderstood messages in a row a person takes
@@ -196,7 +228,7 @@ def bot_settings_update(
     ):
         raise ValidationFailed(
             _("Please choose a number from 0 to %(max)d.") % {"max": MISSES_MAX},
-            code="invalid_misses",
+            code=ConversationsErrorCode.INVALID_MISSES,
         )
     values = {
         "faq_fallback": bool(faq_fallback),
@@ -207,9 +239,10 @@ def bot_settings_update(
         locked = BotSettings.objects.select_for_update().filter(business=business)
         bot_settings = locked.first()
         if bot_settings is None:
-            bot_settings, _inserted = insert_or_fetch(
+            inserted, _created = insert_or_fetch(
                 lambda: BotSettings.objects.create(business=business), locked.first
             )
+            bot_settings = inserted
         changed = {
             name: [getattr(bot_settings, name), value]
             for name, value in values.items()

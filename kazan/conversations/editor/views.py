@@ -27,6 +27,7 @@ from kazan.conversations.editor.forms import (
 )
 from kazan.core.errors import ValidationFailed
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
 
 PERMISSION = "settings.edit"
 SUMMARY_MAX = 40
@@ -34,11 +35,13 @@ SUMMARY_MAX = 40
 
 @member_required(PERMISSION)
 @require_GET
-def flow_list(request):
+def flow_list(request: BusinessRequest) -> HttpResponse:
     return _list_page(request)
 
 
-def _list_page(request, *, create_form=None, binding_form=None, bot_form=None, status=200):
+def _list_page(
+    request: BusinessRequest, *, create_form=None, binding_form=None, bot_form=None, status=200
+):
     business = request.business
     if bot_form is None:
         bot_settings = conversation_queries.bot_settings_get(business=business)
@@ -55,13 +58,18 @@ def _list_page(request, *, create_form=None, binding_form=None, bot_form=None, s
     channels = [
         {"key": key, "label": label, "binding": bindings.get(key)} for key, label in labels.items()
     ]
-    for flow in flows:
-        flow.answers_on = [labels.get(b.channel, b.channel) for b in flow.bindings.all()]
+    flow_rows = [
+        {
+            "flow": flow,
+            "answers_on": [labels.get(b.channel, b.channel) for b in flow.bindings.all()],
+        }
+        for flow in flows
+    ]
     return render(
         request,
         "flows/list.html",
         {
-            "flows": flows,
+            "flow_rows": flow_rows,
             "channels": channels,
             "create_form": create_form or FlowCreateForm(),
             "binding_form": binding_form,
@@ -74,7 +82,7 @@ def _list_page(request, *, create_form=None, binding_form=None, bot_form=None, s
 
 @member_required(PERMISSION)
 @require_POST
-def flow_new(request):
+def flow_new(request: BusinessRequest) -> HttpResponse:
     form = FlowCreateForm(request.POST)
     if not form.is_valid():
         return _list_page(request, create_form=form, status=400)
@@ -94,7 +102,7 @@ def flow_new(request):
 
 @member_required(PERMISSION)
 @require_POST
-def binding_save(request):
+def binding_save(request: BusinessRequest) -> HttpResponse:
     business = request.business
     flows = queries.flows_list(business=business)
     form = BindingForm(request.POST, flows=flows)
@@ -119,7 +127,7 @@ def binding_save(request):
 
 @member_required(PERMISSION)
 @require_POST
-def bot_settings_save(request):
+def bot_settings_save(request: BusinessRequest) -> HttpResponse:
     """The card "When the bot does not understand"; the next message follows it."""
     form = BotSettingsForm(request.POST)
     if not form.is_valid():
@@ -192,7 +200,7 @@ def _present(rows: list[StepRow], business) -> list[dict]:
     return items
 
 
-def _editor(request, flow, *, rows, name, errors=(), saved=None, status=200):
+def _editor(request: BusinessRequest, flow, *, rows, name, errors=(), saved=None, status=200):
     business = request.business
     labels = step_type_labels()
     context = {
@@ -225,10 +233,10 @@ def _editor(request, flow, *, rows, name, errors=(), saved=None, status=200):
 
 @member_required(PERMISSION)
 @require_http_methods(["GET", "POST"])
-def flow_edit(request, flow_id: int):
+def flow_edit(request: BusinessRequest, flow_id: int) -> HttpResponse:
     business = request.business
     flow = queries.flow_get(business=business, flow_id=flow_id)
-    base = flow.current_version.definition
+    base = queries.flow_definition(flow)
     if request.method == "GET":
         rows = rows_from_definition(base, languages_for(business))
         return _editor(request, flow, rows=rows, name=flow.name)
@@ -266,7 +274,7 @@ def _preview_key(flow) -> str:
 
 @member_required(PERMISSION)
 @require_POST
-def flow_preview(request, flow_id: int):
+def flow_preview(request: BusinessRequest, flow_id: int) -> HttpResponse:
     """Runs the flow as it stands in the form (unsaved) for one turn; see editor.preview."""
     business = request.business
     flow = queries.flow_get(business=business, flow_id=flow_id)
@@ -277,7 +285,7 @@ def flow_preview(request, flow_id: int):
     restart = request.POST.get("preview_action") != "send"
     error = ""
     try:
-        draft = FlowDraft(request.POST, business=business, base=flow.current_version.definition)
+        draft = FlowDraft(request.POST, business=business, base=queries.flow_definition(flow))
     except DraftError:
         return HttpResponse(_("This form could not be read. Please reload the page."), status=400)
     definition = draft.definition()

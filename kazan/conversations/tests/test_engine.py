@@ -5,6 +5,7 @@ msgids or the business's own per language, and a thread loaded again resumes whe
 import pytest
 
 from kazan.conversations import engine
+from kazan.conversations.engine import registry
 from kazan.conversations.flowstore import flow_validate
 from kazan.conversations.models import Conversation, ConversationMessage
 from kazan.conversations.queries import (
@@ -219,7 +220,7 @@ def test_a_malformed_flow_is_refused_with_a_clear_message(definition, message):
 
 
 def test_a_new_step_type_plugs_in_without_editing_the_engine(business, monkeypatch):
-    monkeypatch.setattr(engine, "_step_types", dict(engine._step_types))
+    monkeypatch.setattr(registry, "_step_types", dict(registry._step_types))
 
     def check(step):
         if not isinstance(step["times"], int):

@@ -10,7 +10,10 @@ from django.utils import timezone
 from kazan.conversations import tasks
 from kazan.conversations.engine import Inbound
 from kazan.conversations.models import Conversation, ConversationMessage
-from kazan.conversations.services import conversation_receive, conversations_abandoned_purge
+from kazan.conversations.services import (
+    conversation_receive,
+    unscoped_conversations_abandoned_purge,
+)
 from kazan.customers.models import ChannelIdentity
 from kazan.customers.tests.factories import CustomerFactory
 
@@ -35,7 +38,7 @@ def test_abandoned_chats_go_after_30_days_and_customers_chats_stay(business):
     )
     assert ConversationMessage.objects.filter(conversation=old).exists()
 
-    assert conversations_abandoned_purge() == 1
+    assert unscoped_conversations_abandoned_purge() == 1
 
     assert set(Conversation.objects.values_list("pk", flat=True)) == {recent.pk, kept.pk}
     assert not ConversationMessage.objects.filter(conversation_id=old.pk).exists()

@@ -5,10 +5,10 @@ from django.utils import timezone
 
 from kazan.activity.models import Activity
 from kazan.conversations.models import ConversationMessage, Status
+from kazan.conversations.queries import agent_replies_after
 from kazan.core.errors import InsufficientCredits, NotFound, ValidationFailed
 from kazan.inbox import services
 from kazan.inbox.models import CannedResponse
-from kazan.inbox.queries import agent_replies_after
 from kazan.inbox.tests.factories import canned, thread
 from kazan.messaging.models import OutboundMessage
 from kazan.messaging.queries import sms_balance

@@ -1,217 +1,42 @@
-"""The flow editor's forms. A flow is edited as one HTML form of numbered fields
-(`s3-text-de`, `s3-o1-next`, …); `FlowDraft` reads it back into rows the template shows again
-and into an engine definition. Every add/remove/move goes through the same parse, so the page
-keeps no state on the server and a bad post only ever becomes form errors.
+"""The editor form, read back from a post. A flow is edited as one HTML form of numbered fields
+(`s3-text-de`, `s3-o1-next`, …); `FlowDraft` reads it into rows the template shows again and
+into an engine definition. Every add/remove/move goes through the same parse, so the page keeps
+no state on the server and a bad post only ever becomes form errors.
 
-Steps the editor does not edit (the funnel's actions and branches) are kept exactly as in the
-version being edited: the form names them, it never carries their definition."""
+Steps the editor does not edit are kept exactly as in the version being edited: the form names
+them, it never carries their definition."""
 
 import re
-from dataclasses import dataclass, field
 
 import phonenumbers
-from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils import translation
-from django.utils.text import capfirst
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from kazan.conversations.editor.services import KEYWORDS_MAX, MISSES_MAX, channel_choices
-from kazan.conversations.engine import TEXT_MAX, step_targets
-from kazan.conversations.flowstore import ANY_CHANNEL
-from kazan.conversations.models import BotSettings
+from kazan.conversations.editor.forms.rows import (
+    EDITABLE_TYPES,
+    LABEL_MAX,
+    LINK_KINDS,
+    MAX_LINKS,
+    MAX_OPTIONS,
+    MAX_STEPS,
+    NAME_MAX,
+    TEXT_KEY,
+    StepRow,
+    languages_for,
+    link_new,
+    new_row,
+    option_new,
+    row_from_step,
+    talk_loop,
+    texts_from,
+)
+from kazan.conversations.engine import TEXT_MAX
 
-MAX_STEPS = 40
-MAX_OPTIONS = 10
-MAX_LINKS = 5
-LABEL_MAX = 80
-NAME_MAX = 80
-EDITABLE_TYPES = ("say", "ask", "choose", "link", "handoff", "end")
-# The field that carries a step's main text, per type (end has none).
-TEXT_KEY = {"say": "text", "ask": "prompt", "choose": "prompt", "link": "text", "handoff": "text"}
-LINK_KINDS = ("url", "whatsapp", "form")
 _STEP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _VAR = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 _OPTION_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_KEYWORD = re.compile(r"^[^\W_]{1,20}$")
 _url = URLValidator(schemes=["http", "https"])
-
-
-def step_type_labels() -> dict[str, str]:
-    return {
-        "say": gettext("Say"),
-        "ask": gettext("Ask"),
-        "choose": gettext("Options"),
-        "link": gettext("Links"),
-        "handoff": gettext("Hand over to a person"),
-        "end": gettext("End"),
-    }
-
-
-# What the funnel's actions do, in words (the editor's read-only steps and the preview).
-ACTION_LABELS = {
-    "data_entered": _("note that the guest entered their details"),
-    "consent_prepare": _("prepare the privacy notice and the offers consent"),
-    "otp_send": _("send a confirmation code by SMS"),
-    "customer_register": _("save the guest as a customer"),
-    "review_submit": _("save the review"),
-    "google_review_invite": _("invite the guest to review on Google"),
-    "voucher_welcome": _("issue the welcome voucher"),
-    "thanks": _("say thank you with your links"),
-}
-
-
-def action_label(name: str) -> str:
-    return str(ACTION_LABELS.get(name, name))
-
-
-def languages_for(business) -> list[tuple[str, str]]:
-    """The offered languages, the business's own first (its texts are required)."""
-    return sorted(settings.LANGUAGES, key=lambda item: item[0] != business.language)
-
-
-def texts_from(value, languages: list[tuple[str, str]]) -> dict[str, str]:
-    """A stored text as {language: text}: a dict as it is; a text from code (an English msgid)
-    in every language it is translated into, so editing starts from what guests read."""
-    if isinstance(value, dict):
-        return {code: str(value.get(code) or "") for code, _name in languages}
-    if not value:
-        return {}
-    texts = {}
-    for code, _name in languages:
-        with translation.override(code):
-            translated = gettext(str(value))
-        if code == "en" or translated != str(value):
-            texts[code] = translated
-    return texts
-
-
-@dataclass
-class StepRow:
-    """One step as the editor shows it."""
-
-    name: str
-    type: str
-    texts: dict[str, str] = field(default_factory=dict)
-    var: str = ""
-    var_locked: bool = False
-    next: str = ""
-    options: list[dict] = field(default_factory=list)
-    links: list[dict] = field(default_factory=list)
-    # A step the editor keeps as it is (an action, a branch): what it does, in words.
-    locked: str = ""
-    # The step shows the business's own text from the settings where one is written.
-    settings_text: bool = False
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def has_next(self) -> bool:
-        return self.type in ("say", "ask", "choose", "link")
-
-
-def step_order(definition: dict) -> list[str]:
-    """The steps in the editor's order: as saved in "order" (PostgreSQL's jsonb keeps no key
-    order), else as a guest meets them from the start, then any left over by name."""
-    steps = definition.get("steps", {})
-    order = definition.get("order")
-    if isinstance(order, list) and sorted(order) == sorted(steps):
-        return list(order)
-    seen: list[str] = []
-    pending = [definition.get("start")]
-    while pending:
-        name = pending.pop(0)
-        if name in steps and name not in seen:
-            seen.append(name)
-            pending[:0] = step_targets(steps[name])
-    return seen + sorted(name for name in steps if name not in seen)
-
-
-def rows_from_definition(definition: dict, languages) -> list[StepRow]:
-    """A saved definition as editor rows, the start step first."""
-    steps = definition.get("steps", {})
-    return [_row_from_step(name, steps[name], languages) for name in step_order(definition)]
-
-
-def _row_from_step(name: str, step: dict, languages) -> StepRow:
-    kind = step.get("type", "")
-    if kind not in EDITABLE_TYPES:
-        locked = (
-            gettext("Here the bot will: %(action)s") % {"action": action_label(step["action"])}
-            if kind == "act"
-            else gettext("Goes on depending on the answers so far.")
-            if kind == "branch"
-            else gettext("A step of type %(type)s.") % {"type": kind}
-        )
-        return StepRow(name=name, type=kind, locked=locked)
-    row = StepRow(
-        name=name,
-        type=kind,
-        texts=texts_from(step.get(TEXT_KEY.get(kind, "")), languages),
-        var=str(step.get("var") or ""),
-        var_locked=kind == "ask" and step.get("input", "text") != "text",
-        next=str(step.get("next") or ""),
-        settings_text="text_attr" in step,
-    )
-    for choice in step.get("choices", []):
-        row.options.append(
-            {
-                "value": str(choice.get("value", "")),
-                "labels": texts_from(choice.get("label"), languages),
-                "next": str(choice.get("next") or ""),
-            }
-        )
-    for link in step.get("links", []):
-        kind_of = next((k for k in ("whatsapp", "form") if k in link), "url")
-        row.links.append(
-            {
-                "kind": kind_of,
-                "labels": texts_from(link.get("label"), languages),
-                "target": str(link.get("url") or link.get(kind_of) or ""),
-                "texts": texts_from(link.get("text"), languages),
-            }
-        )
-    return row
-
-
-def new_row(kind: str, existing: set[str]) -> StepRow:
-    number = len(existing) + 1
-    while f"step_{number}" in existing:
-        number += 1
-    row = StepRow(name=f"step_{number}", type=kind)
-    if kind == "choose":
-        row.options = [_new_option(row), _new_option(row)]
-    if kind == "link":
-        row.links = [_new_link()]
-    return row
-
-
-def _new_option(row: StepRow) -> dict:
-    values = {option["value"] for option in row.options}
-    number = len(values) + 1
-    while str(number) in values:
-        number += 1
-    return {"value": str(number), "labels": {}, "next": ""}
-
-
-def _new_link() -> dict:
-    return {"kind": "url", "labels": {}, "target": "", "texts": {}}
-
-
-def _loop(steps: dict) -> list[str]:
-    """Steps that only talk and lead back to themselves (a guest would never be asked
-    anything again), or []."""
-    for start in steps:
-        seen: list[str] = []
-        name = start
-        while name in steps and steps[name].get("type") in ("say", "link"):
-            if name in seen:
-                return seen[seen.index(name) :]
-            seen.append(name)
-            name = steps[name].get("next")
-    return []
 
 
 class DraftError(Exception):
@@ -258,7 +83,7 @@ class FlowDraft:
             base = self.base_steps.get(name)
             if base is None or base.get("type") in EDITABLE_TYPES:
                 raise DraftError(f"{prefix}-type")
-            return _row_from_step(name, base, self.languages)
+            return row_from_step(name, base, self.languages)
         base = self.base_steps.get(name, {})
         row = StepRow(
             name=name,
@@ -318,9 +143,9 @@ class FlowDraft:
         index, row = numbers[0], self.rows[numbers[0]]
         if verb == "remove" and len(numbers) == 1:
             removed = self.rows.pop(index).name
-            for other in self.rows:
-                other.next = "" if other.next == removed else other.next
-                for option in other.options:
+            for kept in self.rows:
+                kept.next = "" if kept.next == removed else kept.next
+                for option in kept.options:
                     option["next"] = "" if option["next"] == removed else option["next"]
         elif verb in ("up", "down") and len(numbers) == 1:
             other = index - 1 if verb == "up" else index + 1
@@ -328,10 +153,10 @@ class FlowDraft:
                 self.rows[index], self.rows[other] = self.rows[other], self.rows[index]
         elif verb == "add_option" and row.type == "choose" and len(numbers) == 1:
             if len(row.options) < MAX_OPTIONS:
-                row.options.append(_new_option(row))
+                row.options.append(option_new(row))
         elif verb == "add_link" and row.type == "link" and len(numbers) == 1:
             if len(row.links) < MAX_LINKS:
-                row.links.append(_new_link())
+                row.links.append(link_new())
         elif verb in ("remove_option", "remove_link") and len(numbers) == 2:
             items = row.options if verb == "remove_option" else row.links
             if numbers[1] >= len(items):
@@ -355,7 +180,7 @@ class FlowDraft:
             steps[row.name] = self._step(row, names)
         if self.errors or any(row.errors for row in self.rows):
             return None
-        if loop := _loop(steps):
+        if loop := talk_loop(steps):
             self.errors.append(
                 gettext("The steps %(steps)s lead to each other without asking anything.")
                 % {"steps": ", ".join(loop)}
@@ -500,75 +325,3 @@ class FlowDraft:
             )
             return number
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-class FlowCreateForm(forms.Form):
-    TEMPLATES = [("blank", _("Blank")), ("menu", _("Menu with options"))]
-
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
-    template = forms.ChoiceField(label=_("Start from"), choices=TEMPLATES, initial="menu")
-
-
-class BindingForm(forms.Form):
-    """Which flow answers one channel, and the words that restart it."""
-
-    channel = forms.ChoiceField(label=_("Channel"), choices=channel_choices)
-    flow = forms.TypedChoiceField(label=_("Flow"), coerce=int, required=False, empty_value=None)
-    restart_keywords = forms.CharField(
-        label=_("Restart words"),
-        required=False,
-        max_length=300,
-        help_text=_("Separated by commas, like START, MENU. A message of one of them starts over."),
-    )
-
-    def __init__(self, *args, flows, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["flow"].choices = [("", _("— as on all channels —"))] + [
-            (flow.pk, flow.name) for flow in flows
-        ]
-
-    def clean_restart_keywords(self) -> list[str]:
-        words = [w.strip().upper() for w in self.cleaned_data["restart_keywords"].split(",")]
-        words = [word for word in words if word]
-        if len(words) > KEYWORDS_MAX:
-            raise ValidationError(_("At most %(max)d restart words."), params={"max": KEYWORDS_MAX})
-        for word in words:
-            if not _KEYWORD.match(word):
-                raise ValidationError(
-                    _("“%(word)s”: one word of letters or digits, at most 20."),
-                    params={"word": word[:20]},
-                )
-        return list(dict.fromkeys(words))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("channel") == ANY_CHANNEL and not data.get("flow"):
-            self.add_error("flow", _("All channels need a flow."))
-        return data
-
-
-def _label(name: str):
-    return capfirst(BotSettings._meta.get_field(name).verbose_name)
-
-
-class BotSettingsForm(forms.Form):
-    """What the bot does with a message no step expects (the fallback chain, fallbacks.py),
-    labelled as the model's fields are. The FAQ and the assistant know no answer yet: switched
-    on, they are simply asked first."""
-
-    faq_fallback = forms.BooleanField(
-        label=_label("faq_fallback"),
-        required=False,
-        help_text=_("Coming soon: until then it answers nothing."),
-    )
-    agent_fallback = forms.BooleanField(
-        label=_label("agent_fallback"),
-        required=False,
-        help_text=_("Coming soon: until then it answers nothing."),
-    )
-    misses_before_handoff = forms.IntegerField(
-        label=_label("misses_before_handoff"),
-        min_value=0,
-        max_value=MISSES_MAX,
-        help_text=_("In a row. 0: never; the bot keeps asking again."),
-    )

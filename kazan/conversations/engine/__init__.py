@@ -1,0 +1,114 @@
+"""The channel-agnostic flow engine (DESIGN decision 7).
+
+A flow is data: {"key", "start", "steps": {name: step}}. Every step has a "type" looked up in a
+registry of step types (`step_type_register`), so a new type (a form, a product card, an agent
+turn) plugs in without editing the engine. The built-in types:
+
+- say:     {"type": "say", "text": ..., "text_attr": "greetings"?, "next": ...}  (text_attr: the
+            business's own text in the conversation's language, Business.chat_text)
+- ask:     {"type": "ask", "input": "text|name|phone|otp|consent|rating|comment", "var": ...,
+            "prompt": ..., "validator": name, "next": ..., "optional": bool,
+            "label": the field's accessible name?, "placeholder": an example?,
+            "commands": {value: {"label": ..., "action": name?, "next": step?}}}
+- choose:  {"type": "choose", "prompt": ..., "var": ..., "choices": [{"value", "label",
+            "next"?}], "next": ...}
+- act:     {"type": "act", "action": name, "next": ..., "on_error": {error code | "*": step}}
+- branch:  {"type": "branch", "cases": [{"if": {"var": ..., "eq"|"truthy"|"gte": ...},
+            "next": ...}], "default": ...}
+- link:    {"type": "link", "text": ..., "links": [{"label", "url"} | {"label", "whatsapp":
+            "+49…", "text"?} | {"label", "form": url}], "next": ...}
+- handoff: {"type": "handoff", "text": ...}  — a person takes over; the bot stops replying.
+- end:     {"type": "end"}
+
+A text is either a str — an English msgid from code, translated at render time in the
+conversation's language — or a dict {language: text} the business wrote (the conversation's
+language, else the business's, else the first non-empty one). Our msgids are formatted with
+%(name)s from the state and %(business)s; a business's own text gets only its named
+placeholders filled and is otherwise shown as written.
+
+Input comes in as an `Inbound`, output is a list of channel-neutral reply dicts: text, choices,
+input, links, image, voucher, error. Input no step expects goes down the fallback chain
+(conversations.fallbacks). The run state lives in the session (`ConversationSession`); nothing
+here knows HTTP or a channel.
+
+Actions and validators are named functions in registries (conversations.actions registers the
+funnel's); flows name them, so a flow stays plain data.
+
+The package: `registry` (the types and the registries), `runtime` (running a flow), `checks`
+(checking one before it is saved) and `steps` (the built-in step types, registered on import).
+"""
+
+from kazan.conversations.engine import steps as _steps  # noqa: F401 (registers the built-ins)
+from kazan.conversations.engine.checks import (
+    CHOICES_MAX,
+    FLOW_STEPS_MAX,
+    LINKS_MAX,
+    URL_MAX,
+    flow_check,
+    text_check,
+)
+from kazan.conversations.engine.registry import (
+    SECRET_INPUTS,
+    TEXT_MAX,
+    Action,
+    ActionResult,
+    Answer,
+    Context,
+    Flow,
+    Inbound,
+    Reply,
+    Step,
+    StepType,
+    Turn,
+    Validator,
+    action,
+    display,
+    step_targets,
+    step_type_register,
+    validator,
+)
+from kazan.conversations.engine.runtime import (
+    handle,
+    handoff,
+    missed,
+    pending,
+    render,
+    reply_error,
+    reply_text,
+    start,
+)
+
+__all__ = [
+    "CHOICES_MAX",
+    "FLOW_STEPS_MAX",
+    "LINKS_MAX",
+    "SECRET_INPUTS",
+    "TEXT_MAX",
+    "URL_MAX",
+    "Action",
+    "ActionResult",
+    "Answer",
+    "Context",
+    "Flow",
+    "Inbound",
+    "Reply",
+    "Step",
+    "StepType",
+    "Turn",
+    "Validator",
+    "action",
+    "display",
+    "flow_check",
+    "handle",
+    "handoff",
+    "missed",
+    "pending",
+    "render",
+    "reply_error",
+    "reply_text",
+    "start",
+    "step_targets",
+    "step_type_register",
+    "text_check",
+    "validator",
+]
