@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
 from kazan.customers.emails import email_index_for, email_normalize
+from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.identities import (
     external_id_normalize,
     identity_channel_valid,
@@ -56,7 +57,9 @@ SMS = ConsentRecord.Purpose.SMS_MARKETING
 
 def purpose_valid(purpose: str) -> str:
     if purpose not in ConsentRecord.Purpose.values:
-        raise ValidationFailed(_("Unknown consent purpose."), code="invalid_purpose")
+        raise ValidationFailed(
+            _("Unknown consent purpose."), code=CustomersErrorCode.INVALID_PURPOSE
+        )
     return purpose
 
 
@@ -320,7 +323,7 @@ def consent_wording_get(*, purpose: str, version: str, language: str) -> Consent
     if wording is None:
         raise ValidationFailed(
             _("There is no consent wording with this purpose, version and language."),
-            code="invalid_wording",
+            code=CustomersErrorCode.INVALID_WORDING,
         )
     return wording
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.core.paging import query_without_page
 from kazan.customers import queries, services
+from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.forms import (
     ERASE_WORD,
     CustomerFilterForm,
@@ -31,11 +32,11 @@ from kazan.tenancy.decorators import member_required
 PAGE_SIZE = 50
 # Service error codes that belong to one form field; others are shown above the form.
 _FIELD_OF_CODE = {
-    "invalid_name": "name",
-    "invalid_language": "language",
-    "invalid_email": "email",
-    "duplicate_email": "email",
-    "invalid_tag": "tags",
+    CustomersErrorCode.INVALID_NAME: "name",
+    CustomersErrorCode.INVALID_LANGUAGE: "language",
+    CustomersErrorCode.INVALID_EMAIL: "email",
+    CustomersErrorCode.DUPLICATE_EMAIL: "email",
+    CustomersErrorCode.INVALID_TAG: "tags",
 }
 
 
@@ -194,7 +195,9 @@ def customer_erase(request, customer_id: int):
         include_erased=request.method == "POST",
     )
     if customer.is_erased:
-        raise Conflict(_("This customer's data has already been erased."), code="erased")
+        raise Conflict(
+            _("This customer's data has already been erased."), code=CustomersErrorCode.ERASED
+        )
     form = EraseConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.customer_erase(business=request.business, customer=customer, actor=request.user)

@@ -18,6 +18,7 @@ from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record, event_retract
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
+from kazan.loyalty.error_codes import LoyaltyErrorCode
 from kazan.loyalty.models import Review, Voucher
 
 # No 0/O, 1/I/L: a code is read aloud at the counter and typed by hand.
@@ -219,7 +220,9 @@ def voucher_redemption_undo(*, business, voucher_id: int, redeemed_at, actor) ->
     voucher = Voucher.objects.filter(business=business, pk=voucher_id).first()
     if voucher is None:
         raise NotFound(_("No voucher with this code."))
-    gone = Conflict(_("This redemption can no longer be undone."), code="undo_not_possible")
+    gone = Conflict(
+        _("This redemption can no longer be undone."), code=LoyaltyErrorCode.UNDO_NOT_POSSIBLE
+    )
     if voucher.redeemed_at != redeemed_at:
         raise gone
     redeemed_by_id = voucher.redeemed_by_id
