@@ -26,7 +26,7 @@ from kazan.customers.forms import (
     TagForm,
 )
 from kazan.customers.models import ConsentRecord
-from kazan.customers.panels import customer_panels
+from kazan.customers.panels import customer_facts, customer_panels
 from kazan.tenancy.decorators import member_required
 
 PAGE_SIZE = 50
@@ -123,7 +123,9 @@ def customer_detail(request, customer_id: int):
             "identities": queries.identities_for(business=business, customer=customer),
             "all_tags": queries.tags_for_business(business=business),
             "can_edit": request.membership.can("customers.edit"),
-            "sms_received": queries.customer_sms_received(business=business, customer=customer),
+            "facts": [
+                (fact.name, fact.label, fact.value(business, customer)) for fact in customer_facts()
+            ],
             "panels": _panels_html(request, customer),
         },
     )
