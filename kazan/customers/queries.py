@@ -359,7 +359,7 @@ def customers_consenting(*, business: Business, purpose: str) -> QuerySet[Custom
 # --- platform console (all businesses; staff only) --------------------------------------------
 
 
-def customers_platform_stats() -> dict[str, int]:
+def unscoped_customers_platform_stats() -> dict[str, int]:
     """Every business's (not erased) customers at once: how many, and how many came back — had
     an interaction after their first, the same guests the chat greets with "Welcome back",
     whether they return a week or an hour later."""
@@ -369,7 +369,7 @@ def customers_platform_stats() -> dict[str, int]:
     )
 
 
-def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
+def unscoped_customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
     """Not-erased customers per business, for the console's lists: one grouped query."""
     rows = (
         Customer.objects.filter(business_id__in=business_ids, erased_at__isnull=True)
