@@ -181,7 +181,8 @@ def _search_filter(business: Business, search: str) -> Q:
 # The customer list's orders, by the `?sort=` key a column header links to ("-" = descending).
 # Every order ends with the primary key, so a page boundary never shifts between two requests.
 # Names are stored in plain text (only contacts are encrypted), so they sort in the database;
-# customers without a name come last either way.
+# customers without a name come last either way. The rating and vouchers orders read the
+# columns loyalty adds through list_extensions.
 _NAMELESS_LAST = Case(When(name="", then=Value(1)), default=Value(0))
 CUSTOMER_SORTS: dict[str, tuple[OrderBy | Case | str, ...]] = {
     "-last_visit": (F("last_interaction_at").desc(nulls_last=True), "-pk"),
