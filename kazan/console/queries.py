@@ -21,7 +21,10 @@ from kazan.analytics.models import EventKind
 from kazan.analytics.queries import same_days_last_month
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
-from kazan.customers.queries import customer_counts_by_business, customers_platform_stats
+from kazan.customers.queries import (
+    unscoped_customer_counts_by_business,
+    unscoped_customers_platform_stats,
+)
 from kazan.messaging.queries import sms_balances
 from kazan.tenancy.models import Business
 
@@ -93,7 +96,7 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     inactive_days = (
         ConsoleSettings.objects.values_list("inactive_after_days", flat=True).first() or 14
     )
-    customers = customers_platform_stats()
+    customers = unscoped_customers_platform_stats()
     year_interactions = sum(sum(values) for values in monthly["series"].values())
     timezones: dict[str, list[int]] = {}
     for business_id, name in Business.objects.values_list("pk", "timezone"):
@@ -201,7 +204,7 @@ def business_rows(businesses: list[Business], *, now: dt.datetime | None = None)
     """The list page's numbers for one page of businesses: three grouped queries in all."""
     today = _today(now or timezone.now())
     ids = [business.pk for business in businesses]
-    customers = customer_counts_by_business(business_ids=ids)
+    customers = unscoped_customer_counts_by_business(business_ids=ids)
     counts = platform.counts_by_business(
         start=today - dt.timedelta(days=29), end=today, business_ids=ids
     )
@@ -283,7 +286,9 @@ def business_numbers(*, business: Business) -> dict:
         kinds=[*platform.INTERACTION_KINDS, EventKind.VOUCHER_ISSUED],
     )
     return {
-        "customers": customer_counts_by_business(business_ids=[business.pk]).get(business.pk, 0),
+        "customers": unscoped_customer_counts_by_business(business_ids=[business.pk]).get(
+            business.pk, 0
+        ),
         "month": month,
         "total": total,
         "reviews": review_stats(business=business),

@@ -230,11 +230,20 @@ def _customer_register(ctx: Context, step: Step) -> None:
     ctx.state.pop("consent_text", None)
 
 
+def _registered_customer(ctx: Context) -> "Customer":
+    """The thread's customer; the funnel registers one before it reviews or rewards, but a
+    business's own flow may not have."""
+    customer = ctx.conversation.customer
+    if customer is None:
+        raise ValidationFailed(_("Please confirm your number first."))
+    return customer
+
+
 @action("review_submit")
 def _review_submit(ctx: Context, step: Step) -> None:
     review_submit(
         business=ctx.business,
-        customer=ctx.conversation.customer,
+        customer=_registered_customer(ctx),
         rating=int(ctx.state["rating"]),
         comment=ctx.state.get("comment", ""),
         channel=ctx.channel,
@@ -318,9 +327,7 @@ def _voucher_sms(ctx: Context, voucher: "Voucher", phone_customer: "Customer") -
 @action("voucher_welcome")
 def _voucher_welcome(ctx: Context, step: Step) -> ActionResult:
     """Rewards the visit and the feedback; nothing here knows about a Google review."""
-    customer = ctx.conversation.customer
-    if customer is None:  # the funnel registers the customer before; a flow may not
-        raise ValidationFailed(_("Please confirm your number first."))
+    customer = _registered_customer(ctx)
     voucher, issued_now = voucher_welcome_issue(business=ctx.business, customer=customer)
     if issued_now:
         _voucher_sms(ctx, voucher, customer)

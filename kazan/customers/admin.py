@@ -80,13 +80,24 @@ class ConsentWordingAdmin(admin.ModelAdmin):
         return False
 
 
+_CONSENT_FIELDS = (
+    "business",
+    "customer",
+    "purpose",
+    "granted",
+    "channel",
+    "wording",
+    "occurred_at",
+)
+
+
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(admin.ModelAdmin):
     list_display = ["id", "business", "customer_id", "purpose", "granted", "channel", "occurred_at"]
     list_filter = ["purpose", "granted", "channel"]
     list_select_related = ["business"]
-    fields = ["business", "customer", "purpose", "granted", "channel", "wording", "occurred_at"]
-    readonly_fields = fields
+    fields = _CONSENT_FIELDS
+    readonly_fields = _CONSENT_FIELDS
 
     def has_add_permission(self, request) -> bool:
         return False

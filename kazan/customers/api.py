@@ -233,4 +233,5 @@ def customers_erase(request: HttpRequest, customer_id: int):
     business = api_require(request, "customers.erase")
     customer = queries.customer_get(business=business, customer_id=customer_id, include_erased=True)
     services.customer_erase(business=business, customer=customer, **api_actor(request))
+    assert customer.erased_at is not None  # customer_erase sets it or raises
     return ErasedOut(id=customer.pk, erased_at=customer.erased_at)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.core.crypto import blind_index
 from kazan.core.errors import ValidationFailed
+from kazan.customers.error_codes import CustomersErrorCode
 
 EMAIL_INDEX_SCOPE = "customer.email"
 EMAIL_MAX_LENGTH = 254
@@ -21,12 +22,14 @@ def email_normalize(raw: str) -> str:
     if not text:
         return ""
     if len(text) > EMAIL_MAX_LENGTH:
-        raise ValidationFailed(_("This email address is too long."), code="invalid_email")
+        raise ValidationFailed(
+            _("This email address is too long."), code=CustomersErrorCode.INVALID_EMAIL
+        )
     try:
         validate_email(text)
     except ValidationError:
         raise ValidationFailed(
-            _("This is not a valid email address."), code="invalid_email"
+            _("This is not a valid email address."), code=CustomersErrorCode.INVALID_EMAIL
         ) from None
     return text
 

@@ -6,7 +6,7 @@ activity log. Another business's export — by id or by guessing — is a 404 li
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,17 +19,18 @@ from kazan.core.errors import KazanError
 from kazan.customers.forms import CustomerFilterExportForm, CustomerFilterForm
 from kazan.customers.queries import customer_sort_valid
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
 from kazan.tenancy.models import Role
 
 PAGE_SIZE = 20
 PERMISSION = "customers.export"
 
 
-def _is_owner(request: HttpRequest) -> bool:
+def _is_owner(request: BusinessRequest) -> bool:
     return request.membership.role == Role.OWNER
 
 
-def _filters_from(request: HttpRequest, raw_query: str) -> tuple[dict, str]:
+def _filters_from(request: BusinessRequest, raw_query: str) -> tuple[dict, str]:
     """The customer list's filters of a query string, as export filters (and any error)."""
     query = QueryDict(raw_query)
     form = CustomerFilterForm(query, business=request.business)
@@ -41,7 +42,7 @@ def _filters_from(request: HttpRequest, raw_query: str) -> tuple[dict, str]:
     return filters, ""
 
 
-def _jobs_page(request: HttpRequest, *, form=None, status: int = 200) -> HttpResponse:
+def _jobs_page(request: BusinessRequest, *, form=None, status: int = 200) -> HttpResponse:
     jobs = export_queries.team_export_jobs(
         business=request.business, actor=request.user, is_owner=_is_owner(request)
     )
@@ -61,7 +62,7 @@ def _jobs_page(request: HttpRequest, *, form=None, status: int = 200) -> HttpRes
 
 @member_required(PERMISSION)
 @require_http_methods(["GET", "POST"])
-def exports(request: HttpRequest) -> HttpResponse:
+def exports(request: BusinessRequest) -> HttpResponse:
     """GET: the team's exports. POST (from the customer list): prepare a new one."""
     if request.method == "GET":
         return _jobs_page(request)
@@ -87,7 +88,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     return redirect("customers:export_detail", export_id=job.pk)
 
 
-def _job(request: HttpRequest, export_id: int):
+def _job(request: BusinessRequest, export_id: int):
     return export_queries.team_export_get(
         business=request.business,
         actor=request.user,
@@ -111,7 +112,7 @@ def _filter_items(job) -> list[tuple[str, str]]:
     return [(labels.get(key, key), str(value)) for key, value in sorted(job.filters.items())]
 
 
-def _detail_context(request: HttpRequest, job) -> dict:
+def _detail_context(request: BusinessRequest, job) -> dict:
     can = export_services.team_export_can_download(
         business=request.business, job=job, actor=request.user
     )
@@ -126,7 +127,7 @@ def _detail_context(request: HttpRequest, job) -> dict:
 
 @member_required(PERMISSION)
 @require_GET
-def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
+def export_detail(request: BusinessRequest, export_id: int) -> HttpResponse:
     context = _detail_context(request, _job(request, export_id))
     if getattr(request, "htmx", False):  # the status box polling itself
         return render(request, "partials/export_status.html", context)
@@ -135,7 +136,7 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 @member_required(PERMISSION)
 @require_GET
-def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+def export_download(request: BusinessRequest, export_id: int) -> HttpResponse | FileResponse:
     """The file as an attachment; before it is ready (or once deleted) the export's page."""
     job = _job(request, export_id)
     if job.status != ExportStatus.DONE:

@@ -7,6 +7,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import ValidationFailed
@@ -26,7 +27,7 @@ from kazan.customers.queries import tags_for_business
 ERASE_WORD = _("ERASE")
 
 
-def _fold(text: str) -> str:
+def _fold(text: str | Promise) -> str:
     decomposed = unicodedata.normalize("NFKD", str(text).strip())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -40,7 +41,7 @@ class CustomerFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     consent = forms.ChoiceField(label=_("SMS offers"), required=False, choices=CONSENT_CHOICES)
-    tag = forms.ModelChoiceField(
+    tag: forms.ModelChoiceField[Tag] = forms.ModelChoiceField(
         label=_("Tag"), required=False, queryset=None, empty_label=_("All tags")
     )
     RATING_CHOICES = [
@@ -217,7 +218,9 @@ class TagForm(forms.Form):
 class TagAssignForm(forms.Form):
     """Put a tag on customers or take it off: `tag` is one of the business's tags."""
 
-    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None, empty_label=_("Choose a tag"))
+    tag: forms.ModelChoiceField[Tag] = forms.ModelChoiceField(
+        label=_("Tag"), queryset=None, empty_label=_("Choose a tag")
+    )
     action = forms.ChoiceField(choices=[("add", _("Add")), ("remove", _("Remove"))])
     customer = forms.TypedMultipleChoiceField(coerce=int, required=False)
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import ValidationFailed
+from kazan.customers.error_codes import CustomersErrorCode
 
 NAME_MAX_LENGTH = 120
 TAG_MAX_LENGTH = 40
@@ -18,7 +19,7 @@ def name_normalize(raw: str) -> str:
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed(
             _("The name may have at most %(max)d characters.") % {"max": NAME_MAX_LENGTH},
-            code="invalid_name",
+            code=CustomersErrorCode.INVALID_NAME,
         )
     return name
 
@@ -33,7 +34,9 @@ def language_normalize(raw: str, *, strict: bool) -> str:
     if not code or code in SUPPORTED_LANGUAGES:
         return code
     if strict:
-        raise ValidationFailed(_("This language is not supported."), code="invalid_language")
+        raise ValidationFailed(
+            _("This language is not supported."), code=CustomersErrorCode.INVALID_LANGUAGE
+        )
     return ""
 
 
@@ -47,12 +50,12 @@ def tags_normalize(raw: list[str] | tuple[str, ...]) -> list[str]:
         if len(name) > TAG_MAX_LENGTH:
             raise ValidationFailed(
                 _("A tag may have at most %(max)d characters.") % {"max": TAG_MAX_LENGTH},
-                code="invalid_tag",
+                code=CustomersErrorCode.INVALID_TAG,
             )
         seen.setdefault(name.casefold(), name)
     if len(seen) > TAGS_MAX:
         raise ValidationFailed(
             _("A customer may have at most %(max)d tags.") % {"max": TAGS_MAX},
-            code="invalid_tag",
+            code=CustomersErrorCode.INVALID_TAG,
         )
     return list(seen.values())

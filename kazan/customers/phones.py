@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.core.crypto import blind_index
 from kazan.core.errors import ValidationFailed
+from kazan.customers.error_codes import CustomersErrorCode
 
 PHONE_INDEX_SCOPE = "customer.phone"
 # The number types a text message reaches. FIXED_LINE_OR_MOBILE is where the numbering plan does
@@ -35,9 +36,13 @@ def phone_normalize(raw: str, *, region: str) -> str:
     """
     text = (raw or "").strip()
     if not text:
-        raise ValidationFailed(_("Please enter a phone number."), code="invalid_phone")
+        raise ValidationFailed(
+            _("Please enter a phone number."), code=CustomersErrorCode.INVALID_PHONE
+        )
     if len(text) > PHONE_MAX_LENGTH:
-        raise ValidationFailed(_("This phone number is too long."), code="invalid_phone")
+        raise ValidationFailed(
+            _("This phone number is too long."), code=CustomersErrorCode.INVALID_PHONE
+        )
     number = None
     # Letters (vanity numbers, "ext. 12") are not something a mobile customer types; the parser
     # would quietly drop them, so refuse instead of guessing.
@@ -52,7 +57,7 @@ def phone_normalize(raw: str, *, region: str) -> str:
                 "This is not a valid phone number. Please check it, or write it with the "
                 "country code, like +49 151 12345678."
             ),
-            code="invalid_phone",
+            code=CustomersErrorCode.INVALID_PHONE,
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -4,7 +4,10 @@ erased customers are left out unless a caller says otherwise.
 `customers_consenting` is the only way marketing code selects recipients: it reads the latest
 ledger row per customer, so a withdrawal always wins over an older grant."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     BooleanField,
@@ -19,16 +22,19 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import KazanError, NotFound, ValidationFailed
 from kazan.customers.emails import email_index_for, email_normalize
+from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.identities import (
     external_id_normalize,
     identity_channel_valid,
     identity_index_for,
 )
+from kazan.customers.list_extensions import CustomerListFilters, customer_list_extensions
 from kazan.customers.models import (
     ChannelIdentity,
     ConsentRecord,
@@ -43,12 +49,9 @@ from kazan.customers.phones import (
     phone_normalize,
     phone_suffix_index_for,
 )
-from kazan.loyalty.queries import (
-    review_average_subquery,
-    review_exists,
-    voucher_count_subquery,
-    voucher_exists,
-)
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 FALLBACK_LANGUAGE = "en"
 SMS = ConsentRecord.Purpose.SMS_MARKETING
@@ -56,7 +59,9 @@ SMS = ConsentRecord.Purpose.SMS_MARKETING
 
 def purpose_valid(purpose: str) -> str:
     if purpose not in ConsentRecord.Purpose.values:
-        raise ValidationFailed(_("Unknown consent purpose."), code="invalid_purpose")
+        raise ValidationFailed(
+            _("Unknown consent purpose."), code=CustomersErrorCode.INVALID_PURPOSE
+        )
     return purpose
 
 
@@ -78,11 +83,13 @@ def _with_sms_consent(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     )
 
 
-def _active(business) -> QuerySet[Customer]:
+def _active(business: Business) -> QuerySet[Customer]:
     return Customer.objects.filter(business=business, erased_at__isnull=True)
 
 
-def customer_get(*, business, customer_id, include_erased: bool = False) -> Customer:
+def customer_get(
+    *, business: Business, customer_id: int | str, include_erased: bool = False
+) -> Customer:
     """The business's customer with this id, or NotFound — also for another business's id, a
     malformed id and (unless `include_erased`) an erased customer, so nothing leaks."""
     try:
@@ -98,7 +105,7 @@ def customer_get(*, business, customer_id, include_erased: bool = False) -> Cust
     return customer
 
 
-def customer_find_by_phone(*, business, phone: str) -> Customer | None:
+def customer_find_by_phone(*, business: Business, phone: str) -> Customer | None:
     """The customer with this phone number (any format the business's country accepts), or None.
 
     Raises ValidationFailed if `phone` is not a valid number. One indexed query.
@@ -107,14 +114,14 @@ def customer_find_by_phone(*, business, phone: str) -> Customer | None:
     return _active(business).filter(phone_index=index).first()
 
 
-def customer_find_by_email(*, business, email: str) -> Customer | None:
+def customer_find_by_email(*, business: Business, email: str) -> Customer | None:
     normalized = email_normalize(email)
     if not normalized:
         return None
     return _active(business).filter(email_index=email_index_for(normalized)).first()
 
 
-def customer_by_identity(*, business, channel: str, external_id: str) -> Customer | None:
+def customer_by_identity(*, business: Business, channel: str, external_id: str) -> Customer | None:
     """The customer known on `channel` by `external_id` (a Telegram user id…), or None."""
     channel = identity_channel_valid(channel)
     index = identity_index_for(channel, external_id_normalize(external_id))
@@ -134,7 +141,7 @@ def customer_by_identity(*, business, channel: str, external_id: str) -> Custome
 _PHONE_PUNCTUATION = frozenset(" -./()")
 
 
-def _phone_suffix_matches(business, digits: str) -> list[int]:
+def _phone_suffix_matches(business: Business, digits: str) -> list[int]:
     """Ids of the business's customers whose number ends in `digits` (at least
     PHONE_SUFFIX_DIGITS of them): the suffix index narrows to ~1 in 10,000 customers, then each
     candidate's decrypted number is checked, because the index is not unique."""
@@ -143,7 +150,7 @@ def _phone_suffix_matches(business, digits: str) -> list[int]:
     return [pk for pk, phone in candidates.iterator() if phone.endswith(digits)]
 
 
-def _search_filter(business, search: str) -> Q:
+def _search_filter(business: Business, search: str) -> Q:
     """Name contains the text, or — when the text is a phone number or an email address — the
     exact contact through its blind index (contacts are encrypted, so no partial matches), or —
     when the text is only digits, at least PHONE_SUFFIX_DIGITS — the numbers ending in them."""
@@ -174,9 +181,10 @@ def _search_filter(business, search: str) -> Q:
 # The customer list's orders, by the `?sort=` key a column header links to ("-" = descending).
 # Every order ends with the primary key, so a page boundary never shifts between two requests.
 # Names are stored in plain text (only contacts are encrypted), so they sort in the database;
-# customers without a name come last either way.
+# customers without a name come last either way. The rating and vouchers orders read the
+# columns loyalty adds through list_extensions.
 _NAMELESS_LAST = Case(When(name="", then=Value(1)), default=Value(0))
-CUSTOMER_SORTS: dict[str, tuple] = {
+CUSTOMER_SORTS: dict[str, tuple[OrderBy | Case | str, ...]] = {
     "-last_visit": (F("last_interaction_at").desc(nulls_last=True), "-pk"),
     "last_visit": (F("last_interaction_at").asc(nulls_last=True), "pk"),
     "name": (_NAMELESS_LAST, Lower("name").asc(), "pk"),
@@ -198,7 +206,7 @@ def customer_sort_valid(raw: str | None) -> str:
 
 def customer_list(
     *,
-    business,
+    business: Business,
     search: str = "",
     consent: bool | None = None,
     tag: int | str | None = None,
@@ -211,34 +219,25 @@ def customer_list(
 ) -> QuerySet[Customer]:
     """Customers of the business, ordered by `sort` (a CUSTOMER_SORTS key; most recently active
     first by default, an unknown key falls back to it), each annotated with `sms_consent`
-    (current SMS-marketing consent), `rating_average` (of their in-chat reviews, None without)
-    and `vouchers_total` (vouchers given), and with its tags prefetched. All filters combine
-    (AND); the review and voucher filters are EXISTS subqueries, so the list stays one query
-    plus the tags.
+    (current SMS-marketing consent) and what the registered list extensions add (loyalty:
+    `rating_average` of their in-chat reviews, None without, and `vouchers_total` given), and
+    with its tags prefetched. All filters combine (AND); the review and voucher filters are
+    EXISTS subqueries, so the list stays one query plus the tags.
 
     consent: True = currently consenting to SMS offers, False = not (withdrawn or never asked).
     tag: a Tag id of this business. since/until: last interaction in [since, until).
-    min_rating: has a review with at least this many stars. reviewed: has any review or none.
-    voucher: "open" (holds an unused, unexpired one), "redeemed" (used one), "none" (never got one).
+    min_rating, reviewed, voucher: see list_extensions.CustomerListFilters.
     """
-    customers = _with_sms_consent(_active(business)).annotate(
-        rating_average=review_average_subquery(business=business),
-        vouchers_total=voucher_count_subquery(business=business),
-    )
-    if min_rating:
-        customers = customers.filter(review_exists(business=business, min_rating=min_rating))
-    if reviewed is not None:
-        has_review = review_exists(business=business)
-        customers = customers.filter(has_review if reviewed else ~has_review)
-    if voucher in ("open", "redeemed"):
-        customers = customers.filter(voucher_exists(business=business, state=voucher))
-    elif voucher == "none":
-        customers = customers.filter(~voucher_exists(business=business, state="any"))
+    customers = _with_sms_consent(_active(business))
+    others = CustomerListFilters(min_rating=min_rating, reviewed=reviewed, voucher=voucher)
+    for extension in customer_list_extensions():
+        customers = extension(business, customers, others)
     search = (search or "").strip()
     if search:
         customers = customers.filter(_search_filter(business, search))
     if consent is not None:
-        customers = customers.filter(sms_consent=consent)
+        # Q(): the annotation is not a model field the type checker knows.
+        customers = customers.filter(Q(sms_consent=consent))
     if tag:
         customers = customers.filter(tags__id=tag, tags__business=business)
     if since:
@@ -250,30 +249,18 @@ def customer_list(
     )
 
 
-def customer_sms_received(*, business, customer: Customer) -> int:
-    """How many SMS the customer was sent (handed to the provider or delivered)."""
-    from kazan.messaging.models import Status
-    from kazan.messaging.queries import messages_for_customer
-
-    return (
-        messages_for_customer(business=business, customer=customer)
-        .filter(status__in=[Status.SENT, Status.DELIVERED])
-        .count()
-    )
-
-
-def tags_for_business(*, business) -> QuerySet[Tag]:
+def tags_for_business(*, business: Business) -> QuerySet[Tag]:
     return Tag.objects.filter(business=business).order_by("name")
 
 
-def tags_with_counts(*, business) -> QuerySet[Tag]:
+def tags_with_counts(*, business: Business) -> QuerySet[Tag]:
     """The business's tags by name, each with `customer_count` (not erased): one query."""
     return tags_for_business(business=business).annotate(
         customer_count=Count("customers", filter=Q(customers__erased_at__isnull=True))
     )
 
 
-def tag_get(*, business, tag_id) -> Tag:
+def tag_get(*, business: Business, tag_id: int | str) -> Tag:
     """The business's tag with this id, or NotFound (also another business's or a bad id)."""
     try:
         pk = int(str(tag_id))
@@ -285,7 +272,7 @@ def tag_get(*, business, tag_id) -> Tag:
     return tag
 
 
-def identities_for(*, business, customer: Customer) -> QuerySet[ChannelIdentity]:
+def identities_for(*, business: Business, customer: Customer) -> QuerySet[ChannelIdentity]:
     return ChannelIdentity.objects.filter(business=business, customer=customer).order_by(
         "channel", "created_at"
     )
@@ -320,12 +307,12 @@ def consent_wording_get(*, purpose: str, version: str, language: str) -> Consent
     if wording is None:
         raise ValidationFailed(
             _("There is no consent wording with this purpose, version and language."),
-            code="invalid_wording",
+            code=CustomersErrorCode.INVALID_WORDING,
         )
     return wording
 
 
-def consent_is_granted(*, business, customer: Customer, purpose: str) -> bool:
+def consent_is_granted(*, business: Business, customer: Customer, purpose: str) -> bool:
     """Whether the latest ledger row for (customer, purpose) is a grant. Erased → False."""
     if customer.business_id != business.pk or customer.erased_at is not None:
         return False
@@ -338,7 +325,7 @@ def consent_is_granted(*, business, customer: Customer, purpose: str) -> bool:
     return bool(latest)
 
 
-def consent_current(*, business, customer: Customer) -> dict[str, bool]:
+def consent_current(*, business: Business, customer: Customer) -> dict[str, bool]:
     """Current state of every purpose for one customer: {purpose: granted}."""
     return {
         purpose: consent_is_granted(business=business, customer=customer, purpose=purpose)
@@ -346,7 +333,7 @@ def consent_current(*, business, customer: Customer) -> dict[str, bool]:
     }
 
 
-def consent_history(*, business, customer: Customer) -> QuerySet[ConsentRecord]:
+def consent_history(*, business: Business, customer: Customer) -> QuerySet[ConsentRecord]:
     """The customer's ledger, newest first, with the wording each grant was given to."""
     return (
         ConsentRecord.objects.filter(business=business, customer=customer)
@@ -355,7 +342,7 @@ def consent_history(*, business, customer: Customer) -> QuerySet[ConsentRecord]:
     )
 
 
-def customers_consenting(*, business, purpose: str) -> QuerySet[Customer]:
+def customers_consenting(*, business: Business, purpose: str) -> QuerySet[Customer]:
     """Customers whose latest ledger row for `purpose` is a grant; erased customers never.
 
     The only way marketing code may select recipients. One SQL query whatever the number of
@@ -373,7 +360,7 @@ def customers_consenting(*, business, purpose: str) -> QuerySet[Customer]:
 # --- platform console (all businesses; staff only) --------------------------------------------
 
 
-def customers_platform_stats() -> dict[str, int]:
+def unscoped_customers_platform_stats() -> dict[str, int]:
     """Every business's (not erased) customers at once: how many, and how many came back — had
     an interaction after their first, the same guests the chat greets with "Welcome back",
     whether they return a week or an hour later."""
@@ -383,7 +370,7 @@ def customers_platform_stats() -> dict[str, int]:
     )
 
 
-def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
+def unscoped_customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
     """Not-erased customers per business, for the console's lists: one grouped query."""
     rows = (
         Customer.objects.filter(business_id__in=business_ids, erased_at__isnull=True)
@@ -397,7 +384,7 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
 # --- for messaging ---
 
 
-def sms_marketing_consent_is_granted(*, business, customer: Customer) -> bool:
+def sms_marketing_consent_is_granted(*, business: Business, customer: Customer) -> bool:
     """Whether the customer currently agrees to receive offers by SMS (the outbox asks)."""
     return consent_is_granted(business=business, customer=customer, purpose=SMS)
 

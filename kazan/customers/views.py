@@ -5,7 +5,7 @@ request.business, so another tenant's id is a 404."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kazan.core.errors import Conflict, ValidationFailed
+from kazan.core.errors import Conflict, ErrorCode, ValidationFailed
 from kazan.core.paging import query_without_page
 from kazan.customers import queries, services
+from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.forms import (
     ERASE_WORD,
     CustomerFilterForm,
@@ -24,18 +25,19 @@ from kazan.customers.forms import (
     TagAssignForm,
     TagForm,
 )
-from kazan.customers.models import ConsentRecord
-from kazan.customers.panels import customer_panels
+from kazan.customers.models import ConsentRecord, Customer, Tag
+from kazan.customers.panels import customer_facts, customer_panels
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
 
 PAGE_SIZE = 50
 # Service error codes that belong to one form field; others are shown above the form.
-_FIELD_OF_CODE = {
-    "invalid_name": "name",
-    "invalid_language": "language",
-    "invalid_email": "email",
-    "duplicate_email": "email",
-    "invalid_tag": "tags",
+_FIELD_OF_CODE: dict[ErrorCode, str] = {
+    CustomersErrorCode.INVALID_NAME: "name",
+    CustomersErrorCode.INVALID_LANGUAGE: "language",
+    CustomersErrorCode.INVALID_EMAIL: "email",
+    CustomersErrorCode.DUPLICATE_EMAIL: "email",
+    CustomersErrorCode.INVALID_TAG: "tags",
 }
 
 
@@ -54,7 +56,7 @@ def _reversed_sort(key: str) -> str:
     return key[1:] if key.startswith("-") else f"-{key}"
 
 
-def _sort_links(request, current: str) -> dict[str, dict]:
+def _sort_links(request: BusinessRequest, current: str) -> dict[str, dict[str, str]]:
     """For each sortable column: the query string of its header link (filters kept, page
     dropped) and its aria-sort state."""
     links = {}
@@ -73,7 +75,7 @@ def _sort_links(request, current: str) -> dict[str, dict]:
 
 @member_required("customers.view")
 @require_GET
-def customer_list(request):
+def customer_list(request: BusinessRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None, business=request.business)
     sort = queries.customer_sort_valid(request.GET.get("sort"))
     customers = queries.customer_list(business=request.business, sort=sort, **form.filters())
@@ -94,8 +96,8 @@ def customer_list(request):
     )
 
 
-def _panels_html(request, customer) -> list[str]:
-    rendered = []
+def _panels_html(request: BusinessRequest, customer: Customer) -> list[str]:
+    rendered: list[str] = []
     for panel in customer_panels():
         context = panel.context(request, customer)
         if context is not None:
@@ -105,7 +107,7 @@ def _panels_html(request, customer) -> list[str]:
 
 @member_required("customers.view")
 @require_GET
-def customer_detail(request, customer_id: int):
+def customer_detail(request: BusinessRequest, customer_id: int) -> HttpResponse:
     business = request.business
     customer = queries.customer_get(business=business, customer_id=customer_id)
     current = queries.consent_current(business=business, customer=customer)
@@ -122,7 +124,9 @@ def customer_detail(request, customer_id: int):
             "identities": queries.identities_for(business=business, customer=customer),
             "all_tags": queries.tags_for_business(business=business),
             "can_edit": request.membership.can("customers.edit"),
-            "sms_received": queries.customer_sms_received(business=business, customer=customer),
+            "facts": [
+                (fact.name, fact.label, fact.value(business, customer)) for fact in customer_facts()
+            ],
             "panels": _panels_html(request, customer),
         },
     )
@@ -130,7 +134,7 @@ def customer_detail(request, customer_id: int):
 
 @member_required("customers.edit")
 @require_http_methods(["GET", "POST"])
-def customer_edit(request, customer_id: int):
+def customer_edit(request: BusinessRequest, customer_id: int) -> HttpResponse:
     customer = queries.customer_get(business=request.business, customer_id=customer_id)
     if request.method == "GET":
         form = CustomerForm.for_customer(customer)
@@ -154,7 +158,7 @@ def customer_edit(request, customer_id: int):
 
 @member_required("customers.edit")
 @require_POST
-def customer_consent_withdraw(request, customer_id: int):
+def customer_consent_withdraw(request: BusinessRequest, customer_id: int) -> HttpResponse:
     """A team member records a withdrawal the customer asked for in person or by phone."""
     customer = queries.customer_get(business=request.business, customer_id=customer_id)
     services.consent_withdraw(
@@ -170,7 +174,7 @@ def customer_consent_withdraw(request, customer_id: int):
 
 @member_required("customers.export")
 @require_POST
-def customer_export(request, customer_id: int):
+def customer_export(request: BusinessRequest, customer_id: int) -> HttpResponse:
     customer = queries.customer_get(business=request.business, customer_id=customer_id)
     data = services.customer_export(
         business=request.business, customer=customer, actor=request.user
@@ -185,7 +189,7 @@ def customer_export(request, customer_id: int):
 
 @member_required("customers.erase")
 @require_http_methods(["GET", "POST"])
-def customer_erase(request, customer_id: int):
+def customer_erase(request: BusinessRequest, customer_id: int) -> HttpResponse:
     # POST also accepts an erased customer so a second submit says "already erased" (409)
     # instead of a puzzling 404.
     customer = queries.customer_get(
@@ -194,7 +198,9 @@ def customer_erase(request, customer_id: int):
         include_erased=request.method == "POST",
     )
     if customer.is_erased:
-        raise Conflict(_("This customer's data has already been erased."), code="erased")
+        raise Conflict(
+            _("This customer's data has already been erased."), code=CustomersErrorCode.ERASED
+        )
     form = EraseConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.customer_erase(business=request.business, customer=customer, actor=request.user)
@@ -212,14 +218,16 @@ def customer_erase(request, customer_id: int):
 # Managing tags is part of editing customers (owners and managers); agents see and filter by them.
 
 
-def _tags_page(request, *, form: TagForm | None = None, status: int = 200):
+def _tags_page(
+    request: BusinessRequest, *, form: TagForm | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "customers/tags.html",
         {
             "tags": queries.tags_with_counts(business=request.business),
             "form": form or TagForm(),
-            "colors": TagForm.base_fields["color"].choices,
+            "colors": Tag.Color.choices,
         },
         status=status,
     )
@@ -227,7 +235,7 @@ def _tags_page(request, *, form: TagForm | None = None, status: int = 200):
 
 @member_required("customers.edit")
 @require_http_methods(["GET", "POST"])
-def tag_list(request):
+def tag_list(request: BusinessRequest) -> HttpResponse:
     """The business's tags with their customer counts, and a form for a new one."""
     if request.method == "GET":
         return _tags_page(request)
@@ -247,7 +255,7 @@ def tag_list(request):
 
 @member_required("customers.edit")
 @require_POST
-def tag_edit(request, tag_id: int):
+def tag_edit(request: BusinessRequest, tag_id: int) -> HttpResponse:
     """Rename and recolor a tag (its customers keep it)."""
     tag = queries.tag_get(business=request.business, tag_id=tag_id)
     form = TagForm(request.POST)
@@ -262,13 +270,13 @@ def tag_edit(request, tag_id: int):
         messages.success(request, _("The tag was saved."))
         return redirect("customers:tags")
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(error) for error in errors))
     return _tags_page(request, status=400)
 
 
 @member_required("customers.edit")
 @require_POST
-def tag_delete(request, tag_id: int):
+def tag_delete(request: BusinessRequest, tag_id: int) -> HttpResponse:
     tag = queries.tag_get(business=request.business, tag_id=tag_id)
     services.tag_delete(business=request.business, tag=tag, actor=request.user)
     messages.success(request, _("The tag “%(name)s” was deleted.") % {"name": tag.name})
@@ -284,7 +292,7 @@ def _list_url(raw_query: str) -> str:
     return reverse("customers:list") + (f"?{encoded}" if encoded else "")
 
 
-def _assign(request, *, customer_ids: list[int]) -> tuple[bool, int, str]:
+def _assign(request: BusinessRequest, *, customer_ids: list[int]) -> tuple[bool, int, str]:
     """Runs a TagAssignForm: (added, number changed, error message)."""
     form = TagAssignForm(request.POST, business=request.business)
     if not form.is_valid():
@@ -307,7 +315,7 @@ def _assign(request, *, customer_ids: list[int]) -> tuple[bool, int, str]:
 
 @member_required("customers.edit")
 @require_POST
-def customer_tags(request, customer_id: int):
+def customer_tags(request: BusinessRequest, customer_id: int) -> HttpResponse:
     """Put a tag on this customer or take it off (the customer's page)."""
     customer = queries.customer_get(business=request.business, customer_id=customer_id)
     _added, _count, error = _assign(request, customer_ids=[customer.pk])
@@ -318,7 +326,7 @@ def customer_tags(request, customer_id: int):
 
 @member_required("customers.edit")
 @require_POST
-def customers_bulk_tag(request):
+def customers_bulk_tag(request: BusinessRequest) -> HttpResponse:
     """Put a tag on the customers selected in the list, or take it off them."""
     target = _list_url(request.POST.get("query", ""))
     if not request.POST.getlist("customer"):

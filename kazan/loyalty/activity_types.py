@@ -4,8 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as t
 
 from kazan.activity.registry import Detail, activity_target, activity_type, choice
-from kazan.customers.activity_types import customer_names
-from kazan.customers.models import CONSENT_CHANNEL_LABELS
+from kazan.customers.activity_types import CHANNEL, customer_names
 from kazan.loyalty.models import Review, Voucher
 
 
@@ -34,7 +33,7 @@ activity_type(
     "review.submitted",
     label=t("Review received"),
     sentence=t("%(target)s rated the business %(rating)s of 5 stars (via %(channel)s)"),
-    details={"channel": Detail(t("Channel"), choice(CONSENT_CHANNEL_LABELS.items()))},
+    details={"channel": CHANNEL},
 )
 activity_type(
     "voucher.issued",

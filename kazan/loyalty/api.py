@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from kazan.core.api import responses
 from kazan.core.errors import Conflict, NotFound
 from kazan.core.schemas import InputSchema
+from kazan.loyalty.error_codes import LoyaltyErrorCode
 from kazan.loyalty.services import VoucherCheck, voucher_check, voucher_redeem
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 
@@ -18,8 +19,8 @@ router = Router(tags=["vouchers"], auth=tenant_auth)
 
 # What redeeming a code that is no longer valid answers (409), by its state.
 NOT_REDEEMABLE = {
-    "redeemed": ("voucher_redeemed", _("This voucher has already been redeemed.")),
-    "expired": ("voucher_expired", _("This voucher has expired.")),
+    "redeemed": (LoyaltyErrorCode.VOUCHER_REDEEMED, _("This voucher has already been redeemed.")),
+    "expired": (LoyaltyErrorCode.VOUCHER_EXPIRED, _("This voucher has expired.")),
 }
 
 

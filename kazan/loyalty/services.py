@@ -4,9 +4,12 @@ The welcome voucher rewards the visit and the in-chat feedback, never a public r
 policy forbids incentives for reviews, so nothing here knows whether one was left.
 """
 
+from __future__ import annotations
+
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +21,13 @@ from kazan.analytics.models import EventKind
 from kazan.analytics.services import event_record, event_retract
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
+from kazan.loyalty.error_codes import LoyaltyErrorCode
 from kazan.loyalty.models import Review, Voucher
+
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+    from kazan.customers.services import Actor
+    from kazan.tenancy.models import Business
 
 # No 0/O, 1/I/L: a code is read aloud at the counter and typed by hand.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -34,7 +43,9 @@ def voucher_code_normalize(raw: str) -> str:
     return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:16]
 
 
-def review_submit(*, business, customer, rating: int, comment: str = "", channel: str = "web"):
+def review_submit(
+    *, business: Business, customer: Customer, rating: int, comment: str = "", channel: str = "web"
+) -> Review:
     """Stores the in-chat feedback (1–5 stars and an optional comment)."""
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed(_("Please choose 1 to 5 stars."))
@@ -60,7 +71,9 @@ def review_submit(*, business, customer, rating: int, comment: str = "", channel
     return review
 
 
-def _voucher_create(*, business, customer, kind: str, discount_text: str, expires_at) -> Voucher:
+def _voucher_create(
+    *, business: Business, customer: Customer, kind: str, discount_text: str, expires_at: datetime
+) -> Voucher:
     """Inserts with a fresh code; a code collision (31^8 codes: rare) draws again."""
     while True:
         code = voucher_code_new()
@@ -79,7 +92,7 @@ def _voucher_create(*, business, customer, kind: str, discount_text: str, expire
                 raise
 
 
-def voucher_welcome_issue(*, business, customer) -> tuple[Voucher, bool]:
+def voucher_welcome_issue(*, business: Business, customer: Customer) -> tuple[Voucher, bool]:
     """The welcome gift: one per customer per business, ever. Returns (voucher, issued_now);
     a returning customer gets their existing voucher back and issued_now=False."""
     existing = Voucher.objects.filter(
@@ -105,7 +118,9 @@ def voucher_welcome_issue(*, business, customer) -> tuple[Voucher, bool]:
     return voucher, created
 
 
-def voucher_campaign_issue(*, business, customer, discount_text: str, valid_days: int) -> Voucher:
+def voucher_campaign_issue(
+    *, business: Business, customer: Customer, discount_text: str, valid_days: int
+) -> Voucher:
     """A campaign's voucher for one recipient (any number per customer)."""
     with transaction.atomic():
         voucher = _voucher_create(
@@ -144,7 +159,7 @@ class VoucherCheck:
     voucher: Voucher | None
 
 
-def voucher_check(*, business, code: str) -> VoucherCheck:
+def voucher_check(*, business: Business, code: str) -> VoucherCheck:
     """The state of a typed or scanned code of this business; another business's code is
     "unknown" like a made-up one."""
     normalized = voucher_code_normalize(code)
@@ -164,7 +179,9 @@ def voucher_check(*, business, code: str) -> VoucherCheck:
     return VoucherCheck("valid", voucher)
 
 
-def voucher_redeem(*, business, code: str, actor, actor_kind: str | None = None) -> VoucherCheck:
+def voucher_redeem(
+    *, business: Business, code: str, actor: Actor, actor_kind: str | None = None
+) -> VoucherCheck:
     """Marks a valid voucher redeemed, once: a conditional UPDATE, so two tills pressing at the
     same moment cannot both redeem it. Returns the state the code had ("valid" = redeemed now).
     `actor_kind` names a non-person actor (an API key) for the activity log."""
@@ -207,7 +224,9 @@ def voucher_undo_window() -> timedelta:
     return timedelta(minutes=settings.VOUCHER_UNDO_MINUTES)
 
 
-def voucher_redemption_undo(*, business, voucher_id: int, redeemed_at, actor) -> Voucher:
+def voucher_redemption_undo(
+    *, business: Business, voucher_id: int, redeemed_at: datetime, actor: Actor
+) -> Voucher:
     """Makes a voucher valid again after a redemption by mistake, within voucher_undo_window().
 
     `redeemed_at` is the redemption time the counter showed: the conditional UPDATE matches only
@@ -219,7 +238,9 @@ def voucher_redemption_undo(*, business, voucher_id: int, redeemed_at, actor) ->
     voucher = Voucher.objects.filter(business=business, pk=voucher_id).first()
     if voucher is None:
         raise NotFound(_("No voucher with this code."))
-    gone = Conflict(_("This redemption can no longer be undone."), code="undo_not_possible")
+    gone = Conflict(
+        _("This redemption can no longer be undone."), code=LoyaltyErrorCode.UNDO_NOT_POSSIBLE
+    )
     if voucher.redeemed_at != redeemed_at:
         raise gone
     redeemed_by_id = voucher.redeemed_by_id

@@ -4,8 +4,10 @@ today's redemptions with an undo button for the last few minutes' ones.
 With htmx the result is swapped in place; without JavaScript the same URLs render the page."""
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,18 +24,19 @@ from kazan.loyalty.services import (
     voucher_undo_window,
 )
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
 
 CODE_MAX_LENGTH = 64
 # The htmx event that makes the list of today's redemptions reload itself.
 REDEMPTIONS_CHANGED = "redemptions-changed"
 
 
-def _redemptions_context(request, *, undo_error: str = "") -> dict:
+def _redemptions_context(request: BusinessRequest, *, undo_error: str = "") -> dict[str, Any]:
     now = timezone.now()
     window = voucher_undo_window()
     return {
         "redemptions": [
-            (voucher, voucher.redeemed_at > now - window)
+            (voucher, voucher.redeemed_at is not None and voucher.redeemed_at > now - window)
             for voucher in redemptions_today(business=request.business, now=now)
         ],
         "undo_minutes": int(window.total_seconds() // 60),
@@ -41,15 +44,27 @@ def _redemptions_context(request, *, undo_error: str = "") -> dict:
     }
 
 
-def _render(request, *, code: str, check: VoucherCheck | None, error: str = "", **extra):
-    context = {"code": code, "check": check, "error": error, **extra}
+def _render(
+    request: BusinessRequest,
+    *,
+    code: str,
+    check: VoucherCheck | None,
+    error: str = "",
+    just_redeemed: bool = False,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "code": code,
+        "check": check,
+        "error": error,
+        "just_redeemed": just_redeemed,
+    }
     if request.htmx:
         template = "loyalty/voucher_result.html"
     else:
         template = "loyalty/counter.html"
         context.update(_redemptions_context(request))
     response = render(request, template, context, status=400 if error else 200)
-    if extra.get("just_redeemed"):
+    if just_redeemed:
         response["HX-Trigger"] = REDEMPTIONS_CHANGED
     return response
 
@@ -66,7 +81,7 @@ def _code_from(raw: str) -> tuple[str, str]:
 
 @member_required("vouchers.redeem")
 @require_GET
-def counter(request):
+def counter(request: BusinessRequest) -> HttpResponse:
     raw = request.GET.get("code", "")
     if not raw.strip():
         return _render(request, code="", check=None)
@@ -78,7 +93,7 @@ def counter(request):
 
 @member_required("vouchers.redeem")
 @require_POST
-def redeem(request):
+def redeem(request: BusinessRequest) -> HttpResponse:
     code, error = _code_from(request.POST.get("code", ""))
     if error:
         return _render(request, code="", check=None, error=error)
@@ -91,7 +106,7 @@ def redeem(request):
 
 @member_required("vouchers.redeem")
 @require_GET
-def redemptions(request):
+def redemptions(request: BusinessRequest) -> HttpResponse:
     """Today's redemptions (the list htmx reloads after a redemption and every minute)."""
     if not request.htmx:
         return redirect("vouchers:counter")
@@ -108,7 +123,7 @@ def _redeemed_at_from(raw: str) -> dt.datetime | None:
 
 @member_required("vouchers.redeem")
 @require_POST
-def redemption_undo(request, voucher_id: int):
+def redemption_undo(request: BusinessRequest, voucher_id: int) -> HttpResponse:
     """Undo a redemption made in the last VOUCHER_UNDO_MINUTES: the voucher is valid again."""
     redeemed_at = _redeemed_at_from(request.POST.get("redeemed_at", "")[:64])
     error, status = "", 200

@@ -7,10 +7,17 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from kazan.core.gdpr import GdprSection, gdpr_section_register
-        from kazan.customers.panels import CustomerPanel, customer_panel_register
+        from kazan.customers.panels import (
+            CustomerFact,
+            CustomerPanel,
+            customer_fact_register,
+            customer_panel_register,
+        )
         from kazan.messaging import gdpr
-        from kazan.messaging.queries import messages_for_customer
+        from kazan.messaging.queries import customer_sms_received, messages_for_customer
 
         gdpr_section_register(GdprSection("messages", gdpr.messages_export, gdpr.messages_erase))
         customer_panel_register(
@@ -24,4 +31,7 @@ class MessagingConfig(AppConfig):
                 },
                 order=10,
             )
+        )
+        customer_fact_register(
+            CustomerFact("sms-received", _("SMS received"), customer_sms_received)
         )

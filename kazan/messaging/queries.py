@@ -96,3 +96,20 @@ def unscoped_sms_last_sender_business(*, phone: str) -> "Business | None":
         .first()
     )
     return message.business if message is not None else None
+
+
+# --- for customers ---
+
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Business
+
+
+def customer_sms_received(business: "Business", customer: "Customer") -> int:
+    """How many SMS the customer was sent (handed to the provider or delivered): a row of the
+    customer's profile (customers.panels.CustomerFact)."""
+    return (
+        OutboundMessage.objects.filter(business=business, customer=customer)
+        .filter(status__in=[Status.SENT, Status.DELIVERED])
+        .count()
+    )

@@ -9,6 +9,7 @@ from kazan.customers import services
 from kazan.customers.models import ChannelIdentity, Customer, Tag
 from kazan.customers.phones import phone_index_for
 from kazan.customers.queries import customer_by_identity, customer_find_by_phone
+from kazan.customers.services import customers as customers_services
 from kazan.customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_the_same_phone_in_two_businesses_is_two_customers(business, other_busin
 def test_a_lost_creation_race_returns_the_winner(business, monkeypatch):
     # Given another request inserts the same phone between our look-up and our insert
     winner = CustomerFactory.build(business=business, phone_e164=PHONE, name="Winner")
-    real_find = services._find_by_phone_index
+    real_find = customers_services._find_by_phone_index
     calls = []
 
     def find_missing_the_concurrent_insert(business_, index):
@@ -87,7 +88,9 @@ def test_a_lost_creation_race_returns_the_winner(business, monkeypatch):
             return None  # our look-up ran before the other insert committed
         return real_find(business_, index)
 
-    monkeypatch.setattr(services, "_find_by_phone_index", find_missing_the_concurrent_insert)
+    monkeypatch.setattr(
+        customers_services, "_find_by_phone_index", find_missing_the_concurrent_insert
+    )
     # When we try to create the customer
     customer, created = services.customer_get_or_create_by_phone(
         business=business, phone=PHONE, name="Loser", channel="web"

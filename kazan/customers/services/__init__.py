@@ -1,0 +1,54 @@
+"""Write use-cases for customers, their channel identities, the consent ledger and data-subject
+requests, one module per use-case group. Each takes the business first, runs in one
+transaction and records activity without personal data (ids, channels and purposes only —
+never names, phones, emails or IPs). Callers import from here."""
+
+from kazan.customers.services.consent import consent_grant, consent_withdraw
+from kazan.customers.services.customers import (
+    customer_get_or_create_by_phone,
+    customer_register,
+    customer_touch,
+    customer_update,
+)
+from kazan.customers.services.gdpr import (
+    ERASURE_CHANNEL,
+    EXPORT_FORMAT,
+    customer_erase,
+    customer_export,
+)
+from kazan.customers.services.guards import USER_AGENT_MAX_LENGTH, Actor
+from kazan.customers.services.identities import (
+    identities_unclaimed_delete,
+    identity_attach,
+    identity_touch,
+)
+from kazan.customers.services.tags import (
+    TAG_BULK_MAX,
+    customers_tag,
+    tag_create,
+    tag_delete,
+    tag_update,
+)
+
+__all__ = [
+    "ERASURE_CHANNEL",
+    "EXPORT_FORMAT",
+    "TAG_BULK_MAX",
+    "USER_AGENT_MAX_LENGTH",
+    "Actor",
+    "consent_grant",
+    "consent_withdraw",
+    "customer_erase",
+    "customer_export",
+    "customer_get_or_create_by_phone",
+    "customer_register",
+    "customer_touch",
+    "customer_update",
+    "customers_tag",
+    "identities_unclaimed_delete",
+    "identity_attach",
+    "identity_touch",
+    "tag_create",
+    "tag_delete",
+    "tag_update",
+]
