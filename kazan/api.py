@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from kazan.core.errors import KazanError
+from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.middleware import error_body
 
 DESCRIPTION = """
@@ -156,7 +156,7 @@ api = KazanAPI(
 
 
 def _error(
-    request: HttpRequest, status: int, *, code: str | None = None, message=None, **extra
+    request: HttpRequest, status: int, *, code: ErrorCode | None = None, message=None, **extra
 ) -> HttpResponse:
     body = {**error_body(status, code=code, message=message), **extra}
     return api.create_response(request, body, status=status)
@@ -170,7 +170,11 @@ def _domain_error(request: HttpRequest, exc: KazanError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(
-        request, 422, code="invalid", message=_("Some of the data is not valid."), errors=exc.errors
+        request,
+        422,
+        code=CoreErrorCode.INVALID,
+        message=_("Some of the data is not valid."),
+        errors=exc.errors,
     )
 
 
@@ -179,7 +183,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(
         request,
         401,
-        code="unauthorized",
+        code=CoreErrorCode.UNAUTHORIZED,
         message=_("Sign in, or send an API key: Authorization: Bearer <key>."),
     )
 
@@ -198,13 +202,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     token (403) are the ones it raises; anything else gets its status's generic answer."""
     if exc.status_code == 400:
         return _error(
-            request, 400, code="unreadable_body", message=_("The request body is not valid JSON.")
+            request,
+            400,
+            code=CoreErrorCode.UNREADABLE_BODY,
+            message=_("The request body is not valid JSON."),
         )
     if exc.status_code == 403:
         return _error(
             request,
             403,
-            code="csrf_failed",
+            code=CoreErrorCode.CSRF_FAILED,
             message=_("Send the X-CSRFToken header with the session cookie, or use an API key."),
         )
     return _error(request, exc.status_code)
@@ -216,11 +223,11 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
-    from kazan.accounts.api import router as accounts_router
     from kazan.campaigns.api import router as campaigns_router
     from kazan.customers.api import router as customers_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
+    from kazan.tenancy.api import router as accounts_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/customers", customers_router)

@@ -3,19 +3,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kazan.core.crypto import blind_index
+from kazan.accounts.emails import email_index, email_normalize
 from kazan.core.fields import EncryptedTextField
 
 
-def email_normalize(email: str) -> str:
-    return email.strip().lower()
-
-
-def email_index(email: str) -> str:
-    return blind_index(email_normalize(email), scope="user.email")
-
-
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username):
         # Django's auth hands us the typed email; we look it up by its blind index.
         return self.get(email_index=email_index(username))

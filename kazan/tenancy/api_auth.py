@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer, SessionAuth
 
 from kazan.core.errors import PermissionDenied
+from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
 from kazan.tenancy.queries import api_key_find
 from kazan.tenancy.services import api_key_touch
@@ -85,7 +86,7 @@ class ApiKeyAuth(HttpBearer):
         ):
             raise PermissionDenied(
                 _("This API key does not belong to the business named in the request."),
-                code="wrong_business",
+                code=TenancyErrorCode.WRONG_BUSINESS,
             )
         request.business = business
         request.membership = None
