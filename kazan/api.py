@@ -3,10 +3,13 @@ from /api/docs). Every error, whoever raises it, answers in one shape (kazan.cor
 through the handlers below; kazan.core.middleware gives the same shape to the errors raised
 before a route runs (unknown paths, wrong methods, refused text)."""
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.middleware import error_body
@@ -81,10 +84,12 @@ provider's signature over the raw request before reading anything:
 
 def _webhook(
     operation_id: str, summary: str, description: str, content_type: str, errors: dict[int, str]
-) -> dict:
+) -> dict[str, object]:
     """An OpenAPI path entry for an inbound webhook (documentation only: no ninja route)."""
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-    responses = {"200": {"description": "Accepted (also repeats and ignored event types)."}}
+    responses: dict[str, dict[str, object]] = {
+        "200": {"description": "Accepted (also repeats and ignored event types)."}
+    }
     for status, text in errors.items():
         responses[str(status)] = {"description": text, "content": error_content}
     return {
@@ -131,8 +136,10 @@ WEBHOOK_PATHS = {
 class KazanAPI(NinjaAPI):
     """Adds the inbound webhooks to the generated OpenAPI document."""
 
-    def get_openapi_schema(self, *args, **kwargs) -> dict:
-        schema = super().get_openapi_schema(*args, **kwargs)
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["paths"].update(WEBHOOK_PATHS)
         return schema
 

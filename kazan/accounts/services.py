@@ -132,8 +132,11 @@ def password_reset_email_send(*, user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    context = {"name": user.name, "reset_url": password_reset_url(user)}
-    context["minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
+    context = {
+        "name": user.name,
+        "reset_url": password_reset_url(user),
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = gettext("Reset your Kazan password")
         body = render_to_string("accounts/email/password_reset.txt", context)

@@ -150,7 +150,12 @@ def _pending_login(request) -> tuple[User, dict] | None:
     if time.time() - pending.get("since", 0) > PENDING_LOGIN_SECONDS:
         del request.session[PENDING_LOGIN_KEY]
         return None
-    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    user_id = pending.get("user_id")
+    user = (
+        User.objects.filter(pk=user_id, is_active=True).first()
+        if isinstance(user_id, int)
+        else None
+    )
     if user is None or not user.has_totp:
         del request.session[PENDING_LOGIN_KEY]
         return None

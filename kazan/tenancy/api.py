@@ -3,12 +3,17 @@
 Served under /api/v1/accounts with the "accounts" tag; it lives here, above accounts, because
 it lists the person's businesses."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
 from kazan.core.api import errors
 from kazan.tenancy.queries import memberships_of_user
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
 
 router = Router(tags=["accounts"])
 
@@ -38,7 +43,7 @@ class MeOut(Schema):
 )
 def me(request: HttpRequest) -> dict[str, object]:
     """Only the caller's own data: never other members of their businesses."""
-    user = request.user
+    user = cast("User", request.user)  # django_auth lets only a signed-in person through
     return {
         "id": user.pk,
         "email": user.email,

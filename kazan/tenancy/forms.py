@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -237,7 +238,7 @@ class BusinessSettingsForm(forms.Form):
                 initial[f"{attr}_{code}"] = business.chat_text(attr, code)
         return cls(initial=initial)
 
-    def chat_text_fields(self) -> list[tuple[str, list]]:
+    def chat_text_fields(self) -> list[tuple[str | Promise, list[forms.BoundField]]]:
         """(heading, bound fields) per chat text, for the template's fieldset."""
         return [
             (label, [self[f"{attr}_{code}"] for code, _name in settings.LANGUAGES])

@@ -1,14 +1,20 @@
 """Reads of tenancy. Everything about a team is scoped to one business; an id from another
 business raises NotFound, so naming someone else's object looks the same as naming nothing."""
 
+from __future__ import annotations
+
 import hmac
 import re
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from kazan.core.errors import NotFound
 from kazan.tenancy.models import ApiKey, Business, Invitation, Membership, Role, sha256_hex
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
 
 _ROLE_ORDER = Case(
     When(role=Role.OWNER, then=Value(0)),
@@ -97,7 +103,7 @@ def api_key_find(*, raw_key: str) -> ApiKey | None:
     return api_key
 
 
-def memberships_of_user(*, user) -> QuerySet[Membership]:
+def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     """The businesses a person belongs to, by name; scoped to that person."""
     return (
         Membership.objects.filter(user=user).select_related("business").order_by("business__name")
