@@ -10,7 +10,7 @@ from ninja.security import HttpBearer, SessionAuth
 from kazan.core.errors import PermissionDenied
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
-from kazan.tenancy.queries import api_key_find
+from kazan.tenancy.queries import unscoped_api_key_find
 from kazan.tenancy.services import api_key_touch
 
 
@@ -75,7 +75,7 @@ class ApiKeyAuth(HttpBearer):
     )
 
     def authenticate(self, request, token):
-        api_key = api_key_find(raw_key=token)
+        api_key = unscoped_api_key_find(raw_key=token)
         if api_key is None:
             return None
         business = api_key.business

@@ -19,7 +19,7 @@ from kazan.accounts.services import LoginMethod
 from kazan.accounts.signin import MODEL_BACKEND, sign_in
 from kazan.core.errors import KazanError
 from kazan.tenancy.models import Membership
-from kazan.tenancy.queries import invitation_by_token
+from kazan.tenancy.queries import unscoped_invitation_by_token
 from kazan.tenancy.resolution import SESSION_KEY as BUSINESS_SESSION_KEY
 from kazan.tenancy.services import InvitationUnusable, invitation_accept, invitation_require_usable
 
@@ -53,7 +53,7 @@ def _join(request: HttpRequest, membership: Membership) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = invitation_by_token(token=token) if len(token) <= 100 else None
+    invitation = unscoped_invitation_by_token(token=token) if len(token) <= 100 else None
     if invitation is None:
         return _invitation_problem(
             request,

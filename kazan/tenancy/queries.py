@@ -1,5 +1,7 @@
 """Reads of tenancy. Everything about a team is scoped to one business; an id from another
-business raises NotFound, so naming someone else's object looks the same as naming nothing."""
+business raises NotFound, so naming someone else's object looks the same as naming nothing.
+The `unscoped_` lookups search every business: the credential they are given (an invitation's
+token, an API key) is what says which business it is."""
 
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ def api_key_get(*, business: Business, api_key_id: int) -> ApiKey:
     return api_key
 
 
-def invitation_by_token(*, token: str) -> Invitation | None:
+def unscoped_invitation_by_token(*, token: str) -> Invitation | None:
     """The invitation a link names (in any state), or None. Not business-scoped: the token is
     the credential, and its holder is not a member yet."""
     return (
@@ -87,7 +89,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     )
 
 
-def api_key_find(*, raw_key: str) -> ApiKey | None:
+def unscoped_api_key_find(*, raw_key: str) -> ApiKey | None:
     """The active key a raw `kz_<prefix>_<secret>` names, or None (unknown, revoked, malformed).
 
     Looked up by its public prefix, then the hash compared in constant time."""
