@@ -3,12 +3,15 @@ from /api/docs). Every error, whoever raises it, answers in one shape (kazan.cor
 through the handlers below; kazan.core.middleware gives the same shape to the errors raised
 before a route runs (unknown paths, wrong methods, refused text)."""
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
-from kazan.core.errors import KazanError
+from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.middleware import error_body
 
 DESCRIPTION = """
@@ -81,10 +84,12 @@ provider's signature over the raw request before reading anything:
 
 def _webhook(
     operation_id: str, summary: str, description: str, content_type: str, errors: dict[int, str]
-) -> dict:
+) -> dict[str, object]:
     """An OpenAPI path entry for an inbound webhook (documentation only: no ninja route)."""
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-    responses = {"200": {"description": "Accepted (also repeats and ignored event types)."}}
+    responses: dict[str, dict[str, object]] = {
+        "200": {"description": "Accepted (also repeats and ignored event types)."}
+    }
     for status, text in errors.items():
         responses[str(status)] = {"description": text, "content": error_content}
     return {
@@ -131,8 +136,10 @@ WEBHOOK_PATHS = {
 class KazanAPI(NinjaAPI):
     """Adds the inbound webhooks to the generated OpenAPI document."""
 
-    def get_openapi_schema(self, *args, **kwargs) -> dict:
-        schema = super().get_openapi_schema(*args, **kwargs)
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["paths"].update(WEBHOOK_PATHS)
         return schema
 
@@ -156,7 +163,7 @@ api = KazanAPI(
 
 
 def _error(
-    request: HttpRequest, status: int, *, code: str | None = None, message=None, **extra
+    request: HttpRequest, status: int, *, code: ErrorCode | None = None, message=None, **extra
 ) -> HttpResponse:
     body = {**error_body(status, code=code, message=message), **extra}
     return api.create_response(request, body, status=status)
@@ -170,7 +177,11 @@ def _domain_error(request: HttpRequest, exc: KazanError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(
-        request, 422, code="invalid", message=_("Some of the data is not valid."), errors=exc.errors
+        request,
+        422,
+        code=CoreErrorCode.INVALID,
+        message=_("Some of the data is not valid."),
+        errors=exc.errors,
     )
 
 
@@ -179,7 +190,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(
         request,
         401,
-        code="unauthorized",
+        code=CoreErrorCode.UNAUTHORIZED,
         message=_("Sign in, or send an API key: Authorization: Bearer <key>."),
     )
 
@@ -198,13 +209,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     token (403) are the ones it raises; anything else gets its status's generic answer."""
     if exc.status_code == 400:
         return _error(
-            request, 400, code="unreadable_body", message=_("The request body is not valid JSON.")
+            request,
+            400,
+            code=CoreErrorCode.UNREADABLE_BODY,
+            message=_("The request body is not valid JSON."),
         )
     if exc.status_code == 403:
         return _error(
             request,
             403,
-            code="csrf_failed",
+            code=CoreErrorCode.CSRF_FAILED,
             message=_("Send the X-CSRFToken header with the session cookie, or use an API key."),
         )
     return _error(request, exc.status_code)
@@ -216,11 +230,11 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
-    from kazan.accounts.api import router as accounts_router
     from kazan.campaigns.api import router as campaigns_router
     from kazan.customers.api import router as customers_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
+    from kazan.tenancy.api import router as accounts_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/customers", customers_router)

@@ -3,9 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from kazan.accounts import urls as accounts_urls
 from kazan.accounts import views as accounts_views
 from kazan.api import api
 from kazan.core import views as core_views
+from kazan.tenancy import urls as tenancy_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -15,7 +17,13 @@ urlpatterns = [
     # Before the admin's own URLs: its login form is replaced by the one sign-in (2FA, limits).
     path("admin/login/", accounts_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("kazan.accounts.urls")),
+    # One "accounts" namespace: sign-in and security (accounts), accepting an invitation (tenancy).
+    path(
+        "accounts/",
+        include(
+            (accounts_urls.urlpatterns + tenancy_urls.account_urlpatterns, accounts_urls.app_name)
+        ),
+    ),
     path("dashboard/customers/", include("kazan.customers.urls")),
     path("dashboard/team/", include("kazan.tenancy.urls")),
     path("dashboard/vouchers/", include("kazan.loyalty.urls")),

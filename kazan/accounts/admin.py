@@ -97,8 +97,8 @@ class RecoveryCodeAdmin(admin.ModelAdmin):
 
     list_display = ["id", "user", "created_at", "used_at"]
     list_select_related = ["user"]
-    fields = ["user", "created_at", "used_at"]
-    readonly_fields = fields
+    readonly_fields = ("user", "created_at", "used_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

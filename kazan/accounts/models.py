@@ -1,26 +1,20 @@
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kazan.core.crypto import blind_index
+from kazan.accounts.emails import email_index, email_normalize
 from kazan.core.fields import EncryptedTextField
 
 
-def email_normalize(email: str) -> str:
-    return email.strip().lower()
-
-
-def email_index(email: str) -> str:
-    return blind_index(email_normalize(email), scope="user.email")
-
-
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username):
         # Django's auth hands us the typed email; we look it up by its blind index.
         return self.get(email_index=email_index(username))
 
-    def create_user(self, email: str, password: str | None = None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("email is required")
         user = self.model(email=email_normalize(email), email_index=email_index(email), **extra)
@@ -59,7 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email_index"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
@@ -23,10 +22,13 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.accounts.models import RecoveryCode, User, email_index, email_normalize
+from kazan.accounts.emails import email_index, email_normalize
+from kazan.accounts.error_codes import AccountsErrorCode
+from kazan.accounts.models import RecoveryCode, User
 from kazan.activity.services import activity_record
 from kazan.core.crypto import blind_index
 from kazan.core.errors import Conflict, ValidationFailed
+from kazan.core.mail import email_text_queue
 
 TOTP_ISSUER = "Kazan"
 # One step before and after the current one: phones whose clock is up to 30 s off still work.
@@ -63,16 +65,18 @@ def user_create(*, email: str, password: str, name: str = "", language: str = "e
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationFailed(_("Enter a valid email address."), code="invalid_email") from None
+        raise ValidationFailed(
+            _("Enter a valid email address."), code=AccountsErrorCode.INVALID_EMAIL
+        ) from None
     name = (name or "").strip()[:150]
     errors = password_errors(password, user=User(email=email, name=name))
     if errors:
-        raise ValidationFailed(" ".join(errors), code="weak_password")
+        raise ValidationFailed(" ".join(errors), code=AccountsErrorCode.WEAK_PASSWORD)
     with transaction.atomic():
         if User.objects.filter(email_index=email_index(email)).exists():
             raise Conflict(
                 _("An account with this email address exists already. Please sign in."),
-                code="email_taken",
+                code=AccountsErrorCode.EMAIL_TAKEN,
             )
         user = User.objects.create_user(email, password, name=name, language=language)
         activity_record(business=None, actor=user, action="user.created", target=user)
@@ -123,16 +127,20 @@ def password_reset_url(user: User) -> str:
 
 
 def password_reset_email_send(*, user_id: int) -> None:
-    """Emails the link in the person's language. Nothing but the link: never a password."""
+    """Queues the email with the link, in the person's language (the mail task sends it and
+    retries a failing server). Nothing but the link: never a password."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    context = {"name": user.name, "reset_url": password_reset_url(user)}
-    context["minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
+    context = {
+        "name": user.name,
+        "reset_url": password_reset_url(user),
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = gettext("Reset your Kazan password")
         body = render_to_string("accounts/email/password_reset.txt", context)
-    send_mail(subject, body, None, [user.email])
+    email_text_queue(subject, body, [user.email])
 
 
 def password_reset_user(*, uidb64: str, token: str) -> User | None:
@@ -275,7 +283,7 @@ def second_factor_verify(*, user: User, code: str) -> str | None:
 def _wrong_code() -> ValidationFailed:
     return ValidationFailed(
         _("This code is not right. Check that your phone's clock is correct and try again."),
-        code="wrong_code",
+        code=AccountsErrorCode.WRONG_CODE,
     )
 
 
@@ -287,7 +295,9 @@ def totp_enable(*, user: User, secret: str, code: str) -> list[str]:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.has_totp:
-            raise Conflict(_("Two-factor authentication is already on."), code="totp_on")
+            raise Conflict(
+                _("Two-factor authentication is already on."), code=AccountsErrorCode.TOTP_ON
+            )
         step = _totp_step_matching(secret, code)
         if step is None:
             raise _wrong_code()
@@ -308,13 +318,18 @@ def totp_disable(*, user: User, password: str, code: str) -> None:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.has_totp:
-            raise Conflict(_("Two-factor authentication is not on."), code="totp_off")
+            raise Conflict(
+                _("Two-factor authentication is not on."), code=AccountsErrorCode.TOTP_OFF
+            )
         if locked.is_staff:
             raise Conflict(
-                _("Platform staff must keep two-factor authentication on."), code="totp_required"
+                _("Platform staff must keep two-factor authentication on."),
+                code=AccountsErrorCode.TOTP_REQUIRED,
             )
         if not locked.check_password(password):
-            raise ValidationFailed(_("The password is wrong."), code="wrong_password")
+            raise ValidationFailed(
+                _("The password is wrong."), code=AccountsErrorCode.WRONG_PASSWORD
+            )
         if second_factor_verify(user=locked, code=code) is None:
             raise _wrong_code()
         locked.totp_secret = ""
@@ -331,7 +346,9 @@ def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.has_totp:
-            raise Conflict(_("Two-factor authentication is not on."), code="totp_off")
+            raise Conflict(
+                _("Two-factor authentication is not on."), code=AccountsErrorCode.TOTP_OFF
+            )
         if second_factor_verify(user=locked, code=code) is None:
             raise _wrong_code()
         codes = _recovery_codes_replace(locked)

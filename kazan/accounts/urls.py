@@ -22,5 +22,4 @@ urlpatterns = [
         name="recovery_codes_regenerate",
     ),
     path("security/password/", views.password_change, name="password_change"),
-    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
 ]

@@ -1,4 +1,5 @@
-"""Sign-in (password, then TOTP when on), the security page, and accepting invitations."""
+"""Sign-in (password, then TOTP when on), a forgotten password and the security page.
+(Accepting an invitation into a team is tenancy's page: kazan.tenancy.public_views.)"""
 
 import time
 
@@ -6,7 +7,6 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
@@ -21,8 +21,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.accounts import services
+from kazan.accounts.emails import email_index
+from kazan.accounts.error_codes import AccountsErrorCode
 from kazan.accounts.forms import (
-    InvitationSignupForm,
     LoginForm,
     PasswordResetRequestForm,
     RecoveryCodesForm,
@@ -31,23 +32,19 @@ from kazan.accounts.forms import (
     TotpDisableForm,
 )
 from kazan.accounts.middleware import second_factor_mark
-from kazan.accounts.models import User, email_index
+from kazan.accounts.models import User
 from kazan.accounts.queries import recovery_codes_left
 from kazan.accounts.services import LoginMethod
-from kazan.core.errors import Conflict, KazanError, NotFound, RateLimited, ValidationFailed
+from kazan.accounts.signin import MODEL_BACKEND, sign_in
+from kazan.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
-from kazan.tenancy.models import Membership
-from kazan.tenancy.queries import invitation_by_token
-from kazan.tenancy.resolution import SESSION_KEY as BUSINESS_SESSION_KEY
-from kazan.tenancy.services import InvitationUnusable, invitation_accept, invitation_require_usable
 
 # Between a correct password and a correct second factor the session holds only this marker
 # (who, which backend, where to go next, since when); the person is not signed in yet.
 PENDING_LOGIN_KEY = "accounts_pending_login"
 PENDING_LOGIN_SECONDS = 300
 TOTP_SETUP_KEY = "accounts_totp_setup"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 LOGIN_LIMIT_PER_IP = (30, 600)
 LOGIN_LIMIT_PER_EMAIL = (10, 900)
@@ -127,21 +124,12 @@ def login(request):
         }
         return redirect("accounts:login_verify")
 
-    _sign_in(request, user, backend=user.backend, method=LoginMethod.PASSWORD)
+    sign_in(request, user, backend=user.backend, method=LoginMethod.PASSWORD)
     if user.is_staff:
         # Two-factor is mandatory for staff: StaffTwoFactorMiddleware keeps every other page
         # closed until it is on; go straight to setting it up.
         return redirect("accounts:totp_enable")
     return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-
-
-def _sign_in(request, user: User, *, backend: str, method: str) -> None:
-    """The one place a session is signed in. A TOTP or recovery code marks the session as
-    having passed the second factor (what StaffTwoFactorMiddleware asks of staff)."""
-    auth_login(request, user, backend=backend)
-    if method in (LoginMethod.TOTP, LoginMethod.RECOVERY_CODE):
-        second_factor_mark(request, method)
-    services.login_record_success(user=user, method=method)
 
 
 @never_cache
@@ -162,7 +150,12 @@ def _pending_login(request) -> tuple[User, dict] | None:
     if time.time() - pending.get("since", 0) > PENDING_LOGIN_SECONDS:
         del request.session[PENDING_LOGIN_KEY]
         return None
-    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    user_id = pending.get("user_id")
+    user = (
+        User.objects.filter(pk=user_id, is_active=True).first()
+        if isinstance(user_id, int)
+        else None
+    )
     if user is None or not user.has_totp:
         del request.session[PENDING_LOGIN_KEY]
         return None
@@ -200,7 +193,7 @@ def login_verify(request):
         return render(request, "accounts/login_verify.html", {"form": form}, status=400)
 
     del request.session[PENDING_LOGIN_KEY]
-    _sign_in(request, user, backend=marker.get("backend") or MODEL_BACKEND, method=method)
+    sign_in(request, user, backend=marker.get("backend") or MODEL_BACKEND, method=method)
     if method == LoginMethod.RECOVERY_CODE:
         left = recovery_codes_left(user=user)
         messages.warning(
@@ -399,7 +392,7 @@ def totp_disable(request):
         messages.error(request, exc.message)
         return redirect("accounts:security")
     except ValidationFailed as exc:
-        field = "password" if exc.code == "wrong_password" else "code"
+        field = "password" if exc.code == AccountsErrorCode.WRONG_PASSWORD else "code"
         form.add_error(field, exc.message)
         return _security_page(request, status=400, disable_form=form)
     messages.success(request, _("Two-factor authentication is off."))
@@ -442,93 +435,3 @@ def password_change(request):
     update_session_auth_hash(request, request.user)
     messages.success(request, _("Your password has been changed."))
     return redirect("accounts:security")
-
-
-# --- invitations ------------------------------------------------------------------------------
-
-
-def _invitation_problem(request, *, status: int, message, signed_in_elsewhere: bool = False):
-    return render(
-        request,
-        "accounts/invitation_problem.html",
-        {"message": message, "status": status, "signed_in_elsewhere": signed_in_elsewhere},
-        status=status,
-    )
-
-
-def _join(request, membership: Membership):
-    request.session[BUSINESS_SESSION_KEY] = membership.business_id
-    messages.success(
-        request,
-        _("Welcome to %(business)s.") % {"business": membership.business.name},
-    )
-    return redirect("dashboard:home")
-
-
-@sensitive_post_parameters("password1", "password2")
-@csrf_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
-def invitation_accept_view(request, token: str):
-    invitation = invitation_by_token(token=token) if len(token) <= 100 else None
-    if invitation is None:
-        return _invitation_problem(
-            request,
-            status=404,
-            message=_("This invitation link is not valid. Check that you copied all of it."),
-        )
-    try:
-        invitation_require_usable(invitation)
-    except InvitationUnusable as exc:
-        return _invitation_problem(request, status=exc.status, message=exc.message)
-
-    invited_business = invitation.business
-    context = {"invitation": invitation, "invited_business": invited_business}
-    invited_index = email_index(invitation.email)
-
-    if request.user.is_authenticated:
-        if request.user.email_index != invited_index:
-            return _invitation_problem(
-                request,
-                status=403,
-                message=_(
-                    "This invitation was sent to another email address. Sign out and open the "
-                    "link again, or ask for an invitation to the address you use here."
-                ),
-                signed_in_elsewhere=True,
-            )
-        if Membership.objects.filter(business=invited_business, user=request.user).exists():
-            return _invitation_problem(
-                request,
-                status=409,
-                message=_("You are already a member of %(business)s.")
-                % {"business": invited_business.name},
-            )
-        if request.method == "POST":
-            try:
-                membership = invitation_accept(token=token, user=request.user)
-            except KazanError as exc:
-                return _invitation_problem(request, status=exc.status, message=exc.message)
-            return _join(request, membership)
-        return render(request, "accounts/invitation_join.html", context)
-
-    if User.objects.filter(email_index=invited_index).exists():
-        # The invited address has an account: its owner signs in and comes back here.
-        return render(request, "accounts/invitation_signin.html", context)
-
-    form = InvitationSignupForm(request.POST or None, email=invitation.email)
-    context["form"] = form
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "accounts/invitation_signup.html", context, status=400)
-        try:
-            membership = invitation_accept(
-                token=token,
-                name=form.cleaned_data["name"],
-                password=form.cleaned_data["password1"],
-            )
-        except KazanError as exc:
-            return _invitation_problem(request, status=exc.status, message=exc.message)
-        _sign_in(request, membership.user, backend=MODEL_BACKEND, method=LoginMethod.INVITATION)
-        return _join(request, membership)
-    return render(request, "accounts/invitation_signup.html", context)

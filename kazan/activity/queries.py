@@ -1,13 +1,19 @@
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from kazan.activity.models import Activity
 
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
+
 
 def activity_list(
     *,
-    business=None,
+    business: Business | None = None,
     actor_id: int | None = None,
     action: str | None = None,
     since: datetime | None = None,
@@ -32,7 +38,7 @@ def activity_list(
     return entries
 
 
-def activity_actions(*, business) -> list[str]:
+def activity_actions(*, business: Business) -> list[str]:
     return list(
         Activity.objects.filter(business=business)
         .order_by("action")

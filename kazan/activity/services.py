@@ -1,22 +1,32 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import Model
 
 from kazan.activity.models import Activity
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kazan.accounts.models import User
+    from kazan.tenancy.models import Business
 
 
 def activity_record(
     *,
-    business,
-    actor,
+    business: Business | None,
+    actor: User | AnonymousUser | None,
     action: str,
-    target: Any = None,
-    data: dict | None = None,
+    target: Model | None = None,
+    data: dict[str, Any] | None = None,
     actor_kind: str | None = None,
 ) -> Activity:
     """Call inside the service's transaction so the entry commits or rolls back with the change.
 
     `data` must hold no personal data (ids and counts, not phones, emails or names).
     """
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = cast("User | None", actor if getattr(actor, "is_authenticated", False) else None)
     kind = actor_kind or ("staff" if user and user.is_staff else "user" if user else "system")
     return Activity.objects.create(
         business=business,

@@ -19,6 +19,14 @@ class CoreErrorCode(ErrorCode):
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
     INSUFFICIENT_CREDITS = "insufficient_credits"
+    # Said by the request handling itself (middleware, the API's handlers), not by a service.
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    SERVER_ERROR = "server_error"
+    UNREADABLE_BODY = "unreadable_body"
+    INVALID_TEXT = "invalid_text"
+    CSRF_FAILED = "csrf_failed"
 
 
 class KazanError(Exception):

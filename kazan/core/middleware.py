@@ -10,7 +10,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from kazan.core.errors import KazanError
+from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.logging import request_id_var
 
 logger = logging.getLogger("kazan.request")
@@ -43,14 +43,17 @@ def wants_json(request) -> bool:
 
 # The generic answer per status, where nothing more specific was said. `code` is stable for API
 # clients (the same codes as kazan.core.errors); the message is for people.
-STATUS_ERRORS: dict[int, tuple[str, Any]] = {
-    400: ("bad_request", _("The request was not valid.")),
-    401: ("unauthorized", _("Sign in first.")),
-    403: ("forbidden", _("You do not have access to this page.")),
-    404: ("not_found", _("We could not find this page.")),
-    405: ("method_not_allowed", _("This method is not allowed here.")),
-    429: ("rate_limited", _("Too many attempts. Please wait a moment and try again.")),
-    500: ("server_error", _("Something went wrong on our side. Please try again later.")),
+STATUS_ERRORS: dict[int, tuple[ErrorCode, Any]] = {
+    400: (CoreErrorCode.BAD_REQUEST, _("The request was not valid.")),
+    401: (CoreErrorCode.UNAUTHORIZED, _("Sign in first.")),
+    403: (CoreErrorCode.FORBIDDEN, _("You do not have access to this page.")),
+    404: (CoreErrorCode.NOT_FOUND, _("We could not find this page.")),
+    405: (CoreErrorCode.METHOD_NOT_ALLOWED, _("This method is not allowed here.")),
+    429: (CoreErrorCode.RATE_LIMITED, _("Too many attempts. Please wait a moment and try again.")),
+    500: (
+        CoreErrorCode.SERVER_ERROR,
+        _("Something went wrong on our side. Please try again later."),
+    ),
 }
 
 
@@ -58,7 +61,7 @@ def error_response(
     request: HttpRequest,
     status: int,
     *,
-    code: str | None = None,
+    code: ErrorCode | None = None,
     message: Any = None,
     as_json: bool | None = None,
 ) -> HttpResponse:
@@ -71,9 +74,13 @@ def error_response(
     )
 
 
-def error_body(status: int, *, code: str | None = None, message: Any = None) -> dict[str, Any]:
+def error_body(
+    status: int, *, code: ErrorCode | None = None, message: Any = None
+) -> dict[str, Any]:
     """{"code", "message"}: the given ones, else the status's generic ones."""
-    default_code, default_message = STATUS_ERRORS.get(status, ("error", STATUS_ERRORS[400][1]))
+    default_code, default_message = STATUS_ERRORS.get(
+        status, (CoreErrorCode.ERROR, STATUS_ERRORS[400][1])
+    )
     return {"code": code or default_code, "message": str(message or default_message)}
 
 
@@ -138,7 +145,9 @@ class InputTextMiddleware:
                     texts.append(key)
                     texts.extend(values)
             except MultiPartParserError:
-                return error_response(request, 400, code="unreadable_body", message=_UNREADABLE)
+                return error_response(
+                    request, 400, code=CoreErrorCode.UNREADABLE_BODY, message=_UNREADABLE
+                )
         # Any body may reach a JSON parser (an url-encoded one too: ninja reads the raw body),
         # except a multipart one outside the API, which the form parser streamed and consumed.
         is_json = False
@@ -152,7 +161,7 @@ class InputTextMiddleware:
             return error_response(
                 request,
                 400,
-                code="invalid_text",
+                code=CoreErrorCode.INVALID_TEXT,
                 message=_INVALID_TEXT,
                 as_json=True if is_json else None,
             )

@@ -13,6 +13,7 @@ callers may put an IP address in a key without it reaching the store.
 """
 
 from datetime import timedelta
+from typing import cast
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -44,7 +45,7 @@ def _digest(key: str) -> str:
 
 
 def _redis_hit(digest: str, window_seconds: int) -> int:
-    store = caches["default"]
+    store = cast(RedisCache, caches["default"])  # only called when _redis() said so
     name = store.make_and_validate_key(f"rl:{digest}")
     # Django's cache API has no atomic "add one, expire when new": its Redis client runs ours.
     client = store._cache.get_client(name, write=True)

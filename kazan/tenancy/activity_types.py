@@ -45,7 +45,8 @@ def _api_keys(ids, viewer):
     }
 
 
-ROLE = Detail(t("Role"), choice(Role.choices))
+role_label = choice(Role.choices)
+ROLE = Detail(t("Role"), role_label)
 FIELDS = Detail(t("Changed"), field_names(Business))
 REASON = Detail(t("Reason"))
 
@@ -89,7 +90,9 @@ activity_type(
     "membership.role_changed",
     label=t("Role changed"),
     sentence=t("%(actor)s changed the role of %(target)s"),
-    changes=lambda data: [Change(_("Role"), *(ROLE.format(data.get(k)) for k in ("from", "to")))],
+    changes=lambda data: [
+        Change(_("Role"), *(role_label(data.get(k), data) for k in ("from", "to")))
+    ],
 )
 activity_type(
     "membership.removed",

@@ -36,7 +36,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     list_select_related = ["business"]
     search_fields = ["business__slug", "business__name"]
-    fields = [
+    readonly_fields = (
         "business",
         "email",
         "role",
@@ -46,8 +46,8 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_at",
         "accepted_by",
         "revoked_at",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False
@@ -61,7 +61,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["id", "business", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["business"]
     search_fields = ["business__slug", "name", "prefix"]
-    fields = [
+    readonly_fields = (
         "business",
         "name",
         "prefix",
@@ -69,8 +69,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

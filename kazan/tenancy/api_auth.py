@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer, SessionAuth
 
 from kazan.core.errors import PermissionDenied
+from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
-from kazan.tenancy.queries import api_key_find
+from kazan.tenancy.queries import unscoped_api_key_find
 from kazan.tenancy.services import api_key_touch
 
 
@@ -74,7 +75,7 @@ class ApiKeyAuth(HttpBearer):
     )
 
     def authenticate(self, request, token):
-        api_key = api_key_find(raw_key=token)
+        api_key = unscoped_api_key_find(raw_key=token)
         if api_key is None:
             return None
         business = api_key.business
@@ -85,7 +86,7 @@ class ApiKeyAuth(HttpBearer):
         ):
             raise PermissionDenied(
                 _("This API key does not belong to the business named in the request."),
-                code="wrong_business",
+                code=TenancyErrorCode.WRONG_BUSINESS,
             )
         request.business = business
         request.membership = None

@@ -9,12 +9,14 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import SUPPORTED_REGIONS
 from PIL import Image
 
+from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import CHAT_TEXT_MAX, Role, color_validator
 
 
@@ -236,7 +238,7 @@ class BusinessSettingsForm(forms.Form):
                 initial[f"{attr}_{code}"] = business.chat_text(attr, code)
         return cls(initial=initial)
 
-    def chat_text_fields(self) -> list[tuple[str, list]]:
+    def chat_text_fields(self) -> list[tuple[str | Promise, list[forms.BoundField]]]:
         """(heading, bound fields) per chat text, for the template's fieldset."""
         return [
             (label, [self[f"{attr}_{code}"] for code, _name in settings.LANGUAGES])
@@ -256,7 +258,7 @@ class BusinessSettingsForm(forms.Form):
             raise forms.ValidationError(
                 _("The logo is too large (%(size)s MB). The limit is 2 MB.")
                 % {"size": f"{upload.size / 1024 / 1024:.1f}"},
-                code="logo_too_large",
+                code=TenancyErrorCode.LOGO_TOO_LARGE,
             )
         try:
             upload.seek(0)
@@ -266,17 +268,17 @@ class BusinessSettingsForm(forms.Form):
                 image.verify()
         except Exception:  # Pillow raises many types for junk; all mean "not an image"
             raise forms.ValidationError(
-                _("This file is not a PNG, JPEG or WebP image."), code="logo_invalid"
+                _("This file is not a PNG, JPEG or WebP image."), code=TenancyErrorCode.LOGO_INVALID
             ) from None
         if image_format not in LOGO_FORMATS:
             raise forms.ValidationError(
-                _("This file is not a PNG, JPEG or WebP image."), code="logo_invalid"
+                _("This file is not a PNG, JPEG or WebP image."), code=TenancyErrorCode.LOGO_INVALID
             )
         if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
             raise forms.ValidationError(
                 _("The logo may be at most %(side)d pixels wide and high.")
                 % {"side": LOGO_MAX_SIDE},
-                code="logo_too_large",
+                code=TenancyErrorCode.LOGO_TOO_LARGE,
             )
         upload.seek(0)
         upload.name = f"{uuid.uuid4().hex}.{LOGO_FORMATS[image_format]}"

@@ -1,18 +1,23 @@
 import zoneinfo
+from collections.abc import Callable
+from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 
+from kazan.tenancy.http import TenantRequest
 from kazan.tenancy.resolution import business_named, business_resolve, membership_for
 
 
 class TenantMiddleware:
-    """Sets request.business and request.membership (either may be None) before the view runs,
+    """Sets what kazan.tenancy.http.TenantRequest declares: request.business and
+    request.membership (either may be None) and request.business_named, before the view runs;
     and shows times in the business's time zone."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[TenantRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         request.business = None
         request.membership = None
         request.business_named = False
@@ -21,7 +26,13 @@ class TenantMiddleware:
         finally:
             timezone.deactivate()
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: TenantRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
         request.business_named = business_named(request, view_kwargs)
         request.business = business_resolve(request, view_kwargs)
         request.membership = membership_for(request.user, request.business)

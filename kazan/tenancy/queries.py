@@ -1,14 +1,22 @@
 """Reads of tenancy. Everything about a team is scoped to one business; an id from another
-business raises NotFound, so naming someone else's object looks the same as naming nothing."""
+business raises NotFound, so naming someone else's object looks the same as naming nothing.
+The `unscoped_` lookups search every business: the credential they are given (an invitation's
+token, an API key) is what says which business it is."""
+
+from __future__ import annotations
 
 import hmac
 import re
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from kazan.core.errors import NotFound
 from kazan.tenancy.models import ApiKey, Business, Invitation, Membership, Role, sha256_hex
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
 
 _ROLE_ORDER = Case(
     When(role=Role.OWNER, then=Value(0)),
@@ -71,7 +79,7 @@ def api_key_get(*, business: Business, api_key_id: int) -> ApiKey:
     return api_key
 
 
-def invitation_by_token(*, token: str) -> Invitation | None:
+def unscoped_invitation_by_token(*, token: str) -> Invitation | None:
     """The invitation a link names (in any state), or None. Not business-scoped: the token is
     the credential, and its holder is not a member yet."""
     return (
@@ -81,7 +89,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     )
 
 
-def api_key_find(*, raw_key: str) -> ApiKey | None:
+def unscoped_api_key_find(*, raw_key: str) -> ApiKey | None:
     """The active key a raw `kz_<prefix>_<secret>` names, or None (unknown, revoked, malformed).
 
     Looked up by its public prefix, then the hash compared in constant time."""
@@ -97,7 +105,7 @@ def api_key_find(*, raw_key: str) -> ApiKey | None:
     return api_key
 
 
-def memberships_of_user(*, user) -> QuerySet[Membership]:
+def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     """The businesses a person belongs to, by name; scoped to that person."""
     return (
         Membership.objects.filter(user=user).select_related("business").order_by("business__name")

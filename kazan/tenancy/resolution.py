@@ -6,9 +6,18 @@ The membership is looked up for whatever business was resolved, so a member of A
 by any of these ways gets B with no membership: every member-only view then refuses.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 
 from kazan.tenancy.models import Business, Membership
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
 
 SESSION_KEY = "business_id"
 
@@ -23,7 +32,7 @@ def _subdomain_slug(host: str) -> str | None:
     return None
 
 
-def business_named(request, view_kwargs: dict) -> bool:
+def business_named(request: HttpRequest, view_kwargs: dict[str, Any]) -> bool:
     """Did the request name a business (slug, subdomain, header) rather than rely on the session?"""
     return bool(
         view_kwargs.get("business_slug")
@@ -32,7 +41,7 @@ def business_named(request, view_kwargs: dict) -> bool:
     )
 
 
-def business_resolve(request, view_kwargs: dict) -> Business | None:
+def business_resolve(request: HttpRequest, view_kwargs: dict[str, Any]) -> Business | None:
     slug = view_kwargs.get("business_slug") or _subdomain_slug(request.get_host())
     if slug:
         return Business.objects.filter(slug=slug).first()
@@ -53,7 +62,7 @@ def business_resolve(request, view_kwargs: dict) -> Business | None:
     return first_two[0].business if len(first_two) == 1 else None
 
 
-def membership_for(user, business: Business | None) -> Membership | None:
+def membership_for(user: User | AnonymousUser, business: Business | None) -> Membership | None:
     if business is None or not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, business=business).first()

@@ -5,6 +5,7 @@ from django.db import connection
 
 from kazan.activity.models import Activity
 from kazan.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy import services
 from kazan.tenancy.models import Business, Invitation, Membership, Role
 from kazan.tenancy.tests.factories import MembershipFactory, UserFactory
@@ -46,6 +47,7 @@ def test_business_for_a_new_person_invites_an_owner(
         business, issued = services.business_create(
             slug="new-shop", name="New Shop", owner_email="founder@example.com", actor=staff_user
         )
+    tasks_run_all(sweep=False)
 
     assert not Membership.objects.filter(business=business).exists()
     assert issued.invitation.role == Role.OWNER

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from kazan.activity.models import Activity
+from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy import services
 from kazan.tenancy.models import ApiKey, Invitation, Membership, Role, sha256_hex
 from kazan.tenancy.tests.factories import MembershipFactory
@@ -130,6 +131,7 @@ def test_inviting_shows_the_link_once_stores_only_its_hash_and_emails_it(
         response = owner_client.post(
             "/dashboard/team/invitations/", {"email": "New@Example.com", "role": "manager"}
         )
+    tasks_run_all(sweep=False)
 
     assert response.status_code == 200
     link = re.search(
