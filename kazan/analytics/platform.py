@@ -26,7 +26,7 @@ INTERACTION_KINDS = (
 )
 
 
-def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
+def unscoped_interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
     """Totals per interaction kind over local days [start, end], all businesses."""
     rows = (
         DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
@@ -39,14 +39,14 @@ def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
     return totals
 
 
-def interactions_monthly(*, today: dt.date, months: int = 12) -> dict:
+def unscoped_interactions_monthly(*, today: dt.date, months: int = 12) -> dict:
     """{"months": [1st of month, …], "series": {kind: [total per month]}} ending this month."""
     return monthly_totals(
         DailyCount.objects.all(), today=today, months=months, kinds=INTERACTION_KINDS
     )
 
 
-def counts_by_business(
+def unscoped_counts_by_business(
     *, start: dt.date, end: dt.date, business_ids: list[int] | None = None
 ) -> dict[int, dict[str, int]]:
     """Per business: interactions (all interaction kinds), qr_scan, review_submitted and
@@ -68,7 +68,7 @@ def counts_by_business(
     return {row["business_id"]: {key: row[key] or 0 for key in keys} for row in rows}
 
 
-def last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
+def unscoped_last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
     """The last local day with a QR scan, per business (businesses never scanned are absent)."""
     rows = (
         DailyCount.objects.filter(kind=EventKind.QR_SCAN, business_id__in=business_ids, count__gt=0)
@@ -79,7 +79,7 @@ def last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
     return {row["business_id"]: row["last"] for row in rows}
 
 
-def usage_by_weekday_hour(
+def unscoped_usage_by_weekday_hour(
     *, since: dt.datetime, timezones: dict[str, list[int]]
 ) -> list[list[int]]:
     """QR scans since `since` as a 7×24 grid (Monday first), at the local weekday and hour of

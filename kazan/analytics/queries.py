@@ -7,8 +7,8 @@ written in its time zone, and "today" and "this month" here are taken in the sam
 import datetime as dt
 import zoneinfo
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kazan.analytics.models import DailyCount, Event, EventKind, ExportJob, ExportOrigin
@@ -140,7 +140,7 @@ def events_for_customer(*, business, customer) -> QuerySet[Event]:
 # --- exports (platform console: staff only, across businesses) ------------------------------
 
 
-def export_jobs() -> QuerySet[ExportJob]:
+def unscoped_export_jobs() -> QuerySet[ExportJob]:
     """Every export job, newest first, with its business and requester. Platform-wide by
     purpose: only the console's staff views call it."""
     return ExportJob.objects.select_related("business", "requested_by").order_by(
@@ -148,13 +148,13 @@ def export_jobs() -> QuerySet[ExportJob]:
     )
 
 
-def export_job_get(*, export_id) -> ExportJob:
+def unscoped_export_job_get(*, export_id) -> ExportJob:
     """The export job with this id, or NotFound (also for a malformed id)."""
     try:
         pk = int(str(export_id))
     except (TypeError, ValueError):
         raise NotFound() from None
-    job = export_jobs().filter(pk=pk).first()
+    job = unscoped_export_jobs().filter(pk=pk).first()
     if job is None:
         raise NotFound()
     return job
@@ -180,3 +180,21 @@ def team_export_get(*, business, actor, is_owner: bool, export_id) -> ExportJob:
     if job is None:
         raise NotFound()
     return job
+
+
+# --- platform console: figures of every business in one query -----------------------------------
+
+
+def unscoped_scan_count_subquery(*, since: dt.date, business_ref: str = "pk") -> Coalesce:
+    """QR scans of the outer business on the local days since `since` (0 without): one
+    correlated subquery for the console's platform-wide lists (map, businesses report)."""
+    scans = (
+        DailyCount.objects.filter(
+            business=OuterRef(business_ref), kind=EventKind.QR_SCAN, day__gte=since
+        )
+        .order_by()
+        .values("business")
+        .annotate(n=Sum("count"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(scans, output_field=IntegerField()), Value(0))

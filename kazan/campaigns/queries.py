@@ -463,3 +463,15 @@ def link_find(*, code: str) -> ShortLink | None:
     if not _CODE.fullmatch(code or ""):
         return None
     return ShortLink.objects.filter(code=code).select_related("business", "recipient").first()
+
+
+# --- for analytics (exports: campaigns/exports.py) ---
+
+
+def campaign_recipient_exists(*, business, campaign_id: int, customer_ref: str = "pk") -> Exists:
+    """EXISTS(the outer customer received this campaign of the business)."""
+    return Exists(
+        CampaignRecipient.objects.filter(
+            business=business, campaign_id=campaign_id, customer_id=OuterRef(customer_ref)
+        )
+    )

@@ -168,7 +168,7 @@ def exports(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = ExportRequestForm(initial={"format": "csv", **_prefill(request)})
-    page = Paginator(queries.export_jobs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queries.unscoped_export_jobs(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "console/exports.html",
@@ -183,7 +183,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, export_id: int) -> dict:
-    job = queries.export_job_get(export_id=export_id)
+    job = queries.unscoped_export_job_get(export_id=export_id)
     return {
         "job": job,
         "export_urls": "console",
@@ -225,7 +225,7 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     """The file, as an attachment. A link followed before the file is ready (or after it was
     deleted) shows the export's page instead: 200 while it is being prepared, 410 once gone."""
-    job = queries.export_job_get(export_id=export_id)
+    job = queries.unscoped_export_job_get(export_id=export_id)
     if not services.export_can_download(job=job, actor=request.user):
         raise Http404
     if job.status != ExportStatus.DONE:

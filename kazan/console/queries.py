@@ -52,7 +52,7 @@ def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[in
             status=Business.Status.ACTIVE, created_at__lt=now - dt.timedelta(days=days)
         ).values_list("pk", flat=True)
     )
-    last = platform.last_scan_days(business_ids=candidates)
+    last = platform.unscoped_last_scan_days(business_ids=candidates)
     return {
         business_id: {
             "days": days,
@@ -78,10 +78,10 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     month_start = today.replace(day=1)
     # The previous month over the same number of days, so a comparison on the 5th is fair.
     previous_start, previous_end = same_days_last_month(today)
-    this_month = platform.interactions_between(start=month_start, end=today)
-    previous_month = platform.interactions_between(start=previous_start, end=previous_end)
-    monthly = platform.interactions_monthly(today=today, months=12)
-    last_30 = platform.counts_by_business(start=today - dt.timedelta(days=29), end=today)
+    this_month = platform.unscoped_interactions_between(start=month_start, end=today)
+    previous_month = platform.unscoped_interactions_between(start=previous_start, end=previous_end)
+    monthly = platform.unscoped_interactions_monthly(today=today, months=12)
+    last_30 = platform.unscoped_counts_by_business(start=today - dt.timedelta(days=29), end=today)
     top_ids = set()
     for key in ("interactions", "review_submitted", "voucher_redeemed"):
         ranked = sorted(last_30.items(), key=lambda item, key=key: -item[1][key])[:TOP_SIZE]
@@ -98,7 +98,7 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     timezones: dict[str, list[int]] = {}
     for business_id, name in Business.objects.values_list("pk", "timezone"):
         timezones.setdefault(name, []).append(business_id)
-    grid = platform.usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
+    grid = platform.unscoped_usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
     return {
         "computed_at": now.isoformat(),
         "interactions_month": this_month,
@@ -202,7 +202,7 @@ def business_rows(businesses: list[Business], *, now: dt.datetime | None = None)
     today = _today(now or timezone.now())
     ids = [business.pk for business in businesses]
     customers = customer_counts_by_business(business_ids=ids)
-    counts = platform.counts_by_business(
+    counts = platform.unscoped_counts_by_business(
         start=today - dt.timedelta(days=29), end=today, business_ids=ids
     )
     balances = sms_balances(business_ids=ids)

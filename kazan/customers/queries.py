@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -392,3 +393,19 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
         .order_by()
     )
     return {row["business_id"]: row["total"] for row in rows}
+
+
+# --- for console ---
+
+
+def unscoped_customer_count_subquery(*, business_ref: str = "pk") -> Coalesce:
+    """How many (not erased) customers the outer business has, 0 without: one correlated
+    subquery for the console's platform-wide lists (map, businesses report)."""
+    counted = (
+        Customer.objects.filter(business=OuterRef(business_ref), erased_at__isnull=True)
+        .order_by()
+        .values("business")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

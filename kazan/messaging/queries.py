@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from kazan.messaging.models import (
     Kind,
@@ -76,3 +77,13 @@ def sms_last_sender_business(*, phone: str):
         .first()
     )
     return message.business if message is not None else None
+
+
+# --- for console ---
+
+
+def unscoped_sms_balance_subquery(*, business_ref: str = "pk") -> Coalesce:
+    """The outer business's SMS credits left (0 without an account): one correlated subquery
+    for the console's platform-wide businesses report."""
+    balance = SmsCreditAccount.objects.filter(business=OuterRef(business_ref)).values("balance")
+    return Coalesce(Subquery(balance[:1], output_field=IntegerField()), Value(0))

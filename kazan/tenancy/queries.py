@@ -102,3 +102,25 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user).select_related("business").order_by("business__name")
     )
+
+
+# --- for analytics ---
+
+
+def membership_of(*, business: Business, user: object) -> Membership | None:
+    """The user's membership in the business, or None."""
+    return Membership.objects.filter(business=business, user=user).first()
+
+
+# --- for console ---
+
+
+def unscoped_businesses() -> QuerySet[Business]:
+    """Every business on the platform (no order): the console's lists, map and reports build
+    on it. Platform-wide by purpose: staff-only callers."""
+    return Business.objects.all()
+
+
+def unscoped_business_get(*, business_id: int) -> Business | None:
+    """Any business by id, or None (the console's staff views)."""
+    return Business.objects.filter(pk=business_id).first()
