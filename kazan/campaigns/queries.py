@@ -475,3 +475,15 @@ def campaign_recipient_exists(*, business, campaign_id: int, customer_ref: str =
             business=business, campaign_id=campaign_id, customer_id=OuterRef(customer_ref)
         )
     )
+
+
+# --- for console ---
+
+
+def campaign_choices(*, business, limit: int) -> list[tuple[int, str, datetime]]:
+    """(id, name, created) of the business's newest campaigns, for a picker."""
+    return list(
+        Campaign.objects.filter(business=business)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "name", "created_at")[:limit]
+    )

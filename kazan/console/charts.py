@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 
 
 def _month_label(value) -> str:

@@ -7,6 +7,8 @@ Other console pages link here with the form prefilled from GET parameters, e.g.
 `/console/exports/?kind=customers&business=5&format=xlsx` (business by id or address) or the
 activity log's own filters (`?kind=activity&business=<slug>&actor=<email>&action=…`)."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,14 +21,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kazan.activity.registry import activity_type_label
 from kazan.analytics import queries, services
 from kazan.analytics.downloads import export_file_response
-from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
-from kazan.campaigns.models import Campaign
+from kazan.analytics.enums import ExportFormat, ExportKind, ExportStatus
+from kazan.campaigns.queries import campaign_choices
 from kazan.console.forms import ACTOR_KIND_CHOICES, ActivityTypeField
 from kazan.console.queries import actor_by_email, business_find
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.decorators import staff_required
-from kazan.tenancy.models import Business
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 PAGE_SIZE = 25
 CAMPAIGN_CHOICES_MAX = 200
@@ -85,11 +89,7 @@ class ExportRequestForm(forms.Form):
         named = self.data.get("business") if self.is_bound else self.initial.get("business")
         business = business_find(str(named or ""))
         if business is not None:
-            campaigns = (
-                Campaign.objects.filter(business=business)
-                .order_by("-created_at", "-id")
-                .values_list("pk", "name", "created_at")[:CAMPAIGN_CHOICES_MAX]
-            )
+            campaigns = campaign_choices(business=business, limit=CAMPAIGN_CHOICES_MAX)
             self.fields["campaign"].widget = forms.Select(
                 choices=[("", _("All customers"))]
                 + [(pk, f"{name} · {created:%Y-%m-%d}") for pk, name, created in campaigns]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,10 +25,13 @@ from kazan.analytics.exports import (
     local_naive,
 )
 from kazan.analytics.queries import unscoped_scan_count_subquery
+from kazan.console.queries import BUSINESS_STATUS_LABELS
 from kazan.customers.queries import unscoped_customer_count_subquery
 from kazan.messaging.queries import unscoped_sms_balance_subquery
-from kazan.tenancy.models import Business
 from kazan.tenancy.queries import unscoped_businesses
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 
 def activity_source(*, business: Business | None, filters: ExportFilters) -> Table:
@@ -92,7 +96,6 @@ def businesses_source(*, business: Business | None, filters: ExportFilters) -> T
             "sms_left",
         )
     )
-    statuses = dict(Business.Status.choices)
 
     def rows() -> Iterator[list[Cell]]:
         for slug, name, status, country, created, total, scans_30d, sms_left in businesses.iterator(
@@ -101,7 +104,7 @@ def businesses_source(*, business: Business | None, filters: ExportFilters) -> T
             yield [
                 slug,
                 name,
-                str(statuses.get(status, status)),
+                str(BUSINESS_STATUS_LABELS.get(status, status)),
                 country,
                 timezone.localtime(created, dt.UTC).date(),
                 total,

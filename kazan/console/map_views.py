@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from kazan.console import map_queries
+from kazan.console.queries import BUSINESS_STATUS_LABELS
 from kazan.tenancy.decorators import staff_required
-from kazan.tenancy.models import Business
 
 
 def tile_origin(tile_url: str) -> str:
@@ -46,11 +46,10 @@ def _allow_tile_images(response: HttpResponse, source: str) -> HttpResponse:
 @staff_required
 @require_GET
 def business_map(request: HttpRequest) -> HttpResponse:
-    statuses = dict(Business.Status.choices)
     businesses = [
         {
             **business,
-            "status_label": str(statuses.get(business["status"], business["status"])),
+            "status_label": str(BUSINESS_STATUS_LABELS.get(business["status"], business["status"])),
             "url": reverse("console:business_detail", args=[business["id"]]),
         }
         for business in map_queries.businesses_on_map()

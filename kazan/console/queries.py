@@ -8,28 +8,34 @@ customer) are computed into one cached snapshot that the scheduler refreshes eve
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from kazan.accounts.models import User, email_index
-from kazan.activity.models import Activity
+from kazan.accounts.queries import user_by_email
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.queries import same_days_last_month
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
 from kazan.customers.queries import customer_counts_by_business, customers_platform_stats
 from kazan.messaging.queries import sms_balances
 from kazan.tenancy.models import Business
+from kazan.tenancy.queries import unscoped_businesses
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.activity.models import Activity
 
 STATS_CACHE_KEY = "console:overview-stats:v1"
 STATS_TTL_SECONDS = 30 * 60  # the scheduler refreshes it every 10 minutes
 TOP_SIZE = 10
 USAGE_WINDOW = dt.timedelta(days=28)  # four whole weeks: every weekday counted equally
 PAGE_SIZE = 50
+BUSINESS_STATUS_LABELS = dict(Business.Status.choices)
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -48,9 +54,9 @@ def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[in
     now = now or timezone.now()
     cutoff = (now - dt.timedelta(days=days)).date()
     candidates = list(
-        Business.objects.filter(
-            status=Business.Status.ACTIVE, created_at__lt=now - dt.timedelta(days=days)
-        ).values_list("pk", flat=True)
+        unscoped_businesses()
+        .filter(status=Business.Status.ACTIVE, created_at__lt=now - dt.timedelta(days=days))
+        .values_list("pk", flat=True)
     )
     last = platform.unscoped_last_scan_days(business_ids=candidates)
     return {
@@ -88,7 +94,9 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
         top_ids.update(business_id for business_id, _counts in ranked)
     names = {
         row["pk"]: row
-        for row in Business.objects.filter(pk__in=top_ids).values("pk", "name", "slug", "status")
+        for row in unscoped_businesses()
+        .filter(pk__in=top_ids)
+        .values("pk", "name", "slug", "status")
     }
     inactive_days = (
         ConsoleSettings.objects.values_list("inactive_after_days", flat=True).first() or 14
@@ -96,7 +104,7 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     customers = customers_platform_stats()
     year_interactions = sum(sum(values) for values in monthly["series"].values())
     timezones: dict[str, list[int]] = {}
-    for business_id, name in Business.objects.values_list("pk", "timezone"):
+    for business_id, name in unscoped_businesses().values_list("pk", "timezone"):
         timezones.setdefault(name, []).append(business_id)
     grid = platform.unscoped_usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
     return {
@@ -137,7 +145,7 @@ def overview_stats(*, refresh: bool = False) -> dict:
 
 def business_counts() -> dict[str, int]:
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return Business.objects.aggregate(
+    return unscoped_businesses().aggregate(
         total=Count("id"),
         active=Count("id", filter=Q(status=Business.Status.ACTIVE)),
         suspended=Count("id", filter=Q(status=Business.Status.SUSPENDED)),
@@ -186,7 +194,9 @@ class BusinessRow:
 def business_search(*, search: str = "", status: str = "", inactive_days: int = 14):
     """Businesses by name or address (slug) text, and status: active, suspended or inactive
     (active, but no QR scan for `inactive_days`). Name order."""
-    businesses = Business.objects.select_related("sms_subscription__package").order_by("name", "pk")
+    businesses = (
+        unscoped_businesses().select_related("sms_subscription__package").order_by("name", "pk")
+    )
     search = (search or "").strip()
     if search:
         businesses = businesses.filter(Q(name__icontains=search) | Q(slug__icontains=search))
@@ -225,8 +235,8 @@ def business_find(value: str) -> Business | None:
     if not value:
         return None
     if value.isdigit():
-        return Business.objects.filter(pk=int(value)).first() if len(value) < 19 else None
-    return Business.objects.filter(slug=value.lower()).first()
+        return unscoped_businesses().filter(pk=int(value)).first() if len(value) < 19 else None
+    return unscoped_businesses().filter(slug=value.lower()).first()
 
 
 BUSINESS_OPTIONS_MAX = 20
@@ -252,19 +262,19 @@ def business_pick(value: str) -> tuple[Business | None, int]:
     value = (value or "").strip()
     if not value:
         return None, 0
-    named = list(Business.objects.filter(name__iexact=value)[:2])
+    named = list(unscoped_businesses().filter(name__iexact=value)[:2])
     if len(named) == 1:
         return named[0], 0
     candidates = list(business_search(search=value).select_related(None)[:2])
     if len(candidates) == 1:
         return candidates[0], 0
     if len(named) > 1:
-        return None, Business.objects.filter(name__iexact=value).count()
+        return None, unscoped_businesses().filter(name__iexact=value).count()
     return None, business_search(search=value).count()
 
 
 def business_get(*, business_id: int) -> Business:
-    business = Business.objects.filter(pk=business_id).first()
+    business = unscoped_businesses().filter(pk=business_id).first()
     if business is None:
         raise NotFound()
     return business
@@ -295,7 +305,7 @@ def business_numbers(*, business: Business) -> dict:
 
 def actor_by_email(email: str) -> User | None:
     """The account with this email (emails are encrypted: exact match via the blind index)."""
-    return User.objects.filter(email_index=email_index(email)).first() if email else None
+    return user_by_email(email=email)
 
 
 def activity_page(

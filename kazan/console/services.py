@@ -8,7 +8,6 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.accounts.models import User
+from kazan.accounts.queries import unscoped_staff_active
 from kazan.activity.services import activity_record
 from kazan.console import queries
+from kazan.console.error_codes import ConsoleErrorCode
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import PermissionDenied, ValidationFailed
+from kazan.core.mail import email_text_queue
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def console_settings_update(*, inactive_after_days: int, actor) -> ConsoleSettin
         or isinstance(inactive_after_days, bool)
         or not 1 <= inactive_after_days <= 365
     ):
-        raise ValidationFailed(_("Enter a number of days from 1 to 365."), code="invalid_days")
+        raise ValidationFailed(
+            _("Enter a number of days from 1 to 365."), code=ConsoleErrorCode.INVALID_DAYS
+        )
     with transaction.atomic():
         row = ConsoleSettings.objects.select_for_update().filter(pk=1).first()
         row = row or ConsoleSettings.objects.create(pk=1)
@@ -146,16 +149,12 @@ def alerts_check(*, now: datetime | None = None) -> list[Alert]:
 
 
 def staff_emails() -> list[str]:
-    return [
-        user.email
-        for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk")
-        if user.email
-    ]
+    return [user.email for user in unscoped_staff_active() if user.email]
 
 
 def alerts_email(*, alert_ids: list[int]) -> int:
-    """One email to every active staff member listing the new alerts; marks them emailed.
-    A failure is logged (without addresses) and the alerts stay visible in the console."""
+    """One email to every active staff member listing the new alerts (queued: the mail task
+    retries a failing server); marks them emailed. The alerts stay visible in the console."""
     alerts = list(
         Alert.objects.filter(pk__in=alert_ids, emailed_at__isnull=True)
         .select_related("business")
@@ -169,10 +168,6 @@ def alerts_email(*, alert_ids: list[int]) -> int:
         "console/email/alerts.txt",
         {"alerts": alerts, "console_url": settings.PUBLIC_URL + reverse("console:alerts")},
     )
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:
-        logger.exception("alert email for %d alerts could not be sent", len(alerts))
-        return 0
+    email_text_queue(subject, body, recipients)
     Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(emailed_at=timezone.now())
     return len(alerts)

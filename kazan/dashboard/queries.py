@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.queries import activity_list
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.queries import (
     business_today,
     counts_between,
@@ -18,7 +18,7 @@ from kazan.analytics.queries import (
     social_clicks_by_network,
 )
 from kazan.core.formatting import date_local
-from kazan.customers.models import Customer
+from kazan.customers.queries import customer_counts_by_business
 from kazan.loyalty.queries import review_stats
 from kazan.messaging.queries import sms_balance, sms_usage
 
@@ -93,7 +93,7 @@ def overview(*, business) -> dict:
         business=business, start=previous_start, end=previous_end, kinds=OVERVIEW_KINDS
     )
     return {
-        "customers": Customer.objects.filter(business=business, erased_at__isnull=True).count(),
+        "customers": customer_counts_by_business(business_ids=[business.pk]).get(business.pk, 0),
         "sms_remaining": sms_balance(business=business),
         "sms_month": sms_usage(business=business, since=this_month),
         "sms_total": sms_usage(business=business),

@@ -112,6 +112,10 @@ def membership_of(*, business: Business, user: object) -> Membership | None:
     return Membership.objects.filter(business=business, user=user).first()
 
 
+def membership_is_owner(membership: Membership) -> bool:
+    return membership.role == Role.OWNER
+
+
 # --- for console ---
 
 

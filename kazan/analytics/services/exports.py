@@ -28,8 +28,7 @@ from kazan.analytics.exports import SOURCES, WRITERS, ExportFilters, export_inva
 from kazan.analytics.models import ExportJob
 from kazan.analytics.services.export_filters import export_filters_clean
 from kazan.core.errors import KazanError, NotFound, PermissionDenied, RateLimited
-from kazan.tenancy.models import Role
-from kazan.tenancy.queries import membership_of
+from kazan.tenancy.queries import membership_is_owner, membership_of
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
@@ -88,7 +87,7 @@ def team_export_can_download(
         return False
     membership = _team_member(business, actor)
     return membership is not None and (
-        job.requested_by_id == actor.pk or membership.role == Role.OWNER
+        job.requested_by_id == actor.pk or membership_is_owner(membership)
     )
 
 
