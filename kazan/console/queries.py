@@ -6,6 +6,8 @@ customer) are computed into one cached snapshot that the scheduler refreshes eve
 (`overview_stats`), so the overview page itself costs a fixed handful of small queries.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING

@@ -1,6 +1,8 @@
 """Pages of the platform console. Thin: parse, authorize (staff_required on every view), call a
 query or service, render. Business members get a 404 on each of them, like a missing page."""
 
+from __future__ import annotations
+
 import datetime as dt
 from typing import TYPE_CHECKING
 
