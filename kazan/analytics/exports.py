@@ -211,7 +211,9 @@ def write_pdf(table: Table, path: Path) -> int:
     page_width, page_height = A4_LANDSCAPE
     margin = 12 * MM
     usable = page_width - 2 * margin
-    weights = table.widths if len(table.widths) == len(table.headers) else [1] * len(table.headers)
+    weights = (
+        table.widths if len(table.widths) == len(table.headers) else [1.0] * len(table.headers)
+    )
     padding = 2.0
     top = page_height - margin
     title = str(table.title)

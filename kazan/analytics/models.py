@@ -145,6 +145,6 @@ class ExportJob(models.Model):
     @property
     def download_name(self) -> str:
         """What the browser saves it as: customers-demo-cafe-2026-12-01.xlsx."""
-        scope = self.business.slug if self.business_id else "all"
+        scope = self.business.slug if self.business is not None else "all"
         day = (self.finished_at or self.created_at).date().isoformat()
         return f"{self.kind}-{scope}-{day}.{self.format}"

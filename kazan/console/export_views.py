@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -222,7 +223,7 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+def export_download(request: HttpRequest, export_id: int) -> HttpResponseBase:
     """The file, as an attachment. A link followed before the file is ready (or after it was
     deleted) shows the export's page instead: 200 while it is being prepared, 410 once gone."""
     job = queries.unscoped_export_job_get(export_id=export_id)

@@ -68,8 +68,8 @@ def businesses_on_map(*, scan_days: int = SCAN_DAYS) -> list[MapBusiness]:
             "status": row["status"],
             "address": row["address"],
             "country": row["country"],
-            "lat": float(row["latitude"]),
-            "lon": float(row["longitude"]),
+            "lat": float(row["latitude"] or 0),  # never None: _HAS_LOCATION
+            "lon": float(row["longitude"] or 0),
             "customers": row["customer_count"],
             "scans": row["scan_count"],
         }

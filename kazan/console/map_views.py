@@ -4,6 +4,7 @@ The base map is a vendored country outline (Natural Earth via world-atlas), so t
 offline and never calls a third party. A tile server is used only when KAZAN_MAP_TILE_URL is set,
 and then this response alone lets images come from that one origin."""
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,7 +38,9 @@ def tile_origin(tile_url: str) -> str:
 def _allow_tile_images(response: HttpResponse, source: str) -> HttpResponse:
     """The tiles are <img> elements from the tile server: widen img-src for its origin on this
     response only; every other page keeps the strict policy."""
-    config = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+    # settings.py gives every directive a list of sources.
+    csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
+    config = {key: list(value) for key, value in csp.items()}
     config["img-src"] = [*config.get("img-src", []), source]
     response._csp_config = config  # type: ignore[attr-defined]
     return response

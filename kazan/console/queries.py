@@ -9,8 +9,9 @@ customer) are computed into one cached snapshot that the scheduler refreshes eve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -40,6 +41,39 @@ PAGE_SIZE = 50
 BUSINESS_STATUS_LABELS = dict(Business.Status.choices)
 
 
+class MonthlyJson(TypedDict):
+    months: list[str]  # ISO dates, the 1st of each month
+    series: dict[str, list[int]]
+
+
+class OverviewStats(TypedDict):
+    """The overview's cached snapshot: plain JSON data."""
+
+    computed_at: str
+    interactions_month: dict[str, int]
+    interactions_previous: dict[str, int]
+    interactions_month_total: int
+    interactions_previous_total: int
+    interactions_year_total: int
+    monthly: MonthlyJson
+    top_interactions: list[dict[str, object]]
+    top_reviews: list[dict[str, object]]
+    top_redeemed: list[dict[str, object]]
+    inactive_days: int
+    inactive_count: int
+    customers_total: int
+    customers_returning: int
+    interactions_per_customer: float
+    usage_grid: list[list[int]]
+    usage_by_weekday: list[int]
+    usage_by_hour: list[int]
+
+
+class InactiveBusiness(TypedDict):
+    days: int
+    last_scan: str | None  # ISO date of the last scan, None if never
+
+
 def _today(now: dt.datetime) -> dt.date:
     return timezone.localtime(now).date()
 
@@ -50,7 +84,9 @@ def inactive_after_days() -> int:
     return stored or ConsoleSettings._meta.get_field("inactive_after_days").default
 
 
-def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[int, dict]:
+def businesses_inactive(
+    *, days: int, now: dt.datetime | None = None
+) -> dict[int, InactiveBusiness]:
     """Active businesses older than `days` without a QR scan on any of the last `days` days:
     business id → {"days", "last_scan"} (ISO date or None). Two queries."""
     now = now or timezone.now()
@@ -71,7 +107,9 @@ def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[in
     }
 
 
-def _top(rows: dict[int, dict[str, int]], key: str, names: dict[int, dict]) -> list[dict]:
+def _top(
+    rows: dict[int, dict[str, int]], key: str, names: Mapping[int, Mapping[str, object]]
+) -> list[dict[str, object]]:
     ranked = sorted(
         ((business_id, counts[key]) for business_id, counts in rows.items() if counts[key]),
         key=lambda item: (-item[1], item[0]),
@@ -79,7 +117,7 @@ def _top(rows: dict[int, dict[str, int]], key: str, names: dict[int, dict]) -> l
     return [{**names[business_id], "count": count} for business_id, count in ranked]
 
 
-def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
+def overview_stats_compute(*, now: dt.datetime | None = None) -> OverviewStats:
     """The heavy part of the overview, as plain data (it goes into the cache)."""
     now = now or timezone.now()
     today = _today(now)
@@ -90,10 +128,10 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     previous_month = platform.unscoped_interactions_between(start=previous_start, end=previous_end)
     monthly = platform.unscoped_interactions_monthly(today=today, months=12)
     last_30 = platform.unscoped_counts_by_business(start=today - dt.timedelta(days=29), end=today)
-    top_ids = set()
+    top_ids: set[int] = set()
     for key in ("interactions", "review_submitted", "voucher_redeemed"):
-        ranked = sorted(last_30.items(), key=lambda item, key=key: -item[1][key])[:TOP_SIZE]
-        top_ids.update(business_id for business_id, _counts in ranked)
+        ranked = sorted((-counts[key], business_id) for business_id, counts in last_30.items())
+        top_ids.update(business_id for _count, business_id in ranked[:TOP_SIZE])
     names = {
         row["pk"]: row
         for row in unscoped_businesses()
@@ -136,7 +174,7 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     }
 
 
-def overview_stats(*, refresh: bool = False) -> dict:
+def overview_stats(*, refresh: bool = False) -> OverviewStats:
     """The cached snapshot; computed now when missing (first start, or after a refresh)."""
     stats = None if refresh else cache.get(STATS_CACHE_KEY)
     if stats is None:
@@ -193,7 +231,9 @@ class BusinessRow:
     sms_remaining: int
 
 
-def business_search(*, search: str = "", status: str = "", inactive_days: int = 14):
+def business_search(
+    *, search: str = "", status: str = "", inactive_days: int = 14
+) -> QuerySet[Business]:
     """Businesses by name or address (slug) text, and status: active, suspended or inactive
     (active, but no QR scan for `inactive_days`). Name order."""
     businesses = (
@@ -209,7 +249,9 @@ def business_search(*, search: str = "", status: str = "", inactive_days: int = 
     return businesses
 
 
-def business_rows(businesses: list[Business], *, now: dt.datetime | None = None) -> list:
+def business_rows(
+    businesses: list[Business], *, now: dt.datetime | None = None
+) -> list[BusinessRow]:
     """The list page's numbers for one page of businesses: three grouped queries in all."""
     today = _today(now or timezone.now())
     ids = [business.pk for business in businesses]
@@ -282,7 +324,7 @@ def business_get(*, business_id: int) -> Business:
     return business
 
 
-def business_numbers(*, business: Business) -> dict:
+def business_numbers(*, business: Business) -> dict[str, object]:
     """The figures on a business's console page."""
     from kazan.analytics.queries import counts_between, counts_month_to_date
     from kazan.loyalty.queries import review_stats

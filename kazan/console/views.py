@@ -41,6 +41,7 @@ from kazan.tenancy.queries import invitations_pending, team_members
 from kazan.tenancy.services import business_create, business_status_change
 
 if TYPE_CHECKING:
+    from kazan.activity.models import Activity
     from kazan.tenancy.models import Business
 
 
@@ -251,7 +252,8 @@ def business_status(request: HttpRequest, business_id: int) -> HttpResponse:
 @require_GET
 def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
-    entries, has_next, page_number, nobody = [], False, 1, False
+    entries: list[Activity] = []
+    has_next, page_number, nobody = False, 1, False
     status = 200
     export_query = ""
     if request.GET and not form.is_valid():

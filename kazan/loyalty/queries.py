@@ -6,6 +6,7 @@ from joins)."""
 
 import datetime as dt
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Avg,
@@ -22,6 +23,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kazan.loyalty.models import Review, Voucher
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 VOUCHER_STATES = ("open", "redeemed", "none")
 
@@ -117,7 +121,7 @@ def redemptions_today(*, business, now: dt.datetime | None = None) -> list[Vouch
 # --- for analytics (exports: campaigns/exports.py) ---
 
 
-def review_count_subquery(*, business, customer_ref: str = "pk") -> Coalesce:
+def review_count_subquery(*, business: "Business", customer_ref: str = "pk") -> Coalesce:
     """How many in-chat reviews the outer customer wrote (0 without), for list annotations."""
     reviews = (
         Review.objects.filter(business=business, customer_id=OuterRef(customer_ref))
@@ -129,7 +133,7 @@ def review_count_subquery(*, business, customer_ref: str = "pk") -> Coalesce:
     return Coalesce(Subquery(reviews[:1], output_field=IntegerField()), Value(0))
 
 
-def voucher_redeemed_count_subquery(*, business, customer_ref: str = "pk") -> Coalesce:
+def voucher_redeemed_count_subquery(*, business: "Business", customer_ref: str = "pk") -> Coalesce:
     """How many of the outer customer's vouchers were redeemed (0 without)."""
     vouchers = (
         Voucher.objects.filter(

@@ -3,12 +3,16 @@ business raises NotFound, so naming someone else's object looks the same as nami
 
 import hmac
 import re
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from kazan.core.errors import NotFound
 from kazan.tenancy.models import ApiKey, Business, Invitation, Membership, Role, sha256_hex
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
 
 _ROLE_ORDER = Case(
     When(role=Role.OWNER, then=Value(0)),
@@ -107,7 +111,7 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
 # --- for analytics ---
 
 
-def membership_of(*, business: Business, user: object) -> Membership | None:
+def membership_of(*, business: Business, user: "User") -> Membership | None:
     """The user's membership in the business, or None."""
     return Membership.objects.filter(business=business, user=user).first()
 
@@ -123,8 +127,3 @@ def unscoped_businesses() -> QuerySet[Business]:
     """Every business on the platform (no order): the console's lists, map and reports build
     on it. Platform-wide by purpose: staff-only callers."""
     return Business.objects.all()
-
-
-def unscoped_business_get(*, business_id: int) -> Business | None:
-    """Any business by id, or None (the console's staff views)."""
-    return Business.objects.filter(pk=business_id).first()

@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -63,7 +63,7 @@ def export_file_path(job: ExportJob) -> Path | None:
 _SAFE_FILE_NAME = re.compile(r"^[0-9]+-[0-9a-f]{16}\.(csv|xlsx|pdf)$")
 
 
-def _is_staff(actor: "User | AnonymousUser") -> bool:
+def _is_staff(actor: "User | AnonymousUser") -> TypeGuard["User"]:
     return bool(getattr(actor, "is_authenticated", False) and actor.is_staff and actor.is_active)
 
 
@@ -158,7 +158,7 @@ def team_export_request(
     Raises PermissionDenied unless the actor is a member allowed to export customers (owners and
     managers), ValidationFailed for another format or bad filters, RateLimited as export_request.
     """
-    if _team_member(business, actor) is None:
+    if isinstance(actor, AnonymousUser) or _team_member(business, actor) is None:
         raise PermissionDenied()
     if fmt not in TEAM_EXPORT_FORMATS:
         raise export_invalid(
@@ -331,7 +331,9 @@ def team_export_downloaded(
 ) -> ExportJob:
     """Records a team member's download of their business's export, as export_downloaded;
     NotFound for anyone team_export_can_download refuses (the job's existence stays hidden)."""
-    if not team_export_can_download(business=business, job=job, actor=actor):
+    if isinstance(actor, AnonymousUser) or not team_export_can_download(
+        business=business, job=job, actor=actor
+    ):
         raise NotFound()
     return _download_record(job=job, actor=actor)
 
