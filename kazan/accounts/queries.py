@@ -1,5 +1,7 @@
 """Reads of accounts: about one person, found by who they are or the address they sign in with."""
 
+from django.db.models import QuerySet
+
 from kazan.accounts.emails import email_index
 from kazan.accounts.models import RecoveryCode, User
 
@@ -11,3 +13,11 @@ def recovery_codes_left(*, user: User) -> int:
 def user_by_email(*, email: str) -> User | None:
     """The account that signs in with `email` (any spelling of it), active or not."""
     return User.objects.filter(email_index=email_index(email or "")).first()
+
+
+# --- for console ---
+
+
+def unscoped_staff_active() -> QuerySet[User]:
+    """Every active platform staff member, oldest account first (the console's alert emails)."""
+    return User.objects.filter(is_staff=True, is_active=True).order_by("pk")

@@ -7,16 +7,15 @@ from django.db.models import Model
 from kazan.activity.models import Activity
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from kazan.accounts.models import User
+    from kazan.accounts.types import Actor
     from kazan.tenancy.models import Business
 
 
 def activity_record(
     *,
     business: Business | None,
-    actor: User | AnonymousUser | None,
+    actor: Actor,
     action: str,
     target: Model | None = None,
     data: dict[str, Any] | None = None,

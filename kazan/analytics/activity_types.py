@@ -1,11 +1,14 @@
 """How the analytics app's activity reads for people (see kazan.activity.registry)."""
 
+from collections.abc import Mapping
+
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as t
 
 from kazan.activity.registry import Detail, activity_target, activity_type, choice, number
-from kazan.analytics.models import ExportFormat, ExportJob, ExportKind
+from kazan.analytics.enums import ExportFormat, ExportKind
+from kazan.analytics.models import ExportJob
 
 FILTER_LABELS = {
     "since": t("From"),
@@ -22,6 +25,10 @@ FILTER_LABELS = {
 def _export_jobs(ids, viewer):
     found = ExportJob.objects.filter(pk__in=ids).values_list("pk", flat=True)
     return {pk: _("the export #%(number)s") % {"number": pk} for pk in found}
+
+
+def _file_size(value: int, _data: Mapping[str, object] | None = None) -> str:
+    return str(filesizeformat(value))
 
 
 EXPORT = {
@@ -42,7 +49,7 @@ activity_type(
     details={
         **EXPORT,
         "rows": Detail(t("Rows"), number),
-        "bytes": Detail(t("Size"), lambda value, _data=None: str(filesizeformat(value))),
+        "bytes": Detail(t("Size"), _file_size),
     },
 )
 activity_type(

@@ -1,5 +1,7 @@
-"""Report sources and file writers of the console's exports.
+"""The export machinery: a registry of export kinds, and the file writers.
 
+Each kind's data lives with the app that owns it: that app registers a *source* for the kind
+from its AppConfig.ready() (`export_kind_register`), so analytics never reads other apps' tables.
 A *source* turns validated filters into `Table(headers, rows)`, where `rows` is an iterator that
 reads the database in chunks (`QuerySet.iterator`), so a list of 100,000 customers is never held
 in memory. A *writer* streams such rows into a file: CSV row by row, Excel with xlsxwriter's
@@ -8,7 +10,7 @@ page with `pdfstream` (each page is written to the file as soon as it is full).
 
 Cell values a source may yield: str, int, float, Decimal, bool, None, date and naive datetime
 (already in the report's time zone, which the column header names). Personal data is masked
-here, at the source: phones and emails are never written in full.
+at the source: phones and emails are never written in full.
 """
 
 from __future__ import annotations
@@ -16,28 +18,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
-import itertools
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from django.db.models import (
-    Count,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from kazan.analytics.enums import ExportKind
+from kazan.analytics.error_codes import AnalyticsErrorCode
 from kazan.core.errors import ValidationFailed
-from kazan.core.masking import email_mask
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 CHUNK_SIZE = 2000
 # Excel's hard limit is 1,048,576 rows per sheet, one of which is the header.
@@ -142,7 +138,7 @@ def write_xlsx(table: Table, path: Path) -> int:
             if count >= XLSX_MAX_ROWS:
                 raise ValidationFailed(
                     _("This export has more rows than an Excel sheet can hold. Choose CSV."),
-                    code="too_many_rows",
+                    code=AnalyticsErrorCode.TOO_MANY_ROWS,
                 )
             count += 1
             for column, value in enumerate(row):
@@ -215,7 +211,9 @@ def write_pdf(table: Table, path: Path) -> int:
     page_width, page_height = A4_LANDSCAPE
     margin = 12 * MM
     usable = page_width - 2 * margin
-    weights = table.widths if len(table.widths) == len(table.headers) else [1] * len(table.headers)
+    weights = (
+        table.widths if len(table.widths) == len(table.headers) else [1.0] * len(table.headers)
+    )
     padding = 2.0
     top = page_height - margin
     title = str(table.title)
@@ -300,307 +298,98 @@ CONTENT_TYPES = {
 }
 
 
-# --- sources -------------------------------------------------------------------------------------
+# --- the registry of export kinds ---------------------------------------------------------------
+
+ExportFilters = dict[str, str | int]
+BusinessRule = Literal["required", "optional", "none"]
 
 
-def _count_of(queryset) -> Coalesce:
-    """COALESCE((SELECT COUNT(*) … per outer customer), 0) — one correlated subquery, no N+1."""
-    counted = queryset.order_by().values("customer_id").annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+class ExportBuilder(Protocol):
+    """Reads a kind's rows for validated filters (a business unless the kind covers them all)."""
+
+    def __call__(self, *, business: Business | None, filters: ExportFilters) -> Table: ...
 
 
-def customers_source(*, business, filters: dict) -> Table:
-    """The business's customers (erased ones never), most recently active first (or in the
-    dashboard list's `sort`), filtered by last interaction in [since, until] (the business's
-    local days), name (or a phone, its last digits or an email, as in the dashboard's search),
-    having received one of its campaigns, and the dashboard list's own filters (SMS consent,
-    tag, rating, review, voucher) — so a team's export holds exactly the list it was looking at."""
-    from kazan.campaigns.models import CampaignRecipient
-    from kazan.core.masking import phone_mask
-    from kazan.customers.queries import CUSTOMER_SORT_DEFAULT, customer_list
-    from kazan.loyalty.models import Review, Voucher
+class ExportFiltersCleaner(Protocol):
+    """Validates the kind's own filters among `given` (raises `export_invalid`); returns them
+    as plain JSON. The common filters (dates, name, actor, action) are analytics' own."""
 
-    tz = zoneinfo.ZoneInfo(business.timezone)
-    since, until = _range(filters, tz)
-    yes_no_filter = {"yes": True, "no": False}
-    customers = customer_list(
-        business=business,
-        search=filters.get("name", ""),
-        since=since,
-        until=until,
-        consent=yes_no_filter.get(filters.get("consent", "")),
-        tag=filters.get("tag"),
-        min_rating=filters.get("rating"),
-        reviewed=yes_no_filter.get(filters.get("reviewed", "")),
-        voucher=filters.get("voucher"),
-        sort=filters.get("sort", CUSTOMER_SORT_DEFAULT),
-    ).prefetch_related(None)
-    campaign_id = filters.get("campaign")
-    if campaign_id:
-        customers = customers.filter(
-            Exists(
-                CampaignRecipient.objects.filter(
-                    business=business, campaign_id=campaign_id, customer_id=OuterRef("pk")
-                )
-            )
-        )
-    customers = customers.annotate(
-        review_total=_count_of(Review.objects.filter(business=business, customer=OuterRef("pk"))),
-        vouchers_used=_count_of(
-            Voucher.objects.filter(
-                business=business, customer=OuterRef("pk"), redeemed_at__isnull=False
-            )
-        ),
-    ).values_list(
-        "name",
-        "phone_e164",
-        "email",
-        "language",
-        "first_interaction_at",
-        "last_interaction_at",
-        "sms_consent",
-        "review_total",
-        "vouchers_total",
-        "vouchers_used",
-    )
-    yes, no = yes_no(True), yes_no(False)
-
-    def rows() -> Iterator[list[Cell]]:
-        for (
-            name,
-            phone,
-            email,
-            language,
-            first,
-            last,
-            consent,
-            reviews,
-            issued,
-            used,
-        ) in customers.iterator(chunk_size=CHUNK_SIZE):
-            yield [
-                name,
-                phone_mask(phone or ""),
-                email_mask(email or ""),
-                language,
-                local_naive(first, tz),
-                local_naive(last, tz),
-                yes if consent else no,
-                reviews,
-                issued,
-                used,
-            ]
-
-    zone = business.timezone
-    return Table(
-        title=_("Customers of %(business)s") % {"business": business.name},
-        headers=[
-            _("Name"),
-            _("Phone"),
-            _("Email"),
-            _("Language"),
-            _("First interaction (%(tz)s)") % {"tz": zone},
-            _("Last interaction (%(tz)s)") % {"tz": zone},
-            _("SMS offers"),
-            _("Reviews"),
-            _("Vouchers issued"),
-            _("Vouchers redeemed"),
-        ],
-        rows=rows(),
-        widths=[3, 1.6, 2.2, 1, 1.7, 1.7, 1, 0.9, 1.1, 1.2],
-    )
-
-
-def activity_source(*, business, filters: dict) -> Table:
-    """The activity log of the whole platform (or one business), newest first, in UTC, each
-    entry as the sentence the console shows (activity's registry, for platform staff), read and
-    described a chunk at a time: one query per kind of target per chunk, none per row."""
-    from kazan.activity.queries import activity_list
-    from kazan.activity.registry import Viewer, activity_describe
-
-    since, until = _range(filters, dt.UTC)
-    entries = activity_list(
-        business=business,
-        actor_id=filters.get("actor"),
-        action=filters.get("action") or None,
-        since=since,
-        until=until,
-        all_businesses=True,
-    )
-    if filters.get("actor_kind"):
-        entries = entries.filter(actor_kind=filters["actor_kind"])
-    viewer = Viewer(staff=True)
-
-    def rows() -> Iterator[list[Cell]]:
-        for chunk in itertools.batched(entries.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            for line in activity_describe(chunk, viewer=viewer):
-                entry = line.entry
-                yield [
-                    local_naive(entry.created_at, dt.UTC),
-                    entry.business.name if entry.business else _("Platform"),
-                    line.actor,
-                    line.label,
-                    line.text,
-                ]
-
-    return Table(
-        title=_("Activity log"),
-        headers=[_("Time (UTC)"), _("Business"), _("Who"), _("Type"), _("What happened")],
-        rows=rows(),
-        widths=[1.3, 1.8, 1.8, 1.8, 7],
-    )
-
-
-def businesses_source(*, business, filters: dict) -> Table:
-    """Every business with its customers, QR scans over the last 30 days (UTC days; the daily
-    counters are kept per local day, so a scan near midnight may count a day early or late) and
-    SMS credits left. Three correlated subqueries, one query in all."""
-    from kazan.analytics.models import DailyCount, EventKind
-    from kazan.customers.models import Customer
-    from kazan.messaging.models import SmsCreditAccount
-    from kazan.tenancy.models import Business
-
-    first_day = timezone.now().date() - dt.timedelta(days=29)
-    customers = (
-        Customer.objects.filter(business=OuterRef("pk"), erased_at__isnull=True)
-        .order_by()
-        .values("business")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    scans = (
-        DailyCount.objects.filter(
-            business=OuterRef("pk"), kind=EventKind.QR_SCAN, day__gte=first_day
-        )
-        .order_by()
-        .values("business")
-        .annotate(n=Sum("count"))
-        .values("n")[:1]
-    )
-    credits = SmsCreditAccount.objects.filter(business=OuterRef("pk")).values("balance")[:1]
-    businesses = (
-        Business.objects.annotate(
-            customers_total=Coalesce(Subquery(customers, output_field=IntegerField()), Value(0)),
-            scans_30d=Coalesce(Subquery(scans, output_field=IntegerField()), Value(0)),
-            sms_left=Coalesce(Subquery(credits, output_field=IntegerField()), Value(0)),
-        )
-        .order_by("slug")
-        .values_list(
-            "slug",
-            "name",
-            "status",
-            "country",
-            "created_at",
-            "customers_total",
-            "scans_30d",
-            "sms_left",
-        )
-    )
-    statuses = dict(Business.Status.choices)
-
-    def rows() -> Iterator[list[Cell]]:
-        for slug, name, status, country, created, total, scans_30d, sms_left in businesses.iterator(
-            chunk_size=CHUNK_SIZE
-        ):
-            yield [
-                slug,
-                name,
-                str(statuses.get(status, status)),
-                country,
-                timezone.localtime(created, dt.UTC).date(),
-                total,
-                scans_30d,
-                sms_left,
-            ]
-
-    return Table(
-        title=_("Businesses"),
-        headers=[
-            _("Address"),
-            _("Name"),
-            _("Status"),
-            _("Country"),
-            _("Created (UTC)"),
-            _("Customers"),
-            _("QR scans, last 30 days"),
-            _("SMS credits left"),
-        ],
-        rows=rows(),
-        widths=[2, 3, 1, 0.8, 1.2, 1, 1.4, 1.2],
-    )
-
-
-def revenue_source(*, business, filters: dict) -> Table:
-    """Billing's payments report over the UTC days [since, until]; billing owns its columns."""
-    from kazan.billing.revenue import revenue_report_rows
-
-    since, until = filters.get("since"), filters.get("until")
-    headers, rows = revenue_report_rows(
-        since=dt.date.fromisoformat(since) if since else None,
-        until=dt.date.fromisoformat(until) if until else None,
-    )
-    return Table(
-        title=_("Revenue"),
-        headers=[str(h) for h in headers],
-        rows=rows,
-        widths=[1.1, 1.1, 2.6, 1.8, 1.8, 1.2, 1, 1, 0.8, 1] if len(headers) == 10 else [],
-    )
-
-
-def _range(filters: dict, tz: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The filters' inclusive local days [since, until] as [start, end) instants in `tz`."""
-    since = filters.get("since")
-    until = filters.get("until")
-    start = (
-        dt.datetime.combine(dt.date.fromisoformat(since), dt.time.min, tzinfo=tz) if since else None
-    )
-    end = (
-        dt.datetime.combine(
-            dt.date.fromisoformat(until) + dt.timedelta(days=1), dt.time.min, tzinfo=tz
-        )
-        if until
-        else None
-    )
-    return start, end
+    def __call__(self, *, business: Business | None, given: dict[str, object]) -> ExportFilters: ...
 
 
 @dataclass(frozen=True)
 class Source:
     """A kind of export: how it reads, which filters it takes, whether it needs a business."""
 
-    build: Callable[..., Table]
+    build: ExportBuilder
     filters: frozenset[str]
-    business: str  # "required", "optional" or "none"
+    business: BusinessRule
+    clean: ExportFiltersCleaner | None = None
+    labels: dict[str, str | Promise] = field(default_factory=dict)
 
 
-SOURCES: dict[str, Source] = {
-    "customers": Source(
-        customers_source,
-        frozenset(
-            {
-                "since",
-                "until",
-                "name",
-                "campaign",
-                "consent",
-                "tag",
-                "rating",
-                "reviewed",
-                "voucher",
-                "sort",
-            }
-        ),
-        "required",
-    ),
-    "activity": Source(
-        activity_source,
-        frozenset({"since", "until", "actor", "actor_kind", "action"}),
-        "optional",
-    ),
-    "businesses": Source(businesses_source, frozenset(), "none"),
-    "revenue": Source(revenue_source, frozenset({"since", "until"}), "none"),
-}
+SOURCES: dict[str, Source] = {}
 
 
-def table_for(*, kind: str, business, filters: dict) -> Table:
+def export_kind_register(
+    kind: str,
+    build: ExportBuilder,
+    *,
+    filters: frozenset[str] = frozenset(),
+    business: BusinessRule = "required",
+    clean: ExportFiltersCleaner | None = None,
+    labels: dict[str, str | Promise] | None = None,
+) -> None:
+    """Called by the app owning a kind's data from its AppConfig.ready(); `labels` name the
+    kind's own filters in error messages."""
+    if kind not in ExportKind.values:
+        raise ValueError(f"unknown export kind {kind!r}")
+    SOURCES[kind] = Source(build, frozenset(filters), business, clean, dict(labels or {}))
+
+
+def table_for(*, kind: str, business: Business | None, filters: ExportFilters) -> Table:
     return SOURCES[kind].build(business=business, filters=filters)
+
+
+# --- helpers for sources ------------------------------------------------------------------------
+
+
+def export_invalid(
+    message: str | Promise, code: AnalyticsErrorCode = AnalyticsErrorCode.INVALID_EXPORT
+) -> ValidationFailed:
+    """The error a bad export request or filter raises: a message a person can act on."""
+    return ValidationFailed(message, code=code)
+
+
+def export_positive_int(value: object, label: str | Promise) -> int | None:
+    """A filter's positive whole number (an id, a rating), None when empty."""
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise export_invalid(_("%(field)s must be a positive number.") % {"field": label})
+    return number
+
+
+def date_range(
+    filters: ExportFilters, tz: dt.tzinfo
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The filters' inclusive local days [since, until] as [start, end) instants in `tz`."""
+    since = filters.get("since")
+    until = filters.get("until")
+    start = (
+        dt.datetime.combine(dt.date.fromisoformat(str(since)), dt.time.min, tzinfo=tz)
+        if since
+        else None
+    )
+    end = (
+        dt.datetime.combine(
+            dt.date.fromisoformat(str(until)) + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+        )
+        if until
+        else None
+    )
+    return start, end

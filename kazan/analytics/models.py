@@ -1,21 +1,25 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from kazan.analytics.enums import (
+    EventKind,
+    ExportFormat,
+    ExportKind,
+    ExportOrigin,
+    ExportStatus,
+)
 
-class EventKind(models.TextChoices):
-    QR_SCAN = "qr_scan", _("QR scan")
-    PAGE_VIEW = "page_view", _("Page view")
-    DATA_ENTERED = "data_entered", _("Details entered")
-    OTP_SENT = "otp_sent", _("Code sent")
-    OTP_VERIFIED = "otp_verified", _("Phone verified")
-    REVIEW_SUBMITTED = "review_submitted", _("Review")
-    GOOGLE_REVIEW_CLICK = "google_review_click", _("Google review link opened")
-    VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
-    VOUCHER_REDEEMED = "voucher_redeemed", _("Voucher redeemed")
-    SOCIAL_CLICK = "social_click", _("Social link click")
-    LINK_CLICK = "link_click", _("Short link click")
+__all__ = [
+    "DailyCount",
+    "Event",
+    "EventKind",
+    "ExportFormat",
+    "ExportJob",
+    "ExportKind",
+    "ExportOrigin",
+    "ExportStatus",
+]
 
 
 class Event(models.Model):
@@ -57,34 +61,6 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.day}: {self.count}"
-
-
-class ExportKind(models.TextChoices):
-    CUSTOMERS = "customers", _("Customer list")
-    ACTIVITY = "activity", _("Activity log")
-    BUSINESSES = "businesses", _("Businesses")
-    REVENUE = "revenue", _("Revenue (payments)")
-
-
-class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", _("Excel (.xlsx)")
-    PDF = "pdf", "PDF"
-
-
-class ExportOrigin(models.TextChoices):
-    """Who asked: platform staff in the console, or a business team for its own customers."""
-
-    CONSOLE = "console", _("Platform console")
-    DASHBOARD = "dashboard", _("Business dashboard")
-
-
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
-    EXPIRED = "expired", _("Expired")
 
 
 class ExportJob(models.Model):
@@ -169,6 +145,6 @@ class ExportJob(models.Model):
     @property
     def download_name(self) -> str:
         """What the browser saves it as: customers-demo-cafe-2026-12-01.xlsx."""
-        scope = self.business.slug if self.business_id else "all"
+        scope = self.business.slug if self.business is not None else "all"
         day = (self.finished_at or self.created_at).date().isoformat()
         return f"{self.kind}-{scope}-{day}.{self.format}"

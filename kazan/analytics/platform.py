@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncHour
 
 from kazan.analytics.models import DailyCount, Event, EventKind
-from kazan.analytics.queries import monthly_totals
+from kazan.analytics.queries import MonthlySeries, monthly_totals
 
 # What "customer interactions" means on the console: a guest scanned, entered their details,
 # verified their phone, reviewed, or redeemed a voucher.
@@ -26,7 +26,7 @@ INTERACTION_KINDS = (
 )
 
 
-def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
+def unscoped_interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
     """Totals per interaction kind over local days [start, end], all businesses."""
     rows = (
         DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
@@ -39,23 +39,23 @@ def interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
     return totals
 
 
-def interactions_monthly(*, today: dt.date, months: int = 12) -> dict:
+def unscoped_interactions_monthly(*, today: dt.date, months: int = 12) -> MonthlySeries:
     """{"months": [1st of month, …], "series": {kind: [total per month]}} ending this month."""
     return monthly_totals(
         DailyCount.objects.all(), today=today, months=months, kinds=INTERACTION_KINDS
     )
 
 
-def counts_by_business(
+def unscoped_counts_by_business(
     *, start: dt.date, end: dt.date, business_ids: list[int] | None = None
 ) -> dict[int, dict[str, int]]:
     """Per business: interactions (all interaction kinds), qr_scan, review_submitted and
     voucher_redeemed over [start, end]. One grouped query."""
-    rows = DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
+    counters = DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
     if business_ids is not None:
-        rows = rows.filter(business_id__in=business_ids)
+        counters = counters.filter(business_id__in=business_ids)
     rows = (
-        rows.values("business_id")
+        counters.values("business_id")
         .annotate(
             interactions=Sum("count"),
             qr_scan=Sum("count", filter=Q(kind=EventKind.QR_SCAN)),
@@ -64,11 +64,18 @@ def counts_by_business(
         )
         .order_by()
     )
-    keys = ("interactions", "qr_scan", "review_submitted", "voucher_redeemed")
-    return {row["business_id"]: {key: row[key] or 0 for key in keys} for row in rows}
+    return {
+        row["business_id"]: {
+            "interactions": row["interactions"] or 0,
+            "qr_scan": row["qr_scan"] or 0,
+            "review_submitted": row["review_submitted"] or 0,
+            "voucher_redeemed": row["voucher_redeemed"] or 0,
+        }
+        for row in rows
+    }
 
 
-def last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
+def unscoped_last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
     """The last local day with a QR scan, per business (businesses never scanned are absent)."""
     rows = (
         DailyCount.objects.filter(kind=EventKind.QR_SCAN, business_id__in=business_ids, count__gt=0)
@@ -79,7 +86,7 @@ def last_scan_days(*, business_ids: list[int]) -> dict[int, dt.date]:
     return {row["business_id"]: row["last"] for row in rows}
 
 
-def usage_by_weekday_hour(
+def unscoped_usage_by_weekday_hour(
     *, since: dt.datetime, timezones: dict[str, list[int]]
 ) -> list[list[int]]:
     """QR scans since `since` as a 7×24 grid (Monday first), at the local weekday and hour of

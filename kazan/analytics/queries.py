@@ -4,20 +4,39 @@ Counts come from DailyCount (one row per business, kind and local day), so a cha
 indexed query whatever the number of events. Days are the business's local days: DailyCount is
 written in its time zone, and "today" and "this month" here are taken in the same zone."""
 
+from __future__ import annotations
+
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kazan.analytics.models import DailyCount, Event, EventKind, ExportJob, ExportOrigin
 from kazan.core.errors import NotFound
 
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Business
+
 SOCIAL_NETWORKS = ("website", "instagram", "facebook", "tiktok")
 
 
-def business_today(*, business) -> dt.date:
+class DailySeries(TypedDict):
+    days: list[dt.date]
+    series: dict[str, list[int]]
+
+
+class MonthlySeries(TypedDict):
+    months: list[dt.date]
+    series: dict[str, list[int]]
+
+
+def business_today(*, business: Business) -> dt.date:
     return timezone.localtime(timezone=zoneinfo.ZoneInfo(business.timezone)).date()
 
 
@@ -36,11 +55,13 @@ def same_days_last_month(today: dt.date) -> tuple[dt.date, dt.date]:
     return start, min(start + (today - this_month), this_month - dt.timedelta(days=1))
 
 
-def _kinds(kinds) -> list[str]:
+def _kinds(kinds: Iterable[str] | None) -> list[str]:
     return list(kinds) if kinds is not None else list(EventKind.values)
 
 
-def counts_between(*, business, start: dt.date, end: dt.date, kinds=None) -> dict[str, int]:
+def counts_between(
+    *, business: Business, start: dt.date, end: dt.date, kinds: Iterable[str] | None = None
+) -> dict[str, int]:
     """Totals per kind over local days [start, end]; every asked kind present (0 if none)."""
     kinds = _kinds(kinds)
     rows = (
@@ -54,13 +75,17 @@ def counts_between(*, business, start: dt.date, end: dt.date, kinds=None) -> dic
     return totals
 
 
-def counts_month_to_date(*, business, kinds=None) -> dict[str, int]:
+def counts_month_to_date(
+    *, business: Business, kinds: Iterable[str] | None = None
+) -> dict[str, int]:
     """Totals per kind from the 1st of this local month to today."""
     today = business_today(business=business)
     return counts_between(business=business, start=today.replace(day=1), end=today, kinds=kinds)
 
 
-def series_daily(*, business, days: int = 30, kinds=None) -> dict:
+def series_daily(
+    *, business: Business, days: int = 30, kinds: Iterable[str] | None = None
+) -> DailySeries:
     """{"days": [date, …] (oldest first, ending today), "series": {kind: [count per day]}}; days
     without a row count 0. One query."""
     kinds = _kinds(kinds)
@@ -77,7 +102,9 @@ def series_daily(*, business, days: int = 30, kinds=None) -> dict:
     return {"days": day_list, "series": series}
 
 
-def series_monthly(*, business, months: int = 12, kinds=None) -> dict:
+def series_monthly(
+    *, business: Business, months: int = 12, kinds: Iterable[str] | None = None
+) -> MonthlySeries:
     """{"months": [1st of month, …] (oldest first, ending this month), "series": {kind: [count
     per month]}}; months without data count 0. One grouped query."""
     return monthly_totals(
@@ -88,7 +115,9 @@ def series_monthly(*, business, months: int = 12, kinds=None) -> dict:
     )
 
 
-def monthly_totals(counters: QuerySet[DailyCount], *, today: dt.date, months: int, kinds) -> dict:
+def monthly_totals(
+    counters: QuerySet[DailyCount], *, today: dt.date, months: int, kinds: Iterable[str]
+) -> MonthlySeries:
     """The month-by-month sums behind series_monthly, over counters the caller has scoped (one
     business here; every business for the platform console). One grouped query."""
     first = month_add(today, -(months - 1))
@@ -111,7 +140,7 @@ def monthly_totals(counters: QuerySet[DailyCount], *, today: dt.date, months: in
 
 
 def social_clicks_by_network(
-    *, business, since: dt.datetime | None = None, until: dt.datetime | None = None
+    *, business: Business, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> dict[str, int]:
     """Clicks on the landing page's social buttons per network (Event data {"network": …});
     the known networks always appear, others (if recorded) after them. One grouped query."""
@@ -129,18 +158,18 @@ def social_clicks_by_network(
     return clicks
 
 
-def customer_event_count(*, business, customer, kind: str) -> int:
+def customer_event_count(*, business: Business, customer: Customer, kind: str) -> int:
     return Event.objects.filter(business=business, customer=customer, kind=kind).count()
 
 
-def events_for_customer(*, business, customer) -> QuerySet[Event]:
+def events_for_customer(*, business: Business, customer: Customer) -> QuerySet[Event]:
     return Event.objects.filter(business=business, customer=customer).order_by("occurred_at")
 
 
 # --- exports (platform console: staff only, across businesses) ------------------------------
 
 
-def export_jobs() -> QuerySet[ExportJob]:
+def unscoped_export_jobs() -> QuerySet[ExportJob]:
     """Every export job, newest first, with its business and requester. Platform-wide by
     purpose: only the console's staff views call it."""
     return ExportJob.objects.select_related("business", "requested_by").order_by(
@@ -148,19 +177,19 @@ def export_jobs() -> QuerySet[ExportJob]:
     )
 
 
-def export_job_get(*, export_id) -> ExportJob:
+def unscoped_export_job_get(*, export_id: object) -> ExportJob:
     """The export job with this id, or NotFound (also for a malformed id)."""
     try:
         pk = int(str(export_id))
     except (TypeError, ValueError):
         raise NotFound() from None
-    job = export_jobs().filter(pk=pk).first()
+    job = unscoped_export_jobs().filter(pk=pk).first()
     if job is None:
         raise NotFound()
     return job
 
 
-def team_export_jobs(*, business, actor, is_owner: bool) -> QuerySet[ExportJob]:
+def team_export_jobs(*, business: Business, actor: User, is_owner: bool) -> QuerySet[ExportJob]:
     """A business team's own exports of `business`, newest first: an owner sees every member's,
     anyone else only their own. Console exports of the business are never listed here."""
     jobs = ExportJob.objects.filter(business=business, origin=ExportOrigin.DASHBOARD)
@@ -169,7 +198,9 @@ def team_export_jobs(*, business, actor, is_owner: bool) -> QuerySet[ExportJob]:
     return jobs.select_related("business", "requested_by").order_by("-created_at", "-id")
 
 
-def team_export_get(*, business, actor, is_owner: bool, export_id) -> ExportJob:
+def team_export_get(
+    *, business: Business, actor: User, is_owner: bool, export_id: object
+) -> ExportJob:
     """One of team_export_jobs, or NotFound — the same for another business's id, a console
     export, a colleague's (unless owner) and a malformed id, so nothing can be probed."""
     try:
@@ -180,3 +211,21 @@ def team_export_get(*, business, actor, is_owner: bool, export_id) -> ExportJob:
     if job is None:
         raise NotFound()
     return job
+
+
+# --- platform console: figures of every business in one query -----------------------------------
+
+
+def unscoped_scan_count_subquery(*, since: dt.date, business_ref: str = "pk") -> Coalesce:
+    """QR scans of the outer business on the local days since `since` (0 without): one
+    correlated subquery for the console's platform-wide lists (map, businesses report)."""
+    scans = (
+        DailyCount.objects.filter(
+            business=OuterRef(business_ref), kind=EventKind.QR_SCAN, day__gte=since
+        )
+        .order_by()
+        .values("business")
+        .annotate(n=Sum("count"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(scans, output_field=IntegerField()), Value(0))

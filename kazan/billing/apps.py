@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "kazan.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        from kazan.billing.exports import export_kinds_register
+
+        export_kinds_register()

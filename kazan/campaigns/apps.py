@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CampaignsConfig(AppConfig):
     name = "kazan.campaigns"
     label = "campaigns"
+
+    def ready(self) -> None:
+        from kazan.campaigns.exports import export_kinds_register
+
+        export_kinds_register()

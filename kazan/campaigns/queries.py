@@ -9,6 +9,7 @@ import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import (
@@ -51,6 +52,9 @@ from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.queries import sms_balance
 from kazan.messaging.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, sms_segments
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING
 # A name made only of GSM-7 basic characters costs one unit per character in either encoding,
@@ -463,3 +467,29 @@ def link_find(*, code: str) -> ShortLink | None:
     if not _CODE.fullmatch(code or ""):
         return None
     return ShortLink.objects.filter(code=code).select_related("business", "recipient").first()
+
+
+# --- for analytics (exports: campaigns/exports.py) ---
+
+
+def campaign_recipient_exists(
+    *, business: "Business", campaign_id: int, customer_ref: str = "pk"
+) -> Exists:
+    """EXISTS(the outer customer received this campaign of the business)."""
+    return Exists(
+        CampaignRecipient.objects.filter(
+            business=business, campaign_id=campaign_id, customer_id=OuterRef(customer_ref)
+        )
+    )
+
+
+# --- for console ---
+
+
+def campaign_choices(*, business: "Business", limit: int) -> list[tuple[int, str, datetime]]:
+    """(id, name, created) of the business's newest campaigns, for a picker."""
+    return list(
+        Campaign.objects.filter(business=business)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "name", "created_at")[:limit]
+    )

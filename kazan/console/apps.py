@@ -8,3 +8,8 @@ class ConsoleConfig(AppConfig):
     name = "kazan.console"
     label = "console"
     verbose_name = "Platform console"
+
+    def ready(self) -> None:
+        from kazan.console.exports import export_kinds_register
+
+        export_kinds_register()

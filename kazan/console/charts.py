@@ -1,11 +1,18 @@
 """What console/overview.js draws, ready for json_script: labels in the reader's language."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
+
+if TYPE_CHECKING:
+    from kazan.billing.revenue import RevenueOverview
+    from kazan.console.queries import OverviewStats
 
 
 def _month_label(value) -> str:
@@ -13,7 +20,7 @@ def _month_label(value) -> str:
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 
-def overview_charts(*, stats: dict, money) -> dict:
+def overview_charts(*, stats: OverviewStats, money: RevenueOverview) -> dict[str, object]:
     weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     return {
         "revenue": {

@@ -7,10 +7,13 @@ Other console pages link here with the form prefilled from GET parameters, e.g.
 `/console/exports/?kind=customers&business=5&format=xlsx` (business by id or address) or the
 activity log's own filters (`?kind=activity&business=<slug>&actor=<email>&action=…`)."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,14 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kazan.activity.registry import activity_type_label
 from kazan.analytics import queries, services
 from kazan.analytics.downloads import export_file_response
-from kazan.analytics.models import ExportFormat, ExportKind, ExportStatus
-from kazan.campaigns.models import Campaign
+from kazan.analytics.enums import ExportFormat, ExportKind, ExportStatus
+from kazan.campaigns.queries import campaign_choices
 from kazan.console.forms import ACTOR_KIND_CHOICES, ActivityTypeField
 from kazan.console.queries import actor_by_email, business_find
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.decorators import staff_required
-from kazan.tenancy.models import Business
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 PAGE_SIZE = 25
 CAMPAIGN_CHOICES_MAX = 200
@@ -85,11 +90,7 @@ class ExportRequestForm(forms.Form):
         named = self.data.get("business") if self.is_bound else self.initial.get("business")
         business = business_find(str(named or ""))
         if business is not None:
-            campaigns = (
-                Campaign.objects.filter(business=business)
-                .order_by("-created_at", "-id")
-                .values_list("pk", "name", "created_at")[:CAMPAIGN_CHOICES_MAX]
-            )
+            campaigns = campaign_choices(business=business, limit=CAMPAIGN_CHOICES_MAX)
             self.fields["campaign"].widget = forms.Select(
                 choices=[("", _("All customers"))]
                 + [(pk, f"{name} · {created:%Y-%m-%d}") for pk, name, created in campaigns]
@@ -168,7 +169,7 @@ def exports(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = ExportRequestForm(initial={"format": "csv", **_prefill(request)})
-    page = Paginator(queries.export_jobs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queries.unscoped_export_jobs(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "console/exports.html",
@@ -183,7 +184,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, export_id: int) -> dict:
-    job = queries.export_job_get(export_id=export_id)
+    job = queries.unscoped_export_job_get(export_id=export_id)
     return {
         "job": job,
         "export_urls": "console",
@@ -222,10 +223,10 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+def export_download(request: HttpRequest, export_id: int) -> HttpResponseBase:
     """The file, as an attachment. A link followed before the file is ready (or after it was
     deleted) shows the export's page instead: 200 while it is being prepared, 410 once gone."""
-    job = queries.export_job_get(export_id=export_id)
+    job = queries.unscoped_export_job_get(export_id=export_id)
     if not services.export_can_download(job=job, actor=request.user):
         raise Http404
     if job.status != ExportStatus.DONE:

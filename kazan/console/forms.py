@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.registry import activity_type_choices
@@ -112,7 +113,9 @@ class TermsForm(forms.Form):
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.digits = minor_digits(currency)
-        self.fields["price"].decimal_places = self.digits
+        price = self.fields["price"]
+        assert isinstance(price, forms.DecimalField)
+        price.decimal_places = self.digits
 
     @classmethod
     def for_terms(cls, *, sms_allowance: int, price_minor: int, currency: str) -> "TermsForm":
@@ -188,15 +191,16 @@ class ActivityTypeField(forms.ChoiceField):
         super().__init__(choices=self._choices, **kwargs)
 
     @staticmethod
-    def _choices() -> list[tuple[str, str]]:
+    def _choices() -> list[tuple[str, str | Promise]]:
         return [("", _("All types")), *activity_type_choices()]
 
     def keep(self, value) -> None:
         """Lists a group asked for by a link (`?action=customer`), so the select keeps it."""
         value = str(value or "")
-        if value and value not in dict(self.choices) and self.valid_value(value):
+        choices = list(self.widget.choices)
+        if value and value not in dict(choices) and self.valid_value(value):
             label = _("Every type starting with “%(prefix)s”") % {"prefix": value}
-            self.choices = [*self.choices, (value, label)]
+            self.choices = [*choices, (value, label)]
 
     def valid_value(self, value) -> bool:
         if super().valid_value(value):

@@ -6,18 +6,21 @@ customer) are computed into one cached snapshot that the scheduler refreshes eve
 (`overview_stats`), so the overview page itself costs a fixed handful of small queries.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from kazan.accounts.models import User, email_index
-from kazan.activity.models import Activity
+from kazan.accounts.queries import user_by_email
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.queries import same_days_last_month
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
@@ -27,12 +30,51 @@ from kazan.customers.queries import (
 )
 from kazan.messaging.queries import sms_balances
 from kazan.tenancy.models import Business
+from kazan.tenancy.queries import unscoped_businesses
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.activity.models import Activity
 
 STATS_CACHE_KEY = "console:overview-stats:v1"
 STATS_TTL_SECONDS = 30 * 60  # the scheduler refreshes it every 10 minutes
 TOP_SIZE = 10
 USAGE_WINDOW = dt.timedelta(days=28)  # four whole weeks: every weekday counted equally
 PAGE_SIZE = 50
+BUSINESS_STATUS_LABELS = dict(Business.Status.choices)
+
+
+class MonthlyJson(TypedDict):
+    months: list[str]  # ISO dates, the 1st of each month
+    series: dict[str, list[int]]
+
+
+class OverviewStats(TypedDict):
+    """The overview's cached snapshot: plain JSON data."""
+
+    computed_at: str
+    interactions_month: dict[str, int]
+    interactions_previous: dict[str, int]
+    interactions_month_total: int
+    interactions_previous_total: int
+    interactions_year_total: int
+    monthly: MonthlyJson
+    top_interactions: list[dict[str, object]]
+    top_reviews: list[dict[str, object]]
+    top_redeemed: list[dict[str, object]]
+    inactive_days: int
+    inactive_count: int
+    customers_total: int
+    customers_returning: int
+    interactions_per_customer: float
+    usage_grid: list[list[int]]
+    usage_by_weekday: list[int]
+    usage_by_hour: list[int]
+
+
+class InactiveBusiness(TypedDict):
+    days: int
+    last_scan: str | None  # ISO date of the last scan, None if never
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -45,17 +87,19 @@ def inactive_after_days() -> int:
     return stored or ConsoleSettings._meta.get_field("inactive_after_days").default
 
 
-def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[int, dict]:
+def businesses_inactive(
+    *, days: int, now: dt.datetime | None = None
+) -> dict[int, InactiveBusiness]:
     """Active businesses older than `days` without a QR scan on any of the last `days` days:
     business id → {"days", "last_scan"} (ISO date or None). Two queries."""
     now = now or timezone.now()
     cutoff = (now - dt.timedelta(days=days)).date()
     candidates = list(
-        Business.objects.filter(
-            status=Business.Status.ACTIVE, created_at__lt=now - dt.timedelta(days=days)
-        ).values_list("pk", flat=True)
+        unscoped_businesses()
+        .filter(status=Business.Status.ACTIVE, created_at__lt=now - dt.timedelta(days=days))
+        .values_list("pk", flat=True)
     )
-    last = platform.last_scan_days(business_ids=candidates)
+    last = platform.unscoped_last_scan_days(business_ids=candidates)
     return {
         business_id: {
             "days": days,
@@ -66,7 +110,9 @@ def businesses_inactive(*, days: int, now: dt.datetime | None = None) -> dict[in
     }
 
 
-def _top(rows: dict[int, dict[str, int]], key: str, names: dict[int, dict]) -> list[dict]:
+def _top(
+    rows: dict[int, dict[str, int]], key: str, names: Mapping[int, Mapping[str, object]]
+) -> list[dict[str, object]]:
     ranked = sorted(
         ((business_id, counts[key]) for business_id, counts in rows.items() if counts[key]),
         key=lambda item: (-item[1], item[0]),
@@ -74,24 +120,26 @@ def _top(rows: dict[int, dict[str, int]], key: str, names: dict[int, dict]) -> l
     return [{**names[business_id], "count": count} for business_id, count in ranked]
 
 
-def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
+def overview_stats_compute(*, now: dt.datetime | None = None) -> OverviewStats:
     """The heavy part of the overview, as plain data (it goes into the cache)."""
     now = now or timezone.now()
     today = _today(now)
     month_start = today.replace(day=1)
     # The previous month over the same number of days, so a comparison on the 5th is fair.
     previous_start, previous_end = same_days_last_month(today)
-    this_month = platform.interactions_between(start=month_start, end=today)
-    previous_month = platform.interactions_between(start=previous_start, end=previous_end)
-    monthly = platform.interactions_monthly(today=today, months=12)
-    last_30 = platform.counts_by_business(start=today - dt.timedelta(days=29), end=today)
-    top_ids = set()
+    this_month = platform.unscoped_interactions_between(start=month_start, end=today)
+    previous_month = platform.unscoped_interactions_between(start=previous_start, end=previous_end)
+    monthly = platform.unscoped_interactions_monthly(today=today, months=12)
+    last_30 = platform.unscoped_counts_by_business(start=today - dt.timedelta(days=29), end=today)
+    top_ids: set[int] = set()
     for key in ("interactions", "review_submitted", "voucher_redeemed"):
-        ranked = sorted(last_30.items(), key=lambda item, key=key: -item[1][key])[:TOP_SIZE]
-        top_ids.update(business_id for business_id, _counts in ranked)
+        ranked = sorted((-counts[key], business_id) for business_id, counts in last_30.items())
+        top_ids.update(business_id for _count, business_id in ranked[:TOP_SIZE])
     names = {
         row["pk"]: row
-        for row in Business.objects.filter(pk__in=top_ids).values("pk", "name", "slug", "status")
+        for row in unscoped_businesses()
+        .filter(pk__in=top_ids)
+        .values("pk", "name", "slug", "status")
     }
     inactive_days = (
         ConsoleSettings.objects.values_list("inactive_after_days", flat=True).first() or 14
@@ -99,9 +147,9 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     customers = unscoped_customers_platform_stats()
     year_interactions = sum(sum(values) for values in monthly["series"].values())
     timezones: dict[str, list[int]] = {}
-    for business_id, name in Business.objects.values_list("pk", "timezone"):
+    for business_id, name in unscoped_businesses().values_list("pk", "timezone"):
         timezones.setdefault(name, []).append(business_id)
-    grid = platform.usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
+    grid = platform.unscoped_usage_by_weekday_hour(since=now - USAGE_WINDOW, timezones=timezones)
     return {
         "computed_at": now.isoformat(),
         "interactions_month": this_month,
@@ -129,7 +177,7 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> dict:
     }
 
 
-def overview_stats(*, refresh: bool = False) -> dict:
+def overview_stats(*, refresh: bool = False) -> OverviewStats:
     """The cached snapshot; computed now when missing (first start, or after a refresh)."""
     stats = None if refresh else cache.get(STATS_CACHE_KEY)
     if stats is None:
@@ -140,7 +188,7 @@ def overview_stats(*, refresh: bool = False) -> dict:
 
 def business_counts() -> dict[str, int]:
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return Business.objects.aggregate(
+    return unscoped_businesses().aggregate(
         total=Count("id"),
         active=Count("id", filter=Q(status=Business.Status.ACTIVE)),
         suspended=Count("id", filter=Q(status=Business.Status.SUSPENDED)),
@@ -186,10 +234,14 @@ class BusinessRow:
     sms_remaining: int
 
 
-def business_search(*, search: str = "", status: str = "", inactive_days: int = 14):
+def business_search(
+    *, search: str = "", status: str = "", inactive_days: int = 14
+) -> QuerySet[Business]:
     """Businesses by name or address (slug) text, and status: active, suspended or inactive
     (active, but no QR scan for `inactive_days`). Name order."""
-    businesses = Business.objects.select_related("sms_subscription__package").order_by("name", "pk")
+    businesses = (
+        unscoped_businesses().select_related("sms_subscription__package").order_by("name", "pk")
+    )
     search = (search or "").strip()
     if search:
         businesses = businesses.filter(Q(name__icontains=search) | Q(slug__icontains=search))
@@ -200,12 +252,14 @@ def business_search(*, search: str = "", status: str = "", inactive_days: int = 
     return businesses
 
 
-def business_rows(businesses: list[Business], *, now: dt.datetime | None = None) -> list:
+def business_rows(
+    businesses: list[Business], *, now: dt.datetime | None = None
+) -> list[BusinessRow]:
     """The list page's numbers for one page of businesses: three grouped queries in all."""
     today = _today(now or timezone.now())
     ids = [business.pk for business in businesses]
     customers = unscoped_customer_counts_by_business(business_ids=ids)
-    counts = platform.counts_by_business(
+    counts = platform.unscoped_counts_by_business(
         start=today - dt.timedelta(days=29), end=today, business_ids=ids
     )
     balances = sms_balances(business_ids=ids)
@@ -228,8 +282,8 @@ def business_find(value: str) -> Business | None:
     if not value:
         return None
     if value.isdigit():
-        return Business.objects.filter(pk=int(value)).first() if len(value) < 19 else None
-    return Business.objects.filter(slug=value.lower()).first()
+        return unscoped_businesses().filter(pk=int(value)).first() if len(value) < 19 else None
+    return unscoped_businesses().filter(slug=value.lower()).first()
 
 
 BUSINESS_OPTIONS_MAX = 20
@@ -255,25 +309,25 @@ def business_pick(value: str) -> tuple[Business | None, int]:
     value = (value or "").strip()
     if not value:
         return None, 0
-    named = list(Business.objects.filter(name__iexact=value)[:2])
+    named = list(unscoped_businesses().filter(name__iexact=value)[:2])
     if len(named) == 1:
         return named[0], 0
     candidates = list(business_search(search=value).select_related(None)[:2])
     if len(candidates) == 1:
         return candidates[0], 0
     if len(named) > 1:
-        return None, Business.objects.filter(name__iexact=value).count()
+        return None, unscoped_businesses().filter(name__iexact=value).count()
     return None, business_search(search=value).count()
 
 
 def business_get(*, business_id: int) -> Business:
-    business = Business.objects.filter(pk=business_id).first()
+    business = unscoped_businesses().filter(pk=business_id).first()
     if business is None:
         raise NotFound()
     return business
 
 
-def business_numbers(*, business: Business) -> dict:
+def business_numbers(*, business: Business) -> dict[str, object]:
     """The figures on a business's console page."""
     from kazan.analytics.queries import counts_between, counts_month_to_date
     from kazan.loyalty.queries import review_stats
@@ -300,7 +354,7 @@ def business_numbers(*, business: Business) -> dict:
 
 def actor_by_email(email: str) -> User | None:
     """The account with this email (emails are encrypted: exact match via the blind index)."""
-    return User.objects.filter(email_index=email_index(email)).first() if email else None
+    return user_by_email(email=email)
 
 
 def activity_page(

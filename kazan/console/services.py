@@ -4,11 +4,14 @@ Authorization is checked here as well as in the views (staff only), because the 
 and resolutions are platform decisions that no business member may make through any route.
 """
 
-import logging
+from __future__ import annotations
+
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,28 +19,44 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.accounts.models import User
+from kazan.accounts.queries import unscoped_staff_active
 from kazan.activity.services import activity_record
 from kazan.console import queries
+from kazan.console.error_codes import ConsoleErrorCode
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import PermissionDenied, ValidationFailed
+from kazan.core.mail import email_text_queue
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
 
 
-def _staff_only(actor) -> None:
-    if not getattr(actor, "is_staff", False):
+class DefaultData(TypedDict):
+    """What a payment-default alert records about a business's unpaid payments."""
+
+    payment_ids: list[int]
+    amount_minor: int
+    currency: str
+
+
+def _staff_only(actor: User | AnonymousUser) -> User:
+    if isinstance(actor, AnonymousUser) or not actor.is_staff:
         raise PermissionDenied()
+    return actor
 
 
-def console_settings_update(*, inactive_after_days: int, actor) -> ConsoleSettings:
-    _staff_only(actor)
+def console_settings_update(
+    *, inactive_after_days: int, actor: User | AnonymousUser
+) -> ConsoleSettings:
+    staff = _staff_only(actor)
     if (
         not isinstance(inactive_after_days, int)
         or isinstance(inactive_after_days, bool)
         or not 1 <= inactive_after_days <= 365
     ):
-        raise ValidationFailed(_("Enter a number of days from 1 to 365."), code="invalid_days")
+        raise ValidationFailed(
+            _("Enter a number of days from 1 to 365."), code=ConsoleErrorCode.INVALID_DAYS
+        )
     with transaction.atomic():
         row = ConsoleSettings.objects.select_for_update().filter(pk=1).first()
         row = row or ConsoleSettings.objects.create(pk=1)
@@ -45,29 +64,29 @@ def console_settings_update(*, inactive_after_days: int, actor) -> ConsoleSettin
         if old == inactive_after_days:
             return row
         row.inactive_after_days = inactive_after_days
-        row.updated_by = actor
+        row.updated_by = staff
         row.save(update_fields=["inactive_after_days", "updated_by", "updated_at"])
         activity_record(
             business=None,
-            actor=actor,
+            actor=staff,
             action="console.settings_edited",
             data={"inactive_after_days": [old, inactive_after_days]},
         )
     return row
 
 
-def alert_resolve(*, alert: Alert, actor) -> bool:
+def alert_resolve(*, alert: Alert, actor: User | AnonymousUser) -> bool:
     """A staff member marks an alert as handled. If its condition still holds, the next check
     opens a new one. Returns False when it was resolved already."""
-    _staff_only(actor)
+    staff = _staff_only(actor)
     with transaction.atomic():
         changed = Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=actor
+            resolved_at=timezone.now(), resolved_by=staff
         )
         if changed:
             activity_record(
                 business=alert.business,
-                actor=actor,
+                actor=staff,
                 action="alert.resolved",
                 target=alert,
                 data={"kind": alert.kind},
@@ -75,7 +94,9 @@ def alert_resolve(*, alert: Alert, actor) -> bool:
     return bool(changed)
 
 
-def _alerts_sync(*, kind: str, wanted: dict[int, dict], now: datetime) -> list[Alert]:
+def _alerts_sync(
+    *, kind: str, wanted: Mapping[int, Mapping[str, object]], now: datetime
+) -> list[Alert]:
     """Opens an alert of `kind` for every business in `wanted` (business id → data) that has
     none open, and resolves the open ones whose business is no longer in `wanted`."""
     open_alerts = Alert.objects.filter(kind=kind, resolved_at__isnull=True)
@@ -110,10 +131,10 @@ def _alerts_sync(*, kind: str, wanted: dict[int, dict], now: datetime) -> list[A
     return opened
 
 
-def _defaulting_businesses() -> dict[int, dict]:
+def _defaulting_businesses() -> dict[int, DefaultData]:
     from kazan.billing.revenue import payments_defaulted
 
-    wanted: dict[int, dict] = {}
+    wanted: dict[int, DefaultData] = {}
     for payment in payments_defaulted():
         entry = wanted.setdefault(
             payment.business_id,
@@ -146,16 +167,12 @@ def alerts_check(*, now: datetime | None = None) -> list[Alert]:
 
 
 def staff_emails() -> list[str]:
-    return [
-        user.email
-        for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk")
-        if user.email
-    ]
+    return [user.email for user in unscoped_staff_active() if user.email]
 
 
 def alerts_email(*, alert_ids: list[int]) -> int:
-    """One email to every active staff member listing the new alerts; marks them emailed.
-    A failure is logged (without addresses) and the alerts stay visible in the console."""
+    """One email to every active staff member listing the new alerts (queued: the mail task
+    retries a failing server); marks them emailed. The alerts stay visible in the console."""
     alerts = list(
         Alert.objects.filter(pk__in=alert_ids, emailed_at__isnull=True)
         .select_related("business")
@@ -169,10 +186,6 @@ def alerts_email(*, alert_ids: list[int]) -> int:
         "console/email/alerts.txt",
         {"alerts": alerts, "console_url": settings.PUBLIC_URL + reverse("console:alerts")},
     )
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:
-        logger.exception("alert email for %d alerts could not be sent", len(alerts))
-        return 0
+    email_text_queue(subject, body, recipients)
     Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(emailed_at=timezone.now())
     return len(alerts)

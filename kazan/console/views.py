@@ -1,7 +1,10 @@
 """Pages of the platform console. Thin: parse, authorize (staff_required on every view), call a
 query or service, render. Business members get a 404 on each of them, like a missing page."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,6 +20,7 @@ from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
 from kazan.billing.services import bank_details_update, subscription_terms_change
 from kazan.console import charts, queries, services
+from kazan.console.error_codes import ConsoleErrorCode
 from kazan.console.forms import (
     ActivityFilterForm,
     AlertFilterForm,
@@ -33,9 +37,12 @@ from kazan.core.paging import query_without_page
 from kazan.messaging.queries import ledger_entries, sms_balance
 from kazan.messaging.services import sms_credits_adjust
 from kazan.tenancy.decorators import staff_required
-from kazan.tenancy.models import Business
 from kazan.tenancy.queries import invitations_pending, team_members
 from kazan.tenancy.services import business_create, business_status_change
+
+if TYPE_CHECKING:
+    from kazan.activity.models import Activity
+    from kazan.tenancy.models import Business
 
 
 @staff_required
@@ -212,7 +219,7 @@ def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
                     balance,
                 )
                 % {"count": number_format(balance, force_grouping=True)},
-                code="too_few_credits",
+                code=ConsoleErrorCode.TOO_FEW_CREDITS,
             ) from None
         return _("The SMS credits were adjusted.")
 
@@ -229,7 +236,7 @@ def business_status(request: HttpRequest, business_id: int) -> HttpResponse:
         business_status_change(
             business=business, status=status, reason=form.cleaned_data["reason"], actor=request.user
         )
-        if status == Business.Status.SUSPENDED:
+        if status == business.Status.SUSPENDED:
             return _("The business is suspended. Its landing page says it is unavailable.")
         return _("The business is active again.")
 
@@ -245,7 +252,8 @@ def business_status(request: HttpRequest, business_id: int) -> HttpResponse:
 @require_GET
 def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
-    entries, has_next, page_number, nobody = [], False, 1, False
+    entries: list[Activity] = []
+    has_next, page_number, nobody = False, 1, False
     status = 200
     export_query = ""
     if request.GET and not form.is_valid():

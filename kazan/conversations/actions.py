@@ -13,7 +13,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_record
 from kazan.conversations.engine import (
     ActionResult,

@@ -29,8 +29,7 @@ from kazan.core.errors import CoreErrorCode, KazanError, NotFound, ValidationFai
 from kazan.customers.normalize import language_normalize
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
-
+    from kazan.accounts.models import User
     from kazan.conversations.models import FlowBinding
     from kazan.customers.models import ChannelIdentity, Customer
     from kazan.messaging.models import OutboundMessage
@@ -377,7 +376,7 @@ def agent_message_add(
     conversation: Conversation,
     direction: MessageDirection,
     text: str,
-    author: "AbstractBaseUser",
+    author: "User",
     payload: dict[str, Any] | None = None,
     session: ConversationSession | None = None,
     outbound: "OutboundMessage | None" = None,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kazan.analytics import queries as export_queries
 from kazan.analytics import services as export_services
 from kazan.analytics.downloads import export_file_response
-from kazan.analytics.models import ExportStatus
+from kazan.analytics.enums import ExportStatus
 from kazan.core.errors import KazanError
 from kazan.customers.forms import CustomerFilterExportForm, CustomerFilterForm
 from kazan.customers.queries import customer_sort_valid

@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Count,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -398,3 +399,19 @@ IDENTITY_CHANNEL_CHOICES = ChannelIdentity.Channel.choices
 def consent_wording_by_id(*, wording_id: int) -> ConsentWording | None:
     """The consent wording a person was shown (None if it no longer exists)."""
     return ConsentWording.objects.filter(pk=wording_id).first()
+
+
+# --- for console ---
+
+
+def unscoped_customer_count_subquery(*, business_ref: str = "pk") -> Coalesce:
+    """How many (not erased) customers the outer business has, 0 without: one correlated
+    subquery for the console's platform-wide lists (map, businesses report)."""
+    counted = (
+        Customer.objects.filter(business=OuterRef(business_ref), erased_at__isnull=True)
+        .order_by()
+        .values("business")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

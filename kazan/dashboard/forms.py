@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.forms import FILTER_DATE_VALIDATORS
-from kazan.tenancy.models import Membership
+from kazan.tenancy.queries import team_members
 
 
 class ActivityFilterForm(forms.Form):
@@ -17,7 +17,7 @@ class ActivityFilterForm(forms.Form):
     def __init__(self, *args, business, **kwargs):
         super().__init__(*args, **kwargs)
         self.business = business
-        members = Membership.objects.filter(business=business).select_related("user")
+        members = team_members(business=business)
         self.fields["actor"].choices = [("", _("Everybody"))] + [
             (m.user_id, str(m.user)) for m in members
         ]

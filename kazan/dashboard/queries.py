@@ -1,14 +1,17 @@
 """Reads of the dashboard's own pages. The overview is a fixed, small number of queries whatever
 the amount of data: counters come from analytics' daily rollups, never from scanning events."""
 
+from __future__ import annotations
+
 import datetime as dt
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.queries import activity_list
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.queries import (
     business_today,
     counts_between,
@@ -18,9 +21,12 @@ from kazan.analytics.queries import (
     social_clicks_by_network,
 )
 from kazan.core.formatting import date_local
-from kazan.customers.models import Customer
+from kazan.customers.queries import unscoped_customer_counts_by_business
 from kazan.loyalty.queries import review_stats
 from kazan.messaging.queries import sms_balance, sms_usage
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 # What the overview counts this month and charts, in this order.
 OVERVIEW_KINDS = [
@@ -42,13 +48,13 @@ NETWORK_LABELS = {
 }
 
 
-def month_start(*, business) -> dt.datetime:
+def month_start(*, business: Business) -> dt.datetime:
     """Midnight of the 1st of this month in the business's time zone."""
     local_now = timezone.localtime(timezone=zoneinfo.ZoneInfo(business.timezone))
     return local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def chart_data(*, business) -> dict:
+def chart_data(*, business: Business) -> dict[str, dict[str, object]]:
     """What overview.js draws, ready for json_script: ISO dates and their labels in the reader's
     language (Chart.js shows the labels as they are), one dataset per kind, by day (30 days) and
     by month (12). The current month has only run to today: its label says so and `partial`
@@ -56,7 +62,7 @@ def chart_data(*, business) -> dict:
     daily = series_daily(business=business, days=30, kinds=OVERVIEW_KINDS)
     monthly = series_monthly(business=business, months=12, kinds=OVERVIEW_KINDS)
 
-    def datasets(series: dict) -> list[dict]:
+    def datasets(series: dict[str, list[int]]) -> list[dict[str, object]]:
         return [
             {"kind": kind.value, "label": str(kind.label), "data": series[kind]}
             for kind in OVERVIEW_KINDS
@@ -80,7 +86,7 @@ def chart_data(*, business) -> dict:
     }
 
 
-def overview(*, business) -> dict:
+def overview(*, business: Business) -> dict[str, object]:
     """The numbers on the dashboard's first page. "This month" runs from the 1st to today and
     is compared with the same days of last month, so the 5th is not set against 30 full days."""
     this_month = month_start(business=business)
@@ -93,7 +99,9 @@ def overview(*, business) -> dict:
         business=business, start=previous_start, end=previous_end, kinds=OVERVIEW_KINDS
     )
     return {
-        "customers": Customer.objects.filter(business=business, erased_at__isnull=True).count(),
+        "customers": unscoped_customer_counts_by_business(business_ids=[business.pk]).get(
+            business.pk, 0
+        ),
         "sms_remaining": sms_balance(business=business),
         "sms_month": sms_usage(business=business, since=this_month),
         "sms_total": sms_usage(business=business),

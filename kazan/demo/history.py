@@ -11,14 +11,21 @@ Not dated back: the SMS credit ledger and the consent ledger are append-only rec
 something was written, and the activity log records the demo being loaded.
 """
 
+from __future__ import annotations
+
 import random
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import F
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
+
+if TYPE_CHECKING:
+    from kazan.accounts.models import User
+    from kazan.tenancy.models import Business
 
 COMMENTS = [
     "Best flat white in the neighbourhood!",
@@ -42,8 +49,8 @@ class Guest:
 class _Load:
     """What one business's history load keeps track of while it runs."""
 
-    business: object
-    owner: object
+    business: Business
+    owner: User
     rng: random.Random
     started: datetime  # rows written after this are the current visit's, to be dated back
     issued: dict  # welcome voucher pk -> when it was handed out
@@ -64,13 +71,13 @@ def history_load(
     and of those the ones who verify their phone go through the funnel: `people` in order
     first, then any of them again (returning guests). A busy business gets more guests and
     weekend crowds. Nothing happens in the last `quiet_days` days (a business gone quiet)."""
-    from kazan.analytics.models import EventKind
+    from kazan.analytics.enums import EventKind
     from kazan.analytics.services import events_import
     from kazan.loyalty.models import Voucher
 
     load = _Load(business, owner, rng, timezone.now(), {}, set())
     zone = zoneinfo.ZoneInfo(business.timezone)
-    imported: list[tuple[str, datetime, dict]] = []
+    imported: list[tuple[str, datetime, dict[str, object]]] = []
     visits = 0
     for days_ago in range(days, quiet_days - 1, -1):
         day = timezone.localtime(load.started - timedelta(days=days_ago), zone)
@@ -106,7 +113,7 @@ def history_load(
 
 def _visit(load: _Load, *, guest: Guest, at: datetime) -> None:
     """One guest through the funnel at `at`, the way the chat's actions do it."""
-    from kazan.analytics.models import EventKind
+    from kazan.analytics.enums import EventKind
     from kazan.analytics.services import event_record
     from kazan.customers.models import ConsentRecord
     from kazan.customers.queries import consent_wording_current

@@ -4,10 +4,13 @@ Built only through the apps' public services, so the demo exercises the same pat
 Running it again changes nothing and prints the same logins.
 """
 
+from __future__ import annotations
+
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +18,9 @@ from django.utils import timezone
 from kazan.accounts.models import User, email_index
 from kazan.demo.conversations import conversations_load
 from kazan.demo.history import Guest, history_load
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 DEMO_SLUG = "demo-cafe"
 CAFE_HISTORY_DAYS = 90
@@ -150,7 +156,7 @@ def demo_load() -> list[DemoLogin]:
     return logins
 
 
-def _bank_details_load(*, staff) -> None:
+def _bank_details_load(*, staff: User) -> None:
     """The platform's account for manual payments (the standard example IBAN), so a bank
     transfer order shows where to pay."""
     from kazan.billing.queries import bank_details
@@ -167,7 +173,7 @@ def _bank_details_load(*, staff) -> None:
         )
 
 
-def _loyalty_load(*, business, owner) -> None:
+def _loyalty_load(*, business: Business, owner: User) -> None:
     """The SMS package, a scheduled campaign and the reminder rule."""
     from kazan.billing.services import subscription_for
     from kazan.campaigns.services import campaign_save, reminder_rule_save
@@ -295,7 +301,7 @@ PLATFORM_BUSINESSES = [
 ]
 
 
-def _platform_load(*, staff, rng: random.Random) -> None:
+def _platform_load(*, staff: User, rng: random.Random) -> None:
     """More businesses for the platform console: scans over 60 days (one has stopped), package
     payments over the last months (paid, one overdue, one cancelled), one suspended business,
     then the hourly alert check and the overview snapshot, so the console is full at once."""
@@ -394,15 +400,15 @@ def _platform_load(*, staff, rng: random.Random) -> None:
             Payment.objects.filter(pk=payment.pk).update(created_at=moment)
     for business, fate in created:
         if fate == "default":
-            payment = package_upgrade_start(
+            overdue = package_upgrade_start(
                 business=business, package=packages[-1], actor=staff
             ).payment
-            Payment.objects.filter(pk=payment.pk).update(created_at=now - timedelta(days=40))
+            Payment.objects.filter(pk=overdue.pk).update(created_at=now - timedelta(days=40))
         elif fate == "cancelled":
             from kazan.billing.services import payment_cancel
 
-            payment = package_upgrade_start(business=business, package=packages[0], actor=staff)
-            payment_cancel(business=business, payment=payment.payment, actor=staff)
+            started = package_upgrade_start(business=business, package=packages[0], actor=staff)
+            payment_cancel(business=business, payment=started.payment, actor=staff)
         elif fate == "suspended":
             business_status_change(
                 business=business,

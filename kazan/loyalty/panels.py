@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.queries import customer_event_count
 from kazan.loyalty.queries import reviews_for_customer, voucher_state, vouchers_for_customer
 

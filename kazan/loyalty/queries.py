@@ -150,3 +150,32 @@ def redemptions_today(*, business: Business, now: dt.datetime | None = None) -> 
         .select_related("redeemed_by", "customer")
         .order_by("-redeemed_at", "-id")[:RECENT_REDEMPTIONS_MAX]
     )
+
+
+# --- for analytics (exports: campaigns/exports.py) ---
+
+
+def review_count_subquery(*, business: Business, customer_ref: str = "pk") -> Coalesce:
+    """How many in-chat reviews the outer customer wrote (0 without), for list annotations."""
+    reviews = (
+        Review.objects.filter(business=business, customer_id=OuterRef(customer_ref))
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(reviews[:1], output_field=IntegerField()), Value(0))
+
+
+def voucher_redeemed_count_subquery(*, business: Business, customer_ref: str = "pk") -> Coalesce:
+    """How many of the outer customer's vouchers were redeemed (0 without)."""
+    vouchers = (
+        Voucher.objects.filter(
+            business=business, customer_id=OuterRef(customer_ref), redeemed_at__isnull=False
+        )
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(vouchers[:1], output_field=IntegerField()), Value(0))

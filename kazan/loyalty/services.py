@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_record, event_retract
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, NotFound, ValidationFailed

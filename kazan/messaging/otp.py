@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_record
 from kazan.core.crypto import blind_index
 from kazan.core.db import insert_or_fetch

@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from kazan.messaging.models import (
     Kind,
@@ -113,3 +114,13 @@ def customer_sms_received(business: "Business", customer: "Customer") -> int:
         .filter(status__in=[Status.SENT, Status.DELIVERED])
         .count()
     )
+
+
+# --- for console ---
+
+
+def unscoped_sms_balance_subquery(*, business_ref: str = "pk") -> Coalesce:
+    """The outer business's SMS credits left (0 without an account): one correlated subquery
+    for the console's platform-wide businesses report."""
+    balance = SmsCreditAccount.objects.filter(business=OuterRef(business_ref)).values("balance")
+    return Coalesce(Subquery(balance[:1], output_field=IntegerField()), Value(0))

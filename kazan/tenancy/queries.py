@@ -127,3 +127,24 @@ def memberships_by_name(*, business: Business) -> QuerySet[Membership]:
 
 def is_member(*, business: Business, user_id: int) -> bool:
     return Membership.objects.filter(business=business, user_id=user_id).exists()
+
+
+# --- for analytics ---
+
+
+def membership_of(*, business: Business, user: User) -> Membership | None:
+    """The user's membership in the business, or None."""
+    return Membership.objects.filter(business=business, user=user).first()
+
+
+def membership_is_owner(membership: Membership) -> bool:
+    return membership.role == Role.OWNER
+
+
+# --- for console ---
+
+
+def unscoped_businesses() -> QuerySet[Business]:
+    """Every business on the platform (no order): the console's lists, map and reports build
+    on it. Platform-wide by purpose: staff-only callers."""
+    return Business.objects.all()

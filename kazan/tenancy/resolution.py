@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from kazan.tenancy.models import Business, Membership
+from kazan.tenancy.queries import membership_of
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
@@ -63,6 +64,6 @@ def business_resolve(request: HttpRequest, view_kwargs: dict[str, Any]) -> Busin
 
 
 def membership_for(user: User | AnonymousUser, business: Business | None) -> Membership | None:
-    if business is None or not user.is_authenticated:
+    if business is None or isinstance(user, AnonymousUser):
         return None
-    return Membership.objects.filter(user=user, business=business).first()
+    return membership_of(business=business, user=user)

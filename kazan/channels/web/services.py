@@ -3,7 +3,7 @@ data). The chat itself goes through conversations.services."""
 
 from typing import TYPE_CHECKING
 
-from kazan.analytics.models import EventKind
+from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_record
 from kazan.core.db import atomic_relaxed
 

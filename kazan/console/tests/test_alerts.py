@@ -12,6 +12,7 @@ from kazan.billing.tests.factories import payment_at
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.console.services import alerts_check
 from kazan.console.tests.factories import events_on
+from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Business
 from kazan.tenancy.tests.factories import BusinessFactory, UserFactory
 
@@ -41,6 +42,7 @@ def test_a_business_without_scans_for_the_set_days_gets_one_alert_and_staff_one_
 
     with django_capture_on_commit_callbacks(execute=True):
         opened = alerts_check()
+    tasks_run_all()
 
     assert [(a.business, a.kind) for a in opened] == [(quiet, Alert.Kind.INACTIVE_BUSINESS)]
     assert opened[0].data["days"] == 14
@@ -51,6 +53,7 @@ def test_a_business_without_scans_for_the_set_days_gets_one_alert_and_staff_one_
 
     with django_capture_on_commit_callbacks(execute=True):
         again = alerts_check()
+    tasks_run_all()
     assert again == []  # still inactive: no second alert, no second email
     assert len(mail.outbox) == 1
     assert Alert.objects.filter(business=quiet, resolved_at__isnull=True).count() == 1

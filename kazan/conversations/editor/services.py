@@ -5,7 +5,6 @@ conversation keeps the version it started with."""
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import translation
 from django.utils.text import slugify
@@ -23,6 +22,7 @@ from kazan.customers.queries import IDENTITY_CHANNEL_CHOICES
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from kazan.accounts.models import User
     from kazan.tenancy.models import Business
 
 TEMPLATES = ("blank", "menu")
@@ -43,7 +43,7 @@ def flow_save(
     flow: Flow,
     name: str,
     definition: dict[str, Any],
-    actor: AbstractBaseUser,
+    actor: "User",
 ) -> FlowVersion:
     """Saves the edited definition as the flow's next version (the engine checks it first:
     a ValidationFailed says why it was refused, and nothing is saved)."""
@@ -127,7 +127,7 @@ def _localized(definition: dict[str, Any], language: str, business_name: str) ->
     return definition
 
 
-def flow_create(*, business: "Business", name: str, template: str, actor: AbstractBaseUser) -> Flow:
+def flow_create(*, business: "Business", name: str, template: str, actor: "User") -> Flow:
     """A new flow of the business, from a template, saved as its version 1 (not bound to any
     channel yet)."""
     name = (name or "").strip()
@@ -166,7 +166,7 @@ def flow_bind(
     flow: Flow | None,
     channel: str,
     restart_keywords: list[str],
-    actor: AbstractBaseUser,
+    actor: "User",
 ) -> FlowBinding | None:
     """Makes `flow` answer `channel` ("*": every channel without its own binding), restarted by
     `restart_keywords`. `flow=None` removes a channel's own binding, so it follows "*" again;
@@ -215,7 +215,7 @@ def bot_settings_update(
     faq_fallback: bool,
     agent_fallback: bool,
     misses_before_handoff: int,
-    actor: AbstractBaseUser,
+    actor: "User",
 ) -> BotSettings:
     """Sets the business's fallback chain (engine.missed reads it on the next message): which
     fallbacks may answer, and after how many misunderstood messages in a row a person takes

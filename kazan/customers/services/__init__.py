@@ -3,6 +3,7 @@ requests, one module per use-case group. Each takes the business first, runs in 
 transaction and records activity without personal data (ids, channels and purposes only —
 never names, phones, emails or IPs). Callers import from here."""
 
+from kazan.accounts.types import Actor
 from kazan.customers.services.consent import consent_grant, consent_withdraw
 from kazan.customers.services.customers import (
     customer_get_or_create_by_phone,
@@ -16,7 +17,7 @@ from kazan.customers.services.gdpr import (
     customer_erase,
     customer_export,
 )
-from kazan.customers.services.guards import USER_AGENT_MAX_LENGTH, Actor
+from kazan.customers.services.guards import USER_AGENT_MAX_LENGTH
 from kazan.customers.services.identities import (
     identities_unclaimed_delete,
     identity_attach,

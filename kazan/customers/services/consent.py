@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.errors import ValidationFailed
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import ConsentRecord, ConsentWording, Customer
 from kazan.customers.queries import purpose_valid
 from kazan.customers.services.guards import (
-    Actor,
     actor_kind_or,
     channel_valid,
     customer_locked,

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import ValidationFailed
@@ -22,7 +23,6 @@ from kazan.customers.normalize import language_normalize, name_normalize, tags_n
 from kazan.customers.phones import phone_index_for, phone_normalize, phone_suffix_index_for
 from kazan.customers.services.consent import consent_grant
 from kazan.customers.services.guards import (
-    Actor,
     actor_kind_or,
     channel_valid,
     customer_locked,

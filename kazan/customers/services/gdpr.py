@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.errors import Conflict, NotFound
 from kazan.core.gdpr import gdpr_sections
@@ -17,7 +18,7 @@ from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import ChannelIdentity, ConsentRecord, Customer
 from kazan.customers.queries import consent_is_granted
 from kazan.customers.services.consent import consent_withdraw
-from kazan.customers.services.guards import Actor, actor_kind_or, in_business, not_erased
+from kazan.customers.services.guards import actor_kind_or, in_business, not_erased
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business

@@ -7,9 +7,9 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import Customer
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 # Who acts: a signed-in user, or nobody (the customer themselves, an API key, the system; then
 # `actor_kind` says which).
-type Actor = AbstractBaseUser | AnonymousUser | None
 
 USER_AGENT_MAX_LENGTH = 400
 _CHANNEL = re.compile(r"^[a-z0-9_.:-]{1,32}$")

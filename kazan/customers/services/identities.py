@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict
@@ -21,7 +22,6 @@ from kazan.customers.identities import (
 )
 from kazan.customers.models import ChannelIdentity, Customer
 from kazan.customers.services.guards import (
-    Actor,
     actor_kind_or,
     customer_locked,
     in_business,

@@ -9,13 +9,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import Customer, Tag
 from kazan.customers.normalize import TAGS_MAX, tags_normalize
-from kazan.customers.services.guards import Actor
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business

@@ -1,0 +1,47 @@
+"""Analytics' choices, apart from its tables: the kinds of counted events and the export job's
+kind, format, origin and status. Any app may import these (the tables stay private)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    QR_SCAN = "qr_scan", _("QR scan")
+    PAGE_VIEW = "page_view", _("Page view")
+    DATA_ENTERED = "data_entered", _("Details entered")
+    OTP_SENT = "otp_sent", _("Code sent")
+    OTP_VERIFIED = "otp_verified", _("Phone verified")
+    REVIEW_SUBMITTED = "review_submitted", _("Review")
+    GOOGLE_REVIEW_CLICK = "google_review_click", _("Google review link opened")
+    VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
+    VOUCHER_REDEEMED = "voucher_redeemed", _("Voucher redeemed")
+    SOCIAL_CLICK = "social_click", _("Social link click")
+    LINK_CLICK = "link_click", _("Short link click")
+
+
+class ExportKind(models.TextChoices):
+    CUSTOMERS = "customers", _("Customer list")
+    ACTIVITY = "activity", _("Activity log")
+    BUSINESSES = "businesses", _("Businesses")
+    REVENUE = "revenue", _("Revenue (payments)")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", _("Excel (.xlsx)")
+    PDF = "pdf", "PDF"
+
+
+class ExportOrigin(models.TextChoices):
+    """Who asked: platform staff in the console, or a business team for its own customers."""
+
+    CONSOLE = "console", _("Platform console")
+    DASHBOARD = "dashboard", _("Business dashboard")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
