@@ -12,7 +12,7 @@ def recovery_codes_left(*, user: User) -> int:
 
 def user_by_email(*, email: str) -> User | None:
     """The account that signs in with `email` (any spelling of it), active or not."""
-    return User.objects.filter(email_index=email_index(email or "")).first()
+    return User.objects.filter(email_index=email_index(email)).first() if email else None
 
 
 # --- for console ---

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kazan.accounts.queries import user_by_email
 from kazan.activity.registry import activity_type_label
 from kazan.analytics import queries, services
 from kazan.analytics.downloads import export_file_response
 from kazan.analytics.enums import ExportFormat, ExportKind, ExportStatus
 from kazan.campaigns.queries import campaign_choices
 from kazan.console.forms import ACTOR_KIND_CHOICES, ActivityTypeField
-from kazan.console.queries import actor_by_email, business_find
+from kazan.console.queries import business_find
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.tenancy.decorators import staff_required
@@ -117,7 +118,7 @@ class ExportRequestForm(forms.Form):
             return None
         if value.isdigit():
             return int(value)
-        user = actor_by_email(value) if "@" in value else None
+        user = user_by_email(email=value) if "@" in value else None
         if user is None:
             raise forms.ValidationError(_("No account has this email address."))
         return user.pk

@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from kazan.accounts.queries import user_by_email
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
 from kazan.analytics.enums import EventKind
@@ -33,7 +32,6 @@ from kazan.tenancy.models import Business
 from kazan.tenancy.queries import unscoped_businesses
 
 if TYPE_CHECKING:
-    from kazan.accounts.models import User
     from kazan.activity.models import Activity
 
 STATS_CACHE_KEY = "console:overview-stats:v1"
@@ -350,11 +348,6 @@ def business_numbers(*, business: Business) -> dict[str, object]:
 
 
 # --- activity log ------------------------------------------------------------------------------
-
-
-def actor_by_email(email: str) -> User | None:
-    """The account with this email (emails are encrypted: exact match via the blind index)."""
-    return user_by_email(email=email)
 
 
 def activity_page(

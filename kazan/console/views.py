@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kazan.accounts.queries import user_by_email
 from kazan.activity.queries import activity_list
 from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
@@ -260,7 +261,7 @@ def activity(request: HttpRequest) -> HttpResponse:
         status = 400  # the page again, each wrong field with its message
     else:
         data = form.cleaned_data if request.GET else {}
-        actor = queries.actor_by_email(data.get("actor") or "")
+        actor = user_by_email(email=data.get("actor") or "")
         nobody = bool(data.get("actor") and actor is None)
         page_number = data.get("page") or 1
         export_query = form.export_query() if request.GET else ""
