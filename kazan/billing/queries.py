@@ -29,6 +29,7 @@ from kazan.billing.models import (
     Subscription,
     SubscriptionChange,
 )
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.core.money import money_format
 from kazan.messaging.models import Kind, Purpose
@@ -201,7 +202,7 @@ def package_get_active(*, package_id) -> SmsPackage:
     valid = pk is not None and 0 < pk < 2**31
     package = SmsPackage.objects.filter(pk=pk, active=True).first() if valid else None
     if package is None:
-        raise ValidationFailed(_("Choose one of the packages."), code="invalid_package")
+        raise ValidationFailed(_("Choose one of the packages."), code=BillingErrorCode.INVALID_PACKAGE)
     return package
 
 

@@ -37,6 +37,7 @@ from kazan.billing.models import (
 )
 from kazan.billing.queries import ALLOWANCE_REFERENCE_PREFIX, bank_details
 from kazan.core.db import insert_or_fetch
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.core.errors import Conflict, KazanError, NotFound, PermissionDenied, ValidationFailed
 from kazan.core.formatting import number_local
 from kazan.messaging.services import sms_credits_grant, sms_credits_purchase
@@ -57,7 +58,7 @@ Status = Payment.Status
 
 
 class PaymentGatewayUnavailable(KazanError):
-    code = "gateway_unavailable"
+    code = BillingErrorCode.GATEWAY_UNAVAILABLE
     status = 503
     default_message = _("The payment provider cannot be reached right now. Please try again.")
 
@@ -209,20 +210,20 @@ def subscription_terms_change(
         sms_allowance,
         high=SMS_ALLOWANCE_MAX,
         message=gettext("Enter the SMS per month as a whole number from 0 to %(max)s."),
-        code="invalid_sms_allowance",
+        code=BillingErrorCode.INVALID_SMS_ALLOWANCE,
     )
     price = _whole_number(
         price_minor,
         high=PRICE_MINOR_MAX,
         message=gettext("Enter the price in cents as a whole number from 0 to %(max)s."),
-        code="invalid_price",
+        code=BillingErrorCode.INVALID_PRICE,
     )
     reason = " ".join(str(reason or "").split())
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         raise ValidationFailed(
             gettext("Say why the terms change, in %(min)s to %(max)s characters.")
             % {"min": REASON_MIN, "max": REASON_MAX},
-            code="invalid_reason",
+            code=BillingErrorCode.INVALID_REASON,
         )
     with transaction.atomic():
         subscription_for(business)
@@ -288,7 +289,7 @@ def package_upgrade_start(
     Raises ValidationFailed (inactive package), PaymentGatewayUnavailable.
     """
     if not package.active:
-        raise ValidationFailed(_("This package is not available."), code="invalid_package")
+        raise ValidationFailed(_("This package is not available."), code=BillingErrorCode.INVALID_PACKAGE)
     gateway = gateway_configured(gateway_key)
     user = _user(actor)
     with transaction.atomic():
@@ -434,12 +435,12 @@ def payment_confirm(*, payment: Payment, actor) -> Payment:
     if payment.gateway != "manual":
         raise Conflict(
             _("Only manual payments are confirmed by hand; the gateway reports the others."),
-            code="not_manual",
+            code=BillingErrorCode.NOT_MANUAL,
         )
     if not payment_mark_paid(payment=payment, actor=actor):
         payment.refresh_from_db()
         if payment.status != Status.PAID:
-            raise Conflict(_("This payment was cancelled or failed."), code="payment_closed")
+            raise Conflict(_("This payment was cancelled or failed."), code=BillingErrorCode.PAYMENT_CLOSED)
     payment.refresh_from_db()
     return payment
 
@@ -451,7 +452,7 @@ def payment_cancel(*, business: Business, payment: Payment, actor) -> Payment:
     if payment.gateway != "manual" or not _payment_close(
         payment=payment, status=Status.CANCELLED, action="payment.cancelled", actor=actor
     ):
-        raise Conflict(_("Only a pending manual payment can be cancelled."), code="not_pending")
+        raise Conflict(_("Only a pending manual payment can be cancelled."), code=BillingErrorCode.NOT_PENDING)
     return payment
 
 
@@ -600,14 +601,14 @@ def bank_details_update(
     except SchwiftyException:
         raise ValidationFailed(
             gettext("This is not a valid IBAN: check the country code, length and check digits."),
-            code="invalid_iban",
+            code=BillingErrorCode.INVALID_IBAN,
         ) from None
     try:
         values["bic"] = BIC(str(bic or "").strip()[:32]).compact
     except SchwiftyException:
         raise ValidationFailed(
             gettext("This is not a valid BIC: 8 or 11 letters and digits, like COBADEFFXXX."),
-            code="invalid_bic",
+            code=BillingErrorCode.INVALID_BIC,
         ) from None
     with transaction.atomic():
         row = BankDetails.objects.select_for_update().filter(pk=1).first()

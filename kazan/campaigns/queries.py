@@ -4,17 +4,18 @@ Recipients are always chosen by customers.queries.customers_consenting, the one 
 people who currently agree to offers; a campaign's audience narrows them in audience_customers,
 the one query behind the live count, the send and the API."""
 
+from __future__ import annotations
+
 import re
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import (
     Count,
-    DateTimeField,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from kazan.campaigns import links
 from kazan.campaigns.audience import (
     SMS,
+    SMS_MARKETING,
     Audience,
     BroadcastChannel,
     audience_parse,
@@ -38,21 +40,30 @@ from kazan.campaigns.audience import (
 from kazan.campaigns.models import (
     Campaign,
     CampaignRecipient,
+    CampaignStatus,
     ReminderRule,
     ReminderSent,
     SelfTestPhone,
     ShortLink,
 )
 from kazan.core.errors import NotFound
-from kazan.customers.models import ConsentRecord, Customer, Tag
-from kazan.customers.queries import consent_is_granted, customers_consenting
-from kazan.loyalty.models import Review
+from kazan.customers.queries import (
+    consent_is_granted,
+    consent_latest_at,
+    customer_tagged,
+    customers_consenting,
+)
+from kazan.loyalty.queries import review_latest_rating_subquery
 from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
-from kazan.messaging.models import OutboundMessage, Status
-from kazan.messaging.queries import sms_balance
+from kazan.messaging.models import Status
+from kazan.messaging.queries import last_message_at_subquery, sms_balance
 from kazan.messaging.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, sms_segments
+from kazan.tenancy.models import Business
 
-SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+    from kazan.tenancy.models import Membership
+
 # A name made only of GSM-7 basic characters costs one unit per character in either encoding,
 # so every such name of the same length gives the same segment count: one computation for all.
 _GSM_BASIC_NAME = re.compile("[" + re.escape("".join(sorted(GSM7_BASIC))) + "]*")
@@ -61,67 +72,54 @@ _LANGUAGE_NAMES = dict(settings.LANGUAGES)
 _SAMPLE_VOUCHER = "A" * VOUCHER_CODE_LENGTH  # voucher codes use a GSM-7 alphabet
 
 
-def _day_start(day, tz: zoneinfo.ZoneInfo) -> datetime:
+def _day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=tz)
 
 
 def audience_customers(
-    *, business, channel: BroadcastChannel, audience: Audience | dict
+    *, business: Business, channel: BroadcastChannel, audience: Audience | dict[str, object]
 ) -> QuerySet[Customer]:
     """Customers of `business` (never erased) who agree now to offers on `channel`, are
     reachable on it and match every filter of `audience`, in id order. One SQL statement: the
     tag, rating and consent filters are correlated subqueries served by indexes (the tag
     through table, reviews by customer, consent_latest_idx), so no filter multiplies rows."""
-    audience = audience_parse(audience)
+    parsed = audience_parse(audience)
     tz = zoneinfo.ZoneInfo(business.timezone)
     now = timezone.now()
     customers = channel.reachable(
         customers_consenting(business=business, purpose=channel.consent_purpose)
     )
-    if audience.tags:
-        tagged = Tag.customers.through.objects.filter(
-            customer_id=OuterRef("pk"), tag_id__in=audience.tags, tag__business=business
-        )
-        customers = customers.filter(Exists(tagged))
-    if audience.rating_min is not None or audience.rating_max is not None:
-        latest = Review.objects.filter(business=business, customer_id=OuterRef("pk")).order_by(
-            "-created_at", "-id"
-        )
-        customers = customers.alias(
-            latest_rating=Subquery(latest.values("rating")[:1], output_field=IntegerField())
-        )
-        if audience.rating_min is not None:
-            customers = customers.filter(latest_rating__gte=audience.rating_min)
-        if audience.rating_max is not None:
-            customers = customers.filter(latest_rating__lte=audience.rating_max)
+    if parsed.tags:
+        customers = customers.filter(customer_tagged(business=business, tag_ids=parsed.tags))
+    if parsed.rating_min is not None or parsed.rating_max is not None:
+        customers = customers.alias(latest_rating=review_latest_rating_subquery(business=business))
+        if parsed.rating_min is not None:
+            customers = customers.filter(latest_rating__gte=parsed.rating_min)
+        if parsed.rating_max is not None:
+            customers = customers.filter(latest_rating__lte=parsed.rating_max)
     visits = Q()
-    if audience.visited_after is not None:
-        visits &= Q(last_interaction_at__gte=_day_start(audience.visited_after, tz))
-    if audience.visited_before is not None:
-        visits &= Q(last_interaction_at__lt=_day_start(audience.visited_before, tz))
-    if audience.visited_within_days is not None:
-        visits &= Q(last_interaction_at__gte=now - timedelta(days=audience.visited_within_days))
-    if audience.not_visited_days is not None:
-        cutoff = now - timedelta(days=audience.not_visited_days)
+    if parsed.visited_after is not None:
+        visits &= Q(last_interaction_at__gte=_day_start(parsed.visited_after, tz))
+    if parsed.visited_before is not None:
+        visits &= Q(last_interaction_at__lt=_day_start(parsed.visited_before, tz))
+    if parsed.visited_within_days is not None:
+        visits &= Q(last_interaction_at__gte=now - timedelta(days=parsed.visited_within_days))
+    if parsed.not_visited_days is not None:
+        cutoff = now - timedelta(days=parsed.not_visited_days)
         visits &= Q(last_interaction_at__lt=cutoff) | Q(last_interaction_at__isnull=True)
     customers = customers.filter(visits)
-    if audience.consent_after is not None or audience.consent_before is not None:
+    if parsed.consent_after is not None or parsed.consent_before is not None:
         # The latest record of the purpose is a grant here (customers_consenting): its time is
         # when the customer (last) agreed.
-        granted = ConsentRecord.objects.filter(
-            customer_id=OuterRef("pk"), purpose=channel.consent_purpose
-        ).order_by("-occurred_at", "-id")
-        customers = customers.alias(
-            consent_at=Subquery(granted.values("occurred_at")[:1], output_field=DateTimeField())
-        )
-        if audience.consent_after is not None:
-            customers = customers.filter(consent_at__gte=_day_start(audience.consent_after, tz))
-        if audience.consent_before is not None:
-            customers = customers.filter(consent_at__lt=_day_start(audience.consent_before, tz))
+        customers = customers.alias(consent_at=consent_latest_at(purpose=channel.consent_purpose))
+        if parsed.consent_after is not None:
+            customers = customers.filter(consent_at__gte=_day_start(parsed.consent_after, tz))
+        if parsed.consent_before is not None:
+            customers = customers.filter(consent_at__lt=_day_start(parsed.consent_before, tz))
     return customers.order_by("pk")
 
 
-def recipients_consenting(*, business) -> QuerySet[Customer]:
+def recipients_consenting(*, business: Business) -> QuerySet[Customer]:
     """Customers an SMS offer may go to now (reminders; a campaign without filters)."""
     return audience_customers(business=business, channel=SMS, audience=Audience())
 
@@ -136,7 +134,7 @@ def campaign_audience(*, campaign: Campaign) -> QuerySet[Customer]:
     )
 
 
-def offers_allowed(*, business, customer: Customer) -> bool:
+def offers_allowed(*, business: Business, customer: Customer) -> bool:
     """Does this customer currently agree to SMS offers from this business?"""
     return consent_is_granted(business=business, customer=customer, purpose=SMS_MARKETING)
 
@@ -210,7 +208,7 @@ class _Costs:
     shape gives exactly the real count, and 100,000 customers need a handful of computations.
     """
 
-    def __init__(self, *, business, body: str, has_voucher: bool):
+    def __init__(self, *, business: Business, body: str, has_voucher: bool) -> None:
         self.business = business
         self.body = body
         self.voucher = _SAMPLE_VOUCHER if has_voucher else ""
@@ -218,7 +216,7 @@ class _Costs:
             url: links.short_url("a" * links.CODE_LENGTH) for url in links.body_urls(body)
         }
         self.stop_url_prefix = links.unsubscribe_url("T")[:-1]
-        self.cache: dict[tuple, SegmentInfo] = {}
+        self.cache: dict[tuple[object, ...], SegmentInfo] = {}
 
     def text(self, *, customer_id: int, name: str, language: str) -> str:
         token = links.unsubscribe_token(business_id=self.business.pk, customer_id=customer_id)
@@ -232,7 +230,7 @@ class _Costs:
         )
 
     @staticmethod
-    def _shape(name: str) -> tuple[tuple, str]:
+    def _shape(name: str) -> tuple[tuple[object, ...], str]:
         if _GSM_BASIC_NAME.fullmatch(name):
             return ("gsm", len(name)), "a" * len(name)
         if any(ch not in GSM7_BASIC and ch not in GSM7_EXTENSION for ch in name):
@@ -256,7 +254,11 @@ class _Costs:
 
 
 def campaign_estimate(
-    *, business, body: str, has_voucher: bool, customers: QuerySet[Customer] | None = None
+    *,
+    business: Business,
+    body: str,
+    has_voucher: bool,
+    customers: QuerySet[Customer] | None = None,
 ) -> Estimate:
     """Recipients, exact credits, balance and a sample of the finished message.
 
@@ -300,7 +302,7 @@ def campaign_estimate(
 # --- campaigns ---------------------------------------------------------------------------------
 
 
-def campaign_list(*, business) -> QuerySet[Campaign]:
+def campaign_list(*, business: Business) -> QuerySet[Campaign]:
     """Campaigns, newest first, each with its statistics in the same query (no N+1).
 
     Every counted path goes through the recipients (one message and one voucher each), so the
@@ -330,7 +332,7 @@ def campaign_list(*, business) -> QuerySet[Campaign]:
     )
 
 
-def campaign_get(*, business, campaign_id) -> Campaign:
+def campaign_get(*, business: Business, campaign_id: object) -> Campaign:
     """The business's campaign, or NotFound (also for another business's id)."""
     try:
         pk = int(str(campaign_id))
@@ -342,13 +344,15 @@ def campaign_get(*, business, campaign_id) -> Campaign:
     return campaign
 
 
-def test_phone_of(*, business, membership) -> str:
+def test_phone_of(*, business: Business, membership: Membership) -> str:
     """The number this team member last sent a campaign test to, or ""."""
     row = SelfTestPhone.objects.filter(business=business, membership=membership).first()
     return row.phone if row else ""
 
 
-def audience_count(*, business, channel: str, audience) -> int:
+def audience_count(
+    *, business: Business, channel: str, audience: Audience | dict[str, object]
+) -> int:
     """How many customers a campaign to `audience` on `channel` would reach now (one query)."""
     return audience_customers(
         business=business,
@@ -371,7 +375,7 @@ class HourRow:
         return 100.0 * self.sent_clickers / self.sent_recipients
 
 
-def best_hours(*, business) -> list[HourRow]:
+def best_hours(*, business: Business) -> list[HourRow]:
     """For planning: first clicks by hour of day, and the open rate of campaigns by the hour
     they were sent, both in the business's time zone. Hours without data are left out."""
     tz = zoneinfo.ZoneInfo(business.timezone)
@@ -408,7 +412,7 @@ def best_hours(*, business) -> list[HourRow]:
 # --- reminders ---------------------------------------------------------------------------------
 
 
-def reminder_rule_get(*, business) -> ReminderRule:
+def reminder_rule_get(*, business: Business) -> ReminderRule:
     """The business's rule, or an unsaved disabled default (nothing is written by reading)."""
     return ReminderRule.objects.filter(business=business).first() or ReminderRule(business=business)
 
@@ -419,11 +423,6 @@ def reminder_candidates(*, rule: ReminderRule, now: datetime) -> QuerySet[Custom
     reminders since their last visit."""
     business = rule.business
     cutoff = now - timedelta(days=rule.days_without_sms)
-    last_sms = (
-        OutboundMessage.objects.filter(business=business, customer=OuterRef("pk"))
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
     reminders = (
         ReminderSent.objects.filter(
             business=business, customer=OuterRef("pk"), created_at__gt=OuterRef("since")
@@ -435,7 +434,7 @@ def reminder_candidates(*, rule: ReminderRule, now: datetime) -> QuerySet[Custom
     return (
         recipients_consenting(business=business)
         .annotate(
-            quiet_since=Coalesce(Subquery(last_sms), "created_at"),
+            quiet_since=Coalesce(last_message_at_subquery(business=business), "created_at"),
             since=Coalesce("last_interaction_at", "created_at"),
         )
         .filter(quiet_since__lt=cutoff)
@@ -445,13 +444,26 @@ def reminder_candidates(*, rule: ReminderRule, now: datetime) -> QuerySet[Custom
     )
 
 
-def reminders_recent(*, business, limit: int = 20) -> list[dict]:
+class RemindersOfDay(TypedDict):
+    day: date
+    n: int
+
+
+def reminders_recent(*, business: Business, limit: int = 20) -> list[RemindersOfDay]:
     """Reminders sent per day, latest days first (counts only)."""
-    return list(
+    rows = (
         ReminderSent.objects.filter(business=business)
         .values("day")
         .annotate(n=Count("id"))
         .order_by("-day")[:limit]
+    )
+    return [RemindersOfDay(day=row["day"], n=row["n"]) for row in rows]
+
+
+def reminded_on(*, business: Business, day: date) -> QuerySet[ReminderSent, int]:
+    """The ids of the customers already reminded on `day` (for an `__in` filter)."""
+    return ReminderSent.objects.filter(business=business, day=day).values_list(
+        "customer_id", flat=True
     )
 
 
@@ -463,3 +475,26 @@ def link_find(*, code: str) -> ShortLink | None:
     if not _CODE.fullmatch(code or ""):
         return None
     return ShortLink.objects.filter(code=code).select_related("business", "recipient").first()
+
+
+# --- platform-wide: the per-minute and hourly jobs ---------------------------------------------
+
+
+def unscoped_campaigns_due(*, now: datetime, limit: int = 500) -> list[int]:
+    """Ids of the campaigns due to send, and of those whose sender died (lease ran out). A
+    suspended business's campaigns wait (scheduled or half-sent) until it is reactivated."""
+    return list(
+        Campaign.objects.filter(
+            Q(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now)
+            | Q(status=CampaignStatus.SENDING, lease_expires_at__lt=now)
+            | Q(status=CampaignStatus.SENDING, lease_expires_at__isnull=True),
+            business__status=Business.Status.ACTIVE,
+        ).values_list("pk", flat=True)[:limit]
+    )
+
+
+def unscoped_reminder_rules_enabled() -> QuerySet[ReminderRule]:
+    """Every enabled reminder rule of an active (not suspended) business, with its business."""
+    return ReminderRule.objects.filter(
+        enabled=True, business__status=Business.Status.ACTIVE
+    ).select_related("business")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kazan.campaigns import links, queries, services
 from kazan.campaigns.audience import broadcast_channel_default, broadcast_channel_get
+from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.campaigns.forms import AudienceForm, CampaignForm, ReminderRuleForm, TestSendForm
 from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
 from kazan.messaging.queries import sms_balance
@@ -19,12 +20,12 @@ from kazan.tenancy.decorators import member_required
 
 PAGE_SIZE = 20
 _FIELD_OF_CODE = {
-    "invalid_name": "name",
-    "invalid_body": "body",
-    "invalid_voucher": "voucher_discount",
-    "invalid_time": "send_at",
-    "invalid_rule": None,
-    "invalid_channel": "channel",
+    CampaignsErrorCode.INVALID_NAME: "name",
+    CampaignsErrorCode.INVALID_BODY: "body",
+    CampaignsErrorCode.INVALID_VOUCHER: "voucher_discount",
+    CampaignsErrorCode.INVALID_TIME: "send_at",
+    CampaignsErrorCode.INVALID_RULE: None,
+    CampaignsErrorCode.INVALID_CHANNEL: "channel",
 }
 
 
@@ -254,7 +255,10 @@ def reminders(request):
                     business=business, actor=request.user, **form.cleaned_data
                 )
             except ValidationFailed as exc:
-                form.add_error("template" if exc.code == "invalid_body" else None, str(exc.message))
+                form.add_error(
+                    "template" if exc.code == CampaignsErrorCode.INVALID_BODY else None,
+                    str(exc.message),
+                )
             else:
                 messages.success(request, _("The reminder settings were saved."))
                 return redirect("campaigns:reminders")

@@ -5,11 +5,14 @@ erased customers are left out unless a caller says otherwise.
 ledger row per customer, so a withdrawal always wins over an older grant."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateTimeField,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -49,6 +52,9 @@ from kazan.loyalty.queries import (
     voucher_count_subquery,
     voucher_exists,
 )
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 FALLBACK_LANGUAGE = "en"
 SMS = ConsentRecord.Purpose.SMS_MARKETING
@@ -392,3 +398,34 @@ def customer_counts_by_business(*, business_ids: list[int]) -> dict[int, int]:
         .order_by()
     )
     return {row["business_id"]: row["total"] for row in rows}
+
+
+# --- for campaigns ---
+
+
+def unscoped_customer_not_erased(*, business_id: int, customer_id: int) -> Customer | None:
+    """The customer an unsubscribe token names (with its business), unless erased."""
+    return (
+        Customer.objects.filter(pk=customer_id, business_id=business_id, erased_at__isnull=True)
+        .select_related("business")
+        .first()
+    )
+
+
+def customer_tagged(
+    *, business: "Business", tag_ids: list[int], customer_ref: str = "pk"
+) -> Exists:
+    """EXISTS(one of `tag_ids`, a tag of `business`, on the outer customer)."""
+    return Exists(
+        Tag.customers.through.objects.filter(
+            customer_id=OuterRef(customer_ref), tag_id__in=tag_ids, tag__business=business
+        )
+    )
+
+
+def consent_latest_at(*, purpose: str, customer_ref: str = "pk") -> Subquery:
+    """Expression: when the outer customer's latest ledger row of `purpose` was written."""
+    latest = ConsentRecord.objects.filter(
+        customer_id=OuterRef(customer_ref), purpose=purpose
+    ).order_by("-occurred_at", "-id")
+    return Subquery(latest.values("occurred_at")[:1], output_field=DateTimeField())

@@ -6,6 +6,7 @@ from joins)."""
 
 import datetime as dt
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Avg,
@@ -22,6 +23,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kazan.loyalty.models import Review, Voucher
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 VOUCHER_STATES = ("open", "redeemed", "none")
 
@@ -112,3 +116,14 @@ def redemptions_today(*, business, now: dt.datetime | None = None) -> list[Vouch
         .select_related("redeemed_by", "customer")
         .order_by("-redeemed_at", "-id")[:RECENT_REDEMPTIONS_MAX]
     )
+
+
+# --- for campaigns ---
+
+
+def review_latest_rating_subquery(*, business: "Business", customer_ref: str = "pk") -> Subquery:
+    """Expression: the stars of the outer customer's latest review (NULL without reviews)."""
+    latest = Review.objects.filter(business=business, customer_id=OuterRef(customer_ref)).order_by(
+        "-created_at", "-id"
+    )
+    return Subquery(latest.values("rating")[:1], output_field=IntegerField())

@@ -1,8 +1,9 @@
 """Messaging reads, always scoped to one business."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from kazan.messaging.models import (
     Kind,
@@ -11,6 +12,9 @@ from kazan.messaging.models import (
     SmsCreditEntry,
     Status,
 )
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 
 def sms_balance(*, business) -> int:
@@ -76,3 +80,27 @@ def sms_last_sender_business(*, phone: str):
         .first()
     )
     return message.business if message is not None else None
+
+
+# --- for campaigns ---
+
+
+def unscoped_business_ids_messaged(*, phone: str) -> list[int]:
+    """The businesses that ever messaged this E.164 number (a STOP reply opts out of all)."""
+    from kazan.messaging.phones import to_index
+
+    return list(
+        OutboundMessage.objects.filter(to_index=to_index(phone))
+        .values_list("business_id", flat=True)
+        .distinct()
+    )
+
+
+def last_message_at_subquery(*, business: "Business", customer_ref: str = "pk") -> Subquery:
+    """Expression: when the business last wrote a message to the outer customer (NULL: never)."""
+    last = (
+        OutboundMessage.objects.filter(business=business, customer=OuterRef(customer_ref))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return Subquery(last)

@@ -11,6 +11,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, CheckoutResult, CheckoutState, GatewayError
 
 logger = logging.getLogger("kazan.billing.stripe")
@@ -83,7 +84,7 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "create a checkout session") from exc
         if not session.get("id") or not session.get("url"):
-            raise GatewayError("Stripe answered without a session id or url", code="no_session")
+            raise GatewayError("Stripe answered without a session id or url", code=BillingErrorCode.NO_SESSION)
         return CheckoutResult(reference=session["id"], redirect_url=session["url"])
 
     def checkout_state(self, reference: str) -> CheckoutState | None:
