@@ -5,3 +5,15 @@ from kazan.accounts.models import RecoveryCode, User
 
 def recovery_codes_left(*, user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+# --- for billing ---
+
+
+def unscoped_staff_emails() -> list[str]:
+    """The addresses of every active platform staff member, oldest account first."""
+    return [
+        user.email
+        for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk")
+        if user.email
+    ]

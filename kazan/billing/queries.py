@@ -3,6 +3,7 @@
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -22,6 +23,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import pgettext
 
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import (
     BankDetails,
     Payment,
@@ -29,7 +31,6 @@ from kazan.billing.models import (
     Subscription,
     SubscriptionChange,
 )
-from kazan.billing.error_codes import BillingErrorCode
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.core.money import money_format
 from kazan.messaging.models import Kind, Purpose
@@ -37,6 +38,26 @@ from kazan.messaging.queries import ledger_entries, sms_balance, sms_usage
 from kazan.tenancy.models import Business
 
 WARNING_LEVELS = (95, 80)  # checked highest first
+
+
+class PackageFields(TypedDict):
+    key: str
+    name: str
+    sms_per_month: int
+    price_minor: int
+    currency: str
+    sort_order: int
+
+
+# The catalog's default tier, recreated if the seeded rows are gone (transactional tests).
+DEFAULT_PACKAGE = PackageFields(
+    key="starter",
+    name="Starter",
+    sms_per_month=200,
+    price_minor=900,
+    currency="EUR",
+    sort_order=10,
+)
 EMPTY = "empty"
 
 
@@ -159,8 +180,6 @@ def quota_warning(*, business: Business) -> QuotaStatus | None:
 
 
 def _default_package_preview() -> SmsPackage:
-    from kazan.billing.services import DEFAULT_PACKAGE
-
     return (
         SmsPackage.objects.filter(key=DEFAULT_PACKAGE["key"], active=True).first()
         or SmsPackage.objects.filter(active=True).first()
@@ -202,7 +221,9 @@ def package_get_active(*, package_id) -> SmsPackage:
     valid = pk is not None and 0 < pk < 2**31
     package = SmsPackage.objects.filter(pk=pk, active=True).first() if valid else None
     if package is None:
-        raise ValidationFailed(_("Choose one of the packages."), code=BillingErrorCode.INVALID_PACKAGE)
+        raise ValidationFailed(
+            _("Choose one of the packages."), code=BillingErrorCode.INVALID_PACKAGE
+        )
     return package
 
 
@@ -404,3 +425,17 @@ def _history_row(group: dict, balance_after: int) -> CreditHistoryRow:
         balance_after=balance_after,
         payment_id=payment_id,
     )
+
+
+# --- platform-wide: the periodic jobs --------------------------------------------------------
+
+
+def unscoped_businesses_without_allowance(*, month: str) -> QuerySet[Business]:
+    """Active businesses whose allowance of `month` ("YYYY-MM") is not granted yet."""
+    done = Subscription.objects.filter(allowance_granted_for=month).values("business_id")
+    return Business.objects.filter(status=Business.Status.ACTIVE).exclude(pk__in=done)
+
+
+def unscoped_businesses_subscribed() -> QuerySet[Business]:
+    """Active businesses that have a subscription (the quota warnings look at these)."""
+    return Business.objects.filter(status=Business.Status.ACTIVE, sms_subscription__isnull=False)

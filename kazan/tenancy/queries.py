@@ -110,3 +110,15 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
 def unscoped_businesses(*, ids: list[int]) -> QuerySet[Business]:
     """These businesses, in id order."""
     return Business.objects.filter(pk__in=ids).order_by("pk")
+
+
+# --- for billing ---
+
+
+def owner_emails(*, business: Business) -> list[str]:
+    """The addresses of the business's active owners (billing emails go to them)."""
+    return [
+        m.user.email
+        for m in team_members(business=business).filter(role=Role.OWNER, user__is_active=True)
+        if m.user.email
+    ]

@@ -10,8 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from kazan.campaigns import links, queries, services, tasks
-from kazan.campaigns.services import sending
 from kazan.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, ShortLink
+from kazan.campaigns.services import sending
 from kazan.core.errors import Conflict, InsufficientCredits, ValidationFailed
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Voucher

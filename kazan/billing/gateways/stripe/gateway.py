@@ -6,6 +6,7 @@ SDK against a local fake that speaks Stripe's wire format (tests/fake_stripe.py)
 """
 
 import logging
+from typing import Any
 
 import stripe
 from django.conf import settings
@@ -21,7 +22,7 @@ DEFAULT_TIMEOUT_SECONDS = 20
 _EXPIRED = "expired"
 
 
-def session_outcome(session: dict) -> str | None:
+def session_outcome(session: dict[str, Any]) -> str | None:
     """ "paid", "cancelled" or None (open, or complete but an async payment still pending)."""
     if session.get("status") == _EXPIRED:
         return "cancelled"
@@ -84,7 +85,9 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "create a checkout session") from exc
         if not session.get("id") or not session.get("url"):
-            raise GatewayError("Stripe answered without a session id or url", code=BillingErrorCode.NO_SESSION)
+            raise GatewayError(
+                "Stripe answered without a session id or url", code=BillingErrorCode.NO_SESSION
+            )
         return CheckoutResult(reference=session["id"], redirect_url=session["url"])
 
     def checkout_state(self, reference: str) -> CheckoutState | None:
