@@ -58,11 +58,11 @@ from kazan.loyalty.services import CODE_LENGTH as VOUCHER_CODE_LENGTH
 from kazan.messaging.models import Status
 from kazan.messaging.queries import last_message_at_subquery, sms_balance
 from kazan.messaging.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, sms_segments
-from kazan.tenancy.models import Business
+from kazan.tenancy.queries import unscoped_businesses_active
 
 if TYPE_CHECKING:
     from kazan.customers.models import Customer
-    from kazan.tenancy.models import Membership
+    from kazan.tenancy.models import Business, Membership
 
 # A name made only of GSM-7 basic characters costs one unit per character in either encoding,
 # so every such name of the same length gives the same segment count: one computation for all.
@@ -488,7 +488,7 @@ def unscoped_campaigns_due(*, now: datetime, limit: int = 500) -> list[int]:
             Q(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now)
             | Q(status=CampaignStatus.SENDING, lease_expires_at__lt=now)
             | Q(status=CampaignStatus.SENDING, lease_expires_at__isnull=True),
-            business__status=Business.Status.ACTIVE,
+            business__in=unscoped_businesses_active(),
         ).values_list("pk", flat=True)[:limit]
     )
 
@@ -496,5 +496,5 @@ def unscoped_campaigns_due(*, now: datetime, limit: int = 500) -> list[int]:
 def unscoped_reminder_rules_enabled() -> QuerySet[ReminderRule]:
     """Every enabled reminder rule of an active (not suspended) business, with its business."""
     return ReminderRule.objects.filter(
-        enabled=True, business__status=Business.Status.ACTIVE
+        enabled=True, business__in=unscoped_businesses_active()
     ).select_related("business")

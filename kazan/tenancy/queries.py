@@ -112,6 +112,11 @@ def unscoped_businesses(*, ids: list[int]) -> QuerySet[Business]:
     return Business.objects.filter(pk__in=ids).order_by("pk")
 
 
+def unscoped_businesses_active() -> QuerySet[Business]:
+    """Every active (not suspended) business: the platform's jobs work for these only."""
+    return Business.objects.filter(status=Business.Status.ACTIVE)
+
+
 # --- for billing ---
 
 

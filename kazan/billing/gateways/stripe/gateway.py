@@ -43,10 +43,9 @@ class StripeGateway:
     ) -> None:
         if not secret_key:
             raise ImproperlyConfigured("The Stripe gateway needs STRIPE_SECRET_KEY.")
-        base_addresses = {"api": api_base.rstrip("/")} if api_base else None
         self.client = stripe.StripeClient(
             secret_key,
-            base_addresses=base_addresses,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
             max_network_retries=2,  # safe: every create carries an idempotency key
             http_client=stripe.RequestsClient(timeout=timeout),
         )
