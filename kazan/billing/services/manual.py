@@ -15,18 +15,19 @@ from django.utils.translation import gettext
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from kazan.accounts.queries import unscoped_staff_emails
+from kazan.accounts.queries import unscoped_staff_emails, user_or_none
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import BankDetails, Payment
 from kazan.billing.queries import bank_details
-from kazan.billing.services.subscriptions import _user
 from kazan.core.errors import PermissionDenied, ValidationFailed
 from kazan.core.mail import email_queue, email_text_queue
 from kazan.tenancy.queries import owner_emails
 
 if TYPE_CHECKING:
-    from kazan.accounts.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
 
 logger = logging.getLogger("kazan.billing")
 
@@ -59,7 +60,7 @@ def bank_details_update(
     bic: str,
     bank_name: str,
     address: str = "",
-    actor: "User",
+    actor: "AbstractBaseUser | AnonymousUser",
 ) -> BankDetails:
     """Platform staff set the account businesses transfer manual payments to. The IBAN is
     checked against ISO 13616 (country, length, mod-97 check digits, national format) and the
@@ -99,7 +100,7 @@ def bank_details_update(
         old_iban = row.iban_masked
         for field, value in values.items():
             setattr(row, field, value)
-        row.updated_by = _user(actor)
+        row.updated_by = user_or_none(actor)
         row.save()
         activity_record(
             business=None,

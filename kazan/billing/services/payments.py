@@ -15,12 +15,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.queries import user_or_none
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
 from kazan.billing.models import GatewayEvent, Payment, SmsPackage, Subscription
 from kazan.billing.services.manual import _manual_payment_requested
-from kazan.billing.services.subscriptions import Field, _terms_log, _user, subscription_for
+from kazan.billing.services.subscriptions import Field, _terms_log, subscription_for
 from kazan.core.errors import (
     Conflict,
     ErrorCode,
@@ -33,7 +34,9 @@ from kazan.core.formatting import number_local
 from kazan.messaging.services import sms_credits_purchase
 
 if TYPE_CHECKING:
-    from kazan.accounts.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
     from kazan.tenancy.models import Business
 
 logger = logging.getLogger("kazan.billing")
@@ -85,7 +88,7 @@ def package_upgrade_start(
     *,
     business: "Business",
     package: SmsPackage,
-    actor: "User | None",
+    actor: "AbstractBaseUser | None",
     gateway_key: str | None = None,
 ) -> UpgradeStarted:
     """Starts buying `package` (an upgrade, or the same package again as a top-up).
@@ -100,7 +103,7 @@ def package_upgrade_start(
             _("This package is not available."), code=BillingErrorCode.INVALID_PACKAGE
         )
     gateway = gateway_configured(gateway_key)
-    user = _user(actor)
+    user = user_or_none(actor)
     with transaction.atomic():
         subscription_for(business)
         if not gateway.redirects:
@@ -164,12 +167,15 @@ def package_upgrade_start(
 
 
 def payment_mark_paid(
-    *, payment: Payment, actor: "User | None" = None, actor_kind: str | None = None
+    *,
+    payment: Payment,
+    actor: "AbstractBaseUser | AnonymousUser | None" = None,
+    actor_kind: str | None = None,
 ) -> bool:
     """pending → paid, once: credits the payment's SMS and switches the subscription to its
     package. Returns False (and changes nothing) when the payment was not pending any more,
     so replays and races are harmless; the ledger reference "payment:<id>" is a second wall."""
-    user = _user(actor)
+    user = user_or_none(actor)
     with transaction.atomic():
         changed = Payment.objects.filter(pk=payment.pk, status=Status.PENDING).update(
             status=Status.PAID, paid_at=timezone.now(), confirmed_by=user
@@ -223,7 +229,7 @@ def _payment_close(
     payment: Payment,
     status: str,
     action: str,
-    actor: "User | None" = None,
+    actor: "AbstractBaseUser | None" = None,
     data: dict[str, object] | None = None,
 ) -> bool:
     """pending → failed / cancelled (conditional: a paid payment is never closed)."""
@@ -243,7 +249,7 @@ def _payment_close(
     return bool(changed)
 
 
-def payment_confirm(*, payment: Payment, actor: "User") -> Payment:
+def payment_confirm(*, payment: Payment, actor: "AbstractBaseUser | AnonymousUser") -> Payment:
     """Platform staff confirm that a manual payment arrived: it becomes paid and the credits
     arrive (once, however often this is called). Raises PermissionDenied, Conflict."""
     if not getattr(actor, "is_staff", False):
@@ -263,7 +269,9 @@ def payment_confirm(*, payment: Payment, actor: "User") -> Payment:
     return payment
 
 
-def payment_cancel(*, business: "Business", payment: Payment, actor: "User | None") -> Payment:
+def payment_cancel(
+    *, business: "Business", payment: Payment, actor: "AbstractBaseUser | None"
+) -> Payment:
     """A member withdraws their own pending manual payment (nothing was paid)."""
     if payment.business_id != business.pk:
         raise NotFound()

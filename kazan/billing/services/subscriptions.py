@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
+from kazan.accounts.queries import user_or_none
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
@@ -23,14 +24,13 @@ from kazan.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kazan.messaging.services import sms_credits_grant
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
     from kazan.accounts.models import User
     from kazan.tenancy.models import Business
 
 logger = logging.getLogger("kazan.billing")
-
-
-def _user(actor: "User | None") -> "User | None":
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def month_key(moment: datetime) -> str:
@@ -160,7 +160,12 @@ def _terms_log(
 
 
 def subscription_terms_change(
-    *, business: "Business", sms_allowance: int, price_minor: int, reason: str, actor: "User"
+    *,
+    business: "Business",
+    sms_allowance: int,
+    price_minor: int,
+    reason: str,
+    actor: "AbstractBaseUser | AnonymousUser",
 ) -> list[SubscriptionChange]:
     """Platform staff give one business its own SMS allowance and monthly price (spec §1.3.2,
     §1.7.3). Each changed field leaves a log row (old → new, who, why); nothing changed writes
@@ -196,7 +201,7 @@ def subscription_terms_change(
             subscription=subscription,
             new={Field.SMS_ALLOWANCE: allowance, Field.PRICE_MINOR: price},
             reason=reason,
-            changed_by=_user(actor),
+            changed_by=user_or_none(actor),
         )
         if rows:
             activity_record(

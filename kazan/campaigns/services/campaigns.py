@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.queries import user_or_none
 from kazan.activity.services import activity_record
 from kazan.campaigns import queries
 from kazan.campaigns.audience import SMS, Audience, broadcast_channel_get
@@ -19,9 +20,9 @@ from kazan.core.errors import Conflict, InsufficientCredits, NotFound, Validatio
 from kazan.messaging.services import BODY_MAX_CHARACTERS
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.db.models import QuerySet
 
-    from kazan.accounts.models import User
     from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
 
@@ -60,7 +61,7 @@ def _credits_cover(
 def campaign_save(
     *,
     business: "Business",
-    actor: "User | None",
+    actor: "AbstractBaseUser | None",
     name: str,
     body: str,
     voucher_discount: str = "",
@@ -112,7 +113,7 @@ def campaign_save(
     with transaction.atomic():
         if campaign is None:
             campaign = Campaign.objects.create(
-                business=business, created_by=_user(actor), status=status, **fields
+                business=business, created_by=user_or_none(actor), status=status, **fields
             )
             action = "campaign.created" if draft else "campaign.scheduled"
         else:
@@ -147,7 +148,11 @@ def campaign_save(
 
 
 def campaign_cancel(
-    *, business: "Business", campaign: Campaign, actor: "User | None", actor_kind: str | None = None
+    *,
+    business: "Business",
+    campaign: Campaign,
+    actor: "AbstractBaseUser | None",
+    actor_kind: str | None = None,
 ) -> Campaign:
     """Deletes a campaign that has not started sending; it stays in the history as cancelled."""
     if campaign.business_id != business.pk:
@@ -172,7 +177,9 @@ def campaign_cancel(
     return campaign
 
 
-def campaign_resume(*, business: "Business", campaign: Campaign, actor: "User | None") -> Campaign:
+def campaign_resume(
+    *, business: "Business", campaign: Campaign, actor: "AbstractBaseUser | None"
+) -> Campaign:
     """A stopped campaign (credits ran out) goes on to the customers it has not reached yet,
     once the balance covers them."""
     if campaign.business_id != business.pk:
@@ -207,10 +214,6 @@ def campaign_resume(*, business: "Business", campaign: Campaign, actor: "User | 
         transaction.on_commit(lambda: _send_enqueue(campaign.pk))
     campaign.refresh_from_db()
     return campaign
-
-
-def _user(actor: "User | None") -> "User | None":
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def campaigns_due_enqueue(*, now: datetime | None = None) -> int:

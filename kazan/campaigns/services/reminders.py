@@ -21,7 +21,8 @@ from kazan.core.db import insert_or_fetch
 from kazan.core.errors import InsufficientCredits, NotFound, PermissionDenied, ValidationFailed
 
 if TYPE_CHECKING:
-    from kazan.accounts.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser
+
     from kazan.customers.models import Customer
     from kazan.messaging.models import OutboundMessage
     from kazan.tenancy.models import Business
@@ -37,7 +38,7 @@ REMINDER_CAP_MAX = 50
 def reminder_rule_save(
     *,
     business: "Business",
-    actor: "User | None",
+    actor: "AbstractBaseUser | None",
     enabled: bool,
     days_without_sms: int,
     template: str,

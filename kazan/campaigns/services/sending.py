@@ -37,7 +37,8 @@ from kazan.messaging.models import Purpose
 from kazan.messaging.services import message_send
 
 if TYPE_CHECKING:
-    from kazan.accounts.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser
+
     from kazan.customers.models import Customer
     from kazan.messaging.models import OutboundMessage
     from kazan.tenancy.models import Business, Membership
@@ -317,7 +318,7 @@ def campaign_send_run(*, campaign_id: int) -> str:
 def campaign_test_send(
     *,
     business: "Business",
-    actor: "User",
+    actor: "AbstractBaseUser",
     membership: "Membership",
     phone: str,
     body: str,
