@@ -257,13 +257,6 @@ def unscoped_payment_get(*, payment_id: int) -> Payment:
     return payment
 
 
-def payments_pending_manual() -> QuerySet[Payment]:
-    """Platform staff's to-do list: manual payments waiting for confirmation."""
-    return Payment.objects.filter(gateway="manual", status=Payment.Status.PENDING).select_related(
-        "business", "package"
-    )
-
-
 # --- the console's per-business package page ---------------------------------------------------
 
 # Ledger kinds that put credits on the account ("booked") and that use them. Every entry is one

@@ -8,10 +8,12 @@ The audience is stored on the campaign as JSON and validated by `Audience` on ev
 the API; campaigns.queries.audience_customers is the one query that applies it.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -20,7 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.core.errors import ValidationFailed
-from kazan.customers.models import ConsentRecord, Customer
+from kazan.customers.models import ConsentRecord
+
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
 
 # The consent an SMS offer needs; what an unsubscribe link or a STOP reply withdraws.
 SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING

@@ -470,7 +470,7 @@ def reminded_on(*, business: Business, day: date) -> QuerySet[ReminderSent, int]
 _CODE = re.compile(r"[A-Za-z0-9]{1,16}")
 
 
-def link_find(*, code: str) -> ShortLink | None:
+def unscoped_link_find(*, code: str) -> ShortLink | None:
     """The link with this code, or None (also for junk that could never be a code)."""
     if not _CODE.fullmatch(code or ""):
         return None

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 def link_click(*, code: str) -> str | None:
     """Counts a click on /l/<code> and returns where to go; None for an unknown code."""
-    link = queries.link_find(code=code)
+    link = queries.unscoped_link_find(code=code)
     if link is None:
         return None
     now = timezone.now()
