@@ -30,7 +30,7 @@ def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpR
         csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
         config = {key: list(value) for key, value in csp.items()}
         config["form-action"] = [*config.get("form-action", []), "https://checkout.stripe.com"]
-        response._csp_config = config  # type: ignore[attr-defined]
+        response._csp_config = config  # type: ignore[attr-defined]  # read by the CSP middleware
     return response
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from stripe.params.checkout import SessionCreateParams
 
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, CheckoutResult, CheckoutState, GatewayError
@@ -55,7 +56,7 @@ class StripeGateway:
         return cls(secret_key=settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
 
     def checkout_start(self, request: CheckoutRequest) -> CheckoutResult:
-        params = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {
@@ -78,7 +79,7 @@ class StripeGateway:
         }
         try:
             session = self.client.v1.checkout.sessions.create(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": request.idempotency_key},
             ).to_dict()
         except stripe.StripeError as exc:
