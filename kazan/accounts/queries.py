@@ -1,9 +1,8 @@
 """Reads of accounts: about one person, found by who they are or the address they sign in with."""
 
-from django.db.models import QuerySet
-
 from kazan.accounts.emails import email_index
 from kazan.accounts.models import RecoveryCode, User
+from kazan.accounts.types import Actor
 
 
 def recovery_codes_left(*, user: User) -> int:
@@ -15,9 +14,19 @@ def user_by_email(*, email: str) -> User | None:
     return User.objects.filter(email_index=email_index(email)).first() if email else None
 
 
-# --- for console ---
+# --- for billing and console ---
 
 
-def unscoped_staff_active() -> QuerySet[User]:
-    """Every active platform staff member, oldest account first (the console's alert emails)."""
-    return User.objects.filter(is_staff=True, is_active=True).order_by("pk")
+def unscoped_staff_emails() -> list[str]:
+    """The addresses of every active platform staff member, oldest account first."""
+    return [
+        user.email
+        for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk")
+        if user.email
+    ]
+
+
+def user_or_none(actor: Actor) -> User | None:
+    """The signed-in person behind `actor`, for a "created by" column; None for the anonymous
+    user, a system actor or nothing (campaigns use it too)."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None

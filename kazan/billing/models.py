@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.db import AppendOnlyModel
-from kazan.tenancy.models import Business
 
 
 class SmsPackage(models.Model):
@@ -51,7 +50,7 @@ class Subscription(models.Model):
     staff can give one business its own terms without touching the catalog."""
 
     business = models.OneToOneField(
-        Business, on_delete=models.CASCADE, related_name="sms_subscription"
+        "tenancy.Business", on_delete=models.CASCADE, related_name="sms_subscription"
     )
     package = models.ForeignKey(SmsPackage, on_delete=models.PROTECT, related_name="+")
     sms_allowance = models.PositiveIntegerField(_("SMS per month"))
@@ -78,7 +77,9 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="payments")
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="payments"
+    )
     package = models.ForeignKey(SmsPackage, on_delete=models.PROTECT, related_name="+")
     gateway = models.CharField(_("gateway"), max_length=20)
     amount_minor = models.PositiveIntegerField(_("amount (minor units)"))
@@ -152,7 +153,7 @@ class GatewayEvent(models.Model):
 class QuotaNotice(models.Model):
     """A quota warning email sent to the owners: at most one per business, period and level."""
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     period_start = models.DateTimeField()
     level = models.PositiveSmallIntegerField()  # 80 or 95
     sent_at = models.DateTimeField(auto_now_add=True)
@@ -180,7 +181,7 @@ class SubscriptionChange(AppendOnlyModel):
         PRICE_MINOR = "price_minor", _("Price (minor units)")
         CURRENCY = "currency", _("Currency")
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(_("field"), max_length=20, choices=Field.choices)
     # Numbers as decimal text, the package by key, the currency by ISO code.

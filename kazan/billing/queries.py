@@ -1,8 +1,11 @@
 """Billing reads, always scoped to one business: the quota, the catalog and the payments."""
 
+from __future__ import annotations
+
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -22,6 +25,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import pgettext
 
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import (
     BankDetails,
     Payment,
@@ -33,9 +37,32 @@ from kazan.core.errors import NotFound, ValidationFailed
 from kazan.core.money import money_format
 from kazan.messaging.models import Kind, Purpose
 from kazan.messaging.queries import ledger_entries, sms_balance, sms_usage
-from kazan.tenancy.models import Business
+from kazan.tenancy.queries import unscoped_businesses_active
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 WARNING_LEVELS = (95, 80)  # checked highest first
+
+
+class PackageFields(TypedDict):
+    key: str
+    name: str
+    sms_per_month: int
+    price_minor: int
+    currency: str
+    sort_order: int
+
+
+# The catalog's default tier, recreated if the seeded rows are gone (transactional tests).
+DEFAULT_PACKAGE = PackageFields(
+    key="starter",
+    name="Starter",
+    sms_per_month=200,
+    price_minor=900,
+    currency="EUR",
+    sort_order=10,
+)
 EMPTY = "empty"
 
 
@@ -158,8 +185,6 @@ def quota_warning(*, business: Business) -> QuotaStatus | None:
 
 
 def _default_package_preview() -> SmsPackage:
-    from kazan.billing.services import DEFAULT_PACKAGE
-
     return (
         SmsPackage.objects.filter(key=DEFAULT_PACKAGE["key"], active=True).first()
         or SmsPackage.objects.filter(active=True).first()
@@ -190,18 +215,20 @@ def package_options(*, business: Business) -> list[PackageOption]:
     ]
 
 
-def package_get_active(*, package_id) -> SmsPackage:
+def package_get_active(*, package_id: object) -> SmsPackage:
     """An active package by id from form input; anything else is a clear ValidationFailed."""
     from django.utils.translation import gettext_lazy as _
 
     try:
         pk = int(str(package_id).strip())
     except (TypeError, ValueError):
-        pk = None
-    valid = pk is not None and 0 < pk < 2**31
+        pk = 0
+    valid = 0 < pk < 2**31
     package = SmsPackage.objects.filter(pk=pk, active=True).first() if valid else None
     if package is None:
-        raise ValidationFailed(_("Choose one of the packages."), code="invalid_package")
+        raise ValidationFailed(
+            _("Choose one of the packages."), code=BillingErrorCode.INVALID_PACKAGE
+        )
     return package
 
 
@@ -228,13 +255,6 @@ def unscoped_payment_get(*, payment_id: int) -> Payment:
     if payment is None:
         raise NotFound()
     return payment
-
-
-def payments_pending_manual() -> QuerySet[Payment]:
-    """Platform staff's to-do list: manual payments waiting for confirmation."""
-    return Payment.objects.filter(gateway="manual", status=Payment.Status.PENDING).select_related(
-        "business", "package"
-    )
 
 
 # --- the console's per-business package page ---------------------------------------------------
@@ -348,7 +368,22 @@ class CreditHistoryRow:
     payment_id: int | None  # purchases: the payment that bought them
 
 
-def credit_history(*, business: Business, page_number=1) -> tuple[Page, list[CreditHistoryRow]]:
+class LedgerGroup(TypedDict):
+    """One grouped line of the ledger, as the history's query returns it."""
+
+    day: date
+    kind: str
+    source: str
+    single: int
+    total: int
+    entries: int
+    last_id: int
+    reference: str | None
+
+
+def credit_history(
+    *, business: Business, page_number: int | str | None = 1
+) -> tuple[Page[LedgerGroup], list[CreditHistoryRow]]:
     """The business's credit ledger, newest first, for its SMS package page: each allowance,
     purchase, grant and staff correction on its own line, and the SMS sent (and refunds of
     undelivered ones) summed per day and source, so a campaign to 2,000 customers is one line.
@@ -386,7 +421,7 @@ def credit_history(*, business: Business, page_number=1) -> tuple[Page, list[Cre
     return page, [_history_row(group, balances[group["last_id"]]) for group in groups]
 
 
-def _history_row(group: dict, balance_after: int) -> CreditHistoryRow:
+def _history_row(group: LedgerGroup, balance_after: int) -> CreditHistoryRow:
     reference = group["reference"] or ""
     kind = group["kind"]
     if kind == Kind.GRANT and reference.startswith(ALLOWANCE_REFERENCE_PREFIX):
@@ -403,3 +438,17 @@ def _history_row(group: dict, balance_after: int) -> CreditHistoryRow:
         balance_after=balance_after,
         payment_id=payment_id,
     )
+
+
+# --- platform-wide: the periodic jobs --------------------------------------------------------
+
+
+def unscoped_businesses_without_allowance(*, month: str) -> QuerySet[Business]:
+    """Active businesses whose allowance of `month` ("YYYY-MM") is not granted yet."""
+    done = Subscription.objects.filter(allowance_granted_for=month).values("business_id")
+    return unscoped_businesses_active().exclude(pk__in=done)
+
+
+def unscoped_businesses_subscribed() -> QuerySet[Business]:
+    """Active businesses that have a subscription (the quota warnings look at these)."""
+    return unscoped_businesses_active().filter(sms_subscription__isnull=False)

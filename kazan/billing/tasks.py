@@ -23,5 +23,6 @@ def quota_warnings_notify() -> int:
 
 @task
 def payment_proforma_send(payment_id: int, attempt: int = 1) -> str:
-    """The pro-forma invoice of a manual payment (enqueued on commit; retries itself)."""
-    return services.payment_proforma_send(payment_id=payment_id, attempt=attempt)
+    """The pro-forma invoice of a manual payment (enqueued on commit). `attempt` is ignored:
+    tasks queued before the mail task took over retrying still carry it."""
+    return services.payment_proforma_send(payment_id=payment_id)

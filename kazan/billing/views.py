@@ -3,6 +3,7 @@ render. Payments are loaded through queries.payment_get with request.business, s
 tenant's payment id is a 404; the staff confirm page is the one unscoped view (staff_required).
 """
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from kazan.billing import queries, services
 from kazan.core.errors import Conflict
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required, staff_required
+from kazan.tenancy.http import BusinessRequest
 
 HISTORY_SIZE = 20
 
@@ -24,15 +26,17 @@ def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpR
     """The upgrade form's POST is answered with a redirect to the gateway's hosted page; CSP's
     form-action also covers that redirect, so this page allows the gateway's origin."""
     if redirects:
-        config = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+        # SECURE_CSP maps each directive to its list of sources (kazan/settings.py).
+        csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
+        config = {key: list(value) for key, value in csp.items()}
         config["form-action"] = [*config.get("form-action", []), "https://checkout.stripe.com"]
-        response._csp_config = config  # type: ignore[attr-defined]
+        response._csp_config = config  # type: ignore[attr-defined]  # read by the CSP middleware
     return response
 
 
 @member_required()
 @require_GET
-def billing_overview(request: HttpRequest) -> HttpResponse:
+def billing_overview(request: BusinessRequest) -> HttpResponse:
     business = request.business
     can_manage = request.membership.can("billing.manage")
     history_page, history = queries.credit_history(
@@ -57,7 +61,7 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
 
 @member_required("billing.manage")
 @require_POST
-def package_upgrade(request: HttpRequest) -> HttpResponse:
+def package_upgrade(request: BusinessRequest) -> HttpResponse:
     package = queries.package_get_active(package_id=request.POST.get("package", ""))
     started = services.package_upgrade_start(
         business=request.business, package=package, actor=request.user
@@ -79,7 +83,7 @@ def package_upgrade(request: HttpRequest) -> HttpResponse:
 
 @member_required("billing.manage")
 @require_GET
-def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_detail(request: BusinessRequest, payment_id: int) -> HttpResponse:
     payment = queries.payment_get(business=request.business, payment_id=payment_id)
     checkout = request.GET.get("checkout", "")
     if checkout == "success" and payment.is_pending:
@@ -103,7 +107,7 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 @member_required("billing.manage")
 @require_POST
-def payment_cancel(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_cancel(request: BusinessRequest, payment_id: int) -> HttpResponse:
     payment = queries.payment_get(business=request.business, payment_id=payment_id)
     services.payment_cancel(business=request.business, payment=payment, actor=request.user)
     messages.success(request, _("The order was cancelled."))

@@ -8,19 +8,27 @@ The audience is stored on the campaign as JSON and validated by `Audience` on ev
 the API; campaigns.queries.audience_customers is the one query that applies it.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.core.errors import ValidationFailed
-from kazan.customers.models import ConsentRecord, Customer
+from kazan.customers.models import ConsentRecord
 
+if TYPE_CHECKING:
+    from kazan.customers.models import Customer
+
+# The consent an SMS offer needs; what an unsubscribe link or a STOP reply withdraws.
+SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING
 DAYS_MAX = 3650
 TAGS_MAX = 50
 
@@ -45,7 +53,7 @@ class BroadcastChannel:
 SMS = BroadcastChannel(
     key="sms",
     label="SMS",
-    consent_purpose=ConsentRecord.Purpose.SMS_MARKETING,
+    consent_purpose=SMS_MARKETING,
     reachable=lambda customers: customers.filter(phone_index__isnull=False).exclude(phone_index=""),
     handle=lambda customer: customer.phone_e164,
     rate_setting="SMS_RATE_PER_SECOND",
@@ -68,7 +76,7 @@ def broadcast_channel_get(*, business, key: str) -> BroadcastChannel:
     channel = broadcast_channels(business=business).get(str(key or ""))
     if channel is None:
         raise ValidationFailed(
-            _("Campaigns cannot be sent on this channel."), code="invalid_channel"
+            _("Campaigns cannot be sent on this channel."), code=CampaignsErrorCode.INVALID_CHANNEL
         )
     return channel
 
@@ -87,14 +95,24 @@ class Audience(BaseModel):
     tags: list[int] = Field(
         default_factory=list, max_length=TAGS_MAX, description="Tag ids; any of them."
     )
-    rating_min: Rating | None = Field(None, description="Latest review at least this many stars.")
-    rating_max: Rating | None = Field(None, description="Latest review at most this many stars.")
-    visited_after: dt.date | None = Field(None, description="Last visit on or after this day.")
-    visited_before: dt.date | None = Field(None, description="Last visit before this day.")
-    visited_within_days: Days | None = Field(None, description="Visited in the last N days.")
-    not_visited_days: Days | None = Field(None, description="No visit for N days (or never).")
-    consent_after: dt.date | None = Field(None, description="Agreed to offers on or after.")
-    consent_before: dt.date | None = Field(None, description="Agreed to offers before.")
+    rating_min: Rating | None = Field(
+        default=None, description="Latest review at least this many stars."
+    )
+    rating_max: Rating | None = Field(
+        default=None, description="Latest review at most this many stars."
+    )
+    visited_after: dt.date | None = Field(
+        default=None, description="Last visit on or after this day."
+    )
+    visited_before: dt.date | None = Field(default=None, description="Last visit before this day.")
+    visited_within_days: Days | None = Field(
+        default=None, description="Visited in the last N days."
+    )
+    not_visited_days: Days | None = Field(
+        default=None, description="No visit for N days (or never)."
+    )
+    consent_after: dt.date | None = Field(default=None, description="Agreed to offers on or after.")
+    consent_before: dt.date | None = Field(default=None, description="Agreed to offers before.")
 
     @model_validator(mode="after")
     def _ranges(self) -> Self:
@@ -127,7 +145,7 @@ class Audience(BaseModel):
         return self.model_dump(mode="json", exclude_defaults=True)
 
 
-def audience_parse(raw) -> Audience:
+def audience_parse(raw: object) -> Audience:
     """An Audience from stored or submitted data, or ValidationFailed ("invalid_audience")."""
     if isinstance(raw, Audience):
         return raw
@@ -137,7 +155,7 @@ def audience_parse(raw) -> Audience:
         raise ValidationFailed(
             _("The audience is not valid: %(problem)s")
             % {"problem": "; ".join(error["msg"] for error in exc.errors())},
-            code="invalid_audience",
+            code=CampaignsErrorCode.INVALID_AUDIENCE,
         ) from None
     tags = sorted(set(audience.tags))
     return audience if tags == audience.tags else audience.model_copy(update={"tags": tags})

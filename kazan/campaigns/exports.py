@@ -61,6 +61,7 @@ def customers_filters_clean(
 ) -> ExportFilters:
     """The campaign (of this business) and the customer list's filters (consent, tag, rating,
     review, voucher, order), validated."""
+    assert business is not None  # registered with business="required"
     clean: ExportFilters = {}
     if "campaign" in given:
         campaign_id = export_positive_int(given["campaign"], LABELS["campaign"])
@@ -88,7 +89,7 @@ def customers_filters_clean(
     if "tag" in given:
         tag_id = export_positive_int(given["tag"], LABELS["tag"])
         try:
-            tag_get(business=business, tag_id=tag_id)
+            tag_get(business=business, tag_id=str(tag_id))  # empty: no such tag
         except NotFound:
             raise export_invalid(
                 _("This business has no tag with this id."), code=AnalyticsErrorCode.INVALID_TAG

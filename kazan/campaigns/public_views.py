@@ -14,7 +14,7 @@ from kazan.core.http import client_ip
 def link_open(request: HttpRequest, code: str) -> HttpResponse:
     target = services.link_click(code=code) if request.method == "GET" else None
     if target is None and request.method == "HEAD":
-        link = services.queries.link_find(code=code)  # a preview bot's HEAD counts no click
+        link = queries.unscoped_link_find(code=code)  # a preview bot's HEAD counts no click
         target = link.target_url if link else None
     if target is None:
         return render(request, "links/not_found.html", status=404)

@@ -3,32 +3,40 @@ query or service, render. Campaigns are loaded through queries.campaign_get with
 request.business, so another tenant's id is a 404."""
 
 import math
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.campaigns import links, queries, services
 from kazan.campaigns.audience import broadcast_channel_default, broadcast_channel_get
+from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.campaigns.forms import AudienceForm, CampaignForm, ReminderRuleForm, TestSendForm
-from kazan.core.errors import InsufficientCredits, RateLimited, ValidationFailed
+from kazan.core.errors import ErrorCode, InsufficientCredits, RateLimited, ValidationFailed
 from kazan.messaging.queries import sms_balance
 from kazan.tenancy.decorators import member_required
+from kazan.tenancy.http import BusinessRequest
+
+if TYPE_CHECKING:
+    from kazan.campaigns.models import Campaign
+    from kazan.tenancy.models import Business
 
 PAGE_SIZE = 20
-_FIELD_OF_CODE = {
-    "invalid_name": "name",
-    "invalid_body": "body",
-    "invalid_voucher": "voucher_discount",
-    "invalid_time": "send_at",
-    "invalid_rule": None,
-    "invalid_channel": "channel",
+_FIELD_OF_CODE: dict[ErrorCode, str | None] = {
+    CampaignsErrorCode.INVALID_NAME: "name",
+    CampaignsErrorCode.INVALID_BODY: "body",
+    CampaignsErrorCode.INVALID_VOUCHER: "voucher_discount",
+    CampaignsErrorCode.INVALID_TIME: "send_at",
+    CampaignsErrorCode.INVALID_RULE: None,
+    CampaignsErrorCode.INVALID_CHANNEL: "channel",
 }
 
 
-def _counter_context(business) -> dict:
+def _counter_context(business: "Business") -> dict[str, str]:
     """What the live counter adds to the typed text, so its count matches the server's."""
     sample_token = links.unsubscribe_token(business_id=business.pk, customer_id=1)
     return {
@@ -42,7 +50,7 @@ def _counter_context(business) -> dict:
 
 @member_required("customers.view")
 @require_GET
-def campaign_list(request):
+def campaign_list(request: BusinessRequest) -> HttpResponse:
     business = request.business
     page = Paginator(queries.campaign_list(business=business), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -60,7 +68,13 @@ def campaign_list(request):
     )
 
 
-def _form_page(request, form, *, campaign=None, status=200):
+def _form_page(
+    request: BusinessRequest,
+    form: CampaignForm,
+    *,
+    campaign: "Campaign | None" = None,
+    status: int = 200,
+) -> HttpResponse:
     business = request.business
     return render(
         request,
@@ -81,7 +95,7 @@ def _form_page(request, form, *, campaign=None, status=200):
     )
 
 
-def _compose(request, *, campaign=None):
+def _compose(request: BusinessRequest, *, campaign: "Campaign | None" = None) -> HttpResponse:
     """new and edit: "preview" shows the confirm page (recipients, characters, segments,
     credits against the balance); "confirm" saves and schedules or sends; "draft" saves."""
     business = request.business
@@ -148,13 +162,13 @@ def _compose(request, *, campaign=None):
 
 @member_required("messaging.send")
 @require_http_methods(["GET", "POST"])
-def campaign_new(request):
+def campaign_new(request: BusinessRequest) -> HttpResponse:
     return _compose(request)
 
 
 @member_required("messaging.send")
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request, campaign_id: int):
+def campaign_edit(request: BusinessRequest, campaign_id: int) -> HttpResponse:
     campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
     if not campaign.is_editable:
         messages.error(
@@ -166,7 +180,7 @@ def campaign_edit(request, campaign_id: int):
 
 @member_required("messaging.send")
 @require_GET
-def audience_count(request):
+def audience_count(request: BusinessRequest) -> HttpResponse:
     """htmx: the live recipient count of the filters as they stand in the campaign form."""
     business = request.business
     form = AudienceForm(request.GET, business=business)
@@ -192,7 +206,7 @@ def audience_count(request):
 
 @member_required("messaging.send")
 @require_POST
-def campaign_test(request):
+def campaign_test(request: BusinessRequest) -> HttpResponse:
     """htmx: "Send a test to yourself" with the text as it stands in the campaign form."""
     business = request.business
     form = TestSendForm(request.POST)
@@ -224,7 +238,7 @@ def campaign_test(request):
 
 @member_required("messaging.send")
 @require_POST
-def campaign_delete(request, campaign_id: int):
+def campaign_delete(request: BusinessRequest, campaign_id: int) -> HttpResponse:
     campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
     services.campaign_cancel(business=request.business, campaign=campaign, actor=request.user)
     messages.success(request, _("The campaign was deleted; it will not be sent."))
@@ -233,7 +247,7 @@ def campaign_delete(request, campaign_id: int):
 
 @member_required("messaging.send")
 @require_POST
-def campaign_resume(request, campaign_id: int):
+def campaign_resume(request: BusinessRequest, campaign_id: int) -> HttpResponse:
     campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
     services.campaign_resume(business=request.business, campaign=campaign, actor=request.user)
     messages.success(request, _("Sending has resumed."))
@@ -242,7 +256,7 @@ def campaign_resume(request, campaign_id: int):
 
 @member_required("messaging.send")
 @require_http_methods(["GET", "POST"])
-def reminders(request):
+def reminders(request: BusinessRequest) -> HttpResponse:
     business = request.business
     rule = queries.reminder_rule_get(business=business)
     status = 200
@@ -254,7 +268,10 @@ def reminders(request):
                     business=business, actor=request.user, **form.cleaned_data
                 )
             except ValidationFailed as exc:
-                form.add_error("template" if exc.code == "invalid_body" else None, str(exc.message))
+                form.add_error(
+                    "template" if exc.code == CampaignsErrorCode.INVALID_BODY else None,
+                    str(exc.message),
+                )
             else:
                 messages.success(request, _("The reminder settings were saved."))
                 return redirect("campaigns:reminders")

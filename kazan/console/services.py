@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.accounts.queries import unscoped_staff_active
+from kazan.accounts.queries import unscoped_staff_emails
 from kazan.activity.services import activity_record
 from kazan.console import queries
 from kazan.console.error_codes import ConsoleErrorCode
@@ -166,10 +166,6 @@ def alerts_check(*, now: datetime | None = None) -> list[Alert]:
     return opened
 
 
-def staff_emails() -> list[str]:
-    return [user.email for user in unscoped_staff_active() if user.email]
-
-
 def alerts_email(*, alert_ids: list[int]) -> int:
     """One email to every active staff member listing the new alerts (queued: the mail task
     retries a failing server); marks them emailed. The alerts stay visible in the console."""
@@ -178,7 +174,7 @@ def alerts_email(*, alert_ids: list[int]) -> int:
         .select_related("business")
         .order_by("kind", "business__name")
     )
-    recipients = staff_emails()
+    recipients = unscoped_staff_emails()
     if not alerts or not recipients:
         return 0
     subject = gettext("Kazan console: %(count)s new alerts") % {"count": len(alerts)}

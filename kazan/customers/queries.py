@@ -13,6 +13,8 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateTimeField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -50,6 +52,9 @@ from kazan.customers.phones import (
     phone_normalize,
     phone_suffix_index_for,
 )
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -415,3 +420,32 @@ def unscoped_customer_count_subquery(*, business_ref: str = "pk") -> Coalesce:
         .values("n")[:1]
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# --- for campaigns ---
+
+
+def unscoped_customer_not_erased(*, business_id: int, customer_id: int) -> Customer | None:
+    """The customer an unsubscribe token names (with its business), unless erased."""
+    return (
+        Customer.objects.filter(pk=customer_id, business_id=business_id, erased_at__isnull=True)
+        .select_related("business")
+        .first()
+    )
+
+
+def customer_tagged(*, business: Business, tag_ids: list[int], customer_ref: str = "pk") -> Exists:
+    """EXISTS(one of `tag_ids`, a tag of `business`, on the outer customer)."""
+    return Exists(
+        Tag.customers.through.objects.filter(
+            customer_id=OuterRef(customer_ref), tag_id__in=tag_ids, tag__business=business
+        )
+    )
+
+
+def consent_latest_at(*, purpose: str, customer_ref: str = "pk") -> Subquery:
+    """Expression: when the outer customer's latest ledger row of `purpose` was written."""
+    latest = ConsentRecord.objects.filter(
+        customer_id=OuterRef(customer_ref), purpose=purpose
+    ).order_by("-occurred_at", "-id")
+    return Subquery(latest.values("occurred_at")[:1], output_field=DateTimeField())

@@ -179,3 +179,14 @@ def voucher_redeemed_count_subquery(*, business: Business, customer_ref: str = "
         .values("total")
     )
     return Coalesce(Subquery(vouchers[:1], output_field=IntegerField()), Value(0))
+
+
+# --- for campaigns ---
+
+
+def review_latest_rating_subquery(*, business: Business, customer_ref: str = "pk") -> Subquery:
+    """Expression: the stars of the outer customer's latest review (NULL without reviews)."""
+    latest = Review.objects.filter(business=business, customer_id=OuterRef(customer_ref)).order_by(
+        "-created_at", "-id"
+    )
+    return Subquery(latest.values("rating")[:1], output_field=IntegerField())

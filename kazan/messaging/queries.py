@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
 
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
+
 
 class SmsUsage(TypedDict):
     sent: int
@@ -124,3 +127,27 @@ def unscoped_sms_balance_subquery(*, business_ref: str = "pk") -> Coalesce:
     for the console's platform-wide businesses report."""
     balance = SmsCreditAccount.objects.filter(business=OuterRef(business_ref)).values("balance")
     return Coalesce(Subquery(balance[:1], output_field=IntegerField()), Value(0))
+
+
+# --- for campaigns ---
+
+
+def unscoped_business_ids_messaged(*, phone: str) -> list[int]:
+    """The businesses that ever messaged this E.164 number (a STOP reply opts out of all)."""
+    from kazan.messaging.phones import to_index
+
+    return list(
+        OutboundMessage.objects.filter(to_index=to_index(phone))
+        .values_list("business_id", flat=True)
+        .distinct()
+    )
+
+
+def last_message_at_subquery(*, business: "Business", customer_ref: str = "pk") -> Subquery:
+    """Expression: when the business last wrote a message to the outer customer (NULL: never)."""
+    last = (
+        OutboundMessage.objects.filter(business=business, customer=OuterRef(customer_ref))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return Subquery(last)

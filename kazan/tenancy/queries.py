@@ -148,3 +148,28 @@ def unscoped_businesses() -> QuerySet[Business]:
     """Every business on the platform (no order): the console's lists, map and reports build
     on it. Platform-wide by purpose: staff-only callers."""
     return Business.objects.all()
+
+
+# --- for campaigns ---
+
+
+def unscoped_businesses_by_id(*, ids: list[int]) -> QuerySet[Business]:
+    """These businesses, in id order."""
+    return Business.objects.filter(pk__in=ids).order_by("pk")
+
+
+def unscoped_businesses_active() -> QuerySet[Business]:
+    """Every active (not suspended) business: the platform's jobs work for these only."""
+    return Business.objects.filter(status=Business.Status.ACTIVE)
+
+
+# --- for billing ---
+
+
+def owner_emails(*, business: Business) -> list[str]:
+    """The addresses of the business's active owners (billing emails go to them)."""
+    return [
+        m.user.email
+        for m in team_members(business=business).filter(role=Role.OWNER, user__is_active=True)
+        if m.user.email
+    ]

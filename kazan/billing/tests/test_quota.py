@@ -8,6 +8,7 @@ from django.utils import timezone
 from kazan.billing import queries, services
 from kazan.billing.models import QuotaNotice, Subscription
 from kazan.billing.tests.factories import credits_use
+from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -68,6 +69,7 @@ def test_owners_are_emailed_once_per_level_and_period(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.quota_notify(business=business) == 80
         assert services.quota_notify(business=business) is None
+    tasks_run_all(sweep=False)
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [owner.email]
     assert "80%" in mailoutbox[0].subject
@@ -77,6 +79,7 @@ def test_owners_are_emailed_once_per_level_and_period(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.quota_notify_all() == 1
         assert services.quota_notify_all() == 0
+    tasks_run_all(sweep=False)
     assert len(mailoutbox) == 2
     assert "95%" in mailoutbox[1].subject
 
@@ -88,6 +91,7 @@ def test_jumping_past_95_sends_only_the_95_email(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.quota_notify(business=business) == 95
         assert services.quota_notify(business=business) is None
+    tasks_run_all(sweep=False)
     assert len(mailoutbox) == 1
     assert set(QuotaNotice.objects.values_list("level", flat=True)) == {80, 95}
 
@@ -103,4 +107,5 @@ def test_a_new_period_warns_again(
     credits_use(business=business, granted=0, used=0)
     # Nothing used in the new period yet: no warning.
     assert services.quota_notify(business=business) is None
+    tasks_run_all(sweep=False)
     assert len(mailoutbox) == 1

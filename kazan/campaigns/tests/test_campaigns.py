@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from kazan.campaigns import links, services, tasks
+from kazan.campaigns import links, queries, services, tasks
 from kazan.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, ShortLink
+from kazan.campaigns.services import sending
 from kazan.core.errors import Conflict, InsufficientCredits, ValidationFailed
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Voucher
@@ -136,14 +137,14 @@ def test_a_withdrawal_racing_the_batch_is_skipped_not_sent(
 ):
     """Consent withdrawn between the batch query and the write: sms_send refuses, skipped."""
     campaign = _schedule(business, owner, at=timezone.now())
-    original = services._recipient_write
+    original = sending._recipient_write
 
     def withdraw_first(campaign, customer):
         if customer.pk == customers[0].pk:
             consent_given(customer, granted=False)
         return original(campaign, customer)
 
-    monkeypatch.setattr(services, "_recipient_write", withdraw_first)
+    monkeypatch.setattr(sending, "_recipient_write", withdraw_first)
     services.campaign_send_run(campaign_id=campaign.pk)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
@@ -172,9 +173,9 @@ def test_running_the_send_again_sends_nothing_twice(business, owner, customers, 
 
 def test_a_crash_midway_resumes_with_the_rest_only(business, owner, customers, funded):
     campaign = _schedule(business, owner, at=timezone.now())
-    services._claim(campaign.pk, timezone.now())
+    sending._claim(campaign.pk, timezone.now())
     campaign.refresh_from_db()
-    services._recipient_write(campaign, customers[0])  # written, then the worker died
+    sending._recipient_write(campaign, customers[0])  # written, then the worker died
     Campaign.objects.filter(pk=campaign.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -187,8 +188,8 @@ def test_a_crash_midway_resumes_with_the_rest_only(business, owner, customers, f
 def test_a_long_send_hands_over_to_new_task_runs_and_finishes(
     business, owner, customers, funded, monkeypatch
 ):
-    monkeypatch.setattr(services, "BATCH_SIZE", 1)
-    monkeypatch.setattr(services, "RUN_SECONDS", -1)  # every run writes one batch, then hands over
+    monkeypatch.setattr(sending, "BATCH_SIZE", 1)
+    monkeypatch.setattr(sending, "RUN_SECONDS", -1)  # every run writes one batch, then hands over
     campaign = _schedule(business, owner, at=timezone.now())
     assert services.campaign_send_run(campaign_id=campaign.pk) == "handed over to the next run"
     assert len(_messages(campaign)) == 1
@@ -201,7 +202,7 @@ def test_a_long_send_hands_over_to_new_task_runs_and_finishes(
 
 def test_a_held_lease_stops_a_second_runner(business, owner, customers, funded):
     campaign = _schedule(business, owner, at=timezone.now())
-    assert services._claim(campaign.pk, timezone.now())[0] is not None
+    assert sending._claim(campaign.pk, timezone.now())[0] is not None
     assert services.campaign_send_run(campaign_id=campaign.pk) == "not due or already being sent"
     assert _messages(campaign) == []
 
@@ -245,9 +246,9 @@ def test_credits_running_out_midway_stop_cleanly_and_resume_sends_the_rest(
 
     for text in ("x", "y"):
         sms_send(business=business, to=customers[0].phone_e164, body=text, purpose="otp")
-    real_estimate = services.queries.campaign_estimate
+    real_estimate = queries.campaign_estimate
     monkeypatch.setattr(
-        services.queries,
+        queries,
         "campaign_estimate",
         lambda **kw: dataclasses.replace(real_estimate(**kw), balance=3),
     )
@@ -263,7 +264,7 @@ def test_credits_running_out_midway_stop_cleanly_and_resume_sends_the_rest(
     assert Voucher.objects.filter(business=business, kind="campaign").count() == 1
     assert sms_balance(business=business) == 0
 
-    monkeypatch.setattr(services.queries, "campaign_estimate", real_estimate)
+    monkeypatch.setattr(queries, "campaign_estimate", real_estimate)
     credits_given(business, 2)
     services.campaign_resume(business=business, campaign=campaign, actor=owner)
     services.campaign_send_run(campaign_id=campaign.pk)

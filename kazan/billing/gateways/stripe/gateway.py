@@ -6,11 +6,14 @@ SDK against a local fake that speaks Stripe's wire format (tests/fake_stripe.py)
 """
 
 import logging
+from typing import Any
 
 import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from stripe.params.checkout import SessionCreateParams
 
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, CheckoutResult, CheckoutState, GatewayError
 
 logger = logging.getLogger("kazan.billing.stripe")
@@ -20,7 +23,7 @@ DEFAULT_TIMEOUT_SECONDS = 20
 _EXPIRED = "expired"
 
 
-def session_outcome(session: dict) -> str | None:
+def session_outcome(session: dict[str, Any]) -> str | None:
     """ "paid", "cancelled" or None (open, or complete but an async payment still pending)."""
     if session.get("status") == _EXPIRED:
         return "cancelled"
@@ -41,10 +44,9 @@ class StripeGateway:
     ) -> None:
         if not secret_key:
             raise ImproperlyConfigured("The Stripe gateway needs STRIPE_SECRET_KEY.")
-        base_addresses = {"api": api_base.rstrip("/")} if api_base else None
         self.client = stripe.StripeClient(
             secret_key,
-            base_addresses=base_addresses,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
             max_network_retries=2,  # safe: every create carries an idempotency key
             http_client=stripe.RequestsClient(timeout=timeout),
         )
@@ -54,7 +56,7 @@ class StripeGateway:
         return cls(secret_key=settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
 
     def checkout_start(self, request: CheckoutRequest) -> CheckoutResult:
-        params = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {
@@ -77,13 +79,15 @@ class StripeGateway:
         }
         try:
             session = self.client.v1.checkout.sessions.create(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": request.idempotency_key},
             ).to_dict()
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "create a checkout session") from exc
         if not session.get("id") or not session.get("url"):
-            raise GatewayError("Stripe answered without a session id or url", code="no_session")
+            raise GatewayError(
+                "Stripe answered without a session id or url", code=BillingErrorCode.NO_SESSION
+            )
         return CheckoutResult(reference=session["id"], redirect_url=session["url"])
 
     def checkout_state(self, reference: str) -> CheckoutState | None:

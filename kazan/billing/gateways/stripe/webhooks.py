@@ -22,6 +22,7 @@ Events handled (fixtures/ holds Stripe's documented payloads):
 import json
 import logging
 import re
+from typing import Any
 
 import stripe
 from django.conf import settings
@@ -54,7 +55,7 @@ class UnknownEventType(Exception):
     """A verified event of a type this endpoint does not handle (answered 200, logged)."""
 
 
-def event_parse(event: dict) -> GatewayEventData:
+def event_parse(event: dict[str, Any]) -> GatewayEventData:
     """A verified Stripe event → what billing needs. Raises UnknownEventType, ValueError."""
     event_id, event_type = event.get("id"), event.get("type")
     if not isinstance(event_id, str) or not isinstance(event_type, str):

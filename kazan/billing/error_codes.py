@@ -1,0 +1,24 @@
+"""The stable codes of billing's errors: API clients, the pages and the activity log match on
+them."""
+
+from kazan.core.errors import ErrorCode
+
+
+class BillingErrorCode(ErrorCode):
+    GATEWAY_UNAVAILABLE = "gateway_unavailable"
+    # Recorded as a failed payment's reason when the gateway gave no code of its own.
+    GATEWAY_ERROR = "gateway_error"
+    # The Stripe gateway's own: a Checkout Session answered without an id or URL.
+    NO_SESSION = "no_session"
+    INVALID_PACKAGE = "invalid_package"
+    INVALID_SMS_ALLOWANCE = "invalid_sms_allowance"
+    INVALID_PRICE = "invalid_price"
+    INVALID_REASON = "invalid_reason"
+    INVALID_RECIPIENT = "invalid_recipient"
+    INVALID_BANK_NAME = "invalid_bank_name"
+    INVALID_ADDRESS = "invalid_address"
+    INVALID_IBAN = "invalid_iban"
+    INVALID_BIC = "invalid_bic"
+    NOT_MANUAL = "not_manual"
+    NOT_PENDING = "not_pending"
+    PAYMENT_CLOSED = "payment_closed"

@@ -1,0 +1,99 @@
+"""Campaign and reminder write use-cases, one module per group: validation, campaigns (save,
+cancel, resume, the due job), sending (the send task and test sends), public (links, opting
+out) and reminders.
+
+Channels and audiences: a campaign goes out on one broadcast channel (campaigns.audience: SMS
+today) to the customers queries.audience_customers selects (that channel's consent, reachable
+on it, the campaign's audience filters), each message through messaging's message_send, which
+re-checks the consent when it is written.
+
+Pacing: nothing here throttles. Every message goes into the messaging outbox, whose delivery
+worker already holds all workers together to the channel's configured rate
+(BroadcastChannel.rate_per_second, e.g. settings.SMS_RATE_PER_SECOND); a campaign only writes
+its messages, as fast as the database takes them.
+
+Exactly-once: each recipient's SMS carries idempotency_key "campaign:<id>:<customer id>" (a
+reminder "reminder:<customer id>:<day>"), and its recipient row, voucher, links and message are
+written in one savepoint. A send task that crashes and runs again skips who already has a
+message and, should the row be missing, gets the first message back from message_send: nobody
+gets a campaign twice, and nobody is charged twice.
+
+Credits: a campaign that the balance cannot cover is refused before anything is written. If
+credits still run out while sending (another campaign, a reminder, an OTP raced it), the
+recipient whose charge failed is rolled back whole and the campaign stops ("stopped"), with
+the number not sent reported; resuming sends to the rest only.
+"""
+
+from kazan.campaigns.services.campaigns import (
+    campaign_cancel,
+    campaign_resume,
+    campaign_save,
+    campaigns_due_enqueue,
+)
+from kazan.campaigns.services.public import (
+    STOP_WORDS,
+    link_click,
+    stop_reply_receive,
+    stop_word,
+    unsubscribe_confirm,
+    unsubscribe_target,
+)
+from kazan.campaigns.services.reminders import (
+    REMINDER_CAP_MAX,
+    REMINDER_DAYS_MAX,
+    REMINDER_HOURS,
+    reminder_rule_save,
+    reminders_send_due,
+    reminders_send_for,
+)
+from kazan.campaigns.services.sending import (
+    BATCH_SIZE,
+    LEASE_SECONDS,
+    RUN_SECONDS,
+    TEST_SENDS_PER_HOUR,
+    TEST_VOUCHER_CODE,
+    campaign_send_run,
+    campaign_test_send,
+)
+from kazan.campaigns.services.validation import (
+    NAME_MAX,
+    SCHEDULE_MAX_DAYS,
+    TEXT_MAX,
+    VOUCHER_DAYS_MAX,
+    CampaignFields,
+    audience_validate,
+    campaign_validate,
+)
+
+__all__ = [
+    "BATCH_SIZE",
+    "LEASE_SECONDS",
+    "NAME_MAX",
+    "REMINDER_CAP_MAX",
+    "REMINDER_DAYS_MAX",
+    "REMINDER_HOURS",
+    "RUN_SECONDS",
+    "SCHEDULE_MAX_DAYS",
+    "STOP_WORDS",
+    "TEST_SENDS_PER_HOUR",
+    "TEST_VOUCHER_CODE",
+    "TEXT_MAX",
+    "VOUCHER_DAYS_MAX",
+    "CampaignFields",
+    "audience_validate",
+    "campaign_cancel",
+    "campaign_resume",
+    "campaign_save",
+    "campaign_send_run",
+    "campaign_test_send",
+    "campaign_validate",
+    "campaigns_due_enqueue",
+    "link_click",
+    "reminder_rule_save",
+    "reminders_send_due",
+    "reminders_send_for",
+    "stop_reply_receive",
+    "stop_word",
+    "unsubscribe_confirm",
+    "unsubscribe_target",
+]
