@@ -2,7 +2,6 @@
 
 from kazan.accounts.emails import email_index
 from kazan.accounts.models import RecoveryCode, User
-from kazan.accounts.types import Actor
 
 
 def recovery_codes_left(*, user: User) -> int:
@@ -24,9 +23,3 @@ def unscoped_staff_emails() -> list[str]:
         for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk")
         if user.email
     ]
-
-
-def user_or_none(actor: Actor) -> User | None:
-    """The signed-in person behind `actor`, for a "created by" column; None for the anonymous
-    user, a system actor or nothing (campaigns use it too)."""
-    return actor if isinstance(actor, User) and actor.is_authenticated else None

@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from kazan.accounts.queries import unscoped_staff_emails, user_or_none
+from kazan.accounts.queries import unscoped_staff_emails
+from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import BankDetails, Payment
@@ -99,7 +100,7 @@ def bank_details_update(
         old_iban = row.iban_masked
         for field, value in values.items():
             setattr(row, field, value)
-        row.updated_by = user_or_none(actor)
+        row.updated_by = actor_user(actor)
         row.save()
         activity_record(
             business=None,

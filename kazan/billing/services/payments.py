@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kazan.accounts.queries import user_or_none
+from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
@@ -101,7 +101,7 @@ def package_upgrade_start(
             _("This package is not available."), code=BillingErrorCode.INVALID_PACKAGE
         )
     gateway = gateway_configured(gateway_key)
-    user = user_or_none(actor)
+    user = actor_user(actor)
     with transaction.atomic():
         subscription_for(business)
         if not gateway.redirects:
@@ -173,7 +173,7 @@ def payment_mark_paid(
     """pending → paid, once: credits the payment's SMS and switches the subscription to its
     package. Returns False (and changes nothing) when the payment was not pending any more,
     so replays and races are harmless; the ledger reference "payment:<id>" is a second wall."""
-    user = user_or_none(actor)
+    user = actor_user(actor)
     with transaction.atomic():
         changed = Payment.objects.filter(pk=payment.pk, status=Status.PENDING).update(
             status=Status.PAID, paid_at=timezone.now(), confirmed_by=user

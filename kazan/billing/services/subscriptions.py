@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from kazan.accounts.queries import user_or_none
+from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import Payment, SmsPackage, Subscription, SubscriptionChange
@@ -199,7 +199,7 @@ def subscription_terms_change(
             subscription=subscription,
             new={Field.SMS_ALLOWANCE: allowance, Field.PRICE_MINOR: price},
             reason=reason,
-            changed_by=user_or_none(actor),
+            changed_by=actor_user(actor),
         )
         if rows:
             activity_record(

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kazan.accounts.queries import user_or_none
+from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
 from kazan.campaigns import queries
 from kazan.campaigns.audience import SMS, Audience, broadcast_channel_get
@@ -113,7 +113,7 @@ def campaign_save(
     with transaction.atomic():
         if campaign is None:
             campaign = Campaign.objects.create(
-                business=business, created_by=user_or_none(actor), status=status, **fields
+                business=business, created_by=actor_user(actor), status=status, **fields
             )
             action = "campaign.created" if draft else "campaign.scheduled"
         else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +14,7 @@ from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import Business, Role
 
 if TYPE_CHECKING:
-    from kazan.accounts.models import User
+    pass
 
 
 def validation_failed(exc: ValidationError) -> ValidationFailed:
@@ -47,10 +46,3 @@ def role_valid(role: str) -> str:
 def business_locked(business: Business) -> Business:
     """The business row, locked until the transaction ends: team changes are serialized."""
     return Business.objects.select_for_update().get(pk=business.pk)
-
-
-def actor_user(actor: User | AnonymousUser | None) -> User | None:
-    """The signed-in person behind `actor`, None for the system or an anonymous caller."""
-    if actor is None or isinstance(actor, AnonymousUser):
-        return None
-    return actor

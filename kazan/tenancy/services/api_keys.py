@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import API_KEY_PREFIX_LENGTH, ApiKey, Business, sha256_hex
-from kazan.tenancy.services._shared import actor_user, business_locked
+from kazan.tenancy.services._shared import business_locked
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.emails import email_index
 from kazan.accounts.services import user_create
+from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
 from kazan.core.errors import (
     Conflict,
@@ -31,7 +32,7 @@ from kazan.core.mail import email_text_queue
 from kazan.core.ratelimit import ratelimit_hit
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import Business, Invitation, Membership, sha256_hex
-from kazan.tenancy.services._shared import actor_user, business_locked, email_valid, role_valid
+from kazan.tenancy.services._shared import business_locked, email_valid, role_valid
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
