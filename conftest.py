@@ -15,9 +15,13 @@ def _clear_cache():
     after each test); each test starts from zero."""
     from django.core.cache import cache
 
+    from kazan.channels.queries import installation_address_cache_clear
+
     cache.clear()
+    installation_address_cache_clear()
     yield
     cache.clear()
+    installation_address_cache_clear()
 
 
 @pytest.fixture

@@ -133,6 +133,16 @@ def main() -> None:
         for result in results:
             print(result.row(results[0]))
         print()
+    if "webhook" in only:  # bench/webhook.py: Twilio inbound SMS, N distinct signed messages
+        from bench.webhook import webhook_run
+
+        server = _server_start(args.port, env)
+        try:
+            base, business = f"http://127.0.0.1:{args.port}", scenarios.business_ensure()
+            webhook_run(business, base=base, duration=args.duration, connections=args.connections)
+        finally:
+            server.terminate()
+            server.wait(10)
     if "console" in only:
         from bench import console
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class ChannelsConfig(AppConfig):
@@ -25,6 +26,15 @@ class ChannelsConfig(AppConfig):
                 ),
                 get=queries.unscoped_installation_by_id,
             )
+        )
+        # A deleted installation (its business erased) stops routing at once, not after the TTL.
+        post_delete.connect(
+            lambda instance, **kwargs: queries.installation_address_forget(
+                provider=instance.provider, index=instance.address_index
+            ),
+            sender="channels.ChannelInstallation",
+            weak=False,
+            dispatch_uid="channels.installation_address_forget",
         )
         gdpr_section_register(
             GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)

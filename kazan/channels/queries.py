@@ -3,10 +3,14 @@ the inbound routing lookup, which is how a webhook finds the business in the fir
 the look-up by id the outbox's registry makes for a message that names its installation."""
 
 import json
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
+from django.db import transaction
 
 from kazan.channels.models import ChannelInstallation
-from kazan.core.crypto import blind_index
+from kazan.core.crypto import blind_index, decrypt, encrypt
 from kazan.core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -40,19 +44,92 @@ def installation_active(*, business: "Business", channel: str) -> ChannelInstall
     )
 
 
-def unscoped_installation_for_address(*, provider: str, address: str) -> ChannelInstallation | None:
-    """Inbound routing: the active installation customers reach at `address`."""
+# The webhook's routing look-up is cached by the address's blind index (no address in clear),
+# including "no installation" (the platform's shared number): for a few seconds in the process
+# (no round trip at all), then in the shared cache. Connecting, disconnecting and deleting an
+# installation forget the shared entry and this process's; another process's copy lives at most
+# LOCAL_SECONDS, and a webhook whose signature fails against a cached token is checked again
+# against the table (`fresh`), so a new or changed token is never refused. The secrets stay
+# encrypted in both caches as they are in the table.
+ADDRESS_CACHE_SECONDS = 300
+LOCAL_SECONDS = 10.0
+_local: dict[str, tuple[float, object]] = {}
+_NONE = "-"
+# The same encryption context as the table's column (kazan.core.fields.EncryptedTextField).
+CREDENTIALS_CONTEXT = "channels.channelinstallation.credentials"
+
+
+def _address_key(provider: str, index: str) -> str:
+    return f"channels:address:{provider}:{index}"
+
+
+def installation_address_forget(*, provider: str, index: str) -> None:
+    """Drops the cached routing of `index` now and again after the commit (a request between
+    the two could have cached the old state)."""
+    if not index:
+        return
+    key = _address_key(provider, index)
+
+    def forget() -> None:
+        _local.pop(key, None)
+        cache.delete(key)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def installation_address_cache_clear() -> None:
+    """Empties this process's copy (tests start from nothing, like the shared cache)."""
+    _local.clear()
+
+
+def unscoped_installation_for_address(
+    *, provider: str, address: str, fresh: bool = False
+) -> ChannelInstallation | None:
+    """Inbound routing: the active installation customers reach at `address` (its id,
+    business id, channel and credentials; the business itself is not loaded). `fresh` reads
+    the table, not the caches."""
     if not address:
         return None
-    return (
-        ChannelInstallation.objects.filter(
+    index = address_index(address)
+    key = _address_key(provider, index)
+    now = time.monotonic()
+    cached: Any = None
+    if not fresh:
+        expires, cached = _local.get(key, (0.0, None))
+        if expires < now:
+            cached = cache.get(key)
+            if cached is not None:
+                _local[key] = (now + LOCAL_SECONDS, cached)
+    if cached == _NONE:
+        return None
+    if cached is not None:
+        pk, business_id, channel, secret = cached
+        found = ChannelInstallation(
+            pk=pk,
+            business_id=business_id,
+            channel=channel,
             provider=provider,
-            address_index=address_index(address),
+            address_index=index,
             status=ChannelInstallation.Status.ACTIVE,
+            credentials=decrypt(secret, context=CREDENTIALS_CONTEXT) if secret else "",
         )
-        .select_related("business")
-        .first()
-    )
+        found._state.adding = False
+        return found
+    installation = ChannelInstallation.objects.filter(
+        provider=provider, address_index=index, status=ChannelInstallation.Status.ACTIVE
+    ).first()
+    value: object = _NONE
+    if installation is not None:
+        secret = (
+            encrypt(installation.credentials, context=CREDENTIALS_CONTEXT)
+            if installation.credentials
+            else ""
+        )
+        value = (installation.pk, installation.business_id, installation.channel, secret)
+    cache.set(key, value, ADDRESS_CACHE_SECONDS)
+    _local[key] = (now + LOCAL_SECONDS, value)
+    return installation
 
 
 def unscoped_installation_by_id(installation_id: int) -> ChannelInstallation | None:

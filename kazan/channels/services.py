@@ -19,10 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.channels.error_codes import ChannelsErrorCode
+from kazan.channels.ingest import event_insert
 from kazan.channels.models import ChannelInstallation, InboundEvent
 from kazan.channels.providers.base import InboundMessage, plugin
-from kazan.channels.queries import address_index, installation_credentials
-from kazan.core.db import insert_or_fetch
+from kazan.channels.queries import (
+    address_index,
+    installation_address_forget,
+    installation_credentials,
+)
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
 from kazan.messaging.phones import to_index
 from kazan.messaging.transports import ProviderError
@@ -90,6 +94,7 @@ def installation_connect(
                 )
         except IntegrityError:  # the same number connected by another business just now
             raise Conflict(taken) from None
+        installation_address_forget(provider=provider, index=index)
         activity_record(
             business=business,
             actor=actor,
@@ -152,6 +157,7 @@ def installation_disconnect(
 def _disconnect(
     *, business: "Business", actor: "User | None", installation: ChannelInstallation
 ) -> None:
+    installation_address_forget(provider=installation.provider, index=installation.address_index)
     ChannelInstallation.objects.filter(pk=installation.pk).update(
         status=ChannelInstallation.Status.DISCONNECTED,
         disconnected_at=timezone.now(),
@@ -186,32 +192,30 @@ def inbound_store(
     message: InboundMessage,
     installation: ChannelInstallation | None,
 ) -> tuple[InboundEvent, bool]:
-    """Stores a verified inbound message and enqueues its processing after the commit.
-    Returns (event, stored); stored is False for a provider's retry of a stored message."""
-
-    def existing() -> InboundEvent | None:
-        return InboundEvent.objects.filter(
+    """Stores a verified inbound message and queues its processing: one statement on
+    PostgreSQL with the database tasks backend (channels.ingest), else the task is enqueued
+    after the commit. Returns (event, stored); stored is False for a provider's retry of a
+    stored message (nothing is written or queued for it)."""
+    event = InboundEvent(
+        provider=provider,
+        provider_message_id=message.provider_message_id,
+        channel=channel,
+        installation_id=installation.pk if installation is not None else None,
+        business_id=installation.business_id if installation is not None else None,
+        sender_index=to_index(message.sender),
+        payload=json.dumps(asdict(message)),
+    )
+    event_id, queued = event_insert(event)
+    if event_id is None:
+        earlier = InboundEvent.objects.filter(
             provider=provider, provider_message_id=message.provider_message_id
         ).first()
-
-    with transaction.atomic():
-        if (earlier := existing()) is not None:
-            return earlier, False
-        event, inserted = insert_or_fetch(
-            lambda: InboundEvent.objects.create(
-                provider=provider,
-                provider_message_id=message.provider_message_id,
-                channel=channel,
-                installation=installation,
-                business=installation.business if installation is not None else None,
-                sender_index=to_index(message.sender),
-                payload=json.dumps(asdict(message)),
-            ),
-            existing,
-        )
-        if inserted:
-            transaction.on_commit(lambda: inbound_enqueue(event.pk))
-    return event, inserted
+        return earlier or event, False
+    event.pk = event_id
+    event._state.adding = False
+    if not queued:
+        transaction.on_commit(lambda: inbound_enqueue(event_id))
+    return event, True
 
 
 def inbound_process(*, event_id: int) -> str:

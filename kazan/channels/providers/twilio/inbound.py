@@ -55,13 +55,14 @@ def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
 
 
-def _to_installation(request: HttpRequest) -> ChannelInstallation | None:
+def _to_installation(request: HttpRequest, *, fresh: bool = False) -> ChannelInstallation | None:
+    """The installation whose number is `To` (cached; `fresh`: from the table)."""
     return unscoped_installation_for_address(
-        provider="twilio", address=request.POST.get("To", "").strip()
+        provider="twilio", address=request.POST.get("To", "").strip(), fresh=fresh
     )
 
 
-@twilio_signed(_to_installation)
+@twilio_signed(_to_installation, lambda request: _to_installation(request, fresh=True))
 def twilio_inbound(
     request: HttpRequest, *, installation: ChannelInstallation | None
 ) -> HttpResponse:
