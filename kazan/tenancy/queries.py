@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import re
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.core.cache import cache
 from django.db import transaction
@@ -16,6 +16,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from kazan.core.errors import NotFound
+from kazan.core.rediscache import cache_get_fast
 from kazan.tenancy.models import ApiKey, Business, Invitation, Membership, Role, sha256_hex
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def business_for_slug(slug: str) -> Business | None:
     deleting a business forgets it (`business_cache_forget`, tenancy.signals). An unknown slug
     is not cached, so a business created under it is found at once."""
     key = _business_cache_key(slug)
-    business: Business | None = cache.get(key)
+    business = cast("Business | None", cache_get_fast(key))
     if business is None:
         business = Business.objects.filter(slug=slug).first()
         if business is not None:

@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -23,6 +21,7 @@ from redis.exceptions import RedisError
 from kazan.analytics.models import Event
 from kazan.analytics.services.events import event_record
 from kazan.core.db import atomic_relaxed
+from kazan.core.rediscache import redis_client, redis_key
 from kazan.tenancy.queries import unscoped_businesses_by_id
 
 if TYPE_CHECKING:
@@ -52,11 +51,10 @@ SET count = analytics_dailycount.count + EXCLUDED.count
 
 def _redis() -> "tuple[Redis, str] | None":
     """The Redis client and the list's full key, when buffering is on."""
-    store = caches["default"]
-    if not settings.ANALYTICS_BUFFER or not isinstance(store, RedisCache):
+    if not settings.ANALYTICS_BUFFER:
         return None
-    key = store.make_and_validate_key(BUFFER_KEY)
-    return store._cache.get_client(key, write=True), key
+    client = redis_client()
+    return None if client is None else (client, redis_key(BUFFER_KEY))
 
 
 def event_count(*, business: "Business", kind: str) -> None:
