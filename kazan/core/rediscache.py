@@ -9,12 +9,14 @@ the backend's own connection pool, and fall back to the plain cache API without 
 from typing import TYPE_CHECKING
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisSerializer
 
 if TYPE_CHECKING:
     from redis import Redis
 
 _CLIENT = "_kazan_client"
+# What Django's Redis backend stores values as (pickles, integers as digits).
+_SERIALIZER = RedisSerializer()
 
 
 def redis_client() -> "Redis | None":
@@ -35,11 +37,14 @@ def redis_key(key: str) -> str:
     return caches["default"].make_and_validate_key(key)
 
 
-def cache_get_fast(key: str) -> object | None:
+def cache_get_fast(key: str) -> object:
     """The same as `cache.get(key)`, one reused client instead of a new one per call."""
     store = caches["default"]
     client = redis_client()
     if client is None or not isinstance(store, RedisCache):
         return store.get(key)
     value = client.get(redis_key(key))
-    return None if value is None else store._cache._serializer.loads(value)
+    if value is None:
+        return None
+    # The client is made without decode_responses: a stored value comes back as bytes.
+    return _SERIALIZER.loads(value.encode() if isinstance(value, str) else value)

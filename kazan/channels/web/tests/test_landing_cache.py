@@ -144,3 +144,17 @@ def test_a_flush_drops_the_visits_of_a_deleted_business(counting, business, othe
     other_business.delete()
     events_buffered_flush()
     assert list(DailyCount.objects.values_list("business_id", "count")) == [(business.pk, 1)]
+
+
+def test_a_visit_is_written_at_once_when_redis_refuses_the_push(counting, business, monkeypatch):
+    if counting != "redis":
+        pytest.skip("the fallback of the Redis path")
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("gone")
+
+    monkeypatch.setattr(Redis, "rpush", refuse)
+    _first_visit(business, "?src=qr")
+    assert DailyCount.objects.get(business=business, kind=EventKind.QR_SCAN).count == 1
