@@ -2,6 +2,7 @@
 
 import json
 
+from bench.landing import landing_rows
 from bench.wrk import LoadResult, wrk_run
 from kazan.messaging.services import sms_credits_grant
 from kazan.tenancy.models import Business
@@ -86,12 +87,7 @@ def web_run(business: Business, *, base: str, duration: int, connections: int) -
     chat_lua = CHAT_LUA % {"visitors": _lua_visitors(visitors), "slug": business.slug}
     return [
         wrk_run("bare Django view (baseline)", f"{base}/bench/bare", **run),
-        wrk_run("landing page GET /<slug>/", f"{base}/{business.slug}/", **run),
-        wrk_run(
-            "landing page from the QR code (counts a scan)",
-            f"{base}/{business.slug}/?src=qr",
-            **run,
-        ),
+        *landing_rows(business.slug, base=base, duration=duration),
         wrk_run(
             "chat step POST /<slug>/chat (64 visitors answering the phone question)",
             f"{base}/{business.slug}/chat",

@@ -154,6 +154,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Landing-page visits and scans are counted in Redis and written in batches every minute
+# (analytics.services.buffer, decision 0019). Tests count synchronously unless they turn it on.
+ANALYTICS_BUFFER = env_bool("KAZAN_ANALYTICS_BUFFER", bool(REDIS_URL) and not TESTING)
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -1,5 +1,6 @@
 """Analytics tasks (django.tasks) and their schedules (crontask): building console exports in
-the background, and deleting them when they are old. Both are safe to run twice."""
+the background, deleting them when they are old, and writing the buffered visit counts. All
+are safe to run twice."""
 
 from crontask import cron
 from django.tasks import task
@@ -18,3 +19,11 @@ def export_build(job_id: int) -> str:
 def exports_expire() -> int:
     """Daily: delete export files older than EXPORT_RETENTION_DAYS (7 by default)."""
     return services.exports_expire()
+
+
+@cron("* * * * *")
+@task
+def events_flush() -> int:
+    """Every minute: the visits and scans counted in Redis become event rows and daily counts
+    (services.buffer; with no Redis there is nothing to flush)."""
+    return services.events_buffered_flush()

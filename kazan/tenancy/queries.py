@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import TYPE_CHECKING
+import zlib
+from typing import TYPE_CHECKING, cast
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from kazan.core.errors import NotFound
+from kazan.core.rediscache import cache_get_fast
 from kazan.tenancy.models import ApiKey, Business, Invitation, Membership, Role, sha256_hex
 
 if TYPE_CHECKING:
@@ -173,3 +177,41 @@ def owner_emails(*, business: Business) -> list[str]:
         for m in team_members(business=business).filter(role=Role.OWNER, user__is_active=True)
         if m.user.email
     ]
+
+
+# --- the business behind a public address, cached (landing page, chat, widget by slug) --------
+
+# Seconds a cached business may outlive a change that missed its invalidation (a row changed by
+# a bare UPDATE, or a request that read the row just before another committed a change).
+BUSINESS_CACHE_SECONDS = 300
+# Part of the key: a deploy that changes the model's fields never unpickles an older shape.
+_BUSINESS_CACHE_SHAPE = zlib.crc32(
+    ",".join(field.attname for field in Business._meta.concrete_fields).encode()
+)
+
+
+def _business_cache_key(slug: str) -> str:
+    return f"tenancy:business:{_BUSINESS_CACHE_SHAPE}:{slug}"
+
+
+def business_for_slug(slug: str) -> Business | None:
+    """The business at /<slug>/ (or <slug>.BASE_DOMAIN), from the cache when it is there. Only
+    the business's own profile is cached (no customer data), under its exact slug; saving or
+    deleting a business forgets it (`business_cache_forget`, tenancy.signals). An unknown slug
+    is not cached, so a business created under it is found at once."""
+    key = _business_cache_key(slug)
+    business = cast("Business | None", cache_get_fast(key))
+    if business is None:
+        business = Business.objects.filter(slug=slug).first()
+        if business is not None:
+            cache.set(key, business, BUSINESS_CACHE_SECONDS)
+    return business
+
+
+def business_cache_forget(*slugs: str) -> None:
+    """Forget the cached business under these slugs, now and again after the transaction
+    commits (so a request that read the old row meanwhile cannot put it back for long)."""
+    keys = [_business_cache_key(slug) for slug in slugs if slug]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))

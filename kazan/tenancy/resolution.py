@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from kazan.tenancy.models import Business, Membership
-from kazan.tenancy.queries import membership_of
+from kazan.tenancy.queries import business_for_slug, membership_of
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
@@ -45,7 +45,7 @@ def business_named(request: HttpRequest, view_kwargs: dict[str, Any]) -> bool:
 def business_resolve(request: HttpRequest, view_kwargs: dict[str, Any]) -> Business | None:
     slug = view_kwargs.get("business_slug") or _subdomain_slug(request.get_host())
     if slug:
-        return Business.objects.filter(slug=slug).first()
+        return business_for_slug(slug)
     client_id = request.headers.get("X-Client-ID", "").strip()
     if client_id:
         return Business.objects.filter(client_id=client_id[:40]).first()

@@ -1,5 +1,10 @@
 """Analytics' writes: counted events (`events`) and exports (`exports`, `export_filters`)."""
 
+from kazan.analytics.services.buffer import (
+    event_count,
+    events_buffered_flush,
+    events_buffered_pending,
+)
 from kazan.analytics.services.events import (
     daily_counts_rebuild,
     event_record,
@@ -35,8 +40,11 @@ __all__ = [
     "TEAM_EXPORT_FORMATS",
     "TEAM_EXPORT_PERMISSION",
     "daily_counts_rebuild",
+    "event_count",
     "event_record",
     "event_retract",
+    "events_buffered_flush",
+    "events_buffered_pending",
     "events_import",
     "export_can_download",
     "export_downloaded",

@@ -4,7 +4,7 @@ data). The chat itself goes through conversations.services."""
 from typing import TYPE_CHECKING
 
 from kazan.analytics.enums import EventKind
-from kazan.analytics.services import event_record
+from kazan.analytics.services import event_count, event_record
 from kazan.core.db import atomic_relaxed
 
 if TYPE_CHECKING:
@@ -23,9 +23,9 @@ LINK_TARGETS = {
 
 def landing_visit_record(*, business: "Business", from_qr: bool) -> None:
     """One visit: a QR scan when the page was opened from the printed code, else a page view.
-    A counter only: its commit need not wait for the disk (core.db.atomic_relaxed)."""
-    with atomic_relaxed():
-        event_record(business=business, kind=EventKind.QR_SCAN if from_qr else EventKind.PAGE_VIEW)
+    A counter only: buffered in Redis and written in batches when Redis is configured, else
+    written at once without waiting for the disk (analytics.services.buffer)."""
+    event_count(business=business, kind=EventKind.QR_SCAN if from_qr else EventKind.PAGE_VIEW)
 
 
 def landing_link_click(

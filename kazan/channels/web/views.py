@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -21,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.services import landing_link_click, landing_visit_record
+from kazan.channels.web.shell import shell_fill, shell_html, shell_key
 from kazan.conversations.engine import Inbound
 from kazan.conversations.queries import conversation_for_handle, conversation_log
 from kazan.conversations.services import conversation_language_set, conversation_receive
@@ -134,8 +136,10 @@ def _ui_strings() -> dict:
 
 @require_GET
 @never_cache
-@ensure_csrf_cookie
 def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
+    """The page is the same for every visitor of a business in a language (web.shell caches
+    it); only the CSRF token the chat's POST needs (its cookie is set here, as
+    ensure_csrf_cookie did) and the CSP nonce are the visitor's own."""
     business = request.business
     if business is None:
         return page_not_found(request)
@@ -152,26 +156,37 @@ def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
             conversation_language_set(
                 business=business, conversation=conversation, language=language
             )
-    color = business.brand_color if _COLOR.match(business.brand_color or "") else "#1f7a5a"
     with translation.override(language):
-        response = render(
-            request,
+        links = _fixed_social_links(business)
+        html = shell_html(
+            shell_key(business, language, links),
             "landing/page.html",
-            {
-                "business": business,
-                "brand_color": color,
-                "language": language,
-                "languages": settings.LANGUAGES,
-                "chat_url": reverse("landing:chat", kwargs={"business_slug": business.slug}),
-                "social_links": _fixed_social_links(business),
-                "ui": _ui_strings(),
-            },
+            lambda: _page_context(business, language, links),
         )
+    nonce = get_nonce(request)  # lazy: generated (and sent in the header) once read
+    response = HttpResponse(
+        shell_fill(
+            html, csrf_token=get_token(request), csp_nonce="" if nonce is None else str(nonce)
+        )
+    )
     if first_of_visit:
         _cookie_set(response, business, VISIT_COOKIE, "1", max_age=VISIT_SECONDS)
     if "lang" in request.GET and request.GET["lang"] in LANGUAGE_CODES:
         _cookie_set(response, business, LANGUAGE_COOKIE, language, max_age=CHAT_COOKIE_AGE)
     return response
+
+
+def _page_context(business: "Business", language: str, links: list[dict]) -> dict:
+    color = business.brand_color if _COLOR.match(business.brand_color or "") else "#1f7a5a"
+    return {
+        "business": business,
+        "brand_color": color,
+        "language": language,
+        "languages": settings.LANGUAGES,
+        "chat_url": reverse("landing:chat", kwargs={"business_slug": business.slug}),
+        "social_links": links,
+        "ui": _ui_strings(),
+    }
 
 
 def _cookie_set(

@@ -11,6 +11,7 @@ from kazan.activity.services import activity_record
 from kazan.core.errors import PermissionDenied, ValidationFailed
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import Business
+from kazan.tenancy.queries import business_cache_forget
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -43,6 +44,7 @@ def business_status_change(
         )
         if not changed:
             return False
+        business_cache_forget(business.slug)  # a bare UPDATE: no signal
         activity_record(
             business=business,
             actor=actor,
