@@ -23,6 +23,7 @@ from django.utils import timezone
 from kazan.core.crypto import blind_index
 from kazan.core.errors import RateLimited
 from kazan.core.models import RateLimitCounter
+from kazan.core.rediscache import redis_client, redis_key
 
 KEY_SCOPE = "core.ratelimit"
 
@@ -45,11 +46,11 @@ def _digest(key: str) -> str:
 
 
 def _redis_hit(digest: str, window_seconds: int) -> int:
-    store = cast(RedisCache, caches["default"])  # only called when _redis() said so
-    name = store.make_and_validate_key(f"rl:{digest}")
+    client = redis_client()
+    assert client is not None  # only called when _redis() said so
+    name = redis_key(f"rl:{digest}")
     # Django's cache API has no atomic "add one, expire when new": its Redis client runs ours.
-    client = store._cache.get_client(name, write=True)
-    return int(client.eval(_REDIS_HIT, 1, name, window_seconds * 1000))
+    return int(cast(int, client.eval(_REDIS_HIT, 1, name, window_seconds * 1000)))
 
 
 # One statement, so atomic on both databases: PostgreSQL's ON CONFLICT waits for a concurrent
