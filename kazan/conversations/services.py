@@ -158,13 +158,14 @@ def _thread_known_locked(business: "Business", channel: str, handle: str) -> Con
             )
         )[:1]
     )
-    return (
+    found = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("identity", "session__flow_version")
         .filter(business=business, identity__channel=channel, identity__external_index=index)
         .annotate(binding_found=Subquery(binding, output_field=JSONField()))
-        .first()
+        .order_by()[:1]  # one thread per identity: nothing to sort
     )
+    return next(iter(found), None)
 
 
 def _thread_locked(
