@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import JSONField, Subquery
-from django.db.models.functions import JSONObject
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -144,25 +143,24 @@ def _provider_message_known(business: "Business", provider_message_id: str) -> b
 
 def _thread_known_locked(business: "Business", channel: str, handle: str) -> Conversation | None:
     """The thread with the person behind `handle`, locked for the turn, in one query with its
-    identity, session and flow version, and (as `binding_found`) the id, restart keywords and
-    current version of the binding that answers on its channel."""
+    identity, session and flow version, and the restart keywords and current version of the
+    binding that answers on its channel (`binding_keywords`, `binding_version`)."""
     from kazan.customers.identities import external_id_normalize, identity_index_for
 
     index = identity_index_for(channel, external_id_normalize(handle))
-    binding = (
-        FlowBinding.objects.filter(business=business, channel__in=[channel, flowstore.ANY_CHANNEL])
-        .order_by("-channel")  # as flowstore.binding_for_channel: a channel's own first
-        .values(
-            found=JSONObject(
-                id="pk", keywords="restart_keywords", version="flow__current_version_id"
-            )
-        )[:1]
-    )
+    binding = FlowBinding.objects.filter(
+        business=business, channel__in=[channel, flowstore.ANY_CHANNEL]
+    ).order_by("-channel")  # as flowstore.binding_for_channel: a channel's own first
     found = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("identity", "session__flow_version")
         .filter(business=business, identity__channel=channel, identity__external_index=index)
-        .annotate(binding_found=Subquery(binding, output_field=JSONField()))
+        .annotate(
+            binding_keywords=Subquery(
+                binding.values("restart_keywords")[:1], output_field=JSONField()
+            ),
+            binding_version=Subquery(binding.values("flow__current_version_id")[:1]),
+        )
         .order_by()[:1]  # one thread per identity: nothing to sort
     )
     return next(iter(found), None)
@@ -257,9 +255,8 @@ def _bot_turn(
 ) -> tuple[engine.Turn, ConversationSession]:
     """One turn of the bot in a savepoint: a domain error no step handles rolls it back."""
     binding: FlowBinding | None = None
-    found = getattr(thread, "binding_found", None)
-    if isinstance(found, dict) and found.get("version") is not None:
-        keywords = found.get("keywords")
+    if getattr(thread, "binding_version", None) is not None:
+        keywords = getattr(thread, "binding_keywords", None)
     else:  # a new thread, or no ready binding yet (binding_for_channel seeds the default)
         binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
         keywords = binding.restart_keywords
