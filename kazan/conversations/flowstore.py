@@ -166,9 +166,15 @@ def keyword_fold(text: str) -> str:
 def restart_keywords(binding: FlowBinding) -> set[str]:
     """The words that restart `binding`'s flow (folded by `keyword_fold`), with their
     translations in the active language."""
-    words = [str(word) for word in binding.restart_keywords or RESTART_KEYWORDS]
+    return restart_words(binding.restart_keywords)
+
+
+def restart_words(stored: object) -> set[str]:
+    """`restart_keywords` from a binding's stored list (the defaults when it names none)."""
+    words = [str(word) for word in stored] if isinstance(stored, list) and stored else []
     translated = [
         pgettext("chat keyword that restarts the bot", "START"),
         pgettext("chat keyword that restarts the bot", "MENU"),
     ]
-    return {keyword_fold(word) for word in words + translated if str(word).strip()}
+    chosen = words or list(RESTART_KEYWORDS)
+    return {keyword_fold(word) for word in chosen + translated if word.strip()}

@@ -3,11 +3,14 @@
 answers inline (web chat) or queues through the outbox (messaging.services.message_send)."""
 
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import JSONField, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,7 @@ from kazan.conversations.models import (
     Conversation,
     ConversationMessage,
     ConversationSession,
+    FlowBinding,
     Status,
 )
 from kazan.conversations.queries import bot_settings_get
@@ -30,7 +34,6 @@ from kazan.customers.normalize import language_normalize
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
-    from kazan.conversations.models import FlowBinding
     from kazan.customers.models import ChannelIdentity, Customer
     from kazan.messaging.models import OutboundMessage
     from kazan.tenancy.models import Business
@@ -58,9 +61,15 @@ class Received:
     conversation: Conversation | None
     replies: list[engine.Reply]
     duplicate: bool = False
+    # `known_only` was asked and nobody is behind the handle: nothing was written.
+    unknown: bool = False
 
 
 class _Duplicate(Exception):
+    pass
+
+
+class _Unknown(Exception):
     pass
 
 
@@ -72,6 +81,8 @@ def conversation_receive(
     inbound: engine.Inbound,
     provider_message_id: str = "",
     language: str = "",
+    known_only: bool = False,
+    handle_new: bool = False,
 ) -> Received:
     """The one entry point for an inbound message on any channel (issue 10's contract).
 
@@ -81,37 +92,78 @@ def conversation_receive(
     thread a person holds gets no bot reply; otherwise the running session answers, a restart
     keyword or a finished session starts the bound flow. Returns the replies; it sends nothing.
     An empty `inbound` only opens the thread (a web visitor's first page load).
+
+    `known_only`: answer only in an existing thread (else nothing is written and the result is
+    `unknown`); `handle_new`: the caller just made the handle up, so nobody is looked up.
+    A returning person's turn costs one statement for the identity and one for the locked
+    thread with its session, flow version and binding (`_thread_known_locked`).
     """
-    from kazan.customers.services import identity_touch
+    from kazan.customers.services import identity_seen, identity_touch
 
     _registered()
     if not _CHANNEL.match(channel or ""):
         raise ValidationFailed(_("Unknown channel."), code=ConversationsErrorCode.INVALID_CHANNEL)
     if len(provider_message_id) > PROVIDER_MESSAGE_ID_MAX:
         raise ValidationFailed(_("The message id is too long."), code=CoreErrorCode.INVALID)
-    if (
-        provider_message_id
-        and ConversationMessage.objects.filter(
-            business=business, provider_message_id=provider_message_id
-        ).exists()
-    ):
+    if provider_message_id and _provider_message_known(business, provider_message_id):
         return Received(None, [], duplicate=True)
     language = language_normalize(language, strict=False)
     try:
         with transaction.atomic():
-            identity = identity_touch(business=business, channel=channel, external_id=handle)
-            thread = _thread_locked(business, identity, language or business.language)
-            if (
-                provider_message_id
-                and ConversationMessage.objects.filter(
-                    business=business, provider_message_id=provider_message_id
-                ).exists()
+            thread = None
+            # The identity row is locked (updated) before the thread, as identity_touch does.
+            if not handle_new and identity_seen(
+                business=business, channel=channel, external_id=handle
             ):
+                thread = _thread_known_locked(business, channel, handle)
+            if thread is None:
+                if known_only:
+                    raise _Unknown
+                identity = identity_touch(business=business, channel=channel, external_id=handle)
+                thread = _thread_locked(business, identity, language or business.language)
+            before = _fields(thread)
+            person = thread.identity
+            if thread.customer_id is None and person and person.customer_id is not None:
+                thread.customer_id = person.customer_id
+            if provider_message_id and _provider_message_known(business, provider_message_id):
                 raise _Duplicate
-            replies = _receive(business, thread, inbound, provider_message_id)
+            replies = _receive(business, thread, before, inbound, provider_message_id)
     except _Duplicate:
         return Received(None, [], duplicate=True)
+    except _Unknown:
+        return Received(None, [], unknown=True)
     return Received(thread, replies)
+
+
+def _provider_message_known(business: "Business", provider_message_id: str) -> bool:
+    return ConversationMessage.objects.filter(
+        business=business, provider_message_id=provider_message_id
+    ).exists()
+
+
+def _thread_known_locked(business: "Business", channel: str, handle: str) -> Conversation | None:
+    """The thread with the person behind `handle`, locked for the turn, in one query with its
+    identity, session and flow version, and the restart keywords and current version of the
+    binding that answers on its channel (`binding_keywords`, `binding_version`)."""
+    from kazan.customers.identities import external_id_normalize, identity_index_for
+
+    index = identity_index_for(channel, external_id_normalize(handle))
+    binding = FlowBinding.objects.filter(
+        business=business, channel__in=[channel, flowstore.ANY_CHANNEL]
+    ).order_by("-channel")  # as flowstore.binding_for_channel: a channel's own first
+    found = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("identity", "session__flow_version")
+        .filter(business=business, identity__channel=channel, identity__external_index=index)
+        .annotate(
+            binding_keywords=Subquery(
+                binding.values("restart_keywords")[:1], output_field=JSONField()
+            ),
+            binding_version=Subquery(binding.values("flow__current_version_id")[:1]),
+        )
+        .order_by()[:1]  # one thread per identity: nothing to sort
+    )
+    return next(iter(found), None)
 
 
 def _thread_locked(
@@ -132,18 +184,35 @@ def _thread_locked(
             lambda: Conversation.objects.filter(business=business, identity=identity).first(),
         )
         found = inserted
-    thread = (
+    thread: Conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("identity", "session__flow_version")
         .get(pk=found.pk)
     )
-    if thread.customer_id is None and identity.customer_id is not None:
-        thread.customer_id = identity.customer_id
     return thread
 
 
+def _fields(instance: models.Model) -> dict[str, object]:
+    """A row's column values as loaded (JSON copied: the engine changes a session's state in
+    place), to write back only what a turn changed."""
+    return {
+        field.attname: deepcopy(value) if isinstance(value, dict | list) else value
+        for field in instance._meta.concrete_fields
+        if not field.primary_key
+        for value in [getattr(instance, field.attname)]
+    }
+
+
+def _changed(instance: models.Model, before: dict[str, object]) -> list[str]:
+    return [name for name, value in before.items() if getattr(instance, name) != value]
+
+
 def _receive(
-    business: "Business", thread: Conversation, inbound: engine.Inbound, provider_message_id: str
+    business: "Business",
+    thread: Conversation,
+    before: dict[str, object],
+    inbound: engine.Inbound,
+    provider_message_id: str,
 ) -> list[engine.Reply]:
     now = timezone.now()
     thread.last_message_at = now
@@ -152,8 +221,8 @@ def _receive(
     if thread.status in HELD_STATUSES:
         if thread.status in REOPENED_STATUSES:
             thread.status, thread.snoozed_until = Status.OPEN, None
-        _log_in(thread, thread.session, inbound.text[: engine.TEXT_MAX], provider_message_id)
-        thread.save()
+        _log(thread, thread.session, inbound.text[: engine.TEXT_MAX], provider_message_id)
+        _thread_save(thread, before)
         conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
         return []
     if thread.status == Status.RESOLVED:
@@ -164,28 +233,39 @@ def _receive(
     except KazanError as error:
         thread.refresh_from_db(fields=["session", "status", "customer"])
         if provider_message_id:  # kept so that the provider's retry is still dropped
-            _log_in(thread, thread.session, "", provider_message_id)
-        thread.save()
+            _log(thread, thread.session, "", provider_message_id)
+        _thread_save(thread, before)
         return [engine.reply_error(str(error.message))]
-    _log_in(thread, session, turn.inbound_log, provider_message_id)
-    _log_out(thread, session, turn.replies)
     thread.session = session
-    thread.save()
+    _log(thread, session, turn.inbound_log, provider_message_id, turn.replies)
+    _thread_save(thread, before)
     if not inbound.empty or turn.replies:
         conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
     return turn.replies
+
+
+def _thread_save(thread: Conversation, before: dict[str, object]) -> None:
+    """Writes the columns the turn changed, and always `updated_at`: the inbox's live stream
+    without Redis finds changed threads by it."""
+    thread.save(update_fields=[*_changed(thread, before), "updated_at"])
 
 
 def _bot_turn(
     business: "Business", thread: Conversation, inbound: engine.Inbound
 ) -> tuple[engine.Turn, ConversationSession]:
     """One turn of the bot in a savepoint: a domain error no step handles rolls it back."""
-    binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
-    bot_settings = bot_settings_get(business=business)
+    binding: FlowBinding | None = None
+    if getattr(thread, "binding_version", None) is not None:
+        keywords = getattr(thread, "binding_keywords", None)
+    else:  # a new thread, or no ready binding yet (binding_for_channel seeds the default)
+        binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
+        keywords = binding.restart_keywords
+    # The fallback chain's settings are read only if a turn consults them.
+    bot_settings = cache(partial(bot_settings_get, business=business))
     session = thread.session
     running = session is not None and session.running and session.flow_version_id is not None
     with translation.override(thread.language or business.language):
-        restart = flowstore.keyword_fold(inbound.text) in flowstore.restart_keywords(binding)
+        restart = flowstore.keyword_fold(inbound.text) in flowstore.restart_words(keywords)
         log = inbound.text[: engine.TEXT_MAX] or None
         if running and restart and session is not None:
             session.ended_at = timezone.now()
@@ -194,6 +274,7 @@ def _bot_turn(
             session.save()
             running = False
         if running and session is not None:
+            session_before = _fields(session)
             ctx = engine.Context(business, thread, session, inbound, bot_settings)
             definition = _definition(session)
             if inbound.empty:
@@ -208,11 +289,15 @@ def _bot_turn(
                 answered = fallback_answer(ended, inbound)
                 if answered is not None:
                     return engine.Turn(answered, log), session
+            if binding is None:
+                binding = flowstore.binding_for_channel(business=business, channel=thread.channel)
             session = _session_start(business, thread, binding)
+            session_before = _fields(session)
             ctx = engine.Context(business, thread, session, inbound, bot_settings)
             turn = engine.start(ctx, _definition(session))
             turn.inbound_log = log
-    session.save()
+    if changed := _changed(session, session_before):
+        session.save(update_fields=changed)
     _record_end(business, thread, session)
     return turn, session
 
@@ -264,17 +349,20 @@ def _record_end(business: "Business", thread: Conversation, session: Conversatio
     )
 
 
-def _log_in(
+def _log(
     thread: Conversation,
     session: ConversationSession | None,
     text: str | None,
     provider_message_id: str,
+    replies: list[engine.Reply] | None = None,
 ) -> None:
-    if not text and not provider_message_id:
-        return
-    try:
-        with transaction.atomic():
-            ConversationMessage.objects.create(
+    """The turn's log in one statement: what the customer wrote (codes and numbers as the
+    step masked them; also an empty row that only keeps a provider's id) and what the bot
+    answered."""
+    rows = []
+    if text or provider_message_id:
+        rows.append(
+            ConversationMessage(
                 business_id=thread.business_id,
                 conversation=thread,
                 session=session,
@@ -283,24 +371,27 @@ def _log_in(
                 text=text or "",
                 provider_message_id=provider_message_id,
             )
-    except IntegrityError as error:
-        # The same provider message in another thread at the same moment: a retry.
-        raise _Duplicate from error
-
-
-def _log_out(
-    thread: Conversation, session: ConversationSession, replies: list[engine.Reply]
-) -> None:
-    if replies:
-        ConversationMessage.objects.create(
-            business_id=thread.business_id,
-            conversation=thread,
-            session=session,
-            direction=ConversationMessage.Direction.OUT,
-            author_kind=ConversationMessage.Author.BOT,
-            text="\n".join(r["text"] for r in replies if r.get("text"))[:4000],
-            payload={"replies": replies},
         )
+    if replies:
+        rows.append(
+            ConversationMessage(
+                business_id=thread.business_id,
+                conversation=thread,
+                session=session,
+                direction=ConversationMessage.Direction.OUT,
+                author_kind=ConversationMessage.Author.BOT,
+                text="\n".join(r["text"] for r in replies if r.get("text"))[:4000],
+                payload={"replies": replies},
+            )
+        )
+    if not rows:
+        return
+    try:
+        ConversationMessage.objects.bulk_create(rows)
+    except IntegrityError as error:
+        # The same provider message in another thread at the same moment: a retry. The
+        # caller's transaction (or savepoint) rolls back as _Duplicate leaves it.
+        raise _Duplicate from error
 
 
 def conversation_language_set(

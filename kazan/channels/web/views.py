@@ -287,26 +287,45 @@ def _chat_turn(
     request: HttpRequest, business: "Business", data: ChatInput, language: str
 ) -> JsonResponse:
     """Every turn goes to conversation_receive (the visitor's handle is the signed cookie's
-    token); only a page (re)load of a known thread shows its log instead."""
+    token); only a page (re)load of a known thread shows its log instead. A message in a known
+    thread is looked up and locked by the turn itself (no look-up of its own here)."""
     key = _chat_key(request, business)
-    thread = (
-        conversation_for_handle(business=business, channel=CHANNEL, handle=key) if key else None
+    meta = {"ip": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
+    inbound = (
+        Inbound(text=data["text"], payload=data["payload"], meta=meta)
+        if data["action"] == "message"
+        else Inbound(meta=meta)
     )
-    if thread is None or key is None:
+    received = None
+    if key is not None and data["action"] == "start":
+        thread = conversation_for_handle(business=business, channel=CHANNEL, handle=key)
+        if thread is not None:
+            replies = conversation_log(business=business, conversation=thread)
+        else:
+            key = None
+    elif key is not None:
+        received = conversation_receive(
+            business=business,
+            channel=CHANNEL,
+            handle=key,
+            inbound=inbound,
+            language=language,
+            known_only=True,
+        )
+        if received.unknown:
+            key, received = None, None
+    if key is None:
         # A new visitor, or an expired or purged chat: a new thread under a new token.
         key = secrets.token_urlsafe(24)
-    if data["action"] == "start" and thread is not None:
-        replies = conversation_log(business=business, conversation=thread)
-    else:
-        meta = {"ip": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
-        inbound = (
-            Inbound(text=data["text"], payload=data["payload"], meta=meta)
-            if data["action"] == "message"
-            else Inbound(meta=meta)
-        )
         received = conversation_receive(
-            business=business, channel=CHANNEL, handle=key, inbound=inbound, language=language
+            business=business,
+            channel=CHANNEL,
+            handle=key,
+            inbound=inbound,
+            language=language,
+            handle_new=True,
         )
+    if received is not None:
         thread, replies = received.conversation, received.replies
     session = thread.session if thread is not None else None
     response = JsonResponse(

@@ -3,6 +3,7 @@ return, and the registries of step types, actions, validators and log displays."
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,8 +44,14 @@ class Context:
     conversation: "Conversation"
     session: "ConversationSession"
     inbound: Inbound | None = None
-    # The business's BotSettings (the fallback chain); services loads it.
-    bot_settings: "BotSettings | None" = None
+    # The business's BotSettings (the fallback chain), or a function that loads it: most turns
+    # never consult it, so services passes the loader and it runs on first use only.
+    bot_settings_source: "BotSettings | Callable[[], BotSettings] | None" = None
+
+    @cached_property
+    def bot_settings(self) -> "BotSettings | None":
+        source = self.bot_settings_source
+        return source() if callable(source) else source
 
     @property
     def state(self) -> dict[str, Any]:

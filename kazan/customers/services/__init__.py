@@ -21,6 +21,7 @@ from kazan.customers.services.guards import USER_AGENT_MAX_LENGTH
 from kazan.customers.services.identities import (
     identities_unclaimed_delete,
     identity_attach,
+    identity_seen,
     identity_touch,
 )
 from kazan.customers.services.tags import (
@@ -48,6 +49,7 @@ __all__ = [
     "customers_tag",
     "identities_unclaimed_delete",
     "identity_attach",
+    "identity_seen",
     "identity_touch",
     "tag_create",
     "tag_delete",

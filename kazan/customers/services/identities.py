@@ -131,6 +131,18 @@ def identity_touch(*, business: Business, channel: str, external_id: str) -> Cha
     return identity
 
 
+def identity_seen(*, business: Business, channel: str, external_id: str) -> bool:
+    """Marks the person behind a channel handle seen now, in one statement, if they are known
+    (False if not: then `identity_touch` creates them). The hot path of a returning person's
+    message: the identity row is locked first, as `identity_touch` does, before the thread."""
+    channel = identity_channel_valid(channel)
+    index = identity_index_for(channel, external_id_normalize(external_id))
+    updated = ChannelIdentity.objects.filter(
+        business=business, channel=channel, external_index=index
+    ).update(last_seen_at=timezone.now())
+    return updated > 0
+
+
 def identities_unclaimed_delete(*, business: Business | int, ids: Iterable[int]) -> int:
     """Deletes the given identities that no customer claims (a purged anonymous chat's). The
     business may be given by id: the platform-wide purge has only ids."""
