@@ -36,3 +36,32 @@ def activity_record(
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
     )
+
+
+# --- for messaging ---
+
+
+def activity_record_many(
+    *,
+    business: Business,
+    action: str,
+    targets: list[tuple[Model, dict[str, Any]]],
+    actor_kind: str = "system",
+) -> None:
+    """activity_record for many targets of one system action, in one INSERT (a campaign
+    batch's "sms.queued" rows). Same rules: inside the caller's transaction, no personal data."""
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                business=business,
+                actor=None,
+                actor_kind=actor_kind,
+                action=action,
+                target_type=target._meta.label_lower,
+                target_id=str(target.pk),
+                data=data,
+            )
+            for target, data in targets
+        ],
+        batch_size=5000,
+    )
