@@ -13,6 +13,7 @@ and everything after it are not written) and the caller stops.
 """
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kazan.activity.services import activity_record_many
+from kazan.core.db import rows_insert
 from kazan.core.errors import InsufficientCredits, ValidationFailed
 from kazan.customers.phones import phone_normalize
 from kazan.customers.queries import customers_consenting
@@ -51,11 +53,11 @@ class BulkItem:
 
 @dataclass
 class BulkResult:
-    """What was written: `messages` by customer id (in batch order); `skipped` customers whose
-    consent is gone or whose number or text is unusable; `unpaid` the customers (in order) the
-    balance did not cover — the caller stops there."""
+    """What was written: `messages` (message ids by customer id, in batch order); `skipped`
+    customers whose consent is gone or whose number or text is unusable; `unpaid` the customers
+    (in order) the balance did not cover — the caller stops there."""
 
-    messages: dict[int, OutboundMessage] = field(default_factory=dict)
+    messages: dict[int, int] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
     unpaid: list[int] = field(default_factory=list)
 
@@ -113,60 +115,70 @@ def marketing_sms_write_bulk(
         .values_list("pk", flat=True)
     )
     now = timezone.now()
-    rows: list[OutboundMessage] = []
-    costs: list[int] = []
+    rows: list[dict[str, Any]] = []
     for item in items:
         payload: dict[str, Any] = {"replies": [{"type": "text", "text": item.text}]}
         body = sms_render(payload)
-        try:
-            recipient = phone_normalize(item.to, region=business.country)
-        except ValidationFailed:
-            recipient = ""
         if (
             item.customer_id not in consenting
-            or not recipient
+            or not (recipient := _number(item.to, region=business.country))
             or not body
             or len(body) > capabilities.max_text_length
         ):
             result.skipped.append(item.customer_id)
             continue
         info = sms_segments(body)
-        charged = info.segments if capabilities.costs_credits else 0
         rows.append(
-            OutboundMessage(
-                business=business,
-                customer_id=item.customer_id,
-                channel="sms",
-                to=recipient,
-                to_index=to_index(recipient),
-                body=body,
-                payload=payload,
-                installation_id=installation.pk if installation is not None else None,
-                purpose=Purpose.MARKETING,
-                status=Status.QUEUED,
-                encoding=info.encoding,
-                segments=info.segments,
-                credits=charged,
-                next_attempt_at=now,
-                idempotency_key=item.idempotency_key or f"auto-{uuid.uuid4().hex}",
-            )
+            {
+                "business_id": business.pk,
+                "customer_id": item.customer_id,
+                "channel": "sms",
+                "to": recipient,
+                "to_index": to_index(recipient),
+                "body": body,
+                "payload": payload,
+                "installation_id": installation.pk if installation is not None else None,
+                "purpose": Purpose.MARKETING.value,
+                "status": Status.QUEUED.value,
+                "encoding": info.encoding,
+                "segments": info.segments,
+                "credits": info.segments if capabilities.costs_credits else 0,
+                "next_attempt_at": now,
+                "idempotency_key": item.idempotency_key or f"auto-{uuid.uuid4().hex}",
+            }
         )
-        costs.append(charged)
     with transaction.atomic():
-        covered = _debit(business=business, costs=costs, note=note)
-        result.unpaid = [row.customer_id for row in rows[covered:] if row.customer_id]
-        rows = OutboundMessage.objects.bulk_create(rows[:covered], batch_size=2000)
+        covered = _debit(business=business, costs=[row["credits"] for row in rows], note=note)
+        result.unpaid = [row["customer_id"] for row in rows[covered:]]
+        rows = rows[:covered]
+        ids = rows_insert(OutboundMessage, rows)
         activity_record_many(
             business=business,
             action="sms.queued",
+            target_type=OutboundMessage._meta.label_lower,
             targets=[
-                (row, {"purpose": Purpose.MARKETING, "segments": row.segments}) for row in rows
+                (pk, {"purpose": Purpose.MARKETING.value, "segments": row["segments"]})
+                for pk, row in zip(ids, rows, strict=True)
             ],
         )
-        ids = [row.pk for row in rows]
         transaction.on_commit(lambda: delivery_enqueue_many(ids))
-    result.messages = {row.customer_id: row for row in rows if row.customer_id}
+    result.messages = {row["customer_id"]: pk for pk, row in zip(ids, rows, strict=True)}
     return result
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _number(to: str, *, region: str) -> str:
+    """The E.164 number of `to`, "" when it is not one. A customer's number is stored
+    normalized (customers.phones), so one already in E.164 form is taken as it is; anything
+    else goes through phone_normalize as in message_send."""
+    if _E164.fullmatch(to):
+        return to
+    try:
+        return phone_normalize(to, region=region)
+    except ValidationFailed:
+        return ""
 
 
 def delivery_enqueue_many(message_ids: list[int]) -> None:

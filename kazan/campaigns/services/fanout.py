@@ -19,6 +19,7 @@ from django.db.models import Exists, F, OuterRef
 
 from kazan.campaigns import links, queries
 from kazan.campaigns.models import Campaign, CampaignRecipient, ShortLink
+from kazan.core.db import rows_insert
 from kazan.messaging.bulk import BulkItem, marketing_sms_write_bulk
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ class BatchOutcome:
 def batch_candidates(*, campaign: Campaign, after_pk: int, limit: int) -> list["Customer"]:
     """The next `limit` customers of the audience after `after_pk`, in id order, who have no
     recipient row of this campaign yet (an anti-join)."""
-    written = CampaignRecipient.objects.filter(campaign=campaign, customer_id=OuterRef("pk"))
+    written = CampaignRecipient.objects.filter(
+        campaign=campaign, customer_id__gt=after_pk, customer_id=OuterRef("pk")
+    )
     return list(
         queries.campaign_audience(campaign=campaign)
         .filter(pk__gt=after_pk)
@@ -81,26 +84,34 @@ def batch_write(*, campaign: Campaign, customers: list["Customer"]) -> BatchOutc
         result = marketing_sms_write_bulk(
             business=business, items=items, note=f"campaign {campaign.pk}"
         )
-        recipients = CampaignRecipient.objects.bulk_create(
+        written = list(result.messages.items())
+        recipient_ids = rows_insert(
+            CampaignRecipient,
             [
-                CampaignRecipient(
-                    business=business, campaign=campaign, customer_id=customer_id, message=message
-                )
-                for customer_id, message in result.messages.items()
-            ]
+                {
+                    "business_id": business.pk,
+                    "campaign_id": campaign.pk,
+                    "customer_id": customer_id,
+                    "message_id": message_id,
+                }
+                for customer_id, message_id in written
+            ],
         )
-        ShortLink.objects.bulk_create(
+        rows_insert(
+            ShortLink,
             [
-                ShortLink(
-                    business=business,
-                    code=code,
-                    target_url=url,
-                    campaign=campaign,
-                    recipient=recipient,
+                {
+                    "business_id": business.pk,
+                    "code": code,
+                    "target_url": url,
+                    "campaign_id": campaign.pk,
+                    "recipient_id": recipient_id,
+                }
+                for recipient_id, (customer_id, _message_id) in zip(
+                    recipient_ids, written, strict=True
                 )
-                for recipient in recipients
-                for url, code in tracked[recipient.customer_id]
-            ]
+                for url, code in tracked[customer_id]
+            ],
         )
         if result.skipped:
             Campaign.objects.filter(pk=campaign.pk).update(
@@ -108,7 +119,7 @@ def batch_write(*, campaign: Campaign, customers: list["Customer"]) -> BatchOutc
             )
     return BatchOutcome(
         last_pk=customers[-1].pk if customers else 0,
-        written=len(recipients),
+        written=len(recipient_ids),
         skipped=len(result.skipped),
         stopped_at=result.unpaid[0] if result.unpaid else None,
     )

@@ -253,9 +253,9 @@ def _campaign_finish(campaign: Campaign, token: str, *, status: str, **fields: i
 def campaign_send_run(*, campaign_id: int) -> str:
     """The send task: claims the campaign; on a fresh start checks that the balance covers
     everyone left; then writes one SMS per consenting customer in customer-id order, in
-    batches of BATCH_SIZE (one transaction and a fixed number of queries per batch: fanout). After RUN_SECONDS it hands
-    over to a new task, so no task runs for long. Safe to run again at any point; see the
-    module docstring."""
+    batches of BATCH_SIZE (one transaction and a fixed number of queries per batch: fanout).
+    After RUN_SECONDS it hands over to a new task, so no task runs for long. Safe to run again
+    at any point; see the module docstring."""
     started = time.monotonic()
     token, fresh = _claim(campaign_id, timezone.now())
     if token is None:
