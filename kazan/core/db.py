@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -72,6 +73,14 @@ class AppendOnlyModel(models.Model):
 _PLAIN_FIELD_MODULE = "django.db.models.fields"
 
 
+def _db_prep_save(field: models.Field[Any, Any], value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
     """Inserts `rows` ({attname: value}; the fields left out take their model default, the
     `auto_now(_add)` ones the current time) and returns their new ids, in order.
@@ -96,11 +105,7 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
             type(field).__module__ != _PLAIN_FIELD_MODULE
             and not isinstance(field, models.ForeignKey)
         ) or isinstance(field, models.JSONField)
-        prep: Callable[[Any], Any] = (
-            (lambda value, field=field: field.get_db_prep_save(value, connection))
-            if custom
-            else (lambda value: value)
-        )
+        prep: Callable[[Any], Any] = partial(_db_prep_save, field) if custom else _as_is
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             default: Callable[[], Any] | None = lambda: now  # noqa: E731
         elif field.has_default():
@@ -118,7 +123,9 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
             [table, pk_column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        names = ", ".join(connection.ops.quote_name(f.column) for f in [model._meta.pk, *fields])
+        names = ", ".join(
+            connection.ops.quote_name(str(f.column)) for f in [model._meta.pk, *fields]
+        )
         # Django's wrapper: a duplicate raises django.db.IntegrityError, as with bulk_create.
         with (
             connection.wrap_database_errors,
