@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=100_000, help="campaign audience")
-    parser.add_argument("--rate", type=float, default=50, help="SMS/s limit for the send run")
+    parser.add_argument("--rate", default="50,200,1000", help="SMS/s limits to hold (comma)")
     parser.add_argument("--send-seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--console-rebuild", action="store_true", help="rebuild the console data")
@@ -164,7 +164,11 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     if "campaign" in only:
-        scenarios.campaign_run(customers=args.customers, rate=args.rate, seconds=args.send_seconds)
+        scenarios.campaign_run(
+            customers=args.customers,
+            rates=[float(rate) for rate in args.rate.split(",")],
+            seconds=args.send_seconds,
+        )
 
 
 if __name__ == "__main__":

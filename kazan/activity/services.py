@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import Model
 
 from kazan.activity.models import Activity
+from kazan.core.db import rows_insert
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
@@ -35,4 +36,35 @@ def activity_record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
+    )
+
+
+# --- for messaging ---
+
+
+def activity_record_many(
+    *,
+    business: Business,
+    action: str,
+    target_type: str,
+    targets: list[tuple[int, dict[str, Any]]],
+    actor_kind: str = "system",
+) -> None:
+    """activity_record for many targets (ids of one model, `target_type` its label_lower) of
+    one system action, in one COPY (a campaign batch's "sms.queued" rows). Same rules: inside
+    the caller's transaction, no personal data in `data`."""
+    rows_insert(
+        Activity,
+        [
+            {
+                "business_id": business.pk,
+                "actor_id": None,
+                "actor_kind": actor_kind,
+                "action": action,
+                "target_type": target_type,
+                "target_id": str(target_id),
+                "data": data,
+            }
+            for target_id, data in targets
+        ],
     )

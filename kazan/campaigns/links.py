@@ -31,8 +31,17 @@ UNSUBSCRIBE_MAX_AGE_DAYS = 730
 _DAY = 86400
 
 
+_CODE_SPACE = len(CODE_ALPHABET) ** CODE_LENGTH
+
+
 def code_new() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """A random code, uniform over all 55^8: one draw, written in base 55."""
+    number = secrets.randbelow(_CODE_SPACE)
+    digits = []
+    for _position in range(CODE_LENGTH):
+        number, rest = divmod(number, len(CODE_ALPHABET))
+        digits.append(CODE_ALPHABET[rest])
+    return "".join(digits)
 
 
 def short_url(code: str) -> str:
@@ -133,3 +142,41 @@ def unsubscribe_token_read(token: str, *, now: float | None = None) -> tuple[int
     if today - day > UNSUBSCRIBE_MAX_AGE_DAYS:
         raise TokenInvalid(expired=True)
     return business_id, customer_id
+
+
+class Composer:
+    """compose() for many recipients: the same result, with what does not change between them
+    (URL prefixes, the translated opt-out line per language) worked out once."""
+
+    _SLOT = "\x00"
+
+    def __init__(self, *, default_language: str) -> None:
+        self.default_language = default_language
+        self.short_prefix = short_url("X")[:-1]
+        self.stop_prefix = unsubscribe_url("X")[:-1]
+        self._stop_lines: dict[str, str] = {}
+
+    def _stop(self, language: str) -> str:
+        line = self._stop_lines.get(language)
+        if line is None:
+            line = stop_line(language=language, url=self._SLOT)
+            self._stop_lines[language] = line
+        return line
+
+    def compose(
+        self,
+        text: str,
+        *,
+        name: str,
+        voucher_code: str,
+        codes: dict[str, str],
+        language: str,
+        token: str,
+    ) -> str:
+        """compose(text, ...) with `codes` (URL -> short code) and the unsubscribe `token`."""
+        links = {url: self.short_prefix + code for url, code in codes.items()}
+        body = urls_replace(personalize(text, name=name, voucher_code=voucher_code), links)
+        stop = self._stop(language or self.default_language).replace(
+            self._SLOT, self.stop_prefix + token
+        )
+        return f"{body.strip()}\n{stop}"

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -65,3 +66,81 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError(f"{self._meta.label} is append-only: rows are never deleted.")
+
+
+# --- bulk inserts by COPY ------------------------------------------------------------------------
+
+_PLAIN_FIELD_MODULE = "django.db.models.fields"
+
+
+def _db_prep_save(field: models.Field[Any, Any], value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Inserts `rows` ({attname: value}; the fields left out take their model default, the
+    `auto_now(_add)` ones the current time) and returns their new ids, in order.
+
+    On PostgreSQL: the ids are drawn from the table's sequence in one query and the rows go in
+    with one COPY, several times faster than an INSERT of thousands of parameters. Elsewhere:
+    bulk_create. Constraints hold either way (a duplicate raises IntegrityError); model
+    `save()` and signals are skipped, as with bulk_create.
+    """
+    if not rows:
+        return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if connection.vendor != "postgresql":
+        created = model._default_manager.bulk_create([model(**row) for row in rows])
+        return [obj.pk for obj in created]
+    from django.utils import timezone
+
+    now = timezone.now()
+    columns: list[tuple[str, Callable[[Any], Any], Callable[[], Any] | None]] = []
+    for field in fields:
+        custom = (
+            type(field).__module__ != _PLAIN_FIELD_MODULE
+            and not isinstance(field, models.ForeignKey)
+        ) or isinstance(field, models.JSONField)
+        prep: Callable[[Any], Any] = partial(_db_prep_save, field) if custom else _as_is
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default: Callable[[], Any] | None = lambda: now  # noqa: E731
+        elif field.has_default():
+            default = field.get_default
+        elif field.null:
+            default = lambda: None  # noqa: E731
+        else:
+            default = None
+        columns.append((field.attname, prep, default))
+    table = model._meta.db_table
+    pk_column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk_column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        names = ", ".join(
+            connection.ops.quote_name(str(f.column)) for f in [model._meta.pk, *fields]
+        )
+        # Django's wrapper: a duplicate raises django.db.IntegrityError, as with bulk_create.
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
+            ) as copy,
+        ):
+            for pk, row in zip(ids, rows, strict=True):
+                values: list[Any] = [pk]
+                for attname, prep, default in columns:
+                    if attname in row:
+                        values.append(prep(row[attname]))
+                    elif default is not None:
+                        values.append(prep(default()))
+                    else:
+                        raise ValueError(f"{model.__name__}.{attname} needs a value")
+                copy.write_row(values)
+    return ids

@@ -330,6 +330,28 @@ def outbox_deliver_message(*, message_id: int) -> str:
     return _record_success(message, result)
 
 
+# One task delivering a chunk runs at most this long, then hands the rest to a new task, so no
+# task outlives its lease (settings.TASK_LEASE_SECONDS) at a slow send rate.
+DELIVER_MANY_SECONDS = 60.0
+
+
+def outbox_deliver_messages(*, message_ids: list[int]) -> str:
+    """Delivers each message of a chunk in turn (outbox_deliver_message: the same claim, rate
+    and fencing, so it is safe next to per-message tasks and the sweeper); returns counts."""
+    started = time.monotonic()
+    outcomes: dict[str, int] = {}
+    for index, message_id in enumerate(message_ids):
+        if time.monotonic() - started > DELIVER_MANY_SECONDS:
+            from kazan.messaging.bulk import delivery_enqueue_many
+
+            delivery_enqueue_many(message_ids[index:])
+            outcomes["handed over"] = len(message_ids) - index
+            break
+        outcome = outbox_deliver_message(message_id=message_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return ", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items()))
+
+
 # --- the sweeper -----------------------------------------------------------------------------
 
 

@@ -39,7 +39,10 @@ class SegmentInfo:
 
 
 def _is_gsm7(text: str) -> bool:
-    return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)
+    return _GSM7_ALL.issuperset(text)
+
+
+_GSM7_ALL = frozenset(GSM7_BASIC) | frozenset(GSM7_EXTENSION)
 
 
 def _unit_cost(char: str, encoding: str) -> int:

@@ -20,6 +20,13 @@ def outbox_deliver(message_id: int) -> str:
     return outbox.outbox_deliver_message(message_id=message_id)
 
 
+@task
+def outbox_deliver_many(message_ids: list[int]) -> str:
+    """Deliver a chunk of outbox messages (a campaign batch), one after the other at the shared
+    rate; hands the rest to a new task after outbox.DELIVER_MANY_SECONDS."""
+    return outbox.outbox_deliver_messages(message_ids=message_ids)
+
+
 @cron("* * * * *")
 @task
 def outbox_sweep() -> int:

@@ -13,15 +13,20 @@ worker already holds all workers together to the channel's configured rate
 its messages, as fast as the database takes them.
 
 Exactly-once: each recipient's SMS carries idempotency_key "campaign:<id>:<customer id>" (a
-reminder "reminder:<customer id>:<day>"), and its recipient row, voucher, links and message are
-written in one savepoint. A send task that crashes and runs again skips who already has a
-message and, should the row be missing, gets the first message back from message_send: nobody
-gets a campaign twice, and nobody is charged twice.
+reminder "reminder:<customer id>:<day>"), and a campaign has one recipient row per customer
+(unique). A batch of recipients (services.fanout) is written set-wise in one transaction: its
+recipients are the audience minus who already has a recipient row, and its messages, links,
+recipient rows and ONE ledger entry commit together or not at all. A send task that crashes and
+runs again goes on with those who have no row yet; a key already taken rolls the batch back and
+writes it one recipient at a time (a savepoint each, message_send giving back the first
+message): nobody gets a campaign twice, and nobody is charged twice. Voucher campaigns take
+that one-by-one path throughout (a voucher per recipient).
 
 Credits: a campaign that the balance cannot cover is refused before anything is written. If
-credits still run out while sending (another campaign, a reminder, an OTP raced it), the
-recipient whose charge failed is rolled back whole and the campaign stops ("stopped"), with
-the number not sent reported; resuming sends to the rest only.
+credits still run out while sending (another campaign, a reminder, an OTP raced it), the batch
+is written in order as far as the balance goes (one by one: up to the recipient whose charge
+failed), and the campaign stops ("stopped"), with the number not sent reported; resuming sends
+to the rest only.
 """
 
 from kazan.campaigns.services.campaigns import (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kazan.campaigns import links, queries, services, tasks
 from kazan.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, ShortLink
-from kazan.campaigns.services import sending
+from kazan.campaigns.services import fanout, sending
 from kazan.core.errors import Conflict, InsufficientCredits, ValidationFailed
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.loyalty.models import Voucher
@@ -135,16 +135,17 @@ def test_only_consenting_customers_receive_and_a_withdrawal_after_scheduling_cou
 def test_a_withdrawal_racing_the_batch_is_skipped_not_sent(
     business, owner, customers, funded, monkeypatch
 ):
-    """Consent withdrawn between the batch query and the write: sms_send refuses, skipped."""
+    """Consent withdrawn between the batch query and the write: the write refuses, skipped."""
     campaign = _schedule(business, owner, at=timezone.now())
-    original = sending._recipient_write
+    original = fanout.batch_candidates
 
-    def withdraw_first(campaign, customer):
-        if customer.pk == customers[0].pk:
-            consent_given(customer, granted=False)
-        return original(campaign, customer)
+    def withdraw_first(**kwargs):
+        batch = original(**kwargs)
+        if batch and batch[0].pk == customers[0].pk:
+            consent_given(customers[0], granted=False)
+        return batch
 
-    monkeypatch.setattr(sending, "_recipient_write", withdraw_first)
+    monkeypatch.setattr(fanout, "batch_candidates", withdraw_first)
     services.campaign_send_run(campaign_id=campaign.pk)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
