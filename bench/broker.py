@@ -30,7 +30,7 @@ TASKS_PER_SECOND = 200  # tasks enqueued per second of --duration (2,000 at the 
 WORKERS = 2
 QUEUE = "bench-broker"
 MISSING_MESSAGE = 0  # no outbox message has this id: the task checks and skips
-RQ_SETTINGS = "django_tasks_rq.RQBackend"
+RQ_SETTINGS = "kazan.core.tasks_rq_backend.SharedClientRQBackend"
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def _rq_run(tasks: int, *, simple: bool) -> BrokerResult:
             queue.connection.delete(key)
         workers = _workers([*command, "default"], env)
         try:
-            assert task_backends["default"].__class__.__name__ == "RQBackend"
+            assert task_backends["default"].__class__.__name__ == "SharedClientRQBackend"
             started = time.monotonic()
             ids = [outbox_deliver.enqueue(MISSING_MESSAGE).id for _ in range(tasks)]
             enqueued = time.monotonic()

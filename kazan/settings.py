@@ -258,11 +258,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TASK_LEASE_SECONDS = int(env("KAZAN_TASK_LEASE_SECONDS", "600"))
 # Background tasks: PostgreSQL by default (`manage.py db_worker`), or Redis Queue when workers run
 # on several machines (`KAZAN_TASKS_BACKEND=rq`, `manage.py rqworker --with-scheduler
-# --job-class django_tasks_rq.Job default`; docs/scaling.md).
-TASKS_BACKEND_RQ = "django_tasks_rq.RQBackend"
+# --job-class django_tasks_rq.Job --worker-class rq.worker.SimpleWorker default`; docs/scaling.md).
+TASKS_BACKEND_RQ = "kazan.core.tasks_rq_backend.SharedClientRQBackend"
 _tasks_backend = env("KAZAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
-if _tasks_backend == "rq":
-    _tasks_backend = TASKS_BACKEND_RQ
+if _tasks_backend in {"rq", "django_tasks_rq.RQBackend"}:
+    _tasks_backend = TASKS_BACKEND_RQ  # the same, with one Redis client per process
 TASKS: dict[str, dict[str, object]] = {"default": {"BACKEND": _tasks_backend}}
 if _tasks_backend == TASKS_BACKEND_RQ:
     if not REDIS_URL:

@@ -56,9 +56,14 @@ def _send(business, django_capture_on_commit_callbacks) -> OutboundMessage:
 def test_an_outbox_delivery_goes_through_redis_and_a_burst_worker(
     business, rq_queue, django_capture_on_commit_callbacks
 ):
+    from django.tasks import task_backends
     from django_tasks_db.models import DBTaskResult
 
+    from kazan.core.tasks_rq_backend import SharedClientRQBackend, rq_client
+
     assert tasks_rq.rq_enabled()
+    assert isinstance(task_backends["default"], SharedClientRQBackend)
+    assert rq_client("default") is rq_client("default")  # one Redis client, not one per enqueue
     message = _send(business, django_capture_on_commit_callbacks)
     assert rq_queue.count == 1  # in Redis, not in the database's task table
     assert not DBTaskResult.objects.exists()
