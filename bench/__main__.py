@@ -11,6 +11,7 @@ for by name because its data set takes about a minute to build the first time (i
 bench database and reused; `--console-rebuild` builds it anew, `--console-scale 0.01` a
 hundredth of it for a quick try (replacing the full one until the next full run rebuilds it),
 `--console-explain 5` adds EXPLAIN ANALYZE of the 5 slowest queries).
+broker (asked for by name: tasks/s through the database backend and Redis Queue, bench/broker.py).
 """
 
 import argparse
@@ -84,7 +85,7 @@ def _server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="web,campaign", help="web, campaign, console (comma)")
+    parser.add_argument("--only", default="web,campaign", help="web, campaign, console, broker")
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=100_000, help="campaign audience")
@@ -163,6 +164,10 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(10)
+    if "broker" in only:
+        from bench import broker
+
+        broker.broker_run(duration=args.duration)
     if "campaign" in only:
         scenarios.campaign_run(
             customers=args.customers,

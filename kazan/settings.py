@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -256,14 +257,25 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-TASKS = {
-    "default": {
-        "BACKEND": env("KAZAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
-CRONTASK = {"REDIS_URL": REDIS_URL or None}
 # A task still RUNNING after this long belongs to a dead worker and is put back in the queue.
 TASK_LEASE_SECONDS = int(env("KAZAN_TASK_LEASE_SECONDS", "600"))
+# Background tasks: PostgreSQL by default (`manage.py db_worker`), or Redis Queue when workers run
+# on several machines (`KAZAN_TASKS_BACKEND=rq`, `manage.py rqworker --with-scheduler
+# --job-class django_tasks_rq.Job --worker-class rq.worker.SimpleWorker default`; docs/scaling.md).
+TASKS_BACKEND_RQ = "kazan.core.tasks_rq_backend.SharedClientRQBackend"
+_tasks_backend = env("KAZAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+if _tasks_backend in {"rq", "django_tasks_rq.RQBackend"}:
+    _tasks_backend = TASKS_BACKEND_RQ  # the same, with one Redis client per process
+TASKS: dict[str, dict[str, object]] = {"default": {"BACKEND": _tasks_backend}}
+if _tasks_backend == TASKS_BACKEND_RQ:
+    if not REDIS_URL:
+        raise ImproperlyConfigured("KAZAN_TASKS_BACKEND=rq needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    # A job's time limit is the lease: RQ stops a job that runs longer and marks it failed; the
+    # sweepers (outbox, inbound events, campaigns) pick up what it left unfinished.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": TASK_LEASE_SECONDS}}
+CRONTASK = {"REDIS_URL": REDIS_URL or None}
 
 MAILERS = {
     "default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}

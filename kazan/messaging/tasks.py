@@ -1,5 +1,6 @@
-"""Background tasks (django.tasks, run by `manage.py db_worker`) and their schedules
-(`manage.py crontask`). Every task here is safe to run twice: see docs/decisions/0002."""
+"""Background tasks (django.tasks, run by `manage.py db_worker`, or `rqworker` with the RQ
+backend: docs/scaling.md) and their schedules (`manage.py crontask`). Every task here is safe
+to run twice: see docs/decisions/0002."""
 
 import logging
 from datetime import timedelta
@@ -36,7 +37,12 @@ def outbox_sweep() -> int:
 
 def stale_tasks_requeue(*, older_than_seconds: int | None = None) -> int:
     """django_tasks_db leaves the task of a killed worker RUNNING forever; put every task that
-    has been running longer than TASK_LEASE_SECONDS back to READY so another worker runs it."""
+    has been running longer than TASK_LEASE_SECONDS back to READY so another worker runs it.
+    With the RQ backend, RQ notices the dead worker itself and this requeues its jobs."""
+    from kazan.core import tasks_rq
+
+    if tasks_rq.rq_enabled():
+        return tasks_rq.rq_abandoned_requeue()
     from django_tasks_db.models import DBTaskResult
 
     seconds = settings.TASK_LEASE_SECONDS if older_than_seconds is None else older_than_seconds
