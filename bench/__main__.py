@@ -1,12 +1,13 @@
-"""`make bench` / `python -m bench [--only web,campaign,console] [--duration 10] …`.
+"""`make bench` / `python -m bench [--only web,webhook,campaign,console,broker] [--duration 10] …`.
 
 Runs on PostgreSQL (DATABASE_URL, default a `kazan_bench` database it creates) and prints
 Markdown tables for docs/performance.md. Every figure is relative to a baseline measured in the
 same run on the same machine: absolute numbers from another machine mean little.
 
-`--only` takes a comma-separated list of: web (landing page and chat), campaign (a 100k-recipient
-campaign) and console (the platform console's overview over 1,000 businesses, 1,000,000
-customers and 5,000,000 events: bench/console.py). The default is web,campaign; console is asked
+`--only` takes a comma-separated list of: web (landing page and chat), webhook (inbound SMS:
+verified, stored, queued), campaign (a 100k-recipient campaign and the send rate against its
+limit) and console (the platform console's overview over 1,000 businesses, 1,000,000
+customers and 5,000,000 events: bench/console.py). The default is web,webhook,campaign; console is asked
 for by name because its data set takes about a minute to build the first time (it is kept in the
 bench database and reused; `--console-rebuild` builds it anew, `--console-scale 0.01` a
 hundredth of it for a quick try (replacing the full one until the next full run rebuilds it),
@@ -85,7 +86,9 @@ def _server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="web,campaign", help="web, campaign, console, broker")
+    parser.add_argument(
+        "--only", default="web,webhook,campaign", help="web, webhook, campaign, console, broker"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=100_000, help="campaign audience")
