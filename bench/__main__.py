@@ -7,9 +7,9 @@ same run on the same machine: absolute numbers from another machine mean little.
 `--only` takes a comma-separated list of: web (landing page and chat), webhook (inbound SMS:
 verified, stored, queued), campaign (a 100k-recipient campaign and the send rate against its
 limit) and console (the platform console's overview over 1,000 businesses, 1,000,000
-customers and 5,000,000 events: bench/console.py). The default is web,webhook,campaign; console is asked
-for by name because its data set takes about a minute to build the first time (it is kept in the
-bench database and reused; `--console-rebuild` builds it anew, `--console-scale 0.01` a
+customers and 5,000,000 events: bench/console.py). The default is web,webhook,campaign; console
+is asked for by name because its data set takes about a minute to build the first time (it is
+kept in the bench database and reused; `--console-rebuild` builds it anew, `--console-scale 0.01` a
 hundredth of it for a quick try (replacing the full one until the next full run rebuilds it),
 `--console-explain 5` adds EXPLAIN ANALYZE of the 5 slowest queries).
 broker (asked for by name: tasks/s through the database backend and Redis Queue, bench/broker.py).
