@@ -6,6 +6,7 @@ segments) can be computed exactly before anything is written (see queries.campai
 """
 
 import base64
+import hmac
 import re
 import secrets
 import time
@@ -107,8 +108,20 @@ def _b36(number: int) -> str:
             return out
 
 
+_hmac_base: tuple[str, "hmac.HMAC"] | None = None
+
+
 def _mac(payload: str) -> str:
-    digest = salted_hmac(UNSUBSCRIBE_SALT, payload, algorithm="sha256").digest()[:12]
+    """salted_hmac(UNSUBSCRIBE_SALT, payload, algorithm="sha256"), truncated; the keyed HMAC
+    state is derived once per SECRET_KEY and copied (a campaign signs one token per
+    recipient)."""
+    global _hmac_base
+    secret = settings.SECRET_KEY
+    if _hmac_base is None or _hmac_base[0] != secret:
+        _hmac_base = (secret, salted_hmac(UNSUBSCRIBE_SALT, b"", secret, algorithm="sha256"))
+    mac = _hmac_base[1].copy()
+    mac.update(payload.encode())
+    digest = mac.digest()[:12]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
@@ -155,6 +168,7 @@ class Composer:
         self.short_prefix = short_url("X")[:-1]
         self.stop_prefix = unsubscribe_url("X")[:-1]
         self._stop_lines: dict[str, str] = {}
+        self._frames: dict[str, tuple[list[str], list[str], list[str]]] = {}
 
     def _stop(self, language: str) -> str:
         line = self._stop_lines.get(language)
@@ -180,3 +194,45 @@ class Composer:
             self._SLOT, self.stop_prefix + token
         )
         return f"{body.strip()}\n{stop}"
+
+    def frame(self, text: str) -> tuple[list[str], list[str], list[str]]:
+        """`text` (personalized) cut at its links, worked out once per distinct text:
+        (body_urls(text), the pieces between the tracked links, the links in order)."""
+        framed = self._frames.get(text)
+        if framed is None:
+            urls = body_urls(text)
+            pieces: list[str] = []
+            slots: list[str] = []
+            start = 0
+            for match in URL_RE.finditer(text):
+                url = match.group(0).rstrip(_TRAILING)
+                if url in urls:
+                    pieces.append(text[start : match.start()])
+                    slots.append(url)
+                    start = match.start() + len(url)
+            pieces.append(text[start:])
+            framed = (urls, pieces, slots)
+            if len(self._frames) < 1000:
+                self._frames[text] = framed
+        return framed
+
+    def compose_personal(
+        self, personal: str, *, name: str, codes: dict[str, str], language: str, token: str
+    ) -> str:
+        """compose(personal, name=name, voucher_code="", codes=codes, ...) for a text already
+        personalized with `name` and `codes` for exactly body_urls(personal), without the
+        regular expressions when the text recurs (a campaign without {name}: every recipient)."""
+        if personalize(personal, name=name) != personal:  # a name with placeholders in it
+            return self.compose(
+                personal, name=name, voucher_code="", codes=codes, language=language, token=token
+            )
+        _urls, pieces, slots = self.frame(personal)
+        parts = [pieces[0]]
+        for url, piece in zip(slots, pieces[1:], strict=True):
+            parts.append(self.short_prefix)
+            parts.append(codes[url])
+            parts.append(piece)
+        stop = self._stop(language or self.default_language).replace(
+            self._SLOT, self.stop_prefix + token
+        )
+        return f"{''.join(parts).strip()}\n{stop}"

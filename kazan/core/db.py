@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -77,10 +78,6 @@ def _db_prep_save(field: models.Field[Any, Any], value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
-def _as_is(value: Any) -> Any:
-    return value
-
-
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
     """Inserts `rows` ({attname: value}; the fields left out take their model default, the
     `auto_now(_add)` ones the current time) and returns their new ids, in order.
@@ -99,22 +96,30 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
     from django.utils import timezone
 
     now = timezone.now()
-    columns: list[tuple[str, Callable[[Any], Any], Callable[[], Any] | None]] = []
-    for field in fields:
+    # Worked out once, not per row: the value every row lacking a column takes (a constant, or
+    # a callable for a default like dict), the columns that need a value, and which columns
+    # go through their field's get_db_prep_save (by position in the COPY row, after the id).
+    constants: dict[str, Any] = {}
+    makers: list[tuple[str, Callable[[], Any]]] = []
+    preps: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, field in enumerate(fields, start=1):
         custom = (
             type(field).__module__ != _PLAIN_FIELD_MODULE
             and not isinstance(field, models.ForeignKey)
         ) or isinstance(field, models.JSONField)
-        prep: Callable[[Any], Any] = partial(_db_prep_save, field) if custom else _as_is
+        if custom:
+            preps.append((position, partial(_db_prep_save, field)))
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            default: Callable[[], Any] | None = lambda: now  # noqa: E731
+            constants[field.attname] = now
         elif field.has_default():
-            default = field.get_default
+            if callable(field.default):
+                makers.append((field.attname, field.get_default))
+            else:
+                constants[field.attname] = field.get_default()
         elif field.null:
-            default = lambda: None  # noqa: E731
-        else:
-            default = None
-        columns.append((field.attname, prep, default))
+            constants[field.attname] = None
+    attnames = [field.attname for field in fields]
+    pick = itemgetter(*attnames) if len(attnames) > 1 else lambda row: (row[attnames[0]],)
     table = model._meta.db_table
     pk_column = model._meta.pk.column
     with connection.cursor() as cursor:
@@ -134,13 +139,15 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
             ) as copy,
         ):
             for pk, row in zip(ids, rows, strict=True):
-                values: list[Any] = [pk]
-                for attname, prep, default in columns:
-                    if attname in row:
-                        values.append(prep(row[attname]))
-                    elif default is not None:
-                        values.append(prep(default()))
-                    else:
-                        raise ValueError(f"{model.__name__}.{attname} needs a value")
+                full = constants | row
+                for attname, make in makers:
+                    if attname not in row:
+                        full[attname] = make()
+                try:
+                    values = [pk, *pick(full)]
+                except KeyError as missing:
+                    raise ValueError(f"{model.__name__}.{missing.args[0]} needs a value") from None
+                for position, prep in preps:
+                    values[position] = prep(values[position])
                 copy.write_row(values)
     return ids

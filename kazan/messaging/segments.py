@@ -54,9 +54,36 @@ def _unit_cost(char: str, encoding: str) -> int:
 def sms_segments(body: str) -> SegmentInfo:
     """Encoding, length and number of SMS parts for `body`, as the carrier will bill it."""
     encoding = GSM7 if _is_gsm7(body) else UCS2
+    single = _SINGLE[encoding]
+    part = _PART[encoding]
+    if encoding == GSM7:
+        wide = sum(body.count(char) for char in GSM7_EXTENSION if char in body)
+    else:
+        wide = sum(1 for char in body if ord(char) > 0xFFFF) if not body.isascii() else 0
+    if not wide:
+        # Every character one unit (the common case, a campaign's whole batch): no part
+        # boundary can split a character, so the parts are plain division.
+        units = len(body)
+        if units <= single:
+            return SegmentInfo(
+                encoding=encoding,
+                characters=units,
+                units=units,
+                segments=1 if units else 0,
+                per_segment=single,
+                remaining=single - units,
+            )
+        segments = -(-units // part)
+        return SegmentInfo(
+            encoding=encoding,
+            characters=units,
+            units=units,
+            segments=segments,
+            per_segment=part,
+            remaining=part - (units - (segments - 1) * part),
+        )
     costs = [_unit_cost(char, encoding) for char in body]
     units = sum(costs)
-    single = _SINGLE[encoding]
     if units <= single:
         return SegmentInfo(
             encoding=encoding,
@@ -66,7 +93,6 @@ def sms_segments(body: str) -> SegmentInfo:
             per_segment=single,
             remaining=single - units,
         )
-    part = _PART[encoding]
     segments, used = 1, 0
     for cost in costs:
         if used + cost > part:  # a two-unit character moves whole into the next part

@@ -61,16 +61,11 @@ def batch_write(*, campaign: Campaign, customers: list["Customer"]) -> BatchOutc
     tracked: dict[int, list[tuple[str, str]]] = {}
     for customer in customers:
         personal = links.personalize(campaign.body, name=customer.name)
-        codes = {url: links.code_new() for url in links.body_urls(personal)}
+        codes = {url: links.code_new() for url in composer.frame(personal)[0]}
         tracked[customer.pk] = list(codes.items())
         token = links.unsubscribe_token(business_id=business.pk, customer_id=customer.pk)
-        text = composer.compose(
-            personal,
-            name=customer.name,
-            voucher_code="",
-            codes=codes,
-            language=customer.language,
-            token=token,
+        text = composer.compose_personal(
+            personal, name=customer.name, codes=codes, language=customer.language, token=token
         )
         items.append(
             BulkItem(

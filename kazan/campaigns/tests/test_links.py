@@ -132,3 +132,37 @@ def test_unsubscribe_token_of_one_business_cannot_name_another(
     response = client.post(f"/u/{token}")
     assert response.status_code == 404
     assert consent_is_granted(business=business, customer=customers[0], purpose=SMS)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Cakes! https://example.com/menu",
+        "Hi {name}, https://a.com/x. and (https://b.org/{name}) https://a.com/x {voucher}",
+        "  https://example.com/a  ",
+        "Only https:// here",
+    ],
+)
+@pytest.mark.parametrize("name", ["Ann", "{name}", "", "http://evil.example", "x {voucher}"])
+def test_composer_frame_composes_as_compose(body, name):
+    """The batch path (the text cut at its links once) writes what compose writes."""
+    composer = links.Composer(default_language="en")
+    personal = links.personalize(body, name=name)
+    codes = {url: links.code_new() for url in links.body_urls(personal)}
+    assert list(codes) == composer.frame(personal)[0]
+    expected = composer.compose(
+        personal, name=name, voucher_code="", codes=codes, language="en", token="tok"
+    )
+    assert (
+        composer.compose_personal(personal, name=name, codes=codes, language="en", token="tok")
+        == expected
+    )
+
+
+def test_unsubscribe_token_mac_is_salted_hmac():
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac(links.UNSUBSCRIBE_SALT, "1.2.3", algorithm="sha256").digest()[:12]
+    import base64
+
+    assert links._mac("1.2.3") == base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -97,3 +97,26 @@ def test_segments_cover_the_units_and_never_exceed_part_size(text):
 @given(st.text(alphabet=sorted(GSM7_BASIC | GSM7_EXTENSION), min_size=1, max_size=500))
 def test_gsm7_alphabet_texts_are_never_ucs2(text):
     assert sms_segments(text).encoding == "GSM-7"
+
+
+def _segments_by_unit(body: str) -> tuple[str, int, int, int]:
+    """The counting rule spelled out one character at a time (the reference for the fast path)."""
+    gsm = all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in body)
+    costs = [
+        (2 if c in GSM7_EXTENSION else 1) if gsm else (2 if ord(c) > 0xFFFF else 1) for c in body
+    ]
+    units, single, part = sum(costs), (160 if gsm else 70), (153 if gsm else 67)
+    if units <= single:
+        return ("GSM-7" if gsm else "UCS-2", units, 1 if units else 0, single - units)
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > part:
+            segments, used = segments + 1, 0
+        used += cost
+    return ("GSM-7" if gsm else "UCS-2", units, segments, part - used)
+
+
+@given(st.text(alphabet="ab é€[日😀\n", max_size=400))
+def test_segments_match_the_character_by_character_rule(body):
+    info = sms_segments(body)
+    assert (info.encoding, info.units, info.segments, info.remaining) == _segments_by_unit(body)
