@@ -24,16 +24,24 @@ urlpatterns = [
             (accounts_urls.urlpatterns + tenancy_urls.account_urlpatterns, accounts_urls.app_name)
         ),
     ),
-    path("dashboard/customers/", include("kazan.customers.urls")),
-    path("dashboard/team/", include("kazan.tenancy.urls")),
-    path("dashboard/vouchers/", include("kazan.loyalty.urls")),
-    path("dashboard/billing/", include("kazan.billing.urls")),
-    path("dashboard/campaigns/", include("kazan.campaigns.urls")),
-    path("dashboard/qr/", include("kazan.channels.web.qr_urls")),
-    path("dashboard/flows/", include("kazan.conversations.editor.urls")),
-    path("dashboard/channels/", include("kazan.channels.dashboard_urls")),
-    path("dashboard/inbox/", include("kazan.inbox.urls")),
-    path("dashboard/", include("kazan.dashboard.urls")),
+    # One prefix for the dashboard's apps: a path outside it is refused once, not once per app.
+    path(
+        "dashboard/",
+        include(
+            [
+                path("customers/", include("kazan.customers.urls")),
+                path("team/", include("kazan.tenancy.urls")),
+                path("vouchers/", include("kazan.loyalty.urls")),
+                path("billing/", include("kazan.billing.urls")),
+                path("campaigns/", include("kazan.campaigns.urls")),
+                path("qr/", include("kazan.channels.web.qr_urls")),
+                path("flows/", include("kazan.conversations.editor.urls")),
+                path("channels/", include("kazan.channels.dashboard_urls")),
+                path("inbox/", include("kazan.inbox.urls")),
+                path("", include("kazan.dashboard.urls")),
+            ]
+        ),
+    ),
     path("console/", include("kazan.console.urls")),
     path("hooks/", include("kazan.billing.hook_urls")),
     path("hooks/", include("kazan.channels.urls")),

@@ -29,8 +29,9 @@ _shells: OrderedDict[tuple[object, ...], str] = OrderedDict()
 _lock = threading.Lock()
 
 
-def shell_key(business: "Business", language: str, links: list[dict]) -> tuple[object, ...]:
-    """What the page shows of the business: a change to any of it is a new page."""
+def shell_key(business: "Business", language: str, links: tuple[str, ...]) -> tuple[object, ...]:
+    """What the page shows of the business: a change to any of it is a new page. `links` are
+    the addresses its social links are made from (their labels depend on the language only)."""
     return (
         business.pk,
         business.slug,
@@ -38,7 +39,7 @@ def shell_key(business: "Business", language: str, links: list[dict]) -> tuple[o
         business.name,
         business.logo.name if business.logo else "",
         business.brand_color,
-        tuple((link["target"], link["label"], link["url"]) for link in links),
+        links,
     )
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, TypedDict
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -32,6 +31,7 @@ from kazan.conversations.engine import Inbound
 from kazan.conversations.queries import conversation_for_handle, conversation_log
 from kazan.conversations.services import conversation_language_set, conversation_receive
 from kazan.core.crypto import blind_index
+from kazan.core.csrf import csrf_token
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
@@ -120,6 +120,14 @@ def _fixed_social_links(business) -> list[dict]:
     ]
 
 
+def _social_addresses(business) -> tuple[str, ...]:
+    """What _fixed_social_links is made of, besides the slug and the language: the page's
+    cache key, so a cached page's links are built only when it is rendered."""
+    from kazan.conversations.actions import SOCIAL_NETWORKS
+
+    return tuple(getattr(business, attribute, "") for attribute, _label in SOCIAL_NETWORKS.values())
+
+
 def _ui_strings() -> dict:
     """Every word chat.js shows, translated here: the script holds no English of its own."""
     return {
@@ -157,16 +165,15 @@ def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
                 business=business, conversation=conversation, language=language
             )
     with translation.override(language):
-        links = _fixed_social_links(business)
         html = shell_html(
-            shell_key(business, language, links),
+            shell_key(business, language, _social_addresses(business)),
             "landing/page.html",
-            lambda: _page_context(business, language, links),
+            lambda: _page_context(business, language, _fixed_social_links(business)),
         )
     nonce = get_nonce(request)  # lazy: generated (and sent in the header) once read
     response = HttpResponse(
         shell_fill(
-            html, csrf_token=get_token(request), csp_nonce="" if nonce is None else str(nonce)
+            html, csrf_token=csrf_token(request), csp_nonce="" if nonce is None else str(nonce)
         )
     )
     if first_of_visit:
