@@ -53,6 +53,9 @@ def installation_active(*, business: "Business", channel: str) -> ChannelInstall
 # encrypted in both caches as they are in the table.
 ADDRESS_CACHE_SECONDS = 300
 LOCAL_SECONDS = 10.0
+# Entries this process keeps at most: misses are cached too, and a webhook's "To" is chosen by
+# whoever posts it (before its signature is checked), so the map must not grow without bound.
+LOCAL_MAX = 1000
 _local: dict[str, tuple[float, object]] = {}
 _NONE = "-"
 # The same encryption context as the table's column (kazan.core.fields.EncryptedTextField).
@@ -100,7 +103,7 @@ def unscoped_installation_for_address(
         if expires < now:
             cached = cache.get(key)
             if cached is not None:
-                _local[key] = (now + LOCAL_SECONDS, cached)
+                _local_put(key, cached, now)
     if cached == _NONE:
         return None
     if cached is not None:
@@ -128,8 +131,17 @@ def unscoped_installation_for_address(
         )
         value = (installation.pk, installation.business_id, installation.channel, secret)
     cache.set(key, value, ADDRESS_CACHE_SECONDS)
-    _local[key] = (now + LOCAL_SECONDS, value)
+    _local_put(key, value, now)
     return installation
+
+
+def _local_put(key: str, value: object, now: float) -> None:
+    if len(_local) >= LOCAL_MAX:
+        for stale in [k for k, (expires, _value) in _local.items() if expires < now]:
+            del _local[stale]
+        if len(_local) >= LOCAL_MAX:
+            _local.clear()
+    _local[key] = (now + LOCAL_SECONDS, value)
 
 
 def unscoped_installation_by_id(installation_id: int) -> ChannelInstallation | None:

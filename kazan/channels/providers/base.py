@@ -41,6 +41,7 @@ class ConnectForm(forms.Form):
     """The fields a business fills in to connect its own account of a provider."""
 
     def connection(self) -> Connection:
+        """Each provider's form overrides this: the cleaned fields as a Connection."""
         raise NotImplementedError
 
 

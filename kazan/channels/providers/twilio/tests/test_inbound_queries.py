@@ -104,3 +104,18 @@ def test_a_stale_cached_miss_in_another_process_does_not_refuse_the_new_number(
     assert post(client, 9).status_code == 200
     assert InboundEvent.objects.get(provider_message_id=sid(9)).installation == installed
     assert post(client, 10, token="someone-elses-token").status_code == 403
+
+
+def test_unknown_numbers_posted_by_anyone_do_not_grow_the_process_cache_without_bound(
+    monkeypatch,
+):
+    from kazan.channels import queries
+
+    monkeypatch.setattr(queries, "LOCAL_MAX", 50)
+    queries.installation_address_cache_clear()
+    for n in range(200):
+        found = queries.unscoped_installation_for_address(
+            provider="twilio", address=f"+4930{n:08d}"
+        )
+        assert found is None
+        assert len(queries._local) <= 50
