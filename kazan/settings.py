@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "kazan.loyalty",
     "kazan.analytics",
     "kazan.conversations",
+    "kazan.faq",
+    "kazan.webforms",
     "kazan.inbox",
     "kazan.billing",
     "kazan.campaigns",

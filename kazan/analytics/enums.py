@@ -17,6 +17,16 @@ class EventKind(models.TextChoices):
     VOUCHER_REDEEMED = "voucher_redeemed", _("Voucher redeemed")
     SOCIAL_CLICK = "social_click", _("Social link click")
     LINK_CLICK = "link_click", _("Short link click")
+    # The website widget and FAQ bot (issue 11).
+    CHAT_STARTED = "chat_started", _("Chat started")
+    FAQ_ANSWERED = "faq_answered", _("FAQ answer shown")
+    FAQ_CLICKED = "faq_clicked", _("FAQ suggestion clicked")
+    FAQ_UNANSWERED = "faq_unanswered", _("Unanswered question")
+    REDIRECT_WHATSAPP = "redirect_whatsapp", _("Redirect to WhatsApp")
+    REDIRECT_FORM = "redirect_form", _("Redirect to a form")
+    REDIRECT_LINK = "redirect_link", _("Redirect to a link")
+    FORM_SUBMITTED = "form_submitted", _("Form submitted")
+    HANDOFF = "handoff", _("Hand-off to a person")
 
 
 class ExportKind(models.TextChoices):

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from kazan.core.errors import PermissionDenied
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
 from kazan.tenancy.queries import unscoped_api_key_find
+from kazan.tenancy.resolution import subdomain_slug
 from kazan.tenancy.services import api_key_touch
 
 
@@ -92,6 +93,43 @@ class ApiKeyAuth(HttpBearer):
         request.membership = None
         api_key_touch(api_key=api_key)
         return ApiKeyPrincipal(business=business, api_key=api_key)
+
+
+@dataclass(frozen=True)
+class ClientPrincipal:
+    """A website visitor's widget or a public client, named by the business's publishable id.
+    It says which business, and grants nothing a team member or an API key may do."""
+
+    business: Business
+    user: None = None
+    actor_kind: str = "client"
+
+    def can(self, permission: str) -> bool:
+        return False
+
+
+class ClientKeyAuth(APIKeyHeader):
+    """The publishable id of a business: `X-Client-ID: <client id>`, or a request to
+    `<slug>.<base domain>` (seed 003). Not a secret: it identifies, it does not authorize, so
+    routes behind it only read what the widget shows or accept what a visitor may send."""
+
+    param_name = "X-Client-ID"
+    openapi_description = (
+        "The business's publishable client id (Dashboard → Website widget), or the "
+        "business's subdomain `<slug>.<domain>`. Public: it identifies the business for the "
+        "widget's reads and a visitor's messages, forms and events, nothing more."
+    )
+
+    def _get_key(self, request):
+        header = request.headers.get(self.param_name, "").strip()
+        return header or subdomain_slug(request.get_host())
+
+    def authenticate(self, request, key):
+        # TenantMiddleware resolved the business from this header or the subdomain.
+        business = getattr(request, "business", None)
+        if business is None or not key:
+            return None
+        return ClientPrincipal(business=business)
 
 
 # Routers pass `auth=tenant_auth`; every entry returns a principal or None.

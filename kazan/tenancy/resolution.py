@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 SESSION_KEY = "business_id"
 
 
-def _subdomain_slug(host: str) -> str | None:
+def subdomain_slug(host: str) -> str | None:
     host = host.split(":", 1)[0].lower()
     suffix = "." + settings.BASE_DOMAIN.lower()
     if host.endswith(suffix):
@@ -37,13 +37,13 @@ def business_named(request: HttpRequest, view_kwargs: dict[str, Any]) -> bool:
     """Did the request name a business (slug, subdomain, header) rather than rely on the session?"""
     return bool(
         view_kwargs.get("business_slug")
-        or _subdomain_slug(request.get_host())
+        or subdomain_slug(request.get_host())
         or request.headers.get("X-Client-ID", "").strip()
     )
 
 
 def business_resolve(request: HttpRequest, view_kwargs: dict[str, Any]) -> Business | None:
-    slug = view_kwargs.get("business_slug") or _subdomain_slug(request.get_host())
+    slug = view_kwargs.get("business_slug") or subdomain_slug(request.get_host())
     if slug:
         return business_for_slug(slug)
     client_id = request.headers.get("X-Client-ID", "").strip()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FaqConfig(AppConfig):
+    name = "kazan.faq"
+    label = "faq"
+    verbose_name = "FAQ"

@@ -1,0 +1,7 @@
+"""The stable codes of the web forms' errors."""
+
+from kazan.core.errors import ErrorCode
+
+
+class WebformsErrorCode(ErrorCode):
+    INVALID_SUBMISSION = "invalid_submission"
