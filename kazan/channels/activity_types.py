@@ -40,3 +40,9 @@ activity_type(
     sentence=t("%(actor)s disconnected %(target)s"),
     details=PROVIDER,
 )
+activity_type(
+    "widget.updated",
+    label=t("Website widget changed"),
+    sentence=t("%(actor)s changed the website widget"),
+    details={"fields": Detail(t("Changed"))},
+)

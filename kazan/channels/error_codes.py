@@ -8,6 +8,10 @@ class ChannelsErrorCode(ErrorCode):
     NOT_INSTALLABLE = "not_installable"
     # The web chat's JSON answers (web/views.py, web/live.py), besides the core codes.
     UNAVAILABLE = "unavailable"
+    # The website widget (channels/widget/).
+    WIDGET_INVALID = "widget_invalid"
+    WIDGET_DISABLED = "widget_disabled"
+    SESSION_INVALID = "session_invalid"
     # A send the Twilio adapter could not complete (providers/twilio/provider.py).
     NO_SID = "no_sid"
     NETWORK = "network"

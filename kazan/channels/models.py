@@ -113,3 +113,53 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} inbound #{self.pk} ({self.status})"
+
+
+class WidgetSettings(models.Model):
+    """A business's website widget (one per business): where it may run (exact origins), how it
+    looks and what it says per language, when the team answers. Validated by
+    channels.widget.services.widget_settings_update (model validators + `clean`), so a bad
+    value never reaches the frame or the loader's snippet."""
+
+    class Position(models.TextChoices):
+        BOTTOM_RIGHT = "bottom-right", _("Bottom right")
+        BOTTOM_LEFT = "bottom-left", _("Bottom left")
+
+    business = models.OneToOneField(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="widget_settings"
+    )
+    enabled = models.BooleanField(_("enabled"), default=False)
+    # Exact origins `scheme://host[:port]`, normalised (lowercase, default ports dropped).
+    allowed_origins = models.JSONField(_("allowed websites"), default=list, blank=True)
+    # Empty: the business's brand colour.
+    color = models.CharField(_("colour"), max_length=7, blank=True, default="")
+    # Empty: the business's logo.
+    logo = models.FileField(_("logo"), upload_to="widget/", blank=True)
+    position = models.CharField(
+        _("position"), max_length=12, choices=Position.choices, default=Position.BOTTOM_RIGHT
+    )
+    # {language: text}, like Business.greetings; a missing language gets the translated default.
+    greetings = models.JSONField(_("greeting"), default=dict, blank=True)
+    launcher_texts = models.JSONField(_("launcher text"), default=dict, blank=True)
+    offline_messages = models.JSONField(_("offline message"), default=dict, blank=True)
+    proactive_messages = models.JSONField(_("proactive message"), default=dict, blank=True)
+    # Seconds after the page loads before the proactive message shows; 0: never (the default).
+    proactive_delay = models.PositiveSmallIntegerField(
+        _("proactive message after (seconds)"), default=0
+    )
+    # The languages offered (subset of settings.LANGUAGES); empty: all of them.
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    # {"0".."6" (Monday = 0): [["09:00", "12:00"], ["14:00", "18:00"]]} in the business's time
+    # zone; empty: always open. A weekday missing from a non-empty dict is closed.
+    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    whatsapp_number = models.CharField(_("WhatsApp number"), max_length=20, blank=True, default="")
+    whatsapp_text = models.CharField(
+        _("WhatsApp message text"), max_length=300, blank=True, default=""
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("website widget")
+
+    def __str__(self) -> str:
+        return f"widget of {self.business_id}"

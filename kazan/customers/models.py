@@ -103,6 +103,7 @@ class ChannelIdentity(models.Model):
         WHATSAPP = "whatsapp", "WhatsApp"
         TELEGRAM = "telegram", "Telegram"
         WEB = "web", _("Website")
+        WIDGET = "widget", _("Website widget")
 
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(

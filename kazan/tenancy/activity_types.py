@@ -127,3 +127,8 @@ activity_type(
     label=t("API key revoked"),
     sentence=t("%(actor)s revoked the API key kz_%(prefix)s_…"),
 )
+activity_type(
+    "business.client_id_rotated",
+    label=t("Widget client id replaced"),
+    sentence=t("%(actor)s replaced the website widget's client id of %(target)s"),
+)

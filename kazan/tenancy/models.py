@@ -30,6 +30,7 @@ RESERVED_SLUGS = frozenset(
         "dev",
         "accounts",
         "widget.js",
+        "widget",
         "i18n",
         "www",
         "app",

@@ -8,7 +8,6 @@ reload resumes it and one business never sees another's cookie.
 
 import json
 import re
-import secrets
 from functools import partial
 from typing import TYPE_CHECKING, TypedDict
 
@@ -24,12 +23,12 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from kazan.channels.chat_turn import TEXT_MAX, chat_turn, links_for_web, payload_problem
 from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.services import landing_link_click, landing_visit_record
 from kazan.channels.web.shell import shell_fill, shell_html, shell_key
-from kazan.conversations.engine import Inbound
-from kazan.conversations.queries import conversation_for_handle, conversation_log
-from kazan.conversations.services import conversation_language_set, conversation_receive
+from kazan.conversations.queries import conversation_for_handle
+from kazan.conversations.services import conversation_language_set
 from kazan.core.crypto import blind_index
 from kazan.core.csrf import csrf_token
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
@@ -51,9 +50,7 @@ VISIT_COOKIE = "kz_visit"
 VISIT_SECONDS = 30 * 60
 LANGUAGE_COOKIE = "kz_lang"
 BODY_MAX_BYTES = 8 * 1024
-TEXT_MAX = 1000
 CHAT_LIMIT_PER_IP = (60, 60)  # messages per window, seconds
-PAYLOAD_KEYS = frozenset({"value", "choice", "command"})
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -98,26 +95,10 @@ def _unavailable(request: HttpRequest, business, language: str) -> HttpResponse:
     return response
 
 
-def _links_for_web(business, replies: list[dict]) -> list[dict]:
-    """The business's own links (those with a `target`) lead through the counting redirect,
-    never straight to the network; a flow's link step keeps its address."""
-    for reply in replies:
-        if reply.get("type") == "links":
-            for link in reply["links"]:
-                if link.get("target"):
-                    link["url"] = reverse(
-                        "landing:go",
-                        kwargs={"business_slug": business.slug, "target": link["target"]},
-                    )
-    return replies
-
-
 def _fixed_social_links(business) -> list[dict]:
     from kazan.conversations.actions import social_links
 
-    return _links_for_web(business, [{"type": "links", "links": social_links(business)}])[0][
-        "links"
-    ]
+    return links_for_web(business, [{"type": "links", "links": social_links(business)}])[0]["links"]
 
 
 def _social_addresses(business) -> tuple[str, ...]:
@@ -244,14 +225,8 @@ def _parse(request: HttpRequest) -> tuple[ChatInput | None, JsonResponse | None]
     if not isinstance(text, str) or len(text) > TEXT_MAX:
         return None, _bad(_("The text must be at most %(max)d characters.") % {"max": TEXT_MAX})
     payload = data.get("payload")
-    if payload is not None:
-        if not isinstance(payload, dict) or not set(payload) <= PAYLOAD_KEYS:
-            return None, _bad(_("This answer is not valid."))
-        for value in payload.values():
-            if not isinstance(value, str | int | bool) or (
-                isinstance(value, str) and len(value) > TEXT_MAX
-            ):
-                return None, _bad(_("This answer is not valid."))
+    if problem := payload_problem(payload):
+        return None, _bad(problem)
     if action == "message" and not text.strip() and not payload:
         return None, _bad(_("Please type an answer."))
     return ChatInput(action=action, text=text, payload=payload), None
@@ -293,59 +268,24 @@ def chat(request: TenantRequest, business_slug: str) -> JsonResponse:
 def _chat_turn(
     request: HttpRequest, business: "Business", data: ChatInput, language: str
 ) -> JsonResponse:
-    """Every turn goes to conversation_receive (the visitor's handle is the signed cookie's
-    token); only a page (re)load of a known thread shows its log instead. A message in a known
-    thread is looked up and locked by the turn itself (no look-up of its own here)."""
-    key = _chat_key(request, business)
-    meta = {"ip": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
-    inbound = (
-        Inbound(text=data["text"], payload=data["payload"], meta=meta)
-        if data["action"] == "message"
-        else Inbound(meta=meta)
+    """One turn (channels.chat_turn) under the signed cookie's handle, which is set again (a
+    new visitor gets one, an old one is refreshed)."""
+    turn = chat_turn(
+        business=business,
+        channel=CHANNEL,
+        key=_chat_key(request, business),
+        action=data["action"],
+        text=data["text"],
+        payload=data["payload"],
+        language=language,
+        meta={"ip": client_ip(request), "user_agent": request.headers.get("User-Agent", "")},
     )
-    received = None
-    if key is not None and data["action"] == "start":
-        thread = conversation_for_handle(business=business, channel=CHANNEL, handle=key)
-        if thread is not None:
-            replies = conversation_log(business=business, conversation=thread)
-        else:
-            key = None
-    elif key is not None:
-        received = conversation_receive(
-            business=business,
-            channel=CHANNEL,
-            handle=key,
-            inbound=inbound,
-            language=language,
-            known_only=True,
-        )
-        if received.unknown:
-            key, received = None, None
-    if key is None:
-        # A new visitor, or an expired or purged chat: a new thread under a new token.
-        key = secrets.token_urlsafe(24)
-        received = conversation_receive(
-            business=business,
-            channel=CHANNEL,
-            handle=key,
-            inbound=inbound,
-            language=language,
-            handle_new=True,
-        )
-    if received is not None:
-        thread, replies = received.conversation, received.replies
-    session = thread.session if thread is not None else None
-    response = JsonResponse(
-        {
-            "replies": _links_for_web(business, replies),
-            "completed": session is not None and not session.running,
-        }
-    )
+    response = JsonResponse({"replies": turn.replies, "completed": turn.completed})
     _cookie_set(
         response,
         business,
         CHAT_COOKIE,
-        key,
+        turn.key,
         max_age=CHAT_COOKIE_AGE,
         salt=f"{CHAT_SALT}:{business.pk}",
     )

@@ -19,6 +19,7 @@ from kazan.tenancy.services.businesses import (
     business_update,
     region_valid,
 )
+from kazan.tenancy.services.client_ids import client_id_rotate
 from kazan.tenancy.services.invitations import (
     INVITATION_TTL,
     INVITATIONS_PER_HOUR,
@@ -49,6 +50,7 @@ __all__ = [
     "business_create",
     "business_status_change",
     "business_update",
+    "client_id_rotate",
     "invitation_accept",
     "invitation_accept_url",
     "invitation_create",

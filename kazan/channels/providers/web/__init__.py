@@ -33,4 +33,4 @@ WEB = ChannelPlugin(
     capabilities=WEB_CAPABILITIES,
     render=web_render,
 )
-__all__ = ["WEB", "WEB_CAPABILITIES"]
+__all__ = ["WEB", "WEB_CAPABILITIES", "web_render"]
