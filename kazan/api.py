@@ -156,6 +156,11 @@ api = KazanAPI(
             {"name": "vouchers", "description": "Checking and redeeming voucher codes."},
             {"name": "campaigns", "description": "SMS campaigns to consenting customers."},
             {"name": "accounts", "description": "The signed-in user (session only)."},
+            {
+                "name": "widget",
+                "description": "The website widget's chat: settings, flow, turns, the team's "
+                "replies (X-Client-ID: the publishable client id; no cookies).",
+            },
             {"name": "webhooks", "description": "Inbound provider webhooks (see above)."},
         ]
     },
@@ -231,6 +236,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 def _mount() -> None:
     from kazan.campaigns.api import router as campaigns_router
+    from kazan.channels.widget.api import router as widget_router
     from kazan.customers.api import router as customers_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
@@ -241,6 +247,7 @@ def _mount() -> None:
     api.add_router("/messaging", messaging_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/widget", widget_router)
 
 
 _mount()

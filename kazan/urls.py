@@ -37,6 +37,7 @@ urlpatterns = [
                 path("qr/", include("kazan.channels.web.qr_urls")),
                 path("flows/", include("kazan.conversations.editor.urls")),
                 path("channels/", include("kazan.channels.dashboard_urls")),
+                path("widget/", include("kazan.channels.widget.dashboard_urls")),
                 path("inbox/", include("kazan.inbox.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
@@ -46,6 +47,8 @@ urlpatterns = [
     path("hooks/", include("kazan.billing.hook_urls")),
     path("hooks/", include("kazan.channels.urls")),
     path("api/v1/", api.urls),
+    # The website widget: /widget.js (the loader) and /widget/… (its frame, a demo page).
+    path("", include("kazan.channels.widget.urls")),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     # One- and two-letter prefixes: business slugs have at least three characters.

@@ -13,8 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kazan.conversations.engine import Inbound
-from kazan.conversations.queries import conversation_for_handle, conversation_log
+from kazan.conversations.queries import (
+    agent_replies_after,
+    conversation_for_handle,
+    conversation_log,
+    thread_cursor,
+)
 from kazan.conversations.services import conversation_receive
+from kazan.inbox.queries import WITH_PERSON
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -135,3 +141,31 @@ def chat_turn(
         completed=session is not None and not session.running,
         started=started,
     )
+
+
+def live_replies(
+    *, business: "Business", channel: str, key: str | None, after: int | None
+) -> dict[str, Any]:
+    """The team's replies to the visitor behind `key` after message id `after` (without
+    `after`: none, and the cursor to start from), and whether a person has the thread:
+    {"replies": [...], "cursor": id, "with_person": bool}."""
+    conversation = (
+        conversation_for_handle(business=business, channel=channel, handle=key) if key else None
+    )
+    if conversation is None:
+        return {"replies": [], "cursor": 0, "with_person": False}
+    replies: list[dict[str, Any]] = []
+    if after is None:
+        cursor = thread_cursor(business=business, conversation=conversation)
+    else:
+        cursor = after
+        for message in agent_replies_after(
+            business=business, conversation=conversation, after=after
+        ):
+            replies.extend(message.payload.get("replies", []))
+            cursor = message.pk
+    return {
+        "replies": replies,
+        "cursor": cursor,
+        "with_person": conversation.status in WITH_PERSON,
+    }

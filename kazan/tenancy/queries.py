@@ -154,6 +154,19 @@ def unscoped_businesses() -> QuerySet[Business]:
     return Business.objects.all()
 
 
+# --- for the website widget ---
+
+
+def business_for_client_id(client_id: str) -> Business | None:
+    """The business whose publishable client id this is (the widget's frame and loader name
+    it in the URL); a rotated id names nobody. Read from the database each time, so a rotation
+    takes effect at once."""
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 40:
+        return None
+    return Business.objects.filter(client_id=client_id).first()
+
+
 # --- for campaigns ---
 
 

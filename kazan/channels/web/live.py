@@ -13,18 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kazan.channels.chat_turn import live_replies
 from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.views import CHANNEL, _bad, _chat_key, _language
-from kazan.conversations.queries import (
-    agent_replies_after,
-    conversation_for_handle,
-    thread_cursor,
-)
 from kazan.core.crypto import blind_index
 from kazan.core.errors import CoreErrorCode, RateLimited
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
-from kazan.inbox.queries import WITH_PERSON
 from kazan.tenancy.http import TenantRequest
 
 # Polls per window and IP: a visitor polls every 3 s at most (20 a minute), with room for a
@@ -58,26 +53,10 @@ def chat_live(request: TenantRequest, business_slug: str) -> JsonResponse:
             )
         except RateLimited as failure:
             return _bad(str(failure.message), status=failure.status, code=failure.code)
-        key = _chat_key(request, business)
-        conversation = (
-            conversation_for_handle(business=business, channel=CHANNEL, handle=key) if key else None
+        data = live_replies(
+            business=business,
+            channel=CHANNEL,
+            key=_chat_key(request, business),
+            after=None if raw_after is None else int(raw_after[:18]),
         )
-        if conversation is None:
-            return JsonResponse({"replies": [], "cursor": 0, "with_person": False})
-        replies: list[dict[str, object]] = []
-        if raw_after is None:
-            cursor = thread_cursor(business=business, conversation=conversation)
-        else:
-            cursor = int(raw_after[:18])
-            for message in agent_replies_after(
-                business=business, conversation=conversation, after=cursor
-            ):
-                replies.extend(message.payload.get("replies", []))
-                cursor = message.pk
-    return JsonResponse(
-        {
-            "replies": replies,
-            "cursor": cursor,
-            "with_person": conversation.status in WITH_PERSON,
-        }
-    )
+    return JsonResponse(data)

@@ -121,6 +121,23 @@ def _whatsapp_clean(value: object) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def _logo_clean(value: Any) -> Any:
+    """An uploaded PNG, JPEG or WebP of at most 1 MB (no SVG: it can carry scripts), or ""."""
+    if not value:
+        return ""
+    name = str(getattr(value, "name", "")).lower()
+    if (
+        not name.endswith(LOGO_EXTENSIONS)
+        or getattr(value, "size", LOGO_MAX_BYTES + 1) > LOGO_MAX_BYTES
+    ):
+        raise _invalid(_("Upload the logo as a PNG, JPEG or WebP image of at most 1 MB."))
+    return value
+
+
 def _fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - WIDGET_FIELDS
     if unknown:
@@ -151,6 +168,8 @@ def _fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
                     _("The delay must be between 0 and %(max)d seconds.")
                     % {"max": PROACTIVE_DELAY_MAX}
                 )
+        elif name == "logo":
+            value = _logo_clean(value)
         elif name in ("enabled",):
             value = bool(value)
         cleaned[name] = value

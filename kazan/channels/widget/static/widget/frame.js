@@ -1,0 +1,506 @@
+/* The website widget's chat window, inside the frame served by Kazan (channels/widget/views.py).
+   Renders the engine's replies like the landing chat (text, error, user, choices, input,
+   links, image, voucher) plus FAQ answers' sanitized `html` and the `form` reply, and talks to
+   /api/v1/widget with the business's client id. The chat's session token lives in this
+   script's memory only: nothing is stored in the browser. Every word shown comes from the
+   server (the replies, or the settings' `strings`). Messages to and from the host page go
+   through postMessage with the host's exact origin, checked on the way in. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("widget-config").textContent);
+  var chat = document.getElementById("chat");
+  var composer = document.getElementById("composer");
+  var ui = {};
+  var session = null;
+  var visitor = null;
+  var busy = false;
+  var last = null;
+  var language = config.language;
+
+  function headers(json) {
+    var h = { Accept: "application/json", "X-Client-ID": config.client };
+    if (json) h["Content-Type"] = "application/json";
+    if (config.preview) h["X-Widget-Preview"] = config.preview;
+    return h;
+  }
+
+  function toHost(message) {
+    if (window.parent !== window && config.origin) {
+      message.kazan = 1;
+      window.parent.postMessage(message, config.origin);
+    }
+  }
+
+  function hostEvent(name, detail) {
+    toHost({ type: "event", name: name, detail: detail || {} });
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== config.origin || event.source !== window.parent) return;
+    var m = event.data;
+    if (!m || m.kazan !== 1) return;
+    if (m.type === "identify" && m.visitor) {
+      visitor = { name: String(m.visitor.name || "").slice(0, 120), email: String(m.visitor.email || "").slice(0, 254) };
+    } else if (m.type === "focus") {
+      focusFirst();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") toHost({ type: "close" });
+  });
+  document.getElementById("close").addEventListener("click", function () {
+    toHost({ type: "close" });
+  });
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function scroll() {
+    chat.scrollTop = chat.scrollHeight;
+  }
+
+  function focusFirst() {
+    var target = composer.querySelector("input, textarea, button") || chat.querySelector(".choices button");
+    if (target) target.focus();
+    else chat.focus();
+  }
+
+  function bubble(text, who) {
+    var node = el("div", "msg " + who, text);
+    chat.appendChild(node);
+    return node;
+  }
+
+  /* The FAQ's answer: HTML sanitized on the server (an allow-list of tags and attributes). */
+  function answer(reply) {
+    var node = el("div", "msg bot");
+    node.innerHTML = reply.html;
+    node.querySelectorAll("a").forEach(function (a) {
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.addEventListener("click", function () {
+        redirect(a.href);
+      });
+    });
+    chat.appendChild(node);
+  }
+
+  function send(body, echo) {
+    if (busy) return;
+    busy = true;
+    if (echo) bubble(echo, "user");
+    composer.textContent = "";
+    var typing = el("div", "msg bot typing", ui.typing);
+    chat.appendChild(typing);
+    scroll();
+    body.session = session;
+    body.language = language;
+    if (visitor) body.visitor = visitor;
+    var sentForm = body.payload && body.payload.form;
+    fetch(config.api + "/chat", {
+      method: "POST",
+      credentials: "omit",
+      headers: headers(true),
+      body: JSON.stringify(body)
+    })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data };
+        });
+      })
+      .then(function (result) {
+        typing.remove();
+        busy = false;
+        if (!result.ok) {
+          bubble(result.data.message || ui.error, "bot error");
+          if (last) render([last]);
+          else freeText();
+          return;
+        }
+        session = result.data.session;
+        var replies = result.data.replies || [];
+        if (sentForm && !replies.some(function (r) { return r.type === "form" && r.errors; })) {
+          hostEvent("form_submitted", {});
+        }
+        render(replies);
+        if (replies.length) hostEvent("message", { count: replies.length });
+        live(0);
+      })
+      .catch(function () {
+        typing.remove();
+        busy = false;
+        bubble(ui.network, "bot error");
+        if (last) render([last]);
+        else freeText();
+      });
+  }
+
+  function button(label, cls, onClick) {
+    var b = el("button", "btn" + (cls ? " " + cls : ""), label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function commands(reply, form) {
+    if (!reply.commands || !reply.commands.length) return;
+    var box = el("div", "commands");
+    reply.commands.forEach(function (c) {
+      box.appendChild(button(c.label, "", function () {
+        send({ payload: { command: c.value } }, c.label);
+      }));
+    });
+    form.appendChild(box);
+  }
+
+  var INPUTS = {
+    name: { type: "text", autocomplete: "name" },
+    phone: { type: "tel", autocomplete: "tel", inputmode: "tel" },
+    otp: { type: "text", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "6", pattern: "[0-9]*" },
+    text: { type: "text" }
+  };
+
+  function askInput(reply) {
+    last = reply;
+    composer.textContent = "";
+    var form = el("form");
+    form.noValidate = true;
+    var kind = reply.input;
+    if (kind === "rating") {
+      var stars = el("div", "stars");
+      for (var n = 1; n <= (reply.max || 5); n++) {
+        (function (value) {
+          var b = button("★", "", function () {
+            send({ payload: { value: value } }, "★".repeat(value) + "☆".repeat((reply.max || 5) - value));
+          });
+          b.setAttribute("aria-label", ui.star.replace("%(n)s", value));
+          stars.appendChild(b);
+        })(n);
+      }
+      form.appendChild(stars);
+    } else if (kind === "consent") {
+      var box = el("input");
+      box.type = "checkbox";
+      box.name = "consent";
+      if (reply.checkbox) {
+        var label = el("label", "consent");
+        label.appendChild(box);
+        label.appendChild(el("span", "", reply.checkbox));
+        form.appendChild(label);
+      }
+      var go = el("button", "btn primary", reply.submit);
+      go.type = "submit";
+      form.appendChild(go);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        send({ payload: { value: box.checked } }, box.checked ? "✓ " + (reply.checkbox || "") : reply.submit);
+      });
+    } else {
+      var field;
+      if (kind === "comment") {
+        field = el("textarea");
+      } else {
+        field = el("input");
+        var spec = INPUTS[kind] || INPUTS.text;
+        Object.keys(spec).forEach(function (k) {
+          field.setAttribute(k, spec[k]);
+        });
+      }
+      field.name = kind;
+      field.setAttribute("aria-label", reply.label || reply.placeholder || ui.yourAnswer);
+      if (reply.placeholder) field.placeholder = reply.placeholder;
+      form.appendChild(field);
+      var submit = el("button", "btn primary", reply.submit || ui.send);
+      submit.type = "submit";
+      form.appendChild(submit);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var value = field.value.trim();
+        if (!value && !reply.optional) {
+          field.focus();
+          return;
+        }
+        send({ text: value }, kind === "otp" ? "••••••" : value);
+      });
+    }
+    commands(reply, form);
+    composer.appendChild(form);
+  }
+
+  /* Free text when nothing else is asked: a question for the FAQ, or a message to the team. */
+  function freeText() {
+    last = null;
+    composer.textContent = "";
+    var form = el("form", "free");
+    form.noValidate = true;
+    var field = el("input");
+    field.type = "text";
+    field.name = "question";
+    field.maxLength = 1000;
+    field.setAttribute("aria-label", ui.question);
+    field.placeholder = ui.question;
+    form.appendChild(field);
+    var submit = el("button", "btn primary", ui.send);
+    submit.type = "submit";
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var value = field.value.trim();
+      if (!value) return field.focus();
+      send({ text: value }, value);
+    });
+    composer.appendChild(form);
+  }
+
+  function choices(reply) {
+    last = reply;
+    var box = el("div", "choices");
+    box.setAttribute("role", "group");
+    reply.choices.forEach(function (c) {
+      box.appendChild(button(c.label, "", function () {
+        box.remove();
+        var payload = c.command ? { command: c.command } : reply.command ? { command: c.value } : { choice: c.value };
+        send({ payload: payload }, c.label);
+      }));
+    });
+    chat.appendChild(box);
+  }
+
+  function redirectKind(url) {
+    if (/^https:\/\/wa\.me\//.test(url)) return "redirect_whatsapp";
+    return "redirect_link";
+  }
+
+  /* Counted by the business's statistics (POST /api/v1/events); the link opens regardless. */
+  function redirect(url, kind) {
+    try {
+      fetch(config.events, {
+        method: "POST",
+        credentials: "omit",
+        keepalive: true,
+        headers: headers(true),
+        body: JSON.stringify({ kind: kind || redirectKind(url) })
+      }).catch(function () {});
+    } catch (e) { /* counting never blocks the link */ }
+  }
+
+  function links(reply) {
+    var box = el("div", "links");
+    reply.links.forEach(function (link) {
+      var a = el("a", "btn", link.label);
+      a.href = link.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      if (link.target) a.setAttribute("data-target", link.target);
+      a.addEventListener("click", function () {
+        redirect(a.href, link.form ? "redirect_form" : null);
+      });
+      box.appendChild(a);
+    });
+    chat.appendChild(box);
+  }
+
+  function voucher(reply) {
+    var card = el("section", "voucher");
+    card.appendChild(el("h2", "", reply.title));
+    if (reply.discount) card.appendChild(el("p", "discount", reply.discount));
+    var img = el("img");
+    img.src = reply.qr;
+    img.alt = reply.qr_alt;
+    card.appendChild(img);
+    var code = el("p", "code", reply.code);
+    code.setAttribute("aria-label", ui.voucherCode + " " + reply.code);
+    card.appendChild(code);
+    card.appendChild(el("p", "expires", reply.expires_label));
+    chat.appendChild(card);
+  }
+
+  /* The built-in form (webforms' form step): labelled fields, errors tied to their field. */
+  var formCount = 0;
+  function formReply(reply) {
+    last = reply;
+    composer.textContent = "";
+    var form = el("form", "kw-form");
+    form.noValidate = true;
+    formCount += 1;
+    if (reply.title) form.appendChild(el("h2", "", reply.title));
+    var values = reply.values || {};
+    var errors = reply.errors || {};
+    var prefill = { name: visitor && visitor.name, email: visitor && visitor.email };
+    var inputs = [];
+    (reply.fields || []).forEach(function (f) {
+      var id = "kw-f" + formCount + "-" + f.name;
+      var row = el("div", "field");
+      var label = el("label", "", f.label);
+      label.htmlFor = id;
+      row.appendChild(label);
+      var input = el(f.type === "textarea" ? "textarea" : "input");
+      if (f.type !== "textarea") input.type = f.type || "text";
+      input.id = id;
+      input.name = f.name;
+      if (f.required) input.required = true;
+      if (f.autocomplete) input.setAttribute("autocomplete", f.autocomplete);
+      input.value = values[f.name] || prefill[f.name] || "";
+      row.appendChild(input);
+      if (errors[f.name]) {
+        var error = el("p", "field-error", errors[f.name]);
+        error.id = id + "-error";
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", error.id);
+        row.appendChild(error);
+      }
+      inputs.push(input);
+      form.appendChild(row);
+    });
+    var consent = null;
+    if (reply.consent) {
+      var cl = el("label", "consent");
+      consent = el("input");
+      consent.type = "checkbox";
+      consent.name = "consent";
+      consent.checked = !!values.consent;
+      cl.appendChild(consent);
+      cl.appendChild(el("span", "", reply.consent.text));
+      form.appendChild(cl);
+      if (errors.consent) form.appendChild(el("p", "field-error", errors.consent));
+    }
+    var submit = el("button", "btn primary", reply.submit || ui.send);
+    submit.type = "submit";
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = {};
+      var missing = null;
+      inputs.forEach(function (input) {
+        data[input.name] = input.value.trim();
+        if (input.required && !data[input.name] && !missing) missing = input;
+      });
+      if (missing) {
+        missing.setAttribute("aria-invalid", "true");
+        missing.focus();
+        return;
+      }
+      if (consent) data.consent = consent.checked;
+      send({ payload: { form: data } }, null);
+    });
+    composer.appendChild(form);
+    var invalid = form.querySelector("[aria-invalid=true]");
+    if (invalid) invalid.focus();
+  }
+
+  function render(replies) {
+    composer.textContent = "";
+    last = null;
+    var asked = false;
+    replies.forEach(function (reply) {
+      switch (reply.type) {
+        case "text":
+          if (reply.html) answer(reply);
+          else bubble(reply.text, "bot");
+          break;
+        case "error": bubble(reply.text, "bot error"); break;
+        case "user": bubble(reply.text, "user"); break;
+        case "choices": choices(reply); break;
+        case "input": askInput(reply); asked = true; break;
+        case "form": formReply(reply); asked = true; break;
+        case "links": links(reply); break;
+        case "voucher": voucher(reply); break;
+        case "image": {
+          var img = el("img");
+          img.src = reply.data_uri;
+          img.alt = reply.alt || "";
+          chat.appendChild(img);
+          break;
+        }
+      }
+    });
+    if (!asked) freeText();
+    scroll();
+  }
+
+  /* After a hand-off the team answers from the inbox: their replies are fetched every few
+     seconds while a person has the chat, rarely otherwise (channels.chat_turn.live_replies). */
+  var cursor = null;
+  var withPerson = false;
+  var liveTimer = null;
+  var FAST = 3000;
+  var SLOW = 15000;
+
+  function live(delay) {
+    if (!session) return;
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(poll, delay);
+  }
+
+  function poll() {
+    if (document.hidden) return live(SLOW);
+    var query = "?session=" + encodeURIComponent(session) + "&language=" + encodeURIComponent(language);
+    if (cursor !== null) query += "&after=" + encodeURIComponent(cursor);
+    fetch(config.api + "/chat/live" + query, { credentials: "omit", headers: headers(false) })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (data) {
+          (data.replies || []).forEach(function (reply) {
+            if (reply.text) bubble(reply.text, "bot agent");
+          });
+          if (data.replies && data.replies.length) {
+            scroll();
+            hostEvent("message", { count: data.replies.length });
+          }
+          cursor = data.cursor;
+          if (data.with_person && !withPerson) hostEvent("handoff", {});
+          withPerson = data.with_person;
+        }
+        live(withPerson ? FAST : SLOW);
+      })
+      .catch(function () {
+        live(SLOW);
+      });
+  }
+
+  function apply(settings) {
+    ui = settings.strings || {};
+    language = settings.language || language;
+    document.documentElement.style.setProperty("--brand", settings.color);
+    if (settings.logo) {
+      var logo = document.getElementById("logo");
+      logo.src = settings.logo;
+      logo.hidden = false;
+    }
+    if (!settings.open_now) {
+      var offline = document.getElementById("offline");
+      offline.textContent = settings.offline_message;
+      offline.hidden = false;
+    }
+    bubble(settings.greeting, "bot greeting");
+  }
+
+  fetch(config.api + "/settings?language=" + encodeURIComponent(language), {
+    credentials: "omit",
+    headers: headers(false)
+  })
+    .then(function (response) {
+      return response.json().then(function (data) {
+        return { ok: response.ok, data: data };
+      });
+    })
+    .then(function (result) {
+      if (!result.ok) {
+        bubble(result.data.message || "", "bot error");
+        return;
+      }
+      apply(result.data);
+      send({ action: "start" });
+    })
+    .catch(function () {
+      bubble("…", "bot error");
+    });
+  toHost({ type: "ready" });
+})();
