@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
 WEB = "web"
+# The web chats (the landing page, the website widget) answer inline: no sender, the logged
+# message is the delivery (their open chat fetches it).
+INLINE_CHANNELS = frozenset({WEB, "widget"})
 # How long an agent's reply may be on each channel; a channel not named here is checked by its
 # sender (messaging.message_send), which refuses what it cannot carry.
-TEXT_MAX_BY_CHANNEL = {WEB: WEB_TEXT_MAX, "sms": BODY_MAX_CHARACTERS}
+TEXT_MAX_BY_CHANNEL = {WEB: WEB_TEXT_MAX, "widget": WEB_TEXT_MAX, "sms": BODY_MAX_CHARACTERS}
 NOTE_MAX = 4000
 # What a team member may set by hand; "bot" goes through inbox_give_back.
 STATUSES_SET_BY_HAND = (Status.OPEN, Status.PENDING, Status.RESOLVED, Status.SNOOZED)
@@ -82,7 +85,7 @@ def inbox_reply(
     with transaction.atomic():
         current = thread_locked(business=business, conversation=conversation)
         outbound = None
-        if current.channel != WEB:
+        if current.channel not in INLINE_CHANNELS:
             if current.identity is None:
                 raise ValidationFailed(
                     _("This conversation has no address to answer to."),
