@@ -28,7 +28,7 @@ from kazan.channels.widget.tokens import preview_valid
 from kazan.core.views import page_not_found
 from kazan.tenancy.queries import business_for_client_id, business_for_slug
 
-LOADER_PATH = Path(__file__).parent / "static" / "widget" / "loader.js"
+LOADER_PATH = Path(__file__).parent.parent / "static" / "widget" / "loader.js"
 # A day in every cache, then revalidated by its ETag (a 304 costs a few bytes): a changed
 # loader reaches every website within a day without a versioned URL in their snippet.
 LOADER_MAX_AGE = 24 * 3600

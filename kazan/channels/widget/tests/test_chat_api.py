@@ -43,7 +43,7 @@ def test_the_menu_leads_to_whatsapp_and_the_question(client, business):
     widget_on(business, whatsapp_number="+4915112345678", whatsapp_text="Hallo Café")
     session = start(client, business)["session"]
     data = chat(client, business, {"session": session, "payload": {"choice": "whatsapp"}}).json()
-    links = [r for r in data["replies"] if r["type"] == "links"][0]["links"]
+    links = next(r for r in data["replies"] if r["type"] == "links")["links"]
     assert links[0]["url"] == "https://wa.me/4915112345678?text=Hallo%20Caf%C3%A9"
     session = start(client, business)["session"]
     data = chat(client, business, {"session": session, "payload": {"choice": "ask"}}).json()
