@@ -121,16 +121,14 @@ class FlowOut(Schema):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _business_widget(request: HttpRequest, *, chat: bool) -> tuple[Any, WidgetSettings]:
+def _business_widget(request: HttpRequest) -> tuple[Any, WidgetSettings]:
+    """The business and its widget; a switched-off widget answers nothing (but to the
+    dashboard's preview, which carries its signed token)."""
     business = request.auth.business  # type: ignore[attr-defined]
     if not business.is_active:
         raise Unavailable()
     widget = widget_settings_for(business=business)
-    if (
-        chat
-        and not widget.enabled
-        and not preview_valid(business, request.headers.get(PREVIEW_HEADER, ""))
-    ):
+    if not widget.enabled and not preview_valid(business, request.headers.get(PREVIEW_HEADER, "")):
         raise PermissionDenied(
             _("The chat is not switched on for this website."),
             code=ChannelsErrorCode.WIDGET_DISABLED,
@@ -166,12 +164,12 @@ def _session_key(business: Any, token: str | None) -> str | None:
 # --- routes ----------------------------------------------------------------------------------
 
 
-@router.get("/settings", response=responses(SettingsOut, 503), summary="The widget's settings")
+@router.get("/settings", response=responses(SettingsOut, 422, 503), summary="The widget's settings")
 def widget_settings(request: HttpRequest, query: Query[SettingsQuery]) -> dict[str, Any]:
     """What the chat window shows: colours, logo, the texts in the visitor's language (the
     browser's when offered, else the business's), whether the team is in now, the hours, and
     every word of the chat's interface, translated."""
-    business, widget = _business_widget(request, chat=False)
+    business, widget = _business_widget(request)
     language = _language(request, business, widget, query.language)
     with translation.override(language):
         return presenters.settings_public(business=business, widget=widget, language=language)
@@ -181,7 +179,7 @@ def widget_settings(request: HttpRequest, query: Query[SettingsQuery]) -> dict[s
 def widget_flow(request: HttpRequest) -> dict[str, Any]:
     """The rules and options of the flow bound to the widget channel (or to every channel),
     as stored: steps, their choices and where each leads. Read-only."""
-    business, _widget = _business_widget(request, chat=False)
+    business, _widget = _business_widget(request)
     version = flow_for_channel(business=business, channel=WIDGET_CHANNEL)
     definition = version.definition
     return {
@@ -200,7 +198,7 @@ def widget_chat(request: HttpRequest, body: ChatIn) -> dict[str, Any]:
     "text"}` or `{"session", "payload": {"value"|"choice"|"command"|"form": ...}}` answers.
     Returns the session token to send with the next turn, the bot's replies and whether the
     flow has finished. The first turn of a new chat counts as a chat started."""
-    business, widget = _business_widget(request, chat=True)
+    business, widget = _business_widget(request)
     language = _language(request, business, widget, body.language)
     with translation.override(language):
         if problem := payload_problem(body.payload):
@@ -239,7 +237,7 @@ def widget_chat(request: HttpRequest, body: ChatIn) -> dict[str, Any]:
 def widget_chat_live(request: HttpRequest, query: Query[LiveQuery]) -> dict[str, Any]:
     """After a hand-off: the team's replies after message id `after` (without it: none, and
     the cursor to start from), and whether a person has the chat. Polled by the frame."""
-    business, widget = _business_widget(request, chat=True)
+    business, widget = _business_widget(request)
     with translation.override(_language(request, business, widget, query.language)):
         _limit("live:ip", client_ip(request), LIVE_LIMIT_PER_IP)
         key = _session_key(business, query.session)

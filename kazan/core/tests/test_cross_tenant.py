@@ -24,6 +24,7 @@ from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
+from kazan.channels.widget.services import widget_settings_update
 from kazan.console.models import Alert
 from kazan.conversations.editor.services import bot_settings_update
 from kazan.conversations.flowstore import flow_default_ensure
@@ -83,6 +84,9 @@ SKIPPED_PREFIXES = ("admin/", "static/", "media/")
 # Customer-facing pages name their business on purpose: anyone may open B's landing page. They
 # are walked by `test_public_pages_of_b_show_nothing_private` instead.
 PUBLIC_PREFIXES = ("<slug:business_slug>/",)
+# The website widget's API names its business by the publishable client id on purpose (a
+# visitor's browser sends it): walked by `test_widget_routes_of_b_show_nothing_private`.
+PUBLIC_API_PREFIXES = ("api/v1/widget/",)
 # What must never appear on B's public pages: its customers', members' and messages' data.
 B_PRIVATE = [secret for secret in B_SECRETS if secret != "Zweitladen"] + ["Bertha", "Boris"]
 DENIED = {400, 401, 403, 404, 405, 409, 410, 422, 429}
@@ -192,6 +196,14 @@ def world():
         business=b, conversation=b_conversation, text="SECRET-SMS-OF-B note", actor=b_member.user
     )
     b_canned = canned(b, title="Zweitladen hours", text="Zweitladen opens at 9")
+    # B's website widget, switched on (its public routes answer for B).
+    widget_settings_update(
+        business=b,
+        actor=b_member.user,
+        enabled=True,
+        allowed_origins=["https://zweitladen.example"],
+        greetings={"en": "Zweitladen says hello"},
+    )
     # B's team's own export: the dashboard's export pages must refuse it to A like the
     # console's (staff only) do.
     b_export = ExportJob.objects.create(
@@ -297,7 +309,7 @@ def test_naming_b_by_header_or_subdomain_reveals_and_changes_nothing(client, wor
         {"HTTP_HOST": f"{world['b'].slug}.localhost"},
     ]
     for route in _routes():
-        if "<" in route:
+        if "<" in route or route.startswith(PUBLIC_API_PREFIXES):
             continue
         for hint in hints:
             client.force_login(world["a_owner"])
@@ -312,7 +324,7 @@ def test_api_key_of_a_cannot_reach_b(client, world, method):
     before = _snapshot(world["b"])
     auth = {"HTTP_AUTHORIZATION": f"Bearer {world['a_key_secret']}"}
     for route in _routes():
-        if not route.startswith("api/"):
+        if not route.startswith("api/") or route.startswith(PUBLIC_API_PREFIXES):
             continue
         path = _path(route, world)
         _check(
@@ -367,6 +379,37 @@ def test_public_pages_of_b_show_nothing_private(client, world, method):
         assert response.status_code < 500, f"{method} {path}"
         for secret in B_PRIVATE:
             assert secret not in body, f"{method} {path} shows {secret}"
+    after = {k: v for k, v in _snapshot(world["b"]).items() if k not in counted}
+    assert after == before
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_widget_routes_of_b_show_nothing_private(client, world, method):
+    """B's widget API, called with B's client id (or subdomain) by A's member and A's key: it
+    answers for B (its name, greeting and menu are public) but shows none of B's customers,
+    members or messages, and changes nothing but a visitor's own new chat and counters; A's
+    widget's session token means nothing there."""
+    counted = {"analytics.Event", "analytics.DailyCount", "conversations.Conversation"}
+    before = {k: v for k, v in _snapshot(world["b"]).items() if k not in counted}
+    routes = [route for route in _routes() if route.startswith(PUBLIC_API_PREFIXES)]
+    assert len(routes) >= 4
+    client.force_login(world["a_owner"])
+    hints = [
+        {"HTTP_X_CLIENT_ID": world["b"].client_id},
+        {"HTTP_HOST": f"{world['b'].slug}.localhost"},
+        {
+            "HTTP_X_CLIENT_ID": world["b"].client_id,
+            "HTTP_AUTHORIZATION": f"Bearer {world['a_key_secret']}",
+        },
+    ]
+    for route in routes:
+        for hint in hints:
+            path = _path(route, world)
+            response = _request(client, method, path, **hint)
+            body = _body(response)
+            assert response.status_code < 500, f"{method} {path}"
+            for secret in B_PRIVATE:
+                assert secret not in body, f"{method} {path} shows {secret}"
     after = {k: v for k, v in _snapshot(world["b"]).items() if k not in counted}
     assert after == before
 
