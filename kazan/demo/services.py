@@ -18,6 +18,7 @@ from django.utils import timezone
 from kazan.accounts.models import User, email_index
 from kazan.demo.conversations import conversations_load
 from kazan.demo.history import Guest, history_load
+from kazan.demo.widget import widget_load
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -152,6 +153,7 @@ def demo_load() -> list[DemoLogin]:
     conversations_load(
         business=business, owner=owner, agent=team["agent"], phones=[g.phone for g in people]
     )
+    widget_load(business=business, owner=owner)
     _platform_load(staff=staff, rng=rng)
     return logins
 

@@ -23,6 +23,7 @@ class Command(BaseCommand):
             f"  Business dashboard   {base}/dashboard/",
             f"  Platform console     {base}/console/   (staff: password, then two-factor code)",
             f"  Admin (staff)        {base}/admin/",
+            f"  Website widget demo  {base}/widget/demo   (the café's web page with the widget)",
             f"  API docs             {base}/api/docs",
             f"  Development SMS      {base}/dev/outbox   (when DEBUG is on)",
             "",
