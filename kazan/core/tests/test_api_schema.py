@@ -275,6 +275,11 @@ def fuzz_client(client, business, owner):
     campaign = campaign_save(business=business, actor=owner, name="Fuzz", body="Hi", draft=True)
     key = api_key_create(business=business, name="Fuzzer", actor=owner)
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {key.secret}"
+    # The widget's routes name the business by its publishable id (the key's own business).
+    from kazan.channels.widget.services import widget_settings_update
+
+    widget_settings_update(business=business, actor=owner, enabled=True)
+    client.defaults["HTTP_X_CLIENT_ID"] = business.client_id
     client.raise_request_exception = False
     client.ids = [customer.pk, campaign.pk]
     return client
