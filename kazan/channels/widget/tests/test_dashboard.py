@@ -112,3 +112,15 @@ def test_another_business_is_untouched(owner_client, business, other_business):
     other_business.refresh_from_db()
     assert other_business.client_id == old
     assert WidgetSettings.objects.get(business=other_business).enabled
+
+
+def test_the_seeded_widget_flow_opens_in_the_flow_editor(owner_client, business):
+    from kazan.conversations.flowstore import binding_for_channel
+
+    widget_on(business)
+    flow = binding_for_channel(business=business, channel="widget").flow
+    listing = owner_client.get("/dashboard/flows/").content.decode()
+    assert "Website widget" in listing
+    response = owner_client.get(f"/dashboard/flows/{flow.pk}/")
+    assert response.status_code == 200
+    assert "How can we help you?" in response.content.decode()
