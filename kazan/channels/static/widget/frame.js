@@ -298,7 +298,9 @@
       a.rel = "noopener";
       if (link.target) a.setAttribute("data-target", link.target);
       a.addEventListener("click", function () {
-        redirect(a.href, link.form ? "redirect_form" : null);
+        // A link reply names no kind: wa.me is WhatsApp, any other address a link (the
+        // built-in form is a form reply, counted by webforms when submitted).
+        redirect(a.href, null);
       });
       box.appendChild(a);
     });
