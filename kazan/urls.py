@@ -38,6 +38,7 @@ urlpatterns = [
                 path("flows/", include("kazan.conversations.editor.urls")),
                 path("channels/", include("kazan.channels.dashboard_urls")),
                 path("inbox/", include("kazan.inbox.urls")),
+                path("faq/", include("kazan.faq.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

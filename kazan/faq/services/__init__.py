@@ -12,7 +12,14 @@ from kazan.faq.services.faqs import (
     synonym_delete,
     synonym_update,
 )
-from kazan.faq.services.imports import ImportReport, faq_import, faq_import_check
+from kazan.faq.services.imports import (
+    ImportReport,
+    faq_import,
+    faq_import_check,
+    faq_import_stage,
+    faq_import_staged,
+    faq_import_unstage,
+)
 from kazan.faq.services.questions import (
     faq_ask,
     faq_click_record,
@@ -29,6 +36,9 @@ __all__ = [
     "faq_delete",
     "faq_import",
     "faq_import_check",
+    "faq_import_stage",
+    "faq_import_staged",
+    "faq_import_unstage",
     "faq_limit_check",
     "faq_limit_set",
     "faq_question_record",

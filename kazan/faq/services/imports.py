@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -214,3 +216,33 @@ def faq_import(
         version_bump(business.pk)
     report.saved = True
     return report
+
+
+# --- between the dry run and the confirmation ---------------------------------------------------
+
+STAGE_SECONDS = 3600
+
+
+def _stage_key(business: Business, token: str) -> str:
+    return f"faq:import:{business.pk}:{token}"
+
+
+def faq_import_stage(*, business: Business, file_name: str, content: bytes) -> str:
+    """Keeps an uploaded file for an hour in the shared cache (Redis in production, so any
+    machine may take the confirmation), under a random token bound to the business."""
+    token = secrets.token_urlsafe(24)
+    cache.set(_stage_key(business, token), (file_name[:200], content), STAGE_SECONDS)
+    return token
+
+
+def faq_import_staged(*, business: Business, token: str) -> tuple[str, bytes]:
+    """The file staged under `token` for this business (another business's token is unknown)."""
+    staged = cache.get(_stage_key(business, token)) if token and len(token) < 64 else None
+    if staged is None:
+        raise _invalid(_("The uploaded file has expired; please upload it again."))
+    name, content = staged
+    return str(name), bytes(content)
+
+
+def faq_import_unstage(*, business: Business, token: str) -> None:
+    cache.delete(_stage_key(business, token))
