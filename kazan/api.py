@@ -155,6 +155,10 @@ api = KazanAPI(
             {"name": "messaging", "description": "SMS credits, sent messages, sending one SMS."},
             {"name": "vouchers", "description": "Checking and redeeming voucher codes."},
             {"name": "campaigns", "description": "SMS campaigns to consenting customers."},
+            {
+                "name": "faqs",
+                "description": "The business's FAQs; /faqs/match answers a visitor's question.",
+            },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {"name": "webhooks", "description": "Inbound provider webhooks (see above)."},
         ]
@@ -232,6 +236,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _mount() -> None:
     from kazan.campaigns.api import router as campaigns_router
     from kazan.customers.api import router as customers_router
+    from kazan.faq.api import router as faqs_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
     from kazan.tenancy.api import router as accounts_router
@@ -241,6 +246,7 @@ def _mount() -> None:
     api.add_router("/messaging", messaging_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/faqs", faqs_router)
 
 
 _mount()
