@@ -111,12 +111,15 @@ class MatchOut(Schema):
 
 
 def _public(request: HttpRequest) -> bool:
-    return isinstance(request.auth, ClientPrincipal)
+    return isinstance(getattr(request, "auth", None), ClientPrincipal)
 
 
 def _reader_business(request: HttpRequest):
-    if _public(request):
-        return request.auth.business
+    """The business whose FAQs the caller reads: the client id's, or a member's or API key's
+    (any role may read)."""
+    principal = getattr(request, "auth", None)
+    if isinstance(principal, ClientPrincipal):
+        return principal.business
     return api_require(request, "customers.view")
 
 

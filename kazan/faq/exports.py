@@ -4,12 +4,13 @@ business's FAQs are few (its FAQ limit), so the file is written at once with ana
 writers rather than through a background export job."""
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from kazan.analytics.exports import CONTENT_TYPES, Table, write_csv, write_xlsx
+from kazan.analytics.exports import CONTENT_TYPES, Cell, Table, write_csv, write_xlsx
 from kazan.faq.queries import faq_list
 from kazan.faq.services.imports import COLUMNS
 
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 FORMATS = {"csv": write_csv, "xlsx": write_xlsx}
 
 
-def faq_table(*, business: "Business") -> Table:
-    rows = (
+def _rows(business: "Business") -> Iterator[list[Cell]]:
+    return (
         [
             faq.question,
             " | ".join(faq.alternatives),
@@ -31,7 +32,10 @@ def faq_table(*, business: "Business") -> Table:
         ]
         for faq in faq_list(business=business).iterator()
     )
-    return Table(title="FAQ", headers=list(COLUMNS), rows=rows)
+
+
+def faq_table(*, business: "Business") -> Table:
+    return Table(title="FAQ", headers=list(COLUMNS), rows=_rows(business))
 
 
 def faq_export(*, business: "Business", file_format: str) -> tuple[bytes, str, str]:

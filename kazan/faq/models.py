@@ -5,8 +5,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kazan.tenancy.models import Business
-
 QUESTION_MAX = 300
 ANSWER_MAX = 5000
 CATEGORY_MAX = 80
@@ -17,7 +15,7 @@ class Faq(models.Model):
     """One question with its other phrasings and its answer (a small Markdown subset: **bold**,
     *italic*, lists, [links](https://…); rendered to sanitized HTML by kazan.faq.richtext)."""
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="faqs")
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="faqs")
     question = models.CharField(_("question"), max_length=QUESTION_MAX)
     alternatives = models.JSONField(_("other phrasings"), default=list, blank=True)
     answer = models.TextField(_("answer"), max_length=ANSWER_MAX)
@@ -49,7 +47,9 @@ class Faq(models.Model):
 class FaqSynonym(models.Model):
     """Phrases the business treats as one ("flat white" = "coffee with milk")."""
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="faq_synonyms")
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="faq_synonyms"
+    )
     phrases = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -65,7 +65,7 @@ class FaqSettings(models.Model):
     """The business's FAQ limit (platform staff set it; the plans issue will drive it)."""
 
     business = models.OneToOneField(
-        Business, on_delete=models.CASCADE, primary_key=True, related_name="faq_settings"
+        "tenancy.Business", on_delete=models.CASCADE, primary_key=True, related_name="faq_settings"
     )
     faq_limit = models.PositiveIntegerField(_("FAQ limit"))
     updated_at = models.DateTimeField(auto_now=True)
@@ -88,7 +88,9 @@ class FaqQuestion(models.Model):
         ADDED = "added", _("Added as FAQ")
         DISMISSED = "dismissed", _("Dismissed")
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="faq_questions")
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="faq_questions"
+    )
     text = models.CharField(max_length=ASKED_MAX)
     # The text folded (case, punctuation, spaces): the unanswered list groups repeats by it.
     key = models.CharField(max_length=ASKED_MAX)

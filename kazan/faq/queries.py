@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
@@ -190,7 +190,7 @@ def faq_match(*, business: Business, text: str, language: str | None = None) -> 
 # --- the questions visitors asked ---------------------------------------------------------------
 
 
-def unanswered_list(*, business: Business) -> QuerySet[FaqQuestion, dict[str, object]]:
+def unanswered_list(*, business: Business) -> QuerySet[Any, Any]:
     """Open unanswered questions, repeats grouped (same folded text), newest first, with how
     often each was asked."""
     return (

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kazan.core.errors import KazanError
+from kazan.core.errors import ErrorCode, KazanError
 from kazan.faq import queries, services
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.exports import FORMATS, faq_export
@@ -24,7 +24,7 @@ from kazan.tenancy.http import BusinessRequest
 
 PERMISSION = "settings.edit"
 PAGE_SIZE = 25
-_FIELD_OF_CODE = {FaqErrorCode.DUPLICATE_QUESTION: "question"}
+_FIELD_OF_CODE: dict[ErrorCode, str] = {FaqErrorCode.DUPLICATE_QUESTION: "question"}
 
 
 def _usage(request: BusinessRequest) -> dict[str, int]:
