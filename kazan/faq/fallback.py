@@ -65,7 +65,8 @@ def faq_answer(ctx: "Context", step: "Step") -> ActionResult:
     """Answers the question in the state's `question` (or the message just received) from the
     FAQ. Without an answer it raises NotFound with code `faq_no_answer`, so the step's
     `on_error` decides what follows (a person, another question)."""
-    question = str(ctx.state.get(step.get("var") or "question") or "")
+    # The question leaves the state once read: it is logged (scrubbed) by faq_ask, not kept.
+    question = str(ctx.state.pop(step.get("var") or "question", None) or "")
     if not question and ctx.inbound is not None:
         question = ctx.inbound.text
     replies = _ask(ctx, question.strip()) if question.strip() else None

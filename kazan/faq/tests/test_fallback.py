@@ -186,6 +186,7 @@ def test_a_flow_asks_and_the_faq_answer_action_answers_or_hands_over(business):
     _send(business, "hi")
     replies = _send(business, "Are dogs allowed?")
     assert replies[0]["text"] == "Dogs are welcome."
+    assert "question" not in Conversation.objects.get().session.state  # not kept
     _send(business, "hi", handle="visitor-2")
     replies = _send(business, "Who won the football world cup in 1954?", handle="visitor-2")
     assert replies[0] == {"type": "error", "text": "Sorry, I have no answer to that yet."}
