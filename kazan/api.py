@@ -155,6 +155,10 @@ api = KazanAPI(
             {"name": "messaging", "description": "SMS credits, sent messages, sending one SMS."},
             {"name": "vouchers", "description": "Checking and redeeming voucher codes."},
             {"name": "campaigns", "description": "SMS campaigns to consenting customers."},
+            {
+                "name": "faqs",
+                "description": "The business's FAQs; /faqs/match answers a visitor's question.",
+            },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
                 "name": "widget",
@@ -238,6 +242,7 @@ def _mount() -> None:
     from kazan.campaigns.api import router as campaigns_router
     from kazan.channels.widget.api import router as widget_router
     from kazan.customers.api import router as customers_router
+    from kazan.faq.api import router as faqs_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
     from kazan.tenancy.api import router as accounts_router
@@ -248,6 +253,7 @@ def _mount() -> None:
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
     api.add_router("/widget", widget_router)
+    api.add_router("/faqs", faqs_router)
 
 
 _mount()

@@ -160,6 +160,11 @@ else:
 # Landing-page visits and scans are counted in Redis and written in batches every minute
 # (analytics.services.buffer, decision 0019). Tests count synchronously unless they turn it on.
 ANALYTICS_BUFFER = env_bool("KAZAN_ANALYTICS_BUFFER", bool(REDIS_URL) and not TESTING)
+# The FAQ engine (kazan.faq): how many FAQs a business may keep until staff (or its plan) set
+# its own limit, and the matcher's confidence from which an answer is given outright (below it,
+# the visitor is asked "Did you mean …?").
+FAQ_LIMIT_DEFAULT = int(env("KAZAN_FAQ_LIMIT_DEFAULT", "200"))
+FAQ_ANSWER_CONFIDENCE = 0.5
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

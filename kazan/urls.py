@@ -39,6 +39,7 @@ urlpatterns = [
                 path("channels/", include("kazan.channels.dashboard_urls")),
                 path("widget/", include("kazan.channels.widget.dashboard_urls")),
                 path("inbox/", include("kazan.inbox.urls")),
+                path("faq/", include("kazan.faq.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

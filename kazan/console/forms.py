@@ -309,3 +309,15 @@ class ActivityFilterForm(forms.Form):
             "until": data["until"].isoformat() if data.get("until") else "",
         }
         return urlencode({key: value for key, value in query.items() if value})
+
+
+class FaqLimitForm(forms.Form):
+    """The business's own FAQ limit; empty: the platform default (settings.FAQ_LIMIT_DEFAULT)."""
+
+    faq_limit = forms.IntegerField(
+        label=_("FAQ limit"),
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        help_text=_("Empty: the platform default."),
+    )

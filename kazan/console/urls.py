@@ -14,6 +14,11 @@ urlpatterns = [
     path("businesses/<int:business_id>/terms/", views.business_terms, name="business_terms"),
     path("businesses/<int:business_id>/credits/", views.business_credits, name="business_credits"),
     path("businesses/<int:business_id>/status/", views.business_status, name="business_status"),
+    path(
+        "businesses/<int:business_id>/faq-limit/",
+        views.business_faq_limit,
+        name="business_faq_limit",
+    ),
     path("activity/", views.activity, name="activity"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),

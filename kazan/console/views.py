@@ -30,11 +30,14 @@ from kazan.console.forms import (
     BusinessCreateForm,
     BusinessSearchForm,
     CreditsForm,
+    FaqLimitForm,
     StatusForm,
     TermsForm,
 )
 from kazan.core.errors import InsufficientCredits, KazanError, ValidationFailed
 from kazan.core.paging import query_without_page
+from kazan.faq import queries as faq_queries
+from kazan.faq.services import faq_limit_set
 from kazan.messaging.queries import ledger_entries, sms_balance
 from kazan.messaging.services import sms_credits_adjust
 from kazan.tenancy.decorators import staff_required
@@ -152,6 +155,16 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
         ),
         "credits_form": forms.get("credits") or CreditsForm(),
         "status_form": forms.get("status") or StatusForm(),
+        "faq_count": faq_queries.faq_count(business=business),
+        "faq_limit": faq_queries.faq_limit(business=business),
+        "faq_limit_form": forms.get("faq_limit")
+        or FaqLimitForm(
+            initial={
+                "faq_limit": faq_queries.faq_limit(business=business)
+                if faq_queries.faq_limit_is_own(business=business)
+                else None
+            }
+        ),
         "export_formats": [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")],
     }
     return render(request, "console/business_detail.html", context, status=status)
@@ -226,6 +239,20 @@ def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
 
     return _business_form_post(
         request, business_id, lambda _business, data: CreditsForm(data), "credits", apply
+    )
+
+
+@staff_required
+@require_POST
+def business_faq_limit(request: HttpRequest, business_id: int) -> HttpResponse:
+    def apply(business, form):
+        faq_limit_set(
+            business=business, actor=request.user, faq_limit=form.cleaned_data["faq_limit"]
+        )
+        return _("The FAQ limit was saved.")
+
+    return _business_form_post(
+        request, business_id, lambda _business, data: FaqLimitForm(data), "faq_limit", apply
     )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kazan.accounts.models import User, email_index
 from kazan.demo.conversations import conversations_load
+from kazan.demo.faq import faq_load
 from kazan.demo.history import Guest, history_load
 from kazan.demo.widget import widget_load
 
@@ -153,6 +154,7 @@ def demo_load() -> list[DemoLogin]:
     conversations_load(
         business=business, owner=owner, agent=team["agent"], phones=[g.phone for g in people]
     )
+    faq_load(business=business, owner=owner)
     widget_load(business=business, owner=owner)
     _platform_load(staff=staff, rng=rng)
     return logins

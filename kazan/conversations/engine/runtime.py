@@ -139,6 +139,12 @@ def handle(ctx: Context, flow: Flow, inbound: Inbound) -> Turn:
     session = ctx.session
     ctx.inbound = inbound
     replies: list[Reply] = []
+    claimed = fallbacks.fallback_command(ctx, inbound)
+    if claimed is not None:
+        # The pick of an option a fallback offered ("Did you mean …?"): its answer, then the
+        # question the session waits on again.
+        _answered(claimed, replies, lambda: pending(ctx, flow))
+        return Turn(replies, str(inbound.text)[:TEXT_MAX] or None)
     step = flow["steps"].get(session.step) if session.waiting else None
     if step is None:
         # Not waiting (nothing to answer): run the flow from its start.
@@ -159,6 +165,16 @@ def handle(ctx: Context, flow: Flow, inbound: Inbound) -> Turn:
     return Turn(replies, answer.log)
 
 
+def _answered(
+    answered: list[Reply], replies: list[Reply], repeat: Callable[[], list[Reply]] | None
+) -> None:
+    """A fallback's answer, then the waiting question again (so a chat that shows only the
+    latest question keeps it), unless the answer offers options of its own."""
+    replies.extend(answered)
+    if repeat is not None and not any(reply.get("type") == "choices" for reply in answered):
+        replies.extend(repeat())
+
+
 def missed(
     ctx: Context,
     inbound: Inbound,
@@ -170,7 +186,7 @@ def missed(
     BotSettings.misses_before_handoff misses in a row."""
     answered = fallbacks.fallback_answer(ctx, inbound)
     if answered:
-        replies.extend(answered)
+        _answered(answered, replies, repeat)
         return
     ctx.session.misses += 1
     limit = ctx.bot_settings.misses_before_handoff if ctx.bot_settings else 0

@@ -255,7 +255,9 @@ def test_after_a_finished_flow_a_fallback_answers_before_a_new_run(business, sho
     assert _texts(_send(business, "hello").replies)[0] == "Hi, this is the shop."
 
 
-def test_the_trivial_faq_and_agent_know_no_answer_yet(business, shop):
+def test_without_faqs_and_with_the_agent_still_to_come_nothing_answers(business, shop):
+    """The FAQ answers from the business's FAQs (kazan/faq/tests/test_fallback.py): it has
+    none here; the agent is a later issue."""
     BotSettings.objects.create(business=business, faq_fallback=True, agent_fallback=True)
     _send(business, "hi")
     assert _texts(_send(business, "what is the price?").replies) == [

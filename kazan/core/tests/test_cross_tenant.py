@@ -31,6 +31,8 @@ from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
 from kazan.customers.services import tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
+from kazan.faq.queries import faq_match
+from kazan.faq.services import faq_create, faq_question_record, synonym_create
 from kazan.inbox.services import inbox_note
 from kazan.inbox.tests.factories import canned, thread
 from kazan.loyalty.models import Review
@@ -78,6 +80,10 @@ PARAM_OBJECTS = {
     # The team inbox: B's thread and canned response.
     "conversation_id": lambda world: world["b_conversation"].pk,
     "response_id": lambda world: world["b_canned"].pk,
+    # The FAQ pages and /api/v1/faqs: B's FAQ, synonyms and an unanswered question.
+    "faq_id": lambda world: world["b_faq"].pk,
+    "synonym_id": lambda world: world["b_synonym"].pk,
+    "question_id": lambda world: world["b_question"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -220,9 +226,29 @@ def world():
         provider="twilio",
         fields=connect_fields(label="Zweitladen SMS", from_number="+15199887700"),
     )
+    # B's FAQ is inactive: its active ones are public (X-Client-ID), this one must stay private.
+    b_faq = faq_create(
+        business=b,
+        actor=b_member.user,
+        question="Zweitladen opening hours?",
+        answer="Zweitladen opens at 9",
+        language="en",
+        is_active=False,
+    )
+    b_synonym = synonym_create(business=b, actor=b_member.user, phrases=["Zweitladen", "shop"])
+    b_question = faq_question_record(
+        business=b,
+        text="Zweitladen question",
+        language="en",
+        channel="web",
+        match=faq_match(business=b, text="Zweitladen question", language="en"),
+    )
     return {
         "a": a,
         "b": b,
+        "b_faq": b_faq,
+        "b_synonym": b_synonym,
+        "b_question": b_question,
         "b_installation": b_installation,
         "b_alert": b_alert,
         "b_export": b_export,

@@ -1,5 +1,5 @@
-/* The landing-page chat. Renders the engine's channel-neutral replies (text, error, user,
-   choices, input, links, image, voucher) and posts answers as JSON. No libraries; every word
+/* The landing-page chat. Renders the engine's channel-neutral replies (text — with sanitized
+   `html` for an FAQ answer —, error, user, choices, input, links, image, voucher) and posts answers as JSON. No libraries; every word
    shown comes from the server (the replies, or the #chat-ui JSON block). */
 (function () {
   "use strict";
@@ -23,6 +23,19 @@
 
   function bubble(text, who) {
     chat.appendChild(el("div", "msg " + who, text));
+  }
+
+  /* An FAQ answer's rich text. The server sanitized it with an allow-list (p, br, strong, em,
+     lists, links to http(s)/mailto/tel only: kazan/faq/richtext.py), so it is inserted as HTML;
+     links still open in a new tab without access to this page. */
+  function richBubble(html) {
+    var node = el("div", "msg bot rich");
+    node.innerHTML = html;
+    node.querySelectorAll("a").forEach(function (a) {
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    });
+    chat.appendChild(node);
   }
 
   function clearComposer() {
@@ -174,7 +187,9 @@
     reply.choices.forEach(function (c) {
       box.appendChild(button(c.label, "", function () {
         box.remove();
-        send({ payload: { choice: c.value } }, c.label);
+        // An option a fallback offered ("Did you mean …?") answers as a command.
+        if (c.command) send({ text: c.label, payload: { command: c.command } }, c.label);
+        else send({ payload: { choice: c.value } }, c.label);
       }));
     });
     chat.appendChild(box);
@@ -213,7 +228,10 @@
     clearComposer();
     replies.forEach(function (reply) {
       switch (reply.type) {
-        case "text": bubble(reply.text, "bot"); break;
+        case "text":
+          if (reply.html) richBubble(reply.html);
+          else bubble(reply.text, "bot");
+          break;
         case "error": bubble(reply.text, "bot error"); break;
         case "user": bubble(reply.text, "user"); break;
         case "choices": choices(reply); break;

@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "google_review_invite": _("invite the guest to review on Google"),
     "voucher_welcome": _("issue the welcome voucher"),
     "thanks": _("say thank you with your links"),
+    # kazan.faq registers it: a flow asks "What would you like to know?", the FAQ answers.
+    "faq_answer": _("answer the question from the FAQ"),
 }
 
 

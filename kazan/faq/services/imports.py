@@ -1,0 +1,248 @@
+"""Bulk import of FAQs from CSV or XLSX: every row is checked first (a dry run reports each
+bad row by its line), then all rows are saved in one transaction or none. A row whose question
+already exists in its language updates that FAQ, so an export edited and imported again
+round-trips. Columns: question, alternatives (separated by |), answer, language, category,
+active."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kazan.activity.services import activity_record
+from kazan.core.errors import KazanError, ValidationFailed
+from kazan.faq.error_codes import FaqErrorCode
+from kazan.faq.index_cache import version_bump
+from kazan.faq.models import Faq
+from kazan.faq.queries import faq_count, faq_limit
+from kazan.faq.services.faqs import faq_clean, limit_reached_error
+
+if TYPE_CHECKING:
+    from kazan.accounts.types import Actor
+    from kazan.tenancy.models import Business
+
+COLUMNS = ("question", "alternatives", "answer", "language", "category", "active")
+FILE_MAX_BYTES = 2 * 1024 * 1024
+ROWS_MAX = 5000
+TRUE = {"", "1", "yes", "y", "true", "x", "ja", "evet", "sì", "si", "sí", "active", "on"}
+FALSE = {"0", "no", "n", "false", "nein", "hayır", "hayir", "inactive", "off"}
+
+
+@dataclass
+class ImportRow:
+    line: int
+    fields: dict[str, Any]
+    is_active: bool
+    faq_id: int | None = None  # the FAQ it updates
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    saved: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for row in self.rows if row.faq_id is None)
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for row in self.rows if row.faq_id is not None)
+
+
+def _invalid(message: str) -> ValidationFailed:
+    return ValidationFailed(message, code=FaqErrorCode.INVALID_IMPORT)
+
+
+def _table(file_name: str, content: bytes) -> list[list[str]]:
+    """The file's cells as text, header row first."""
+    if len(content) > FILE_MAX_BYTES:
+        raise _invalid(_("The file is too big (at most 2 MB)."))
+    if file_name.lower().endswith(".xlsx"):
+        return _xlsx(content)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _invalid(_("The file is not a UTF-8 CSV file or an Excel (.xlsx) file.")) from error
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+        raise _invalid(_("The file is not a readable Excel (.xlsx) file.")) from error
+    sheet = book.worksheets[0]
+    rows: list[list[str]] = []
+    for values in sheet.iter_rows(values_only=True):
+        rows.append(["" if v is None else str(v) for v in values])
+        if len(rows) > ROWS_MAX + 1:
+            break
+    book.close()
+    return rows
+
+
+def _active(raw: str) -> bool | None:
+    value = raw.strip().casefold()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    return None
+
+
+def faq_import_check(*, business: Business, file_name: str, content: bytes) -> ImportReport:
+    """Reads and checks every row without saving (the dry run): the rows, and each bad row's
+    line and reason."""
+    table = _table(file_name, content)
+    while table and not any(cell.strip() for cell in table[-1]):
+        table.pop()
+    if not table:
+        raise _invalid(_("The file is empty."))
+    header = [cell.strip().casefold() for cell in table[0]]
+    missing = [name for name in ("question", "answer") if name not in header]
+    if missing:
+        raise _invalid(
+            _("The first row must name the columns; missing: %(columns)s.")
+            % {"columns": ", ".join(missing)}
+        )
+    if len(table) - 1 > ROWS_MAX:
+        raise _invalid(_("At most %(max)d rows per file.") % {"max": ROWS_MAX})
+    where = {name: header.index(name) for name in COLUMNS if name in header}
+    existing = {
+        (language, question.casefold()): pk
+        for pk, language, question in Faq.objects.filter(business=business).values_list(
+            "pk", "language", "question"
+        )
+    }
+    report = ImportReport()
+    seen: set[tuple[str, str]] = set()
+    for line, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            index = where.get(name)
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        try:
+            fields = faq_clean(
+                question=cell("question"),
+                alternatives=cell("alternatives").split("|"),
+                answer=cell("answer"),
+                language=cell("language").strip().lower() or business.language,
+                category=cell("category"),
+            )
+        except KazanError as error:
+            report.errors.append((line, str(error.message)))
+            continue
+        active = _active(cell("active"))
+        if active is None:
+            report.errors.append((line, _("Active must be yes or no.")))
+            continue
+        key = (fields["language"], fields["question"].casefold())
+        if key in seen:
+            report.errors.append((line, _("This question is already in an earlier row.")))
+            continue
+        seen.add(key)
+        report.rows.append(ImportRow(line, fields, active, existing.get(key)))
+    if not report.rows and not report.errors:
+        raise _invalid(_("The file has no FAQs."))
+    limit = faq_limit(business=business)
+    if report.created and faq_count(business=business) + report.created > limit:
+        report.errors.append((0, str(limit_reached_error(limit).message)))
+    return report
+
+
+def faq_import(
+    *,
+    business: Business,
+    actor: Actor,
+    file_name: str,
+    content: bytes,
+    dry_run: bool = True,
+    actor_kind: str | None = None,
+) -> ImportReport:
+    """The dry run's report; without `dry_run` and with no bad row, every row saved in one
+    transaction (a new FAQ, or the update of the one with the same question)."""
+    report = faq_import_check(business=business, file_name=file_name, content=content)
+    if dry_run or not report.ok:
+        return report
+    with transaction.atomic():
+        limit = faq_limit(business=business)
+        if faq_count(business=business) + report.created > limit:
+            raise limit_reached_error(limit)
+        position = faq_count(business=business)
+        updates = {row.faq_id: row for row in report.rows if row.faq_id is not None}
+        for faq in Faq.objects.select_for_update().filter(business=business, pk__in=updates):
+            row = updates[faq.pk]
+            for key, value in row.fields.items():
+                setattr(faq, key, value)
+            faq.is_active = row.is_active
+            faq.save()
+        new = []
+        for row in report.rows:
+            if row.faq_id is None:
+                position += 1
+                new.append(
+                    Faq(business=business, is_active=row.is_active, position=position, **row.fields)
+                )
+        Faq.objects.bulk_create(new)
+        activity_record(
+            business=business,
+            actor=actor,
+            actor_kind=actor_kind,
+            action="faq.imported",
+            data={"created": report.created, "updated": report.updated},
+        )
+        version_bump(business.pk)
+    report.saved = True
+    return report
+
+
+# --- between the dry run and the confirmation ---------------------------------------------------
+
+STAGE_SECONDS = 3600
+
+
+def _stage_key(business: Business, token: str) -> str:
+    return f"faq:import:{business.pk}:{token}"
+
+
+def faq_import_stage(*, business: Business, file_name: str, content: bytes) -> str:
+    """Keeps an uploaded file for an hour in the shared cache (Redis in production, so any
+    machine may take the confirmation), under a random token bound to the business."""
+    token = secrets.token_urlsafe(24)
+    cache.set(_stage_key(business, token), (file_name[:200], content), STAGE_SECONDS)
+    return token
+
+
+def faq_import_staged(*, business: Business, token: str) -> tuple[str, bytes]:
+    """The file staged under `token` for this business (another business's token is unknown)."""
+    staged = cache.get(_stage_key(business, token)) if token and len(token) < 64 else None
+    if staged is None:
+        raise _invalid(_("The uploaded file has expired; please upload it again."))
+    name, content = staged
+    return str(name), bytes(content)
+
+
+def faq_import_unstage(*, business: Business, token: str) -> None:
+    cache.delete(_stage_key(business, token))
