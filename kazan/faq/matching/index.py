@@ -19,11 +19,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from kazan.faq.matching import encoder
 from kazan.faq.matching.text import SynonymMap, normal, stems, words
@@ -36,9 +38,17 @@ ABSTAIN_BELOW = 0.65
 SURE_ABOVE = 0.85
 SUGGEST_ABOVE = 0.08
 SUGGESTIONS_MAX = 3
-# Single-FAQ indexes have no classifier: similarity to its phrasings, abstaining below this.
+# Past this many FAQs the classifier would take minutes to fit: FAQs are scored by similarity
+# (lexical and semantic nearest phrasing, semantic centroid), turned into probabilities by a
+# softmax, and go through the same confidence curve (tuned on CLINC150's 150 FAQs).
+CLASSIFIER_MAX_FAQS = 300
+SIMILARITY_WEIGHTS = (0.3, 0.4, 0.3)
+SIMILARITY_TEMPERATURE = 0.05
+# A single-FAQ index has no runner-up: its similarity is the confidence, abstaining below this.
 SIMILARITY_ABSTAIN_BELOW = 0.55
 REGULARISATION_C = 20.0
+# A visitor's message is cut here: past it, it is not a question, and it would only cost time.
+MAX_QUESTION_CHARS = 500
 # Caps on the lexical vocabulary so that the classifier's weights stay about a few million
 # numbers however many FAQs a business has.
 WEIGHTS_BUDGET = 4_000_000
@@ -98,9 +108,11 @@ class FaqIndex:
         self._weights = np.zeros((0, 0), dtype=np.float32)
         self._bias = np.zeros(0, dtype=np.float32)
         self._classes = np.zeros(0, dtype=np.int64)
-        # Single-FAQ index (no classifier): its phrasings' vectors.
-        self._phrasings: list[dict[int, float]] = []
+        # Without a classifier (one FAQ, or very many): the phrasings' vectors, by FAQ.
+        self._phrasings: Any = None
         self._embeddings = np.zeros((0, encoder.DIMENSIONS), dtype=np.float32)
+        self._centroids = np.zeros((0, encoder.DIMENSIONS), dtype=np.float32)
+        self._starts = np.zeros(0, dtype=np.int64)
 
     def _prepare(self, text: str, language: str | None) -> _Prepared:
         base = normal(text)
@@ -150,60 +162,73 @@ class FaqIndex:
         self._word, self._word_idf = dict(word.vocabulary_), word.idf_.astype(np.float32)
         lexical = [self._lexical(p) for p in prepared]
         embeddings = encoder.encode([p.embed for p in prepared])
-        if classes == 1:
-            self._phrasings, self._embeddings = lexical, embeddings
-            return self
         width = len(self._char) + len(self._word)
         rows = [i for i, vector in enumerate(lexical) for _ in vector]
         columns = [j for vector in lexical for j in vector]
         values = [v for vector in lexical for v in vector.values()]
-        features = hstack(
-            [
-                csr_matrix((values, (rows, columns)), shape=(len(lexical), width)),
-                csr_matrix(embeddings),
-            ]
-        ).tocsr()
+        matrix = csr_matrix((values, (rows, columns)), shape=(len(lexical), width))
+        if classes == 1 or classes > CLASSIFIER_MAX_FAQS:
+            self._similarity_index(matrix, embeddings, np.asarray(labels))
+            return self
         classifier = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
-        classifier.fit(features, np.asarray(labels))
+        # One BLAS thread: more threads than the cores that are free slows the solver down a lot.
+        with threadpool_limits(limits=1, user_api="blas"):
+            classifier.fit(hstack([matrix, csr_matrix(embeddings)]).tocsr(), np.asarray(labels))
         self._weights = np.ascontiguousarray(classifier.coef_.T, dtype=np.float32)
         self._bias = classifier.intercept_.astype(np.float32)
         self._classes = classifier.classes_.astype(np.int64)
         return self
+
+    def _similarity_index(self, matrix: Any, embeddings: np.ndarray, labels: np.ndarray) -> None:
+        """Without a classifier: each FAQ's phrasings and their centroid, compared at match."""
+        self._phrasings = matrix.astype(np.float32).tocsr()
+        self._embeddings = embeddings
+        self._classes, self._starts = np.unique(labels, return_index=True)
+        centroids = np.add.reduceat(embeddings, self._starts, axis=0)
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self._centroids = (centroids / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
     def _probabilities(self, prepared: _Prepared) -> np.ndarray:
         """One probability per entry (0 for entries without a usable phrasing)."""
         out = np.zeros(len(self.entries))
         lexical = self._lexical(prepared)
         embedding = encoder.encode([prepared.embed])[0]
-        if len(self._classes):
+        columns = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
+        values = np.fromiter(lexical.values(), dtype=np.float32, count=len(lexical))
+        if self._phrasings is None:  # the classifier
             width = len(self._char) + len(self._word)
             logits = self._bias + embedding @ self._weights[width:]
             if lexical:
-                columns = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
-                values = np.fromiter(lexical.values(), dtype=np.float32, count=len(lexical))
                 logits = logits + values @ self._weights[columns]
             logits = np.exp(logits - logits.max())
             out[self._classes] = logits / logits.sum()
-        elif self._phrasings:
-            similarity = max(
-                sum(v * phrasing.get(j, 0.0) for j, v in lexical.items())
-                for phrasing in self._phrasings
-            )
-            semantic = float((self._embeddings @ embedding).max())
-            number = next(i for i, e in enumerate(self.entries) if e.questions)
-            out[number] = max(0.0, min(1.0, (similarity + semantic) / 2))
+            return out
+        query = np.zeros(self._phrasings.shape[1], dtype=np.float32)
+        query[columns] = values
+        similarity = (
+            SIMILARITY_WEIGHTS[0] * np.maximum.reduceat(self._phrasings @ query, self._starts)
+            + SIMILARITY_WEIGHTS[1]
+            * np.maximum.reduceat(self._embeddings @ embedding, self._starts)
+            + SIMILARITY_WEIGHTS[2] * (self._centroids @ embedding)
+        )
+        if len(self._classes) == 1:
+            out[self._classes] = np.clip(similarity, 0.0, 1.0)
+        else:
+            scaled = np.exp((similarity - similarity.max()) / SIMILARITY_TEMPERATURE)
+            out[self._classes] = scaled / scaled.sum()
         return out
 
     def match(self, text: str, language: str | None = None) -> MatchResult:
         """The best FAQ for `text`, or an abstention with the closest FAQs as suggestions."""
-        prepared = self._prepare(text if isinstance(text, str) else "", language)
-        if not prepared.key or not (len(self._classes) or self._phrasings):
+        text = text[:MAX_QUESTION_CHARS] if isinstance(text, str) else ""
+        prepared = self._prepare(text, language)
+        if not prepared.key or not len(self._classes):
             return MatchResult(None, 0.0, ())
         probabilities = self._probabilities(prepared)
         order = np.argsort(-probabilities)
         top = float(probabilities[order[0]])
         second = float(probabilities[order[1]]) if len(order) > 1 else 0.0
-        if len(self._classes):
+        if len(self._classes) > 1:
             a, b, c, d = CONFIDENCE_CURVE
             x = a * top + b * (top - second) + c * math.log(len(self._classes)) + d
             confidence, threshold = _sigmoid(x), ABSTAIN_BELOW
