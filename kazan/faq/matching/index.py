@@ -22,10 +22,6 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from kazan.faq.matching import encoder
 from kazan.faq.matching.text import SynonymMap, normal, stems, words
@@ -44,6 +40,7 @@ SUGGESTIONS_MAX = 3
 CLASSIFIER_MAX_FAQS = 300
 SIMILARITY_WEIGHTS = (0.3, 0.4, 0.3)
 SIMILARITY_TEMPERATURE = 0.05
+SIMILARITY_CANDIDATES = 30
 # A single-FAQ index has no runner-up: its similarity is the confidence, abstaining below this.
 SIMILARITY_ABSTAIN_BELOW = 0.55
 REGULARISATION_C = 20.0
@@ -133,6 +130,12 @@ class FaqIndex:
         return {j: v * scale for j, v in vector.items()}
 
     def build(self) -> "FaqIndex":
+        # Imported here: scikit-learn takes seconds to import, and only an index build needs it.
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+
         prepared, labels = [], []
         for number, entry in enumerate(self.entries):
             for question in entry.questions:
@@ -161,7 +164,7 @@ class FaqIndex:
         self._char, self._char_idf = dict(char.vocabulary_), char.idf_.astype(np.float32)
         self._word, self._word_idf = dict(word.vocabulary_), word.idf_.astype(np.float32)
         lexical = [self._lexical(p) for p in prepared]
-        embeddings = encoder.encode([p.embed for p in prepared])
+        embeddings = encoder.encode([p.embed for p in prepared], cache=True)
         width = len(self._char) + len(self._word)
         rows = [i for i, vector in enumerate(lexical) for _ in vector]
         columns = [j for vector in lexical for j in vector]
@@ -205,12 +208,23 @@ class FaqIndex:
             return out
         query = np.zeros(self._phrasings.shape[1], dtype=np.float32)
         query[columns] = values
-        similarity = (
-            SIMILARITY_WEIGHTS[0] * np.maximum.reduceat(self._phrasings @ query, self._starts)
-            + SIMILARITY_WEIGHTS[1]
-            * np.maximum.reduceat(self._embeddings @ embedding, self._starts)
-            + SIMILARITY_WEIGHTS[2] * (self._centroids @ embedding)
-        )
+        lexical_best = np.maximum.reduceat(self._phrasings @ query, self._starts)
+        centroid = self._centroids @ embedding
+        # Nearest phrasings only among the likeliest FAQs: reading every phrasing's embedding
+        # for each question would cost more than all the rest of the match together.
+        w_lexical, w_nearest, w_centroid = SIMILARITY_WEIGHTS
+        similarity = w_lexical * lexical_best + (w_nearest + w_centroid) * centroid
+        candidates = np.argsort(-similarity)[:SIMILARITY_CANDIDATES]
+        for group in candidates:
+            start = self._starts[group]
+            end = self._starts[group + 1] if group + 1 < len(self._starts) else None
+            nearest = float((self._embeddings[start:end] @ embedding).max())
+            similarity[group] = (
+                w_lexical * lexical_best[group] + w_nearest * nearest + w_centroid * centroid[group]
+            )
+        others = np.ones(len(similarity), dtype=bool)
+        others[candidates] = False
+        similarity[others] -= 1.0  # out of the running
         if len(self._classes) == 1:
             out[self._classes] = np.clip(similarity, 0.0, 1.0)
         else:

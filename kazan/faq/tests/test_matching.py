@@ -219,3 +219,22 @@ def test_matching_from_threads_gives_the_same_answers(index):
     for thread in threads:
         thread.join()
     assert got == expected
+
+
+def test_rebuilding_an_index_embeds_only_the_changed_phrasings(monkeypatch):
+    from kazan.faq.matching import encoder
+
+    index_build(CAFE[:3])
+    model = encoder._loaded()
+    embedded: list[str] = []
+    original = model.encode
+
+    def counting(texts):
+        embedded.extend(texts)
+        return original(texts)
+
+    monkeypatch.setattr(model, "encode", counting)
+    changed = FaqEntry("hours", "en", (*CAFE[0].questions, "Are you open on bank holidays?"))
+    rebuilt = index_build([changed, *CAFE[1:3]])
+    assert embedded == ["Are you open on bank holidays?"]
+    assert rebuilt.match("open on bank holidays?", "en").faq_id == "hours"
