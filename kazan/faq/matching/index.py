@@ -46,9 +46,10 @@ SIMILARITY_ABSTAIN_BELOW = 0.55
 REGULARISATION_C = 20.0
 # A visitor's message is cut here: past it, it is not a question, and it would only cost time.
 MAX_QUESTION_CHARS = 500
-# Caps on the lexical vocabulary so that the classifier's weights stay about a few million
+# Caps on the lexical vocabulary so that the classifier's weights (and L-BFGS's memory, 20 numbers
+# a weight while fitting) stay about a million
 # numbers however many FAQs a business has.
-WEIGHTS_BUDGET = 4_000_000
+WEIGHTS_BUDGET = 1_000_000
 
 
 def _sigmoid(x: float) -> float:
