@@ -115,7 +115,8 @@ class FaqIndex:
     def _prepare(self, text: str, language: str | None) -> _Prepared:
         base = normal(text)
         rewritten = self._synonyms.apply(base)
-        language = language or self._language
+        # "de-AT", "DE" → "de"; no language → the FAQ set's most common one.
+        language = (language or self._language).split("-")[0].split("_")[0].lower()
         stemmed = " ".join(stems(words(rewritten), language)) if rewritten else ""
         # Embed the visitor's own wording unless a synonym was rewritten in it.
         embed = text.strip() if rewritten == base else rewritten

@@ -128,6 +128,15 @@ def test_inflected_forms_share_a_stem():
     assert stems(["Öffnungszeiten"], "de") == stems(["Öffnungszeit"], "de")
 
 
+def test_regional_language_tags_use_the_language_stemmer():
+    entries = [FaqEntry("hours", "de-AT", ("Öffnungszeiten",)), FaqEntry("x", "de", ("Parkplatz",))]
+    index = index_build(entries)
+    assert (
+        index._prepare("Öffnungszeit", "DE-de").stemmed
+        == index._prepare("Öffnungszeiten", "de").stemmed
+    )
+
+
 def test_an_inflected_question_matches(index):
     assert index.match("reserving tables for saturdays", "en").faq_id == "reservation"
     assert index.match("is the parking of cars free", "en").faq_id == "parking"
