@@ -13,6 +13,8 @@ kept in the bench database and reused; `--console-rebuild` builds it anew, `--co
 hundredth of it for a quick try (replacing the full one until the next full run rebuilds it),
 `--console-explain 5` adds EXPLAIN ANALYZE of the 5 slowest queries).
 broker (asked for by name: tasks/s through the database backend and Redis Queue, bench/broker.py).
+faq (asked for by name: the FAQ matcher and two baselines on ../shared/faq-dev, or FAQ_DEV_DIR,
+plus matching latency with 1,000 FAQs: bench/faq.py; needs no database when asked for alone).
 """
 
 import argparse
@@ -87,7 +89,9 @@ def _server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", default="web,webhook,campaign", help="web, webhook, campaign, console, broker"
+        "--only",
+        default="web,webhook,campaign",
+        help="web, webhook, campaign, console, broker, faq",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
@@ -100,6 +104,12 @@ def main() -> None:
     parser.add_argument("--console-explain", type=int, default=0, help="EXPLAIN the N slowest")
     args = parser.parse_args()
     only = set(args.only.split(","))
+    if only == {"faq"}:  # CPU only: no database, no server
+        from bench.faq import main as faq_main
+
+        sys.argv = [sys.argv[0]]
+        faq_main()
+        return
 
     env = _environment()
     _database_ensure(env["DATABASE_URL"])
@@ -171,6 +181,10 @@ def main() -> None:
         from bench import broker
 
         broker.broker_run(duration=args.duration)
+    if "faq" in only:
+        from bench.faq import faq_run
+
+        faq_run()
     if "campaign" in only:
         scenarios.campaign_run(
             customers=args.customers,
