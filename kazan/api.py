@@ -155,6 +155,7 @@ api = KazanAPI(
             {"name": "messaging", "description": "SMS credits, sent messages, sending one SMS."},
             {"name": "vouchers", "description": "Checking and redeeming voucher codes."},
             {"name": "campaigns", "description": "SMS campaigns to consenting customers."},
+            {"name": "forms", "description": "The contact form and what visitors sent."},
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {"name": "webhooks", "description": "Inbound provider webhooks (see above)."},
         ]
@@ -235,12 +236,14 @@ def _mount() -> None:
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
     from kazan.tenancy.api import router as accounts_router
+    from kazan.webforms.api import router as forms_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/messaging", messaging_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/forms", forms_router)
 
 
 _mount()

@@ -38,6 +38,7 @@ urlpatterns = [
                 path("flows/", include("kazan.conversations.editor.urls")),
                 path("channels/", include("kazan.channels.dashboard_urls")),
                 path("inbox/", include("kazan.inbox.urls")),
+                path("forms/", include("kazan.webforms.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),
@@ -50,6 +51,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # One- and two-letter prefixes: business slugs have at least three characters.
     path("", include("kazan.campaigns.public_urls")),
+    path("", include("kazan.webforms.public_urls")),
 ]
 if settings.DEBUG or settings.TESTING:
     # The development inbox: what the console SMS provider "sent".
