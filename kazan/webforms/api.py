@@ -93,6 +93,11 @@ class SubmissionFilters(InputSchema):
     until: Timestamp | None = Field(None, description="Sent before.")
 
 
+def _client_business(request):
+    """The business the publishable id named (ClientKeyAuth's principal)."""
+    return request.auth.business
+
+
 def _language(business: Any, raw: str) -> str:
     return language_normalize(raw, strict=False) or business.language
 
@@ -104,7 +109,7 @@ def _language(business: Any, raw: str) -> str:
     summary="The contact form: fields, labels and consent text (X-Client-ID)",
 )
 def forms_settings(request: HttpRequest, query: Query[LanguageQuery]):
-    business = request.auth.business
+    business = _client_business(request)
     form = queries.form_settings_get(business=business)
     language = _language(business, query.language)
     with translation.override(language):
@@ -135,7 +140,7 @@ def forms_settings(request: HttpRequest, query: Query[LanguageQuery]):
     ),
 )
 def forms_submit(request: HttpRequest, payload: SubmissionIn):
-    business = request.auth.business
+    business = _client_business(request)
     ip = client_ip(request)
     services.form_ratelimit(business=business, ip=ip)
     language = _language(business, payload.language)

@@ -68,7 +68,8 @@ def fields_normalized(raw: object) -> dict[str, dict[str, bool]]:
     given = raw if isinstance(raw, dict) else {}
     result = {}
     for name, default in fields_default().items():
-        entry = given.get(name) if isinstance(given.get(name), dict) else default
+        found = given.get(name)
+        entry: dict[str, Any] = found if isinstance(found, dict) else default
         enabled = bool(entry.get("enabled", default["enabled"]))
         result[name] = {"enabled": enabled, "required": enabled and bool(entry.get("required"))}
     return result

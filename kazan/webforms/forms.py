@@ -90,7 +90,9 @@ class FormSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, business: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["notify_members"].choices = [
+        members = self.fields["notify_members"]
+        assert isinstance(members, forms.MultipleChoiceField)
+        members.choices = [
             (str(m.pk), f"{m.user.name or m.user.email} ({m.get_role_display()})")
             for m in team_members(business=business)
         ]
