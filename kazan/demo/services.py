@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kazan.accounts.models import User, email_index
 from kazan.demo.conversations import conversations_load
+from kazan.demo.forms import forms_load
 from kazan.demo.history import Guest, history_load
 
 if TYPE_CHECKING:
@@ -152,8 +153,19 @@ def demo_load() -> list[DemoLogin]:
     conversations_load(
         business=business, owner=owner, agent=team["agent"], phones=[g.phone for g in people]
     )
+    forms_load(
+        business=business,
+        manager_membership_id=_membership_id(business=business, user=team["manager"]),
+    )
     _platform_load(staff=staff, rng=rng)
     return logins
+
+
+def _membership_id(*, business: Business, user: User) -> int | None:
+    from kazan.tenancy.queries import membership_of
+
+    membership = membership_of(business=business, user=user)
+    return membership.pk if membership is not None else None
 
 
 def _bank_details_load(*, staff: User) -> None:
