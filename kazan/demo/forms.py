@@ -4,7 +4,7 @@ visitor sends them (form_submit), so they are matched to customers, counted and 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kazan.webforms.models import fields_default
 
@@ -38,7 +38,7 @@ TITLES = {
     "es": "Escríbenos",
 }
 # (language, channel, data) of the demo's messages.
-MESSAGES = [
+MESSAGES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "de",
         "web",
