@@ -5,7 +5,8 @@ chat payload {"form": {...}}, which goes through `form_submit`: on success a tha
 `next`; on mistakes the same form with the visitor's `values` and the `errors`; plain text
 typed instead gets the form again with a hint. Elsewhere (SMS, WhatsApp, the landing chat) it
 sends a link to the hosted form page and moves on, and in third-party mode a link to the
-business's own form. Registered from WebformsConfig.ready()."""
+business's own form. The inbound's meta may carry the visitor's `ip`, `user_agent` (consent
+evidence) and `origin` (the page the widget is on). Registered from WebformsConfig.ready()."""
 
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ def _answer(ctx: Context, step: Step, inbound: Inbound, replies: list[Reply]) ->
             channel=channel,
             language=ctx.language,
             conversation=ctx.conversation,
+            origin=inbound.meta.get("origin", ""),
             ip=inbound.meta.get("ip", ""),
             user_agent=inbound.meta.get("user_agent", ""),
         )

@@ -209,3 +209,10 @@ def test_the_export_holds_the_filtered_submissions_masked(owner_client, business
     assert len(rows) == 2
     assert rows[1][1] == "Anna Weber" and rows[1][2] == "a•••@example.com"
     assert "12345678" not in text and rows[1][4] == "Do you cater?"
+
+
+def test_the_customer_page_lists_their_messages(owner_client, business):
+    sent = submission_sent(business, message="Is the terrace open?")
+    html = owner_client.get(reverse("customers:detail", args=[sent.customer_id])).content.decode()
+    assert "Is the terrace open?" in html
+    assert reverse("forms:detail", args=[sent.pk]) in html
