@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kazan.accounts.models import User, email_index
+from kazan.demo.contact_form import forms_load
 from kazan.demo.conversations import conversations_load
-from kazan.demo.forms import forms_load
 from kazan.demo.history import Guest, history_load
 
 if TYPE_CHECKING:
