@@ -66,7 +66,6 @@ MESSAGES: list[tuple[str, str, dict[str, Any]]] = [
             "name": "Ayşe Demir",
             "phone": "+4915155599901",
             "message": "Glutensiz kek var mı?",
-            "consent": True,
         },
     ),
     (
@@ -76,6 +75,7 @@ MESSAGES: list[tuple[str, str, dict[str, Any]]] = [
             "name": "Luca Rossi",
             "email": "luca.rossi@example.com",
             "message": "Organizzate anche feste di compleanno?",
+            "consent": True,
         },
     ),
 ]

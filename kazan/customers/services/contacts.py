@@ -19,7 +19,7 @@ from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import Customer
 from kazan.customers.normalize import language_normalize, name_normalize
 from kazan.customers.phones import phone_index_for, phone_normalize, phone_suffix_index_for
-from kazan.customers.services.customers import customer_get_or_create_by_phone
+from kazan.customers.services.customers import customer_get_or_create_by_phone, found_touched
 from kazan.customers.services.guards import actor_kind_or, channel_valid
 
 if TYPE_CHECKING:
@@ -127,17 +127,9 @@ def customer_get_or_create_by_contact(
 
 
 def _touched(customer: Customer, name: str, language: str) -> Customer:
-    """The found customer's interaction time moves on; blank name and language are filled."""
-    fills: dict[str, object] = {"last_interaction_at": timezone.now()}
-    name = name_normalize(name)
-    language = language_normalize(language, strict=False)
-    if name and not customer.name:
-        fills["name"] = name
-    if language and not customer.language:
-        fills["language"] = language
-    if customer.first_interaction_at is None:
-        fills["first_interaction_at"] = fills["last_interaction_at"]
-    Customer.objects.filter(pk=customer.pk).update(**fills)
-    for field, value in fills.items():
-        setattr(customer, field, value)
-    return customer
+    return found_touched(
+        customer,
+        name=name_normalize(name),
+        language=language_normalize(language, strict=False),
+        now=timezone.now(),
+    )
