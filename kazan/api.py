@@ -159,6 +159,7 @@ api = KazanAPI(
                 "name": "faqs",
                 "description": "The business's FAQs; /faqs/match answers a visitor's question.",
             },
+            {"name": "forms", "description": "The contact form and what visitors sent."},
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
                 "name": "widget",
@@ -246,6 +247,7 @@ def _mount() -> None:
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
     from kazan.tenancy.api import router as accounts_router
+    from kazan.webforms.api import router as forms_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/customers", customers_router)
@@ -254,6 +256,7 @@ def _mount() -> None:
     api.add_router("/campaigns", campaigns_router)
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
+    api.add_router("/forms", forms_router)
 
 
 _mount()

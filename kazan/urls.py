@@ -40,6 +40,7 @@ urlpatterns = [
                 path("widget/", include("kazan.channels.widget.dashboard_urls")),
                 path("inbox/", include("kazan.inbox.urls")),
                 path("faq/", include("kazan.faq.urls")),
+                path("forms/", include("kazan.webforms.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),
@@ -54,6 +55,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # One- and two-letter prefixes: business slugs have at least three characters.
     path("", include("kazan.campaigns.public_urls")),
+    path("", include("kazan.webforms.public_urls")),
 ]
 if settings.DEBUG or settings.TESTING:
     # The development inbox: what the console SMS provider "sent".

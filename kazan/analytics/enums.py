@@ -34,6 +34,7 @@ class ExportKind(models.TextChoices):
     ACTIVITY = "activity", _("Activity log")
     BUSINESSES = "businesses", _("Businesses")
     REVENUE = "revenue", _("Revenue (payments)")
+    FORM_SUBMISSIONS = "form_submissions", _("Contact form submissions")
 
 
 class ExportFormat(models.TextChoices):

@@ -106,7 +106,9 @@ class ExportJob(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["customers", "activity", "businesses", "revenue"]),
+                condition=models.Q(
+                    kind__in=["customers", "activity", "businesses", "revenue", "form_submissions"]
+                ),
                 name="exportjob_kind_valid",
             ),
             models.CheckConstraint(
@@ -119,7 +121,11 @@ class ExportJob(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(origin="console")
-                | models.Q(origin="dashboard", kind="customers", business__isnull=False),
+                | models.Q(
+                    origin="dashboard",
+                    kind__in=["customers", "form_submissions"],
+                    business__isnull=False,
+                ),
                 name="exportjob_dashboard_own_customers",
             ),
         ]

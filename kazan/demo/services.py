@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kazan.accounts.models import User, email_index
+from kazan.demo.contact_form import forms_load
 from kazan.demo.conversations import conversations_load
 from kazan.demo.faq import faq_load
 from kazan.demo.history import Guest, history_load
@@ -156,8 +157,19 @@ def demo_load() -> list[DemoLogin]:
     )
     faq_load(business=business, owner=owner)
     widget_load(business=business, owner=owner)
+    forms_load(
+        business=business,
+        manager_membership_id=_membership_id(business=business, user=team["manager"]),
+    )
     _platform_load(staff=staff, rng=rng)
     return logins
+
+
+def _membership_id(*, business: Business, user: User) -> int | None:
+    from kazan.tenancy.queries import membership_of
+
+    membership = membership_of(business=business, user=user)
+    return membership.pk if membership is not None else None
 
 
 def _bank_details_load(*, staff: User) -> None:

@@ -5,3 +5,5 @@ from kazan.core.errors import ErrorCode
 
 class WebformsErrorCode(ErrorCode):
     INVALID_SUBMISSION = "invalid_submission"
+    INVALID_SETTINGS = "invalid_settings"
+    FORM_UNAVAILABLE = "form_unavailable"

@@ -94,6 +94,8 @@ def team_export_can_download(
 # What a business team may export of its own: its customer list, as a spreadsheet.
 TEAM_EXPORT_FORMATS = (ExportFormat.CSV, ExportFormat.XLSX)
 TEAM_EXPORT_PERMISSION = "customers.export"
+# What a business team may export of its own business from the dashboard.
+TEAM_EXPORT_KINDS = frozenset({ExportKind.CUSTOMERS, ExportKind.FORM_SUBMISSIONS})
 
 
 def _team_member(business: "Business | None", actor: "User | AnonymousUser") -> "Membership | None":
@@ -151,15 +153,19 @@ def team_export_request(
     fmt: str,
     filters: dict[str, object] | None = None,
     actor: "User | AnonymousUser",
+    kind: str = ExportKind.CUSTOMERS,
 ) -> ExportJob:
     """A business team member asks for their own business's customer list (CSV or Excel), with
-    the dashboard list's filters; built in the background like the console's exports.
+    the dashboard list's filters, or another of TEAM_EXPORT_KINDS (the contact form's
+    submissions); built in the background like the console's exports.
 
     Raises PermissionDenied unless the actor is a member allowed to export customers (owners and
     managers), ValidationFailed for another format or bad filters, RateLimited as export_request.
     """
     if isinstance(actor, AnonymousUser) or _team_member(business, actor) is None:
         raise PermissionDenied()
+    if kind not in TEAM_EXPORT_KINDS or kind not in SOURCES:
+        raise export_invalid(_("Unknown kind of export."), code=AnalyticsErrorCode.INVALID_KIND)
     if fmt not in TEAM_EXPORT_FORMATS:
         raise export_invalid(
             _("Unknown file format. Choose CSV or Excel."), code=AnalyticsErrorCode.INVALID_FORMAT
@@ -169,9 +175,9 @@ def team_export_request(
             _("These filters do not apply to this export: %(names)s.") % {"names": _("Campaign")},
             code=AnalyticsErrorCode.INVALID_FILTER,
         )
-    clean = export_filters_clean(kind=ExportKind.CUSTOMERS, business=business, filters=filters)
+    clean = export_filters_clean(kind=kind, business=business, filters=filters)
     return _export_create(
-        kind=ExportKind.CUSTOMERS,
+        kind=kind,
         fmt=fmt,
         business=business,
         filters=clean,

@@ -4,7 +4,12 @@ transaction and records activity without personal data (ids, channels and purpos
 never names, phones, emails or IPs). Callers import from here."""
 
 from kazan.accounts.types import Actor
-from kazan.customers.services.consent import consent_grant, consent_withdraw
+from kazan.customers.services.consent import (
+    consent_grant,
+    consent_withdraw,
+    consent_wording_for_text,
+)
+from kazan.customers.services.contacts import customer_get_or_create_by_contact
 from kazan.customers.services.customers import (
     customer_get_or_create_by_phone,
     customer_register,
@@ -40,8 +45,10 @@ __all__ = [
     "Actor",
     "consent_grant",
     "consent_withdraw",
+    "consent_wording_for_text",
     "customer_erase",
     "customer_export",
+    "customer_get_or_create_by_contact",
     "customer_get_or_create_by_phone",
     "customer_register",
     "customer_touch",

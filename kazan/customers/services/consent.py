@@ -3,6 +3,7 @@ wording the person saw and the evidence of where it happened."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -11,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
+from kazan.core.db import insert_or_fetch
 from kazan.core.errors import ValidationFailed
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import ConsentRecord, ConsentWording, Customer
+from kazan.customers.normalize import SUPPORTED_LANGUAGES
 from kazan.customers.queries import purpose_valid
 from kazan.customers.services.guards import (
     actor_kind_or,
@@ -144,3 +147,38 @@ def consent_withdraw(
         actor=actor,
         actor_kind=actor_kind,
     )
+
+
+# A business's own consent text (a contact form's box) is versioned by its content.
+_TEXT_VERSION_PREFIX = "t-"
+CONSENT_TEXT_MAX = 2000
+
+
+def consent_wording_for_text(*, purpose: str, language: str, text: str) -> ConsentWording:
+    """The ledger's wording row for exactly `text` (a text a business wrote and showed), made on
+    first use: its version is a digest of the text, so the same text is one row and an edited
+    text is a new one, and the ledger keeps pointing at what each person saw."""
+    purpose_valid(purpose)
+    text = (text or "").strip()
+    if not text or len(text) > CONSENT_TEXT_MAX or language not in SUPPORTED_LANGUAGES:
+        raise ValidationFailed(
+            _("A consent needs the wording the person agreed to."),
+            code=CustomersErrorCode.INVALID_WORDING,
+        )
+    version = _TEXT_VERSION_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:18]
+
+    def fetch() -> ConsentWording | None:
+        return ConsentWording.objects.filter(
+            purpose=purpose, version=version, language=language
+        ).first()
+
+    found = fetch()
+    if found is not None:
+        return found
+    wording, _inserted = insert_or_fetch(
+        lambda: ConsentWording.objects.create(
+            purpose=purpose, version=version, language=language, text=text
+        ),
+        fetch,
+    )
+    return wording

@@ -4,6 +4,7 @@ and channels, never names, phones or emails."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -90,18 +91,24 @@ def customer_get_or_create_by_phone(
                 return customer, True
         else:
             customer = found
-        fills: dict[str, object] = {"last_interaction_at": now}
-        if name and not customer.name:
-            fills["name"] = name
-        if language and not customer.language:
-            fills["language"] = language
-        Customer.objects.filter(pk=customer.pk).update(
-            first_interaction_at=Coalesce(F("first_interaction_at"), now), **fills
-        )
-        customer.first_interaction_at = customer.first_interaction_at or now
-        for field, value in fills.items():
-            setattr(customer, field, value)
-        return customer, False
+        return found_touched(customer, name=name, language=language, now=now), False
+
+
+def found_touched(customer: Customer, *, name: str, language: str, now: datetime) -> Customer:
+    """A found customer's interaction time moves on; a blank name or language (already
+    normalized) is filled in, a known one is never overwritten."""
+    fills: dict[str, object] = {"last_interaction_at": now}
+    if name and not customer.name:
+        fills["name"] = name
+    if language and not customer.language:
+        fills["language"] = language
+    Customer.objects.filter(pk=customer.pk).update(
+        first_interaction_at=Coalesce(F("first_interaction_at"), now), **fills
+    )
+    customer.first_interaction_at = customer.first_interaction_at or now
+    for field, value in fills.items():
+        setattr(customer, field, value)
+    return customer
 
 
 def customer_register(
