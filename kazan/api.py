@@ -156,6 +156,14 @@ api = KazanAPI(
             {"name": "vouchers", "description": "Checking and redeeming voucher codes."},
             {"name": "campaigns", "description": "SMS campaigns to consenting customers."},
             {"name": "accounts", "description": "The signed-in user (session only)."},
+            {
+                "name": "analytics",
+                "description": "The website widget's counted events and the daily figures.",
+            },
+            {
+                "name": "console",
+                "description": "Platform staff only (staff session after two-factor): clients.",
+            },
             {"name": "webhooks", "description": "Inbound provider webhooks (see above)."},
         ]
     },
@@ -230,7 +238,10 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
+    from kazan.analytics.api import events_router
+    from kazan.analytics.api import router as analytics_router
     from kazan.campaigns.api import router as campaigns_router
+    from kazan.console.api import router as console_router
     from kazan.customers.api import router as customers_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
@@ -241,6 +252,9 @@ def _mount() -> None:
     api.add_router("/messaging", messaging_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/events", events_router)
+    api.add_router("/analytics", analytics_router)
+    api.add_router("/console", console_router)
 
 
 _mount()

@@ -3,6 +3,8 @@ documents with it, bounded pagination, and strict ISO-8601 timestamps."""
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from django.utils import timezone
@@ -10,6 +12,7 @@ from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
+from kazan.core.errors import ValidationFailed
 from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
 
 
@@ -38,6 +41,23 @@ AUTH_ERRORS = (401, 403)
 def responses(ok: Any, *statuses: int, ok_status: int = 200) -> dict[int, Any]:
     """`response=` of a tenant route: the success schema plus its documented errors."""
     return {ok_status: ok, **errors(*AUTH_ERRORS, *statuses)}
+
+
+class Unprocessable(ValidationFailed):
+    """A ValidationFailed from a service, answered the way the API answers schema errors."""
+
+    status = 422
+
+
+@contextmanager
+def unprocessable() -> Iterator[None]:
+    """A service's ValidationFailed (400 on pages) becomes a 422 in the API, like a schema's."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        if isinstance(exc, Unprocessable):
+            raise
+        raise Unprocessable(exc.message, code=exc.code) from None
 
 
 # Beyond this the row offset (page × size) stops fitting the database's 64-bit integers long
