@@ -21,13 +21,14 @@ from pydantic import ConfigDict, field_validator
 from kazan.accounts.middleware import second_factor_passed
 from kazan.console import queries
 from kazan.core.api import errors, unprocessable
-from kazan.core.errors import Conflict, PermissionDenied
+from kazan.core.errors import Conflict, NotFound, PermissionDenied
 from kazan.core.schemas import InputSchema
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.services import business_create, region_valid
 
 router = Router(tags=["console"], auth=django_auth)
 
+ID_MAX = 2**63 - 1
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 
@@ -144,12 +145,14 @@ def clients_create(request: HttpRequest, payload: ClientIn):
 
 
 @router.get(
-    "/clients/{business_id}",
+    "/clients/{int:business_id}",
     response={200: ClientOut, **errors(401, 403, 404)},
     summary="A client (staff)",
 )
 def clients_get(request: HttpRequest, business_id: int):
     _staff(request)
+    if business_id > ID_MAX:  # not an id the database could hold
+        raise NotFound()
     business = queries.business_get(business_id=business_id)
     team = queries.business_team_counts(business=business)
     return {
