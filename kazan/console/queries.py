@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
-from kazan.analytics.enums import EventKind
+from kazan.analytics.enums import WIDGET_EVENT_KINDS, EventKind
 from kazan.analytics.queries import same_days_last_month
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
@@ -36,7 +36,7 @@ from kazan.tenancy.queries import invitations_pending, team_members, unscoped_bu
 if TYPE_CHECKING:
     from kazan.activity.models import Activity
 
-STATS_CACHE_KEY = "console:overview-stats:v1"
+STATS_CACHE_KEY = "console:overview-stats:v2"  # v2: the widget figures
 STATS_TTL_SECONDS = 30 * 60  # the scheduler refreshes it every 10 minutes
 TOP_SIZE = 10
 USAGE_WINDOW = dt.timedelta(days=28)  # four whole weeks: every weekday counted equally
@@ -58,6 +58,8 @@ class OverviewStats(TypedDict):
     interactions_month_total: int
     interactions_previous_total: int
     interactions_year_total: int
+    widget_month: dict[str, int]
+    widget_previous: dict[str, int]
     monthly: MonthlyJson
     top_interactions: list[dict[str, object]]
     top_reviews: list[dict[str, object]]
@@ -130,6 +132,12 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> OverviewStats:
     this_month = platform.unscoped_interactions_between(start=month_start, end=today)
     previous_month = platform.unscoped_interactions_between(start=previous_start, end=previous_end)
     monthly = platform.unscoped_interactions_monthly(today=today, months=12)
+    widget_month = platform.unscoped_counts_between(
+        start=month_start, end=today, kinds=WIDGET_EVENT_KINDS
+    )
+    widget_previous = platform.unscoped_counts_between(
+        start=previous_start, end=previous_end, kinds=WIDGET_EVENT_KINDS
+    )
     last_30 = platform.unscoped_counts_by_business(start=today - dt.timedelta(days=29), end=today)
     top_ids: set[int] = set()
     for key in ("interactions", "review_submitted", "voucher_redeemed"):
@@ -157,6 +165,8 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> OverviewStats:
         "interactions_month_total": sum(this_month.values()),
         "interactions_previous_total": sum(previous_month.values()),
         "interactions_year_total": year_interactions,
+        "widget_month": widget_month,
+        "widget_previous": widget_previous,
         "monthly": {
             "months": [month.isoformat() for month in monthly["months"]],
             "series": monthly["series"],
@@ -373,6 +383,10 @@ def business_numbers(*, business: Business) -> dict[str, object]:
         "month": month,
         "total": total,
         "reviews": review_stats(business=business),
+        "widget_month": counts_month_to_date(business=business, kinds=WIDGET_EVENT_KINDS),
+        "widget_total": counts_between(
+            business=business, start=dt.date.min, end=dt.date.max, kinds=WIDGET_EVENT_KINDS
+        ),
     }
 
 

@@ -35,6 +35,7 @@ from kazan.console.forms import (
 )
 from kazan.core.errors import InsufficientCredits, KazanError, ValidationFailed
 from kazan.core.paging import query_without_page
+from kazan.dashboard.queries import CHAT_TILES
 from kazan.messaging.queries import ledger_entries, sms_balance
 from kazan.messaging.services import sms_credits_adjust
 from kazan.tenancy.decorators import staff_required
@@ -65,6 +66,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "revenue": money,
             "alerts": list(queries.alerts_open()[:5]),
             "charts": charts.overview_charts(stats=stats, money=money),
+            "widget_tiles": _widget_tiles(stats["widget_month"], stats["widget_previous"]),
             "top_lists": [
                 (_("By interactions"), stats["top_interactions"], "interactions"),
                 (_("By reviews"), stats["top_reviews"], "reviews"),
@@ -72,6 +74,21 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _widget_tiles(now: dict[str, int], before: dict[str, int]) -> list[dict[str, object]]:
+    """The website widget's figures as the dashboard labels them: kind, label, hint, the count
+    and the one compared with (the same days of last month, or all time)."""
+    return [
+        {
+            "kind": kind.value,
+            "label": label,
+            "hint": hint,
+            "count": now[kind],
+            "other": before[kind],
+        }
+        for kind, (label, hint) in CHAT_TILES.items()
+    ]
 
 
 # --- businesses --------------------------------------------------------------------------------
@@ -132,10 +149,12 @@ def business_new(request: HttpRequest) -> HttpResponse:
 
 def _business_page(request, business: Business, forms: dict | None = None, status: int = 200):
     package = billing_queries.package_overview(business=business)
+    numbers = queries.business_numbers(business=business)
     forms = forms or {}
     context = {
         "business": business,
-        "numbers": queries.business_numbers(business=business),
+        "numbers": numbers,
+        "widget_tiles": _widget_tiles(numbers["widget_month"], numbers["widget_total"]),
         "package": package,
         "terms_changes": billing_queries.subscription_changes_for(business=business)[:20],
         "credit_entries": ledger_entries(business=business).order_by("-created_at", "-pk")[:10],
