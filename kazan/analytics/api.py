@@ -7,7 +7,7 @@ the server code that sees it happen."""
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -21,7 +21,7 @@ from kazan.core.api import errors, responses
 from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
 from kazan.core.http import client_ip
 from kazan.core.schemas import InputSchema
-from kazan.tenancy.api_auth import ClientKeyAuth, api_require, tenant_auth
+from kazan.tenancy.api_auth import ClientKeyAuth, ClientPrincipal, api_require, tenant_auth
 
 events_router = Router(tags=["analytics"])
 router = Router(tags=["analytics"], auth=tenant_auth)
@@ -53,7 +53,8 @@ class EventIn(InputSchema):
     ),
 )
 def events_post(request: HttpRequest, payload: EventIn):
-    client_event_report(business=request.auth.business, kind=payload.kind, ip=client_ip(request))
+    principal = cast("ClientPrincipal", getattr(request, "auth", None))
+    client_event_report(business=principal.business, kind=payload.kind, ip=client_ip(request))
     return Status(202, None)
 
 

@@ -383,11 +383,19 @@ def business_numbers(*, business: Business) -> dict[str, object]:
         "month": month,
         "total": total,
         "reviews": review_stats(business=business),
-        "widget_month": counts_month_to_date(business=business, kinds=WIDGET_EVENT_KINDS),
-        "widget_total": counts_between(
+    }
+
+
+def business_widget_numbers(*, business: Business) -> tuple[dict[str, int], dict[str, int]]:
+    """The business's website widget figures: this month, and in total."""
+    from kazan.analytics.queries import counts_between, counts_month_to_date
+
+    return (
+        counts_month_to_date(business=business, kinds=WIDGET_EVENT_KINDS),
+        counts_between(
             business=business, start=dt.date.min, end=dt.date.max, kinds=WIDGET_EVENT_KINDS
         ),
-    }
+    )
 
 
 # --- activity log ------------------------------------------------------------------------------

@@ -149,12 +149,11 @@ def business_new(request: HttpRequest) -> HttpResponse:
 
 def _business_page(request, business: Business, forms: dict | None = None, status: int = 200):
     package = billing_queries.package_overview(business=business)
-    numbers = queries.business_numbers(business=business)
     forms = forms or {}
     context = {
         "business": business,
-        "numbers": numbers,
-        "widget_tiles": _widget_tiles(numbers["widget_month"], numbers["widget_total"]),
+        "numbers": queries.business_numbers(business=business),
+        "widget_tiles": _widget_tiles(*queries.business_widget_numbers(business=business)),
         "package": package,
         "terms_changes": billing_queries.subscription_changes_for(business=business)[:20],
         "credit_entries": ledger_entries(business=business).order_by("-created_at", "-pk")[:10],
