@@ -18,6 +18,7 @@ from django.utils import timezone
 from kazan.accounts.models import User, email_index
 from kazan.demo.conversations import conversations_load
 from kazan.demo.history import Guest, history_load
+from kazan.demo.widget_history import widget_history_load
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -148,6 +149,7 @@ def demo_load() -> list[DemoLogin]:
     history_load(
         business=business, people=people, days=CAFE_HISTORY_DAYS, owner=owner, rng=rng, busy=True
     )
+    widget_history_load(business=business, days=CAFE_HISTORY_DAYS, rng=rng)
     _loyalty_load(business=business, owner=owner)
     conversations_load(
         business=business, owner=owner, agent=team["agent"], phones=[g.phone for g in people]
