@@ -32,6 +32,15 @@ An unknown or revoked key is a 401. A signed-in member of the business may inste
 API with the dashboard's session cookie (and the `X-CSRFToken` header on writes), with the
 rights of their role. `/accounts/me` accepts the session only.
 
+Two kinds of routes authenticate differently:
+
+- The website widget's (`POST /events`) name the business by its **public client id** alone:
+  `X-Client-ID: <client id>` (Dashboard → Website widget) or a request to `<slug>.<domain>`.
+  The id is not a secret: such routes only accept what a visitor may send, and are
+  rate-limited per caller and per business.
+- The platform staff's (`/console/...`) take a staff member's session, after the second
+  factor (there are no staff API keys); anyone else gets 403, without a session 401.
+
 ## Errors
 
 Every error answers JSON of one shape, whatever went wrong:

@@ -342,3 +342,21 @@ def test_an_agent_may_not_read_the_figures(client, business):
 
 def test_the_widget_figures_need_credentials(client):
     assert client.get("/api/v1/analytics/widget").status_code == 401
+
+
+def test_a_reader_of_a_cannot_read_bs_widget_figures(client, business, other_business, owner):
+    """A's key or A's member naming B (X-Client-ID) is refused; A's own figures never
+    include B's."""
+    today = business_today(business=business)
+    DailyCount.objects.create(
+        business=other_business, kind=EventKind.CHAT_STARTED, day=today, count=50
+    )
+    key = api_key_create(business=business, name="Reports", actor=owner)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key.secret}"}
+    named_b = {"HTTP_X_CLIENT_ID": other_business.client_id}
+    response = client.get("/api/v1/analytics/widget", **auth, **named_b)
+    assert response.status_code == 403 and response.json()["code"] == "wrong_business"
+    client.force_login(owner)
+    assert client.get("/api/v1/analytics/widget", **named_b).status_code in (401, 403)
+    own = client.get("/api/v1/analytics/widget").json()
+    assert own["totals"]["chat_started"] == 0
