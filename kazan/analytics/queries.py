@@ -235,10 +235,13 @@ def team_export_get(
 def unscoped_scan_count_subquery(*, since: dt.date, business_ref: str = "pk") -> Coalesce:
     """QR scans of the outer business on the local days since `since` (0 without): one
     correlated subquery for the console's platform-wide lists (map, businesses report)."""
+    return unscoped_count_subquery(kind=EventKind.QR_SCAN, since=since, business_ref=business_ref)
+
+
+def unscoped_count_subquery(*, kind: str, since: dt.date, business_ref: str = "pk") -> Coalesce:
+    """Events of `kind` of the outer business on the local days since `since` (0 without)."""
     scans = (
-        DailyCount.objects.filter(
-            business=OuterRef(business_ref), kind=EventKind.QR_SCAN, day__gte=since
-        )
+        DailyCount.objects.filter(business=OuterRef(business_ref), kind=kind, day__gte=since)
         .order_by()
         .values("business")
         .annotate(n=Sum("count"))
