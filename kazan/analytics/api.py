@@ -6,19 +6,17 @@ counts, it reads nothing. Only redirects are accepted; every other widget figure
 the server code that sees it happen."""
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal, cast
+from typing import Literal, cast
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, model_validator
+from pydantic import model_validator
 
 from kazan.analytics.enums import WIDGET_EVENT_KINDS
 from kazan.analytics.queries import SERIES_DAYS_MAX, business_today, series_between
 from kazan.analytics.services import client_event_report
-from kazan.core.api import errors, responses
-from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
+from kazan.core.api import IsoDate, errors, responses
 from kazan.core.http import client_ip
 from kazan.core.schemas import InputSchema
 from kazan.tenancy.api_auth import ClientKeyAuth, ClientPrincipal, api_require, tenant_auth
@@ -29,7 +27,6 @@ router = Router(tags=["analytics"], auth=tenant_auth)
 # Who may read the business's figures: owners and managers (and API keys, a manager's rights).
 REPORT_PERMISSION = "activity.view"
 DEFAULT_DAYS = 30
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class EventIn(InputSchema):
@@ -56,28 +53,6 @@ def events_post(request: HttpRequest, payload: EventIn):
     principal = cast("ClientPrincipal", getattr(request, "auth", None))
     client_event_report(business=principal.business, kind=payload.kind, ip=client_ip(request))
     return Status(202, None)
-
-
-def _iso_date(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise ValueError("must be an ISO 8601 date such as 2026-05-01")
-    return value
-
-
-def _date_in_range(value: dt.date) -> dt.date:
-    if not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
-        raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
-    return value
-
-
-IsoDate = Annotated[
-    dt.date,
-    BeforeValidator(_iso_date),
-    AfterValidator(_date_in_range),
-    WithJsonSchema({"type": "string", "format": "date"}),
-]
 
 
 class PeriodIn(Schema):

@@ -92,6 +92,12 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+        raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
+    return value
+
+
 def _aware_in_range(value: dt.datetime) -> dt.datetime:
     if timezone.is_naive(value):  # the documented default: the server's time zone
         value = timezone.make_aware(value)
@@ -99,8 +105,7 @@ def _aware_in_range(value: dt.datetime) -> dt.datetime:
     if offset is not None and abs(offset) > OFFSET_MAX:
         raise ValueError("the UTC offset must be between -14:00 and +14:00")
     # Year 1 or 9999 with an offset overflows when converted to UTC for the query.
-    if not FILTER_DATE_MIN <= value.date() <= FILTER_DATE_MAX:
-        raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
+    _date_in_range(value.date())
     return value
 
 
@@ -112,3 +117,23 @@ Timestamp = Annotated[
 ]
 """A date-time an API client sends: ISO-8601 text only, offset within ±14:00 (none: the
 server's time zone), years 1900–2999."""
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date such as 2026-05-01")
+    return value
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date_text),
+    AfterValidator(_date_in_range),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+"""A date an API client sends: ISO-8601 text (2026-05-01) only, years 1900–2999."""

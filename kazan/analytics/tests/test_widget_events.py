@@ -21,6 +21,7 @@ from kazan.analytics.services import (
 from kazan.conversations.engine import Inbound
 from kazan.conversations.services import conversation_receive
 from kazan.conversations.tests.factories import flow_bound
+from kazan.conversations.tests.test_receive import SHOP  # "2": a person; "1": on to the end
 from kazan.tenancy.models import Business, Role
 from kazan.tenancy.services import api_key_create
 from kazan.tenancy.tests.factories import MembershipFactory
@@ -62,25 +63,6 @@ def test_every_widget_kind_moves_the_daily_counters(counting, business, other_bu
 
 # --- hand-offs ----------------------------------------------------------------------------------
 
-HANDOFF_FLOW = {
-    "key": "desk",
-    "start": "what",
-    "steps": {
-        "what": {
-            "type": "choose",
-            "prompt": {"en": "What do you need?"},
-            "var": "need",
-            "choices": [
-                {"value": "hours", "label": {"en": "Opening hours"}, "next": "hours"},
-                {"value": "person", "label": {"en": "A person"}, "next": "human"},
-            ],
-        },
-        "hours": {"type": "say", "text": {"en": "9 to 5."}, "next": "end"},
-        "human": {"type": "handoff", "text": {"en": "A colleague will answer here."}},
-        "end": {"type": "end"},
-    },
-}
-
 
 def _say(business, text, *, handle, channel):
     return conversation_receive(
@@ -92,13 +74,13 @@ def _say(business, text, *, handle, channel):
 def test_a_flows_handoff_step_counts_one_handoff_on_any_channel(
     counting, business, other_business, channel
 ):
-    flow_bound(business, HANDOFF_FLOW)
+    flow_bound(business, SHOP)
     person, done = (
         ("+4915112345678", "+4915112345679") if channel == "sms" else ("web-0001", "web-0002")
     )
     for text in ["hi", "2", "hello?"]:  # → a person, who then has it: no second count
         _say(business, text, handle=person, channel=channel)
-    for text in ["hi", "1"]:  # the flow completes: no hand-off
+    for text in ["hi", "1", "Anna"]:  # the flow completes: no hand-off
         _say(business, text, handle=done, channel=channel)
     events_buffered_flush()
 
@@ -109,7 +91,7 @@ def test_a_flows_handoff_step_counts_one_handoff_on_any_channel(
 def test_too_many_misses_count_a_handoff_too(business):
     from kazan.conversations.models import BotSettings
 
-    flow_bound(business, HANDOFF_FLOW)
+    flow_bound(business, SHOP)
     BotSettings.objects.create(business=business, misses_before_handoff=2)
     for text in ["hi", "blah", "blah blah"]:
         _say(business, text, handle="+4915112345678", channel="sms")
@@ -117,18 +99,19 @@ def test_too_many_misses_count_a_handoff_too(business):
 
 
 def test_a_completed_flow_counts_no_handoff(business):
-    flow_bound(business, HANDOFF_FLOW)
-    for text in ["hi", "1"]:
-        _say(business, text, handle="+4915112345678", channel="sms")
+    flow_bound(business, SHOP)
+    for text in ["hi", "1", "Anna"]:
+        received = _say(business, text, handle="+4915112345678", channel="sms")
+    assert received.conversation.session.end_reason == "completed"
     assert _today_counts(business)[EventKind.HANDOFF] == 0
 
 
 def test_the_flow_editors_preview_counts_no_handoff(business):
     from kazan.conversations.editor.preview import preview_turn
 
-    saved = preview_turn(business=business, definition=HANDOFF_FLOW, saved=None, language="en")
+    saved = preview_turn(business=business, definition=SHOP, saved=None, language="en")
     saved = preview_turn(
-        business=business, definition=HANDOFF_FLOW, saved=saved, language="en", choice="person"
+        business=business, definition=SHOP, saved=saved, language="en", choice="person"
     )
     assert saved["handed_off"]
     assert _today_counts(business)[EventKind.HANDOFF] == 0

@@ -17,13 +17,9 @@ from kazan.analytics.models import DailyCount, EventKind
 from kazan.analytics.queries import business_today
 from kazan.analytics.services import event_count
 from kazan.dashboard import views
+from kazan.dashboard.tests.test_overview import _stat
 
 pytestmark = pytest.mark.django_db
-
-
-def _stat(html: str, name: str) -> str:
-    start = html.index(f'data-stat="{name}">') + len(f'data-stat="{name}">')
-    return html[start : html.index("<", start)]
 
 
 def _chart(html: str) -> dict:
