@@ -32,6 +32,15 @@ An unknown or revoked key is a 401. A signed-in member of the business may inste
 API with the dashboard's session cookie (and the `X-CSRFToken` header on writes), with the
 rights of their role. `/accounts/me` accepts the session only.
 
+Two kinds of routes authenticate differently:
+
+- The website widget's (`POST /events`) name the business by its **public client id** alone:
+  `X-Client-ID: <client id>` (Dashboard → Website widget) or a request to `<slug>.<domain>`.
+  The id is not a secret: such routes only accept what a visitor may send, and are
+  rate-limited per caller and per business.
+- The platform staff's (`/console/...`) take a staff member's session, after the second
+  factor (there are no staff API keys); anyone else gets 403, without a session 401.
+
 ## Errors
 
 Every error answers JSON of one shape, whatever went wrong:
@@ -166,6 +175,14 @@ api = KazanAPI(
                 "description": "The website widget's chat: settings, flow, turns, the team's "
                 "replies (X-Client-ID: the publishable client id; no cookies).",
             },
+            {
+                "name": "analytics",
+                "description": "The website widget's counted events and the daily figures.",
+            },
+            {
+                "name": "console",
+                "description": "Platform staff only (staff session after two-factor): clients.",
+            },
             {"name": "webhooks", "description": "Inbound provider webhooks (see above)."},
         ]
     },
@@ -240,8 +257,11 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
+    from kazan.analytics.api import events_router
+    from kazan.analytics.api import router as analytics_router
     from kazan.campaigns.api import router as campaigns_router
     from kazan.channels.widget.api import router as widget_router
+    from kazan.console.api import router as console_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
     from kazan.loyalty.api import router as vouchers_router
@@ -257,6 +277,9 @@ def _mount() -> None:
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)
+    api.add_router("/events", events_router)
+    api.add_router("/analytics", analytics_router)
+    api.add_router("/console", console_router)
 
 
 _mount()

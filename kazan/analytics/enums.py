@@ -29,6 +29,28 @@ class EventKind(models.TextChoices):
     HANDOFF = "handoff", _("Hand-off to a person")
 
 
+# The website widget's and FAQ bot's counters, in the order the dashboard and console show them.
+WIDGET_EVENT_KINDS = (
+    EventKind.CHAT_STARTED,
+    EventKind.FAQ_ANSWERED,
+    EventKind.FAQ_CLICKED,
+    EventKind.FAQ_UNANSWERED,
+    EventKind.REDIRECT_WHATSAPP,
+    EventKind.REDIRECT_FORM,
+    EventKind.REDIRECT_LINK,
+    EventKind.FORM_SUBMITTED,
+    EventKind.HANDOFF,
+)
+# What a client (the widget in a visitor's browser) may report through POST /api/v1/events:
+# only what happens outside Kazan (the visitor follows a link). Chats, FAQ answers and clicks,
+# forms and hand-offs are counted by the server's own code, so no client can inflate them.
+CLIENT_EVENT_KINDS = (
+    EventKind.REDIRECT_WHATSAPP,
+    EventKind.REDIRECT_FORM,
+    EventKind.REDIRECT_LINK,
+)
+
+
 class ExportKind(models.TextChoices):
     CUSTOMERS = "customers", _("Customer list")
     ACTIVITY = "activity", _("Activity log")

@@ -13,3 +13,5 @@ class AnalyticsErrorCode(ErrorCode):
     INVALID_FORMAT = "invalid_format"
     INVALID_BUSINESS = "invalid_business"
     TOO_MANY_ROWS = "too_many_rows"
+    # client events (POST /api/v1/events)
+    BUSINESS_UNAVAILABLE = "business_unavailable"

@@ -8,6 +8,7 @@ the (kind, occurred_at) index."""
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncHour
@@ -26,17 +27,25 @@ INTERACTION_KINDS = (
 )
 
 
-def unscoped_interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
-    """Totals per interaction kind over local days [start, end], all businesses."""
+def unscoped_counts_between(
+    *, start: dt.date, end: dt.date, kinds: Iterable[str]
+) -> dict[str, int]:
+    """Totals per kind over local days [start, end], all businesses; every kind present."""
+    kinds = [str(kind) for kind in kinds]
     rows = (
-        DailyCount.objects.filter(kind__in=INTERACTION_KINDS, day__gte=start, day__lte=end)
+        DailyCount.objects.filter(kind__in=kinds, day__gte=start, day__lte=end)
         .values("kind")
         .annotate(total=Sum("count"))
         .order_by()
     )
-    totals = dict.fromkeys((kind.value for kind in INTERACTION_KINDS), 0)
+    totals = dict.fromkeys(kinds, 0)
     totals.update({row["kind"]: row["total"] for row in rows})
     return totals
+
+
+def unscoped_interactions_between(*, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Totals per interaction kind over local days [start, end], all businesses."""
+    return unscoped_counts_between(start=start, end=end, kinds=INTERACTION_KINDS)
 
 
 def unscoped_interactions_monthly(*, today: dt.date, months: int = 12) -> MonthlySeries:

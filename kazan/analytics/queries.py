@@ -88,17 +88,33 @@ def series_daily(
 ) -> DailySeries:
     """{"days": [date, …] (oldest first, ending today), "series": {kind: [count per day]}}; days
     without a row count 0. One query."""
-    kinds = _kinds(kinds)
     today = business_today(business=business)
-    start = today - dt.timedelta(days=days - 1)
-    day_list = [start + dt.timedelta(days=n) for n in range(days)]
+    return series_between(
+        business=business, start=today - dt.timedelta(days=days - 1), end=today, kinds=kinds
+    )
+
+
+# The longest range a per-day series covers (a year and a bit: a chart, not an export).
+SERIES_DAYS_MAX = 400
+
+
+def series_between(
+    *, business: Business, start: dt.date, end: dt.date, kinds: Iterable[str] | None = None
+) -> DailySeries:
+    """Like series_daily over the local days [start, end] (at most SERIES_DAYS_MAX days: the
+    caller bounds it; an empty list when end is before start). One query."""
+    kinds = _kinds(kinds)
+    count = max(0, min((end - start).days + 1, SERIES_DAYS_MAX))
+    day_list = [start + dt.timedelta(days=n) for n in range(count)]
     position = {day: n for n, day in enumerate(day_list)}
-    series = {kind: [0] * days for kind in kinds}
+    series = {kind: [0] * count for kind in kinds}
+    if not count:
+        return {"days": day_list, "series": series}
     rows = DailyCount.objects.filter(
-        business=business, kind__in=kinds, day__gte=start, day__lte=today
+        business=business, kind__in=kinds, day__gte=start, day__lte=day_list[-1]
     ).values_list("kind", "day", "count")
-    for kind, day, count in rows:
-        series[kind][position[day]] += count
+    for kind, day, number in rows:
+        series[kind][position[day]] += number
     return {"days": day_list, "series": series}
 
 
@@ -219,10 +235,13 @@ def team_export_get(
 def unscoped_scan_count_subquery(*, since: dt.date, business_ref: str = "pk") -> Coalesce:
     """QR scans of the outer business on the local days since `since` (0 without): one
     correlated subquery for the console's platform-wide lists (map, businesses report)."""
+    return unscoped_count_subquery(kind=EventKind.QR_SCAN, since=since, business_ref=business_ref)
+
+
+def unscoped_count_subquery(*, kind: str, since: dt.date, business_ref: str = "pk") -> Coalesce:
+    """Events of `kind` of the outer business on the local days since `since` (0 without)."""
     scans = (
-        DailyCount.objects.filter(
-            business=OuterRef(business_ref), kind=EventKind.QR_SCAN, day__gte=since
-        )
+        DailyCount.objects.filter(business=OuterRef(business_ref), kind=kind, day__gte=since)
         .order_by()
         .values("business")
         .annotate(n=Sum("count"))

@@ -9,6 +9,7 @@ customer) are computed into one cached snapshot that the scheduler refreshes eve
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
@@ -16,10 +17,11 @@ from typing import TYPE_CHECKING, TypedDict
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from kazan.activity.queries import activity_list
 from kazan.analytics import platform
-from kazan.analytics.enums import EventKind
+from kazan.analytics.enums import WIDGET_EVENT_KINDS, EventKind
 from kazan.analytics.queries import same_days_last_month
 from kazan.console.models import Alert, ConsoleSettings
 from kazan.core.errors import NotFound
@@ -28,13 +30,13 @@ from kazan.customers.queries import (
     unscoped_customers_platform_stats,
 )
 from kazan.messaging.queries import sms_balances
-from kazan.tenancy.models import Business
-from kazan.tenancy.queries import unscoped_businesses
+from kazan.tenancy.models import RESERVED_SLUGS, Business, Role
+from kazan.tenancy.queries import invitations_pending, team_members, unscoped_businesses
 
 if TYPE_CHECKING:
     from kazan.activity.models import Activity
 
-STATS_CACHE_KEY = "console:overview-stats:v1"
+STATS_CACHE_KEY = "console:overview-stats:v2"  # v2: the widget figures
 STATS_TTL_SECONDS = 30 * 60  # the scheduler refreshes it every 10 minutes
 TOP_SIZE = 10
 USAGE_WINDOW = dt.timedelta(days=28)  # four whole weeks: every weekday counted equally
@@ -56,6 +58,8 @@ class OverviewStats(TypedDict):
     interactions_month_total: int
     interactions_previous_total: int
     interactions_year_total: int
+    widget_month: dict[str, int]
+    widget_previous: dict[str, int]
     monthly: MonthlyJson
     top_interactions: list[dict[str, object]]
     top_reviews: list[dict[str, object]]
@@ -128,6 +132,12 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> OverviewStats:
     this_month = platform.unscoped_interactions_between(start=month_start, end=today)
     previous_month = platform.unscoped_interactions_between(start=previous_start, end=previous_end)
     monthly = platform.unscoped_interactions_monthly(today=today, months=12)
+    widget_month = platform.unscoped_counts_between(
+        start=month_start, end=today, kinds=WIDGET_EVENT_KINDS
+    )
+    widget_previous = platform.unscoped_counts_between(
+        start=previous_start, end=previous_end, kinds=WIDGET_EVENT_KINDS
+    )
     last_30 = platform.unscoped_counts_by_business(start=today - dt.timedelta(days=29), end=today)
     top_ids: set[int] = set()
     for key in ("interactions", "review_submitted", "voucher_redeemed"):
@@ -155,6 +165,8 @@ def overview_stats_compute(*, now: dt.datetime | None = None) -> OverviewStats:
         "interactions_month_total": sum(this_month.values()),
         "interactions_previous_total": sum(previous_month.values()),
         "interactions_year_total": year_interactions,
+        "widget_month": widget_month,
+        "widget_previous": widget_previous,
         "monthly": {
             "months": [month.isoformat() for month in monthly["months"]],
             "series": monthly["series"],
@@ -318,6 +330,33 @@ def business_pick(value: str) -> tuple[Business | None, int]:
     return None, business_search(search=value).count()
 
 
+def business_slug_free(name: str) -> str:
+    """An address for a new business made from its name ("Café Lumière" → "cafe-lumiere"), with
+    "-2", "-3"… when taken or reserved. Two queries at most; a business created in between
+    still makes business_create answer "taken" (409)."""
+    base = slugify(name)[:44].strip("-")
+    if len(base) < 3:
+        base = f"{base or 'business'}-{secrets.token_hex(2)}"
+    candidates = [base, *(f"{base}-{n}" for n in range(2, 21))]
+    taken = set(unscoped_businesses().filter(slug__in=candidates).values_list("slug", flat=True))
+    for slug in candidates:
+        if slug not in taken and slug not in RESERVED_SLUGS:
+            return slug
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def business_slug_taken(slug: str) -> bool:
+    return unscoped_businesses().filter(slug=slug).exists()
+
+
+def business_team_counts(*, business: Business) -> dict[str, int]:
+    """Owners who joined and invitations still open: has the client's owner taken it over?"""
+    return {
+        "owners": team_members(business=business).filter(role=Role.OWNER).count(),
+        "invitations_pending": invitations_pending(business=business).count(),
+    }
+
+
 def business_get(*, business_id: int) -> Business:
     business = unscoped_businesses().filter(pk=business_id).first()
     if business is None:
@@ -345,6 +384,18 @@ def business_numbers(*, business: Business) -> dict[str, object]:
         "total": total,
         "reviews": review_stats(business=business),
     }
+
+
+def business_widget_numbers(*, business: Business) -> tuple[dict[str, int], dict[str, int]]:
+    """The business's website widget figures: this month, and in total."""
+    from kazan.analytics.queries import counts_between, counts_month_to_date
+
+    return (
+        counts_month_to_date(business=business, kinds=WIDGET_EVENT_KINDS),
+        counts_between(
+            business=business, start=dt.date.min, end=dt.date.max, kinds=WIDGET_EVENT_KINDS
+        ),
+    )
 
 
 # --- activity log ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from kazan.console.forms import (
 )
 from kazan.core.errors import InsufficientCredits, KazanError, ValidationFailed
 from kazan.core.paging import query_without_page
+from kazan.dashboard.queries import CHAT_TILES
 from kazan.faq import queries as faq_queries
 from kazan.faq.services import faq_limit_set
 from kazan.messaging.queries import ledger_entries, sms_balance
@@ -68,6 +69,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "revenue": money,
             "alerts": list(queries.alerts_open()[:5]),
             "charts": charts.overview_charts(stats=stats, money=money),
+            "widget_tiles": _widget_tiles(stats["widget_month"], stats["widget_previous"]),
             "top_lists": [
                 (_("By interactions"), stats["top_interactions"], "interactions"),
                 (_("By reviews"), stats["top_reviews"], "reviews"),
@@ -75,6 +77,21 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _widget_tiles(now: dict[str, int], before: dict[str, int]) -> list[dict[str, object]]:
+    """The website widget's figures as the dashboard labels them: kind, label, hint, the count
+    and the one compared with (the same days of last month, or all time)."""
+    return [
+        {
+            "kind": kind.value,
+            "label": label,
+            "hint": hint,
+            "count": now[kind],
+            "other": before[kind],
+        }
+        for kind, (label, hint) in CHAT_TILES.items()
+    ]
 
 
 # --- businesses --------------------------------------------------------------------------------
@@ -139,6 +156,7 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
     context = {
         "business": business,
         "numbers": queries.business_numbers(business=business),
+        "widget_tiles": _widget_tiles(*queries.business_widget_numbers(business=business)),
         "package": package,
         "terms_changes": billing_queries.subscription_changes_for(business=business)[:20],
         "credit_entries": ledger_entries(business=business).order_by("-created_at", "-pk")[:10],

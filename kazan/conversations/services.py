@@ -15,6 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.analytics.enums import EventKind
+from kazan.analytics.services import event_count
 from kazan.conversations import engine, flowstore
 from kazan.conversations.choices import MessageAuthor, MessageDirection
 from kazan.conversations.error_codes import ConversationsErrorCode
@@ -339,6 +341,8 @@ def _record_end(business: "Business", thread: Conversation, session: Conversatio
         return
     if not completed:
         conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="status")
+        # Every hand-off on any channel passes here (the editor's preview does not).
+        event_count(business=business, kind=EventKind.HANDOFF)
     activity_record(
         business=business,
         actor=None,

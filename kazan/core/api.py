@@ -3,6 +3,8 @@ documents with it, bounded pagination, and strict ISO-8601 timestamps."""
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from django.utils import timezone
@@ -10,6 +12,7 @@ from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
+from kazan.core.errors import ValidationFailed
 from kazan.core.forms import FILTER_DATE_MAX, FILTER_DATE_MIN
 
 
@@ -38,6 +41,23 @@ AUTH_ERRORS = (401, 403)
 def responses(ok: Any, *statuses: int, ok_status: int = 200) -> dict[int, Any]:
     """`response=` of a tenant route: the success schema plus its documented errors."""
     return {ok_status: ok, **errors(*AUTH_ERRORS, *statuses)}
+
+
+class Unprocessable(ValidationFailed):
+    """A ValidationFailed from a service, answered the way the API answers schema errors."""
+
+    status = 422
+
+
+@contextmanager
+def unprocessable() -> Iterator[None]:
+    """A service's ValidationFailed (400 on pages) becomes a 422 in the API, like a schema's."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        if isinstance(exc, Unprocessable):
+            raise
+        raise Unprocessable(exc.message, code=exc.code) from None
 
 
 # Beyond this the row offset (page × size) stops fitting the database's 64-bit integers long
@@ -72,6 +92,12 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+        raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
+    return value
+
+
 def _aware_in_range(value: dt.datetime) -> dt.datetime:
     if timezone.is_naive(value):  # the documented default: the server's time zone
         value = timezone.make_aware(value)
@@ -79,8 +105,7 @@ def _aware_in_range(value: dt.datetime) -> dt.datetime:
     if offset is not None and abs(offset) > OFFSET_MAX:
         raise ValueError("the UTC offset must be between -14:00 and +14:00")
     # Year 1 or 9999 with an offset overflows when converted to UTC for the query.
-    if not FILTER_DATE_MIN <= value.date() <= FILTER_DATE_MAX:
-        raise ValueError(f"must be between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}")
+    _date_in_range(value.date())
     return value
 
 
@@ -92,3 +117,23 @@ Timestamp = Annotated[
 ]
 """A date-time an API client sends: ISO-8601 text only, offset within ±14:00 (none: the
 server's time zone), years 1900–2999."""
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date such as 2026-05-01")
+    return value
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date_text),
+    AfterValidator(_date_in_range),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+"""A date an API client sends: ISO-8601 text (2026-05-01) only, years 1900–2999."""

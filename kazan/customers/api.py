@@ -3,8 +3,6 @@ key), check the permission, call a query or service. Ids of other businesses are
 input is 422 with a message; phones and emails are masked except in the GDPR export."""
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,30 +11,13 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from kazan.core.api import Pagination, Timestamp, responses
-from kazan.core.errors import ValidationFailed
+from kazan.core.api import Pagination, Timestamp, responses, unprocessable
 from kazan.core.schemas import InputSchema
 from kazan.customers import queries, services
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 
 router = Router(tags=["customers"], auth=tenant_auth)
-
-
-class Unprocessable(ValidationFailed):
-    """A ValidationFailed from a service, answered the way the API answers schema errors."""
-
-    status = 422
-
-
-@contextmanager
-def _unprocessable() -> Iterator[None]:
-    try:
-        yield
-    except ValidationFailed as exc:
-        if isinstance(exc, Unprocessable):
-            raise
-        raise Unprocessable(exc.message, code=exc.code) from None
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -169,7 +150,7 @@ def customers_get(request: HttpRequest, customer_id: int):
 )
 def customers_create(request: HttpRequest, payload: CustomerCreateIn):
     business = api_require(request, "customers.edit")
-    with _unprocessable():
+    with unprocessable():
         wording = None
         if payload.consent is not None:
             wording = queries.consent_wording_get(
@@ -199,7 +180,7 @@ def customers_create(request: HttpRequest, payload: CustomerCreateIn):
 def customers_patch(request: HttpRequest, customer_id: int, payload: CustomerPatchIn):
     business = api_require(request, "customers.edit")
     customer = queries.customer_get(business=business, customer_id=customer_id)
-    with _unprocessable():
+    with unprocessable():
         services.customer_update(
             business=business,
             customer=customer,

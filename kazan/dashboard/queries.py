@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.queries import activity_list
-from kazan.analytics.enums import EventKind
+from kazan.analytics.enums import WIDGET_EVENT_KINDS, EventKind
 from kazan.analytics.queries import (
     business_today,
     counts_between,
     same_days_last_month,
+    series_between,
     series_daily,
     series_monthly,
     social_clicks_by_network,
@@ -61,28 +63,99 @@ def chart_data(*, business: Business) -> dict[str, dict[str, object]]:
     lists its index, which the chart draws dashed."""
     daily = series_daily(business=business, days=30, kinds=OVERVIEW_KINDS)
     monthly = series_monthly(business=business, months=12, kinds=OVERVIEW_KINDS)
-
-    def datasets(series: dict[str, list[int]]) -> list[dict[str, object]]:
-        return [
-            {"kind": kind.value, "label": str(kind.label), "data": series[kind]}
-            for kind in OVERVIEW_KINDS
-        ]
-
     month_labels = [date_local(month, fmt="YEAR_MONTH_FORMAT") for month in monthly["months"]]
     month_labels[-1] = _("%(month)s (to date)") % {"month": month_labels[-1]}
     return {
-        "day": {
-            "dates": [day.isoformat() for day in daily["days"]],
-            "labels": [date_local(day) for day in daily["days"]],
-            "datasets": datasets(daily["series"]),
-            "partial": [],
-        },
+        "day": _daily_block(daily["days"], daily["series"], OVERVIEW_KINDS),
         "month": {
             "dates": [month.isoformat() for month in monthly["months"]],
             "labels": month_labels,
-            "datasets": datasets(monthly["series"]),
+            "datasets": _datasets(monthly["series"], OVERVIEW_KINDS),
             "partial": [len(month_labels) - 1],
         },
+    }
+
+
+def _datasets(series: dict[str, list[int]], kinds: Sequence[EventKind]) -> list[dict[str, object]]:
+    return [{"kind": kind.value, "label": str(kind.label), "data": series[kind]} for kind in kinds]
+
+
+def _daily_block(
+    days: list[dt.date], series: dict[str, list[int]], kinds: Sequence[EventKind]
+) -> dict[str, object]:
+    """One period of a chart overview.js draws: ISO dates, their labels, a dataset per kind."""
+    return {
+        "dates": [day.isoformat() for day in days],
+        "labels": [date_local(day) for day in days],
+        "datasets": _datasets(series, kinds),
+        "partial": [],
+    }
+
+
+# The website chat section's periods: this month so far (the default) or the last N days.
+CHAT_PERIODS = {
+    "month": _("This month"),
+    "7": _("Last 7 days"),
+    "30": _("Last 30 days"),
+    "90": _("Last 90 days"),
+}
+# Its tiles, in WIDGET_EVENT_KINDS order: what each counts, said for the business.
+CHAT_TILES = {
+    EventKind.CHAT_STARTED: (
+        _("Chats started"),
+        _("Visitors who started a chat in the website widget."),
+    ),
+    EventKind.FAQ_ANSWERED: (_("FAQ answers shown"), _("Questions the FAQ bot answered.")),
+    EventKind.FAQ_CLICKED: (
+        _("FAQ suggestions clicked"),
+        _("“Did you mean …?” suggestions a visitor chose."),
+    ),
+    EventKind.FAQ_UNANSWERED: (
+        _("Unanswered questions"),
+        _("Questions no FAQ matched: add FAQs for them."),
+    ),
+    EventKind.REDIRECT_WHATSAPP: (
+        _("Redirects to WhatsApp"),
+        _("Visitors who followed the chat's WhatsApp link."),
+    ),
+    EventKind.REDIRECT_FORM: (
+        _("Redirects to a form"),
+        _("Visitors who followed a link to another website's form."),
+    ),
+    EventKind.REDIRECT_LINK: (
+        _("Redirects to a link"),
+        _("Visitors who followed another link the chat offered."),
+    ),
+    EventKind.FORM_SUBMITTED: (_("Forms submitted"), _("Contact forms sent to you.")),
+    EventKind.HANDOFF: (
+        _("Hand-offs to a person"),
+        _("Conversations the bot handed to your team, on any channel."),
+    ),
+}
+
+
+def website_chat(*, business: Business, period: str = "month") -> dict[str, object]:
+    """The overview's website chat section: the period's totals per kind and a per-day chart
+    for overview.js. One query whatever the period (totals are the chart's sums)."""
+    period = period if period in CHAT_PERIODS else "month"
+    today = business_today(business=business)
+    start = today.replace(day=1) if period == "month" else today - dt.timedelta(int(period) - 1)
+    data = series_between(business=business, start=start, end=today, kinds=WIDGET_EVENT_KINDS)
+    series = data["series"]
+    return {
+        "period": period,
+        "periods": list(CHAT_PERIODS.items()),
+        "start": start,
+        "tiles": [
+            {
+                "kind": kind.value,
+                "label": CHAT_TILES[kind][0],
+                "hint": CHAT_TILES[kind][1],
+                "total": sum(series[kind]),
+            }
+            for kind in WIDGET_EVENT_KINDS
+        ],
+        "chart": {"day": _daily_block(data["days"], series, WIDGET_EVENT_KINDS)},
     }
 
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,10 +17,25 @@ from kazan.tenancy.resolution import SESSION_KEY
 from kazan.tenancy.services import business_update
 
 
+def _url_if_known(name: str) -> str:
+    """The path of a URL name, or "" when no app serves it (a page a link may do without)."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
 @member_required()
 def home(request):
+    business = request.business
     return render(
-        request, "dashboard/home.html", {"stats": queries.overview(business=request.business)}
+        request,
+        "dashboard/home.html",
+        {
+            "stats": queries.overview(business=business),
+            "chat": queries.website_chat(business=business, period=request.GET.get("chat", "")),
+            "unanswered_url": _url_if_known("faq:unanswered"),
+        },
     )
 
 

@@ -21,6 +21,7 @@ from kazan.demo.conversations import conversations_load
 from kazan.demo.faq import faq_load
 from kazan.demo.history import Guest, history_load
 from kazan.demo.widget import widget_load
+from kazan.demo.widget_history import widget_history_load
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -151,6 +152,7 @@ def demo_load() -> list[DemoLogin]:
     history_load(
         business=business, people=people, days=CAFE_HISTORY_DAYS, owner=owner, rng=rng, busy=True
     )
+    widget_history_load(business=business, days=CAFE_HISTORY_DAYS, rng=rng)
     _loyalty_load(business=business, owner=owner)
     conversations_load(
         business=business, owner=owner, agent=team["agent"], phones=[g.phone for g in people]

@@ -1,9 +1,15 @@
-"""Analytics' writes: counted events (`events`) and exports (`exports`, `export_filters`)."""
+"""Analytics' writes: counted events (`events`, `buffer`, `client_events`) and exports
+(`exports`, `export_filters`)."""
 
 from kazan.analytics.services.buffer import (
     event_count,
     events_buffered_flush,
     events_buffered_pending,
+)
+from kazan.analytics.services.client_events import (
+    CLIENT_EVENTS_PER_BUSINESS,
+    CLIENT_EVENTS_PER_IP,
+    client_event_report,
 )
 from kazan.analytics.services.events import (
     daily_counts_rebuild,
@@ -34,11 +40,14 @@ from kazan.analytics.services.exports import (
 )
 
 __all__ = [
+    "CLIENT_EVENTS_PER_BUSINESS",
+    "CLIENT_EVENTS_PER_IP",
     "EXPORT_ACTION_MAX",
     "EXPORT_NAME_MAX",
     "EXPORT_PENDING_LIMIT",
     "TEAM_EXPORT_FORMATS",
     "TEAM_EXPORT_PERMISSION",
+    "client_event_report",
     "daily_counts_rebuild",
     "event_count",
     "event_record",

@@ -337,7 +337,9 @@ def test_activity_export_filters_by_business_actor_action_and_days(
     assert {row[3] for row in recent} == {"Console settings changed", "Export requested"}
 
 
-def test_businesses_report_counts_customers_scans_and_credits(business, other_business, staff_user):
+def test_businesses_report_counts_customers_scans_chats_forms_and_credits(
+    business, other_business, staff_user
+):
     CustomerFactory.create_batch(3, business=business)
     CustomerFactory(business=business, erased_at=timezone.now())
     today = timezone.now().date()
@@ -349,14 +351,31 @@ def test_businesses_report_counts_customers_scans_and_credits(business, other_bu
         business=business, kind=EventKind.QR_SCAN, day=today - timedelta(days=30), count=100
     )
     DailyCount.objects.create(business=business, kind=EventKind.PAGE_VIEW, day=today, count=50)
+    DailyCount.objects.create(business=business, kind=EventKind.CHAT_STARTED, day=today, count=6)
+    DailyCount.objects.create(
+        business=business, kind=EventKind.FORM_SUBMITTED, day=today - timedelta(days=3), count=2
+    )
+    DailyCount.objects.create(
+        business=business, kind=EventKind.CHAT_STARTED, day=today - timedelta(days=31), count=90
+    )
     credits_given(business, 40)
 
     header, *rows = _csv_rows(_export(staff_user, kind="businesses"))
 
     assert header[0] == "Address" and header[-1] == "SMS credits left"
     by_slug = {row[0]: row for row in rows}
-    assert by_slug["cafe-a"][1:] == ["Café A", "Active", "DE", today.isoformat(), "3", "7", "40"]
-    assert by_slug["shop-b"][5:] == ["0", "0", "0"]
+    assert by_slug["cafe-a"][1:] == [
+        "Café A",
+        "Active",
+        "DE",
+        today.isoformat(),
+        "3",
+        "7",
+        "6",
+        "2",
+        "40",
+    ]
+    assert by_slug["shop-b"][5:] == ["0", "0", "0", "0", "0"]
 
 
 def test_businesses_report_is_one_query(staff_user, django_assert_max_num_queries):

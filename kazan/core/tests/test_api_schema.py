@@ -45,6 +45,10 @@ def test_the_document_lists_every_route_and_how_to_authenticate(spec):
         "/api/v1/campaigns/{campaign_id}",
         "/api/v1/campaigns/{campaign_id}/send",
         "/api/v1/campaigns/{campaign_id}/cancel",
+        "/api/v1/events",
+        "/api/v1/analytics/widget",
+        "/api/v1/console/clients",
+        "/api/v1/console/clients/{business_id}",
         "/hooks/stripe/",
         "/hooks/twilio/status",
         "/hooks/twilio/inbound",
@@ -299,6 +303,35 @@ def test_no_input_makes_any_route_answer_500(fuzz_client, spec, data):
     operations = list(_operations(spec))
     path, method, operation = data.draw(st.sampled_from(operations))
     response = _send(fuzz_client, spec, path, method, operation, data, fuzz_client.ids)
+    _check(response, operation, f"{method.upper()} {path}")
+
+
+@pytest.fixture
+def staff_widget_client(client, business, staff_user):
+    """A staff member after the second factor (the console's routes) whose requests also carry
+    the business's public id (the widget's routes)."""
+    from kazan.accounts.tests.staff import staff_sign_in
+
+    staff_sign_in(client, staff_user)
+    client.defaults["HTTP_X_CLIENT_ID"] = business.client_id
+    client.raise_request_exception = False
+    client.ids = [business.pk]
+    return client
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_input_makes_the_widget_or_staff_routes_answer_500(staff_widget_client, spec, data):
+    """The routes the API key above never gets past: the public id's and the staff's."""
+    operations = [
+        (path, method, operation)
+        for path, method, operation in _operations(spec)
+        if path.startswith(("/api/v1/events", "/api/v1/console/"))
+    ]
+    path, method, operation = data.draw(st.sampled_from(operations))
+    response = _send(
+        staff_widget_client, spec, path, method, operation, data, staff_widget_client.ids
+    )
     _check(response, operation, f"{method.upper()} {path}")
 
 

@@ -42,6 +42,30 @@ def test_owner_signs_in_and_works_with_customers(live_server, page, business, co
     assert "+4915112399999" not in detail  # the phone is masked
 
 
+def test_the_website_chat_chart_is_drawn_and_follows_the_period(live_server, page, business):
+    from kazan.analytics.enums import WIDGET_EVENT_KINDS
+    from kazan.analytics.models import EventKind
+    from kazan.analytics.services import event_count
+
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    for _ in range(3):
+        event_count(business=business, kind=EventKind.CHAT_STARTED)
+    browser_sign_in(page, f"{live_server.url}/dashboard/", owner.email)
+
+    assert page.locator("[data-stat=chat-chat_started]").inner_text() == "3"
+    page.wait_for_function("window.Chart && Chart.getChart('chat-chart')")
+    chart = "Chart.getChart('chat-chart').data"
+    assert page.evaluate(f"{chart}.datasets.length") == len(WIDGET_EVENT_KINDS)
+    assert page.evaluate(f"{chart}.datasets[0].data.at(-1)") == 3
+    page.click("[data-chat-period='7']")
+    page.wait_for_url(re.compile(r"chat=7"))
+    page.wait_for_function("window.Chart && Chart.getChart('chat-chart')")
+    assert page.evaluate(f"{chart}.labels.length") == 7
+    assert page.get_attribute("[data-chat-period='7']", "aria-current") == "true"
+    # the trend chart above still works beside it
+    assert page.evaluate("Chart.getChart('overview-chart').data.labels.length") == 30
+
+
 GERMAN_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 
 
