@@ -108,7 +108,7 @@ def widget_flow_definition(*, whatsapp_number: str = "", whatsapp_text: str = ""
         }
     if has_form:
         choices.append({"value": "form", "label": gettext_lazy("Contact form"), "next": "form"})
-        steps["form"] = {"type": FORM_STEP, "form": "contact", "next": None}
+        steps["form"] = {"type": FORM_STEP, "next": None}
     choices.append({"value": "person", "label": gettext_lazy("Talk to a person"), "next": "person"})
     return {"key": WIDGET_FLOW, "start": "hours", "order": list(steps), "steps": steps}
 

@@ -8,7 +8,6 @@ import pytest
 from kazan.conversations.engine import Inbound, flow_check
 from kazan.conversations.services import conversation_receive
 from kazan.conversations.tests.factories import flow_bound
-from kazan.webforms import step
 from kazan.webforms.models import FormSubmission
 from kazan.webforms.testing import form_configure
 
@@ -25,15 +24,8 @@ FLOW = {
 }
 
 
-# The widget's channel ("widget") arrives with WIDGET's branch (its identity channel); until
-# then the form is shown inline on the web chat's channel for these tests.
-CHAT = "web"
-
-
-@pytest.fixture(autouse=True)
-def _inline_on_chat(monkeypatch):
-    monkeypatch.setattr(step, "INLINE_FORM_CHANNELS", step.INLINE_FORM_CHANNELS | {CHAT})
-
+# The website widget shows the form inside the chat.
+CHAT = "widget"
 
 @pytest.fixture
 def flow(business):

@@ -29,7 +29,7 @@ def test_start_shows_the_menu_and_counts_one_chat(client, business):
     widget_on(business, whatsapp_number="+4915112345678")
     data = start(client, business)
     assert data["session"] and data["completed"] is False
-    assert choice_values(data["replies"]) == ["ask", "whatsapp", "person"]
+    assert choice_values(data["replies"]) == ["ask", "whatsapp", "form", "person"]
     thread = Conversation.objects.get(business=business)
     assert thread.channel == "widget"
     # a second turn of the same chat is not a new chat
