@@ -27,6 +27,7 @@ FLOW = {
 # The website widget shows the form inside the chat.
 CHAT = "widget"
 
+
 @pytest.fixture
 def flow(business):
     return flow_bound(business, FLOW)
