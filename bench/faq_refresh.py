@@ -51,7 +51,7 @@ def _entries(edited: bool) -> list:
     return entries
 
 
-def _build(edited: bool, shared: bool = True):  # noqa: ANN202
+def _build(edited: bool, shared: bool = True):
     from kazan.faq.index_cache import CachedIndex, shared_vectors
     from kazan.faq.matching import index_build
 
@@ -61,16 +61,16 @@ def _build(edited: bool, shared: bool = True):  # noqa: ANN202
 
 def _case(name: str) -> dict[str, float]:
     _setup()
+    from django.core.cache import cache
+
     from kazan.faq import index_cache
     from kazan.faq.matching import encoder
-
-    from django.core.cache import cache
 
     cache.get("faq:version:1")  # a web process is connected to Redis already
     if name == "after":
         encoder.preload().join()  # the web worker loaded it at start
     elif name == "before-warm":
-        _build(edited=False, shared=False)  # the process built the old index: phrasings in its cache
+        _build(edited=False, shared=False)  # it built the old index: phrasings in its cache
     started = time.perf_counter()
     if name == "after":
         cached = index_cache._shared_get(1, "edited")

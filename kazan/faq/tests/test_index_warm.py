@@ -159,3 +159,18 @@ def test_a_failed_task_would_fail_the_run(business):
     tasks_run_all()
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL and result.return_value is True
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_web_worker_preloads_the_model_unless_switched_off(monkeypatch, settings, enabled):
+    import importlib
+    import sys
+
+    started = []
+    monkeypatch.setattr(encoder, "preload", lambda: started.append(True))
+    settings.FAQ_MODEL_PRELOAD = enabled
+    if "kazan.wsgi" in sys.modules:
+        importlib.reload(sys.modules["kazan.wsgi"])
+    else:
+        importlib.import_module("kazan.wsgi")
+    assert started == ([True] if enabled else [])
