@@ -184,8 +184,14 @@ class FaqIndex:
         # One BLAS thread: more threads than the cores that are free slows the solver down a lot.
         with threadpool_limits(limits=1, user_api="blas"):
             classifier.fit(hstack([matrix, csr_matrix(embeddings)]).tocsr(), np.asarray(labels))
-        self._weights = np.ascontiguousarray(classifier.coef_.T, dtype=np.float32)
-        self._bias = classifier.intercept_.astype(np.float32)
+        coef, intercept = classifier.coef_, classifier.intercept_
+        if coef.shape[0] == 1:
+            # Two FAQs: scikit-learn fits one logit, P(second) = σ(it), which is the softmax of
+            # (0, it). Without this column a two-FAQ set scored 1.0 for both and never answered.
+            coef = np.vstack([np.zeros_like(coef), coef])
+            intercept = np.concatenate([np.zeros(1), intercept])
+        self._weights = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self._bias = intercept.astype(np.float32)
         self._classes = classifier.classes_.astype(np.int64)
         return self
 
