@@ -165,6 +165,9 @@ ANALYTICS_BUFFER = env_bool("KAZAN_ANALYTICS_BUFFER", bool(REDIS_URL) and not TE
 # the visitor is asked "Did you mean …?").
 FAQ_LIMIT_DEFAULT = int(env("KAZAN_FAQ_LIMIT_DEFAULT", "200"))
 FAQ_ANSWER_CONFIDENCE = 0.5
+# A web worker (kazan/wsgi.py only) loads the FAQ matcher's model in a background thread at
+# start, so its first visitor question does not wait ~2 s for it.
+FAQ_MODEL_PRELOAD = env_bool("KAZAN_FAQ_MODEL_PRELOAD", True)
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import NotFound
-from kazan.faq.index_cache import CachedIndex, FaqCard, index_cached
+from kazan.faq.index_cache import CachedIndex, FaqCard, index_cached, index_warm, shared_vectors
 from kazan.faq.matching import FaqEntry, Synonym, index_build
 from kazan.faq.models import Faq, FaqQuestion, FaqSettings, FaqSynonym
 from kazan.faq.richtext import answer_html, answer_text
@@ -142,6 +142,7 @@ class FaqMatch:
 
 
 def _index_build(business_id: int) -> CachedIndex:
+    """The business's index from its rows (seconds: the worker does it after each change)."""
     rows = Faq.objects.filter(business_id=business_id, is_active=True).values_list(
         "pk", "question", "alternatives", "answer", "language"
     )
@@ -157,7 +158,13 @@ def _index_build(business_id: int) -> CachedIndex:
             "phrases", flat=True
         )
     ]
-    return CachedIndex(index_build(entries, synonyms), cards)
+    return CachedIndex(index_build(entries, synonyms, shared_vectors), cards)
+
+
+def faq_index_warm(business_id: int) -> bool:
+    """Build the index of the business's current FAQs and share it with every process, unless
+    that is done already (the background task after a change). True when it built."""
+    return index_warm(business_id, lambda: _index_build(business_id))
 
 
 def faq_card(*, business: Business, faq_id: int) -> FaqCard | None:

@@ -9,7 +9,17 @@ builds an index from a business's FAQs and synonyms and caches it; `manage.py fa
     result.suggestions   # the runners-up worth a "Did you mean …?", best first
 """
 
-from kazan.faq.matching.index import FaqIndex, index_build
+from kazan.faq.matching.encoder import VectorStore
+from kazan.faq.matching.index import INDEX_FORMAT, FaqIndex, index_build
 from kazan.faq.matching.types import FaqEntry, Match, MatchResult, Synonym
 
-__all__ = ["FaqEntry", "FaqIndex", "Match", "MatchResult", "Synonym", "index_build"]
+__all__ = [
+    "INDEX_FORMAT",
+    "FaqEntry",
+    "FaqIndex",
+    "Match",
+    "MatchResult",
+    "Synonym",
+    "VectorStore",
+    "index_build",
+]

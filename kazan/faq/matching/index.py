@@ -27,6 +27,10 @@ from kazan.faq.matching import encoder
 from kazan.faq.matching.text import SynonymMap, normal, stems, words
 from kazan.faq.matching.types import FaqEntry, Match, MatchResult, Synonym
 
+# Bump when FaqIndex's attributes or their meaning change: a stored (pickled) index names this
+# and the encoder's model (INDEX_FORMAT) in its key, so no process reads one it cannot use.
+FORMAT_VERSION = 1
+INDEX_FORMAT = f"{FORMAT_VERSION}-{encoder.MODEL_ID}"
 # confidence = σ(a·p_top + b·(p_top − p_second) + c·ln(number of FAQs) + d)
 CONFIDENCE_CURVE = (1.54, 2.10, 0.267, -1.474)
 ABSTAIN_BELOW = 0.65
@@ -131,7 +135,8 @@ class FaqIndex:
         scale = 1.0 / math.sqrt((1 if char else 0) + (1 if word else 0) or 1)
         return {j: v * scale for j, v in vector.items()}
 
-    def build(self) -> "FaqIndex":
+    def build(self, vectors: encoder.VectorStore | None = None) -> "FaqIndex":
+        """Fit the index; `vectors` keeps the phrasings' embeddings beyond this process."""
         # Imported here: scikit-learn takes seconds to import, and only an index build needs it.
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -166,7 +171,7 @@ class FaqIndex:
         self._char, self._char_idf = dict(char.vocabulary_), char.idf_.astype(np.float32)
         self._word, self._word_idf = dict(word.vocabulary_), word.idf_.astype(np.float32)
         lexical = [self._lexical(p) for p in prepared]
-        embeddings = encoder.encode([p.embed for p in prepared], cache=True)
+        embeddings = encoder.encode([p.embed for p in prepared], cache=True, store=vectors)
         width = len(self._char) + len(self._word)
         rows = [i for i, vector in enumerate(lexical) for _ in vector]
         columns = [j for vector in lexical for j in vector]
@@ -179,8 +184,14 @@ class FaqIndex:
         # One BLAS thread: more threads than the cores that are free slows the solver down a lot.
         with threadpool_limits(limits=1, user_api="blas"):
             classifier.fit(hstack([matrix, csr_matrix(embeddings)]).tocsr(), np.asarray(labels))
-        self._weights = np.ascontiguousarray(classifier.coef_.T, dtype=np.float32)
-        self._bias = classifier.intercept_.astype(np.float32)
+        coef, intercept = classifier.coef_, classifier.intercept_
+        if coef.shape[0] == 1:
+            # Two FAQs: scikit-learn fits one logit, P(second) = σ(it), which is the softmax of
+            # (0, it). Without this column a two-FAQ set scored 1.0 for both and never answered.
+            coef = np.vstack([np.zeros_like(coef), coef])
+            intercept = np.concatenate([np.zeros(1), intercept])
+        self._weights = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self._bias = intercept.astype(np.float32)
         self._classes = classifier.classes_.astype(np.int64)
         return self
 
@@ -275,6 +286,11 @@ class FaqIndex:
         return MatchResult(best, confidence, suggestions)
 
 
-def index_build(entries: Iterable[FaqEntry], synonyms: Iterable[Synonym] = ()) -> FaqIndex:
-    """Learn one FAQ set (its phrasings and the business's synonyms); match with .match()."""
-    return FaqIndex(list(entries), SynonymMap(synonyms)).build()
+def index_build(
+    entries: Iterable[FaqEntry],
+    synonyms: Iterable[Synonym] = (),
+    vectors: encoder.VectorStore | None = None,
+) -> FaqIndex:
+    """Learn one FAQ set (its phrasings and the business's synonyms); match with .match().
+    `vectors`: a store the phrasings' embeddings are read from and kept in (see encoder)."""
+    return FaqIndex(list(entries), SynonymMap(synonyms)).build(vectors)

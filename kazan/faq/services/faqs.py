@@ -17,6 +17,7 @@ from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.index_cache import version_bump
 from kazan.faq.models import ANSWER_MAX, CATEGORY_MAX, QUESTION_MAX, Faq, FaqSettings, FaqSynonym
 from kazan.faq.queries import faq_count, faq_limit
+from kazan.faq.tasks import faq_index_warm
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
@@ -121,8 +122,12 @@ def _duplicate_check(*, business: Business, fields: dict[str, Any], faq: Faq | N
         )
 
 
-def _changed(business: Business) -> None:
+def faqs_changed(business: Business) -> None:
+    """After any write to the business's FAQs or synonyms: every process sees a new version,
+    and once the transaction commits the worker builds and shares its index (one task a write,
+    however many rows it touched)."""
     version_bump(business.pk)
+    transaction.on_commit(lambda: faq_index_warm.enqueue(business.pk))
 
 
 def faq_create(
@@ -170,7 +175,7 @@ def faq_create(
             target=faq,
             data={"language": faq.language},
         )
-        _changed(business)
+        faqs_changed(business)
     return faq
 
 
@@ -215,7 +220,7 @@ def faq_update(
             target=faq,
             data={"fields": changed},
         )
-        _changed(business)
+        faqs_changed(business)
     return faq
 
 
@@ -233,7 +238,7 @@ def faq_toggle(
             action="faq.activated" if active else "faq.deactivated",
             target=faq,
         )
-        _changed(business)
+        faqs_changed(business)
     return faq
 
 
@@ -250,7 +255,7 @@ def faq_delete(
             data={"language": faq.language},
         )
         faq.delete()
-        _changed(business)
+        faqs_changed(business)
 
 
 # --- synonyms -----------------------------------------------------------------------------------
@@ -291,7 +296,7 @@ def synonym_create(
             target=synonym,
             data={"phrases": len(cleaned)},
         )
-        _changed(business)
+        faqs_changed(business)
     return synonym
 
 
@@ -315,7 +320,7 @@ def synonym_update(
             target=synonym,
             data={"phrases": len(cleaned)},
         )
-        _changed(business)
+        faqs_changed(business)
     return synonym
 
 
@@ -331,7 +336,7 @@ def synonym_delete(
             target=synonym,
         )
         synonym.delete()
-        _changed(business)
+        faqs_changed(business)
 
 
 # --- the FAQ limit ------------------------------------------------------------------------------

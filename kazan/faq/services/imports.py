@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from kazan.activity.services import activity_record
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.faq.error_codes import FaqErrorCode
-from kazan.faq.index_cache import version_bump
 from kazan.faq.models import Faq
 from kazan.faq.queries import faq_count, faq_limit
-from kazan.faq.services.faqs import faq_clean, limit_reached_error
+from kazan.faq.services.faqs import faq_clean, faqs_changed, limit_reached_error
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
@@ -213,7 +212,7 @@ def faq_import(
             action="faq.imported",
             data={"created": report.created, "updated": report.updated},
         )
-        version_bump(business.pk)
+        faqs_changed(business)
     report.saved = True
     return report
 

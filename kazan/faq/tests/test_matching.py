@@ -247,3 +247,17 @@ def test_rebuilding_an_index_embeds_only_the_changed_phrasings(monkeypatch):
     rebuilt = index_build([changed, *CAFE[1:3]])
     assert embedded == ["Are you open on bank holidays?"]
     assert rebuilt.match("open on bank holidays?", "en").faq_id == "hours"
+
+
+def test_a_set_of_two_faqs_answers_and_tells_them_apart():
+    """Two FAQs make scikit-learn fit a single logit: both must still get their own
+    probability (they once both scored 1.0, and a two-FAQ business never got an answer)."""
+    index = index_build(
+        [
+            FaqEntry("wifi", "en", ("Is there wifi?", "Do you have wifi?")),
+            FaqEntry("dogs", "en", ("Can I bring my dog?", "Are dogs allowed?")),
+        ]
+    )
+    result = index.match("Are dogs welcome here?", "en")
+    assert result.faq_id == "dogs" and result.confidence >= ABSTAIN_BELOW
+    assert index.match("Is there wifi here?", "en").faq_id == "wifi"
