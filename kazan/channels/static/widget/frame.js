@@ -100,6 +100,7 @@
     scroll();
     body.session = session;
     body.language = language;
+    if (config.origin) body.origin = config.origin;
     if (visitor) body.visitor = visitor;
     var sentForm = body.payload && body.payload.form;
     fetch(config.api + "/chat", {
