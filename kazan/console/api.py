@@ -1,6 +1,7 @@
 """/api/v1/console: what platform staff do in the console, as API calls. For now: creating a
 client (a business and its owner's invitation), exactly as the console's onboarding page does
-(tenancy's business_create), and reading one back.
+(tenancy's business_create), with the websites allowed to show its chat widget, and reading one
+back.
 
 Authentication: a staff member's session (the dashboard's cookie, X-CSRFToken on writes).
 Staff must have passed the second factor — StaffTwoFactorMiddleware answers 401/403 before the
@@ -11,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
@@ -19,6 +21,8 @@ from ninja.security import django_auth
 from pydantic import ConfigDict, field_validator
 
 from kazan.accounts.middleware import second_factor_passed
+from kazan.channels.widget.rules import ORIGINS_MAX
+from kazan.channels.widget.services import widget_settings_update
 from kazan.console import queries
 from kazan.core.api import errors, unprocessable
 from kazan.core.errors import Conflict, NotFound, PermissionDenied
@@ -59,6 +63,12 @@ class ClientIn(InputSchema):
     language: str = Field(description="One of the platform's languages.", examples=["de"])
     country: str = Field(min_length=2, max_length=2, description="ISO 3166 code.", examples=["DE"])
     timezone: str | None = Field(None, max_length=64, examples=["Europe/Berlin"])
+    allowed_origins: list[str] | None = Field(
+        None,
+        max_length=ORIGINS_MAX,
+        description="The websites that may show the chat widget (scheme://host[:port]).",
+        examples=[["https://www.cafe-lumiere.example"]],
+    )
 
     @field_validator("language")
     @classmethod
@@ -114,8 +124,9 @@ class ClientOut(Schema):
     description=(
         "A new business and its owner's invitation, as in the console's onboarding: the owner "
         "gets an email with a link to join (or, if the email has an account, becomes the owner "
-        "at once). 409 `slug_taken` when the address is in use; 403 for anyone but platform "
-        "staff who passed the second factor."
+        "at once). `allowed_origins`: the websites that may show the chat widget (422 "
+        "`widget_invalid` for an address that is not an origin). 409 `slug_taken` when the "
+        "address is in use; 403 for anyone but platform staff who passed the second factor."
     ),
 )
 def clients_create(request: HttpRequest, payload: ClientIn):
@@ -125,7 +136,9 @@ def clients_create(request: HttpRequest, payload: ClientIn):
         profile["timezone"] = payload.timezone
     if payload.slug and queries.business_slug_taken(payload.slug):
         raise Conflict(_("This address is taken already."), code=TenancyErrorCode.SLUG_TAKEN)
-    with unprocessable():
+    # One transaction: a website address the widget refuses (422) leaves no business behind,
+    # and no invitation goes out.
+    with unprocessable(), transaction.atomic():
         business, issued = business_create(
             slug=payload.slug or queries.business_slug_free(payload.name),
             name=payload.name,
@@ -133,6 +146,10 @@ def clients_create(request: HttpRequest, payload: ClientIn):
             actor=staff,
             **profile,
         )
+        if payload.allowed_origins:
+            widget_settings_update(
+                business=business, actor=staff, allowed_origins=payload.allowed_origins
+            )
     return Status(
         201,
         {

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from kazan.conversations.engine import (
+    LINK_FORM,
     TEXT_MAX,
     Answer,
     Context,
@@ -43,7 +44,8 @@ VALUE_MAX = 2000
 def _links(ctx: Context, step: Step, replies: list[Reply], url: str) -> str | None:
     if step.get("text"):
         replies.append(reply_text(render(step["text"], ctx)))
-    replies.append({"type": "links", "links": [{"label": gettext("Contact form"), "url": url}]})
+    link = {"label": gettext("Contact form"), "url": url, "kind": LINK_FORM}
+    replies.append({"type": "links", "links": [link]})
     next_step: str | None = step.get("next")
     return next_step
 

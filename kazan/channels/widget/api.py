@@ -22,8 +22,8 @@ from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.models import WidgetSettings
 from kazan.channels.widget import presenters
 from kazan.channels.widget.flow import WIDGET_CHANNEL
-from kazan.channels.widget.queries import widget_settings_for
-from kazan.channels.widget.rules import language_pick
+from kazan.channels.widget.queries import widget_origin_allowed, widget_settings_for
+from kazan.channels.widget.rules import language_pick, origin_normalize
 from kazan.channels.widget.tokens import TOKEN_MAX, preview_valid, session_read, session_sign
 from kazan.conversations.flowstore import binding_for_channel, flow_for_channel
 from kazan.core.api import responses
@@ -66,6 +66,9 @@ class ChatIn(InputSchema):
     payload: dict[str, Any] | None = None
     visitor: VisitorIn | None = None
     language: str = Field("", max_length=16)
+    # The host page's origin (the frame knows it): kept with a form sent from the chat as
+    # evidence of where it was sent, when it is one of the business's allowed origins.
+    origin: str = Field("", max_length=200)
 
 
 class ChatOut(Schema):
@@ -212,6 +215,8 @@ def widget_chat(request: HttpRequest, body: ChatIn) -> dict[str, Any]:
         if body.visitor is not None:
             # For the form step's prefill; never written to the log.
             meta.update(visitor_name=body.visitor.name, visitor_email=body.visitor.email)
+        if body.origin and widget_origin_allowed(widget=widget, origin=body.origin):
+            meta["origin"] = origin_normalize(body.origin) or ""
         turn = chat_turn(
             business=business,
             channel=WIDGET_CHANNEL,

@@ -2,7 +2,9 @@
 edited like any flow in the flow editor: a menu of "Ask a question" (the visitor's free text
 goes down the fallback chain, where the FAQ answers), "Chat on WhatsApp" (a wa.me link),
 "Contact form" (the built-in form step) and "Talk to a person" (a hand-off while the team is
-in, the offline message and the form outside the opening hours).
+in, the offline message and the form outside the opening hours). Every option but the hand-off
+comes back to the menu, which waits: the visitor's question typed there goes down the fallback
+chain (the FAQ answers, then the menu again), and the form or a person stay one click away.
 
 Two actions make the hours part of the flow: `widget_hours` puts `open` in the session's state
 and `widget_offline` says the business's offline message in the conversation's language."""
@@ -73,7 +75,7 @@ def widget_flow_definition(*, whatsapp_number: str = "", whatsapp_text: str = ""
         "ask": {
             "type": "say",
             "text": gettext_lazy("Type your question below and I will look for the answer."),
-            "next": None,
+            "next": "menu",
         },
         "person": {
             "type": "branch",
@@ -104,11 +106,11 @@ def widget_flow_definition(*, whatsapp_number: str = "", whatsapp_text: str = ""
             "type": "link",
             "text": gettext_lazy("Write to us on WhatsApp:"),
             "links": [link],
-            "next": None,
+            "next": "menu",
         }
     if has_form:
         choices.append({"value": "form", "label": gettext_lazy("Contact form"), "next": "form"})
-        steps["form"] = {"type": FORM_STEP, "next": None}
+        steps["form"] = {"type": FORM_STEP, "next": "menu"}
     choices.append({"value": "person", "label": gettext_lazy("Talk to a person"), "next": "person"})
     return {"key": WIDGET_FLOW, "start": "hours", "order": list(steps), "steps": steps}
 

@@ -12,6 +12,8 @@ from django.utils.translation import pgettext
 from kazan.channels.models import WidgetSettings
 from kazan.channels.widget.queries import widget_open_now
 from kazan.channels.widget.rules import LANGUAGE_CODES, text_for
+from kazan.webforms.formdef import hosted_form_url
+from kazan.webforms.queries import form_settings_get
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -83,6 +85,13 @@ def settings_public(
         "whatsapp_url": whatsapp_url,
         "strings": ui_strings(),
     }
+
+
+def form_urls(*, business: "Business") -> list[str]:
+    """The business's forms: Kazan's hosted page and its own form's address, if it gave one.
+    The frame counts a link to one of them as a redirect to the form."""
+    third_party = form_settings_get(business=business).third_party_url
+    return [hosted_form_url(business), *([third_party] if third_party else [])]
 
 
 def snippet(

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kazan.channels.widget.pages import framed_by, host_page_context
-from kazan.channels.widget.presenters import widget_color
+from kazan.channels.widget.presenters import form_urls, widget_color
 from kazan.channels.widget.queries import widget_origin_allowed, widget_settings_for
 from kazan.channels.widget.rules import language_pick, origin_normalize
 from kazan.channels.widget.tokens import preview_valid
@@ -110,6 +110,8 @@ def frame(request: HttpRequest) -> HttpResponse:
             "events": "/api/v1/events",
             "language": language,
             "preview": request.GET.get("preview", "") if preview else "",
+            # A link to one of these (in an FAQ's answer) counts as a redirect to the form.
+            "form_urls": form_urls(business=business),
         }
         nonce = get_nonce(request)
         response = render(

@@ -10,6 +10,7 @@ from django.test import Client
 
 from kazan.accounts.tests.staff import totp_turn_on
 from kazan.activity.models import Activity
+from kazan.channels.widget.queries import widget_settings_for
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Business, Invitation, Membership, Role
 from kazan.tenancy.services import api_key_create
@@ -119,6 +120,38 @@ def test_invalid_input_is_422(staff_client, change):
     assert response.status_code == 422, response.content
     assert response.json()["code"] in {"invalid", "invalid_email"}
     assert not Business.objects.filter(name="Neu Café").exists()
+
+
+def test_the_allowed_websites_are_stored_in_the_widget_settings(staff_client):
+    origins = ["https://www.neu-cafe.example/", "HTTP://Shop.Neu-Cafe.example:8080"]
+    response = _post(staff_client, {**BODY, "allowed_origins": origins})
+    assert response.status_code == 201, response.content
+    business = Business.objects.get(pk=response.json()["id"])
+    widget = widget_settings_for(business=business)
+    assert widget.allowed_origins == [
+        "https://www.neu-cafe.example",
+        "http://shop.neu-cafe.example:8080",
+    ]
+    assert not widget.enabled  # the owner switches the widget on
+
+
+@pytest.mark.parametrize(
+    "origins", [["https://www.neu-cafe.example/menu"], ["*"], ["ftp://neu-cafe.example"]]
+)
+def test_a_bad_website_address_is_422_and_creates_nothing(staff_client, mailoutbox, origins):
+    response = _post(staff_client, {**BODY, "allowed_origins": origins})
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "widget_invalid"
+    assert "is not a website address like https://www.example.com" in response.json()["message"]
+    assert not Business.objects.filter(slug="neu-cafe").exists()
+    assert not Invitation.objects.exists() and mailoutbox == []
+
+
+def test_more_allowed_websites_than_the_widget_takes_is_422(staff_client):
+    origins = [f"https://site{n}.example" for n in range(21)]
+    response = _post(staff_client, {**BODY, "allowed_origins": origins})
+    assert response.status_code == 422
+    assert not Business.objects.filter(slug="neu-cafe").exists()
 
 
 def test_a_business_member_is_403(client, business, owner):

@@ -16,7 +16,8 @@ turn) plugs in without editing the engine. The built-in types:
 - branch:  {"type": "branch", "cases": [{"if": {"var": ..., "eq"|"truthy"|"gte": ...},
             "next": ...}], "default": ...}
 - link:    {"type": "link", "text": ..., "links": [{"label", "url"} | {"label", "whatsapp":
-            "+49…", "text"?} | {"label", "form": url}], "next": ...}
+            "+49…", "text"?} | {"label", "form": url}], "next": ...}; replies a links reply
+            whose links carry a `kind` ("whatsapp", "form" or "link": the redirect counted)
 - handoff: {"type": "handoff", "text": ...}  — a person takes over; the bot stops replying.
 - end:     {"type": "end"}
 
@@ -48,6 +49,9 @@ from kazan.conversations.engine.checks import (
     text_check,
 )
 from kazan.conversations.engine.registry import (
+    LINK_FORM,
+    LINK_OTHER,
+    LINK_WHATSAPP,
     SECRET_INPUTS,
     TEXT_MAX,
     Action,
@@ -82,6 +86,9 @@ __all__ = [
     "CHOICES_MAX",
     "FLOW_STEPS_MAX",
     "LINKS_MAX",
+    "LINK_FORM",
+    "LINK_OTHER",
+    "LINK_WHATSAPP",
     "SECRET_INPUTS",
     "TEXT_MAX",
     "URL_MAX",

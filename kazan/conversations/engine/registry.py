@@ -20,6 +20,12 @@ TEXT_MAX = 1000
 WAIT = "__wait__"
 HANDOFF = "__handoff__"
 END = "__end__"
+# What a link in a links reply leads to (its "kind"), counted as a redirect of that kind when
+# the visitor follows it (analytics' redirect_whatsapp, redirect_form, redirect_link).
+LINK_WHATSAPP = "whatsapp"
+LINK_FORM = "form"
+LINK_OTHER = "link"
+WHATSAPP_URL = "https://wa.me/"
 # Input types whose raw text must never be logged, even when refused.
 SECRET_INPUTS = frozenset({"otp", "phone"})
 

@@ -11,9 +11,13 @@ from kazan.conversations.engine.checks import CHOICES_MAX, LINKS_MAX, URL_MAX, t
 from kazan.conversations.engine.registry import (
     END,
     HANDOFF,
+    LINK_FORM,
+    LINK_OTHER,
+    LINK_WHATSAPP,
     SECRET_INPUTS,
     TEXT_MAX,
     WAIT,
+    WHATSAPP_URL,
     Answer,
     Context,
     Inbound,
@@ -242,22 +246,28 @@ def _link_url(ctx: Context, link: dict[str, Any]) -> str:
     if "whatsapp" in link:
         digits = re.sub(r"\D", "", link["whatsapp"])
         text = render(link.get("text"), ctx)
-        return f"https://wa.me/{digits}" + (f"?text={quote(text)}" if text else "")
+        return f"{WHATSAPP_URL}{digits}" + (f"?text={quote(text)}" if text else "")
     return str(link.get("url") or link["form"])
+
+
+def link_kind(link: dict[str, Any], url: str) -> str:
+    """What a link leads to, for the statistics' redirects: "whatsapp" (a WhatsApp link, or a
+    wa.me address), "form" (a form link) or "link"."""
+    if "whatsapp" in link or url.startswith(WHATSAPP_URL):
+        return LINK_WHATSAPP
+    return LINK_FORM if "form" in link else LINK_OTHER
 
 
 def _link(ctx: Context, step: Step, replies: list[Reply]) -> str | None:
     if step.get("text"):
         replies.append(reply_text(render(step["text"], ctx)))
-    replies.append(
-        {
-            "type": "links",
-            "links": [
-                {"label": render(link["label"], ctx), "url": _link_url(ctx, link)}
-                for link in step["links"]
-            ],
-        }
-    )
+    links = []
+    for link in step["links"]:
+        url = _link_url(ctx, link)
+        links.append(
+            {"label": render(link["label"], ctx), "url": url, "kind": link_kind(link, url)}
+        )
+    replies.append({"type": "links", "links": links})
     next_step: str | None = step.get("next")
     return next_step
 

@@ -159,9 +159,13 @@ def test_a_link_step_shows_its_web_whatsapp_and_form_links_and_goes_on(business)
 
     links = next(reply["links"] for reply in saved["log"] if reply["type"] == "links")
     assert links == [
-        {"label": "Website", "url": "https://cafe.example/"},
-        {"label": "WhatsApp", "url": "https://wa.me/4915112345678?text=Hallo%2C%20ein%20Tisch%3F"},
-        {"label": "Book", "url": "https://forms.example/book"},
+        {"label": "Website", "url": "https://cafe.example/", "kind": "link"},
+        {
+            "label": "WhatsApp",
+            "url": "https://wa.me/4915112345678?text=Hallo%2C%20ein%20Tisch%3F",
+            "kind": "whatsapp",
+        },
+        {"label": "Book", "url": "https://forms.example/book", "kind": "form"},
     ]
     assert _texts(saved) == ["Hier findest du uns", "Bye"] and saved["ended"]
     _nothing_written(business)

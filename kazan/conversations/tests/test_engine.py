@@ -255,7 +255,8 @@ def test_a_new_step_type_plugs_in_without_editing_the_engine(business, monkeypat
     assert _texts(_send(business).replies) == ["Hi", "Hi"]
 
 
-def test_link_step_replies_links_with_a_prefilled_whatsapp_message(business):
+def test_link_step_replies_links_with_a_prefilled_whatsapp_message_and_their_kinds(business):
+    """Each link says what it leads to, the redirect the widget counts when it is followed."""
     flow_bound(
         business,
         {
@@ -269,6 +270,7 @@ def test_link_step_replies_links_with_a_prefilled_whatsapp_message(business):
                         {"label": "Menu", "url": "https://cafe.example/menu"},
                         {"label": "WhatsApp", "whatsapp": "+49 151 1234567", "text": "Hi & hello"},
                         {"label": "Book", "form": "https://cafe.example/book"},
+                        {"label": "Chat", "url": "https://wa.me/491511234567"},
                     ],
                 }
             },
@@ -280,9 +282,14 @@ def test_link_step_replies_links_with_a_prefilled_whatsapp_message(business):
         {
             "type": "links",
             "links": [
-                {"label": "Menu", "url": "https://cafe.example/menu"},
-                {"label": "WhatsApp", "url": "https://wa.me/491511234567?text=Hi%20%26%20hello"},
-                {"label": "Book", "url": "https://cafe.example/book"},
+                {"label": "Menu", "url": "https://cafe.example/menu", "kind": "link"},
+                {
+                    "label": "WhatsApp",
+                    "url": "https://wa.me/491511234567?text=Hi%20%26%20hello",
+                    "kind": "whatsapp",
+                },
+                {"label": "Book", "url": "https://cafe.example/book", "kind": "form"},
+                {"label": "Chat", "url": "https://wa.me/491511234567", "kind": "whatsapp"},
             ],
         },
     ]

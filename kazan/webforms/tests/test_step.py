@@ -95,6 +95,7 @@ def test_sms_gets_the_hosted_form_link_and_the_flow_goes_on(business, flow):
     replies = _send(business, text="hi", channel="sms", handle="+4915112345678")
     links = next(r for r in replies if r["type"] == "links")
     assert links["links"][0]["url"].endswith(f"/{business.slug}/form")
+    assert links["links"][0]["kind"] == "form"
     assert replies[-1] == {"type": "text", "text": "Anything else?"}
 
 
@@ -103,6 +104,7 @@ def test_third_party_mode_links_to_the_business_form(business, flow):
     replies = _send(business, text="hi")
     links = next(r for r in replies if r["type"] == "links")
     assert links["links"][0]["url"] == "https://forms.example.com/a"
+    assert links["links"][0]["kind"] == "form"
     assert not any(r["type"] == "form" for r in replies)
     assert replies[-1]["text"] == "Anything else?"
 

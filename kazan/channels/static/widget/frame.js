@@ -84,7 +84,7 @@
       a.target = "_blank";
       a.rel = "noopener";
       a.addEventListener("click", function () {
-        redirect(a.href);
+        redirect(a.href, null);
       });
     });
     chat.appendChild(node);
@@ -100,6 +100,7 @@
     scroll();
     body.session = session;
     body.language = language;
+    if (config.origin) body.origin = config.origin;
     if (visitor) body.visitor = visitor;
     var sentForm = body.payload && body.payload.form;
     fetch(config.api + "/chat", {
@@ -271,9 +272,17 @@
     chat.appendChild(box);
   }
 
-  function redirectKind(url) {
-    if (/^https:\/\/wa\.me\//.test(url)) return "redirect_whatsapp";
-    return "redirect_link";
+  /* The redirect a link counts as: the kind the server gave it ("whatsapp", "form", "link"),
+     else (links inside an FAQ's answer) by its address: wa.me, the business's forms, other. */
+  var KINDS = { whatsapp: "redirect_whatsapp", form: "redirect_form", link: "redirect_link" };
+  function redirectKind(url, kind) {
+    if (KINDS[kind]) return KINDS[kind];
+    if (/^https:\/\/wa\.me\//.test(url)) return KINDS.whatsapp;
+    var bare = url.split(/[?#]/)[0].replace(/\/$/, "");
+    var isForm = (config.form_urls || []).some(function (form) {
+      return form.split(/[?#]/)[0].replace(/\/$/, "") === bare;
+    });
+    return isForm ? KINDS.form : KINDS.link;
   }
 
   /* Counted by the business's statistics (POST /api/v1/events); the link opens regardless. */
@@ -284,7 +293,7 @@
         credentials: "omit",
         keepalive: true,
         headers: headers(true),
-        body: JSON.stringify({ kind: kind || redirectKind(url) })
+        body: JSON.stringify({ kind: redirectKind(url, kind) })
       }).catch(function () {});
     } catch (e) { /* counting never blocks the link */ }
   }
@@ -298,9 +307,7 @@
       a.rel = "noopener";
       if (link.target) a.setAttribute("data-target", link.target);
       a.addEventListener("click", function () {
-        // A link reply names no kind: wa.me is WhatsApp, any other address a link (the
-        // built-in form is a form reply, counted by webforms when submitted).
-        redirect(a.href, null);
+        redirect(a.href, link.kind);
       });
       box.appendChild(a);
     });

@@ -10,9 +10,14 @@ import os
 import threading
 
 import pytest
+from django.db.models import Count
 
 from conftest import ARTIFACTS_DIR
+from kazan.analytics.models import Event
 from kazan.channels.widget.tests.factories import widget_on
+from kazan.faq.services import faq_create
+from kazan.webforms.formdef import hosted_form_url
+from kazan.webforms.testing import form_configure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,3 +152,71 @@ def test_a_website_not_allowed_gets_no_chat(live_server, browser, business, host
         assert page.frame_locator("iframe").get_by_text("Ask a question").count() == 0
     finally:
         context.close()
+
+
+def test_each_followed_link_counts_its_kind_of_redirect(live_server, page, business, host_site):
+    """WhatsApp, the business's own form (a link in third-party mode), and the links inside an
+    FAQ's answer (one to another page, one to Kazan's hosted form): each click posts the
+    matching kind to /api/v1/events. The links do not open (the test stops the navigation)."""
+    folder, origin = host_site
+    widget_on(
+        business,
+        allowed_origins=[origin],
+        whatsapp_number="+4915112345678",
+        launcher_texts={"en": "Chat"},
+    )
+    form_configure(business, mode="third_party", third_party_url="https://forms.cafe-a.example/c")
+    faq_create(
+        business=business,
+        actor=None,
+        actor_kind="system",
+        language="en",
+        question="Do you have a menu?",
+        answer=f"See [our menu](https://www.cafe-a.example/menu) or [write to us]"
+        f"({hosted_form_url(business)}).",
+    )
+    from kazan.channels.widget.presenters import snippet
+    from kazan.channels.widget.queries import widget_settings_for
+
+    line = snippet(
+        loader_url=f"{live_server.url}/widget.js",
+        business=business,
+        widget=widget_settings_for(business=business),
+        language="en",
+    )
+    (folder / "index.html").write_text(HOST_PAGE.replace("SNIPPET", line), encoding="utf-8")
+    page.goto(f"{origin}/index.html")
+    page.get_by_role("button", name="Chat").click()
+    frame = page.frame_locator("iframe[title='Chat']")
+    frame.get_by_role("button", name="Ask a question").wait_for()
+    frame.locator("body").evaluate(
+        "() => document.addEventListener('click', (event) => "
+        "event.target.closest('a') && event.preventDefault())"
+    )
+
+    def counted(link) -> dict:
+        with page.expect_response(
+            lambda response: (
+                response.url.endswith("/api/v1/events") and response.request.method == "POST"
+            )
+        ) as event:
+            link.click()
+        assert event.value.ok, event.value.status
+        return event.value.request.post_data_json
+
+    frame.get_by_role("button", name="Chat on WhatsApp").click()
+    whatsapp = frame.get_by_role("link", name="Chat on WhatsApp")
+    assert counted(whatsapp) == {"kind": "redirect_whatsapp"}
+    frame.get_by_role("button", name="Contact form").last.click()
+    assert counted(frame.get_by_role("link", name="Contact form")) == {"kind": "redirect_form"}
+    question = frame.get_by_label("Type your question…")
+    question.fill("Do you have a menu?")
+    question.press("Enter")
+    assert counted(frame.get_by_role("link", name="our menu")) == {"kind": "redirect_link"}
+    assert counted(frame.get_by_role("link", name="write to us")) == {"kind": "redirect_form"}
+    counts = dict(
+        Event.objects.filter(business=business, kind__startswith="redirect_")
+        .values_list("kind")
+        .annotate(n=Count("id"))
+    )
+    assert counts == {"redirect_whatsapp": 1, "redirect_form": 2, "redirect_link": 1}

@@ -9,14 +9,17 @@ import pytest
 
 from kazan.analytics.models import Event, EventKind
 from kazan.channels.widget import api
-from kazan.channels.widget.tests.factories import chat, choice_values, start, widget_on
+from kazan.channels.widget.tests.factories import HOST, chat, choice_values, start, widget_on
 from kazan.conversations import engine
 from kazan.conversations.editor.services import flow_bind
 from kazan.conversations.engine.registry import END, WAIT, Answer, StepType, step_type_register
 from kazan.conversations.flowstore import flow_version_save
 from kazan.conversations.models import Conversation, Status
+from kazan.faq.index_cache import process_cache_clear
+from kazan.faq.services import faq_create
 from kazan.inbox.services import inbox_reply
 from kazan.tenancy.models import Business
+from kazan.webforms.models import FormSubmission
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +48,40 @@ def test_the_menu_leads_to_whatsapp_and_the_question(client, business):
     data = chat(client, business, {"session": session, "payload": {"choice": "whatsapp"}}).json()
     links = next(r for r in data["replies"] if r["type"] == "links")["links"]
     assert links[0]["url"] == "https://wa.me/4915112345678?text=Hallo%20Caf%C3%A9"
+    # back to the menu after the link, with the options again
+    assert choice_values(data["replies"]) == ["ask", "whatsapp", "form", "person"]
     session = start(client, business)["session"]
     data = chat(client, business, {"session": session, "payload": {"choice": "ask"}}).json()
-    assert data["completed"] is True
+    assert data["completed"] is False
     assert "Type your question" in data["replies"][0]["text"]
+
+
+def test_after_an_faq_answer_and_after_the_form_the_menu_is_back(client, business):
+    """The visitor asks, reads the answer, and can still go on to the form or a person; after
+    the form too (the flow's options return to the menu instead of ending the chat)."""
+    process_cache_clear()
+    widget_on(business)
+    faq_create(
+        business=business,
+        actor=None,
+        actor_kind="system",
+        language="de",
+        question="Habt ihr am Sonntag offen?",
+        answer="Sonntags von 9 bis 17 Uhr.",
+    )
+    session = start(client, business)["session"]
+    chat(client, business, {"session": session, "payload": {"choice": "ask"}})
+    data = chat(client, business, {"session": session, "text": "Habt ihr am Sonntag offen?"})
+    replies = data.json()["replies"]
+    assert "Sonntags von 9 bis 17 Uhr." in replies[0]["text"]
+    assert choice_values(replies) == ["ask", "form", "person"]
+    data = chat(client, business, {"session": session, "payload": {"choice": "form"}}).json()
+    assert data["replies"][-1]["type"] == "form"
+    form = {"name": "Ada", "email": "ada@example.com", "message": "Ein Tisch?", "consent": True}
+    data = chat(client, business, {"session": session, "payload": {"form": form}}).json()
+    assert data["completed"] is False
+    assert data["replies"][0]["text"].startswith("Thank you!")
+    assert choice_values(data["replies"]) == ["ask", "form", "person"]
 
 
 def test_german_browser_gets_german(client, business):
@@ -251,3 +284,19 @@ def test_in_the_opening_hours_the_team_takes_over_and_answers(client, business, 
     # the visitor writes back: it waits in the inbox, the bot stays quiet
     response = chat(client, business, {"session": session, "text": "Thanks!"})
     assert response.json()["replies"] == []
+
+
+@pytest.mark.parametrize(("origin", "kept"), [(HOST + "/", HOST), ("https://evil.example", "")])
+def test_a_form_sent_from_the_chat_keeps_the_allowed_origin_it_was_sent_from(
+    client, business, origin, kept
+):
+    """The frame sends the host page's origin; kept with the submission only when allowed."""
+    widget_on(business)
+    session = start(client, business)["session"]
+    chat(client, business, {"session": session, "payload": {"choice": "form"}})
+    form = {"email": "ada@example.com", "message": "Hallo"}
+    response = chat(
+        client, business, {"session": session, "payload": {"form": form}, "origin": origin}
+    )
+    assert response.status_code == 200, response.content
+    assert FormSubmission.objects.get(business=business).origin == kept
