@@ -77,7 +77,7 @@ def test_another_origin_gets_a_refusal_nobody_may_frame(client, business, origin
     response = _frame(client, business, origin=origin)
     assert response.status_code == 403
     assert _ancestors(response) == "frame-ancestors 'none'"
-    assert "not enabled on this website" in response.content.decode()
+    assert "Der Chat ist auf dieser Website nicht aktiviert." in response.content.decode()
     assert not response.cookies
 
 
@@ -97,7 +97,7 @@ def test_a_suspended_business_shows_unavailable(client, business):
     Business.objects.filter(pk=business.pk).update(status=Business.Status.SUSPENDED)
     response = _frame(client, business)
     assert response.status_code == 503
-    assert "currently unavailable" in response.content.decode()
+    assert "derzeit nicht verfügbar" in response.content.decode()
     assert chat(client, business, {"action": "start"}).status_code == 503
 
 
