@@ -3,7 +3,7 @@
    landing-page chat (landing/chat.js) and the website widget's frame (widget/frame.js). Each
    page keeps its own transport (how an answer is sent, live replies, the widget's host page)
    and passes it in: KazanChat.renderer({chat, composer, ui, send, onLink, autofocus,
-   commandText}). No libraries; every word shown comes from the server (the replies, or the
+   commandText}); KazanChat.result reads a JSON answer as {ok, data}. No libraries; every word shown comes from the server (the replies, or the
    page's `ui` strings). */
 (function () {
   "use strict";
@@ -231,5 +231,12 @@
     return view;
   }
 
-  window.KazanChat = { renderer: renderer };
+  /* A JSON answer of Kazan's, with whether it was a success: {ok, data}. */
+  function result(response) {
+    return response.json().then(function (data) {
+      return { ok: response.ok, data: data };
+    });
+  }
+
+  window.KazanChat = { renderer: renderer, result: result };
 })();

@@ -42,11 +42,7 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
       body: JSON.stringify(body)
     })
-      .then(function (response) {
-        return response.json().then(function (data) {
-          return { ok: response.ok, data: data };
-        });
-      })
+      .then(KazanChat.result)
       .then(function (result) {
         typing.remove();
         busy = false;

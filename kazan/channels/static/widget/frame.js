@@ -88,11 +88,7 @@
       headers: headers(true),
       body: JSON.stringify(body)
     })
-      .then(function (response) {
-        return response.json().then(function (data) {
-          return { ok: response.ok, data: data };
-        });
-      })
+      .then(KazanChat.result)
       .then(function (result) {
         typing.remove();
         busy = false;
@@ -322,11 +318,7 @@
     credentials: "omit",
     headers: headers(false)
   })
-    .then(function (response) {
-      return response.json().then(function (data) {
-        return { ok: response.ok, data: data };
-      });
-    })
+    .then(KazanChat.result)
     .then(function (result) {
       if (!result.ok) {
         bubble(result.data.message || "", "bot error");
