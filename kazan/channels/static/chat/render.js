@@ -3,8 +3,8 @@
    landing-page chat (landing/chat.js) and the website widget's frame (widget/frame.js). Each
    page keeps its own transport (how an answer is sent, live replies, the widget's host page)
    and passes it in: KazanChat.renderer({chat, composer, ui, send, onLink, autofocus,
-   commandText}); KazanChat.result reads a JSON answer as {ok, data}. No libraries; every word shown comes from the server (the replies, or the
-   page's `ui` strings). */
+   commandText}); KazanChat.result reads a JSON answer as {ok, data}. No libraries; every
+   word shown comes from the server (the replies, or the page's `ui` strings). */
 (function () {
   "use strict";
 
