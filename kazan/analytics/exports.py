@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import decimal
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -372,6 +372,23 @@ def export_positive_int(value: object, label: str | Promise) -> int | None:
     if number <= 0:
         raise export_invalid(_("%(field)s must be a positive number.") % {"field": label})
     return number
+
+
+def export_choices_clean(
+    given: dict[str, object],
+    choices: Mapping[str, Collection[str]],
+    labels: Mapping[str, str | Promise],
+) -> ExportFilters:
+    """The given filters that take one of a fixed set of values (a status, a channel), checked:
+    an unknown value is a clear error naming the filter, not an empty export."""
+    clean: ExportFilters = {}
+    for key, allowed in choices.items():
+        if key in given:
+            value = str(given[key]).strip()
+            if value not in allowed:
+                raise export_invalid(_("%(field)s has an unknown value.") % {"field": labels[key]})
+            clean[key] = value
+    return clean
 
 
 def date_range(

@@ -23,6 +23,7 @@ from kazan.analytics.exports import (
     ExportFilters,
     Table,
     date_range,
+    export_choices_clean,
     export_invalid,
     export_kind_register,
     export_positive_int,
@@ -74,12 +75,7 @@ def customers_filters_clean(
             ) from None
         if campaign_id is not None:
             clean["campaign"] = campaign_id
-    for key, choices in _CHOICE_FILTERS.items():
-        if key in given:
-            value = str(given[key]).strip()
-            if value not in choices:
-                raise export_invalid(_("%(field)s has an unknown value.") % {"field": LABELS[key]})
-            clean[key] = value
+    clean.update(export_choices_clean(given, _CHOICE_FILTERS, LABELS))
     if "rating" in given:
         rating = export_positive_int(given["rating"], LABELS["rating"])
         if rating is not None and rating > 5:

@@ -7,10 +7,12 @@ how input is parsed, what it answers."""
 
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kazan.conversations.engine import Inbound
 from kazan.conversations.queries import (
@@ -102,6 +104,9 @@ def chat_turn(
     )
     received = None
     thread = None
+    receive = partial(
+        conversation_receive, business=business, channel=channel, inbound=inbound, language=language
+    )
     replies: list[dict[str, Any]] = []
     if key is not None and action == "start":
         thread = conversation_for_handle(business=business, channel=channel, handle=key)
@@ -110,28 +115,14 @@ def chat_turn(
         else:
             key = None
     elif key is not None:
-        received = conversation_receive(
-            business=business,
-            channel=channel,
-            handle=key,
-            inbound=inbound,
-            language=language,
-            known_only=True,
-        )
+        received = receive(handle=key, known_only=True)
         if received.unknown:
             key, received = None, None
     started = key is None
     if key is None:
         # A new visitor, or an expired or purged chat: a new thread under a new handle.
         key = secrets.token_urlsafe(24)
-        received = conversation_receive(
-            business=business,
-            channel=channel,
-            handle=key,
-            inbound=inbound,
-            language=language,
-            handle_new=True,
-        )
+        received = receive(handle=key, handle_new=True)
     if received is not None:
         thread, replies = received.conversation, received.replies
     session = thread.session if thread is not None else None
@@ -168,4 +159,19 @@ def live_replies(
         "replies": replies,
         "cursor": cursor,
         "with_person": conversation.status in WITH_PERSON,
+    }
+
+
+def chat_ui_strings() -> dict[str, str]:
+    """Every word the shared chat script (static/chat/render.js) shows besides the replies,
+    translated here: the scripts hold no English of their own."""
+    return {
+        "send": pgettext("verb, chat button", "Send"),
+        "typing": _("…"),
+        "error": _("Something went wrong. Please try again."),
+        "network": _("No connection. Please check your internet and try again."),
+        "star": _("%(n)s of 5 stars"),
+        "you": _("You"),
+        "voucherCode": _("Voucher code"),
+        "yourAnswer": _("Your answer"),
     }

@@ -20,7 +20,7 @@ from kazan.analytics.exports import (
     ExportFilters,
     Table,
     date_range,
-    export_invalid,
+    export_choices_clean,
     export_kind_register,
     local_naive,
     yes_no,
@@ -45,14 +45,7 @@ _CHOICES = {
 def submissions_filters_clean(
     *, business: Business | None, given: dict[str, object]
 ) -> ExportFilters:
-    clean: ExportFilters = {}
-    for key, choices in _CHOICES.items():
-        if key in given:
-            value = str(given[key]).strip()
-            if value not in choices:
-                raise export_invalid(_("%(field)s has an unknown value.") % {"field": LABELS[key]})
-            clean[key] = value
-    return clean
+    return export_choices_clean(given, _CHOICES, LABELS)
 
 
 def submissions_source(*, business: Business | None, filters: ExportFilters) -> Table:

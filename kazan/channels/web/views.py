@@ -18,12 +18,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from kazan.channels.chat_turn import TEXT_MAX, chat_turn, links_for_web, payload_problem
+from kazan.channels.chat_turn import (
+    TEXT_MAX,
+    chat_turn,
+    chat_ui_strings,
+    links_for_web,
+    payload_problem,
+)
 from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.web.services import landing_link_click, landing_visit_record
 from kazan.channels.web.shell import shell_fill, shell_html, shell_key
@@ -109,20 +114,6 @@ def _social_addresses(business) -> tuple[str, ...]:
     return tuple(getattr(business, attribute, "") for attribute, _label in SOCIAL_NETWORKS.values())
 
 
-def _ui_strings() -> dict:
-    """Every word chat.js shows, translated here: the script holds no English of its own."""
-    return {
-        "send": pgettext("verb, chat button", "Send"),
-        "typing": _("…"),
-        "error": _("Something went wrong. Please try again."),
-        "network": _("No connection. Please check your internet and try again."),
-        "star": _("%(n)s of 5 stars"),
-        "you": _("You"),
-        "voucherCode": _("Voucher code"),
-        "yourAnswer": _("Your answer"),
-    }
-
-
 @require_GET
 @never_cache
 def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
@@ -173,7 +164,7 @@ def _page_context(business: "Business", language: str, links: list[dict]) -> dic
         "languages": settings.LANGUAGES,
         "chat_url": reverse("landing:chat", kwargs={"business_slug": business.slug}),
         "social_links": links,
-        "ui": _ui_strings(),
+        "ui": chat_ui_strings(),
     }
 
 

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
+from kazan.channels.chat_turn import chat_ui_strings
 from kazan.channels.models import WidgetSettings
 from kazan.channels.widget.queries import widget_open_now
 from kazan.channels.widget.rules import LANGUAGE_CODES, text_for
@@ -38,14 +38,7 @@ def launcher_text(*, widget: WidgetSettings, language: str) -> str:
 def ui_strings() -> dict[str, str]:
     """Every word the frame's script shows besides the replies."""
     return {
-        "send": pgettext("verb, chat button", "Send"),
-        "typing": _("…"),
-        "error": _("Something went wrong. Please try again."),
-        "network": _("No connection. Please check your internet and try again."),
-        "star": _("%(n)s of 5 stars"),
-        "you": _("You"),
-        "voucherCode": _("Voucher code"),
-        "yourAnswer": _("Your answer"),
+        **chat_ui_strings(),
         "question": _("Type your question…"),
         "messages": _("Messages"),
         "close": _("Close the chat"),

@@ -11,16 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.types import Actor
-from kazan.activity.services import activity_record
-from kazan.core.db import insert_or_fetch
 from kazan.core.errors import ValidationFailed
 from kazan.customers.emails import email_index_for, email_normalize
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import Customer
 from kazan.customers.normalize import language_normalize, name_normalize
 from kazan.customers.phones import phone_index_for, phone_normalize, phone_suffix_index_for
-from kazan.customers.services.customers import customer_get_or_create_by_phone, found_touched
-from kazan.customers.services.guards import actor_kind_or, channel_valid
+from kazan.customers.services.customers import (
+    customer_get_or_create_by_phone,
+    customer_insert,
+    found_touched,
+)
+from kazan.customers.services.guards import channel_valid
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -101,28 +103,19 @@ def customer_get_or_create_by_contact(
         if found is not None:
             return _touched(found, name, language), False
         now = timezone.now()
-        customer, inserted = insert_or_fetch(
-            lambda: Customer.objects.create(
-                business=business,
-                name=name_normalize(name),
-                email=email,
-                email_index=email_index,
-                language=language_normalize(language, strict=False),
-                first_interaction_at=now,
-                last_interaction_at=now,
-            ),
-            lambda: _by_email(business, email_index),
+        customer, inserted = customer_insert(
+            business=business,
+            identity={"email": email, "email_index": email_index},
+            name=name_normalize(name),
+            language=language_normalize(language, strict=False),
+            now=now,
+            fetch=lambda: _by_email(business, email_index),
+            channel=channel,
+            actor=actor,
+            actor_kind=actor_kind,
         )
         if not inserted:
             return _touched(customer, name, language), False
-        activity_record(
-            business=business,
-            actor=actor,
-            actor_kind=actor_kind_or(actor, actor_kind, "customer"),
-            action="customer.created",
-            target=customer,
-            data={"channel": channel},
-        )
         return customer, True
 
 

@@ -4,6 +4,7 @@ and channels, never names, phones or emails."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -66,32 +67,64 @@ def customer_get_or_create_by_phone(
     with transaction.atomic():
         found = _find_by_phone_index(business, index)
         if found is None:
-            customer, inserted = insert_or_fetch(
-                lambda: Customer.objects.create(
-                    business=business,
-                    name=name,
-                    phone_e164=e164,
-                    phone_index=index,
-                    phone_suffix_index=phone_suffix_index_for(e164),
-                    language=language,
-                    first_interaction_at=now,
-                    last_interaction_at=now,
-                ),
-                lambda: _find_by_phone_index(business, index),
+            customer, inserted = customer_insert(
+                business=business,
+                identity={
+                    "phone_e164": e164,
+                    "phone_index": index,
+                    "phone_suffix_index": phone_suffix_index_for(e164),
+                },
+                name=name,
+                language=language,
+                now=now,
+                fetch=lambda: _find_by_phone_index(business, index),
+                channel=channel,
+                actor=actor,
+                actor_kind=actor_kind,
             )
             if inserted:
-                activity_record(
-                    business=business,
-                    actor=actor,
-                    actor_kind=actor_kind_or(actor, actor_kind, "customer"),
-                    action="customer.created",
-                    target=customer,
-                    data={"channel": channel},
-                )
                 return customer, True
         else:
             customer = found
         return found_touched(customer, name=name, language=language, now=now), False
+
+
+def customer_insert(
+    *,
+    business: Business,
+    identity: dict[str, str | None],
+    name: str,
+    language: str,
+    now: datetime,
+    fetch: Callable[[], Customer | None],
+    channel: str,
+    actor: Actor,
+    actor_kind: str | None,
+) -> tuple[Customer, bool]:
+    """A new customer with this identity (phone or email fields; name and language already
+    normalized), or the winner of a race to create it (`fetch`); returns (customer, inserted).
+    Only an insert records "customer.created", so a raced request never records it twice."""
+    customer, inserted = insert_or_fetch(
+        lambda: Customer.objects.create(
+            business=business,
+            name=name,
+            language=language,
+            first_interaction_at=now,
+            last_interaction_at=now,
+            **identity,
+        ),
+        fetch,
+    )
+    if inserted:
+        activity_record(
+            business=business,
+            actor=actor,
+            actor_kind=actor_kind_or(actor, actor_kind, "customer"),
+            action="customer.created",
+            target=customer,
+            data={"channel": channel},
+        )
+    return customer, inserted
 
 
 def found_touched(customer: Customer, *, name: str, language: str, now: datetime) -> Customer:

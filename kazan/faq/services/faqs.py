@@ -282,21 +282,29 @@ def synonym_clean(phrases: Iterable[str]) -> list[str]:
     return cleaned
 
 
+def _synonym_saved(
+    business: Business, actor: Actor, actor_kind: str | None, action: str, synonym: FaqSynonym
+) -> None:
+    """A created or updated synonym group: recorded with its size, and the matcher's index
+    rebuilt."""
+    activity_record(
+        business=business,
+        actor=actor,
+        actor_kind=actor_kind,
+        action=action,
+        target=synonym,
+        data={"phrases": len(synonym.phrases)},
+    )
+    faqs_changed(business)
+
+
 def synonym_create(
     *, business: Business, actor: Actor, phrases: Iterable[str], actor_kind: str | None = None
 ) -> FaqSynonym:
     cleaned = synonym_clean(phrases)
     with transaction.atomic():
         synonym = FaqSynonym.objects.create(business=business, phrases=cleaned)
-        activity_record(
-            business=business,
-            actor=actor,
-            actor_kind=actor_kind,
-            action="faq.synonyms_created",
-            target=synonym,
-            data={"phrases": len(cleaned)},
-        )
-        faqs_changed(business)
+        _synonym_saved(business, actor, actor_kind, "faq.synonyms_created", synonym)
     return synonym
 
 
@@ -312,15 +320,7 @@ def synonym_update(
     with transaction.atomic():
         synonym.phrases = cleaned
         synonym.save(update_fields=["phrases", "updated_at"])
-        activity_record(
-            business=business,
-            actor=actor,
-            actor_kind=actor_kind,
-            action="faq.synonyms_updated",
-            target=synonym,
-            data={"phrases": len(cleaned)},
-        )
-        faqs_changed(business)
+        _synonym_saved(business, actor, actor_kind, "faq.synonyms_updated", synonym)
     return synonym
 
 

@@ -1,6 +1,6 @@
 /* The website widget's chat window, inside the frame served by Kazan (channels/widget/views.py).
-   Renders the engine's replies like the landing chat (text, error, user, choices, input,
-   links, image, voucher) plus FAQ answers' sanitized `html` and the `form` reply, and talks to
+   Renders the engine's replies with the landing chat's shared chat/render.js (KazanChat) plus
+   its own `form` reply and free-text question, and talks to
    /api/v1/widget with the business's client id. The chat's session token lives in this
    script's memory only: nothing is stored in the browser. Every word shown comes from the
    server (the replies, or the settings' `strings`). Messages to and from the host page go
@@ -14,8 +14,19 @@
   var session = null;
   var visitor = null;
   var busy = false;
-  var last = null;
   var language = config.language;
+  var view = KazanChat.renderer({
+    chat: chat,
+    composer: composer,
+    ui: function () {
+      return ui;
+    },
+    send: send,
+    onLink: linkShown
+  });
+  var el = view.el;
+  var bubble = view.bubble;
+  var scroll = view.scroll;
 
   function headers(json) {
     var h = { Accept: "application/json", "X-Client-ID": config.client };
@@ -53,41 +64,10 @@
     toHost({ type: "close" });
   });
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function scroll() {
-    chat.scrollTop = chat.scrollHeight;
-  }
-
   function focusFirst() {
     var target = composer.querySelector("input, textarea, button") || chat.querySelector(".choices button");
     if (target) target.focus();
     else chat.focus();
-  }
-
-  function bubble(text, who) {
-    var node = el("div", "msg " + who, text);
-    chat.appendChild(node);
-    return node;
-  }
-
-  /* The FAQ's answer: HTML sanitized on the server (an allow-list of tags and attributes). */
-  function answer(reply) {
-    var node = el("div", "msg bot");
-    node.innerHTML = reply.html;
-    node.querySelectorAll("a").forEach(function (a) {
-      a.target = "_blank";
-      a.rel = "noopener";
-      a.addEventListener("click", function () {
-        redirect(a.href, null);
-      });
-    });
-    chat.appendChild(node);
   }
 
   function send(body, echo) {
@@ -109,17 +89,13 @@
       headers: headers(true),
       body: JSON.stringify(body)
     })
-      .then(function (response) {
-        return response.json().then(function (data) {
-          return { ok: response.ok, data: data };
-        });
-      })
+      .then(KazanChat.result)
       .then(function (result) {
         typing.remove();
         busy = false;
         if (!result.ok) {
           bubble(result.data.message || ui.error, "bot error");
-          if (last) render([last]);
+          if (view.last) render([view.last]);
           else freeText();
           return;
         }
@@ -136,106 +112,14 @@
         typing.remove();
         busy = false;
         bubble(ui.network, "bot error");
-        if (last) render([last]);
+        if (view.last) render([view.last]);
         else freeText();
       });
   }
 
-  function button(label, cls, onClick) {
-    var b = el("button", "btn" + (cls ? " " + cls : ""), label);
-    b.type = "button";
-    b.addEventListener("click", onClick);
-    return b;
-  }
-
-  function commands(reply, form) {
-    if (!reply.commands || !reply.commands.length) return;
-    var box = el("div", "commands");
-    reply.commands.forEach(function (c) {
-      box.appendChild(button(c.label, "", function () {
-        send({ payload: { command: c.value } }, c.label);
-      }));
-    });
-    form.appendChild(box);
-  }
-
-  var INPUTS = {
-    name: { type: "text", autocomplete: "name" },
-    phone: { type: "tel", autocomplete: "tel", inputmode: "tel" },
-    otp: { type: "text", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "6", pattern: "[0-9]*" },
-    text: { type: "text" }
-  };
-
-  function askInput(reply) {
-    last = reply;
-    composer.textContent = "";
-    var form = el("form");
-    form.noValidate = true;
-    var kind = reply.input;
-    if (kind === "rating") {
-      var stars = el("div", "stars");
-      for (var n = 1; n <= (reply.max || 5); n++) {
-        (function (value) {
-          var b = button("★", "", function () {
-            send({ payload: { value: value } }, "★".repeat(value) + "☆".repeat((reply.max || 5) - value));
-          });
-          b.setAttribute("aria-label", ui.star.replace("%(n)s", value));
-          stars.appendChild(b);
-        })(n);
-      }
-      form.appendChild(stars);
-    } else if (kind === "consent") {
-      var box = el("input");
-      box.type = "checkbox";
-      box.name = "consent";
-      if (reply.checkbox) {
-        var label = el("label", "consent");
-        label.appendChild(box);
-        label.appendChild(el("span", "", reply.checkbox));
-        form.appendChild(label);
-      }
-      var go = el("button", "btn primary", reply.submit);
-      go.type = "submit";
-      form.appendChild(go);
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        send({ payload: { value: box.checked } }, box.checked ? "✓ " + (reply.checkbox || "") : reply.submit);
-      });
-    } else {
-      var field;
-      if (kind === "comment") {
-        field = el("textarea");
-      } else {
-        field = el("input");
-        var spec = INPUTS[kind] || INPUTS.text;
-        Object.keys(spec).forEach(function (k) {
-          field.setAttribute(k, spec[k]);
-        });
-      }
-      field.name = kind;
-      field.setAttribute("aria-label", reply.label || reply.placeholder || ui.yourAnswer);
-      if (reply.placeholder) field.placeholder = reply.placeholder;
-      form.appendChild(field);
-      var submit = el("button", "btn primary", reply.submit || ui.send);
-      submit.type = "submit";
-      form.appendChild(submit);
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        var value = field.value.trim();
-        if (!value && !reply.optional) {
-          field.focus();
-          return;
-        }
-        send({ text: value }, kind === "otp" ? "••••••" : value);
-      });
-    }
-    commands(reply, form);
-    composer.appendChild(form);
-  }
-
   /* Free text when nothing else is asked: a question for the FAQ, or a message to the team. */
   function freeText() {
-    last = null;
+    view.last = null;
     composer.textContent = "";
     var form = el("form", "free");
     form.noValidate = true;
@@ -256,20 +140,6 @@
       send({ text: value }, value);
     });
     composer.appendChild(form);
-  }
-
-  function choices(reply) {
-    last = reply;
-    var box = el("div", "choices");
-    box.setAttribute("role", "group");
-    reply.choices.forEach(function (c) {
-      box.appendChild(button(c.label, "", function () {
-        box.remove();
-        var payload = c.command ? { command: c.command } : reply.command ? { command: c.value } : { choice: c.value };
-        send({ payload: payload }, c.label);
-      }));
-    });
-    chat.appendChild(box);
   }
 
   /* The redirect a link counts as: the kind the server gave it ("whatsapp", "form", "link"),
@@ -298,41 +168,18 @@
     } catch (e) { /* counting never blocks the link */ }
   }
 
-  function links(reply) {
-    var box = el("div", "links");
-    reply.links.forEach(function (link) {
-      var a = el("a", "btn", link.label);
-      a.href = link.url;
-      a.target = "_blank";
-      a.rel = "noopener";
-      if (link.target) a.setAttribute("data-target", link.target);
-      a.addEventListener("click", function () {
-        redirect(a.href, link.kind);
-      });
-      box.appendChild(a);
+  /* The one place a link click is handled: every link shown (an FAQ answer's, `link` null, or
+     a links reply's, which carries the kind the server gave it) is counted when clicked. */
+  function linkShown(a, link) {
+    a.addEventListener("click", function () {
+      redirect(a.href, link ? link.kind : null);
     });
-    chat.appendChild(box);
-  }
-
-  function voucher(reply) {
-    var card = el("section", "voucher");
-    card.appendChild(el("h2", "", reply.title));
-    if (reply.discount) card.appendChild(el("p", "discount", reply.discount));
-    var img = el("img");
-    img.src = reply.qr;
-    img.alt = reply.qr_alt;
-    card.appendChild(img);
-    var code = el("p", "code", reply.code);
-    code.setAttribute("aria-label", ui.voucherCode + " " + reply.code);
-    card.appendChild(code);
-    card.appendChild(el("p", "expires", reply.expires_label));
-    chat.appendChild(card);
   }
 
   /* The built-in form (webforms' form step): labelled fields, errors tied to their field. */
   var formCount = 0;
   function formReply(reply) {
-    last = reply;
+    view.last = reply;
     composer.textContent = "";
     var form = el("form", "kw-form");
     form.noValidate = true;
@@ -404,29 +251,12 @@
 
   function render(replies) {
     composer.textContent = "";
-    last = null;
+    view.last = null;
     var asked = false;
     replies.forEach(function (reply) {
-      switch (reply.type) {
-        case "text":
-          if (reply.html) answer(reply);
-          else bubble(reply.text, "bot");
-          break;
-        case "error": bubble(reply.text, "bot error"); break;
-        case "user": bubble(reply.text, "user"); break;
-        case "choices": choices(reply); break;
-        case "input": askInput(reply); asked = true; break;
-        case "form": formReply(reply); asked = true; break;
-        case "links": links(reply); break;
-        case "voucher": voucher(reply); break;
-        case "image": {
-          var img = el("img");
-          img.src = reply.data_uri;
-          img.alt = reply.alt || "";
-          chat.appendChild(img);
-          break;
-        }
-      }
+      if (reply.type === "form") formReply(reply);
+      else view.reply(reply);
+      if (reply.type === "input" || reply.type === "form") asked = true;
     });
     if (!asked) freeText();
     scroll();
@@ -495,11 +325,7 @@
     credentials: "omit",
     headers: headers(false)
   })
-    .then(function (response) {
-      return response.json().then(function (data) {
-        return { ok: response.ok, data: data };
-      });
-    })
+    .then(KazanChat.result)
     .then(function (result) {
       if (!result.ok) {
         bubble(result.data.message || "", "bot error");

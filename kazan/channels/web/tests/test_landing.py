@@ -45,6 +45,7 @@ def test_page_renders_in_the_business_language_with_brand_and_no_inline_styles(c
     assert "--brand: #aa3300" in body
     assert "Café A" in body
     assert " style=" not in body  # the strict CSP forbids style attributes
+    assert re.search(r'<script src="/static/chat/render.js" nonce="[^"]+"', body)
     assert re.search(r'<script src="/static/landing/chat.js" nonce="[^"]+"', body)
     assert 'id="chat-ui"' in body
     assert "Content-Security-Policy" in response.headers
@@ -265,9 +266,9 @@ def test_chat_is_rate_limited_per_ip(client, business):
 
 
 def test_javascript_is_small_and_has_no_hard_coded_english():
-    path = Path(finders.find("landing/chat.js"))
-    source = path.read_text()
-    assert path.stat().st_size < 50 * 1024
+    paths = [Path(finders.find(name)) for name in ("landing/chat.js", "chat/render.js")]
+    source = "".join(path.read_text() for path in paths)
+    assert sum(path.stat().st_size for path in paths) < 50 * 1024
     css = Path(finders.find("landing/chat.css"))
     assert css.stat().st_size < 20 * 1024
     # Strings shown to people come from the server; the script's own quotes are code words.
@@ -310,7 +311,7 @@ def test_the_code_field_is_named_by_a_translated_label_not_its_placeholder(
     assert ask["input"] == "otp"
     assert ask["label"] == "Code aus der SMS"
     assert ask["placeholder"] == "123456"  # an example of the format, not the field's name
-    source = Path(finders.find("landing/chat.js")).read_text()
+    source = Path(finders.find("chat/render.js")).read_text()
     assert 'setAttribute("aria-label", reply.label ||' in source
 
 

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +50,23 @@ def _text(row: dict[str, Any], key: str, where: str, optional: bool = False) -> 
     return value
 
 
+def _rows_with_ids(path: str, what: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(where, id, row) of each line, in order; a missing or repeated id stops the command at
+    its line."""
+    seen: set[str] = set()
+    for number, row in _rows(path, what):
+        where = f"{what} {path} line {number}"
+        row_id = _text(row, "id", where)
+        if row_id in seen:
+            raise CommandError(f"{where}: duplicate id {row_id!r}")
+        seen.add(row_id)
+        yield where, row_id, row
+
+
 def faqs_read(path: str) -> list[FaqEntry]:
     """FAQ lines → matcher entries; ids unique, 1+ string questions each."""
-    entries, seen = [], set()
-    for number, row in _rows(path, "FAQs"):
-        where = f"FAQs {path} line {number}"
-        faq_id = _text(row, "id", where)
-        if faq_id in seen:
-            raise CommandError(f"{where}: duplicate id {faq_id!r}")
-        seen.add(faq_id)
+    entries = []
+    for where, faq_id, row in _rows_with_ids(path, "FAQs"):
         questions = row.get("questions")
         if (
             not isinstance(questions, list)
@@ -72,13 +81,8 @@ def faqs_read(path: str) -> list[FaqEntry]:
 
 def queries_read(path: str) -> list[tuple[str, str, str | None]]:
     """Query lines → (id, text, language or None); ids unique."""
-    queries, seen = [], set()
-    for number, row in _rows(path, "queries"):
-        where = f"queries {path} line {number}"
-        query_id = _text(row, "id", where)
-        if query_id in seen:
-            raise CommandError(f"{where}: duplicate id {query_id!r}")
-        seen.add(query_id)
+    queries = []
+    for where, query_id, row in _rows_with_ids(path, "queries"):
         text = row.get("text")
         if not isinstance(text, str):
             raise CommandError(f"{where}: 'text' must be a string")
