@@ -27,6 +27,14 @@ class EventKind(models.TextChoices):
     REDIRECT_LINK = "redirect_link", _("Redirect to a link")
     FORM_SUBMITTED = "form_submitted", _("Form submitted")
     HANDOFF = "handoff", _("Hand-off to a person")
+    # WhatsApp commerce and the shopping agent (issue 12).
+    CART_CREATED = "cart_created", _("Cart started")
+    CART_ABANDONED = "cart_abandoned", _("Cart reminder sent")
+    ORDER_CREATED = "order_created", _("Order placed")
+    ORDER_PAID = "order_paid", _("Order paid")
+    AGENT_TURN = "agent_turn", _("Assistant answer")
+    AGENT_TOOL_CALL = "agent_tool_call", _("Assistant tool call")
+    AGENT_FAILED = "agent_failed", _("Assistant did not understand")
 
 
 # The website widget's and FAQ bot's counters, in the order the dashboard and console show them.
@@ -57,6 +65,8 @@ class ExportKind(models.TextChoices):
     BUSINESSES = "businesses", _("Businesses")
     REVENUE = "revenue", _("Revenue (payments)")
     FORM_SUBMISSIONS = "form_submissions", _("Contact form submissions")
+    ORDERS = "orders", _("Orders")
+    PRODUCTS = "products", _("Product catalog")
 
 
 class ExportFormat(models.TextChoices):

@@ -25,6 +25,13 @@ class Customer(models.Model):
     first_interaction_at = models.DateTimeField(null=True, blank=True)
     last_interaction_at = models.DateTimeField(null=True, blank=True)
     phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # Filled the registration form of a secure link (seed 002: "registered?").
+    registered_at = models.DateTimeField(null=True, blank=True)
+    # The team blocked this person: their messages are ignored on every channel.
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    # Encrypted JSON {"street", "apartment", "city", "state", "postal_code", "country"}: where
+    # orders are shipped. Entered by the customer on a secure page, never in a chat.
+    address = EncryptedTextField(_("address"), blank=True, default="")
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -116,6 +123,9 @@ class ChannelIdentity(models.Model):
     display_name = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # When the person last wrote on this channel: opens WhatsApp's 24-hour service window
+    # (only the customer's own messages do).
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -168,6 +178,8 @@ class ConsentRecord(models.Model):
         WHATSAPP_MARKETING = "whatsapp_marketing", _("WhatsApp offers")
         TELEGRAM_MARKETING = "telegram_marketing", _("Telegram offers")
         EMAIL_MARKETING = "email_marketing", _("Email offers")
+        # The GDPR approval a shop asks before it processes a person's data (seed 002).
+        DATA_PROCESSING = "data_processing", _("Processing of personal data")
 
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
