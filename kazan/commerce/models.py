@@ -18,7 +18,6 @@ class CommerceSettings(models.Model):
     business = models.OneToOneField(
         "tenancy.Business", on_delete=models.CASCADE, related_name="commerce_settings"
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     # A cart nobody touched for this long is expired (its lines are kept, it no longer sells).
     cart_ttl_hours = models.PositiveIntegerField(default=72)
     # Remind a consenting customer of a cart left this long (0: never).
@@ -28,8 +27,9 @@ class CommerceSettings(models.Model):
     pay_on_delivery = models.BooleanField(default=True)
     # Hours a payment link stays valid.
     payment_link_hours = models.PositiveIntegerField(default=48)
-    # The API's daily request quota for this business (seed 002: workspace quotas).
-    api_daily_quota = models.PositiveIntegerField(default=10000)
+    # How many products the business may keep; None: the platform's (settings), until the
+    # plans issue drives it. Staff set it in the console.
+    product_limit = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -153,6 +153,8 @@ class Business(models.Model):
     # Publishable id for the widget and API (X-Client-ID); not a secret.
     client_id = models.CharField(max_length=40, unique=True, default=client_id_new, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # API requests a day for the whole business (seed 002: workspace quotas); staff set it.
+    api_daily_quota = models.PositiveIntegerField(_("API requests per day"), default=10000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -201,6 +203,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "billing.manage",
             "activity.view",
             "vouchers.redeem",
+            "catalog.edit",
+            "orders.manage",
         }
     ),
     Role.MANAGER: frozenset(
@@ -213,9 +217,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "messaging.send",
             "activity.view",
             "vouchers.redeem",
+            "catalog.edit",
+            "orders.manage",
         }
     ),
-    Role.AGENT: frozenset({"customers.view", "vouchers.redeem"}),
+    # Seed 002: an agent handles the customers' chats and processes their orders.
+    Role.AGENT: frozenset({"customers.view", "vouchers.redeem", "orders.manage"}),
 }
 
 
