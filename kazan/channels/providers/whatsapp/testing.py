@@ -31,7 +31,7 @@ from kazan.core.tests.fake_server import LocalFakeServer
 
 PHONE_NUMBER_ID = "106540352242922"  # as in Meta's documented webhook examples
 WABA_ID = "102290129340398"
-DISPLAY_NUMBER = "+15550783881"
+DISPLAY_NUMBER = "+34612345678"
 ACCESS_TOKEN = "EAAGfakeTOKEN0123456789abcdefghijklmnop"  # noqa: S105 (the fake's)
 APP_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105
 VERIFY_TOKEN = "kazan-verify-123"  # noqa: S105
