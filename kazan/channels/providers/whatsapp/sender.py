@@ -29,9 +29,10 @@ THROUGHPUT_CODE = "throughput"
 THROUGHPUT_WAIT_SECONDS = 2.0
 
 
-def throughput_wait(phone_number_id: str, *, max_wait: float = THROUGHPUT_WAIT_SECONDS) -> None:
+def throughput_wait(phone_number_id: str, *, max_wait: float | None = None) -> None:
     """Takes one send slot of the number (fixed one-second windows shared by all workers);
     raises TransientProviderError when none frees up within about `max_wait` seconds."""
+    max_wait = THROUGHPUT_WAIT_SECONDS if max_wait is None else max_wait
     rate = int(settings.WHATSAPP_MESSAGES_PER_SECOND)
     if rate <= 0:
         return
