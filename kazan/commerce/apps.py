@@ -5,3 +5,8 @@ class CommerceConfig(AppConfig):
     name = "kazan.commerce"
     label = "commerce"
     verbose_name = "Commerce"
+
+    def ready(self) -> None:
+        from kazan.commerce.exports import export_kinds_register
+
+        export_kinds_register()

@@ -1,0 +1,48 @@
+"""Reads of the commerce app, one module per group, re-exported here: callers import from
+`kazan.commerce.queries`."""
+
+from kazan.commerce.queries.catalog import (
+    Price,
+    ProductHit,
+    available,
+    categories_list,
+    category_get,
+    category_tree,
+    events_on,
+    media_get,
+    offer_get,
+    offers_list,
+    price_for,
+    prices_for,
+    product_by_retailer_id,
+    product_count,
+    product_get,
+    product_limit,
+    products_filtered,
+    products_list,
+    products_search,
+    variant_get,
+)
+
+__all__ = [
+    "Price",
+    "ProductHit",
+    "available",
+    "categories_list",
+    "category_get",
+    "category_tree",
+    "events_on",
+    "media_get",
+    "offer_get",
+    "offers_list",
+    "price_for",
+    "prices_for",
+    "product_by_retailer_id",
+    "product_count",
+    "product_get",
+    "product_limit",
+    "products_filtered",
+    "products_list",
+    "products_search",
+    "variant_get",
+]
