@@ -50,13 +50,12 @@ class NoteForm(forms.Form):
 
 class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Change the chosen orders to"), choices=OrderStatus.choices)
-    orders = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any ids: the service keeps only the business's own.
+    def order_ids(self) -> list[int]:
+        """The ticked orders' ids (anything else ignored; the service keeps only the
+        business's own)."""
         raw = self.data.getlist("orders") if hasattr(self.data, "getlist") else []
-        self.fields["orders"].choices = [(value, value) for value in raw[:500] if str(value).isdigit()]
+        return [int(value) for value in raw[:500] if str(value).isdigit() and len(str(value)) < 12]
 
 
 class ExportForm(forms.Form):

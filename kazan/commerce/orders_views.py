@@ -147,12 +147,12 @@ def order_invoice(request: BusinessRequest, order_id: int) -> HttpResponse:
 @require_POST
 def orders_bulk(request: BusinessRequest) -> HttpResponse:
     form = BulkStatusForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() or not form.order_ids():
         messages.error(request, _("Choose some orders and a status."))
         return redirect("orders:list")
     result = orders.orders_bulk_status(
         business=request.business,
-        order_ids=form.cleaned_data["orders"],
+        order_ids=form.order_ids(),
         to_status=form.cleaned_data["status"],
         actor=request.user,
     )

@@ -6,7 +6,7 @@ orders export."""
 
 def commerce_register() -> None:
     from kazan.billing.checkout_listeners import checkout_listener_register
-    from kazan.commerce.exports import export_kinds_register
+    from kazan.commerce.orders_exports import export_kinds_register as orders_export_register
     from kazan.commerce.link_views import invoice_page, payment_page
     from kazan.commerce.queries.orders import orders_for_customer
     from kazan.commerce.services.orders import orders_customer_export, orders_customer_unlink
@@ -45,4 +45,4 @@ def commerce_register() -> None:
             order=30,
         )
     )
-    export_kinds_register()
+    orders_export_register()
