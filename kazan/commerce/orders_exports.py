@@ -5,8 +5,8 @@ Registered with analytics' export registry from CommerceConfig.ready()."""
 from __future__ import annotations
 
 import zoneinfo
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from kazan.analytics import services as export_services
 from kazan.analytics.enums import ExportKind
 from kazan.commerce.models import Order, OrderStatus
-from kazan.commerce.orders_forms import BulkStatusForm, ExportForm, NoteForm, OrderFilterForm, StatusForm
+from kazan.commerce.orders_forms import (
+    BulkStatusForm,
+    ExportForm,
+    NoteForm,
+    OrderFilterForm,
+    StatusForm,
+)
 from kazan.commerce.queries import orders as queries
 from kazan.commerce.services import invoices, orders
 from kazan.commerce.services.orders import TRANSITIONS

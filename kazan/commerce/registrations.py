@@ -6,8 +6,8 @@ orders export."""
 
 def commerce_register() -> None:
     from kazan.billing.checkout_listeners import checkout_listener_register
-    from kazan.commerce.orders_exports import export_kinds_register as orders_export_register
     from kazan.commerce.link_views import invoice_page, payment_page
+    from kazan.commerce.orders_exports import export_kinds_register as orders_export_register
     from kazan.commerce.queries.orders import orders_for_customer
     from kazan.commerce.services.orders import orders_customer_export, orders_customer_unlink
     from kazan.commerce.services.payments import order_checkout_event

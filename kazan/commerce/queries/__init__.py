@@ -1,5 +1,24 @@
-"""Commerce's reads, one module per group, re-exported here."""
+"""Reads of the commerce app, one module per group, re-exported here: callers import from
+`kazan.commerce.queries`."""
 
+from kazan.commerce.queries.catalog import (
+    Price,
+    ProductHit,
+    available,
+    categories_list,
+    category_get,
+    category_tree,
+    events_on,
+    offer_get,
+    offers_list,
+    price_for,
+    product_by_retailer_id,
+    product_count,
+    product_get,
+    product_limit,
+    products_list,
+    products_search,
+)
 from kazan.commerce.queries.orders import (
     CartLine,
     CartView,
@@ -15,11 +34,27 @@ from kazan.commerce.queries.orders import (
 __all__ = [
     "CartLine",
     "CartView",
+    "Price",
+    "ProductHit",
     "SalesMetrics",
+    "available",
     "cart_view",
+    "categories_list",
+    "category_get",
+    "category_tree",
     "commerce_settings_for",
+    "events_on",
+    "offer_get",
+    "offers_list",
     "order_get",
     "orders_for_customer",
     "orders_list",
+    "price_for",
+    "product_by_retailer_id",
+    "product_count",
+    "product_get",
+    "product_limit",
+    "products_list",
+    "products_search",
     "sales_metrics",
 ]

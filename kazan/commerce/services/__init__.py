@@ -1,4 +1,5 @@
-"""Commerce's use-cases (writes), one module per group, re-exported here."""
+"""Write use-cases of the commerce app, one module per group, re-exported here: callers import
+from `kazan.commerce.services`."""
 
 from kazan.commerce.services.cart import (
     cart_add,
@@ -28,11 +29,18 @@ from kazan.commerce.services.payments import (
     payment_link_issue,
 )
 from kazan.commerce.services.reminders import carts_remind
+from kazan.commerce.services.stock import (
+    StockLine,
+    stock_fulfil,
+    stock_release,
+    stock_reserve,
+)
 
 __all__ = [
     "TRANSITIONS",
     "BulkResult",
     "OrderPlaced",
+    "StockLine",
     "cart_add",
     "cart_clear",
     "cart_from_order_message",
@@ -53,4 +61,7 @@ __all__ = [
     "order_status_notify",
     "orders_bulk_status",
     "payment_link_issue",
+    "stock_fulfil",
+    "stock_release",
+    "stock_reserve",
 ]

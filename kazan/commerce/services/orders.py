@@ -5,7 +5,6 @@ off the shelf."""
 
 from __future__ import annotations
 
-
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
