@@ -275,6 +275,7 @@ def _mount() -> None:
     from kazan.campaigns.api import router as campaigns_router
     from kazan.channels.widget.api import router as widget_router
     from kazan.commerce.api_catalog import router as catalog_router
+    from kazan.commerce.api_orders import router as orders_router
     from kazan.console.api import router as console_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
@@ -291,6 +292,7 @@ def _mount() -> None:
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)
+    api.add_router("/orders", orders_router)
     api.add_router("/events", events_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)

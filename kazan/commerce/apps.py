@@ -10,3 +10,6 @@ class CommerceConfig(AppConfig):
         from kazan.commerce.exports import export_kinds_register
 
         export_kinds_register()
+        from kazan.commerce.registrations import commerce_register
+
+        commerce_register()
