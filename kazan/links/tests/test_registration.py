@@ -235,3 +235,11 @@ def test_service_requires_consent_and_stays_in_its_business(business, other_busi
     )
     assert customer_is_registered(customer)
     assert ConsentRecord.objects.get().wording.text == "I agree."
+
+
+def test_strict_csp_and_the_brand_style_carries_its_nonce(client, business, customer):
+    response = client.get(_link(business, customer))
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'<style nonce="{nonce}">' in response.content.decode()
