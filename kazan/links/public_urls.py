@@ -6,5 +6,5 @@ from kazan.links import public_views
 
 app_name = "links"
 urlpatterns: list = [
-    path("<slug:business_slug>/link/<str:token>", public_views.link_page, name="page"),
+    path("<slug:business_slug>/link/<str:link_token>", public_views.link_page, name="page"),
 ]

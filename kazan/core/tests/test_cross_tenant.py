@@ -35,6 +35,8 @@ from kazan.faq.queries import faq_match
 from kazan.faq.services import faq_create, faq_question_record, synonym_create
 from kazan.inbox.services import inbox_note
 from kazan.inbox.tests.factories import canned, thread
+from kazan.links.services import secure_link_issue
+from kazan.links.testing import link_token
 from kazan.loyalty.models import Review
 from kazan.loyalty.services import voucher_redeem, voucher_welcome_issue
 from kazan.messaging.services import sms_credits_grant, sms_send
@@ -89,6 +91,8 @@ PARAM_OBJECTS = {
     "submission_id": lambda world: world["b_submission"].pk,
     # The orders pages and /api/v1/orders: B's order.
     "order_id": lambda world: world["b_order"].pk,
+    # A secure link: a live token of A's customer under B's address must open nothing.
+    "link_token": lambda world: world["a_link_token"],
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -162,6 +166,11 @@ def world():
     a = BusinessFactory(slug="alpha-cafe", name="Alpha Café")
     b = BusinessFactory(slug="beta-shop", name="Laden Zweitladen")
     a_owner = MembershipFactory(business=a, role=Role.OWNER).user
+    a_link_token = link_token(
+        secure_link_issue(
+            business=a, customer=CustomerFactory(business=a, name="Alma"), purpose="my_data"
+        )
+    )
     b_member = MembershipFactory(
         business=b, role=Role.OWNER, user=UserFactory(name="Boris Zweitladen")
     )
@@ -269,6 +278,7 @@ def world():
         "b_tag": b_tag,
         "b_voucher": b_voucher,
         "a_owner": a_owner,
+        "a_link_token": a_link_token,
         "a_key_secret": a_key.secret,
         "b_customer": b_customer,
         "b_membership": b_manager,

@@ -252,12 +252,32 @@ def test_invalid_link_page_in_the_business_language(client, business):
     assert response.status_code == 404
 
 
-def test_opening_links_is_rate_limited(client, business, customer, invoice_page):
-    url = secure_link_issue(business=business, customer=customer, purpose="invoice", target_id=1)
-    from kazan.links.public_views import OPEN_LIMIT
+def test_failed_lookups_are_rate_limited(client, business, customer, invoice_page):
+    from kazan.links.public_views import FAIL_LIMIT
 
-    for _ in range(OPEN_LIMIT):
-        client.get(f"/{business.slug}/link/{'b' * 43}")
+    url = secure_link_issue(business=business, customer=customer, purpose="invoice", target_id=1)
+    for _ in range(FAIL_LIMIT):
+        assert client.get(f"/{business.slug}/link/{'b' * 43}").status_code == 404
+    guessed = client.get(f"/{business.slug}/link/{'c' * 43}")
+    assert guessed.status_code == 429
+    assert "Too many attempts" in guessed.content.decode()
+    # A wrong business slug counts as a failure too.
+    assert client.get(f"/shop-b/link/{link_token(url)}").status_code == 429
+    # The customer's own link still opens: the guesser's failures do not lock people out.
+    assert client.get(link_path(url)).status_code == 200
+
+
+def test_every_open_counts_towards_a_generous_limit(
+    client, business, customer, invoice_page, monkeypatch
+):
+    from kazan.links import public_views
+
+    monkeypatch.setattr(public_views, "OPEN_LIMIT", 3)
+    url = secure_link_issue(business=business, customer=customer, purpose="invoice", target_id=1)
+    for _ in range(3):
+        assert client.get(link_path(url)).status_code == 200
     response = client.get(link_path(url))
     assert response.status_code == 429
     assert b"invoice" not in response.content
+    # Another address is not affected.
+    assert client.get(link_path(url), REMOTE_ADDR="10.9.8.7").status_code == 200
