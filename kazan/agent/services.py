@@ -1,0 +1,1 @@
+"""The shopping agent's use-cases (writes)."""
