@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -119,7 +118,3 @@ def _activity(
     if key is not None:
         data["api_key"] = "set" if key else "removed"  # never the key itself
     activity_record(business=business, actor=actor, action="agent.settings_changed", data=data)
-
-
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
