@@ -150,7 +150,10 @@ class FakeOpenAI(LocalFakeServer):
     def prompts(self) -> list[str]:
         """Every message content of every request, as one text each: what left the platform."""
         with self._lock:
-            return [json.dumps(request.get("messages", []), ensure_ascii=False) for request in self.requests]
+            return [
+                json.dumps(request.get("messages", []), ensure_ascii=False)
+                for request in self.requests
+            ]
 
     # -- the API --------------------------------------------------------------------------------
 
