@@ -118,3 +118,10 @@ def _activity(
     if key is not None:
         data["api_key"] = "set" if key else "removed"  # never the key itself
     activity_record(business=business, actor=actor, action="agent.settings_changed", data=data)
+
+
+def shop_flow_ensure(*, business: Business) -> None:
+    """Binds the shop flow (the `agent` step) to WhatsApp; WA calls it on connecting a number."""
+    from kazan.agent.shop import shop_flow_ensure as ensure
+
+    ensure(business=business)

@@ -63,7 +63,9 @@ def shop_tools(monkeypatch):
         registry,
         "_TOOLS",
         {
-            "get_product_list": Tool("get_product_list", "Search the catalog.", SearchArgs, _search),
+            "get_product_list": Tool(
+                "get_product_list", "Search the catalog.", SearchArgs, _search
+            ),
             "add_to_cart": Tool("add_to_cart", "Add a product to the cart.", CartArgs, _add),
         },
     )
@@ -170,9 +172,7 @@ def test_a_tool_call_runs_and_its_result_goes_back(business, customer, settings_
 
 
 def test_two_tool_calls_in_one_message(business, customer, settings_row, fake, local):
-    fake.tool_calls(
-        ("get_product_list", {"text": "pistacho"}), ("add_to_cart", {"product_id": 7})
-    )
+    fake.tool_calls(("get_product_list", {"text": "pistacho"}), ("add_to_cart", {"product_id": 7}))
     fake.reply("Listo.")
 
     outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "pistacho"))
