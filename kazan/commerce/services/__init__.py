@@ -1,13 +1,6 @@
 """Write use-cases of the commerce app, one module per group, re-exported here: callers import
 from `kazan.commerce.services`."""
 
-from `kazan.commerce.services`."""
-from kazan.commerce.services.stock import (
-    StockLine,
-    stock_fulfil,
-    stock_release,
-    stock_reserve,
-)
 from kazan.commerce.services.cart import (
     cart_add,
     cart_clear,
@@ -36,12 +29,18 @@ from kazan.commerce.services.payments import (
     payment_link_issue,
 )
 from kazan.commerce.services.reminders import carts_remind
+from kazan.commerce.services.stock import (
+    StockLine,
+    stock_fulfil,
+    stock_release,
+    stock_reserve,
+)
 
 __all__ = [
+    "TRANSITIONS",
     "BulkResult",
     "OrderPlaced",
     "StockLine",
-    "TRANSITIONS",
     "cart_add",
     "cart_clear",
     "cart_from_order_message",
