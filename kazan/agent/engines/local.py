@@ -9,13 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from kazan.agent import formatting
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall
 from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.intents import Reading, read
 from kazan.agent.tools import ToolResult, tool_call
+
+
+GIFT_QUESTIONS = gettext_noop(
+    "I will gladly help you find a gift. To suggest the best options, could you tell me:\n"
+    "1. Do you have a budget in mind?\n2. Do you prefer sweet, savoury or an assortment?\n"
+    "3. Does the person have any food allergies or intolerances?"
+)
 
 
 class _Run:
@@ -256,14 +263,7 @@ def _search(run: _Run, r: Reading) -> bool:
     if r.gift and r.max_price is None and not r.preference and state.get("pending") != "gift":
         state["pending"] = "gift"
         state["query"] = r.query
-        run.say(
-            gettext(
-                "I will gladly help you find a gift. To suggest the best options, could you "
-                "tell me:\n1. Do you have a budget in mind?\n2. Do you prefer sweet, savoury "
-                "or an assortment?\n3. Does the person have any food allergies or "
-                "intolerances?"
-            )
-        )
+        run.say(gettext(GIFT_QUESTIONS))
         return True
     query = r.query or (state.get("query") if state.get("pending") == "gift" else "") or ""
     state["pending"] = ""
