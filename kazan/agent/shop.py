@@ -89,7 +89,8 @@ def order_message_replies(ctx: Context, customer: Any, order: dict[str, Any]) ->
     from kazan.agent.tools.common import cart_data
     from kazan.commerce import services as commerce_services
 
-    items = order.get("items") if isinstance(order.get("items"), list) else []
+    raw = order.get("items")
+    items: list[Any] = raw if isinstance(raw, list) else []
     cart = commerce_services.cart_from_order_message(
         business=ctx.business,
         customer=customer,

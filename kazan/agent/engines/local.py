@@ -17,7 +17,6 @@ from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.intents import Reading, read
 from kazan.agent.tools import ToolResult, tool_call
 
-
 GIFT_QUESTIONS = gettext_noop(
     "I will gladly help you find a gift. To suggest the best options, could you tell me:\n"
     "1. Do you have a budget in mind?\n2. Do you prefer sweet, savoury or an assortment?\n"
@@ -34,10 +33,10 @@ class _Run:
         self.calls: list[ExecutedCall] = []
         self.replies: list[dict[str, Any]] = []
 
-    def call(self, name: str, **arguments: Any) -> ToolResult:
+    def call(self, tool: str, /, **arguments: Any) -> ToolResult:
         arguments = {k: v for k, v in arguments.items() if v is not None and v != ""}
-        result = tool_call(scope=self.turn.scope, name=name, arguments=arguments)
-        self.calls.append(ExecutedCall(name, arguments, result))
+        result = tool_call(scope=self.turn.scope, name=tool, arguments=arguments)
+        self.calls.append(ExecutedCall(tool, arguments, result))
         return result
 
     def say(self, message: str) -> None:

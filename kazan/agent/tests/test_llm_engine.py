@@ -152,7 +152,7 @@ def test_a_tool_call_runs_and_its_result_goes_back(business, customer, settings_
         _turn(business, customer, settings_row, "Me llevo la Degustación")
     )
 
-    assert CART == [(box.pk, 1)]
+    assert [(box.pk, 1)] == CART
     assert [call.name for call in outcome.calls] == ["add_to_cart"]
     assert outcome.calls[0].result.ok
     assert outcome.replies[0]["text"] == "He añadido la caja a su carrito."

@@ -8,11 +8,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from kazan.agent.engines.local import GIFT_QUESTIONS, _offer_order
-from kazan.agent.step import privacy_text, registration_text, thanks_registered_text
-from kazan.agent.tools.talk import generic_text
-
 from kazan.agent.models import AgentToolCall
+from kazan.agent.step import privacy_text, registration_text, thanks_registered_text
 from kazan.agent.tests.helpers import links, say, texts
+from kazan.agent.tools.talk import generic_text
 from kazan.analytics.models import Event
 from kazan.commerce.models import Order
 from kazan.customers.queries import customer_by_identity

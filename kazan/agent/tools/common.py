@@ -12,6 +12,7 @@ from kazan.core.money import minor_digits, money_format
 
 if TYPE_CHECKING:
     from kazan.commerce.models import Product
+    from kazan.customers.models import Customer
 
 DESCRIPTION_MAX = 900
 SWEET_WORDS = ("sweet", "dulce", "dolce", "dolci", "dulces", "suss", "tatli", "dessert")
@@ -21,9 +22,10 @@ ASSORTMENT_WORDS = ("assortment", "assorted", "mixed", "surtido", "assortimento"
                     "gemischt", "karisik")  # fmt: skip
 
 
-def customer_required(scope: ToolScope) -> None:
+def customer_required(scope: ToolScope) -> Customer:
     if scope.customer is None:
         raise ToolFailed("customer_required", "The customer must register first.")
+    return scope.customer
 
 
 def to_minor(amount: Decimal | float | None, currency: str) -> int | None:
@@ -77,7 +79,7 @@ def product_data(scope: ToolScope, product: Product, *, detail: bool = False) ->
         "id": product.pk,
         "name": product.name,
         "kind": product.kind,
-        "category": product.category.name if product.category_id else "",
+        "category": product.category.name if product.category is not None else "",
         "price_minor": cost.final_minor,
         "currency": cost.currency,
         "price": price(cost.final_minor, cost.currency, scope),

@@ -50,11 +50,11 @@ def _channel(scope: ToolScope) -> str:
 def add_to_cart(scope: ToolScope, args: CartAddArgs) -> dict[str, Any]:
     from kazan.commerce import services as commerce_services
 
-    customer_required(scope)
+    customer = customer_required(scope)
     try:
         cart = commerce_services.cart_add(
             business=scope.business,
-            customer=scope.customer,
+            customer=customer,
             channel=_channel(scope),
             product_id=args.product_id,
             variant_id=args.variant_id,
@@ -69,11 +69,11 @@ def add_to_cart(scope: ToolScope, args: CartAddArgs) -> dict[str, Any]:
 def remove_from_cart(scope: ToolScope, args: CartRemoveArgs) -> dict[str, Any]:
     from kazan.commerce import services as commerce_services
 
-    customer_required(scope)
+    customer = customer_required(scope)
     try:
         cart = commerce_services.cart_remove(
             business=scope.business,
-            customer=scope.customer,
+            customer=customer,
             channel=_channel(scope),
             product_id=args.product_id,
             variant_id=args.variant_id,
@@ -87,9 +87,9 @@ def remove_from_cart(scope: ToolScope, args: CartRemoveArgs) -> dict[str, Any]:
 def get_cart_info(scope: ToolScope, args: NoArgs) -> dict[str, Any]:
     from kazan.commerce import queries as commerce_queries
 
-    customer_required(scope)
+    customer = customer_required(scope)
     cart = commerce_queries.cart_view(
-        business=scope.business, customer=scope.customer, channel=_channel(scope)
+        business=scope.business, customer=customer, channel=_channel(scope)
     )
     return {"cart": cart_data(scope, cart)}
 
@@ -97,10 +97,10 @@ def get_cart_info(scope: ToolScope, args: NoArgs) -> dict[str, Any]:
 def create_order(scope: ToolScope, args: OrderArgs) -> dict[str, Any]:
     from kazan.commerce import services as commerce_services
 
-    customer_required(scope)
+    customer = customer_required(scope)
     placed = commerce_services.order_create(
         business=scope.business,
-        customer=scope.customer,
+        customer=customer,
         channel=_channel(scope),
         payment_method=args.payment_method,
     )
@@ -110,9 +110,9 @@ def create_order(scope: ToolScope, args: OrderArgs) -> dict[str, Any]:
 def get_order_status(scope: ToolScope, args: OrderStatusArgs) -> dict[str, Any]:
     from kazan.commerce import queries as commerce_queries
 
-    customer_required(scope)
+    customer = customer_required(scope)
     orders = commerce_queries.orders_for_customer(
-        business=scope.business, customer=scope.customer, number=args.order_number, limit=3
+        business=scope.business, customer=customer, number=args.order_number, limit=3
     )
     if not orders:
         raise ToolFailed("order_not_found", "No such order of yours.")
