@@ -351,6 +351,19 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 
+# The shopping agent's LLM engine (kazan/agent/engines/llm.py): the platform's OpenAI-compatible
+# chat-completions server, used by a business that chose the AI engine without its own server.
+# Blank base URL: OpenAI's. No key: only businesses with their own key get the AI engine.
+AGENT_LLM_BASE_URL = env("AGENT_LLM_BASE_URL")
+AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY")
+AGENT_LLM_MODEL = env("AGENT_LLM_MODEL", "gpt-4o-mini")
+# Seconds one completion may take before the turn falls back to the built-in agent.
+AGENT_LLM_TIMEOUT_SECONDS = float(env("AGENT_LLM_TIMEOUT_SECONDS", "20"))
+# Rounds of tool calls in one turn before the model must answer.
+AGENT_LLM_MAX_TOOL_ROUNDS = int(env("AGENT_LLM_MAX_TOOL_ROUNDS", "4"))
+# AI messages a business may use per month (seed 002's Basic plan); the plans issue replaces it.
+AGENT_AI_MESSAGES_MONTHLY = int(env("AGENT_AI_MESSAGES_MONTHLY", "1000"))
+
 # Console map: the base map is a vendored country outline (offline). Optionally, a tile server
 # as a Leaflet URL template, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; the map page then
 # allows images from its origin. The attribution is HTML shown in the map's corner.
