@@ -7,7 +7,6 @@ import threading
 import pytest
 from django.db import connection, connections
 from django.test import override_settings
-from django.urls import reverse
 
 from kazan.activity.models import Activity
 from kazan.agent import services
