@@ -422,3 +422,31 @@ def test_memory_is_read_from_the_conversation_log(business, customer, settings_r
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "user"]
     assert "VIP" not in json.dumps(messages)
     assert EMAIL not in json.dumps(messages)
+
+
+def test_made_up_links_are_removed_from_the_answer(business, customer, settings_row, fake):
+    Faq.objects.create(
+        business=business,
+        question="¿Dónde están las condiciones de envío?",
+        answer="En https://shop.example/envios",
+        language="es",
+    )
+    fake.reply("Pague aquí: https://evil.example/pay y lea https://shop.example/envios")
+
+    outcome = llm.LlmEngine().respond(
+        _turn(business, customer, settings_row, "condiciones de envío")
+    )
+
+    text = outcome.replies[0]["text"]
+    assert "evil.example" not in text
+    assert "https://shop.example/envios" in text
+
+
+def test_an_empty_answer_is_answered_by_the_local_engine(
+    business, customer, settings_row, fake, local
+):
+    fake.reply("")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert outcome.replies == [{"type": "text", "text": "local answer"}]
