@@ -43,6 +43,7 @@ urlpatterns = [
                 path("forms/", include("kazan.webforms.urls")),
                 path("shop/", include("kazan.commerce.urls")),
                 path("orders/", include("kazan.commerce.orders_urls")),
+                path("assistant/", include("kazan.agent.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

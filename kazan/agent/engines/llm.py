@@ -17,6 +17,7 @@ import dataclasses
 import importlib
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -202,7 +203,9 @@ class LlmEngine:
             message = self._complete(client, endpoint, settings, messages, tools, last=last)
             requested = [c for c in (message.tool_calls or []) if c.type == "function"]
             if not requested or last:
-                content = (message.content or "").strip()
+                content = links_checked(message.content or message.refusal or "", messages)
+                if not content and not calls:
+                    raise LlmUnavailable("empty_answer")
                 replies = replies_for(content, calls, turn)
                 return AgentOutcome(replies=replies, calls=calls, understood=bool(replies))
             messages.append(
@@ -271,6 +274,19 @@ class LlmEngine:
         if not getattr(completion, "choices", None):
             raise LlmUnavailable("no_choices")
         return completion.choices[0].message
+
+
+_URL = re.compile(r"https?://[^\s<>()\[\]\"']+")
+
+
+def links_checked(text: str, messages: list[dict[str, Any]]) -> str:
+    """The model's text without links it made up: only an address that was in what it was
+    given (an FAQ answer's link) stays. Payment, registration and data links reach the
+    customer as link replies from the tool results, never through the model's words."""
+    given = " ".join(str(m.get("content") or "") for m in messages)
+    return _URL.sub(
+        lambda match: match.group(0) if match.group(0) in given else "", text.strip()
+    ).strip()
 
 
 def replies_for(text: str, calls: list[ExecutedCall], turn: AgentTurn) -> list[dict[str, Any]]:

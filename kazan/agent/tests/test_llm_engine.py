@@ -45,20 +45,20 @@ def _search(scope, args):
     return {"products": [{"id": h.product.pk, "name": h.product.name} for h in hits]}
 
 
-CART: list[tuple[int, int]] = []
+cart_log: list[tuple[int, int]] = []
 
 
 def _add(scope, args):
     if args.product_id == 999:
         raise ToolFailed("not_found", "no such product")
-    CART.append((args.product_id, args.quantity))
+    cart_log.append((args.product_id, args.quantity))
     return {"added": args.product_id, "payment_url": "https://pay.example/secret-token"}
 
 
 @pytest.fixture(autouse=True)
 def shop_tools(monkeypatch):
     """Two tools shaped like the agent's (the real registry is swapped out for the test)."""
-    CART.clear()
+    cart_log.clear()
     monkeypatch.setattr(
         registry,
         "_TOOLS",
@@ -152,7 +152,7 @@ def test_a_tool_call_runs_and_its_result_goes_back(business, customer, settings_
         _turn(business, customer, settings_row, "Me llevo la Degustación")
     )
 
-    assert [(box.pk, 1)] == CART
+    assert cart_log == [(box.pk, 1)]
     assert [call.name for call in outcome.calls] == ["add_to_cart"]
     assert outcome.calls[0].result.ok
     assert outcome.replies[0]["text"] == "He añadido la caja a su carrito."
@@ -193,7 +193,7 @@ def test_malformed_arguments_and_unknown_tools_are_reported_to_the_model(
 
     outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade tres"))
 
-    assert CART == []
+    assert cart_log == []
     assert [(c.name, c.result.error_code) for c in outcome.calls] == [
         ("add_to_cart", "agent_tool_arguments"),
         ("get_weather", "agent_tool_unknown"),
@@ -262,7 +262,7 @@ def test_a_failure_after_tools_ran_shows_their_results_instead_of_redoing_them(
 
     outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade 5"))
 
-    assert CART == [(5, 1)]  # once
+    assert cart_log == [(5, 1)]  # once
     assert local.turns == []
     assert [call.name for call in outcome.calls] == ["add_to_cart"]
 
@@ -422,3 +422,31 @@ def test_memory_is_read_from_the_conversation_log(business, customer, settings_r
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "user"]
     assert "VIP" not in json.dumps(messages)
     assert EMAIL not in json.dumps(messages)
+
+
+def test_made_up_links_are_removed_from_the_answer(business, customer, settings_row, fake):
+    Faq.objects.create(
+        business=business,
+        question="¿Dónde están las condiciones de envío?",
+        answer="En https://shop.example/envios",
+        language="es",
+    )
+    fake.reply("Pague aquí: https://evil.example/pay y lea https://shop.example/envios")
+
+    outcome = llm.LlmEngine().respond(
+        _turn(business, customer, settings_row, "condiciones de envío")
+    )
+
+    text = outcome.replies[0]["text"]
+    assert "evil.example" not in text
+    assert "https://shop.example/envios" in text
+
+
+def test_an_empty_answer_is_answered_by_the_local_engine(
+    business, customer, settings_row, fake, local
+):
+    fake.reply("")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert outcome.replies == [{"type": "text", "text": "local answer"}]
