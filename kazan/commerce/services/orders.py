@@ -93,7 +93,8 @@ def _payment_method(business: Business, requested: str | None) -> str:
     ]
     if not allowed:
         raise Conflict(
-            _("This shop takes no orders at the moment."), code=CommerceErrorCode.PAYMENT_UNAVAILABLE
+            _("This shop takes no orders at the moment."),
+            code=CommerceErrorCode.PAYMENT_UNAVAILABLE,
         )
     if requested in (None, ""):
         return allowed[0]
@@ -128,7 +129,9 @@ def order_create(
         stock_reserve(
             business=business,
             lines=[
-                StockLine(product_id=line.product_id, variant_id=line.variant_id, quantity=line.quantity)
+                StockLine(
+                    product_id=line.product_id, variant_id=line.variant_id, quantity=line.quantity
+                )
                 for line in view.lines
             ],
         )
@@ -214,9 +217,8 @@ def order_status_change(
         current.status = to_status
         fields = ["status", "updated_at"]
         lines = _stock_lines(current)
-        if to_status in (S.CANCELLED, S.REFUNDED) and before in HOLDS_STOCK:
-            if lines:
-                stock_release(business=business, lines=lines)
+        if to_status in (S.CANCELLED, S.REFUNDED) and before in HOLDS_STOCK and lines:
+            stock_release(business=business, lines=lines)
         if to_status == S.SHIPPED and before in HOLDS_STOCK and lines:
             stock_fulfil(business=business, lines=lines)
         if to_status == S.PAID:
@@ -262,22 +264,35 @@ def order_status_change(
 
 
 def order_cancel(
-    *, business: Business, order: Order, actor: User | None, actor_kind: str = "member", note: str = ""
+    *,
+    business: Business,
+    order: Order,
+    actor: User | None,
+    actor_kind: str = "member",
+    note: str = "",
 ) -> Order:
     """Cancels the order and gives its reserved stock back."""
     return order_status_change(
-        business=business, order=order, to_status=S.CANCELLED, actor=actor,
-        actor_kind=actor_kind, note=note,
+        business=business,
+        order=order,
+        to_status=S.CANCELLED,
+        actor=actor,
+        actor_kind=actor_kind,
+        note=note,
     )
 
 
-def order_note_add(*, business: Business, order: Order, note: str, actor: User | None) -> OrderEvent:
+def order_note_add(
+    *, business: Business, order: Order, note: str, actor: User | None
+) -> OrderEvent:
     """A note of the team in the order's history (never shown to the customer)."""
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(_("The note is empty."))
     if len(note) > NOTE_MAX:
-        raise ValidationFailed(_("The note is too long (at most %(n)d characters).") % {"n": NOTE_MAX})
+        raise ValidationFailed(
+            _("The note is too long (at most %(n)d characters).") % {"n": NOTE_MAX}
+        )
     if order.business_id != business.pk:
         raise NotFound(code=CommerceErrorCode.ORDER_NOT_FOUND)
     return OrderEvent.objects.create(
@@ -304,12 +319,18 @@ def orders_bulk_status(
     others) and each customer is told."""
     changed: list[int] = []
     refused: dict[int, str] = {}
-    orders = Order.objects.filter(business=business, pk__in=list(order_ids)[:500]).order_by("number")
+    orders = Order.objects.filter(business=business, pk__in=list(order_ids)[:500]).order_by(
+        "number"
+    )
     for order in orders:
         try:
             order_status_change(
-                business=business, order=order, to_status=to_status, actor=actor,
-                actor_kind=actor_kind, note=note,
+                business=business,
+                order=order,
+                to_status=to_status,
+                actor=actor,
+                actor_kind=actor_kind,
+                note=note,
             )
         except (Conflict, ValidationFailed) as exc:
             refused[order.number] = str(exc.message)
@@ -346,7 +367,9 @@ def orders_customer_unlink(*, business: Business, customer: Customer) -> int:
 def orders_customer_export(*, business: Business, customer: Customer) -> list[dict]:
     """GDPR access/portability: the customer's orders with their lines."""
     rows = []
-    for order in Order.objects.filter(business=business, customer=customer).prefetch_related("items"):
+    for order in Order.objects.filter(business=business, customer=customer).prefetch_related(
+        "items"
+    ):
         rows.append(
             {
                 "number": order.number,
@@ -364,5 +387,3 @@ def orders_customer_export(*, business: Business, customer: Customer) -> list[di
             }
         )
     return rows
-
-
