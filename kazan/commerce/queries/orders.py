@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -304,7 +304,3 @@ def _tz(business: Business) -> dt.tzinfo:
     import zoneinfo
 
     return zoneinfo.ZoneInfo(business.timezone)
-
-
-def orders_prefetch_lines() -> Prefetch:
-    return Prefetch("items", queryset=OrderItem.objects.order_by("id"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -28,6 +28,7 @@ from kazan.commerce.models import (
     PaymentMethod,
 )
 from kazan.commerce.queries.orders import cart_lines, commerce_settings_for
+from kazan.commerce.services.stock import StockLine, stock_fulfil, stock_release, stock_reserve
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -72,12 +73,12 @@ def number_next(*, business: Business, kind: str) -> int:
         return sequence.last + 1
 
 
-def _stock_lines(order: Order) -> list:
-    from kazan.commerce.services.stock import StockLine
-
+def _stock_lines(order: Order) -> list[StockLine]:
+    """The order's lines whose product still exists (a deleted product has no stock)."""
     return [
         StockLine(product_id=item.product_id, variant_id=item.variant_id, quantity=item.quantity)
         for item in OrderItem.objects.filter(order=order, product__isnull=False)
+        if item.product_id is not None
     ]
 
 
@@ -116,7 +117,6 @@ def order_create(
     reserved (all or nothing), the cart marked ordered; online orders get a payment link."""
     from kazan.commerce.services.cart import _cart_for_update
     from kazan.commerce.services.payments import payment_link_issue
-    from kazan.commerce.services.stock import StockLine, stock_reserve
 
     if customer.business_id != business.pk:
         raise NotFound()
@@ -198,7 +198,6 @@ def order_status_change(
     history records it and the customer is told on their channel."""
     from kazan.commerce.services.invoices import invoice_issue
     from kazan.commerce.services.notifications import order_status_notify
-    from kazan.commerce.services.stock import stock_fulfil, stock_release
 
     if to_status not in S.values:
         raise ValidationFailed(_("Unknown order status."), code=CommerceErrorCode.STATUS_TRANSITION)
@@ -356,15 +355,15 @@ def order_mark_paid(
     return True
 
 
-def orders_customer_unlink(*, business: Business, customer: Customer) -> int:
-    """GDPR erasure: the orders stay (accounting) but no longer point at the person; their
-    carts go."""
+def orders_customer_erase(*, business: Business, customer: Customer) -> None:
+    """GDPR erasure: the orders stay (accounting rows: numbers, lines, totals, invoices) but no
+    longer point at the person; their carts go."""
     CartItem.objects.filter(cart__business=business, cart__customer=customer).delete()
     Cart.objects.filter(business=business, customer=customer, order__isnull=True).delete()
-    return Order.objects.filter(business=business, customer=customer).update(customer=None)
+    Order.objects.filter(business=business, customer=customer).update(customer=None)
 
 
-def orders_customer_export(*, business: Business, customer: Customer) -> list[dict]:
+def orders_customer_export(*, business: Business, customer: Customer) -> list[dict[str, Any]]:
     """GDPR access/portability: the customer's orders with their lines."""
     rows = []
     for order in Order.objects.filter(business=business, customer=customer).prefetch_related(
