@@ -42,6 +42,7 @@ urlpatterns = [
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
                 path("orders/", include("kazan.commerce.orders_urls")),
+                path("shop/", include("kazan.commerce.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),
