@@ -68,7 +68,9 @@ class OrderDetailOut(OrderOut):
 class OrderFilters(InputSchema):
     status: OrderStatus | None = None
     payment_method: PaymentMethod | None = None
-    q: str = Field("", max_length=254, description="Customer name, exact phone or email, or #number.")
+    q: str = Field(
+        "", max_length=254, description="Customer name, exact phone or email, or #number."
+    )
     since: Timestamp | None = Field(None, description="Placed at or after.")
     until: Timestamp | None = Field(None, description="Placed before.")
 

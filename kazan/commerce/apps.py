@@ -8,8 +8,7 @@ class CommerceConfig(AppConfig):
 
     def ready(self) -> None:
         from kazan.commerce.exports import export_kinds_register
-
-        export_kinds_register()
         from kazan.commerce.registrations import commerce_register
 
+        export_kinds_register()
         commerce_register()

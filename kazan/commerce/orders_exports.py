@@ -72,7 +72,7 @@ def orders_source(*, business: Business | None, filters: ExportFilters) -> Table
                 str(statuses.get(order.status, order.status)),
                 str(methods.get(order.payment_method, order.payment_method)),
                 order.channel,
-                order.line_count,
+                getattr(order, "line_count", 0),
                 amount(order.subtotal_minor, order.currency),
                 amount(order.discount_minor, order.currency),
                 amount(order.total_minor, order.currency),

@@ -19,8 +19,12 @@ class OrderFilterForm(forms.Form):
     payment_method = forms.ChoiceField(
         label=_("Payment"), required=False, choices=[("", _("Any")), *PaymentMethod.choices]
     )
-    since = forms.DateField(label=_("Placed from"), required=False, validators=FILTER_DATE_VALIDATORS)
-    until = forms.DateField(label=_("Placed until"), required=False, validators=FILTER_DATE_VALIDATORS)
+    since = forms.DateField(
+        label=_("Placed from"), required=False, validators=FILTER_DATE_VALIDATORS
+    )
+    until = forms.DateField(
+        label=_("Placed until"), required=False, validators=FILTER_DATE_VALIDATORS
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -41,11 +45,15 @@ class OrderFilterForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=OrderStatus.choices)
     tracking_code = forms.CharField(label=_("Tracking code"), required=False, max_length=120)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class BulkStatusForm(forms.Form):

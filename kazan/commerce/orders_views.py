@@ -41,7 +41,9 @@ PAGE_SIZE = 30
 def _bounds(request: BusinessRequest, since: dt.date | None, until: dt.date | None):
     tz = zoneinfo.ZoneInfo(request.business.timezone)
     start = dt.datetime.combine(since, dt.time.min, tzinfo=tz) if since else None
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if until else None
+    end = (
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if until else None
+    )
     return start, end
 
 
@@ -53,7 +55,9 @@ def order_list(request: BusinessRequest) -> HttpResponse:
     if not form.is_bound:
         found = queries.orders_list(business=request.business)
     elif form.is_valid():
-        since, until = _bounds(request, form.cleaned_data.get("since"), form.cleaned_data.get("until"))
+        since, until = _bounds(
+            request, form.cleaned_data.get("since"), form.cleaned_data.get("until")
+        )
         found = queries.orders_list(
             business=request.business,
             status=form.cleaned_data["status"],
@@ -90,7 +94,9 @@ def order_detail(request: BusinessRequest, order_id: int) -> HttpResponse:
             "events": queries.order_events(order=order),
             "invoice": queries.invoice_for(business=request.business, order=order),
             "status_form": StatusForm(initial={"tracking_code": order.tracking_code}),
-            "next_statuses": [(value, label) for value, label in OrderStatus.choices if value in allowed],
+            "next_statuses": [
+                (value, label) for value, label in OrderStatus.choices if value in allowed
+            ],
             "note_form": NoteForm(),
         },
     )
@@ -130,7 +136,10 @@ def order_note(request: BusinessRequest, order_id: int) -> HttpResponse:
     else:
         try:
             orders.order_note_add(
-                business=request.business, order=order, note=form.cleaned_data["note"], actor=request.user
+                business=request.business,
+                order=order,
+                note=form.cleaned_data["note"],
+                actor=request.user,
             )
         except KazanError as exc:
             messages.error(request, str(exc.message))
@@ -163,9 +172,7 @@ def orders_bulk(request: BusinessRequest) -> HttpResponse:
         actor=request.user,
     )
     if result.changed:
-        messages.success(
-            request, _("%(count)d orders changed.") % {"count": len(result.changed)}
-        )
+        messages.success(request, _("%(count)d orders changed.") % {"count": len(result.changed)})
     for number, why in sorted(result.refused.items()):
         messages.error(request, _("Order %(number)s: %(why)s") % {"number": number, "why": why})
     return redirect("orders:list")
@@ -212,7 +219,9 @@ def orders_overview(request: BusinessRequest) -> HttpResponse:
         business=request.business,
         since=since,
         until=until,
-        conversations=conversations_started_count(business=request.business, since=since, until=until),
+        conversations=conversations_started_count(
+            business=request.business, since=since, until=until
+        ),
     )
     from django.utils.formats import date_format
 

@@ -21,18 +21,27 @@ LIST = "/dashboard/orders/"
 def _order(business, customer=None, *, method="on_delivery", quantity=1, name="Box"):
     customer = customer or shopper(business)
     box = product(business, name=name)
-    services.cart_add(business=business, customer=customer, channel="web", product_id=box.pk, quantity=quantity)
-    return services.order_create(business=business, customer=customer, channel="web", payment_method=method).order
+    services.cart_add(
+        business=business, customer=customer, channel="web", product_id=box.pk, quantity=quantity
+    )
+    return services.order_create(
+        business=business, customer=customer, channel="web", payment_method=method
+    ).order
 
 
 def test_list_filters(owner_client, business, owner):
-    anna = shopper(business, name="Anna Rossi", email="anna@example.com", phone_e164="+4915111122233")
+    anna = shopper(
+        business, name="Anna Rossi", email="anna@example.com", phone_e164="+4915111122233"
+    )
     first = _order(business, anna)
     second = _order(business, method="online")
     services.order_cancel(business=business, order=second, actor=owner)
     html = owner_client.get(LIST).content.decode()
     assert html.count('class="order-row"') == 2
-    assert owner_client.get(LIST, {"status": "cancelled"}).content.decode().count('class="order-row"') == 1
+    assert (
+        owner_client.get(LIST, {"status": "cancelled"}).content.decode().count('class="order-row"')
+        == 1
+    )
     assert 'data-order="2"' in owner_client.get(LIST, {"payment_method": "online"}).content.decode()
     by_email = owner_client.get(LIST, {"q": "Anna@Example.com"}).content.decode()
     assert by_email.count('class="order-row"') == 1 and f'data-order="{first.number}"' in by_email
@@ -57,13 +66,17 @@ def test_list_query_count_is_constant(owner_client, business, django_assert_max_
     assert response.content.decode().count('class="order-row"') == 13
 
 
-def test_detail_status_tracking_note_and_invoice(owner_client, business, django_capture_on_commit_callbacks):
+def test_detail_status_tracking_note_and_invoice(
+    owner_client, business, django_capture_on_commit_callbacks
+):
     order = _order(business)
     page = owner_client.get(f"{LIST}{order.pk}/").content.decode()
     assert "Box" in page and 'id="order-status-form"' in page
     owner_client.post(f"{LIST}{order.pk}/status/", {"status": "processing"})
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(f"{LIST}{order.pk}/status/", {"status": "shipped", "tracking_code": "ES-777"})
+        owner_client.post(
+            f"{LIST}{order.pk}/status/", {"status": "shipped", "tracking_code": "ES-777"}
+        )
     order.refresh_from_db()
     assert order.status == "shipped" and order.tracking_code == "ES-777"
     refused = owner_client.post(f"{LIST}{order.pk}/status/", {"status": "pending"}, follow=True)
@@ -91,7 +104,9 @@ def test_other_business_orders_are_404_and_untouched(owner_client, business, oth
     theirs = _order(other_business)
     for path in ("", "invoice/"):
         assert owner_client.get(f"{LIST}{theirs.pk}/{path}").status_code == 404
-    assert owner_client.post(f"{LIST}{theirs.pk}/status/", {"status": "processing"}).status_code == 404
+    assert (
+        owner_client.post(f"{LIST}{theirs.pk}/status/", {"status": "processing"}).status_code == 404
+    )
     owner_client.post(f"{LIST}bulk/", {"orders": [theirs.pk], "status": "processing"})
     theirs.refresh_from_db()
     assert theirs.status == "pending"
@@ -179,17 +194,35 @@ def test_api_orders(client, business, owner, other_business):
     )
     assert changed.status_code == 200 and changed.json()["status"] == "processing"
     refused = client.post(
-        f"/api/v1/orders/{order.pk}/status", {"status": "pending"}, content_type="application/json", **auth
+        f"/api/v1/orders/{order.pk}/status",
+        {"status": "pending"},
+        content_type="application/json",
+        **auth,
     )
     assert refused.status_code == 409 and refused.json()["code"] == "order_status_transition"
     note = client.post(
-        f"/api/v1/orders/{order.pk}/notes", {"note": "call"}, content_type="application/json", **auth
+        f"/api/v1/orders/{order.pk}/notes",
+        {"note": "call"},
+        content_type="application/json",
+        **auth,
     )
     assert note.status_code == 201 and note.json()["note"] == "call"
-    assert client.post(
-        f"/api/v1/orders/{order.pk}/notes", {"note": ""}, content_type="application/json", **auth
-    ).status_code == 422
-    assert client.post(
-        f"/api/v1/orders/{theirs.pk}/notes", {"note": "x"}, content_type="application/json", **auth
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/orders/{order.pk}/notes",
+            {"note": ""},
+            content_type="application/json",
+            **auth,
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/v1/orders/{theirs.pk}/notes",
+            {"note": "x"},
+            content_type="application/json",
+            **auth,
+        ).status_code
+        == 404
+    )
     assert client.get("/api/v1/orders").status_code == 401
