@@ -57,6 +57,7 @@ urlpatterns = [
     # One- and two-letter prefixes: business slugs have at least three characters.
     path("", include("kazan.campaigns.public_urls")),
     path("", include("kazan.webforms.public_urls")),
+    path("", include("kazan.links.public_urls")),
 ]
 if settings.DEBUG or settings.TESTING:
     # The development inbox: what the console SMS provider "sent".

@@ -165,7 +165,7 @@ def assistant_try(*, business: Business, text: str, language: str) -> TryOutcome
             scope = ToolScope(
                 business=business,
                 customer=customer,
-                channel="sandbox",
+                channel="whatsapp",
                 language=language,
                 engine=engine.key,
             )
@@ -182,3 +182,10 @@ def assistant_try(*, business: Business, text: str, language: str) -> TryOutcome
         ],
         quota_reached=row.engine == "llm" and engine.key != "llm",
     )
+
+
+def shop_flow_ensure(*, business: Business) -> None:
+    """Binds the shop flow (the `agent` step) to WhatsApp; WA calls it on connecting a number."""
+    from kazan.agent.shop import shop_flow_ensure as ensure
+
+    ensure(business=business)

@@ -19,17 +19,36 @@ from kazan.commerce.queries.catalog import (
     products_list,
     products_search,
 )
+from kazan.commerce.queries.orders import (
+    CartLine,
+    CartView,
+    SalesMetrics,
+    cart_view,
+    commerce_settings_for,
+    order_get,
+    orders_for_customer,
+    orders_list,
+    sales_metrics,
+)
 
 __all__ = [
+    "CartLine",
+    "CartView",
     "Price",
     "ProductHit",
+    "SalesMetrics",
     "available",
+    "cart_view",
     "categories_list",
     "category_get",
     "category_tree",
+    "commerce_settings_for",
     "events_on",
     "offer_get",
     "offers_list",
+    "order_get",
+    "orders_for_customer",
+    "orders_list",
     "price_for",
     "product_by_retailer_id",
     "product_count",
@@ -37,4 +56,5 @@ __all__ = [
     "product_limit",
     "products_list",
     "products_search",
+    "sales_metrics",
 ]

@@ -29,6 +29,7 @@ from kazan.customers.services.identities import (
     identity_seen,
     identity_touch,
 )
+from kazan.customers.services.registration import customer_self_update
 from kazan.customers.services.tags import (
     TAG_BULK_MAX,
     customers_tag,
@@ -51,6 +52,7 @@ __all__ = [
     "customer_get_or_create_by_contact",
     "customer_get_or_create_by_phone",
     "customer_register",
+    "customer_self_update",
     "customer_touch",
     "customer_update",
     "customers_tag",
