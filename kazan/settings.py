@@ -167,6 +167,10 @@ ANALYTICS_BUFFER = env_bool("KAZAN_ANALYTICS_BUFFER", bool(REDIS_URL) and not TE
 # its own limit, and the matcher's confidence from which an answer is given outright (below it,
 # the visitor is asked "Did you mean …?").
 FAQ_LIMIT_DEFAULT = int(env("KAZAN_FAQ_LIMIT_DEFAULT", "200"))
+# Products a business may keep unless staff set its own limit (commerce, issue 12).
+COMMERCE_PRODUCT_LIMIT = int(env("KAZAN_COMMERCE_PRODUCT_LIMIT", "1000"))
+# API requests per minute per user or API key (kazan/tenancy/api_limits.py, seed 002).
+API_RATE_LIMIT_PER_MINUTE = int(env("KAZAN_API_RATE_LIMIT_PER_MINUTE", "30"))
 FAQ_ANSWER_CONFIDENCE = 0.5
 # A web worker (kazan/wsgi.py only) loads the FAQ matcher's model in a background thread at
 # start, so its first visitor question does not wait ~2 s for it.

@@ -42,6 +42,8 @@ urlpatterns = [
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
                 path("assistant/", include("kazan.agent.urls")),
+                path("orders/", include("kazan.commerce.orders_urls")),
+                path("shop/", include("kazan.commerce.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

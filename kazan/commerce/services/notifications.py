@@ -105,7 +105,13 @@ def _send(
     replies: list[dict[str, Any]] = [{"type": "text", "text": text}]
     if channel == "whatsapp":
         replies.append(
-            {"type": "template", "name": name, "language": template_language, "params": params, "text": text}
+            {
+                "type": "template",
+                "name": name,
+                "language": template_language,
+                "params": params,
+                "text": text,
+            }
         )
     try:
         with transaction.atomic():
@@ -149,7 +155,9 @@ def order_status_notify(*, business: Business, order_id: int, status: str = "") 
         logger.info("order %s: notification not sent", order.pk)
         with translation.override(business.language or "en"):
             note = _("The customer was not told (%(reason)s).") % {"reason": reason}
-        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, note=note, actor_kind="system")
+        OrderEvent.objects.create(
+            order=order, kind=OrderEvent.Kind.NOTE, note=note, actor_kind="system"
+        )
         return False
     return True
 
@@ -166,7 +174,8 @@ def cart_reminder_send(*, business: Business, cart: Cart) -> bool:
     language = customer.language or business.language or "en"
     with translation.override(language):
         text = _(
-            "You left something in your cart at %(shop)s. Reply to this message to finish your order."
+            "You left something in your cart at %(shop)s. "
+            "Reply to this message to finish your order."
         ) % {"shop": business.name}
         reason = _send(
             business=business,
