@@ -15,6 +15,7 @@ from kazan.agent import formatting
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall
 from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.intents import Reading, read
+from kazan.agent.nlu.mentions import content_words, word_like
 from kazan.agent.tools import ToolResult, tool_call
 
 GIFT_QUESTIONS = gettext_noop(
@@ -301,9 +302,24 @@ def _search(run: _Run, r: Reading) -> bool:
     return True
 
 
+FAQ_SURE = 0.8
+
+
+def _relevant(question: str, data: dict[str, Any]) -> bool:
+    """A confident FAQ match, or one sharing a word with the customer's question: a small FAQ
+    list makes the matcher answer nonsense with middling confidence, which the agent declines."""
+    if float(data.get("confidence") or 0) >= FAQ_SURE:
+        return True
+    asked = [w for w in content_words(question) if len(w) >= 4]
+    known = content_words(f"{data.get('question', '')} {data.get('answer', '')}")
+    return any(word_like(a, k) for a in asked for k in known)
+
+
 def _answer_faq(run: _Run, question: str, quiet: bool = False) -> bool:
+    if len(content_words(question)) == 0:
+        return False
     result = run.call("get_faq_info", question=question[:500])
-    if result.ok:
+    if result.ok and _relevant(question, result.data):
         run.say(result.data["answer"])
         return True
     return False
