@@ -41,9 +41,9 @@ urlpatterns = [
                 path("inbox/", include("kazan.inbox.urls")),
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
-                path("shop/", include("kazan.commerce.urls")),
-                path("orders/", include("kazan.commerce.orders_urls")),
                 path("assistant/", include("kazan.agent.urls")),
+                path("orders/", include("kazan.commerce.orders_urls")),
+                path("shop/", include("kazan.commerce.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

@@ -122,11 +122,6 @@ def _activity(
     activity_record(business=business, actor=actor, action="agent.settings_changed", data=data)
 
 
-def shop_flow_ensure(*, business: Business) -> None:
-    """Binds the shop flow (the `agent` step) to WhatsApp; WA calls it on connecting a number."""
-    from kazan.agent.shop import shop_flow_ensure as ensure
-
-    ensure(business=business)
 # The sandbox customer of "test the assistant": a fictional number (NANP 555-01xx), created
 # inside a transaction that is always rolled back.
 SANDBOX_PHONE = "+12015550123"
@@ -170,7 +165,7 @@ def assistant_try(*, business: Business, text: str, language: str) -> TryOutcome
             scope = ToolScope(
                 business=business,
                 customer=customer,
-                channel="sandbox",
+                channel="whatsapp",
                 language=language,
                 engine=engine.key,
             )
@@ -187,3 +182,10 @@ def assistant_try(*, business: Business, text: str, language: str) -> TryOutcome
         ],
         quota_reached=row.engine == "llm" and engine.key != "llm",
     )
+
+
+def shop_flow_ensure(*, business: Business) -> None:
+    """Binds the shop flow (the `agent` step) to WhatsApp; WA calls it on connecting a number."""
+    from kazan.agent.shop import shop_flow_ensure as ensure
+
+    ensure(business=business)

@@ -14,7 +14,6 @@ answered by the local engine instead, and a line without personal data is logged
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
 import re
@@ -33,8 +32,10 @@ from kazan.agent.engines.base import (
     engine_get,
     engine_register,
 )
+from kazan.agent.engines.llm_replies import replies_for_calls
 from kazan.agent.error_codes import AgentErrorCode
 from kazan.agent.tools import ToolResult, ToolScope, tool_call, tools_openai_schema
+from kazan.agent.tools.talk import first_name
 
 if TYPE_CHECKING:
     from kazan.agent.models import AgentSettings
@@ -186,7 +187,7 @@ class LlmEngine:
                     business=scope.business,
                     settings=settings,
                     language=language,
-                    customer=scope.customer,
+                    first_name=first_name(scope),
                     context=prompt.retrieval_context(
                         business=scope.business, text=turn.text, language=language
                     ),
@@ -292,14 +293,7 @@ def links_checked(text: str, messages: list[dict[str, Any]]) -> str:
 def replies_for(text: str, calls: list[ExecutedCall], turn: AgentTurn) -> list[dict[str, Any]]:
     """The model's text first, then what the shared formatting shows for the tool results."""
     replies: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
-    try:
-        formatting = importlib.import_module("kazan.agent.formatting")
-    except ImportError:  # pragma: no cover - until the shared formatting lands
-        return replies
-    format_calls = getattr(formatting, "replies_for_calls", None)
-    if format_calls is not None:
-        replies += format_calls(calls, scope=turn.scope, with_text=not text)
-    return replies
+    return replies + replies_for_calls(calls, scope=turn.scope, with_text=not text)
 
 
 def local_engine() -> AgentEngine:

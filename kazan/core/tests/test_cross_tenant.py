@@ -264,7 +264,6 @@ def world():
     b_submission = submission_sent(
         b, name="Bertha Zweitladen", email="bertha@zweitladen.example", message="Zweitladen?"
     )
-    b_order = _order_placed(b, b_customer)
     # B's shopping assistant: its prompt and its (write-only) API key must never show for A.
     agent_settings_update(
         business=b,
@@ -273,6 +272,7 @@ def world():
         system_prompt="Zweitladen assistant prompt",
         api_key="sk-Zweitladen-key",
     )
+    b_order = _order_placed(b, b_customer)
     return {
         "a": a,
         "b": b,
