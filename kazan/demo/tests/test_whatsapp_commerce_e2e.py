@@ -11,6 +11,7 @@ OpenAI-compatible server, scripted to call the tools the way a model does. Neith
 messages nor LLM requests carry personal data beyond the first name."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from kazan.channels.providers.whatsapp.testing import (  # noqa: F401 - fixture
 )
 from kazan.commerce import services as commerce_services
 from kazan.commerce.models import Invoice, Order, OrderStatus, Product
+from kazan.commerce.queries import cart_view
 from kazan.commerce.testing import sicilian_shop
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.customers.queries import customer_is_registered, data_processing_consent_granted
@@ -248,7 +250,6 @@ def test_seed_dialogs_with_the_local_agent(
         django_capture_on_commit_callbacks,
     )
     _no_personal_data([json.dumps(m, ensure_ascii=False) for m in fake_graph.sent])
-    assert FIRST in "\n".join(_strings(m) for m in fake_graph.sent) or True
 
 
 def _llm_script(products: dict[str, Product]):
@@ -278,7 +279,6 @@ def _llm_script(products: dict[str, Product]):
                         )
                     ]
                 )
-            print("TOOLRESULT", messages[-1]["content"][:1500])
             return completion(content="Aquí tiene tres packs de regalo que podrían interesarle.")
         if "crema de pistacho" in said:
             if not answered_tool:
@@ -292,13 +292,20 @@ def _llm_script(products: dict[str, Product]):
         if "Me llevo" in said:
             if not answered_tool:
                 return completion(tool_calls=[("add_to_cart", {"product_id": box.pk})])
-            return completion(content="¡Excelente elección! ¿Quiere que cree el pedido?")
+            return completion(
+                content="¡Excelente elección! He añadido la Degustación Siciliana a su "
+                "carrito. ¿Quiere que cree el pedido?"
+            )
         if said.startswith("Sí"):
             if not answered_tool:
-                return completion(
-                    tool_calls=[("create_order", {"payment_method": "online"})]
-                )
-            return completion(content="He creado su pedido. Aquí tiene el enlace de pago seguro.")
+                return completion(tool_calls=[("create_order", {"payment_method": "online"})])
+            # The model reads the total from the tool's result (the link never reaches it).
+            total = re.search(r"\d+,\d\d\s?€", messages[-1]["content"])
+            assert total and "/link/" not in messages[-1]["content"]
+            return completion(
+                content=f"He creado su pedido por {total.group(0)}. "
+                "Aquí tiene el enlace de pago seguro."
+            )
         return completion(content="¿En qué más puedo ayudarle?")
 
     return respond
@@ -341,6 +348,9 @@ def test_seed_dialogs_with_the_llm_engine(
             "Me llevo la Degustación Siciliana. ¿Puede entregarse antes del próximo viernes?"
         )
         assert "Degustación Siciliana" in heard
+        assert (
+            cart_view(business=business, customer=customer, channel="whatsapp").total_minor == 5500
+        )
         heard = phone.send("Sí, gracias.")
         order = Order.objects.get(business=business, customer=customer)
         assert order.total_minor == 5500
