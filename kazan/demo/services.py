@@ -20,6 +20,7 @@ from kazan.demo.contact_form import forms_load
 from kazan.demo.conversations import conversations_load
 from kazan.demo.faq import faq_load
 from kazan.demo.history import Guest, history_load
+from kazan.demo.shop import SHOP_OWNER, shop_load
 from kazan.demo.widget import widget_load
 from kazan.demo.widget_history import widget_history_load
 
@@ -109,6 +110,8 @@ def demo_load() -> list[DemoLogin]:
     logins = [DemoLogin("platform staff", STAFF_EMAIL, STAFF_PASSWORD, _two_factor_on(staff))]
     _bank_details_load(staff=staff)
     logins += [DemoLogin(role, email, password) for email, _, role, password in TEAM]
+    shop_load(staff=staff)
+    logins.append(DemoLogin("shop owner", SHOP_OWNER[0], SHOP_OWNER[2]))
     if Business.objects.filter(slug=DEMO_SLUG).exists():
         return logins
 

@@ -10,6 +10,7 @@ from kazan.console.models import Alert
 from kazan.customers.models import Customer
 from kazan.customers.queries import customers_consenting
 from kazan.demo.services import DEMO_SLUG, STAFF_EMAIL, STAFF_PASSWORD, TEAM
+from kazan.demo.shop import SHOP_OWNER
 from kazan.loyalty.models import Review
 from kazan.messaging.models import OutboundMessage
 from kazan.messaging.queries import sms_balance
@@ -60,6 +61,7 @@ def test_demo_load_builds_the_demo_cafe_and_prints_working_logins(capsys, client
     assert f"/{DEMO_SLUG}/?src=qr" in output
     for email, _, _, password in TEAM:
         assert email in output and password in output
+    assert SHOP_OWNER[0] in output and SHOP_OWNER[2] in output
 
     # the demo messages are delivered by the worker like any others
     tasks_run_all()
@@ -76,7 +78,7 @@ def test_demo_load_fills_the_platform_console(capsys, client):
     output = capsys.readouterr().out
     assert "/console/" in output
 
-    assert Business.objects.count() == 9
+    assert Business.objects.count() == 10  # the café, the Sicilian shop and 8 in the console
     assert Business.objects.filter(status="suspended").count() == 1
     open_alerts = set(
         Alert.objects.filter(resolved_at__isnull=True).values_list("business__slug", "kind")
@@ -124,7 +126,7 @@ def test_the_demo_emails_no_password_and_no_dead_invitations(
     output = capsys.readouterr().out
 
     assert not [m for m in mailoutbox if "invited" in m.subject]
-    passwords = [STAFF_PASSWORD, *(password for *_, password in TEAM)]
+    passwords = [STAFF_PASSWORD, *(password for *_, password in TEAM), SHOP_OWNER[2]]
     for message in mailoutbox:
         assert not any(password in message.body for password in passwords), message.subject
     for password in passwords:

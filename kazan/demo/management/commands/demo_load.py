@@ -10,7 +10,8 @@ from kazan.demo.services import DEMO_SLUG, DemoLogin, demo_load
 class Command(BaseCommand):
     help = (
         "Load the demo business (demo-cafe) with its team, customers, reviews, vouchers, "
-        "messages, a campaign and 60 days of funnel history."
+        "messages, a campaign and 60 days of funnel history, and the Sicilian shop "
+        "(delizie-di-sicilia) with its catalog, orders and shopping assistant."
     )
 
     def handle(self, *args, **options):
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             f"  Website widget demo  {base}/widget/demo   (the café's web page with the widget)",
             f"  API docs             {base}/api/docs",
             f"  Development SMS      {base}/dev/outbox   (when DEBUG is on)",
+            f"  Sicilian shop        {base}/dashboard/orders/   (the shop owner below; try the",
+            f"                       shopping assistant at {base}/dashboard/assistant/)",
             "",
             "Demo logins:",
             *[line for login in logins for line in _login_lines(login)],
