@@ -19,7 +19,7 @@ from django.test import TestCase
 from django.utils import translation
 
 from kazan.agent.services import agent_settings_update, shop_flow_ensure
-from kazan.agent.step import thanks_registered_text
+from kazan.agent.step import privacy_text, thanks_registered_text
 from kazan.agent.testing import API_KEY, FakeOpenAI, completion
 from kazan.billing.gateways.stripe.tests.conftest import (  # noqa: F401 - fixtures
     fake_stripe,
@@ -40,6 +40,7 @@ from kazan.commerce.testing import sicilian_shop
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.customers.queries import customer_is_registered, data_processing_consent_granted
 from kazan.faq.services.faqs import faq_create
+from kazan.links.models import SecureLink
 from kazan.links.services import secure_link_issue
 from kazan.links.testing import link_path
 from kazan.messaging.testing import tasks_run_all
@@ -187,9 +188,10 @@ def _registration(client, phone, business, capture) -> Customer:
     url = _url(heard, business.slug)
     customer = Customer.objects.get(business=business)
     assert not customer_is_registered(customer)
-    link = customer.secure_links.get() if hasattr(customer, "secure_links") else None
-    if link is not None:
-        assert 23 * 3600 < (link.expires_at - link.created_at).total_seconds() <= 24 * 3600
+    link = SecureLink.objects.get(business=business, customer=customer, purpose="registration")
+    assert 23.9 * 3600 < (link.expires_at - link.created_at).total_seconds() <= 24 * 3600
+    heard = phone.send("¿Es seguro? ¿Qué pasa con mis datos?")
+    assert es(privacy_text).split("\n")[0] in heard and "/link/" not in heard
     _register(client, url, capture)
     customer.refresh_from_db()
     assert customer_is_registered(customer)
