@@ -53,9 +53,11 @@ def test_concurrent_adds_share_one_cart():
     customer = shopper(business)
     results = run_in_threads(
         6,
-        lambda: services.cart_add(
-            business=business, customer=customer, channel="web", product_id=box.pk
-        ).item_count,
+        lambda: (
+            services.cart_add(
+                business=business, customer=customer, channel="web", product_id=box.pk
+            ).item_count
+        ),
     )
     assert all(isinstance(r, int) for r in results), results
     assert Cart.objects.filter(customer=customer, status="open").count() == 1
