@@ -64,6 +64,14 @@ The statuses, with their usual codes:
   business rule's own code;
 - 429 `rate_limited`: wait `Retry-After` seconds.
 
+## Rate limits
+
+The customers, catalog and orders routes allow 30 requests a minute per API key or signed-in
+user, and a daily number per business (10,000 unless agreed otherwise). Every answer says
+where you stand: `X-RateLimit-Limit` (a minute's requests), `X-RateLimit-Remaining`,
+`X-RateLimit-Reset` (seconds until the allowance renews), `X-RateLimit-Daily-Limit` and
+`X-RateLimit-Daily-Remaining`. Beyond them: 429 `rate_limited` with `Retry-After`.
+
 ## Conventions
 
 - Lists are paged: `?page=` (1 to 1,000,000) and `?page_size=` (at most 100); the answer is
@@ -88,6 +96,10 @@ provider's signature over the raw request before reading anything:
   malformed report, 200 otherwise.
 - `POST /hooks/twilio/inbound`: an SMS a customer sent to the Twilio number (opt-out words
   such as STOP withdraw marketing consent), signed like the status reports; answers empty TwiML.
+- `GET/POST /hooks/whatsapp/`: the WhatsApp Cloud API webhook of every business's number (GET:
+  Meta's `hub.verify_token` handshake; POST: messages and statuses signed in
+  `X-Hub-Signature-256` with the app secret of the number named in the body). 403 for an
+  unknown number or a missing or wrong signature, 200 otherwise.
 """
 
 
@@ -139,6 +151,18 @@ WEBHOOK_PATHS = {
         "application/x-www-form-urlencoded",
         {400: "A malformed message.", 403: "A missing or wrong signature."},
     ),
+    "/hooks/whatsapp/": _webhook(
+        "webhook_whatsapp",
+        "WhatsApp Cloud API messages and statuses",
+        "JSON signed in `X-Hub-Signature-256` (`sha256=` + HMAC-SHA256 of the raw body with the "
+        "app secret of the number in `metadata.phone_number_id`). `GET` with `hub.mode`, "
+        "`hub.verify_token` and `hub.challenge` is Meta's subscription handshake.",
+        "application/json",
+        {
+            400: "Not answered: a body that names no connected number is a 403.",
+            403: "An unknown number, or a missing or wrong signature.",
+        },
+    ),
 }
 
 
@@ -169,6 +193,11 @@ api = KazanAPI(
                 "description": "The business's FAQs; /faqs/match answers a visitor's question.",
             },
             {"name": "forms", "description": "The contact form and what visitors sent."},
+            {
+                "name": "catalog",
+                "description": "The shop's categories, products, variants, offers and import "
+                "(30 requests a minute per key or user, a daily quota per business).",
+            },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
                 "name": "widget",
@@ -261,6 +290,8 @@ def _mount() -> None:
     from kazan.analytics.api import router as analytics_router
     from kazan.campaigns.api import router as campaigns_router
     from kazan.channels.widget.api import router as widget_router
+    from kazan.commerce.api_catalog import router as catalog_router
+    from kazan.commerce.api_orders import router as orders_router
     from kazan.console.api import router as console_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
@@ -277,9 +308,11 @@ def _mount() -> None:
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)
+    api.add_router("/orders", orders_router)
     api.add_router("/events", events_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)
+    api.add_router("/catalog", catalog_router)
 
 
 _mount()

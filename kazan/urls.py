@@ -41,6 +41,8 @@ urlpatterns = [
                 path("inbox/", include("kazan.inbox.urls")),
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
+                path("orders/", include("kazan.commerce.orders_urls")),
+                path("shop/", include("kazan.commerce.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

@@ -7,6 +7,8 @@ class CommerceConfig(AppConfig):
     verbose_name = "Commerce"
 
     def ready(self) -> None:
+        from kazan.commerce.exports import export_kinds_register
         from kazan.commerce.registrations import commerce_register
 
+        export_kinds_register()
         commerce_register()

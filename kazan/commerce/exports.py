@@ -1,112 +1,115 @@
-"""The "orders" export: a business's orders as CSV or Excel with the dashboard list's filters
-(period, status, payment method). The customer appears by name only; contacts never.
-Registered with analytics' export registry from CommerceConfig.ready()."""
+"""The "products" export: the catalog in the import's own columns (one row per product, one
+more per further variant), so an edited export imports back. Registered with analytics' export
+registry (staff's exports) from CommerceConfig.ready(); the dashboard downloads the same table
+at once, a catalog being bounded by its product limit. The catalog holds no personal data."""
 
 from __future__ import annotations
 
+import tempfile
 import zoneinfo
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kazan.analytics.enums import ExportKind
 from kazan.analytics.exports import (
-    CHUNK_SIZE,
+    CONTENT_TYPES,
     Cell,
     ExportFilters,
     Table,
-    date_range,
-    export_choices_clean,
     export_kind_register,
-    local_naive,
+    write_csv,
+    write_xlsx,
 )
-from kazan.commerce.models import OrderStatus, PaymentMethod
-from kazan.commerce.queries.orders import orders_list
+from kazan.commerce.models import Product
+from kazan.commerce.services.imports import COLUMNS
 from kazan.core.money import minor_digits
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
-LABELS: dict[str, str | Promise] = {
-    "status": gettext_lazy("Status"),
-    "payment_method": gettext_lazy("Payment"),
-}
-_CHOICES = {
-    "status": frozenset(OrderStatus.values),
-    "payment_method": frozenset(PaymentMethod.values),
-}
+FORMATS = {"csv": write_csv, "xlsx": write_xlsx}
 
 
-def orders_filters_clean(*, business: Business | None, given: dict[str, object]) -> ExportFilters:
-    return export_choices_clean(given, _CHOICES, LABELS)
+def _amount(minor: int | None, currency: str) -> str:
+    if minor is None:
+        return ""
+    digits = minor_digits(currency)
+    return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
 
 
-def orders_source(*, business: Business | None, filters: ExportFilters) -> Table:
-    """The business's orders, newest first, placed in [since, until] (its local days)."""
-    assert business is not None  # the registry's rule: "required"
-    tz = zoneinfo.ZoneInfo(business.timezone)
-    since, until = date_range(filters, tz)
-    orders = orders_list(
-        business=business,
-        status=str(filters.get("status", "")),
-        payment_method=str(filters.get("payment_method", "")),
-        since=since,
-        until=until,
+def _rows(business: Business) -> Iterator[list[Cell]]:
+    zone = zoneinfo.ZoneInfo(business.timezone or "UTC")
+
+    def moment(value) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    products = (
+        Product.objects.filter(business=business)
+        .select_related("category__parent")
+        .prefetch_related("variants", "media")
+        .order_by("id")
     )
-    statuses = dict(OrderStatus.choices)
-    methods = dict(PaymentMethod.choices)
-
-    def amount(minor: int, currency: str) -> Decimal:
-        return Decimal(minor).scaleb(-minor_digits(currency))
-
-    def rows() -> Iterator[list[Cell]]:
-        for order in orders.iterator(chunk_size=CHUNK_SIZE):
+    for product in products:
+        category = product.category
+        path = ""
+        if category is not None:
+            path = f"{category.parent.name} > {category.name}" if category.parent else category.name
+        image = next((m.url for m in product.media.all() if m.url), "")
+        base: list[Cell] = [
+            product.sku,
+            product.name,
+            product.kind,
+            path,
+            product.description,
+            _amount(product.price_minor, product.currency),
+            product.currency,
+            "" if product.stock is None else product.stock,
+            "yes" if product.active else "no",
+            product.retailer_id,
+            "; ".join(f"{k}={v}" for k, v in (product.attributes or {}).items()),
+            image,
+            moment(product.starts_at),
+            moment(product.ends_at),
+            product.duration_minutes or "",
+        ]
+        variants = list(product.variants.all())
+        if not variants:
+            yield [*base, "", "", "", "", ""]
+        for variant in variants:
             yield [
-                order.number,
-                local_naive(order.created_at, tz),
-                order.customer.name if order.customer else "",
-                str(statuses.get(order.status, order.status)),
-                str(methods.get(order.payment_method, order.payment_method)),
-                order.channel,
-                order.line_count,
-                amount(order.subtotal_minor, order.currency),
-                amount(order.discount_minor, order.currency),
-                amount(order.total_minor, order.currency),
-                order.currency,
-                order.tracking_code,
+                *base,
+                variant.name,
+                _amount(variant.price_minor, product.currency),
+                "" if variant.stock is None else variant.stock,
+                variant.sku,
+                variant.retailer_id,
             ]
 
+
+def products_table(*, business: Business | None, filters: ExportFilters | None = None) -> Table:
+    assert business is not None  # the registry's rule: "required"
     return Table(
-        title=_("Orders of %(business)s") % {"business": business.name},
-        headers=[
-            _("Number"),
-            _("Placed (%(tz)s)") % {"tz": business.timezone},
-            _("Customer"),
-            _("Status"),
-            _("Payment"),
-            _("Channel"),
-            _("Lines"),
-            _("Subtotal"),
-            _("Discounts"),
-            _("Total"),
-            _("Currency"),
-            _("Tracking code"),
-        ],
-        rows=rows(),
-        widths=[0.8, 1.6, 2, 1.2, 1.4, 1, 0.6, 1, 1, 1, 0.8, 1.5],
+        title=_("Products of %(business)s") % {"business": business.name},
+        headers=list(COLUMNS),
+        rows=_rows(business),
     )
+
+
+def products_export(*, business: Business, file_format: str) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of the business's catalog as CSV or XLSX."""
+    writer = FORMATS[file_format]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"products.{file_format}"
+        writer(products_table(business=business), path)
+        content = path.read_bytes()
+    name = f"products-{business.slug}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+    return content, CONTENT_TYPES[file_format], name
 
 
 def export_kinds_register() -> None:
-    export_kind_register(
-        ExportKind.ORDERS,
-        orders_source,
-        filters=frozenset({"since", "until", *LABELS}),
-        business="required",
-        clean=orders_filters_clean,
-        labels=LABELS,
-    )
+    export_kind_register(ExportKind.PRODUCTS, products_table, business="required")

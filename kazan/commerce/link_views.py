@@ -53,9 +53,9 @@ def payment_page(request: HttpRequest, link: SecureLink) -> HttpResponse:
     if request.GET.get("paid") and order.status == OrderStatus.PENDING:
         order_checkout_reconcile(business=business, order=order)
         order.refresh_from_db()
-    if order.status not in (OrderStatus.PENDING, OrderStatus.CANCELLED):
-        if link.used_at is None and order.paid_at is not None:
-            secure_link_consume(link=link)
+    paid = order.status not in (OrderStatus.PENDING, OrderStatus.CANCELLED)
+    if paid and link.used_at is None and order.paid_at is not None:
+        secure_link_consume(link=link)
     return page_render(
         request,
         "commerce/link_payment.html",
@@ -83,7 +83,9 @@ def invoice_page(request: HttpRequest, link: SecureLink) -> HttpResponse:
             {"order": order},
             link=link,
         )
-    response = HttpResponse(invoice_pdf(business=business, order=order), content_type="application/pdf")
+    response = HttpResponse(
+        invoice_pdf(business=business, order=order), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

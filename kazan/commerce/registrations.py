@@ -6,10 +6,10 @@ orders export."""
 
 def commerce_register() -> None:
     from kazan.billing.checkout_listeners import checkout_listener_register
-    from kazan.commerce.exports import export_kinds_register
     from kazan.commerce.link_views import invoice_page, payment_page
+    from kazan.commerce.orders_exports import export_kinds_register as orders_export_register
     from kazan.commerce.queries.orders import orders_for_customer
-    from kazan.commerce.services.orders import orders_customer_export, orders_customer_unlink
+    from kazan.commerce.services.orders import orders_customer_erase, orders_customer_export
     from kazan.commerce.services.payments import order_checkout_event
     from kazan.core.gdpr import GdprSection, gdpr_section_register
     from kazan.customers.panels import CustomerPanel, customer_panel_register
@@ -24,7 +24,7 @@ def commerce_register() -> None:
             export=lambda business, customer: orders_customer_export(
                 business=business, customer=customer
             ),
-            erase=lambda business, customer: orders_customer_unlink(
+            erase=lambda business, customer: orders_customer_erase(
                 business=business, customer=customer
             ),
         )
@@ -45,4 +45,4 @@ def commerce_register() -> None:
             order=30,
         )
     )
-    export_kinds_register()
+    orders_export_register()

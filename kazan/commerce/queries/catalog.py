@@ -20,6 +20,7 @@ from kazan.commerce.models import (
     OrderItem,
     Product,
     ProductKind,
+    ProductMedia,
     ProductVariant,
 )
 from kazan.commerce.queries.search import keys_of, terms, word_keys
@@ -267,6 +268,61 @@ def price_for(
     unit = unit_price(product, variant)
     off, offer = _best(_active_offers(business, at or timezone.now()), product, unit)
     return Price(unit, off, unit - off, product.currency, offer)
+
+
+def prices_for(*, business: "Business", products: Iterable[Product]) -> dict[int, Price]:
+    """price_for of many products at once (the active offers read once), by product id."""
+    offers = _active_offers(business, timezone.now())
+    out: dict[int, Price] = {}
+    for product in products:
+        unit = int(product.price_minor)
+        off, offer = _best(offers, product, unit)
+        out[product.pk] = Price(unit, off, unit - off, product.currency, offer)
+    return out
+
+
+def variant_get(*, business: "Business", product: Product, variant_id: int) -> ProductVariant:
+    found = ProductVariant.objects.filter(
+        product__business=business, product=product, pk=variant_id
+    ).first()
+    if found is None:
+        raise NotFound(_("This variant does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    return found
+
+
+def media_get(*, business: "Business", product: Product, media_id: int) -> ProductMedia:
+    found = ProductMedia.objects.filter(
+        product__business=business, product=product, pk=media_id
+    ).first()
+    if found is None:
+        raise NotFound(_("This image does not exist."))
+    return found
+
+
+def products_filtered(
+    *,
+    business: "Business",
+    text: str = "",
+    category_id: int | None = None,
+    kind: str | None = None,
+    active: bool | None = None,
+) -> QuerySet[Product]:
+    """The dashboard's and the API's product list: name, SKU or retailer id contains `text`;
+    newest first."""
+    _kind_check(kind)
+    qs = _products(business, False).order_by("-created_at", "-id")
+    if text.strip():
+        needle = text.strip()
+        qs = qs.filter(
+            Q(name__icontains=needle) | Q(sku__icontains=needle) | Q(retailer_id__icontains=needle)
+        )
+    if category_id is not None:
+        qs = qs.filter(category_id__in=_with_descendants(business, category_id))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
 
 
 def available(product: Product, variant: ProductVariant | None = None) -> int | None:

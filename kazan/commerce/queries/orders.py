@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -169,7 +169,9 @@ def order_get_by_number(*, business: Business, number: int) -> Order:
 
 
 def order_events(*, order: Order) -> QuerySet[OrderEvent]:
-    return OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
+    return (
+        OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
+    )
 
 
 def order_items(*, order: Order) -> QuerySet[OrderItem]:
@@ -261,8 +263,8 @@ def sales_metrics(
     revenue = totals["revenue"] or 0
     paid_count = totals["count"] or 0
     order_count = period.exclude(status=OrderStatus.CANCELLED).count()
-    currency = (
-        period.values_list("currency", flat=True).first() or business_currency(business=business)
+    currency = period.values_list("currency", flat=True).first() or business_currency(
+        business=business
     )
     abandoned = Cart.objects.filter(
         business=business, reminded_at__gte=since, reminded_at__lt=until
@@ -302,7 +304,3 @@ def _tz(business: Business) -> dt.tzinfo:
     import zoneinfo
 
     return zoneinfo.ZoneInfo(business.timezone)
-
-
-def orders_prefetch_lines() -> Prefetch:
-    return Prefetch("items", queryset=OrderItem.objects.order_by("id"))

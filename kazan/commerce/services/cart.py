@@ -31,7 +31,9 @@ MAX_LINE_QUANTITY = 999
 
 def _quantity_check(quantity: object, *, allow_zero: bool = False) -> int:
     if not isinstance(quantity, int) or isinstance(quantity, bool):
-        raise ValidationFailed(_("The quantity must be a whole number."), code=CommerceErrorCode.INVALID_QUANTITY)
+        raise ValidationFailed(
+            _("The quantity must be a whole number."), code=CommerceErrorCode.INVALID_QUANTITY
+        )
     low = 0 if allow_zero else 1
     if quantity < low or quantity > MAX_LINE_QUANTITY:
         raise ValidationFailed(
@@ -57,7 +59,9 @@ def _product_variant(
     if variant_id is not None:
         variant = ProductVariant.objects.filter(product=product, pk=variant_id, active=True).first()
         if variant is None:
-            raise NotFound(_("This variant does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+            raise NotFound(
+                _("This variant does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND
+            )
     elif ProductVariant.objects.filter(product=product, active=True).exists():
         raise ValidationFailed(
             _("Please choose a variant of %(name)s.") % {"name": product.name},
@@ -92,7 +96,9 @@ def _cart_for_update(
         except IntegrityError:  # a concurrent add opened it: use theirs
             cart = (
                 Cart.objects.select_for_update()
-                .filter(business=business, customer=customer, channel=channel, status=Cart.Status.OPEN)
+                .filter(
+                    business=business, customer=customer, channel=channel, status=Cart.Status.OPEN
+                )
                 .first()
             )
         else:
@@ -140,10 +146,16 @@ def cart_add(
     quantity = _quantity_check(quantity)
     if customer.business_id != business.pk:
         raise NotFound()
-    product, variant = _product_variant(business=business, product_id=product_id, variant_id=variant_id)
+    product, variant = _product_variant(
+        business=business, product_id=product_id, variant_id=variant_id
+    )
     with transaction.atomic():
         cart = _cart_for_update(
-            business=business, customer=customer, channel=channel, create=True, currency=product.currency
+            business=business,
+            customer=customer,
+            channel=channel,
+            create=True,
+            currency=product.currency,
         )
         assert cart is not None
         line = _line(cart, product, variant)
@@ -174,9 +186,13 @@ def cart_remove(
         cart = _cart_for_update(business=business, customer=customer, channel=channel, create=False)
         if cart is None:
             return cart_view(business=business, customer=customer, channel=channel)
-        line = CartItem.objects.filter(cart=cart, product_id=product_id, variant_id=variant_id).first()
+        line = CartItem.objects.filter(
+            cart=cart, product_id=product_id, variant_id=variant_id
+        ).first()
         if line is None:
-            raise NotFound(_("This product is not in the cart."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+            raise NotFound(
+                _("This product is not in the cart."), code=CommerceErrorCode.PRODUCT_NOT_FOUND
+            )
         if quantity is None or quantity >= line.quantity:
             line.delete()
         else:
@@ -199,15 +215,24 @@ def cart_set_quantity(
     if quantity == 0:
         try:
             return cart_remove(
-                business=business, customer=customer, channel=channel,
-                product_id=product_id, variant_id=variant_id,
+                business=business,
+                customer=customer,
+                channel=channel,
+                product_id=product_id,
+                variant_id=variant_id,
             )
         except NotFound:
             return cart_view(business=business, customer=customer, channel=channel)
-    product, variant = _product_variant(business=business, product_id=product_id, variant_id=variant_id)
+    product, variant = _product_variant(
+        business=business, product_id=product_id, variant_id=variant_id
+    )
     with transaction.atomic():
         cart = _cart_for_update(
-            business=business, customer=customer, channel=channel, create=True, currency=product.currency
+            business=business,
+            customer=customer,
+            channel=channel,
+            create=True,
+            currency=product.currency,
         )
         assert cart is not None
         _available_check(product, variant, quantity)
@@ -246,30 +271,45 @@ def cart_from_order_message(
     unknown: list[str] = []
     wanted: list[tuple[Product, ProductVariant | None, int]] = []
     for raw in items if isinstance(items, list) else []:
-        retailer_id = str((raw or {}).get("retailer_id") or "")[:100] if isinstance(raw, dict) else ""
+        retailer_id = (
+            str((raw or {}).get("retailer_id") or "")[:100] if isinstance(raw, dict) else ""
+        )
         quantity = raw.get("quantity") if isinstance(raw, dict) else None
         try:
             quantity = int(str(quantity))
         except ValueError:
             quantity = 0
-        found = product_by_retailer_id(business=business, retailer_id=retailer_id) if retailer_id else None
+        found = (
+            product_by_retailer_id(business=business, retailer_id=retailer_id)
+            if retailer_id
+            else None
+        )
         if found is None or quantity < 1 or quantity > MAX_LINE_QUANTITY or not found[0].active:
             unknown.append(retailer_id)
             continue
         wanted.append((found[0], found[1], quantity))
     with transaction.atomic():
-        cart = _cart_for_update(business=business, customer=customer, channel=channel, create=bool(wanted))
+        cart = _cart_for_update(
+            business=business, customer=customer, channel=channel, create=bool(wanted)
+        )
         if cart is not None:
             CartItem.objects.filter(cart=cart).delete()
             for product, variant, quantity in wanted:
                 line = _line(cart, product, variant)
                 if line is None:
-                    CartItem.objects.create(cart=cart, product=product, variant=variant, quantity=quantity)
+                    CartItem.objects.create(
+                        cart=cart, product=product, variant=variant, quantity=quantity
+                    )
                 else:
                     CartItem.objects.filter(pk=line.pk).update(quantity=line.quantity + quantity)
             _touch(cart)
     if catalog_id:
-        logger.info("order message for business %s: %d lines, %d unknown", business.pk, len(wanted), len(unknown))
+        logger.info(
+            "order message for business %s: %d lines, %d unknown",
+            business.pk,
+            len(wanted),
+            len(unknown),
+        )
     view = cart_view(business=business, customer=customer, channel=channel)
     return CartView(
         lines=view.lines,

@@ -117,7 +117,9 @@ def invoice_pdf(*, business: Business, order: Order) -> bytes:
             pdf.drawString(left, y, item.name[:60])
             pdf.drawRightString(right - 70 * mm, y, str(item.quantity))
             pdf.drawRightString(right - 40 * mm, y, money(item.unit_price_minor))
-            pdf.drawRightString(right - 20 * mm, y, money(item.discount_minor) if item.discount_minor else "")
+            pdf.drawRightString(
+                right - 20 * mm, y, money(item.discount_minor) if item.discount_minor else ""
+            )
             pdf.drawRightString(right, y, money(item.total_minor))
         y -= 12 * mm
         for label, amount in (

@@ -25,9 +25,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("kazan.commerce.notifications")
 
-# The WhatsApp templates' default names (the installation's config may name others:
-# config["templates"]["order_status"] = {"name": …, "language": …} or a name).
-DEFAULT_TEMPLATES = {"order_status": "order_status_update", "cart_reminder": "cart_reminder"}
+# The WhatsApp templates' names when the installation's config names none. The connect form
+# (channels, WhatsApp) stores config["templates"] = {"order_update", "order_shipped",
+# "cart_reminder"} and config["template_language"]; each template takes one text parameter.
+DEFAULT_TEMPLATES = {
+    "order_update": "order_status_update",
+    "order_shipped": "order_shipped",
+    "cart_reminder": "cart_reminder",
+}
 
 
 def _status_text(order: Order, business: Business, status: str) -> str:
@@ -61,15 +66,18 @@ def _status_text(order: Order, business: Business, status: str) -> str:
     }
 
 
-def _template(installation: Any, key: str, language: str) -> tuple[str, str]:
+def _template(installation: Any, keys: tuple[str, ...], language: str) -> tuple[str, str]:
+    """The first template of `keys` the installation names (else the default of the first)
+    and its language."""
     config = getattr(installation, "config", None) or {}
     templates = config.get("templates") if isinstance(config, dict) else None
-    chosen = templates.get(key) if isinstance(templates, dict) else None
-    if isinstance(chosen, dict) and chosen.get("name"):
-        return str(chosen["name"]), str(chosen.get("language") or language)
-    if isinstance(chosen, str) and chosen:
-        return chosen, language
-    return DEFAULT_TEMPLATES[key], language
+    templates = templates if isinstance(templates, dict) else {}
+    chosen_language = str(config.get("template_language") or language) if config else language
+    for key in keys:
+        chosen = templates.get(key)
+        if isinstance(chosen, str) and chosen:
+            return chosen, chosen_language
+    return DEFAULT_TEMPLATES[keys[0]], chosen_language
 
 
 def _handle(business: Business, customer: Customer | None, channel: str) -> str:
@@ -87,8 +95,7 @@ def _send(
     customer: Customer | None,
     channel: str,
     text: str,
-    template_key: str,
-    params: list[str],
+    template_keys: tuple[str, ...],
     purpose: str,
     idempotency_key: str,
 ) -> str:
@@ -101,11 +108,17 @@ def _send(
         return _("the customer has no address on %(channel)s") % {"channel": channel}
     installation = installation_active(business=business, channel=channel)
     language = (customer.language if customer else "") or business.language or "en"
-    name, template_language = _template(installation, template_key, language)
+    name, template_language = _template(installation, template_keys, language)
     replies: list[dict[str, Any]] = [{"type": "text", "text": text}]
     if channel == "whatsapp":
         replies.append(
-            {"type": "template", "name": name, "language": template_language, "params": params, "text": text}
+            {
+                "type": "template",
+                "name": name,
+                "language": template_language,
+                "params": [text],
+                "text": text,
+            }
         )
     try:
         with transaction.atomic():
@@ -140,8 +153,11 @@ def order_status_notify(*, business: Business, order_id: int, status: str = "") 
             customer=customer,
             channel=order.channel,
             text=text,
-            template_key="order_status",
-            params=[str(order.number), str(OrderStatus(status).label), order.tracking_code],
+            template_keys=(
+                ("order_shipped", "order_update")
+                if status == OrderStatus.SHIPPED
+                else ("order_update",)
+            ),
             purpose="transactional",
             idempotency_key=f"order-{order.pk}-{status}",
         )
@@ -149,7 +165,9 @@ def order_status_notify(*, business: Business, order_id: int, status: str = "") 
         logger.info("order %s: notification not sent", order.pk)
         with translation.override(business.language or "en"):
             note = _("The customer was not told (%(reason)s).") % {"reason": reason}
-        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, note=note, actor_kind="system")
+        OrderEvent.objects.create(
+            order=order, kind=OrderEvent.Kind.NOTE, note=note, actor_kind="system"
+        )
         return False
     return True
 
@@ -166,15 +184,15 @@ def cart_reminder_send(*, business: Business, cart: Cart) -> bool:
     language = customer.language or business.language or "en"
     with translation.override(language):
         text = _(
-            "You left something in your cart at %(shop)s. Reply to this message to finish your order."
+            "You left something in your cart at %(shop)s. "
+            "Reply to this message to finish your order."
         ) % {"shop": business.name}
         reason = _send(
             business=business,
             customer=customer,
             channel=cart.channel,
             text=text,
-            template_key="cart_reminder",
-            params=[business.name],
+            template_keys=("cart_reminder",),
             purpose="marketing",
             idempotency_key=f"cart-reminder-{cart.pk}",
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -28,6 +28,7 @@ from kazan.commerce.models import (
     PaymentMethod,
 )
 from kazan.commerce.queries.orders import cart_lines, commerce_settings_for
+from kazan.commerce.services.stock import StockLine, stock_fulfil, stock_release, stock_reserve
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -72,12 +73,12 @@ def number_next(*, business: Business, kind: str) -> int:
         return sequence.last + 1
 
 
-def _stock_lines(order: Order) -> list:
-    from kazan.commerce.services.stock import StockLine
-
+def _stock_lines(order: Order) -> list[StockLine]:
+    """The order's lines whose product still exists (a deleted product has no stock)."""
     return [
         StockLine(product_id=item.product_id, variant_id=item.variant_id, quantity=item.quantity)
         for item in OrderItem.objects.filter(order=order, product__isnull=False)
+        if item.product_id is not None
     ]
 
 
@@ -93,7 +94,8 @@ def _payment_method(business: Business, requested: str | None) -> str:
     ]
     if not allowed:
         raise Conflict(
-            _("This shop takes no orders at the moment."), code=CommerceErrorCode.PAYMENT_UNAVAILABLE
+            _("This shop takes no orders at the moment."),
+            code=CommerceErrorCode.PAYMENT_UNAVAILABLE,
         )
     if requested in (None, ""):
         return allowed[0]
@@ -115,7 +117,6 @@ def order_create(
     reserved (all or nothing), the cart marked ordered; online orders get a payment link."""
     from kazan.commerce.services.cart import _cart_for_update
     from kazan.commerce.services.payments import payment_link_issue
-    from kazan.commerce.services.stock import StockLine, stock_reserve
 
     if customer.business_id != business.pk:
         raise NotFound()
@@ -128,7 +129,9 @@ def order_create(
         stock_reserve(
             business=business,
             lines=[
-                StockLine(product_id=line.product_id, variant_id=line.variant_id, quantity=line.quantity)
+                StockLine(
+                    product_id=line.product_id, variant_id=line.variant_id, quantity=line.quantity
+                )
                 for line in view.lines
             ],
         )
@@ -195,7 +198,6 @@ def order_status_change(
     history records it and the customer is told on their channel."""
     from kazan.commerce.services.invoices import invoice_issue
     from kazan.commerce.services.notifications import order_status_notify
-    from kazan.commerce.services.stock import stock_fulfil, stock_release
 
     if to_status not in S.values:
         raise ValidationFailed(_("Unknown order status."), code=CommerceErrorCode.STATUS_TRANSITION)
@@ -214,9 +216,8 @@ def order_status_change(
         current.status = to_status
         fields = ["status", "updated_at"]
         lines = _stock_lines(current)
-        if to_status in (S.CANCELLED, S.REFUNDED) and before in HOLDS_STOCK:
-            if lines:
-                stock_release(business=business, lines=lines)
+        if to_status in (S.CANCELLED, S.REFUNDED) and before in HOLDS_STOCK and lines:
+            stock_release(business=business, lines=lines)
         if to_status == S.SHIPPED and before in HOLDS_STOCK and lines:
             stock_fulfil(business=business, lines=lines)
         if to_status == S.PAID:
@@ -262,22 +263,35 @@ def order_status_change(
 
 
 def order_cancel(
-    *, business: Business, order: Order, actor: User | None, actor_kind: str = "member", note: str = ""
+    *,
+    business: Business,
+    order: Order,
+    actor: User | None,
+    actor_kind: str = "member",
+    note: str = "",
 ) -> Order:
     """Cancels the order and gives its reserved stock back."""
     return order_status_change(
-        business=business, order=order, to_status=S.CANCELLED, actor=actor,
-        actor_kind=actor_kind, note=note,
+        business=business,
+        order=order,
+        to_status=S.CANCELLED,
+        actor=actor,
+        actor_kind=actor_kind,
+        note=note,
     )
 
 
-def order_note_add(*, business: Business, order: Order, note: str, actor: User | None) -> OrderEvent:
+def order_note_add(
+    *, business: Business, order: Order, note: str, actor: User | None
+) -> OrderEvent:
     """A note of the team in the order's history (never shown to the customer)."""
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(_("The note is empty."))
     if len(note) > NOTE_MAX:
-        raise ValidationFailed(_("The note is too long (at most %(n)d characters).") % {"n": NOTE_MAX})
+        raise ValidationFailed(
+            _("The note is too long (at most %(n)d characters).") % {"n": NOTE_MAX}
+        )
     if order.business_id != business.pk:
         raise NotFound(code=CommerceErrorCode.ORDER_NOT_FOUND)
     return OrderEvent.objects.create(
@@ -304,12 +318,18 @@ def orders_bulk_status(
     others) and each customer is told."""
     changed: list[int] = []
     refused: dict[int, str] = {}
-    orders = Order.objects.filter(business=business, pk__in=list(order_ids)[:500]).order_by("number")
+    orders = Order.objects.filter(business=business, pk__in=list(order_ids)[:500]).order_by(
+        "number"
+    )
     for order in orders:
         try:
             order_status_change(
-                business=business, order=order, to_status=to_status, actor=actor,
-                actor_kind=actor_kind, note=note,
+                business=business,
+                order=order,
+                to_status=to_status,
+                actor=actor,
+                actor_kind=actor_kind,
+                note=note,
             )
         except (Conflict, ValidationFailed) as exc:
             refused[order.number] = str(exc.message)
@@ -335,18 +355,20 @@ def order_mark_paid(
     return True
 
 
-def orders_customer_unlink(*, business: Business, customer: Customer) -> int:
-    """GDPR erasure: the orders stay (accounting) but no longer point at the person; their
-    carts go."""
+def orders_customer_erase(*, business: Business, customer: Customer) -> None:
+    """GDPR erasure: the orders stay (accounting rows: numbers, lines, totals, invoices) but no
+    longer point at the person; their carts go."""
     CartItem.objects.filter(cart__business=business, cart__customer=customer).delete()
     Cart.objects.filter(business=business, customer=customer, order__isnull=True).delete()
-    return Order.objects.filter(business=business, customer=customer).update(customer=None)
+    Order.objects.filter(business=business, customer=customer).update(customer=None)
 
 
-def orders_customer_export(*, business: Business, customer: Customer) -> list[dict]:
+def orders_customer_export(*, business: Business, customer: Customer) -> list[dict[str, Any]]:
     """GDPR access/portability: the customer's orders with their lines."""
     rows = []
-    for order in Order.objects.filter(business=business, customer=customer).prefetch_related("items"):
+    for order in Order.objects.filter(business=business, customer=customer).prefetch_related(
+        "items"
+    ):
         rows.append(
             {
                 "number": order.number,
@@ -364,5 +386,3 @@ def orders_customer_export(*, business: Business, customer: Customer) -> list[di
             }
         )
     return rows
-
-

@@ -121,9 +121,7 @@ def order_checkout_event(event: GatewayEventData) -> str | None:
         return None
     # The gateway's reference is unique to one checkout: it names the business.
     order = (
-        Order.objects.select_related("business")
-        .filter(payment_reference=event.reference)
-        .first()
+        Order.objects.select_related("business").filter(payment_reference=event.reference).first()
     )
     if order is None:
         return None

@@ -30,11 +30,17 @@ def carts_remind(*, business: Business, now: dt.datetime | None = None) -> int:
         return 0
     now = now or timezone.now()
     sent = 0
-    carts = list(carts_abandoned(business=business, older_than=now - dt.timedelta(hours=hours))[:BATCH])
+    carts = list(
+        carts_abandoned(business=business, older_than=now - dt.timedelta(hours=hours))[:BATCH]
+    )
     for cart in carts:
         purpose = f"{cart.channel}_marketing"
         try:
-            consenting = customers_consenting(business=business, purpose=purpose).filter(pk=cart.customer_id).exists()
+            consenting = (
+                customers_consenting(business=business, purpose=purpose)
+                .filter(pk=cart.customer_id)
+                .exists()
+            )
         except Exception:
             consenting = False
         if not consenting:
@@ -55,8 +61,9 @@ def unscoped_carts_remind_all(*, now: dt.datetime | None = None) -> int:
         .distinct()
     )
     disabled = set(
-        CommerceSettings.objects.filter(business_id__in=business_ids, abandoned_cart_hours=0)
-        .values_list("business_id", flat=True)
+        CommerceSettings.objects.filter(
+            business_id__in=business_ids, abandoned_cart_hours=0
+        ).values_list("business_id", flat=True)
     )
     total = 0
     for business in unscoped_businesses_active().filter(pk__in=business_ids - disabled):

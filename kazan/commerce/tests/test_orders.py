@@ -60,7 +60,9 @@ def test_cart_add_remove_set_and_clear(business, customer):
         business=business, customer=customer, channel="web", product_id=cream.pk, quantity=0
     )
     assert [line.product_id for line in view.lines] == [box.pk]
-    view = services.cart_remove(business=business, customer=customer, channel="web", product_id=box.pk)
+    view = services.cart_remove(
+        business=business, customer=customer, channel="web", product_id=box.pk
+    )
     assert view.empty
     services.cart_add(business=business, customer=customer, channel="web", product_id=box.pk)
     assert services.cart_clear(business=business, customer=customer, channel="web").empty
@@ -76,11 +78,17 @@ def test_cart_refuses_bad_input_clearly(business, other_business, customer):
     for quantity in (0, -1, 1000, "2", True):
         with pytest.raises(ValidationFailed) as error:
             services.cart_add(
-                business=business, customer=customer, channel="web", product_id=box.pk, quantity=quantity
+                business=business,
+                customer=customer,
+                channel="web",
+                product_id=box.pk,
+                quantity=quantity,
             )
         assert error.value.code == CommerceErrorCode.INVALID_QUANTITY
     with pytest.raises(NotFound):
-        services.cart_add(business=business, customer=customer, channel="web", product_id=foreign.pk)
+        services.cart_add(
+            business=business, customer=customer, channel="web", product_id=foreign.pk
+        )
     with pytest.raises(ValidationFailed) as error:
         services.cart_add(business=business, customer=customer, channel="web", product_id=hidden.pk)
     assert error.value.code == CommerceErrorCode.PRODUCT_INACTIVE
@@ -91,7 +99,9 @@ def test_cart_refuses_bad_input_clearly(business, other_business, customer):
     assert error.value.code == CommerceErrorCode.OUT_OF_STOCK
     services.cart_add(business=business, customer=customer, channel="web", product_id=box.pk)
     with pytest.raises(NotFound):
-        services.cart_remove(business=business, customer=customer, channel="web", product_id=box.pk + 999)
+        services.cart_remove(
+            business=business, customer=customer, channel="web", product_id=box.pk + 999
+        )
 
 
 def test_cart_created_is_counted_and_an_expired_cart_starts_over(
@@ -132,7 +142,9 @@ def test_cart_from_a_whatsapp_order_message(business, customer):
     assert "unknown-sku" in view.unknown and len(view.unknown) == 3
 
 
-def test_order_create_numbers_reserves_and_records(business, customer, django_capture_on_commit_callbacks):
+def test_order_create_numbers_reserves_and_records(
+    business, customer, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         placed, box = _place(business, customer)
     order = placed.order
@@ -164,7 +176,9 @@ def test_order_refuses_an_empty_cart_and_missing_stock(business, customer):
         services.order_create(business=business, customer=customer, channel="web")
     assert error.value.code == CommerceErrorCode.CART_EMPTY
     box = product(business, stock=3)
-    services.cart_add(business=business, customer=customer, channel="web", product_id=box.pk, quantity=3)
+    services.cart_add(
+        business=business, customer=customer, channel="web", product_id=box.pk, quantity=3
+    )
     Product.objects.filter(pk=box.pk).update(reserved=2)  # somebody else ordered meanwhile
     with pytest.raises(Conflict) as error:
         services.order_create(business=business, customer=customer, channel="web")
@@ -180,7 +194,9 @@ def test_payment_methods_follow_the_settings(business, customer):
     box = product(business)
     services.cart_add(business=business, customer=customer, channel="web", product_id=box.pk)
     with pytest.raises(ValidationFailed) as error:
-        services.order_create(business=business, customer=customer, channel="web", payment_method="online")
+        services.order_create(
+            business=business, customer=customer, channel="web", payment_method="online"
+        )
     assert error.value.code == CommerceErrorCode.PAYMENT_UNAVAILABLE
     placed = services.order_create(business=business, customer=customer, channel="web")
     assert placed.order.payment_method == "on_delivery"
@@ -195,28 +211,41 @@ def test_transition_table_and_stock(business, customer, owner):
     placed, box = _place(business, customer, quantity=2, stock=5)
     order = placed.order
     with pytest.raises(Conflict) as error:
-        services.order_status_change(business=business, order=order, to_status="delivered", actor=owner)
+        services.order_status_change(
+            business=business, order=order, to_status="delivered", actor=owner
+        )
     assert error.value.code == CommerceErrorCode.STATUS_TRANSITION
     with pytest.raises(ValidationFailed):
         services.order_status_change(business=business, order=order, to_status="lost", actor=owner)
-    services.order_status_change(business=business, order=order, to_status="processing", actor=owner)
+    services.order_status_change(
+        business=business, order=order, to_status="processing", actor=owner
+    )
     order = services.order_status_change(
         business=business, order=order, to_status="shipped", actor=owner, tracking_code=" TRK123 "
     )
     assert order.tracking_code == "TRK123" and order.shipped_at
     box.refresh_from_db()
     assert (box.stock, box.reserved) == (3, 0)
-    order = services.order_status_change(business=business, order=order, to_status="delivered", actor=owner)
+    order = services.order_status_change(
+        business=business, order=order, to_status="delivered", actor=owner
+    )
     # Cash on delivery: paid and invoiced on delivery.
     assert order.paid_at and Invoice.objects.get(order=order).number == 1
     history = [(e.from_status, e.to_status) for e in order.events.filter(kind="status")]
-    assert history == [("", "pending"), ("pending", "processing"), ("processing", "shipped"), ("shipped", "delivered")]
+    assert history == [
+        ("", "pending"),
+        ("pending", "processing"),
+        ("processing", "shipped"),
+        ("shipped", "delivered"),
+    ]
     assert order.events.filter(kind="status").last().actor == owner
 
 
 def test_cancel_releases_stock_and_ends_the_order(business, customer, owner):
     placed, box = _place(business, customer, quantity=2, stock=5)
-    order = services.order_cancel(business=business, order=placed.order, actor=owner, note="asked by phone")
+    order = services.order_cancel(
+        business=business, order=placed.order, actor=owner, note="asked by phone"
+    )
     box.refresh_from_db()
     assert (box.stock, box.reserved) == (5, 0)
     assert order.status == "cancelled" and order.cancelled_at
@@ -239,7 +268,9 @@ def test_refund_before_shipping_gives_stock_back(business, customer, owner):
 
 def test_notes_and_tenancy(business, other_business, customer, owner):
     placed, _ = _place(business, customer)
-    event = services.order_note_add(business=business, order=placed.order, note=" call first ", actor=owner)
+    event = services.order_note_add(
+        business=business, order=placed.order, note=" call first ", actor=owner
+    )
     assert event.kind == "note" and event.note == "call first"
     with pytest.raises(ValidationFailed):
         services.order_note_add(business=business, order=placed.order, note="  ", actor=owner)
@@ -256,17 +287,28 @@ def test_bulk_status_changes_each_and_reports_refusals(business, customer, owner
     second, _ = _place(business, customer)
     services.order_cancel(business=business, order=second.order, actor=owner)
     result = services.orders_bulk_status(
-        business=business, order_ids=[first.order.pk, second.order.pk, 10**9], to_status="processing", actor=owner
+        business=business,
+        order_ids=[first.order.pk, second.order.pk, 10**9],
+        to_status="processing",
+        actor=owner,
     )
     assert result.changed == [1] and list(result.refused) == [2]
 
 
-def test_every_status_change_notifies_the_customer(business, customer, owner, django_capture_on_commit_callbacks):
+def test_every_status_change_notifies_the_customer(
+    business, customer, owner, django_capture_on_commit_callbacks
+):
     placed, _ = _place(business, customer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_status_change(business=business, order=placed.order, to_status="processing", actor=owner)
         services.order_status_change(
-            business=business, order=placed.order, to_status="shipped", actor=owner, tracking_code="ES123"
+            business=business, order=placed.order, to_status="processing", actor=owner
+        )
+        services.order_status_change(
+            business=business,
+            order=placed.order,
+            to_status="shipped",
+            actor=owner,
+            tracking_code="ES123",
         )
     messages = list(OutboundMessage.objects.filter(customer=customer).order_by("id"))
     assert len(messages) == 2
@@ -275,12 +317,16 @@ def test_every_status_change_notifies_the_customer(business, customer, owner, dj
     assert messages[0].channel == "web"
 
 
-def test_a_refused_notification_is_noted_on_the_order(business, owner, django_capture_on_commit_callbacks):
+def test_a_refused_notification_is_noted_on_the_order(
+    business, owner, django_capture_on_commit_callbacks
+):
     nobody = shopper(business)
     nobody.identities.all().delete()
     placed, _ = _place(business, nobody)
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_status_change(business=business, order=placed.order, to_status="processing", actor=owner)
+        services.order_status_change(
+            business=business, order=placed.order, to_status="processing", actor=owner
+        )
     note = placed.order.events.filter(kind="note", actor_kind="system").get()
     assert "not told" in note.note
     assert not OutboundMessage.objects.exists()
