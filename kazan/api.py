@@ -64,6 +64,14 @@ The statuses, with their usual codes:
   business rule's own code;
 - 429 `rate_limited`: wait `Retry-After` seconds.
 
+## Rate limits
+
+The customers, catalog and orders routes allow 30 requests a minute per API key or signed-in
+user, and a daily number per business (10,000 unless agreed otherwise). Every answer says
+where you stand: `X-RateLimit-Limit` (a minute's requests), `X-RateLimit-Remaining`,
+`X-RateLimit-Reset` (seconds until the allowance renews), `X-RateLimit-Daily-Limit` and
+`X-RateLimit-Daily-Remaining`. Beyond them: 429 `rate_limited` with `Retry-After`.
+
 ## Conventions
 
 - Lists are paged: `?page=` (1 to 1,000,000) and `?page_size=` (at most 100); the answer is
@@ -185,6 +193,11 @@ api = KazanAPI(
                 "description": "The business's FAQs; /faqs/match answers a visitor's question.",
             },
             {"name": "forms", "description": "The contact form and what visitors sent."},
+            {
+                "name": "catalog",
+                "description": "The shop's categories, products, variants, offers and import "
+                "(30 requests a minute per key or user, a daily quota per business).",
+            },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
                 "name": "widget",
@@ -277,6 +290,8 @@ def _mount() -> None:
     from kazan.analytics.api import router as analytics_router
     from kazan.campaigns.api import router as campaigns_router
     from kazan.channels.widget.api import router as widget_router
+    from kazan.commerce.api_catalog import router as catalog_router
+    from kazan.commerce.api_orders import router as orders_router
     from kazan.console.api import router as console_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
@@ -293,9 +308,11 @@ def _mount() -> None:
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)
+    api.add_router("/orders", orders_router)
     api.add_router("/events", events_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)
+    api.add_router("/catalog", catalog_router)
 
 
 _mount()

@@ -167,6 +167,10 @@ ANALYTICS_BUFFER = env_bool("KAZAN_ANALYTICS_BUFFER", bool(REDIS_URL) and not TE
 # its own limit, and the matcher's confidence from which an answer is given outright (below it,
 # the visitor is asked "Did you mean …?").
 FAQ_LIMIT_DEFAULT = int(env("KAZAN_FAQ_LIMIT_DEFAULT", "200"))
+# Products a business may keep unless staff set its own limit (commerce, issue 12).
+COMMERCE_PRODUCT_LIMIT = int(env("KAZAN_COMMERCE_PRODUCT_LIMIT", "1000"))
+# API requests per minute per user or API key (kazan/tenancy/api_limits.py, seed 002).
+API_RATE_LIMIT_PER_MINUTE = int(env("KAZAN_API_RATE_LIMIT_PER_MINUTE", "30"))
 FAQ_ANSWER_CONFIDENCE = 0.5
 # A web worker (kazan/wsgi.py only) loads the FAQ matcher's model in a background thread at
 # start, so its first visitor question does not wait ~2 s for it.
@@ -346,6 +350,19 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+
+# The shopping agent's LLM engine (kazan/agent/engines/llm.py): the platform's OpenAI-compatible
+# chat-completions server, used by a business that chose the AI engine without its own server.
+# Blank base URL: OpenAI's. No key: only businesses with their own key get the AI engine.
+AGENT_LLM_BASE_URL = env("AGENT_LLM_BASE_URL")
+AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY")
+AGENT_LLM_MODEL = env("AGENT_LLM_MODEL", "gpt-4o-mini")
+# Seconds one completion may take before the turn falls back to the built-in agent.
+AGENT_LLM_TIMEOUT_SECONDS = float(env("AGENT_LLM_TIMEOUT_SECONDS", "20"))
+# Rounds of tool calls in one turn before the model must answer.
+AGENT_LLM_MAX_TOOL_ROUNDS = int(env("AGENT_LLM_MAX_TOOL_ROUNDS", "4"))
+# AI messages a business may use per month (seed 002's Basic plan); the plans issue replaces it.
+AGENT_AI_MESSAGES_MONTHLY = int(env("AGENT_AI_MESSAGES_MONTHLY", "1000"))
 
 # Console map: the base map is a vendored country outline (offline). Optionally, a tile server
 # as a Leaflet URL template, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; the map page then

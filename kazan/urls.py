@@ -41,6 +41,8 @@ urlpatterns = [
                 path("inbox/", include("kazan.inbox.urls")),
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
+                path("orders/", include("kazan.commerce.orders_urls")),
+                path("shop/", include("kazan.commerce.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),
@@ -56,6 +58,7 @@ urlpatterns = [
     # One- and two-letter prefixes: business slugs have at least three characters.
     path("", include("kazan.campaigns.public_urls")),
     path("", include("kazan.webforms.public_urls")),
+    path("", include("kazan.links.public_urls")),
 ]
 if settings.DEBUG or settings.TESTING:
     # The development inbox: what the console SMS provider "sent".

@@ -107,7 +107,15 @@ class ExportJob(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["customers", "activity", "businesses", "revenue", "form_submissions"]
+                    kind__in=[
+                        "customers",
+                        "activity",
+                        "businesses",
+                        "revenue",
+                        "form_submissions",
+                        "orders",
+                        "products",
+                    ]
                 ),
                 name="exportjob_kind_valid",
             ),
@@ -123,7 +131,7 @@ class ExportJob(models.Model):
                 condition=models.Q(origin="console")
                 | models.Q(
                     origin="dashboard",
-                    kind__in=["customers", "form_submissions"],
+                    kind__in=["customers", "form_submissions", "orders", "products"],
                     business__isnull=False,
                 ),
                 name="exportjob_dashboard_own_customers",

@@ -244,3 +244,11 @@ def thread_cursor(*, business: "Business", conversation: Conversation) -> int:
         .first()
     )
     return last or 0
+
+
+def conversations_started_count(*, business: "Business", since: datetime, until: datetime) -> int:
+    """How many conversations began in [since, until) on any channel (the sales metrics'
+    conversion from conversation to order)."""
+    return Conversation.objects.filter(
+        business=business, created_at__gte=since, created_at__lt=until
+    ).count()

@@ -88,6 +88,32 @@ def ratelimit_hit(key: str, *, limit: int, window_seconds: int) -> int:
     return count
 
 
+# Like _REDIS_HIT, and also the milliseconds left in the window.
+_REDIS_HIT_TTL = """
+local hits = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return {hits, redis.call('PTTL', KEYS[1])}
+"""
+
+
+def ratelimit_hit_window(key: str, *, window_seconds: int) -> tuple[int, int]:
+    """Count one hit without refusing; returns (hits in the window, whole seconds until the
+    window ends), for callers that announce their limits (API headers) and refuse themselves."""
+    digest = _digest(key)
+    if _redis():
+        client = redis_client()
+        assert client is not None
+        name = redis_key(f"rl:{digest}")
+        hits, ttl_ms = cast(list[int], client.eval(_REDIS_HIT_TTL, 1, name, window_seconds * 1000))
+        return int(hits), max(1, -(-int(ttl_ms) // 1000))
+    count = _database_hit(digest, window_seconds)
+    ends = RateLimitCounter.objects.filter(key=digest).values_list("expires_at", flat=True).first()
+    left = (ends - timezone.now()).total_seconds() if ends else window_seconds
+    return count, max(1, int(-(-left // 1)))
+
+
 def ratelimit_reset(key: str) -> None:
     """Forgets the key's window: its next hit counts from one."""
     digest = _digest(key)

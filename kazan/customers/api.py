@@ -16,8 +16,9 @@ from kazan.core.schemas import InputSchema
 from kazan.customers import queries, services
 from kazan.customers.models import ConsentRecord, Customer
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
+from kazan.tenancy.api_limits import api_limits_apply
 
-router = Router(tags=["customers"], auth=tenant_auth)
+router = api_limits_apply(Router(tags=["customers"], auth=tenant_auth))
 
 
 # --- schemas ---------------------------------------------------------------------------------

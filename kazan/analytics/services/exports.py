@@ -95,7 +95,9 @@ def team_export_can_download(
 TEAM_EXPORT_FORMATS = (ExportFormat.CSV, ExportFormat.XLSX)
 TEAM_EXPORT_PERMISSION = "customers.export"
 # What a business team may export of its own business from the dashboard.
-TEAM_EXPORT_KINDS = frozenset({ExportKind.CUSTOMERS, ExportKind.FORM_SUBMISSIONS})
+TEAM_EXPORT_KINDS = frozenset(
+    {ExportKind.CUSTOMERS, ExportKind.FORM_SUBMISSIONS, ExportKind.ORDERS, ExportKind.PRODUCTS}
+)
 
 
 def _team_member(business: "Business | None", actor: "User | AnonymousUser") -> "Membership | None":

@@ -7,7 +7,7 @@ billing.services, never through the gateway object.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from django.conf import settings
@@ -26,6 +26,9 @@ class CheckoutRequest:
     cancel_url: str
     # Stable per payment, so a retried call after a timeout does not open a second checkout.
     idempotency_key: str
+    # More for the gateway to keep with the checkout (commerce: {"order_id": …}); a checkout
+    # that is not a package purchase leaves package_key "".
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
+from kazan.billing.checkout_listeners import checkout_listeners
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
 from kazan.billing.models import GatewayEvent, Payment, SmsPackage, Subscription
@@ -316,6 +317,10 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
             else None
         )
         if payment is None:
+            for listener in checkout_listeners():
+                handled = listener(event)
+                if handled is not None:
+                    return handled
             logger.warning(
                 "%s event %s (%s) names no known payment",
                 event.gateway,

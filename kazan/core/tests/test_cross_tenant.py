@@ -87,6 +87,8 @@ PARAM_OBJECTS = {
     "question_id": lambda world: world["b_question"].pk,
     # The contact form: B's submission.
     "submission_id": lambda world: world["b_submission"].pk,
+    # The orders pages and /api/v1/orders: B's order.
+    "order_id": lambda world: world["b_order"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -252,9 +254,11 @@ def world():
     b_submission = submission_sent(
         b, name="Bertha Zweitladen", email="bertha@zweitladen.example", message="Zweitladen?"
     )
+    b_order = _order_placed(b, b_customer)
     return {
         "a": a,
         "b": b,
+        "b_order": b_order,
         "b_faq": b_faq,
         "b_synonym": b_synonym,
         "b_question": b_question,
@@ -277,6 +281,20 @@ def world():
         "b_conversation": b_conversation,
         "b_canned": b_canned,
     }
+
+
+def _order_placed(business, customer):
+    """B's order of a Zweitladen product (commerce), for the order pages and API."""
+    from kazan.commerce.models import Product
+    from kazan.commerce.services import cart_add, order_create
+
+    product = Product.objects.create(
+        business=business, name="Zweitladen box", price_minor=1000, currency="EUR", stock=5
+    )
+    cart_add(business=business, customer=customer, channel="web", product_id=product.pk)
+    return order_create(
+        business=business, customer=customer, channel="web", payment_method="on_delivery"
+    ).order
 
 
 def _request(client, method: str, path: str, **extra):

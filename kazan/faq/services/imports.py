@@ -6,8 +6,6 @@ active."""
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kazan.activity.services import activity_record
 from kazan.core.errors import KazanError, ValidationFailed
+from kazan.core.spreadsheets import spreadsheet_rows
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.models import Faq
 from kazan.faq.queries import faq_count, faq_limit
@@ -67,36 +66,9 @@ def _invalid(message: str) -> ValidationFailed:
 
 def _table(file_name: str, content: bytes) -> list[list[str]]:
     """The file's cells as text, header row first."""
-    if len(content) > FILE_MAX_BYTES:
-        raise _invalid(_("The file is too big (at most 2 MB)."))
-    if file_name.lower().endswith(".xlsx"):
-        return _xlsx(content)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _invalid(_("The file is not a UTF-8 CSV file or an Excel (.xlsx) file.")) from error
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise _invalid(_("The file is not a readable Excel (.xlsx) file.")) from error
-    sheet = book.worksheets[0]
-    rows: list[list[str]] = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append(["" if v is None else str(v) for v in values])
-        if len(rows) > ROWS_MAX + 1:
-            break
-    book.close()
-    return rows
+    return spreadsheet_rows(
+        file_name, content, max_bytes=FILE_MAX_BYTES, max_rows=ROWS_MAX, invalid=_invalid
+    )
 
 
 def _active(raw: str) -> bool | None:

@@ -72,7 +72,8 @@ class StripeGateway:
             "metadata": {
                 "payment_id": str(request.payment_id),
                 "business_id": str(request.business_id),
-                "package": request.package_key,
+                **({"package": request.package_key} if request.package_key else {}),
+                **request.metadata,
             },
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,

@@ -1,0 +1,1 @@
+"""Agent engines: `base` (interface, registry), `local` (no model), `llm` (OpenAI-compatible)."""

@@ -1,0 +1,234 @@
+"""Reading one customer message: its intent and slots (products named, quantity, budget, taste
+preference, day, order number). Rules in priority order, each a lexicon lookup on folded words;
+the products come from the catalog (kazan.agent.nlu.mentions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from kazan.agent.nlu import lexicon as lx
+from kazan.agent.nlu.mentions import Mention, content_words, mentions
+from kazan.agent.nlu.parse import budget, date_in, quantity
+from kazan.agent.nlu.text import any_phrase, is_question, sentences, words
+from kazan.core.money import minor_digits
+
+if TYPE_CHECKING:
+    from kazan.tenancy.models import Business
+
+HANDOFF_NOUNS = (
+    "persona", "humano", "person", "human", "operador", "operator", "agente", "agent",
+    "operatore", "mitarbeiter", "mensch", "temsilci", "someone", "alguien", "qualcuno",
+)  # fmt: skip
+HANDOFF_VERBS = (
+    "hablar", "habla", "talk", "speak", "parlare", "parlo", "sprechen", "pasame", "pass me",
+    "connect me", "passami", "konusmak", "contactar", "chat with",
+)  # fmt: skip
+HANDOFF_STRONG = (
+    "a human", "real person", "persona real", "persona vera", "customer service",
+    "servicio al cliente", "atencion al cliente", "assistenza clienti", "un operatore",
+    "un operador", "human agent",
+)  # fmt: skip
+# Words that carry an intent or a slot, never a product: left out of the search words.
+_INTENT_GROUPS = (
+    lx.SEARCH,
+    lx.SWEET,
+    lx.SAVOURY,
+    lx.ASSORTMENT,
+    lx.CART_ADD,
+    lx.INFO_QUESTION,
+    lx.GREETING,
+    lx.THANKS,
+    lx.CATEGORIES,
+    lx.SERVICES,
+)
+_NOISE_WORDS = """
+presupuesto budget preferiria prefiero prefer preferirei preferisco preferred alergia
+alergias allergies allergy allergie intolerancia intolerancias considerar consider
+ninguna none nessuna about around unos unas euros euro eur dollars gusta gustaria
+piacerebbe like love barato barata cheap economico economici caro expensive algo
+something qualcosa etwas bueno buena good buono nice bonito carino persona person
+recibira recibir regalado tiene has ha hat tipico tipica typical tipiche tipici menos
+under sotto meno hasta fino bis less than more mas piu alrededor circa intorno"""
+NOISE = frozenset(
+    w
+    for group in _INTENT_GROUPS
+    for phrase in group
+    for w in phrase.replace("*", "").split()
+    if w not in set(lx.GIFT)
+) | frozenset(_NOISE_WORDS.split())
+
+
+_NUMBER = re.compile(
+    r"(?:#|n[°ºo.]?\s*|numero\s*|number\s*|pedido\s*|order\s*|ordine\s*)(\d{1,9})\b"
+)
+
+
+@dataclass
+class Reading:
+    intent: str
+    text: str
+    product_id: int | None = None
+    quantity: int | None = None
+    number: int | None = None
+    day: dt.date | None = None
+    query: str = ""
+    gift: bool = False
+    max_price: Decimal | None = None
+    min_price: Decimal | None = None
+    preference: str | None = None
+    question: str = ""
+    liked_id: int | None = None
+    liked_name: str = ""
+    off_topic: bool = False
+
+
+def _is_yes(tokens: list[str]) -> bool:
+    return bool(tokens) and len(tokens) <= 6 and any_phrase(tokens[:3], lx.YES)
+
+
+def _is_no(tokens: list[str]) -> bool:
+    return bool(tokens) and len(tokens) <= 6 and any_phrase(tokens[:4], lx.NO)
+
+
+def _preference(tokens: list[str]) -> str | None:
+    sweet, savoury = any_phrase(tokens, lx.SWEET), any_phrase(tokens, lx.SAVOURY)
+    if any_phrase(tokens, lx.ASSORTMENT) or (sweet and savoury):
+        return "assortment"
+    return "sweet" if sweet else "savoury" if savoury else None
+
+
+def _handoff(tokens: list[str]) -> bool:
+    if any_phrase(tokens, HANDOFF_STRONG):
+        return True
+    return any_phrase(tokens, HANDOFF_VERBS) and any_phrase(tokens, HANDOFF_NOUNS)
+
+
+def _query(text: str) -> str:
+    return " ".join(w for w in content_words(text) if w not in NOISE)[:200]
+
+
+def _order_number(text: str) -> int | None:
+    folded = text.lower() if "#" in text else " ".join(words(text))
+    match = _NUMBER.search(folded)
+    return int(match.group(1)) if match else None
+
+
+def _mentions_by_sentence(
+    business: Business, text: str
+) -> tuple[list[Mention], list[Mention], str]:
+    """Products named in the questions, products named elsewhere, and the question text."""
+    asked: list[Mention] = []
+    stated: list[Mention] = []
+    questions = []
+    for sentence in sentences(text):
+        found = mentions(business, sentence)
+        if is_question(sentence):
+            questions.append(sentence)
+            asked.extend(found)
+        else:
+            stated.extend(found)
+    return asked, stated, " ".join(questions)
+
+
+def read(
+    business: Business,
+    text: str,
+    *,
+    today: dt.date,
+    pending: str = "",
+    focus: int | None = None,
+) -> Reading:
+    tokens = words(text)
+    r = Reading(intent="unknown", text=text)
+    r.off_topic = any_phrase(tokens, lx.OFF_TOPIC)
+    if _handoff(tokens):
+        r.intent = "handoff"
+        return r
+    if pending in ("order", "add") and _is_no(tokens):
+        r.intent = "reject"
+        return r
+    asked, stated, question = _mentions_by_sentence(business, text)
+    r.question = question
+    named = stated or asked
+    r.quantity = quantity(text)
+    if named:
+        r.product_id = named[0].product.pk
+    if r.off_topic and not named:
+        return r
+    if pending in ("order", "add") and _is_yes(tokens) and not named:
+        r.intent = "confirm"
+        return r
+    if any_phrase(tokens, lx.ORDER_CREATE) and not any_phrase(tokens, lx.CART_ADD):
+        r.intent = "order"
+        return r
+    if any_phrase(tokens, lx.ORDER_STATUS) and not named:
+        r.intent = "status"
+        r.number = _order_number(text)
+        return r
+    if any_phrase(tokens, lx.CART_REMOVE):
+        r.intent = "remove"
+        return r
+    statements = " ".join(s for s in sentences(text) if not is_question(s))
+    adding = any_phrase(words(statements), lx.CART_ADD)
+    if adding and (named or focus):
+        r.intent = "add"
+        if stated:
+            r.product_id = stated[0].product.pk
+        return r
+    if any_phrase(tokens, lx.CART_SHOW):
+        r.intent = "cart"
+        return r
+    if any_phrase(tokens, lx.CATEGORIES) and not named:
+        r.intent = "categories"
+        return r
+    r.day = date_in(text, today)
+    if any_phrase(tokens, lx.EVENTS) and not (named and named[0].product.kind != "event"):
+        r.intent = "events"
+        return r
+    if any_phrase(tokens, lx.SERVICES) and not named:
+        r.intent = "service"
+        r.query = _query(text)
+        return r
+    if asked:
+        r.intent = "info"
+        r.product_id = asked[0].product.pk
+        if stated and stated[0].product.pk != asked[0].product.pk:
+            r.liked_id, r.liked_name = stated[0].product.pk, stated[0].product.name
+        return r
+    currency = str(getattr(business, "currency", "") or "EUR")
+    limit = budget(text, minor_digits(currency))
+    if limit is not None:
+        digits = minor_digits(currency)
+        if limit.max_minor is not None:
+            r.max_price = Decimal(limit.max_minor).scaleb(-digits)
+        if limit.min_minor is not None:
+            r.min_price = Decimal(limit.min_minor).scaleb(-digits)
+    r.preference = _preference(tokens)
+    r.gift = any_phrase(tokens, lx.GIFT)
+    searching = any_phrase(tokens, lx.SEARCH) or r.gift
+    if (
+        (pending == "gift" and (limit is not None or r.preference))
+        or (searching and not named)
+        or ((limit is not None or r.preference) and not named)
+    ):
+        r.intent = "search"
+        r.query = _query(text)
+        return r
+    if named:
+        r.intent = "info"
+        return r
+    if (is_question(text) or len(tokens) > 3) and (
+        not any_phrase(tokens[:2], lx.GREETING) or len(tokens) > 4
+    ):
+        r.intent = "faq"
+    if r.intent == "unknown" and any_phrase(tokens, lx.GREETING):
+        r.intent = "greeting"
+    elif any_phrase(tokens, lx.GOODBYE) or (any_phrase(tokens, lx.THANKS) and len(tokens) <= 5):
+        r.intent = "goodbye"
+    if r.intent == "faq" and any_phrase(tokens, lx.GOODBYE):
+        r.intent = "goodbye"
+    return r

@@ -1,0 +1,126 @@
+"""Intent phrases per language (folded: lower case, no accents; "*" ends a word prefix). One
+tuple per intent mixes it/en/es with de/tr where the words are cheap; a phrase is matched on
+whole consecutive words, so "add" never fires inside "address"."""
+
+HANDOFF = (
+    "persona", "una persona", "humano", "operador", "agente", "hablar con alguien",
+    "person", "a human", "human", "real person", "operator", "someone from your team",
+    "talk to someone", "speak to someone", "customer service", "assistenza clienti",
+    "operatore", "una persona vera", "parlare con qualcuno", "mitarbeiter", "mensch",
+    "temsilci", "insan",
+)  # fmt: skip
+YES = (
+    "si", "sii", "claro", "vale", "de acuerdo", "por supuesto", "adelante", "perfecto",
+    "yes", "yeah", "yep", "sure", "ok", "okay", "of course", "please do", "go ahead",
+    "certo", "va bene", "d accordo", "procedi", "perfetto", "esatto", "ja", "gerne", "evet",
+    "tamam", "confirm*", "conferm*", "procede*", "proceed",
+)  # fmt: skip
+NO = (
+    "no", "nope", "no gracias", "no thanks", "not now", "ahora no", "no grazie", "nein",
+    "hayir", "prefiero ver otras", "otras opciones", "other options", "altre opzioni",
+)  # fmt: skip
+GREETING = (
+    "hola", "buenos dias", "buenas tardes", "buenas noches", "buenas", "hello", "hi", "hey",
+    "good morning", "good afternoon", "good evening", "ciao", "buongiorno", "buonasera", "salve",
+    "hallo", "guten tag", "merhaba", "selam",
+)  # fmt: skip
+THANKS = (
+    "gracias", "muchas gracias", "thanks", "thank you", "thx", "grazie", "mille grazie",
+    "danke", "tesekkur*", "sagol",
+)  # fmt: skip
+GOODBYE = (
+    "eso es todo", "nada mas", "adios", "hasta luego", "that s all", "thats all", "that is all",
+    "bye", "goodbye", "nothing else", "e tutto", "niente altro", "arrivederci", "tschuss",
+    "hosca kal", "gorusuruz",
+)  # fmt: skip
+ORDER_STATUS = (
+    "estado de mi pedido", "estado del pedido", "donde esta mi pedido", "mi pedido",
+    "seguimiento", "order status", "status of my order", "where is my order", "my order",
+    "track*", "stato del mio ordine", "stato dell ordine", "dov e il mio ordine",
+    "il mio ordine", "mio ordine", "bestellstatus", "meine bestellung", "siparisim",
+)  # fmt: skip
+ORDER_CREATE = (
+    "hacer el pedido", "hacer pedido", "realizar el pedido", "realiza el pedido",
+    "crear el pedido", "crea el pedido", "confirmar el pedido", "confirmo el pedido", "pagar",
+    "finalizar la compra", "tramitar", "place the order", "place my order", "place an order",
+    "checkout", "check out", "pay", "complete the order", "confirm the order", "order it",
+    "fare l ordine", "effettua l ordine", "conferma l ordine", "confermo l ordine", "ordina",
+    "ordinare", "pagare", "procedi con l ordine", "bestellen", "siparis ver*",
+    "proceder con el pedido", "proceed with the order",
+)  # fmt: skip
+CART_SHOW = (
+    "carrito", "mi carrito", "ver el carrito", "cart", "my cart", "basket", "carrello",
+    "il mio carrello", "warenkorb", "sepet*",
+)  # fmt: skip
+CART_ADD = (
+    "anade", "anadir", "anademe", "agrega", "agregar", "agregame", "me llevo", "llevo",
+    "quiero comprar", "quisiera", "me quedo con", "pon", "ponme", "compro", "add", "i ll take",
+    "ill take", "i will take", "i want to buy", "i d like to buy", "i ll have", "buy",
+    "put", "aggiungi", "aggiungere", "metti", "prendo", "compro", "vorrei comprare",
+    "lo prendo", "la prendo", "hinzufugen", "nehme", "ekle",
+)  # fmt: skip
+CART_REMOVE = (
+    "quita", "quitar", "quitame", "elimina", "eliminar", "borra", "saca", "remove", "delete",
+    "take out", "drop", "rimuovi", "togli", "elimina", "cancella", "entfernen", "cikar",
+)  # fmt: skip
+CATEGORIES = (
+    "categorias", "categoria", "que venden", "que vendeis", "categories", "category",
+    "what do you sell", "what do you have", "categorie", "cosa vendete", "kategorien",
+    "kategori*", "secciones", "sections",
+)  # fmt: skip
+EVENTS = (
+    "evento", "eventos", "event", "events", "evento", "eventi", "cata", "catas", "degustacion de",
+    "tasting", "degustazione", "veranstaltung*", "etkinlik*", "what s on", "que hay",
+)  # fmt: skip
+SERVICES = ("servicio", "servicios", "service", "services", "servizio", "servizi",
+            "dienstleistung*", "hizmet*")  # fmt: skip
+SEARCH = (
+    "busco", "buscando", "estoy buscando", "quiero ver", "muestrame", "ensename", "teneis",
+    "tienen", "tienes", "hay", "productos", "producto", "recomienda*", "sugiere*",
+    "looking for", "look for", "show me", "do you have", "products", "product", "recommend*",
+    "suggest*", "find", "cerco", "sto cercando", "mostrami", "avete", "prodotti", "prodotto",
+    "consiglia*", "suche", "zeig", "produkte", "ariyorum", "urun*", "regalo", "regalar",
+    "gift", "gifts", "present", "regali", "geschenk*", "hediye", "opciones", "options",
+    "opzioni", "idea*",
+)  # fmt: skip
+GIFT = ("regalo", "regalar", "regalos", "gift", "gifts", "present", "regali", "regalare",
+        "geschenk*", "hediye")  # fmt: skip
+INFO_QUESTION = (
+    "como", "que lleva", "que contiene", "ingrediente*", "contiene", "lleva", "utiliza*",
+    "usar", "sirve", "how", "what is", "what s in", "ingredient*", "contain*", "use",
+    "come", "cosa contiene", "ingredienti", "usare", "utilizzare", "wie", "zutaten", "nasil",
+    "precio", "cuesta", "cuanto", "price", "cost*", "how much", "prezzo", "quanto costa",
+    "disponible", "available", "stock", "disponibile", "detalles", "details", "dettagli",
+    "informacion", "info*", "describe*", "tell me about", "dime", "parlami",
+)  # fmt: skip
+SWEET = ("dulce", "dulces", "sweet", "sweets", "dolce", "dolci", "suss*", "tatli")
+SAVOURY = ("salado", "salados", "savoury", "savory", "salty", "salato", "salati", "herzhaft",
+           "tuzlu")  # fmt: skip
+ASSORTMENT = ("surtido", "surtidos", "assortment", "assorted", "mix", "mixed", "both",
+              "assortimento", "misto", "entrambi", "ambos", "de todo", "a bit of everything",
+              "gemischt", "karisik")  # fmt: skip
+# Clearly outside a shop: asked for, they are declined without searching the catalog.
+OFF_TOPIC = (
+    "tiempo hace", "weather", "meteo", "wetter", "chiste", "joke", "barzelletta", "poema",
+    "poem", "poesia", "capital", "presidente", "president", "politica", "politics", "futbol",
+    "football", "calcio", "receta de", "homework", "deberes", "compiti", "traduce", "translate",
+    "traduci", "codigo", "code", "programa", "bitcoin", "bolsa", "stock market", "horoscopo",
+    "horoscope", "oroscopo", "novia", "girlfriend", "fidanzata", "escribe", "write me",
+    "scrivi", "who are you", "quien eres", "chi sei", "chatgpt", "openai",
+)  # fmt: skip
+PRIVACY = (
+    "seguro", "es seguro", "mis datos", "datos", "privacidad", "safe", "secure", "my data",
+    "privacy", "data", "sicuro", "i miei dati", "dati", "datenschutz", "daten", "guvenli",
+    "verilerim",
+)  # fmt: skip
+# Words that never name a product (function words and the intent words above).
+_STOP_WORDS = """
+a al algo algun alguna algunos and any como con de del desde e el en es esta este estoy
+for i il in la las le lo los me mi mis my of on or para per por que quiero se sus the to
+tu un una uno unos y you your di da della dei delle gli lo le un una vorrei io ich und
+der die das mit fur bir ve bu si no me gustaria comprar want would like some typical
+tipicos tipicas tipici sicilian siciliano sicilianos sicilianas siciliani siciliane
+please por favor grazie gracias thanks hola hello ciao cuanto cuesta precio price much
+how what que cosa please tengo have has puedo can could tienen tienes avete hay quale
+cual cuales which entregarse entrega antes proximo"""
+STOP = frozenset(_STOP_WORDS.split())

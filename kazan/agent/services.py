@@ -1,0 +1,127 @@
+"""The shopping agent's use-cases (writes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from kazan.agent.error_codes import AgentErrorCode
+from kazan.agent.models import AgentSettings, AgentUsage
+from kazan.agent.queries import agent_settings_get, usage_month
+from kazan.core.db import insert_or_fetch
+from kazan.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from kazan.accounts.types import Actor
+    from kazan.tenancy.models import Business
+
+
+def ai_message_quota(*, business: Business) -> int:
+    """AI messages the business may use per month. The plans issue replaces this with the
+    plan's allowance; until then one platform-wide number."""
+    return int(settings.AGENT_AI_MESSAGES_MONTHLY)
+
+
+def ai_message_take(*, business: Business) -> bool:
+    """Count one AI (LLM) message of this month if the quota allows it. One conditional UPDATE
+    (`ai_messages < quota`), so two turns at the boundary can never both pass: the one that
+    does not get the row's increment gets False and the local engine answers instead."""
+    quota = ai_message_quota(business=business)
+    if quota <= 0:
+        return False
+    month = usage_month(business=business)
+    usage = AgentUsage.objects.filter(business=business, month=month, ai_messages__lt=quota)
+    with transaction.atomic():
+        if usage.update(ai_messages=F("ai_messages") + 1):
+            return True
+        _row, inserted = insert_or_fetch(
+            lambda: AgentUsage.objects.create(business=business, month=month, ai_messages=1),
+            lambda: AgentUsage.objects.filter(business=business, month=month).first(),
+        )
+        return inserted or bool(usage.update(ai_messages=F("ai_messages") + 1))
+
+
+# The seed's "AI configuration options", with their ranges (the table's constraints agree).
+SETTINGS_FIELDS = (
+    "enabled",
+    "engine",
+    "model",
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "top_k",
+    "system_prompt",
+    "memory_messages",
+    "tone",
+    "speed",
+    "base_url",
+    "handoff_after_failures",
+)
+
+
+def agent_settings_update(
+    *, business: Business, actor: Actor, api_key: str | None = None, **changes: Any
+) -> AgentSettings:
+    """Save the business's agent settings. `api_key` None keeps the stored key, "" removes it
+    (write-only: it is never read back to a page)."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            code=AgentErrorCode.INVALID_SETTINGS, message=f"unknown settings: {sorted(unknown)}"
+        )
+    with transaction.atomic():
+        row = agent_settings_get(business=business)
+        if row.pk is not None:
+            row = AgentSettings.objects.select_for_update().get(pk=row.pk)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        if api_key is not None:
+            row.api_key = api_key
+        _check(row)
+        row.save()
+        _activity(business=business, actor=actor, row=row, changed=sorted(changes), key=api_key)
+    return row
+
+
+def _check(row: AgentSettings) -> None:
+    from decimal import Decimal
+
+    problems = []
+    if not Decimal("0.1") <= Decimal(row.temperature) <= Decimal("1.0"):
+        problems.append("temperature")
+    if not 50 <= row.max_tokens <= 1000:
+        problems.append("max_tokens")
+    if not Decimal("0.5") <= Decimal(row.top_p) <= Decimal("1.0"):
+        problems.append("top_p")
+    if row.top_k is not None and not 10 <= row.top_k <= 100:
+        problems.append("top_k")
+    if not 1 <= row.memory_messages <= 20:
+        problems.append("memory_messages")
+    if not 1 <= row.handoff_after_failures <= 10:
+        problems.append("handoff_after_failures")
+    if problems:
+        raise ValidationFailed(
+            code=AgentErrorCode.INVALID_SETTINGS,
+            message=f"out of range: {', '.join(problems)}",
+        )
+
+
+def _activity(
+    *, business: Business, actor: Actor, row: AgentSettings, changed: list[str], key: str | None
+) -> None:
+    from kazan.activity.services import activity_record
+
+    data: dict[str, Any] = {"fields": changed, "engine": row.engine}
+    if key is not None:
+        data["api_key"] = "set" if key else "removed"  # never the key itself
+    activity_record(business=business, actor=actor, action="agent.settings_changed", data=data)
+
+
+def shop_flow_ensure(*, business: Business) -> None:
+    """Binds the shop flow (the `agent` step) to WhatsApp; WA calls it on connecting a number."""
+    from kazan.agent.shop import shop_flow_ensure as ensure
+
+    ensure(business=business)

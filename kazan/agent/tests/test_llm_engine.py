@@ -1,0 +1,424 @@
+"""The LLM engine driven by the official openai SDK against FakeOpenAI, a local server speaking
+the chat-completions wire format: plain answers, tool-call rounds, bad tool calls, the
+server's failures (each answered by the local engine), the sampling parameters, and what the
+prompt may contain (no personal data beyond the first name)."""
+
+import json
+import logging
+
+import pydantic
+import pytest
+from django.test import override_settings
+
+from kazan.agent.engines import base, llm
+from kazan.agent.engines.base import AgentOutcome, AgentTurn, engine_for, engine_register
+from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
+from kazan.agent.testing import API_KEY, FakeOpenAI
+from kazan.agent.tools import Tool, ToolFailed, ToolScope, registry
+from kazan.commerce.testing import sicilian_shop
+from kazan.customers.tests.factories import CustomerFactory
+from kazan.faq.models import Faq
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+4915112399876"
+EMAIL = "maria.gonzalez@example.org"
+STREET = "Calle Mayor 12"
+
+
+class SearchArgs(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    text: str = ""
+    max_price: float | None = None
+
+
+class CartArgs(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    product_id: int
+    quantity: int = pydantic.Field(default=1, ge=1, le=99)
+
+
+def _search(scope, args):
+    from kazan.commerce.queries import products_search
+
+    hits = products_search(business=scope.business, text=args.text, limit=3)
+    return {"products": [{"id": h.product.pk, "name": h.product.name} for h in hits]}
+
+
+CART: list[tuple[int, int]] = []
+
+
+def _add(scope, args):
+    if args.product_id == 999:
+        raise ToolFailed("not_found", "no such product")
+    CART.append((args.product_id, args.quantity))
+    return {"added": args.product_id, "payment_url": "https://pay.example/secret-token"}
+
+
+@pytest.fixture(autouse=True)
+def shop_tools(monkeypatch):
+    """Two tools shaped like the agent's (the real registry is swapped out for the test)."""
+    CART.clear()
+    monkeypatch.setattr(
+        registry,
+        "_TOOLS",
+        {
+            "get_product_list": Tool(
+                "get_product_list", "Search the catalog.", SearchArgs, _search
+            ),
+            "add_to_cart": Tool("add_to_cart", "Add a product to the cart.", CartArgs, _add),
+        },
+    )
+
+
+class RecordingLocal:
+    key = "local"
+
+    def __init__(self):
+        self.turns = []
+
+    def respond(self, turn):
+        self.turns.append(turn)
+        return AgentOutcome(replies=[{"type": "text", "text": "local answer"}])
+
+
+@pytest.fixture
+def local(monkeypatch):
+    engine = RecordingLocal()
+    monkeypatch.setitem(base._ENGINES, "local", engine)
+    return engine
+
+
+@pytest.fixture
+def fake():
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def customer(business):
+    return CustomerFactory(
+        business=business,
+        name="María González Ruiz",
+        phone_e164=PHONE,
+        email=EMAIL,
+        address=json.dumps(
+            {"street": STREET, "city": "Zaragoza", "postal_code": "50001", "country": "ES"}
+        ),
+        language="es",
+    )
+
+
+@pytest.fixture
+def settings_row(business, fake):
+    return AgentSettings.objects.create(
+        business=business, engine="llm", base_url=fake.base_url, api_key=API_KEY, model="llama-3"
+    )
+
+
+def _turn(business, customer, settings_row, text, history=None):
+    scope = ToolScope(business=business, customer=customer, channel="whatsapp", language="es")
+    return AgentTurn(
+        scope=scope, text=text, payload=None, history=history or [], settings=settings_row
+    )
+
+
+def test_a_plain_answer_is_the_model_text(business, customer, settings_row, fake, local):
+    fake.reply("¡Hola María! ¿En qué puedo ayudarle?")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert outcome.replies[0] == {"type": "text", "text": "¡Hola María! ¿En qué puedo ayudarle?"}
+    assert outcome.calls == [] and outcome.understood
+    request = fake.requests[0]
+    assert request["model"] == "llama-3"
+    assert request["messages"][0]["role"] == "system"
+    assert request["messages"][-1] == {"role": "user", "content": "Hola"}
+    assert {tool["function"]["name"] for tool in request["tools"]} == {
+        "get_product_list",
+        "add_to_cart",
+    }
+    assert fake.headers[0]["authorization"] == f"Bearer {API_KEY}"
+    assert local.turns == []
+
+
+def test_a_tool_call_runs_and_its_result_goes_back(business, customer, settings_row, fake, local):
+    shop = sicilian_shop(business)
+    box = shop["box_degustacion"]
+    fake.tool_calls(("add_to_cart", {"product_id": box.pk, "quantity": 1}))
+    fake.reply("He añadido la caja a su carrito.")
+
+    outcome = llm.LlmEngine().respond(
+        _turn(business, customer, settings_row, "Me llevo la Degustación")
+    )
+
+    assert [(box.pk, 1)] == CART
+    assert [call.name for call in outcome.calls] == ["add_to_cart"]
+    assert outcome.calls[0].result.ok
+    assert outcome.replies[0]["text"] == "He añadido la caja a su carrito."
+    second = fake.requests[1]["messages"]
+    assistant, tool = second[-2], second[-1]
+    assert assistant["role"] == "assistant" and assistant["tool_calls"][0]["function"] == {
+        "name": "add_to_cart",
+        "arguments": json.dumps({"product_id": box.pk, "quantity": 1}),
+    }
+    assert tool["role"] == "tool" and tool["tool_call_id"] == assistant["tool_calls"][0]["id"]
+    fed = json.loads(tool["content"])
+    assert fed["ok"] and fed["data"]["added"] == box.pk
+    # the link goes to the customer as a link, never through the model
+    assert "secret-token" not in tool["content"]
+    row = AgentToolCall.objects.get(business=business)
+    assert row.engine == "llm" and row.tool == "add_to_cart" and row.ok
+
+
+def test_two_tool_calls_in_one_message(business, customer, settings_row, fake, local):
+    fake.tool_calls(("get_product_list", {"text": "pistacho"}), ("add_to_cart", {"product_id": 7}))
+    fake.reply("Listo.")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "pistacho"))
+
+    assert [call.name for call in outcome.calls] == ["get_product_list", "add_to_cart"]
+    tools = [m for m in fake.requests[1]["messages"] if m["role"] == "tool"]
+    assert len(tools) == 2
+    ids = [c["id"] for c in fake.requests[1]["messages"][-3]["tool_calls"]]
+    assert [m["tool_call_id"] for m in tools] == ids
+
+
+def test_malformed_arguments_and_unknown_tools_are_reported_to_the_model(
+    business, customer, settings_row, fake, local
+):
+    fake.tool_calls(("add_to_cart", '{"product_id": 3,'), ("get_weather", {"city": "Rome"}))
+    fake.tool_calls(("add_to_cart", {"product_id": "three"}))
+    fake.reply("Lo siento, no he podido hacerlo.")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade tres"))
+
+    assert CART == []
+    assert [(c.name, c.result.error_code) for c in outcome.calls] == [
+        ("add_to_cart", "agent_tool_arguments"),
+        ("get_weather", "agent_tool_unknown"),
+        ("add_to_cart", "agent_tool_arguments"),
+    ]
+    fed = [json.loads(m["content"]) for m in fake.requests[1]["messages"] if m["role"] == "tool"]
+    assert [f["error"] for f in fed] == ["agent_tool_arguments", "agent_tool_unknown"]
+    assert outcome.replies[0]["text"] == "Lo siento, no he podido hacerlo."
+    assert local.turns == []
+
+
+def test_a_tool_refusal_goes_back_as_a_failed_result(business, customer, settings_row, fake):
+    fake.tool_calls(("add_to_cart", {"product_id": 999}))
+    fake.reply("Ese producto no existe.")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "el 999"))
+
+    assert outcome.calls[0].result.error_code == "not_found"
+    tool = fake.requests[1]["messages"][-1]
+    assert json.loads(tool["content"])["error"] == "not_found"
+
+
+def test_tool_rounds_are_bounded(business, customer, settings_row, fake, local):
+    settings_row.speed = "fast"  # two rounds
+    for _ in range(5):
+        fake.tool_calls(("get_product_list", {"text": "x"}))
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "x"))
+
+    assert len(fake.requests) == 3  # two rounds of tools, then one that may not call any
+    assert fake.requests[-1]["tool_choice"] == "none"
+    assert len(outcome.calls) == 2
+
+
+@pytest.mark.parametrize(
+    "fail",
+    [
+        lambda f: f.error(429, retry_after=30),
+        lambda f: f.error(500),
+        lambda f: f.error(503),
+        lambda f: f.error(401),
+        lambda f: f.slow(1.5),
+    ],
+    ids=["429", "500", "503", "401", "timeout"],
+)
+def test_server_failures_fall_back_to_the_local_engine(
+    business, customer, settings_row, fake, local, caplog, fail
+):
+    fail(fake)
+    with override_settings(AGENT_LLM_TIMEOUT_SECONDS=0.5), caplog.at_level(logging.WARNING):
+        outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert outcome.replies == [{"type": "text", "text": "local answer"}]
+    assert len(local.turns) == 1
+    assert len(fake.requests) == 1  # no retries: the customer is waiting
+    logged = " ".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
+    assert "agent llm unavailable" in logged
+    assert PHONE not in logged and EMAIL not in logged and "González" not in logged
+
+
+def test_a_failure_after_tools_ran_shows_their_results_instead_of_redoing_them(
+    business, customer, settings_row, fake, local
+):
+    fake.tool_calls(("add_to_cart", {"product_id": 5}))
+    fake.error(500)
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade 5"))
+
+    assert CART == [(5, 1)]  # once
+    assert local.turns == []
+    assert [call.name for call in outcome.calls] == ["add_to_cart"]
+
+
+def test_an_unreachable_server_falls_back(business, customer, settings_row, local):
+    settings_row.base_url = "http://127.0.0.1:9/v1"  # discard port: connection refused
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert outcome.replies == [{"type": "text", "text": "local answer"}]
+
+
+def test_quota_reached_means_the_local_engine(business, settings_row, monkeypatch):
+    local = RecordingLocal()
+    monkeypatch.setitem(base._ENGINES, "local", local)
+    engine_register(llm.LlmEngine())
+    with override_settings(AGENT_AI_MESSAGES_MONTHLY=2):
+        chosen = [engine_for(business, settings_row).key for _ in range(3)]
+    assert chosen == ["llm", "llm", "local"]
+    assert AgentUsage.objects.get(business=business).ai_messages == 2
+
+
+def test_sampling_parameters_for_a_compatible_server(business, customer, settings_row, fake):
+    settings_row.temperature, settings_row.top_p, settings_row.top_k = 0.3, 0.9, 25
+    settings_row.max_tokens = 300
+
+    llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    request = fake.requests[0]
+    assert request["temperature"] == 0.3 and request["top_p"] == 0.9
+    assert request["max_tokens"] == 300 and request["top_k"] == 25
+
+
+def test_openai_never_gets_top_k():
+    row = AgentSettings(api_key="sk-own", top_k=40, max_tokens=250)
+    endpoint = llm.endpoint_for(row)
+    assert endpoint.is_openai and endpoint.base_url is None
+    params = llm.sampling(endpoint, row)
+    assert "extra_body" not in params and "max_tokens" not in params
+    assert params["max_completion_tokens"] == 250
+
+
+@override_settings(
+    AGENT_LLM_BASE_URL="http://llm.internal/v1", AGENT_LLM_API_KEY="", AGENT_LLM_MODEL="qwen"
+)
+def test_the_platform_server_is_used_without_a_business_server():
+    endpoint = llm.endpoint_for(AgentSettings(model=""))
+    assert endpoint == llm.Endpoint("http://llm.internal/v1", llm.NO_KEY, "qwen")
+
+
+@override_settings(AGENT_LLM_BASE_URL="", AGENT_LLM_API_KEY="")
+def test_nothing_configured_means_no_endpoint(business, customer, local):
+    row = AgentSettings(business=business, engine="llm")
+    assert llm.endpoint_for(row) is None
+    outcome = llm.LlmEngine().respond(_turn(business, customer, row, "Hola"))
+    assert outcome.replies[0]["text"] == "local answer"
+
+
+# --- what the prompt contains ----------------------------------------------------------------
+
+
+def test_no_personal_data_in_any_prompt(business, customer, settings_row, fake, local):
+    sicilian_shop(business)
+    history = [
+        {"role": "user", "content": f"Mi email es {EMAIL} y mi móvil {PHONE}"},
+        {"role": "assistant", "content": "Gracias, María."},
+        {"role": "user", "content": f"Envíelo a {STREET}, Zaragoza, 50001"},
+    ]
+    fake.tool_calls(("get_product_list", {"text": "regalo"}))
+    fake.reply("Aquí tiene.")
+
+    llm.LlmEngine().respond(
+        _turn(
+            business,
+            customer,
+            settings_row,
+            f"Busco un regalo, llámeme al 0034 612 345 678 o {EMAIL}",
+            history,
+        )
+    )
+
+    sent = " ".join(fake.prompts())
+    assert len(fake.requests) == 2
+    for secret in (EMAIL, PHONE, PHONE.lstrip("+"), "612 345 678", STREET, "Zaragoza", "50001"):
+        assert secret not in sent, secret
+    assert "González" not in sent and "Ruiz" not in sent
+    assert "María" in sent  # the first name may be used
+
+
+def test_the_prompt_has_guardrails_tone_language_and_retrieval(
+    business, customer, settings_row, fake
+):
+    sicilian_shop(business)
+    Faq.objects.create(
+        business=business,
+        question="¿Hacen envíos a toda España?",
+        answer="Sí, enviamos a toda España en 48 horas.",
+        language="es",
+    )
+    settings_row.tone = "formal"
+
+    llm.LlmEngine().respond(
+        _turn(business, customer, settings_row, "crema de pistacho para regalar")
+    )
+
+    system = fake.requests[0]["messages"][0]["content"]
+    assert business.name in system
+    assert "decline" in system and "Never ask for personal data" in system
+    assert "formal" in system
+    assert "Spanish" in system
+    assert "pistacho" in system.lower()  # the catalog hit is in the context
+    assert "product_id" in system
+
+
+def test_a_custom_prompt_keeps_the_guardrails(business, customer, settings_row, fake):
+    settings_row.system_prompt = "Eres Lucía, la dependienta de la tienda."
+
+    llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    system = fake.requests[0]["messages"][0]["content"]
+    assert system.startswith("Eres Lucía")
+    assert "Never ask for personal data" in system
+
+
+def test_memory_keeps_the_last_n_messages(business, customer, settings_row, fake):
+    settings_row.memory_messages = 2
+    history = [{"role": "user", "content": f"m{n}"} for n in range(6)]
+
+    llm.LlmEngine().respond(_turn(business, customer, settings_row, "now", history))
+
+    messages = fake.requests[0]["messages"]
+    assert [m["content"] for m in messages[1:]] == ["m4", "m5", "now"]
+
+
+def test_memory_is_read_from_the_conversation_log(business, customer, settings_row, fake):
+    from kazan.conversations.models import Conversation, ConversationMessage
+
+    conversation = Conversation.objects.create(
+        business=business, customer=customer, channel="whatsapp"
+    )
+    for direction, text in [
+        ("in", "Hola"),
+        ("out", "¡Hola!"),
+        ("note", "VIP customer, phone " + PHONE),
+        ("in", f"mi correo {EMAIL}"),
+    ]:
+        ConversationMessage.objects.create(
+            business=business, conversation=conversation, direction=direction, text=text
+        )
+    settings_row.memory_messages = 10
+    scope = ToolScope(business=business, customer=customer, conversation=conversation)
+    turn = AgentTurn(scope=scope, text="¿y ahora?", payload=None, history=[], settings=settings_row)
+
+    llm.LlmEngine().respond(turn)
+
+    messages = fake.requests[0]["messages"][1:]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "user"]
+    assert "VIP" not in json.dumps(messages)
+    assert EMAIL not in json.dumps(messages)
