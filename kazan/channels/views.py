@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kazan.agent.services import shop_flow_ensure
 from kazan.channels import queries, services
 from kazan.channels.providers.base import plugin, plugins
 from kazan.core.errors import Conflict
@@ -68,9 +67,15 @@ def installation_connect(request):
         form.add_error(CONNECTABLE[provider], str(exc.message))
         return _page(request, forms={provider: form}, status=409)
     if provider == "whatsapp":
-        # The shop assistant answers on WhatsApp unless the business bound a flow of its own.
-        shop_flow_ensure(business=request.business)
-    messages.success(request, _("Connected. Use “Test” to check that the provider accepts it."))
+        messages.success(
+            request,
+            _(
+                "Connected. Use “Test” to check that Meta accepts it, then set the webhook in "
+                "Meta's App Dashboard as shown below."
+            ),
+        )
+    else:
+        messages.success(request, _("Connected. Use “Test” to check that Twilio accepts it."))
     return redirect("channels:list")
 
 

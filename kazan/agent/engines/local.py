@@ -312,7 +312,7 @@ def _relevant(question: str, data: dict[str, Any]) -> bool:
         return True
     asked = [w for w in content_words(question) if len(w) >= 4]
     known = content_words(f"{data.get('question', '')} {data.get('answer', '')}")
-    return any(word_like(a, k) for a in asked for k in known)
+    return any(word_like(a, k) or (a[:4] == k[:4] and len(k) >= 5) for a in asked for k in known)
 
 
 def _answer_faq(run: _Run, question: str, quiet: bool = False) -> bool:
@@ -328,7 +328,7 @@ def _answer_faq(run: _Run, question: str, quiet: bool = False) -> bool:
 def _faq(run: _Run, r: Reading) -> bool:
     if _answer_faq(run, r.text):
         return True
-    return _fallback(run, r)[0]
+    return _fallback(run, r, faq_tried=True)[0]
 
 
 def _greeting(run: _Run, r: Reading) -> bool:
@@ -350,10 +350,10 @@ def _help(run: _Run, r: Reading) -> bool:
     return True
 
 
-def _fallback(run: _Run, r: Reading) -> tuple[bool, bool]:
+def _fallback(run: _Run, r: Reading, faq_tried: bool = False) -> tuple[bool, bool]:
     """Nothing recognized: an FAQ may still answer; else the polite decline (counted as a
     failed turn: after AgentSettings.handoff_after_failures in a row a person takes over)."""
-    if not r.off_topic and r.text.strip() and _answer_faq(run, r.text):
+    if not faq_tried and not r.off_topic and r.text.strip() and _answer_faq(run, r.text):
         return True, False
     result = run.call("get_generic_response", kind="decline")
     run.say(result.data["text"])
