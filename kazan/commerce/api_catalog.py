@@ -490,7 +490,7 @@ def media_delete(request: HttpRequest, product_id: int, media_id: int):
 # --- offers ----------------------------------------------------------------------------------
 
 
-@router.get("/offers", response=responses(list[OfferOut]), summary="Offers, newest first")
+@router.get("/offers", response=responses(list[OfferOut], 422), summary="Offers, newest first")
 @paginate(Pagination)
 def offers(request: HttpRequest):
     business = api_require(request, READ)
