@@ -45,7 +45,7 @@ def test_owner_connects_tests_and_disconnects_their_twilio_number(
     page.click("#connect-submit")
 
     # then the connection is listed with only the SID's last 4 and the masked number
-    page.get_by_text("Connected. Use “Test” to check that the provider accepts it.").wait_for()
+    page.get_by_text("Connected. Use “Test” to check that Twilio accepts it.").wait_for()
     row = page.locator("tr[data-installation]")
     assert row.count() == 1
     cells = row.locator("td").all_inner_texts()
