@@ -300,8 +300,27 @@ def fuzz_client(client, business, owner, settings):
     product = product_factory(business, category=category, stock=5)
     variant_factory(product, name="Fuzz")
     offer = offer_factory(business, products=[product])
-    client.ids = [customer.pk, campaign.pk, product.pk, category.pk, offer.pk]
+    client.ids = [
+        customer.pk,
+        campaign.pk,
+        product.pk,
+        category.pk,
+        offer.pk,
+        _order_placed(business, customer).pk,
+    ]
     return client
+
+
+def _order_placed(business, customer):
+    """One order (commerce), so the orders routes get past their 404 into the services."""
+    from kazan.commerce.models import Product
+    from kazan.commerce.services import cart_add, order_create
+
+    product = Product.objects.create(business=business, name="Fuzz box", price_minor=100)
+    cart_add(business=business, customer=customer, channel="web", product_id=product.pk)
+    return order_create(
+        business=business, customer=customer, channel="web", payment_method="on_delivery"
+    ).order
 
 
 FUZZ = settings(
