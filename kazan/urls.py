@@ -41,6 +41,7 @@ urlpatterns = [
                 path("inbox/", include("kazan.inbox.urls")),
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
+                path("links/", include("kazan.links.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),
