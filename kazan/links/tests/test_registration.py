@@ -243,3 +243,15 @@ def test_strict_csp_and_the_brand_style_carries_its_nonce(client, business, cust
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     assert f'<style nonce="{nonce}">' in response.content.decode()
+
+
+def test_a_cross_site_post_is_refused_and_the_pages_set_no_cookie(client, business, customer):
+    path = _link(business, customer)
+    page = client.get(path)
+    assert not page.cookies  # no session, no CSRF cookie: the token is the only authority
+    forged = client.post(path, FORM, HTTP_ORIGIN="https://evil.example")
+    assert forged.status_code == 404
+    customer.refresh_from_db()
+    assert customer.registered_at is None
+    # Our own page posts "Origin: null" (Referrer-Policy: no-referrer): accepted.
+    assert client.post(path, FORM, HTTP_ORIGIN="null").status_code == 200
