@@ -255,3 +255,17 @@ def test_a_cross_site_post_is_refused_and_the_pages_set_no_cookie(client, busine
     assert customer.registered_at is None
     # Our own page posts "Origin: null" (Referrer-Policy: no-referrer): accepted.
     assert client.post(path, FORM, HTTP_ORIGIN="null").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"first_name": "x" * 5000, "email": "a" * 400, "country": "ZZZ", "data_processing": "on"},
+        FORM | {"street": "\x00", "first_name": "\x00"},
+        FORM | {"language": "\u202e"},
+    ],
+)
+def test_no_input_makes_the_registration_fail(client, business, customer, data):
+    response = client.post(_link(business, customer), data)
+    assert response.status_code < 500
