@@ -269,3 +269,15 @@ def test_a_cross_site_post_is_refused_and_the_pages_set_no_cookie(client, busine
 def test_no_input_makes_the_registration_fail(client, business, customer, data):
     response = client.post(_link(business, customer), data)
     assert response.status_code < 500
+
+
+def test_the_testing_helper_registers_through_the_page(client, business, customer):
+    from kazan.links.testing import registration_post
+
+    url = secure_link_issue(
+        business=business, customer=customer, purpose="registration", channel="whatsapp"
+    )
+    assert registration_post(client, url, marketing="on").status_code == 200
+    customer.refresh_from_db()
+    assert customer_is_registered(customer)
+    assert ConsentRecord.objects.filter(purpose="whatsapp_marketing").exists()
