@@ -56,13 +56,15 @@ def _rate_limited(request: HttpRequest, business_slug: str) -> HttpResponse:
         business = None
     language = page_language(request, business=business)
     with translation.override(language):
-        return page_render(
+        response = page_render(
             request,
             "links/unavailable.html",
             {"code": "rate_limited", "language": language},
             business=business,
             status=429,
         )
+    response["Retry-After"] = str(WINDOW_SECONDS)
+    return response
 
 
 def _cross_site(request: HttpRequest) -> bool:
