@@ -44,6 +44,7 @@ urlpatterns = [
                 path("assistant/", include("kazan.agent.urls")),
                 path("orders/", include("kazan.commerce.orders_urls")),
                 path("shop/", include("kazan.commerce.urls")),
+                path("links/", include("kazan.links.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

@@ -8,6 +8,7 @@ import hmac
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kazan.core.errors import RateLimited
@@ -55,17 +56,35 @@ def _rate_limited(request: HttpRequest, business_slug: str) -> HttpResponse:
         business = None
     language = page_language(request, business=business)
     with translation.override(language):
-        return page_render(
+        response = page_render(
             request,
             "links/unavailable.html",
             {"code": "rate_limited", "language": language},
             business=business,
             status=429,
         )
+    response["Retry-After"] = str(WINDOW_SECONDS)
+    return response
 
 
+def _cross_site(request: HttpRequest) -> bool:
+    """A POST that names another site as its origin. "null" is what a browser sends from our own
+    pages, whose Referrer-Policy is no-referrer."""
+    origin = request.headers.get("Origin", "")
+    if request.method != "POST" or not origin or origin == "null":
+        return False
+    return origin != f"{request.scheme}://{request.get_host()}"
+
+
+# No CSRF token: these pages have no ambient credentials to abuse — no session, no cookie; the
+# secret token in the path is the only authority, and a forger would need it (decision 0023).
+# And with Referrer-Policy no-referrer the browser posts "Origin: null", which Django's origin
+# check refuses.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def link_page(request: HttpRequest, business_slug: str, link_token: str) -> HttpResponse:
+    if _cross_site(request):
+        return _failure(request, business_slug, LinksError(LinksErrorCode.LINK_INVALID))
     ip = client_ip(request)
     try:
         ratelimit_hit(f"links.open:{ip}", limit=OPEN_LIMIT, window_seconds=WINDOW_SECONDS)

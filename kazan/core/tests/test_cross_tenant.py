@@ -37,6 +37,7 @@ from kazan.faq.queries import faq_match
 from kazan.faq.services import faq_create, faq_question_record, synonym_create
 from kazan.inbox.services import inbox_note
 from kazan.inbox.tests.factories import canned, thread
+from kazan.links.models import SecureLink
 from kazan.links.services import secure_link_issue
 from kazan.links.testing import link_token
 from kazan.loyalty.models import Review
@@ -101,6 +102,7 @@ PARAM_OBJECTS = {
     "variant_id": lambda world: world["b_variant"].pk,
     "media_id": lambda world: world["b_media"].pk,
     "offer_id": lambda world: world["b_offer"].pk,
+    "link_id": lambda world: world["b_link"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -185,6 +187,7 @@ def world():
     b_manager = MembershipFactory(business=b, role=Role.MANAGER)
     b_customer = CustomerFactory(business=b, name="Bertha Zweitladen", phone_e164="+4915199887766")
     consent_given(b_customer)
+    secure_link_issue(business=b, customer=b_customer, purpose="my_data")
     Review.objects.create(business=b, customer=b_customer, rating=2, comment="Zweitladen review")
     sms_credits_grant(business=b, amount=10, actor=b_member.user)
     sms_send(
@@ -308,6 +311,7 @@ def world():
         "b_voucher": b_voucher,
         "a_owner": a_owner,
         "a_link_token": a_link_token,
+        "b_link": SecureLink.objects.get(business=b),
         "a_key_secret": a_key.secret,
         "b_customer": b_customer,
         "b_membership": b_manager,

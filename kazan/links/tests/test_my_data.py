@@ -137,3 +137,28 @@ def test_a_page_cannot_be_reached_with_another_business_slug(
     response = client.post(path.replace(business.slug, other_business.slug), {"action": "download"})
     assert response.status_code == 404
     assert b"a@example.com" not in response.content
+
+
+def test_names_and_other_apps_data_are_escaped(client, business, customer):
+    customer.name = '<img src=x onerror="alert(1)">'
+    customer.save(update_fields=["name"])
+    html = client.get(_link(business, customer)).content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"action": "nonsense"},
+        {"action": "update"},
+        {"action": "update", "name": "x" * 5000, "email": "@" * 300, "country": "ZZZ"},
+        {"action": "update", "language": "xx", "street": "\x00"},
+        {"action": "erase", "confirm": "yes"},
+    ],
+)
+def test_no_input_makes_the_page_fail(client, business, customer, data):
+    response = client.post(_link(business, customer), data)
+    assert response.status_code < 500
+    customer.refresh_from_db()
+    assert customer.erased_at is None
