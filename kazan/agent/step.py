@@ -8,12 +8,13 @@ Each turn counts AGENT_TURN (and AGENT_FAILED when not understood)."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from typing import Any
 
 from django.utils.translation import gettext
 
-from kazan.agent.engines.base import AgentOutcome, AgentTurn, engine_for
+from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall, engine_for
 from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.text import any_phrase, words
 from kazan.agent.tools import ToolScope
@@ -34,6 +35,11 @@ from kazan.conversations.engine import (
 from kazan.conversations.engine.registry import HANDOFF, WAIT
 
 log = logging.getLogger(__name__)
+
+# The evaluation's recorder of a turn's tool calls (agent_eval sets it; None otherwise).
+RECORDER: contextvars.ContextVar[list[ExecutedCall] | None] = contextvars.ContextVar(
+    "agent_eval_recorder", default=None
+)
 
 AGENT_STEP = "agent"
 STATE_KEY = "agent"
@@ -266,6 +272,9 @@ def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
     )
     outcome: AgentOutcome = engine.respond(turn)
     replies.extend(outcome.replies)
+    recorder = RECORDER.get()
+    if recorder is not None:
+        recorder.extend(outcome.calls)
     event_count(business=ctx.business, kind=EventKind.AGENT_TURN)
     if outcome.understood:
         state["failures"] = 0
