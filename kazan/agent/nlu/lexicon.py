@@ -57,6 +57,13 @@ HOW_QUESTION = (
 STATUS_WORDS = ("status", "estado", "stato", "seguimiento", "tracking", "donde", "where",
                 "dove", "durum*")  # fmt: skip
 ORDER_WORDS = ("order", "pedido", "ordine", "bestellung", "siparis*", "compra")
+WANT = ("quiero", "quisiera", "necesito", "i want", "i need", "i d like", "want", "vorrei",
+        "voglio", "ich mochte", "istiyorum")  # fmt: skip
+DELIVERY = ("entrega", "entregar*", "envio", "envios", "enviar", "llega", "deliver*", "ship*",
+            "arriv*", "consegn*", "spedi*", "liefer*", "teslimat")  # fmt: skip
+CATALOG_WORDS = ("productos", "producto", "products", "product", "prodotti", "prodotto",
+                 "catalogo", "catalog", "catalogue", "produkte", "urun*", "regalo", "regalar",
+                 "gift", "gifts", "regali", "present", "algo", "something", "qualcosa")  # fmt: skip
 CART_SHOW = (
     "carrito", "mi carrito", "ver el carrito", "cart", "my cart", "basket", "carrello",
     "il mio carrello", "warenkorb", "sepet*",
@@ -78,6 +85,7 @@ CATEGORIES = (
     "kategori*", "secciones", "sections",
 )  # fmt: skip
 EVENTS = (
+    "planes", "plan", "plans", "happening", "agenda", "programma", "programa", "whats on",
     "evento", "eventos", "event", "events", "evento", "eventi", "cata", "catas", "degustacion de",
     "tasting", "degustazione", "veranstaltung*", "etkinlik*", "what s on", "que hay",
 )  # fmt: skip
@@ -116,6 +124,8 @@ OFF_TOPIC = (
     "football", "calcio", "receta de", "homework", "deberes", "compiti", "traduce", "translate",
     "traduci", "codigo", "code", "programa", "bitcoin", "bolsa", "stock market", "horoscopo",
     "horoscope", "oroscopo", "novia", "girlfriend", "fidanzata", "escribe", "write me",
+    "pelicula", "movie", "film", "serie", "cancion", "song", "canzone", "noticias", "news",
+    "notizie",
     "scrivi", "who are you", "quien eres", "chi sei", "chatgpt", "openai",
 )  # fmt: skip
 PRIVACY = (
