@@ -55,7 +55,12 @@ def consent_texts(*, business_name: str, channel: str) -> tuple[str, str]:
 
 def _initial(link: SecureLink, language: str) -> dict[str, str]:
     first, _space, last = (link.customer.name or "").partition(" ")
-    return {"first_name": first, "last_name": last, "language": language}
+    return {
+        "first_name": first,
+        "last_name": last,
+        "language": language,
+        "country": link.business.country,
+    }
 
 
 def registration_view(request: HttpRequest, link: SecureLink) -> HttpResponse:

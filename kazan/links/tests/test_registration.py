@@ -235,3 +235,49 @@ def test_service_requires_consent_and_stays_in_its_business(business, other_busi
     )
     assert customer_is_registered(customer)
     assert ConsentRecord.objects.get().wording.text == "I agree."
+
+
+def test_strict_csp_and_the_brand_style_carries_its_nonce(client, business, customer):
+    response = client.get(_link(business, customer))
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'<style nonce="{nonce}">' in response.content.decode()
+
+
+def test_a_cross_site_post_is_refused_and_the_pages_set_no_cookie(client, business, customer):
+    path = _link(business, customer)
+    page = client.get(path)
+    assert not page.cookies  # no session, no CSRF cookie: the token is the only authority
+    forged = client.post(path, FORM, HTTP_ORIGIN="https://evil.example")
+    assert forged.status_code == 404
+    customer.refresh_from_db()
+    assert customer.registered_at is None
+    # Our own page posts "Origin: null" (Referrer-Policy: no-referrer): accepted.
+    assert client.post(path, FORM, HTTP_ORIGIN="null").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"first_name": "x" * 5000, "email": "a" * 400, "country": "ZZZ", "data_processing": "on"},
+        FORM | {"street": "\x00", "first_name": "\x00"},
+        FORM | {"language": "\u202e"},
+    ],
+)
+def test_no_input_makes_the_registration_fail(client, business, customer, data):
+    response = client.post(_link(business, customer), data)
+    assert response.status_code < 500
+
+
+def test_the_testing_helper_registers_through_the_page(client, business, customer):
+    from kazan.links.testing import registration_post
+
+    url = secure_link_issue(
+        business=business, customer=customer, purpose="registration", channel="whatsapp"
+    )
+    assert registration_post(client, url, marketing="on").status_code == 200
+    customer.refresh_from_db()
+    assert customer_is_registered(customer)
+    assert ConsentRecord.objects.filter(purpose="whatsapp_marketing").exists()
