@@ -311,3 +311,23 @@ def test_two_threads_at_the_boundary_never_exceed_the_quota(business, used):
     assert final <= 10
     assert final == (used or 0) + sum(answers)
     assert sum(answers) == min(2, 10 - (used or 0))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"temperature": "1e999", "max_tokens": "9" * 40, "top_k": "-0"},
+        {**VALID, "system_prompt": "x" * 10_000},
+        {**VALID, "base_url": "https://" + "a" * 400 + ".example/v1"},
+        {**VALID, "api_key": "k" * 600},
+        {**VALID, "memory_messages": "1.5"},
+        {**VALID, "model": "m\u00e9" * 60},
+    ],
+)
+def test_junk_is_a_form_error_never_a_500(owner_client, business, body):
+    response = owner_client.post(URL, body)
+    assert response.status_code == 400
+    assert not AgentSettings.objects.filter(business=business).exists()
+    tried = owner_client.post(URL + "try/", {"text": "x" * 5000, "language": ["es", "en"]})
+    assert tried.status_code == 400
