@@ -75,11 +75,15 @@ def test_saving_keeps_the_key_write_only(owner_client, business):
     owner_client.post(URL, {**VALID, "api_key": "", "temperature": "0.5"})
     row.refresh_from_db()
     assert row.api_key == "sk-very-secret-key-123" and float(row.temperature) == 0.5
-    owner_client.post(URL, {**VALID, "api_key": "", "api_key_remove": "on"})
+    owner_client.post(URL, {**VALID, "temperature": "0.5", "api_key": "", "api_key_remove": "on"})
     row.refresh_from_db()
     assert row.api_key == ""
     entries = Activity.objects.filter(business=business, action="agent.settings_changed")
     assert entries.count() == 3
+    first, second, third = entries.order_by("id")
+    assert second.data == {"fields": ["temperature"], "engine": "llm"}
+    assert third.data == {"fields": [], "engine": "llm", "api_key": "removed"}
+    assert first.data["api_key"] == "set"
     assert all("sk-very" not in str(entry.data) for entry in entries)
 
 
