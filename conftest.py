@@ -132,3 +132,14 @@ def consent_wordings(db):
 
     seed = importlib.import_module("kazan.customers.migrations.0003_seed_sms_marketing_wording")
     seed.seed(apps, None)
+
+
+@pytest.fixture
+def fake_graph(settings):
+    """The fake WhatsApp Graph API (a local server speaking its wire format), with the channel
+    pointed at it: kazan.channels.providers.whatsapp.testing.FakeGraphApi."""
+    from kazan.channels.providers.whatsapp.testing import FakeGraphApi
+
+    with FakeGraphApi() as fake:
+        settings.WHATSAPP_GRAPH_URL = fake.url
+        yield fake

@@ -96,6 +96,10 @@ provider's signature over the raw request before reading anything:
   malformed report, 200 otherwise.
 - `POST /hooks/twilio/inbound`: an SMS a customer sent to the Twilio number (opt-out words
   such as STOP withdraw marketing consent), signed like the status reports; answers empty TwiML.
+- `GET/POST /hooks/whatsapp/`: the WhatsApp Cloud API webhook of every business's number (GET:
+  Meta's `hub.verify_token` handshake; POST: messages and statuses signed in
+  `X-Hub-Signature-256` with the app secret of the number named in the body). 403 for an
+  unknown number or a missing or wrong signature, 200 otherwise.
 """
 
 
@@ -146,6 +150,18 @@ WEBHOOK_PATHS = {
         "Form-encoded, signed like the delivery reports; answers empty TwiML.",
         "application/x-www-form-urlencoded",
         {400: "A malformed message.", 403: "A missing or wrong signature."},
+    ),
+    "/hooks/whatsapp/": _webhook(
+        "webhook_whatsapp",
+        "WhatsApp Cloud API messages and statuses",
+        "JSON signed in `X-Hub-Signature-256` (`sha256=` + HMAC-SHA256 of the raw body with the "
+        "app secret of the number in `metadata.phone_number_id`). `GET` with `hub.mode`, "
+        "`hub.verify_token` and `hub.challenge` is Meta's subscription handshake.",
+        "application/json",
+        {
+            400: "Not answered: a body that names no connected number is a 403.",
+            403: "An unknown number, or a missing or wrong signature.",
+        },
     ),
 }
 

@@ -307,6 +307,14 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
 # Point the official SDK at another host (a local fake in tests, a regional edge in production).
 TWILIO_BASE_URL = env("TWILIO_BASE_URL")
+# WhatsApp Cloud API (kazan/channels/providers/whatsapp): the Graph API's base URL (a local fake
+# in tests) and version, the messages per second one phone number may send (Meta's default
+# throughput), the timeout of one Graph call and the largest inbound media file kept.
+WHATSAPP_GRAPH_URL = env("KAZAN_WHATSAPP_GRAPH_URL", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = env("KAZAN_WHATSAPP_API_VERSION", "v23.0")
+WHATSAPP_MESSAGES_PER_SECOND = int(env("KAZAN_WHATSAPP_MESSAGES_PER_SECOND", "80"))
+WHATSAPP_TIMEOUT_SECONDS = float(env("KAZAN_WHATSAPP_TIMEOUT_SECONDS", "15"))
+WHATSAPP_MEDIA_MAX_BYTES = int(env("KAZAN_WHATSAPP_MEDIA_MAX_BYTES", str(16 * 1024 * 1024)))
 OUTBOX_MAX_ATTEMPTS = int(env("KAZAN_OUTBOX_MAX_ATTEMPTS", "8"))
 # A worker's claim on a message; longer than a provider call (15 s timeout) plus the rate wait.
 # A row still `sending` after it belongs to a dead worker and is sent again (same idempotency key).

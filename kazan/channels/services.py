@@ -218,8 +218,24 @@ def inbound_store(
     return event, True
 
 
+def _prefetched(event_id: int) -> InboundMessage | None:
+    """A WhatsApp message's media, downloaded before the row is locked (no lock is held while
+    the network waits); None for anything else."""
+    from kazan.channels.providers.whatsapp.process import media_prefetch
+
+    event = (
+        InboundEvent.objects.select_related("installation")
+        .filter(pk=event_id, status=InboundEvent.Status.RECEIVED, channel="whatsapp")
+        .first()
+    )
+    if event is None:
+        return None
+    return media_prefetch(event, InboundMessage(**json.loads(event.payload)))
+
+
 def inbound_process(*, event_id: int) -> str:
     """Processes one stored inbound event exactly once (the row is locked, then marked)."""
+    prefetched = _prefetched(event_id)
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(of=("self",))
@@ -229,14 +245,18 @@ def inbound_process(*, event_id: int) -> str:
         )
         if event is None:
             return "skipped"
-        message = InboundMessage(**json.loads(event.payload))
-        if event.channel != "sms":
-            outcome, business = "unsupported", None
-        else:
+        message = prefetched or InboundMessage(**json.loads(event.payload))
+        if event.channel == "sms":
             outcome, business = _sms_inbound(event=event, message=message)
+        elif event.channel == "whatsapp":
+            from kazan.channels.providers.whatsapp.process import whatsapp_inbound
+
+            outcome, business = whatsapp_inbound(event=event, message=message)
+        else:
+            outcome, business = "unsupported", None
         event.status = (
             InboundEvent.Status.DROPPED
-            if outcome in ("unrouted", "not_a_phone", "unsupported")
+            if outcome in ("unrouted", "not_a_phone", "unsupported", "inactive", "blocked")
             else InboundEvent.Status.PROCESSED
         )
         event.outcome = outcome
@@ -277,6 +297,11 @@ def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, 
     if business is None:
         logger.info("inbound sms %s reaches no business; dropped", message.provider_message_id)
         return "unrouted", None
+    from kazan.customers.queries import customer_is_blocked
+
+    if customer_is_blocked(business=business, channel="sms", handle=number):
+        logger.info("inbound sms %s from a blocked customer; ignored", message.provider_message_id)
+        return "blocked", business
     installation = event.installation if event.installation_id else None
     word = message.text.strip().upper()
     if word in HELP_WORDS:

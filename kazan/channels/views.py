@@ -3,8 +3,10 @@ disconnect the business's own channel installations. Owners and managers only (s
 installations are loaded through queries.installation_get with request.business, so another
 tenant's id is a 404. Thin: parse, authorize, call a query or service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,20 +16,29 @@ from kazan.core.errors import Conflict
 from kazan.tenancy.decorators import member_required
 
 PERMISSION = "settings.edit"
-CONNECTABLE = "twilio"  # the provider the connect form is for (WhatsApp and Telegram follow)
+# The providers a business connects here, in the page's order, and the field a "number taken"
+# conflict belongs to.
+CONNECTABLE = {"twilio": "from_number", "whatsapp": "phone_number_id"}
 
 
-def _page(request, *, form=None, status=200):
+def _form(provider, data=None):
+    """The provider's connect form; WhatsApp's ids are prefixed (two forms on one page)."""
+    auto_id = "id_%s" if provider == "twilio" else f"id_{provider}_%s"
+    return plugin(provider).connect_form(data=data, auto_id=auto_id)
+
+
+def _page(request, *, forms=None, status=200):
     business = request.business
-    descriptor = plugin(CONNECTABLE)
+    forms = forms or {}
+    connectable = [(plugin(key), forms.get(key) or _form(key)) for key in CONNECTABLE]
     return render(
         request,
         "channels/installations.html",
         {
             "installations": queries.installations_list(business=business),
-            "form": form or descriptor.connect_form(),
-            "provider": descriptor,
+            "connectable": connectable,
             "plugins": plugins(),
+            "whatsapp_webhook_url": settings.PUBLIC_URL + reverse("hooks:whatsapp"),
         },
         status=status,
     )
@@ -42,20 +53,20 @@ def installation_list(request):
 @member_required(PERMISSION)
 @require_POST
 def installation_connect(request):
-    form = plugin(CONNECTABLE).connect_form(data=request.POST)
+    provider = request.POST.get("provider", "twilio")
+    if provider not in CONNECTABLE:
+        return _page(request, status=400)
+    form = _form(provider, request.POST)
     if not form.is_valid():
-        return _page(request, form=form, status=400)
+        return _page(request, forms={provider: form}, status=400)
     try:
         services.installation_connect(
-            business=request.business,
-            actor=request.user,
-            provider=CONNECTABLE,
-            fields=request.POST,
+            business=request.business, actor=request.user, provider=provider, fields=request.POST
         )
     except Conflict as exc:
-        form.add_error("from_number", str(exc.message))
-        return _page(request, form=form, status=409)
-    messages.success(request, _("Connected. Use “Test” to check that Twilio accepts it."))
+        form.add_error(CONNECTABLE[provider], str(exc.message))
+        return _page(request, forms={provider: form}, status=409)
+    messages.success(request, _("Connected. Use “Test” to check that the provider accepts it."))
     return redirect("channels:list")
 
 

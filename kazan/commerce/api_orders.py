@@ -15,8 +15,9 @@ from kazan.commerce.services import orders as services
 from kazan.core.api import Pagination, Timestamp, responses
 from kazan.core.schemas import InputSchema
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
+from kazan.tenancy.api_limits import api_limits_apply
 
-router = Router(tags=["orders"])
+router = api_limits_apply(Router(tags=["orders"]))
 PERMISSION = "orders.manage"
 
 

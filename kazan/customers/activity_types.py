@@ -49,6 +49,16 @@ activity_type(
     details={"fields": Detail(t("Changed"), field_names(Customer))},
 )
 activity_type(
+    "customer.blocked",
+    label=t("Customer blocked"),
+    sentence=t("%(actor)s blocked %(target)s: their messages are ignored"),
+)
+activity_type(
+    "customer.unblocked",
+    label=t("Customer unblocked"),
+    sentence=t("%(actor)s unblocked %(target)s"),
+)
+activity_type(
     "customer.identity_attached",
     label=t("Customer reachable on a new channel"),
     sentence=t("%(target)s can now be reached on %(channel)s"),

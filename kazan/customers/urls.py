@@ -20,6 +20,7 @@ urlpatterns = [
         views.customer_consent_withdraw,
         name="consent_withdraw",
     ),
+    path("<int:customer_id>/block/", views.customer_block, name="block"),
     path("<int:customer_id>/export/", views.customer_export, name="export"),
     path("<int:customer_id>/erase/", views.customer_erase, name="erase"),
 ]

@@ -172,6 +172,23 @@ def customer_consent_withdraw(request: BusinessRequest, customer_id: int) -> Htt
     return redirect("customers:detail", customer_id=customer.pk)
 
 
+@member_required("customers.edit")
+@require_POST
+def customer_block(request: BusinessRequest, customer_id: int) -> HttpResponse:
+    """Blocks (action=block) or unblocks (action=unblock) the customer's messages."""
+    customer = queries.customer_get(business=request.business, customer_id=customer_id)
+    action = request.POST.get("action", "")
+    if action == "block":
+        services.customer_block(business=request.business, customer=customer, actor=request.user)
+        messages.success(request, _("Blocked: this customer's messages are ignored."))
+    elif action == "unblock":
+        services.customer_unblock(business=request.business, customer=customer, actor=request.user)
+        messages.success(request, _("Unblocked: this customer's messages reach you again."))
+    else:
+        return HttpResponse(_("Say whether to block or unblock."), status=400)
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
 @member_required("customers.export")
 @require_POST
 def customer_export(request: BusinessRequest, customer_id: int) -> HttpResponse:

@@ -11,6 +11,8 @@ class MessagingErrorCode(ErrorCode):
     CHANNEL_UNKNOWN = "channel_unknown"
     CHANNEL_NOT_CONNECTED = "channel_not_connected"
     NO_CONSENT = "no_consent"
+    # A free-form message outside the customer-service window (window.py).
+    WINDOW_CLOSED = "window_closed"
     # One-time codes by SMS (otp.py).
     OTP_COUNTRY = "otp_country"
     OTP_NOT_MOBILE = "otp_not_mobile"

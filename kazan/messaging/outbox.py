@@ -265,12 +265,14 @@ def outbox_deliver_message(*, message_id: int) -> str:
     now = timezone.now()
     if not OutboundMessage.objects.filter(_claimable(now), pk=message_id).exists():
         return "skipped"
-    if not sms_rate_wait():
+    descriptor, installation_id = _route(message_id)
+    # The SMS provider's account-wide rate; other channels pace themselves (WhatsApp: per
+    # number, in its sender).
+    if (descriptor is None or descriptor.channel == "sms") and not sms_rate_wait():
         from kazan.messaging.services import delivery_enqueue
 
         delivery_enqueue(message_id, run_after=timezone.now() + timedelta(seconds=1))
         return "throttled"
-    descriptor, installation_id = _route(message_id)
     provider: SmsProvider | None = None
     if descriptor is not None and not descriptor.capabilities.inline:
         provider = descriptor.sender_build(installation_id)

@@ -34,6 +34,7 @@ from kazan.messaging.transports import (
     sms_render,
     transport,
 )
+from kazan.messaging.window import replies_for_window
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
@@ -46,6 +47,7 @@ __all__ = [
     "SegmentInfo",
     "delivery_enqueue",
     "message_send",
+    "message_status_update",
     "sms_credits_adjust",
     "sms_credits_grant",
     "sms_credits_purchase",
@@ -300,8 +302,38 @@ def sms_status_update(
     return message
 
 
+# A chat channel's statuses (WhatsApp: sent, delivered, read, failed) -> the delivery reports
+# above: "read" is a delivered message the customer opened.
+_CHAT_REPORTS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "failed": "failed"}
+
+
+def message_status_update(
+    *,
+    provider: str,
+    provider_message_id: str,
+    status: str,
+    error_code: str = "",
+    error_message: str = "",
+    installation: Installation | None = None,
+) -> OutboundMessage | None:
+    """A chat provider's status for one of its messages (sms_status_update with "read" mapped to
+    delivered); None for an unknown message or status. Only moves a message forward."""
+    report = _CHAT_REPORTS.get(status)
+    if report is None:
+        return None
+    return sms_status_update(
+        provider=provider,
+        provider_message_id=provider_message_id,
+        report=report,
+        error_code=error_code,
+        error_message=error_message,
+        installation=installation,
+    )
+
+
 REPLY_TYPES = frozenset(
     {"text", "error", "choices", "input", "links", "voucher", "image", "list", "template"}
+    | {"product", "product_list"}
 )
 
 
@@ -369,6 +401,15 @@ def message_send(
     installation = installation or installation_active(business=business, channel=channel)
     descriptor = transport(installation.provider) if installation else channel_default_for(channel)
     capabilities = descriptor.capabilities
+    checked = {
+        "replies": replies_for_window(
+            business=business,
+            channel=channel,
+            handle=(to or "").strip(),
+            capabilities=capabilities,
+            replies=checked["replies"],
+        )
+    }
     body = sms_render(checked)
     if not body:
         raise ValidationFailed(_("The message is empty."))

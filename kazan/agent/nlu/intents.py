@@ -52,7 +52,8 @@ ninguna none nessuna about around unos unas euros euro eur dollars gusta gustari
 piacerebbe like love barato barata cheap economico economici caro expensive algo
 something qualcosa etwas bueno buena good buono nice bonito carino persona person
 recibira recibir regalado tiene has ha hat tipico tipica typical tipiche tipici menos
-under sotto meno hasta fino bis less than more mas piu alrededor circa intorno"""
+under sotto meno hasta fino bis less than more mas piu alrededor circa intorno
+offer offers ofrecen ofreceis offrite any alguno alguna algun qualche che quali"""
 NOISE = frozenset(
     w
     for group in _INTENT_GROUPS
@@ -84,6 +85,7 @@ class Reading:
     liked_id: int | None = None
     liked_name: str = ""
     off_topic: bool = False
+    faq_first: bool = False
 
 
 def _is_yes(tokens: list[str]) -> bool:
@@ -162,10 +164,16 @@ def read(
     if pending in ("order", "add") and _is_yes(tokens) and not named:
         r.intent = "confirm"
         return r
-    if any_phrase(tokens, lx.ORDER_CREATE) and not any_phrase(tokens, lx.CART_ADD):
+    asking_how = is_question(text) and any_phrase(tokens[:3], lx.HOW_QUESTION)
+    if (
+        any_phrase(tokens, lx.ORDER_CREATE)
+        and not any_phrase(tokens, lx.CART_ADD)
+        and not asking_how
+    ):
         r.intent = "order"
         return r
-    if any_phrase(tokens, lx.ORDER_STATUS) and not named:
+    status_words = any_phrase(tokens, lx.STATUS_WORDS) and any_phrase(tokens, lx.ORDER_WORDS)
+    if (any_phrase(tokens, lx.ORDER_STATUS) or status_words) and not named:
         r.intent = "status"
         r.number = _order_number(text)
         return r
@@ -210,13 +218,16 @@ def read(
     r.preference = _preference(tokens)
     r.gift = any_phrase(tokens, lx.GIFT)
     searching = any_phrase(tokens, lx.SEARCH) or r.gift
+    criteria = limit is not None or bool(r.preference) or r.gift
     if (
         (pending == "gift" and (limit is not None or r.preference))
         or (searching and not named)
-        or ((limit is not None or r.preference) and not named)
+        or (criteria and not named)
     ):
         r.intent = "search"
         r.query = _query(text)
+        # "Can I return a product?": a question without criteria asks the FAQs first.
+        r.faq_first = is_question(text) and not criteria
         return r
     if named:
         r.intent = "info"

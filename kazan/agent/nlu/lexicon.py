@@ -41,13 +41,22 @@ ORDER_STATUS = (
 )  # fmt: skip
 ORDER_CREATE = (
     "hacer el pedido", "hacer pedido", "realizar el pedido", "realiza el pedido",
-    "crear el pedido", "crea el pedido", "confirmar el pedido", "confirmo el pedido", "pagar",
+    "crear el pedido", "crea el pedido", "confirmar el pedido", "confirmo el pedido",
+    "quiero pagar",
     "finalizar la compra", "tramitar", "place the order", "place my order", "place an order",
-    "checkout", "check out", "pay", "complete the order", "confirm the order", "order it",
+    "checkout", "check out", "i want to pay", "pay now", "complete the order",
+    "confirm the order", "order it",
     "fare l ordine", "effettua l ordine", "conferma l ordine", "confermo l ordine", "ordina",
-    "ordinare", "pagare", "procedi con l ordine", "bestellen", "siparis ver*",
+    "ordinare", "voglio pagare", "procedi con l ordine", "bestellen", "siparis ver*",
     "proceder con el pedido", "proceed with the order",
 )  # fmt: skip
+HOW_QUESTION = (
+    "how", "can i", "could i", "como", "puedo", "podria", "come", "posso", "wie", "kann ich",
+    "nasil", "what", "que", "cosa", "cual", "quale", "do you", "is it", "es posible",
+)  # fmt: skip
+STATUS_WORDS = ("status", "estado", "stato", "seguimiento", "tracking", "donde", "where",
+                "dove", "durum*")  # fmt: skip
+ORDER_WORDS = ("order", "pedido", "ordine", "bestellung", "siparis*", "compra")
 CART_SHOW = (
     "carrito", "mi carrito", "ver el carrito", "cart", "my cart", "basket", "carrello",
     "il mio carrello", "warenkorb", "sepet*",
@@ -73,6 +82,7 @@ EVENTS = (
     "tasting", "degustazione", "veranstaltung*", "etkinlik*", "what s on", "que hay",
 )  # fmt: skip
 SERVICES = ("servicio", "servicios", "service", "services", "servizio", "servizi",
+            "ofrecen", "ofreceis", "offrite",
             "dienstleistung*", "hizmet*")  # fmt: skip
 SEARCH = (
     "busco", "buscando", "estoy buscando", "quiero ver", "muestrame", "ensename", "teneis",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.lexicon import STOP
 from kazan.agent.nlu.text import words
 
@@ -15,6 +16,13 @@ if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
 MENTION_MIN = 0.6
+HEAD_SCORE = 0.6
+GENERIC = frozenset(
+    w.rstrip("*")
+    for group in (lx.GIFT, lx.SWEET, lx.SAVOURY, lx.ASSORTMENT)
+    for w in group
+    if " " not in w
+) | frozenset({"box", "boxes", "caja", "cajas", "confezione", "pack", "set", "wine"})
 _UNITS = ("g", "kg", "ml", "l", "cl", "gr", "unidades", "units", "pezzi", "uds", "x")
 
 
@@ -54,12 +62,34 @@ def word_like(a: str, b: str) -> bool:
 
 
 def name_score(text_words: list[str], name: str) -> float:
-    """The share of the product name's own words found in the message."""
+    """The share of the product name's own words found in the message; a name of several
+    words whose head (first) word is found counts at least HEAD_SCORE ("la cassata" names
+    "Cassata siciliana")."""
     own = _name_words(name)
     if not own:
         return 0.0
-    found = sum(1 for w in own if any(word_like(w, t) for t in text_words))
-    return found / len(own)
+    hits = [any(word_like(w, t) for t in text_words) for w in own]
+    score = sum(hits) / len(own)
+    if hits[0] and len(own) > 1:
+        score = max(score, HEAD_SCORE)
+    return score
+
+
+def alternative_score(text_words: list[str], name: str) -> float:
+    """Like name_score for another-language name, without its generic words ("gift box",
+    "sweet") and without the head-word rule; half of a two-word name is enough."""
+    own = [w for w in _name_words(name) if w not in GENERIC]
+    if len(own) < 2:
+        return 0.0
+    score = sum(any(word_like(w, t) for t in text_words) for w in own) / len(own)
+    return score + 0.1 if score >= 0.5 else 0.0
+
+
+def _alternative_names(product: Any) -> list[str]:
+    """Other-language names a catalog writes first in the description ("Crema di pistacchio /
+    pistachio spread (200g). …")."""
+    first = str(product.description or "").split("\n", 1)[0].split(".", 1)[0][:200]
+    return [part for part in first.split("/") if part.strip()][:4]
 
 
 def mentions(business: Business, text: str, limit: int = 3) -> list[Mention]:
@@ -72,7 +102,10 @@ def mentions(business: Business, text: str, limit: int = 3) -> list[Mention]:
     hits = commerce_queries.products_search(business=business, text=" ".join(found), limit=25)
     scored = []
     for hit in hits:
-        score = name_score(found, hit.product.name)
+        score = max(
+            [name_score(found, hit.product.name)]
+            + [alternative_score(found, name) for name in _alternative_names(hit.product)]
+        )
         if score >= MENTION_MIN:
             scored.append(Mention(hit.product, score + hit.score / 100))
     scored.sort(key=lambda m: m.score, reverse=True)

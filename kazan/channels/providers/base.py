@@ -33,7 +33,7 @@ class Connection:
     shown, and the address customers write to (blind-indexed for inbound routing)."""
 
     credentials: dict[str, str]
-    config: dict[str, str | bool]
+    config: dict[str, Any]
     address: str
 
 

@@ -25,9 +25,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("kazan.commerce.notifications")
 
-# The WhatsApp templates' default names (the installation's config may name others:
-# config["templates"]["order_status"] = {"name": …, "language": …} or a name).
-DEFAULT_TEMPLATES = {"order_status": "order_status_update", "cart_reminder": "cart_reminder"}
+# The WhatsApp templates' names when the installation's config names none. The connect form
+# (channels, WhatsApp) stores config["templates"] = {"order_update", "order_shipped",
+# "cart_reminder"} and config["template_language"]; each template takes one text parameter.
+DEFAULT_TEMPLATES = {
+    "order_update": "order_status_update",
+    "order_shipped": "order_shipped",
+    "cart_reminder": "cart_reminder",
+}
 
 
 def _status_text(order: Order, business: Business, status: str) -> str:
@@ -61,15 +66,18 @@ def _status_text(order: Order, business: Business, status: str) -> str:
     }
 
 
-def _template(installation: Any, key: str, language: str) -> tuple[str, str]:
+def _template(installation: Any, keys: tuple[str, ...], language: str) -> tuple[str, str]:
+    """The first template of `keys` the installation names (else the default of the first)
+    and its language."""
     config = getattr(installation, "config", None) or {}
     templates = config.get("templates") if isinstance(config, dict) else None
-    chosen = templates.get(key) if isinstance(templates, dict) else None
-    if isinstance(chosen, dict) and chosen.get("name"):
-        return str(chosen["name"]), str(chosen.get("language") or language)
-    if isinstance(chosen, str) and chosen:
-        return chosen, language
-    return DEFAULT_TEMPLATES[key], language
+    templates = templates if isinstance(templates, dict) else {}
+    chosen_language = str(config.get("template_language") or language) if config else language
+    for key in keys:
+        chosen = templates.get(key)
+        if isinstance(chosen, str) and chosen:
+            return chosen, chosen_language
+    return DEFAULT_TEMPLATES[keys[0]], chosen_language
 
 
 def _handle(business: Business, customer: Customer | None, channel: str) -> str:
@@ -87,8 +95,7 @@ def _send(
     customer: Customer | None,
     channel: str,
     text: str,
-    template_key: str,
-    params: list[str],
+    template_keys: tuple[str, ...],
     purpose: str,
     idempotency_key: str,
 ) -> str:
@@ -101,7 +108,7 @@ def _send(
         return _("the customer has no address on %(channel)s") % {"channel": channel}
     installation = installation_active(business=business, channel=channel)
     language = (customer.language if customer else "") or business.language or "en"
-    name, template_language = _template(installation, template_key, language)
+    name, template_language = _template(installation, template_keys, language)
     replies: list[dict[str, Any]] = [{"type": "text", "text": text}]
     if channel == "whatsapp":
         replies.append(
@@ -109,7 +116,7 @@ def _send(
                 "type": "template",
                 "name": name,
                 "language": template_language,
-                "params": params,
+                "params": [text],
                 "text": text,
             }
         )
@@ -146,8 +153,11 @@ def order_status_notify(*, business: Business, order_id: int, status: str = "") 
             customer=customer,
             channel=order.channel,
             text=text,
-            template_key="order_status",
-            params=[str(order.number), str(OrderStatus(status).label), order.tracking_code],
+            template_keys=(
+                ("order_shipped", "order_update")
+                if status == OrderStatus.SHIPPED
+                else ("order_update",)
+            ),
             purpose="transactional",
             idempotency_key=f"order-{order.pk}-{status}",
         )
@@ -182,8 +192,7 @@ def cart_reminder_send(*, business: Business, cart: Cart) -> bool:
             customer=customer,
             channel=cart.channel,
             text=text,
-            template_key="cart_reminder",
-            params=[business.name],
+            template_keys=("cart_reminder",),
             purpose="marketing",
             idempotency_key=f"cart-reminder-{cart.pk}",
         )

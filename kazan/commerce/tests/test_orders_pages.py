@@ -226,3 +226,13 @@ def test_api_orders(client, business, owner, other_business):
         == 404
     )
     assert client.get("/api/v1/orders").status_code == 401
+
+
+def test_api_orders_is_rate_limited_with_headers(client, business, owner, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    key = api_key_create(business=business, name="ERP", actor=owner).secret
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    answers = [client.get("/api/v1/orders", **auth) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0]["X-RateLimit-Limit"] == "3" and answers[0]["X-RateLimit-Remaining"] == "2"
+    assert answers[3]["Retry-After"] and answers[3].json()["code"] == "rate_limited"

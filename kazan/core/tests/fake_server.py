@@ -36,4 +36,4 @@ class LocalFakeServer:
     def url(self) -> str:
         assert self._server is not None, "start() the fake first"
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"

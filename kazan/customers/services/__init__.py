@@ -4,6 +4,12 @@ transaction and records activity without personal data (ids, channels and purpos
 never names, phones, emails or IPs). Callers import from here."""
 
 from kazan.accounts.types import Actor
+from kazan.customers.services.blocking import (
+    customer_block,
+    customer_is_blocked,
+    customer_unblock,
+    identity_inbound_mark,
+)
 from kazan.customers.services.consent import (
     consent_grant,
     consent_withdraw,
@@ -47,17 +53,21 @@ __all__ = [
     "consent_grant",
     "consent_withdraw",
     "consent_wording_for_text",
+    "customer_block",
     "customer_erase",
     "customer_export",
     "customer_get_or_create_by_contact",
     "customer_get_or_create_by_phone",
+    "customer_is_blocked",
     "customer_register",
     "customer_self_update",
     "customer_touch",
+    "customer_unblock",
     "customer_update",
     "customers_tag",
     "identities_unclaimed_delete",
     "identity_attach",
+    "identity_inbound_mark",
     "identity_seen",
     "identity_touch",
     "tag_create",

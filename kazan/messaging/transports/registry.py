@@ -39,11 +39,14 @@ def transport(key: str) -> Transport:
 def channel_default(channel: str) -> Transport | None:
     """The platform's own transport of a channel (a business without an installation uses it):
     SMS: settings.SMS_PROVIDER; another channel: the transport keyed by the channel's name, if
-    any (the web chat). None: the channel needs a business's own installation."""
+    any, when it answers inline (the web chat, the widget). None: the channel needs a business's
+    own installation (WhatsApp: its plugin is keyed "whatsapp" but sends through a business's
+    number only)."""
     if channel == "sms":
         return transport(settings.SMS_PROVIDER)
     found = _registry.get(channel)
-    return found if found is not None and found.channel == channel else None
+    inline = found is not None and found.channel == channel and found.capabilities.inline
+    return found if inline else None
 
 
 def channel_transports(channel: str) -> list[Transport]:

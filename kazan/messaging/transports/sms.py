@@ -32,6 +32,8 @@ def _reply_lines(reply: dict[str, Any]) -> list[str]:
     lines += _numbered(
         [str(row.get("title") or row.get("label", "")) for row in reply.get("rows", [])]
     )
+    for section in reply.get("sections", []):  # a product list, as text
+        lines += [f"- {item.get('label', '')}" for item in section.get("items", [])]
     for link in reply.get("links", []):
         lines.append(f"{link.get('label', '')}: {link.get('url', '')}".strip(": "))
     if kind == "image" and reply.get("url"):

@@ -1,0 +1,188 @@
+"""Connecting a business's WhatsApp Business number (Cloud API): the ids and secrets from Meta's
+App Dashboard, checked for shape before anything is saved. The access token, the app secret
+and the verify token are stored encrypted and never shown again; the ids, the masked display
+number and the order-notification templates are shown on the Channels page."""
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kazan.channels.providers.base import ConnectForm, Connection
+from kazan.core.crypto import blind_index
+from kazan.core.errors import ValidationFailed
+from kazan.core.masking import phone_mask
+from kazan.customers.phones import phone_normalize
+
+GRAPH_ID = re.compile(r"^[0-9]{5,25}$")
+TOKEN = re.compile(r"^[A-Za-z0-9_\-.|]{20,512}$")
+APP_SECRET = re.compile(r"^[A-Za-z0-9]{16,128}$")
+VERIFY_TOKEN = re.compile(r"^[\x21-\x7e]{8,128}$")
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+VERIFY_SCOPE = "channels.whatsapp.verify"
+
+
+def verify_token_index(token: str) -> str:
+    """The verify token's keyed hash: the GET handshake finds an installation by it."""
+    return blind_index(token, scope=VERIFY_SCOPE)
+
+
+def _secret(label: Any, help_text: Any, max_length: int) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=help_text,
+    )
+
+
+class WhatsAppConnectForm(ConnectForm):
+    label = forms.CharField(label=_("Name"), max_length=80, required=False)
+    phone_number_id = forms.CharField(
+        label=_("Phone number ID"),
+        max_length=25,
+        help_text=_("From WhatsApp › API Setup in Meta's App Dashboard (digits only)."),
+    )
+    waba_id = forms.CharField(
+        label=_("WhatsApp Business Account ID"), max_length=25, help_text=_("Digits only.")
+    )
+    display_phone_number = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        required=False,
+        help_text=_("The number customers write to, in international format (optional)."),
+    )
+    access_token = _secret(
+        _("Access token"),
+        _("A permanent token of a system user. Stored encrypted and never shown again."),
+        512,
+    )
+    app_secret = _secret(
+        _("App secret"),
+        _("From App settings › Basic: signs the messages Meta sends us. Stored encrypted."),
+        128,
+    )
+    verify_token = _secret(
+        _("Verify token"),
+        _("A word of your choice (8+ characters), entered again in Meta's webhook settings."),
+        128,
+    )
+    catalog_id = forms.CharField(
+        label=_("Catalog ID"),
+        max_length=25,
+        required=False,
+        help_text=_("Optional: your Commerce Manager catalog, for product messages and orders."),
+    )
+    template_order_update = forms.CharField(
+        label=_("Order update template"),
+        max_length=512,
+        required=False,
+        help_text=_(
+            "Name of an approved template (one text parameter) for order status messages "
+            "when the customer has not written in the last 24 hours."
+        ),
+    )
+    template_order_shipped = forms.CharField(
+        label=_("Shipping template"), max_length=512, required=False
+    )
+    template_cart_reminder = forms.CharField(
+        label=_("Cart reminder template"), max_length=512, required=False
+    )
+    template_language = forms.CharField(
+        label=_("Template language"),
+        max_length=8,
+        required=False,
+        help_text=_("The templates' language code, e.g. es, it, en_US."),
+    )
+
+    def _id(self, name: str, *, required: bool = True) -> str:
+        value: str = (self.cleaned_data.get(name) or "").strip()
+        if (value or required) and not GRAPH_ID.match(value):
+            raise forms.ValidationError(_("Enter the ID as Meta shows it: digits only."))
+        return value
+
+    def clean_phone_number_id(self) -> str:
+        return self._id("phone_number_id")
+
+    def clean_waba_id(self) -> str:
+        return self._id("waba_id")
+
+    def clean_catalog_id(self) -> str:
+        return self._id("catalog_id", required=False)
+
+    def clean_access_token(self) -> str:
+        value: str = self.cleaned_data["access_token"].strip()
+        if not TOKEN.match(value):
+            raise forms.ValidationError(_("This does not look like a Meta access token."))
+        return value
+
+    def clean_app_secret(self) -> str:
+        value: str = self.cleaned_data["app_secret"].strip()
+        if not APP_SECRET.match(value):
+            raise forms.ValidationError(_("This does not look like an app secret."))
+        return value
+
+    def clean_verify_token(self) -> str:
+        value: str = self.cleaned_data["verify_token"].strip()
+        if not VERIFY_TOKEN.match(value):
+            raise forms.ValidationError(
+                _("Use 8 to 128 characters without spaces for the verify token.")
+            )
+        return value
+
+    def clean_display_phone_number(self) -> str:
+        value: str = self.cleaned_data["display_phone_number"].strip()
+        if not value:
+            return ""
+        try:
+            return phone_normalize(value, region="")
+        except ValidationFailed:
+            raise forms.ValidationError(
+                _("Enter the number in international format, e.g. +34600000000.")
+            ) from None
+
+    def _template(self, name: str) -> str:
+        value: str = self.cleaned_data[name].strip()
+        if value and not TEMPLATE_NAME.match(value):
+            raise forms.ValidationError(
+                _("A template name has lowercase letters, digits and underscores only.")
+            )
+        return value
+
+    def clean_template_order_update(self) -> str:
+        return self._template("template_order_update")
+
+    def clean_template_order_shipped(self) -> str:
+        return self._template("template_order_shipped")
+
+    def clean_template_cart_reminder(self) -> str:
+        return self._template("template_cart_reminder")
+
+    def clean_template_language(self) -> str:
+        value: str = self.cleaned_data["template_language"].strip()
+        if value and not LANGUAGE.match(value):
+            raise forms.ValidationError(_("Enter a language code such as es, it or en_US."))
+        return value
+
+    def connection(self) -> Connection:
+        data = self.cleaned_data
+        credentials = {
+            key: data[key]
+            for key in ("phone_number_id", "access_token", "app_secret", "verify_token")
+        }
+        config: dict[str, Any] = {
+            "phone_number_id": data["phone_number_id"],
+            "waba_id": data["waba_id"],
+            "catalog_id": data["catalog_id"],
+            "number_masked": phone_mask(data["display_phone_number"]),
+            "verify_token_index": verify_token_index(data["verify_token"]),
+            "templates": {
+                "order_update": data["template_order_update"],
+                "order_shipped": data["template_order_shipped"],
+                "cart_reminder": data["template_cart_reminder"],
+            },
+            "template_language": data["template_language"] or "en",
+        }
+        return Connection(credentials=credentials, config=config, address=data["phone_number_id"])
