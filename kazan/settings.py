@@ -363,6 +363,9 @@ AGENT_LLM_TIMEOUT_SECONDS = float(env("AGENT_LLM_TIMEOUT_SECONDS", "20"))
 AGENT_LLM_MAX_TOOL_ROUNDS = int(env("AGENT_LLM_MAX_TOOL_ROUNDS", "4"))
 # AI messages a business may use per month (seed 002's Basic plan); the plans issue replaces it.
 AGENT_AI_MESSAGES_MONTHLY = int(env("AGENT_AI_MESSAGES_MONTHLY", "1000"))
+# A business's own server on a private or loopback address (a model on the same machine): only
+# where the operator allows it, since the platform would otherwise reach its internal network.
+AGENT_LLM_ALLOW_PRIVATE_URLS = env_bool("AGENT_LLM_ALLOW_PRIVATE_URLS", DEBUG or TESTING)
 
 # Console map: the base map is a vendored country outline (offline). Optionally, a tile server
 # as a Leaflet URL template, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; the map page then

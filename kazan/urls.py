@@ -41,6 +41,7 @@ urlpatterns = [
                 path("inbox/", include("kazan.inbox.urls")),
                 path("faq/", include("kazan.faq.urls")),
                 path("forms/", include("kazan.webforms.urls")),
+                path("assistant/", include("kazan.agent.urls")),
                 path("orders/", include("kazan.commerce.orders_urls")),
                 path("shop/", include("kazan.commerce.urls")),
                 path("links/", include("kazan.links.urls")),

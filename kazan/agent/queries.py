@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
 from kazan.analytics.enums import EventKind
@@ -55,7 +56,9 @@ def agent_analytics(*, business: Business, days: int = 30) -> dict[str, Any]:
     start = today - dt.timedelta(days=days - 1)
     data = series_between(business=business, start=start, end=today, kinds=AGENT_EVENT_KINDS)
     by_tool = (
-        AgentToolCall.objects.filter(business=business, created_at__date__gte=start)
+        AgentToolCall.objects.filter(
+            business=business, created_at__gte=timezone.now() - dt.timedelta(days=days)
+        )
         .values("tool")
         .annotate(calls=Count("id"), failed=Count("id", filter=Q(ok=False)))
         .order_by("-calls", "tool")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from kazan.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
+    from kazan.agent.engines.base import AgentOutcome
     from kazan.tenancy.models import Business
 
 
@@ -76,13 +78,22 @@ def agent_settings_update(
         row = agent_settings_get(business=business)
         if row.pk is not None:
             row = AgentSettings.objects.select_for_update().get(pk=row.pk)
+        changed = sorted(field for field, value in changes.items() if getattr(row, field) != value)
         for field, value in changes.items():
             setattr(row, field, value)
+        key_changed = api_key is not None and api_key != row.api_key
         if api_key is not None:
             row.api_key = api_key
         _check(row)
         row.save()
-        _activity(business=business, actor=actor, row=row, changed=sorted(changes), key=api_key)
+        if changed or key_changed:
+            _activity(
+                business=business,
+                actor=actor,
+                row=row,
+                changed=changed,
+                key=api_key if key_changed else None,
+            )
     return row
 
 
@@ -118,6 +129,68 @@ def _activity(
     if key is not None:
         data["api_key"] = "set" if key else "removed"  # never the key itself
     activity_record(business=business, actor=actor, action="agent.settings_changed", data=data)
+
+
+# The sandbox customer of "test the assistant": a fictional number (NANP 555-01xx), created
+# inside a transaction that is always rolled back.
+SANDBOX_PHONE = "+12015550123"
+
+
+@dataclass
+class TryOutcome:
+    engine: str
+    replies: list[dict[str, Any]]
+    calls: list[dict[str, Any]]
+    quota_reached: bool = False
+
+
+class _Sandbox(Exception):
+    def __init__(self, outcome: AgentOutcome):
+        super().__init__("sandbox")
+        self.outcome = outcome
+
+
+def assistant_try(*, business: Business, text: str, language: str) -> TryOutcome:
+    """One turn of the configured engine for a made-up customer, as the team's "test the
+    assistant" box runs it: carts, orders, links and logs it writes are rolled back, so no
+    real customer's cart is touched and the analytics do not count it. An AI message it uses
+    does count (the model answered)."""
+    from kazan.agent.engines.base import AgentTurn, engine_for
+    from kazan.agent.tools import ToolScope
+    from kazan.customers.services import customer_get_or_create_by_phone
+
+    row = agent_settings_get(business=business)
+    engine = engine_for(business, row)
+    try:
+        with transaction.atomic():
+            customer, _created = customer_get_or_create_by_phone(
+                business=business,
+                phone=SANDBOX_PHONE,
+                name="Test",
+                language=language,
+                channel="dashboard",
+                actor_kind="system",
+            )
+            scope = ToolScope(
+                business=business,
+                customer=customer,
+                channel="whatsapp",
+                language=language,
+                engine=engine.key,
+            )
+            turn = AgentTurn(scope=scope, text=text, payload=None, history=[], settings=row)
+            raise _Sandbox(engine.respond(turn))
+    except _Sandbox as done:
+        outcome = done.outcome
+    return TryOutcome(
+        engine=engine.key,
+        replies=outcome.replies,
+        calls=[
+            {"name": c.name, "ok": c.result.ok, "error_code": c.result.error_code}
+            for c in outcome.calls
+        ],
+        quota_reached=row.engine == "llm" and engine.key != "llm",
+    )
 
 
 def shop_flow_ensure(*, business: Business) -> None:

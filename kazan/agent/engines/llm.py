@@ -14,9 +14,9 @@ answered by the local engine instead, and a line without personal data is logged
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -32,8 +32,10 @@ from kazan.agent.engines.base import (
     engine_get,
     engine_register,
 )
+from kazan.agent.engines.llm_replies import replies_for_calls
 from kazan.agent.error_codes import AgentErrorCode
 from kazan.agent.tools import ToolResult, ToolScope, tool_call, tools_openai_schema
+from kazan.agent.tools.talk import first_name
 
 if TYPE_CHECKING:
     from kazan.agent.models import AgentSettings
@@ -175,8 +177,16 @@ class LlmEngine:
         _factor, rounds = SPEEDS.get(settings.speed, SPEEDS["balanced"])
         rounds = min(rounds, int(django_settings.AGENT_LLM_MAX_TOOL_ROUNDS))
         text = prompt.scrub(turn.text, scope.customer)[: prompt.MESSAGE_CHARS]
-        history = turn.history or prompt.memory_from_log(
-            business=scope.business, conversation=scope.conversation, limit=settings.memory_messages
+        # The thread's own log when there is one (its internal notes never reach the model);
+        # the turn's history otherwise (agent_eval, the test box).
+        history = (
+            prompt.memory_from_log(
+                business=scope.business,
+                conversation=scope.conversation,
+                limit=settings.memory_messages,
+            )
+            if scope.conversation is not None
+            else turn.history
         )
         messages: list[dict[str, Any]] = [
             {
@@ -185,7 +195,7 @@ class LlmEngine:
                     business=scope.business,
                     settings=settings,
                     language=language,
-                    customer=scope.customer,
+                    first_name=first_name(scope),
                     context=prompt.retrieval_context(
                         business=scope.business, text=turn.text, language=language
                     ),
@@ -202,7 +212,9 @@ class LlmEngine:
             message = self._complete(client, endpoint, settings, messages, tools, last=last)
             requested = [c for c in (message.tool_calls or []) if c.type == "function"]
             if not requested or last:
-                content = (message.content or "").strip()
+                content = links_checked(message.content or message.refusal or "", messages)
+                if not content and not calls:
+                    raise LlmUnavailable("empty_answer")
                 replies = replies_for(content, calls, turn)
                 return AgentOutcome(replies=replies, calls=calls, understood=bool(replies))
             messages.append(
@@ -273,17 +285,23 @@ class LlmEngine:
         return completion.choices[0].message
 
 
+_URL = re.compile(r"https?://[^\s<>()\[\]\"']+")
+
+
+def links_checked(text: str, messages: list[dict[str, Any]]) -> str:
+    """The model's text without links it made up: only an address that was in what it was
+    given (an FAQ answer's link) stays. Payment, registration and data links reach the
+    customer as link replies from the tool results, never through the model's words."""
+    given = " ".join(str(m.get("content") or "") for m in messages)
+    return _URL.sub(
+        lambda match: match.group(0) if match.group(0) in given else "", text.strip()
+    ).strip()
+
+
 def replies_for(text: str, calls: list[ExecutedCall], turn: AgentTurn) -> list[dict[str, Any]]:
     """The model's text first, then what the shared formatting shows for the tool results."""
     replies: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
-    try:
-        formatting = importlib.import_module("kazan.agent.formatting")
-    except ImportError:  # pragma: no cover - until the shared formatting lands
-        return replies
-    format_calls = getattr(formatting, "replies_for_calls", None)
-    if format_calls is not None:
-        replies += format_calls(calls, scope=turn.scope, with_text=not text)
-    return replies
+    return replies + replies_for_calls(calls, scope=turn.scope, with_text=not text)
 
 
 def local_engine() -> AgentEngine:

@@ -31,12 +31,6 @@ DESCRIPTION_CHARS = 400
 MESSAGE_CHARS = 1000
 
 
-def first_name(customer: Customer | None) -> str:
-    """The only personal datum a prompt may carry."""
-    name = (getattr(customer, "name", "") or "").strip()
-    return name.split()[0][:40] if name else ""
-
-
 def _known_values(customer: Customer | None) -> list[str]:
     """The customer's own details that must never reach the model, longest first."""
     if customer is None:
@@ -85,7 +79,7 @@ def default_prompt(*, business: Business) -> str:
     ) % {"business": business.name}
 
 
-def guardrails(*, business: Business, language: str, customer: Customer | None) -> str:
+def guardrails(*, business: Business, language: str, first_name: str) -> str:
     """The rules added to every prompt, the business's own included: a business cannot
     switch them off."""
     rules = [
@@ -100,9 +94,8 @@ def guardrails(*, business: Business, language: str, customer: Customer | None) 
         "Links are sent to the customer separately: do not write URLs.",
         f"Always answer in {language_name(language)}.",
     ]
-    name = first_name(customer)
-    if name:
-        rules.append(f"The customer's first name is {name}.")
+    if first_name:  # the only personal datum a prompt may carry
+        rules.append(f"The customer's first name is {first_name}.")
     return "\n".join(f"- {rule}" for rule in rules)
 
 
@@ -111,7 +104,7 @@ def system_prompt(
     business: Business,
     settings: AgentSettings,
     language: str,
-    customer: Customer | None,
+    first_name: str,
     context: str,
 ) -> str:
     with translation.override(language or business.language):
@@ -119,7 +112,7 @@ def system_prompt(
     parts = [
         base,
         TONES.get(settings.tone, TONES["friendly"]),
-        "Rules:\n" + guardrails(business=business, language=language, customer=customer),
+        "Rules:\n" + guardrails(business=business, language=language, first_name=first_name),
     ]
     if context:
         parts.append(context)

@@ -14,7 +14,7 @@ from kazan.agent.engines import base, llm
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, engine_for, engine_register
 from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
 from kazan.agent.testing import API_KEY, FakeOpenAI
-from kazan.agent.tools import Tool, ToolFailed, ToolScope, registry
+from kazan.agent.tools import Tool, ToolScope, registry
 from kazan.commerce.testing import sicilian_shop
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.faq.models import Faq
@@ -26,49 +26,27 @@ EMAIL = "maria.gonzalez@example.org"
 STREET = "Calle Mayor 12"
 
 
-class SearchArgs(pydantic.BaseModel):
+class LinkArgs(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
-    text: str = ""
-    max_price: float | None = None
 
 
-class CartArgs(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-    product_id: int
-    quantity: int = pydantic.Field(default=1, ge=1, le=99)
+def _my_data_link(scope, args):
+    return {"my_data_url": "https://shop.example/link/secret-token", "expires_in_hours": 1}
 
 
-def _search(scope, args):
-    from kazan.commerce.queries import products_search
-
-    hits = products_search(business=scope.business, text=args.text, limit=3)
-    return {"products": [{"id": h.product.pk, "name": h.product.name} for h in hits]}
-
-
-CART: list[tuple[int, int]] = []
-
-
-def _add(scope, args):
-    if args.product_id == 999:
-        raise ToolFailed("not_found", "no such product")
-    CART.append((args.product_id, args.quantity))
-    return {"added": args.product_id, "payment_url": "https://pay.example/secret-token"}
-
-
-@pytest.fixture(autouse=True)
-def shop_tools(monkeypatch):
-    """Two tools shaped like the agent's (the real registry is swapped out for the test)."""
-    CART.clear()
-    monkeypatch.setattr(
-        registry,
-        "_TOOLS",
-        {
-            "get_product_list": Tool(
-                "get_product_list", "Search the catalog.", SearchArgs, _search
-            ),
-            "add_to_cart": Tool("add_to_cart", "Add a product to the cart.", CartArgs, _add),
-        },
+@pytest.fixture
+def link_tool(monkeypatch):
+    """A tool whose result carries a secure link (like create_order's payment link)."""
+    monkeypatch.setitem(
+        registry._TOOLS, "my_data_link", Tool("my_data_link", "My data.", LinkArgs, _my_data_link)
     )
+
+
+def _cart(business, customer):
+    from kazan.commerce.queries import cart_view
+
+    view = cart_view(business=business, customer=customer, channel="whatsapp")
+    return [(line.product_id, line.quantity) for line in view.lines]
 
 
 class RecordingLocal:
@@ -134,9 +112,11 @@ def test_a_plain_answer_is_the_model_text(business, customer, settings_row, fake
     assert request["model"] == "llama-3"
     assert request["messages"][0]["role"] == "system"
     assert request["messages"][-1] == {"role": "user", "content": "Hola"}
-    assert {tool["function"]["name"] for tool in request["tools"]} == {
+    assert {tool["function"]["name"] for tool in request["tools"]} >= {
         "get_product_list",
         "add_to_cart",
+        "create_order",
+        "get_faq_info",
     }
     assert fake.headers[0]["authorization"] == f"Bearer {API_KEY}"
     assert local.turns == []
@@ -152,7 +132,7 @@ def test_a_tool_call_runs_and_its_result_goes_back(business, customer, settings_
         _turn(business, customer, settings_row, "Me llevo la Degustación")
     )
 
-    assert [(box.pk, 1)] == CART
+    assert _cart(business, customer) == [(box.pk, 1)]
     assert [call.name for call in outcome.calls] == ["add_to_cart"]
     assert outcome.calls[0].result.ok
     assert outcome.replies[0]["text"] == "He añadido la caja a su carrito."
@@ -164,20 +144,29 @@ def test_a_tool_call_runs_and_its_result_goes_back(business, customer, settings_
     }
     assert tool["role"] == "tool" and tool["tool_call_id"] == assistant["tool_calls"][0]["id"]
     fed = json.loads(tool["content"])
-    assert fed["ok"] and fed["data"]["added"] == box.pk
-    # the link goes to the customer as a link, never through the model
-    assert "secret-token" not in tool["content"]
+    assert fed["ok"] and fed["data"]["added"] == {"product_id": box.pk, "quantity": 1}
     row = AgentToolCall.objects.get(business=business)
     assert row.engine == "llm" and row.tool == "add_to_cart" and row.ok
 
 
 def test_two_tool_calls_in_one_message(business, customer, settings_row, fake, local):
-    fake.tool_calls(("get_product_list", {"text": "pistacho"}), ("add_to_cart", {"product_id": 7}))
-    fake.reply("Listo.")
+    cream = sicilian_shop(business)["crema_pistacho"]
+    fake.tool_calls(
+        ("get_product_list", {"query": "crema de pistacho"}),
+        ("add_to_cart", {"product_id": cream.pk, "quantity": 2}),
+    )
+    fake.reply("Listo: dos cremas de pistacho en su carrito.")
 
-    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "pistacho"))
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "pistacho x2"))
 
     assert [call.name for call in outcome.calls] == ["get_product_list", "add_to_cart"]
+    assert all(call.result.ok for call in outcome.calls)
+    assert _cart(business, customer) == [(cream.pk, 2)]
+    found = json.loads(fake.requests[1]["messages"][-2]["content"])["data"]["products"]
+    assert cream.pk in [product["id"] for product in found]
+    # on WhatsApp the products found also go out as the interactive product list
+    assert outcome.replies[0]["text"].startswith("Listo")
+    assert [r["type"] for r in outcome.replies[1:]] == ["product_list"]
     tools = [m for m in fake.requests[1]["messages"] if m["role"] == "tool"]
     assert len(tools) == 2
     ids = [c["id"] for c in fake.requests[1]["messages"][-3]["tool_calls"]]
@@ -193,7 +182,7 @@ def test_malformed_arguments_and_unknown_tools_are_reported_to_the_model(
 
     outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade tres"))
 
-    assert CART == []
+    assert _cart(business, customer) == []
     assert [(c.name, c.result.error_code) for c in outcome.calls] == [
         ("add_to_cart", "agent_tool_arguments"),
         ("get_weather", "agent_tool_unknown"),
@@ -205,21 +194,25 @@ def test_malformed_arguments_and_unknown_tools_are_reported_to_the_model(
     assert local.turns == []
 
 
-def test_a_tool_refusal_goes_back_as_a_failed_result(business, customer, settings_row, fake):
-    fake.tool_calls(("add_to_cart", {"product_id": 999}))
+def test_a_tool_refusal_goes_back_as_a_failed_result(
+    business, other_business, customer, settings_row, fake
+):
+    foreign = sicilian_shop(other_business)["box_clasica"]  # another shop's product
+    fake.tool_calls(("add_to_cart", {"product_id": foreign.pk}))
     fake.reply("Ese producto no existe.")
 
-    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "el 999"))
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "esa caja"))
 
-    assert outcome.calls[0].result.error_code == "not_found"
+    assert outcome.calls[0].result.error_code == "product_not_found"
     tool = fake.requests[1]["messages"][-1]
-    assert json.loads(tool["content"])["error"] == "not_found"
+    assert json.loads(tool["content"])["error"] == "product_not_found"
+    assert _cart(business, customer) == []
 
 
 def test_tool_rounds_are_bounded(business, customer, settings_row, fake, local):
     settings_row.speed = "fast"  # two rounds
     for _ in range(5):
-        fake.tool_calls(("get_product_list", {"text": "x"}))
+        fake.tool_calls(("get_product_list", {"query": "x"}))
 
     outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "x"))
 
@@ -257,14 +250,16 @@ def test_server_failures_fall_back_to_the_local_engine(
 def test_a_failure_after_tools_ran_shows_their_results_instead_of_redoing_them(
     business, customer, settings_row, fake, local
 ):
-    fake.tool_calls(("add_to_cart", {"product_id": 5}))
+    box = sicilian_shop(business)["box_sabores"]
+    fake.tool_calls(("add_to_cart", {"product_id": box.pk}))
     fake.error(500)
 
-    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade 5"))
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "añade la caja"))
 
-    assert CART == [(5, 1)]  # once
+    assert _cart(business, customer) == [(box.pk, 1)]  # once
     assert local.turns == []
     assert [call.name for call in outcome.calls] == ["add_to_cart"]
+    assert "Sabores de la Isla" in outcome.replies[0]["text"]  # the cart, as the local engine
 
 
 def test_an_unreachable_server_falls_back(business, customer, settings_row, local):
@@ -331,7 +326,7 @@ def test_no_personal_data_in_any_prompt(business, customer, settings_row, fake, 
         {"role": "assistant", "content": "Gracias, María."},
         {"role": "user", "content": f"Envíelo a {STREET}, Zaragoza, 50001"},
     ]
-    fake.tool_calls(("get_product_list", {"text": "regalo"}))
+    fake.tool_calls(("get_product_list", {"query": "regalo"}))
     fake.reply("Aquí tiene.")
 
     llm.LlmEngine().respond(
@@ -414,7 +409,11 @@ def test_memory_is_read_from_the_conversation_log(business, customer, settings_r
         )
     settings_row.memory_messages = 10
     scope = ToolScope(business=business, customer=customer, conversation=conversation)
-    turn = AgentTurn(scope=scope, text="¿y ahora?", payload=None, history=[], settings=settings_row)
+    # a history that carries the team's note (as a step might build it) is not used
+    noted = [{"role": "assistant", "content": "VIP customer, phone " + PHONE}]
+    turn = AgentTurn(
+        scope=scope, text="¿y ahora?", payload=None, history=noted, settings=settings_row
+    )
 
     llm.LlmEngine().respond(turn)
 
@@ -422,3 +421,45 @@ def test_memory_is_read_from_the_conversation_log(business, customer, settings_r
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "user"]
     assert "VIP" not in json.dumps(messages)
     assert EMAIL not in json.dumps(messages)
+
+
+def test_made_up_links_are_removed_from_the_answer(business, customer, settings_row, fake):
+    Faq.objects.create(
+        business=business,
+        question="¿Dónde están las condiciones de envío?",
+        answer="En https://shop.example/envios",
+        language="es",
+    )
+    fake.reply("Pague aquí: https://evil.example/pay y lea https://shop.example/envios")
+
+    outcome = llm.LlmEngine().respond(
+        _turn(business, customer, settings_row, "condiciones de envío")
+    )
+
+    text = outcome.replies[0]["text"]
+    assert "evil.example" not in text
+    assert "https://shop.example/envios" in text
+
+
+def test_an_empty_answer_is_answered_by_the_local_engine(
+    business, customer, settings_row, fake, local
+):
+    fake.reply("")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert outcome.replies == [{"type": "text", "text": "local answer"}]
+
+
+def test_links_reach_the_customer_but_never_the_model(
+    business, customer, settings_row, fake, link_tool
+):
+    fake.tool_calls(("my_data_link", {}))
+    fake.reply("Le he enviado un enlace seguro para ver sus datos.")
+
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "mis datos"))
+
+    assert "secret-token" not in " ".join(fake.prompts())
+    assert outcome.replies[0]["text"].startswith("Le he enviado")
+    assert outcome.replies[1]["type"] == "links"
+    assert outcome.replies[1]["links"][0]["url"] == "https://shop.example/link/secret-token"

@@ -18,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kazan.activity.services import activity_record
+from kazan.agent.services import agent_settings_update
 from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
@@ -272,6 +273,14 @@ def world():
     )
     b_submission = submission_sent(
         b, name="Bertha Zweitladen", email="bertha@zweitladen.example", message="Zweitladen?"
+    )
+    # B's shopping assistant: its prompt and its (write-only) API key must never show for A.
+    agent_settings_update(
+        business=b,
+        actor=b_member.user,
+        engine="llm",
+        system_prompt="Zweitladen assistant prompt",
+        api_key="sk-Zweitladen-key",
     )
     b_order = _order_placed(b, b_customer)
     # B's catalog: its names carry "Zweitladen", so a leak shows.
