@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.agent.services import shop_flow_ensure
 from kazan.channels.error_codes import ChannelsErrorCode
 from kazan.channels.ingest import event_insert
 from kazan.channels.models import ChannelInstallation, InboundEvent
@@ -102,6 +103,10 @@ def installation_connect(
             target=installation,
             data={"provider": provider, "channel": descriptor.channel},
         )
+        if descriptor.channel == "whatsapp":
+            # The agent's shop flow answers on WhatsApp (seed 002's flow), unless the business
+            # bound its own flow to the channel.
+            shop_flow_ensure(business=business)
     return installation
 
 

@@ -66,7 +66,16 @@ def installation_connect(request):
     except Conflict as exc:
         form.add_error(CONNECTABLE[provider], str(exc.message))
         return _page(request, forms={provider: form}, status=409)
-    messages.success(request, _("Connected. Use “Test” to check that the provider accepts it."))
+    if provider == "whatsapp":
+        messages.success(
+            request,
+            _(
+                "Connected. Use “Test” to check that Meta accepts it, then set the webhook in "
+                "Meta's App Dashboard as shown below."
+            ),
+        )
+    else:
+        messages.success(request, _("Connected. Use “Test” to check that Twilio accepts it."))
     return redirect("channels:list")
 
 

@@ -33,8 +33,9 @@ def wa(business, fake_graph):
 
 
 @pytest.fixture
-def shop(business):
-    return flow_bound(business, SHOP)
+def shop(business, wa):
+    """A small flow of our own on WhatsApp, instead of the agent's shop flow bound on connect."""
+    return flow_bound(business, SHOP, channel="whatsapp")
 
 
 def deliver(client, payload, **kwargs):

@@ -14,6 +14,7 @@ from kazan.channels.providers.whatsapp.testing import (
     whatsapp_fields,
 )
 from kazan.channels.queries import installation_credentials
+from kazan.conversations.models import FlowBinding
 from kazan.customers.tests.conftest import client_for
 from kazan.tenancy.models import Role
 
@@ -39,6 +40,8 @@ def test_connect_stores_the_secrets_encrypted_and_never_shows_them(owner_client,
     assert installation.config["phone_number_id"] == PHONE_NUMBER_ID
     assert installation.config["templates"]["order_update"] == "order_update"
     assert installation.config["template_language"] == "es"
+    # The agent's shop flow now answers on WhatsApp.
+    assert FlowBinding.objects.get(business=business, channel="whatsapp").flow.key == "shop"
     credentials = installation_credentials(installation)
     assert (credentials["access_token"], credentials["app_secret"]) == (ACCESS_TOKEN, APP_SECRET)
     with connection.cursor() as cursor:
