@@ -78,13 +78,22 @@ def agent_settings_update(
         row = agent_settings_get(business=business)
         if row.pk is not None:
             row = AgentSettings.objects.select_for_update().get(pk=row.pk)
+        changed = sorted(field for field, value in changes.items() if getattr(row, field) != value)
         for field, value in changes.items():
             setattr(row, field, value)
+        key_changed = api_key is not None and api_key != row.api_key
         if api_key is not None:
             row.api_key = api_key
         _check(row)
         row.save()
-        _activity(business=business, actor=actor, row=row, changed=sorted(changes), key=api_key)
+        if changed or key_changed:
+            _activity(
+                business=business,
+                actor=actor,
+                row=row,
+                changed=changed,
+                key=api_key if key_changed else None,
+            )
     return row
 
 

@@ -8,12 +8,15 @@ Each turn counts AGENT_TURN (and AGENT_FAILED when not understood)."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from typing import Any
 
+from django.conf import settings as django_settings
+from django.utils import translation
 from django.utils.translation import gettext
 
-from kazan.agent.engines.base import AgentOutcome, AgentTurn, engine_for
+from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall, engine_for
 from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.text import any_phrase, words
 from kazan.agent.tools import ToolScope
@@ -35,11 +38,17 @@ from kazan.conversations.engine.registry import HANDOFF, WAIT
 
 log = logging.getLogger(__name__)
 
+# The evaluation's recorder of a turn's tool calls (agent_eval sets it; None otherwise).
+RECORDER: contextvars.ContextVar[list[ExecutedCall] | None] = contextvars.ContextVar(
+    "agent_eval_recorder", default=None
+)
+
 AGENT_STEP = "agent"
 STATE_KEY = "agent"
 PHONE_CHANNELS = frozenset({"whatsapp", "sms"})
 CONSENT_YES, CONSENT_NO = "consent_yes", "consent_no"
 HISTORY_MAX = 20
+LANGUAGE_CODES = frozenset(code for code, _name in django_settings.LANGUAGES)
 
 
 def registration_text() -> str:
@@ -224,7 +233,6 @@ def _history(ctx: Context, limit: int) -> list[dict[str, str]]:
 
 def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
     """One customer message through the gates and the engine. True: hand the thread over."""
-    from kazan.agent.queries import agent_settings_get
 
     customer = _customer(ctx)
     if customer is None:
@@ -245,6 +253,22 @@ def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
 
         replies.extend(order_message_replies(ctx, customer, payload["order"]))
         return False
+    # The customer's own language (from the registration form) once known, else the thread's.
+    language = customer.language if customer.language in LANGUAGE_CODES else ctx.language
+    with translation.override(language):
+        return _engine_turn(ctx, customer, inbound, payload, language, replies)
+
+
+def _engine_turn(
+    ctx: Context,
+    customer: Any,
+    inbound: Inbound,
+    payload: dict[str, Any],
+    language: str,
+    replies: list[Reply],
+) -> bool:
+    from kazan.agent.queries import agent_settings_get
+
     settings = agent_settings_get(business=ctx.business)
     engine = engine_for(ctx.business, settings)
     state = ctx.state.setdefault(STATE_KEY, {})
@@ -255,7 +279,7 @@ def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
             customer=customer,
             conversation=ctx.conversation,
             channel=ctx.channel,
-            language=ctx.language,
+            language=language,
             engine=engine.key,
         ),
         text=inbound.text[:TEXT_MAX],
@@ -266,6 +290,9 @@ def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
     )
     outcome: AgentOutcome = engine.respond(turn)
     replies.extend(outcome.replies)
+    recorder = RECORDER.get()
+    if recorder is not None:
+        recorder.extend(outcome.calls)
     event_count(business=ctx.business, kind=EventKind.AGENT_TURN)
     if outcome.understood:
         state["failures"] = 0

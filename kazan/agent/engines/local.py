@@ -104,15 +104,15 @@ def _decline_pending(run: _Run, r: Reading) -> bool:
 
 def _order(run: _Run, r: Reading) -> bool:
     run.state["pending"] = ""
-    cart = run.call("get_cart_info")
-    if cart.ok and cart.data["cart"]["empty"] and run.state.get("focus"):
-        run.call("add_to_cart", product_id=int(run.state["focus"]), quantity=r.quantity or 1)
     result = run.call("create_order")
+    if not result.ok and "empty" in result.error_code and run.state.get("focus"):
+        added = run.call(
+            "add_to_cart", product_id=int(run.state["focus"]), quantity=r.quantity or 1
+        )
+        if added.ok:
+            result = run.call("create_order")
     if not result.ok:
-        if (
-            result.error_code in ("cart_empty", "commerce_cart_empty")
-            or "empty" in result.error_code
-        ):
+        if "empty" in result.error_code:
             run.say(gettext("Your cart is empty. Tell me what you would like to buy."))
         elif "stock" in result.error_code:
             run.say(result.message or gettext("Sorry, something in your cart is out of stock."))
@@ -222,12 +222,25 @@ def _events(run: _Run, r: Reading) -> bool:
 
 
 def _service(run: _Run, r: Reading) -> bool:
-    result = run.call("get_service_info", name=r.query or "servicio service")
+    if not r.query:
+        return _list_kind(run, "service", gettext("Our services:"))
+    result = run.call("get_service_info", name=r.query)
     if not result.ok:
-        return _search(run, r)
+        return _list_kind(run, "service", gettext("Our services:"))
     service = result.data["service"]
     run.state["focus"] = service["id"]
     run.replies.extend(formatting.product_detail_replies(service))
+    return True
+
+
+def _list_kind(run: _Run, kind: str, header: str) -> bool:
+    result = run.call("get_product_list", kind=kind, limit=10)
+    products = result.data.get("products", []) if result.ok else []
+    if not products:
+        run.say(gettext("I found nothing for that. Could you describe it differently?"))
+        return True
+    _remember(run, products)
+    run.replies.extend(formatting.products_replies(products, header=header, channel=run.channel))
     return True
 
 
@@ -265,6 +278,9 @@ def _search(run: _Run, r: Reading) -> bool:
         state["query"] = r.query
         run.say(gettext(GIFT_QUESTIONS))
         return True
+    if r.faq_first and _answer_faq(run, r.text):
+        state["pending"] = ""
+        return True
     query = r.query or (state.get("query") if state.get("pending") == "gift" else "") or ""
     state["pending"] = ""
     result = run.call(
@@ -275,7 +291,7 @@ def _search(run: _Run, r: Reading) -> bool:
         preference=r.preference,
     )
     products = result.data.get("products", []) if result.ok else []
-    if not products and query:
+    if not products and query and (r.max_price is not None or r.preference):
         result = run.call(
             "get_product_list",
             max_price=str(r.max_price) if r.max_price is not None else None,

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 HANDOFF_NOUNS = (
     "persona", "humano", "person", "human", "operador", "operator", "agente", "agent",
     "operatore", "mitarbeiter", "mensch", "temsilci", "someone", "alguien", "qualcuno",
+    "equipo", "team", "staff",
 )  # fmt: skip
 HANDOFF_VERBS = (
     "hablar", "habla", "talk", "speak", "parlare", "parlo", "sprechen", "pasame", "pass me",
-    "connect me", "passami", "konusmak", "contactar", "chat with",
+    "connect me", "passami", "konusmak", "contactar", "chat with", "atienda", "atender",
+    "me atienda",
 )  # fmt: skip
 HANDOFF_STRONG = (
     "a human", "real person", "persona real", "persona vera", "customer service",
@@ -52,7 +54,8 @@ ninguna none nessuna about around unos unas euros euro eur dollars gusta gustari
 piacerebbe like love barato barata cheap economico economici caro expensive algo
 something qualcosa etwas bueno buena good buono nice bonito carino persona person
 recibira recibir regalado tiene has ha hat tipico tipica typical tipiche tipici menos
-under sotto meno hasta fino bis less than more mas piu alrededor circa intorno"""
+under sotto meno hasta fino bis less than more mas piu alrededor circa intorno
+offer offers ofrecen ofreceis offrite any alguno alguna algun qualche che quali"""
 NOISE = frozenset(
     w
     for group in _INTENT_GROUPS
@@ -84,6 +87,7 @@ class Reading:
     liked_id: int | None = None
     liked_name: str = ""
     off_topic: bool = False
+    faq_first: bool = False
 
 
 def _is_yes(tokens: list[str]) -> bool:
@@ -109,6 +113,23 @@ def _handoff(tokens: list[str]) -> bool:
 
 def _query(text: str) -> str:
     return " ".join(w for w in content_words(text) if w not in NOISE)[:200]
+
+
+def catalog_words(business: Business, query: str) -> str:
+    """The query's words the catalog knows (a product, category or attribute has them)."""
+    from kazan.commerce import queries as commerce_queries
+
+    kept = [
+        word
+        for word in query.split()[:6]
+        if commerce_queries.products_search(business=business, text=word, limit=1)
+    ]
+    return " ".join(kept)
+
+
+def searching_catalog(tokens: list[str]) -> bool:
+    """ "Show me your products": a search for the catalog itself, no words needed."""
+    return any_phrase(tokens, lx.CATALOG_WORDS)
 
 
 def _order_number(text: str) -> int | None:
@@ -162,10 +183,16 @@ def read(
     if pending in ("order", "add") and _is_yes(tokens) and not named:
         r.intent = "confirm"
         return r
-    if any_phrase(tokens, lx.ORDER_CREATE) and not any_phrase(tokens, lx.CART_ADD):
+    asking_how = is_question(text) and any_phrase(tokens[:3], lx.HOW_QUESTION)
+    if (
+        any_phrase(tokens, lx.ORDER_CREATE)
+        and not any_phrase(tokens, lx.CART_ADD)
+        and not asking_how
+    ):
         r.intent = "order"
         return r
-    if any_phrase(tokens, lx.ORDER_STATUS) and not named:
+    status_words = any_phrase(tokens, lx.STATUS_WORDS) and any_phrase(tokens, lx.ORDER_WORDS)
+    if (any_phrase(tokens, lx.ORDER_STATUS) or status_words) and not named:
         r.intent = "status"
         r.number = _order_number(text)
         return r
@@ -173,7 +200,10 @@ def read(
         r.intent = "remove"
         return r
     statements = " ".join(s for s in sentences(text) if not is_question(s))
-    adding = any_phrase(words(statements), lx.CART_ADD)
+    adding = any_phrase(words(statements), lx.CART_ADD) or (
+        # "Quiero 4 cajas de cantucci": wanting a counted product is buying it.
+        any_phrase(words(statements), lx.WANT) and quantity(statements) is not None
+    )
     if adding and (named or focus):
         r.intent = "add"
         if stated:
@@ -186,7 +216,16 @@ def read(
         r.intent = "categories"
         return r
     r.day = date_in(text, today)
-    if any_phrase(tokens, lx.EVENTS) and not (named and named[0].product.kind != "event"):
+    about_a_day = (
+        r.day is not None
+        and is_question(text)
+        and not named
+        and not any_phrase(tokens, lx.DELIVERY)
+        and budget(text) is None
+    )
+    if (any_phrase(tokens, lx.EVENTS) or about_a_day) and not (
+        named and named[0].product.kind != "event"
+    ):
         r.intent = "events"
         return r
     if any_phrase(tokens, lx.SERVICES) and not named:
@@ -210,13 +249,21 @@ def read(
     r.preference = _preference(tokens)
     r.gift = any_phrase(tokens, lx.GIFT)
     searching = any_phrase(tokens, lx.SEARCH) or r.gift
+    criteria = limit is not None or bool(r.preference) or r.gift
     if (
         (pending == "gift" and (limit is not None or r.preference))
         or (searching and not named)
-        or ((limit is not None or r.preference) and not named)
+        or (criteria and not named)
     ):
         r.intent = "search"
-        r.query = _query(text)
+        r.query = catalog_words(business, _query(text))
+        if not criteria and _query(text) and not r.query and not searching_catalog(tokens):
+            # Words the catalog has never heard of ("recommend me a movie"): not a search.
+            r.intent = "unknown"
+            r.off_topic = r.off_topic or not is_question(text)
+            return r
+        # "Can I return a product?": a question without criteria asks the FAQs first.
+        r.faq_first = is_question(text) and not criteria
         return r
     if named:
         r.intent = "info"

@@ -41,13 +41,29 @@ ORDER_STATUS = (
 )  # fmt: skip
 ORDER_CREATE = (
     "hacer el pedido", "hacer pedido", "realizar el pedido", "realiza el pedido",
-    "crear el pedido", "crea el pedido", "confirmar el pedido", "confirmo el pedido", "pagar",
+    "crear el pedido", "crea el pedido", "confirmar el pedido", "confirmo el pedido",
+    "quiero pagar",
     "finalizar la compra", "tramitar", "place the order", "place my order", "place an order",
-    "checkout", "check out", "pay", "complete the order", "confirm the order", "order it",
+    "checkout", "check out", "i want to pay", "pay now", "complete the order",
+    "confirm the order", "order it",
     "fare l ordine", "effettua l ordine", "conferma l ordine", "confermo l ordine", "ordina",
-    "ordinare", "pagare", "procedi con l ordine", "bestellen", "siparis ver*",
+    "ordinare", "voglio pagare", "procedi con l ordine", "bestellen", "siparis ver*",
     "proceder con el pedido", "proceed with the order",
 )  # fmt: skip
+HOW_QUESTION = (
+    "how", "can i", "could i", "como", "puedo", "podria", "come", "posso", "wie", "kann ich",
+    "nasil", "what", "que", "cosa", "cual", "quale", "do you", "is it", "es posible",
+)  # fmt: skip
+STATUS_WORDS = ("status", "estado", "stato", "seguimiento", "tracking", "donde", "where",
+                "dove", "durum*")  # fmt: skip
+ORDER_WORDS = ("order", "pedido", "ordine", "bestellung", "siparis*", "compra")
+WANT = ("quiero", "quisiera", "necesito", "i want", "i need", "i d like", "want", "vorrei",
+        "voglio", "ich mochte", "istiyorum")  # fmt: skip
+DELIVERY = ("entrega", "entregar*", "envio", "envios", "enviar", "llega", "deliver*", "ship*",
+            "arriv*", "consegn*", "spedi*", "liefer*", "teslimat")  # fmt: skip
+CATALOG_WORDS = ("productos", "producto", "products", "product", "prodotti", "prodotto",
+                 "catalogo", "catalog", "catalogue", "produkte", "urun*", "regalo", "regalar",
+                 "gift", "gifts", "regali", "present", "algo", "something", "qualcosa")  # fmt: skip
 CART_SHOW = (
     "carrito", "mi carrito", "ver el carrito", "cart", "my cart", "basket", "carrello",
     "il mio carrello", "warenkorb", "sepet*",
@@ -69,10 +85,12 @@ CATEGORIES = (
     "kategori*", "secciones", "sections",
 )  # fmt: skip
 EVENTS = (
+    "planes", "plan", "plans", "happening", "agenda", "programma", "programa", "whats on",
     "evento", "eventos", "event", "events", "evento", "eventi", "cata", "catas", "degustacion de",
     "tasting", "degustazione", "veranstaltung*", "etkinlik*", "what s on", "que hay",
 )  # fmt: skip
 SERVICES = ("servicio", "servicios", "service", "services", "servizio", "servizi",
+            "ofrecen", "ofreceis", "offrite",
             "dienstleistung*", "hizmet*")  # fmt: skip
 SEARCH = (
     "busco", "buscando", "estoy buscando", "quiero ver", "muestrame", "ensename", "teneis",
@@ -106,6 +124,8 @@ OFF_TOPIC = (
     "football", "calcio", "receta de", "homework", "deberes", "compiti", "traduce", "translate",
     "traduci", "codigo", "code", "programa", "bitcoin", "bolsa", "stock market", "horoscopo",
     "horoscope", "oroscopo", "novia", "girlfriend", "fidanzata", "escribe", "write me",
+    "pelicula", "movie", "film", "serie", "cancion", "song", "canzone", "noticias", "news",
+    "notizie",
     "scrivi", "who are you", "quien eres", "chi sei", "chatgpt", "openai",
 )  # fmt: skip
 PRIVACY = (

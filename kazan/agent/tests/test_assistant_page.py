@@ -75,11 +75,15 @@ def test_saving_keeps_the_key_write_only(owner_client, business):
     owner_client.post(URL, {**VALID, "api_key": "", "temperature": "0.5"})
     row.refresh_from_db()
     assert row.api_key == "sk-very-secret-key-123" and float(row.temperature) == 0.5
-    owner_client.post(URL, {**VALID, "api_key": "", "api_key_remove": "on"})
+    owner_client.post(URL, {**VALID, "temperature": "0.5", "api_key": "", "api_key_remove": "on"})
     row.refresh_from_db()
     assert row.api_key == ""
     entries = Activity.objects.filter(business=business, action="agent.settings_changed")
     assert entries.count() == 3
+    first, second, third = entries.order_by("id")
+    assert second.data == {"fields": ["temperature"], "engine": "llm"}
+    assert third.data == {"fields": [], "engine": "llm", "api_key": "removed"}
+    assert first.data["api_key"] == "set"
     assert all("sk-very" not in str(entry.data) for entry in entries)
 
 
@@ -311,3 +315,23 @@ def test_two_threads_at_the_boundary_never_exceed_the_quota(business, used):
     assert final <= 10
     assert final == (used or 0) + sum(answers)
     assert sum(answers) == min(2, 10 - (used or 0))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"temperature": "1e999", "max_tokens": "9" * 40, "top_k": "-0"},
+        {**VALID, "system_prompt": "x" * 10_000},
+        {**VALID, "base_url": "https://" + "a" * 400 + ".example/v1"},
+        {**VALID, "api_key": "k" * 600},
+        {**VALID, "memory_messages": "1.5"},
+        {**VALID, "model": "m\u00e9" * 60},
+    ],
+)
+def test_junk_is_a_form_error_never_a_500(owner_client, business, body):
+    response = owner_client.post(URL, body)
+    assert response.status_code == 400
+    assert not AgentSettings.objects.filter(business=business).exists()
+    tried = owner_client.post(URL + "try/", {"text": "x" * 5000, "language": ["es", "en"]})
+    assert tried.status_code == 400

@@ -409,7 +409,11 @@ def test_memory_is_read_from_the_conversation_log(business, customer, settings_r
         )
     settings_row.memory_messages = 10
     scope = ToolScope(business=business, customer=customer, conversation=conversation)
-    turn = AgentTurn(scope=scope, text="¿y ahora?", payload=None, history=[], settings=settings_row)
+    # a history that carries the team's note (as a step might build it) is not used
+    noted = [{"role": "assistant", "content": "VIP customer, phone " + PHONE}]
+    turn = AgentTurn(
+        scope=scope, text="¿y ahora?", payload=None, history=noted, settings=settings_row
+    )
 
     llm.LlmEngine().respond(turn)
 

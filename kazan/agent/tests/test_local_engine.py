@@ -196,7 +196,10 @@ def test_event_in_a_week(ask):
 )
 def test_services(ask, text):
     outcome = ask(text)
-    assert names(outcome)[0] == "get_service_info"
+    assert [(c.name, c.arguments.get("kind")) for c in outcome.calls] == [
+        ("get_product_list", "service")
+    ]
+    assert "Cesta regalo personalizada" in outcome.replies[0]["text"]
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ class ProductListArgs(_Args):
     max_price: Decimal | None = pydantic.Field(None, gt=0, le=1_000_000)
     min_price: Decimal | None = pydantic.Field(None, ge=0, le=1_000_000)
     preference: Literal["sweet", "savoury", "assortment"] | None = None
+    kind: Literal["product", "service", "event"] | None = None
     category_id: int | None = pydantic.Field(None, ge=1)
     limit: int = pydantic.Field(5, ge=1, le=LIST_MAX)
 
@@ -49,12 +50,13 @@ def get_product_list(scope: ToolScope, args: ProductListArgs) -> dict[str, Any]:
     hits = commerce_queries.products_search(
         business=scope.business,
         text=args.query,
+        kind=args.kind,
         category_id=args.category_id,
         max_price_minor=to_minor(args.max_price, currency),
         min_price_minor=to_minor(args.min_price, currency),
         limit=LIST_MAX * 2 if args.preference else args.limit,
     )
-    products = [hit.product for hit in hits if hit.product.kind != "event"]
+    products = [hit.product for hit in hits if args.kind or hit.product.kind != "event"]
     products, matched = _by_preference(products, args.preference)
     products = products[: args.limit]
     return {

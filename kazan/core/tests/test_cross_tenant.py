@@ -311,7 +311,7 @@ def world():
         "b_voucher": b_voucher,
         "a_owner": a_owner,
         "a_link_token": a_link_token,
-        "b_link": SecureLink.objects.get(business=b),
+        "b_link": SecureLink.objects.filter(business=b, purpose="my_data").get(),
         "a_key_secret": a_key.secret,
         "b_customer": b_customer,
         "b_membership": b_manager,
