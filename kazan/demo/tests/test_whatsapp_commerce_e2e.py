@@ -51,7 +51,7 @@ PHONE = "+" + CUSTOMER_WA_ID
 FIRST, SURNAME = "Lucía", "Martínez Oyarzun"
 EMAIL = "lucia.oyarzun@example.com"
 STREET = "Calle del Prado 17"
-PERSONAL = (SURNAME, "Oyarzun", EMAIL, STREET, "28014")
+PERSONAL = (SURNAME, "Oyarzun", EMAIL, STREET, "28014", CUSTOMER_WA_ID)
 
 
 def es(message):
@@ -138,7 +138,8 @@ def _register(client, url: str, django_capture_on_commit_callbacks) -> None:
 def _pay_and_ship(client, phone, business, owner, order, pay_url, fake_stripe, capture):  # noqa: F811
     """The payment link → Stripe Checkout → signed webhook → paid; the team ships it."""
     box = Product.objects.get(business=business, name="Degustación Siciliana")
-    assert (box.stock - box.reserved, box.reserved) == (box.stock - 1, 1)
+    stock = box.stock
+    assert box.reserved == 1  # reserved when the order was placed, still on the shelf
     page = client.get(link_path(pay_url))
     assert page.status_code == 200 and "55" in page.content.decode()
     started = client.post(link_path(pay_url))
@@ -172,7 +173,7 @@ def _pay_and_ship(client, phone, business, owner, order, pay_url, fake_stripe, c
     heard = phone.read()
     assert "ES-SEUR-4471" in heard
     box.refresh_from_db()
-    assert box.reserved == 0  # fulfilled: stock and reservation both went down
+    assert (box.stock, box.reserved) == (stock - 1, 0)  # shipped: off the shelf
     invoice = Invoice.objects.get(order=order)
     url = secure_link_issue(
         business=business, customer=order.customer, purpose="invoice", target_id=order.pk
@@ -251,7 +252,7 @@ def test_seed_dialogs_with_the_local_agent(
         fake_stripe,
         django_capture_on_commit_callbacks,
     )
-    _no_personal_data([json.dumps(m, ensure_ascii=False) for m in fake_graph.sent])
+    _no_personal_data([_strings(m) for m in fake_graph.sent])
 
 
 def _llm_script(products: dict[str, Product]):
@@ -383,4 +384,4 @@ def test_seed_dialogs_with_the_llm_engine(
         fake_stripe,
         django_capture_on_commit_callbacks,
     )
-    _no_personal_data([json.dumps(m, ensure_ascii=False) for m in fake_graph.sent])
+    _no_personal_data([_strings(m) for m in fake_graph.sent])
