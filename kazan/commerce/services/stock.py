@@ -87,10 +87,16 @@ def stock_release(*, business: "Business", lines: list[StockLine]) -> None:
 
 
 def stock_fulfil(*, business: "Business", lines: list[StockLine]) -> None:
-    """The order left the shop: its units leave the shelf and the reservation."""
+    """The order left the shop: its units leave the shelf and the reservation. Shipping more
+    than the shelf holds (stock corrected by hand meanwhile) is refused, all lines or none."""
     with transaction.atomic():
-        for (model, pk), (quantity, _name) in _targets(business, lines).items():
-            model.objects.filter(pk=pk, stock__isnull=False).update(
+        for (model, pk), (quantity, name) in _targets(business, lines).items():
+            done = model.objects.filter(pk=pk, stock__gte=quantity).update(
                 stock=F("stock") - quantity,
                 reserved=Greatest(F("reserved") - quantity, Value(0)),
             )
+            if not done:
+                raise Conflict(
+                    _("Not enough of “%(name)s” left in stock.") % {"name": name},
+                    code=CommerceErrorCode.OUT_OF_STOCK,
+                )

@@ -107,3 +107,16 @@ def test_concurrent_buyers_never_oversell():
     product.refresh_from_db()
     variant.refresh_from_db()
     assert (product.reserved, variant.reserved) == (2, 2)
+
+
+@pytest.mark.django_db
+def test_fulfilling_more_than_the_shelf_is_refused_whole(business):
+    product = product_factory(business, stock=2)
+    other = product_factory(business, stock=5)
+    stock_reserve(business=business, lines=[StockLine(other.pk, None, 1)])
+    with pytest.raises(Conflict):
+        stock_fulfil(
+            business=business,
+            lines=[StockLine(other.pk, None, 1), StockLine(product.pk, None, 3)],
+        )
+    assert _row(product) == (2, 0) and _row(other) == (5, 1)
