@@ -83,6 +83,18 @@ activity_type(
     details={"sections": SECTIONS},
 )
 activity_type(
+    "customer.self_registered",
+    label=t("Customer registered"),
+    sentence=t("%(target)s registered through a secure link"),
+    details={"channel": Detail(t("Channel")), "marketing": Detail(t("Offers accepted"))},
+)
+activity_type(
+    "customer.self_updated",
+    label=t("Customer corrected their data"),
+    sentence=t("%(target)s corrected their data through a secure link"),
+    details={"fields": Detail(t("Fields"))},
+)
+activity_type(
     "customer.erased",
     label=t("Customer erased"),
     sentence=t("%(actor)s erased the personal data of %(target)s"),

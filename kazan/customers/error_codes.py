@@ -15,6 +15,8 @@ class CustomersErrorCode(ErrorCode):
     INVALID_IP = "invalid_ip"
     INVALID_PURPOSE = "invalid_purpose"
     INVALID_WORDING = "invalid_wording"
+    INVALID_ADDRESS = "invalid_address"
+    CONSENT_REQUIRED = "consent_required"
     DUPLICATE_EMAIL = "duplicate_email"
     DUPLICATE_TAG = "duplicate_tag"
     IDENTITY_TAKEN = "identity_taken"

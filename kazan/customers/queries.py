@@ -331,6 +331,24 @@ def consent_is_granted(*, business: Business, customer: Customer, purpose: str) 
     return bool(latest)
 
 
+def customer_is_registered(customer: Customer) -> bool:
+    """Whether the customer filled the registration form of a secure link (seed 002's
+    "registered?"); an erased customer is not."""
+    return customer.registered_at is not None and customer.erased_at is None
+
+
+def consent_purpose_labels() -> dict[str, str]:
+    """Purpose code → its translated name, for pages outside the app."""
+    return {purpose: str(label) for purpose, label in ConsentRecord.Purpose.choices}
+
+
+def data_processing_consent_granted(*, business: Business, customer: Customer) -> bool:
+    """Seed 002's "GDPR approval?": the latest data-processing record is a grant."""
+    return consent_is_granted(
+        business=business, customer=customer, purpose=ConsentRecord.Purpose.DATA_PROCESSING
+    )
+
+
 def consent_current(*, business: Business, customer: Customer) -> dict[str, bool]:
     """Current state of every purpose for one customer: {purpose: granted}."""
     return {

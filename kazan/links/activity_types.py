@@ -13,3 +13,9 @@ activity_type(
     sentence=t("A secure link was created for %(target)s"),
     details={"purpose": PURPOSE, "channel": Detail(t("Channel"))},
 )
+activity_type(
+    "link.revoked",
+    label=t("Secure link withdrawn"),
+    sentence=t("%(actor)s withdrew a secure link of %(target)s"),
+    details={"purpose": PURPOSE},
+)

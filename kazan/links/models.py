@@ -48,3 +48,16 @@ class SecureLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} link #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        """live, used, revoked or expired (for the team's list)."""
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.used_at is not None:
+            return "used"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "live"

@@ -4,11 +4,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
+
+from kazan.core.errors import NotFound
 from kazan.links.models import SecureLink
 
 if TYPE_CHECKING:
     from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
+
+
+def secure_links_for_customer(
+    *, business: Business, customer: Customer, limit: int = 10
+) -> list[SecureLink]:
+    """The customer's newest links, for the team's panel on the customer page."""
+    return list(
+        SecureLink.objects.filter(business=business, customer=customer).order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
+
+
+def secure_link_get(*, business: Business, link_id: int) -> SecureLink:
+    """One link of the business; NotFound for another business's or an unknown one."""
+    link = SecureLink.objects.filter(business=business, pk=link_id).first()
+    if link is None:
+        raise NotFound(_("This link does not exist."))
+    return link
 
 
 def secure_links_export(business: Business, customer: Customer) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.errors import ValidationFailed
 from kazan.links.error_codes import LinksErrorCode
@@ -157,11 +158,28 @@ def secure_link_consume(*, link: SecureLink) -> None:
     link.used_at = now
 
 
-def secure_link_revoke(*, business: Business, link: SecureLink) -> None:
-    """Stop a link from working (the team withdrew it, the order was cancelled)."""
-    SecureLink.objects.filter(business=business, pk=link.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def secure_link_revoke(*, business: Business, link: SecureLink, actor: Actor = None) -> None:
+    """Stop a link from working (the team withdrew it, the order was cancelled). Revoking an
+    ended link changes nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        revoked = SecureLink.objects.filter(
+            business=business,
+            pk=link.pk,
+            revoked_at__isnull=True,
+            used_at__isnull=True,
+            expires_at__gt=now,
+        ).update(revoked_at=now)
+        if revoked:
+            link.revoked_at = now
+            activity_record(
+                business=business,
+                actor=actor,
+                actor_kind=None if actor is not None else "system",
+                action="link.revoked",
+                target=link.customer,
+                data={"link": link.pk, "purpose": link.purpose},
+            )
 
 
 def secure_links_revoke(

@@ -36,6 +36,9 @@ from kazan.faq.queries import faq_match
 from kazan.faq.services import faq_create, faq_question_record, synonym_create
 from kazan.inbox.services import inbox_note
 from kazan.inbox.tests.factories import canned, thread
+from kazan.links.models import SecureLink
+from kazan.links.services import secure_link_issue
+from kazan.links.testing import link_token
 from kazan.loyalty.models import Review
 from kazan.loyalty.services import voucher_redeem, voucher_welcome_issue
 from kazan.messaging.services import sms_credits_grant, sms_send
@@ -96,6 +99,9 @@ PARAM_OBJECTS = {
     "variant_id": lambda world: world["b_variant"].pk,
     "media_id": lambda world: world["b_media"].pk,
     "offer_id": lambda world: world["b_offer"].pk,
+    # A secure link: a live token of A's customer under B's address must open nothing.
+    "link_token": lambda world: world["a_link_token"],
+    "link_id": lambda world: world["b_link"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -169,12 +175,18 @@ def world():
     a = BusinessFactory(slug="alpha-cafe", name="Alpha Café")
     b = BusinessFactory(slug="beta-shop", name="Laden Zweitladen")
     a_owner = MembershipFactory(business=a, role=Role.OWNER).user
+    a_link_token = link_token(
+        secure_link_issue(
+            business=a, customer=CustomerFactory(business=a, name="Alma"), purpose="my_data"
+        )
+    )
     b_member = MembershipFactory(
         business=b, role=Role.OWNER, user=UserFactory(name="Boris Zweitladen")
     )
     b_manager = MembershipFactory(business=b, role=Role.MANAGER)
     b_customer = CustomerFactory(business=b, name="Bertha Zweitladen", phone_e164="+4915199887766")
     consent_given(b_customer)
+    secure_link_issue(business=b, customer=b_customer, purpose="my_data")
     Review.objects.create(business=b, customer=b_customer, rating=2, comment="Zweitladen review")
     sms_credits_grant(business=b, amount=10, actor=b_member.user)
     sms_send(
@@ -289,6 +301,8 @@ def world():
         "b_tag": b_tag,
         "b_voucher": b_voucher,
         "a_owner": a_owner,
+        "a_link_token": a_link_token,
+        "b_link": SecureLink.objects.get(business=b),
         "a_key_secret": a_key.secret,
         "b_customer": b_customer,
         "b_membership": b_manager,

@@ -35,6 +35,7 @@ from kazan.customers.services.identities import (
     identity_seen,
     identity_touch,
 )
+from kazan.customers.services.registration import customer_self_update
 from kazan.customers.services.tags import (
     TAG_BULK_MAX,
     customers_tag,
@@ -59,6 +60,7 @@ __all__ = [
     "customer_get_or_create_by_phone",
     "customer_is_blocked",
     "customer_register",
+    "customer_self_update",
     "customer_touch",
     "customer_unblock",
     "customer_update",

@@ -14,6 +14,7 @@ from kazan.accounts.types import Actor
 from kazan.activity.services import activity_record
 from kazan.core.errors import Conflict, NotFound
 from kazan.core.gdpr import gdpr_sections
+from kazan.customers.addresses import customer_address
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.models import ChannelIdentity, ConsentRecord, Customer
 from kazan.customers.queries import consent_is_granted
@@ -57,6 +58,8 @@ def customer_export(
                 "phone": current.phone_e164,
                 "email": current.email,
                 "language": current.language,
+                "address": customer_address(current),
+                "registered_at": _iso(current.registered_at),
                 "tags": list(current.tags.order_by("name").values_list("name", flat=True)),
                 "first_interaction_at": _iso(current.first_interaction_at),
                 "last_interaction_at": _iso(current.last_interaction_at),
@@ -156,6 +159,7 @@ def customer_erase(
         current.phone_suffix_index = None
         current.email = ""
         current.email_index = None
+        current.address = ""
         current.phone_verified_at = None
         current.erased_at = timezone.now()
         current.save(
@@ -166,6 +170,7 @@ def customer_erase(
                 "phone_suffix_index",
                 "email",
                 "email_index",
+                "address",
                 "phone_verified_at",
                 "erased_at",
             ]
@@ -188,6 +193,7 @@ def customer_erase(
         "phone_suffix_index",
         "email",
         "email_index",
+        "address",
     ):
         setattr(customer, field, getattr(current, field))
     customer.phone_verified_at = None

@@ -252,12 +252,63 @@ def test_invalid_link_page_in_the_business_language(client, business):
     assert response.status_code == 404
 
 
-def test_opening_links_is_rate_limited(client, business, customer, invoice_page):
-    url = secure_link_issue(business=business, customer=customer, purpose="invoice", target_id=1)
-    from kazan.links.public_views import OPEN_LIMIT
+def test_failed_lookups_are_rate_limited(client, business, customer, invoice_page):
+    from kazan.links.public_views import FAIL_LIMIT
 
-    for _ in range(OPEN_LIMIT):
-        client.get(f"/{business.slug}/link/{'b' * 43}")
+    url = secure_link_issue(business=business, customer=customer, purpose="invoice", target_id=1)
+    for _ in range(FAIL_LIMIT):
+        assert client.get(f"/{business.slug}/link/{'b' * 43}").status_code == 404
+    guessed = client.get(f"/{business.slug}/link/{'c' * 43}")
+    assert guessed.status_code == 429 and guessed["Retry-After"] == "600"
+    assert "Too many attempts" in guessed.content.decode()
+    # A wrong business slug counts as a failure too.
+    assert client.get(f"/shop-b/link/{link_token(url)}").status_code == 429
+    # The customer's own link still opens: the guesser's failures do not lock people out.
+    assert client.get(link_path(url)).status_code == 200
+
+
+def test_every_open_counts_towards_a_generous_limit(
+    client, business, customer, invoice_page, monkeypatch
+):
+    from kazan.links import public_views
+
+    monkeypatch.setattr(public_views, "OPEN_LIMIT", 3)
+    url = secure_link_issue(business=business, customer=customer, purpose="invoice", target_id=1)
+    for _ in range(3):
+        assert client.get(link_path(url)).status_code == 200
     response = client.get(link_path(url))
     assert response.status_code == 429
     assert b"invoice" not in response.content
+    # Another address is not affected.
+    assert client.get(link_path(url), REMOTE_ADDR="10.9.8.7").status_code == 200
+
+
+# --- the team's panel ------------------------------------------------------------------------
+
+
+def test_the_customer_page_lists_links_and_a_member_withdraws_one(owner_client, business, customer):
+    from django.urls import reverse
+
+    from kazan.activity.models import Activity
+
+    token = link_token(secure_link_issue(business=business, customer=customer, purpose="my_data"))
+    page = owner_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert 'id="panel-secure-links"' in page and token not in page
+    link = SecureLink.objects.get()
+    response = owner_client.post(reverse("securelinks:revoke", args=[link.pk]))
+    assert response.status_code == 302
+    with pytest.raises(LinksError):
+        secure_link_resolve(token=token)
+    assert Activity.objects.filter(action="link.revoked").count() == 1
+
+
+def test_a_member_cannot_withdraw_another_business_link(owner_client, other_business):
+    from django.urls import reverse
+
+    stranger = CustomerFactory(business=other_business)
+    token = link_token(
+        secure_link_issue(business=other_business, customer=stranger, purpose="my_data")
+    )
+    link = SecureLink.objects.get()
+    assert owner_client.post(reverse("securelinks:revoke", args=[link.pk])).status_code == 404
+    assert secure_link_resolve(token=token).revoked_at is None
