@@ -169,6 +169,9 @@ def read(
     if _handoff(tokens):
         r.intent = "handoff"
         return r
+    if any_phrase(tokens, lx.MY_DATA_NOUNS) and any_phrase(tokens, lx.MY_DATA_VERBS):
+        r.intent = "my_data"
+        return r
     if pending in ("order", "add") and _is_no(tokens):
         r.intent = "reject"
         return r
