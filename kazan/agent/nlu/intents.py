@@ -70,6 +70,9 @@ _NUMBER = re.compile(
 )
 
 
+SENTENCES_MAX = 6
+
+
 @dataclass
 class Reading:
     intent: str
@@ -145,7 +148,7 @@ def _mentions_by_sentence(
     asked: list[Mention] = []
     stated: list[Mention] = []
     questions = []
-    for sentence in sentences(text):
+    for sentence in sentences(text)[:SENTENCES_MAX]:
         found = mentions(business, sentence)
         if is_question(sentence):
             questions.append(sentence)

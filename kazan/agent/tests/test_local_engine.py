@@ -299,3 +299,23 @@ def test_personal_data_goes_through_a_secure_link(ask, text, shopper):
     assert "/link/" in link["links"][0]["url"]
     assert SecureLink.objects.get(customer=shopper).purpose == "my_data"
     assert shopper.email not in str(outcome.replies) if shopper.email else True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "????",
+        "€€€ 999999999999 euros",
+        "1/1/1 32/13 2026-02-31 evento",
+        "🍕🍕🍕",
+        "añade -5 cannoli",
+        "añade 100000 cannoli",
+        "estado del pedido 99999999999999999999",
+        "a. " * 400,
+        "<script>alert(1)</script> busco regalo",
+    ],
+)
+def test_odd_input_never_breaks(ask, text):
+    outcome = ask(text)
+    assert outcome.replies
