@@ -96,16 +96,16 @@ class ProductOut(Schema):
         return money_format(obj.price_minor, obj.currency)
 
     @staticmethod
-    def resolve_final_price_minor(obj: Product) -> int:
-        return _price(obj).final_minor
+    def resolve_final_price_minor(obj: Product, context: Any) -> int:
+        return _price(obj, context).final_minor
 
     @staticmethod
-    def resolve_discount_minor(obj: Product) -> int:
-        return _price(obj).discount_minor
+    def resolve_discount_minor(obj: Product, context: Any) -> int:
+        return _price(obj, context).discount_minor
 
     @staticmethod
-    def resolve_offer_id(obj: Product) -> int | None:
-        offer = _price(obj).offer
+    def resolve_offer_id(obj: Product, context: Any) -> int | None:
+        offer = _price(obj, context).offer
         return offer.pk if offer else None
 
     @staticmethod
@@ -121,11 +121,18 @@ class ProductOut(Schema):
         return list(obj.media.all())
 
 
-def _price(product: Product) -> queries.Price:
-    cached = getattr(product, "_api_price", None)
+def _price(product: Product, context: Any) -> queries.Price:
+    """The product's price, the business's running offers read once per request."""
+    cached: queries.Price | None = getattr(product, "_api_price", None)
     if cached is None:
-        cached = queries.prices_for(business=product.business, products=[product])[product.pk]
-        product._api_price = cached  # type: ignore[attr-defined]
+        request: Any = (context or {}).get("request")
+        offers = getattr(request, "_catalog_offers", None)
+        if offers is None:
+            offers = queries.offers_active(business=product.business)
+            if request is not None:
+                request._catalog_offers = offers
+        cached = queries.price_among(offers=offers, product=product)
+        setattr(product, "_api_price", cached)  # noqa: B010 - a per-object cache
     return cached
 
 

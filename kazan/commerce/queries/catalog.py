@@ -275,6 +275,20 @@ def price_for(
     return Price(unit, off, unit - off, product.currency, offer)
 
 
+def offers_active(*, business: "Business", at: dt.datetime | None = None) -> list[Offer]:
+    """The business's offers running at `at` (now), for pricing many lines with one read."""
+    return _active_offers(business, at or timezone.now())
+
+
+def price_among(
+    *, offers: list[Offer], product: Product, variant: ProductVariant | None = None
+) -> Price:
+    """price_for with the offers already read (`offers_active` of the product's business)."""
+    unit = unit_price(product, variant)
+    off, offer = _best(offers, product, unit)
+    return Price(unit, off, unit - off, product.currency, offer)
+
+
 def prices_for(*, business: "Business", products: Iterable[Product]) -> dict[int, Price]:
     """price_for of many products at once (the active offers read once), by product id."""
     offers = _active_offers(business, timezone.now())

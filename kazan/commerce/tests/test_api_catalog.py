@@ -191,3 +191,11 @@ def test_permissions_and_other_businesses(client, business, other_business):
     assert denied.status_code == 403
     client.logout()
     assert client.get(f"{API}/products").status_code == 401
+
+
+def test_the_product_list_reads_offers_once(api, business, django_assert_max_num_queries):
+    sicilian_shop(business)
+    api.get(f"{API}/products?page_size=5")  # warm up the key's own queries
+    with django_assert_max_num_queries(25):
+        response = api.get(f"{API}/products?page_size=50")
+    assert response.status_code == 200 and response.json()["count"] >= 20
