@@ -236,3 +236,26 @@ def test_api_orders_is_rate_limited_with_headers(client, business, owner, settin
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[0]["X-RateLimit-Limit"] == "3" and answers[0]["X-RateLimit-Remaining"] == "2"
     assert answers[3]["Retry-After"] and answers[3].json()["code"] == "rate_limited"
+
+
+def test_customer_export_and_erasure_run_the_orders_section(business, owner):
+    from kazan.customers.services import customer_erase, customer_export
+
+    customer = shopper(business, name="Eva")
+    order = _order(business, customer)
+    exported = customer_export(business=business, customer=customer, actor=owner)
+    assert exported["orders"][0]["number"] == order.number
+    customer_erase(business=business, customer=customer, actor=owner)
+    order.refresh_from_db()
+    assert order.customer_id is None and order.total_minor == 4500 and order.items.count() == 1
+
+
+def test_payment_link_lives_as_long_as_the_settings_say(business):
+    from kazan.commerce.models import CommerceSettings
+    from kazan.links.models import SecureLink
+
+    CommerceSettings.objects.create(business=business, payment_link_hours=6)
+    order = _order(business, method="online")
+    link = SecureLink.objects.get(purpose="payment", target_id=order.pk)
+    hours = (link.expires_at - link.created_at).total_seconds() / 3600
+    assert 5.9 < hours <= 6.01 and link.channel == "web"
