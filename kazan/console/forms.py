@@ -311,6 +311,18 @@ class ActivityFilterForm(forms.Form):
         return urlencode({key: value for key, value in query.items() if value})
 
 
+class ProductLimitForm(forms.Form):
+    """The business's own product limit; empty: the platform's (settings.COMMERCE_PRODUCT_LIMIT)."""
+
+    product_limit = forms.IntegerField(
+        label=_("Product limit"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        help_text=_("Empty: the platform default."),
+    )
+
+
 class FaqLimitForm(forms.Form):
     """The business's own FAQ limit; empty: the platform default (settings.FAQ_LIMIT_DEFAULT)."""
 

@@ -19,6 +19,11 @@ urlpatterns = [
         views.business_faq_limit,
         name="business_faq_limit",
     ),
+    path(
+        "businesses/<int:business_id>/product-limit/",
+        views.business_product_limit,
+        name="business_product_limit",
+    ),
     path("activity/", views.activity, name="activity"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),

@@ -20,6 +20,8 @@ from kazan.activity.queries import activity_list
 from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
 from kazan.billing.services import bank_details_update, subscription_terms_change
+from kazan.commerce import queries as commerce_queries
+from kazan.commerce.services import product_limit_set
 from kazan.console import charts, queries, services
 from kazan.console.error_codes import ConsoleErrorCode
 from kazan.console.forms import (
@@ -31,6 +33,7 @@ from kazan.console.forms import (
     BusinessSearchForm,
     CreditsForm,
     FaqLimitForm,
+    ProductLimitForm,
     StatusForm,
     TermsForm,
 )
@@ -183,6 +186,16 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
                 else None
             }
         ),
+        "product_count": commerce_queries.product_count(business=business),
+        "product_limit": commerce_queries.product_limit(business=business),
+        "product_limit_form": forms.get("product_limit")
+        or ProductLimitForm(
+            initial={
+                "product_limit": commerce_queries.product_limit(business=business)
+                if commerce_queries.product_limit_is_own(business=business)
+                else None
+            }
+        ),
         "export_formats": [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")],
     }
     return render(request, "console/business_detail.html", context, status=status)
@@ -271,6 +284,26 @@ def business_faq_limit(request: HttpRequest, business_id: int) -> HttpResponse:
 
     return _business_form_post(
         request, business_id, lambda _business, data: FaqLimitForm(data), "faq_limit", apply
+    )
+
+
+@staff_required
+@require_POST
+def business_product_limit(request: HttpRequest, business_id: int) -> HttpResponse:
+    def apply(business, form):
+        product_limit_set(
+            business=business,
+            actor=request.user,
+            product_limit=form.cleaned_data["product_limit"],
+        )
+        return _("The product limit was saved.")
+
+    return _business_form_post(
+        request,
+        business_id,
+        lambda _business, data: ProductLimitForm(data),
+        "product_limit",
+        apply,
     )
 
 

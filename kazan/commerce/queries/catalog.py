@@ -174,6 +174,11 @@ def product_limit(*, business: "Business") -> int:
     return int(getattr(settings, "COMMERCE_PRODUCT_LIMIT", DEFAULT_PRODUCT_LIMIT))
 
 
+def product_limit_is_own(*, business: "Business") -> bool:
+    """Whether staff set the business's own product limit (else the platform's applies)."""
+    return CommerceSettings.objects.filter(business=business, product_limit__isnull=False).exists()
+
+
 def events_on(*, business: "Business", day: dt.date) -> list[Product]:
     """Active events happening on `day` in the business's time zone (starting or running)."""
     zone = zoneinfo.ZoneInfo(business.timezone or "UTC")

@@ -288,9 +288,12 @@ def cart_from_order_message(
             unknown.append(retailer_id)
             continue
         wanted.append((found[0], found[1], quantity))
+    # A message naming nothing we sell leaves the cart as it was.
     with transaction.atomic():
-        cart = _cart_for_update(
-            business=business, customer=customer, channel=channel, create=bool(wanted)
+        cart = (
+            _cart_for_update(business=business, customer=customer, channel=channel, create=True)
+            if wanted
+            else None
         )
         if cart is not None:
             CartItem.objects.filter(cart=cart).delete()

@@ -219,3 +219,32 @@ def test_offers_pages(owner_client, business):
     assert response.status_code == 400 and "after the start" in response.content.decode()
     owner_client.post(f"/dashboard/shop/offers/{offer.pk}/delete/")
     assert not Offer.objects.exists()
+
+
+def test_staff_set_and_reset_the_product_limit_in_the_console(
+    client, staff_user, business, settings
+):
+    from kazan.accounts.tests.staff import staff_sign_in
+    from kazan.commerce.queries import product_limit
+
+    settings.COMMERCE_PRODUCT_LIMIT = 500
+    product_factory(business)
+    staff_sign_in(client, staff_user)
+    page = client.get(f"/console/businesses/{business.pk}/")
+    assert 'id="product-limit-form"' in page.text and "1 products of 500 allowed." in page.text
+    url = f"/console/businesses/{business.pk}/product-limit/"
+    assert client.post(url, {"product_limit": "20"}).status_code == 302
+    assert product_limit(business=business) == 20
+    assert client.post(url, {"product_limit": "-1"}).status_code == 400
+    assert client.post(url, {"product_limit": ""}).status_code == 302
+    assert product_limit(business=business) == 500
+
+
+def test_a_business_owner_cannot_change_the_product_limit(owner_client, business):
+    from kazan.commerce.queries import product_limit
+
+    response = owner_client.post(
+        f"/console/businesses/{business.pk}/product-limit/", {"product_limit": "9999"}
+    )
+    assert response.status_code == 404
+    assert product_limit(business=business) != 9999

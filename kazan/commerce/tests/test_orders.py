@@ -140,6 +140,15 @@ def test_cart_from_a_whatsapp_order_message(business, customer):
     # Our prices, never the message's.
     assert view.total_minor == 2 * 4500 + 890
     assert "unknown-sku" in view.unknown and len(view.unknown) == 3
+    # A message naming nothing we sell leaves the cart alone.
+    again = services.cart_from_order_message(
+        business=business,
+        customer=customer,
+        channel="whatsapp",
+        catalog_id="cat-1",
+        items=[{"retailer_id": "nope", "quantity": 1}],
+    )
+    assert again.unknown == ["nope"] and again.item_count == 3
 
 
 def test_order_create_numbers_reserves_and_records(

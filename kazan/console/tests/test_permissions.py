@@ -59,7 +59,15 @@ def test_staff_can_open_every_console_page(staff_client, paths):
         # POST-only actions answer GET with 405; everything else is a page (or the file).
         assert response.status_code in (200, 405), f"GET {path} → {response.status_code}"
         assert response.status_code != 405 or path.endswith(
-            ("/terms/", "/credits/", "/status/", "/faq-limit/", "/resolve/", "/alerts/settings/")
+            (
+                "/terms/",
+                "/credits/",
+                "/status/",
+                "/faq-limit/",
+                "/product-limit/",
+                "/resolve/",
+                "/alerts/settings/",
+            )
         ), path
 
 

@@ -266,9 +266,12 @@ def _check(response, operation, where):
 
 
 @pytest.fixture
-def fuzz_client(client, business, owner):
+def fuzz_client(client, business, owner, settings):
     """The owner's API key, over a business with data to find, credits to spend and one of
     every documented object."""
+    # Hundreds of requests from one key: past the API's per-minute limit the fuzzing would
+    # only meet 429s (the limits have their own tests in kazan/tenancy/tests).
+    settings.API_RATE_LIMIT_PER_MINUTE = 1_000_000
     from kazan.campaigns.services import campaign_save
     from kazan.loyalty.services import voucher_welcome_issue
 
@@ -285,8 +288,39 @@ def fuzz_client(client, business, owner):
     widget_settings_update(business=business, actor=owner, enabled=True)
     client.defaults["HTTP_X_CLIENT_ID"] = business.client_id
     client.raise_request_exception = False
-    client.ids = [customer.pk, campaign.pk]
+    # The catalog's routes: a product with a variant, an image, a category and an offer.
+    from kazan.commerce.testing import (
+        category_factory,
+        offer_factory,
+        product_factory,
+        variant_factory,
+    )
+
+    category = category_factory(business, name="Fuzz")
+    product = product_factory(business, category=category, stock=5)
+    variant_factory(product, name="Fuzz")
+    offer = offer_factory(business, products=[product])
+    client.ids = [
+        customer.pk,
+        campaign.pk,
+        product.pk,
+        category.pk,
+        offer.pk,
+        _order_placed(business, customer).pk,
+    ]
     return client
+
+
+def _order_placed(business, customer):
+    """One order (commerce), so the orders routes get past their 404 into the services."""
+    from kazan.commerce.models import Product
+    from kazan.commerce.services import cart_add, order_create
+
+    product = Product.objects.create(business=business, name="Fuzz box", price_minor=100)
+    cart_add(business=business, customer=customer, channel="web", product_id=product.pk)
+    return order_create(
+        business=business, customer=customer, channel="web", payment_method="on_delivery"
+    ).order
 
 
 FUZZ = settings(

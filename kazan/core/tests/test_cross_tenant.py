@@ -26,6 +26,7 @@ from kazan.campaigns.services import campaign_save
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
 from kazan.channels.widget.services import widget_settings_update
+from kazan.commerce.models import Category, Offer, Product, ProductMedia, ProductVariant
 from kazan.console.models import Alert
 from kazan.conversations.editor.services import bot_settings_update
 from kazan.conversations.flowstore import flow_default_ensure
@@ -90,6 +91,12 @@ PARAM_OBJECTS = {
     "submission_id": lambda world: world["b_submission"].pk,
     # The orders pages and /api/v1/orders: B's order.
     "order_id": lambda world: world["b_order"].pk,
+    # The shop pages and /api/v1/catalog: B's category, product, variant, image and offer.
+    "category_id": lambda world: world["b_category"].pk,
+    "product_id": lambda world: world["b_product"].pk,
+    "variant_id": lambda world: world["b_variant"].pk,
+    "media_id": lambda world: world["b_media"].pk,
+    "offer_id": lambda world: world["b_offer"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -264,10 +271,23 @@ def world():
         api_key="sk-Zweitladen-key",
     )
     b_order = _order_placed(b, b_customer)
+    # B's catalog: its names carry "Zweitladen", so a leak shows.
+    b_category = Category.objects.create(business=b, name="Zweitladen sweets")
+    b_product = Product.objects.create(
+        business=b, category=b_category, name="Zweitladen cake", price_minor=990, stock=4
+    )
+    b_variant = ProductVariant.objects.create(product=b_product, name="Zweitladen large")
+    b_media = ProductMedia.objects.create(product=b_product, url="https://zweitladen.example/a.png")
+    b_offer = Offer.objects.create(business=b, name="Zweitladen sale", kind="percent", value=5)
     return {
         "a": a,
         "b": b,
         "b_order": b_order,
+        "b_category": b_category,
+        "b_product": b_product,
+        "b_variant": b_variant,
+        "b_media": b_media,
+        "b_offer": b_offer,
         "b_faq": b_faq,
         "b_synonym": b_synonym,
         "b_question": b_question,

@@ -69,9 +69,7 @@ def test_the_service_window_is_24_hours_after_the_customer_s_own_message(busines
     identity = ChannelIdentity.objects.get(business=business)
     assert identity.display_name == "Ana"
     later = timezone.now() + timedelta(hours=24, minutes=1)
-    assert not service_window_open(
-        business=business, channel="whatsapp", handle=HANDLE, now=later
-    )
+    assert not service_window_open(business=business, channel="whatsapp", handle=HANDLE, now=later)
 
 
 def test_the_block_button_blocks_and_unblocks(owner_client, business):

@@ -103,9 +103,7 @@ def test_outside_the_window_only_the_template_goes_out(business, wa, fake_graph)
     ]
 
 
-def test_inside_the_window_the_template_is_dropped_for_the_free_form_text(
-    business, wa, fake_graph
-):
+def test_inside_the_window_the_template_is_dropped_for_the_free_form_text(business, wa, fake_graph):
     window_open(business, hours_ago=23)
     send(business, {"type": "text", "text": "Your order was shipped."}, TEMPLATE)
     assert [m["type"] for m in fake_graph.sent] == ["text"]
@@ -152,7 +150,9 @@ def test_up_to_three_choices_are_reply_buttons_with_short_titles(business, wa, f
 
 def test_four_to_ten_choices_are_a_list(business, wa, fake_graph):
     window_open(business)
-    choices = [{"value": f"p{n}", "label": f"Product number {n} with a long name"} for n in range(7)]
+    choices = [
+        {"value": f"p{n}", "label": f"Product number {n} with a long name"} for n in range(7)
+    ]
     send(business, {"type": "choices", "text": "Pick one", "choices": choices})
     interactive = _interactive(fake_graph)
     assert interactive["type"] == "list"
@@ -246,7 +246,10 @@ def test_a_product_list_is_a_multi_product_message(business, wa, fake_graph):
                         {"product_id": 2, "retailer_id": "BOX-2", "label": "Box 2"},
                     ],
                 },
-                {"title": "Dulces", "items": [{"product_id": 3, "retailer_id": "S-1", "label": "C"}]},
+                {
+                    "title": "Dulces",
+                    "items": [{"product_id": 3, "retailer_id": "S-1", "label": "C"}],
+                },
             ],
         },
     )

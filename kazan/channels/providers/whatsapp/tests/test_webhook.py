@@ -70,9 +70,7 @@ def test_a_signed_post_is_stored(client, wa):
     ["", "sha256=" + "0" * 64, "sha1=abc", "sha256=", "nonsense"],
     ids=["missing", "wrong", "other-algorithm", "empty", "malformed"],
 )
-def test_a_missing_or_wrong_signature_is_refused_before_anything_is_stored(
-    client, wa, signature
-):
+def test_a_missing_or_wrong_signature_is_refused_before_anything_is_stored(client, wa, signature):
     response = whatsapp_post(client, wa_fixture("message_text"), signature=signature)
     assert response.status_code == 403
     assert not InboundEvent.objects.exists()
