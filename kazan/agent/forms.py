@@ -1,7 +1,6 @@
 """The assistant page's forms: shapes and the ranges of seed 002's "AI configuration options"
 table (the services and the table's constraints check them again)."""
 
-import ipaddress
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,20 +9,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kazan.agent.engines.llm import host_is_private
 from kazan.agent.models import AgentSettings, Engine, Speed, Tone
 from kazan.agent.services import SETTINGS_FIELDS
 
 PROMPT_MAX = 4000
-
-
-def _private_host(host: str) -> bool:
-    if host in ("localhost",) or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
 
 
 class AgentSettingsForm(forms.Form):
@@ -115,7 +105,7 @@ class AgentSettingsForm(forms.Form):
         if not settings.AGENT_LLM_ALLOW_PRIVATE_URLS:
             if parts.scheme != "https":
                 raise forms.ValidationError(_("Use an https address."))
-            if _private_host(parts.hostname):
+            if host_is_private(parts.hostname):
                 raise forms.ValidationError(_("This address is not reachable from the platform."))
         return url.rstrip("/")
 

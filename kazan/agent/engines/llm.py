@@ -14,9 +14,11 @@ answered by the local engine instead, and a line without personal data is logged
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import logging
 import re
+import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -85,6 +87,29 @@ def endpoint_for(settings: AgentSettings) -> Endpoint | None:
     return Endpoint(base_url, key or NO_KEY, model)
 
 
+def host_is_private(host: str, *, resolve: bool = False) -> bool:
+    """A loopback, private or link-local address, or a local name; with `resolve`, also a
+    name that resolves to one (the business's own server is checked before each turn, so a
+    public name later pointed at the platform's network is refused too)."""
+    host = (host or "").strip("[]").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    candidates = [host]
+    if resolve:
+        try:
+            candidates += [str(info[4][0]) for info in socket.getaddrinfo(host, None)]
+        except OSError:
+            return False  # unresolvable: the request fails on its own
+    for candidate in candidates:
+        try:
+            address = ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        if address.is_private or address.is_loopback or address.is_link_local:
+            return True
+    return False
+
+
 def llm_configured(settings: AgentSettings) -> bool:
     return endpoint_for(settings) is not None
 
@@ -149,6 +174,10 @@ def _arguments(raw: str | None) -> dict[str, Any] | None:
 class LlmEngine:
     key = "llm"
 
+    def configured(self, settings: AgentSettings) -> bool:
+        """engine_for asks before counting an AI message: a server to talk to exists."""
+        return llm_configured(settings)
+
     def respond(self, turn: AgentTurn) -> AgentOutcome:
         calls: list[ExecutedCall] = []
         try:
@@ -171,6 +200,12 @@ class LlmEngine:
         endpoint = endpoint_for(settings)
         if endpoint is None:
             raise LlmUnavailable("not_configured")
+        if (
+            settings.base_url
+            and not django_settings.AGENT_LLM_ALLOW_PRIVATE_URLS
+            and host_is_private(urlsplit(settings.base_url).hostname or "", resolve=True)
+        ):
+            raise LlmUnavailable("private_address")
         scope = dataclasses.replace(turn.scope, engine=self.key)
         language = scope.language or scope.business.language
         client = client_for(endpoint, settings)

@@ -463,3 +463,39 @@ def test_links_reach_the_customer_but_never_the_model(
     assert outcome.replies[0]["text"].startswith("Le he enviado")
     assert outcome.replies[1]["type"] == "links"
     assert outcome.replies[1]["links"][0]["url"] == "https://shop.example/link/secret-token"
+
+
+@override_settings(AGENT_LLM_ALLOW_PRIVATE_URLS=False)
+def test_a_business_server_on_the_platform_network_is_never_called(
+    business, customer, settings_row, fake, local
+):
+    outcome = llm.LlmEngine().respond(_turn(business, customer, settings_row, "Hola"))
+
+    assert fake.requests == []  # 127.0.0.1: refused before any request
+    assert outcome.replies == [{"type": "text", "text": "local answer"}]
+
+
+@pytest.mark.parametrize(
+    ("host", "private"),
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("192.168.0.10", True),
+        ("169.254.169.254", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("llm.internal", True),
+        ("93.184.215.14", False),
+        ("api.example.com", False),
+    ],
+)
+def test_private_hosts(host, private):
+    assert llm.host_is_private(host) is private
+
+
+@override_settings(AGENT_LLM_BASE_URL="", AGENT_LLM_API_KEY="")
+def test_without_a_server_the_local_engine_is_chosen_and_nothing_counted(business):
+    engine_register(llm.LlmEngine())
+    row = AgentSettings(business=business, engine="llm")
+    assert engine_for(business, row).key == "local"
+    assert not AgentUsage.objects.exists()

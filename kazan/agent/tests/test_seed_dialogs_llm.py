@@ -141,3 +141,33 @@ def test_a_dead_server_still_gets_the_customer_an_answer(llm_business, shop, sho
     fake.error(503)
     replies = say(llm_business, "Busco una caja de regalo de unos 50 €")
     assert "Box Sicilia Clásica" in texts(replies) or "Sabores de la Isla" in texts(replies)
+
+
+def test_agent_eval_runs_the_llm_engine_against_the_platform_server(fake, settings):
+    """`agent_eval --engine llm` with the platform's server (AGENT_LLM_BASE_URL): the model's
+    tool calls are the turn's recorded calls, scored against the expected ones."""
+    from pathlib import Path
+
+    from kazan.agent.evaluation.runner import evaluate
+
+    dev = Path(__file__).resolve().parent.parent / "evaluation" / "dev"
+    catalog = json.loads((dev / "catalog.json").read_text())
+    settings.AGENT_LLM_BASE_URL = fake.base_url
+    settings.AGENT_LLM_API_KEY = API_KEY
+    fake.tool_calls(("get_product_list", {"preference": "assortment", "max_price": 55}))
+    fake.reply("Aquí tiene tres cajas de regalo.")
+    dialog = {
+        "id": "llm-1",
+        "language": "es",
+        "turns": ["Busco un surtido de dulces y salados por unos 50 €"],
+        "expected": [[{"name": "get_product_list", "arguments": {"preference": "assortment"}}]],
+    }
+
+    [(row, score)] = list(evaluate(catalog=catalog, dialogs=[dialog], engine="llm"))
+
+    assert row["tool_calls"] == [
+        {"name": "get_product_list", "arguments": {"preference": "assortment", "max_price": 55}}
+    ]
+    assert row["reply"].startswith("Aquí tiene tres cajas")
+    assert row["match"] is True and score.turns == 1
+    assert len(fake.requests) == 2
