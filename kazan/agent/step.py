@@ -270,6 +270,10 @@ def _engine_turn(
     from kazan.agent.queries import agent_settings_get
 
     settings = agent_settings_get(business=ctx.business)
+    if not settings.enabled:
+        # The business switched its assistant off: the team answers in the inbox.
+        replies.append(reply_text(gettext("A person from our team will answer you here shortly.")))
+        return True
     engine = engine_for(ctx.business, settings)
     state = ctx.state.setdefault(STATE_KEY, {})
     dialog = state.setdefault("dialog", {})

@@ -62,7 +62,15 @@ def engine_get(key: str) -> AgentEngine | None:
 def engine_for(business: Business, settings: AgentSettings) -> AgentEngine:
     """The LLM engine when the business chose it, it is registered and this month's AI message
     quota allows one more (`ai_message_take`); else the local engine, which needs no model."""
-    if settings.engine == "llm" and "llm" in _ENGINES:
+    llm = _ENGINES.get("llm")
+    # An engine that can say it has nothing to talk to (no server configured) is skipped
+    # before an AI message is counted.
+    configured = getattr(llm, "configured", None)
+    if (
+        settings.engine == "llm"
+        and llm is not None
+        and (configured is None or configured(settings))
+    ):
         from kazan.agent import services
 
         take = getattr(services, "ai_message_take", None)

@@ -174,6 +174,10 @@ def _arguments(raw: str | None) -> dict[str, Any] | None:
 class LlmEngine:
     key = "llm"
 
+    def configured(self, settings: AgentSettings) -> bool:
+        """engine_for asks before counting an AI message: a server to talk to exists."""
+        return llm_configured(settings)
+
     def respond(self, turn: AgentTurn) -> AgentOutcome:
         calls: list[ExecutedCall] = []
         try:

@@ -267,6 +267,27 @@ def _info(run: _Run, r: Reading) -> bool:
     return True
 
 
+def _my_data(run: _Run, r: Reading) -> bool:
+    """Personal data is never shown in the chat: a secure "my data" link (see, correct,
+    download, erase) instead."""
+    from kazan.links.services import secure_link_issue
+
+    scope = run.turn.scope
+    if scope.customer is None:
+        return _help(run, r)
+    url = secure_link_issue(
+        business=scope.business, customer=scope.customer, purpose="my_data", channel=run.channel
+    )
+    run.say(
+        gettext(
+            "For your security your personal data is never shown in the chat. On this "
+            "personal page (valid for one hour) you can see, correct, download or erase it:"
+        )
+    )
+    run.replies.append(formatting.secure_link_reply(gettext("My data"), url))
+    return True
+
+
 def _remember(run: _Run, products: list[dict[str, Any]]) -> None:
     run.state["shown"] = [p["id"] for p in products][:10]
 
@@ -392,6 +413,7 @@ _HANDLERS = {
     "faq": _faq,
     "greeting": _greeting,
     "goodbye": _goodbye,
+    "my_data": _my_data,
 }
 
 __all__ = ["LocalEngine", "lx"]

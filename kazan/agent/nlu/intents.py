@@ -70,6 +70,9 @@ _NUMBER = re.compile(
 )
 
 
+SENTENCES_MAX = 6
+
+
 @dataclass
 class Reading:
     intent: str
@@ -145,7 +148,7 @@ def _mentions_by_sentence(
     asked: list[Mention] = []
     stated: list[Mention] = []
     questions = []
-    for sentence in sentences(text):
+    for sentence in sentences(text)[:SENTENCES_MAX]:
         found = mentions(business, sentence)
         if is_question(sentence):
             questions.append(sentence)
@@ -168,6 +171,9 @@ def read(
     r.off_topic = any_phrase(tokens, lx.OFF_TOPIC)
     if _handoff(tokens):
         r.intent = "handoff"
+        return r
+    if any_phrase(tokens, lx.MY_DATA_NOUNS) and any_phrase(tokens, lx.MY_DATA_VERBS):
+        r.intent = "my_data"
         return r
     if pending in ("order", "add") and _is_no(tokens):
         r.intent = "reject"

@@ -64,6 +64,17 @@ DELIVERY = ("entrega", "entregar*", "envio", "envios", "enviar", "llega", "deliv
 CATALOG_WORDS = ("productos", "producto", "products", "product", "prodotti", "prodotto",
                  "catalogo", "catalog", "catalogue", "produkte", "urun*", "regalo", "regalar",
                  "gift", "gifts", "regali", "present", "algo", "something", "qualcosa")  # fmt: skip
+MY_DATA_VERBS = (
+    "ver", "ve", "see", "view", "show", "download", "descargar", "borrar", "borra", "delete",
+    "erase", "eliminar", "elimina", "cambiar", "cambia", "change", "update", "actualizar",
+    "modificar", "corregir", "correct", "vedere", "scaricare", "cancellare", "cancella",
+    "modificare", "cambiare", "correggere", "aggiornare", "andern", "loschen", "sehen",
+)  # fmt: skip
+MY_DATA_NOUNS = (
+    "mis datos", "my data", "my personal data", "i miei dati", "meine daten", "mi direccion",
+    "my address", "il mio indirizzo", "mi email", "my email", "mi correo", "mi cuenta",
+    "my account", "il mio account", "verilerim",
+)  # fmt: skip
 CART_SHOW = (
     "carrito", "mi carrito", "ver el carrito", "cart", "my cart", "basket", "carrello",
     "il mio carrello", "warenkorb", "sepet*",

@@ -491,3 +491,11 @@ def test_a_business_server_on_the_platform_network_is_never_called(
 )
 def test_private_hosts(host, private):
     assert llm.host_is_private(host) is private
+
+
+@override_settings(AGENT_LLM_BASE_URL="", AGENT_LLM_API_KEY="")
+def test_without_a_server_the_local_engine_is_chosen_and_nothing_counted(business):
+    engine_register(llm.LlmEngine())
+    row = AgentSettings(business=business, engine="llm")
+    assert engine_for(business, row).key == "local"
+    assert not AgentUsage.objects.exists()

@@ -284,3 +284,38 @@ def test_parsers():
     assert date_in("nothing", today) is None
     assert quantity("quiero dos") == 2 and quantity("tre barattoli") == 3
     assert quantity("add 4 boxes") == 4 and quantity("a box") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Quiero cambiar mi dirección", "I want to see my personal data", "cancella i miei dati"],
+)
+def test_personal_data_goes_through_a_secure_link(ask, text, shopper):
+    from kazan.links.models import SecureLink
+
+    outcome = ask(text)
+    assert names(outcome) == []
+    [link] = [r for r in outcome.replies if r["type"] == "links"]
+    assert "/link/" in link["links"][0]["url"]
+    assert SecureLink.objects.get(customer=shopper).purpose == "my_data"
+    assert shopper.email not in str(outcome.replies) if shopper.email else True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "????",
+        "€€€ 999999999999 euros",
+        "1/1/1 32/13 2026-02-31 evento",
+        "🍕🍕🍕",
+        "añade -5 cannoli",
+        "añade 100000 cannoli",
+        "estado del pedido 99999999999999999999",
+        "a. " * 400,
+        "<script>alert(1)</script> busco regalo",
+    ],
+)
+def test_odd_input_never_breaks(ask, text):
+    outcome = ask(text)
+    assert outcome.replies

@@ -124,3 +124,12 @@ def test_a_widget_visitor_is_told_shopping_is_on_whatsapp(shop_business, shop):
               actor=None)  # fmt: skip
     replies = say(shop_business, "hola", channel="widget", phone="visitor-token-1")
     assert texts(replies) and not links(replies)
+
+
+def test_a_switched_off_assistant_passes_the_customer_to_the_team(shop_business, shop, shopper):
+    AgentSettings.objects.create(business=shop_business, enabled=False)
+    replies = say(shop_business, "Añade dos cannoli")
+    assert texts(replies)
+    thread = conversation_for_handle(business=shop_business, channel="whatsapp", handle=PHONE)
+    assert thread.session.end_reason == "handoff"
+    assert _events(shop_business, "agent_tool_call") == 0
