@@ -31,7 +31,7 @@ class Customer(models.Model):
     blocked_at = models.DateTimeField(null=True, blank=True)
     # Encrypted JSON {"street", "apartment", "city", "state", "postal_code", "country"}: where
     # orders are shipped. Entered by the customer on a secure page, never in a chat.
-    address = EncryptedTextField(_("address"), blank=True, default="")
+    address = EncryptedTextField(_("address"), blank=True, default="", db_default="")
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

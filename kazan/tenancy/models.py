@@ -154,7 +154,9 @@ class Business(models.Model):
     client_id = models.CharField(max_length=40, unique=True, default=client_id_new, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     # API requests a day for the whole business (seed 002: workspace quotas); staff set it.
-    api_daily_quota = models.PositiveIntegerField(_("API requests per day"), default=10000)
+    api_daily_quota = models.PositiveIntegerField(
+        _("API requests per day"), default=10000, db_default=10000
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='address',
-            field=kazan.core.fields.EncryptedTextField(blank=True, default='', verbose_name='address'),
+            field=kazan.core.fields.EncryptedTextField(blank=True, db_default='', default='', verbose_name='address'),
         ),
         migrations.AddField(
             model_name='customer',

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='business',
             name='api_daily_quota',
-            field=models.PositiveIntegerField(default=10000, verbose_name='API requests per day'),
+            field=models.PositiveIntegerField(db_default=10000, default=10000, verbose_name='API requests per day'),
         ),
     ]

@@ -52,9 +52,12 @@ from kazan.customers.phones import (
     phone_normalize,
     phone_suffix_index_for,
 )
-
-if TYPE_CHECKING:
-    from kazan.tenancy.models import Business
+from kazan.customers.queries.channel_state import (
+    customer_is_blocked as customer_is_blocked,
+)
+from kazan.customers.queries.channel_state import (
+    service_window_open as service_window_open,
+)
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -467,49 +470,3 @@ def consent_latest_at(*, purpose: str, customer_ref: str = "pk") -> Subquery:
         customer_id=OuterRef(customer_ref), purpose=purpose
     ).order_by("-occurred_at", "-id")
     return Subquery(latest.values("occurred_at")[:1], output_field=DateTimeField())
-
-
-# --- channel state: blocked numbers and WhatsApp's customer-service window (issue 12) ---------
-
-
-def _identity_for_handle(
-    *, business: Business, channel: str, handle: str
-) -> ChannelIdentity | None:
-    try:
-        index = identity_index_for(identity_channel_valid(channel), external_id_normalize(handle))
-    except ValidationFailed:
-        return None
-    return (
-        ChannelIdentity.objects.select_related("customer")
-        .filter(business=business, channel=channel, external_index=index)
-        .first()
-    )
-
-
-def customer_is_blocked(*, business: Business, channel: str, handle: str) -> bool:
-    """Whether the person behind `handle` on `channel` is a customer the team blocked: their
-    messages are ignored (seed 002: "customer blocked?" before anything else)."""
-    identity = _identity_for_handle(business=business, channel=channel, handle=handle)
-    return bool(
-        identity is not None
-        and identity.customer is not None
-        and identity.customer.blocked_at is not None
-    )
-
-
-def service_window_open(
-    *,
-    business: Business,
-    channel: str,
-    handle: str,
-    hours: int = 24,
-    now: dt.datetime | None = None,
-) -> bool:
-    """Whether free-form messages may reach `handle`: the person's own last message on the
-    channel is less than `hours` old (WhatsApp's customer-service window)."""
-    from django.utils import timezone
-
-    identity = _identity_for_handle(business=business, channel=channel, handle=handle)
-    if identity is None or identity.last_inbound_at is None:
-        return False
-    return (now or timezone.now()) < identity.last_inbound_at + dt.timedelta(hours=hours)
