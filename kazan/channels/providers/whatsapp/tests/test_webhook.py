@@ -102,16 +102,35 @@ def test_an_unknown_key_is_refused(client, wa, key):
     assert not InboundEvent.objects.exists()
 
 
-def test_an_unknown_key_is_refused_without_reading_the_body(client, wa):
-    with mock.patch.object(webhooks, "signature_valid") as checked:
-        response = client.post(
-            "/hooks/whatsapp/unknown-key-0123456789ab/",
-            b"x" * 100,
-            content_type="application/json",
-            headers={"X-Hub-Signature-256": sign(b"x" * 100)},
-        )
-    assert response.status_code == 403
-    checked.assert_not_called()
+class _Unreadable:
+    """A request stream that fails the test when anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def _unread_post(rf, path, *, headers=None, length=100):
+    request = rf.post(path, b"x" * length, content_type="application/json", headers=headers)
+    request._stream = _Unreadable()
+    return request
+
+
+def test_refusals_before_the_signature_do_not_read_the_body(rf, wa):
+    view = webhooks.whatsapp_webhook
+    signed = {"X-Hub-Signature-256": sign(b"x" * 100)}
+    # An unknown key, even correctly signed with this installation's secret.
+    request = _unread_post(rf, "/hooks/whatsapp/unknown-key-0123456789ab/", headers=signed)
+    assert view(request, hook_key="unknown-key-0123456789ab").status_code == 403
+    key = wa.config["hook_key"]
+    # The installation's key without a signature.
+    assert view(_unread_post(rf, whatsapp_hook_path(wa)), hook_key=key).status_code == 403
+    # Over the size cap by its Content-Length.
+    request = _unread_post(rf, whatsapp_hook_path(wa), headers=signed)
+    request.META["CONTENT_LENGTH"] = str(webhooks.BODY_MAX_BYTES + 1)
+    assert view(request, hook_key=key).status_code == 403
+    assert not InboundEvent.objects.exists()
 
 
 def test_a_disconnected_installation_s_key_is_refused(client, business, wa):
