@@ -33,9 +33,8 @@ def _whatsapp_hooks(installations):
     hooks = []
     for installation in installations:
         if installation.provider == "whatsapp" and installation.is_active:
-            path = whatsapp_hook_path(installation)
-            if path:
-                hooks.append((installation, settings.PUBLIC_URL + path))
+            path = whatsapp_hook_path(installation)  # "" for one connected before it had a key
+            hooks.append((installation, settings.PUBLIC_URL + path if path else ""))
     return hooks
 
 

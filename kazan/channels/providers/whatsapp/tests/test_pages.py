@@ -139,3 +139,13 @@ def test_another_business_s_whatsapp_installation_is_a_404(owner_client, other_b
     theirs.refresh_from_db()
     assert theirs.is_active
     assert PHONE_NUMBER_ID not in owner_client.get(reverse("channels:list")).content.decode()
+
+
+def test_a_number_connected_without_a_key_is_told_to_connect_again(owner_client, business):
+    _connect(owner_client)
+    installation = ChannelInstallation.objects.get(business=business)
+    installation.config.pop("hook_key")
+    installation.save()
+    page = owner_client.get(reverse("channels:list")).content.decode()
+    assert "connect it again to get one" in page
+    assert "/hooks/whatsapp/" not in page
