@@ -96,15 +96,24 @@ provider's signature over the raw request before reading anything:
   malformed report, 200 otherwise.
 - `POST /hooks/twilio/inbound`: an SMS a customer sent to the Twilio number (opt-out words
   such as STOP withdraw marketing consent), signed like the status reports; answers empty TwiML.
-- `GET/POST /hooks/whatsapp/`: the WhatsApp Cloud API webhook of every business's number (GET:
-  Meta's `hub.verify_token` handshake; POST: messages and statuses signed in
-  `X-Hub-Signature-256` with the app secret of the number named in the body). 403 for an
-  unknown number or a missing or wrong signature, 200 otherwise.
+- `GET/POST /hooks/whatsapp/{hook_key}/`: the WhatsApp Cloud API webhook, one URL per
+  connected number (shown on the Channels page after connecting; `hook_key` only routes). GET:
+  Meta's handshake with that number's verify token; POST: messages and statuses signed in
+  `X-Hub-Signature-256` with that number's app secret, checked over the raw body before it is
+  parsed. 403 for an unknown or disconnected key or a missing or wrong signature, 400 for a
+  correctly signed body that is not JSON, 200 otherwise (changes naming another number are
+  skipped).
 """
 
 
 def _webhook(
-    operation_id: str, summary: str, description: str, content_type: str, errors: dict[int, str]
+    operation_id: str,
+    summary: str,
+    description: str,
+    content_type: str,
+    errors: dict[int, str],
+    *,
+    parameters: list[dict[str, object]] | None = None,
 ) -> dict[str, object]:
     """An OpenAPI path entry for an inbound webhook (documentation only: no ninja route)."""
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
@@ -113,7 +122,7 @@ def _webhook(
     }
     for status, text in errors.items():
         responses[str(status)] = {"description": text, "content": error_content}
-    return {
+    entry: dict[str, object] = {
         "post": {
             "tags": ["webhooks"],
             "operationId": operation_id,
@@ -123,6 +132,9 @@ def _webhook(
             "responses": responses,
         }
     }
+    if parameters:
+        entry["parameters"] = parameters
+    return entry
 
 
 # The inbound webhooks are plain Django views (kazan.billing.hook_urls, kazan.channels.urls);
@@ -151,17 +163,28 @@ WEBHOOK_PATHS = {
         "application/x-www-form-urlencoded",
         {400: "A malformed message.", 403: "A missing or wrong signature."},
     ),
-    "/hooks/whatsapp/": _webhook(
+    "/hooks/whatsapp/{hook_key}/": _webhook(
         "webhook_whatsapp",
         "WhatsApp Cloud API messages and statuses",
-        "JSON signed in `X-Hub-Signature-256` (`sha256=` + HMAC-SHA256 of the raw body with the "
-        "app secret of the number in `metadata.phone_number_id`). `GET` with `hub.mode`, "
-        "`hub.verify_token` and `hub.challenge` is Meta's subscription handshake.",
+        "One URL per connected number (the Channels page shows it after connecting). JSON "
+        "signed in `X-Hub-Signature-256` (`sha256=` + HMAC-SHA256 of the raw body with that "
+        "number's app secret), checked before the body is parsed; changes naming another "
+        "number are skipped. `GET` with `hub.mode`, `hub.verify_token` (that number's) and "
+        "`hub.challenge` is Meta's subscription handshake.",
         "application/json",
         {
-            400: "Not answered: a body that names no connected number is a 403.",
-            403: "An unknown number, or a missing or wrong signature.",
+            400: "A correctly signed body that is not JSON.",
+            403: "An unknown or disconnected key, or a missing or wrong signature.",
         },
+        parameters=[
+            {
+                "name": "hook_key",
+                "in": "path",
+                "required": True,
+                "description": "The number's key, made on connecting (routing only).",
+                "schema": {"type": "string"},
+            }
+        ],
     ),
 }
 

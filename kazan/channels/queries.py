@@ -135,6 +135,17 @@ def unscoped_installation_for_address(
     return installation
 
 
+def unscoped_installation_for_hook(*, provider: str, hook_key: str) -> ChannelInstallation | None:
+    """Inbound routing by an installation's own callback URL (`config["hook_key"]`, made on
+    connecting): the active installation it names. The key only routes; the caller checks the
+    request's signature with the installation's secret."""
+    if not hook_key:
+        return None
+    return ChannelInstallation.objects.filter(
+        provider=provider, status=ChannelInstallation.Status.ACTIVE, config__hook_key=hook_key
+    ).first()
+
+
 def _local_put(key: str, value: object, now: float) -> None:
     if len(_local) >= LOCAL_MAX:
         for stale in [k for k, (expires, _value) in _local.items() if expires < now]:

@@ -10,5 +10,5 @@ app_name = "hooks"
 urlpatterns: list = [
     path("twilio/status", twilio_webhooks.twilio_status, name="twilio_status"),
     path("twilio/inbound", twilio_inbound.twilio_inbound, name="twilio_inbound"),
-    path("whatsapp/", whatsapp_webhooks.whatsapp_webhook, name="whatsapp"),
+    path("whatsapp/<str:hook_key>/", whatsapp_webhooks.whatsapp_webhook, name="whatsapp"),
 ]

@@ -6,12 +6,12 @@ tenant's id is a 404. Thin: parse, authorize, call a query or service, render.""
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.channels import queries, services
 from kazan.channels.providers.base import plugin, plugins
+from kazan.channels.providers.whatsapp.webhooks import whatsapp_hook_path
 from kazan.core.errors import Conflict
 from kazan.tenancy.decorators import member_required
 
@@ -27,18 +27,30 @@ def _form(provider, data=None):
     return plugin(provider).connect_form(data=data, auto_id=auto_id)
 
 
+def _whatsapp_hooks(installations):
+    """(installation, its own callback URL) of each connected WhatsApp installation: each
+    business's Meta app calls its own URL (decision 0022)."""
+    hooks = []
+    for installation in installations:
+        if installation.provider == "whatsapp" and installation.is_active:
+            path = whatsapp_hook_path(installation)  # "" for one connected before it had a key
+            hooks.append((installation, settings.PUBLIC_URL + path if path else ""))
+    return hooks
+
+
 def _page(request, *, forms=None, status=200):
     business = request.business
     forms = forms or {}
     connectable = [(plugin(key), forms.get(key) or _form(key)) for key in CONNECTABLE]
+    installations = queries.installations_list(business=business)
     return render(
         request,
         "channels/installations.html",
         {
-            "installations": queries.installations_list(business=business),
+            "installations": installations,
             "connectable": connectable,
             "plugins": plugins(),
-            "whatsapp_webhook_url": settings.PUBLIC_URL + reverse("hooks:whatsapp"),
+            "whatsapp_hooks": _whatsapp_hooks(installations),
         },
         status=status,
     )

@@ -23,6 +23,7 @@ from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
+from kazan.channels.providers.whatsapp.testing import whatsapp_connected
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
 from kazan.channels.widget.services import widget_settings_update
@@ -83,6 +84,8 @@ PARAM_OBJECTS = {
     "flow_id": lambda world: world["b_flow"].pk,
     # The Channels page: B's own Twilio installation.
     "installation_id": lambda world: world["b_installation"].pk,
+    # B's WhatsApp callback URL: without Meta's signature (or verify token) it is a 403.
+    "hook_key": lambda world: world["b_whatsapp"].config["hook_key"],
     # The team inbox: B's thread and canned response.
     "conversation_id": lambda world: world["b_conversation"].pk,
     "response_id": lambda world: world["b_canned"].pk,
@@ -254,6 +257,8 @@ def world():
         provider="twilio",
         fields=connect_fields(label="Zweitladen SMS", from_number="+15199887700"),
     )
+    # B's WhatsApp number: its own callback URL (/hooks/whatsapp/<hook_key>/) is signed.
+    b_whatsapp = whatsapp_connected(b, label="Zweitladen WhatsApp")
     # B's FAQ is inactive: its active ones are public (X-Client-ID), this one must stay private.
     b_faq = faq_create(
         business=b,
@@ -305,6 +310,7 @@ def world():
         "b_question": b_question,
         "b_submission": b_submission,
         "b_installation": b_installation,
+        "b_whatsapp": b_whatsapp,
         "b_alert": b_alert,
         "b_export": b_export,
         "b_tag": b_tag,

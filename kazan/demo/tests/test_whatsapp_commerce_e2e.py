@@ -1,10 +1,11 @@
 """Seed 002's two Spanish dialogs end to end, the way a customer lives them: signed webhooks
-from the (fake) Graph API into /hooks/whatsapp/, the outbox worker run in process, and what the
-customer reads taken from what the fake Graph API received. The customer registers on the
-secure link's page, finds the Sicilian gift boxes by budget and preference, asks about the
-pistachio cream, orders the Degustación Siciliana, pays through the payment link's Stripe
-Checkout (the local fake Stripe, its signed webhook), and hears on WhatsApp that the order is
-paid and then shipped with its tracking code; the invoice link downloads the PDF.
+from the (fake) Graph API into the number's own /hooks/whatsapp/<key>/, the outbox worker run
+in process, and what the customer reads taken from what the fake Graph API received. The
+customer registers on the secure link's page, finds the Sicilian gift boxes by budget and
+preference, asks about the pistachio cream, orders the Degustación Siciliana, pays through the
+payment link's Stripe Checkout (the local fake Stripe, its signed webhook), and hears on
+WhatsApp that the order is paid and then shipped with its tracking code; the invoice link
+downloads the PDF.
 
 Once with the local agent (no model), once with the LLM engine against the local fake
 OpenAI-compatible server, scripted to call the tools the way a model does. Neither WhatsApp

@@ -4,6 +4,7 @@ and the verify token are stored encrypted and never shown again; the ids, the ma
 number and the order-notification templates are shown on the Channels page."""
 
 import re
+import secrets
 from typing import Any
 
 from django import forms
@@ -25,7 +26,7 @@ VERIFY_SCOPE = "channels.whatsapp.verify"
 
 
 def verify_token_index(token: str) -> str:
-    """The verify token's keyed hash: the GET handshake finds an installation by it."""
+    """The verify token's keyed hash, kept in `config`: the GET handshake compares it."""
     return blind_index(token, scope=VERIFY_SCOPE)
 
 
@@ -178,6 +179,9 @@ class WhatsAppConnectForm(ConnectForm):
             "catalog_id": data["catalog_id"],
             "number_masked": phone_mask(data["display_phone_number"]),
             "verify_token_index": verify_token_index(data["verify_token"]),
+            # This installation's callback URL /hooks/whatsapp/<hook_key>/ (routing only, not a
+            # secret: the signature with the app secret is the credential).
+            "hook_key": secrets.token_urlsafe(18),
             "templates": {
                 "order_update": data["template_order_update"],
                 "order_shipped": data["template_order_shipped"],

@@ -5,8 +5,7 @@ Meta posts {"object": "whatsapp_business_account", "entry": [{"id": <WABA id>, "
 {"display_phone_number", "phone_number_id"}, "contacts": [{"profile": {"name"}, "wa_id"}],
 "messages": [...], "statuses": [...]}}]}]} (fixtures/*.json hold the documented examples).
 One POST may carry several entries, changes, messages and statuses. Everything here runs only
-after the signature was checked (webhooks.py), except `phone_number_ids`, which reads nothing
-but the ids that name the installations whose secret must have signed the body.
+after the signature was checked (webhooks.py).
 """
 
 import hashlib
@@ -67,19 +66,6 @@ def _pnid(value: dict[str, Any]) -> str:
     metadata = value.get("metadata")
     found = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
     return str(found) if isinstance(found, str | int) and PNID.match(str(found)) else ""
-
-
-def phone_number_ids(body: object) -> list[str]:
-    """Every `entry[].changes[].value.metadata.phone_number_id` of an unverified body: the
-    installations whose app secret must have signed it. Nothing else is read."""
-    found: list[str] = []
-    for value in _values(body):
-        pnid = _pnid(value)
-        if pnid and pnid not in found:
-            found.append(pnid)
-        elif not pnid:
-            found.append("")  # a change without a valid id: the body is refused
-    return found
 
 
 def _text(message: dict[str, Any], kind: str) -> tuple[str, dict[str, Any] | None, dict[str, Any]]:

@@ -8,7 +8,9 @@
   shape ({"error": {"message", "type", "code", "error_data", "fbtrace_id"}}) instead.
 - The pytest fixture `fake_graph` (the fake, with settings.WHATSAPP_GRAPH_URL pointed at it).
 - `whatsapp_connected(business, graph)`: a connected installation at the fake.
-- `whatsapp_post(client, payload, app_secret=…)`: a webhook POST signed like Meta signs it.
+- `whatsapp_post(client, payload, app_secret=…, installation=…)`: a webhook POST signed like
+  Meta signs it, to the installation's own callback URL (`whatsapp_hook_path(installation)`;
+  without `installation`, the active one of the payload's phone number id).
 - Payload builders in the documented webhook shape: `wa_text`, `wa_button_reply`,
   `wa_list_reply`, `wa_order`, `wa_image` (and `wa_media`), `wa_status`; `wa_fixture(name)`
   loads fixtures/<name>.json (Meta's documented examples).
@@ -26,7 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
+from kazan.channels.models import ChannelInstallation
+from kazan.channels.providers.whatsapp.inbound import whatsapp_parse
+from kazan.channels.providers.whatsapp.webhooks import whatsapp_hook_path
 from kazan.core.tests.fake_server import LocalFakeServer
 
 PHONE_NUMBER_ID = "106540352242922"  # as in Meta's documented webhook examples
@@ -38,7 +44,6 @@ VERIFY_TOKEN = "kazan-verify-123"  # noqa: S105
 CATALOG_ID = "194836987003835"
 CUSTOMER_WA_ID = "16505551234"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-HOOK_PATH = "/hooks/whatsapp/"
 _LIMITS = {"button": 20, "row": 24, "body": 1024, "text": 4096}
 
 
@@ -233,7 +238,8 @@ def whatsapp_fields(**overrides: str) -> dict[str, str]:
 
 
 def whatsapp_connected(business: Any, graph: FakeGraphApi | None = None, **overrides: str) -> Any:
-    """Connects the business's WhatsApp number at the fake (`graph`: its number id is used)."""
+    """Connects the business's WhatsApp number at the fake (`graph`: its number id is used);
+    its callback URL is `whatsapp_hook_path(installation)`."""
     from kazan.channels.services import installation_connect
 
     if graph is not None:
@@ -248,15 +254,43 @@ def sign(body: bytes, app_secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _installation_named(body: bytes) -> ChannelInstallation | None:
+    """The test side's guess of whose URL Meta would call: the active installation of the
+    body's first phone number id (PHONE_NUMBER_ID when the body names none)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    numbers = [batch.phone_number_id for batch in whatsapp_parse(data) if batch.phone_number_id]
+    return (
+        ChannelInstallation.objects.filter(
+            provider="whatsapp",
+            status=ChannelInstallation.Status.ACTIVE,
+            config__phone_number_id=numbers[0] if numbers else PHONE_NUMBER_ID,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
 def whatsapp_post(
-    client: Any, payload: Any, *, app_secret: str = APP_SECRET, signature: str | None = None
+    client: Any,
+    payload: Any,
+    *,
+    app_secret: str = APP_SECRET,
+    signature: str | None = None,
+    installation: ChannelInstallation | None = None,
 ) -> Any:
-    """POSTs `payload` (a dict or raw bytes) to the webhook, signed with `app_secret` (or with
-    the given `signature` header; "" sends none)."""
+    """POSTs `payload` (a dict or raw bytes) to `installation`'s callback URL, signed with
+    `app_secret` (or with the given `signature` header; "" sends none). Without `installation`,
+    the active installation of the payload's phone number id; with none, an unknown URL."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     header = sign(body, app_secret) if signature is None else signature
     headers = {"X-Hub-Signature-256": header} if header else {}
-    return client.post(HOOK_PATH, data=body, content_type="application/json", headers=headers)
+    target = installation or _installation_named(body)
+    path = whatsapp_hook_path(target) if target is not None else ""
+    path = path or reverse("hooks:whatsapp", args=["unknown" + secrets.token_urlsafe(18)])
+    return client.post(path, data=body, content_type="application/json", headers=headers)
 
 
 # --- payload builders (the documented webhook shape) --------------------------------------------

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from kazan.channels.models import InboundEvent
-from kazan.channels.providers.whatsapp.inbound import phone_number_ids, whatsapp_parse
+from kazan.channels.providers.whatsapp.inbound import whatsapp_parse
 from kazan.channels.providers.whatsapp.testing import (
     CUSTOMER_WA_ID,
     wa_button_reply,
@@ -224,9 +224,8 @@ def test_a_blocked_customer_is_ignored_on_sms_too(business, owner):
     assert not OutboundMessage.objects.exists()
 
 
-def test_the_parser_reads_only_the_numbers_before_verification():
-    payload = wa_text("x")
-    assert phone_number_ids(payload) == ["106540352242922"]
-    assert phone_number_ids({"entry": [{"changes": [{"value": {}}]}]}) == [""]
+def test_the_parser_keeps_each_change_s_number():
+    assert [batch.phone_number_id for batch in whatsapp_parse(wa_text("x"))] == ["106540352242922"]
+    assert whatsapp_parse({"entry": [{"changes": [{"value": {}}]}]})[0].phone_number_id == ""
     batches = whatsapp_parse(wa_fixture("status_failed"))
     assert batches[0].statuses[0].error_code == "131047"

@@ -25,11 +25,32 @@ def _connect(client, **overrides):
     return client.post(reverse("channels:connect"), whatsapp_fields(**overrides))
 
 
-def test_the_page_offers_the_whatsapp_form_and_the_webhook_url(owner_client, settings):
+def test_the_page_offers_the_whatsapp_form_and_says_the_url_comes_after_connecting(owner_client):
     page = owner_client.get(reverse("channels:list")).content.decode()
     assert 'id="connect-whatsapp"' in page and 'name="phone_number_id"' in page
-    assert settings.PUBLIC_URL + "/hooks/whatsapp/" in page
+    assert "After connecting, this page shows your number's own callback URL" in page
+    assert "/hooks/whatsapp/" not in page
     assert 'id="connect-form"' in page  # Twilio's form stays
+
+
+def test_after_connecting_the_page_shows_the_installation_s_own_callback_url(
+    owner_client, business, other_business, settings
+):
+    _connect(client_for(other_business, Role.OWNER), phone_number_id="200000000000001")
+    theirs = ChannelInstallation.objects.get(business=other_business)
+    assert _connect(owner_client).status_code == 302
+    mine = ChannelInstallation.objects.get(business=business)
+    page = owner_client.get(reverse("channels:list")).content.decode()
+    url = f"{settings.PUBLIC_URL}/hooks/whatsapp/{mine.config['hook_key']}/"
+    assert f'<code class="whatsapp-webhook-url">{url}</code>' in page
+    assert f'data-whatsapp-hook="{mine.pk}"' in page
+    assert "with the verify token you entered when connecting" in page
+    assert VERIFY_TOKEN not in page
+    assert theirs.config["hook_key"] not in page  # never another business's URL
+    # Disconnected: the URL is no longer offered.
+    owner_client.post(reverse("channels:disconnect", args=[mine.pk]))
+    page = owner_client.get(reverse("channels:list")).content.decode()
+    assert mine.config["hook_key"] not in page
 
 
 def test_connect_stores_the_secrets_encrypted_and_never_shows_them(owner_client, business):
@@ -118,3 +139,13 @@ def test_another_business_s_whatsapp_installation_is_a_404(owner_client, other_b
     theirs.refresh_from_db()
     assert theirs.is_active
     assert PHONE_NUMBER_ID not in owner_client.get(reverse("channels:list")).content.decode()
+
+
+def test_a_number_connected_without_a_key_is_told_to_connect_again(owner_client, business):
+    _connect(owner_client)
+    installation = ChannelInstallation.objects.get(business=business)
+    installation.config.pop("hook_key")
+    installation.save()
+    page = owner_client.get(reverse("channels:list")).content.decode()
+    assert "connect it again to get one" in page
+    assert "/hooks/whatsapp/" not in page
