@@ -34,7 +34,8 @@ GOODBYE = (
     "hosca kal", "gorusuruz",
 )  # fmt: skip
 ORDER_STATUS = (
-    "a che punto", "como va mi pedido", "que pasa con mi pedido", "how s my order", "any news on my order",
+    "a che punto", "como va mi pedido", "que pasa con mi pedido", "how s my order",
+    "any news on my order",
     "estado de mi pedido", "estado del pedido", "donde esta mi pedido", "mi pedido",
     "seguimiento", "order status", "status of my order", "where is my order", "my order",
     "track*", "stato del mio ordine", "stato dell ordine", "dov e il mio ordine",
@@ -59,7 +60,8 @@ STATUS_WORDS = ("status", "estado", "stato", "seguimiento", "tracking", "donde",
                 "dove", "durum*")  # fmt: skip
 ORDER_WORDS = ("order", "pedido", "ordine", "bestellung", "siparis*", "compra")
 WANT = (
-    "need", "necesitaria", "mi serve", "mi servono", "me hace falta", "i would like","quiero", "quisiera", "necesito", "i want", "i need", "i d like", "want", "vorrei",
+    "need", "necesitaria", "mi serve", "mi servono", "me hace falta", "i would like", "quiero",
+    "quisiera", "necesito", "i want", "i need", "i d like", "want", "vorrei",
         "voglio", "ich mochte", "istiyorum")  # fmt: skip
 DELIVERY = ("entrega", "entregar*", "envio", "envios", "enviar", "llega", "deliver*", "ship*",
             "arriv*", "consegn*", "spedi*", "liefer*", "teslimat")  # fmt: skip
@@ -82,7 +84,9 @@ CART_SHOW = (
     "il mio carrello", "warenkorb", "sepet*",
 )  # fmt: skip
 CART_ADD = (
-    "mettimi", "mettine", "mettila", "mettilo", "mettici", "aggiungimi", "aggiungila", "aggiungilo", "aggiungine", "ponmelo", "ponmela", "ponle", "anadelo", "anadela", "agregalo", "agregala", "dame", "dammi", "give me", "can i get", "can i have", "i ll get", "mandami", "mandame",
+    "mettimi", "mettine", "mettila", "mettilo", "mettici", "aggiungimi", "aggiungila", "aggiungilo",
+    "aggiungine", "ponmelo", "ponmela", "ponle", "anadelo", "anadela", "agregalo", "agregala",
+    "dame", "dammi", "give me", "can i get", "can i have", "i ll get", "mandami", "mandame",
     "anade", "anadir", "anademe", "agrega", "agregar", "agregame", "me llevo", "llevo",
     "quiero comprar", "quisiera", "me quedo con", "pon", "ponme", "compro", "add", "i ll take",
     "ill take", "i will take", "i want to buy", "i d like to buy", "i ll have", "buy",
@@ -90,12 +94,15 @@ CART_ADD = (
     "lo prendo", "la prendo", "hinzufugen", "nehme", "ekle",
 )  # fmt: skip
 CART_REMOVE = (
-    "quitala", "quitalo", "quitalas", "quitalos", "sacala", "sacalo", "eliminala", "eliminalo", "borrala", "borralo", "toglilo", "toglila", "toglili", "rimuovilo", "rimuovila", "eliminalo", "take it out", "take off",
+    "quitala", "quitalo", "quitalas", "quitalos", "sacala", "sacalo", "eliminala", "eliminalo",
+    "borrala", "borralo", "toglilo", "toglila", "toglili", "rimuovilo", "rimuovila", "eliminalo",
+    "take it out", "take off",
     "quita", "quitar", "quitame", "elimina", "eliminar", "borra", "saca", "remove", "delete",
     "take out", "drop", "rimuovi", "togli", "elimina", "cancella", "entfernen", "cikar",
 )  # fmt: skip
 CATEGORIES = (
-    "vendete", "vendeis", "venden", "you sell", "do you sell", "tipo di prodotti", "tipi di prodotti", "tipos de productos", "kind of products", "what kind of", "que tipo de",
+    "vendete", "vendeis", "venden", "you sell", "do you sell", "tipo di prodotti",
+    "tipi di prodotti", "tipos de productos", "kind of products", "what kind of", "que tipo de",
     "categorias", "categoria", "que venden", "que vendeis", "categories", "category",
     "what do you sell", "what do you have", "categorie", "cosa vendete", "kategorien",
     "kategori*", "secciones", "sections",
