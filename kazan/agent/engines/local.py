@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 from kazan.agent import formatting
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall
 from kazan.agent.nlu import lexicon as lx
+from kazan.agent.nlu import semantic
 from kazan.agent.nlu.intents import Reading, read
 from kazan.agent.nlu.mentions import content_words, word_like
 from kazan.agent.tools import ToolResult, tool_call
@@ -74,15 +75,18 @@ def _text_of(turn: AgentTurn) -> str:
 
 def _dispatch(run: _Run, r: Reading) -> tuple[bool, bool]:
     """Runs the reading's intent; returns (understood, handoff)."""
-    state = run.state
     if r.intent == "handoff":
-        state["pending"] = ""
-        run.say(gettext("Of course. A person from our team will answer you here shortly."))
-        return True, True
+        return _handoff(run)
     handler = _HANDLERS.get(r.intent)
     if handler is None:
         return _fallback(run, r)
     return handler(run, r), False
+
+
+def _handoff(run: _Run) -> tuple[bool, bool]:
+    run.state["pending"] = ""
+    run.say(gettext("Of course. A person from our team will answer you here shortly."))
+    return True, True
 
 
 def _confirm(run: _Run, r: Reading) -> bool:
@@ -447,10 +451,16 @@ def _help(run: _Run, r: Reading) -> bool:
 
 
 def _fallback(run: _Run, r: Reading, faq_tried: bool = False) -> tuple[bool, bool]:
-    """Nothing recognized: an FAQ may still answer; else the polite decline (counted as a
+    """Nothing recognized: an FAQ may still answer, then the sentence encoder may recognize an
+    intent from its examples (kazan.agent.nlu.semantic); else the polite decline (counted as a
     failed turn: after AgentSettings.handoff_after_failures in a row a person takes over)."""
     if not faq_tried and not r.off_topic and r.text.strip() and _answer_faq(run, r.text):
         return True, False
+    intent = "" if r.off_topic else semantic.classify(r.text)[0]
+    if intent == "handoff":
+        return _handoff(run)
+    if intent in _HANDLERS:
+        return _HANDLERS[intent](run, r), False
     result = run.call("get_generic_response", kind="decline")
     run.say(result.data["text"])
     return False, False

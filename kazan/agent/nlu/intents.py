@@ -165,7 +165,7 @@ def catalog_words(business: Business, query: str) -> str:
     kept = [
         word
         for word in query.split()[:6]
-        if commerce_queries.products_search(business=business, text=word, limit=1)
+        if len(word) > 2 and commerce_queries.products_search(business=business, text=word, limit=1)
     ]
     return " ".join(kept)
 
@@ -246,7 +246,13 @@ def read(
     if any_phrase(tokens, lx.CART_REMOVE):
         r.intent = "remove"
         return r
-    statements = " ".join(s for s in sentences(text) if not is_question(s))
+    statements = " ".join(
+        s
+        for s in sentences(text)
+        # "Me ne metti due?": a request to add, asked as a question, is a statement too.
+        if not is_question(s)
+        or (any_phrase(words(s), lx.CART_ADD) and not any_phrase(words(s)[:3], lx.HOW_QUESTION))
+    )
     said = words(statements)
     adding = any_phrase(said, lx.CART_ADD) or (
         # "Quiero 4 cajas de cantucci", "i want the tasting box": wanting a counted or named
@@ -273,7 +279,7 @@ def read(
     about_a_day = (
         r.day is not None
         and is_question(text)
-        and not named
+        and not (named and named[0].product.kind != "event")
         and not any_phrase(tokens, lx.DELIVERY)
         and budget(text) is None
     )

@@ -170,5 +170,6 @@ how what que cosa please tengo have has puedo can could tienen tienes avete hay 
 cual cuales which entregarse entrega antes proximo alla allo agli alle della dello degli
 delle nella nello nelle sulla sullo sulle dalla dallo dalle con col coi para pero esta
 este estos estas esos esas hasta luego desde sobre entre with from that this these those
-there their them they what when where will just also very muy molto tanto mucho"""
+there their them they what when where will just also very muy molto tanto mucho more
+than not got hiya"""
 STOP = frozenset(_STOP_WORDS.split())

@@ -51,7 +51,8 @@ _MONEY = re.compile(
     r"dollar\w*|usd|gbp|pound\w*|lir\w*|tl)?"
 )
 _MAX_WORDS = (
-    "under", "below", "less than", "max", "maximum", "up to", "no more than", "at most",
+    "under", "below", "less than", "max", "maximum", "not more than", "massima", "maxima",
+    "up to", "no more than", "at most",
     "within", "menos de", "hasta", "no mas de", "maximo", "como maximo", "por debajo de",
     "sotto", "meno di", "massimo", "fino a", "non piu di", "entro", "unter", "bis",
     "hochstens", "maximal", "altinda", "en fazla",

@@ -50,10 +50,37 @@ def fuzzy_word(a: str, b: str) -> bool:
         return False
     if short >= 5 and _edits_at_most_one(a, b):
         return True
+    stem_a, stem_b = _stem(a), _stem(b)
+    if (
+        min(len(stem_a), len(stem_b)) >= 5
+        and len(stem_a) != len(stem_b)
+        and _edits_at_most_one(stem_a, stem_b)
+    ):
+        return True  # a typo in a plural: "casate"/"cassata"
     prefix, longer = common_prefix(a, b), abs(len(a) - len(b))
     if prefix == short:
         return longer <= 4  # "tube"/"tubes", "cantucci"/"cantuccini"
     return prefix >= max(WORD_MIN, short - 1) and longer <= 2  # "casco"/"caschi"
+
+
+def _stem(word: str) -> str:
+    """The word without a plural or gender ending (es/en/it: -s, -es, a final vowel)."""
+    for ending in ("es", "s"):
+        if word.endswith(ending) and len(word) > len(ending) + 3:
+            word = word[: -len(ending)]
+            break
+    return word[:-1] if word[-1:] in "aeiou" and len(word) > 4 else word
+
+
+def _plural_of(a: str, b: str) -> bool:
+    """The same word, or one with a plural ending ("tube"/"tubes", "arancia"/"arance")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if long_.startswith(short) and long_[len(short) :] in ("s", "es"):
+        return True
+    vowels = "aeiou"
+    return len(a) == len(b) and a[:-1] == b[:-1] and a[-1] in vowels and b[-1] in vowels
 
 
 @dataclass
@@ -72,8 +99,7 @@ class Vocabulary:
             if known[:1] != word[:1]:
                 continue
             if strict:
-                short, long_ = sorted((known, word), key=len)
-                if long_.startswith(short) and len(long_) - len(short) <= 2:
+                if _plural_of(known, word):
                     found |= owners
             elif fuzzy_word(word, known):
                 found |= owners
