@@ -102,7 +102,10 @@ def mentions(
     candidates = {hit.product.pk: hit.product for hit in hits}
     alone: dict[int, float] = {}
     if vocab is not None:
-        candidates.update(vocab.products)
+        # Every product one of the words names, typos included (not only the search's hits).
+        for word in found:
+            for pk in vocab.lookup(vocab.names, word):
+                candidates[pk] = vocab.products[pk]
         alone = unique_products(vocab, [w for w in found if w not in GENERIC])
         # A category's word ("vini") names the category, not a product described with it.
         distinct = [w for w in found if not vocab.lookup(vocab.categories, w)]

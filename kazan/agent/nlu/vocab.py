@@ -6,6 +6,8 @@ whatever the language of the rest of the message, so nothing here is written per
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,10 @@ if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
 CATALOG_MAX = 400
+CACHE_SECONDS = 30.0
+CACHE_BUSINESSES = 200
+_cache_lock = threading.Lock()
+_cache: dict[int, tuple[tuple[int, str], float, Vocabulary]] = {}
 DESCRIBED_SCORE = 0.6
 NAME_WORDS_MAX = 6
 WORD_MIN = 4
@@ -116,6 +122,33 @@ def alternative_names(product: Any) -> list[str]:
 def vocabulary(
     business: Business, stop: frozenset[str], category_stop: frozenset[str]
 ) -> Vocabulary:
+    """The business's vocabulary, kept per process for CACHE_SECONDS while its number of
+    products is unchanged (a renamed or deactivated product is matched as it was for up to
+    that long; the tools still check that it exists and is active)."""
+    from kazan.commerce import queries as commerce_queries
+
+    # The creation time tells a new business from a deleted one that had the same id.
+    count = (commerce_queries.product_count(business=business), str(business.created_at))
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(business.pk)
+        if cached and cached[0] == count and now - cached[1] < CACHE_SECONDS:
+            return cached[2]
+    vocab = _build(business, stop, category_stop)
+    with _cache_lock:
+        if len(_cache) >= CACHE_BUSINESSES:
+            _cache.pop(next(iter(_cache)))
+        _cache[business.pk] = (count, now, vocab)
+    return vocab
+
+
+def vocabulary_forget() -> None:
+    """For tests: drop the cached vocabularies."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _build(business: Business, stop: frozenset[str], category_stop: frozenset[str]) -> Vocabulary:
     from kazan.commerce import queries as commerce_queries
 
     vocab = Vocabulary()

@@ -103,3 +103,15 @@ def test_informal_quantities_budgets_and_days():
     assert date_in("ci sono eventi tra 3 giorni?", today) == today + dt.timedelta(days=3)
     assert date_in("anything on in a week?", today) == today + dt.timedelta(days=7)
     assert date_in("¿qué hay dentro de dos semanas?", today) == today + dt.timedelta(days=14)
+
+
+def test_a_new_product_is_known_on_the_next_turn(ask, shop, shop_business):  # noqa: F811
+    from kazan.commerce.models import Product
+
+    ask("aggiungi 2 canoli")  # the vocabulary is built and kept
+    granita = Product.objects.create(
+        business=shop_business, name="Granita al limone", price_minor=400, stock=10
+    )
+    outcome = ask("quanto costa la granita?")
+    assert names(outcome) == ["get_product_info"]
+    assert outcome.calls[0].arguments["product_id"] == granita.pk
