@@ -14,13 +14,20 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 # The intents that need no slot beyond what the engine already holds (never the order itself:
-# a sale is not made on a resemblance).
+# a sale is not made on a resemblance). "greeting" runs the welcome_user tool.
 EXEMPLARS: dict[str, tuple[str, ...]] = {
     "handoff": (
         "I want to talk to a person", "can someone from the shop call me", "let me speak to "
         "the manager", "voglio parlare con una persona", "mi passi il titolare", "posso parlare "
         "con qualcuno del negozio", "quiero hablar con una persona", "pásame con el encargado",
         "me puede atender alguien de la tienda",
+        # Cancellations and complaints: no tool does them, a person does.
+        "cancel my order", "my package arrived damaged", "annulla il mio ordine",
+        "il pacco è arrivato rotto", "quiero cancelar el pedido", "me llegó el producto roto",
+    ),
+    "greeting": (
+        "hi there", "hey, good morning", "ciao a tutti", "buongiorno a voi", "hola buenas",
+        "buenas tardes, qué tal",
     ),
     "status": (
         "where is my order", "has my parcel been shipped yet", "when will my package arrive",

@@ -82,6 +82,7 @@ def test_the_encoder_reads_what_no_rule_does():
     assert semantic.classify("what do u guys sell")[0] == "categories"
     assert semantic.classify("ok grazie a presto")[0] == "goodbye"
     assert semantic.classify("che tempo fa a roma")[0] == "decline"
+    assert semantic.classify("vorrei annullare il mio ordine")[0] == "handoff"
     # A shop question like no example is left to the FAQs.
     assert semantic.classify("cuanto cuesta la cassata")[0] == ""
 
