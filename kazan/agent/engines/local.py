@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 from kazan.agent import formatting
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall
 from kazan.agent.nlu import lexicon as lx
+from kazan.agent.nlu import semantic
 from kazan.agent.nlu.intents import Reading, read
 from kazan.agent.nlu.mentions import content_words, word_like
 from kazan.agent.tools import ToolResult, tool_call
@@ -74,15 +75,18 @@ def _text_of(turn: AgentTurn) -> str:
 
 def _dispatch(run: _Run, r: Reading) -> tuple[bool, bool]:
     """Runs the reading's intent; returns (understood, handoff)."""
-    state = run.state
     if r.intent == "handoff":
-        state["pending"] = ""
-        run.say(gettext("Of course. A person from our team will answer you here shortly."))
-        return True, True
+        return _handoff(run)
     handler = _HANDLERS.get(r.intent)
     if handler is None:
         return _fallback(run, r)
     return handler(run, r), False
+
+
+def _handoff(run: _Run) -> tuple[bool, bool]:
+    run.state["pending"] = ""
+    run.say(gettext("Of course. A person from our team will answer you here shortly."))
+    return True, True
 
 
 def _confirm(run: _Run, r: Reading) -> bool:
@@ -135,7 +139,11 @@ def _add(run: _Run, r: Reading) -> bool:
     if not product_id:
         run.say(gettext("Which product would you like to add? Tell me its name."))
         return True
-    result = run.call("add_to_cart", product_id=int(product_id), quantity=r.quantity or 1)
+    items = r.items or [(int(product_id), r.quantity or 1)]
+    for item_id, count in items[:-1]:
+        run.call("add_to_cart", product_id=item_id, quantity=count)
+    product_id, count = items[-1]
+    result = run.call("add_to_cart", product_id=int(product_id), quantity=count)
     if not result.ok:
         if "stock" in result.error_code:
             run.say(result.message or gettext("Sorry, that product is out of stock."))
@@ -158,6 +166,8 @@ def _add(run: _Run, r: Reading) -> bool:
 
 
 def _remove(run: _Run, r: Reading) -> bool:
+    if not r.product_id and run.state.get("focus"):
+        r.product_id = int(run.state["focus"])  # "remove it": the product just added
     if not r.product_id:
         cart = run.call("get_cart_info")
         if cart.ok:
@@ -206,6 +216,8 @@ def _categories(run: _Run, r: Reading) -> bool:
 
 
 def _events(run: _Run, r: Reading) -> bool:
+    if r.faq_first and _answer_faq(run, r.text):
+        return True
     day = r.day or timezone.localdate()
     result = run.call("get_event_by_date", date=day.isoformat())
     events = result.data.get("events", []) if result.ok else []
@@ -245,10 +257,13 @@ def _list_kind(run: _Run, kind: str, header: str) -> bool:
 
 
 def _info(run: _Run, r: Reading) -> bool:
-    result = run.call("get_product_info", product_id=r.product_id)
+    if r.faq_first and _answer_faq(run, r.text, ignore=r.faq_ignore):
+        return True
+    tool, arguments = _info_tool(run, r.product_id)
+    result = run.call(tool, **arguments)
     if not result.ok:
         return _fallback(run, r)[0]
-    product = result.data["product"]
+    product = result.data.get("product") or result.data["service"]
     liked = r.liked_id or run.state.get("focus")
     closing = ""
     if liked and int(liked) != product["id"]:
@@ -264,6 +279,36 @@ def _info(run: _Run, r: Reading) -> bool:
         run.state["focus"] = product["id"]
     run.state["pending"] = "add"
     run.replies.extend(formatting.product_detail_replies(product, closing=closing))
+    return True
+
+
+def _info_tool(run: _Run, product_id: int | None) -> tuple[str, dict[str, Any]]:
+    """A service is described by get_service_info, anything else by get_product_info."""
+    from kazan.commerce import queries as commerce_queries
+
+    tool = "get_product_info"
+    if product_id:
+        found = commerce_queries.products_list(business=run.turn.scope.business, kind="service")
+        if any(p.pk == product_id for p in found):
+            tool = "get_service_info"
+    return tool, {"product_id": product_id}
+
+
+def _category(run: _Run, r: Reading) -> bool:
+    result = run.call("get_products_by_category", category_id=r.category_id)
+    products = result.data.get("products", []) if result.ok else []
+    if not products:
+        run.say(gettext("I found nothing for that. Could you describe it differently?"))
+        return True
+    _remember(run, products)
+    run.replies.extend(
+        formatting.products_replies(
+            products,
+            header=result.data["category"]["name"],
+            channel=run.channel,
+            closing=gettext("Which of these interests you most?"),
+        )
+    )
     return True
 
 
@@ -342,18 +387,36 @@ def _search(run: _Run, r: Reading) -> bool:
 FAQ_SURE = 0.8
 
 
-def _relevant(question: str, data: dict[str, Any]) -> bool:
+def _relevant(question: str, data: dict[str, Any], ignore: list[str] | None = None) -> bool:
     """A confident FAQ match, or one sharing a word with the customer's question: a small FAQ
-    list makes the matcher answer nonsense with middling confidence, which the agent declines."""
-    if float(data.get("confidence") or 0) >= FAQ_SURE:
+    list makes the matcher answer nonsense with middling confidence, which the agent declines.
+    With `ignore` (the product's name words) only a shared word outside them counts."""
+    if ignore is None and float(data.get("confidence") or 0) >= FAQ_SURE:
         return True
-    asked = [w for w in content_words(question) if len(w) >= 4]
+    skip = set(ignore or [])
+    asked = [
+        w for w in content_words(question) if len(w) >= 4 and not any(word_like(w, i) for i in skip)
+    ]
     known = content_words(f"{data.get('question', '')} {data.get('answer', '')}")
     return any(word_like(a, k) or (a[:4] == k[:4] and len(k) >= 5) for a in asked for k in known)
 
 
-def _answer_faq(run: _Run, question: str, quiet: bool = False) -> bool:
+def _answer_faq(
+    run: _Run, question: str, quiet: bool = False, ignore: list[str] | None = None
+) -> bool:
+    """Asks the FAQs; the get_faq_info tool is called only when the matcher has a relevant
+    answer, so a probe that finds nothing leaves no tool call behind."""
+    from kazan.faq.queries import faq_match
+
     if len(content_words(question)) == 0:
+        return False
+    scope = run.turn.scope
+    probe = faq_match(business=scope.business, text=question[:500], language=scope.language)
+    if probe.outcome != "answered" or probe.best is None:
+        return False
+    seen = {"confidence": probe.confidence, "question": probe.best.card.question,
+            "answer": probe.best.text}  # fmt: skip
+    if not _relevant(question, seen, ignore):
         return False
     result = run.call("get_faq_info", question=question[:500])
     if result.ok and _relevant(question, result.data):
@@ -388,10 +451,16 @@ def _help(run: _Run, r: Reading) -> bool:
 
 
 def _fallback(run: _Run, r: Reading, faq_tried: bool = False) -> tuple[bool, bool]:
-    """Nothing recognized: an FAQ may still answer; else the polite decline (counted as a
+    """Nothing recognized: an FAQ may still answer, then the sentence encoder may recognize an
+    intent from its examples (kazan.agent.nlu.semantic); else the polite decline (counted as a
     failed turn: after AgentSettings.handoff_after_failures in a row a person takes over)."""
     if not faq_tried and not r.off_topic and r.text.strip() and _answer_faq(run, r.text):
         return True, False
+    intent = "" if r.off_topic else semantic.classify(r.text)[0]
+    if intent == "handoff":
+        return _handoff(run)
+    if intent in _HANDLERS:
+        return _HANDLERS[intent](run, r), False
     result = run.call("get_generic_response", kind="decline")
     run.say(result.data["text"])
     return False, False
@@ -406,6 +475,7 @@ _HANDLERS = {
     "cart": _cart,
     "status": _status,
     "categories": _categories,
+    "category": _category,
     "events": _events,
     "service": _service,
     "info": _info,

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kazan.agent.nlu import lexicon as lx
-from kazan.agent.nlu.mentions import Mention, content_words, mentions
+from kazan.agent.nlu.mentions import GENERIC, Mention, content_words, mentions
 from kazan.agent.nlu.parse import budget, date_in, quantity
-from kazan.agent.nlu.text import any_phrase, is_question, sentences, words
+from kazan.agent.nlu.text import any_phrase, fold, is_question, sentences, words
+from kazan.agent.nlu.vocab import (
+    DESCRIBED_SCORE,
+    Vocabulary,
+    category_named,
+    fuzzy_word,
+    vocabulary,
+)
 from kazan.core.money import minor_digits
 
 if TYPE_CHECKING:
@@ -22,7 +29,8 @@ if TYPE_CHECKING:
 HANDOFF_NOUNS = (
     "persona", "humano", "person", "human", "operador", "operator", "agente", "agent",
     "operatore", "mitarbeiter", "mensch", "temsilci", "someone", "alguien", "qualcuno",
-    "equipo", "team", "staff",
+    "equipo", "team", "staff", "titolare", "responsabile", "responsable", "encargado",
+    "manager", "owner", "proprietario", "dueno", "gerente", "negoziante",
 )  # fmt: skip
 HANDOFF_VERBS = (
     "hablar", "habla", "talk", "speak", "parlare", "parlo", "sprechen", "pasame", "pass me",
@@ -91,6 +99,38 @@ class Reading:
     liked_name: str = ""
     off_topic: bool = False
     faq_first: bool = False
+    items: list[tuple[int, int]] = field(default_factory=list)
+    category_id: int | None = None
+    faq_ignore: list[str] = field(default_factory=list)
+
+
+PREFERENCES = frozenset(
+    w.rstrip("*") for group in (lx.SWEET, lx.SAVOURY, lx.ASSORTMENT) for w in group
+)
+VOCAB_STOP = lx.STOP | NOISE | GENERIC
+_AND = re.compile(r"\s*(?:,|\+|&|\band\b|\by\b|\be\b|\bplus\b|\bcon\b|\bwith\b)\s*")
+
+
+def _criterion_word(word: str) -> bool:
+    """A taste or gift word ("dulces", "regalarlo"), which is a search criterion."""
+    return any(fuzzy_word(word, w) for w in CRITERIA)
+
+
+CRITERIA = PREFERENCES | frozenset(w.rstrip("*") for w in lx.GIFT)
+
+
+def _items(business: Business, statement: str, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """Several products in one order ("tre creme di pistacchio e un pesto trapanese"): the
+    parts between "and"/"e"/"y"/commas that each name a product, with their own quantity."""
+    parts = [p for p in _AND.split(fold(statement)) if p.strip()]
+    if len(parts) < 2:
+        return []
+    found: list[tuple[int, int]] = []
+    for part in parts:
+        hits = mentions(business, part, vocab=vocab)
+        if hits and all(hits[0].product.pk != pk for pk, _q in found):
+            found.append((hits[0].product.pk, quantity(part) or 1))
+    return found if len(found) > 1 else []
 
 
 def _is_yes(tokens: list[str]) -> bool:
@@ -125,7 +165,7 @@ def catalog_words(business: Business, query: str) -> str:
     kept = [
         word
         for word in query.split()[:6]
-        if commerce_queries.products_search(business=business, text=word, limit=1)
+        if len(word) > 2 and commerce_queries.products_search(business=business, text=word, limit=1)
     ]
     return " ".join(kept)
 
@@ -142,14 +182,14 @@ def _order_number(text: str) -> int | None:
 
 
 def _mentions_by_sentence(
-    business: Business, text: str
+    business: Business, text: str, vocab: Vocabulary | None = None
 ) -> tuple[list[Mention], list[Mention], str]:
     """Products named in the questions, products named elsewhere, and the question text."""
     asked: list[Mention] = []
     stated: list[Mention] = []
     questions = []
     for sentence in sentences(text)[:SENTENCES_MAX]:
-        found = mentions(business, sentence)
+        found = mentions(business, sentence, vocab=vocab)
         if is_question(sentence):
             questions.append(sentence)
             asked.extend(found)
@@ -178,7 +218,8 @@ def read(
     if pending in ("order", "add") and _is_no(tokens):
         r.intent = "reject"
         return r
-    asked, stated, question = _mentions_by_sentence(business, text)
+    vocab = vocabulary(business, VOCAB_STOP, lx.STOP)
+    asked, stated, question = _mentions_by_sentence(business, text, vocab)
     r.question = question
     named = stated or asked
     r.quantity = quantity(text)
@@ -205,15 +246,27 @@ def read(
     if any_phrase(tokens, lx.CART_REMOVE):
         r.intent = "remove"
         return r
-    statements = " ".join(s for s in sentences(text) if not is_question(s))
-    adding = any_phrase(words(statements), lx.CART_ADD) or (
-        # "Quiero 4 cajas de cantucci": wanting a counted product is buying it.
-        any_phrase(words(statements), lx.WANT) and quantity(statements) is not None
+    statements = " ".join(
+        s
+        for s in sentences(text)
+        # "Me ne metti due?": a request to add, asked as a question, is a statement too.
+        if not is_question(s)
+        or (any_phrase(words(s), lx.CART_ADD) and not any_phrase(words(s)[:3], lx.HOW_QUESTION))
+    )
+    said = words(statements)
+    adding = any_phrase(said, lx.CART_ADD) or (
+        # "Quiero 4 cajas de cantucci", "i want the tasting box": wanting a counted or named
+        # product is buying it.
+        any_phrase(said, lx.WANT)
+        and (quantity(statements) is not None or bool(stated))
+        and not any_phrase(said, lx.INFO_QUESTION)
+        and not any_phrase(said, lx.SEARCH)
     )
     if adding and (named or focus):
         r.intent = "add"
         if stated:
             r.product_id = stated[0].product.pk
+        r.items = _items(business, statements, vocab)
         return r
     if any_phrase(tokens, lx.CART_SHOW):
         r.intent = "cart"
@@ -222,25 +275,43 @@ def read(
         r.intent = "categories"
         return r
     r.day = date_in(text, today)
+    explicit_events = any_phrase(tokens, lx.EVENTS)
     about_a_day = (
         r.day is not None
         and is_question(text)
-        and not named
+        and not (named and named[0].product.kind != "event")
         and not any_phrase(tokens, lx.DELIVERY)
         and budget(text) is None
     )
-    if (any_phrase(tokens, lx.EVENTS) or about_a_day) and not (
-        named and named[0].product.kind != "event"
-    ):
+    if (explicit_events or about_a_day) and not (named and named[0].product.kind != "event"):
         r.intent = "events"
+        # "A che ora aprite sabato?": a day without the word "event" may be an FAQ.
+        r.faq_first = not explicit_events
         return r
     if any_phrase(tokens, lx.SERVICES) and not named:
         r.intent = "service"
         r.query = _query(text)
         return r
+    category = category_named(vocab, [w for w in _query(text).split() if not _criterion_word(w)])
+    if (
+        category is not None
+        and not named
+        and (any_phrase(tokens, lx.SEARCH) or any_phrase(tokens, lx.SHOW) or is_question(text))
+        and budget(text) is None
+    ):
+        r.intent = "category"
+        r.category_id = category
+        r.faq_first = is_question(text)
+        return r
     if asked:
         r.intent = "info"
         r.product_id = asked[0].product.pk
+        # A question naming a product without asking about it ("c'è la garanzia sulle bici
+        # elettriche?") may be about the shop: the FAQs answer first, on other words.
+        r.faq_first = asked[0].score < DESCRIBED_SCORE + 0.05 or not any_phrase(
+            tokens, lx.INFO_QUESTION
+        )
+        r.faq_ignore = content_words(asked[0].product.name)
         if stated and stated[0].product.pk != asked[0].product.pk:
             r.liked_id, r.liked_name = stated[0].product.pk, stated[0].product.name
         return r
@@ -259,7 +330,7 @@ def read(
     if (
         (pending == "gift" and (limit is not None or r.preference))
         or (searching and not named)
-        or (criteria and not named)
+        or (criteria and (not named or searching))
     ):
         r.intent = "search"
         r.query = catalog_words(business, _query(text))
@@ -268,11 +339,15 @@ def read(
             r.intent = "unknown"
             r.off_topic = r.off_topic or not is_question(text)
             return r
-        # "Can I return a product?": a question without criteria asks the FAQs first.
-        r.faq_first = is_question(text) and not criteria
+        # "Can I return a product?", "quiero devolver un producto roto": a question, or words
+        # the catalog does not know, without criteria asks the FAQs first.
+        r.faq_first = not criteria and (is_question(text) or bool(_query(text) and not r.query))
         return r
     if named:
         r.intent = "info"
+        # Named only by a word of its description ("tarjeta", "bici elettriche"): a question
+        # may be about the shop rather than the product, so the FAQs answer first.
+        r.faq_first = is_question(text) and named[0].score < DESCRIBED_SCORE + 0.05
         return r
     if (is_question(text) or len(tokens) > 3) and (
         not any_phrase(tokens[:2], lx.GREETING) or len(tokens) > 4

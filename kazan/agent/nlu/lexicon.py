@@ -34,6 +34,8 @@ GOODBYE = (
     "hosca kal", "gorusuruz",
 )  # fmt: skip
 ORDER_STATUS = (
+    "a che punto", "como va mi pedido", "que pasa con mi pedido", "how s my order",
+    "any news on my order",
     "estado de mi pedido", "estado del pedido", "donde esta mi pedido", "mi pedido",
     "seguimiento", "order status", "status of my order", "where is my order", "my order",
     "track*", "stato del mio ordine", "stato dell ordine", "dov e il mio ordine",
@@ -57,7 +59,9 @@ HOW_QUESTION = (
 STATUS_WORDS = ("status", "estado", "stato", "seguimiento", "tracking", "donde", "where",
                 "dove", "durum*")  # fmt: skip
 ORDER_WORDS = ("order", "pedido", "ordine", "bestellung", "siparis*", "compra")
-WANT = ("quiero", "quisiera", "necesito", "i want", "i need", "i d like", "want", "vorrei",
+WANT = (
+    "need", "necesitaria", "mi serve", "mi servono", "me hace falta", "i would like", "quiero",
+    "quisiera", "necesito", "i want", "i need", "i d like", "want", "vorrei",
         "voglio", "ich mochte", "istiyorum")  # fmt: skip
 DELIVERY = ("entrega", "entregar*", "envio", "envios", "enviar", "llega", "deliver*", "ship*",
             "arriv*", "consegn*", "spedi*", "liefer*", "teslimat")  # fmt: skip
@@ -80,6 +84,9 @@ CART_SHOW = (
     "il mio carrello", "warenkorb", "sepet*",
 )  # fmt: skip
 CART_ADD = (
+    "mettimi", "mettine", "mettila", "mettilo", "mettici", "aggiungimi", "aggiungila", "aggiungilo",
+    "aggiungine", "ponmelo", "ponmela", "ponle", "anadelo", "anadela", "agregalo", "agregala",
+    "dame", "dammi", "give me", "can i get", "can i have", "i ll get", "mandami", "mandame",
     "anade", "anadir", "anademe", "agrega", "agregar", "agregame", "me llevo", "llevo",
     "quiero comprar", "quisiera", "me quedo con", "pon", "ponme", "compro", "add", "i ll take",
     "ill take", "i will take", "i want to buy", "i d like to buy", "i ll have", "buy",
@@ -87,10 +94,15 @@ CART_ADD = (
     "lo prendo", "la prendo", "hinzufugen", "nehme", "ekle",
 )  # fmt: skip
 CART_REMOVE = (
+    "quitala", "quitalo", "quitalas", "quitalos", "sacala", "sacalo", "eliminala", "eliminalo",
+    "borrala", "borralo", "toglilo", "toglila", "toglili", "rimuovilo", "rimuovila", "eliminalo",
+    "take it out", "take off",
     "quita", "quitar", "quitame", "elimina", "eliminar", "borra", "saca", "remove", "delete",
     "take out", "drop", "rimuovi", "togli", "elimina", "cancella", "entfernen", "cikar",
 )  # fmt: skip
 CATEGORIES = (
+    "vendete", "vendeis", "venden", "you sell", "do you sell", "tipo di prodotti",
+    "tipi di prodotti", "tipos de productos", "kind of products", "what kind of", "que tipo de",
     "categorias", "categoria", "que venden", "que vendeis", "categories", "category",
     "what do you sell", "what do you have", "categorie", "cosa vendete", "kategorien",
     "kategori*", "secciones", "sections",
@@ -122,6 +134,8 @@ INFO_QUESTION = (
     "disponible", "available", "stock", "disponibile", "detalles", "details", "dettagli",
     "informacion", "info*", "describe*", "tell me about", "dime", "parlami",
 )  # fmt: skip
+SHOW = ("show", "see", "fammi vedere", "fatemi vedere", "mi fate vedere", "fai vedere", "ensename",
+        "ensenadme", "muestrame", "mostrami", "mostratemi", "vedere", "ver", "list")  # fmt: skip
 SWEET = ("dulce", "dulces", "sweet", "sweets", "dolce", "dolci", "suss*", "tatli")
 SAVOURY = ("salado", "salados", "savoury", "savory", "salty", "salato", "salati", "herzhaft",
            "tuzlu")  # fmt: skip
@@ -153,5 +167,9 @@ der die das mit fur bir ve bu si no me gustaria comprar want would like some typ
 tipicos tipicas tipici sicilian siciliano sicilianos sicilianas siciliani siciliane
 please por favor grazie gracias thanks hola hello ciao cuanto cuesta precio price much
 how what que cosa please tengo have has puedo can could tienen tienes avete hay quale
-cual cuales which entregarse entrega antes proximo"""
+cual cuales which entregarse entrega antes proximo alla allo agli alle della dello degli
+delle nella nello nelle sulla sullo sulle dalla dallo dalle con col coi para pero esta
+este estos estas esos esas hasta luego desde sobre entre with from that this these those
+there their them they what when where will just also very muy molto tanto mucho more
+than not got hiya"""
 STOP = frozenset(_STOP_WORDS.split())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.lexicon import STOP
 from kazan.agent.nlu.text import words
+from kazan.agent.nlu.vocab import Vocabulary, alternative_names, fuzzy_word, unique_products
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -45,7 +46,7 @@ def _name_words(name: str) -> list[str]:
 
 
 def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 5:
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 5 or a[0] != b[0]:
         return False
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
@@ -58,7 +59,7 @@ def word_like(a: str, b: str) -> bool:
         return True
     if len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5] and abs(len(a) - len(b)) <= 3:
         return True
-    return _one_edit(a, b)
+    return _one_edit(a, b) or fuzzy_word(a, b)
 
 
 def name_score(text_words: list[str], name: str) -> float:
@@ -85,28 +86,38 @@ def alternative_score(text_words: list[str], name: str) -> float:
     return score + 0.1 if score >= 0.5 else 0.0
 
 
-def _alternative_names(product: Any) -> list[str]:
-    """Other-language names a catalog writes first in the description ("Crema di pistacchio /
-    pistachio spread (200g). …")."""
-    first = str(product.description or "").split("\n", 1)[0].split(".", 1)[0][:200]
-    return [part for part in first.split("/") if part.strip()][:4]
-
-
-def mentions(business: Business, text: str, limit: int = 3) -> list[Mention]:
-    """The products the text names, best first (score ≥ MENTION_MIN)."""
+def mentions(
+    business: Business, text: str, limit: int = 3, vocab: Vocabulary | None = None
+) -> list[Mention]:
+    """The products the text names, best first (score ≥ MENTION_MIN): the catalog search's
+    hits scored on their names, and with the catalog's vocabulary (`vocab`) every product,
+    including a word only one product has ("canoli", "caschi", "inner tubes")."""
     from kazan.commerce import queries as commerce_queries
 
     found = content_words(text)
     if not found:
         return []
     hits = commerce_queries.products_search(business=business, text=" ".join(found), limit=25)
+    searched = {hit.product.pk: hit.score for hit in hits}
+    candidates = {hit.product.pk: hit.product for hit in hits}
+    alone: dict[int, float] = {}
+    if vocab is not None:
+        # Every product one of the words names, typos included (not only the search's hits).
+        for word in found:
+            for pk in vocab.lookup(vocab.names, word):
+                candidates[pk] = vocab.products[pk]
+        alone = unique_products(vocab, [w for w in found if w not in GENERIC])
+        # A category's word ("vini") names the category, not a product described with it.
+        distinct = [w for w in found if not vocab.lookup(vocab.categories, w)]
+    else:
+        distinct = found
     scored = []
-    for hit in hits:
+    for pk, product in candidates.items():
         score = max(
-            [name_score(found, hit.product.name)]
-            + [alternative_score(found, name) for name in _alternative_names(hit.product)]
+            [name_score(found, product.name), alone.get(pk, 0.0)]
+            + [alternative_score(distinct, name) for name in alternative_names(product)]
         )
         if score >= MENTION_MIN:
-            scored.append(Mention(hit.product, score + hit.score / 100))
+            scored.append(Mention(product, score + searched.get(pk, 0.0) / 100))
     scored.sort(key=lambda m: m.score, reverse=True)
     return scored[:limit]

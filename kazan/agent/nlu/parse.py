@@ -35,6 +35,8 @@ _ARTICLES = {"a", "an", "un", "una", "uno", "ein", "eine", "bir"}
 def quantity(text: str, default: int | None = None) -> int | None:
     """The first quantity in the text: "2", "dos", "tre", "a couple" (articles excluded)."""
     for word in words(text):
+        if (times := re.fullmatch(r"x(\d{1,2})|(\d{1,2})x", word)) and int(times[1] or times[2]):
+            return int(times[1] or times[2])  # "x2", "2x"
         if word.isdigit() and 0 < int(word) <= 999:
             return int(word)
         if word in NUMBER_WORDS and word not in _ARTICLES:
@@ -49,7 +51,8 @@ _MONEY = re.compile(
     r"dollar\w*|usd|gbp|pound\w*|lir\w*|tl)?"
 )
 _MAX_WORDS = (
-    "under", "below", "less than", "max", "maximum", "up to", "no more than", "at most",
+    "under", "below", "less than", "max", "maximum", "not more than", "massima", "maxima",
+    "up to", "no more than", "at most",
     "within", "menos de", "hasta", "no mas de", "maximo", "como maximo", "por debajo de",
     "sotto", "meno di", "massimo", "fino a", "non piu di", "entro", "unter", "bis",
     "hochstens", "maximal", "altinda", "en fazla",
@@ -136,6 +139,11 @@ _RELATIVE = {
     "this weekend": -6, "este fin de semana": -6, "questo fine settimana": -6, "weekend": -6,
     "fin de semana": -6, "fine settimana": -6, "wochenende": -6,
 }  # fmt: skip
+# "in 3 days", "tra una settimana", "dentro de 2 dias", "in a week".
+_IN_DAYS = re.compile(
+    r"\b(?:in|tra|fra|dentro de|en|entro|within)\s+(\d{1,2}|[a-z]+)\s+"
+    r"(days?|giorni|dias|weeks?|settiman[ae]|semanas?)\b"
+)
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
 
@@ -166,6 +174,10 @@ def date_in(text: str, today: dt.date) -> dt.date | None:
         return _future(today, int(m.group(2)), int(m.group(1)), year)
     tokens = words(folded)
     joined = " ".join(tokens)
+    if m := _IN_DAYS.search(joined):
+        count = NUMBER_WORDS.get(m.group(1)) or (int(m.group(1)) if m.group(1).isdigit() else 1)
+        unit = 7 if m.group(2)[0] in "ws" else 1
+        return today + dt.timedelta(days=count * unit)
     for phrase, offset in sorted(_RELATIVE.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{phrase}\b", joined):
             if offset == -6:  # the coming Saturday
