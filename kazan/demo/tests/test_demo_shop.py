@@ -94,6 +94,9 @@ def test_the_owner_sees_the_shop_and_nothing_of_another_business(shop, client, o
     assert html.count('class="order-row"') == 21 and "Fremde Kundin" not in html
     other_order = Order.objects.filter(business=shop).first()
     assert client.get(f"/dashboard/orders/{other_order.pk}/").status_code == 200
+    for path in ("/dashboard/orders/overview/", "/dashboard/shop/", "/dashboard/assistant/"):
+        assert client.get(path).status_code == 200, path
+    assert "Degustación Siciliana" in client.get("/dashboard/shop/").content.decode()
     assert client.get(f"/dashboard/customers/{stranger.pk}/").status_code == 404
     assert Order.objects.exclude(business=shop).count() == 0
 
