@@ -94,5 +94,21 @@ def test_the_owner_sees_the_shop_and_nothing_of_another_business(shop, client, o
     assert html.count('class="order-row"') == 21 and "Fremde Kundin" not in html
     other_order = Order.objects.filter(business=shop).first()
     assert client.get(f"/dashboard/orders/{other_order.pk}/").status_code == 200
+    for path in ("/dashboard/orders/overview/", "/dashboard/shop/", "/dashboard/assistant/"):
+        assert client.get(path).status_code == 200, path
+    assert "Degustación Siciliana" in client.get("/dashboard/shop/").content.decode()
     assert client.get(f"/dashboard/customers/{stranger.pk}/").status_code == 404
     assert Order.objects.exclude(business=shop).count() == 0
+
+
+def test_another_business_sees_nothing_of_the_shop(shop, owner_client):
+    """The owner of another business (the `business` fixture) opens none of the shop's orders,
+    products or customers."""
+    assert 'class="order-row"' not in owner_client.get("/dashboard/orders/").content.decode()
+    order = Order.objects.filter(business=shop).first()
+    product = Product.objects.filter(business=shop).first()
+    customer = Customer.objects.filter(business=shop).first()
+    assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 404
+    assert owner_client.get(f"/dashboard/shop/products/{product.pk}/").status_code == 404
+    assert owner_client.get(f"/dashboard/customers/{customer.pk}/").status_code == 404
+    assert "Degustación" not in owner_client.get("/dashboard/shop/").content.decode()
