@@ -69,6 +69,8 @@ def test_every_demo_figure_agrees_with_its_rows(capsys):
             assert total == _events(business, kind), (business.slug, kind)
         reviews = Review.objects.filter(business=business).count()
         assert counters.get(EventKind.REVIEW_SUBMITTED, 0) == reviews, business.slug
+        if EventKind.QR_SCAN not in counters:
+            continue  # the demo shop sells on WhatsApp: it has no QR review funnel
         # (b) nobody verifies a phone without having typed their details first
         verified = counters.get(EventKind.OTP_VERIFIED, 0)
         assert counters.get(EventKind.DATA_ENTERED, 0) >= verified > 0, business.slug
