@@ -1,6 +1,7 @@
 """Template helpers of the order pages: money in the reader's language."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from kazan.core.money import money_format
 
@@ -18,3 +19,27 @@ def order_status_label(value: str) -> str:
     from kazan.commerce.models import OrderStatus
 
     return str(OrderStatus(value).label) if value in OrderStatus.values else value
+
+
+@register.filter
+def order_channel_label(value: str) -> str:
+    """The channel an order came from, for people ("whatsapp" → "WhatsApp")."""
+    from kazan.customers.queries import IDENTITY_CHANNEL_CHOICES
+
+    return str(dict(IDENTITY_CHANNEL_CHOICES).get(value, value))
+
+
+# Who changed an order when no team member did (OrderEvent.actor_kind).
+ORDER_ACTOR_LABELS = {
+    "customer": _("Customer"),
+    "member": _("Team member"),
+    "system": _("Kazan"),
+}
+
+
+@register.filter
+def order_actor_label(value: str) -> str:
+    """ "customer" → "Customer"; a provider ("provider:stripe") → its name."""
+    if value.startswith("provider:"):
+        return value.split(":", 1)[1].capitalize()
+    return str(ORDER_ACTOR_LABELS.get(value, value))
