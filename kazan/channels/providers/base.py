@@ -9,7 +9,7 @@ registers the plugins with the outbox's registry; `plugin()` reads them back as 
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from kazan.core.errors import ValidationFailed
 from kazan.customers.phones import phone_normalize
 from kazan.messaging.transports import Transport, transport, transports
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class ConnectForm(forms.Form):
         raise NotImplementedError
 
     def cleaned_matching(
-        self, name: str, pattern: re.Pattern[str], message: str, *, required: bool = True
+        self, name: str, pattern: re.Pattern[str], message: "StrOrPromise", *, required: bool = True
     ) -> str:
         """The stripped field when it has the provider's shape (empty is fine when optional)."""
         value: str = (self.cleaned_data.get(name) or "").strip()
