@@ -6,6 +6,8 @@ import csv
 import io
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -64,6 +66,12 @@ def _xlsx(content: bytes, max_rows: int, invalid: Callable[[str], Exception]) ->
 
 # --- shared by the bulk imports -------------------------------------------------------------
 
+
+class ImportedRow(Protocol):
+    @property
+    def updates_id(self) -> int | None: ...
+
+
 TRUE = {"", "1", "yes", "y", "true", "x", "ja", "evet", "sì", "si", "sí", "active", "on"}
 FALSE = {"0", "no", "n", "false", "nein", "hayır", "hayir", "inactive", "off"}
 
@@ -107,6 +115,28 @@ def spreadsheet_table(
     if len(table) - 1 > max_rows:
         raise invalid(_("At most %(max)d rows per file.") % {"max": max_rows})
     return table[1:], {name: header.index(name) for name in columns if name in header}
+
+
+@dataclass
+class ImportReport[Row: ImportedRow]:
+    """A bulk import's dry run: the good rows (each with the id of the object it updates, or
+    None for a new one), each bad row's line and reason, and whether it was saved."""
+
+    rows: list[Row] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    saved: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for row in self.rows if row.updates_id is None)
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for row in self.rows if row.updates_id is not None)
 
 
 # Between the dry run and the confirmation, an uploaded file waits an hour in the shared cache

@@ -37,6 +37,7 @@ from kazan.commerce.services.catalog import (
 from kazan.commerce.services.catalog_media import media_url_check
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.money import minor_digits
+from kazan.core.spreadsheets import ImportReport as SpreadsheetImportReport
 from kazan.core.spreadsheets import (
     spreadsheet_table,
     upload_stage,
@@ -86,31 +87,14 @@ class ImportProduct:
     fields: dict[str, Any]
     category_path: list[str]
     image_url: str
-    product_id: int | None = None  # the product it updates
+    updates_id: int | None = None  # the product it updates
     variants: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-@dataclass
-class ImportReport:
-    products: list[ImportProduct] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.products)
-
-    @property
-    def created(self) -> int:
-        return sum(1 for row in self.products if row.product_id is None)
-
-    @property
-    def updated(self) -> int:
-        return sum(1 for row in self.products if row.product_id is not None)
-
+class ImportReport(SpreadsheetImportReport[ImportProduct]):
     @property
     def variants(self) -> int:
-        return sum(len(row.variants) for row in self.products)
+        return sum(len(row.variants) for row in self.rows)
 
 
 def _invalid(message: str) -> ValidationFailed:
@@ -283,9 +267,9 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
                     fields=fields,
                     category_path=_category_path(cell("category")),
                     image_url=media_url_check(cell("image_url")) if cell("image_url") else "",
-                    product_id=existing_sku.get(key) if cell("sku") else existing_name.get(key),
+                    updates_id=existing_sku.get(key) if cell("sku") else existing_name.get(key),
                 )
-                probe = Product(business=business, pk=row.product_id, **fields)
+                probe = Product(business=business, pk=row.updates_id, **fields)
                 if probe.kind == "event" and probe.starts_at is None:
                     raise _invalid(_("An event needs a start date and time."))
                 if probe.starts_at and probe.ends_at and probe.ends_at <= probe.starts_at:
@@ -304,7 +288,7 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
             for retailer_id in filter(None, ids):
                 owner = retailer_owner.get(retailer_id)
                 if retailer_seen.get(retailer_id, key) != key or (
-                    owner is not None and owner != row.product_id
+                    owner is not None and owner != row.updates_id
                 ):
                     raise _invalid(_("Another product already has this retailer id."))
                 retailer_seen[retailer_id] = key
@@ -313,10 +297,10 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
             continue
         if known is None:
             by_key[key] = row
-            report.products.append(row)
+            report.rows.append(row)
         if variant is not None:
             row.variants.append((line, variant))
-    if not report.products and not report.errors:
+    if not report.rows and not report.errors:
         raise _invalid(_("The file has no products."))
     limit = product_limit(business=business)
     if report.created and product_count(business=business) + report.created > limit:
@@ -345,14 +329,14 @@ def _category_for(
 
 def _save(business: Business, report: ImportReport) -> None:
     categories: dict[tuple[str, ...], int] = {}
-    for row in report.products:
+    for row in report.rows:
         fields = dict(row.fields)
         if row.category_path:
             fields["category_id"] = _category_for(business, row.category_path, categories)
-        if row.product_id is None:
+        if row.updates_id is None:
             product = Product(business=business, **fields)
         else:
-            product = Product.objects.select_for_update().get(business=business, pk=row.product_id)
+            product = Product.objects.select_for_update().get(business=business, pk=row.updates_id)
             for key, value in fields.items():
                 setattr(product, key, value)
         try:

@@ -6,7 +6,7 @@ active."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kazan.activity.services import activity_record
 from kazan.core.errors import KazanError, ValidationFailed
+from kazan.core.spreadsheets import ImportReport as SpreadsheetImportReport
 from kazan.core.spreadsheets import (
     spreadsheet_table,
     upload_stage,
@@ -40,26 +41,10 @@ class ImportRow:
     line: int
     fields: dict[str, Any]
     is_active: bool
-    faq_id: int | None = None  # the FAQ it updates
+    updates_id: int | None = None  # the FAQ it updates
 
 
-@dataclass
-class ImportReport:
-    rows: list[ImportRow] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.rows)
-
-    @property
-    def created(self) -> int:
-        return sum(1 for row in self.rows if row.faq_id is None)
-
-    @property
-    def updated(self) -> int:
-        return sum(1 for row in self.rows if row.faq_id is not None)
+ImportReport = SpreadsheetImportReport[ImportRow]
 
 
 def _invalid(message: str) -> ValidationFailed:
@@ -142,7 +127,7 @@ def faq_import(
         if faq_count(business=business) + report.created > limit:
             raise limit_reached_error(limit)
         position = faq_count(business=business)
-        updates = {row.faq_id: row for row in report.rows if row.faq_id is not None}
+        updates = {row.updates_id: row for row in report.rows if row.updates_id is not None}
         for faq in Faq.objects.select_for_update().filter(business=business, pk__in=updates):
             row = updates[faq.pk]
             for key, value in row.fields.items():
@@ -151,7 +136,7 @@ def faq_import(
             faq.save()
         new = []
         for row in report.rows:
-            if row.faq_id is None:
+            if row.updates_id is None:
                 position += 1
                 new.append(
                     Faq(business=business, is_active=row.is_active, position=position, **row.fields)
