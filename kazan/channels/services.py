@@ -315,9 +315,10 @@ def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, 
                 "%(business)s: reply to chat with us. Reply STOP to unsubscribe, START to start "
                 "again."
             ) % {"business": business.name}
-        _reply(
+        transactional_reply(
             business=business,
-            number=number,
+            channel="sms",
+            to=number,
             replies=[{"type": "text", "text": text}],
             installation=installation,
             key=f"help:{event.provider}:{message.provider_message_id}",
@@ -336,9 +337,10 @@ def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, 
     if received.duplicate:
         return "duplicate", business
     if received.replies:
-        _reply(
+        transactional_reply(
             business=business,
-            number=number,
+            channel="sms",
+            to=number,
             replies=received.replies,
             installation=installation,
             key=f"reply:{event.provider}:{message.provider_message_id}",
@@ -347,22 +349,25 @@ def _sms_inbound(*, event: InboundEvent, message: InboundMessage) -> tuple[str, 
     return "start" if word in START_WORDS else "conversation", business
 
 
-def _reply(
+def transactional_reply(
     *,
     business: "Business",
-    number: str,
+    channel: str,
+    to: str,
     replies: list[dict[str, Any]],
     installation: ChannelInstallation | None,
     key: str,
     customer: "Customer | None" = None,
 ) -> None:
+    """Queues the answer to an inbound message (SMS, WhatsApp) once per `key`. A refusal (no
+    credits left, nothing to say on this channel) is logged: the thread is kept."""
     from kazan.messaging.services import message_send
 
     try:
         message_send(
             business=business,
-            channel="sms",
-            to=number,
+            channel=channel,
+            to=to,
             payload={"replies": replies},
             purpose="transactional",
             customer=customer,
@@ -370,8 +375,8 @@ def _reply(
             idempotency_key=key,
             actor_kind="system",
         )
-    except KazanError as exc:  # no credits left, nothing to say in SMS: the thread is kept
-        logger.warning("sms reply for business %s not queued: %s", business.pk, exc.code)
+    except KazanError as exc:
+        logger.warning("%s reply for business %s not queued: %s", channel, business.pk, exc.code)
 
 
 # Stored inbound messages hold numbers and texts; once handled, the conversation log (or the

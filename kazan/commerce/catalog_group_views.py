@@ -16,6 +16,7 @@ from kazan.commerce.catalog_views import PERMISSION, category_choices, usage
 from kazan.commerce.exports import FORMATS, products_export
 from kazan.commerce.services.imports import FILE_MAX_BYTES
 from kazan.core.errors import KazanError
+from kazan.core.import_views import import_page
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
@@ -195,52 +196,35 @@ def offer_delete(request: BusinessRequest, offer_id: int) -> HttpResponse:
 def catalog_import(request: BusinessRequest) -> HttpResponse:
     """Upload → the dry run's report (each bad row by its line) → confirm: all rows or none."""
     business = request.business
-    context: dict[str, Any] = {"form": ImportForm(), **usage(request)}
-    page = "commerce/catalog/import.html"
-    if request.method == "GET":
-        return render(request, page, context)
-    token = request.POST.get("token", "")
-    try:
-        if token:  # the confirmation of a checked file
-            name, content = services.catalog_import_staged(business=business, token=token)
-            report = services.catalog_import(
-                business=business,
-                actor=request.user,
-                file_name=name,
-                content=content,
-                dry_run=False,
-            )
-            if report.saved:
-                services.catalog_import_unstage(business=business, token=token)
-                messages.success(
-                    request,
-                    _("Imported: %(created)d new products, %(updated)d changed.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return redirect("shop:products")
-        else:
-            form = ImportForm(request.POST, request.FILES)
-            context["form"] = form
-            if not form.is_valid():
-                return render(request, page, context, status=400)
-            upload = form.cleaned_data["file"]
-            content = upload.read(FILE_MAX_BYTES + 1)
-            report = services.catalog_import(
-                business=business,
-                actor=request.user,
-                file_name=upload.name,
-                content=content,
-                dry_run=True,
-            )
-            if report.ok:
-                token = services.catalog_import_stage(
-                    business=business, file_name=upload.name, content=content
-                )
-    except KazanError as error:
-        context["error"] = str(error.message)
-        return render(request, page, context, status=error.status)
-    context.update(report=report, token=token if report.ok else "")
-    return render(request, page, context, status=200 if report.ok else 400)
+
+    def done(report: services.ImportReport) -> HttpResponse:
+        messages.success(
+            request,
+            _("Imported: %(created)d new products, %(updated)d changed.")
+            % {"created": report.created, "updated": report.updated},
+        )
+        return redirect("shop:products")
+
+    return import_page(
+        request,
+        page="commerce/catalog/import.html",
+        context=usage(request),
+        form_class=ImportForm,
+        max_bytes=FILE_MAX_BYTES,
+        run=lambda name, content, dry_run: services.catalog_import(
+            business=business,
+            actor=request.user,
+            file_name=name,
+            content=content,
+            dry_run=dry_run,
+        ),
+        stage=lambda name, content: services.catalog_import_stage(
+            business=business, file_name=name, content=content
+        ),
+        staged=lambda token: services.catalog_import_staged(business=business, token=token),
+        unstage=lambda token: services.catalog_import_unstage(business=business, token=token),
+        done=done,
+    )
 
 
 @member_required(PERMISSION)

@@ -3,6 +3,8 @@ search and filters, add, edit with variants and images, delete). Thin: parse, au
 (member_required "catalog.edit"), call a query or service, render. Objects are loaded with
 request.business, so another tenant's id is a 404."""
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kazan.commerce import queries, services
 from kazan.commerce.catalog_forms import MediaForm, ProductFilterForm, ProductForm, VariantForm
+from kazan.commerce.models import Product
 from kazan.core.errors import KazanError
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required
@@ -168,25 +171,41 @@ def _back(product_id: int) -> HttpResponse:
     return redirect("shop:product_edit", product_id=product_id)
 
 
-@member_required(PERMISSION)
-@require_POST
-def variant_new(request: BusinessRequest, product_id: int) -> HttpResponse:
-    product = queries.product_get(business=request.business, product_id=product_id)
-    form = VariantForm(request.POST, currency=product.currency, prefix="new")
+def _variant_post(
+    request: BusinessRequest,
+    product: Product,
+    form: VariantForm,
+    save: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """A variant form posted from the product page: `save(**fields)` when it is valid; any
+    refusal as a message on the product page."""
     if not form.is_valid():
         messages.error(
             request, _("Check the variant: %(errors)s") % {"errors": form.errors.as_text()}
         )
         return _back(product.pk)
     try:
-        services.variant_create(
-            business=request.business, actor=request.user, product=product, **form.service_kwargs()
-        )
+        save(business=request.business, actor=request.user, **form.service_kwargs())
     except KazanError as error:
         messages.error(request, str(error.message))
         return _back(product.pk)
-    messages.success(request, _("The variant was added."))
+    messages.success(request, done)
     return _back(product.pk)
+
+
+@member_required(PERMISSION)
+@require_POST
+def variant_new(request: BusinessRequest, product_id: int) -> HttpResponse:
+    product = queries.product_get(business=request.business, product_id=product_id)
+    form = VariantForm(request.POST, currency=product.currency, prefix="new")
+    return _variant_post(
+        request,
+        product,
+        form,
+        partial(services.variant_create, product=product),
+        _("The variant was added."),
+    )
 
 
 @member_required(PERMISSION)
@@ -195,20 +214,13 @@ def variant_edit(request: BusinessRequest, product_id: int, variant_id: int) -> 
     product = queries.product_get(business=request.business, product_id=product_id)
     variant = queries.variant_get(business=request.business, product=product, variant_id=variant_id)
     form = VariantForm(request.POST, currency=product.currency, prefix=f"v{variant.pk}")
-    if not form.is_valid():
-        messages.error(
-            request, _("Check the variant: %(errors)s") % {"errors": form.errors.as_text()}
-        )
-        return _back(product.pk)
-    try:
-        services.variant_update(
-            business=request.business, actor=request.user, variant=variant, **form.service_kwargs()
-        )
-    except KazanError as error:
-        messages.error(request, str(error.message))
-        return _back(product.pk)
-    messages.success(request, _("The variant was saved."))
-    return _back(product.pk)
+    return _variant_post(
+        request,
+        product,
+        form,
+        partial(services.variant_update, variant=variant),
+        _("The variant was saved."),
+    )
 
 
 @member_required(PERMISSION)

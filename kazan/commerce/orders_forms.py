@@ -64,8 +64,3 @@ class BulkStatusForm(forms.Form):
         business's own)."""
         raw = self.data.getlist("orders") if hasattr(self.data, "getlist") else []
         return [int(value) for value in raw[:500] if str(value).isdigit() and len(str(value)) < 12]
-
-
-class ExportForm(forms.Form):
-    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "Excel")])
-    query = forms.CharField(required=False, max_length=2000)

@@ -10,18 +10,16 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kazan.analytics import services as export_services
 from kazan.analytics.enums import ExportKind
 from kazan.commerce.models import Order, OrderStatus
 from kazan.commerce.orders_forms import (
     BulkStatusForm,
-    ExportForm,
     NoteForm,
     OrderFilterForm,
     StatusForm,
@@ -32,6 +30,7 @@ from kazan.commerce.services.orders import TRANSITIONS
 from kazan.core.errors import KazanError
 from kazan.core.money import minor_digits, money_format
 from kazan.core.paging import query_without_page
+from kazan.customers.export_views import list_export_request
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
 
@@ -181,24 +180,9 @@ def orders_bulk(request: BusinessRequest) -> HttpResponse:
 @member_required("customers.export")
 @require_POST
 def orders_export(request: BusinessRequest) -> HttpResponse:
-    form = ExportForm(request.POST)
-    filters = OrderFilterForm(QueryDict((form.data.get("query") or "")[:2000]))
-    if not form.is_valid() or (filters.is_bound and not filters.is_valid()):
-        messages.error(request, _("Choose CSV or Excel, and check the list's filters."))
-        return redirect("orders:list")
-    try:
-        job = export_services.team_export_request(
-            business=request.business,
-            fmt=form.cleaned_data["format"],
-            filters=filters.export_filters(),
-            actor=request.user,
-            kind=ExportKind.ORDERS,
-        )
-    except KazanError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("orders:list")
-    messages.success(request, _("The export is being prepared. This page shows when it is ready."))
-    return redirect("customers:export_detail", export_id=job.pk)
+    return list_export_request(
+        request, filter_form=OrderFilterForm, kind=ExportKind.ORDERS, back="orders:list"
+    )
 
 
 PERIODS = {"7": 7, "30": 30, "90": 90}

@@ -4,6 +4,7 @@ export jobs (the console's mechanism, writers and masking) and downloaded only h
 member who asked for it, or an owner of the business. Every request and download is in the
 activity log. Another business's export — by id or by guessing — is a 404 like a missing one."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, QueryDict
@@ -84,6 +85,33 @@ def exports(request: BusinessRequest) -> HttpResponse:
     except KazanError as exc:
         messages.error(request, str(exc.message))
         return _jobs_page(request, status=exc.status)
+    messages.success(request, _("The export is being prepared. This page shows when it is ready."))
+    return redirect("customers:export_detail", export_id=job.pk)
+
+
+def list_export_request(
+    request: BusinessRequest, *, filter_form: type[forms.Form], kind: str, back: str
+) -> HttpResponse:
+    """A team list's "export" button (form submissions, orders): the file of the list with its
+    current filters (`filter_form` over the posted query, with an `export_filters()`), prepared
+    in the background; its page is this app's export page (one list of a team's exports).
+    `back` names the list's URL, where a refused request returns."""
+    form = CustomerFilterExportForm(request.POST)
+    filters = filter_form(QueryDict((form.data.get("query") or "")[:2000]))
+    if not form.is_valid() or (filters.is_bound and not filters.is_valid()):
+        messages.error(request, _("Choose CSV or Excel, and check the list's filters."))
+        return redirect(back)
+    try:
+        job = export_services.team_export_request(
+            business=request.business,
+            fmt=form.cleaned_data["format"],
+            filters=filters.export_filters(),  # type: ignore[attr-defined]
+            actor=request.user,
+            kind=kind,
+        )
+    except KazanError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(back)
     messages.success(request, _("The export is being prepared. This page shows when it is ready."))
     return redirect("customers:export_detail", export_id=job.pk)
 

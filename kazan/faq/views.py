@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.core.errors import ErrorCode, KazanError
+from kazan.core.import_views import import_page
 from kazan.faq import queries, services
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.exports import FORMATS, faq_export
@@ -221,47 +222,35 @@ def synonym_delete(request: BusinessRequest, synonym_id: int) -> HttpResponse:
 def faq_import(request: BusinessRequest) -> HttpResponse:
     """Upload → the dry run's report (each bad row by its line) → confirm: all rows or none."""
     business = request.business
-    context: dict[str, Any] = {"form": ImportForm(), **_usage(request)}
-    if request.method == "GET":
-        return render(request, "faq/import.html", context)
-    token = request.POST.get("token", "")
-    try:
-        if token:  # the confirmation of a checked file
-            name, content = services.faq_import_staged(business=business, token=token)
-            report = services.faq_import(
-                business=business,
-                actor=request.user,
-                file_name=name,
-                content=content,
-                dry_run=False,
-            )
-            if report.saved:
-                services.faq_import_unstage(business=business, token=token)
-                messages.success(
-                    request,
-                    _("Imported: %(created)d new FAQs, %(updated)d changed.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return redirect("faq:list")
-        else:
-            form = ImportForm(request.POST, request.FILES)
-            context["form"] = form
-            if not form.is_valid():
-                return render(request, "faq/import.html", context, status=400)
-            upload = form.cleaned_data["file"]
-            content = upload.read(services.imports.FILE_MAX_BYTES + 1)
-            report = services.faq_import(
-                business=business, actor=request.user, file_name=upload.name, content=content
-            )
-            if report.ok:
-                token = services.faq_import_stage(
-                    business=business, file_name=upload.name, content=content
-                )
-    except KazanError as error:
-        context["error"] = str(error.message)
-        return render(request, "faq/import.html", context, status=error.status)
-    context.update(report=report, token=token if report.ok else "")
-    return render(request, "faq/import.html", context, status=200 if report.ok else 400)
+
+    def done(report: services.ImportReport) -> HttpResponse:
+        messages.success(
+            request,
+            _("Imported: %(created)d new FAQs, %(updated)d changed.")
+            % {"created": report.created, "updated": report.updated},
+        )
+        return redirect("faq:list")
+
+    return import_page(
+        request,
+        page="faq/import.html",
+        context=_usage(request),
+        form_class=ImportForm,
+        max_bytes=services.imports.FILE_MAX_BYTES,
+        run=lambda name, content, dry_run: services.faq_import(
+            business=business,
+            actor=request.user,
+            file_name=name,
+            content=content,
+            dry_run=dry_run,
+        ),
+        stage=lambda name, content: services.faq_import_stage(
+            business=business, file_name=name, content=content
+        ),
+        staged=lambda token: services.faq_import_staged(business=business, token=token),
+        unstage=lambda token: services.faq_import_unstage(business=business, token=token),
+        done=done,
+    )
 
 
 @member_required(PERMISSION)

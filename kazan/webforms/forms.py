@@ -48,13 +48,6 @@ class SubmissionFilterForm(forms.Form):
         }
 
 
-class ExportForm(forms.Form):
-    format = forms.ChoiceField(
-        label=_("File format"), choices=[("csv", "CSV"), ("xlsx", _("Excel (.xlsx)"))]
-    )
-    query = forms.CharField(required=False, max_length=2000)
-
-
 FIELD_LABELS = {
     "name": _("Name"),
     "email": _("Email address"),

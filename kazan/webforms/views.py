@@ -8,19 +8,19 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kazan.analytics import services as export_services
 from kazan.analytics.enums import ExportKind
-from kazan.core.errors import KazanError, ValidationFailed
+from kazan.core.errors import ValidationFailed
 from kazan.core.paging import query_without_page
+from kazan.customers.export_views import list_export_request
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
 from kazan.webforms import formdef, queries, services
-from kazan.webforms.forms import ExportForm, FormSettingsForm, SubmissionFilterForm
+from kazan.webforms.forms import FormSettingsForm, SubmissionFilterForm
 from kazan.webforms.models import FormSubmission
 
 PAGE_SIZE = 30
@@ -110,24 +110,12 @@ def submission_delete(request: BusinessRequest, submission_id: int) -> HttpRespo
 def submissions_export(request: BusinessRequest) -> HttpResponse:
     """Prepare a file of the list with its current filters; its page is the customers' export
     page (one list of a team's exports)."""
-    form = ExportForm(request.POST)
-    filters = SubmissionFilterForm(QueryDict(form.data.get("query", "")[:2000]))
-    if not form.is_valid() or (filters.is_bound and not filters.is_valid()):
-        messages.error(request, _("Choose CSV or Excel, and check the list's filters."))
-        return redirect("forms:list")
-    try:
-        job = export_services.team_export_request(
-            business=request.business,
-            fmt=form.cleaned_data["format"],
-            filters=filters.export_filters(),
-            actor=request.user,
-            kind=ExportKind.FORM_SUBMISSIONS,
-        )
-    except KazanError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("forms:list")
-    messages.success(request, _("The export is being prepared. This page shows when it is ready."))
-    return redirect("customers:export_detail", export_id=job.pk)
+    return list_export_request(
+        request,
+        filter_form=SubmissionFilterForm,
+        kind=ExportKind.FORM_SUBMISSIONS,
+        back="forms:list",
+    )
 
 
 @member_required("settings.edit")

@@ -4,6 +4,7 @@ channel; another customer's cart or order cannot be named."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import pydantic
@@ -47,21 +48,33 @@ def _channel(scope: ToolScope) -> str:
     return scope.channel or "whatsapp"
 
 
-def add_to_cart(scope: ToolScope, args: CartAddArgs) -> dict[str, Any]:
-    from kazan.commerce import services as commerce_services
-
-    customer = customer_required(scope)
+def _cart_change(
+    scope: ToolScope,
+    change: Callable[..., Any],
+    args: CartAddArgs | CartRemoveArgs,
+    failure: tuple[str, str],
+) -> Any:
+    """The scope's customer's cart after `change` (a commerce cart service) on one line; a
+    product that is not there is the tool's `failure` (code, message)."""
     try:
-        cart = commerce_services.cart_add(
+        return change(
             business=scope.business,
-            customer=customer,
+            customer=customer_required(scope),
             channel=_channel(scope),
             product_id=args.product_id,
             variant_id=args.variant_id,
             quantity=args.quantity,
         )
     except NotFound:
-        raise ToolFailed("product_not_found", "No such product.") from None
+        raise ToolFailed(*failure) from None
+
+
+def add_to_cart(scope: ToolScope, args: CartAddArgs) -> dict[str, Any]:
+    from kazan.commerce import services as commerce_services
+
+    cart = _cart_change(
+        scope, commerce_services.cart_add, args, ("product_not_found", "No such product.")
+    )
     return {"cart": cart_data(scope, cart), "added": {"product_id": args.product_id,
                                                      "quantity": args.quantity}}  # fmt: skip
 
@@ -69,18 +82,12 @@ def add_to_cart(scope: ToolScope, args: CartAddArgs) -> dict[str, Any]:
 def remove_from_cart(scope: ToolScope, args: CartRemoveArgs) -> dict[str, Any]:
     from kazan.commerce import services as commerce_services
 
-    customer = customer_required(scope)
-    try:
-        cart = commerce_services.cart_remove(
-            business=scope.business,
-            customer=customer,
-            channel=_channel(scope),
-            product_id=args.product_id,
-            variant_id=args.variant_id,
-            quantity=args.quantity,
-        )
-    except NotFound:
-        raise ToolFailed("not_in_cart", "That product is not in the cart.") from None
+    cart = _cart_change(
+        scope,
+        commerce_services.cart_remove,
+        args,
+        ("not_in_cart", "That product is not in the cart."),
+    )
     return {"cart": cart_data(scope, cart)}
 
 

@@ -6,14 +6,21 @@ payloads and the connect/test steps of a business's installation. `ChannelsConfi
 registers the plugins with the outbox's registry; `plugin()` reads them back as plugins.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
+from kazan.core.errors import ValidationFailed
+from kazan.customers.phones import phone_normalize
 from kazan.messaging.transports import Transport, transport, transports
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,28 @@ class ConnectForm(forms.Form):
     def connection(self) -> Connection:
         """Each provider's form overrides this: the cleaned fields as a Connection."""
         raise NotImplementedError
+
+    def cleaned_matching(
+        self, name: str, pattern: re.Pattern[str], message: "StrOrPromise", *, required: bool = True
+    ) -> str:
+        """The stripped field when it has the provider's shape (empty is fine when optional)."""
+        value: str = (self.cleaned_data.get(name) or "").strip()
+        if (value or required) and not pattern.match(value):
+            raise forms.ValidationError(message)
+        return value
+
+    def cleaned_phone(self, name: str, example: str) -> str:
+        """The optional field as an international number (E.164), or empty."""
+        value: str = (self.cleaned_data.get(name) or "").strip()
+        if not value:
+            return ""
+        try:
+            return phone_normalize(value, region="")
+        except ValidationFailed:
+            raise forms.ValidationError(
+                _("Enter the number in international format, e.g. %(example)s.")
+                % {"example": example}
+            ) from None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -133,17 +134,17 @@ def _available_check(product: Product, variant: ProductVariant | None, quantity:
         )
 
 
-def cart_add(
+def _line_write(
     *,
     business: Business,
     customer: Customer,
     channel: str,
     product_id: int,
-    variant_id: int | None = None,
-    quantity: int = 1,
+    variant_id: int | None,
+    quantity: Callable[[int], int],
 ) -> CartView:
-    """Adds `quantity` of a product (a variant where it has some) to the customer's cart."""
-    quantity = _quantity_check(quantity)
+    """Sets a product's line to `quantity(what the cart holds now)`, checked against the limit
+    and the stock, in the customer's open cart (opened when there is none)."""
     if customer.business_id != business.pk:
         raise NotFound()
     product, variant = _product_variant(
@@ -159,15 +160,35 @@ def cart_add(
         )
         assert cart is not None
         line = _line(cart, product, variant)
-        total = quantity + (line.quantity if line else 0)
-        _quantity_check(total)
+        total = _quantity_check(quantity(line.quantity if line else 0))
         _available_check(product, variant, total)
         if line is None:
-            CartItem.objects.create(cart=cart, product=product, variant=variant, quantity=quantity)
+            CartItem.objects.create(cart=cart, product=product, variant=variant, quantity=total)
         else:
             CartItem.objects.filter(pk=line.pk).update(quantity=total)
         _touch(cart)
         return cart_lines(business=business, cart=cart)
+
+
+def cart_add(
+    *,
+    business: Business,
+    customer: Customer,
+    channel: str,
+    product_id: int,
+    variant_id: int | None = None,
+    quantity: int = 1,
+) -> CartView:
+    """Adds `quantity` of a product (a variant where it has some) to the customer's cart."""
+    quantity = _quantity_check(quantity)
+    return _line_write(
+        business=business,
+        customer=customer,
+        channel=channel,
+        product_id=product_id,
+        variant_id=variant_id,
+        quantity=lambda current: current + quantity,
+    )
 
 
 def cart_remove(
@@ -223,26 +244,14 @@ def cart_set_quantity(
             )
         except NotFound:
             return cart_view(business=business, customer=customer, channel=channel)
-    product, variant = _product_variant(
-        business=business, product_id=product_id, variant_id=variant_id
+    return _line_write(
+        business=business,
+        customer=customer,
+        channel=channel,
+        product_id=product_id,
+        variant_id=variant_id,
+        quantity=lambda _current: quantity,
     )
-    with transaction.atomic():
-        cart = _cart_for_update(
-            business=business,
-            customer=customer,
-            channel=channel,
-            create=True,
-            currency=product.currency,
-        )
-        assert cart is not None
-        _available_check(product, variant, quantity)
-        line = _line(cart, product, variant)
-        if line is None:
-            CartItem.objects.create(cart=cart, product=product, variant=variant, quantity=quantity)
-        else:
-            CartItem.objects.filter(pk=line.pk).update(quantity=quantity)
-        _touch(cart)
-        return cart_lines(business=business, cart=cart)
 
 
 def cart_clear(*, business: Business, customer: Customer, channel: str) -> CartView:

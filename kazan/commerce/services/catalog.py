@@ -203,6 +203,12 @@ def product_limit_check(*, business: Business, adding: int) -> None:
         raise product_limit_error(limit)
 
 
+def product_owned_check(business: Business, product: Product) -> None:
+    """Another business's product is a 404, like a missing one."""
+    if product.business_id != business.pk:
+        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+
+
 def product_create(
     *, business: Business, actor: Actor, actor_kind: str | None = None, **fields: Any
 ) -> Product:
@@ -241,8 +247,7 @@ def product_update(
     **changes: Any,
 ) -> Product:
     """Changes the given fields; the others stay."""
-    if product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, product)
     clean = product_clean(business=business, fields=changes)
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
@@ -271,8 +276,7 @@ def product_delete(
     *, business: Business, actor: Actor, product: Product, actor_kind: str | None = None
 ) -> None:
     """Deletes a product; orders keep their lines (name and prices were copied)."""
-    if product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, product)
     with transaction.atomic():
         activity_record(
             business=business,
@@ -366,8 +370,7 @@ def variant_create(
     actor_kind: str | None = None,
     **fields: Any,
 ) -> ProductVariant:
-    if product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, product)
     fields.setdefault("name", None)
     clean = variant_clean(fields)
     with transaction.atomic():
@@ -392,8 +395,7 @@ def variant_update(
     actor_kind: str | None = None,
     **changes: Any,
 ) -> ProductVariant:
-    if variant.product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, variant.product)
     clean = variant_clean(changes)
     with transaction.atomic():
         locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
@@ -414,8 +416,7 @@ def variant_update(
 def variant_delete(
     *, business: Business, actor: Actor, variant: ProductVariant, actor_kind: str | None = None
 ) -> None:
-    if variant.product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, variant.product)
     with transaction.atomic():
         activity_record(
             business=business,

@@ -15,7 +15,8 @@ from PIL import Image
 from kazan.activity.services import activity_record
 from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import Product, ProductMedia
-from kazan.core.errors import NotFound, ValidationFailed
+from kazan.commerce.services.catalog import product_owned_check
+from kazan.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
@@ -78,8 +79,7 @@ def media_add(
     actor_kind: str | None = None,
 ) -> ProductMedia:
     """Adds an image to the product: an upload or an https address (one of the two)."""
-    if product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, product)
     if (upload is None) == (not url):
         raise _invalid(_("Upload an image or give its https address (one of the two)."))
     alt = " ".join(str(alt or "").split())[:200]
@@ -107,8 +107,7 @@ def media_add(
 def media_delete(
     *, business: Business, actor: Actor, media: ProductMedia, actor_kind: str | None = None
 ) -> None:
-    if media.product.business_id != business.pk:
-        raise NotFound(_("This product does not exist."), code=CommerceErrorCode.PRODUCT_NOT_FOUND)
+    product_owned_check(business, media.product)
     stored = media.file.name if media.file else ""
     storage = media.file.storage if media.file else None
     with transaction.atomic():

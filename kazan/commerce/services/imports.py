@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -39,7 +37,14 @@ from kazan.commerce.services.catalog import (
 from kazan.commerce.services.catalog_media import media_url_check
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.money import minor_digits
-from kazan.core.spreadsheets import spreadsheet_rows
+from kazan.core.spreadsheets import ImportReport as SpreadsheetImportReport
+from kazan.core.spreadsheets import (
+    spreadsheet_table,
+    upload_stage,
+    upload_staged,
+    upload_unstage,
+    yes_no,
+)
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
@@ -72,8 +77,6 @@ VARIANT_COLUMNS = (
 COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 FILE_MAX_BYTES = 5 * 1024 * 1024
 ROWS_MAX = 5000
-TRUE = {"", "1", "yes", "y", "true", "x", "ja", "evet", "sì", "si", "sí", "active", "on"}
-FALSE = {"0", "no", "n", "false", "nein", "hayır", "hayir", "inactive", "off"}
 _PRICE = re.compile(r"^\d+(?:[.,]\d+)?$")
 
 
@@ -84,31 +87,14 @@ class ImportProduct:
     fields: dict[str, Any]
     category_path: list[str]
     image_url: str
-    product_id: int | None = None  # the product it updates
+    updates_id: int | None = None  # the product it updates
     variants: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-@dataclass
-class ImportReport:
-    products: list[ImportProduct] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.products)
-
-    @property
-    def created(self) -> int:
-        return sum(1 for row in self.products if row.product_id is None)
-
-    @property
-    def updated(self) -> int:
-        return sum(1 for row in self.products if row.product_id is not None)
-
+class ImportReport(SpreadsheetImportReport[ImportProduct]):
     @property
     def variants(self) -> int:
-        return sum(len(row.variants) for row in self.products)
+        return sum(len(row.variants) for row in self.rows)
 
 
 def _invalid(message: str) -> ValidationFailed:
@@ -172,12 +158,10 @@ def _attributes(raw: str) -> dict[str, str]:
 
 
 def _active(raw: str) -> bool:
-    value = raw.strip().casefold()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise _invalid(_("Active must be yes or no."))
+    value = yes_no(raw)
+    if value is None:
+        raise _invalid(_("Active must be yes or no."))
+    return value
 
 
 def _category_path(raw: str) -> list[str]:
@@ -233,23 +217,15 @@ def _read_variant(cell: _Row, currency: str) -> dict[str, Any]:
 
 def catalog_import_check(*, business: Business, file_name: str, content: bytes) -> ImportReport:
     """Reads and checks every row without saving (the dry run)."""
-    table = spreadsheet_rows(
-        file_name, content, max_bytes=FILE_MAX_BYTES, max_rows=ROWS_MAX, invalid=_invalid
+    rows, where = spreadsheet_table(
+        file_name,
+        content,
+        columns=COLUMNS,
+        required=("name", "price"),
+        max_bytes=FILE_MAX_BYTES,
+        max_rows=ROWS_MAX,
+        invalid=_invalid,
     )
-    while table and not any(cell.strip() for cell in table[-1]):
-        table.pop()
-    if not table:
-        raise _invalid(_("The file is empty."))
-    header = [cell.strip().casefold().replace(" ", "_") for cell in table[0]]
-    missing = [name for name in ("name", "price") if name not in header]
-    if missing:
-        raise _invalid(
-            _("The first row must name the columns; missing: %(columns)s.")
-            % {"columns": ", ".join(missing)}
-        )
-    if len(table) - 1 > ROWS_MAX:
-        raise _invalid(_("At most %(max)d rows per file.") % {"max": ROWS_MAX})
-    where = {name: header.index(name) for name in COLUMNS if name in header}
     zone = zoneinfo.ZoneInfo(business.timezone or "UTC")
     existing_sku = dict(
         Product.objects.filter(business=business).exclude(sku="").values_list("sku", "pk")
@@ -271,7 +247,7 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
     report = ImportReport()
     by_key: dict[str, ImportProduct] = {}
     retailer_seen: dict[str, str] = {}
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue
         cell = _Row(cells, where)
@@ -291,9 +267,9 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
                     fields=fields,
                     category_path=_category_path(cell("category")),
                     image_url=media_url_check(cell("image_url")) if cell("image_url") else "",
-                    product_id=existing_sku.get(key) if cell("sku") else existing_name.get(key),
+                    updates_id=existing_sku.get(key) if cell("sku") else existing_name.get(key),
                 )
-                probe = Product(business=business, pk=row.product_id, **fields)
+                probe = Product(business=business, pk=row.updates_id, **fields)
                 if probe.kind == "event" and probe.starts_at is None:
                     raise _invalid(_("An event needs a start date and time."))
                 if probe.starts_at and probe.ends_at and probe.ends_at <= probe.starts_at:
@@ -312,7 +288,7 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
             for retailer_id in filter(None, ids):
                 owner = retailer_owner.get(retailer_id)
                 if retailer_seen.get(retailer_id, key) != key or (
-                    owner is not None and owner != row.product_id
+                    owner is not None and owner != row.updates_id
                 ):
                     raise _invalid(_("Another product already has this retailer id."))
                 retailer_seen[retailer_id] = key
@@ -321,10 +297,10 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
             continue
         if known is None:
             by_key[key] = row
-            report.products.append(row)
+            report.rows.append(row)
         if variant is not None:
             row.variants.append((line, variant))
-    if not report.products and not report.errors:
+    if not report.rows and not report.errors:
         raise _invalid(_("The file has no products."))
     limit = product_limit(business=business)
     if report.created and product_count(business=business) + report.created > limit:
@@ -353,14 +329,14 @@ def _category_for(
 
 def _save(business: Business, report: ImportReport) -> None:
     categories: dict[tuple[str, ...], int] = {}
-    for row in report.products:
+    for row in report.rows:
         fields = dict(row.fields)
         if row.category_path:
             fields["category_id"] = _category_for(business, row.category_path, categories)
-        if row.product_id is None:
+        if row.updates_id is None:
             product = Product(business=business, **fields)
         else:
-            product = Product.objects.select_for_update().get(business=business, pk=row.product_id)
+            product = Product.objects.select_for_update().get(business=business, pk=row.updates_id)
             for key, value in fields.items():
                 setattr(product, key, value)
         try:
@@ -425,28 +401,20 @@ def catalog_import(
 
 # --- between the dry run and the confirmation ---------------------------------------------------
 
-STAGE_SECONDS = 3600
 
-
-def _stage_key(business: Business, token: str) -> str:
-    return f"commerce:import:{business.pk}:{token}"
+def _scope(business: Business) -> str:
+    return f"commerce:import:{business.pk}"
 
 
 def catalog_import_stage(*, business: Business, file_name: str, content: bytes) -> str:
-    """Keeps a checked file for an hour in the shared cache under a random token bound to the
-    business, until the team confirms."""
-    token = secrets.token_urlsafe(24)
-    cache.set(_stage_key(business, token), (file_name[:200], content), STAGE_SECONDS)
-    return token
+    """Keeps a checked file for an hour under a random token bound to the business, until the
+    team confirms."""
+    return upload_stage(scope=_scope(business), file_name=file_name, content=content)
 
 
 def catalog_import_staged(*, business: Business, token: str) -> tuple[str, bytes]:
-    staged = cache.get(_stage_key(business, token)) if token and len(token) < 64 else None
-    if staged is None:
-        raise _invalid(_("The uploaded file has expired; please upload it again."))
-    name, content = staged
-    return str(name), bytes(content)
+    return upload_staged(scope=_scope(business), token=token, invalid=_invalid)
 
 
 def catalog_import_unstage(*, business: Business, token: str) -> None:
-    cache.delete(_stage_key(business, token))
+    upload_unstage(scope=_scope(business), token=token)

@@ -6,17 +6,22 @@ active."""
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kazan.activity.services import activity_record
 from kazan.core.errors import KazanError, ValidationFailed
-from kazan.core.spreadsheets import spreadsheet_rows
+from kazan.core.spreadsheets import ImportReport as SpreadsheetImportReport
+from kazan.core.spreadsheets import (
+    spreadsheet_table,
+    upload_stage,
+    upload_staged,
+    upload_unstage,
+    yes_no,
+)
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.models import Faq
 from kazan.faq.queries import faq_count, faq_limit
@@ -29,8 +34,6 @@ if TYPE_CHECKING:
 COLUMNS = ("question", "alternatives", "answer", "language", "category", "active")
 FILE_MAX_BYTES = 2 * 1024 * 1024
 ROWS_MAX = 5000
-TRUE = {"", "1", "yes", "y", "true", "x", "ja", "evet", "sì", "si", "sí", "active", "on"}
-FALSE = {"0", "no", "n", "false", "nein", "hayır", "hayir", "inactive", "off"}
 
 
 @dataclass
@@ -38,66 +41,28 @@ class ImportRow:
     line: int
     fields: dict[str, Any]
     is_active: bool
-    faq_id: int | None = None  # the FAQ it updates
+    updates_id: int | None = None  # the FAQ it updates
 
 
-@dataclass
-class ImportReport:
-    rows: list[ImportRow] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.rows)
-
-    @property
-    def created(self) -> int:
-        return sum(1 for row in self.rows if row.faq_id is None)
-
-    @property
-    def updated(self) -> int:
-        return sum(1 for row in self.rows if row.faq_id is not None)
+ImportReport = SpreadsheetImportReport[ImportRow]
 
 
 def _invalid(message: str) -> ValidationFailed:
     return ValidationFailed(message, code=FaqErrorCode.INVALID_IMPORT)
 
 
-def _table(file_name: str, content: bytes) -> list[list[str]]:
-    """The file's cells as text, header row first."""
-    return spreadsheet_rows(
-        file_name, content, max_bytes=FILE_MAX_BYTES, max_rows=ROWS_MAX, invalid=_invalid
-    )
-
-
-def _active(raw: str) -> bool | None:
-    value = raw.strip().casefold()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    return None
-
-
 def faq_import_check(*, business: Business, file_name: str, content: bytes) -> ImportReport:
     """Reads and checks every row without saving (the dry run): the rows, and each bad row's
     line and reason."""
-    table = _table(file_name, content)
-    while table and not any(cell.strip() for cell in table[-1]):
-        table.pop()
-    if not table:
-        raise _invalid(_("The file is empty."))
-    header = [cell.strip().casefold() for cell in table[0]]
-    missing = [name for name in ("question", "answer") if name not in header]
-    if missing:
-        raise _invalid(
-            _("The first row must name the columns; missing: %(columns)s.")
-            % {"columns": ", ".join(missing)}
-        )
-    if len(table) - 1 > ROWS_MAX:
-        raise _invalid(_("At most %(max)d rows per file.") % {"max": ROWS_MAX})
-    where = {name: header.index(name) for name in COLUMNS if name in header}
+    rows, where = spreadsheet_table(
+        file_name,
+        content,
+        columns=COLUMNS,
+        required=("question", "answer"),
+        max_bytes=FILE_MAX_BYTES,
+        max_rows=ROWS_MAX,
+        invalid=_invalid,
+    )
     existing = {
         (language, question.casefold()): pk
         for pk, language, question in Faq.objects.filter(business=business).values_list(
@@ -106,7 +71,7 @@ def faq_import_check(*, business: Business, file_name: str, content: bytes) -> I
     }
     report = ImportReport()
     seen: set[tuple[str, str]] = set()
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue
 
@@ -125,7 +90,7 @@ def faq_import_check(*, business: Business, file_name: str, content: bytes) -> I
         except KazanError as error:
             report.errors.append((line, str(error.message)))
             continue
-        active = _active(cell("active"))
+        active = yes_no(cell("active"))
         if active is None:
             report.errors.append((line, _("Active must be yes or no.")))
             continue
@@ -162,7 +127,7 @@ def faq_import(
         if faq_count(business=business) + report.created > limit:
             raise limit_reached_error(limit)
         position = faq_count(business=business)
-        updates = {row.faq_id: row for row in report.rows if row.faq_id is not None}
+        updates = {row.updates_id: row for row in report.rows if row.updates_id is not None}
         for faq in Faq.objects.select_for_update().filter(business=business, pk__in=updates):
             row = updates[faq.pk]
             for key, value in row.fields.items():
@@ -171,7 +136,7 @@ def faq_import(
             faq.save()
         new = []
         for row in report.rows:
-            if row.faq_id is None:
+            if row.updates_id is None:
                 position += 1
                 new.append(
                     Faq(business=business, is_active=row.is_active, position=position, **row.fields)
@@ -191,29 +156,20 @@ def faq_import(
 
 # --- between the dry run and the confirmation ---------------------------------------------------
 
-STAGE_SECONDS = 3600
 
-
-def _stage_key(business: Business, token: str) -> str:
-    return f"faq:import:{business.pk}:{token}"
+def _scope(business: Business) -> str:
+    return f"faq:import:{business.pk}"
 
 
 def faq_import_stage(*, business: Business, file_name: str, content: bytes) -> str:
-    """Keeps an uploaded file for an hour in the shared cache (Redis in production, so any
-    machine may take the confirmation), under a random token bound to the business."""
-    token = secrets.token_urlsafe(24)
-    cache.set(_stage_key(business, token), (file_name[:200], content), STAGE_SECONDS)
-    return token
+    """Keeps an uploaded file for an hour under a random token bound to the business."""
+    return upload_stage(scope=_scope(business), file_name=file_name, content=content)
 
 
 def faq_import_staged(*, business: Business, token: str) -> tuple[str, bytes]:
     """The file staged under `token` for this business (another business's token is unknown)."""
-    staged = cache.get(_stage_key(business, token)) if token and len(token) < 64 else None
-    if staged is None:
-        raise _invalid(_("The uploaded file has expired; please upload it again."))
-    name, content = staged
-    return str(name), bytes(content)
+    return upload_staged(scope=_scope(business), token=token, invalid=_invalid)
 
 
 def faq_import_unstage(*, business: Business, token: str) -> None:
-    cache.delete(_stage_key(business, token))
+    upload_unstage(scope=_scope(business), token=token)

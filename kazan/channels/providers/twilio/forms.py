@@ -7,9 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kazan.channels.providers.base import ConnectForm, Connection
-from kazan.core.errors import ValidationFailed
 from kazan.core.masking import phone_mask
-from kazan.customers.phones import phone_normalize
 
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
@@ -46,35 +44,25 @@ class TwilioConnectForm(ConnectForm):
     )
 
     def clean_account_sid(self) -> str:
-        value: str = self.cleaned_data["account_sid"].strip()
-        if not ACCOUNT_SID.match(value):
-            raise forms.ValidationError(_("An account SID is AC followed by 32 hex digits."))
-        return value
+        return self.cleaned_matching(
+            "account_sid", ACCOUNT_SID, _("An account SID is AC followed by 32 hex digits.")
+        )
 
     def clean_auth_token(self) -> str:
-        value: str = self.cleaned_data["auth_token"].strip()
-        if not AUTH_TOKEN.match(value):
-            raise forms.ValidationError(_("This does not look like a Twilio auth token."))
-        return value
+        return self.cleaned_matching(
+            "auth_token", AUTH_TOKEN, _("This does not look like a Twilio auth token.")
+        )
 
     def clean_from_number(self) -> str:
-        value: str = self.cleaned_data["from_number"].strip()
-        if not value:
-            return ""
-        try:
-            return phone_normalize(value, region="")
-        except ValidationFailed:
-            raise forms.ValidationError(
-                _("Enter the number in international format, e.g. +15017122661.")
-            ) from None
+        return self.cleaned_phone("from_number", "+15017122661")
 
     def clean_messaging_service_sid(self) -> str:
-        value: str = self.cleaned_data["messaging_service_sid"].strip()
-        if value and not SERVICE_SID.match(value):
-            raise forms.ValidationError(
-                _("A messaging service SID is MG followed by 32 hex digits.")
-            )
-        return value
+        return self.cleaned_matching(
+            "messaging_service_sid",
+            SERVICE_SID,
+            _("A messaging service SID is MG followed by 32 hex digits."),
+            required=False,
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

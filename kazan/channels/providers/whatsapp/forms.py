@@ -12,9 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.channels.providers.base import ConnectForm, Connection
 from kazan.core.crypto import blind_index
-from kazan.core.errors import ValidationFailed
 from kazan.core.masking import phone_mask
-from kazan.customers.phones import phone_normalize
 
 GRAPH_ID = re.compile(r"^[0-9]{5,25}$")
 TOKEN = re.compile(r"^[A-Za-z0-9_\-.|]{20,512}$")
@@ -99,10 +97,12 @@ class WhatsAppConnectForm(ConnectForm):
     )
 
     def _id(self, name: str, *, required: bool = True) -> str:
-        value: str = (self.cleaned_data.get(name) or "").strip()
-        if (value or required) and not GRAPH_ID.match(value):
-            raise forms.ValidationError(_("Enter the ID as Meta shows it: digits only."))
-        return value
+        return self.cleaned_matching(
+            name,
+            GRAPH_ID,
+            _("Enter the ID as Meta shows it: digits only."),
+            required=required,
+        )
 
     def clean_phone_number_id(self) -> str:
         return self._id("phone_number_id")
@@ -114,43 +114,32 @@ class WhatsAppConnectForm(ConnectForm):
         return self._id("catalog_id", required=False)
 
     def clean_access_token(self) -> str:
-        value: str = self.cleaned_data["access_token"].strip()
-        if not TOKEN.match(value):
-            raise forms.ValidationError(_("This does not look like a Meta access token."))
-        return value
+        return self.cleaned_matching(
+            "access_token", TOKEN, _("This does not look like a Meta access token.")
+        )
 
     def clean_app_secret(self) -> str:
-        value: str = self.cleaned_data["app_secret"].strip()
-        if not APP_SECRET.match(value):
-            raise forms.ValidationError(_("This does not look like an app secret."))
-        return value
+        return self.cleaned_matching(
+            "app_secret", APP_SECRET, _("This does not look like an app secret.")
+        )
 
     def clean_verify_token(self) -> str:
-        value: str = self.cleaned_data["verify_token"].strip()
-        if not VERIFY_TOKEN.match(value):
-            raise forms.ValidationError(
-                _("Use 8 to 128 characters without spaces for the verify token.")
-            )
-        return value
+        return self.cleaned_matching(
+            "verify_token",
+            VERIFY_TOKEN,
+            _("Use 8 to 128 characters without spaces for the verify token."),
+        )
 
     def clean_display_phone_number(self) -> str:
-        value: str = self.cleaned_data["display_phone_number"].strip()
-        if not value:
-            return ""
-        try:
-            return phone_normalize(value, region="")
-        except ValidationFailed:
-            raise forms.ValidationError(
-                _("Enter the number in international format, e.g. +34600000000.")
-            ) from None
+        return self.cleaned_phone("display_phone_number", "+34600000000")
 
     def _template(self, name: str) -> str:
-        value: str = self.cleaned_data[name].strip()
-        if value and not TEMPLATE_NAME.match(value):
-            raise forms.ValidationError(
-                _("A template name has lowercase letters, digits and underscores only.")
-            )
-        return value
+        return self.cleaned_matching(
+            name,
+            TEMPLATE_NAME,
+            _("A template name has lowercase letters, digits and underscores only."),
+            required=False,
+        )
 
     def clean_template_order_update(self) -> str:
         return self._template("template_order_update")
@@ -162,10 +151,12 @@ class WhatsAppConnectForm(ConnectForm):
         return self._template("template_cart_reminder")
 
     def clean_template_language(self) -> str:
-        value: str = self.cleaned_data["template_language"].strip()
-        if value and not LANGUAGE.match(value):
-            raise forms.ValidationError(_("Enter a language code such as es, it or en_US."))
-        return value
+        return self.cleaned_matching(
+            "template_language",
+            LANGUAGE,
+            _("Enter a language code such as es, it or en_US."),
+            required=False,
+        )
 
     def connection(self) -> Connection:
         data = self.cleaned_data

@@ -21,7 +21,6 @@ from kazan.channels.models import ChannelInstallation, InboundEvent
 from kazan.channels.providers.base import InboundMessage
 from kazan.channels.providers.whatsapp.graph import GraphClient
 from kazan.channels.queries import installation_credentials
-from kazan.core.errors import KazanError
 from kazan.messaging.transports import ProviderError
 
 if TYPE_CHECKING:
@@ -117,39 +116,15 @@ def whatsapp_inbound(
         display_name=str(raw.get("name") or ""),
     )
     if received.replies:
-        _reply(
+        from kazan.channels.services import transactional_reply
+
+        transactional_reply(
             business=business,
-            handle=handle,
+            channel="whatsapp",
+            to=handle,
             replies=received.replies,
             installation=installation,
             key=f"reply:whatsapp:{message.provider_message_id}",
             customer=getattr(received.conversation, "customer", None),
         )
     return "conversation", business
-
-
-def _reply(
-    *,
-    business: "Business",
-    handle: str,
-    replies: list[dict[str, Any]],
-    installation: ChannelInstallation,
-    key: str,
-    customer: Any,
-) -> None:
-    from kazan.messaging.services import message_send
-
-    try:
-        message_send(
-            business=business,
-            channel="whatsapp",
-            to=handle,
-            payload={"replies": replies},
-            purpose="transactional",
-            customer=customer,
-            installation=installation,
-            idempotency_key=key,
-            actor_kind="system",
-        )
-    except KazanError as exc:
-        logger.warning("whatsapp reply for business %s not queued: %s", business.pk, exc.code)
