@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, ExecutedCall, engine_for
+from kazan.agent.engines.prompt import memory_from_log
 from kazan.agent.nlu import lexicon as lx
 from kazan.agent.nlu.text import any_phrase, words
 from kazan.agent.tools import ToolScope
@@ -47,7 +48,6 @@ AGENT_STEP = "agent"
 STATE_KEY = "agent"
 PHONE_CHANNELS = frozenset({"whatsapp", "sms"})
 CONSENT_YES, CONSENT_NO = "consent_yes", "consent_no"
-HISTORY_MAX = 20
 LANGUAGE_CODES = frozenset(code for code, _name in django_settings.LANGUAGES)
 
 
@@ -216,21 +216,6 @@ def _consent(ctx: Context, customer: Any, inbound: Inbound, replies: list[Reply]
 # --- the turn ---------------------------------------------------------------------------------
 
 
-def _history(ctx: Context, limit: int) -> list[dict[str, str]]:
-    from kazan.conversations.queries import thread_messages
-
-    rows = list(
-        thread_messages(business=ctx.business, conversation=ctx.conversation)
-        .filter(text__gt="")
-        .order_by("-created_at", "-id")
-        .values_list("direction", "text")[: min(limit, HISTORY_MAX)]
-    )
-    return [
-        {"role": "user" if direction == "in" else "assistant", "content": text[:TEXT_MAX]}
-        for direction, text in reversed(rows)
-    ]
-
-
 def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
     """One customer message through the gates and the engine. True: hand the thread over."""
 
@@ -288,7 +273,14 @@ def _engine_turn(
         ),
         text=inbound.text[:TEXT_MAX],
         payload=payload or None,
-        history=_history(ctx, settings.memory_messages) if engine.key != "local" else [],
+        # The model's memory: the thread's last messages without the team's internal notes.
+        history=memory_from_log(
+            business=ctx.business,
+            conversation=ctx.conversation,
+            limit=settings.memory_messages,
+        )
+        if engine.key != "local"
+        else [],
         settings=settings,
         state=dialog,
     )

@@ -212,17 +212,9 @@ class LlmEngine:
         _factor, rounds = SPEEDS.get(settings.speed, SPEEDS["balanced"])
         rounds = min(rounds, int(django_settings.AGENT_LLM_MAX_TOOL_ROUNDS))
         text = prompt.scrub(turn.text, scope.customer)[: prompt.MESSAGE_CHARS]
-        # The thread's own log when there is one (its internal notes never reach the model);
-        # the turn's history otherwise (agent_eval, the test box).
-        history = (
-            prompt.memory_from_log(
-                business=scope.business,
-                conversation=scope.conversation,
-                limit=settings.memory_messages,
-            )
-            if scope.conversation is not None
-            else turn.history
-        )
+        # The thread's last messages (the agent step reads them from the log, without the
+        # team's internal notes; agent_eval and the test box pass their own).
+        history = turn.history
         messages: list[dict[str, Any]] = [
             {
                 "role": "system",

@@ -392,7 +392,12 @@ def test_memory_keeps_the_last_n_messages(business, customer, settings_row, fake
     assert [m["content"] for m in messages[1:]] == ["m4", "m5", "now"]
 
 
-def test_memory_is_read_from_the_conversation_log(business, customer, settings_row, fake):
+def test_memory_is_the_thread_log_without_notes_and_scrubbed(
+    business, customer, settings_row, fake
+):
+    """The agent step builds the model's memory with `memory_from_log`: the team's internal
+    notes never reach the model, and contact data in the customer's texts is masked."""
+    from kazan.agent.engines.prompt import memory_from_log
     from kazan.conversations.models import Conversation, ConversationMessage
 
     conversation = Conversation.objects.create(
@@ -409,10 +414,9 @@ def test_memory_is_read_from_the_conversation_log(business, customer, settings_r
         )
     settings_row.memory_messages = 10
     scope = ToolScope(business=business, customer=customer, conversation=conversation)
-    # a history that carries the team's note (as a step might build it) is not used
-    noted = [{"role": "assistant", "content": "VIP customer, phone " + PHONE}]
+    history = memory_from_log(business=business, conversation=conversation, limit=10)
     turn = AgentTurn(
-        scope=scope, text="¿y ahora?", payload=None, history=noted, settings=settings_row
+        scope=scope, text="¿y ahora?", payload=None, history=history, settings=settings_row
     )
 
     llm.LlmEngine().respond(turn)

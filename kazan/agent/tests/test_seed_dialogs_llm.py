@@ -171,3 +171,27 @@ def test_agent_eval_runs_the_llm_engine_against_the_platform_server(fake, settin
     assert row["reply"].startswith("Aquí tiene tres cajas")
     assert row["match"] is True and score.turns == 1
     assert len(fake.requests) == 2
+
+
+def test_the_model_remembers_the_thread_but_not_the_team_s_notes(llm_business, shop, shopper, fake):
+    """The agent step gives the model the thread's last messages from the log: the customer's
+    earlier message and the bot's answer, never an internal note of the team."""
+    from kazan.conversations.models import Conversation, ConversationMessage
+
+    fake.reply("¡Hola! ¿En qué puedo ayudarle?")
+    say(llm_business, "Hola, busco un regalo.")
+    conversation = Conversation.objects.get(business=llm_business, channel="whatsapp")
+    ConversationMessage.objects.create(
+        business=llm_business,
+        conversation=conversation,
+        direction="note",
+        text="Internal: VIP, call back",
+    )
+
+    fake.reply("Claro.")
+    say(llm_business, "¿Tienen cannoli?")
+
+    remembered = json.dumps(fake.requests[-1]["messages"][1:], ensure_ascii=False)
+    assert "busco un regalo" in remembered
+    assert "¿En qué puedo ayudarle?" in remembered
+    assert "VIP" not in remembered
