@@ -122,21 +122,15 @@ def _customer(ctx: Context) -> Any:
 
 
 def customer_registered(customer: Any) -> bool:
-    from kazan.customers import queries as customer_queries
+    from kazan.customers.queries import customer_is_registered
 
-    check = getattr(customer_queries, "customer_is_registered", None)
-    return bool(check(customer)) if check else customer.registered_at is not None
+    return customer_is_registered(customer)
 
 
 def consent_granted(business: Any, customer: Any) -> bool:
-    from kazan.customers import queries as customer_queries
+    from kazan.customers.queries import data_processing_consent_granted
 
-    check = getattr(customer_queries, "data_processing_consent_granted", None)
-    if check is not None:
-        return bool(check(business=business, customer=customer))
-    return customer_queries.consent_is_granted(
-        business=business, customer=customer, purpose="data_processing"
-    )
+    return data_processing_consent_granted(business=business, customer=customer)
 
 
 def _registration(ctx: Context, customer: Any, text: str, replies: list[Reply]) -> None:
@@ -229,8 +223,7 @@ def agent_respond(ctx: Context, inbound: Inbound, replies: list[Reply]) -> bool:
         _registration(ctx, customer, inbound.text, replies)
         return False
     if not consent_granted(ctx.business, customer):
-        if not _consent(ctx, customer, inbound, replies):
-            return False
+        _consent(ctx, customer, inbound, replies)
         return False
     payload = inbound.payload or {}
     if isinstance(payload.get("order"), dict):

@@ -63,4 +63,8 @@ class BulkStatusForm(forms.Form):
         """The ticked orders' ids (anything else ignored; the service keeps only the
         business's own)."""
         raw = self.data.getlist("orders") if hasattr(self.data, "getlist") else []
-        return [int(value) for value in raw[:500] if str(value).isdigit() and len(str(value)) < 12]
+        return [
+            int(value)
+            for value in raw[:500]
+            if str(value).isascii() and str(value).isdigit() and len(str(value)) < 12
+        ]

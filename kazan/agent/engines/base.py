@@ -71,10 +71,9 @@ def engine_for(business: Business, settings: AgentSettings) -> AgentEngine:
         and llm is not None
         and (configured is None or configured(settings))
     ):
-        from kazan.agent import services
+        from kazan.agent.services import ai_message_take
 
-        take = getattr(services, "ai_message_take", None)
-        if take is None or take(business=business):
+        if ai_message_take(business=business):
             return _ENGINES["llm"]
     local = _ENGINES.get("local")
     if local is None:  # pragma: no cover - registered by AgentConfig.ready()

@@ -2,6 +2,7 @@
 and another business's product refused."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -166,5 +167,11 @@ def test_tool_calls_are_logged_without_contact_data(scope, shop):
     call(scope, "get_product_list", query="me llamo lucia@example.com +34600111222")
     row = AgentToolCall.objects.filter(tool="get_product_list").latest("id")
     assert row.arguments["query"] == "[redacted]"
-    other = CustomerFactory(business=scope.business)
+    other = CustomerFactory(business=scope.business, name="Otra Persona")
     assert other.pk  # (a second customer exists; nothing of theirs reaches a result)
+    results = [call(scope, name).data for name in ("get_cart_info", "get_order_status")]
+    assert "Otra Persona" not in json.dumps(results, ensure_ascii=False, default=str)
+    # the customer's own words are logged by their length only (a name, an address)
+    call(scope, "get_faq_info", question="Soy Lucía García, vivo en Via Roma 12")
+    logged = AgentToolCall.objects.filter(tool="get_faq_info").latest("id").arguments
+    assert logged["question"] == "[37 characters]"

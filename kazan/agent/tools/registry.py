@@ -79,9 +79,14 @@ def tool_get(name: str) -> Tool | None:
     return _TOOLS.get(name)
 
 
+# Arguments that carry the customer's own words: logged by their length only, since a question
+# may hold a name or an address that no pattern recognises.
+FREE_TEXT_ARGUMENTS = frozenset({"question", "query", "text", "message"})
+
+
 def _loggable(arguments: dict[str, Any]) -> dict[str, Any]:
-    """Arguments as logged: numbers, flags, dates and short catalog words, never free text
-    that could hold contact data (emails, phone numbers) — long strings are dropped."""
+    """Arguments as logged: numbers, flags, dates and short catalog words; contact data
+    (emails, phone numbers) redacted, the customer's free text reduced to its length."""
     safe: dict[str, Any] = {}
     for key, value in arguments.items():
         if isinstance(value, bool | int | float) or value is None:
@@ -89,6 +94,8 @@ def _loggable(arguments: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str):
             if "@" in value or sum(ch.isdigit() for ch in value) >= 6:
                 safe[key] = "[redacted]"
+            elif key in FREE_TEXT_ARGUMENTS:
+                safe[key] = f"[{len(value)} characters]"
             else:
                 safe[key] = value[:80]
         elif isinstance(value, list):

@@ -104,7 +104,7 @@ def _with_descendants(business: "Business", category_id: int) -> set[int]:
 
 
 def _products(business: "Business", active_only: bool) -> QuerySet[Product]:
-    qs = Product.objects.filter(business=business).select_related("category")
+    qs = Product.objects.filter(business=business).select_related("category__parent")
     if active_only:
         qs = qs.filter(active=True).filter(Q(category__isnull=True) | Q(category__active=True))
         variants = ProductVariant.objects.filter(active=True)

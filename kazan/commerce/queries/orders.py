@@ -207,7 +207,7 @@ def orders_list(
     search = (search or "").strip()
     if search:
         condition = Q(customer_id__in=customer_list(business=business, search=search).values("pk"))
-        if search.lstrip("#").isdigit() and len(search) < 10:
+        if search.lstrip("#").isascii() and search.lstrip("#").isdigit() and len(search) < 10:
             condition |= Q(number=int(search.lstrip("#")))
         orders = orders.filter(condition)
     return (

@@ -127,7 +127,7 @@ def _whole(raw: str, label: str) -> int | None:
         return None
     if text.endswith(".0"):  # Excel's numbers arrive as floats
         text = text[:-2]
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise _invalid(_("The %(field)s must be a whole number.") % {"field": label})
     return int(text)
 
@@ -343,7 +343,8 @@ def _save(business: Business, report: ImportReport) -> None:
             _product_rules(business, product)
             product.save()
             for _line, variant_fields in row.variants:
-                variant = ProductVariant.objects.filter(
+                # Locked like the product: a reservation made meanwhile is not overwritten.
+                variant = ProductVariant.objects.select_for_update().filter(
                     product=product, name__iexact=variant_fields["name"]
                 ).first() or ProductVariant(product=product)
                 for key, value in variant_fields.items():

@@ -3,6 +3,7 @@ through the blind index, payment method), no N+1, detail, status change with tra
 notes, bulk, invoice download, the overview's metrics, the customer panel, the export, GDPR."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -128,6 +129,7 @@ def test_overview_metrics(owner_client, business, owner):
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-stat="orders"' in html and "90" in html  # 2 × 45 € revenue
+    assert re.search(r'data-stat="revenue"><span class="stat-value">[^<]*90[.,]00', html)
     assert "orders-chart-data" in html
     metrics = page.context["metrics"]
     assert metrics.orders == 2 and metrics.revenue_minor == 9000 and metrics.average_minor == 9000
@@ -259,3 +261,14 @@ def test_payment_link_lives_as_long_as_the_settings_say(business):
     link = SecureLink.objects.get(purpose="payment", target_id=order.pk)
     hours = (link.expires_at - link.created_at).total_seconds() / 3600
     assert 5.9 < hours <= 6.01 and link.channel == "web"
+
+
+def test_digits_python_reads_but_int_refuses_are_ignored_not_a_500(owner_client, business):
+    """ "²" is a digit to str.isdigit() and not a number to int(): the bulk ids and the list's
+    "#number" search take ASCII digits only."""
+    order = _order(business)
+    bulk = owner_client.post(f"{LIST}bulk/", {"orders": ["²", order.pk], "status": "processing"})
+    assert bulk.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "processing"
+    assert owner_client.get(LIST, {"q": "#²"}).status_code == 200

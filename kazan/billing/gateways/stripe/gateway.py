@@ -69,11 +69,12 @@ class StripeGateway:
                 }
             ],
             "client_reference_id": str(request.payment_id),
+            # The caller's metadata first: the keys the webhook routes by cannot be overwritten.
             "metadata": {
+                **request.metadata,
                 "payment_id": str(request.payment_id),
                 "business_id": str(request.business_id),
                 **({"package": request.package_key} if request.package_key else {}),
-                **request.metadata,
             },
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,

@@ -166,7 +166,10 @@ class GraphClient:
         """An inbound media's bytes and MIME type (URL lookup, then the download)."""
         info = self._call("GET", f"{self.base}/{media_id}")
         url = info.get("url") if isinstance(info, dict) else None
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        # The token travels with the download: over https only, unless the Graph API itself is
+        # a plain-http local fake (tests, development).
+        schemes = ("https://", "http://") if self.base.startswith("http://") else ("https://",)
+        if not isinstance(url, str) or not url.startswith(schemes):
             raise PermanentProviderError("The media has no download URL.", code=NO_ID_CODE)
         try:
             with requests.get(
