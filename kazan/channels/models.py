@@ -163,3 +163,28 @@ class WidgetSettings(models.Model):
 
     def __str__(self) -> str:
         return f"widget of {self.business_id}"
+
+
+class MemberChat(models.Model):
+    """A team member's own chat with the business's bot (Telegram), linked by a one-time deep
+    link from the dashboard: where admin test broadcasts and operator notices go."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+    external_id = EncryptedTextField()
+    external_index = models.CharField(max_length=64)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "user", "channel"], name="member_chat_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "channel", "external_index"], name="member_chat_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} chat of user {self.user_id}"

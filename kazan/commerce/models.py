@@ -30,6 +30,13 @@ class CommerceSettings(models.Model):
     # How many products the business may keep; None: the platform's (settings), until the
     # plans issue drives it. Staff set it in the console.
     product_limit = models.PositiveIntegerField(null=True, blank=True)
+    # Seed 004 §8.1: the email-confirmation add-on of a token order, regular and subscriber.
+    email_addon_tokens = models.PositiveIntegerField(
+        _("email confirmation add-on"), default=50, db_default=50
+    )
+    email_addon_subscriber_tokens = models.PositiveIntegerField(
+        _("email confirmation add-on for subscribers"), default=30, db_default=30
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -267,11 +274,42 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     CANCELLED = "cancelled", _("Cancelled")
     REFUNDED = "refunded", _("Refunded")
+    # Token orders of the queue (seed 004 §3.2.2): pending → processing → assigned → completed.
+    ASSIGNED = "assigned", _("Assigned")
+    COMPLETED = "completed", _("Completed")
 
 
 class PaymentMethod(models.TextChoices):
     ONLINE = "online", _("Online (card)")
     ON_DELIVERY = "on_delivery", _("Cash on delivery")
+    TOKENS = "tokens", _("Tokens")
+
+
+class Package(models.Model):
+    """A service package of seed 004 §8.1, bought with tokens: a number of sites at a regular
+    and a subscriber price."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    sites = models.PositiveIntegerField(_("sites"))
+    price_tokens = models.PositiveIntegerField(_("price in tokens"))
+    subscriber_price_tokens = models.PositiveIntegerField(_("subscriber price in tokens"))
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "sites", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "name"], name="package_name_unique"),
+            models.CheckConstraint(condition=Q(price_tokens__gte=1), name="package_price_min"),
+            models.CheckConstraint(
+                condition=Q(subscriber_price_tokens__gte=1), name="package_sub_price_min"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Order(models.Model):
@@ -303,6 +341,34 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     tracking_code = models.CharField(_("tracking code"), max_length=120, blank=True, default="")
+    # Token orders of the queue (seed 004): their currency is "TOK" and total_minor counts
+    # whole tokens. The person it is for, the package, the email add-on, whether the
+    # subscriber price applied and the priority lane.
+    profile = models.ForeignKey(
+        "customers.CustomerProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    package = models.ForeignKey(
+        Package, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    sites_count = models.PositiveIntegerField(null=True, blank=True)
+    email_confirmation = models.BooleanField(default=False, db_default=False)
+    subscriber_price = models.BooleanField(default=False, db_default=False)
+    priority = models.BooleanField(default=False, db_default=False)
+    # Sort key inside its lane while the order waits (pending, processing); NULL once it left
+    # the queue. The position shown is computed from it, never stored.
+    queue_rank = models.BigIntegerField(null=True, blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -320,6 +386,8 @@ class Order(models.Model):
                         "delivered",
                         "cancelled",
                         "refunded",
+                        "assigned",
+                        "completed",
                     ]
                 ),
                 name="order_status_valid",
@@ -328,6 +396,12 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["business", "status", "-created_at"], name="order_list_idx"),
             models.Index(fields=["payment_reference"], name="order_payment_ref_idx"),
+            models.Index(
+                fields=["business", "-priority", "queue_rank"],
+                condition=Q(queue_rank__isnull=False),
+                name="order_queue_idx",
+            ),
+            models.Index(fields=["business", "operator", "status"], name="order_operator_idx"),
         ]
 
     def __str__(self) -> str:

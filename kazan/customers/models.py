@@ -211,3 +211,47 @@ class ConsentRecord(models.Model):
     @property
     def channel_label(self) -> str:
         return str(CONSENT_CHANNEL_LABELS.get(self.channel, self.channel))
+
+
+class CustomerProfile(models.Model):
+    """A person a customer registers through the conversational form of seed 004 §3.1 (the
+    TeleKpr "customer profile"); one customer (a Telegram user) may register several and pick
+    one per order. Contact data, birth date, address and password are encrypted at rest."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+        UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="profiles")
+    first_name = models.CharField(_("first name"), max_length=80)
+    middle_name = models.CharField(_("middle name"), max_length=80, blank=True, default="")
+    last_name = models.CharField(_("last name"), max_length=80)
+    phone_e164 = EncryptedTextField(_("phone"), blank=True, default="")
+    email = EncryptedTextField(_("email"), blank=True, default="")
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True)
+    # ISO date, encrypted.
+    date_of_birth = EncryptedTextField(_("date of birth"), blank=True, default="")
+    # Encrypted JSON {"street", "apartment", "city", "state", "postal_code", "country"}, the
+    # same shape as Customer.address.
+    address = EncryptedTextField(_("address"), blank=True, default="")
+    telegram_username = models.CharField(_("Telegram username"), max_length=64, blank=True)
+    instagram_username = models.CharField(_("Instagram username"), max_length=64, blank=True)
+    # The password the team uses to fulfil orders for this person (seed 004: "optional or
+    # generated", stored encrypted, not hashed: operators must be able to read it).
+    password = EncryptedTextField(_("password"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["business", "customer"], name="profile_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"profile {self.pk} of customer {self.customer_id}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)

@@ -189,6 +189,8 @@ class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
     MANAGER = "manager", _("Manager")
     AGENT = "agent", _("Agent")
+    # Seed 004: an operator works the order queue (the orders assigned to them).
+    OPERATOR = "operator", _("Operator")
 
 
 # What each role may do; the views ask `membership.can(...)`.
@@ -207,6 +209,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "vouchers.redeem",
             "catalog.edit",
             "orders.manage",
+            "queue.manage",
+            "queue.work",
+            "wallet.adjust",
         }
     ),
     Role.MANAGER: frozenset(
@@ -221,10 +226,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "vouchers.redeem",
             "catalog.edit",
             "orders.manage",
+            "queue.manage",
+            "queue.work",
+            "wallet.adjust",
         }
     ),
     # Seed 002: an agent handles the customers' chats and processes their orders.
     Role.AGENT: frozenset({"customers.view", "vouchers.redeem", "orders.manage"}),
+    # queue.work: see the queue, take and complete the orders assigned to them, add notes.
+    # queue.manage (owners, managers: seed 004's admins): assign, reorder, cancel, rerun.
+    Role.OPERATOR: frozenset({"customers.view", "queue.work"}),
 }
 
 

@@ -6,39 +6,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0001_initial'),
-        ('tenancy', '0003_business_allowed_countries_business_greeting_and_more'),
+        ("analytics", "0001_initial"),
+        ("tenancy", "0003_business_allowed_countries_business_greeting_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('customers', 'Customer list'), ('activity', 'Activity log'), ('businesses', 'Businesses'), ('revenue', 'Revenue (payments)')], max_length=16)),
-                ('format', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'Excel (.xlsx)'), ('pdf', 'PDF')], max_length=8)),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('language', models.CharField(blank=True, default='', max_length=8)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=12)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('file_name', models.CharField(blank=True, default='', max_length=200)),
-                ('file_size', models.PositiveBigIntegerField(default=0)),
-                ('error', models.CharField(blank=True, default='', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('downloaded_at', models.DateTimeField(blank=True, null=True)),
-                ('download_count', models.PositiveIntegerField(default=0)),
-                ('business', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customers", "Customer list"),
+                            ("activity", "Activity log"),
+                            ("businesses", "Businesses"),
+                            ("revenue", "Revenue (payments)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)"), ("pdf", "PDF")],
+                        max_length=8,
+                    ),
+                ),
+                ("filters", models.JSONField(blank=True, default=dict)),
+                ("language", models.CharField(blank=True, default="", max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("file_name", models.CharField(blank=True, default="", max_length=200)),
+                ("file_size", models.PositiveBigIntegerField(default=0)),
+                ("error", models.CharField(blank=True, default="", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("downloaded_at", models.DateTimeField(blank=True, null=True)),
+                ("download_count", models.PositiveIntegerField(default=0)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.business",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='exportjob_status_idx'), models.Index(fields=['requested_by', 'status'], name='exportjob_requester_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['customers', 'activity', 'businesses', 'revenue'])), name='exportjob_kind_valid'), models.CheckConstraint(condition=models.Q(('format__in', ['csv', 'xlsx', 'pdf'])), name='exportjob_format_valid'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'customers'), _negated=True), ('business__isnull', False), _connector='OR'), name='exportjob_customers_need_business')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="exportjob_status_idx"),
+                    models.Index(fields=["requested_by", "status"], name="exportjob_requester_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["customers", "activity", "businesses", "revenue"])
+                        ),
+                        name="exportjob_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("format__in", ["csv", "xlsx", "pdf"])),
+                        name="exportjob_format_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "customers"), _negated=True),
+                            ("business__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="exportjob_customers_need_business",
+                    ),
+                ],
             },
         ),
     ]

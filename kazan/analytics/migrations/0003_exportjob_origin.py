@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0002_exportjob'),
-        ('tenancy', '0003_business_allowed_countries_business_greeting_and_more'),
+        ("analytics", "0002_exportjob"),
+        ("tenancy", "0003_business_allowed_countries_business_greeting_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exportjob',
-            name='origin',
-            field=models.CharField(choices=[('console', 'Platform console'), ('dashboard', 'Business dashboard')], default='console', max_length=12),
+            model_name="exportjob",
+            name="origin",
+            field=models.CharField(
+                choices=[("console", "Platform console"), ("dashboard", "Business dashboard")],
+                default="console",
+                max_length=12,
+            ),
         ),
         migrations.AddIndex(
-            model_name='exportjob',
-            index=models.Index(fields=['business', 'origin', '-created_at'], name='exportjob_business_idx'),
+            model_name="exportjob",
+            index=models.Index(
+                fields=["business", "origin", "-created_at"], name="exportjob_business_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('origin', 'console'), models.Q(('business__isnull', False), ('kind', 'customers'), ('origin', 'dashboard')), _connector='OR'), name='exportjob_dashboard_own_customers'),
+            model_name="exportjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("origin", "console"),
+                    models.Q(
+                        ("business__isnull", False), ("kind", "customers"), ("origin", "dashboard")
+                    ),
+                    _connector="OR",
+                ),
+                name="exportjob_dashboard_own_customers",
+            ),
         ),
     ]

@@ -4,20 +4,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0003_exportjob_origin'),
+        ("analytics", "0003_exportjob_origin"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='dailycount',
-            name='kind',
-            field=models.CharField(choices=[('qr_scan', 'QR scan'), ('page_view', 'Page view'), ('data_entered', 'Details entered'), ('otp_sent', 'Code sent'), ('otp_verified', 'Phone verified'), ('review_submitted', 'Review'), ('google_review_click', 'Google review link opened'), ('voucher_issued', 'Voucher issued'), ('voucher_redeemed', 'Voucher redeemed'), ('social_click', 'Social link click'), ('link_click', 'Short link click'), ('chat_started', 'Chat started'), ('faq_answered', 'FAQ answer shown'), ('faq_clicked', 'FAQ suggestion clicked'), ('faq_unanswered', 'Unanswered question'), ('redirect_whatsapp', 'Redirect to WhatsApp'), ('redirect_form', 'Redirect to a form'), ('redirect_link', 'Redirect to a link'), ('form_submitted', 'Form submitted'), ('handoff', 'Hand-off to a person')], max_length=24),
+            model_name="dailycount",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("qr_scan", "QR scan"),
+                    ("page_view", "Page view"),
+                    ("data_entered", "Details entered"),
+                    ("otp_sent", "Code sent"),
+                    ("otp_verified", "Phone verified"),
+                    ("review_submitted", "Review"),
+                    ("google_review_click", "Google review link opened"),
+                    ("voucher_issued", "Voucher issued"),
+                    ("voucher_redeemed", "Voucher redeemed"),
+                    ("social_click", "Social link click"),
+                    ("link_click", "Short link click"),
+                    ("chat_started", "Chat started"),
+                    ("faq_answered", "FAQ answer shown"),
+                    ("faq_clicked", "FAQ suggestion clicked"),
+                    ("faq_unanswered", "Unanswered question"),
+                    ("redirect_whatsapp", "Redirect to WhatsApp"),
+                    ("redirect_form", "Redirect to a form"),
+                    ("redirect_link", "Redirect to a link"),
+                    ("form_submitted", "Form submitted"),
+                    ("handoff", "Hand-off to a person"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('qr_scan', 'QR scan'), ('page_view', 'Page view'), ('data_entered', 'Details entered'), ('otp_sent', 'Code sent'), ('otp_verified', 'Phone verified'), ('review_submitted', 'Review'), ('google_review_click', 'Google review link opened'), ('voucher_issued', 'Voucher issued'), ('voucher_redeemed', 'Voucher redeemed'), ('social_click', 'Social link click'), ('link_click', 'Short link click'), ('chat_started', 'Chat started'), ('faq_answered', 'FAQ answer shown'), ('faq_clicked', 'FAQ suggestion clicked'), ('faq_unanswered', 'Unanswered question'), ('redirect_whatsapp', 'Redirect to WhatsApp'), ('redirect_form', 'Redirect to a form'), ('redirect_link', 'Redirect to a link'), ('form_submitted', 'Form submitted'), ('handoff', 'Hand-off to a person')], max_length=24),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("qr_scan", "QR scan"),
+                    ("page_view", "Page view"),
+                    ("data_entered", "Details entered"),
+                    ("otp_sent", "Code sent"),
+                    ("otp_verified", "Phone verified"),
+                    ("review_submitted", "Review"),
+                    ("google_review_click", "Google review link opened"),
+                    ("voucher_issued", "Voucher issued"),
+                    ("voucher_redeemed", "Voucher redeemed"),
+                    ("social_click", "Social link click"),
+                    ("link_click", "Short link click"),
+                    ("chat_started", "Chat started"),
+                    ("faq_answered", "FAQ answer shown"),
+                    ("faq_clicked", "FAQ suggestion clicked"),
+                    ("faq_unanswered", "Unanswered question"),
+                    ("redirect_whatsapp", "Redirect to WhatsApp"),
+                    ("redirect_form", "Redirect to a form"),
+                    ("redirect_link", "Redirect to a link"),
+                    ("form_submitted", "Form submitted"),
+                    ("handoff", "Hand-off to a person"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

@@ -5,33 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0004_widget_event_kinds'),
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("analytics", "0004_widget_event_kinds"),
+        ("tenancy", "0004_business_chat_texts_by_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='exportjob',
-            name='exportjob_kind_valid',
+            model_name="exportjob",
+            name="exportjob_kind_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='exportjob',
-            name='exportjob_dashboard_own_customers',
+            model_name="exportjob",
+            name="exportjob_dashboard_own_customers",
         ),
         migrations.AlterField(
-            model_name='exportjob',
-            name='kind',
-            field=models.CharField(choices=[('customers', 'Customer list'), ('activity', 'Activity log'), ('businesses', 'Businesses'), ('revenue', 'Revenue (payments)'), ('form_submissions', 'Contact form submissions')], max_length=16),
+            model_name="exportjob",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("customers", "Customer list"),
+                    ("activity", "Activity log"),
+                    ("businesses", "Businesses"),
+                    ("revenue", "Revenue (payments)"),
+                    ("form_submissions", "Contact form submissions"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['customers', 'activity', 'businesses', 'revenue', 'form_submissions'])), name='exportjob_kind_valid'),
+            model_name="exportjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        ["customers", "activity", "businesses", "revenue", "form_submissions"],
+                    )
+                ),
+                name="exportjob_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('origin', 'console'), models.Q(('business__isnull', False), ('kind__in', ['customers', 'form_submissions']), ('origin', 'dashboard')), _connector='OR'), name='exportjob_dashboard_own_customers'),
+            model_name="exportjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("origin", "console"),
+                    models.Q(
+                        ("business__isnull", False),
+                        ("kind__in", ["customers", "form_submissions"]),
+                        ("origin", "dashboard"),
+                    ),
+                    _connector="OR",
+                ),
+                name="exportjob_dashboard_own_customers",
+            ),
         ),
     ]

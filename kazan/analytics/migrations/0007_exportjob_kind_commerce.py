@@ -5,28 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0006_commerce_kinds'),
-        ('tenancy', '0005_business_api_daily_quota'),
+        ("analytics", "0006_commerce_kinds"),
+        ("tenancy", "0005_business_api_daily_quota"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='exportjob',
-            name='exportjob_kind_valid',
+            model_name="exportjob",
+            name="exportjob_kind_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='exportjob',
-            name='exportjob_dashboard_own_customers',
+            model_name="exportjob",
+            name="exportjob_dashboard_own_customers",
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['customers', 'activity', 'businesses', 'revenue', 'form_submissions', 'orders', 'products'])), name='exportjob_kind_valid'),
+            model_name="exportjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "customers",
+                            "activity",
+                            "businesses",
+                            "revenue",
+                            "form_submissions",
+                            "orders",
+                            "products",
+                        ],
+                    )
+                ),
+                name="exportjob_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('origin', 'console'), models.Q(('business__isnull', False), ('kind__in', ['customers', 'form_submissions', 'orders', 'products']), ('origin', 'dashboard')), _connector='OR'), name='exportjob_dashboard_own_customers'),
+            model_name="exportjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("origin", "console"),
+                    models.Q(
+                        ("business__isnull", False),
+                        ("kind__in", ["customers", "form_submissions", "orders", "products"]),
+                        ("origin", "dashboard"),
+                    ),
+                    _connector="OR",
+                ),
+                name="exportjob_dashboard_own_customers",
+            ),
         ),
     ]

@@ -3,8 +3,20 @@
 from django.db import migrations
 
 PACKAGES = [
-    {"key": "starter", "name": "Starter", "sms_per_month": 200, "price_minor": 900, "sort_order": 10},
-    {"key": "business", "name": "Business", "sms_per_month": 1000, "price_minor": 2900, "sort_order": 20},
+    {
+        "key": "starter",
+        "name": "Starter",
+        "sms_per_month": 200,
+        "price_minor": 900,
+        "sort_order": 10,
+    },
+    {
+        "key": "business",
+        "name": "Business",
+        "sms_per_month": 1000,
+        "price_minor": 2900,
+        "sort_order": 20,
+    },
     {"key": "pro", "name": "Pro", "sms_per_month": 5000, "price_minor": 9900, "sort_order": 30},
 ]
 

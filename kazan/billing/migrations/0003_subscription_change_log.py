@@ -7,68 +7,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0002_seed_packages'),
-        ('tenancy', '0003_business_allowed_countries_business_greeting_and_more'),
+        ("billing", "0002_seed_packages"),
+        ("tenancy", "0003_business_allowed_countries_business_greeting_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubscriptionChange',
+            name="SubscriptionChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(choices=[('package', 'Package'), ('sms_allowance', 'SMS per month'), ('price_minor', 'Price (minor units)'), ('currency', 'Currency')], max_length=20, verbose_name='field')),
-                ('old_value', models.CharField(max_length=40, verbose_name='old value')),
-                ('new_value', models.CharField(max_length=40, verbose_name='new value')),
-                ('reason', models.CharField(max_length=500, verbose_name='reason')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("package", "Package"),
+                            ("sms_allowance", "SMS per month"),
+                            ("price_minor", "Price (minor units)"),
+                            ("currency", "Currency"),
+                        ],
+                        max_length=20,
+                        verbose_name="field",
+                    ),
+                ),
+                ("old_value", models.CharField(max_length=40, verbose_name="old value")),
+                ("new_value", models.CharField(max_length=40, verbose_name="new value")),
+                ("reason", models.CharField(max_length=500, verbose_name="reason")),
+                (
+                    "changed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="changed at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'subscription change',
-                'verbose_name_plural': 'subscription changes',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name": "subscription change",
+                "verbose_name_plural": "subscription changes",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['status', 'paid_at'], name='billing_pay_status_paid_idx'),
+            model_name="payment",
+            index=models.Index(fields=["status", "paid_at"], name="billing_pay_status_paid_idx"),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['created_at'], name='billing_pay_created_idx'),
+            model_name="payment",
+            index=models.Index(fields=["created_at"], name="billing_pay_created_idx"),
         ),
         migrations.AddField(
-            model_name='subscriptionchange',
-            name='business',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business'),
+            model_name="subscriptionchange",
+            name="business",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.business"
+            ),
         ),
         migrations.AddField(
-            model_name='subscriptionchange',
-            name='changed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by'),
+            model_name="subscriptionchange",
+            name="changed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="changed by",
+            ),
         ),
         migrations.AddField(
-            model_name='subscriptionchange',
-            name='payment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='billing.payment', verbose_name='payment'),
+            model_name="subscriptionchange",
+            name="payment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="billing.payment",
+                verbose_name="payment",
+            ),
         ),
         migrations.AddField(
-            model_name='subscriptionchange',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='billing.subscription'),
+            model_name="subscriptionchange",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="billing.subscription",
+            ),
         ),
         migrations.AddIndex(
-            model_name='subscriptionchange',
-            index=models.Index(fields=['business', '-changed_at'], name='billing_change_biz_idx'),
+            model_name="subscriptionchange",
+            index=models.Index(fields=["business", "-changed_at"], name="billing_change_biz_idx"),
         ),
         migrations.AddConstraint(
-            model_name='subscriptionchange',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='billing_change_reason_given'),
+            model_name="subscriptionchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="billing_change_reason_given",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscriptionchange',
-            constraint=models.CheckConstraint(condition=models.Q(('old_value', models.F('new_value')), _negated=True), name='billing_change_changes_something'),
+            model_name="subscriptionchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("old_value", models.F("new_value")), _negated=True),
+                name="billing_change_changes_something",
+            ),
         ),
     ]

@@ -6,33 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_subscription_change_log'),
+        ("billing", "0003_subscription_change_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payment',
-            name='proforma_sent_at',
+            model_name="payment",
+            name="proforma_sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='BankDetails',
+            name="BankDetails",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(max_length=140, verbose_name='account holder')),
-                ('iban', models.CharField(max_length=34, verbose_name='IBAN')),
-                ('bic', models.CharField(blank=True, default='', max_length=11, verbose_name='BIC')),
-                ('bank_name', models.CharField(max_length=140, verbose_name='bank')),
-                ('address', models.CharField(blank=True, default='', max_length=250, verbose_name='address')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=140, verbose_name="account holder")),
+                ("iban", models.CharField(max_length=34, verbose_name="IBAN")),
+                (
+                    "bic",
+                    models.CharField(blank=True, default="", max_length=11, verbose_name="BIC"),
+                ),
+                ("bank_name", models.CharField(max_length=140, verbose_name="bank")),
+                (
+                    "address",
+                    models.CharField(
+                        blank=True, default="", max_length=250, verbose_name="address"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bank details',
-                'verbose_name_plural': 'bank details',
+                "verbose_name": "bank details",
+                "verbose_name_plural": "bank details",
             },
         ),
     ]

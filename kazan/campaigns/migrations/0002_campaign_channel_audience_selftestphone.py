@@ -6,31 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("campaigns", "0001_initial"),
+        ("tenancy", "0004_business_chat_texts_by_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='audience',
-            field=models.JSONField(blank=True, default=dict, verbose_name='audience'),
+            model_name="campaign",
+            name="audience",
+            field=models.JSONField(blank=True, default=dict, verbose_name="audience"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='channel',
-            field=models.CharField(default='sms', max_length=16, verbose_name='channel'),
+            model_name="campaign",
+            name="channel",
+            field=models.CharField(default="sms", max_length=16, verbose_name="channel"),
         ),
         migrations.CreateModel(
-            name='SelfTestPhone',
+            name="SelfTestPhone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', kazan.core.fields.EncryptedTextField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business')),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", kazan.core.fields.EncryptedTextField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.business",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.membership",
+                    ),
+                ),
             ],
         ),
     ]

@@ -6,32 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0001_initial'),
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("channels", "0001_initial"),
+        ("tenancy", "0004_business_chat_texts_by_language"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=32)),
-                ('provider_message_id', models.CharField(max_length=64)),
-                ('channel', models.CharField(max_length=16)),
-                ('sender_index', models.CharField(blank=True, db_index=True, default='', max_length=64)),
-                ('payload', kazan.core.fields.EncryptedTextField(blank=True, default='')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('dropped', 'Dropped')], default='received', max_length=12)),
-                ('outcome', models.CharField(blank=True, default='', max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('business', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='inbound_events', to='tenancy.business')),
-                ('installation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_events', to='channels.channelinstallation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=32)),
+                ("provider_message_id", models.CharField(max_length=64)),
+                ("channel", models.CharField(max_length=16)),
+                (
+                    "sender_index",
+                    models.CharField(blank=True, db_index=True, default="", max_length=64),
+                ),
+                ("payload", kazan.core.fields.EncryptedTextField(blank=True, default="")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("dropped", "Dropped"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("outcome", models.CharField(blank=True, default="", max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbound_events",
+                        to="tenancy.business",
+                    ),
+                ),
+                (
+                    "installation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_events",
+                        to="channels.channelinstallation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('provider', 'provider_message_id'), name='inbound_event_provider_unique')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "provider_message_id"),
+                        name="inbound_event_provider_unique",
+                    )
+                ],
             },
         ),
     ]

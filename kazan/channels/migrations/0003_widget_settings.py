@@ -5,36 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0002_inbound_event'),
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("channels", "0002_inbound_event"),
+        ("tenancy", "0004_business_chat_texts_by_language"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WidgetSettings',
+            name="WidgetSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=False, verbose_name='enabled')),
-                ('allowed_origins', models.JSONField(blank=True, default=list, verbose_name='allowed websites')),
-                ('color', models.CharField(blank=True, default='', max_length=7, verbose_name='colour')),
-                ('logo', models.FileField(blank=True, upload_to='widget/', verbose_name='logo')),
-                ('position', models.CharField(choices=[('bottom-right', 'Bottom right'), ('bottom-left', 'Bottom left')], default='bottom-right', max_length=12, verbose_name='position')),
-                ('greetings', models.JSONField(blank=True, default=dict, verbose_name='greeting')),
-                ('launcher_texts', models.JSONField(blank=True, default=dict, verbose_name='launcher text')),
-                ('offline_messages', models.JSONField(blank=True, default=dict, verbose_name='offline message')),
-                ('proactive_messages', models.JSONField(blank=True, default=dict, verbose_name='proactive message')),
-                ('proactive_delay', models.PositiveSmallIntegerField(default=0, verbose_name='proactive message after (seconds)')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('opening_hours', models.JSONField(blank=True, default=dict, verbose_name='opening hours')),
-                ('whatsapp_number', models.CharField(blank=True, default='', max_length=20, verbose_name='WhatsApp number')),
-                ('whatsapp_text', models.CharField(blank=True, default='', max_length=300, verbose_name='WhatsApp message text')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('business', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='widget_settings', to='tenancy.business')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=False, verbose_name="enabled")),
+                (
+                    "allowed_origins",
+                    models.JSONField(blank=True, default=list, verbose_name="allowed websites"),
+                ),
+                (
+                    "color",
+                    models.CharField(blank=True, default="", max_length=7, verbose_name="colour"),
+                ),
+                ("logo", models.FileField(blank=True, upload_to="widget/", verbose_name="logo")),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[("bottom-right", "Bottom right"), ("bottom-left", "Bottom left")],
+                        default="bottom-right",
+                        max_length=12,
+                        verbose_name="position",
+                    ),
+                ),
+                ("greetings", models.JSONField(blank=True, default=dict, verbose_name="greeting")),
+                (
+                    "launcher_texts",
+                    models.JSONField(blank=True, default=dict, verbose_name="launcher text"),
+                ),
+                (
+                    "offline_messages",
+                    models.JSONField(blank=True, default=dict, verbose_name="offline message"),
+                ),
+                (
+                    "proactive_messages",
+                    models.JSONField(blank=True, default=dict, verbose_name="proactive message"),
+                ),
+                (
+                    "proactive_delay",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="proactive message after (seconds)"
+                    ),
+                ),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                (
+                    "opening_hours",
+                    models.JSONField(blank=True, default=dict, verbose_name="opening hours"),
+                ),
+                (
+                    "whatsapp_number",
+                    models.CharField(
+                        blank=True, default="", max_length=20, verbose_name="WhatsApp number"
+                    ),
+                ),
+                (
+                    "whatsapp_text",
+                    models.CharField(
+                        blank=True, default="", max_length=300, verbose_name="WhatsApp message text"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "business",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="widget_settings",
+                        to="tenancy.business",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'website widget',
+                "verbose_name": "website widget",
             },
         ),
     ]

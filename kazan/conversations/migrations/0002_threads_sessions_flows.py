@@ -6,212 +6,389 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0001_initial'),
-        ('customers', '0006_identity_before_customer'),
-        ('messaging', '0004_outbox_payload_installation'),
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("conversations", "0001_initial"),
+        ("customers", "0006_identity_before_customer"),
+        ("messaging", "0004_outbox_payload_installation"),
+        ("tenancy", "0004_business_chat_texts_by_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Flow',
+            name="Flow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FlowBinding',
+            name="FlowBinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=16)),
-                ('restart_keywords', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=16)),
+                ("restart_keywords", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='FlowVersion',
+            name="FlowVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('definition', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("definition", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['flow', '-number'],
+                "ordering": ["flow", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='assignee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_conversations', to=settings.AUTH_USER_MODEL),
+            model_name="conversation",
+            name="assignee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="assigned_conversations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='identity',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='customers.channelidentity'),
+            model_name="conversation",
+            name="identity",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="conversations",
+                to="customers.channelidentity",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='last_inbound_at',
+            model_name="conversation",
+            name="last_inbound_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='last_message_at',
+            model_name="conversation",
+            name="last_message_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='snoozed_until',
+            model_name="conversation",
+            name="snoozed_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='status',
-            field=models.CharField(choices=[('bot', 'With the bot'), ('open', 'Needs a person'), ('pending', 'Waiting for the customer'), ('resolved', 'Resolved'), ('snoozed', 'Snoozed')], default='bot', max_length=12),
+            model_name="conversation",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("bot", "With the bot"),
+                    ("open", "Needs a person"),
+                    ("pending", "Waiting for the customer"),
+                    ("resolved", "Resolved"),
+                    ("snoozed", "Snoozed"),
+                ],
+                default="bot",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='team_read_at',
+            model_name="conversation",
+            name="team_read_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='conversationmessage',
-            name='author',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="conversationmessage",
+            name="author",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversationmessage',
-            name='author_kind',
-            field=models.CharField(blank=True, choices=[('customer', 'Customer'), ('bot', 'Bot'), ('agent', 'Team member'), ('system', 'System')], default='', max_length=8),
+            model_name="conversationmessage",
+            name="author_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("customer", "Customer"),
+                    ("bot", "Bot"),
+                    ("agent", "Team member"),
+                    ("system", "System"),
+                ],
+                default="",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='conversationmessage',
-            name='outbound',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='messaging.outboundmessage'),
+            model_name="conversationmessage",
+            name="outbound",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="messaging.outboundmessage",
+            ),
         ),
         migrations.AddField(
-            model_name='conversationmessage',
-            name='provider_message_id',
-            field=models.CharField(blank=True, default='', max_length=120),
+            model_name="conversationmessage",
+            name="provider_message_id",
+            field=models.CharField(blank=True, default="", max_length=120),
         ),
         migrations.AlterField(
-            model_name='conversationmessage',
-            name='direction',
-            field=models.CharField(choices=[('in', 'From the customer'), ('out', 'From the business'), ('note', 'Internal note')], max_length=4),
+            model_name="conversationmessage",
+            name="direction",
+            field=models.CharField(
+                choices=[
+                    ("in", "From the customer"),
+                    ("out", "From the business"),
+                    ("note", "Internal note"),
+                ],
+                max_length=4,
+            ),
         ),
         migrations.CreateModel(
-            name='BotSettings',
+            name="BotSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('faq_fallback', models.BooleanField(default=True, verbose_name='answer from the FAQ')),
-                ('agent_fallback', models.BooleanField(default=False, verbose_name='let the assistant answer')),
-                ('misses_before_handoff', models.PositiveSmallIntegerField(default=3, verbose_name='hand over to a person after this many misunderstood messages')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('business', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='bot_settings', to='tenancy.business')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "faq_fallback",
+                    models.BooleanField(default=True, verbose_name="answer from the FAQ"),
+                ),
+                (
+                    "agent_fallback",
+                    models.BooleanField(default=False, verbose_name="let the assistant answer"),
+                ),
+                (
+                    "misses_before_handoff",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        verbose_name="hand over to a person after this many misunderstood messages",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "business",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bot_settings",
+                        to="tenancy.business",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConversationSession',
+            name="ConversationSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(blank=True, default='', max_length=40)),
-                ('waiting', models.BooleanField(default=False)),
-                ('state', models.JSONField(blank=True, default=dict)),
-                ('misses', models.PositiveSmallIntegerField(default=0)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, choices=[('completed', 'Completed'), ('restarted', 'Restarted'), ('handoff', 'Handed to a person')], max_length=12)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='conversations.conversation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.CharField(blank=True, default="", max_length=40)),
+                ("waiting", models.BooleanField(default=False)),
+                ("state", models.JSONField(blank=True, default=dict)),
+                ("misses", models.PositiveSmallIntegerField(default=0)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("completed", "Completed"),
+                            ("restarted", "Restarted"),
+                            ("handoff", "Handed to a person"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.business",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="conversations.conversation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='session',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conversations.conversationsession'),
+            model_name="conversation",
+            name="session",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="conversations.conversationsession",
+            ),
         ),
         migrations.AddField(
-            model_name='conversationmessage',
-            name='session',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conversations.conversationsession'),
+            model_name="conversationmessage",
+            name="session",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="conversations.conversationsession",
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['business', 'status', '-last_message_at'], name='conv_inbox_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["business", "status", "-last_message_at"], name="conv_inbox_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conversationmessage',
-            constraint=models.UniqueConstraint(condition=models.Q(('provider_message_id', ''), _negated=True), fields=('business', 'provider_message_id'), name='convmsg_provider_id_unique'),
+            model_name="conversationmessage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("provider_message_id", ""), _negated=True),
+                fields=("business", "provider_message_id"),
+                name="convmsg_provider_id_unique",
+            ),
         ),
         migrations.AddField(
-            model_name='flow',
-            name='business',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flows', to='tenancy.business'),
+            model_name="flow",
+            name="business",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="flows",
+                to="tenancy.business",
+            ),
         ),
         migrations.AddField(
-            model_name='flowbinding',
-            name='business',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business'),
+            model_name="flowbinding",
+            name="business",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.business"
+            ),
         ),
         migrations.AddField(
-            model_name='flowbinding',
-            name='flow',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bindings', to='conversations.flow'),
+            model_name="flowbinding",
+            name="flow",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bindings",
+                to="conversations.flow",
+            ),
         ),
         migrations.AddField(
-            model_name='flowversion',
-            name='business',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business'),
+            model_name="flowversion",
+            name="business",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.business"
+            ),
         ),
         migrations.AddField(
-            model_name='flowversion',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="flowversion",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='flowversion',
-            name='flow',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='conversations.flow'),
+            model_name="flowversion",
+            name="flow",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="versions",
+                to="conversations.flow",
+            ),
         ),
         migrations.AddField(
-            model_name='flow',
-            name='current_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conversations.flowversion'),
+            model_name="flow",
+            name="current_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="conversations.flowversion",
+            ),
         ),
         migrations.AddField(
-            model_name='conversationsession',
-            name='flow_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='conversations.flowversion'),
+            model_name="conversationsession",
+            name="flow_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sessions",
+                to="conversations.flowversion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flowbinding',
-            constraint=models.UniqueConstraint(fields=('business', 'channel'), name='flow_binding_unique_channel'),
+            model_name="flowbinding",
+            constraint=models.UniqueConstraint(
+                fields=("business", "channel"), name="flow_binding_unique_channel"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flowversion',
-            constraint=models.UniqueConstraint(fields=('flow', 'number'), name='flow_version_number_unique'),
+            model_name="flowversion",
+            constraint=models.UniqueConstraint(
+                fields=("flow", "number"), name="flow_version_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flow',
-            constraint=models.UniqueConstraint(fields=('business', 'key'), name='flow_key_unique_per_business'),
+            model_name="flow",
+            constraint=models.UniqueConstraint(
+                fields=("business", "key"), name="flow_key_unique_per_business"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversationsession',
-            index=models.Index(fields=['conversation', '-started_at'], name='session_conv_idx'),
+            model_name="conversationsession",
+            index=models.Index(fields=["conversation", "-started_at"], name="session_conv_idx"),
         ),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0004_threads_own_identities'),
-        ('customers', '0006_identity_before_customer'),
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("conversations", "0004_threads_own_identities"),
+        ("customers", "0006_identity_before_customer"),
+        ("tenancy", "0004_business_chat_texts_by_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['business', 'updated_at'], name='conv_changed_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["business", "updated_at"], name="conv_changed_idx"),
         ),
     ]

@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='consentrecord',
-            name='customers_c_custome_1ba898_idx',
+            model_name="consentrecord",
+            name="customers_c_custome_1ba898_idx",
         ),
         migrations.AddIndex(
-            model_name='consentrecord',
-            index=models.Index(fields=['customer', 'purpose', '-occurred_at', '-id'], name='consent_latest_idx'),
+            model_name="consentrecord",
+            index=models.Index(
+                fields=["customer", "purpose", "-occurred_at", "-id"], name="consent_latest_idx"
+            ),
         ),
     ]

@@ -4,20 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0004_phone_suffix_index'),
-        ('tenancy', '0003_business_allowed_countries_business_greeting_and_more'),
+        ("customers", "0004_phone_suffix_index"),
+        ("tenancy", "0003_business_allowed_countries_business_greeting_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tag',
-            name='color',
-            field=models.CharField(choices=[('gray', 'Gray'), ('red', 'Red'), ('orange', 'Orange'), ('green', 'Green'), ('blue', 'Blue'), ('purple', 'Purple')], default='gray', max_length=8),
+            model_name="tag",
+            name="color",
+            field=models.CharField(
+                choices=[
+                    ("gray", "Gray"),
+                    ("red", "Red"),
+                    ("orange", "Orange"),
+                    ("green", "Green"),
+                    ("blue", "Blue"),
+                    ("purple", "Purple"),
+                ],
+                default="gray",
+                max_length=8,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.CheckConstraint(condition=models.Q(('color__in', ['gray', 'red', 'orange', 'green', 'blue', 'purple'])), name='tag_color_valid'),
+            model_name="tag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("color__in", ["gray", "red", "orange", "green", "blue", "purple"])
+                ),
+                name="tag_color_valid",
+            ),
         ),
     ]

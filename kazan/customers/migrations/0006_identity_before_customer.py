@@ -5,30 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_tag_color'),
+        ("customers", "0005_tag_color"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channelidentity',
-            name='display_name',
-            field=models.CharField(blank=True, default='', max_length=120),
+            model_name="channelidentity",
+            name="display_name",
+            field=models.CharField(blank=True, default="", max_length=120),
         ),
         migrations.AddField(
-            model_name='channelidentity',
-            name='last_seen_at',
+            model_name="channelidentity",
+            name="last_seen_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='channelidentity',
-            name='channel',
-            field=models.CharField(choices=[('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('web', 'Website')], max_length=16),
+            model_name="channelidentity",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("sms", "SMS"),
+                    ("whatsapp", "WhatsApp"),
+                    ("telegram", "Telegram"),
+                    ("web", "Website"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='channelidentity',
-            name='customer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='customers.customer'),
+            model_name="channelidentity",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="identities",
+                to="customers.customer",
+            ),
         ),
     ]

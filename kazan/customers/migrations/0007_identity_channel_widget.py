@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_identity_before_customer'),
+        ("customers", "0006_identity_before_customer"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='channelidentity',
-            name='channel',
-            field=models.CharField(choices=[('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('web', 'Website'), ('widget', 'Website widget')], max_length=16),
+            model_name="channelidentity",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("sms", "SMS"),
+                    ("whatsapp", "WhatsApp"),
+                    ("telegram", "Telegram"),
+                    ("web", "Website"),
+                    ("widget", "Website widget"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

@@ -5,35 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0007_identity_channel_widget'),
+        ("customers", "0007_identity_channel_widget"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channelidentity',
-            name='last_inbound_at',
+            model_name="channelidentity",
+            name="last_inbound_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='address',
-            field=kazan.core.fields.EncryptedTextField(blank=True, db_default='', default='', verbose_name='address'),
+            model_name="customer",
+            name="address",
+            field=kazan.core.fields.EncryptedTextField(
+                blank=True, db_default="", default="", verbose_name="address"
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='blocked_at',
+            model_name="customer",
+            name="blocked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='registered_at',
+            model_name="customer",
+            name="registered_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='consentrecord',
-            name='purpose',
-            field=models.CharField(choices=[('sms_marketing', 'SMS offers'), ('whatsapp_marketing', 'WhatsApp offers'), ('telegram_marketing', 'Telegram offers'), ('email_marketing', 'Email offers'), ('data_processing', 'Processing of personal data')], max_length=40),
+            model_name="consentrecord",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("sms_marketing", "SMS offers"),
+                    ("whatsapp_marketing", "WhatsApp offers"),
+                    ("telegram_marketing", "Telegram offers"),
+                    ("email_marketing", "Email offers"),
+                    ("data_processing", "Processing of personal data"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

@@ -6,33 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_seed_sms_marketing_wording'),
-        ('loyalty', '0001_initial'),
-        ('tenancy', '0003_business_allowed_countries_business_greeting_and_more'),
+        ("customers", "0003_seed_sms_marketing_wording"),
+        ("loyalty", "0001_initial"),
+        ("tenancy", "0003_business_allowed_countries_business_greeting_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Voucher',
+            name="Voucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('welcome', 'Welcome gift'), ('campaign', 'Campaign')], max_length=12)),
-                ('code', models.CharField(max_length=16, verbose_name='code')),
-                ('discount_text', models.CharField(max_length=120, verbose_name='discount')),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True, verbose_name='redeemed')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='vouchers', to='customers.customer')),
-                ('redeemed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("welcome", "Welcome gift"), ("campaign", "Campaign")],
+                        max_length=12,
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, verbose_name="code")),
+                ("discount_text", models.CharField(max_length=120, verbose_name="discount")),
+                ("expires_at", models.DateTimeField(verbose_name="expires")),
+                (
+                    "redeemed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="redeemed"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.business",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="vouchers",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "redeemed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['business', '-created_at'], name='loyalty_vou_busines_d6728d_idx')],
-                'constraints': [models.UniqueConstraint(fields=('business', 'code'), name='voucher_code_per_business'), models.UniqueConstraint(condition=models.Q(('kind', 'welcome')), fields=('business', 'customer'), name='voucher_one_welcome_per_customer')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["business", "-created_at"], name="loyalty_vou_busines_d6728d_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("business", "code"), name="voucher_code_per_business"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "welcome")),
+                        fields=("business", "customer"),
+                        name="voucher_one_welcome_per_customer",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,23 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0002_otp_challenge'),
-        ('tenancy', '0003_business_allowed_countries_business_greeting_and_more'),
+        ("messaging", "0002_otp_challenge"),
+        ("tenancy", "0003_business_allowed_countries_business_greeting_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OtpThrottle',
+            name="OtpThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone_index', models.CharField(max_length=64)),
-                ('sent_at', models.DateTimeField()),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone_index", models.CharField(max_length=64)),
+                ("sent_at", models.DateTimeField()),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.business",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('business', 'phone_index'), name='otp_throttle_unique_phone')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("business", "phone_index"), name="otp_throttle_unique_phone"
+                    )
+                ],
             },
         ),
     ]

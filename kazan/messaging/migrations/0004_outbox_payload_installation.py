@@ -5,21 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0001_initial'),
-        ('messaging', '0003_otp_throttle'),
+        ("channels", "0001_initial"),
+        ("messaging", "0003_otp_throttle"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboundmessage',
-            name='installation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbound_messages', to='channels.channelinstallation'),
+            model_name="outboundmessage",
+            name="installation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="outbound_messages",
+                to="channels.channelinstallation",
+            ),
         ),
         migrations.AddField(
-            model_name='outboundmessage',
-            name='payload',
+            model_name="outboundmessage",
+            name="payload",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

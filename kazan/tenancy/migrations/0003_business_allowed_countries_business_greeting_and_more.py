@@ -5,35 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_invitation_email_index_apikey'),
+        ("tenancy", "0002_invitation_email_index_apikey"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='business',
-            name='allowed_countries',
-            field=models.JSONField(blank=True, default=list, verbose_name='allowed countries'),
+            model_name="business",
+            name="allowed_countries",
+            field=models.JSONField(blank=True, default=list, verbose_name="allowed countries"),
         ),
         migrations.AddField(
-            model_name='business',
-            name='greeting',
-            field=models.CharField(blank=True, max_length=300, verbose_name='greeting'),
+            model_name="business",
+            name="greeting",
+            field=models.CharField(blank=True, max_length=300, verbose_name="greeting"),
         ),
         migrations.AddField(
-            model_name='business',
-            name='thank_you_text',
-            field=models.CharField(blank=True, max_length=300, verbose_name='thank-you text'),
+            model_name="business",
+            name="thank_you_text",
+            field=models.CharField(blank=True, max_length=300, verbose_name="thank-you text"),
         ),
         migrations.AddField(
-            model_name='business',
-            name='voucher_discount_text',
-            field=models.CharField(blank=True, default='10 %', max_length=120, verbose_name='voucher discount'),
+            model_name="business",
+            name="voucher_discount_text",
+            field=models.CharField(
+                blank=True, default="10 %", max_length=120, verbose_name="voucher discount"
+            ),
         ),
         migrations.AddField(
-            model_name='business',
-            name='voucher_validity_days',
-            field=models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='voucher validity (days)'),
+            model_name="business",
+            name="voucher_validity_days",
+            field=models.PositiveSmallIntegerField(
+                default=30,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(365),
+                ],
+                verbose_name="voucher validity (days)",
+            ),
         ),
     ]

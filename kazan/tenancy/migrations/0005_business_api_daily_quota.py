@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0004_business_chat_texts_by_language'),
+        ("tenancy", "0004_business_chat_texts_by_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='business',
-            name='api_daily_quota',
-            field=models.PositiveIntegerField(db_default=10000, default=10000, verbose_name='API requests per day'),
+            model_name="business",
+            name="api_daily_quota",
+            field=models.PositiveIntegerField(
+                db_default=10000, default=10000, verbose_name="API requests per day"
+            ),
         ),
     ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CrmConfig(AppConfig):
+    name = "kazan.crm"
+    label = "crm"
+    verbose_name = "Telegram CRM"

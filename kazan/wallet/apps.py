@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WalletConfig(AppConfig):
+    name = "kazan.wallet"
+    label = "wallet"
+    verbose_name = "Token wallet"
