@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import secrets
 import zoneinfo
@@ -169,6 +170,11 @@ class Business(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def today(self) -> dt.date:
+        """Today where the business is: what "today" and "in a week" mean to its customers
+        (the server's date differs around midnight)."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone or "UTC"))
 
     def chat_text(self, field: str, language: str) -> str:
         """The business's own greeting or thank-you text (`field` in CHAT_TEXT_FIELDS) for a

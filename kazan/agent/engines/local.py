@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from kazan.agent import formatting
@@ -57,7 +56,7 @@ class LocalEngine:
         reading = read(
             turn.scope.business,
             _text_of(turn),
-            today=timezone.localdate(),
+            today=turn.scope.business.today(),
             pending=str(turn.state.get("pending") or ""),
             focus=turn.state.get("focus"),
         )
@@ -218,7 +217,7 @@ def _categories(run: _Run, r: Reading) -> bool:
 def _events(run: _Run, r: Reading) -> bool:
     if r.faq_first and _answer_faq(run, r.text):
         return True
-    day = r.day or timezone.localdate()
+    day = r.day or run.turn.scope.business.today()
     result = run.call("get_event_by_date", date=day.isoformat())
     events = result.data.get("events", []) if result.ok else []
     if not events:

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from kazan.agent.engines.base import ExecutedCall
 from kazan.agent.nlu.text import fold
@@ -146,7 +145,7 @@ def evaluate(
             products = catalog_build(business, catalog)
             AgentSettings.objects.create(business=business, engine=engine)
             shop_flow_ensure(business=business)
-            today = timezone.localdate()
+            today = business.today()
             for index, dialog in enumerate(dialogs, start=1):
                 lang = language or str(dialog.get("language") or business.language)
                 phone = _shopper(business, index, lang)

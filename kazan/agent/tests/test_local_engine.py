@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from kazan.agent.engines.base import AgentTurn
 from kazan.agent.engines.local import LocalEngine
@@ -178,15 +177,24 @@ def test_categories(ask, text):
     ("text", "days"),
     [("¿Hay algún evento mañana?", 1), ("any events today?", 0), ("eventi domani?", 1)],
 )
-def test_events(ask, text, days):
+def test_events(ask, shop_business, text, days):
     outcome = ask(text)
     assert names(outcome) == ["get_event_by_date"]
-    expected = timezone.localdate() + dt.timedelta(days=days)
+    expected = shop_business.today() + dt.timedelta(days=days)
     assert outcome.calls[0].arguments == {"date": expected.isoformat()}
 
 
-def test_event_in_a_week(ask):
-    day = timezone.localdate() + dt.timedelta(days=7)
+def test_today_is_the_business_s_date_not_the_server_s(ask, shop_business, time_machine):
+    # 23:30 UTC is already tomorrow in Rome: "today" means the customer's day.
+    time_machine.move_to(dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC), tick=False)
+    shop_business.timezone = "Europe/Rome"
+    shop_business.save(update_fields=["timezone"])
+    outcome = ask("any events today?")
+    assert outcome.calls[0].arguments == {"date": "2026-12-06"}
+
+
+def test_event_in_a_week(ask, shop_business):
+    day = shop_business.today() + dt.timedelta(days=7)
     outcome = ask(f"what events are on {day.isoformat()}?")
     assert "Cata de vinos" in outcome.replies[0]["text"]
 

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from kazan.agent.models import AgentToolCall
 from kazan.agent.tools import ToolScope, tool_call, tools, tools_openai_schema
@@ -105,16 +104,17 @@ def test_product_info_and_another_business_product(scope, shop, other_business):
     assert not added.ok and added.error_code == "product_not_found"
 
 
-def test_service_and_events(scope, shop):
+def test_service_and_events(scope, shop, shop_business):
     service = call(scope, "get_service_info", name="cesta regalo").data["service"]
     assert service["kind"] == "service" and service["duration_minutes"] == 30
     not_a_service = call(scope, "get_service_info", product_id=shop["cannoli"].pk)
     assert not not_a_service.ok
-    day = timezone.localdate() + dt.timedelta(days=7)
+    day = shop_business.today() + dt.timedelta(days=7)
     events = call(scope, "get_event_by_date", date=day.isoformat()).data
     assert [e["name"] for e in events["events"]] == ["Cata de vinos sicilianos"]
     assert (
-        call(scope, "get_event_by_date", date=timezone.localdate().isoformat()).data["events"] == []
+        call(scope, "get_event_by_date", date=shop_business.today().isoformat()).data["events"]
+        == []
     )
     too_far = call(scope, "get_event_by_date", date="2999-01-01")
     assert too_far.error_code == "date_out_of_range"

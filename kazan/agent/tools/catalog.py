@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import pydantic
-from django.utils import timezone
 
 from kazan.agent.tools.common import product_data, tastes, to_minor
 from kazan.agent.tools.registry import Tool, ToolFailed, ToolScope, tool_register
@@ -181,7 +180,7 @@ class EventArgs(_Args):
 def get_event_by_date(scope: ToolScope, args: EventArgs) -> dict[str, Any]:
     from kazan.commerce import queries as commerce_queries
 
-    today = timezone.localdate()
+    today = scope.business.today()
     if args.date < today - dt.timedelta(days=1) or args.date > today + dt.timedelta(days=730):
         raise ToolFailed("date_out_of_range", "Ask about a day from today on.")
     events = commerce_queries.events_on(business=scope.business, day=args.date)
