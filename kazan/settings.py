@@ -339,6 +339,8 @@ OUTBOX_BACKOFF_BASE_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_BASE_SECONDS", "15
 OUTBOX_BACKOFF_MAX_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
 # Sends per second across all workers (the provider's rate).
 SMS_RATE_PER_SECOND = float(env("KAZAN_SMS_RATE_PER_SECOND", "10"))
+# A Telegram broadcast's pace (seed 004 §3.4.4), below the bot's 30 msg/s so replies still flow.
+CRM_BROADCAST_PER_SECOND = float(env("KAZAN_CRM_BROADCAST_PER_SECOND", "10"))
 
 # Landing-page phone verification (SMS pumping guards: per phone, per IP, per business).
 OTP_TTL_SECONDS = int(env("KAZAN_OTP_TTL_SECONDS", "600"))

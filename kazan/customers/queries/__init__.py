@@ -53,7 +53,16 @@ from kazan.customers.phones import (
     phone_suffix_index_for,
 )
 from kazan.customers.queries.channel_state import (
+    customer_channel_handle as customer_channel_handle,
+)
+from kazan.customers.queries.channel_state import (
     customer_is_blocked as customer_is_blocked,
+)
+from kazan.customers.queries.channel_state import (
+    customer_on_channel as customer_on_channel,
+)
+from kazan.customers.queries.channel_state import (
+    customers_active as customers_active,
 )
 from kazan.customers.queries.channel_state import (
     service_window_open as service_window_open,
