@@ -63,3 +63,9 @@ class NotifyForm(forms.Form):
     )
     # One per form shown: a double submit of the same form sends once.
     nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class TestNotifyForm(forms.Form):
+    """The test notification's form: its text is fixed, the nonce stops a double send."""
+
+    nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)

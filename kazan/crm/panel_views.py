@@ -23,7 +23,13 @@ from kazan.activity.queries import activity_list
 from kazan.core.errors import KazanError
 from kazan.core.paging import query_without_page, sort_links
 from kazan.crm import panel_queries as queries
-from kazan.crm.panel_forms import NotifyForm, PremiumGrantForm, TokenAdjustForm, UserFilterForm
+from kazan.crm.panel_forms import (
+    NotifyForm,
+    PremiumGrantForm,
+    TestNotifyForm,
+    TokenAdjustForm,
+    UserFilterForm,
+)
 from kazan.crm.panel_services import crm_test_notify, crm_user_notify
 from kazan.crm.panel_stream import panel_events
 from kazan.customers.services import customer_block, customer_unblock
@@ -157,7 +163,7 @@ def user_detail(request: BusinessRequest, customer_id: int) -> HttpResponse:
             "tokens_form": TokenAdjustForm(),
             "premium_form": PremiumGrantForm(),
             "notify_form": NotifyForm(),
-            "test_form": NotifyForm(prefix="test"),
+            "test_form": TestNotifyForm(prefix="test"),
             "can_adjust": membership.can("wallet.adjust"),
             "can_edit": membership.can("customers.edit"),
             "can_notify": membership.can("messaging.send"),
@@ -254,14 +260,13 @@ def user_notify(request: BusinessRequest, customer_id: int) -> HttpResponse:
 def test_notify(request: BusinessRequest, customer_id: int) -> HttpResponse:
     """A test notification to the acting member's own Telegram chat, from a user's page."""
     _user(request, customer_id)
-    form = NotifyForm(request.POST, prefix="test")
-    nonce = str(form.cleaned_data["nonce"]) if form.is_valid() else ""
-    if not nonce:
+    form = TestNotifyForm(request.POST, prefix="test")
+    if not form.is_valid():
         return _done(request, customer_id, _form_error(form), "")
     refused = crm_test_notify(
         business=request.business,
         chat=queries.member_chat(business=request.business, user=request.user),
-        nonce=nonce,
+        nonce=str(form.cleaned_data["nonce"]),
         actor=request.user,
     )
     return _done(request, customer_id, refused, _("A test notification is on its way to you."))

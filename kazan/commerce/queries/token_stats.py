@@ -27,11 +27,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from kazan.commerce.models import Order, OrderStatus, PaymentMethod
+from kazan.commerce.queries.queue import OPEN_STATUSES
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
-# The statuses of the queue (seed 004 §8.2), in their order, and those an order waits in.
+# The statuses of the queue (seed 004 §8.2), in their order.
 TOKEN_STATUSES = (
     OrderStatus.PENDING,
     OrderStatus.PROCESSING,
@@ -39,7 +40,6 @@ TOKEN_STATUSES = (
     OrderStatus.COMPLETED,
     OrderStatus.CANCELLED,
 )
-OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus.ASSIGNED)
 
 
 def _token_orders(business: Business) -> QuerySet[Order]:
@@ -227,18 +227,6 @@ def token_order_count_subquery(*, customer_ref: str = "pk") -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def token_orders_of_customer(
-    *, business: Business, customer_id: int, limit: int = 10
-) -> list[Order]:
-    """The customer's latest token orders with their package, newest first."""
-    return list(
-        _token_orders(business)
-        .filter(customer_id=customer_id)
-        .select_related("package", "profile")
-        .order_by("-created_at", "-id")[:limit]
-    )
 
 
 def token_orders_changed_at(*, business_id: int, since: dt.datetime) -> dt.datetime | None:
