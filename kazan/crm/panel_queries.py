@@ -62,8 +62,6 @@ if TYPE_CHECKING:
 # The period selector of the overview and the API (days back, today included).
 PERIODS = (7, 30, 90)
 PERIOD_DEFAULT = 30
-# A paid purchase without its credit for this long is suspect (its callback had time).
-CREDIT_GRACE = dt.timedelta(minutes=10)
 
 
 def period_valid(raw: object) -> int:
@@ -146,7 +144,7 @@ def panel_health(*, business: Business) -> PanelHealth:
     now = timezone.now()
     return PanelHealth(
         queue=queue_health(business=business),
-        payments=payment_health(business=business, credit_grace=CREDIT_GRACE),
+        payments=payment_health(business=business),
         outbox=outbox_health(business=business, since=now - dt.timedelta(hours=1)),
         checked_at=now,
     )
@@ -255,7 +253,7 @@ def panel_alerts(
                     orders=tuple(late),
                 )
             )
-    problems = health.payments.not_credited + health.payments.amount_mismatch
+    problems = health.payments.problems
     if problems:
         alerts.append(
             PanelAlert(

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import (
-    CharField,
     Count,
-    Exists,
-    F,
     IntegerField,
     Max,
     Min,
@@ -21,25 +19,20 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from kazan.wallet.models import (
     PremiumPeriod,
     PurchaseStatus,
     TokenAccount,
-    TokenEntry,
-    TokenEntryKind,
     TokenPurchase,
-    WalletSettings,
 )
+from kazan.wallet.queries import OPEN_STATUSES, purchases_to_reconcile, wallet_settings_for
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
-
-UNFINISHED = (PurchaseStatus.PENDING, PurchaseStatus.CONFIRMING)
 
 
 @dataclass(frozen=True)
@@ -97,73 +90,45 @@ def paid_money_daily(*, business: Business, since: dt.datetime) -> dict[dt.date,
 
 
 def money_currency(*, business: Business) -> str:
-    """The currency the business sells tokens in (its wallet settings', USD by default)."""
+    """The currency the business sells tokens in: its latest payment's, else its settings'."""
     found = (
         TokenPurchase.objects.filter(business=business)
         .order_by("-created_at")
         .values_list("currency", flat=True)
         .first()
     )
-    if found:
-        return found
-    settings = WalletSettings.objects.filter(business=business).values_list("currency", flat=True)
-    return settings.first() or "USD"
+    return found or wallet_settings_for(business=business).currency
 
 
 @dataclass(frozen=True)
 class PaymentHealth:
     unfinished: int  # waiting or confirming
     oldest_unfinished_at: dt.datetime | None
-    # Paid at the gateway but not credited (tokens purchases without their purchase entry),
-    # or paid a different amount than asked.
+    # The reconciliation's findings (queries.purchases_to_reconcile): paid but not credited,
+    # and paid another amount or currency than asked.
     not_credited: int
     amount_mismatch: int
 
-
-def purchase_entry_reference(purchase_ref: str = "pk") -> Concat:
-    """The reference of the ledger entry that credits the purchase named by `purchase_ref` in
-    the outer query ("purchase:<id>", see TokenEntry.reference)."""
-    return Concat(Value("purchase:"), Cast(OuterRef(purchase_ref), output_field=CharField()))
+    @property
+    def problems(self) -> int:
+        return self.not_credited + self.amount_mismatch
 
 
-def payment_health(*, business: Business, credit_grace: dt.timedelta) -> PaymentHealth:
-    """Unfinished payments and the two reconciliation problems in one aggregate query (the
-    database checks each paid purchase for its credit entry). A purchase paid less than
-    `credit_grace` ago is not suspect yet: its callback may still be being applied."""
-    purchases = TokenPurchase.objects.filter(business=business).annotate(
-        credited=Exists(
-            TokenEntry.objects.filter(
-                business=business,
-                kind=TokenEntryKind.PURCHASE,
-                account__customer_id=OuterRef("customer_id"),
-                reference=purchase_entry_reference(),
-            )
-        )
+def payment_health(*, business: Business) -> PaymentHealth:
+    """Unfinished payments (one aggregate) and what the reconciliation page would list as
+    wrong (its one query), for the panel's health block and its alert."""
+    row = TokenPurchase.objects.filter(business=business, status__in=OPEN_STATUSES).aggregate(
+        n=Count("id"), oldest=Min("created_at")
     )
-    cutoff = timezone.now() - credit_grace
-    row = purchases.aggregate(
-        unfinished=Count("id", filter=Q(status__in=UNFINISHED)),
-        oldest=Min("created_at", filter=Q(status__in=UNFINISHED)),
-        not_credited=Count(
-            "id",
-            filter=Q(
-                status=PurchaseStatus.PAID,
-                purpose=TokenPurchase.Purpose.TOKENS,
-                credited=False,
-                paid_at__lt=cutoff,
-            ),
-        ),
-        mismatch=Count(
-            "id",
-            filter=Q(status=PurchaseStatus.PAID, paid_amount_minor__isnull=False)
-            & ~Q(paid_amount_minor=F("amount_minor")),
-        ),
+    found = Counter(
+        finding.problem
+        for finding in purchases_to_reconcile(business=business, stale_before=timezone.now())
     )
     return PaymentHealth(
-        unfinished=row["unfinished"],
+        unfinished=row["n"],
         oldest_unfinished_at=row["oldest"],
-        not_credited=row["not_credited"],
-        amount_mismatch=row["mismatch"],
+        not_credited=found["uncredited"],
+        amount_mismatch=found["mismatch"],
     )
 
 
@@ -212,7 +177,6 @@ def premium_until_subquery(*, customer_ref: str = "pk") -> Subquery:
         .values("until")
     )
     return Subquery(until)
-
 
 
 def purchases_changed_at(*, business_id: int, since: dt.datetime) -> dt.datetime | None:
