@@ -3,3 +3,25 @@ def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def _reversed_sort(key: str) -> str:
+    return key[1:] if key.startswith("-") else f"-{key}"
+
+
+def sort_links(request, current: str, columns: dict[str, str]) -> dict[str, dict[str, str]]:
+    """For each sortable column of a list (`columns`: column → the sort key a first click
+    gives, "-" = descending): the query string of its header link (filters kept, page dropped)
+    and its aria-sort state. A second click on the same header reverses the order."""
+    links = {}
+    for column, first in columns.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = (
+            _reversed_sort(current) if current in (first, _reversed_sort(first)) else first
+        )
+        state = "none"
+        if current.lstrip("-") == first.lstrip("-"):
+            state = "descending" if current.startswith("-") else "ascending"
+        links[column] = {"query": query.urlencode(), "state": state}
+    return links

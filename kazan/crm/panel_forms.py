@@ -1,0 +1,71 @@
+"""Forms of the Telegram CRM panel: the users list's filters and the actions of a user's
+page (tokens, premium, notification). Bounds are checked here, at the edge; the services
+check them again."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from kazan.crm.panel_queries import USER_FILTERS
+from kazan.crm.panel_services import NOTIFY_MAX_LENGTH
+
+# An admin adjustment moves at most this many tokens at once (a typo guard, not a policy).
+ADJUST_LIMIT = 1_000_000
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=120)
+    status = forms.ChoiceField(
+        label=_("Show"), required=False, choices=[("", _("All users")), *USER_FILTERS.items()]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("Name or Telegram username")
+
+    def filters(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {}
+        return {"search": self.cleaned_data["q"], "status": self.cleaned_data["status"]}
+
+
+class TokenAdjustForm(forms.Form):
+    amount = forms.IntegerField(
+        label=_("Tokens (negative to take away)"),
+        validators=[MinValueValidator(-ADJUST_LIMIT), MaxValueValidator(ADJUST_LIMIT)],
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError(_("Give a number of tokens other than 0."))
+        return amount
+
+
+class PremiumGrantForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Days of premium"),
+        initial=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+
+
+class NotifyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=NOTIFY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTIFY_MAX_LENGTH}),
+    )
+    # One per form shown: a double submit of the same form sends once.
+    nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class TestNotifyForm(forms.Form):
+    """The test notification's form: its text is fixed, the nonce stops a double send."""
+
+    nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
