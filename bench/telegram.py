@@ -103,7 +103,7 @@ def workers_stop(workers: list[subprocess.Popen]) -> None:
 
 
 def _tmp_path(name: str) -> Path:
-    path = Path(os.environ.get("KAZAN_DATA_DIR", "/tmp")) / "bench-telegram"  # noqa: S108
+    path = Path(os.environ.get("KAZAN_DATA_DIR", "/tmp")) / "bench-telegram"
     path.mkdir(parents=True, exist_ok=True)
     return path / name
 
