@@ -143,9 +143,7 @@ def _registration() -> dict[str, dict[str, Any]]:
         secret=True,
         optional=True,
     )
-    steps["reg_city"] = _ask(
-        "city", _("The city?"), "reg_apartment", "reg_state", secret=True
-    )
+    steps["reg_city"] = _ask("city", _("The city?"), "reg_apartment", "reg_state", secret=True)
     steps["reg_state"] = {
         "type": "choose",
         "prompt": _("The state?"),
@@ -282,7 +280,13 @@ def _order() -> dict[str, dict[str, Any]]:
             "var": "order_package",
             "page_size": 10,
             "back": "order_profile",
+            "next": "order_addon_price",
+        },
+        "order_addon_price": {
+            "type": "act",
+            "action": "crm_order_addon_price",
             "next": "order_addon",
+            "on_error": {"*": "more"},
         },
         "order_addon": {
             "type": "choose",

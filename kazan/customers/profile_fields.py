@@ -348,6 +348,21 @@ def password_generate() -> str:
             return password
 
 
+def gender_label(value: str) -> str:
+    """A gender's translated label ("Prefer not to say")."""
+    from kazan.customers.models import CustomerProfile
+
+    return str(dict(CustomerProfile.Gender.choices).get(value, value))
+
+
+def country_name(code: str) -> str:
+    """A country's English short name by its alpha-2 code (the code when unknown)."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return str(country.name) if country else code
+
+
 def _optional_name(raw: object) -> str:
     return name_part_validate(raw, required=False)
 
