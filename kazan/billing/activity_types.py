@@ -210,3 +210,9 @@ activity_type(
     sentence=t("%(actor)s changed the key of %(target)s"),
     details={"gateway": GATEWAY},
 )
+activity_type(
+    "gateway_account.removed",
+    label=t("Payment account disconnected"),
+    sentence=t("%(actor)s disconnected the %(gateway)s merchant account"),
+    details={"gateway": GATEWAY},
+)

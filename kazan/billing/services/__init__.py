@@ -9,7 +9,11 @@ Gateways are called outside any transaction: a slow provider never holds a row l
 """
 
 from kazan.billing.queries import DEFAULT_PACKAGE, gateway_account_configured
-from kazan.billing.services.accounts import gateway_account_save, gateway_checkout_record
+from kazan.billing.services.accounts import (
+    gateway_account_remove,
+    gateway_account_save,
+    gateway_checkout_record,
+)
 from kazan.billing.services.manual import (
     BANK_TEXT_MAX,
     bank_details_update,
@@ -57,6 +61,7 @@ __all__ = [
     "allowance_grant_monthly",
     "bank_details_update",
     "gateway_account_configured",
+    "gateway_account_remove",
     "gateway_account_save",
     "gateway_checkout_record",
     "gateway_configured",

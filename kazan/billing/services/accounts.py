@@ -77,6 +77,24 @@ def gateway_account_save(
         )
 
 
+def gateway_account_remove(*, business: "Business", gateway: str, actor: "Actor") -> bool:
+    """Disconnects the business's own account: new checkouts use the platform's again. The
+    invoices it opened can no longer be settled by their callbacks (their record goes with it).
+    Returns False when there was none."""
+    with transaction.atomic():
+        account = GatewayAccount.objects.filter(business=business, gateway=gateway).first()
+        if account is None:
+            return False
+        activity_record(
+            business=business,
+            actor=actor,
+            action="gateway_account.removed",
+            data={"gateway": gateway},
+        )
+        account.delete()
+    return True
+
+
 def gateway_checkout_record(
     *, gateway: str, reference: str, business_id: int, account: GatewayAccount | None
 ) -> None:

@@ -123,16 +123,16 @@ class FakeOxaPay(LocalFakeServer):
         `changes` override fields (e.g. amount=1 for a tampered body)."""
         with self._lock:
             invoice = copy.deepcopy(self.invoices[track_id])
-        return callback_body(
-            track_id=track_id,
-            status=invoice["status"],
-            amount=invoice["amount"],
-            currency=invoice["currency"],
-            order_id=invoice["order_id"],
-            description=invoice["description"],
-            txs=invoice["txs"],
-            **changes,
-        )
+        fields = {
+            "track_id": track_id,
+            "status": invoice["status"],
+            "amount": invoice["amount"],
+            "currency": invoice["currency"],
+            "order_id": invoice["order_id"],
+            "description": invoice["description"],
+            "txs": invoice["txs"],
+        }
+        return callback_body(**{**fields, **changes})
 
     def key_of(self, track_id: str) -> str:
         """The merchant key the invoice was made with (what signs its callbacks)."""
