@@ -143,9 +143,7 @@ def _registration() -> dict[str, dict[str, Any]]:
         secret=True,
         optional=True,
     )
-    steps["reg_city"] = _ask(
-        "city", _("The city?"), "reg_apartment", "reg_state", secret=True
-    )
+    steps["reg_city"] = _ask("city", _("The city?"), "reg_apartment", "reg_state", secret=True)
     steps["reg_state"] = {
         "type": "choose",
         "prompt": _("The state?"),
