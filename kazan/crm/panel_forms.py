@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.crm.panel_queries import USER_FILTERS
 from kazan.crm.panel_services import NOTIFY_MAX_LENGTH
+from kazan.customers.profile_fields import GENDERS, OPTIONAL_FIELDS
 
 # An admin adjustment moves at most this many tokens at once (a typo guard, not a policy).
 ADJUST_LIMIT = 1_000_000
@@ -69,3 +70,53 @@ class TestNotifyForm(forms.Form):
     """The test notification's form: its text is fixed, the nonce stops a double send."""
 
     nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+# The profile fields the team edits (the password stays the customer's), with their labels.
+PROFILE_LABELS = {
+    "first_name": _("First name"),
+    "middle_name": _("Middle name"),
+    "last_name": _("Last name"),
+    "phone_e164": _("Phone"),
+    "email": _("Email"),
+    "gender": _("Gender"),
+    "date_of_birth": _("Date of birth (YYYY-MM-DD)"),
+    "street": _("Street"),
+    "apartment": _("Apartment, suite"),
+    "city": _("City"),
+    "state": _("State"),
+    "postal_code": _("Postal code"),
+    "country": _("Country"),
+    "telegram_username": _("Telegram username"),
+    "instagram_username": _("Instagram username"),
+}
+GENDER_LABELS = {
+    "female": _("Female"),
+    "male": _("Male"),
+    "other": _("Other"),
+    "undisclosed": _("Prefer not to say"),
+}
+
+
+class ProfileForm(forms.Form):
+    """A customer profile as the team edits it. Only lengths are checked here: every field's
+    rules live in customers.profile_fields, which profile_update applies (its errors are put
+    back on the fields by `errors_from`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field, label in PROFILE_LABELS.items():
+            if field == "gender":
+                self.fields[field] = forms.ChoiceField(
+                    label=label,
+                    required=False,
+                    choices=[("", "—"), *((key, GENDER_LABELS[key]) for key in GENDERS)],
+                )
+            else:
+                self.fields[field] = forms.CharField(
+                    label=label, required=field not in OPTIONAL_FIELDS, max_length=200
+                )
+
+    def errors_from(self, errors: dict[str, object]) -> None:
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, str(message))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.analytics.queries import business_today
+from kazan.commerce.queries.queue import customer_token_orders
 from kazan.commerce.queries.token_stats import (
     TOKEN_STATUSES,
     QueueHealth,
@@ -33,6 +35,7 @@ from kazan.commerce.queries.token_stats import (
 from kazan.core.errors import NotFound
 from kazan.core.formatting import date_local
 from kazan.core.money import minor_digits
+from kazan.customers.queries.profiles import customer_profiles, profile_get
 from kazan.customers.queries.telegram_users import (
     telegram_growth_daily,
     telegram_user_figures,
@@ -54,8 +57,9 @@ from kazan.wallet.stats import (
 )
 
 if TYPE_CHECKING:
+    from kazan.accounts.models import User
     from kazan.commerce.models import Order
-    from kazan.customers.models import Customer
+    from kazan.customers.models import Customer, CustomerProfile
     from kazan.messaging.models import OutboundMessage
     from kazan.tenancy.models import Business
 
@@ -150,66 +154,70 @@ def panel_health(*, business: Business) -> PanelHealth:
     )
 
 
-def panel_charts(*, business: Business, days: int) -> dict[str, object]:
+def panel_charts(*, business: Business, days: int, admin: bool = True) -> dict[str, object]:
     """What panel.js draws, ready for json_script: day labels in the reader's language and
-    one block per chart (revenue trend, order status, user growth, package popularity)."""
+    one block per chart — order status and package popularity for everyone; the revenue trend
+    and user growth only for `admin` (an operator sees neither money nor people)."""
     dates = _period_days(business, days)
     since = _day_start(business, dates[0])
-    orders = token_orders_daily(business=business, since=since)
-    money = paid_money_daily(business=business, since=since)
-    growth = telegram_growth_daily(business=business, since=since)
-    premium = premium_started_daily(business=business, since=since)
     status_counts = token_order_figures(business=business, since=since, month_start=since).by_status
-    currency = money_currency(business=business)
-    scale = 10 ** minor_digits(currency)
-    return {
+    charts: dict[str, object] = {
         "labels": [date_local(day) for day in dates],
         "dates": [day.isoformat() for day in dates],
-        "revenue": {
-            "datasets": [
-                {
-                    "key": "tokens",
-                    "label": str(_("Tokens of completed orders")),
-                    "data": [orders.get(day, (0, 0, 0))[2] for day in dates],
-                    "axis": "y",
-                },
-                {
-                    "key": "money",
-                    "label": str(_("Money paid (%(currency)s)") % {"currency": currency}),
-                    "data": [money.get(day, 0) / scale for day in dates],
-                    "axis": "money",
-                },
-            ]
-        },
         "status": {
             "labels": [str(status.label) for status in TOKEN_STATUSES],
             "keys": [status.value for status in TOKEN_STATUSES],
             "data": [status_counts[status] for status in TOKEN_STATUSES],
-        },
-        "growth": {
-            "datasets": [
-                {
-                    "key": "users",
-                    "label": str(_("New users")),
-                    "data": [growth["users"].get(day, 0) for day in dates],
-                },
-                {
-                    "key": "profiles",
-                    "label": str(_("Registered profiles")),
-                    "data": [growth["profiles"].get(day, 0) for day in dates],
-                },
-                {
-                    "key": "subscribers",
-                    "label": str(_("New subscribers")),
-                    "data": [premium.get(day, 0) for day in dates],
-                },
-            ]
         },
         "packages": [
             {"label": name, "count": count}
             for name, count in package_popularity(business=business, since=since)
         ],
     }
+    if not admin:
+        return charts
+    orders = token_orders_daily(business=business, since=since)
+    money = paid_money_daily(business=business, since=since)
+    growth = telegram_growth_daily(business=business, since=since)
+    premium = premium_started_daily(business=business, since=since)
+    currency = money_currency(business=business)
+    scale = 10 ** minor_digits(currency)
+    charts["revenue"] = {
+        "datasets": [
+            {
+                "key": "tokens",
+                "label": str(_("Tokens of completed orders")),
+                "data": [orders.get(day, (0, 0, 0))[2] for day in dates],
+                "axis": "y",
+            },
+            {
+                "key": "money",
+                "label": str(_("Money paid (%(currency)s)") % {"currency": currency}),
+                "data": [money.get(day, 0) / scale for day in dates],
+                "axis": "money",
+            },
+        ]
+    }
+    charts["growth"] = {
+        "datasets": [
+            {
+                "key": "users",
+                "label": str(_("New users")),
+                "data": [growth["users"].get(day, 0) for day in dates],
+            },
+            {
+                "key": "profiles",
+                "label": str(_("Registered profiles")),
+                "data": [growth["profiles"].get(day, 0) for day in dates],
+            },
+            {
+                "key": "subscribers",
+                "label": str(_("New subscribers")),
+                "data": [premium.get(day, 0) for day in dates],
+            },
+        ]
+    }
+    return charts
 
 
 @dataclass(frozen=True)
@@ -271,7 +279,7 @@ def panel_alerts(
                 action_url=urls["reconciliation"],
             )
         )
-    if health.outbox.failed:
+    if health.outbox["failed"]:
         failed = failed_deliveries(
             business=business, since=health.checked_at - dt.timedelta(hours=1), limit=5
         )
@@ -281,9 +289,9 @@ def panel_alerts(
                 severity="warning",
                 message=str(
                     _("%(count)s messages could not be delivered in the last hour.")
-                    % {"count": health.outbox.failed}
+                    % {"count": health.outbox["failed"]}
                 ),
-                count=health.outbox.failed,
+                count=health.outbox["failed"],
                 action_label=str(_("See the users concerned")),
                 action_url=urls["users"],
                 messages=tuple(failed),
@@ -412,3 +420,39 @@ def panel_trends(*, business: Business) -> dict[str, list[TrendPoint]]:
         monthly.append(bucket(month, following))
         month = following
     return {"daily": daily, "weekly": weekly, "monthly": monthly}
+
+
+def crm_user_detail(*, business: Business, customer: Customer) -> dict[str, object]:
+    """What a user's page lists besides the user's own figures: their profiles and their
+    latest token orders (two queries)."""
+    return {
+        "profiles": customer_profiles(business=business, customer=customer),
+        "orders": customer_token_orders(business=business, customer=customer, limit=10),
+    }
+
+
+def crm_profile_get(*, business: Business, customer: Customer, profile_id: int) -> CustomerProfile:
+    """One profile of this user; NotFound for any other (another user's, another business's)."""
+    profile = profile_get(business=business, pk=profile_id)
+    if profile.customer_id != customer.pk:
+        raise NotFound(_("This customer profile does not exist."))
+    return profile
+
+
+# A team member's own Telegram chat is known to the channels app, above this one: it
+# registers its look-up here when the apps are ready (kazan.dashboard.apps).
+_member_chat_lookup: Callable[..., str | None] | None = None
+
+
+def member_chat_lookup_register(lookup: Callable[..., str | None]) -> None:
+    """`lookup(business=, user=, channel=)` → the member's chat id on that channel, or None."""
+    global _member_chat_lookup
+    _member_chat_lookup = lookup
+
+
+def member_chat(*, business: Business, user: User) -> str | None:
+    """The member's linked Telegram chat, None when they linked none (or nothing registered
+    a look-up: the channels app is not installed)."""
+    if _member_chat_lookup is None:
+        return None
+    return _member_chat_lookup(business=business, user=user, channel="telegram")

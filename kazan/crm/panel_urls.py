@@ -16,4 +16,9 @@ urlpatterns = [
     path("users/<int:customer_id>/block/", views.user_block, name="user_block"),
     path("users/<int:customer_id>/notify/", views.user_notify, name="user_notify"),
     path("users/<int:customer_id>/test-notify/", views.test_notify, name="test_notify"),
+    path(
+        "users/<int:customer_id>/profiles/<int:profile_id>/",
+        views.profile_edit,
+        name="profile_edit",
+    ),
 ]

@@ -17,7 +17,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.activity.queries import activity_list
 from kazan.core.errors import KazanError
@@ -26,13 +26,17 @@ from kazan.crm import panel_queries as queries
 from kazan.crm.panel_forms import (
     NotifyForm,
     PremiumGrantForm,
+    ProfileForm,
     TestNotifyForm,
     TokenAdjustForm,
     UserFilterForm,
 )
 from kazan.crm.panel_services import crm_test_notify, crm_user_notify
 from kazan.crm.panel_stream import panel_events
+from kazan.customers.profile_fields import ProfileInvalid
+from kazan.customers.queries.profiles import profile_data
 from kazan.customers.services import customer_block, customer_unblock
+from kazan.customers.services.profiles import profile_update
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
 from kazan.wallet.queries import token_entries
@@ -78,7 +82,7 @@ def _overview_context(request: BusinessRequest) -> dict[str, object]:
         "days": days,
         "periods": queries.PERIODS,
         "figures": queries.panel_figures(business=business, days=days),
-        "charts": queries.panel_charts(business=business, days=days),
+        "charts": queries.panel_charts(business=business, days=days, admin=is_admin),
         "health": health,
         "alerts": alerts,
         "alert_hours": queries.wait_alert_hours(),
@@ -270,3 +274,38 @@ def test_notify(request: BusinessRequest, customer_id: int) -> HttpResponse:
         actor=request.user,
     )
     return _done(request, customer_id, refused, _("A test notification is on its way to you."))
+
+
+@member_required("customers.edit")
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: BusinessRequest, customer_id: int, profile_id: int) -> HttpResponse:
+    """Edits one of the user's customer profiles with the bot's own field rules."""
+    user = _user(request, customer_id)
+    profile = queries.crm_profile_get(
+        business=request.business, customer=user, profile_id=profile_id
+    )
+    if request.method == "GET":
+        form = ProfileForm(initial=profile_data(profile))
+    else:
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                profile_update(
+                    business=request.business,
+                    profile=profile,
+                    data={key: value or "" for key, value in form.cleaned_data.items()},
+                    actor=request.user,
+                )
+            except ProfileInvalid as exc:
+                form.errors_from(exc.errors)
+            except KazanError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("The profile was saved."))
+                return redirect("crm:user", customer_id=user.pk)
+    return render(
+        request,
+        "crm/panel/profile_edit.html",
+        {"user": user, "profile": profile, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
