@@ -104,6 +104,12 @@ def _send(campaign, clock: FakeClock | None = None) -> str:
     return result
 
 
+def _messages(campaign) -> list[OutboundMessage]:
+    return list(
+        OutboundMessage.objects.filter(idempotency_key__startswith=f"campaign:{campaign.pk}:")
+    )
+
+
 def _chats(fake_bot_api) -> Counter:
     return Counter(str(call["chat_id"]) for call in fake_bot_api.called("sendMessage"))
 
@@ -128,7 +134,7 @@ def test_an_offer_reaches_only_the_telegram_users_who_agreed_as_telegram_shows_i
     assert _chats(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1})
     texts = {str(c["chat_id"]): c["text"] for c in fake_bot_api.called("sendMessage")}
     assert texts["1001"] == "📢 News\n\nHello Anna, new packages are in."
-    messages = OutboundMessage.objects.filter(idempotency_key__startswith=f"campaign:{campaign.pk}:")
+    messages = _messages(campaign)
     assert {m.purpose for m in messages} == {Purpose.MARKETING}
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
@@ -150,7 +156,7 @@ def test_a_service_notice_goes_to_every_telegram_user_without_marketing_consent(
     _send(campaign)
     # The one who never agreed to offers gets the notice; blocked and erased people do not.
     assert _chats(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1, "1004": 1})
-    messages = OutboundMessage.objects.filter(idempotency_key__startswith=f"campaign:{campaign.pk}:")
+    messages = _messages(campaign)
     assert {m.purpose for m in messages} == {Purpose.TRANSACTIONAL}
 
 
@@ -283,13 +289,9 @@ def test_a_crash_in_the_fan_out_and_in_sending_resumes_with_exactly_one_message_
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
     assert _chats(fake_bot_api) == Counter({chat: 1 for chat in everyone})
-    assert (
-        OutboundMessage.objects.filter(idempotency_key__startswith=f"campaign:{campaign.pk}:")
-        .values("customer_id")
-        .distinct()
-        .count()
-        == len(everyone)
-    )
+    assert OutboundMessage.objects.filter(
+        idempotency_key__startswith=f"campaign:{campaign.pk}:"
+    ).values("customer_id").distinct().count() == len(everyone)
 
 
 def test_a_second_run_of_a_finished_broadcast_sends_nothing(
