@@ -84,7 +84,7 @@ def order_list(request: BusinessRequest) -> HttpResponse:
 def order_detail(request: BusinessRequest, order_id: int) -> HttpResponse:
     order = queries.order_get(business=request.business, order_id=order_id)
     if order.payment_method == PaymentMethod.TOKENS:  # the queue's order page shows it
-        return redirect("queue:detail", order_id=order.pk)
+        return redirect("queue:detail", token_order_id=order.pk)
     allowed = TRANSITIONS[order.status]
     return render(
         request,

@@ -73,7 +73,7 @@ def _back(request: BusinessRequest, order: Order | None = None) -> HttpResponseR
     if target.startswith(reverse("queue:list")) and "//" not in target and "\\" not in target:
         return HttpResponseRedirect(target)
     if order is not None:
-        return redirect("queue:detail", order_id=order.pk)
+        return redirect("queue:detail", token_order_id=order.pk)
     return redirect("queue:list")
 
 
@@ -160,10 +160,10 @@ def queue_mine(request: BusinessRequest) -> HttpResponse:
 
 @member_required(WORK)
 @require_GET
-def queue_detail(request: BusinessRequest, order_id: int) -> HttpResponse:
+def queue_detail(request: BusinessRequest, token_order_id: int) -> HttpResponse:
     from kazan.customers.addresses import customer_address
 
-    order = queries.token_order_get(business=request.business, order_id=order_id)
+    order = queries.token_order_get(business=request.business, order_id=token_order_id)
     operators = queries.queue_operators(business=request.business)
     profile = order.profile
     return render(
@@ -224,10 +224,10 @@ def _done(
 
 @member_required(WORK)
 @require_POST
-def queue_status(request: BusinessRequest, order_id: int) -> HttpResponse:
+def queue_status(request: BusinessRequest, token_order_id: int) -> HttpResponse:
     """The inline status change: any allowed status for admins, "completed" for the operator
     of an assigned order."""
-    order = _order(request, order_id)
+    order = _order(request, token_order_id)
     form = TokenStatusForm(request.POST)
     if not form.is_valid():
         return _done(request, order, error=_("Choose a valid status."))
@@ -248,9 +248,9 @@ def queue_status(request: BusinessRequest, order_id: int) -> HttpResponse:
 
 @member_required(WORK)
 @require_POST
-def queue_assign(request: BusinessRequest, order_id: int) -> HttpResponse:
+def queue_assign(request: BusinessRequest, token_order_id: int) -> HttpResponse:
     """Admins assign to any operator; an operator takes a waiting order for themself."""
-    order = _order(request, order_id)
+    order = _order(request, token_order_id)
     operators = queries.queue_operators(business=request.business)
     if request.POST.get("take"):
         _require(request, order, "take")
@@ -275,8 +275,8 @@ def queue_assign(request: BusinessRequest, order_id: int) -> HttpResponse:
 
 @member_required(MANAGE)
 @require_POST
-def queue_move(request: BusinessRequest, order_id: int) -> HttpResponse:
-    order = _order(request, order_id)
+def queue_move(request: BusinessRequest, token_order_id: int) -> HttpResponse:
+    order = _order(request, token_order_id)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return _done(request, order, error=_("Give a position of 1 or more."))
@@ -298,8 +298,8 @@ def queue_move(request: BusinessRequest, order_id: int) -> HttpResponse:
 
 @member_required(WORK)
 @require_POST
-def queue_note(request: BusinessRequest, order_id: int) -> HttpResponse:
-    order = _order(request, order_id)
+def queue_note(request: BusinessRequest, token_order_id: int) -> HttpResponse:
+    order = _order(request, token_order_id)
     _require(request, order, "note")
     try:
         services.token_order_note_add(
@@ -315,8 +315,8 @@ def queue_note(request: BusinessRequest, order_id: int) -> HttpResponse:
 
 @member_required(MANAGE)
 @require_POST
-def queue_cancel(request: BusinessRequest, order_id: int) -> HttpResponse:
-    order = _order(request, order_id)
+def queue_cancel(request: BusinessRequest, token_order_id: int) -> HttpResponse:
+    order = _order(request, token_order_id)
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -330,8 +330,8 @@ def queue_cancel(request: BusinessRequest, order_id: int) -> HttpResponse:
 
 @member_required(MANAGE)
 @require_POST
-def queue_rerun(request: BusinessRequest, order_id: int) -> HttpResponse:
-    order = _order(request, order_id)
+def queue_rerun(request: BusinessRequest, token_order_id: int) -> HttpResponse:
+    order = _order(request, token_order_id)
     try:
         rerun = services.token_order_rerun(
             business=request.business, order=order, actor=request.user
@@ -347,7 +347,7 @@ def queue_rerun(request: BusinessRequest, order_id: int) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("queue:detail", args=[rerun.pk])
         return response
-    return redirect("queue:detail", order_id=rerun.pk)
+    return redirect("queue:detail", token_order_id=rerun.pk)
 
 
 @member_required(MANAGE)

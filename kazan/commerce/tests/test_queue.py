@@ -413,8 +413,11 @@ def test_position_notices_only_at_milestones(business, owner, django_capture_on_
 
 
 def test_operator_hears_of_an_assignment_in_their_linked_chat(
-    business, owner, django_capture_on_commit_callbacks
+    business, owner, fake_bot_api, django_capture_on_commit_callbacks
 ):
+    from kazan.channels.providers.telegram.testing import telegram_connected
+
+    telegram_connected(business, fake_bot_api)
     worker = operator(business)
     order = place(business)
     operator_chat_resolver_register(lambda biz, user: "4242" if user == worker else None)
