@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kazan.conversations.engine import Context, Step, validator
 from kazan.core.crypto import decrypt, encrypt
 from kazan.core.errors import ValidationFailed
+from kazan.core.formatting import number_local
 from kazan.crm.flow import DRAFT_PREFIX
 from kazan.customers.profile_fields import (
     DEFAULT_COUNTRY,
@@ -79,6 +80,6 @@ def _token_amount(ctx: Context, raw: object, step: Step) -> Any:
     if not settings.topup_min <= amount <= settings.topup_max:
         raise ValidationFailed(
             _("Please choose between %(min)s and %(max)s tokens.")
-            % {"min": settings.topup_min, "max": settings.topup_max}
+            % {"min": number_local(settings.topup_min), "max": number_local(settings.topup_max)}
         )
     return str(amount)
