@@ -5,8 +5,6 @@ API keys act with a manager's rights (queue.manage); a signed-in operator (queue
 read, take, note and complete their own orders, as in the dashboard. Another business's ids
 are 404; every answer carries the rate-limit headers."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
@@ -130,7 +128,7 @@ class NoteIn(InputSchema):
     note: str = Field(..., min_length=1, max_length=2000)
 
 
-def _order(request: HttpRequest, token_order_id: int, action: str) -> tuple[Business, Order]:
+def _order(request: HttpRequest, token_order_id: int, action: str) -> tuple["Business", Order]:
     """The business's token order, if the caller may do `action` with it."""
     business = api_require(request, WORK)
     order = queries.token_order_get(business=business, order_id=token_order_id)
@@ -143,7 +141,7 @@ def _order(request: HttpRequest, token_order_id: int, action: str) -> tuple[Busi
     return business, order
 
 
-def _detail(business: Business, order_id: int) -> TokenOrderDetailOut:
+def _detail(business: "Business", order_id: int) -> TokenOrderDetailOut:
     order = queries.token_order_get(business=business, order_id=order_id)
     return TokenOrderDetailOut(
         **TokenOrderOut.from_orm(order).dict(),

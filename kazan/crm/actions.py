@@ -238,7 +238,7 @@ def _reg_save(ctx: Context, step: Step) -> ActionResult:
 
     data = draft(ctx)
     try:
-        profile_clean(data, region=ctx.business.country or "US")
+        profile_clean(data)
     except ProfileInvalid as invalid:
         field = next(iter(invalid.errors))
         ctx.state[RETURN_VAR] = SUMMARY_STEP
@@ -538,7 +538,7 @@ def _balance(ctx: Context, step: Step) -> ActionResult:
 
 
 def _status(value: str) -> str:
-    from kazan.commerce.queries import token_status_label
+    from kazan.commerce.queries.queue import token_status_label
 
     return str(token_status_label(value))
 

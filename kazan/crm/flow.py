@@ -219,6 +219,7 @@ def _registration() -> dict[str, dict[str, Any]]:
             {"value": "restart", "label": _("Start over"), "next": "reg_restart"},
         ],
         "page_size": 9,
+        "return_to": SUMMARY_STEP,
     }
     steps["reg_consent_check"] = {
         "type": "act",

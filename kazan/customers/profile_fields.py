@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -408,12 +408,17 @@ class ProfileInvalid(ValidationFailed):
         self.errors = errors
 
 
-def profile_clean(data: dict[str, object], *, region: str = DEFAULT_COUNTRY) -> dict[str, str]:
+def profile_clean(data: Mapping[str, object]) -> dict[str, str]:
     """Every field of a profile validated (the required ones present; a US address's state
-    and ZIP checked together); raises ProfileInvalid with a message per bad field."""
+    and ZIP checked together; a national phone number read in the profile's country); raises
+    ProfileInvalid with a message per bad field."""
     clean: dict[str, str] = {}
     errors: dict[str, object] = {}
     country = _clean(data.get("country")) or DEFAULT_COUNTRY
+    try:
+        region = country_validate(country)
+    except ValidationFailed:
+        region = DEFAULT_COUNTRY
     for field in PROFILE_FIELDS:
         raw = data.get(field, "")
         if field == "country":
