@@ -8,7 +8,7 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from kazan.channels import gdpr, queries
-        from kazan.channels.providers import console, twilio, web, whatsapp, widget
+        from kazan.channels.providers import console, telegram, twilio, web, whatsapp, widget
         from kazan.channels.widget import flow  # noqa: F401 (registers the widget's actions)
         from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.messaging.transports import (
@@ -18,7 +18,14 @@ class ChannelsConfig(AppConfig):
         )
 
         # The outbox (messaging, below channels) sends through these plugins and installations.
-        for plugin in (console.CONSOLE, twilio.TWILIO, web.WEB, whatsapp.WHATSAPP, widget.WIDGET):
+        for plugin in (
+            console.CONSOLE,
+            twilio.TWILIO,
+            web.WEB,
+            whatsapp.WHATSAPP,
+            widget.WIDGET,
+            telegram.TELEGRAM,
+        ):
             transport_register(plugin)
         installations_register(
             InstallationDirectory(
