@@ -215,7 +215,24 @@ def test_suspension_and_reactivation(client, business):
     assert {"customer.blocked", "customer.unblocked"} <= actions
 
 
-def test_an_individual_notification_is_queued_once_for_the_users_telegram(client, business):
+@pytest.fixture
+def telegram_bot(business, settings):
+    """The business's bot connected at a fake Bot API (sending itself is the outbox's job)."""
+    from kazan.channels.providers.telegram.testing import (
+        FakeBotApi,
+        crm_stub_install,
+        telegram_connected,
+    )
+
+    crm_stub_install()
+    with FakeBotApi() as api:
+        settings.TELEGRAM_API_URL = f"{api.url}/bot"
+        yield telegram_connected(business, api)
+
+
+def test_an_individual_notification_is_queued_once_for_the_users_telegram(
+    client, business, telegram_bot
+):
     world = crm_world(business)
     owner = _client(client, business)
     form = {"text": "Your order is almost ready", "nonce": "6c1e1b52-3a59-4f53-9d1c-3d3f7c5c1a10"}
