@@ -167,7 +167,7 @@ def test_a_bad_adjustment_changes_nothing_and_says_why(client, business, data):
 
     assert response.status_code == 200
     assert token_balance(business=business, customer=world.carol) == 40
-    assert list(response.context["messages"])[0].level_tag == "error"
+    assert next(iter(response.context["messages"])).level_tag == "error"
 
 
 def test_taking_more_tokens_than_the_user_has_is_refused(client, business):
@@ -178,7 +178,7 @@ def test_taking_more_tokens_than_the_user_has_is_refused(client, business):
     )
 
     assert token_balance(business=business, customer=world.carol) == 40
-    assert list(response.context["messages"])[0].level_tag == "error"
+    assert next(iter(response.context["messages"])).level_tag == "error"
 
 
 def test_an_agent_may_not_adjust_tokens(client, business):
@@ -256,7 +256,7 @@ def test_a_suspended_user_is_not_notified_and_the_team_is_told_why(client, busin
     )
 
     assert not OutboundMessage.objects.filter(customer=world.bob).exists()
-    assert list(response.context["messages"])[0].level_tag == "error"
+    assert next(iter(response.context["messages"])).level_tag == "error"
 
 
 def test_a_test_notification_without_a_linked_chat_says_how_to_link_it(client, business):
@@ -268,7 +268,7 @@ def test_a_test_notification_without_a_linked_chat_says_how_to_link_it(client, b
         follow=True,
     )
 
-    message = str(list(response.context["messages"])[0])
+    message = str(next(iter(response.context["messages"])))
     assert "/start" in message
 
 
