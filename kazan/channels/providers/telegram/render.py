@@ -2,7 +2,8 @@
 
 `telegram_render(payload)` returns a JSON list of calls `{"method": …, <parameters>}` without
 `chat_id` (the sender adds it), sent in order:
-- text/error/input/voucher…: `sendMessage`, at most 4096 characters each: a longer text is split
+- input: a question's commands (Skip, Back) as an inline keyboard under the question;
+- text/error/voucher…: `sendMessage`, at most 4096 characters each: a longer text is split
   on line breaks, else on spaces, else hard;
 - choices/list: `sendMessage` with an inline keyboard (one button per row); a plain text just
   before it becomes its text (one message instead of two). `callback_data` is at most 64 bytes:
@@ -127,6 +128,16 @@ def _choices(reply: dict[str, Any], calls: list[Call]) -> None:
     calls.append(call)
 
 
+def _input(reply: dict[str, Any], calls: list[Call]) -> None:
+    """A question's own commands (Skip, Back) as buttons under it: on Telegram they are pressed,
+    not typed (the engine takes a command's value as the callback's choice)."""
+    commands = [c for c in reply.get("commands") or [] if isinstance(c, dict) and c.get("value")]
+    if not commands:
+        calls.extend(_texts(_as_text(reply)))
+        return
+    _choices({"text": _as_text(reply), "choices": commands}, calls)
+
+
 def _web_url(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
@@ -186,6 +197,7 @@ def _document(reply: dict[str, Any], calls: list[Call]) -> None:
 
 _RENDERERS = {
     "choices": _choices,
+    "input": _input,
     "list": _choices,
     "links": _links,
     "image": _image,
