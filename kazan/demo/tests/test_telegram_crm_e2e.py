@@ -86,13 +86,16 @@ class TelegramUser:
         """Presses the button with `value` of the last keyboard this chat was shown."""
         data = callback_data(value)
         assert data in self.buttons, f"{value} not offered: {self.buttons}"
-        return self._post(
-            update_callback(data, user_id=self.user_id, first_name=self.first_name)
-        )
+        return self._post(update_callback(data, user_id=self.user_id, first_name=self.first_name))
 
     def read(self) -> str:
-        tasks_run_all()
-        tasks_run_all()
+        """Runs what a worker would (the tasks, and what they leave for after their commit,
+        such as notifications) until nothing is left, then reads this chat's new messages."""
+        for _round in range(10):
+            with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+                ran = tasks_run_all()
+            if not ran and not callbacks:
+                break
         new = self.api.sent[self.seen :]
         self.seen = len(self.api.sent)
         mine = [m for m in new if str(m.get("chat_id")) == str(self.user_id)]
@@ -239,3 +242,189 @@ def test_uc001_a_telegram_user_registers_a_profile(client, business, crm_bot, fa
     assert len(fake_bot_api.called("answerCallbackQuery")) >= 10
     assert all(len(m.get("text") or "") <= 4096 for m in fake_bot_api.sent)
     _assert_private(user, summary, caplog)
+
+
+def _keyboard(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [button for row in markup.get("inline_keyboard") or [] for button in row]
+
+
+def _button(user: TelegramUser, starts: str) -> str:
+    """The value of the last keyboard's button whose label starts with `starts`."""
+    for message in reversed(user.heard):
+        for button in _keyboard(message):
+            if str(button.get("text", "")).startswith(starts):
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {starts!r}")
+
+
+def _top_up(client, user: TelegramUser, oxapay: FakeOxaPay, business, tokens: int) -> None:
+    """/tokens → an amount → the OxaPay invoice's link → paid: OxaPay's signed callback,
+    delivered twice (a retry), credits the wallet once and the customer hears of it."""
+    user.say("/tokens")
+    assert {"custom", "premium"} <= set(user.buttons)
+    user.press(str(tokens))
+    [invoice] = oxapay.creates()
+    assert invoice.json["amount"] == tokens * 0.10 and invoice.json["currency"] == "USD"
+    purchase = TokenPurchase.objects.get(business=business, customer__identities__isnull=False)
+    links = [b["url"] for m in user.heard for b in _keyboard(m) if b.get("url")]
+    assert links == [purchase.pay_url] and purchase.pay_url.startswith("https://pay.oxapay.com/")
+    oxapay.status_set(purchase.reference, "Paid")
+    body = oxapay.callback_for(purchase.reference)
+    for _delivery in range(2):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            answer = callback_post(client, body, MERCHANT_KEY)
+        assert answer.status_code == 200 and answer.content == b"ok"
+    purchase.refresh_from_db()
+    assert purchase.status == "paid"
+    entries = TokenEntry.objects.filter(business=business, kind="purchase")
+    assert [e.amount for e in entries] == [tokens]
+    heard = user.read()
+    assert "1,000" in heard  # the payment confirmation with the new balance
+
+
+def test_uc002_top_up_order_and_the_operator_completes_it(
+    client, business, owner, crm_bot, fake_bot_api, oxapay, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    user = TelegramUser(client, fake_bot_api, crm_bot)
+    summary = _register(user)
+    customer = CustomerProfile.objects.get(business=business).customer
+    _top_up(client, user, oxapay, business, 1000)
+    assert token_balance(business=business, customer=customer) == 1000
+
+    # /order: the profile, the package at its regular price, the email add-on, the details.
+    heard = user.say("/order")
+    assert "Who is the order for?" in heard
+    [profile] = customer_profiles(business=business, customer=customer)
+    user.press(str(profile.pk))
+    user.press(_button(user, "250 sites"))
+    heard = user.press("yes")  # the email confirmation add-on, 50 tokens
+    assert "Total: 300 tokens" in heard and f"Profile: {FIRST} {MIDDLE} {LAST}" in heard
+    heard = user.press("confirm")
+    order = Order.objects.get(business=business, customer=customer)
+    assert (order.status, order.total_minor, order.payment_method) == ("pending", 300, "tokens")
+    assert token_balance(business=business, customer=customer) == 700
+    assert f"Order {order.number} is confirmed" in heard
+    assert "Your place in the queue: 1." in heard
+
+    # The admin starts processing it; an operator takes it in the dashboard and completes it;
+    # each change is told on Telegram.
+    client.force_login(owner)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = client.post(f"/dashboard/queue/{order.pk}/status/", {"status": "processing"})
+    assert started.status_code in (200, 302)
+    assert f"Your order {order.number} is being processed." in user.read()
+    operator = MembershipFactory(
+        business=business, role=Role.OPERATOR, user=UserFactory(name="Jordan Ellis")
+    ).user
+    client.force_login(operator)
+    assert str(order.number) in client.get("/dashboard/queue/").content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        taken = client.post(f"/dashboard/queue/{order.pk}/assign/", {"take": "1"})
+    assert taken.status_code in (200, 302)
+    order.refresh_from_db()
+    assert (order.status, order.operator) == ("assigned", operator)
+    assert f"An operator is working on your order {order.number}." in user.read()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = client.post(f"/dashboard/queue/{order.pk}/status/", {"status": "completed"})
+    assert done.status_code in (200, 302)
+    order.refresh_from_db()
+    assert order.status == "completed" and order.completed_at
+    assert f"Your order {order.number} is completed." in user.read()
+    # Completed orders keep their tokens spent (refunds come with cancellations only).
+    assert token_balance(business=business, customer=customer) == 700
+    heard = user.say("/balance")
+    assert "700" in heard
+    _assert_private(user, summary, caplog)
+
+
+def test_uc003_the_admin_reviews_the_panel_exports_and_acts_on_alerts(
+    client, business, owner, crm_bot, fake_bot_api, oxapay
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kazan.commerce.queries import packages_active
+    from kazan.commerce.services import token_order_place
+    from kazan.customers.services import profile_create
+    from kazan.wallet.services import purchase_start
+
+    user = TelegramUser(client, fake_bot_api, crm_bot)
+    _register(user)
+    profile = CustomerProfile.objects.get(business=business)
+    customer = profile.customer
+    _top_up(client, user, oxapay, business, 1000)
+    packages = packages_active(business=business)
+    stuck = token_order_place(
+        business=business,
+        customer=customer,
+        profile=profile,
+        package=packages[1],
+        email_confirmation=False,
+        channel="telegram",
+    )
+    fresh = token_order_place(
+        business=business,
+        customer=customer,
+        profile=profile_create(
+            business=business,
+            customer=customer,
+            data={**profile_data(profile), "first_name": "Oliver", "middle_name": ""},
+        ),
+        package=packages[0],
+        email_confirmation=False,
+        channel="telegram",
+    )
+    Order.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    # A second top-up whose callback never came: OxaPay has it paid.
+    unpaid = purchase_start(business=business, customer=customer, tokens=500)
+    oxapay.status_set(unpaid.reference, "Paid")
+    TokenPurchase.objects.filter(pk=unpaid.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=8)
+    )
+    user.read()
+
+    # 1-3. The admin opens the panel: the figures and the four charts' data.
+    client.force_login(owner)
+    page = client.get("/dashboard/crm/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for chart in ("revenue", "status", "growth", "packages"):
+        assert chart in html
+    figures = client.get("/dashboard/crm/figures/")
+    assert figures.status_code == 200
+
+    # 4. Exports the orders as CSV (the queue's bulk export of the ticked orders).
+    export = client.post(
+        "/dashboard/queue/bulk/", {"action": "export", "orders": [stuck.pk, fresh.pk]}
+    )
+    assert export.status_code == 200 and "csv" in export["Content-Type"]
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) == 3 and any(str(stuck.number) in cell for cell in rows[1] + rows[2])
+    for secret in PERSONAL:
+        assert secret not in export.content.decode()
+
+    # 5. Acts on the alert: the order waiting for days is cancelled with its refund …
+    assert "have waited longer than" in html
+    before = token_balance(business=business, customer=customer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        cancelled = client.post(
+            f"/dashboard/queue/{stuck.pk}/cancel/", {"reason": "Waited too long; refunded."}
+        )
+    assert cancelled.status_code in (200, 302)
+    stuck.refresh_from_db()
+    assert stuck.status == "cancelled"
+    assert token_balance(business=business, customer=customer) == before + stuck.total_minor
+    assert f"Your order {stuck.number} was cancelled" in user.read()
+    # … and the top-up OxaPay has as paid is checked again there and credited, once.
+    from kazan.wallet.services import purchase_recheck
+
+    purchase_recheck(business=business, purchase=unpaid)
+    purchase_recheck(business=business, purchase=unpaid)
+    unpaid.refresh_from_db()
+    assert unpaid.status == "paid"
+    assert token_balance(business=business, customer=customer) == before + stuck.total_minor + 500
