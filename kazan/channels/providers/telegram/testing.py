@@ -75,9 +75,10 @@ def _multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
     )
     fields: dict[str, Any] = {}
     files: dict[str, Any] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        content = part.get_payload(decode=True) or b""
+    for part in message.iter_parts():
+        name = str(part.get_param("name", header="content-disposition") or "")
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
         if part.get_filename():
             files[name] = (part.get_filename(), content)
         else:
@@ -144,7 +145,7 @@ class FakeBotApi(LocalFakeServer):
                 "username": self.username,
             },
             "chat": {
-                "id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id,
+                "id": int(str(chat_id)) if str(chat_id).lstrip("-").isdigit() else chat_id,
                 "type": "private",
             },
             "date": 1733400000,
