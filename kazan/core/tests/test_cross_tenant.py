@@ -109,6 +109,10 @@ PARAM_OBJECTS = {
     "media_id": lambda world: world["b_media"].pk,
     "offer_id": lambda world: world["b_offer"].pk,
     "link_id": lambda world: world["b_link"].pk,
+    # The queue pages and /api/v1/queue: B's token order (its profile names Zweitladen) and
+    # B's package.
+    "token_order_id": lambda world: world["b_token_order"].pk,
+    "package_id": lambda world: world["b_package"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -292,6 +296,7 @@ def world():
         api_key="sk-Zweitladen-key",
     )
     b_order = _order_placed(b, b_customer)
+    b_token_order = _token_order_placed(b, b_customer)
     # B's catalog: its names carry "Zweitladen", so a leak shows.
     b_category = Category.objects.create(business=b, name="Zweitladen sweets")
     b_product = Product.objects.create(
@@ -304,6 +309,8 @@ def world():
         "a": a,
         "b": b,
         "b_order": b_order,
+        "b_token_order": b_token_order,
+        "b_package": b_token_order.package,
         "b_category": b_category,
         "b_product": b_product,
         "b_variant": b_variant,
@@ -348,6 +355,25 @@ def _order_placed(business, customer):
     return order_create(
         business=business, customer=customer, channel="web", payment_method="on_delivery"
     ).order
+
+
+def _token_order_placed(business, customer):
+    """B's token order in the queue for a profile named Zweitladen (seed 004)."""
+    from kazan.commerce.services import token_order_place
+    from kazan.commerce.tests.queue_helpers import package, profile_of
+    from kazan.wallet.services import tokens_credit
+
+    tokens_credit(
+        business=business, customer=customer, amount=500, kind="purchase", reference="walk"
+    )
+    return token_order_place(
+        business=business,
+        customer=customer,
+        profile=profile_of(business, customer, first_name="Zweitladen", password="SECRET-SMS-OF-B"),
+        package=package(business),
+        email_confirmation=False,
+        channel="web",
+    )
 
 
 def _request(client, method: str, path: str, **extra):
