@@ -327,6 +327,9 @@ TELEGRAM_FILE_URL = env("KAZAN_TELEGRAM_FILE_URL", "https://api.telegram.org/fil
 TELEGRAM_TIMEOUT_SECONDS = float(env("KAZAN_TELEGRAM_TIMEOUT_SECONDS", "15"))
 TELEGRAM_MESSAGES_PER_SECOND = int(env("KAZAN_TELEGRAM_MESSAGES_PER_SECOND", "30"))
 TELEGRAM_CHAT_MESSAGES_PER_SECOND = int(env("KAZAN_TELEGRAM_CHAT_MESSAGES_PER_SECOND", "1"))
+# The per-chat rate is kept over windows of this many seconds: a reply of a few messages (a
+# text, then its buttons) goes out at once, and a chat still gets at most one per second.
+TELEGRAM_CHAT_WINDOW_SECONDS = int(env("KAZAN_TELEGRAM_CHAT_WINDOW_SECONDS", "3"))
 TELEGRAM_THROUGHPUT_WAIT_SECONDS = float(env("KAZAN_TELEGRAM_THROUGHPUT_WAIT_SECONDS", "2.5"))
 TELEGRAM_MEDIA_MAX_BYTES = int(env("KAZAN_TELEGRAM_MEDIA_MAX_BYTES", str(20 * 1024 * 1024)))
 TELEGRAM_MEMBER_LINK_MINUTES = int(env("KAZAN_TELEGRAM_MEMBER_LINK_MINUTES", "30"))
@@ -365,6 +368,15 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# OxaPay (crypto invoices, kazan/billing/gateways/oxapay): the platform's merchant key, used for
+# businesses that did not save their own. The API address is configurable for local fakes.
+OXAPAY_API_URL = env("OXAPAY_API_URL", "https://api.oxapay.com").rstrip("/")
+OXAPAY_MERCHANT_API_KEY = env("OXAPAY_MERCHANT_API_KEY")
+# Invoices made in OxaPay's sandbox: nothing is really paid (for staging).
+OXAPAY_SANDBOX = env_bool("OXAPAY_SANDBOX")
+OXAPAY_TIMEOUT_SECONDS = float(env("KAZAN_OXAPAY_TIMEOUT_SECONDS", "15"))
+# How long a payer has to pay an invoice, in minutes (OxaPay accepts 15 to 2880).
+OXAPAY_INVOICE_LIFETIME_MINUTES = int(env("KAZAN_OXAPAY_INVOICE_LIFETIME_MINUTES", "60"))
 
 # The shopping agent's LLM engine (kazan/agent/engines/llm.py): the platform's OpenAI-compatible
 # chat-completions server, used by a business that chose the AI engine without its own server.

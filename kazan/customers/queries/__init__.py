@@ -470,3 +470,13 @@ def consent_latest_at(*, purpose: str, customer_ref: str = "pk") -> Subquery:
         customer_id=OuterRef(customer_ref), purpose=purpose
     ).order_by("-occurred_at", "-id")
     return Subquery(latest.values("occurred_at")[:1], output_field=DateTimeField())
+
+
+# Profiles' reads live in their own module (re-exported: callers import from here).
+from kazan.customers.queries.profiles import (  # noqa: E402
+    customer_profiles as customer_profiles,
+)
+from kazan.customers.queries.profiles import profile_address as profile_address  # noqa: E402
+from kazan.customers.queries.profiles import profile_data as profile_data  # noqa: E402
+from kazan.customers.queries.profiles import profile_get as profile_get  # noqa: E402
+from kazan.customers.queries.profiles import profile_rows as profile_rows  # noqa: E402
