@@ -221,6 +221,11 @@ api = KazanAPI(
                 "description": "The shop's categories, products, variants, offers and import "
                 "(30 requests a minute per key or user, a daily quota per business).",
             },
+            {
+                "name": "crm",
+                "description": "The Telegram CRM's admin figures, users, their token balances "
+                "and customer profiles (30 requests a minute per key or user, a daily quota).",
+            },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
                 "name": "widget",
@@ -316,6 +321,7 @@ def _mount() -> None:
     from kazan.commerce.api_catalog import router as catalog_router
     from kazan.commerce.api_orders import router as orders_router
     from kazan.console.api import router as console_router
+    from kazan.crm.api import router as crm_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
     from kazan.loyalty.api import router as vouchers_router
@@ -336,6 +342,7 @@ def _mount() -> None:
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/crm", crm_router)
 
 
 _mount()
