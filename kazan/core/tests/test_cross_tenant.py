@@ -32,7 +32,8 @@ from kazan.console.models import Alert
 from kazan.conversations.editor.services import bot_settings_update
 from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
-from kazan.customers.services import tag_create
+from kazan.customers.models import CustomerProfile
+from kazan.customers.services import identity_attach, tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.faq.queries import faq_match
 from kazan.faq.services import faq_create, faq_question_record, synonym_create
@@ -106,6 +107,8 @@ PARAM_OBJECTS = {
     "media_id": lambda world: world["b_media"].pk,
     "offer_id": lambda world: world["b_offer"].pk,
     "link_id": lambda world: world["b_link"].pk,
+    # The Telegram CRM panel and /api/v1/crm: a profile of B's customer (a Telegram user).
+    "profile_id": lambda world: world["b_profile"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -288,6 +291,11 @@ def world():
         api_key="sk-Zweitladen-key",
     )
     b_order = _order_placed(b, b_customer)
+    # B's customer is also a Telegram user with a profile (the CRM panel's users and profiles).
+    identity_attach(business=b, customer=b_customer, channel="telegram", external_id="770077")
+    b_profile = CustomerProfile.objects.create(
+        business=b, customer=b_customer, first_name="Bertha", last_name="Zweitladen"
+    )
     # B's catalog: its names carry "Zweitladen", so a leak shows.
     b_category = Category.objects.create(business=b, name="Zweitladen sweets")
     b_product = Product.objects.create(
@@ -300,6 +308,7 @@ def world():
         "a": a,
         "b": b,
         "b_order": b_order,
+        "b_profile": b_profile,
         "b_category": b_category,
         "b_product": b_product,
         "b_variant": b_variant,
