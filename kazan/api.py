@@ -222,6 +222,11 @@ api = KazanAPI(
                 "(30 requests a minute per key or user, a daily quota per business).",
             },
             {
+                "name": "queue",
+                "description": "Token orders and the order queue (seed 004): list, status, "
+                "assign, cancel with refund, move, rerun, notes; the packages.",
+            },
+            {
                 "name": "crm",
                 "description": "The Telegram CRM's admin figures, users, their token balances "
                 "and customer profiles (30 requests a minute per key or user, a daily quota).",
@@ -320,6 +325,7 @@ def _mount() -> None:
     from kazan.channels.widget.api import router as widget_router
     from kazan.commerce.api_catalog import router as catalog_router
     from kazan.commerce.api_orders import router as orders_router
+    from kazan.commerce.api_queue import router as queue_router
     from kazan.console.api import router as console_router
     from kazan.crm.api import router as crm_router
     from kazan.customers.api import router as customers_router
@@ -338,6 +344,7 @@ def _mount() -> None:
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)
     api.add_router("/orders", orders_router)
+    api.add_router("/queue", queue_router)
     api.add_router("/events", events_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)

@@ -368,6 +368,15 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# OxaPay (crypto invoices, kazan/billing/gateways/oxapay): the platform's merchant key, used for
+# businesses that did not save their own. The API address is configurable for local fakes.
+OXAPAY_API_URL = env("OXAPAY_API_URL", "https://api.oxapay.com").rstrip("/")
+OXAPAY_MERCHANT_API_KEY = env("OXAPAY_MERCHANT_API_KEY")
+# Invoices made in OxaPay's sandbox: nothing is really paid (for staging).
+OXAPAY_SANDBOX = env_bool("OXAPAY_SANDBOX")
+OXAPAY_TIMEOUT_SECONDS = float(env("KAZAN_OXAPAY_TIMEOUT_SECONDS", "15"))
+# How long a payer has to pay an invoice, in minutes (OxaPay accepts 15 to 2880).
+OXAPAY_INVOICE_LIFETIME_MINUTES = int(env("KAZAN_OXAPAY_INVOICE_LIFETIME_MINUTES", "60"))
 
 # The shopping agent's LLM engine (kazan/agent/engines/llm.py): the platform's OpenAI-compatible
 # chat-completions server, used by a business that chose the AI engine without its own server.

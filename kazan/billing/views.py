@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.billing import queries, services
-from kazan.core.errors import Conflict
+from kazan.billing.forms import OxaPayAccountForm
+from kazan.core.errors import Conflict, ValidationFailed
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required, staff_required
 from kazan.tenancy.http import BusinessRequest
@@ -131,4 +132,39 @@ def payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "amount": money_format(payment.amount_minor, payment.currency, None),
             "reference": services.payment_reference(payment),
         },
+    )
+
+
+@member_required("billing.manage")
+@require_http_methods(["GET", "POST"])
+def oxapay_account(request: BusinessRequest) -> HttpResponse:
+    """The business's own OxaPay merchant account: its customers' crypto payments go to it."""
+    business = request.business
+    form = OxaPayAccountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["remove"]:
+            services.gateway_account_remove(business=business, gateway="oxapay", actor=request.user)
+            messages.success(request, _("Your OxaPay account was disconnected."))
+            return redirect("billing:oxapay_account")
+        try:
+            services.gateway_account_save(
+                business=business,
+                gateway="oxapay",
+                credentials={"merchant_api_key": form.cleaned_data["merchant_api_key"]},
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            form.add_error("merchant_api_key", str(error.message))
+        else:
+            messages.success(request, _("Your OxaPay account is connected."))
+            return redirect("billing:oxapay_account")
+    return render(
+        request,
+        "billing/oxapay_account.html",
+        {
+            "form": form,
+            "connected": services.gateway_account_configured(business=business, gateway="oxapay"),
+            "platform_available": bool(settings.OXAPAY_MERCHANT_API_KEY),
+        },
+        status=400 if form.errors else 200,
     )

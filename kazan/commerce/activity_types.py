@@ -143,3 +143,8 @@ activity_type(
     label=t("Add-on prices changed"),
     sentence=t("%(actor)s changed the email confirmation add-on's prices"),
 )
+activity_type(
+    "commerce.token_orders_exported",
+    label=t("Token orders exported"),
+    sentence=t("%(actor)s exported token orders"),
+)

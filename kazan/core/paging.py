@@ -1,3 +1,6 @@
+"""Paging and sorting helpers of the team's lists."""
+
+
 def query_without_page(request) -> str:
     """The current filters as a query string, for pagination links that keep them."""
     query = request.GET.copy()
@@ -5,20 +8,20 @@ def query_without_page(request) -> str:
     return query.urlencode()
 
 
-def _reversed_sort(key: str) -> str:
+def sort_reversed(key: str) -> str:
     return key[1:] if key.startswith("-") else f"-{key}"
 
 
 def sort_links(request, current: str, columns: dict[str, str]) -> dict[str, dict[str, str]]:
-    """For each sortable column of a list (`columns`: column → the sort key a first click
-    gives, "-" = descending): the query string of its header link (filters kept, page dropped)
-    and its aria-sort state. A second click on the same header reverses the order."""
+    """For each sortable column (column → the sort a first click gives, "-key" for
+    descending): the query string of its header link (filters kept, page dropped) and its
+    aria-sort state. A second click on the same header reverses it."""
     links = {}
     for column, first in columns.items():
         query = request.GET.copy()
         query.pop("page", None)
         query["sort"] = (
-            _reversed_sort(current) if current in (first, _reversed_sort(first)) else first
+            sort_reversed(current) if current in (first, sort_reversed(first)) else first
         )
         state = "none"
         if current.lstrip("-") == first.lstrip("-"):

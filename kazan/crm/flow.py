@@ -219,6 +219,7 @@ def _registration() -> dict[str, dict[str, Any]]:
             {"value": "restart", "label": _("Start over"), "next": "reg_restart"},
         ],
         "page_size": 9,
+        "return_to": SUMMARY_STEP,
     }
     steps["reg_consent_check"] = {
         "type": "act",
@@ -280,7 +281,13 @@ def _order() -> dict[str, dict[str, Any]]:
             "var": "order_package",
             "page_size": 10,
             "back": "order_profile",
+            "next": "order_addon_price",
+        },
+        "order_addon_price": {
+            "type": "act",
+            "action": "crm_order_addon_price",
             "next": "order_addon",
+            "on_error": {"*": "more"},
         },
         "order_addon": {
             "type": "choose",

@@ -10,10 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from kazan.conversations.engine import Context, Step, validator
 from kazan.core.crypto import decrypt, encrypt
 from kazan.core.errors import ValidationFailed
+from kazan.core.formatting import number_local
 from kazan.crm.flow import DRAFT_PREFIX
-from kazan.customers.profile_fields import PROFILE_FIELDS, SECRET_FIELDS, field_validate
+from kazan.customers.profile_fields import (
+    DEFAULT_COUNTRY,
+    PROFILE_FIELDS,
+    SECRET_FIELDS,
+    field_validate,
+)
 
 DRAFT_CONTEXT = "crm.registration.draft"
+# Encrypted in the state like at rest; the state is a button's code (a choice step keeps it).
+DRAFT_ENCRYPTED = SECRET_FIELDS - {"state"}
 
 
 def draft_value(ctx: Context, field: str) -> str:
@@ -21,7 +29,7 @@ def draft_value(ctx: Context, field: str) -> str:
     stored = ctx.state.get(DRAFT_PREFIX + field)
     if not isinstance(stored, str) or not stored:
         return ""
-    return decrypt(stored, context=DRAFT_CONTEXT) if field in SECRET_FIELDS else stored
+    return decrypt(stored, context=DRAFT_CONTEXT) if field in DRAFT_ENCRYPTED else stored
 
 
 def draft_store(ctx: Context, field: str, value: str) -> None:
@@ -29,7 +37,7 @@ def draft_store(ctx: Context, field: str, value: str) -> None:
 
 
 def _stored(field: str, value: str) -> str:
-    return encrypt(value, context=DRAFT_CONTEXT) if field in SECRET_FIELDS and value else value
+    return encrypt(value, context=DRAFT_CONTEXT) if field in DRAFT_ENCRYPTED and value else value
 
 
 def draft(ctx: Context) -> dict[str, str]:
@@ -47,7 +55,7 @@ def _field_validator(field: str) -> None:
         value = field_validate(
             field,
             raw,
-            region=ctx.business.country or "US",
+            region=draft_value(ctx, "country") or DEFAULT_COUNTRY,
             state=draft_value(ctx, "state"),
         )
         return _stored(field, value)
@@ -72,6 +80,6 @@ def _token_amount(ctx: Context, raw: object, step: Step) -> Any:
     if not settings.topup_min <= amount <= settings.topup_max:
         raise ValidationFailed(
             _("Please choose between %(min)s and %(max)s tokens.")
-            % {"min": settings.topup_min, "max": settings.topup_max}
+            % {"min": number_local(settings.topup_min), "max": number_local(settings.topup_max)}
         )
     return str(amount)

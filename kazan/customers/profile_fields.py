@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -348,6 +348,21 @@ def password_generate() -> str:
             return password
 
 
+def gender_label(value: str) -> str:
+    """A gender's translated label ("Prefer not to say")."""
+    from kazan.customers.models import CustomerProfile
+
+    return str(dict(CustomerProfile.Gender.choices).get(value, value))
+
+
+def country_name(code: str) -> str:
+    """A country's English short name by its alpha-2 code (the code when unknown)."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return str(country.name) if country else code
+
+
 def _optional_name(raw: object) -> str:
     return name_part_validate(raw, required=False)
 
@@ -393,12 +408,17 @@ class ProfileInvalid(ValidationFailed):
         self.errors = errors
 
 
-def profile_clean(data: dict[str, object], *, region: str = DEFAULT_COUNTRY) -> dict[str, str]:
+def profile_clean(data: Mapping[str, object]) -> dict[str, str]:
     """Every field of a profile validated (the required ones present; a US address's state
-    and ZIP checked together); raises ProfileInvalid with a message per bad field."""
+    and ZIP checked together; a national phone number read in the profile's country); raises
+    ProfileInvalid with a message per bad field."""
     clean: dict[str, str] = {}
     errors: dict[str, object] = {}
     country = _clean(data.get("country")) or DEFAULT_COUNTRY
+    try:
+        region = country_validate(country)
+    except ValidationFailed:
+        region = DEFAULT_COUNTRY
     for field in PROFILE_FIELDS:
         raw = data.get(field, "")
         if field == "country":

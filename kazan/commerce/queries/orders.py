@@ -22,6 +22,7 @@ from kazan.commerce.models import (
     OrderEvent,
     OrderItem,
     OrderStatus,
+    PaymentMethod,
 )
 from kazan.core.errors import NotFound
 
@@ -190,10 +191,14 @@ def orders_list(
 ) -> QuerySet[Order]:
     """The dashboard's (and the API's) order list, newest first, customer joined and the
     lines counted in the same query (no N+1). `search` finds customers by name or, through
-    their blind indexes, by exact phone or email; a number finds the order."""
+    their blind indexes, by exact phone or email; a number finds the order. Token orders (the
+    queue's, seed 004) only when asked for by their payment method: the shop's list is money.
+    """
     from kazan.customers.queries import customer_list
 
     orders = Order.objects.filter(business=business)
+    if payment_method != PaymentMethod.TOKENS:
+        orders = orders.exclude(payment_method=PaymentMethod.TOKENS)
     if status:
         orders = orders.filter(status=status)
     if since:
@@ -257,7 +262,9 @@ def sales_metrics(
     """Orders, revenue, average order value, conversion and abandoned carts in [since, until);
     `conversations` is the number of conversations in the period (the caller reads it from
     the conversations app, above which this query cannot look)."""
-    period = Order.objects.filter(business=business, created_at__gte=since, created_at__lt=until)
+    period = Order.objects.filter(
+        business=business, created_at__gte=since, created_at__lt=until
+    ).exclude(payment_method=PaymentMethod.TOKENS)
     paid = period.filter(status__in=REVENUE_STATUSES)
     totals = paid.aggregate(revenue=Sum("total_minor"), count=Count("id"))
     revenue = totals["revenue"] or 0

@@ -124,7 +124,7 @@ def token_orders(*, business: Business) -> QuerySet[Order]:
     """The business's token orders with what every list shows joined and the position."""
     return (
         Order.objects.filter(business=business, payment_method=PaymentMethod.TOKENS)
-        .select_related("customer", "profile", "package", "operator")
+        .select_related("customer", "profile", "package", "operator", "rerun_of")
         .annotate(position=position_annotation())
     )
 
@@ -274,3 +274,13 @@ def queue_operators(*, business: Business) -> list[tuple[int, str]]:
         ),
         key=lambda row: row[1].casefold(),
     )
+
+
+def queue_operator_get(*, business: Business, user_id: int | None):
+    """The member with that user id if they may work the queue, else None."""
+    from kazan.tenancy.queries import team_members
+
+    if user_id is None:
+        return None
+    member = team_members(business=business).filter(user_id=user_id).first()
+    return member.user if member is not None and member.can("queue.work") else None

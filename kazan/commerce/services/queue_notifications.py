@@ -90,17 +90,13 @@ def token_order_notify(
     key = f"order-{order.pk}-{event}" + (f"-{position}" if event == "position" else "")
     language = (customer.language if customer else "") or business.language or "en"
     with translation.override(language):
-        reason = (
-            customer_notify(
-                business=business,
-                customer=customer,
-                channel=order.channel,
-                text=_text(order, event, position),
-                idempotency_key=key,
-                template_keys=("order_update",),
-            )
-            if customer is not None
-            else _("the customer was erased")
+        reason = customer_notify(
+            business=business,
+            customer=customer,
+            channel=order.channel,
+            text=_text(order, event, position),
+            idempotency_key=key,
+            template_keys=("order_update",),
         )
     if reason:
         logger.info("token order %s: notification not sent", order.pk)

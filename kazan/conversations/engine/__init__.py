@@ -19,7 +19,7 @@ turn) plugs in without editing the engine. The built-in types:
             options replace the pressed menu on a channel with menus), "choices_var": name?
             (instead of "choices": the options an action put in the state)}. An option with
             "return" (a summary's "Edit …") brings the answer of the step it leads to back
-            here.
+            here (or to the step named by "return_to": the one that shows the summary).
 - act:     {"type": "act", "action": name, "next": ..., "on_error": {error code | "*": step}}
 - branch:  {"type": "branch", "cases": [{"if": {"var": ..., "eq"|"truthy"|"gte": ...},
             "next": ...}], "default": ...}

@@ -81,7 +81,7 @@ def _choices(ctx: Context, step: Step) -> list[dict[str, Any]]:
     if "choices_var" in step:
         found = ctx.state.get(step["choices_var"])
         listed = found if isinstance(found, list) else []
-        choices = [
+        choices: list[dict[str, Any]] = [
             {"value": str(c["value"]), "label": str(c["label"])}
             for c in listed
             if isinstance(c, dict) and "value" in c and "label" in c
@@ -302,7 +302,7 @@ def _choose_answer(ctx: Context, step: Step, inbound: Inbound, replies: list[Rep
         ctx.state[step["var"]] = chosen["value"]
     if chosen.get("return"):
         # "Edit …" on a summary: the answer of the step it leads to comes back here.
-        ctx.state[RETURN_VAR] = ctx.session.step
+        ctx.state[RETURN_VAR] = step.get("return_to") or ctx.session.step
         return Answer(chosen.get("next") or step.get("next") or END, label)
     return Answer(next_after(ctx, step, chosen.get("next")), label)
 
@@ -333,7 +333,8 @@ def _choose_check(step: Step) -> None:
 
 
 def _choose_targets(step: Step) -> list[Any]:
-    return [step.get("next"), step.get("back")] + [c.get("next") for c in step.get("choices", [])]
+    own = [step.get("next"), step.get("back"), step.get("return_to")]
+    return own + [c.get("next") for c in step.get("choices", [])]
 
 
 def _act(ctx: Context, step: Step, replies: list[Reply]) -> str | None:

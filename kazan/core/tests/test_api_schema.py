@@ -308,8 +308,16 @@ def fuzz_client(client, business, owner, settings):
         category.pk,
         offer.pk,
         _order_placed(business, customer).pk,
+        _token_order_placed(business).pk,
     ]
     return client
+
+
+def _token_order_placed(business):
+    """One token order in the queue (seed 004), for the /queue routes."""
+    from kazan.commerce.tests.queue_helpers import place
+
+    return place(business)
 
 
 def _order_placed(business, customer):

@@ -63,7 +63,7 @@ def profile_create(
     Raises ProfileInvalid (a message per field), or ValidationFailed when the customer has
     PROFILES_MAX profiles already."""
     in_business(business, customer)
-    clean = profile_clean(_data_keys(data), region=business.country or "US")
+    clean = profile_clean(_data_keys(data))
     with transaction.atomic():
         current = customer_locked(business, customer)
         if CustomerProfile.objects.filter(business=business, customer=current).count() >= (
@@ -113,7 +113,7 @@ def profile_update(
     with transaction.atomic():
         current = _locked(business, profile)
         merged = {**profile_data(current), **_data_keys(data)}
-        clean = profile_clean(merged, region=business.country or "US")
+        clean = profile_clean(merged)
         changed = _apply(current, clean)
         if changed:
             current.save()
