@@ -47,6 +47,7 @@ urlpatterns = [
                 path("shop/", include("kazan.commerce.urls")),
                 path("crm/", include("kazan.crm.panel_urls")),
                 path("links/", include("kazan.links.urls")),
+                path("wallet/", include("kazan.wallet.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

@@ -49,7 +49,7 @@ def test_an_oxapay_top_up_goes_from_waiting_to_credited(
 def test_an_expired_invoice_closes_and_a_tampered_amount_never_credits(
     client, business, oxapay_settings, fake_oxapay
 ):
-    customer, expired = _start(business)
+    _customer, expired = _start(business)
     fake_oxapay.status_set(expired.reference, "Expired")
     callback_post(client, fake_oxapay.callback_for(expired.reference), MERCHANT_KEY)
     assert TokenPurchase.objects.get(pk=expired.pk).status == "expired"
