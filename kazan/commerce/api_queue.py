@@ -143,10 +143,8 @@ def _order(request: HttpRequest, token_order_id: int, action: str) -> tuple["Bus
 
 def _detail(business: "Business", order_id: int) -> TokenOrderDetailOut:
     order = queries.token_order_get(business=business, order_id=order_id)
-    return TokenOrderDetailOut(
-        **TokenOrderOut.from_orm(order).dict(),
-        history=[EventOut.from_orm(e) for e in order_queries.order_events(order=order)],
-    )
+    order.history = list(order_queries.order_events(order=order))  # type: ignore[attr-defined]
+    return TokenOrderDetailOut.from_orm(order)
 
 
 def _actor(request: HttpRequest) -> dict:

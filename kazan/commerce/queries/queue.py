@@ -26,6 +26,7 @@ from kazan.commerce.models import Order, OrderStatus, Package, PaymentMethod
 from kazan.core.errors import NotFound
 
 if TYPE_CHECKING:
+    from kazan.accounts.models import User
     from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
 
@@ -276,7 +277,7 @@ def queue_operators(*, business: Business) -> list[tuple[int, str]]:
     )
 
 
-def queue_operator_get(*, business: Business, user_id: int | None):
+def queue_operator_get(*, business: Business, user_id: int | None) -> User | None:
     """The member with that user id if they may work the queue, else None."""
     from kazan.tenancy.queries import team_members
 

@@ -17,6 +17,7 @@ commit, with an idempotency key); an operator hears of an order assigned to them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -171,7 +172,9 @@ def _refused(before: str, after: str) -> Conflict:
     )
 
 
-def _after_commit(business: Business, before: dict[int, int], told: list[tuple[int, str]]) -> None:
+def _after_commit(
+    business: Business, before: dict[int, int], told: Sequence[tuple[int, str]]
+) -> None:
     """On commit: the customers' messages of this change (`told`: (order id, event)) and of
     the orders whose position reached a milestone since `before` (a snapshot taken with the
     queue locked, before the change)."""
@@ -653,11 +656,11 @@ def queue_move(*, business: Business, order: Order, position: int, actor: User |
             ).count()
         )
         index = max(0, min(position - 1 - ahead, len(lane)))
-        low = lane[index - 1][1] if index > 0 else 0
+        low: int = (lane[index - 1][1] or 0) if index > 0 else 0
         high = lane[index][1] if index < len(lane) else None
         old_position = before.get(current.pk)
         if high is None:
-            rank = (low or 0) + RANK_GAP
+            rank: int | None = low + RANK_GAP
         elif high - low > 1:
             rank = (low + high) // 2
         else:
