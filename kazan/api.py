@@ -226,6 +226,11 @@ api = KazanAPI(
                 "description": "Token orders and the order queue (seed 004): list, status, "
                 "assign, cancel with refund, move, rerun, notes; the packages.",
             },
+            {
+                "name": "crm",
+                "description": "The Telegram CRM's admin figures, users, their token balances "
+                "and customer profiles (30 requests a minute per key or user, a daily quota).",
+            },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
                 "name": "widget",
@@ -322,6 +327,7 @@ def _mount() -> None:
     from kazan.commerce.api_orders import router as orders_router
     from kazan.commerce.api_queue import router as queue_router
     from kazan.console.api import router as console_router
+    from kazan.crm.api import router as crm_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
     from kazan.loyalty.api import router as vouchers_router
@@ -344,6 +350,7 @@ def _mount() -> None:
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/crm", crm_router)
     api.add_router("/wallet", wallet_router)
 
 

@@ -10,3 +10,8 @@ activity_type(
     sentence=t("%(actor)s sent a Telegram notification to %(target)s"),
     details={"length": Detail(t("Characters"), number)},
 )
+activity_type(
+    "crm.profiles_exported",
+    label=t("Customer profiles exported"),
+    sentence=t("%(actor)s exported the customer profiles"),
+)

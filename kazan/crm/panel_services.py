@@ -80,3 +80,17 @@ def crm_test_notify(*, business: Business, chat: str | None, nonce: str, actor: 
         % {"business": business.name},
         idempotency_key=f"crm-test:{nonce}"[:100],
     )
+
+
+def crm_profiles_exported(
+    *, business: Business, actor: Actor, actor_kind: str | None = None, searched: bool = False
+) -> None:
+    """Logs that the team (or an integration) downloaded the customer profiles: an export of
+    personal data is always on the record."""
+    activity_record(
+        business=business,
+        actor=actor,
+        actor_kind=actor_kind,
+        action="crm.profiles_exported",
+        data={"filtered": searched},
+    )

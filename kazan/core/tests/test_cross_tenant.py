@@ -33,7 +33,7 @@ from kazan.console.models import Alert
 from kazan.conversations.editor.services import bot_settings_update
 from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
-from kazan.customers.services import tag_create
+from kazan.customers.services import identity_attach, tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.faq.queries import faq_match
 from kazan.faq.services import faq_create, faq_question_record, synonym_create
@@ -117,6 +117,9 @@ PARAM_OBJECTS = {
     # B's package.
     "token_order_id": lambda world: world["b_token_order"].pk,
     "package_id": lambda world: world["b_package"].pk,
+    # The Telegram CRM panel and /api/v1/crm: that order's profile (B's customer is a
+    # Telegram user).
+    "profile_id": lambda world: world["b_token_order"].profile_id,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -301,6 +304,8 @@ def world():
     )
     b_order = _order_placed(b, b_customer)
     b_token_order = _token_order_placed(b, b_customer)
+    # B's customer is also a Telegram user (the CRM panel's users and their profiles).
+    identity_attach(business=b, customer=b_customer, channel="telegram", external_id="770077")
     # B's catalog: its names carry "Zweitladen", so a leak shows.
     b_category = Category.objects.create(business=b, name="Zweitladen sweets")
     b_product = Product.objects.create(

@@ -309,3 +309,15 @@ def test_another_users_profile_is_not_found_through_this_user(client, business):
     response = _client(client, business).get(_user_url(world.alice, f"profiles/{bobs.pk}/"))
 
     assert response.status_code == 404
+
+
+def test_the_team_page_offers_the_operator_role_and_an_owner_gives_it(client, business):
+    owner = _client(client, business)
+    helper = MembershipFactory(business=business, role=Role.AGENT)
+
+    page = owner.get("/dashboard/team/").content.decode()
+    owner.post(f"/dashboard/team/members/{helper.pk}/role/", {"role": "operator"})
+
+    assert '<option value="operator"' in page
+    helper.refresh_from_db()
+    assert helper.role == Role.OPERATOR
