@@ -3,10 +3,12 @@ an offer and a service notice, the 3,900-unit limit, delivery tracking (sent / f
 the bot), resuming after a crash without a second message, and the pace of sending — against
 the fake Bot API."""
 
+import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kazan.campaigns import queries, services
@@ -262,3 +264,46 @@ def test_a_disconnected_bot_stops_the_broadcast_with_the_rest_reported(
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.STOPPED
     assert chats_sent(fake_bot_api) == Counter()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_at_once_write_one_recipient_row_and_one_message_each(
+    business, owner, tg_audience
+):
+    """A worker whose lease ran out while another took over: both fan out and send at once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    for n in range(20):
+        telegram_user(business, f"P{n}", str(4000 + n))
+    campaign = broadcast_save(business, owner)
+    sending._claim(campaign.pk, timezone.now())
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            mine = Campaign.objects.select_related("business").get(pk=campaign.pk)
+            barrier.wait()
+            broadcast.recipients_materialise(campaign=mine, lease_alive=lambda: True)
+            broadcast.recipients_send(
+                campaign=mine,
+                channel=TELEGRAM,
+                pacer=FakeClock().pacer(rate=1_000_000),
+                lease_alive=lambda: True,
+            )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = CampaignRecipient.objects.filter(campaign=campaign)
+    assert rows.count() == 23 and rows.filter(message__isnull=True).count() == 0
+    per_customer = Counter(m.customer_id for m in campaign_messages(campaign))
+    assert len(per_customer) == 23 and set(per_customer.values()) == {1}
