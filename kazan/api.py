@@ -66,8 +66,8 @@ The statuses, with their usual codes:
 
 ## Rate limits
 
-The customers, catalog and orders routes allow 30 requests a minute per API key or signed-in
-user, and a daily number per business (10,000 unless agreed otherwise). Every answer says
+The customers, catalog, orders and broadcasts routes allow 30 requests a minute per API key or
+signed-in user, and a daily number per business (10,000 unless agreed otherwise). Every answer says
 where you stand: `X-RateLimit-Limit` (a minute's requests), `X-RateLimit-Remaining`,
 `X-RateLimit-Reset` (seconds until the allowance renews), `X-RateLimit-Daily-Limit` and
 `X-RateLimit-Daily-Remaining`. Beyond them: 429 `rate_limited` with `Retry-After`.
@@ -322,6 +322,7 @@ def _mount() -> None:
     from kazan.analytics.api import events_router
     from kazan.analytics.api import router as analytics_router
     from kazan.campaigns.api import router as campaigns_router
+    from kazan.campaigns.api_broadcasts import router as broadcasts_router
     from kazan.channels.widget.api import router as widget_router
     from kazan.commerce.api_catalog import router as catalog_router
     from kazan.commerce.api_orders import router as orders_router
@@ -341,6 +342,7 @@ def _mount() -> None:
     api.add_router("/messaging", messaging_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/broadcasts", broadcasts_router)
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)

@@ -10,6 +10,7 @@ class ChannelsConfig(AppConfig):
         from kazan.channels import gdpr, queries
         from kazan.channels.providers import console, telegram, twilio, web, whatsapp, widget
         from kazan.channels.widget import flow  # noqa: F401 (registers the widget's actions)
+        from kazan.campaigns.team_chats import team_chats_source_register
         from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.messaging.transports import (
             InstallationDirectory,
@@ -47,3 +48,5 @@ class ChannelsConfig(AppConfig):
         gdpr_section_register(
             GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)
         )
+        # Test-mode broadcasts (campaigns, below channels) go to the team's linked chats.
+        team_chats_source_register(queries.member_chats)

@@ -3,10 +3,12 @@ an offer and a service notice, the 3,900-unit limit, delivery tracking (sent / f
 the bot), resuming after a crash without a second message, and the pace of sending — against
 the fake Bot API."""
 
+import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kazan.campaigns import queries, services
@@ -14,104 +16,20 @@ from kazan.campaigns.audience import TELEGRAM, broadcast_channels
 from kazan.campaigns.chat import utf16_length
 from kazan.campaigns.models import Campaign, CampaignRecipient, CampaignStatus
 from kazan.campaigns.services import broadcast, sending
+from kazan.campaigns.testing import (
+    FakeClock,
+    broadcast_run,
+    broadcast_save,
+    campaign_messages,
+    chats_sent,
+    telegram_user,
+)
 from kazan.core.errors import ValidationFailed
-from kazan.customers.models import ConsentWording
-from kazan.customers.services import identity_attach
-from kazan.customers.tests.factories import CustomerFactory, consent_given
+from kazan.customers.tests.factories import consent_given
 from kazan.messaging.models import OutboundMessage, Purpose
 from kazan.messaging.testing import tasks_run_all
 
 pytestmark = pytest.mark.django_db
-
-
-class FakeClock:
-    """A clock that only moves when the pacer sleeps: slots are counted, never timed."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slots: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def pacer(self, rate: float = 10) -> broadcast.Pacer:
-        pacer = broadcast.Pacer(rate, clock=self, sleep=self.sleep)
-        wait = pacer.wait
-
-        def recorded() -> float:
-            slot = wait()
-            self.slots.append(slot)
-            return slot
-
-        pacer.wait = recorded  # type: ignore[method-assign]
-        return pacer
-
-
-def _telegram_user(business, name: str, chat_id: str, *, consent: bool = True):
-    customer = CustomerFactory(business=business, name=name, language="en")
-    identity_attach(business=business, customer=customer, channel="telegram", external_id=chat_id)
-    if consent:
-        consent_given(customer, purpose="telegram_marketing", channel="telegram")
-    return customer
-
-
-@pytest.fixture
-def bot(business, fake_bot_api):
-    from kazan.channels.providers.telegram.testing import telegram_connected
-
-    return telegram_connected(business, fake_bot_api)
-
-
-@pytest.fixture
-def audience(business, bot, consent_wordings):
-    """Three Telegram users who agreed to offers, one who did not, and an SMS-only customer."""
-    ConsentWording.objects.get_or_create(
-        purpose="telegram_marketing",
-        version="test-1",
-        language="en",
-        defaults={"text": "I agree to receive offers in Telegram."},
-    )
-    agreed = [
-        _telegram_user(business, name, chat)
-        for name, chat in [("Anna", "1001"), ("Ben", "1002"), ("Cem", "1003")]
-    ]
-    silent = _telegram_user(business, "Dora", "1004", consent=False)
-    sms_only = CustomerFactory(business=business, name="Eve")
-    consent_given(sms_only)
-    return {"agreed": agreed, "silent": silent, "sms_only": sms_only}
-
-
-def _broadcast(business, owner, **fields):
-    values = {
-        "name": "Announcement",
-        "body": "Hello {name}, new packages are in.",
-        "channel": "telegram",
-        "title": "News",
-        "emoji": "📢",
-        "send_at": timezone.now(),
-        **fields,
-    }
-    return services.campaign_save(business=business, actor=owner, **values)
-
-
-def _send(campaign, clock: FakeClock | None = None) -> str:
-    clock = clock or FakeClock()
-    result = services.campaign_send_run(campaign_id=campaign.pk, pacer=clock.pacer())
-    tasks_run_all()
-    return result
-
-
-def _messages(campaign) -> list[OutboundMessage]:
-    return list(
-        OutboundMessage.objects.filter(idempotency_key__startswith=f"campaign:{campaign.pk}:")
-    )
-
-
-def _chats(fake_bot_api) -> Counter:
-    return Counter(str(call["chat_id"]) for call in fake_bot_api.called("sendMessage"))
 
 
 def test_telegram_is_a_broadcast_channel_once_the_business_connected_its_bot(
@@ -121,20 +39,20 @@ def test_telegram_is_a_broadcast_channel_once_the_business_connected_its_bot(
 
     assert "telegram" not in broadcast_channels(business=business)
     with pytest.raises(ValidationFailed):
-        _broadcast(business, None)
+        broadcast_save(business, None)
     telegram_connected(business, fake_bot_api)
     assert broadcast_channels(business=business)["telegram"] is TELEGRAM
 
 
 def test_an_offer_reaches_only_the_telegram_users_who_agreed_as_telegram_shows_it(
-    business, owner, audience, fake_bot_api
+    business, owner, tg_audience, fake_bot_api
 ):
-    campaign = _broadcast(business, owner)
-    assert _send(campaign) == "sent to 3"
-    assert _chats(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1})
+    campaign = broadcast_save(business, owner)
+    assert broadcast_run(campaign) == "sent to 3"
+    assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1})
     texts = {str(c["chat_id"]): c["text"] for c in fake_bot_api.called("sendMessage")}
     assert texts["1001"] == "📢 News\n\nHello Anna, new packages are in."
-    messages = _messages(campaign)
+    messages = campaign_messages(campaign)
     assert {m.purpose for m in messages} == {Purpose.MARKETING}
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
@@ -142,35 +60,35 @@ def test_an_offer_reaches_only_the_telegram_users_who_agreed_as_telegram_shows_i
 
 
 def test_a_service_notice_goes_to_every_telegram_user_without_marketing_consent(
-    business, owner, audience, fake_bot_api
+    business, owner, tg_audience, fake_bot_api
 ):
-    blocked = _telegram_user(business, "Fred", "1006", consent=False)
+    blocked = telegram_user(business, "Fred", "1006", consent=False)
     blocked.blocked_at = timezone.now()
     blocked.save(update_fields=["blocked_at"])
-    erased = _telegram_user(business, "Gus", "1007")
+    erased = telegram_user(business, "Gus", "1007")
     erased.erased_at = timezone.now()
     erased.save(update_fields=["erased_at"])
-    campaign = _broadcast(
+    campaign = broadcast_save(
         business, owner, kind="notice", title="Maintenance", emoji="🛠", body="Down at 2am."
     )
-    _send(campaign)
+    broadcast_run(campaign)
     # The one who never agreed to offers gets the notice; blocked and erased people do not.
-    assert _chats(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1, "1004": 1})
-    messages = _messages(campaign)
+    assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1, "1004": 1})
+    messages = campaign_messages(campaign)
     assert {m.purpose for m in messages} == {Purpose.TRANSACTIONAL}
 
 
 def test_notices_titles_and_vouchers_are_refused_where_they_do_not_belong(
-    business, owner, audience
+    business, owner, tg_audience
 ):
     with pytest.raises(ValidationFailed) as notice_by_sms:
-        _broadcast(business, owner, channel="sms", title="", emoji="", kind="notice")
+        broadcast_save(business, owner, channel="sms", title="", emoji="", kind="notice")
     assert notice_by_sms.value.code == "invalid_kind"
     with pytest.raises(ValidationFailed) as title_by_sms:
-        _broadcast(business, owner, channel="sms")
+        broadcast_save(business, owner, channel="sms")
     assert title_by_sms.value.code == "invalid_title"
     with pytest.raises(ValidationFailed) as voucher:
-        _broadcast(
+        broadcast_save(
             business,
             owner,
             body="Your code {voucher}",
@@ -179,7 +97,7 @@ def test_notices_titles_and_vouchers_are_refused_where_they_do_not_belong(
         )
     assert voucher.value.code == "invalid_voucher"
     with pytest.raises(ValidationFailed) as emoji:
-        _broadcast(business, owner, emoji="hi")
+        broadcast_save(business, owner, emoji="hi")
     assert emoji.value.code == "invalid_title"
 
 
@@ -194,67 +112,67 @@ def test_notices_titles_and_vouchers_are_refused_where_they_do_not_belong(
     ],
 )
 def test_the_text_limit_is_3900_utf16_units_checked_on_the_server(
-    business, owner, audience, body, accepted
+    business, owner, tg_audience, body, accepted
 ):
     assert utf16_length(body) == len(body.encode("utf-16-le")) // 2
     if accepted:
-        assert _broadcast(business, owner, body=body).pk
+        assert broadcast_save(business, owner, body=body).pk
     else:
         with pytest.raises(ValidationFailed) as refused:
-            _broadcast(business, owner, body=body)
+            broadcast_save(business, owner, body=body)
         assert refused.value.code == "invalid_body"
         assert "3900" in str(refused.value.message) or "3,900" in str(refused.value.message)
 
 
 def test_delivery_is_tracked_per_recipient_sent_failed_and_blocked(
-    business, owner, audience, fake_bot_api
+    business, owner, tg_audience, fake_bot_api
 ):
     fake_bot_api.block("1002")
-    campaign = _broadcast(business, owner)
-    _send(campaign)
+    campaign = broadcast_save(business, owner)
+    broadcast_run(campaign)
     stats = queries.broadcast_stats(business=business, campaign=campaign)
     assert (stats.recipients, stats.sent, stats.blocked, stats.failed) == (3, 2, 1, 0)
     assert stats.pending == 0
     assert stats.success_rate == pytest.approx(66.7)
-    blocked = CampaignRecipient.objects.get(customer=audience["agreed"][1]).message
+    blocked = CampaignRecipient.objects.get(customer=tg_audience["agreed"][1]).message
     assert blocked.error_code == queries.BLOCKED_ERROR_CODE
 
 
-def test_a_permanent_error_counts_as_failed_not_blocked(business, owner, audience, fake_bot_api):
-    campaign = _broadcast(business, owner)
+def test_a_permanent_error_counts_as_failed_not_blocked(business, owner, tg_audience, fake_bot_api):
+    campaign = broadcast_save(business, owner)
     fake_bot_api.fail_next(400)  # "Bad Request: chat not found" for the first recipient
-    _send(campaign)
+    broadcast_run(campaign)
     stats = queries.broadcast_stats(business=business, campaign=campaign)
     assert (stats.sent, stats.failed, stats.blocked) == (2, 1, 0)
 
 
 def test_consent_withdrawn_after_the_fan_out_is_respected_when_the_turn_comes(
-    business, owner, audience, fake_bot_api
+    business, owner, tg_audience, fake_bot_api
 ):
-    campaign = _broadcast(business, owner)
+    campaign = broadcast_save(business, owner)
     sending._claim(campaign.pk, timezone.now())
     campaign.refresh_from_db()
     broadcast.recipients_materialise(campaign=campaign, lease_alive=lambda: True)
     assert CampaignRecipient.objects.filter(campaign=campaign).count() == 3
-    consent_given(audience["agreed"][1], granted=False, purpose="telegram_marketing")
+    consent_given(tg_audience["agreed"][1], granted=False, purpose="telegram_marketing")
     Campaign.objects.filter(pk=campaign.pk).update(lease_expires_at=timezone.now())
-    _send(campaign)
-    assert _chats(fake_bot_api) == Counter({"1001": 1, "1003": 1})
+    broadcast_run(campaign)
+    assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1003": 1})
     stats = queries.broadcast_stats(business=business, campaign=campaign)
     assert (stats.sent, stats.skipped) == (2, 1)
-    assert CampaignRecipient.objects.get(customer=audience["agreed"][1]).skip_reason == (
+    assert CampaignRecipient.objects.get(customer=tg_audience["agreed"][1]).skip_reason == (
         broadcast.SKIP_CONSENT
     )
 
 
 def test_a_crash_in_the_fan_out_and_in_sending_resumes_with_exactly_one_message_each(
-    business, owner, audience, fake_bot_api, monkeypatch
+    business, owner, tg_audience, fake_bot_api, monkeypatch
 ):
-    more = [_telegram_user(business, f"P{n}", str(2000 + n)) for n in range(4)]
+    more = [telegram_user(business, f"P{n}", str(2000 + n)) for n in range(4)]
     everyone = {str(chat) for chat in ("1001", "1002", "1003")} | {
         str(2000 + n) for n in range(len(more))
     }
-    campaign = _broadcast(business, owner)
+    campaign = broadcast_save(business, owner)
     # 1. The fan-out dies after two rows of one at a time: the lease is gone (a dead worker).
     monkeypatch.setattr(broadcast, "FANOUT_BATCH", 1)
     sending._claim(campaign.pk, timezone.now())
@@ -288,22 +206,22 @@ def test_a_crash_in_the_fan_out_and_in_sending_resumes_with_exactly_one_message_
     tasks_run_all()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
-    assert _chats(fake_bot_api) == Counter({chat: 1 for chat in everyone})
+    assert chats_sent(fake_bot_api) == Counter({chat: 1 for chat in everyone})
     assert OutboundMessage.objects.filter(
         idempotency_key__startswith=f"campaign:{campaign.pk}:"
     ).values("customer_id").distinct().count() == len(everyone)
 
 
 def test_a_second_run_of_a_finished_broadcast_sends_nothing(
-    business, owner, audience, fake_bot_api
+    business, owner, tg_audience, fake_bot_api
 ):
-    campaign = _broadcast(business, owner)
-    _send(campaign)
+    campaign = broadcast_save(business, owner)
+    broadcast_run(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(
         status=CampaignStatus.SENDING, lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    _send(campaign)
-    assert _chats(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1})
+    broadcast_run(campaign)
+    assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1})
 
 
 def test_the_pacer_hands_out_rate_slots_per_second_and_never_bursts_to_catch_up():
@@ -320,12 +238,12 @@ def test_the_pacer_hands_out_rate_slots_per_second_and_never_bursts_to_catch_up(
 
 
 def test_a_broadcast_is_written_at_the_configured_pace(
-    business, owner, audience, fake_bot_api, settings
+    business, owner, tg_audience, fake_bot_api, settings
 ):
     settings.CRM_BROADCAST_PER_SECOND = 2
     for n in range(5):
-        _telegram_user(business, f"P{n}", str(3000 + n))
-    campaign = _broadcast(business, owner)
+        telegram_user(business, f"P{n}", str(3000 + n))
+    campaign = broadcast_save(business, owner)
     clock = FakeClock()
     services.campaign_send_run(
         campaign_id=campaign.pk, pacer=broadcast.broadcast_pacer(clock=clock, sleep=clock.sleep)
@@ -336,13 +254,56 @@ def test_a_broadcast_is_written_at_the_configured_pace(
 
 
 def test_a_disconnected_bot_stops_the_broadcast_with_the_rest_reported(
-    business, owner, audience, bot, fake_bot_api
+    business, owner, tg_audience, bot, fake_bot_api
 ):
     from kazan.channels.services import installation_disconnect
 
-    campaign = _broadcast(business, owner)
+    campaign = broadcast_save(business, owner)
     installation_disconnect(business=business, installation=bot, actor=owner)
-    _send(campaign)
+    broadcast_run(campaign)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.STOPPED
-    assert _chats(fake_bot_api) == Counter()
+    assert chats_sent(fake_bot_api) == Counter()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_at_once_write_one_recipient_row_and_one_message_each(
+    business, owner, tg_audience
+):
+    """A worker whose lease ran out while another took over: both fan out and send at once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    for n in range(20):
+        telegram_user(business, f"P{n}", str(4000 + n))
+    campaign = broadcast_save(business, owner)
+    sending._claim(campaign.pk, timezone.now())
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            mine = Campaign.objects.select_related("business").get(pk=campaign.pk)
+            barrier.wait()
+            broadcast.recipients_materialise(campaign=mine, lease_alive=lambda: True)
+            broadcast.recipients_send(
+                campaign=mine,
+                channel=TELEGRAM,
+                pacer=FakeClock().pacer(rate=1_000_000),
+                lease_alive=lambda: True,
+            )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = CampaignRecipient.objects.filter(campaign=campaign)
+    assert rows.count() == 23 and rows.filter(message__isnull=True).count() == 0
+    per_customer = Counter(m.customer_id for m in campaign_messages(campaign))
+    assert len(per_customer) == 23 and set(per_customer.values()) == {1}

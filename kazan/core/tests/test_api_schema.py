@@ -45,6 +45,8 @@ def test_the_document_lists_every_route_and_how_to_authenticate(spec):
         "/api/v1/campaigns/{campaign_id}",
         "/api/v1/campaigns/{campaign_id}/send",
         "/api/v1/campaigns/{campaign_id}/cancel",
+        "/api/v1/broadcasts/",
+        "/api/v1/broadcasts/{campaign_id}",
         "/api/v1/events",
         "/api/v1/analytics/widget",
         "/api/v1/console/clients",
