@@ -420,11 +420,16 @@ def test_uc003_the_admin_reviews_the_panel_exports_and_acts_on_alerts(
     assert stuck.status == "cancelled"
     assert token_balance(business=business, customer=customer) == before + stuck.total_minor
     assert f"Your order {stuck.number} was cancelled" in user.read()
-    # … and the top-up OxaPay has as paid is checked again there and credited, once.
-    from kazan.wallet.services import purchase_recheck
-
-    purchase_recheck(business=business, purchase=unpaid)
-    purchase_recheck(business=business, purchase=unpaid)
+    # … and the top-up OxaPay has as paid, whose callback never came, is listed on the
+    # reconciliation page, checked again at OxaPay from there and credited, once.
+    listed = client.get("/dashboard/wallet/reconciliation/").content.decode()
+    assert unpaid.reference in listed or f"/{unpaid.pk}/recheck/" in listed
+    for _click in range(2):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            rechecked = client.post(f"/dashboard/wallet/reconciliation/{unpaid.pk}/recheck/")
+        assert rechecked.status_code == 302
     unpaid.refresh_from_db()
     assert unpaid.status == "paid"
-    assert token_balance(business=business, customer=customer) == before + stuck.total_minor + 500
+    balance = token_balance(business=business, customer=customer)
+    assert balance == before + stuck.total_minor + 500
+    assert f"your balance is {balance:,}" in user.read()  # the payment confirmation, once
