@@ -70,11 +70,12 @@ class BotRecorder:
         params = await self._params(request)
         result: Any = True
         if method == "getMe":
+            bot_id = int(request.match_info["token"].split(":", 1)[0])
             result = {
-                "id": 7_000_000_001,
+                "id": bot_id,
                 "is_bot": True,
                 "first_name": "Kazan Bench",
-                "username": self.bot_username,
+                "username": f"{self.bot_username}_{bot_id}",
                 "can_join_groups": False,
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
