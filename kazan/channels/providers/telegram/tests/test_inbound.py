@@ -55,6 +55,7 @@ def test_a_first_message_creates_the_customer_and_the_replies_go_out(
     assert (event.status, event.outcome) == ("processed", "conversation")
     assert (received[0]["channel"], received[0]["handle"]) == ("telegram", "1111111")
     assert received[0]["inbound"].text == "Hello, I would like to order"
+    assert received[0]["inbound"].meta == {"username": "Testusername"}
     # And the customer exists: Telegram id as the identity, first name, language
     identity = ChannelIdentity.objects.get(business=business, channel="telegram")
     customer = Customer.objects.get(pk=identity.customer_id)
