@@ -327,6 +327,9 @@ TELEGRAM_FILE_URL = env("KAZAN_TELEGRAM_FILE_URL", "https://api.telegram.org/fil
 TELEGRAM_TIMEOUT_SECONDS = float(env("KAZAN_TELEGRAM_TIMEOUT_SECONDS", "15"))
 TELEGRAM_MESSAGES_PER_SECOND = int(env("KAZAN_TELEGRAM_MESSAGES_PER_SECOND", "30"))
 TELEGRAM_CHAT_MESSAGES_PER_SECOND = int(env("KAZAN_TELEGRAM_CHAT_MESSAGES_PER_SECOND", "1"))
+# The per-chat rate is kept over windows of this many seconds: a reply of a few messages (a
+# text, then its buttons) goes out at once, and a chat still gets at most one per second.
+TELEGRAM_CHAT_WINDOW_SECONDS = int(env("KAZAN_TELEGRAM_CHAT_WINDOW_SECONDS", "3"))
 TELEGRAM_THROUGHPUT_WAIT_SECONDS = float(env("KAZAN_TELEGRAM_THROUGHPUT_WAIT_SECONDS", "2.5"))
 TELEGRAM_MEDIA_MAX_BYTES = int(env("KAZAN_TELEGRAM_MEDIA_MAX_BYTES", str(20 * 1024 * 1024)))
 TELEGRAM_MEMBER_LINK_MINUTES = int(env("KAZAN_TELEGRAM_MEMBER_LINK_MINUTES", "30"))

@@ -29,6 +29,7 @@ from kazan.channels.queries import (
     installation_credentials,
 )
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
+from kazan.crm.services import crm_flow_ensure
 from kazan.messaging.phones import to_index
 from kazan.messaging.transports import ProviderError
 
@@ -126,8 +127,6 @@ def installation_connect(
         if descriptor.channel == "telegram" and connection.config.get("use_crm"):
             # The Telegram CRM's flow (registration, orders, tokens) answers on Telegram,
             # unless the business bound its own flow to the channel.
-            from kazan.crm.services import crm_flow_ensure
-
             crm_flow_ensure(business=business)
     return installation
 
@@ -250,18 +249,27 @@ def inbound_store(
 
 
 def _prefetched(event_id: int) -> InboundMessage | None:
-    """A WhatsApp message's media, downloaded before the row is locked (no lock is held while
-    the network waits); None for anything else."""
+    """A WhatsApp or Telegram message's network work done before the row is locked (no lock
+    is held while the network waits): media downloaded, Telegram's button press answered;
+    None for anything else."""
+    from kazan.channels.providers.telegram.process import telegram_prefetch
     from kazan.channels.providers.whatsapp.process import media_prefetch
 
     event = (
-        InboundEvent.objects.select_related("installation")
-        .filter(pk=event_id, status=InboundEvent.Status.RECEIVED, channel="whatsapp")
+        InboundEvent.objects.select_related("installation", "business")
+        .filter(
+            pk=event_id,
+            status=InboundEvent.Status.RECEIVED,
+            channel__in=("whatsapp", "telegram"),
+        )
         .first()
     )
     if event is None:
         return None
-    return media_prefetch(event, InboundMessage(**json.loads(event.payload)))
+    message = InboundMessage(**json.loads(event.payload))
+    if event.channel == "telegram":
+        return telegram_prefetch(event, message)
+    return media_prefetch(event, message)
 
 
 def inbound_process(*, event_id: int) -> str:
@@ -283,11 +291,15 @@ def inbound_process(*, event_id: int) -> str:
             from kazan.channels.providers.whatsapp.process import whatsapp_inbound
 
             outcome, business = whatsapp_inbound(event=event, message=message)
+        elif event.channel == "telegram":
+            from kazan.channels.providers.telegram.process import telegram_inbound
+
+            outcome, business = telegram_inbound(event=event, message=message)
         else:
             outcome, business = "unsupported", None
         event.status = (
             InboundEvent.Status.DROPPED
-            if outcome in ("unrouted", "not_a_phone", "unsupported", "inactive", "blocked")
+            if outcome in ("unrouted", "not_a_phone", "unsupported", "inactive", "blocked", "stale")
             else InboundEvent.Status.PROCESSED
         )
         event.outcome = outcome

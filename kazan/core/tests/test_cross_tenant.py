@@ -23,6 +23,7 @@ from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
+from kazan.channels.providers.telegram.testing import telegram_installed
 from kazan.channels.providers.whatsapp.testing import whatsapp_connected
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
@@ -84,7 +85,9 @@ PARAM_OBJECTS = {
     "flow_id": lambda world: world["b_flow"].pk,
     # The Channels page: B's own Twilio installation.
     "installation_id": lambda world: world["b_installation"].pk,
-    # B's WhatsApp callback URL: without Meta's signature (or verify token) it is a 403.
+    # B's WhatsApp callback URL: without Meta's signature (or verify token) it is a 403. B's
+    # Telegram bot has the same key, so /hooks/telegram/<hook_key>/ names B's bot: without its
+    # secret token it is a 403 too.
     "hook_key": lambda world: world["b_whatsapp"].config["hook_key"],
     # The team inbox: B's thread and canned response.
     "conversation_id": lambda world: world["b_conversation"].pk,
@@ -263,6 +266,7 @@ def world():
     )
     # B's WhatsApp number: its own callback URL (/hooks/whatsapp/<hook_key>/) is signed.
     b_whatsapp = whatsapp_connected(b, label="Zweitladen WhatsApp")
+    telegram_installed(b, hook_key=b_whatsapp.config["hook_key"], label="Zweitladen Telegram")
     # B's FAQ is inactive: its active ones are public (X-Client-ID), this one must stay private.
     b_faq = faq_create(
         business=b,

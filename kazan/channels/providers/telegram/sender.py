@@ -4,7 +4,8 @@ The renderer turns a payload into Bot API calls (render.py); they are sent in or
 resends only the calls Telegram has not accepted (providers/parts.py). Before each call the
 sender takes a slot of Telegram's flood limits, shared by every worker through
 kazan.core.ratelimit (Redis when configured, the database otherwise): at most
-TELEGRAM_MESSAGES_PER_SECOND per bot and TELEGRAM_CHAT_MESSAGES_PER_SECOND per chat. It waits
+TELEGRAM_MESSAGES_PER_SECOND per bot and TELEGRAM_CHAT_MESSAGES_PER_SECOND per chat (averaged
+over a few seconds: a reply's parts go out together). It waits
 up to TELEGRAM_THROUGHPUT_WAIT_SECONDS for a slot, then hands the message back to the outbox as
 a transient "throughput" error. Telegram's own 429 carries `retry_after`: the outbox retries no
 earlier (botapi.error_classify). A 403 (the user blocked the bot) fails the message with code
@@ -38,15 +39,24 @@ def callback_key(data: str) -> str:
 
 
 def flood_wait(*, bot_id: str, chat_id: str, max_wait: float | None = None) -> None:
-    """Takes one send slot of the bot and one of the chat; raises TransientProviderError when
-    either stays full for about `max_wait` seconds."""
+    """Takes one send slot of the bot (TELEGRAM_MESSAGES_PER_SECOND, one-second windows) and one
+    of the chat (TELEGRAM_CHAT_MESSAGES_PER_SECOND on average over TELEGRAM_CHAT_WINDOW_SECONDS,
+    so a reply of a few parts is not held back); raises TransientProviderError when either
+    stays full for about `max_wait` seconds."""
     wait = float(settings.TELEGRAM_THROUGHPUT_WAIT_SECONDS) if max_wait is None else max_wait
+    window = max(1, int(settings.TELEGRAM_CHAT_WINDOW_SECONDS))
     limits = (
-        (f"telegram-bot:{bot_id}", int(settings.TELEGRAM_MESSAGES_PER_SECOND)),
-        (f"telegram-chat:{bot_id}:{chat_id}", int(settings.TELEGRAM_CHAT_MESSAGES_PER_SECOND)),
+        (f"telegram-bot:{bot_id}", int(settings.TELEGRAM_MESSAGES_PER_SECOND), 1),
+        (
+            f"telegram-chat:{bot_id}:{chat_id}",
+            int(settings.TELEGRAM_CHAT_MESSAGES_PER_SECOND) * window,
+            window,
+        ),
     )
-    for key, limit in limits:
-        if limit > 0 and not ratelimit_wait(key, limit=limit, max_wait=wait):
+    for key, limit, seconds in limits:
+        if limit > 0 and not ratelimit_wait(
+            key, limit=limit, max_wait=wait, window_seconds=seconds
+        ):
             raise TransientProviderError(
                 "Telegram's flood limit is reached; trying again shortly.", code=THROUGHPUT_CODE
             )

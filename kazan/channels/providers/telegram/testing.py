@@ -12,8 +12,9 @@
   `updates_add(update)` queues updates for getUpdates; `file_add(file_id, content)` a file.
 - The pytest fixture `fake_bot_api` (root conftest.py: the fake, settings pointed at it).
 - `telegram_connected(business, api)`: a bot connected at the fake (getMe, setWebhook and
-  setMyCommands answered there); `telegram_post(client, installation, update)` posts an update
-  to the installation's webhook with its secret token (or the given `secret`).
+  setMyCommands answered there); `telegram_installed(business)` writes one without any call;
+  `telegram_post(client, installation, update)` posts an update to the installation's webhook
+  with its secret token (or the given `secret`).
 - Update builders in the documented shape: `update_message`, `update_command`,
   `update_callback`, `update_document`, `update_edited`, `update_member_status`;
   `tg_fixture(name)` loads fixtures/<name>.json (Telegram's documented objects).
@@ -75,9 +76,10 @@ def _multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
     )
     fields: dict[str, Any] = {}
     files: dict[str, Any] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        content = part.get_payload(decode=True) or b""
+    for part in message.iter_parts():
+        name = str(part.get_param("name", header="content-disposition") or "")
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
         if part.get_filename():
             files[name] = (part.get_filename(), content)
         else:
@@ -144,7 +146,7 @@ class FakeBotApi(LocalFakeServer):
                 "username": self.username,
             },
             "chat": {
-                "id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id,
+                "id": int(str(chat_id)) if str(chat_id).lstrip("-").isdigit() else chat_id,
                 "type": "private",
             },
             "date": 1733400000,
@@ -287,35 +289,6 @@ class FakeBotApi(LocalFakeServer):
             self._answer()
 
 
-def crm_stub_install() -> None:
-    """Until the bot helper's kazan.crm.commands / kazan.crm.services land on this branch: a
-    stand-in for BOT_COMMANDS and crm_flow_ensure (a no-op), so connecting works in tests."""
-    import importlib
-    import sys
-    import types
-
-    from django.utils.translation import gettext_lazy
-
-    for name, attributes in (
-        (
-            "kazan.crm.commands",
-            {
-                "BOT_COMMANDS": [
-                    ("start", gettext_lazy("Main menu")),
-                    ("help", gettext_lazy("Help")),
-                ]
-            },
-        ),
-        ("kazan.crm.services", {"crm_flow_ensure": lambda *, business: None}),
-    ):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            module = types.ModuleType(name)
-            module.__dict__.update(attributes)
-            sys.modules[name] = module
-
-
 def telegram_fields(**overrides: str) -> dict[str, str]:
     """What a business types into the Telegram connect form ("Use the Telegram CRM" ticked)."""
     return {
@@ -336,6 +309,30 @@ def telegram_connected(business: Any, api: FakeBotApi | None = None, **overrides
         overrides.setdefault("bot_token", api.token)
     return installation_connect(
         business=business, actor=None, provider="telegram", fields=telegram_fields(**overrides)
+    )
+
+
+def telegram_installed(
+    business: Any, *, token: str = BOT_TOKEN, hook_key: str = "", label: str = "Telegram bot"
+) -> ChannelInstallation:
+    """A connected bot written straight to the table, without any Bot API call (for test
+    worlds that run without the fake; `hook_key` may be chosen to share a route parameter)."""
+    from kazan.channels.queries import address_index
+
+    bot_id = token.split(":", 1)[0]
+    return ChannelInstallation.objects.create(
+        business=business,
+        channel="telegram",
+        provider="telegram",
+        label=label,
+        credentials=json.dumps({"bot_token": token, "secret_token": secrets.token_urlsafe(32)}),
+        config={
+            "bot_id": bot_id,
+            "hook_key": hook_key or secrets.token_urlsafe(18),
+            "use_crm": False,
+            "bot_username": f"bot{bot_id}",
+        },
+        address_index=address_index(bot_id),
     )
 
 
