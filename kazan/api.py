@@ -321,6 +321,7 @@ def _mount() -> None:
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
     from kazan.tenancy.api import router as accounts_router
+    from kazan.wallet.api import router as wallet_router
     from kazan.webforms.api import router as forms_router
 
     api.add_router("/accounts", accounts_router)
@@ -336,6 +337,7 @@ def _mount() -> None:
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/wallet", wallet_router)
 
 
 _mount()

@@ -45,6 +45,7 @@ urlpatterns = [
                 path("orders/", include("kazan.commerce.orders_urls")),
                 path("shop/", include("kazan.commerce.urls")),
                 path("links/", include("kazan.links.urls")),
+                path("wallet/", include("kazan.wallet.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

@@ -47,6 +47,8 @@ from kazan.messaging.services import sms_credits_grant, sms_send
 from kazan.tenancy.models import Business, Membership, Role
 from kazan.tenancy.services import api_key_create, invitation_create
 from kazan.tenancy.tests.factories import BusinessFactory, MembershipFactory, UserFactory
+from kazan.wallet.models import TokenPurchase
+from kazan.wallet.services import tokens_adjust
 from kazan.webforms.testing import submission_sent
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +107,8 @@ PARAM_OBJECTS = {
     "variant_id": lambda world: world["b_variant"].pk,
     "media_id": lambda world: world["b_media"].pk,
     "offer_id": lambda world: world["b_offer"].pk,
+    # The wallet's reconciliation re-check names one of B's token purchases.
+    "purchase_id": lambda world: world["b_purchase"].pk,
     "link_id": lambda world: world["b_link"].pk,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
@@ -296,7 +300,20 @@ def world():
     b_variant = ProductVariant.objects.create(product=b_product, name="Zweitladen large")
     b_media = ProductMedia.objects.create(product=b_product, url="https://zweitladen.example/a.png")
     b_offer = Offer.objects.create(business=b, name="Zweitladen sale", kind="percent", value=5)
+    # B's wallet: a balance, an adjustment with a reason, an open purchase.
+    tokens_adjust(
+        business=b, customer=b_customer, amount=70, reason="Zweitladen bonus", actor=b_member.user
+    )
+    b_purchase = TokenPurchase.objects.create(
+        business=b,
+        customer=b_customer,
+        tokens=100,
+        amount_minor=1000,
+        currency="USD",
+        gateway="manual",
+    )
     return {
+        "b_purchase": b_purchase,
         "a": a,
         "b": b,
         "b_order": b_order,

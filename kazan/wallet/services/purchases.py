@@ -41,7 +41,6 @@ from kazan.wallet.services.settings import wallet_settings_get
 from kazan.wallet.services.tokens import tokens_credit
 
 if TYPE_CHECKING:
-    from kazan.accounts.types import Actor
     from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
 
@@ -294,9 +293,7 @@ def purchase_checkout_event(event: GatewayEventData) -> str | None:
     )
 
 
-def purchase_recheck(
-    *, business: Business, purchase: TokenPurchase, actor: Actor | None = None
-) -> str:
+def purchase_recheck(*, business: Business, purchase: TokenPurchase) -> str:
     """Asks the gateway about one purchase now and applies its answer (the reconciliation
     page's button, the fallback poll). Returns what happened, or "unreachable"."""
     if purchase.business_id != business.pk:
@@ -309,14 +306,17 @@ def purchase_recheck(
         except (GatewayError, PaymentGatewayUnavailable) as exc:
             logger.warning("token purchase %s: the gateway did not answer (%s)", purchase.pk, exc)
             return "unreachable"
-    if state is not None and state.outcome is not None:
-        return purchase_outcome_apply(
+    if state is not None and (state.outcome is not None or state.gateway_status):
+        result = purchase_outcome_apply(
             purchase_id=purchase.pk,
             outcome=state.outcome,
             amount_minor=state.amount_minor,
             currency=state.currency,
-            gateway_status=state.outcome,
+            gateway_status=state.gateway_status or state.outcome or "",
         )
+        if state.outcome is not None:
+            return result
+        purchase.refresh_from_db()
     if purchase.status == PurchaseStatus.PAID:
         # Paid but maybe not credited (a failure after the status was saved): finish it.
         return purchase_outcome_apply(

@@ -6,7 +6,7 @@ its balance change with its entry)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -126,7 +126,7 @@ def _record(
     action: str,
     entry: TokenEntry,
     actor: Actor | None,
-    data: dict[str, Any] | None = None,
+    actor_kind: str | None = None,
 ) -> None:
     activity_record(
         business=business,
@@ -138,9 +138,8 @@ def _record(
             "amount": entry.amount,
             "balance_after": entry.balance_after,
             "kind": entry.kind,
-            **(data or {}),
         },
-        actor_kind=None if getattr(actor, "is_authenticated", False) else "system",
+        actor_kind=actor_kind or (None if actor_user(actor) else "system"),
     )
 
 
@@ -259,10 +258,17 @@ def tokens_refund(
 
 
 def tokens_adjust(
-    *, business: Business, customer: Customer, amount: int, reason: str, actor: Actor
+    *,
+    business: Business,
+    customer: Customer,
+    amount: int,
+    reason: str,
+    actor: Actor | None,
+    actor_kind: str | None = None,
 ) -> TokenEntry:
     """An admin's correction (seed §3.3.1), signed, with the reason kept on the entry.
-    ValidationFailed without a reason or with 0; InsufficientTokens below zero."""
+    ValidationFailed without a reason or with 0; InsufficientTokens below zero. `actor_kind`
+    names an API key acting without a user."""
     _check_customer(business, customer)
     reason = (reason or "").strip()
     if not reason:
@@ -280,6 +286,11 @@ def tokens_adjust(
             note=reason,
         )
         _record(
-            business=business, customer=customer, action="tokens.adjusted", entry=entry, actor=actor
+            business=business,
+            customer=customer,
+            action="tokens.adjusted",
+            entry=entry,
+            actor=actor,
+            actor_kind=actor_kind,
         )
         return entry
