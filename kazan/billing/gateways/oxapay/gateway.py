@@ -83,6 +83,8 @@ def amount_from_minor(amount_minor: int, currency: str) -> float:
 class OxaPayGateway:
     key = GATEWAY
     redirects = True
+    # Where the payer is redirected (the dashboard's CSP form-action allows it).
+    checkout_origin = "https://pay.oxapay.com"
     account_fields = (KEY_FIELD,)
 
     def __init__(
