@@ -152,7 +152,7 @@ class TrendsOut(Schema):
 def trends(request: HttpRequest):
     business = api_require(request, FIGURES)
     found = queries.panel_trends(business=business)
-    return TrendsOut(currency=queries.money_currency(business=business), **found)
+    return {"currency": queries.money_currency(business=business), **found}
 
 
 class PerformanceOut(Schema):
