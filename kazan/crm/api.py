@@ -1,9 +1,9 @@
 """The Telegram CRM's admin API (/api/v1/crm, seed 004 §10.1 with our conventions): the
-dashboard's figures (stats, trends, performance), the Telegram users (list, token balance
-change, suspension) and their customer profiles (list, edit, delete, CSV export). API key or
-session; each route checks its permission; another business's ids are 404; invalid input is
-422; phones and emails are masked; rate-limited like the other tenant routers."""
-
+dashboard's figures (stats, trends, performance), the Telegram users (list, suspension) and
+their customer profiles (list, edit, delete, CSV export). A user's token balance changes at
+the wallet's route (PUT /api/v1/wallet/customers/{id}/tokens; a user's id is its customer id).
+API key or session; each route checks its permission; another business's ids are 404; invalid
+input is 422; phones and emails are masked; rate-limited like the other tenant routers."""
 
 import csv
 import datetime as dt
@@ -11,17 +11,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from kazan.analytics.exports import cell_text, csv_safe
-from kazan.core.api import Pagination, Unprocessable, responses, unprocessable
+from kazan.core.api import Pagination, Unprocessable, responses
 from kazan.core.masking import email_mask, phone_mask
 from kazan.core.schemas import InputSchema
 from kazan.crm import panel_queries as queries
-from kazan.crm.panel_forms import ADJUST_LIMIT, PROFILE_LABELS
+from kazan.crm.panel_forms import PROFILE_LABELS
 from kazan.crm.panel_services import crm_profiles_exported
 from kazan.customers.profile_fields import ProfileInvalid
 from kazan.customers.queries.profiles import profile_address, profile_get
@@ -30,8 +31,6 @@ from kazan.customers.services import customer_block, customer_unblock
 from kazan.customers.services.profiles import profile_delete, profile_update
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 from kazan.tenancy.api_limits import api_limits_apply
-from kazan.wallet.queries import token_balance
-from kazan.wallet.services import tokens_adjust
 
 router = api_limits_apply(Router(tags=["crm"], auth=tenant_auth))
 FIGURES = "queue.manage"
@@ -50,7 +49,7 @@ class PeriodIn(InputSchema):
 
 def _days(period: PeriodIn) -> int:
     if period.days not in queries.PERIODS:
-        raise Unprocessable("Choose a period of 7, 30 or 90 days.")
+        raise Unprocessable(_("Choose a period of 7, 30 or 90 days."))
     return period.days
 
 
@@ -153,7 +152,7 @@ class TrendsOut(Schema):
 def trends(request: HttpRequest):
     business = api_require(request, FIGURES)
     found = queries.panel_trends(business=business)
-    return TrendsOut(currency=queries.money_currency(business=business), **found)
+    return {"currency": queries.money_currency(business=business), **found}
 
 
 class PerformanceOut(Schema):
@@ -226,48 +225,9 @@ class UserFilters(InputSchema):
 def users_list(request: HttpRequest, filters: Query[UserFilters]):
     business = api_require(request, FIGURES)
     if filters.status and filters.status not in queries.USER_FILTERS:
-        raise Unprocessable("Unknown status filter.")
+        raise Unprocessable(_("Choose a known status filter."))
     return queries.crm_users(
         business=business, search=filters.q, status=filters.status, sort=filters.sort
-    )
-
-
-class TokensIn(StrictSchema):
-    amount: int = Field(..., ge=-ADJUST_LIMIT, le=ADJUST_LIMIT, description="Signed, not 0.")
-    reason: str = Field(..., min_length=1, max_length=200)
-
-
-class TokensOut(Schema):
-    user_id: int
-    amount: int
-    balance: int
-    entry_id: int
-
-
-@router.put(
-    "/users/{int:customer_id}/tokens",
-    response=responses(TokensOut, 402, 404, 422),
-    summary="Change a user's token balance, with a reason",
-    description="402 `insufficient_tokens` when taking more than the user holds.",
-)
-def user_tokens(request: HttpRequest, customer_id: int, payload: TokensIn):
-    business = api_require(request, "wallet.adjust")
-    user = queries.crm_user_get(business=business, customer_id=customer_id)
-    if payload.amount == 0:
-        raise Unprocessable("Give a number of tokens other than 0.")
-    with unprocessable():
-        entry = tokens_adjust(
-            business=business,
-            customer=user,
-            amount=payload.amount,
-            reason=payload.reason,
-            actor=api_actor(request)["actor"],
-        )
-    return TokensOut(
-        user_id=user.pk,
-        amount=entry.amount,
-        balance=token_balance(business=business, customer=user),
-        entry_id=entry.pk,
     )
 
 

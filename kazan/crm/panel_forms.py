@@ -1,5 +1,5 @@
 """Forms of the Telegram CRM panel: the users list's filters and the actions of a user's
-page (tokens, premium, notification). Bounds are checked here, at the edge; the services
+page (notifications, profile edits). Bounds are checked here, at the edge; the services
 check them again."""
 
 from __future__ import annotations
@@ -7,15 +7,11 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from kazan.crm.panel_queries import USER_FILTERS
 from kazan.crm.panel_services import NOTIFY_MAX_LENGTH
 from kazan.customers.profile_fields import GENDERS, OPTIONAL_FIELDS
-
-# An admin adjustment moves at most this many tokens at once (a typo guard, not a policy).
-ADJUST_LIMIT = 1_000_000
 
 
 class UserFilterForm(forms.Form):
@@ -32,28 +28,6 @@ class UserFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {"search": self.cleaned_data["q"], "status": self.cleaned_data["status"]}
-
-
-class TokenAdjustForm(forms.Form):
-    amount = forms.IntegerField(
-        label=_("Tokens (negative to take away)"),
-        validators=[MinValueValidator(-ADJUST_LIMIT), MaxValueValidator(ADJUST_LIMIT)],
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-    def clean_amount(self) -> int:
-        amount = self.cleaned_data["amount"]
-        if amount == 0:
-            raise forms.ValidationError(_("Give a number of tokens other than 0."))
-        return amount
-
-
-class PremiumGrantForm(forms.Form):
-    days = forms.IntegerField(
-        label=_("Days of premium"),
-        initial=30,
-        validators=[MinValueValidator(1), MaxValueValidator(366)],
-    )
 
 
 class NotifyForm(forms.Form):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -351,9 +351,9 @@ def crm_users(
     elif status == "active":
         users = users.filter(blocked_at__isnull=True)
     elif status == "no_profile":
-        users = users.filter(profiles_count=0)
+        users = users.filter(Q(profiles_count=0))
     elif status == "zero_balance":
-        users = users.filter(balance=0)
+        users = users.filter(Q(balance=0))
     return users.order_by(*USER_SORTS[user_sort_valid(sort)])  # type: ignore[arg-type]
 
 

@@ -4,10 +4,10 @@ parse, authorize, call a query or a service, render.
 
 Who sees what: the overview needs `queue.work` (operators, managers, owners); the money, the
 users and the payment alerts need `queue.manage` (an operator sees the queue's figures only).
-The users pages need `queue.manage`, and each action its own permission: tokens and premium
-`wallet.adjust`, suspension and profiles `customers.edit`, notifications `messaging.send`,
-the activity log `activity.view`. Every user is loaded with request.business, so another
-tenant's id is a 404."""
+The users pages need `queue.manage`, and each action its own permission: suspension and
+profiles `customers.edit`, notifications `messaging.send`, the activity log `activity.view`;
+the token balance and premium are the wallet's own panel (`wallet.adjust` for its forms).
+Every user is loaded with request.business, so another tenant's id is a 404."""
 
 from __future__ import annotations
 
@@ -25,10 +25,8 @@ from kazan.core.paging import query_without_page, sort_links
 from kazan.crm import panel_queries as queries
 from kazan.crm.panel_forms import (
     NotifyForm,
-    PremiumGrantForm,
     ProfileForm,
     TestNotifyForm,
-    TokenAdjustForm,
     UserFilterForm,
 )
 from kazan.crm.panel_services import crm_test_notify, crm_user_notify
@@ -39,8 +37,7 @@ from kazan.customers.services import customer_block, customer_unblock
 from kazan.customers.services.profiles import profile_update
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
-from kazan.wallet.queries import token_entries
-from kazan.wallet.services import premium_grant, tokens_adjust
+from kazan.wallet.panels import wallet_panel_context
 
 PAGE_SIZE = 30
 # The users list's sortable columns and the order a first click gives.
@@ -158,17 +155,15 @@ def user_detail(request: BusinessRequest, customer_id: int) -> HttpResponse:
         {
             "user": user,
             "detail": queries.crm_user_detail(business=business, customer=user),
-            "entries": token_entries(business=business, customer=user, limit=20),
+            # The wallet's own panel: balance, history, adjustment and premium grant (htmx).
+            "wallet": wallet_panel_context(request, user),
             "activity": (
                 list(activity_list(business=business, target=user)[:20])
                 if membership.can("activity.view")
                 else None
             ),
-            "tokens_form": TokenAdjustForm(),
-            "premium_form": PremiumGrantForm(),
             "notify_form": NotifyForm(),
             "test_form": TestNotifyForm(prefix="test"),
-            "can_adjust": membership.can("wallet.adjust"),
             "can_edit": membership.can("customers.edit"),
             "can_notify": membership.can("messaging.send"),
             "can_team": membership.can("team.manage"),
@@ -186,45 +181,6 @@ def _done(request: BusinessRequest, customer_id: int, error: str, success: str) 
 
 def _form_error(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
-
-
-@member_required("wallet.adjust")
-@require_POST
-def user_tokens(request: BusinessRequest, customer_id: int) -> HttpResponse:
-    user = _user(request, customer_id)
-    form = TokenAdjustForm(request.POST)
-    if not form.is_valid():
-        return _done(request, customer_id, _form_error(form), "")
-    try:
-        tokens_adjust(
-            business=request.business,
-            customer=user,
-            amount=form.cleaned_data["amount"],
-            reason=form.cleaned_data["reason"],
-            actor=request.user,
-        )
-    except KazanError as exc:
-        return _done(request, customer_id, str(exc.message), "")
-    return _done(request, customer_id, "", _("The token balance was changed."))
-
-
-@member_required("wallet.adjust")
-@require_POST
-def user_premium(request: BusinessRequest, customer_id: int) -> HttpResponse:
-    user = _user(request, customer_id)
-    form = PremiumGrantForm(request.POST)
-    if not form.is_valid():
-        return _done(request, customer_id, _form_error(form), "")
-    try:
-        premium_grant(
-            business=request.business,
-            customer=user,
-            days=form.cleaned_data["days"],
-            actor=request.user,
-        )
-    except KazanError as exc:
-        return _done(request, customer_id, str(exc.message), "")
-    return _done(request, customer_id, "", _("Premium was granted."))
 
 
 @member_required("customers.edit")

@@ -233,6 +233,7 @@ def token_orders_changed_at(*, business_id: int, since: dt.datetime) -> dt.datet
     """The latest change of one of the business's token orders after `since` (placed, moved,
     assigned, completed, cancelled: every write saves the order), None without any: what the
     panel's live stream polls. One indexed aggregate."""
-    return Order.objects.filter(
+    latest: dt.datetime | None = Order.objects.filter(
         business_id=business_id, payment_method=PaymentMethod.TOKENS, updated_at__gt=since
     ).aggregate(at=Max("updated_at"))["at"]
+    return latest
