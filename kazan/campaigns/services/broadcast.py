@@ -171,10 +171,21 @@ def recipients_materialise(*, campaign: Campaign, lease_alive: Callable[[], bool
 
 
 def _message_text(campaign: Campaign, *, name: str, stop_line: str = "") -> str:
-    body = links.personalize(campaign.body, name=name)
+    return _text(
+        body=campaign.body,
+        title=campaign.title,
+        emoji=campaign.emoji,
+        name=name,
+        stop_line=stop_line,
+    )
+
+
+def _text(*, body: str, title: str, emoji: str, name: str, stop_line: str) -> str:
+    """The chat text: {name} filled in, the opt-out line (if any) after a blank line."""
+    personal = links.personalize(body, name=name)
     if stop_line:
-        body = f"{body}\n\n{stop_line}"
-    return chat_text(body=body, title=campaign.title, emoji=campaign.emoji)
+        personal = f"{personal}\n\n{stop_line}"
+    return chat_text(body=personal, title=title, emoji=emoji)
 
 
 def broadcast_preview(
@@ -186,11 +197,7 @@ def broadcast_preview(
     if kind == CampaignKind.OFFER:
         token = links.unsubscribe_token(business_id=business.pk, customer_id=1)
         stop_line = links.stop_line(language=business.language, url=links.unsubscribe_url(token))
-    return _message_text(
-        Campaign(body=body, title=title, emoji=emoji),
-        name=queries.SAMPLE_NAME,
-        stop_line=stop_line,
-    )
+    return _text(body=body, title=title, emoji=emoji, name=queries.SAMPLE_NAME, stop_line=stop_line)
 
 
 def _stop_line(campaign: Campaign, customer: "Customer") -> str:
