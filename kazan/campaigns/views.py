@@ -18,7 +18,7 @@ from kazan.campaigns.audience import (
     broadcast_channel_get,
     broadcast_channels,
 )
-from kazan.campaigns.chat import chat_text, utf16_length
+from kazan.campaigns.chat import utf16_length
 from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.campaigns.forms import (
     AudienceForm,
@@ -398,10 +398,12 @@ def _broadcast_compose(
             "values": fields,
             "channel": channel,
             "recipients": recipients,
-            "preview": chat_text(
-                body=links.personalize(fields["body"], name=queries.SAMPLE_NAME),
+            "preview": services.broadcast_preview(
+                business=business,
+                body=fields["body"],
                 title=fields["title"],
                 emoji=fields["emoji"],
+                kind=fields["kind"],
             ),
             "characters": utf16_length(fields["body"]),
             "send_minutes": math.ceil(recipients / channel.rate_per_second / 60),

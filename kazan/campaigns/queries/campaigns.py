@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.campaigns.audience import (
+    CHANNELS,
     SMS,
-    SMS_MARKETING,
     Audience,
     BroadcastChannel,
     audience_parse,
@@ -136,8 +136,12 @@ def campaign_audience(*, campaign: Campaign) -> QuerySet[Customer]:
 
 
 def offers_allowed(*, business: Business, customer: Customer) -> bool:
-    """Does this customer currently agree to SMS offers from this business?"""
-    return consent_is_granted(business=business, customer=customer, purpose=SMS_MARKETING)
+    """Does this customer currently agree to offers from this business on any channel
+    campaigns send them on (what the unsubscribe link withdraws)?"""
+    return any(
+        consent_is_granted(business=business, customer=customer, purpose=channel.consent_purpose)
+        for channel in CHANNELS.values()
+    )
 
 
 # --- campaigns ---------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from kazan.campaigns.services.broadcast import (
     TEST_BROADCASTS_PER_HOUR,
     Pacer,
     broadcast_pacer,
+    broadcast_preview,
     broadcast_test_send,
 )
 from kazan.campaigns.services.campaigns import (
@@ -97,6 +98,7 @@ __all__ = [
     "Pacer",
     "audience_validate",
     "broadcast_pacer",
+    "broadcast_preview",
     "broadcast_test_send",
     "campaign_cancel",
     "campaign_resume",

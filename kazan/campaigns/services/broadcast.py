@@ -10,7 +10,9 @@ Two steps, both under the campaign's send lease (services.sending holds it):
 2. Sending, paced: the rows still without a message are taken in customer order; each gets its
    message from messaging's message_send at the next slot of a Pacer (settings
    CRM_BROADCAST_PER_SECOND, 10 a second) — a notice as a transactional message, an offer as
-   marketing after the customer's consent and reachability are read again. The message and the
+   marketing after the customer's consent and reachability are read again, ending with the
+   opt-out link (campaigns' unsubscribe page, which withdraws offers on every channel). The
+   message and the
    row's link to it commit together, and the message's idempotency key is
    "campaign:<id>:<customer id>": a run that dies anywhere and runs again sends to each
    recipient exactly once. The outbox delivers each message as soon as it is written (the
@@ -58,6 +60,7 @@ from kazan.messaging.services import message_send
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
+    from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
 
 # Recipient rows per fan-out INSERT.
@@ -167,9 +170,44 @@ def recipients_materialise(*, campaign: Campaign, lease_alive: Callable[[], bool
 # --- 2. paced sending --------------------------------------------------------------------------
 
 
-def _message_text(campaign: Campaign, *, name: str) -> str:
-    return chat_text(
-        body=links.personalize(campaign.body, name=name), title=campaign.title, emoji=campaign.emoji
+def _message_text(campaign: Campaign, *, name: str, stop_line: str = "") -> str:
+    return _text(
+        body=campaign.body,
+        title=campaign.title,
+        emoji=campaign.emoji,
+        name=name,
+        stop_line=stop_line,
+    )
+
+
+def _text(*, body: str, title: str, emoji: str, name: str, stop_line: str) -> str:
+    """The chat text: {name} filled in, the opt-out line (if any) after a blank line."""
+    personal = links.personalize(body, name=name)
+    if stop_line:
+        personal = f"{personal}\n\n{stop_line}"
+    return chat_text(body=personal, title=title, emoji=emoji)
+
+
+def broadcast_preview(
+    *, business: "Business", body: str, title: str = "", emoji: str = "", kind: str
+) -> str:
+    """The message as a sample customer's chat shows it: their name, and an offer's opt-out
+    line in the business's language."""
+    stop_line = ""
+    if kind == CampaignKind.OFFER:
+        token = links.unsubscribe_token(business_id=business.pk, customer_id=1)
+        stop_line = links.stop_line(language=business.language, url=links.unsubscribe_url(token))
+    return _text(body=body, title=title, emoji=emoji, name=queries.SAMPLE_NAME, stop_line=stop_line)
+
+
+def _stop_line(campaign: Campaign, customer: "Customer") -> str:
+    """An offer ends with the opt-out link in the customer's language (a notice does not)."""
+    if campaign.kind != CampaignKind.OFFER:
+        return ""
+    token = links.unsubscribe_token(business_id=campaign.business_id, customer_id=customer.pk)
+    return links.stop_line(
+        language=customer.language or campaign.business.language,
+        url=links.unsubscribe_url(token),
     )
 
 
@@ -205,7 +243,11 @@ def _recipient_send(
                     "replies": [
                         {
                             "type": "text",
-                            "text": _message_text(campaign, name=recipient.customer.name),
+                            "text": _message_text(
+                                campaign,
+                                name=recipient.customer.name,
+                                stop_line=_stop_line(campaign, recipient.customer),
+                            ),
                         }
                     ]
                 },

@@ -51,7 +51,9 @@ def test_an_offer_reaches_only_the_telegram_users_who_agreed_as_telegram_shows_i
     assert broadcast_run(campaign) == "sent to 3"
     assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1})
     texts = {str(c["chat_id"]): c["text"] for c in fake_bot_api.called("sendMessage")}
-    assert texts["1001"] == "📢 News\n\nHello Anna, new packages are in."
+    heading, text, stop = texts["1001"].split("\n\n")
+    assert (heading, text) == ("📢 News", "Hello Anna, new packages are in.")
+    assert stop.startswith("Stop: https://kz.example/u/")
     messages = campaign_messages(campaign)
     assert {m.purpose for m in messages} == {Purpose.MARKETING}
     campaign.refresh_from_db()
@@ -76,6 +78,7 @@ def test_a_service_notice_goes_to_every_telegram_user_without_marketing_consent(
     assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1002": 1, "1003": 1, "1004": 1})
     messages = campaign_messages(campaign)
     assert {m.purpose for m in messages} == {Purpose.TRANSACTIONAL}
+    assert all("/u/" not in call["text"] for call in fake_bot_api.called("sendMessage"))
 
 
 def test_notices_titles_and_vouchers_are_refused_where_they_do_not_belong(
@@ -307,3 +310,15 @@ def test_two_runners_at_once_write_one_recipient_row_and_one_message_each(
     assert rows.count() == 23 and rows.filter(message__isnull=True).count() == 0
     per_customer = Counter(m.customer_id for m in campaign_messages(campaign))
     assert len(per_customer) == 23 and set(per_customer.values()) == {1}
+
+
+def test_the_opt_out_link_of_a_telegram_offer_ends_telegram_offers(
+    client, business, owner, tg_audience, fake_bot_api
+):
+    broadcast_run(broadcast_save(business, owner))
+    anna = next(c for c in fake_bot_api.called("sendMessage") if str(c["chat_id"]) == "1001")
+    link = anna["text"].rsplit(" ", 1)[1]
+    assert client.post(link.removeprefix("https://kz.example")).status_code == 200
+    fake_bot_api.calls.clear()
+    broadcast_run(broadcast_save(business, owner, name="Second"))
+    assert chats_sent(fake_bot_api) == Counter({"1002": 1, "1003": 1})
