@@ -198,3 +198,18 @@ def test_the_telegram_crm_answers_start_with_its_menu_as_buttons(
     assert fake_bot_api.called("answerCallbackQuery")[-1] == {"callback_query_id": "q-reg"}
     assert InboundEvent.objects.order_by("-pk").first().outcome == "conversation"
     assert len(fake_bot_api.called("sendMessage")) > len(keyboards)
+
+
+def test_erasing_a_telegram_customer_erases_their_updates_and_block_mark(
+    client, business, bot, shop
+):
+    from kazan.channels import gdpr
+    from kazan.customers.services import customer_erase
+
+    deliver(client, bot, update_message("hi"))
+    deliver(client, bot, update_member_status("kicked"))
+    customer = Customer.objects.get(business=business)
+    assert [row["text"] for row in gdpr.inbound_export(business, customer)] == ["hi", ""]
+    customer_erase(business=business, customer=customer, actor=None)
+    assert not InboundEvent.objects.exists()
+    assert not ChatBlock.objects.exists()
