@@ -66,10 +66,11 @@ The statuses, with their usual codes:
 
 ## Rate limits
 
-The customers, catalog, orders and broadcasts routes allow 30 requests a minute per API key or
-signed-in user, and a daily number per business (10,000 unless agreed otherwise). Every answer says
-where you stand: `X-RateLimit-Limit` (a minute's requests), `X-RateLimit-Remaining`,
-`X-RateLimit-Reset` (seconds until the allowance renews), `X-RateLimit-Daily-Limit` and
+The customers, catalog, orders, broadcasts and Telegram CRM (`/crm`) routes allow 30 requests a
+minute per API key or signed-in user, and a daily number per business (10,000 unless agreed
+otherwise). Every answer says where you stand: `X-RateLimit-Limit` (a minute's requests),
+`X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds until the allowance renews),
+`X-RateLimit-Daily-Limit` and
 `X-RateLimit-Daily-Remaining`. Beyond them: 429 `rate_limited` with `Retry-After`.
 
 ## Conventions

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -51,26 +51,15 @@ USER_COLUMNS = {
 }
 
 
-def _url_first(*names: str) -> str:
-    """The path of the first URL name some app serves (the queue and the reconciliation pages
-    belong to other apps of the panel's family)."""
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 def _overview_context(request: BusinessRequest) -> dict[str, object]:
     days = queries.period_valid(request.GET.get("days"))
     business = request.business
     is_admin = request.membership.can("queue.manage")
     health = queries.panel_health(business=business)
     urls = {
-        "orders": _url_first("queue:list", "orders:list"),
-        "reconciliation": _url_first("wallet:reconciliation", "wallet:purchases"),
-        "users": reverse("crm:users") + "?status=active",
+        "orders": reverse("queue:list"),
+        "reconciliation": reverse("wallet:reconciliation"),
+        "users": reverse("crm:users"),
     }
     alerts = queries.panel_alerts(business=business, health=health, urls=urls)
     if not is_admin:
