@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--send-seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--tg-users", type=int, default=1000, help="telegram: concurrent users")
+    parser.add_argument("--tg-steps", type=int, default=5, help="telegram: registration steps")
     parser.add_argument("--tg-rate", type=float, default=50, help="telegram: updates/s for latency")
     parser.add_argument("--tg-bots", type=int, default=10, help="telegram: bots sharing the load")
     parser.add_argument("--tg-broadcast", type=int, default=600, help="telegram: broadcast size")
@@ -196,6 +197,7 @@ def main() -> None:
             connections=args.connections,
             rate=args.tg_rate,
             users=args.tg_users,
+            steps=args.tg_steps,
             bots=args.tg_bots,
             broadcast=args.tg_broadcast,
         )
