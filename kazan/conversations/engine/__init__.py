@@ -8,7 +8,7 @@ turn) plugs in without editing the engine. The built-in types:
             business's own text in the conversation's language, Business.chat_text)
 - ask:     {"type": "ask", "input": "text|name|phone|otp|consent|rating|comment", "var": ...,
             "prompt": ..., "validator": name, "next": ..., "optional": bool (a "Skip" command
-            and an empty answer store ""), "back": step? (a "◀ Back" command), "secret": bool
+            stores ""), "back": step? (a "◀ Back" command), "secret": bool
             (the answer is never logged), "label": the field's accessible name?,
             "placeholder": an example?, "commands": {value: {"label": ..., "action": name?,
             "next": step?, "value": an answer given for the person?}}}. A command comes as a

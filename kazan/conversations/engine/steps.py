@@ -207,8 +207,6 @@ def _validated(ctx: Context, step: Step, raw: object) -> Any:
 def _ask_answer(ctx: Context, step: Step, inbound: Inbound, replies: list[Reply]) -> Answer:
     command, _pressed = _command_of(ctx, step, inbound)
     raw = _raw_answer(inbound)
-    if command is None and step.get("optional") and not str(raw or "").strip():
-        command = SKIP  # an empty answer to an optional question skips it
     if command is not None:
         spec = _commands(step).get(command)
         if spec is None:

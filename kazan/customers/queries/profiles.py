@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.errors import NotFound
+from kazan.core.masking import email_mask, phone_mask
 from kazan.customers.models import CustomerProfile
 from kazan.customers.profile_fields import ADDRESS_PARTS, PROFILE_FIELDS
 
@@ -57,11 +58,14 @@ def profile_data(profile: CustomerProfile) -> dict[str, str]:
 
 
 def profile_rows(*, business: Business, customer: Customer) -> list[dict[str, object]]:
-    """The customer's profiles as the customer page shows them: the fields, the birth date as a
-    date (formatted by the page's locale), whether a password is set (never the password)."""
+    """The customer's profiles as the customer page shows them: phone and email masked like
+    the customer's own, the birth date as a date (formatted by the page's locale), whether a
+    password is set (never the password)."""
     rows: list[dict[str, object]] = []
     for profile in customer_profiles(business=business, customer=customer):
         data: dict[str, object] = dict(profile_data(profile))
+        data["phone_e164"] = phone_mask(str(data["phone_e164"]))
+        data["email"] = email_mask(str(data["email"]))
         born = str(data["date_of_birth"])
         data["date_of_birth"] = dt.date.fromisoformat(born) if born else None
         data["has_password"] = bool(data.pop("password"))
