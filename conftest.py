@@ -149,9 +149,8 @@ def fake_graph(settings):
 def fake_bot_api(settings):
     """The fake Telegram Bot API (a local server speaking its wire format), with the channel
     pointed at it: kazan.channels.providers.telegram.testing.FakeBotApi."""
-    from kazan.channels.providers.telegram.testing import FakeBotApi, crm_stub_install
+    from kazan.channels.providers.telegram.testing import FakeBotApi
 
-    crm_stub_install()
     with FakeBotApi() as fake:
         settings.TELEGRAM_API_URL = f"{fake.url}/bot"
         settings.TELEGRAM_FILE_URL = f"{fake.url}/file/bot"

@@ -104,6 +104,11 @@ provider's signature over the raw request before reading anything:
   parsed. 403 for an unknown or disconnected key or a missing or wrong signature, 400 for a
   correctly signed body that is not JSON, 200 otherwise (changes naming another number are
   skipped).
+- `POST /hooks/telegram/{hook_key}/`: the Telegram Bot API webhook, one URL per connected bot,
+  set by Kazan with `setWebhook` when the bot is connected. Every update carries
+  `X-Telegram-Bot-Api-Secret-Token` with that bot's secret (compared before the body is read).
+  403 for an unknown or disconnected key, a missing or wrong secret or a body over 256 KB, 400
+  for a body that is not JSON, 200 otherwise (an update is stored once per `update_id`).
 """
 
 
@@ -183,6 +188,27 @@ WEBHOOK_PATHS = {
                 "in": "path",
                 "required": True,
                 "description": "The number's key, made on connecting (routing only).",
+                "schema": {"type": "string"},
+            }
+        ],
+    ),
+    "/hooks/telegram/{hook_key}/": _webhook(
+        "webhook_telegram",
+        "Telegram Bot API updates",
+        "One URL per connected bot, set with `setWebhook` on connecting. JSON `Update` "
+        "objects carrying `X-Telegram-Bot-Api-Secret-Token` (that bot's secret, compared in "
+        "constant time before the body is read); stored once per `update_id`.",
+        "application/json",
+        {
+            400: "A body with the right secret that is not JSON.",
+            403: "An unknown or disconnected key, a missing or wrong secret, or a too large body.",
+        },
+        parameters=[
+            {
+                "name": "hook_key",
+                "in": "path",
+                "required": True,
+                "description": "The bot's key, made on connecting (routing only).",
                 "schema": {"type": "string"},
             }
         ],

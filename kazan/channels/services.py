@@ -29,6 +29,7 @@ from kazan.channels.queries import (
     installation_credentials,
 )
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
+from kazan.crm.services import crm_flow_ensure
 from kazan.messaging.phones import to_index
 from kazan.messaging.transports import ProviderError
 
@@ -126,8 +127,6 @@ def installation_connect(
         if descriptor.channel == "telegram" and connection.config.get("use_crm"):
             # The Telegram CRM's flow (registration, orders, tokens) answers on Telegram,
             # unless the business bound its own flow to the channel.
-            from kazan.crm.services import crm_flow_ensure
-
             crm_flow_ensure(business=business)
     return installation
 

@@ -53,6 +53,7 @@ def test_the_document_lists_every_route_and_how_to_authenticate(spec):
         "/hooks/twilio/status",
         "/hooks/twilio/inbound",
         "/hooks/whatsapp/{hook_key}/",
+        "/hooks/telegram/{hook_key}/",
     } <= paths
     schemes = spec["components"]["securitySchemes"]
     assert schemes["ApiKeyAuth"] == {

@@ -28,9 +28,17 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _person(user: dict[str, Any]) -> tuple[str, str]:
-    """(first name, language code) of a Telegram user."""
-    return str(user.get("first_name") or "")[:NAME_MAX], str(user.get("language_code") or "")[:8]
+USERNAME = re.compile(r"^[A-Za-z0-9_]{4,32}$")
+
+
+def _person(user: dict[str, Any]) -> dict[str, str]:
+    """The first name, language code and @username (when valid) of a Telegram user."""
+    username = str(user.get("username") or "")
+    return {
+        "name": str(user.get("first_name") or "")[:NAME_MAX],
+        "language": str(user.get("language_code") or "")[:8],
+        "username": username if USERNAME.match(username) else "",
+    }
 
 
 def command_split(text: str) -> tuple[str, str] | None:
@@ -74,12 +82,7 @@ def _message(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     sender = _dict(message.get("from"))
     if not chat_id or sender.get("is_bot"):
         return None
-    name, language = _person(sender)
-    raw: dict[str, Any] = {
-        "name": name,
-        "language": language,
-        "message_id": message.get("message_id"),
-    }
+    raw: dict[str, Any] = {**_person(sender), "message_id": message.get("message_id")}
     media = _media(message)
     if media is not None:
         return media["caption"], {**raw, "kind": "media", "media": media}
@@ -101,16 +104,14 @@ def _callback(query: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     query_id = str(query.get("id") or "")
     if not query_id:
         return None
-    name, language = _person(sender)
     raw = {
+        **_person(sender),
         "kind": "callback",
         "callback_id": query_id[:64],
         "data": str(query.get("data") or "")[:64],
         "message_id": message.get("message_id")
         if isinstance(message.get("message_id"), int)
         else None,
-        "name": name,
-        "language": language,
         "chat": chat_id,
     }
     return "", raw

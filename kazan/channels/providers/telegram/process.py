@@ -123,10 +123,14 @@ def telegram_prefetch(event: InboundEvent, message: InboundMessage) -> InboundMe
 
 
 def _inbound(raw: dict[str, Any], text: str) -> Any:
+    """The engine's Inbound: a pressed choice, a file with its caption, or the text; the
+    person's @username as evidence (`meta`: the CRM offers it, the log never keeps it)."""
     from kazan.conversations.engine import Inbound
 
+    username = str(raw.get("username") or "")
+    meta = {"username": username} if username else {}
     if raw.get("kind") == "callback":
-        return Inbound(payload={"choice": str(raw.get("choice") or "")})
+        return Inbound(payload={"choice": str(raw.get("choice") or "")}, meta=meta)
     media = raw.get("media")
     if isinstance(media, dict):
         return Inbound(
@@ -140,8 +144,9 @@ def _inbound(raw: dict[str, Any], text: str) -> Any:
                     "filename": str(media.get("filename") or ""),
                 }
             },
+            meta=meta,
         )
-    return Inbound(text=text)
+    return Inbound(text=text, meta=meta)
 
 
 def _edits(replies: list[dict[str, Any]], raw: dict[str, Any]) -> list[dict[str, Any]]:

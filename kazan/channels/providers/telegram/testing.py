@@ -12,8 +12,9 @@
   `updates_add(update)` queues updates for getUpdates; `file_add(file_id, content)` a file.
 - The pytest fixture `fake_bot_api` (root conftest.py: the fake, settings pointed at it).
 - `telegram_connected(business, api)`: a bot connected at the fake (getMe, setWebhook and
-  setMyCommands answered there); `telegram_installed(business)` writes one without any call; `telegram_post(client, installation, update)` posts an update
-  to the installation's webhook with its secret token (or the given `secret`).
+  setMyCommands answered there); `telegram_installed(business)` writes one without any call;
+  `telegram_post(client, installation, update)` posts an update to the installation's webhook
+  with its secret token (or the given `secret`).
 - Update builders in the documented shape: `update_message`, `update_command`,
   `update_callback`, `update_document`, `update_edited`, `update_member_status`;
   `tg_fixture(name)` loads fixtures/<name>.json (Telegram's documented objects).
@@ -286,35 +287,6 @@ class FakeBotApi(LocalFakeServer):
 
         def do_POST(self) -> None:
             self._answer()
-
-
-def crm_stub_install() -> None:
-    """Until the bot helper's kazan.crm.commands / kazan.crm.services land on this branch: a
-    stand-in for BOT_COMMANDS and crm_flow_ensure (a no-op), so connecting works in tests."""
-    import importlib
-    import sys
-    import types
-
-    from django.utils.translation import gettext_lazy
-
-    for name, attributes in (
-        (
-            "kazan.crm.commands",
-            {
-                "BOT_COMMANDS": [
-                    ("start", gettext_lazy("Main menu")),
-                    ("help", gettext_lazy("Help")),
-                ]
-            },
-        ),
-        ("kazan.crm.services", {"crm_flow_ensure": lambda *, business: None}),
-    ):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            module = types.ModuleType(name)
-            module.__dict__.update(attributes)
-            sys.modules[name] = module
 
 
 def telegram_fields(**overrides: str) -> dict[str, str]:

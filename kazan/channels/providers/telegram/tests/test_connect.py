@@ -28,21 +28,20 @@ from kazan.channels.services import (
     installation_disconnect,
     installation_test,
 )
+from kazan.conversations.editor.queries import bindings_by_channel
 from kazan.core.errors import Conflict, ValidationFailed
+from kazan.crm.flow import CRM_FLOW
 from kazan.messaging.testing import tasks_run_all
 
 pytestmark = pytest.mark.django_db
 
 
-def test_connecting_calls_getme_setwebhook_and_setmycommands(
-    business, fake_bot_api, settings, monkeypatch
-):
-    ensured = []
-    import kazan.crm.services as crm_services
+def _telegram_flow(business):
+    binding = bindings_by_channel(business=business).get("telegram")
+    return binding.flow.key if binding is not None else None
 
-    monkeypatch.setattr(
-        crm_services, "crm_flow_ensure", lambda *, business: ensured.append(business)
-    )
+
+def test_connecting_calls_getme_setwebhook_and_setmycommands(business, fake_bot_api, settings):
     # When the business connects its bot
     installation = telegram_connected(business, fake_bot_api)
     # Then Telegram was asked in this order, with this installation's URL and secret
@@ -71,17 +70,14 @@ def test_connecting_calls_getme_setwebhook_and_setmycommands(
         stored = cursor.fetchone()[0]
     assert BOT_TOKEN not in stored and "secret_token" not in stored
     assert installation_credentials(installation)["bot_token"] == BOT_TOKEN
-    # And the CRM flow was bound (the box is ticked by default)
-    assert ensured == [business]
+    # And the Telegram CRM's flow answers on Telegram (the box is ticked by default)
+    assert _telegram_flow(business) == CRM_FLOW
 
 
-def test_the_crm_flow_is_not_bound_when_the_box_is_unticked(business, fake_bot_api, monkeypatch):
-    import kazan.crm.services as crm_services
-
-    ensured = []
-    monkeypatch.setattr(crm_services, "crm_flow_ensure", lambda *, business: ensured.append(1))
-    telegram_connected(business, fake_bot_api, use_crm="")
-    assert ensured == []
+def test_the_crm_flow_is_not_bound_when_the_box_is_unticked(business, fake_bot_api):
+    installation = telegram_connected(business, fake_bot_api, use_crm="")
+    assert installation.config["use_crm"] is False
+    assert _telegram_flow(business) is None
 
 
 def test_a_wrong_token_is_refused_and_nothing_is_saved(business, fake_bot_api):
@@ -141,7 +137,7 @@ def test_the_channels_page_shows_telegram_s_refusal(owner_client, business, fake
         reverse("channels:connect"), telegram_fields(bot_token="123456789:" + "y" * 35)
     )
     assert response.status_code == 400
-    assert "refused".encode() in response.content
+    assert b"refused" in response.content
     assert not ChannelInstallation.objects.exists()
 
 

@@ -55,6 +55,7 @@ def test_a_first_message_creates_the_customer_and_the_replies_go_out(
     assert (event.status, event.outcome) == ("processed", "conversation")
     assert (received[0]["channel"], received[0]["handle"]) == ("telegram", "1111111")
     assert received[0]["inbound"].text == "Hello, I would like to order"
+    assert received[0]["inbound"].meta == {"username": "Testusername"}
     # And the customer exists: Telegram id as the identity, first name, language
     identity = ChannelIdentity.objects.get(business=business, channel="telegram")
     customer = Customer.objects.get(pk=identity.customer_id)
@@ -175,3 +176,40 @@ def test_updates_of_another_business_bot_never_reach_this_business(
     assert InboundEvent.objects.get().business_id == business.pk
     assert not Customer.objects.filter(business=other_business).exists()
     assert not OutboundMessage.objects.filter(business=other_business).exists()
+
+
+def test_the_telegram_crm_answers_start_with_its_menu_as_buttons(
+    client, business, bot, fake_bot_api
+):
+    # Given a bot connected with "Use the Telegram CRM" (no flow of our own bound)
+    deliver(client, bot, update_command("start"))
+    # Then the CRM's main menu came back as an inline keyboard within Telegram's limits
+    keyboards = [
+        call["reply_markup"]["inline_keyboard"]
+        for call in fake_bot_api.called("sendMessage")
+        if "reply_markup" in call
+    ]
+    assert keyboards, fake_bot_api.called("sendMessage")
+    values = [row[0]["callback_data"] for row in keyboards[-1]]
+    assert "register" in values
+    assert all(len(value.encode()) <= 64 for value in values)
+    # And pressing "Register" is answered and moves the flow on
+    deliver(client, bot, update_callback("register", query_id="q-reg"))
+    assert fake_bot_api.called("answerCallbackQuery")[-1] == {"callback_query_id": "q-reg"}
+    assert InboundEvent.objects.order_by("-pk").first().outcome == "conversation"
+    assert len(fake_bot_api.called("sendMessage")) > len(keyboards)
+
+
+def test_erasing_a_telegram_customer_erases_their_updates_and_block_mark(
+    client, business, bot, shop
+):
+    from kazan.channels import gdpr
+    from kazan.customers.services import customer_erase
+
+    deliver(client, bot, update_message("hi"))
+    deliver(client, bot, update_member_status("kicked"))
+    customer = Customer.objects.get(business=business)
+    assert [row["text"] for row in gdpr.inbound_export(business, customer)] == ["hi", ""]
+    customer_erase(business=business, customer=customer, actor=None)
+    assert not InboundEvent.objects.exists()
+    assert not ChatBlock.objects.exists()

@@ -36,6 +36,7 @@ def test_a_member_links_their_chat_from_the_dashboard(client, business, bot, sho
     client.force_login(operator)
     page = client.get(reverse("channels:telegram_me"))
     assert page.status_code == 200 and b"telegram-link-make" in page.content
+    assert b'id="nav-telegram-me"' in page.content  # the page is in every member's menu
     # When they make a link and open it in Telegram
     response = client.post(reverse("channels:telegram_me"))
     link = LINK.search(response.content.decode())
