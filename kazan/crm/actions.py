@@ -398,15 +398,14 @@ def _order_place(ctx: Context, step: Step) -> ActionResult:
 
     profile, package = _order_choice(ctx)
     try:
-        with transaction.atomic():
-            order = token_order_place(
-                business=ctx.business,
-                customer=_customer(ctx),
-                profile=profile,
-                package=package,
-                email_confirmation=ctx.state.get("order_addon") == "yes",
-                channel=ctx.channel,
-            )
+        order = token_order_place(
+            business=ctx.business,
+            customer=_customer(ctx),
+            profile=profile,
+            package=package,
+            email_confirmation=ctx.state.get("order_addon") == "yes",
+            channel=ctx.channel,
+        )
     except InsufficientTokens as error:
         return _short(ctx, error)
     return ActionResult(
@@ -482,8 +481,7 @@ def _premium_tokens(ctx: Context, step: Step) -> ActionResult:
     from kazan.wallet.services import premium_buy_with_tokens
 
     try:
-        with transaction.atomic():
-            period = premium_buy_with_tokens(business=ctx.business, customer=_customer(ctx))
+        period = premium_buy_with_tokens(business=ctx.business, customer=_customer(ctx))
     except InsufficientTokens as error:
         return _short(ctx, error)
     return ActionResult(

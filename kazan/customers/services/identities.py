@@ -165,22 +165,23 @@ def customer_for_identity(
     channel = identity_channel_valid(channel)
     index = identity_index_for(channel, external_id_normalize(external_id))
     with transaction.atomic():
+        # The identity exists first (created if new, race-safe), then its row is the lock that
+        # makes two first messages at once one customer.
+        identity_touch(business=business, channel=channel, external_id=external_id)
         identity = (
-            ChannelIdentity.objects.select_for_update()
+            ChannelIdentity.objects.select_for_update(of=("self",))
             .select_related("customer")
-            .filter(business=business, channel=channel, external_index=index)
-            .first()
+            .get(business=business, channel=channel, external_index=index)
         )
-        if identity is not None and identity.customer is not None:
+        if identity.customer is not None:
             not_erased(identity.customer)
             return identity.customer
-        now = timezone.now()
         customer, _inserted = customer_insert(
             business=business,
             identity={},
             name=name_normalize(name)[:120],
             language=language_normalize(language, strict=False),
-            now=now,
+            now=timezone.now(),
             fetch=lambda: None,
             channel=channel,
             actor=None,

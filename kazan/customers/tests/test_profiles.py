@@ -4,6 +4,7 @@ encrypted and no values in the activity log; GDPR exports and erases them; the c
 shows them read-only."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.db import connection
@@ -12,12 +13,13 @@ from django.urls import reverse
 from kazan.activity.models import Activity
 from kazan.core.errors import NotFound, ValidationFailed
 from kazan.customers import profile_fields as pf
-from kazan.customers.models import CustomerProfile
+from kazan.customers.models import Customer, CustomerProfile
 from kazan.customers.queries import customer_profiles, profile_data, profile_get
 from kazan.customers.services import (
     PROFILES_MAX,
     customer_erase,
     customer_export,
+    customer_for_identity,
     profile_create,
     profile_delete,
     profile_update,
@@ -223,3 +225,44 @@ def test_the_customer_page_shows_the_profiles_read_only(owner_client, business, 
     assert "+12••••123" in html and "+12125550123" not in html  # masked like the customer's
     assert "a•••@example.com" in html
     assert "s3cret" not in html and "@anna_ny" in html
+
+
+@pytest.mark.django_db
+def test_a_channel_user_becomes_one_customer_on_first_contact(business):
+    first = customer_for_identity(
+        business=business, channel="telegram", external_id="4242", name="Ada", language="de"
+    )
+    again = customer_for_identity(business=business, channel="telegram", external_id="4242")
+    assert first.pk == again.pk and (first.name, first.language) == ("Ada", "de")
+    assert first.phone_e164 == "" and first.email == ""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_first_messages_at_once_make_one_customer(business):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    barrier = threading.Barrier(4)
+    found: list[int] = []
+    failed: list[Exception] = []
+
+    def first_contact():
+        try:
+            barrier.wait()
+            customer = customer_for_identity(
+                business=business, channel="telegram", external_id="777001"
+            )
+            found.append(customer.pk)
+        except Exception as error:
+            failed.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=first_contact) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert len(set(found)) == 1 and len(found) == 4
+    assert Customer.objects.filter(business=business).count() == 1
