@@ -23,14 +23,14 @@ from kazan.tenancy.http import BusinessRequest
 HISTORY_SIZE = 20
 
 
-def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpResponse:
+def _allow_gateway_form_action(response: HttpResponse, origin: str) -> HttpResponse:
     """The upgrade form's POST is answered with a redirect to the gateway's hosted page; CSP's
     form-action also covers that redirect, so this page allows the gateway's origin."""
-    if redirects:
+    if origin:
         # SECURE_CSP maps each directive to its list of sources (kazan/settings.py).
         csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
         config = {key: list(value) for key, value in csp.items()}
-        config["form-action"] = [*config.get("form-action", []), "https://checkout.stripe.com"]
+        config["form-action"] = [*config.get("form-action", []), origin]
         response._csp_config = config  # type: ignore[attr-defined]  # read by the CSP middleware
     return response
 
@@ -53,11 +53,12 @@ def billing_overview(request: BusinessRequest) -> HttpResponse:
         "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],
     }
     try:
-        redirects = services.gateway_configured().redirects
+        gateway = services.gateway_configured()
+        redirects, origin = gateway.redirects, getattr(gateway, "checkout_origin", "")
     except services.PaymentGatewayUnavailable:
-        redirects = False  # the upgrade itself answers with the clear message
+        redirects, origin = False, ""  # the upgrade itself answers with the clear message
     context["gateway_redirects"] = redirects
-    return _allow_gateway_form_action(render(request, "billing/overview.html", context), redirects)
+    return _allow_gateway_form_action(render(request, "billing/overview.html", context), origin)
 
 
 @member_required("billing.manage")

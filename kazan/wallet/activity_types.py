@@ -31,13 +31,13 @@ PERIOD = {"days": Detail(t("Days"), number)}
 activity_type(
     "tokens.credited",
     label=t("Tokens added"),
-    sentence=t("%(actor)s added %(amount)s tokens to %(target)s"),
+    sentence=t("%(actor)s added %(tokens)s tokens to %(target)s"),
     details=TOKENS,
 )
 activity_type(
     "tokens.debited",
     label=t("Tokens spent"),
-    sentence=t("%(target)s spent %(amount)s tokens"),
+    sentence=t("%(target)s spent %(tokens)s tokens"),
     details=TOKENS,
 )
 activity_type(

@@ -122,6 +122,29 @@ def premium_last_end(*, business: Business, customer: Customer) -> dt.datetime |
     return end
 
 
+def unscoped_premium_periods_ending(
+    *, since: dt.datetime, until: dt.datetime, limit: int = 500
+) -> list[PremiumPeriod]:
+    """Periods of every business ending in (since, until] and not reminded yet (the expiry
+    reminder's batch), soonest first."""
+    return list(
+        PremiumPeriod.objects.filter(
+            expires_at__gt=since, expires_at__lte=until, reminded_at__isnull=True
+        )
+        .select_related("business", "customer")
+        .order_by("expires_at")[:limit]
+    )
+
+
+def premium_renewed(*, period: PremiumPeriod) -> bool:
+    """Whether a later period follows `period` (then its end is no expiry)."""
+    return PremiumPeriod.objects.filter(
+        business_id=period.business_id,
+        customer_id=period.customer_id,
+        expires_at__gt=period.expires_at,
+    ).exists()
+
+
 def token_purchases(
     *, business: Business, customer: Customer | None = None, status: str = ""
 ) -> QuerySet[TokenPurchase]:
@@ -137,7 +160,9 @@ def token_purchase_get(*, business: Business, pk: int) -> TokenPurchase | None:
     return TokenPurchase.objects.filter(business=business, pk=pk).select_related("customer").first()
 
 
-def purchases_unfinished(*, older_than: dt.datetime, limit: int = 200) -> list[TokenPurchase]:
+def unscoped_purchases_unfinished(
+    *, older_than: dt.datetime, limit: int = 200
+) -> list[TokenPurchase]:
     """Open purchases of every business not polled since `older_than`, oldest first (the
     fallback job's batch)."""
     return list(

@@ -4,7 +4,7 @@ credited once (its entry reference), a period reminded once (PremiumPeriod.remin
 from crontask import cron
 from django.tasks import task
 
-from kazan.wallet.services import premium_reminders_send, purchases_poll
+from kazan.wallet.services import unscoped_premium_reminders_send, unscoped_purchases_poll
 
 
 @cron("*/5 * * * *")
@@ -12,11 +12,11 @@ from kazan.wallet.services import premium_reminders_send, purchases_poll
 def token_purchases_poll() -> int:
     """Every five minutes: ask the gateway about unfinished purchases (a lost webhook still
     credits; an expired invoice closes)."""
-    return purchases_poll()
+    return unscoped_purchases_poll()
 
 
 @cron("17 * * * *")
 @task
 def premium_expiry_remind() -> int:
     """Hourly: remind customers whose premium ends within three days."""
-    return premium_reminders_send()
+    return unscoped_premium_reminders_send()

@@ -38,7 +38,7 @@ STALE_AFTER = dt.timedelta(hours=2)
 @member_required("settings.edit")
 @require_http_methods(["GET", "POST"])
 def wallet_settings(request: BusinessRequest) -> HttpResponse:
-    current = services.wallet_settings_get(business=request.business)
+    current = queries.wallet_settings_for(business=request.business)
     form = WalletSettingsForm(
         request.POST if request.method == "POST" else None,
         initial=WalletSettingsForm.initial_from(current),

@@ -3,14 +3,14 @@
 from kazan.wallet.services.premium import (
     premium_buy_with_tokens,
     premium_grant,
-    premium_reminders_send,
+    unscoped_premium_reminders_send,
 )
 from kazan.wallet.services.purchases import (
     purchase_checkout_event,
     purchase_outcome_apply,
     purchase_recheck,
     purchase_start,
-    purchases_poll,
+    unscoped_purchases_poll,
 )
 from kazan.wallet.services.settings import wallet_settings_get, wallet_settings_save
 from kazan.wallet.services.tokens import (
@@ -23,16 +23,16 @@ from kazan.wallet.services.tokens import (
 __all__ = [
     "premium_buy_with_tokens",
     "premium_grant",
-    "premium_reminders_send",
     "purchase_checkout_event",
     "purchase_outcome_apply",
     "purchase_recheck",
     "purchase_start",
-    "purchases_poll",
     "tokens_adjust",
     "tokens_credit",
     "tokens_debit",
     "tokens_refund",
+    "unscoped_premium_reminders_send",
+    "unscoped_purchases_poll",
     "wallet_settings_get",
     "wallet_settings_save",
 ]

@@ -17,7 +17,12 @@ from kazan.activity.services import activity_record
 from kazan.core.errors import ValidationFailed
 from kazan.wallet.error_codes import WalletErrorCode
 from kazan.wallet.models import PremiumPeriod, TokenEntryKind
-from kazan.wallet.queries import premium_last_end, wallet_settings_for
+from kazan.wallet.queries import (
+    premium_last_end,
+    premium_renewed,
+    unscoped_premium_periods_ending,
+    wallet_settings_for,
+)
 from kazan.wallet.services.notices import notice_after_commit, premium_expiring_text
 from kazan.wallet.services.tokens import account_lock, actor_user, tokens_debit
 
@@ -111,24 +116,14 @@ def premium_grant(
         )
 
 
-def premium_reminders_send(*, now: dt.datetime | None = None) -> int:
+def unscoped_premium_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Reminds every customer whose premium ends within 3 days and who has no later period,
     once per period (reminded_at, set conditionally). Returns how many were reminded."""
     now = now or timezone.now()
-    due = (
-        PremiumPeriod.objects.filter(
-            expires_at__gt=now,
-            expires_at__lte=now + REMINDER_BEFORE,
-            reminded_at__isnull=True,
-        )
-        .select_related("business", "customer")
-        .order_by("expires_at")[:500]
-    )
+    due = unscoped_premium_periods_ending(since=now, until=now + REMINDER_BEFORE)
     sent = 0
     for period in due:
-        renewed = PremiumPeriod.objects.filter(
-            business=period.business, customer=period.customer, expires_at__gt=period.expires_at
-        ).exists()
+        renewed = premium_renewed(period=period)
         with transaction.atomic():
             if not PremiumPeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(
                 reminded_at=now

@@ -32,8 +32,8 @@ from kazan.wallet.models import (
 from kazan.wallet.queries import (
     OPEN_STATUSES,
     premium_until,
-    purchases_unfinished,
     token_balance,
+    unscoped_purchases_unfinished,
 )
 from kazan.wallet.services.notices import notice_after_commit, payment_confirmed_text
 from kazan.wallet.services.premium import period_add
@@ -341,11 +341,11 @@ def purchase_recheck(*, business: Business, purchase: TokenPurchase) -> str:
     return "unchanged"
 
 
-def purchases_poll(*, min_age: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+def unscoped_purchases_poll(*, min_age: dt.timedelta = dt.timedelta(minutes=2)) -> int:
     """The fallback job: asks the gateway about every open purchase not polled for `min_age`
     (a lost webhook still credits; an expired invoice closes). Returns how many changed."""
     changed = 0
-    for purchase in purchases_unfinished(older_than=timezone.now() - min_age):
+    for purchase in unscoped_purchases_unfinished(older_than=timezone.now() - min_age):
         if purchase_recheck(business=purchase.business, purchase=purchase) == "applied":
             changed += 1
     return changed

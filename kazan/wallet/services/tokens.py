@@ -136,6 +136,7 @@ def _record(
         data={
             "entry": entry.pk,
             "amount": entry.amount,
+            "tokens": abs(entry.amount),
             "balance_after": entry.balance_after,
             "kind": entry.kind,
         },

@@ -68,7 +68,7 @@ def test_the_poll_reads_oxapay_when_the_callback_is_lost(business, oxapay_settin
 
     customer, purchase = _start(business)
     fake_oxapay.status_set(purchase.reference, "Paid")
-    assert services.purchases_poll(min_age=dt.timedelta(0)) == 1
+    assert services.unscoped_purchases_poll(min_age=dt.timedelta(0)) == 1
     assert queries.token_balance(business=business, customer=customer) == 500
 
 

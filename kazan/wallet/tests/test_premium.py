@@ -80,11 +80,11 @@ def test_the_expiry_reminder_goes_out_once_three_days_before(
     services.premium_grant(business=business, customer=renewed, days=10, actor=owner)
     services.premium_grant(business=business, customer=renewed, days=30, actor=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.premium_reminders_send() == 0  # 10 days left: too early
+        assert services.unscoped_premium_reminders_send() == 0  # 10 days left: too early
     later = period.expires_at - dt.timedelta(days=2)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.premium_reminders_send(now=later) == 1
-        assert services.premium_reminders_send(now=later) == 0
+        assert services.unscoped_premium_reminders_send(now=later) == 1
+        assert services.unscoped_premium_reminders_send(now=later) == 0
     reminder = OutboundMessage.objects.get()
     assert reminder.customer == customer and "premium subscription ends" in reminder.body
 

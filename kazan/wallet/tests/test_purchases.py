@@ -137,18 +137,18 @@ def test_the_fallback_poll_credits_what_a_lost_webhook_left_open(
     fake_stripe.complete(paid.reference)
     fake_stripe.expire(gone.reference)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.purchases_poll(min_age=dt.timedelta(0)) == 2
+        assert services.unscoped_purchases_poll(min_age=dt.timedelta(0)) == 2
     statuses = dict(TokenPurchase.objects.values_list("pk", "status"))
     assert statuses == {paid.pk: "paid", gone.pk: "cancelled", still_open.pk: "pending"}
     assert queries.token_balance(business=shop, customer=customer) == 100
     # Polled again: nothing changes, nothing is credited twice.
-    assert services.purchases_poll(min_age=dt.timedelta(0)) == 0
+    assert services.unscoped_purchases_poll(min_age=dt.timedelta(0)) == 0
     assert queries.token_balance(business=shop, customer=customer) == 100
     # Long past its expiry and still open at the gateway: closed as expired.
     TokenPurchase.objects.filter(pk=still_open.pk).update(
         expires_at=timezone.now() - dt.timedelta(hours=2)
     )
-    assert services.purchases_poll(min_age=dt.timedelta(0)) == 1
+    assert services.unscoped_purchases_poll(min_age=dt.timedelta(0)) == 1
     assert TokenPurchase.objects.get(pk=still_open.pk).status == "expired"
 
 
@@ -157,7 +157,7 @@ def test_the_poll_leaves_recently_polled_purchases_alone(shop, fake_stripe):
     purchase = services.purchase_start(business=shop, customer=customer, tokens=100)
     fake_stripe.complete(purchase.reference)
     TokenPurchase.objects.filter(pk=purchase.pk).update(last_polled_at=timezone.now())
-    assert services.purchases_poll() == 0
+    assert services.unscoped_purchases_poll() == 0
     assert TokenPurchase.objects.get().status == "pending"
 
 

@@ -83,6 +83,8 @@ def amount_from_minor(amount_minor: int, currency: str) -> float:
 class OxaPayGateway:
     key = GATEWAY
     redirects = True
+    # Where the payer is redirected (the dashboard's CSP form-action allows it).
+    checkout_origin = "https://pay.oxapay.com"
     account_fields = (KEY_FIELD,)
 
     def __init__(
@@ -170,7 +172,7 @@ class OxaPayGateway:
         return self.platform_key
 
     def _call(
-        self, method: str, path: str, *, key: str, doing: str, json: dict | None = None
+        self, method: str, path: str, *, key: str, doing: str, json: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         try:
             response = requests.request(
@@ -186,12 +188,11 @@ class OxaPayGateway:
                 f"OxaPay could not be reached ({doing})", code="unreachable"
             ) from exc
         try:
-            payload = response.json()
+            answer = response.json()
         except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            payload = {}
-        error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+            answer = None
+        payload: dict[str, Any] = answer if isinstance(answer, dict) else {}
+        error: dict[str, Any] = payload["error"] if isinstance(payload.get("error"), dict) else {}
         body_status = payload.get("status")
         if response.status_code != 200 or error or (body_status not in (None, 200)):
             # OxaPay's error key and type name the request's problem, never the payer.

@@ -32,6 +32,8 @@ from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from django.test import Client
+
 from kazan.billing.gateways.oxapay.callbacks import SIGNATURE_HEADER, signature
 from kazan.core.tests.fake_server import LocalFakeServer
 
@@ -48,7 +50,13 @@ class RecordedRequest:
     json: dict[str, Any] | None
 
 
-def envelope(data: dict, *, status: int = 200, message: str = "", error: dict | None = None):
+def envelope(
+    data: dict[str, Any],
+    *,
+    status: int = 200,
+    message: str = "",
+    error: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "data": data,
         "message": message or ("Operation completed successfully!" if status == 200 else ""),
@@ -58,7 +66,9 @@ def envelope(data: dict, *, status: int = 200, message: str = "", error: dict | 
     }
 
 
-def error_body(status: int, key: str, message: str, *, type: str = "invalid_request") -> dict:
+def error_body(
+    status: int, key: str, message: str, *, type: str = "invalid_request"
+) -> dict[str, Any]:
     return envelope(
         {}, status=status, message=message, error={"type": type, "key": key, "message": message}
     )
@@ -73,7 +83,7 @@ class FakeOxaPay(LocalFakeServer):
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._failures: list[tuple[int, dict]] = []
+        self._failures: list[tuple[int, dict[str, Any]]] = []
         self._next_track = 184747700
 
     # -- test controls --------------------------------------------------------------------------
@@ -89,7 +99,9 @@ class FakeOxaPay(LocalFakeServer):
         with self._lock:
             return [r for r in self.requests if r.method == "POST"]
 
-    def status_set(self, track_id: str, status: str, *, paid_currency: str = "USDT") -> dict:
+    def status_set(
+        self, track_id: str, status: str, *, paid_currency: str = "USDT"
+    ) -> dict[str, Any]:
         """The invoice moves on ("Paying", "Paid", "Expired", …); a paying/paid one gets a
         transaction for its amount."""
         with self._lock:
@@ -137,11 +149,11 @@ class FakeOxaPay(LocalFakeServer):
     def key_of(self, track_id: str) -> str:
         """The merchant key the invoice was made with (what signs its callbacks)."""
         with self._lock:
-            return self.invoices[track_id]["_key"]
+            return str(self.invoices[track_id]["_key"])
 
     # -- the API --------------------------------------------------------------------------------
 
-    def invoice_create(self, key: str, body: dict[str, Any]) -> tuple[int, dict]:
+    def invoice_create(self, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             amount = Decimal(str(body.get("amount")))
         except InvalidOperation:
@@ -189,7 +201,7 @@ class FakeOxaPay(LocalFakeServer):
             }
         )
 
-    def invoice_info(self, key: str, track_id: str) -> tuple[int, dict]:
+    def invoice_info(self, key: str, track_id: str) -> tuple[int, dict[str, Any]]:
         with self._lock:
             invoice = copy.deepcopy(self.invoices.get(track_id))
         if invoice is None or invoice.pop("_key") != key:
@@ -197,7 +209,7 @@ class FakeOxaPay(LocalFakeServer):
         invoice.pop("sandbox")
         return 200, envelope(invoice)
 
-    def handle(self, handler: "_Handler", method: str) -> tuple[int, dict]:
+    def handle(self, handler: "_Handler", method: str) -> tuple[int, dict[str, Any]]:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in handler.headers.items()}
@@ -228,7 +240,9 @@ class _Handler(BaseHTTPRequestHandler):
     fake: "FakeOxaPay"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # quiet: tests read `requests`, not stderr
+    def log_message(
+        self, format: str, *args: Any
+    ) -> None:  # quiet: tests read `requests`, not stderr
         pass
 
     def _answer(self, method: str) -> None:
@@ -240,10 +254,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         self._answer("POST")
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         self._answer("GET")
 
 
@@ -261,7 +275,7 @@ def callback_body(
     currency: str = "USD",
     order_id: str = "",
     description: str = "",
-    txs: list[dict] | None = None,
+    txs: list[dict[str, Any]] | None = None,
     type: str = "invoice",
     **extra: Any,
 ) -> bytes:
@@ -288,20 +302,20 @@ def callback_body(
 
 
 def callback_headers(body: bytes, key: str) -> dict[str, str]:
-    """Test-client kwargs carrying OxaPay's signature header for `body`."""
-    return {f"HTTP_{SIGNATURE_HEADER}": signature(body, key)}
+    """The headers OxaPay sends with `body` (for the test client's `headers=`)."""
+    return {SIGNATURE_HEADER: signature(body, key)}
 
 
-def callback_post(client, body: bytes, key: str, *, hook_key: str = ""):
+def callback_post(client: Client, body: bytes, key: str, *, hook_key: str = "") -> Any:
     """POSTs `body` to the callback URL (the platform's, or a business account's by its hook
-    key) signed with `key`, the way OxaPay does."""
+    key) signed with `key`, the way OxaPay does; returns the test client's response."""
     path = f"{CALLBACK_PATH}{hook_key}/" if hook_key else CALLBACK_PATH
     return client.post(
-        path, data=body, content_type="application/json", **callback_headers(body, key)
+        path, data=body, content_type="application/json", headers=callback_headers(body, key)
     )
 
 
-def oxapay_configure(settings, fake: FakeOxaPay, *, key: str = MERCHANT_KEY) -> None:
+def oxapay_configure(settings: Any, fake: FakeOxaPay, *, key: str = MERCHANT_KEY) -> None:
     """Points the app at the fake with `key` as the platform's merchant key (pytest-django's
     `settings` fixture restores everything after the test)."""
     settings.OXAPAY_API_URL = fake.url

@@ -123,7 +123,7 @@ def test_bad_missing_and_tampered_signatures_are_403_and_change_nothing(
             URL,
             data=tampered,
             content_type="application/json",
-            **callback_headers(body, MERCHANT_KEY),
+            headers=callback_headers(body, MERCHANT_KEY),
         )
         empty = client.post(URL, data=body, content_type="application/json", HTTP_HMAC="")
 

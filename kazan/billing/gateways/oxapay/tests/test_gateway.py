@@ -254,3 +254,18 @@ def test_statuses_are_normalised_in_one_place(status, outcome):
 )
 def test_amounts_become_minor_units_only_when_exact(amount, currency, minor):
     assert amount_to_minor(amount, currency) == minor
+
+
+def test_the_upgrade_page_sends_the_payer_to_the_oxapay_invoice(
+    oxapay_settings, fake_oxapay, owner_client, business, packages
+):
+    oxapay_settings.PAYMENT_GATEWAY = "oxapay"
+    page = owner_client.get("/dashboard/billing/")
+    assert "https://pay.oxapay.com" in page["Content-Security-Policy"]
+
+    response = owner_client.post("/dashboard/billing/upgrade/", {"package": packages["pro"].pk})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://pay.oxapay.com/")
+    [sent] = fake_oxapay.creates()
+    assert (sent.json["amount"], sent.json["currency"]) == (99.0, "EUR")
