@@ -37,7 +37,8 @@ LABELS: dict[str, str | Promise] = {
 }
 _CHOICES = {
     "status": frozenset(OrderStatus.values),
-    "payment_method": frozenset(PaymentMethod.values),
+    # Token orders are not money: they export from the queue's page.
+    "payment_method": frozenset(PaymentMethod.values) - {PaymentMethod.TOKENS},
 }
 
 

@@ -175,8 +175,12 @@ def queue_detail(request: BusinessRequest, token_order_id: int) -> HttpResponse:
             # The profile's address has Customer.address's shape (encrypted JSON).
             "address": customer_address(profile) if profile else {},  # type: ignore[arg-type]
             "show_password": _may(request, order, "password"),
-            "may_complete": _may(request, order, "complete"),
-            "may_take": _may(request, order, "take") and order.operator_id != request.user.pk,
+            # The buttons only where the order's state allows them (admins may do anything).
+            "may_complete": order.status == OrderStatus.ASSIGNED
+            and _may(request, order, "complete"),
+            "may_take": order.queue_rank is not None
+            and order.operator_id != request.user.pk
+            and _may(request, order, "take"),
             "items": order_queries.order_items(order=order),
             "events": order_queries.order_events(order=order),
             "reruns": order.reruns.order_by("id"),
@@ -289,10 +293,6 @@ def queue_move(request: BusinessRequest, token_order_id: int) -> HttpResponse:
         )
     except KazanError as exc:
         return _done(request, order, error=str(exc.message))
-    if request.htmx:  # every row's position may have changed: reload the list
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
     return _done(request, order, success=_("The order was moved."))
 
 
@@ -343,10 +343,6 @@ def queue_rerun(request: BusinessRequest, token_order_id: int) -> HttpResponse:
         _("Order %(number)s is back in the queue as order %(new)s.")
         % {"number": order.number, "new": rerun.number},
     )
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("queue:detail", args=[rerun.pk])
-        return response
     return redirect("queue:detail", token_order_id=rerun.pk)
 
 

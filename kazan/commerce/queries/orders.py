@@ -141,10 +141,18 @@ def cart_view(*, business: Business, customer: Customer, channel: str) -> CartVi
 
 
 def orders_for_customer(
-    *, business: Business, customer: Customer, number: int | None = None, limit: int = 5
+    *,
+    business: Business,
+    customer: Customer,
+    number: int | None = None,
+    limit: int = 5,
+    include_tokens: bool = False,
 ) -> list[Order]:
-    """The customer's latest orders (or the one with that number), lines prefetched."""
+    """The customer's latest orders (or the one with that number), lines prefetched; token
+    orders (the queue's, priced in tokens) only when asked for."""
     orders = Order.objects.filter(business=business, customer=customer)
+    if not include_tokens:
+        orders = orders.exclude(payment_method=PaymentMethod.TOKENS)
     if number is not None:
         orders = orders.filter(number=number)
     return list(orders.prefetch_related("items").order_by("-created_at", "-id")[:limit])

@@ -8,10 +8,7 @@ from kazan.commerce.models import Order, OrderEvent, Package
 from kazan.commerce.queries import customer_token_orders, packages_active, queue_position
 from kazan.commerce.queries.queue import queue_snapshot
 from kazan.commerce.services.packages import DEFAULT_PACKAGES
-from kazan.commerce.services.queue_notifications import (
-    operator_assigned_notify,
-    operator_chat_resolver_register,
-)
+from kazan.commerce.services.queue_notifications import operator_assigned_notify
 from kazan.commerce.tests.queue_helpers import buyer, operator, package, place, profile_of
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.messaging.models import OutboundMessage
@@ -415,22 +412,29 @@ def test_position_notices_only_at_milestones(business, owner, django_capture_on_
 def test_operator_hears_of_an_assignment_in_their_linked_chat(
     business, owner, fake_bot_api, django_capture_on_commit_callbacks
 ):
+    from kazan.channels.models import MemberChat
     from kazan.channels.providers.telegram.testing import telegram_connected
+    from kazan.channels.queries import member_chat_index
 
     telegram_connected(business, fake_bot_api)
-    worker = operator(business)
-    order = place(business)
-    operator_chat_resolver_register(lambda biz, user: "4242" if user == worker else None)
+    worker, unlinked = operator(business), operator(business)
+    MemberChat.objects.create(
+        business=business,
+        user=worker,
+        channel="telegram",
+        external_id="4242",
+        external_index=member_chat_index("4242"),
+    )
+    order, other = place(business), place(business)
     with django_capture_on_commit_callbacks(execute=True):
         services.token_order_assign(business=business, order=order, operator=worker, actor=owner)
+        services.token_order_assign(business=business, order=other, operator=unlinked, actor=owner)
     sent = OutboundMessage.objects.filter(customer=None).get()
-    assert sent.to == "4242"
+    assert sent.to == "4242" and sent.channel == "telegram"
     assert f"Order {order.number}" in sent.body
     # Without a linked chat nothing is sent and nothing breaks.
-    operator_chat_resolver_register(lambda biz, user: None)
-    assert (
-        operator_assigned_notify(business=business, order_id=order.pk, operator_id=worker.pk)
-        is False
+    assert not operator_assigned_notify(
+        business=business, order_id=other.pk, operator_id=unlinked.pk
     )
 
 

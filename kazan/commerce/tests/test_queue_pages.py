@@ -268,3 +268,10 @@ def test_shop_orders_leave_token_orders_out_and_redirect_to_the_queue(owner_clie
     response = owner_client.get(f"/dashboard/orders/{order.pk}/")
     assert response["Location"] == f"{LIST}{order.pk}/"
     assert owner_client.get("/dashboard/orders/overview/").status_code == 200
+
+
+def test_customer_page_lists_token_orders_in_tokens(owner_client, business):
+    customer = buyer(business)
+    order = place(business, customer, sites=250)
+    html = owner_client.get(f"/dashboard/customers/{customer.pk}/").content.decode()
+    assert f'href="{LIST}{order.pk}/"' in html and "250 tokens" in html
