@@ -402,6 +402,7 @@ def _export_rows(business, search: str) -> Iterator[str]:
 
 @router.get(
     "/customers/export",
+    url_name="crm_profiles_export",
     response=responses(None, 422),
     summary="Export the customer profiles as CSV",
     description="UTF-8 CSV (with a byte-order mark for Excel); phones and emails masked.",

@@ -123,6 +123,7 @@ def users(request: BusinessRequest) -> HttpResponse:
             "query": query_without_page(request),
             "sort": sort,
             "sort_links": sort_links(request, sort, USER_COLUMNS),
+            "can_export": request.membership.can("customers.export"),
         },
         status=400 if form.is_bound and form.errors else 200,
     )

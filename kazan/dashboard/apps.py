@@ -15,6 +15,5 @@ class DashboardConfig(AppConfig):
         operator_chat_resolver_register(
             lambda business, user: member_chat_for(business=business, user=user)
         )
-        # The CRM panel (below channels) sends a member's test notification to their own
-        # Telegram chat, which only channels knows.
+        # The CRM panel sends a member's test notification to that same chat.
         member_chat_lookup_register(member_chat_for)

@@ -309,3 +309,16 @@ def test_a_test_notification_goes_to_the_members_own_linked_chat(client, busines
 
     sent = OutboundMessage.objects.get(business=business, customer__isnull=True)
     assert (sent.channel, sent.to) == ("telegram", "555001")
+
+
+def test_the_users_page_links_the_profiles_export_a_member_session_downloads(client, business):
+    crm_world(business)
+    owner = _client(client, business)
+
+    page = owner.get(USERS).content.decode()
+    download = owner.get("/api/v1/crm/customers/export")
+
+    assert 'id="crm-profiles-export"' in page
+    assert 'href="/api/v1/crm/customers/export"' in page
+    assert download.status_code == 200
+    assert len(b"".join(download.streaming_content).decode("utf-8-sig").splitlines()) == 4
