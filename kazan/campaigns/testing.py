@@ -82,3 +82,12 @@ def campaign_messages(campaign: Campaign) -> list[OutboundMessage]:
 def chats_sent(fake_bot_api: Any) -> Counter:
     """How many messages each chat received."""
     return Counter(str(call["chat_id"]) for call in fake_bot_api.called("sendMessage"))
+
+
+def team_chat_link(business: Any, user: Any, chat_id: str) -> None:
+    """A team member links their own chat through the real one-time deep link."""
+    from kazan.channels.providers.telegram.members import member_link_consume, member_link_start
+
+    link = member_link_start(business=business, user=user)
+    token = link.split("?start=m_", 1)[1]
+    member_link_consume(business=business, token=token, chat_id=chat_id)

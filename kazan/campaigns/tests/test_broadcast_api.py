@@ -10,8 +10,7 @@ from django.test import Client
 from kazan.activity.models import Activity
 from kazan.campaigns import queries, services
 from kazan.campaigns.models import Campaign, CampaignRecipient
-from kazan.campaigns.testing import broadcast_save, chats_sent
-from kazan.channels.providers.telegram.members import member_link_consume, member_link_start
+from kazan.campaigns.testing import broadcast_save, chats_sent, team_chat_link
 from kazan.core.errors import ValidationFailed
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Role
@@ -22,17 +21,11 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/broadcasts"
 
 
-def _link(business, user, chat_id: str) -> None:
-    """A team member links their own chat through the real deep link."""
-    link = member_link_start(business=business, user=user)
-    member_link_consume(business=business, token=link.rsplit("m_", 1)[1], chat_id=chat_id)
-
-
 @pytest.fixture
 def team_chats(business, owner, bot):
-    _link(business, owner, "9001")
+    team_chat_link(business, owner, "9001")
     colleague = MembershipFactory(business=business, role=Role.MANAGER).user
-    _link(business, colleague, "9002")
+    team_chat_link(business, colleague, "9002")
     return {"9001", "9002"}
 
 

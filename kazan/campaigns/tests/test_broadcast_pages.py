@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from kazan.campaigns.models import Campaign, CampaignStatus
-from kazan.campaigns.testing import broadcast_run, broadcast_save
-from kazan.channels.providers.telegram.members import member_link_consume, member_link_start
+from kazan.campaigns.testing import broadcast_run, broadcast_save, team_chat_link
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -73,8 +72,7 @@ def test_test_mode_from_the_page_goes_to_the_team(
     refused = owner_client.post(TEST, _form())
     assert refused.status_code == 400
     assert "linked their Telegram chat" in refused.content.decode()
-    link = member_link_start(business=business, user=owner)
-    member_link_consume(business=business, token=link.rsplit("m_", 1)[1], chat_id="9001")
+    team_chat_link(business, owner, "9001")
     sent = owner_client.post(TEST, _form())
     assert sent.status_code == 200 and "broadcast-test-sent" in sent.content.decode()
     assert Campaign.objects.get().test_mode
