@@ -230,7 +230,7 @@ def _customers_load(
         language="en",
         text=str(CONSENT_TEXT) % {"business": business.name},
     )
-    first_order = {}
+    first_order: dict[int, int] = {}
     for days_ago, _status, index, _package, _addon in plan:
         first_order.setdefault(index, days_ago)
     customers = []
