@@ -4,10 +4,11 @@ that registers its customers' people on websites and is paid in tokens through i
 Loaded through the apps' services like the others: the seed's packages and wallet settings, the
 CRM flow ready for the bot, ~40 Telegram customers with their registered profiles (fake but
 plausible US data) and data-processing consent, token purchases (OxaPay history, two of them in
-reconciliation trouble), admin adjustments, premium subscribers, 60 days of token orders in every
-queue status (both lanes, assigned to the operator, a rerun, cancellations refunded) and a
-finished broadcast. Orders, purchases and customers are then dated back; the append-only
-ledgers (token entries, order events, consent, activity) keep the moment the demo was loaded.
+reconciliation trouble), admin adjustments, premium subscribers and 60 days of token orders in
+every queue status (both lanes, assigned to the operator, a rerun, cancellations refunded). No
+broadcast: a Telegram broadcast needs a connected bot. Orders, purchases and customers are then
+dated back; the append-only ledgers (token entries, order events, consent, activity) keep the
+moment the demo was loaded.
 
 The Telegram bot is deliberately left unconnected: a demo never talks to Telegram, so no
 notification leaves (`customer_notify` finds no channel). The owner connects a bot on
@@ -115,10 +116,6 @@ PREMIUM_GRANTED = (16,)
 # Two of the purchases need the team's attention on the reconciliation page: (customer index,
 # tokens, OxaPay's word, the amount it reported paid in cents or None, days ago).
 TROUBLE = ((5, 500, "Paid", 4500, 3), (9, 1000, "Paying", None, 2))
-BROADCAST_TEXT = (
-    "Good news: orders of 1,000 sites and more now start within 24 hours. "
-    "Premium members keep their priority lane. Thank you for trusting us!"
-)
 
 
 def telegram_crm_load(*, staff: User) -> None:
