@@ -210,8 +210,8 @@ def _customers_load(
 ) -> list[Customer]:
     """Every person writes to the bot (a customer by their Telegram id), agrees to the
     processing of their data and registers a profile (three register a second person too);
-    then they are dated back to a few days before their first order, so the user-growth chart
-    climbs over the two months."""
+    then they are dated back to a few days before their first order (last seen at their last
+    one), so the user-growth chart climbs over the two months."""
     from kazan.crm.flow import CONSENT_TEXT
     from kazan.customers.models import Customer
     from kazan.customers.services import (
@@ -228,8 +228,10 @@ def _customers_load(
         text=str(CONSENT_TEXT) % {"business": business.name},
     )
     first_order: dict[int, int] = {}
+    last_order: dict[int, int] = {}
     for days_ago, _status, index, _package, _addon in plan:
         first_order.setdefault(index, days_ago)
+        last_order[index] = days_ago
     customers = []
     for index, person in enumerate(PEOPLE):
         customer = customer_for_identity(
@@ -253,8 +255,9 @@ def _customers_load(
             other = _profile_data(replace(person, first=first, middle="", last=last), index)
             profile_create(business=business, customer=customer, data=other)
         joined = now - timedelta(days=first_order.get(index, index % 20) + 2, hours=index % 9)
+        last_seen = now - timedelta(days=last_order.get(index, index % 20), hours=index % 5)
         Customer.objects.filter(pk=customer.pk).update(
-            created_at=joined, first_interaction_at=joined
+            created_at=joined, first_interaction_at=joined, last_interaction_at=last_seen
         )
         customers.append(customer)
     return customers
