@@ -5,6 +5,7 @@ reply with channel-neutral replies; Telegram renders the choices as inline keybo
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -167,8 +168,6 @@ def _labels() -> dict[str, str]:
 def _shown(field: str, value: str) -> str:
     """How the summary shows an answer (a date in the customer's format, names for codes, the
     password never)."""
-    import datetime as dt
-
     if not value:
         return "—"
     if field == "password":
