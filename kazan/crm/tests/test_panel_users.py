@@ -182,13 +182,8 @@ def test_suspension_and_reactivation(client, business):
 @pytest.fixture
 def telegram_bot(business, settings):
     """The business's bot connected at a fake Bot API (sending itself is the outbox's job)."""
-    from kazan.channels.providers.telegram.testing import (
-        FakeBotApi,
-        crm_stub_install,
-        telegram_connected,
-    )
+    from kazan.channels.providers.telegram.testing import FakeBotApi, telegram_connected
 
-    crm_stub_install()
     with FakeBotApi() as api:
         settings.TELEGRAM_API_URL = f"{api.url}/bot"
         yield telegram_connected(business, api)
