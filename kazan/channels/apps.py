@@ -7,10 +7,10 @@ class ChannelsConfig(AppConfig):
     label = "channels"
 
     def ready(self) -> None:
+        from kazan.campaigns.team_chats import team_chats_source_register
         from kazan.channels import gdpr, queries
         from kazan.channels.providers import console, telegram, twilio, web, whatsapp, widget
         from kazan.channels.widget import flow  # noqa: F401 (registers the widget's actions)
-        from kazan.campaigns.team_chats import team_chats_source_register
         from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.messaging.transports import (
             InstallationDirectory,
