@@ -143,3 +143,15 @@ def fake_graph(settings):
     with FakeGraphApi() as fake:
         settings.WHATSAPP_GRAPH_URL = fake.url
         yield fake
+
+
+@pytest.fixture
+def fake_bot_api(settings):
+    """The fake Telegram Bot API (a local server speaking its wire format), with the channel
+    pointed at it: kazan.channels.providers.telegram.testing.FakeBotApi."""
+    from kazan.channels.providers.telegram.testing import FakeBotApi
+
+    with FakeBotApi() as fake:
+        settings.TELEGRAM_API_URL = f"{fake.url}/bot"
+        settings.TELEGRAM_FILE_URL = f"{fake.url}/file/bot"
+        yield fake

@@ -12,6 +12,10 @@ is asked for by name because its data set takes about a minute to build the firs
 kept in the bench database and reused; `--console-rebuild` builds it anew, `--console-scale 0.01` a
 hundredth of it for a quick try (replacing the full one until the next full run rebuilds it),
 `--console-explain 5` adds EXPLAIN ANALYZE of the 5 slowest queries).
+telegram (asked for by name: the Telegram CRM's numbers of issue 13, bench/telegram.py: updates
+ingested per second, 1,000 concurrent users, webhook-to-reply latency under load through two
+workers, the broadcast pace; `--tg-users`, `--tg-rate`, `--tg-bots`, `--tg-broadcast 10000` for
+the seed's full 10,000-message broadcast, which takes 1,000 s at 10 msg/s).
 broker (asked for by name: tasks/s through the database backend and Redis Queue, bench/broker.py).
 faq (asked for by name: the FAQ matcher and two baselines on ../shared/faq-dev, or FAQ_DEV_DIR,
 plus matching latency with 1,000 FAQs: bench/faq.py; needs no database when asked for alone).
@@ -91,7 +95,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="web,webhook,campaign",
-        help="web, webhook, campaign, console, broker, faq",
+        help="web, webhook, campaign, console, broker, faq, telegram",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
@@ -99,6 +103,11 @@ def main() -> None:
     parser.add_argument("--rate", default="50,200,1000", help="SMS/s limits to hold (comma)")
     parser.add_argument("--send-seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--tg-users", type=int, default=1000, help="telegram: concurrent users")
+    parser.add_argument("--tg-steps", type=int, default=5, help="telegram: registration steps")
+    parser.add_argument("--tg-rate", type=float, default=50, help="telegram: updates/s for latency")
+    parser.add_argument("--tg-bots", type=int, default=10, help="telegram: bots sharing the load")
+    parser.add_argument("--tg-broadcast", type=int, default=600, help="telegram: broadcast size")
     parser.add_argument("--console-rebuild", action="store_true", help="rebuild the console data")
     parser.add_argument("--console-scale", type=float, default=1.0, help="console data size factor")
     parser.add_argument("--console-explain", type=int, default=0, help="EXPLAIN the N slowest")
@@ -177,6 +186,21 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(10)
+    if "telegram" in only:
+        from bench.telegram import telegram_run
+
+        telegram_run(
+            env=env,
+            port=args.port,
+            server_start=_server_start,
+            duration=args.duration,
+            connections=args.connections,
+            rate=args.tg_rate,
+            users=args.tg_users,
+            steps=args.tg_steps,
+            bots=args.tg_bots,
+            broadcast=args.tg_broadcast,
+        )
     if "broker" in only:
         from bench import broker
 

@@ -66,10 +66,11 @@ The statuses, with their usual codes:
 
 ## Rate limits
 
-The customers, catalog and orders routes allow 30 requests a minute per API key or signed-in
-user, and a daily number per business (10,000 unless agreed otherwise). Every answer says
-where you stand: `X-RateLimit-Limit` (a minute's requests), `X-RateLimit-Remaining`,
-`X-RateLimit-Reset` (seconds until the allowance renews), `X-RateLimit-Daily-Limit` and
+The customers, catalog, orders, broadcasts and Telegram CRM (`/crm`) routes allow 30 requests a
+minute per API key or signed-in user, and a daily number per business (10,000 unless agreed
+otherwise). Every answer says where you stand: `X-RateLimit-Limit` (a minute's requests),
+`X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds until the allowance renews),
+`X-RateLimit-Daily-Limit` and
 `X-RateLimit-Daily-Remaining`. Beyond them: 429 `rate_limited` with `Retry-After`.
 
 ## Conventions
@@ -103,6 +104,11 @@ provider's signature over the raw request before reading anything:
   parsed. 403 for an unknown or disconnected key or a missing or wrong signature, 400 for a
   correctly signed body that is not JSON, 200 otherwise (changes naming another number are
   skipped).
+- `POST /hooks/telegram/{hook_key}/`: the Telegram Bot API webhook, one URL per connected bot,
+  set by Kazan with `setWebhook` when the bot is connected. Every update carries
+  `X-Telegram-Bot-Api-Secret-Token` with that bot's secret (compared before the body is read).
+  403 for an unknown or disconnected key, a missing or wrong secret or a body over 256 KB, 400
+  for a body that is not JSON, 200 otherwise (an update is stored once per `update_id`).
 """
 
 
@@ -186,6 +192,27 @@ WEBHOOK_PATHS = {
             }
         ],
     ),
+    "/hooks/telegram/{hook_key}/": _webhook(
+        "webhook_telegram",
+        "Telegram Bot API updates",
+        "One URL per connected bot, set with `setWebhook` on connecting. JSON `Update` "
+        "objects carrying `X-Telegram-Bot-Api-Secret-Token` (that bot's secret, compared in "
+        "constant time before the body is read); stored once per `update_id`.",
+        "application/json",
+        {
+            400: "A body with the right secret that is not JSON.",
+            403: "An unknown or disconnected key, a missing or wrong secret, or a too large body.",
+        },
+        parameters=[
+            {
+                "name": "hook_key",
+                "in": "path",
+                "required": True,
+                "description": "The bot's key, made on connecting (routing only).",
+                "schema": {"type": "string"},
+            }
+        ],
+    ),
 }
 
 
@@ -220,6 +247,16 @@ api = KazanAPI(
                 "name": "catalog",
                 "description": "The shop's categories, products, variants, offers and import "
                 "(30 requests a minute per key or user, a daily quota per business).",
+            },
+            {
+                "name": "queue",
+                "description": "Token orders and the order queue (seed 004): list, status, "
+                "assign, cancel with refund, move, rerun, notes; the packages.",
+            },
+            {
+                "name": "crm",
+                "description": "The Telegram CRM's admin figures, users, their token balances "
+                "and customer profiles (30 requests a minute per key or user, a daily quota).",
             },
             {"name": "accounts", "description": "The signed-in user (session only)."},
             {
@@ -312,15 +349,19 @@ def _mount() -> None:
     from kazan.analytics.api import events_router
     from kazan.analytics.api import router as analytics_router
     from kazan.campaigns.api import router as campaigns_router
+    from kazan.campaigns.api_broadcasts import router as broadcasts_router
     from kazan.channels.widget.api import router as widget_router
     from kazan.commerce.api_catalog import router as catalog_router
     from kazan.commerce.api_orders import router as orders_router
+    from kazan.commerce.api_queue import router as queue_router
     from kazan.console.api import router as console_router
+    from kazan.crm.api import router as crm_router
     from kazan.customers.api import router as customers_router
     from kazan.faq.api import router as faqs_router
     from kazan.loyalty.api import router as vouchers_router
     from kazan.messaging.api import router as messaging_router
     from kazan.tenancy.api import router as accounts_router
+    from kazan.wallet.api import router as wallet_router
     from kazan.webforms.api import router as forms_router
 
     api.add_router("/accounts", accounts_router)
@@ -328,14 +369,18 @@ def _mount() -> None:
     api.add_router("/messaging", messaging_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/broadcasts", broadcasts_router)
     api.add_router("/widget", widget_router)
     api.add_router("/faqs", faqs_router)
     api.add_router("/forms", forms_router)
     api.add_router("/orders", orders_router)
+    api.add_router("/queue", queue_router)
     api.add_router("/events", events_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/console", console_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/crm", crm_router)
+    api.add_router("/wallet", wallet_router)
 
 
 _mount()

@@ -317,6 +317,22 @@ WHATSAPP_API_VERSION = env("KAZAN_WHATSAPP_API_VERSION", "v23.0")
 WHATSAPP_MESSAGES_PER_SECOND = int(env("KAZAN_WHATSAPP_MESSAGES_PER_SECOND", "80"))
 WHATSAPP_TIMEOUT_SECONDS = float(env("KAZAN_WHATSAPP_TIMEOUT_SECONDS", "15"))
 WHATSAPP_MEDIA_MAX_BYTES = int(env("KAZAN_WHATSAPP_MEDIA_MAX_BYTES", str(16 * 1024 * 1024)))
+# Telegram Bot API (kazan/channels/providers/telegram): the API's base URL and the files' base
+# URL, each followed by the bot token (a local fake in tests), the timeout of one call, Telegram's
+# flood limits (messages per second per bot, and per chat), how long a sender waits for a slot
+# before handing the message back to the outbox, the largest inbound file kept (getFile serves
+# up to 20 MB) and how long a team member's one-time link to their own chat stays valid.
+TELEGRAM_API_URL = env("KAZAN_TELEGRAM_API_URL", "https://api.telegram.org/bot")
+TELEGRAM_FILE_URL = env("KAZAN_TELEGRAM_FILE_URL", "https://api.telegram.org/file/bot")
+TELEGRAM_TIMEOUT_SECONDS = float(env("KAZAN_TELEGRAM_TIMEOUT_SECONDS", "15"))
+TELEGRAM_MESSAGES_PER_SECOND = int(env("KAZAN_TELEGRAM_MESSAGES_PER_SECOND", "30"))
+TELEGRAM_CHAT_MESSAGES_PER_SECOND = int(env("KAZAN_TELEGRAM_CHAT_MESSAGES_PER_SECOND", "1"))
+# The per-chat rate is kept over windows of this many seconds: a reply of a few messages (a
+# text, then its buttons) goes out at once, and a chat still gets at most one per second.
+TELEGRAM_CHAT_WINDOW_SECONDS = int(env("KAZAN_TELEGRAM_CHAT_WINDOW_SECONDS", "3"))
+TELEGRAM_THROUGHPUT_WAIT_SECONDS = float(env("KAZAN_TELEGRAM_THROUGHPUT_WAIT_SECONDS", "2.5"))
+TELEGRAM_MEDIA_MAX_BYTES = int(env("KAZAN_TELEGRAM_MEDIA_MAX_BYTES", str(20 * 1024 * 1024)))
+TELEGRAM_MEMBER_LINK_MINUTES = int(env("KAZAN_TELEGRAM_MEMBER_LINK_MINUTES", "30"))
 OUTBOX_MAX_ATTEMPTS = int(env("KAZAN_OUTBOX_MAX_ATTEMPTS", "8"))
 # A worker's claim on a message; longer than a provider call (15 s timeout) plus the rate wait.
 # A row still `sending` after it belongs to a dead worker and is sent again (same idempotency key).
@@ -326,6 +342,8 @@ OUTBOX_BACKOFF_BASE_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_BASE_SECONDS", "15
 OUTBOX_BACKOFF_MAX_SECONDS = float(env("KAZAN_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
 # Sends per second across all workers (the provider's rate).
 SMS_RATE_PER_SECOND = float(env("KAZAN_SMS_RATE_PER_SECOND", "10"))
+# A Telegram broadcast's pace (seed 004 §3.4.4), below the bot's 30 msg/s so replies still flow.
+CRM_BROADCAST_PER_SECOND = float(env("KAZAN_CRM_BROADCAST_PER_SECOND", "10"))
 
 # Landing-page phone verification (SMS pumping guards: per phone, per IP, per business).
 OTP_TTL_SECONDS = int(env("KAZAN_OTP_TTL_SECONDS", "600"))
@@ -352,6 +370,15 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Only for tests and local fakes: where the Stripe SDK sends its requests.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# OxaPay (crypto invoices, kazan/billing/gateways/oxapay): the platform's merchant key, used for
+# businesses that did not save their own. The API address is configurable for local fakes.
+OXAPAY_API_URL = env("OXAPAY_API_URL", "https://api.oxapay.com").rstrip("/")
+OXAPAY_MERCHANT_API_KEY = env("OXAPAY_MERCHANT_API_KEY")
+# Invoices made in OxaPay's sandbox: nothing is really paid (for staging).
+OXAPAY_SANDBOX = env_bool("OXAPAY_SANDBOX")
+OXAPAY_TIMEOUT_SECONDS = float(env("KAZAN_OXAPAY_TIMEOUT_SECONDS", "15"))
+# How long a payer has to pay an invoice, in minutes (OxaPay accepts 15 to 2880).
+OXAPAY_INVOICE_LIFETIME_MINUTES = int(env("KAZAN_OXAPAY_INVOICE_LIFETIME_MINUTES", "60"))
 
 # The shopping agent's LLM engine (kazan/agent/engines/llm.py): the platform's OpenAI-compatible
 # chat-completions server, used by a business that chose the AI engine without its own server.

@@ -43,8 +43,11 @@ urlpatterns = [
                 path("forms/", include("kazan.webforms.urls")),
                 path("assistant/", include("kazan.agent.urls")),
                 path("orders/", include("kazan.commerce.orders_urls")),
+                path("queue/", include("kazan.commerce.queue_urls")),
                 path("shop/", include("kazan.commerce.urls")),
+                path("crm/", include("kazan.crm.panel_urls")),
                 path("links/", include("kazan.links.urls")),
+                path("wallet/", include("kazan.wallet.urls")),
                 path("", include("kazan.dashboard.urls")),
             ]
         ),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from kazan.activity.models import Activity
 
@@ -19,9 +19,11 @@ def activity_list(
     since: datetime | None = None,
     until: datetime | None = None,
     all_businesses: bool = False,
+    target: Model | None = None,
 ) -> QuerySet[Activity]:
     """Entries newest first. A business must be given unless the caller is the platform console
-    and says so with `all_businesses=True` (fails closed otherwise)."""
+    and says so with `all_businesses=True` (fails closed otherwise). `target`: only the entries
+    about that object (a customer's log)."""
     if business is None and not all_businesses:
         raise ValueError("activity_list needs a business")
     entries = Activity.objects.select_related("actor", "business")
@@ -35,6 +37,8 @@ def activity_list(
         entries = entries.filter(created_at__gte=since)
     if until:
         entries = entries.filter(created_at__lt=until)
+    if target is not None:
+        entries = entries.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
     return entries
 
 

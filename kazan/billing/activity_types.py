@@ -15,13 +15,19 @@ from kazan.activity.registry import (
 )
 from kazan.billing.models import (
     BankDetails,
+    GatewayAccount,
     Payment,
     SmsPackage,
     Subscription,
     SubscriptionChange,
 )
 
-GATEWAYS = {"manual": t("bank transfer"), "stripe": "Stripe", "razorpay": "Razorpay"}
+GATEWAYS = {
+    "manual": t("bank transfer"),
+    "stripe": "Stripe",
+    "razorpay": "Razorpay",
+    "oxapay": "OxaPay",
+}
 
 
 @activity_target("billing.subscription")
@@ -180,4 +186,33 @@ activity_type(
     label=t("Pro-forma invoice sent"),
     sentence=t("The pro-forma invoice for %(target)s was emailed to the owners"),
     details={"recipients": Detail(t("Recipients"), number)},
+)
+
+
+@activity_target("billing.gatewayaccount")
+def _gateway_accounts(ids, viewer):
+    rows = GatewayAccount.objects.filter(pk__in=ids).values_list("pk", "gateway")
+    return {
+        pk: _("the %(gateway)s merchant account") % {"gateway": _gateway(gateway)}
+        for pk, gateway in rows
+    }
+
+
+activity_type(
+    "gateway_account.connected",
+    label=t("Payment account connected"),
+    sentence=t("%(actor)s connected %(target)s"),
+    details={"gateway": GATEWAY},
+)
+activity_type(
+    "gateway_account.changed",
+    label=t("Payment account key changed"),
+    sentence=t("%(actor)s changed the key of %(target)s"),
+    details={"gateway": GATEWAY},
+)
+activity_type(
+    "gateway_account.removed",
+    label=t("Payment account disconnected"),
+    sentence=t("%(actor)s disconnected the %(gateway)s merchant account"),
+    details={"gateway": GATEWAY},
 )

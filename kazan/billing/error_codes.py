@@ -10,6 +10,9 @@ class BillingErrorCode(ErrorCode):
     GATEWAY_ERROR = "gateway_error"
     # The Stripe gateway's own: a Checkout Session answered without an id or URL.
     NO_SESSION = "no_session"
+    # A business's own merchant account (OxaPay): a gateway without accounts, a malformed key.
+    INVALID_GATEWAY = "invalid_gateway"
+    INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_PACKAGE = "invalid_package"
     INVALID_SMS_ALLOWANCE = "invalid_sms_allowance"
     INVALID_PRICE = "invalid_price"

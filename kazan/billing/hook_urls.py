@@ -2,9 +2,12 @@
 
 from django.urls import path
 
+from kazan.billing.gateways.oxapay.callbacks import oxapay_callback
 from kazan.billing.gateways.stripe.webhooks import stripe_webhook
 
 app_name = "billing_hooks"
 urlpatterns = [
     path("stripe/", stripe_webhook, name="stripe"),
+    path("oxapay/", oxapay_callback, name="oxapay"),
+    path("oxapay/<str:hook_key>/", oxapay_callback, name="oxapay_account"),
 ]

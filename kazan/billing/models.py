@@ -5,9 +5,14 @@ Invariants kept by the rows themselves:
   conditional UPDATE in services (never `save()` of a status read earlier);
 - a gateway event is processed at most once: (gateway, event_id) is unique;
 - a gateway reference (e.g. a Stripe Checkout Session id) names at most one payment;
+- a business has at most one merchant account per gateway, its credentials encrypted; a
+  checkout opened on an account names it (GatewayCheckout), so only that account's signed
+  callbacks may speak of it;
 - a subscription's terms change only through services, each change leaving SubscriptionChange
   rows (append-only) with old → new, who and why: the internal log of spec §1.7.3.
 """
+
+import json
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.core.db import AppendOnlyModel
+from kazan.core.fields import EncryptedTextField
 
 
 class SmsPackage(models.Model):
@@ -148,6 +154,62 @@ class GatewayEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.event_type} {self.event_id}"
+
+
+class GatewayAccount(models.Model):
+    """A business's own merchant account at a gateway (its OxaPay merchant key): its customers
+    pay into it instead of the platform's account. The account's callbacks arrive at a URL of
+    their own (/hooks/<gateway>/<hook_key>/), so the right key checks their signature before
+    anything of the body is read."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    gateway = models.CharField(max_length=20)
+    # JSON object of the gateway's credential fields ({"merchant_api_key": …}), encrypted.
+    credentials = EncryptedTextField()
+    hook_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("gateway account")
+        verbose_name_plural = _("gateway accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "gateway"], name="billing_gateway_account_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} account of business {self.business_id}"
+
+    def credential(self, name: str) -> str:
+        """One credential field, "" when the account has none by that name."""
+        value = json.loads(self.credentials or "{}").get(name, "")
+        return value if isinstance(value, str) else ""
+
+
+class GatewayCheckout(models.Model):
+    """Which merchant account a gateway checkout was opened with (None: the platform's). The
+    callback of one account may not speak of another's checkouts, and the payment-information
+    call must use the key the checkout was made with."""
+
+    gateway = models.CharField(max_length=20)
+    reference = models.CharField(max_length=255)
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        GatewayAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "reference"], name="billing_gateway_checkout_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} checkout {self.reference}"
 
 
 class QuotaNotice(models.Model):

@@ -28,6 +28,8 @@ from django.utils.translation import pgettext
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import (
     BankDetails,
+    GatewayAccount,
+    GatewayCheckout,
     Payment,
     SmsPackage,
     Subscription,
@@ -235,6 +237,32 @@ def package_get_active(*, package_id: object) -> SmsPackage:
 def bank_details() -> BankDetails | None:
     """The platform's bank account for manual payments, or None while staff have set none."""
     return BankDetails.objects.filter(pk=1).first()
+
+
+def gateway_account_for(*, business_id: int, gateway: str) -> GatewayAccount | None:
+    """The business's own merchant account at `gateway`, None when it uses the platform's."""
+    return GatewayAccount.objects.filter(business_id=business_id, gateway=gateway).first()
+
+
+def gateway_account_configured(*, business: Business, gateway: str) -> bool:
+    """Whether the business saved its own merchant account at `gateway`."""
+    return GatewayAccount.objects.filter(business=business, gateway=gateway).exists()
+
+
+def gateway_account_by_hook(*, gateway: str, hook_key: str) -> GatewayAccount | None:
+    """The account whose callback URL carries `hook_key` (the callback view's look-up)."""
+    if not hook_key:
+        return None
+    return GatewayAccount.objects.filter(gateway=gateway, hook_key=hook_key).first()
+
+
+def gateway_checkout_get(*, gateway: str, reference: str) -> GatewayCheckout | None:
+    """Which account (None: the platform's) a checkout was opened with; None when unrecorded."""
+    return (
+        GatewayCheckout.objects.select_related("account")
+        .filter(gateway=gateway, reference=reference)
+        .first()
+    )
 
 
 def payments_for(*, business: Business) -> QuerySet[Payment]:

@@ -8,6 +8,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.billing_overview, name="overview"),
     path("upgrade/", views.package_upgrade, name="upgrade"),
+    path("oxapay/", views.oxapay_account, name="oxapay_account"),
     path("payments/<int:payment_id>/", views.payment_detail, name="payment_detail"),
     path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),
     # Platform staff only (staff_required): confirm that a manual payment arrived.

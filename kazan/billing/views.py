@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.billing import queries, services
-from kazan.core.errors import Conflict
+from kazan.billing.forms import OxaPayAccountForm
+from kazan.core.errors import Conflict, ValidationFailed
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required, staff_required
 from kazan.tenancy.http import BusinessRequest
@@ -22,14 +23,14 @@ from kazan.tenancy.http import BusinessRequest
 HISTORY_SIZE = 20
 
 
-def _allow_gateway_form_action(response: HttpResponse, redirects: bool) -> HttpResponse:
+def _allow_gateway_form_action(response: HttpResponse, origin: str) -> HttpResponse:
     """The upgrade form's POST is answered with a redirect to the gateway's hosted page; CSP's
     form-action also covers that redirect, so this page allows the gateway's origin."""
-    if redirects:
+    if origin:
         # SECURE_CSP maps each directive to its list of sources (kazan/settings.py).
         csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
         config = {key: list(value) for key, value in csp.items()}
-        config["form-action"] = [*config.get("form-action", []), "https://checkout.stripe.com"]
+        config["form-action"] = [*config.get("form-action", []), origin]
         response._csp_config = config  # type: ignore[attr-defined]  # read by the CSP middleware
     return response
 
@@ -52,11 +53,12 @@ def billing_overview(request: BusinessRequest) -> HttpResponse:
         "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],
     }
     try:
-        redirects = services.gateway_configured().redirects
+        gateway = services.gateway_configured()
+        redirects, origin = gateway.redirects, getattr(gateway, "checkout_origin", "")
     except services.PaymentGatewayUnavailable:
-        redirects = False  # the upgrade itself answers with the clear message
+        redirects, origin = False, ""  # the upgrade itself answers with the clear message
     context["gateway_redirects"] = redirects
-    return _allow_gateway_form_action(render(request, "billing/overview.html", context), redirects)
+    return _allow_gateway_form_action(render(request, "billing/overview.html", context), origin)
 
 
 @member_required("billing.manage")
@@ -131,4 +133,39 @@ def payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "amount": money_format(payment.amount_minor, payment.currency, None),
             "reference": services.payment_reference(payment),
         },
+    )
+
+
+@member_required("billing.manage")
+@require_http_methods(["GET", "POST"])
+def oxapay_account(request: BusinessRequest) -> HttpResponse:
+    """The business's own OxaPay merchant account: its customers' crypto payments go to it."""
+    business = request.business
+    form = OxaPayAccountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["remove"]:
+            services.gateway_account_remove(business=business, gateway="oxapay", actor=request.user)
+            messages.success(request, _("Your OxaPay account was disconnected."))
+            return redirect("billing:oxapay_account")
+        try:
+            services.gateway_account_save(
+                business=business,
+                gateway="oxapay",
+                credentials={"merchant_api_key": form.cleaned_data["merchant_api_key"]},
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            form.add_error("merchant_api_key", str(error.message))
+        else:
+            messages.success(request, _("Your OxaPay account is connected."))
+            return redirect("billing:oxapay_account")
+    return render(
+        request,
+        "billing/oxapay_account.html",
+        {
+            "form": form,
+            "connected": services.gateway_account_configured(business=business, gateway="oxapay"),
+            "platform_available": bool(settings.OXAPAY_MERCHANT_API_KEY),
+        },
+        status=400 if form.errors else 200,
     )

@@ -65,7 +65,7 @@ activity_type(
 activity_type(
     "campaign.stopped",
     label=t("Campaign stopped"),
-    sentence=t("%(target)s stopped: the SMS credits ran out (%(unsent)s not sent)"),
+    sentence=t("%(target)s stopped before reaching everyone (%(unsent)s not sent)"),
     details=OUTCOME,
 )
 activity_type(
@@ -92,4 +92,10 @@ activity_type(
         "channel": Detail(t("Channel")),
         "credits": Detail(t("Credits charged"), number),
     },
+)
+activity_type(
+    "campaign.test_broadcast",
+    label=t("Broadcast test sent"),
+    sentence=t("%(actor)s sent %(target)s to the team's own %(channel)s chats"),
+    details={"channel": Detail(t("Channel")), "chats": Detail(t("Chats"), number)},
 )

@@ -4,6 +4,7 @@ as the dashboard. The rules are the services': only customers of the audience wh
 offers on the campaign's channel receive it, and a campaign to send must be payable in full."""
 
 import datetime as dt
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -11,7 +12,8 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kazan.campaigns import queries, services
-from kazan.campaigns.audience import SMS, Audience
+from kazan.campaigns.audience import SMS, TELEGRAM_TEXT_MAX, Audience
+from kazan.campaigns.chat import EMOJI_MAX, TITLE_MAX
 from kazan.campaigns.models import Campaign
 from kazan.core.api import Pagination, Timestamp, responses
 from kazan.core.schemas import InputSchema
@@ -25,6 +27,10 @@ class CampaignOut(Schema):
     name: str
     body: str
     channel: str = Field(description="The channel it goes out on, e.g. sms.")
+    kind: str = Field(description="offer | notice (a service notice, chat channels only)")
+    title: str
+    emoji: str
+    test_mode: bool
     audience: Audience
     status: str = Field(description="draft | scheduled | sending | sent | cancelled | stopped")
     scheduled_at: dt.datetime | None
@@ -49,19 +55,29 @@ class CampaignIn(InputSchema):
     name: str = Field(min_length=1, max_length=services.NAME_MAX)
     body: str = Field(
         min_length=1,
-        max_length=services.TEXT_MAX,
-        description="The SMS. {name} is the customer's first name; {voucher} the voucher code.",
+        # The channel's own limit is the service's (SMS 1,200 characters, Telegram 3,900
+        # UTF-16 units): 400 `invalid_body` with the number.
+        max_length=2 * TELEGRAM_TEXT_MAX,
+        description="The message. {name} is the customer's first name; {voucher} the voucher "
+        "code (SMS only).",
     )
     voucher_discount: str = Field("", max_length=120, description="What the voucher gives.")
     voucher_valid_days: int | None = Field(None, ge=1, le=services.VOUCHER_DAYS_MAX)
     send_at: Timestamp | None = Field(None, description="With a UTC offset; omitted: now.")
     draft: bool = Field(False, description="Save without sending (send it later).")
     channel: str = Field(
-        SMS.key, max_length=16, description="A channel the business can broadcast on (sms)."
+        SMS.key,
+        max_length=16,
+        description="A channel the business can broadcast on (sms; telegram with a bot).",
     )
     audience: Audience = Field(
         default_factory=Audience, description="Who of the consenting customers get it."
     )
+    kind: Literal["offer", "notice"] = Field(
+        "offer", description="A service notice goes without marketing consent (Telegram only)."
+    )
+    title: str = Field("", max_length=TITLE_MAX, description="Telegram: the heading line.")
+    emoji: str = Field("", max_length=EMOJI_MAX, description="Telegram: before the title.")
 
 
 class AudienceIn(InputSchema):
@@ -146,6 +162,9 @@ def campaigns_send(request: HttpRequest, campaign_id: int, payload: SendIn):
         voucher_valid_days=campaign.voucher_valid_days,
         channel=campaign.channel,
         audience=campaign.audience,
+        kind=campaign.kind,
+        title=campaign.title,
+        emoji=campaign.emoji,
         send_at=payload.send_at,
         **api_actor(request),
     )

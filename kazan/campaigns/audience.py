@@ -1,8 +1,11 @@
 """Who a campaign goes to: the channels a business can broadcast on, and the audience schema.
 
 A channel here is what a broadcast needs to know about it: which consent allows offers on it,
-who is reachable on it and at which handle, and how fast its outbox delivers. The list comes from
-`broadcast_channels` alone, so WhatsApp and Telegram join by adding an entry there.
+who is reachable on it and at which handle, how long its text may be, and how fast it goes out.
+The list comes from `broadcast_channels` alone: SMS always, Telegram once the business connected
+its bot (decision 0031). A chat channel (`chat`) takes a title and an emoji, allows service
+notices, has no credits, tracked links or vouchers, and is paced by the campaign's own sender
+(services.broadcast) rather than by the outbox.
 
 The audience is stored on the campaign as JSON and validated by `Audience` on every save and by
 the API; campaigns.queries.audience_customers is the one query that applies it.
@@ -23,12 +26,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.core.errors import ValidationFailed
 from kazan.customers.models import ConsentRecord
+from kazan.customers.queries import customer_channel_handle, customer_on_channel
+from kazan.messaging.transports import installation_active
 
 if TYPE_CHECKING:
     from kazan.customers.models import Customer
 
 # The consent an SMS offer needs; what an unsubscribe link or a STOP reply withdraws.
 SMS_MARKETING = ConsentRecord.Purpose.SMS_MARKETING
+TELEGRAM_MARKETING = ConsentRecord.Purpose.TELEGRAM_MARKETING
+# Room is left for the opt-out line, tracked links and long names within one provider message.
+SMS_TEXT_MAX = 1200
+# Seed 004 §3.4.4: Telegram's 4,096 minus room for the title line, in UTF-16 code units.
+TELEGRAM_TEXT_MAX = 3900
 DAYS_MAX = 3650
 TAGS_MAX = 50
 
@@ -44,6 +54,8 @@ class BroadcastChannel:
     reachable: Callable[[QuerySet[Customer]], QuerySet[Customer]]
     handle: Callable[[Customer], str]
     rate_setting: str
+    text_max: int
+    chat: bool = False
 
     @property
     def rate_per_second(self) -> float:
@@ -57,13 +69,42 @@ SMS = BroadcastChannel(
     reachable=lambda customers: customers.filter(phone_index__isnull=False).exclude(phone_index=""),
     handle=lambda customer: customer.phone_e164,
     rate_setting="SMS_RATE_PER_SECOND",
+    text_max=SMS_TEXT_MAX,
 )
+
+TELEGRAM = BroadcastChannel(
+    key="telegram",
+    label="Telegram",
+    consent_purpose=TELEGRAM_MARKETING,
+    # A Telegram user known as a customer; the team's blocked customers are never written to.
+    reachable=lambda customers: customers.filter(
+        customer_on_channel(channel="telegram"), blocked_at__isnull=True
+    ),
+    handle=lambda customer: customer_channel_handle(
+        business=customer.business, customer_id=customer.pk, channel="telegram"
+    ),
+    rate_setting="CRM_BROADCAST_PER_SECOND",
+    text_max=TELEGRAM_TEXT_MAX,
+    chat=True,
+)
+
+
+# Every channel campaigns know, whether or not a given business can use it now.
+CHANNELS = {SMS.key: SMS, TELEGRAM.key: TELEGRAM}
 
 
 def broadcast_channels(*, business) -> dict[str, BroadcastChannel]:
     """The channels this business can broadcast on, by key: the one list every form, API and
-    service asks. SMS has a platform default, so every business has it."""
-    return {SMS.key: SMS}
+    service asks. SMS has a platform default, so every business has it; Telegram needs the
+    business's own bot."""
+    return {key: channel for key, channel in CHANNELS.items() if _available(business, channel)}
+
+
+def _available(business, channel: BroadcastChannel) -> bool:
+    """SMS always (a platform default); a chat channel with the business's own connection."""
+    return (
+        not channel.chat or installation_active(business=business, channel=channel.key) is not None
+    )
 
 
 def broadcast_channel_default(*, business) -> BroadcastChannel:
@@ -73,8 +114,8 @@ def broadcast_channel_default(*, business) -> BroadcastChannel:
 
 def broadcast_channel_get(*, business, key: str) -> BroadcastChannel:
     """The channel named `key`, or ValidationFailed when the business cannot broadcast on it."""
-    channel = broadcast_channels(business=business).get(str(key or ""))
-    if channel is None:
+    channel = CHANNELS.get(str(key or ""))
+    if channel is None or not _available(business, channel):
         raise ValidationFailed(
             _("Campaigns cannot be sent on this channel."), code=CampaignsErrorCode.INVALID_CHANNEL
         )

@@ -4,7 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kazan.campaigns import services
-from kazan.campaigns.audience import DAYS_MAX, broadcast_channel_default, broadcast_channels
+from kazan.campaigns.audience import (
+    DAYS_MAX,
+    TELEGRAM,
+    broadcast_channel_default,
+    broadcast_channels,
+)
+from kazan.campaigns.chat import EMOJI_MAX, TITLE_MAX
+from kazan.campaigns.models import CampaignKind
 from kazan.customers.queries import tags_for_business
 
 # The form's audience fields, by the Audience attribute each fills.
@@ -164,7 +171,7 @@ class CampaignForm(AudienceForm):
         }
 
     @classmethod
-    def for_campaign(cls, campaign, *, business) -> "CampaignForm":
+    def for_campaign[F: "CampaignForm"](cls: type[F], campaign, *, business) -> F:
         from django.utils import timezone
 
         return cls(
@@ -175,6 +182,9 @@ class CampaignForm(AudienceForm):
                 "body": campaign.body,
                 "voucher_discount": campaign.voucher_discount,
                 "voucher_valid_days": campaign.voucher_valid_days,
+                "kind": campaign.kind,
+                "title": campaign.title,
+                "emoji": campaign.emoji,
                 "when": cls.WHEN_LATER if campaign.scheduled_at else cls.WHEN_NOW,
                 "send_at": timezone.localtime(campaign.scheduled_at)
                 if campaign.scheduled_at
@@ -214,3 +224,53 @@ class ReminderRuleForm(forms.Form):
         if data.get("enabled") and not (data.get("template") or "").strip():
             self.add_error("template", _("Write the reminder text."))
         return data
+
+
+class BroadcastForm(CampaignForm):
+    """A chat broadcast (Telegram): a campaign form without a voucher, with the heading line
+    and the kind; the channel is the chat channel. The text's limit is the channel's, counted
+    by the service as the chat counts it (the page's counter counts the same way)."""
+
+    field_order = ["name", "kind", "emoji", "title", "body"]
+    voucher_discount = None  # type: ignore[assignment]
+    voucher_valid_days = None  # type: ignore[assignment]
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=CampaignKind.choices,
+        initial=CampaignKind.OFFER,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "An offer goes only to customers who agreed to offers in Telegram. A service notice "
+            "(maintenance, a change to the service) goes to every Telegram user and must not "
+            "advertise."
+        ),
+    )
+    emoji = forms.CharField(label=_("Emoji (optional)"), max_length=EMOJI_MAX, required=False)
+    title = forms.CharField(label=_("Title (optional)"), max_length=TITLE_MAX, required=False)
+    body = forms.CharField(
+        label=_("Message"),
+        # Code points here; the service counts UTF-16 units against the channel's limit.
+        max_length=2 * TELEGRAM.text_max,
+        widget=forms.Textarea(attrs={"rows": 8, "data-chat-counter": "chat-counter"}),
+        help_text=_("{name} becomes the customer's name."),
+    )
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, business=business, **kwargs)
+        chat = [
+            (key, c.label) for key, c in broadcast_channels(business=business).items() if c.chat
+        ]
+        self.fields["channel"].choices = chat
+        self.fields["channel"].initial = chat[0][0] if chat else TELEGRAM.key
+        self.fields["channel"].widget = forms.HiddenInput()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = super().service_kwargs()
+        kwargs.update(
+            kind=data["kind"], title=data.get("title") or "", emoji=data.get("emoji") or ""
+        )
+        return kwargs
+
+    def message_fields(self) -> list:
+        return [f for f in super().message_fields() if f.name != "channel"]

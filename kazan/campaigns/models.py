@@ -20,6 +20,15 @@ class CampaignStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+class CampaignKind(models.TextChoices):
+    """An offer needs the channel's marketing consent; a service notice (maintenance, an
+    announcement about the service itself) goes to everyone reachable on a channel that allows
+    notices, as a transactional message (decision 0031)."""
+
+    OFFER = "offer", _("Offer")
+    NOTICE = "notice", _("Service notice")
+
+
 # Until the send task claims it, a campaign may be edited or cancelled.
 EDITABLE_STATUSES = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 
@@ -44,6 +53,21 @@ class Campaign(models.Model):
         max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=8,
+        choices=CampaignKind.choices,
+        default=CampaignKind.OFFER,
+        db_default=CampaignKind.OFFER,
+    )
+    # A chat broadcast's heading line: "<emoji> <title>" above the text (empty: none).
+    title = models.CharField(_("title"), max_length=100, blank=True, default="", db_default="")
+    emoji = models.CharField(_("emoji"), max_length=16, blank=True, default="", db_default="")
+    # Test mode: the text went to the team's own linked chats, not to customers.
+    test_mode = models.BooleanField(default=False, db_default=False)
+    # When every recipient row was written (a paced channel's fan-out), so a resumed send
+    # only sends and the audience is read once.
+    recipients_ready_at = models.DateTimeField(null=True, blank=True)
     voucher_discount = models.CharField(_("voucher discount"), max_length=120, blank=True)
     voucher_valid_days = models.PositiveSmallIntegerField(
         _("voucher valid for (days)"), null=True, blank=True
@@ -75,6 +99,9 @@ class Campaign(models.Model):
                     status__in=["draft", "scheduled", "sending", "sent", "cancelled", "stopped"]
                 ),
                 name="campaign_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["offer", "notice"]), name="campaign_kind_valid"
             ),
         ]
         indexes = [
@@ -114,6 +141,8 @@ class CampaignRecipient(models.Model):
         "loyalty.Voucher", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     clicked_at = models.DateTimeField(null=True, blank=True)
+    # Why no message was written when its turn came (consent withdrawn, no chat any more).
+    skip_reason = models.CharField(max_length=32, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -126,6 +155,31 @@ class CampaignRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"Recipient #{self.pk} of campaign {self.campaign_id}"
+
+
+class CampaignMemberCopy(models.Model):
+    """A test-mode broadcast's copy to one team member's linked chat (not a customer, so not
+    a recipient): one per (campaign, member), tracked through its outbox message."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="member_copies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        "messaging.OutboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="campaign_member_copy_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Test copy of campaign {self.campaign_id} to user {self.user_id}"
 
 
 class ShortLink(models.Model):

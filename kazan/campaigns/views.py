@@ -13,9 +13,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.campaigns import links, queries, services
-from kazan.campaigns.audience import broadcast_channel_default, broadcast_channel_get
+from kazan.campaigns.audience import (
+    broadcast_channel_default,
+    broadcast_channel_get,
+    broadcast_channels,
+)
+from kazan.campaigns.chat import utf16_length
 from kazan.campaigns.error_codes import CampaignsErrorCode
-from kazan.campaigns.forms import AudienceForm, CampaignForm, ReminderRuleForm, TestSendForm
+from kazan.campaigns.forms import (
+    AudienceForm,
+    BroadcastForm,
+    CampaignForm,
+    ReminderRuleForm,
+    TestSendForm,
+)
 from kazan.core.errors import ErrorCode, InsufficientCredits, RateLimited, ValidationFailed
 from kazan.messaging.queries import sms_balance
 from kazan.tenancy.decorators import member_required
@@ -33,6 +44,8 @@ _FIELD_OF_CODE: dict[ErrorCode, str | None] = {
     CampaignsErrorCode.INVALID_TIME: "send_at",
     CampaignsErrorCode.INVALID_RULE: None,
     CampaignsErrorCode.INVALID_CHANNEL: "channel",
+    CampaignsErrorCode.INVALID_TITLE: "title",
+    CampaignsErrorCode.INVALID_KIND: "kind",
 }
 
 
@@ -63,6 +76,9 @@ def campaign_list(request: BusinessRequest) -> HttpResponse:
             "hours": queries.best_hours(business=business),
             "balance": sms_balance(business=business),
             "can_send": request.membership.can("messaging.send"),
+            "can_broadcast": any(
+                channel.chat for channel in broadcast_channels(business=business).values()
+            ),
             "query": "",
         },
     )
@@ -175,6 +191,8 @@ def campaign_edit(request: BusinessRequest, campaign_id: int) -> HttpResponse:
             request, _("This campaign has started sending and can no longer be changed.")
         )
         return redirect("campaigns:list")
+    if campaign.channel in _chat_channels(request.business):
+        return _broadcast_compose(request, campaign=campaign)
     return _compose(request, campaign=campaign)
 
 
@@ -296,3 +314,152 @@ def reminders(request: BusinessRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+# --- chat broadcasts (Telegram) ------------------------------------------------------------------
+
+
+def _chat_channels(business: "Business") -> set[str]:
+    return {key for key, channel in broadcast_channels(business=business).items() if channel.chat}
+
+
+def _broadcast_form_page(
+    request: BusinessRequest,
+    form: BroadcastForm,
+    *,
+    campaign: "Campaign | None" = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "campaigns/broadcast_form.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "text_max": broadcast_channel_get(
+                business=request.business, key=form["channel"].value() or "telegram"
+            ).text_max,
+            "sample_name": queries.SAMPLE_NAME,
+        },
+        status=status,
+    )
+
+
+def _broadcast_compose(
+    request: BusinessRequest, *, campaign: "Campaign | None" = None
+) -> HttpResponse:
+    """new and edit of a chat broadcast: "preview" shows the message as the chat will show it
+    with the number of recipients; "confirm" saves and sends or schedules; "draft" saves."""
+    business = request.business
+    if request.method == "GET":
+        form = (
+            BroadcastForm.for_campaign(campaign, business=business)
+            if campaign
+            else BroadcastForm(business=business)
+        )
+        return _broadcast_form_page(request, form, campaign=campaign)
+    form = BroadcastForm(request.POST, business=business)
+    action = request.POST.get("action", "preview")
+    if action == "edit":
+        return _broadcast_form_page(request, form, campaign=campaign)
+    if not form.is_valid():
+        return _broadcast_form_page(request, form, campaign=campaign, status=400)
+    kwargs = form.service_kwargs()
+    try:
+        if action == "confirm" or action == "draft":
+            saved = services.campaign_save(
+                business=business,
+                actor=request.user,
+                campaign=campaign,
+                draft=action == "draft",
+                **kwargs,
+            )
+            if action == "draft":
+                messages.success(request, _("The draft was saved."))
+            elif kwargs["send_at"] is None:
+                messages.success(request, _("Sending has started."))
+            else:
+                messages.success(request, _("The broadcast is scheduled."))
+            return redirect("campaigns:detail", campaign_id=saved.pk)
+        fields = services.campaign_validate(business=business, **kwargs)
+    except ValidationFailed as exc:
+        form.add_error(_FIELD_OF_CODE.get(exc.code), str(exc.message))
+        return _broadcast_form_page(request, form, campaign=campaign, status=400)
+    channel = broadcast_channel_get(business=business, key=fields["channel"])
+    recipients = queries.audience_count(
+        business=business, channel=channel.key, audience=fields["audience"], kind=fields["kind"]
+    )
+    return render(
+        request,
+        "campaigns/broadcast_confirm.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "values": fields,
+            "channel": channel,
+            "recipients": recipients,
+            "preview": services.broadcast_preview(
+                business=business,
+                body=fields["body"],
+                title=fields["title"],
+                emoji=fields["emoji"],
+                kind=fields["kind"],
+            ),
+            "characters": utf16_length(fields["body"]),
+            "send_minutes": math.ceil(recipients / channel.rate_per_second / 60),
+        },
+    )
+
+
+@member_required("messaging.send")
+@require_http_methods(["GET", "POST"])
+def broadcast_new(request: BusinessRequest) -> HttpResponse:
+    if not _chat_channels(request.business):
+        messages.error(request, _("Connect a Telegram bot in Channels to send broadcasts."))
+        return redirect("campaigns:list")
+    return _broadcast_compose(request)
+
+
+@member_required("messaging.send")
+@require_POST
+def broadcast_test(request: BusinessRequest) -> HttpResponse:
+    """htmx: test mode — the broadcast as it stands in the form, to the team's own chats."""
+    status, sent, problem = 200, True, ""
+    try:
+        services.broadcast_test_send(
+            business=request.business,
+            actor=request.user,
+            body=request.POST.get("body", ""),
+            title=request.POST.get("title", ""),
+            emoji=request.POST.get("emoji", ""),
+            kind=request.POST.get("kind", "offer"),
+        )
+    except (ValidationFailed, RateLimited) as exc:
+        status, sent, problem = exc.status, False, str(exc.message)
+    return render(
+        request,
+        "campaigns/_broadcast_test_result.html",
+        {"sent": sent, "problem": problem},
+        status=status,
+    )
+
+
+def _delivery_context(request: BusinessRequest, campaign_id: int) -> dict:
+    campaign = queries.campaign_get(business=request.business, campaign_id=campaign_id)
+    stats = queries.broadcast_stats(business=request.business, campaign=campaign)
+    live = campaign.status in ("scheduled", "sending") or bool(stats.pending)
+    return {"campaign": campaign, "stats": stats, "live": live}
+
+
+@member_required("customers.view")
+@require_GET
+def campaign_detail(request: BusinessRequest, campaign_id: int) -> HttpResponse:
+    """A campaign's message and its delivery per recipient: sent, failed, blocked the bot."""
+    return render(request, "campaigns/detail.html", _delivery_context(request, campaign_id))
+
+
+@member_required("customers.view")
+@require_GET
+def campaign_delivery(request: BusinessRequest, campaign_id: int) -> HttpResponse:
+    """htmx: the delivery counts again, every few seconds while the campaign is sending."""
+    return render(request, "campaigns/_delivery.html", _delivery_context(request, campaign_id))

@@ -46,3 +46,15 @@ activity_type(
     sentence=t("%(actor)s changed the website widget"),
     details={"fields": Detail(t("Changed"))},
 )
+activity_type(
+    "channel.member_linked",
+    label=t("Own Telegram chat linked"),
+    sentence=t("%(actor)s linked their own chat with the bot"),
+    details={"channel": Detail(t("Channel"))},
+)
+activity_type(
+    "channel.member_unlinked",
+    label=t("Own Telegram chat unlinked"),
+    sentence=t("%(actor)s unlinked their own chat with the bot"),
+    details={"channel": Detail(t("Channel"))},
+)

@@ -7,8 +7,9 @@ class ChannelsConfig(AppConfig):
     label = "channels"
 
     def ready(self) -> None:
+        from kazan.campaigns.team_chats import team_chats_source_register
         from kazan.channels import gdpr, queries
-        from kazan.channels.providers import console, twilio, web, whatsapp, widget
+        from kazan.channels.providers import console, telegram, twilio, web, whatsapp, widget
         from kazan.channels.widget import flow  # noqa: F401 (registers the widget's actions)
         from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.messaging.transports import (
@@ -18,7 +19,14 @@ class ChannelsConfig(AppConfig):
         )
 
         # The outbox (messaging, below channels) sends through these plugins and installations.
-        for plugin in (console.CONSOLE, twilio.TWILIO, web.WEB, whatsapp.WHATSAPP, widget.WIDGET):
+        for plugin in (
+            console.CONSOLE,
+            twilio.TWILIO,
+            web.WEB,
+            whatsapp.WHATSAPP,
+            widget.WIDGET,
+            telegram.TELEGRAM,
+        ):
             transport_register(plugin)
         installations_register(
             InstallationDirectory(
@@ -40,3 +48,5 @@ class ChannelsConfig(AppConfig):
         gdpr_section_register(
             GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)
         )
+        # Test-mode broadcasts (campaigns, below channels) go to the team's linked chats.
+        team_chats_source_register(queries.member_chats)

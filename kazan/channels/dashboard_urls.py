@@ -10,4 +10,5 @@ urlpatterns: list = [
     path("connect", views.installation_connect, name="connect"),
     path("<int:installation_id>/test", views.installation_test, name="test"),
     path("<int:installation_id>/disconnect", views.installation_disconnect, name="disconnect"),
+    path("telegram/me", views.telegram_member_link, name="telegram_me"),
 ]

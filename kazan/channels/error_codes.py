@@ -6,6 +6,10 @@ from kazan.core.errors import ErrorCode
 
 class ChannelsErrorCode(ErrorCode):
     NOT_INSTALLABLE = "not_installable"
+    # The provider refused the credentials while connecting (Telegram: getMe/setWebhook).
+    PROVIDER_REFUSED = "provider_refused"
+    # A team member's Telegram link that is unknown, used or expired (telegram/members.py).
+    MEMBER_LINK_INVALID = "member_link_invalid"
     # The web chat's JSON answers (web/views.py, web/live.py), besides the core codes.
     UNAVAILABLE = "unavailable"
     # The website widget (channels/widget/).

@@ -188,3 +188,41 @@ class MemberChat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} chat of user {self.user_id}"
+
+
+class MemberLinkToken(models.Model):
+    """A one-time deep link a team member opens to link their own Telegram chat
+    (https://t.me/<bot>?start=m_<token>): only the token's SHA-256 is stored; it expires and
+    is used up by the first /start that carries it."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel} link of user {self.user_id}"
+
+
+class ChatBlock(models.Model):
+    """A person blocked the business's bot (Telegram's my_chat_member "kicked"): sends to them
+    would fail, so broadcasts skip them; starting the bot again removes the row. The chat id is
+    kept only as a blind index."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+    external_index = models.CharField(max_length=64)
+    blocked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "channel", "external_index"], name="chat_block_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} block #{self.pk}"

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.db import transaction
 
-from kazan.channels.models import ChannelInstallation
+from kazan.channels.models import ChannelInstallation, ChatBlock, MemberChat
 from kazan.core.crypto import blind_index, decrypt, encrypt
 from kazan.core.errors import NotFound
+from kazan.customers.identities import external_id_normalize, identity_index_for
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -171,3 +172,53 @@ def unscoped_installation_credentials(installation_id: int) -> dict[str, str]:
     """The secrets of an installation by id, for its plugin's sender ({} when it is gone)."""
     installation = unscoped_installation_by_id(installation_id)
     return installation_credentials(installation) if installation is not None else {}
+
+
+# --- team members' chats and blocked bots (Telegram) ----------------------------------------------
+
+
+def member_chat_index(chat_id: str) -> str:
+    """Blind index of a team member's chat id (MemberChat.external_index)."""
+    return blind_index(chat_id, scope="channels.member_chat")
+
+
+def member_chats(*, business: "Business", channel: str = "telegram") -> list[tuple[int, str]]:
+    """(user id, chat id) of every team member who linked their own chat with the business's
+    bot and still belongs to the business: where test broadcasts and operator notices go."""
+    rows = (
+        MemberChat.objects.filter(
+            business=business,
+            channel=channel,
+            user__memberships__business=business,
+            user__is_active=True,
+        )
+        .distinct()
+        .order_by("user_id")
+    )
+    return [(row.user_id, row.external_id) for row in rows]
+
+
+def member_chat_for(*, business: "Business", user: Any, channel: str = "telegram") -> str | None:
+    """The chat id of `user`'s own chat with the business's bot; None when not linked."""
+    row = MemberChat.objects.filter(business=business, user=user, channel=channel).first()
+    return row.external_id if row is not None else None
+
+
+def chat_blocked(*, business: "Business", channel: str, handle: str) -> bool:
+    """Whether the person behind `handle` blocked the business's bot (my_chat_member)."""
+
+    index = identity_index_for(channel, external_id_normalize(handle))
+    return ChatBlock.objects.filter(
+        business=business, channel=channel, external_index=index
+    ).exists()
+
+
+def chat_blocked_indexes(*, business: "Business", channel: str = "telegram") -> set[str]:
+    """The identity indexes (customers' ChannelIdentity.external_index) of the people who
+    blocked the bot: one query for a broadcast's audience."""
+
+    return set(
+        ChatBlock.objects.filter(business=business, channel=channel).values_list(
+            "external_index", flat=True
+        )
+    )

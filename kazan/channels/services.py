@@ -29,6 +29,7 @@ from kazan.channels.queries import (
     installation_credentials,
 )
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
+from kazan.crm.services import crm_flow_ensure
 from kazan.messaging.phones import to_index
 from kazan.messaging.transports import ProviderError
 
@@ -65,15 +66,31 @@ def installation_connect(
     connection = form.connection()
     index = address_index(connection.address)
     taken = _("This number is already connected to another business.")
-    with transaction.atomic():
-        if (
-            index
-            and ChannelInstallation.objects.filter(
+
+    def taken_elsewhere() -> bool:
+        return bool(index) and (
+            ChannelInstallation.objects.filter(
                 provider=provider, address_index=index, status=ChannelInstallation.Status.ACTIVE
             )
             .exclude(business=business)
             .exists()
-        ):
+        )
+
+    if descriptor.prepare is not None:
+        # Checked before the provider is told anything: a bot another business connected
+        # must not get its webhook moved here.
+        if taken_elsewhere():
+            raise Conflict(taken)
+        try:
+            connection = descriptor.prepare(connection)
+        except ProviderError as exc:
+            raise ValidationFailed(
+                _("The provider refused the connection: %(error)s")
+                % {"error": exc.message[:120] or exc.code},
+                code=ChannelsErrorCode.PROVIDER_REFUSED,
+            ) from exc
+    with transaction.atomic():
+        if taken_elsewhere():
             raise Conflict(taken)
         for previous in ChannelInstallation.objects.select_for_update().filter(
             business=business,
@@ -107,6 +124,10 @@ def installation_connect(
             # The agent's shop flow answers on WhatsApp (seed 002's flow), unless the business
             # bound its own flow to the channel.
             shop_flow_ensure(business=business)
+        if descriptor.channel == "telegram" and connection.config.get("use_crm"):
+            # The Telegram CRM's flow (registration, orders, tokens) answers on Telegram,
+            # unless the business bound its own flow to the channel.
+            crm_flow_ensure(business=business)
     return installation
 
 
@@ -156,6 +177,10 @@ def installation_disconnect(
         if locked is None or not locked.is_active:
             return
         _disconnect(business=business, actor=actor, installation=locked)
+        release = plugin(locked.provider).release
+        if release is not None:
+            credentials = installation_credentials(locked)
+            transaction.on_commit(lambda: release(credentials))
     installation.refresh_from_db()
 
 
@@ -224,18 +249,27 @@ def inbound_store(
 
 
 def _prefetched(event_id: int) -> InboundMessage | None:
-    """A WhatsApp message's media, downloaded before the row is locked (no lock is held while
-    the network waits); None for anything else."""
+    """A WhatsApp or Telegram message's network work done before the row is locked (no lock
+    is held while the network waits): media downloaded, Telegram's button press answered;
+    None for anything else."""
+    from kazan.channels.providers.telegram.process import telegram_prefetch
     from kazan.channels.providers.whatsapp.process import media_prefetch
 
     event = (
-        InboundEvent.objects.select_related("installation")
-        .filter(pk=event_id, status=InboundEvent.Status.RECEIVED, channel="whatsapp")
+        InboundEvent.objects.select_related("installation", "business")
+        .filter(
+            pk=event_id,
+            status=InboundEvent.Status.RECEIVED,
+            channel__in=("whatsapp", "telegram"),
+        )
         .first()
     )
     if event is None:
         return None
-    return media_prefetch(event, InboundMessage(**json.loads(event.payload)))
+    message = InboundMessage(**json.loads(event.payload))
+    if event.channel == "telegram":
+        return telegram_prefetch(event, message)
+    return media_prefetch(event, message)
 
 
 def inbound_process(*, event_id: int) -> str:
@@ -257,11 +291,15 @@ def inbound_process(*, event_id: int) -> str:
             from kazan.channels.providers.whatsapp.process import whatsapp_inbound
 
             outcome, business = whatsapp_inbound(event=event, message=message)
+        elif event.channel == "telegram":
+            from kazan.channels.providers.telegram.process import telegram_inbound
+
+            outcome, business = telegram_inbound(event=event, message=message)
         else:
             outcome, business = "unsupported", None
         event.status = (
             InboundEvent.Status.DROPPED
-            if outcome in ("unrouted", "not_a_phone", "unsupported", "inactive", "blocked")
+            if outcome in ("unrouted", "not_a_phone", "unsupported", "inactive", "blocked", "stale")
             else InboundEvent.Status.PROCESSED
         )
         event.outcome = outcome

@@ -11,14 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kazan.channels import queries, services
 from kazan.channels.providers.base import plugin, plugins
+from kazan.channels.providers.telegram import members as telegram_members
 from kazan.channels.providers.whatsapp.webhooks import whatsapp_hook_path
-from kazan.core.errors import Conflict
+from kazan.core.errors import Conflict, ValidationFailed
 from kazan.tenancy.decorators import member_required
 
 PERMISSION = "settings.edit"
 # The providers a business connects here, in the page's order, and the field a "number taken"
 # conflict belongs to.
-CONNECTABLE = {"twilio": "from_number", "whatsapp": "phone_number_id"}
+CONNECTABLE = {"twilio": "from_number", "whatsapp": "phone_number_id", "telegram": "bot_token"}
 
 
 def _form(provider, data=None):
@@ -51,6 +52,7 @@ def _page(request, *, forms=None, status=200):
             "connectable": connectable,
             "plugins": plugins(),
             "whatsapp_hooks": _whatsapp_hooks(installations),
+            "telegram_bots": [i for i in installations if i.provider == "telegram" and i.is_active],
         },
         status=status,
     )
@@ -78,7 +80,15 @@ def installation_connect(request):
     except Conflict as exc:
         form.add_error(CONNECTABLE[provider], str(exc.message))
         return _page(request, forms={provider: form}, status=409)
-    if provider == "whatsapp":
+    except ValidationFailed as exc:  # the provider refused it (Telegram: getMe, setWebhook)
+        form.add_error(None, str(exc.message))
+        return _page(request, forms={provider: form}, status=400)
+    if provider == "telegram":
+        messages.success(
+            request,
+            _("Connected. Telegram now sends your bot's messages here; use “Test” to check it."),
+        )
+    elif provider == "whatsapp":
         messages.success(
             request,
             _(
@@ -123,3 +133,31 @@ def installation_disconnect(request, installation_id: int):
     )
     messages.success(request, _("Disconnected. Messages now go out through Kazan's own number."))
     return redirect("channels:list")
+
+
+@member_required()
+@require_http_methods(["GET", "POST"])
+def telegram_member_link(request):
+    """Any team member links (or unlinks) their own Telegram chat with the business's bot:
+    a one-time deep link, shown once; team notices and test broadcasts go to that chat."""
+    link = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "unlink":
+            telegram_members.member_unlink(business=request.business, user=request.user)
+            messages.success(request, _("Your Telegram chat is no longer linked."))
+            return redirect("channels:telegram_me")
+        try:
+            link = telegram_members.member_link_start(business=request.business, user=request.user)
+        except ValidationFailed as exc:
+            messages.error(request, str(exc.message))
+            return redirect("channels:telegram_me")
+    linked = queries.member_chat_for(business=request.business, user=request.user) is not None
+    return render(
+        request,
+        "channels/telegram_me.html",
+        {
+            "link": link,
+            "linked": linked,
+            "bot": queries.installation_active(business=request.business, channel="telegram"),
+        },
+    )

@@ -19,3 +19,10 @@ class CommerceErrorCode(ErrorCode):
     INVALID_PRODUCT = "invalid_product"
     INVALID_OFFER = "invalid_offer"
     CURRENCY_MISMATCH = "currency_mismatch"
+    # Token orders and the queue (seed 004).
+    INVALID_PACKAGE = "invalid_package"
+    PACKAGE_UNAVAILABLE = "package_unavailable"
+    PROFILE_MISMATCH = "profile_mismatch"
+    INVALID_OPERATOR = "invalid_operator"
+    NOT_IN_QUEUE = "not_in_queue"
+    RERUN_REFUSED = "rerun_refused"

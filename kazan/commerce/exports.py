@@ -100,15 +100,24 @@ def products_table(*, business: Business | None, filters: ExportFilters | None =
     )
 
 
-def products_export(*, business: Business, file_format: str) -> tuple[bytes, str, str]:
-    """(content, content type, file name) of the business's catalog as CSV or XLSX."""
+def table_file(table: Table, *, file_format: str, basename: str) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of `table` written as CSV or XLSX at once (a list
+    bounded in size: the catalog, the orders a team member ticked)."""
     writer = FORMATS[file_format]
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"products.{file_format}"
-        writer(products_table(business=business), path)
+        path = Path(folder) / f"export.{file_format}"
+        writer(table, path)
         content = path.read_bytes()
-    name = f"products-{business.slug}-{timezone.localdate():%Y-%m-%d}.{file_format}"
-    return content, CONTENT_TYPES[file_format], name
+    return content, CONTENT_TYPES[file_format], f"{basename}.{file_format}"
+
+
+def products_export(*, business: Business, file_format: str) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of the business's catalog as CSV or XLSX."""
+    return table_file(
+        products_table(business=business),
+        file_format=file_format,
+        basename=f"products-{business.slug}-{timezone.localdate():%Y-%m-%d}",
+    )
 
 
 def export_kinds_register() -> None:

@@ -376,6 +376,10 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["business", "number"], name="order_number_unique"),
+            # One rank per place in a lane (NULLs, orders out of the queue, never collide).
+            models.UniqueConstraint(
+                fields=["business", "priority", "queue_rank"], name="order_queue_rank_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
@@ -438,6 +442,8 @@ class OrderEvent(AppendOnlyModel):
     class Kind(models.TextChoices):
         STATUS = "status", _("Status change")
         NOTE = "note", _("Note")
+        # A token order moved in the queue by an admin; `note` holds "old→new" positions.
+        MOVE = "move", _("Moved in the queue")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=8, choices=Kind.choices)

@@ -5,7 +5,7 @@ Registered with analytics' export registry from CommerceConfig.ready()."""
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ from kazan.analytics.exports import (
     export_kind_register,
     local_naive,
 )
-from kazan.commerce.models import OrderStatus, PaymentMethod
+from kazan.commerce.models import Order, OrderStatus, PaymentMethod
 from kazan.commerce.queries.orders import orders_list
 from kazan.core.money import minor_digits
 
@@ -37,7 +37,8 @@ LABELS: dict[str, str | Promise] = {
 }
 _CHOICES = {
     "status": frozenset(OrderStatus.values),
-    "payment_method": frozenset(PaymentMethod.values),
+    # Token orders are not money: they export from the queue's page.
+    "payment_method": frozenset(PaymentMethod.values) - {PaymentMethod.TOKENS},
 }
 
 
@@ -109,4 +110,54 @@ def export_kinds_register() -> None:
         business="required",
         clean=orders_filters_clean,
         labels=LABELS,
+    )
+
+
+def token_orders_table(*, business: Business, orders: Iterable[Order]) -> Table:
+    """Token orders of the queue (seed 004) as a table: whole tokens, never money; the customer
+    and the profile by name only."""
+    from kazan.commerce.queries.queue import token_status_label
+
+    tz = zoneinfo.ZoneInfo(business.timezone)
+
+    def rows() -> Iterator[list[Cell]]:
+        for order in orders:
+            yield [
+                order.number,
+                local_naive(order.created_at, tz),
+                order.customer.name if order.customer else "",
+                order.profile.full_name if order.profile else "",
+                order.package.name if order.package else "",
+                order.sites_count,
+                order.email_confirmation,
+                order.total_minor,
+                order.subscriber_price,
+                _("Priority") if order.priority else _("Regular"),
+                getattr(order, "position", None),
+                token_status_label(order.status),
+                order.operator.get_full_name() if order.operator else "",
+                local_naive(order.completed_at, tz),
+                order.rerun_of.number if order.rerun_of else None,
+            ]
+
+    return Table(
+        title=_("Token orders of %(business)s") % {"business": business.name},
+        headers=[
+            _("Number"),
+            _("Placed (%(tz)s)") % {"tz": business.timezone},
+            _("Customer"),
+            _("Profile"),
+            _("Package"),
+            _("Sites"),
+            _("Email confirmation"),
+            _("Tokens"),
+            _("Subscriber price"),
+            _("Lane"),
+            _("Position"),
+            _("Status"),
+            _("Operator"),
+            _("Completed (%(tz)s)") % {"tz": business.timezone},
+            _("Rerun of"),
+        ],
+        rows=rows(),
     )

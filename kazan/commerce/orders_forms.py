@@ -17,7 +17,10 @@ class OrderFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("Any")), *OrderStatus.choices]
     )
     payment_method = forms.ChoiceField(
-        label=_("Payment"), required=False, choices=[("", _("Any")), *PaymentMethod.choices]
+        label=_("Payment"),
+        required=False,
+        # Token orders have their own pages (the queue).
+        choices=[("", _("Any")), *[c for c in PaymentMethod.choices if c[0] != "tokens"]],
     )
     since = forms.DateField(
         label=_("Placed from"), required=False, validators=FILTER_DATE_VALIDATORS
@@ -56,8 +59,10 @@ class NoteForm(forms.Form):
     )
 
 
-class BulkStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Change the chosen orders to"), choices=OrderStatus.choices)
+class ChosenOrders:
+    """The order ids a list's bulk form ticked (its `orders` checkboxes)."""
+
+    data: Any
 
     def order_ids(self) -> list[int]:
         """The ticked orders' ids (anything else ignored; the service keeps only the
@@ -68,3 +73,7 @@ class BulkStatusForm(forms.Form):
             for value in raw[:500]
             if str(value).isascii() and str(value).isdigit() and len(str(value)) < 12
         ]
+
+
+class BulkStatusForm(ChosenOrders, forms.Form):
+    status = forms.ChoiceField(label=_("Change the chosen orders to"), choices=OrderStatus.choices)

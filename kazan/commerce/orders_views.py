@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kazan.analytics.enums import ExportKind
-from kazan.commerce.models import Order, OrderStatus
+from kazan.commerce.models import Order, OrderStatus, PaymentMethod
 from kazan.commerce.orders_forms import (
     BulkStatusForm,
     NoteForm,
@@ -83,6 +83,8 @@ def order_list(request: BusinessRequest) -> HttpResponse:
 @require_GET
 def order_detail(request: BusinessRequest, order_id: int) -> HttpResponse:
     order = queries.order_get(business=request.business, order_id=order_id)
+    if order.payment_method == PaymentMethod.TOKENS:  # the queue's order page shows it
+        return redirect("queue:detail", token_order_id=order.pk)
     allowed = TRANSITIONS[order.status]
     return render(
         request,

@@ -36,7 +36,10 @@ def commerce_register() -> None:
             lambda request, customer: (
                 {
                     "customer_orders": orders_for_customer(
-                        business=request.business, customer=customer, limit=10
+                        business=request.business,
+                        customer=customer,
+                        limit=10,
+                        include_tokens=True,
                     )
                 }
                 if request.membership.can("orders.manage")

@@ -2,7 +2,7 @@
 reads the conversations' tables only through here)."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
@@ -252,3 +252,18 @@ def conversations_started_count(*, business: "Business", since: datetime, until:
     return Conversation.objects.filter(
         business=business, created_at__gte=since, created_at__lt=until
     ).count()
+
+
+def session_state_previous(
+    *, business: "Business", conversation: Conversation, session: ConversationSession
+) -> dict[str, Any]:
+    """The state of the thread's session before `session` ({} when none): what a flow carries
+    into a new run (a registration in progress survives a command that restarted the flow)."""
+    previous = (
+        ConversationSession.objects.filter(business=business, conversation=conversation)
+        .exclude(pk=session.pk)
+        .order_by("-started_at", "-id")
+        .values_list("state", flat=True)
+        .first()
+    )
+    return previous if isinstance(previous, dict) else {}

@@ -12,6 +12,7 @@ use up the number's quota); Redis counts every hit. Keys are stored only as a ke
 callers may put an IP address in a key without it reaching the store.
 """
 
+import time
 from datetime import timedelta
 from typing import cast
 
@@ -86,6 +87,22 @@ def ratelimit_hit(key: str, *, limit: int, window_seconds: int) -> int:
     if count > limit:
         raise RateLimited()
     return count
+
+
+def ratelimit_wait(key: str, *, limit: int, max_wait: float, window_seconds: int = 1) -> bool:
+    """Takes one hit of `key`'s window, waiting up to about `max_wait` seconds for the next
+    window when this one is full (senders pacing themselves to a provider's throughput);
+    False when no slot freed up in time."""
+    step = 0.05
+    for attempt in range(max(1, int(max_wait / step)) + 1):
+        try:
+            ratelimit_hit(key, limit=limit, window_seconds=window_seconds)
+            return True
+        except RateLimited:
+            if attempt * step >= max_wait:
+                break
+            time.sleep(step)
+    return False
 
 
 # Like _REDIS_HIT, and also the milliseconds left in the window.

@@ -5,3 +5,7 @@ class CrmConfig(AppConfig):
     name = "kazan.crm"
     label = "crm"
     verbose_name = "Telegram CRM"
+
+    def ready(self) -> None:
+        # The CRM flow's actions and validators register on import.
+        from kazan.crm import actions, validators  # noqa: F401

@@ -101,6 +101,26 @@ activity_type(
     details={"sections": SECTIONS, "consents_withdrawn": Detail(t("Consents withdrawn"))},
 )
 
+PROFILE = Detail(t("Profile"))
+activity_type(
+    "customer.profile_created",
+    label=t("Customer profile added"),
+    sentence=t("%(target)s got a new customer profile (via %(channel)s)"),
+    details={"profile": PROFILE, "channel": CHANNEL},
+)
+activity_type(
+    "customer.profile_updated",
+    label=t("Customer profile changed"),
+    sentence=t("%(actor)s changed a customer profile of %(target)s"),
+    details={"profile": PROFILE, "fields": Detail(t("Changed"))},
+)
+activity_type(
+    "customer.profile_deleted",
+    label=t("Customer profile deleted"),
+    sentence=t("%(actor)s deleted a customer profile of %(target)s"),
+    details={"profile": PROFILE},
+)
+
 
 @activity_target("customers.tag")
 def _tags(ids, viewer):

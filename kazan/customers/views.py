@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.core.errors import Conflict, ErrorCode, ValidationFailed
-from kazan.core.paging import query_without_page
+from kazan.core.paging import query_without_page, sort_links
 from kazan.customers import queries, services
 from kazan.customers.error_codes import CustomersErrorCode
 from kazan.customers.forms import (
@@ -52,27 +52,6 @@ _SORTABLE_COLUMNS = {
 }
 
 
-def _reversed_sort(key: str) -> str:
-    return key[1:] if key.startswith("-") else f"-{key}"
-
-
-def _sort_links(request: BusinessRequest, current: str) -> dict[str, dict[str, str]]:
-    """For each sortable column: the query string of its header link (filters kept, page
-    dropped) and its aria-sort state."""
-    links = {}
-    for column, first in _SORTABLE_COLUMNS.items():
-        query = request.GET.copy()
-        query.pop("page", None)
-        query["sort"] = (
-            _reversed_sort(current) if current in (first, _reversed_sort(first)) else first
-        )
-        state = "none"
-        if current.lstrip("-") == first.lstrip("-"):
-            state = "descending" if current.startswith("-") else "ascending"
-        links[column] = {"query": query.urlencode(), "state": state}
-    return links
-
-
 @member_required("customers.view")
 @require_GET
 def customer_list(request: BusinessRequest) -> HttpResponse:
@@ -88,7 +67,7 @@ def customer_list(request: BusinessRequest) -> HttpResponse:
             "page": page,
             "query": query_without_page(request),
             "sort": sort,
-            "sort_links": _sort_links(request, sort),
+            "sort_links": sort_links(request, sort, _SORTABLE_COLUMNS),
             "can_edit": request.membership.can("customers.edit"),
             "can_export": request.membership.can("customers.export"),
         },

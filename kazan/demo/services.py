@@ -21,6 +21,7 @@ from kazan.demo.conversations import conversations_load
 from kazan.demo.faq import faq_load
 from kazan.demo.history import Guest, history_load
 from kazan.demo.shop import SHOP_OWNER, shop_load
+from kazan.demo.telegram_crm import CRM_OPERATOR, CRM_OWNER, telegram_crm_load
 from kazan.demo.widget import widget_load
 from kazan.demo.widget_history import widget_history_load
 
@@ -112,6 +113,9 @@ def demo_load() -> list[DemoLogin]:
     logins += [DemoLogin(role, email, password) for email, _, role, password in TEAM]
     shop_load(staff=staff)
     logins.append(DemoLogin("shop owner", SHOP_OWNER[0], SHOP_OWNER[2]))
+    telegram_crm_load(staff=staff)
+    logins.append(DemoLogin("CRM owner", CRM_OWNER[0], CRM_OWNER[2]))
+    logins.append(DemoLogin("CRM operator", CRM_OPERATOR[0], CRM_OPERATOR[2]))
     if Business.objects.filter(slug=DEMO_SLUG).exists():
         return logins
 

@@ -7,10 +7,9 @@ together. The balance is never read, changed in Python and written back.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
 from kazan.core.errors import InsufficientCredits
+from kazan.core.ledger import balance_move
 from kazan.messaging.models import Kind, OutboundMessage, SmsCreditAccount, SmsCreditEntry
 
 
@@ -30,24 +29,16 @@ def entry_write(
 ) -> SmsCreditEntry:
     """Moves the balance by `amount` (signed) and appends the entry that says why.
 
-    A debit is one `UPDATE … SET balance = balance - n WHERE balance >= n`; no row updated means
-    not enough credits (InsufficientCredits), so concurrent spends can never overdraw.
+    The balance moves by core.ledger.balance_move: a debit finding too little raises
+    InsufficientCredits, so concurrent spends can never overdraw.
     """
-    if amount == 0:
-        raise ValueError("a ledger entry moves at least one credit")
     with transaction.atomic():
-        accounts = SmsCreditAccount.objects.filter(business=business)
-        now = timezone.now()
-        if amount < 0:
-            changed = accounts.filter(balance__gte=-amount).update(
-                balance=F("balance") + amount, updated_at=now
-            )
-            if not changed:
-                raise InsufficientCredits()
-        else:
-            account_ensure(business=business)
-            accounts.update(balance=F("balance") + amount, updated_at=now)
-        balance_after = accounts.values_list("balance", flat=True).get()
+        balance_after = balance_move(
+            accounts=SmsCreditAccount.objects.filter(business=business),
+            amount=amount,
+            short=InsufficientCredits,
+            ensure=lambda: account_ensure(business=business),
+        )
         user = actor if getattr(actor, "is_authenticated", False) else None
         return SmsCreditEntry.objects.create(
             business=business,

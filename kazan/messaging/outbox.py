@@ -226,11 +226,16 @@ def _record_failure(message: OutboundMessage, *, code: str, text: str) -> str:
     return "failed"
 
 
-def _record_retry(message: OutboundMessage, *, code: str, text: str) -> str:
+def _record_retry(
+    message: OutboundMessage, *, code: str, text: str, retry_after: float | None = None
+) -> str:
+    """Back to the queue after a transient error: at the provider's `retry_after` (seconds)
+    when it named one, else after the exponential backoff."""
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         return _record_failure(message, code=code or MessagingErrorCode.MAX_ATTEMPTS, text=text)
     now = timezone.now()
-    next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts))
+    delay = retry_after if retry_after is not None else backoff_seconds(message.attempts)
+    next_attempt_at = now + timedelta(seconds=delay)
     changed = OutboundMessage.objects.filter(
         pk=message.pk, status=Status.SENDING, attempts=message.attempts
     ).update(
@@ -316,7 +321,10 @@ def outbox_deliver_message(*, message_id: int) -> str:
         )
     except TransientProviderError as exc:
         return _record_retry(
-            message, code=exc.code or MessagingErrorCode.TRANSIENT, text=exc.message
+            message,
+            code=exc.code or MessagingErrorCode.TRANSIENT,
+            text=exc.message,
+            retry_after=exc.retry_after,
         )
     except Exception as exc:
         # A bug or an unexpected SDK error: never lose the message, retry it like an outage.

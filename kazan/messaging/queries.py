@@ -3,7 +3,17 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from kazan.messaging.models import (
@@ -151,3 +161,36 @@ def last_message_at_subquery(*, business: "Business", customer_ref: str = "pk") 
         .values("created_at")[:1]
     )
     return Subquery(last)
+
+
+class OutboxHealth(TypedDict):
+    failed: int  # failed since `since`
+    waiting: int  # queued or being sent now
+    oldest_waiting_at: datetime | None
+
+
+def outbox_health(*, business: "Business", since: datetime) -> OutboxHealth:
+    """The business's outbox at a glance (every channel): deliveries that failed since
+    `since`, and what still waits to go out and since when. One aggregate query."""
+    waiting = Q(status__in=[Status.QUEUED, Status.SENDING])
+    row = OutboundMessage.objects.filter(business=business).aggregate(
+        failed=Count("id", filter=Q(status=Status.FAILED, failed_at__gte=since)),
+        waiting=Count("id", filter=waiting),
+        oldest=Min("created_at", filter=waiting),
+    )
+    return OutboxHealth(
+        failed=row["failed"], waiting=row["waiting"], oldest_waiting_at=row["oldest"]
+    )
+
+
+def failed_deliveries(
+    *, business: "Business", since: datetime, limit: int = 10
+) -> list[OutboundMessage]:
+    """The latest messages that failed since `since` (to show whom they did not reach)."""
+    return list(
+        OutboundMessage.objects.filter(
+            business=business, status=Status.FAILED, failed_at__gte=since
+        )
+        .select_related("customer")
+        .order_by("-failed_at", "-id")[:limit]
+    )

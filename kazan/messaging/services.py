@@ -334,6 +334,9 @@ def message_status_update(
 REPLY_TYPES = frozenset(
     {"text", "error", "choices", "input", "links", "voucher", "image", "list", "template"}
     | {"product", "product_list"}
+    # A file from private storage (exports, invoices): Telegram sends it (sendDocument); other
+    # channels show its caption.
+    | {"document"}
 )
 
 

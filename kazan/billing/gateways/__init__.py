@@ -42,9 +42,12 @@ class CheckoutState:
     """What the gateway says about a checkout when asked (the return page reconciles with it)."""
 
     reference: str
-    outcome: str | None  # "paid", "failed", "cancelled" or None (still open)
+    outcome: str | None  # "paid", "failed", "cancelled", "expired" or None (still open)
     amount_minor: int | None
     currency: str
+    # The gateway's own word for the state, as it said it ("Paying", "complete"): shown by
+    # reconciliation; "" when the gateway gives none.
+    gateway_status: str = ""
 
 
 class GatewayError(Exception):
@@ -70,10 +73,22 @@ class PaymentGateway(Protocol):
 
 
 _registry: dict[str, Callable[[], PaymentGateway]] = {}
+# Gateways a business may connect its own merchant account to: the credential fields it needs.
+_account_fields: dict[str, tuple[str, ...]] = {}
 
 
-def gateway_register(key: str, factory: Callable[[], PaymentGateway]) -> None:
+def gateway_register(
+    key: str, factory: Callable[[], PaymentGateway], *, account_fields: tuple[str, ...] = ()
+) -> None:
     _registry[key] = factory
+    if account_fields:
+        _account_fields[key] = account_fields
+
+
+def gateway_account_fields(key: str) -> tuple[str, ...]:
+    """The credentials a business's own account at `key` needs; () when it cannot have one."""
+    _builtin_load()
+    return _account_fields.get(key, ())
 
 
 def gateway_keys() -> list[str]:
@@ -96,4 +111,4 @@ def gateway_get(key: str | None = None) -> PaymentGateway:
 
 def _builtin_load() -> None:
     # Importing a gateway package registers it; lazily, so this module stays import-light.
-    from kazan.billing.gateways import manual, stripe  # noqa: F401
+    from kazan.billing.gateways import manual, oxapay, stripe  # noqa: F401

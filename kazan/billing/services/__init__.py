@@ -8,7 +8,12 @@ or concurrent webhook, a double click on "confirm" or a task run twice credits n
 Gateways are called outside any transaction: a slow provider never holds a row lock.
 """
 
-from kazan.billing.queries import DEFAULT_PACKAGE
+from kazan.billing.queries import DEFAULT_PACKAGE, gateway_account_configured
+from kazan.billing.services.accounts import (
+    gateway_account_remove,
+    gateway_account_save,
+    gateway_checkout_record,
+)
 from kazan.billing.services.manual import (
     BANK_TEXT_MAX,
     bank_details_update,
@@ -55,6 +60,10 @@ __all__ = [
     "allowance_grant",
     "allowance_grant_monthly",
     "bank_details_update",
+    "gateway_account_configured",
+    "gateway_account_remove",
+    "gateway_account_save",
+    "gateway_checkout_record",
     "gateway_configured",
     "gateway_event_apply",
     "month_key",

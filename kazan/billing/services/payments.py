@@ -289,7 +289,9 @@ class GatewayEventData:
     event_id: str
     event_type: str
     reference: str  # the gateway's id of the checkout ("" when the event names none)
-    outcome: str | None  # "paid", "failed", "cancelled" or None (nothing to do)
+    # "paid", "failed", "cancelled", "expired" or None (still open: nothing final happens, but a
+    # listener may show progress, e.g. OxaPay's "Paying"; event_type says the gateway's word).
+    outcome: str | None
     amount_minor: int | None = None
     currency: str = ""
 
@@ -298,7 +300,11 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
     """Applies a verified webhook event at most once (GatewayEvent is unique per gateway and
     event id; on PostgreSQL a concurrent delivery waits on the unique index and then finds the
     row). Returns what happened: "duplicate", "ignored", "unknown_payment", "mismatch",
-    "applied" or "unchanged"."""
+    "applied" or "unchanged".
+
+    A checkout that is not a billing payment goes to the checkout listeners with every
+    outcome, None (in progress) and "expired" included, so they can show the progress; for a
+    billing payment an open outcome changes nothing and "expired" closes it as cancelled."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -307,8 +313,6 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
                 )
         except IntegrityError:
             return "duplicate"
-        if event.outcome is None:
-            return "ignored"
         payment = (
             Payment.objects.select_related("business", "package")
             .filter(gateway=event.gateway, gateway_reference=event.reference)
@@ -321,6 +325,8 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
                 handled = listener(event)
                 if handled is not None:
                     return handled
+            if event.outcome is None:
+                return "ignored"
             logger.warning(
                 "%s event %s (%s) names no known payment",
                 event.gateway,
@@ -329,6 +335,8 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
             )
             return "unknown_payment"
         GatewayEvent.objects.filter(pk=record.pk).update(payment=payment)
+        if event.outcome is None:
+            return "ignored"
         if event.outcome == "paid":
             if event.amount_minor is None or (
                 event.amount_minor != payment.amount_minor
@@ -379,10 +387,11 @@ def payment_reconcile(*, business: "Business", payment: Payment) -> Payment:
         if state.amount_minor == payment.amount_minor and state.currency == payment.currency:
             payment_mark_paid(payment=payment, actor=None, actor_kind="system")
     else:
+        cancelled = state.outcome in ("cancelled", "expired")
         _payment_close(
             payment=payment,
-            status=Status.CANCELLED if state.outcome == "cancelled" else Status.FAILED,
-            action=f"payment.{'cancelled' if state.outcome == 'cancelled' else 'failed'}",
+            status=Status.CANCELLED if cancelled else Status.FAILED,
+            action=f"payment.{'cancelled' if cancelled else 'failed'}",
             data={"reason": "reconciled"},
         )
     payment.refresh_from_db()

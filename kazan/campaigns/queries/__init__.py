@@ -2,10 +2,13 @@
 per subject; the names are re-exported here, so callers import from `kazan.campaigns.queries`."""
 
 from kazan.campaigns.queries.campaigns import (
+    BLOCKED_ERROR_CODE,
+    DeliveryStats,
     HourRow,
     audience_count,
     audience_customers,
     best_hours,
+    broadcast_stats,
     campaign_audience,
     campaign_choices,
     campaign_get,
@@ -33,7 +36,9 @@ from kazan.campaigns.queries.reminders import (
 )
 
 __all__ = [
+    "BLOCKED_ERROR_CODE",
     "SAMPLE_NAME",
+    "DeliveryStats",
     "Estimate",
     "EstimateGroup",
     "HourRow",
@@ -41,6 +46,7 @@ __all__ = [
     "audience_count",
     "audience_customers",
     "best_hours",
+    "broadcast_stats",
     "campaign_audience",
     "campaign_choices",
     "campaign_estimate",

@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.campaigns.audience import (
+    CHANNELS,
     SMS,
-    SMS_MARKETING,
     Audience,
     BroadcastChannel,
     audience_parse,
@@ -38,6 +38,8 @@ from kazan.campaigns.audience import (
 )
 from kazan.campaigns.models import (
     Campaign,
+    CampaignKind,
+    CampaignMemberCopy,
     CampaignRecipient,
     CampaignStatus,
     SelfTestPhone,
@@ -48,6 +50,7 @@ from kazan.customers.queries import (
     consent_is_granted,
     consent_latest_at,
     customer_tagged,
+    customers_active,
     customers_consenting,
 )
 from kazan.loyalty.queries import review_latest_rating_subquery
@@ -64,18 +67,28 @@ def _day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
 
 
 def audience_customers(
-    *, business: Business, channel: BroadcastChannel, audience: Audience | dict[str, object]
+    *,
+    business: Business,
+    channel: BroadcastChannel,
+    audience: Audience | dict[str, object],
+    kind: str = CampaignKind.OFFER,
 ) -> QuerySet[Customer]:
     """Customers of `business` (never erased) who agree now to offers on `channel`, are
     reachable on it and match every filter of `audience`, in id order. One SQL statement: the
     tag, rating and consent filters are correlated subqueries served by indexes (the tag
-    through table, reviews by customer, consent_latest_idx), so no filter multiplies rows."""
+    through table, reviews by customer, consent_latest_idx), so no filter multiplies rows.
+
+    A service notice (`kind` "notice", chat channels only: validation) needs no consent: it
+    goes to every customer reachable on the channel whom the team has not blocked."""
     parsed = audience_parse(audience)
     tz = zoneinfo.ZoneInfo(business.timezone)
     now = timezone.now()
-    customers = channel.reachable(
-        customers_consenting(business=business, purpose=channel.consent_purpose)
-    )
+    if kind == CampaignKind.NOTICE and channel.chat:
+        customers = channel.reachable(customers_active(business=business))
+    else:
+        customers = channel.reachable(
+            customers_consenting(business=business, purpose=channel.consent_purpose)
+        )
     if parsed.tags:
         customers = customers.filter(customer_tagged(business=business, tag_ids=parsed.tags))
     if parsed.rating_min is not None or parsed.rating_max is not None:
@@ -118,12 +131,17 @@ def campaign_audience(*, campaign: Campaign) -> QuerySet[Customer]:
         business=business,
         channel=broadcast_channel_get(business=business, key=campaign.channel),
         audience=campaign.audience,
+        kind=campaign.kind,
     )
 
 
 def offers_allowed(*, business: Business, customer: Customer) -> bool:
-    """Does this customer currently agree to SMS offers from this business?"""
-    return consent_is_granted(business=business, customer=customer, purpose=SMS_MARKETING)
+    """Does this customer currently agree to offers from this business on any channel
+    campaigns send them on (what the unsubscribe link withdraws)?"""
+    return any(
+        consent_is_granted(business=business, customer=customer, purpose=channel.consent_purpose)
+        for channel in CHANNELS.values()
+    )
 
 
 # --- campaigns ---------------------------------------------------------------------------------
@@ -178,13 +196,18 @@ def test_phone_of(*, business: Business, membership: Membership) -> str:
 
 
 def audience_count(
-    *, business: Business, channel: str, audience: Audience | dict[str, object]
+    *,
+    business: Business,
+    channel: str,
+    audience: Audience | dict[str, object],
+    kind: str = CampaignKind.OFFER,
 ) -> int:
     """How many customers a campaign to `audience` on `channel` would reach now (one query)."""
     return audience_customers(
         business=business,
         channel=broadcast_channel_get(business=business, key=channel),
         audience=audience,
+        kind=kind,
     ).count()
 
 
@@ -285,4 +308,73 @@ def unscoped_campaigns_due(*, now: datetime, limit: int = 500) -> list[int]:
             | Q(status=CampaignStatus.SENDING, lease_expires_at__isnull=True),
             business__in=unscoped_businesses_active(),
         ).values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- chat broadcasts: delivery tracking ---------------------------------------------------------
+
+# The Telegram sender's error code for "the person blocked the bot" (a 403 from the Bot API).
+BLOCKED_ERROR_CODE = "blocked"
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    """Where a broadcast's messages are. `sent`: the channel accepted them (Telegram's answer,
+    its only "delivered"); `blocked`: the person blocked the bot; `failed`: any other final
+    failure; `pending`: written and waiting in the outbox, or not written yet; `skipped`: no
+    message when their turn came (consent withdrawn, no chat)."""
+
+    recipients: int
+    sent: int
+    failed: int
+    blocked: int
+    pending: int
+    skipped: int
+
+    @property
+    def finished(self) -> int:
+        return self.sent + self.failed + self.blocked
+
+    @property
+    def success_rate(self) -> float | None:
+        """Percent of the finished messages that were sent (None before any finished)."""
+        if not self.finished:
+            return None
+        return round(100.0 * self.sent / self.finished, 1)
+
+
+def broadcast_stats(*, business: Business, campaign: Campaign) -> DeliveryStats:
+    """One aggregate over the campaign's recipients (a test-mode campaign: its copies to the
+    team's chats) and the outbox rows they point to."""
+    if campaign.business_id != business.pk:
+        raise NotFound()
+    rows = (
+        CampaignMemberCopy.objects.filter(business=business, campaign=campaign)
+        if campaign.test_mode
+        else CampaignRecipient.objects.filter(business=business, campaign=campaign)
+    )
+    sent = Q(message__status__in=[Status.SENT, Status.DELIVERED])
+    failed = Q(message__status=Status.FAILED)
+    blocked = failed & Q(message__error_code=BLOCKED_ERROR_CODE)
+    counts = rows.aggregate(
+        recipients=Count("pk"),
+        sent=Count("pk", filter=sent),
+        blocked=Count("pk", filter=blocked),
+        failed=Count("pk", filter=failed & ~Q(message__error_code=BLOCKED_ERROR_CODE)),
+    )
+    skipped = 0
+    if not campaign.test_mode:
+        skipped = (
+            CampaignRecipient.objects.filter(business=business, campaign=campaign)
+            .exclude(skip_reason="")
+            .count()
+        )
+    finished = counts["sent"] + counts["failed"] + counts["blocked"]
+    return DeliveryStats(
+        recipients=counts["recipients"],
+        sent=counts["sent"],
+        failed=counts["failed"],
+        blocked=counts["blocked"],
+        pending=counts["recipients"] - finished - skipped,
+        skipped=skipped,
     )

@@ -2,15 +2,17 @@
 cancel, resume, the due job), sending (the send task and test sends), public (links, opting
 out) and reminders.
 
-Channels and audiences: a campaign goes out on one broadcast channel (campaigns.audience: SMS
-today) to the customers queries.audience_customers selects (that channel's consent, reachable
-on it, the campaign's audience filters), each message through messaging's message_send, which
-re-checks the consent when it is written.
+Channels and audiences: a campaign goes out on one broadcast channel (campaigns.audience: SMS,
+and Telegram once the business connected its bot) to the customers queries.audience_customers
+selects (that channel's consent, reachable on it, the campaign's audience filters), each message
+through messaging's message_send, which re-checks the consent when it is written. A chat
+channel's campaign (Telegram) is fanned out once and paced by services.broadcast instead.
 
-Pacing: nothing here throttles. Every message goes into the messaging outbox, whose delivery
-worker already holds all workers together to the channel's configured rate
-(BroadcastChannel.rate_per_second, e.g. settings.SMS_RATE_PER_SECOND); a campaign only writes
-its messages, as fast as the database takes them.
+Pacing: an SMS campaign does not throttle. Every message goes into the messaging outbox, whose
+delivery worker already holds all workers together to the SMS rate (settings.SMS_RATE_PER_SECOND);
+the campaign only writes its messages, as fast as the database takes them. A chat channel's
+outbox does not pace for campaigns (its replies must stay fast), so services.broadcast writes
+those messages one per slot of settings.CRM_BROADCAST_PER_SECOND.
 
 Exactly-once: each recipient's SMS carries idempotency_key "campaign:<id>:<customer id>" (a
 reminder "reminder:<customer id>:<day>"), and a campaign has one recipient row per customer
@@ -29,6 +31,13 @@ failed), and the campaign stops ("stopped"), with the number not sent reported; 
 to the rest only.
 """
 
+from kazan.campaigns.services.broadcast import (
+    TEST_BROADCASTS_PER_HOUR,
+    Pacer,
+    broadcast_pacer,
+    broadcast_preview,
+    broadcast_test_send,
+)
 from kazan.campaigns.services.campaigns import (
     campaign_cancel,
     campaign_resume,
@@ -80,12 +89,17 @@ __all__ = [
     "RUN_SECONDS",
     "SCHEDULE_MAX_DAYS",
     "STOP_WORDS",
+    "TEST_BROADCASTS_PER_HOUR",
     "TEST_SENDS_PER_HOUR",
     "TEST_VOUCHER_CODE",
     "TEXT_MAX",
     "VOUCHER_DAYS_MAX",
     "CampaignFields",
+    "Pacer",
     "audience_validate",
+    "broadcast_pacer",
+    "broadcast_preview",
+    "broadcast_test_send",
     "campaign_cancel",
     "campaign_resume",
     "campaign_save",

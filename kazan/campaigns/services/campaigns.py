@@ -13,7 +13,13 @@ from kazan.activity.services import activity_record
 from kazan.campaigns import queries
 from kazan.campaigns.audience import SMS, Audience, broadcast_channel_get
 from kazan.campaigns.error_codes import CampaignsErrorCode
-from kazan.campaigns.models import EDITABLE_STATUSES, Campaign, CampaignRecipient, CampaignStatus
+from kazan.campaigns.models import (
+    EDITABLE_STATUSES,
+    Campaign,
+    CampaignKind,
+    CampaignRecipient,
+    CampaignStatus,
+)
 from kazan.campaigns.services.sending import _send_enqueue
 from kazan.campaigns.services.validation import campaign_validate
 from kazan.core.errors import Conflict, InsufficientCredits, NotFound, ValidationFailed
@@ -58,6 +64,17 @@ def _credits_cover(
     return estimate
 
 
+def _recipients_exist(customers: "QuerySet[Customer]") -> int:
+    """A chat campaign costs no credits: it only needs somebody to go to."""
+    count = customers.count()
+    if not count:
+        raise ValidationFailed(
+            _("No customer of this audience can currently receive it on this channel."),
+            code=CampaignsErrorCode.NO_RECIPIENTS,
+        )
+    return count
+
+
 def campaign_save(
     *,
     business: "Business",
@@ -70,6 +87,9 @@ def campaign_save(
     draft: bool = False,
     channel: str = SMS.key,
     audience: Audience | dict[str, object] | None = None,
+    kind: str = CampaignKind.OFFER,
+    title: str = "",
+    emoji: str = "",
     campaign: Campaign | None = None,
     actor_kind: str | None = None,
 ) -> Campaign:
@@ -79,7 +99,9 @@ def campaign_save(
     `draft` keeps it unsent; otherwise it is scheduled for `send_at` (None: now, and the send
     task is enqueued on commit). `channel` is one of campaigns.audience.broadcast_channels and
     `audience` an Audience (or its JSON); None is everyone reachable on the channel who agrees
-    to its offers. A scheduled campaign must be payable in full now. A change to
+    to its offers. `kind`, `title` and `emoji` are a chat channel's (services.broadcast): a
+    service notice goes to everyone reachable without marketing consent. A scheduled campaign
+    must be payable in full now (a chat channel costs nothing). A change to
     a campaign the send task already claimed is refused (Conflict): the UPDATE is conditional
     on the status, so a campaign being sent is never edited.
     """
@@ -94,21 +116,26 @@ def campaign_save(
         draft=draft,
         channel=channel,
         audience=audience,
+        kind=kind,
+        title=title,
+        emoji=emoji,
         now=now,
     )
     body, discount, when = fields["body"], fields["voucher_discount"], fields["scheduled_at"]
     estimate = None
+    recipients: int | None = None
     if not draft:
-        estimate = _credits_cover(
-            business=business,
-            body=body,
-            has_voucher=bool(discount),
-            customers=queries.audience_customers(
-                business=business,
-                channel=broadcast_channel_get(business=business, key=fields["channel"]),
-                audience=fields["audience"],
-            ),
+        broadcast = broadcast_channel_get(business=business, key=fields["channel"])
+        customers = queries.audience_customers(
+            business=business, channel=broadcast, audience=fields["audience"], kind=fields["kind"]
         )
+        if broadcast.chat:
+            recipients = _recipients_exist(customers)
+        else:
+            estimate = _credits_cover(
+                business=business, body=body, has_voucher=bool(discount), customers=customers
+            )
+            recipients = estimate.recipients
     status = CampaignStatus.DRAFT if draft else CampaignStatus.SCHEDULED
     with transaction.atomic():
         if campaign is None:
@@ -137,7 +164,7 @@ def campaign_save(
             target=campaign,
             data={
                 "status": campaign.status,
-                "recipients": estimate.recipients if estimate else None,
+                "recipients": recipients,
                 "credits": estimate.credits if estimate else None,
             },
         )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_record
 from kazan.campaigns import links, queries
-from kazan.campaigns.audience import SMS_MARKETING
+from kazan.campaigns.audience import CHANNELS, SMS_MARKETING
 from kazan.campaigns.models import CampaignRecipient, ShortLink, StopReply
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import NotFound
@@ -65,20 +65,23 @@ def unsubscribe_target(*, token: str) -> tuple["Business", "Customer"]:
 
 
 def unsubscribe_confirm(*, token: str, ip: str = "", user_agent: str = "") -> "Business":
-    """The unsubscribe link's POST: withdraws SMS marketing consent (once; a second click
-    changes nothing)."""
+    """The unsubscribe link's POST: withdraws the consent to offers on every channel campaigns
+    send them on (SMS, Telegram: the link ends both kinds of offer), once each; a second click
+    changes nothing."""
     business, customer = unsubscribe_target(token=token)
     with transaction.atomic():
-        if consent_is_granted(business=business, customer=customer, purpose=SMS_MARKETING):
-            consent_withdraw(
-                business=business,
-                customer=customer,
-                purpose=SMS_MARKETING,
-                channel="sms-link",
-                ip=ip,
-                user_agent=user_agent,
-                actor_kind="customer",
-            )
+        for channel in CHANNELS.values():
+            purpose = channel.consent_purpose
+            if consent_is_granted(business=business, customer=customer, purpose=purpose):
+                consent_withdraw(
+                    business=business,
+                    customer=customer,
+                    purpose=purpose,
+                    channel=f"{channel.key}-link",
+                    ip=ip,
+                    user_agent=user_agent,
+                    actor_kind="customer",
+                )
     return business
 
 

@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
 from kazan.campaigns import links, queries
-from kazan.campaigns.audience import SMS, BroadcastChannel, broadcast_channel_get
+from kazan.campaigns.audience import (
+    CHANNELS,
+    SMS,
+    BroadcastChannel,
+    broadcast_channel_get,
+    broadcast_channels,
+)
 from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.campaigns.models import (
     Campaign,
@@ -27,7 +33,7 @@ from kazan.campaigns.models import (
     SelfTestPhone,
     ShortLink,
 )
-from kazan.campaigns.services import fanout
+from kazan.campaigns.services import broadcast, fanout
 from kazan.campaigns.services.validation import _clean_text, _validate_text
 from kazan.core.errors import InsufficientCredits, NotFound, PermissionDenied, ValidationFailed
 from kazan.core.ratelimit import ratelimit_hit
@@ -250,18 +256,87 @@ def _campaign_finish(campaign: Campaign, token: str, *, status: str, **fields: i
     return bool(finished)
 
 
-def campaign_send_run(*, campaign_id: int) -> str:
+def _hand_over(campaign: Campaign, token: str) -> str:
+    Campaign.objects.filter(pk=campaign.pk, lease_token=token).update(
+        lease_token="", lease_expires_at=None
+    )
+    _send_enqueue(campaign.pk)
+    return "handed over to the next run"
+
+
+def _chat_send_run(
+    campaign: Campaign,
+    token: str,
+    *,
+    run_seconds: float,
+    pacer: broadcast.Pacer | None,
+) -> str:
+    """A chat broadcast's run (services.broadcast): the fan-out once, then paced sending;
+    after `run_seconds` it hands over. A channel gone (the bot disconnected)
+    stops the campaign with the number not sent."""
+    started = time.monotonic()
+    channel = broadcast_channels(business=campaign.business).get(campaign.channel)
+    pending = CampaignRecipient.objects.filter(
+        campaign=campaign, message__isnull=True, skip_reason=""
+    )
+    outcome = broadcast.SEND_DISCONNECTED
+    if channel is not None:
+        if not broadcast.recipients_materialise(
+            campaign=campaign, lease_alive=lambda: _lease_renew(campaign.pk, token)
+        ):
+            return "lease lost"
+        outcome = broadcast.recipients_send(
+            campaign=campaign,
+            channel=channel,
+            pacer=pacer or broadcast.broadcast_pacer(channel),
+            lease_alive=lambda: _lease_renew(campaign.pk, token),
+            deadline=started + run_seconds,
+        )
+    skipped = CampaignRecipient.objects.filter(campaign=campaign).exclude(skip_reason="").count()
+    if outcome == broadcast.SEND_LEASE_LOST:
+        return "lease lost"
+    if outcome == broadcast.SEND_HANDOVER:
+        return _hand_over(campaign, token)
+    if outcome == broadcast.SEND_DISCONNECTED:
+        unsent = pending.count() if campaign.recipients_ready_at else 0
+        _campaign_finish(
+            campaign,
+            token,
+            status=CampaignStatus.STOPPED,
+            skipped_count=skipped,
+            unsent_count=unsent,
+            stop_reason=str(_("The channel was disconnected while sending.")),
+        )
+        return f"stopped: {unsent} not sent"
+    _campaign_finish(
+        campaign, token, status=CampaignStatus.SENT, skipped_count=skipped, unsent_count=0
+    )
+    return f"sent to {campaign.recipient_count}"
+
+
+def campaign_send_run(
+    *,
+    campaign_id: int,
+    run_seconds: float | None = None,
+    pacer: broadcast.Pacer | None = None,
+) -> str:
     """The send task: claims the campaign; on a fresh start checks that the balance covers
     everyone left; then writes one SMS per consenting customer in customer-id order, in
     batches of BATCH_SIZE (one transaction and a fixed number of queries per batch: fanout).
-    After RUN_SECONDS it hands over to a new task, so no task runs for long. Safe to run again
-    at any point; see the module docstring."""
+    After `run_seconds` (None: RUN_SECONDS) it hands over to a new task, so no task runs for
+    long. Safe to run again at any point; see the module docstring. A chat channel's campaign
+    is paced instead (services.broadcast; `pacer` for the tests and the bench, and
+    `run_seconds=math.inf` to run it through in one go)."""
     started = time.monotonic()
+    run_seconds = RUN_SECONDS if run_seconds is None else run_seconds
     token, fresh = _claim(campaign_id, timezone.now())
     if token is None:
         return "not due or already being sent"
     campaign = Campaign.objects.select_related("business").get(pk=campaign_id)
     business = campaign.business
+    definition = CHANNELS.get(campaign.channel)
+    if definition is not None and definition.chat:
+        return _chat_send_run(campaign, token, run_seconds=run_seconds, pacer=pacer)
     written = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False)
     if fresh:
         estimate = queries.campaign_estimate(
@@ -302,12 +377,8 @@ def campaign_send_run(*, campaign_id: int) -> str:
         else:
             stopped_at = _batch_write_each(campaign, batch)
         last_pk = batch[-1].pk
-        if stopped_at is None and time.monotonic() - started > RUN_SECONDS:
-            Campaign.objects.filter(pk=campaign.pk, lease_token=token).update(
-                lease_token="", lease_expires_at=None
-            )
-            _send_enqueue(campaign.pk)
-            return "handed over to the next run"
+        if stopped_at is None and time.monotonic() - started > run_seconds:
+            return _hand_over(campaign, token)
     if stopped_at is not None:
         unsent = (
             queries.campaign_audience(campaign=campaign)

@@ -125,3 +125,27 @@ def test_an_audience_with_a_live_count_a_test_to_myself_and_the_send(
     assert campaign.audience == {"tags": [vip.pk]}
     assert list(campaign.recipients.values_list("customer_id", flat=True)) == [customers[1].pk]
     assert not problems, problems
+
+
+def test_the_telegram_counter_counts_like_the_server_and_the_preview_shows_the_heading(
+    live_server, page, business, tg_audience
+):
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    browser_sign_in(page, f"{live_server.url}/dashboard/campaigns/broadcast/new/", owner.email)
+    page.fill("input[name=name]", "News")
+    page.fill("input[name=emoji]", "📢")
+    page.fill("input[name=title]", "New packages")
+    text = "Hello {name} 😀 " + "a" * 20  # the emoji counts two, as Telegram counts it
+    page.fill("textarea[name=body]", text)
+    assert page.inner_text("#chat-counter").startswith("36 ")
+    assert page.inner_text("#chat-preview").startswith("📢 New packages\n\nHello Alex 😀")
+    page.click("#broadcast-preview")
+    page.wait_for_selector("#broadcast-characters")
+    assert page.inner_text("#broadcast-characters") == "36"
+    assert page.inner_text("#broadcast-recipients") == "3"
+    page.click("#campaign-confirm")
+    page.wait_for_selector("#campaign-delivery")
+    assert Campaign.objects.get().title == "New packages"
+    assert problems == []

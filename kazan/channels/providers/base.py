@@ -82,6 +82,12 @@ class ChannelPlugin(Transport):
     connect_form: type[ConnectForm] | None = None
     # credentials -> None when the provider accepts them; raises ProviderError otherwise.
     test: Callable[[dict[str, str]], None] | None = None
+    # Provider calls before a new installation is saved (Telegram: getMe, setWebhook); returns
+    # the connection to save, raises ProviderError to refuse it. Outside any transaction.
+    prepare: Callable[[Connection], Connection] | None = None
+    # A disconnected installation's credentials -> the provider told to stop (Telegram:
+    # deleteWebhook); after the commit, best effort.
+    release: Callable[[dict[str, str]], None] | None = None
 
     @property
     def installable(self) -> bool:

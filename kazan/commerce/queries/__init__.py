@@ -37,10 +37,22 @@ from kazan.commerce.queries.orders import (
     orders_list,
     sales_metrics,
 )
+from kazan.commerce.queries.queue import (
+    OrderRow,
+    customer_token_orders,
+    package_get,
+    packages_active,
+    packages_all,
+    queue_operators,
+    queue_orders,
+    queue_position,
+    token_order_get,
+)
 
 __all__ = [
     "CartLine",
     "CartView",
+    "OrderRow",
     "Price",
     "ProductHit",
     "SalesMetrics",
@@ -50,6 +62,7 @@ __all__ = [
     "category_get",
     "category_tree",
     "commerce_settings_for",
+    "customer_token_orders",
     "events_on",
     "media_get",
     "offer_get",
@@ -58,6 +71,9 @@ __all__ = [
     "order_get",
     "orders_for_customer",
     "orders_list",
+    "package_get",
+    "packages_active",
+    "packages_all",
     "price_among",
     "price_for",
     "prices_for",
@@ -69,6 +85,10 @@ __all__ = [
     "products_filtered",
     "products_list",
     "products_search",
+    "queue_operators",
+    "queue_orders",
+    "queue_position",
     "sales_metrics",
+    "token_order_get",
     "variant_get",
 ]

@@ -22,6 +22,7 @@ from kazan.commerce.models import (
     OrderEvent,
     OrderItem,
     OrderStatus,
+    PaymentMethod,
 )
 from kazan.core.errors import NotFound
 
@@ -140,10 +141,18 @@ def cart_view(*, business: Business, customer: Customer, channel: str) -> CartVi
 
 
 def orders_for_customer(
-    *, business: Business, customer: Customer, number: int | None = None, limit: int = 5
+    *,
+    business: Business,
+    customer: Customer,
+    number: int | None = None,
+    limit: int = 5,
+    include_tokens: bool = False,
 ) -> list[Order]:
-    """The customer's latest orders (or the one with that number), lines prefetched."""
+    """The customer's latest orders (or the one with that number), lines prefetched; token
+    orders (the queue's, priced in tokens) only when asked for."""
     orders = Order.objects.filter(business=business, customer=customer)
+    if not include_tokens:
+        orders = orders.exclude(payment_method=PaymentMethod.TOKENS)
     if number is not None:
         orders = orders.filter(number=number)
     return list(orders.prefetch_related("items").order_by("-created_at", "-id")[:limit])
@@ -190,10 +199,14 @@ def orders_list(
 ) -> QuerySet[Order]:
     """The dashboard's (and the API's) order list, newest first, customer joined and the
     lines counted in the same query (no N+1). `search` finds customers by name or, through
-    their blind indexes, by exact phone or email; a number finds the order."""
+    their blind indexes, by exact phone or email; a number finds the order. Token orders (the
+    queue's, seed 004) only when asked for by their payment method: the shop's list is money.
+    """
     from kazan.customers.queries import customer_list
 
     orders = Order.objects.filter(business=business)
+    if payment_method != PaymentMethod.TOKENS:
+        orders = orders.exclude(payment_method=PaymentMethod.TOKENS)
     if status:
         orders = orders.filter(status=status)
     if since:
@@ -257,7 +270,9 @@ def sales_metrics(
     """Orders, revenue, average order value, conversion and abandoned carts in [since, until);
     `conversations` is the number of conversations in the period (the caller reads it from
     the conversations app, above which this query cannot look)."""
-    period = Order.objects.filter(business=business, created_at__gte=since, created_at__lt=until)
+    period = Order.objects.filter(
+        business=business, created_at__gte=since, created_at__lt=until
+    ).exclude(payment_method=PaymentMethod.TOKENS)
     paid = period.filter(status__in=REVENUE_STATUSES)
     totals = paid.aggregate(revenue=Sum("total_minor"), count=Count("id"))
     revenue = totals["revenue"] or 0

@@ -48,10 +48,32 @@ from kazan.commerce.services.orders import (
     order_status_change,
     orders_bulk_status,
 )
+from kazan.commerce.services.packages import (
+    DEFAULT_PACKAGES,
+    addon_prices_set,
+    package_create,
+    package_deactivate,
+    package_update,
+    packages_ensure_defaults,
+)
 from kazan.commerce.services.payments import (
     order_checkout_event,
     order_checkout_start,
     payment_link_issue,
+)
+from kazan.commerce.services.queue import (
+    TOKEN_TRANSITIONS,
+    TokenQuote,
+    queue_move,
+    token_order_assign,
+    token_order_cancel,
+    token_order_complete,
+    token_order_note_add,
+    token_order_place,
+    token_order_quote,
+    token_order_rerun,
+    token_order_status_set,
+    token_orders_bulk,
 )
 from kazan.commerce.services.reminders import carts_remind
 from kazan.commerce.services.stock import (
@@ -62,11 +84,15 @@ from kazan.commerce.services.stock import (
 )
 
 __all__ = [
+    "DEFAULT_PACKAGES",
+    "TOKEN_TRANSITIONS",
     "TRANSITIONS",
     "BulkResult",
     "ImportReport",
     "OrderPlaced",
     "StockLine",
+    "TokenQuote",
+    "addon_prices_set",
     "cart_add",
     "cart_clear",
     "cart_from_order_message",
@@ -97,15 +123,29 @@ __all__ = [
     "order_status_change",
     "order_status_notify",
     "orders_bulk_status",
+    "package_create",
+    "package_deactivate",
+    "package_update",
+    "packages_ensure_defaults",
     "payment_link_issue",
     "product_create",
     "product_delete",
     "product_limit_check",
     "product_limit_set",
     "product_update",
+    "queue_move",
     "stock_fulfil",
     "stock_release",
     "stock_reserve",
+    "token_order_assign",
+    "token_order_cancel",
+    "token_order_complete",
+    "token_order_note_add",
+    "token_order_place",
+    "token_order_quote",
+    "token_order_rerun",
+    "token_order_status_set",
+    "token_orders_bulk",
     "variant_create",
     "variant_delete",
     "variant_update",

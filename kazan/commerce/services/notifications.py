@@ -7,7 +7,7 @@ in the order's history for the team, never raised."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -16,23 +16,13 @@ from django.utils.translation import gettext as _
 from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_count
 from kazan.commerce.models import Cart, Order, OrderEvent, OrderStatus
-from kazan.core.errors import KazanError
 from kazan.core.money import money_format
+from kazan.messaging.notify import customer_notify
 
 if TYPE_CHECKING:
-    from kazan.customers.models import Customer
     from kazan.tenancy.models import Business
 
 logger = logging.getLogger("kazan.commerce.notifications")
-
-# The WhatsApp templates' names when the installation's config names none. The connect form
-# (channels, WhatsApp) stores config["templates"] = {"order_update", "order_shipped",
-# "cart_reminder"} and config["template_language"]; each template takes one text parameter.
-DEFAULT_TEMPLATES = {
-    "order_update": "order_status_update",
-    "order_shipped": "order_shipped",
-    "cart_reminder": "cart_reminder",
-}
 
 
 def _status_text(order: Order, business: Business, status: str) -> str:
@@ -66,77 +56,6 @@ def _status_text(order: Order, business: Business, status: str) -> str:
     }
 
 
-def _template(installation: Any, keys: tuple[str, ...], language: str) -> tuple[str, str]:
-    """The first template of `keys` the installation names (else the default of the first)
-    and its language."""
-    config = getattr(installation, "config", None) or {}
-    templates = config.get("templates") if isinstance(config, dict) else None
-    templates = templates if isinstance(templates, dict) else {}
-    chosen_language = str(config.get("template_language") or language) if config else language
-    for key in keys:
-        chosen = templates.get(key)
-        if isinstance(chosen, str) and chosen:
-            return chosen, chosen_language
-    return DEFAULT_TEMPLATES[keys[0]], chosen_language
-
-
-def _handle(business: Business, customer: Customer | None, channel: str) -> str:
-    from kazan.customers.queries import identities_for
-
-    if customer is None or customer.erased_at is not None:
-        return ""
-    identity = identities_for(business=business, customer=customer).filter(channel=channel).first()
-    return identity.external_id if identity is not None else ""
-
-
-def _send(
-    *,
-    business: Business,
-    customer: Customer | None,
-    channel: str,
-    text: str,
-    template_keys: tuple[str, ...],
-    purpose: str,
-    idempotency_key: str,
-) -> str:
-    """Queues the message; returns "" when sent, else why not (safe to show the team)."""
-    from kazan.messaging.services import message_send
-    from kazan.messaging.transports import installation_active
-
-    to = _handle(business, customer, channel)
-    if not to:
-        return _("the customer has no address on %(channel)s") % {"channel": channel}
-    installation = installation_active(business=business, channel=channel)
-    language = (customer.language if customer else "") or business.language or "en"
-    name, template_language = _template(installation, template_keys, language)
-    replies: list[dict[str, Any]] = [{"type": "text", "text": text}]
-    if channel == "whatsapp":
-        replies.append(
-            {
-                "type": "template",
-                "name": name,
-                "language": template_language,
-                "params": [text],
-                "text": text,
-            }
-        )
-    try:
-        with transaction.atomic():
-            message_send(
-                business=business,
-                channel=channel,
-                to=to,
-                payload={"replies": replies},
-                purpose=purpose,
-                customer=customer,
-                idempotency_key=idempotency_key,
-                actor_kind="system",
-            )
-    except KazanError as exc:
-        return str(exc.message)
-    return ""
-
-
 def order_status_notify(*, business: Business, order_id: int, status: str = "") -> bool:
     """Tells the customer the order reached `status` (its current one by default). True when
     the message was queued; once per order and status (an idempotency key)."""
@@ -148,7 +67,7 @@ def order_status_notify(*, business: Business, order_id: int, status: str = "") 
     language = (customer.language if customer else "") or business.language or "en"
     with translation.override(language):
         text = _status_text(order, business, status)
-        reason = _send(
+        reason = customer_notify(
             business=business,
             customer=customer,
             channel=order.channel,
@@ -187,7 +106,7 @@ def cart_reminder_send(*, business: Business, cart: Cart) -> bool:
             "You left something in your cart at %(shop)s. "
             "Reply to this message to finish your order."
         ) % {"shop": business.name}
-        reason = _send(
+        reason = customer_notify(
             business=business,
             customer=customer,
             channel=cart.channel,

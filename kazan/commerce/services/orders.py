@@ -206,6 +206,11 @@ def order_status_change(
     with transaction.atomic():
         current = _locked(business, order)
         before = current.status
+        if current.payment_method == PaymentMethod.TOKENS:
+            raise Conflict(
+                _("A token order changes its status in the queue."),
+                code=CommerceErrorCode.STATUS_TRANSITION,
+            )
         if to_status not in TRANSITIONS[before]:
             raise Conflict(
                 _("An order that is %(from)s cannot become %(to)s.")

@@ -43,3 +43,19 @@ def order_actor_label(value: str) -> str:
     if value.startswith("provider:"):
         return value.split(":", 1)[1].capitalize()
     return str(ORDER_ACTOR_LABELS.get(value, value))
+
+
+@register.filter
+def tokens(value: int | None) -> str:
+    """A token amount for people: "1,550 tokens" in the reader's number format."""
+    from kazan.commerce.tokens import tokens_format
+
+    return tokens_format(value)
+
+
+@register.filter
+def token_status_label(value: str) -> str:
+    """A token order's status for people ("pending" → "Waiting": it waits in the queue)."""
+    from kazan.commerce.queries.queue import token_status_label as label
+
+    return label(value)

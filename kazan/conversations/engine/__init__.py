@@ -7,11 +7,19 @@ turn) plugs in without editing the engine. The built-in types:
 - say:     {"type": "say", "text": ..., "text_attr": "greetings"?, "next": ...}  (text_attr: the
             business's own text in the conversation's language, Business.chat_text)
 - ask:     {"type": "ask", "input": "text|name|phone|otp|consent|rating|comment", "var": ...,
-            "prompt": ..., "validator": name, "next": ..., "optional": bool,
-            "label": the field's accessible name?, "placeholder": an example?,
-            "commands": {value: {"label": ..., "action": name?, "next": step?}}}
+            "prompt": ..., "validator": name, "next": ..., "optional": bool (a "Skip" command
+            stores ""), "back": step? (a "◀ Back" command), "secret": bool
+            (the answer is never logged), "label": the field's accessible name?,
+            "placeholder": an example?, "commands": {value: {"label": ..., "action": name?,
+            "next": step?, "value": an answer given for the person?}}}. A command comes as a
+            web chat's command, a channel's choice (Telegram's callback) or its label typed.
 - choose:  {"type": "choose", "prompt": ..., "var": ..., "choices": [{"value", "label",
-            "next"?}], "next": ...}
+            "next"?, "return"?: bool}], "next": ..., "back": step?, "page_size": n? (a long
+            list, up to CHOICES_PAGED_MAX, a page at a time with ◀ ▶), "edit": bool? (the
+            options replace the pressed menu on a channel with menus), "choices_var": name?
+            (instead of "choices": the options an action put in the state)}. An option with
+            "return" (a summary's "Edit …") brings the answer of the step it leads to back
+            here (or to the step named by "return_to": the one that shows the summary).
 - act:     {"type": "act", "action": name, "next": ..., "on_error": {error code | "*": step}}
 - branch:  {"type": "branch", "cases": [{"if": {"var": ..., "eq"|"truthy"|"gte": ...},
             "next": ...}], "default": ...}
@@ -42,6 +50,7 @@ The package: `registry` (the types and the registries), `runtime` (running a flo
 from kazan.conversations.engine import steps as _steps  # noqa: F401 (registers the built-ins)
 from kazan.conversations.engine.checks import (
     CHOICES_MAX,
+    CHOICES_PAGED_MAX,
     FLOW_STEPS_MAX,
     LINKS_MAX,
     URL_MAX,
@@ -49,10 +58,12 @@ from kazan.conversations.engine.checks import (
     text_check,
 )
 from kazan.conversations.engine.registry import (
+    BACK,
     LINK_FORM,
     LINK_OTHER,
     LINK_WHATSAPP,
     SECRET_INPUTS,
+    SKIP,
     TEXT_MAX,
     Action,
     ActionResult,
@@ -83,13 +94,16 @@ from kazan.conversations.engine.runtime import (
 )
 
 __all__ = [
+    "BACK",
     "CHOICES_MAX",
+    "CHOICES_PAGED_MAX",
     "FLOW_STEPS_MAX",
     "LINKS_MAX",
     "LINK_FORM",
     "LINK_OTHER",
     "LINK_WHATSAPP",
     "SECRET_INPUTS",
+    "SKIP",
     "TEXT_MAX",
     "URL_MAX",
     "Action",

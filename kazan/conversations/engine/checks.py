@@ -10,6 +10,8 @@ from kazan.conversations.engine.registry import TEXT_MAX, Flow, registered_step_
 # Bounds of a flow a business may save.
 FLOW_STEPS_MAX = 100
 CHOICES_MAX = 12
+# A paged choice (its "page_size") shows a long list a page at a time.
+CHOICES_PAGED_MAX = 60
 LINKS_MAX = 10
 URL_MAX = 500
 STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

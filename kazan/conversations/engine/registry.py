@@ -20,6 +20,16 @@ TEXT_MAX = 1000
 WAIT = "__wait__"
 HANDOFF = "__handoff__"
 END = "__end__"
+# The commands and options the engine adds itself: "Skip" on an optional question, "Back" to
+# the step named by "back", and ◀ ▶ of a paged choice (values a flow's own options may not use).
+SKIP = "skip"
+BACK = "back"
+PAGE_PREVIOUS = "page_prev"
+PAGE_NEXT = "page_next"
+# Engine keys in a session's state: the page each paged choice shows, and the step an answer
+# returns to (a summary whose "Edit …" option sent the person to one question).
+PAGES_VAR = "_pages"
+RETURN_VAR = "_return"
 # What a link in a links reply leads to (its "kind"), counted as a redirect of that kind when
 # the visitor follows it (analytics' redirect_whatsapp, redirect_form, redirect_link).
 LINK_WHATSAPP = "whatsapp"

@@ -23,6 +23,7 @@ from kazan.analytics.models import ExportJob
 from kazan.billing.models import SmsPackage
 from kazan.billing.services import package_upgrade_start
 from kazan.campaigns.services import campaign_save
+from kazan.channels.providers.telegram.testing import telegram_installed
 from kazan.channels.providers.whatsapp.testing import whatsapp_connected
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
@@ -32,7 +33,7 @@ from kazan.console.models import Alert
 from kazan.conversations.editor.services import bot_settings_update
 from kazan.conversations.flowstore import flow_default_ensure
 from kazan.core.tests.routes import url_routes
-from kazan.customers.services import tag_create
+from kazan.customers.services import identity_attach, tag_create
 from kazan.customers.tests.factories import CustomerFactory, consent_given
 from kazan.faq.queries import faq_match
 from kazan.faq.services import faq_create, faq_question_record, synonym_create
@@ -47,6 +48,8 @@ from kazan.messaging.services import sms_credits_grant, sms_send
 from kazan.tenancy.models import Business, Membership, Role
 from kazan.tenancy.services import api_key_create, invitation_create
 from kazan.tenancy.tests.factories import BusinessFactory, MembershipFactory, UserFactory
+from kazan.wallet.models import TokenPurchase
+from kazan.wallet.services import tokens_adjust
 from kazan.webforms.testing import submission_sent
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +87,9 @@ PARAM_OBJECTS = {
     "flow_id": lambda world: world["b_flow"].pk,
     # The Channels page: B's own Twilio installation.
     "installation_id": lambda world: world["b_installation"].pk,
-    # B's WhatsApp callback URL: without Meta's signature (or verify token) it is a 403.
+    # B's WhatsApp callback URL: without Meta's signature (or verify token) it is a 403. B's
+    # Telegram bot has the same key, so /hooks/telegram/<hook_key>/ names B's bot: without its
+    # secret token it is a 403 too.
     "hook_key": lambda world: world["b_whatsapp"].config["hook_key"],
     # The team inbox: B's thread and canned response.
     "conversation_id": lambda world: world["b_conversation"].pk,
@@ -105,7 +110,16 @@ PARAM_OBJECTS = {
     "variant_id": lambda world: world["b_variant"].pk,
     "media_id": lambda world: world["b_media"].pk,
     "offer_id": lambda world: world["b_offer"].pk,
+    # The wallet's reconciliation re-check names one of B's token purchases.
+    "purchase_id": lambda world: world["b_purchase"].pk,
     "link_id": lambda world: world["b_link"].pk,
+    # The queue pages and /api/v1/queue: B's token order (its profile names Zweitladen) and
+    # B's package.
+    "token_order_id": lambda world: world["b_token_order"].pk,
+    "package_id": lambda world: world["b_package"].pk,
+    # The Telegram CRM panel and /api/v1/crm: that order's profile (B's customer is a
+    # Telegram user).
+    "profile_id": lambda world: world["b_token_order"].profile_id,
 }
 # Path prefixes that are not tenant data: Django's admin (staff only, own login), static files.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -259,6 +273,7 @@ def world():
     )
     # B's WhatsApp number: its own callback URL (/hooks/whatsapp/<hook_key>/) is signed.
     b_whatsapp = whatsapp_connected(b, label="Zweitladen WhatsApp")
+    telegram_installed(b, hook_key=b_whatsapp.config["hook_key"], label="Zweitladen Telegram")
     # B's FAQ is inactive: its active ones are public (X-Client-ID), this one must stay private.
     b_faq = faq_create(
         business=b,
@@ -288,6 +303,9 @@ def world():
         api_key="sk-Zweitladen-key",
     )
     b_order = _order_placed(b, b_customer)
+    b_token_order = _token_order_placed(b, b_customer)
+    # B's customer is also a Telegram user (the CRM panel's users and their profiles).
+    identity_attach(business=b, customer=b_customer, channel="telegram", external_id="770077")
     # B's catalog: its names carry "Zweitladen", so a leak shows.
     b_category = Category.objects.create(business=b, name="Zweitladen sweets")
     b_product = Product.objects.create(
@@ -296,10 +314,25 @@ def world():
     b_variant = ProductVariant.objects.create(product=b_product, name="Zweitladen large")
     b_media = ProductMedia.objects.create(product=b_product, url="https://zweitladen.example/a.png")
     b_offer = Offer.objects.create(business=b, name="Zweitladen sale", kind="percent", value=5)
+    # B's wallet: a balance, an adjustment with a reason, an open purchase.
+    tokens_adjust(
+        business=b, customer=b_customer, amount=70, reason="Zweitladen bonus", actor=b_member.user
+    )
+    b_purchase = TokenPurchase.objects.create(
+        business=b,
+        customer=b_customer,
+        tokens=100,
+        amount_minor=1000,
+        currency="USD",
+        gateway="manual",
+    )
     return {
+        "b_purchase": b_purchase,
         "a": a,
         "b": b,
         "b_order": b_order,
+        "b_token_order": b_token_order,
+        "b_package": b_token_order.package,
         "b_category": b_category,
         "b_product": b_product,
         "b_variant": b_variant,
@@ -344,6 +377,25 @@ def _order_placed(business, customer):
     return order_create(
         business=business, customer=customer, channel="web", payment_method="on_delivery"
     ).order
+
+
+def _token_order_placed(business, customer):
+    """B's token order in the queue for a profile named Zweitladen (seed 004)."""
+    from kazan.commerce.services import token_order_place
+    from kazan.commerce.tests.queue_helpers import package, profile_of
+    from kazan.wallet.services import tokens_credit
+
+    tokens_credit(
+        business=business, customer=customer, amount=500, kind="purchase", reference="walk"
+    )
+    return token_order_place(
+        business=business,
+        customer=customer,
+        profile=profile_of(business, customer, first_name="Zweitladen", password="SECRET-SMS-OF-B"),
+        package=package(business),
+        email_confirmation=False,
+        channel="web",
+    )
 
 
 def _request(client, method: str, path: str, **extra):

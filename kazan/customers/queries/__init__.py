@@ -53,7 +53,16 @@ from kazan.customers.phones import (
     phone_suffix_index_for,
 )
 from kazan.customers.queries.channel_state import (
+    customer_channel_handle as customer_channel_handle,
+)
+from kazan.customers.queries.channel_state import (
     customer_is_blocked as customer_is_blocked,
+)
+from kazan.customers.queries.channel_state import (
+    customer_on_channel as customer_on_channel,
+)
+from kazan.customers.queries.channel_state import (
+    customers_active as customers_active,
 )
 from kazan.customers.queries.channel_state import (
     service_window_open as service_window_open,
@@ -470,3 +479,13 @@ def consent_latest_at(*, purpose: str, customer_ref: str = "pk") -> Subquery:
         customer_id=OuterRef(customer_ref), purpose=purpose
     ).order_by("-occurred_at", "-id")
     return Subquery(latest.values("occurred_at")[:1], output_field=DateTimeField())
+
+
+# Profiles' reads live in their own module (re-exported: callers import from here).
+from kazan.customers.queries.profiles import (  # noqa: E402
+    customer_profiles as customer_profiles,
+)
+from kazan.customers.queries.profiles import profile_address as profile_address  # noqa: E402
+from kazan.customers.queries.profiles import profile_data as profile_data  # noqa: E402
+from kazan.customers.queries.profiles import profile_get as profile_get  # noqa: E402
+from kazan.customers.queries.profiles import profile_rows as profile_rows  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from kazan.core.errors import ValidationFailed
@@ -13,7 +14,7 @@ from kazan.customers.identities import (
     identity_channel_valid,
     identity_index_for,
 )
-from kazan.customers.models import ChannelIdentity
+from kazan.customers.models import ChannelIdentity, Customer
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -58,3 +59,38 @@ def service_window_open(
     if identity is None or identity.last_inbound_at is None:
         return False
     return (now or timezone.now()) < identity.last_inbound_at + dt.timedelta(hours=hours)
+
+
+def customer_on_channel(*, channel: str, customer_ref: str = "pk") -> Exists:
+    """EXISTS(the outer customer has an identity on `channel`): who a chat broadcast can reach
+    (a Telegram user known as a customer of the business)."""
+    return Exists(
+        ChannelIdentity.objects.filter(
+            customer_id=OuterRef(customer_ref), channel=identity_channel_valid(channel)
+        )
+    )
+
+
+def customers_active(*, business: Business) -> QuerySet[Customer]:
+    """The business's customers who are neither erased nor blocked by the team, in id order:
+    everyone a service notice may go to (no marketing consent needed)."""
+    return Customer.objects.filter(
+        business=business, erased_at__isnull=True, blocked_at__isnull=True
+    ).order_by("pk")
+
+
+def customer_channel_handle(*, business: Business, customer_id: int, channel: str) -> str:
+    """The customer's handle on `channel` (a Telegram chat id), the identity they used last;
+    "" when they have none (or were erased)."""
+    identity = (
+        ChannelIdentity.objects.filter(
+            business=business,
+            customer_id=customer_id,
+            customer__erased_at__isnull=True,
+            channel=identity_channel_valid(channel),
+        )
+        .order_by(F("last_seen_at").desc(nulls_last=True), "-pk")
+        .only("external_id")
+        .first()
+    )
+    return identity.external_id if identity is not None else ""

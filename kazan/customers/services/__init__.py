@@ -30,10 +30,17 @@ from kazan.customers.services.gdpr import (
 )
 from kazan.customers.services.guards import USER_AGENT_MAX_LENGTH
 from kazan.customers.services.identities import (
+    customer_for_identity,
     identities_unclaimed_delete,
     identity_attach,
     identity_seen,
     identity_touch,
+)
+from kazan.customers.services.profiles import (
+    PROFILES_MAX,
+    profile_create,
+    profile_delete,
+    profile_update,
 )
 from kazan.customers.services.registration import customer_self_update
 from kazan.customers.services.tags import (
@@ -47,6 +54,7 @@ from kazan.customers.services.tags import (
 __all__ = [
     "ERASURE_CHANNEL",
     "EXPORT_FORMAT",
+    "PROFILES_MAX",
     "TAG_BULK_MAX",
     "USER_AGENT_MAX_LENGTH",
     "Actor",
@@ -56,6 +64,7 @@ __all__ = [
     "customer_block",
     "customer_erase",
     "customer_export",
+    "customer_for_identity",
     "customer_get_or_create_by_contact",
     "customer_get_or_create_by_phone",
     "customer_is_blocked",
@@ -70,6 +79,9 @@ __all__ = [
     "identity_inbound_mark",
     "identity_seen",
     "identity_touch",
+    "profile_create",
+    "profile_delete",
+    "profile_update",
     "tag_create",
     "tag_delete",
     "tag_update",

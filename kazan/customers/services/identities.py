@@ -150,3 +150,44 @@ def identities_unclaimed_delete(*, business: Business | int, ids: Iterable[int])
         business=business, pk__in=ids, customer__isnull=True
     ).delete()
     return deleted
+
+
+def customer_for_identity(
+    *, business: Business, channel: str, external_id: str, name: str = "", language: str = ""
+) -> Customer:
+    """The customer behind a channel account, created on first contact when the channel is the
+    person's identity (seed 004 §3.1.2: a Telegram user becomes a customer by their Telegram
+    id, with no phone or email yet). The identity row is locked, so two messages at once make
+    one customer."""
+    from kazan.customers.normalize import language_normalize, name_normalize
+    from kazan.customers.services.customers import customer_insert
+
+    channel = identity_channel_valid(channel)
+    index = identity_index_for(channel, external_id_normalize(external_id))
+    with transaction.atomic():
+        # The identity exists first (created if new, race-safe), then its row is the lock that
+        # makes two first messages at once one customer.
+        identity_touch(business=business, channel=channel, external_id=external_id)
+        identity = (
+            ChannelIdentity.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(business=business, channel=channel, external_index=index)
+        )
+        if identity.customer is not None:
+            not_erased(identity.customer)
+            return identity.customer
+        customer, _inserted = customer_insert(
+            business=business,
+            identity={},
+            name=name_normalize(name)[:120],
+            language=language_normalize(language, strict=False),
+            now=timezone.now(),
+            fetch=lambda: None,
+            channel=channel,
+            actor=None,
+            actor_kind="customer",
+        )
+        identity_attach(
+            business=business, customer=customer, channel=channel, external_id=external_id
+        )
+    return customer

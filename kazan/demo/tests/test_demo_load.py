@@ -78,7 +78,8 @@ def test_demo_load_fills_the_platform_console(capsys, client):
     output = capsys.readouterr().out
     assert "/console/" in output
 
-    assert Business.objects.count() == 10  # the café, the Sicilian shop and 8 in the console
+    # the café, the Sicilian shop, the Telegram CRM and 8 in the console
+    assert Business.objects.count() == 11
     assert Business.objects.filter(status="suspended").count() == 1
     open_alerts = set(
         Alert.objects.filter(resolved_at__isnull=True).values_list("business__slug", "kind")

@@ -11,7 +11,7 @@ import pytest
 from kazan.accounts.tests.browser import browser_sign_in
 from kazan.conversations.models import Conversation, Status
 from kazan.conversations.tests.factories import flow_bound
-from kazan.inbox import stream
+from kazan.core import sse
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory, UserFactory
 
@@ -106,4 +106,4 @@ def test_an_agent_answers_a_handed_off_visitor_live(live_server, browser, page, 
         agent_context.close()
         # The server notices a closed stream only when it next writes: let the agent's stream
         # run out before the test database goes away under it.
-        time.sleep(settings.INBOX_STREAM_SECONDS + stream.POLL_SECONDS)
+        time.sleep(settings.INBOX_STREAM_SECONDS + sse.POLL_SECONDS)

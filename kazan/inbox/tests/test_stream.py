@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import Conversation
+from kazan.core import sse
 from kazan.inbox import stream
 from kazan.inbox.tests.factories import thread
 
@@ -55,10 +56,10 @@ def test_a_reconnect_gets_what_changed_since_its_last_event(business):
 
 def test_a_nonsense_last_event_id_starts_from_now():
     now = timezone.now()
-    assert stream._cursor("yesterday", now) == now
-    assert stream._cursor((now + timedelta(hours=1)).isoformat(), now) == now
+    assert sse.cursor("yesterday", now) == now
+    assert sse.cursor((now + timedelta(hours=1)).isoformat(), now) == now
     long_ago = (now - timedelta(days=1)).isoformat()
-    assert stream._cursor(long_ago, now) == now - timedelta(seconds=stream.CATCH_UP_SECONDS)
+    assert sse.cursor(long_ago, now) == now - timedelta(seconds=sse.CATCH_UP_SECONDS)
 
 
 def test_beyond_the_streams_a_process_holds_the_browser_is_told_to_come_back(business):
@@ -67,7 +68,7 @@ def test_beyond_the_streams_a_process_holds_the_browser_is_told_to_come_back(bus
         for events in running:
             next(events)
         extra = stream.inbox_events(business_id=business.pk)
-        assert list(extra) == [f"retry: {stream.BUSY_RETRY_MS}\n\n"]
+        assert list(extra) == [f"retry: {sse.BUSY_RETRY_MS}\n\n"]
     finally:
         for events in running:
             events.close()
@@ -106,7 +107,7 @@ def test_with_redis_an_unannounced_change_comes_from_the_database_once(
     business, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.INBOX_STREAM_SECONDS = 6
-    monkeypatch.setattr(stream, "SWEEP_SECONDS", 1)
+    monkeypatch.setattr(sse, "SWEEP_SECONDS", 1)
     announced, silent = thread(business), thread(business)
     events = stream.inbox_events(business_id=business.pk)
     try:
@@ -130,7 +131,7 @@ def test_when_redis_is_away_the_stream_polls_the_database(business):
 
     unreachable = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     conversation = thread(business)
-    events = stream._from_redis(unreachable, business.pk, timezone.now())
+    events = sse.from_redis(stream.inbox_source(business.pk, client=unreachable), timezone.now())
     try:
         assert "event: ready" in next(events)
         _touch(conversation)

@@ -72,7 +72,13 @@ class ProviderError(Exception):
 
 
 class TransientProviderError(ProviderError):
-    """Try again later: rate limits, provider outages, network failures, timeouts."""
+    """Try again later: rate limits, provider outages, network failures, timeouts.
+    `retry_after`: the provider said when (Telegram's 429 `retry_after`, in seconds); the
+    outbox then retries no earlier than that instead of its own backoff."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 class PermanentProviderError(ProviderError):

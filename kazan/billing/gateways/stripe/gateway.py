@@ -38,6 +38,8 @@ def session_outcome(session: dict[str, Any]) -> str | None:
 class StripeGateway:
     key = "stripe"
     redirects = True
+    # Where the payer is redirected (the dashboard's CSP form-action allows it).
+    checkout_origin = "https://checkout.stripe.com"
 
     def __init__(
         self, *, secret_key: str, api_base: str = "", timeout: int = DEFAULT_TIMEOUT_SECONDS

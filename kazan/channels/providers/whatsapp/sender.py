@@ -12,19 +12,16 @@ slot, then hands the message back to the outbox as a transient error.
 """
 
 import json
-import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
+from kazan.channels.providers.parts import parts_send
 from kazan.channels.providers.whatsapp.graph import GraphClient
 from kazan.channels.providers.whatsapp.inbound import wamid_key
-from kazan.core.errors import RateLimited
-from kazan.core.ratelimit import ratelimit_hit
+from kazan.core.ratelimit import ratelimit_wait
 from kazan.messaging.transports import SmsRequest, SmsResult, TransientProviderError
 
-PART_SECONDS = 7 * 24 * 3600  # longer than the outbox ever retries a message
 THROUGHPUT_CODE = "throughput"
 THROUGHPUT_WAIT_SECONDS = 2.0
 
@@ -32,26 +29,16 @@ THROUGHPUT_WAIT_SECONDS = 2.0
 def throughput_wait(phone_number_id: str, *, max_wait: float | None = None) -> None:
     """Takes one send slot of the number (fixed one-second windows shared by all workers);
     raises TransientProviderError when none frees up within about `max_wait` seconds."""
-    max_wait = THROUGHPUT_WAIT_SECONDS if max_wait is None else max_wait
     rate = int(settings.WHATSAPP_MESSAGES_PER_SECOND)
-    if rate <= 0:
+    if rate <= 0 or ratelimit_wait(
+        f"whatsapp-throughput:{phone_number_id}",
+        limit=rate,
+        max_wait=THROUGHPUT_WAIT_SECONDS if max_wait is None else max_wait,
+    ):
         return
-    step = 0.05
-    for attempt in range(max(1, int(max_wait / step)) + 1):
-        try:
-            ratelimit_hit(f"whatsapp-throughput:{phone_number_id}", limit=rate, window_seconds=1)
-            return
-        except RateLimited:
-            if attempt * step >= max_wait:
-                break
-            time.sleep(step)
     raise TransientProviderError(
         "This number's throughput limit is reached; trying again shortly.", code=THROUGHPUT_CODE
     )
-
-
-def _part_key(idempotency_key: str, index: int) -> str:
-    return f"wa-part:{idempotency_key}:{index}"
 
 
 class WhatsAppSender:
@@ -86,17 +73,15 @@ class WhatsAppSender:
         if not isinstance(messages, list):  # a row queued with a plain body
             messages = [{"type": "text", "text": {"body": request.body[:4096]}}]
         to = request.to.lstrip("+")
-        last = ""
-        for index, message in enumerate(messages):
-            key = _part_key(request.idempotency_key, index)
-            accepted = cache.get(key)
-            if accepted:
-                last = str(accepted)
-                continue
+
+        def send(message: dict[str, Any]) -> str:
             throughput_wait(self.phone_number_id)
             wamid = self.client.message_send(
                 {"recipient_type": "individual", "to": to, **self._prepared(message)}
             )
-            last = wamid_key(wamid)
-            cache.set(key, last, PART_SECONDS)
+            return wamid_key(wamid)
+
+        last = parts_send(
+            prefix="wa-part", idempotency_key=request.idempotency_key, parts=messages, send=send
+        )
         return SmsResult(provider_message_id=last, status="accepted")

@@ -1,0 +1,87 @@
+"""A top-up through OxaPay (the local fake speaking its wire format): the invoice is opened for
+tokens × price, "Paying" shows as confirming, the signed "Paid" callback credits the wallet and
+confirms to the customer, and 20 concurrent deliveries on PostgreSQL credit exactly once."""
+
+import pytest
+from django.db import connection
+
+from kazan.billing.gateways.oxapay.testing import MERCHANT_KEY, callback_post
+from kazan.billing.gateways.oxapay.tests.test_concurrency import deliver_concurrently
+from kazan.messaging.models import OutboundMessage
+from kazan.wallet import queries, services
+from kazan.wallet.models import TokenEntry, TokenPurchase
+from kazan.wallet.testing import wallet_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _start(business, tokens=500):
+    customer = wallet_customer(business)
+    return customer, services.purchase_start(business=business, customer=customer, tokens=tokens)
+
+
+def test_an_oxapay_top_up_goes_from_waiting_to_credited(
+    client, business, oxapay_settings, fake_oxapay, django_capture_on_commit_callbacks
+):
+    customer, purchase = _start(business)
+    sent = fake_oxapay.creates()[-1].json
+    assert (sent["amount"], sent["currency"], sent["lifetime"]) == (50, "USD", 60)
+    assert purchase.pay_url and purchase.gateway == "oxapay"
+
+    fake_oxapay.status_set(purchase.reference, "Paying")
+    answer = callback_post(client, fake_oxapay.callback_for(purchase.reference), MERCHANT_KEY)
+    assert answer.content == b"ok"
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.gateway_status) == ("confirming", "Paying")
+
+    fake_oxapay.status_set(purchase.reference, "Paid")
+    body = fake_oxapay.callback_for(purchase.reference)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert callback_post(client, body, MERCHANT_KEY).content == b"ok"
+    assert callback_post(client, body, MERCHANT_KEY).content == b"ok"  # a replay
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.gateway_status) == ("paid", "Paid")
+    assert queries.token_balance(business=business, customer=customer) == 500
+    assert TokenEntry.objects.filter(kind="purchase").count() == 1
+    assert "500 tokens" in OutboundMessage.objects.get(customer=customer).body
+
+
+def test_an_expired_invoice_closes_and_a_tampered_amount_never_credits(
+    client, business, oxapay_settings, fake_oxapay
+):
+    _customer, expired = _start(business)
+    fake_oxapay.status_set(expired.reference, "Expired")
+    callback_post(client, fake_oxapay.callback_for(expired.reference), MERCHANT_KEY)
+    assert TokenPurchase.objects.get(pk=expired.pk).status == "expired"
+
+    _other, short = _start(business)
+    fake_oxapay.status_set(short.reference, "Paid")
+    body = fake_oxapay.callback_for(short.reference, amount=1)
+    assert callback_post(client, body, MERCHANT_KEY).content == b"ok"
+    short.refresh_from_db()
+    assert short.status == "pending" and short.paid_amount_minor == 100
+    assert not TokenEntry.objects.filter(kind="purchase").exists()
+
+
+def test_the_poll_reads_oxapay_when_the_callback_is_lost(business, oxapay_settings, fake_oxapay):
+    import datetime as dt
+
+    customer, purchase = _start(business)
+    fake_oxapay.status_set(purchase.reference, "Paid")
+    assert services.unscoped_purchases_poll(min_age=dt.timedelta(0)) == 1
+    assert queries.token_balance(business=business, customer=customer) == 500
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_paid_callbacks_credit_the_wallet_once(
+    business, oxapay_settings, fake_oxapay
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+    customer, purchase = _start(business)
+    fake_oxapay.status_set(purchase.reference, "Paid")
+    answers = deliver_concurrently(fake_oxapay.callback_for(purchase.reference), MERCHANT_KEY)
+    assert answers == [(200, b"ok")] * 20
+    assert queries.token_balance(business=business, customer=customer) == 500
+    assert TokenEntry.objects.filter(kind="purchase").count() == 1
