@@ -14,13 +14,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kazan.commerce import services
 from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import Order
 from kazan.commerce.queries import orders as order_queries
 from kazan.commerce.queries import queue as queries
 from kazan.commerce.queue_access import WORK, queue_allows
 from kazan.commerce.services import packages as package_services
-from kazan.commerce.services import queue as services
 from kazan.core.api import Pagination, Timestamp, responses
 from kazan.core.errors import PermissionDenied, ValidationFailed
 from kazan.core.schemas import InputSchema

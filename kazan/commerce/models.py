@@ -381,20 +381,7 @@ class Order(models.Model):
                 fields=["business", "priority", "queue_rank"], name="order_queue_rank_unique"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "pending",
-                        "paid",
-                        "processing",
-                        "shipped",
-                        "delivered",
-                        "cancelled",
-                        "refunded",
-                        "assigned",
-                        "completed",
-                    ]
-                ),
-                name="order_status_valid",
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
             ),
         ]
         indexes = [

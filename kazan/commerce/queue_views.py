@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kazan.commerce import services
 from kazan.commerce.models import Order, OrderStatus
 from kazan.commerce.orders_exports import token_orders_table
 from kazan.commerce.queries import orders as order_queries
@@ -37,7 +38,6 @@ from kazan.commerce.queue_forms import (
     token_status_choices,
 )
 from kazan.commerce.services import packages as package_services
-from kazan.commerce.services import queue as services
 from kazan.core.errors import KazanError, PermissionDenied
 from kazan.core.paging import query_without_page, sort_links
 from kazan.tenancy.decorators import member_required

@@ -8,4 +8,4 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         # The CRM flow's actions and validators register on import.
-        from kazan.crm import actions, validators  # noqa: F401
+        from kazan.crm import actions, actions_menu, validators  # noqa: F401

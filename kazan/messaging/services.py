@@ -331,12 +331,10 @@ def message_status_update(
     )
 
 
+# "document": a private file (exports, invoices) Telegram sends; other channels show its caption.
 REPLY_TYPES = frozenset(
     {"text", "error", "choices", "input", "links", "voucher", "image", "list", "template"}
-    | {"product", "product_list"}
-    # A file from private storage (exports, invoices): Telegram sends it (sendDocument); other
-    # channels show its caption.
-    | {"document"}
+    | {"product", "product_list", "document"}
 )
 
 

@@ -35,7 +35,7 @@ def api(business, owner):
     return Client(headers={"Authorization": f"Bearer {key.secret}"})
 
 
-def test_test_mode_reaches_only_the_teams_linkedchats_sent(
+def test_test_mode_reaches_only_the_teams_linked_chats(
     business,
     owner,
     tg_audience,

@@ -61,17 +61,19 @@ from kazan.commerce.services.payments import (
     order_checkout_start,
     payment_link_issue,
 )
-from kazan.commerce.services.queue import (
-    TOKEN_TRANSITIONS,
+from kazan.commerce.services.queue import queue_move
+from kazan.commerce.services.queue_placing import (
     TokenQuote,
-    queue_move,
+    token_order_place,
+    token_order_quote,
+    token_order_rerun,
+)
+from kazan.commerce.services.queue_status import (
+    TOKEN_TRANSITIONS,
     token_order_assign,
     token_order_cancel,
     token_order_complete,
     token_order_note_add,
-    token_order_place,
-    token_order_quote,
-    token_order_rerun,
     token_order_status_set,
     token_orders_bulk,
 )

@@ -3,7 +3,7 @@ order or a payment of the business changed, whoever changed it; the view serves 
 
 import pytest
 
-from kazan.commerce.services.queue import token_order_status_set
+from kazan.commerce.services.queue_status import token_order_status_set
 from kazan.crm.panel_stream import panel_events
 from kazan.crm.tests.panel_world import crm_world, purchase
 from kazan.tenancy.models import Role
