@@ -287,7 +287,9 @@ def _error(
 
 @api.exception_handler(KazanError)
 def _domain_error(request: HttpRequest, exc: KazanError) -> HttpResponse:
-    return _error(request, exc.status, code=exc.code, message=exc.message)
+    errors = getattr(exc, "errors", None)  # an Unprocessable's per-field errors
+    extra = {"errors": errors} if isinstance(errors, list) and errors else {}
+    return _error(request, exc.status, code=exc.code, message=exc.message, **extra)
 
 
 @api.exception_handler(ValidationError)

@@ -13,6 +13,7 @@ class BillingErrorCode(ErrorCode):
     # A business's own merchant account (OxaPay): a gateway without accounts, a malformed key.
     INVALID_GATEWAY = "invalid_gateway"
     INVALID_CREDENTIALS = "invalid_credentials"
+    OPEN_CHECKOUTS = "open_checkouts"
     INVALID_PACKAGE = "invalid_package"
     INVALID_SMS_ALLOWANCE = "invalid_sms_allowance"
     INVALID_PRICE = "invalid_price"

@@ -200,6 +200,10 @@ class GatewayCheckout(models.Model):
         GatewayAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Until when the payer may pay (None: unknown); closed_at: a final word arrived. An open
+    # checkout keeps its account's key from being changed or removed.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -265,6 +265,13 @@ def gateway_checkout_get(*, gateway: str, reference: str) -> GatewayCheckout | N
     )
 
 
+def payment_exists_for(*, gateway: str, reference: str) -> bool:
+    """Whether the gateway's checkout `reference` is a billing payment (the platform's sale)."""
+    return bool(reference) and (
+        Payment.objects.filter(gateway=gateway, gateway_reference=reference).exists()
+    )
+
+
 def payments_for(*, business: Business) -> QuerySet[Payment]:
     return Payment.objects.filter(business=business).select_related("package")
 

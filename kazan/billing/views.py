@@ -144,8 +144,14 @@ def oxapay_account(request: BusinessRequest) -> HttpResponse:
     form = OxaPayAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["remove"]:
-            services.gateway_account_remove(business=business, gateway="oxapay", actor=request.user)
-            messages.success(request, _("Your OxaPay account was disconnected."))
+            try:
+                services.gateway_account_remove(
+                    business=business, gateway="oxapay", actor=request.user
+                )
+            except ValidationFailed as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("Your OxaPay account was disconnected."))
             return redirect("billing:oxapay_account")
         try:
             services.gateway_account_save(

@@ -7,6 +7,7 @@ class ChannelsConfig(AppConfig):
     label = "channels"
 
     def ready(self) -> None:
+        from kazan.campaigns.blocked_chats import blocked_chats_source_register
         from kazan.campaigns.team_chats import team_chats_source_register
         from kazan.channels import gdpr, queries
         from kazan.channels.providers import console, telegram, twilio, web, whatsapp, widget
@@ -49,4 +50,5 @@ class ChannelsConfig(AppConfig):
             GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)
         )
         # Test-mode broadcasts (campaigns, below channels) go to the team's linked chats.
-        team_chats_source_register(queries.member_chats)
+        team_chats_source_register(queries.admin_chats)
+        blocked_chats_source_register(queries.chat_blocked_indexes)

@@ -198,6 +198,27 @@ def member_chats(*, business: "Business", channel: str = "telegram") -> list[tup
     return [(row.user_id, row.external_id) for row in rows]
 
 
+# The admins' roles (tenancy's Role.OWNER and Role.MANAGER; its models are not ours to import).
+ADMIN_ROLES = ("owner", "manager")
+
+
+def admin_chats(*, business: "Business", channel: str = "telegram") -> list[tuple[int, str]]:
+    """member_chats of the business's owners and managers only: where a test-mode broadcast
+    goes (seed 004 §3.4.4, "admin-only"), never an operator's or agent's chat."""
+    rows = (
+        MemberChat.objects.filter(
+            business=business,
+            channel=channel,
+            user__memberships__business=business,
+            user__memberships__role__in=ADMIN_ROLES,
+            user__is_active=True,
+        )
+        .distinct()
+        .order_by("user_id")
+    )
+    return [(row.user_id, row.external_id) for row in rows]
+
+
 def member_chat_for(*, business: "Business", user: Any, channel: str = "telegram") -> str | None:
     """The chat id of `user`'s own chat with the business's bot; None when not linked."""
     row = MemberChat.objects.filter(business=business, user=user, channel=channel).first()

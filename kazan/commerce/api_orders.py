@@ -5,6 +5,7 @@ orders.manage): list with filters, one order with its lines and history, a statu
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -12,7 +13,7 @@ from ninja.responses import Status
 from kazan.commerce.models import OrderStatus, PaymentMethod
 from kazan.commerce.queries import orders as queries
 from kazan.commerce.services import orders as services
-from kazan.core.api import Pagination, Timestamp, responses
+from kazan.core.api import Pagination, Timestamp, Unprocessable, responses
 from kazan.core.schemas import InputSchema
 from kazan.tenancy.api_auth import api_actor, api_require, tenant_auth
 from kazan.tenancy.api_limits import api_limits_apply
@@ -100,6 +101,9 @@ def _detail(business, order) -> OrderDetailOut:
 @paginate(Pagination)
 def orders_list(request: HttpRequest, filters: Query[OrderFilters]):
     business = api_require(request, PERMISSION)
+    if filters.payment_method == PaymentMethod.TOKENS:
+        # Token orders are the queue's (/api/v1/queue/orders), with its own permissions.
+        raise Unprocessable(_("Token orders are listed by the queue, not the shop's orders."))
     return queries.orders_list(
         business=business,
         status=filters.status or "",
@@ -153,7 +157,12 @@ def order_status(request: HttpRequest, order_id: int, payload: StatusIn):
 def order_note(request: HttpRequest, order_id: int, payload: NoteIn):
     business = api_require(request, PERMISSION)
     order = queries.order_get(business=business, order_id=order_id)
+    actor = api_actor(request)
     event = services.order_note_add(
-        business=business, order=order, note=payload.note, actor=api_actor(request).get("actor")
+        business=business,
+        order=order,
+        note=payload.note,
+        actor=actor.get("actor"),
+        actor_kind=actor.get("actor_kind") or None,
     )
     return Status(201, OrderEventOut.from_orm(event))

@@ -19,7 +19,7 @@ from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import Order
 from kazan.commerce.queries import orders as order_queries
 from kazan.commerce.queries import queue as queries
-from kazan.commerce.queue_access import WORK, queue_allows
+from kazan.commerce.queue_access import MANAGE, WORK, queue_allows
 from kazan.commerce.services import packages as package_services
 from kazan.core.api import Pagination, Timestamp, responses
 from kazan.core.errors import PermissionDenied, ValidationFailed
@@ -196,8 +196,16 @@ def queue_get(request: HttpRequest, token_order_id: int):
 def queue_status(request: HttpRequest, token_order_id: int, payload: StatusIn):
     action = "complete" if payload.status == "completed" else "status"
     business, order = _order(request, token_order_id, action)
+    principal = request.auth  # type: ignore[attr-defined]
+    user = getattr(principal, "user", None)
+    own = None if principal.can(MANAGE) else (user.pk if user else None)
     services.token_order_status_set(
-        business=business, order=order, status=payload.status, note=payload.note, **_actor(request)
+        business=business,
+        order=order,
+        status=payload.status,
+        note=payload.note,
+        operator_id=own,
+        **_actor(request),
     )
     return _detail(business, order.pk)
 
@@ -221,7 +229,11 @@ def queue_assign(request: HttpRequest, token_order_id: int, payload: AssignIn):
             code=CommerceErrorCode.INVALID_OPERATOR,
         )
     services.token_order_assign(
-        business=business, order=order, operator=operator, **_actor(request)
+        business=business,
+        order=order,
+        operator=operator,
+        take=taking and not principal.can(MANAGE),
+        **_actor(request),
     )
     return _detail(business, order.pk)
 
@@ -249,7 +261,7 @@ def queue_cancel(request: HttpRequest, token_order_id: int):
 def queue_move(request: HttpRequest, token_order_id: int, payload: MoveIn):
     business, order = _order(request, token_order_id, "move")
     services.queue_move(
-        business=business, order=order, position=payload.position, actor=_actor(request)["actor"]
+        business=business, order=order, position=payload.position, **_actor(request)
     )
     return _detail(business, order.pk)
 
@@ -275,7 +287,7 @@ def queue_rerun(request: HttpRequest, token_order_id: int):
 def queue_note(request: HttpRequest, token_order_id: int, payload: NoteIn):
     business, order = _order(request, token_order_id, "note")
     services.token_order_note_add(
-        business=business, order=order, note=payload.note, actor=_actor(request)["actor"]
+        business=business, order=order, note=payload.note, **_actor(request)
     )
     return Status(201, _detail(business, order.pk))
 

@@ -26,3 +26,4 @@ class CommerceErrorCode(ErrorCode):
     INVALID_OPERATOR = "invalid_operator"
     NOT_IN_QUEUE = "not_in_queue"
     RERUN_REFUSED = "rerun_refused"
+    QUOTE_CHANGED = "quote_changed"

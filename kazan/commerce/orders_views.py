@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kazan.analytics.enums import ExportKind
-from kazan.commerce.models import Order, OrderStatus, PaymentMethod
+from kazan.commerce.models import Order, OrderStatus
 from kazan.commerce.orders_forms import (
     BulkStatusForm,
     NoteForm,
@@ -82,9 +82,9 @@ def order_list(request: BusinessRequest) -> HttpResponse:
 @member_required("orders.manage")
 @require_GET
 def order_detail(request: BusinessRequest, order_id: int) -> HttpResponse:
+    if queries.order_is_token(business=request.business, order_id=order_id):
+        return redirect("queue:detail", token_order_id=order_id)  # the queue's page shows it
     order = queries.order_get(business=request.business, order_id=order_id)
-    if order.payment_method == PaymentMethod.TOKENS:  # the queue's order page shows it
-        return redirect("queue:detail", token_order_id=order.pk)
     allowed = TRANSITIONS[order.status]
     return render(
         request,

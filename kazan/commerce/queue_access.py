@@ -29,6 +29,6 @@ def queue_allows(
         return order.queue_rank is not None
     if action == "complete":
         return mine and order.status == OrderStatus.ASSIGNED
-    if action == "password":
-        return mine
+    if action == "password":  # only while they work on it: not once completed or cancelled
+        return mine and order.status == OrderStatus.ASSIGNED
     return False

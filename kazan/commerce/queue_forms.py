@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from kazan.commerce.models import OrderStatus
 from kazan.commerce.orders_forms import ChosenOrders
 from kazan.commerce.queries.queue import token_status_label
+from kazan.commerce.queries.token_stats import TOKEN_STATUSES
 from kazan.commerce.services.packages import NAME_MAX, SITES_MAX, TOKENS_MAX
-from kazan.commerce.services.queue_status import TOKEN_STATUSES
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 
 

@@ -237,6 +237,7 @@ def queue_status(request: BusinessRequest, token_order_id: int) -> HttpResponse:
         return _done(request, order, error=_("Choose a valid status."))
     target = form.cleaned_data["status"]
     _require(request, order, "complete" if target == OrderStatus.COMPLETED else "status")
+    manage = request.membership.can(MANAGE)
     try:
         services.token_order_status_set(
             business=request.business,
@@ -244,6 +245,7 @@ def queue_status(request: BusinessRequest, token_order_id: int) -> HttpResponse:
             status=target,
             actor=request.user,
             note=form.cleaned_data["note"],
+            operator_id=None if manage else request.user.pk,
         )
     except KazanError as exc:
         return _done(request, order, error=str(exc.message))
@@ -256,6 +258,7 @@ def queue_assign(request: BusinessRequest, token_order_id: int) -> HttpResponse:
     """Admins assign to any operator; an operator takes a waiting order for themself."""
     order = _order(request, token_order_id)
     operators = queries.queue_operators(business=request.business)
+    take = bool(request.POST.get("take")) and not request.membership.can(MANAGE)
     if request.POST.get("take"):
         _require(request, order, "take")
         operator_id = request.user.pk
@@ -270,7 +273,7 @@ def queue_assign(request: BusinessRequest, token_order_id: int) -> HttpResponse:
         return _done(request, order, error=_("Choose an operator."))
     try:
         services.token_order_assign(
-            business=request.business, order=order, operator=operator, actor=request.user
+            business=request.business, order=order, operator=operator, actor=request.user, take=take
         )
     except KazanError as exc:
         return _done(request, order, error=str(exc.message))
@@ -392,7 +395,7 @@ def _export(request: BusinessRequest, order_ids: list[int]) -> HttpResponse:
         business=request.business,
         actor=request.user,
         action="commerce.token_orders_exported",
-        data={"count": len(order_ids)},
+        data={"count": orders.count()},  # the rows exported, not the ids asked for
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

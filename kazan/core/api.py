@@ -48,6 +48,16 @@ class Unprocessable(ValidationFailed):
 
     status = 422
 
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        code: Any = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.errors = errors  # per field, like a schema's 422: {"loc": [...], "msg": "..."}
+
 
 @contextmanager
 def unprocessable() -> Iterator[None]:

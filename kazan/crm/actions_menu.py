@@ -23,7 +23,8 @@ from kazan.wallet.errors import InsufficientTokens
 
 ORDERS_LISTED = 10
 ENTRIES_LISTED = 5
-EXPORT_DIR = "crm/exports"
+# Under private/: the Telegram sender uploads documents from there only.
+EXPORT_DIR = "private/crm/exports"
 
 
 def _tokens(amount: int) -> str:
@@ -128,6 +129,8 @@ def _order_quote(ctx: Context, step: Step) -> ActionResult:
         gettext("Your balance: %(balance)s")
         % {"balance": _tokens(token_balance(business=ctx.business, customer=customer))}
     )
+    # The confirmation charges this total or nothing (token_order_place's expected_total).
+    ctx.state["order_quote_total"] = quote.total
     return ActionResult([reply_text("\n".join(lines))])
 
 
@@ -156,9 +159,12 @@ def _short(ctx: Context, error: InsufficientTokens) -> ActionResult:
 def _order_place(ctx: Context, step: Step) -> ActionResult:
     """Places the order: the tokens are deducted and the order queued (the queue tells the
     customer its position); too few tokens offer a top-up."""
+    from kazan.commerce.error_codes import CommerceErrorCode
     from kazan.commerce.services.queue_placing import token_order_place
+    from kazan.core.errors import Conflict
 
     profile, package = _order_choice(ctx)
+    quoted = ctx.state.get("order_quote_total")
     try:
         order = token_order_place(
             business=ctx.business,
@@ -167,9 +173,18 @@ def _order_place(ctx: Context, step: Step) -> ActionResult:
             package=package,
             email_confirmation=ctx.state.get("order_addon") == "yes",
             channel=ctx.channel,
+            expected_total=quoted if isinstance(quoted, int) else None,
         )
     except InsufficientTokens as error:
         return _short(ctx, error)
+    except Conflict as error:
+        if error.code != CommerceErrorCode.QUOTE_CHANGED:
+            raise
+        # The price changed since the quote (premium ended, a new price): the new quote, to
+        # confirm again.
+        fresh = _order_quote(ctx, step)
+        notice = reply_text(gettext("The price has changed since your quote. Please check again."))
+        return ActionResult([notice, *(fresh.replies if fresh else [])], next="order_confirm")
     return ActionResult(
         [
             reply_text(

@@ -18,7 +18,9 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from kazan.analytics.exports import cell_text, csv_safe
+from kazan.commerce.queries.queue import token_orders_open_for_profile
 from kazan.core.api import Pagination, Unprocessable, responses
+from kazan.core.errors import Conflict, CoreErrorCode
 from kazan.core.masking import email_mask, phone_mask
 from kazan.core.schemas import InputSchema
 from kazan.crm import panel_queries as queries
@@ -334,22 +336,40 @@ def customer_update(request: HttpRequest, profile_id: int, payload: ProfileIn):
     business = api_require(request, "customers.edit")
     profile = profile_get(business=business, pk=profile_id)
     data = {key: value for key, value in payload.dict().items() if value is not None}
+    actor = api_actor(request)
     try:
         return profile_update(
-            business=business, profile=profile, data=data, actor=api_actor(request)["actor"]
+            business=business,
+            profile=profile,
+            data=data,
+            actor=actor["actor"],
+            actor_kind=actor["actor_kind"] or "member",
         )
     except ProfileInvalid as exc:
-        raise Unprocessable(exc.message, code=exc.code) from None
+        errors = [
+            {"loc": ["body", "payload", field], "msg": str(message)}
+            for field, message in exc.errors.items()
+        ]
+        raise Unprocessable(exc.message, code=exc.code, errors=errors) from None
 
 
 @router.delete(
     "/customers/{int:profile_id}",
-    response=responses(None, 404, ok_status=204),
+    response=responses(None, 404, 409, ok_status=204),
     summary="Delete a customer profile",
+    description="409 when an open token order (pending, processing, assigned) is for it.",
 )
 def customer_delete(request: HttpRequest, profile_id: int):
     business = api_require(request, "customers.edit")
     profile = profile_get(business=business, pk=profile_id)
+    if token_orders_open_for_profile(business=business, profile=profile):
+        raise Conflict(
+            _(
+                "This profile has open orders in the queue (pending, processing or assigned): "
+                "complete or cancel them before deleting it."
+            ),
+            code=CoreErrorCode.CONFLICT,
+        )
     profile_delete(business=business, profile=profile, actor=api_actor(request)["actor"])
     return Status(204, None)
 

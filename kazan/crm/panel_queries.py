@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.analytics.queries import business_today
-from kazan.commerce.queries.queue import customer_token_orders
+from kazan.commerce.queries.queue import customer_token_orders, token_status_label
 from kazan.commerce.queries.token_stats import (
     TOKEN_STATUSES,
     QueueHealth,
@@ -106,10 +106,6 @@ class PanelFigures:
     money: PaidMoney
     currency: str
 
-    @property
-    def subscription_rate(self) -> float | None:
-        return self.subscribers / self.users if self.users else None
-
 
 def panel_figures(*, business: Business, days: int) -> PanelFigures:
     """Users, profiles, subscribers, orders and revenue: six queries."""
@@ -165,7 +161,7 @@ def panel_charts(*, business: Business, days: int, admin: bool = True) -> dict[s
         "labels": [date_local(day) for day in dates],
         "dates": [day.isoformat() for day in dates],
         "status": {
-            "labels": [str(status.label) for status in TOKEN_STATUSES],
+            "labels": [token_status_label(status) for status in TOKEN_STATUSES],
             "keys": [status.value for status in TOKEN_STATUSES],
             "data": [status_counts[status] for status in TOKEN_STATUSES],
         },

@@ -3,6 +3,7 @@ own validator from `profile_fields`, so the bot and the dashboard refuse the sam
 the custom token amount. The registration's answers wait in the session's state until the
 profile is saved: contact data, birth date, address and password encrypted there too."""
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,9 @@ from kazan.customers.profile_fields import (
 DRAFT_CONTEXT = "crm.registration.draft"
 # Encrypted in the state like at rest; the state is a button's code (a choice step keeps it).
 DRAFT_ENCRYPTED = SECRET_FIELDS - {"state"}
+# A whole number of tokens: ASCII digits, with one kind of thousands separator between groups
+# of exactly three digits ("1,234" or "1.234", never "2.5" or "250.00").
+_WHOLE_NUMBER = re.compile(r"^(?:[0-9]+|[0-9]{1,3}([,. \u00a0\u202f'])[0-9]{3}(?:\1[0-9]{3})*)$")
 
 
 def draft_value(ctx: Context, field: str) -> str:
@@ -73,10 +77,10 @@ def _token_amount(ctx: Context, raw: object, step: Step) -> Any:
     from kazan.wallet.services import wallet_settings_get
 
     settings = wallet_settings_get(business=ctx.business)
-    text = str(raw or "").strip().replace(",", "").replace(".", "").replace(" ", "")
-    if not (text.isascii() and text.isdigit()):
+    match = _WHOLE_NUMBER.match(str(raw or "").strip())
+    if match is None:
         raise ValidationFailed(_("Please write a whole number of tokens, like 250."))
-    amount = int(text)
+    amount = int(re.sub(r"[^0-9]", "", match.group(0)))
     if not settings.topup_min <= amount <= settings.topup_max:
         raise ValidationFailed(
             _("Please choose between %(min)s and %(max)s tokens.")

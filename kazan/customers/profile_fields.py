@@ -111,7 +111,8 @@ PASSWORD_MAX = 128
 GENERATED_PASSWORD_LENGTH = 16
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-]{1,2}[^\W\d_]+)*\.?$")
-_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
+# ASCII digits only: `\d` takes any script's digits, which the ZIP lookup cannot handle.
+_ZIP = re.compile(r"^([0-9]{5})(?:-?([0-9]{4}))?$")
 _TELEGRAM = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_)){3,30}[A-Za-z0-9]$")
 _INSTAGRAM = re.compile(r"^(?!\.)(?!.*\.\.)[a-z0-9._]{1,30}(?<!\.)$")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
@@ -177,7 +178,8 @@ def date_of_birth_validate(raw: object, *, today: dt.date | None = None) -> str:
     AGE_MIN and AGE_MAX years old; returned as ISO."""
     text = _clean(raw)
     born = None
-    for pattern in _DATE_FORMATS:
+    # strptime's %Y/%m/%d take any script's digits; only ASCII ones are a date here.
+    for pattern in _DATE_FORMATS if text.isascii() else ():
         try:
             born = dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a date, no time)
             break

@@ -50,6 +50,8 @@ RATE_MAX_WAIT_SECONDS = 5.0
 SWEEP_REPEAT_SECONDS = 300
 # Queued rows younger than this still have their own delivery task on the way.
 SWEEP_GRACE_SECONDS = 30
+# The longest wait a provider's retry_after may impose on a message (seconds).
+MAX_RETRY_AFTER = 3600.0
 
 
 def _claimable(now: datetime) -> Q:
@@ -234,7 +236,12 @@ def _record_retry(
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         return _record_failure(message, code=code or MessagingErrorCode.MAX_ATTEMPTS, text=text)
     now = timezone.now()
-    delay = retry_after if retry_after is not None else backoff_seconds(message.attempts)
+    if retry_after is not None and math.isfinite(retry_after):
+        # The provider's word, kept within [0, MAX_RETRY_AFTER]: a negative one is now, a huge
+        # one (or OverflowError in timedelta) never parks the message for days.
+        delay = min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
+    else:
+        delay = backoff_seconds(message.attempts)
     next_attempt_at = now + timedelta(seconds=delay)
     changed = OutboundMessage.objects.filter(
         pk=message.pk, status=Status.SENDING, attempts=message.attempts

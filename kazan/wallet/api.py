@@ -76,12 +76,14 @@ def wallet_get(request: HttpRequest, customer_id: int, params: Query[HistoryQuer
     response=responses(WalletOut, 402, 404, 422),
     summary="Adjust a customer's token balance (signed, with a reason)",
     description="402 `insufficient_tokens` when the balance would fall below zero; 400 "
-    "`reason_required` without a reason.",
+    "`reason_required` without a reason. An optional `Idempotency-Key` header makes a retried "
+    "request apply once: a repeat with the same key changes nothing.",
 )
 def wallet_adjust(request: HttpRequest, customer_id: int, payload: TokensIn):
     business = api_require(request, "wallet.adjust")
     customer = customer_get(business=business, customer_id=customer_id)
     actor = api_actor(request)
+    key = (request.headers.get("Idempotency-Key") or "").strip()
     services.tokens_adjust(
         business=business,
         customer=customer,
@@ -89,5 +91,7 @@ def wallet_adjust(request: HttpRequest, customer_id: int, payload: TokensIn):
         reason=payload.reason,
         actor=actor.get("actor"),
         actor_kind=actor.get("actor_kind"),
+        # A retried request with the same key applies once (the entry's unique reference).
+        reference=f"api:{key[:90]}" if key else None,
     )
     return _wallet(business, customer)

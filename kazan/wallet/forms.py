@@ -39,8 +39,18 @@ class GrantPremiumForm(forms.Form):
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=MAX_GRANT_DAYS, initial=30)
 
 
+# TokenPurchase.amount_minor is a 32-bit integer on PostgreSQL.
+MAX_AMOUNT_MINOR = 2**31 - 1
+
+
 def _to_minor(value: Decimal, currency: str) -> int:
     return int(value.scaleb(minor_digits(currency)).to_integral_value())
+
+
+def _exact_in(value: Decimal, currency: str) -> bool:
+    """Whether `value` is a whole number of the currency's minor unit, and above 0."""
+    scaled = value.scaleb(minor_digits(currency))
+    return scaled > 0 and scaled == scaled.to_integral_value()
 
 
 class WalletSettingsForm(forms.Form):
@@ -76,7 +86,8 @@ class WalletSettingsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         gateway = cast("forms.ChoiceField", self.fields["gateway"])
-        gateway.choices = [(key, key) for key in gateway_keys()]
+        # Customers pay on the gateway's own page: a gateway without one cannot take them.
+        gateway.choices = [(key, key) for key in gateway_keys(redirecting=True)]
 
     @classmethod
     def initial_from(cls, settings: WalletSettings) -> dict[str, Any]:
@@ -122,6 +133,35 @@ class WalletSettingsForm(forms.Form):
         low, high = data.get("topup_min"), data.get("topup_max")
         if low is not None and high is not None and low > high:
             self.add_error("topup_max", _("The largest top-up must not be below the smallest."))
+        currency = data.get("currency")
+        if not currency:
+            return data
+        for name in ("token_price", "premium_price"):
+            price = data.get(name)
+            if price is not None and not _exact_in(price, currency):
+                self.add_error(
+                    name,
+                    _("Enter an amount the currency %(currency)s can pay exactly, above 0.")
+                    % {"currency": currency},
+                )
+        token_price, premium_price = data.get("token_price"), data.get("premium_price")
+        amounts = [*(data.get("topup_amounts") or []), *([high] if high is not None else [])]
+        if (
+            token_price is not None
+            and "token_price" not in self.errors
+            and amounts
+            and max(amounts) * _to_minor(token_price, currency) > MAX_AMOUNT_MINOR
+        ):
+            self.add_error(
+                "token_price",
+                _("The largest top-up at this price is too large an amount to pay online."),
+            )
+        if (
+            premium_price is not None
+            and "premium_price" not in self.errors
+            and _to_minor(premium_price, currency) > MAX_AMOUNT_MINOR
+        ):
+            self.add_error("premium_price", _("This price is too large to pay online."))
         return data
 
     def settings_data(self) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,19 +41,6 @@ def token_balance(*, business: Business, customer: Customer) -> int:
         .first()
     )
     return int(balance or 0)
-
-
-def token_balances(*, business: Business, customer_ids: Iterable[int]) -> dict[int, int]:
-    """Balances of many customers in one query (for lists); customers without an account
-    are left out (their balance is 0)."""
-    ids = list(customer_ids)
-    if not ids:
-        return {}
-    return dict(
-        TokenAccount.objects.filter(business=business, customer_id__in=ids).values_list(
-            "customer_id", "balance"
-        )
-    )
 
 
 def token_entries(*, business: Business, customer: Customer, limit: int = 20) -> list[TokenEntry]:
@@ -109,11 +95,6 @@ def premium_is_active(*, business: Business, customer: Customer) -> bool:
     return _covering_now(business).filter(customer=customer).exists()
 
 
-def premium_customer_ids(*, business: Business) -> set[int]:
-    """The customers premium right now (priority lane, subscriber prices, metrics)."""
-    return set(_covering_now(business).values_list("customer_id", flat=True))
-
-
 def premium_last_end(*, business: Business, customer: Customer) -> dt.datetime | None:
     """The end of the customer's latest period, past or future (where a renewal starts)."""
     end: dt.datetime | None = PremiumPeriod.objects.filter(
@@ -164,9 +145,10 @@ def unscoped_purchases_unfinished(
     *, older_than: dt.datetime, limit: int = 200
 ) -> list[TokenPurchase]:
     """Open purchases of every business not polled since `older_than`, oldest first (the
-    fallback job's batch)."""
+    fallback job's batch). A purchase paid with another amount (flagged for reconciliation)
+    is not asked about again."""
     return list(
-        TokenPurchase.objects.filter(status__in=OPEN_STATUSES)
+        TokenPurchase.objects.filter(status__in=OPEN_STATUSES, closed_at__isnull=True)
         .exclude(reference="")
         .filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=older_than))
         .select_related("business", "customer")

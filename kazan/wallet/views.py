@@ -17,6 +17,7 @@ from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.analytics.exports import csv_safe, local_naive
@@ -159,11 +160,12 @@ def reconciliation(request: BusinessRequest) -> HttpResponse:
     )
 
 
+# Lazy: built at import, translated in the request's language.
 RECHECK_MESSAGES = {
-    "applied": _("The gateway's answer was applied."),
-    "unchanged": _("Nothing changed: the purchase agrees with the gateway."),
-    "mismatch": _("The gateway reports a different amount: nothing was credited."),
-    "unreachable": _("The gateway could not be reached. Please try again later."),
+    "applied": gettext_lazy("The gateway's answer was applied."),
+    "unchanged": gettext_lazy("Nothing changed: the purchase agrees with the gateway."),
+    "mismatch": gettext_lazy("The gateway reports a different amount: nothing was credited."),
+    "unreachable": gettext_lazy("The gateway could not be reached. Please try again later."),
 }
 
 

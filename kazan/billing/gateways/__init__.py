@@ -29,6 +29,8 @@ class CheckoutRequest:
     # More for the gateway to keep with the checkout (commerce: {"order_id": …}); a checkout
     # that is not a package purchase leaves package_key "".
     metadata: dict[str, str] = field(default_factory=dict)
+    # How long the payer has, where the gateway lets the caller choose; None: its own default.
+    lifetime_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,14 @@ class CheckoutState:
 
 
 class GatewayError(Exception):
-    """The gateway refused or could not be reached. `message` is safe to log (no PII)."""
+    """The gateway refused or could not be reached. `message` is safe to log (no PII).
+    `transient`: it could not be reached or failed on its side (5xx): asking later may help."""
 
-    def __init__(self, message: str, *, code: str = "") -> None:
+    def __init__(self, message: str, *, code: str = "", transient: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.transient = transient
 
 
 @runtime_checkable
@@ -91,9 +95,17 @@ def gateway_account_fields(key: str) -> tuple[str, ...]:
     return _account_fields.get(key, ())
 
 
-def gateway_keys() -> list[str]:
+def gateway_keys(*, redirecting: bool = False) -> list[str]:
+    """The registered gateways; `redirecting`: only those with a payment page of their own
+    (a customer can pay there; the manual gateway has none)."""
     _builtin_load()
-    return sorted(_registry)
+    return sorted(key for key in _registry if not redirecting or _redirects(_registry[key]))
+
+
+def _redirects(factory: Callable[[], PaymentGateway]) -> bool:
+    # The factory is the class or its from_settings: read the class attribute, build nothing.
+    owner = getattr(factory, "__self__", factory)
+    return bool(getattr(owner, "redirects", True))
 
 
 def gateway_get(key: str | None = None) -> PaymentGateway:

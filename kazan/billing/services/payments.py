@@ -20,7 +20,7 @@ from kazan.activity.services import activity_record
 from kazan.billing.checkout_listeners import checkout_listeners
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
-from kazan.billing.models import GatewayEvent, Payment, SmsPackage, Subscription
+from kazan.billing.models import GatewayCheckout, GatewayEvent, Payment, SmsPackage, Subscription
 from kazan.billing.services.manual import _manual_payment_requested
 from kazan.billing.services.subscriptions import Field, _terms_log, subscription_for
 from kazan.core.errors import (
@@ -313,6 +313,11 @@ def gateway_event_apply(*, event: GatewayEventData) -> str:
                 )
         except IntegrityError:
             return "duplicate"
+        if event.outcome is not None and event.reference:
+            # The gateway's final word: the checkout no longer holds its account's key.
+            GatewayCheckout.objects.filter(
+                gateway=event.gateway, reference=event.reference, closed_at__isnull=True
+            ).update(closed_at=timezone.now())
         payment = (
             Payment.objects.select_related("business", "package")
             .filter(gateway=event.gateway, gateway_reference=event.reference)

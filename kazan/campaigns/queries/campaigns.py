@@ -362,19 +362,25 @@ def broadcast_stats(*, business: Business, campaign: Campaign) -> DeliveryStats:
         blocked=Count("pk", filter=blocked),
         failed=Count("pk", filter=failed & ~Q(message__error_code=BLOCKED_ERROR_CODE)),
     )
-    skipped = 0
+    skipped = skipped_blocked = 0
     if not campaign.test_mode:
-        skipped = (
+        # Skipped as blocked (the bot was blocked before their turn): counted as blocked.
+        reasons = (
             CampaignRecipient.objects.filter(business=business, campaign=campaign)
             .exclude(skip_reason="")
-            .count()
+            .aggregate(
+                skipped=Count("pk", filter=~Q(skip_reason=BLOCKED_ERROR_CODE)),
+                blocked=Count("pk", filter=Q(skip_reason=BLOCKED_ERROR_CODE)),
+            )
         )
-    finished = counts["sent"] + counts["failed"] + counts["blocked"]
+        skipped, skipped_blocked = reasons["skipped"], reasons["blocked"]
+    blocked_count = counts["blocked"] + skipped_blocked
+    finished = counts["sent"] + counts["failed"] + blocked_count
     return DeliveryStats(
         recipients=counts["recipients"],
         sent=counts["sent"],
         failed=counts["failed"],
-        blocked=counts["blocked"],
+        blocked=blocked_count,
         pending=counts["recipients"] - finished - skipped,
         skipped=skipped,
     )

@@ -41,6 +41,7 @@ from kazan.campaigns.audience import (
     broadcast_channel_get,
     broadcast_channels,
 )
+from kazan.campaigns.blocked_chats import blocked_indexes
 from kazan.campaigns.chat import chat_text
 from kazan.campaigns.error_codes import CampaignsErrorCode
 from kazan.campaigns.models import (
@@ -50,10 +51,12 @@ from kazan.campaigns.models import (
     CampaignRecipient,
     CampaignStatus,
 )
+from kazan.campaigns.queries.campaigns import BLOCKED_ERROR_CODE
 from kazan.campaigns.services.validation import campaign_validate
 from kazan.campaigns.team_chats import team_chats
 from kazan.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kazan.core.ratelimit import ratelimit_hit
+from kazan.customers.identities import external_id_normalize, identity_index_for
 from kazan.customers.queries import customer_channel_handle
 from kazan.messaging.models import Purpose
 from kazan.messaging.services import message_send
@@ -75,6 +78,10 @@ SKIP_CONSENT = "consent_withdrawn"
 SKIP_UNREACHABLE = "unreachable"
 SKIP_NO_CHAT = "no_chat"
 SKIP_REFUSED = "refused"
+# The preview's opt-out link: a sample, never a genuine token (which would work).
+PREVIEW_UNSUBSCRIBE_TOKEN = "sample.sample.sample.sample"  # noqa: S105 (no secret)
+# The person blocked the bot (channels knows): counted as blocked, never sent.
+SKIP_BLOCKED = BLOCKED_ERROR_CODE
 
 # How a run of recipients_send ended.
 SEND_DONE = "done"
@@ -195,8 +202,10 @@ def broadcast_preview(
     line in the business's language."""
     stop_line = ""
     if kind == CampaignKind.OFFER:
-        token = links.unsubscribe_token(business_id=business.pk, customer_id=1)
-        stop_line = links.stop_line(language=business.language, url=links.unsubscribe_url(token))
+        # A placeholder of a real token's shape: no working link for anyone in a preview.
+        stop_line = links.stop_line(
+            language=business.language, url=links.unsubscribe_url(PREVIEW_UNSUBSCRIBE_TOKEN)
+        )
     return _text(body=body, title=title, emoji=emoji, name=queries.SAMPLE_NAME, stop_line=stop_line)
 
 
@@ -218,7 +227,12 @@ def _skip(recipient: CampaignRecipient, reason: str) -> None:
 
 
 def _recipient_send(
-    campaign: Campaign, channel: BroadcastChannel, recipient: CampaignRecipient, *, allowed: bool
+    campaign: Campaign,
+    channel: BroadcastChannel,
+    recipient: CampaignRecipient,
+    *,
+    allowed: bool,
+    blocked: frozenset[str] = frozenset(),
 ) -> bool:
     """Writes one recipient's message and links it to the row, in one transaction; or marks
     why not. Returns whether a message was written."""
@@ -232,6 +246,9 @@ def _recipient_send(
     )
     if not handle:
         _skip(recipient, SKIP_NO_CHAT)
+        return False
+    if blocked and identity_index_for(channel.key, external_id_normalize(handle)) in blocked:
+        _skip(recipient, SKIP_BLOCKED)
         return False
     try:
         with transaction.atomic():
@@ -294,10 +311,17 @@ def recipients_send(
             .filter(pk__in=[r.customer_id for r in chunk])
             .values_list("pk", flat=True)
         )
+        blocked = frozenset(blocked_indexes(business=campaign.business, channel=channel.key))
         for recipient in chunk:
             recipient.customer.business = campaign.business
             pacer.wait()
-            _recipient_send(campaign, channel, recipient, allowed=recipient.customer_id in allowed)
+            _recipient_send(
+                campaign,
+                channel,
+                recipient,
+                allowed=recipient.customer_id in allowed,
+                blocked=blocked,
+            )
         if deadline is not None and clock() > deadline:
             return SEND_HANDOVER
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kazan.campaigns import queries, services
+from kazan.campaigns import links, queries, services
 from kazan.campaigns.audience import TELEGRAM, broadcast_channels
 from kazan.campaigns.chat import utf16_length
 from kazan.campaigns.models import Campaign, CampaignRecipient, CampaignStatus
@@ -24,6 +24,7 @@ from kazan.campaigns.testing import (
     chats_sent,
     telegram_user,
 )
+from kazan.channels.providers.telegram.members import chat_block_set
 from kazan.core.errors import ValidationFailed
 from kazan.customers.tests.factories import consent_given
 from kazan.messaging.models import OutboundMessage, Purpose
@@ -139,6 +140,27 @@ def test_delivery_is_tracked_per_recipient_sent_failed_and_blocked(
     assert stats.success_rate == pytest.approx(66.7)
     blocked = CampaignRecipient.objects.get(customer=tg_audience["agreed"][1]).message
     assert blocked.error_code == queries.BLOCKED_ERROR_CODE
+
+
+def test_someone_who_blocked_the_bot_is_skipped_and_counted_as_blocked(
+    business, owner, tg_audience, fake_bot_api
+):
+    # Given Telegram told the bot (my_chat_member "kicked") that 1002 blocked it
+    chat_block_set(business=business, handle="1002", blocked=True)
+    campaign = broadcast_save(business, owner)
+    broadcast_run(campaign)
+    # Then nothing is sent to them, and the tracking counts them as blocked
+    assert chats_sent(fake_bot_api) == Counter({"1001": 1, "1003": 1})
+    recipient = CampaignRecipient.objects.get(customer=tg_audience["agreed"][1])
+    assert (recipient.message, recipient.skip_reason) == (None, broadcast.SKIP_BLOCKED)
+    stats = queries.broadcast_stats(business=business, campaign=campaign)
+    assert (stats.sent, stats.blocked, stats.failed, stats.skipped, stats.pending) == (
+        2,
+        1,
+        0,
+        0,
+        0,
+    )
 
 
 def test_a_permanent_error_counts_as_failed_not_blocked(business, owner, tg_audience, fake_bot_api):
@@ -322,3 +344,11 @@ def test_the_opt_out_link_of_a_telegram_offer_ends_telegram_offers(
     fake_bot_api.calls.clear()
     broadcast_run(broadcast_save(business, owner, name="Second"))
     assert chats_sent(fake_bot_api) == Counter({"1002": 1, "1003": 1})
+
+
+def test_an_offers_preview_links_a_sample_opt_out_no_genuine_token(business):
+    preview = broadcast.broadcast_preview(business=business, body="Hi {name}", kind="offer")
+    assert broadcast.PREVIEW_UNSUBSCRIBE_TOKEN in preview
+    token = preview.rsplit("/u/", 1)[1]
+    with pytest.raises(links.TokenInvalid):
+        links.unsubscribe_token_read(token)

@@ -11,6 +11,7 @@ from kazan.activity.models import Activity
 from kazan.campaigns import queries, services
 from kazan.campaigns.models import Campaign, CampaignRecipient
 from kazan.campaigns.testing import broadcast_save, chats_sent, team_chat_link
+from kazan.channels.queries import ADMIN_ROLES
 from kazan.core.errors import ValidationFailed
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Role
@@ -52,6 +53,17 @@ def test_test_mode_reaches_only_the_teams_linked_chats(
     assert not CampaignRecipient.objects.filter(campaign=campaign).exists()
     stats = queries.broadcast_stats(business=business, campaign=campaign)
     assert (stats.recipients, stats.sent, stats.success_rate) == (2, 2, 100.0)
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.AGENT])
+def test_test_mode_never_reaches_an_operators_or_agents_chat(
+    business, owner, tg_audience, team_chats, fake_bot_api, role
+):
+    member = MembershipFactory(business=business, role=role).user
+    team_chat_link(business, member, "9003")
+    services.broadcast_test_send(business=business, actor=owner, body="Hello {name}")
+    tasks_run_all()
+    assert chats_sent(fake_bot_api) == Counter({"9001": 1, "9002": 1})
 
 
 def test_test_mode_without_a_linked_chat_says_so(business, owner, tg_audience):
@@ -166,3 +178,7 @@ def test_another_business_broadcast_is_not_found(
     answer = api.get(f"{API}/{theirs.pk}")
     assert answer.status_code == 404
     assert answer.json()["code"] == "not_found"
+
+
+def test_the_admin_roles_are_the_owners_and_managers():
+    assert set(ADMIN_ROLES) == {Role.OWNER, Role.MANAGER}

@@ -159,15 +159,25 @@ def orders_for_customer(
 
 
 def order_get(*, business: Business, order_id: int) -> Order:
-    """One order of the business; another business's id is NotFound."""
+    """One shop order of the business; another business's id is NotFound, and so is a token
+    order (the queue's, seed 004: its own pages and permissions)."""
     order = (
         Order.objects.filter(business=business, pk=order_id)
+        .exclude(payment_method=PaymentMethod.TOKENS)
         .select_related("customer", "invoice")
         .first()
     )
     if order is None:
         raise NotFound(code=CommerceErrorCode.ORDER_NOT_FOUND)
     return order
+
+
+def order_is_token(*, business: Business, order_id: int) -> bool:
+    """Whether the id is one of the business's token orders (the shop's order page sends
+    them to the queue's)."""
+    return Order.objects.filter(
+        business=business, pk=order_id, payment_method=PaymentMethod.TOKENS
+    ).exists()
 
 
 def order_get_by_number(*, business: Business, number: int) -> Order:
@@ -199,14 +209,13 @@ def orders_list(
 ) -> QuerySet[Order]:
     """The dashboard's (and the API's) order list, newest first, customer joined and the
     lines counted in the same query (no N+1). `search` finds customers by name or, through
-    their blind indexes, by exact phone or email; a number finds the order. Token orders (the
-    queue's, seed 004) only when asked for by their payment method: the shop's list is money.
+    their blind indexes, by exact phone or email; a number finds the order. Never token orders
+    (the queue's, seed 004, listed by the queue with its own permissions): the shop's list is
+    money.
     """
     from kazan.customers.queries import customer_list
 
-    orders = Order.objects.filter(business=business)
-    if payment_method != PaymentMethod.TOKENS:
-        orders = orders.exclude(payment_method=PaymentMethod.TOKENS)
+    orders = Order.objects.filter(business=business).exclude(payment_method=PaymentMethod.TOKENS)
     if status:
         orders = orders.filter(status=status)
     if since:

@@ -27,7 +27,7 @@ from kazan.core.errors import NotFound
 
 if TYPE_CHECKING:
     from kazan.accounts.models import User
-    from kazan.customers.models import Customer
+    from kazan.customers.models import Customer, CustomerProfile
     from kazan.tenancy.models import Business
 
 S = OrderStatus
@@ -285,3 +285,14 @@ def queue_operator_get(*, business: Business, user_id: int | None) -> User | Non
         return None
     member = team_members(business=business).filter(user_id=user_id).first()
     return member.user if member is not None and member.can("queue.work") else None
+
+
+def token_orders_open_for_profile(*, business: Business, profile: CustomerProfile) -> bool:
+    """Whether an open token order (pending, processing, assigned) is for the profile: the
+    operator still needs its details, so it may not be deleted yet."""
+    return Order.objects.filter(
+        business=business,
+        profile=profile,
+        payment_method=PaymentMethod.TOKENS,
+        status__in=(OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus.ASSIGNED),
+    ).exists()

@@ -287,7 +287,12 @@ def order_cancel(
 
 
 def order_note_add(
-    *, business: Business, order: Order, note: str, actor: User | None
+    *,
+    business: Business,
+    order: Order,
+    note: str,
+    actor: User | None,
+    actor_kind: str | None = None,
 ) -> OrderEvent:
     """A note of the team in the order's history (never shown to the customer)."""
     note = (note or "").strip()
@@ -300,7 +305,11 @@ def order_note_add(
     if order.business_id != business.pk:
         raise NotFound(code=CommerceErrorCode.ORDER_NOT_FOUND)
     return OrderEvent.objects.create(
-        order=order, kind=OrderEvent.Kind.NOTE, note=note, actor=actor, actor_kind="member"
+        order=order,
+        kind=OrderEvent.Kind.NOTE,
+        note=note,
+        actor=actor,
+        actor_kind=actor_kind or ("member" if actor is not None else "system"),
     )
 
 

@@ -81,7 +81,11 @@ def order_checkout_start(*, business: Business, order: Order, return_url: str) -
                 success_url=f"{return_url}{separator}paid=1",
                 cancel_url=return_url,
                 idempotency_key=f"kazan-order-{order.pk}-{order.total_minor}",
-                metadata={"order_id": str(order.pk), "order_number": str(order.number)},
+                metadata={
+                    "kind": "order",
+                    "order_id": str(order.pk),
+                    "order_number": str(order.number),
+                },
             )
         )
     except GatewayError as exc:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kazan.activity.services import activity_record
@@ -57,9 +58,13 @@ def _lane_renumber(business: Business, priority: bool, ordered_ids: list[int]) -
     """Gives the lane's orders ranks RANK_GAP apart in `ordered_ids`' order. Two statements
     (all negative, then the new values) so no row meets another's rank on the way."""
     lane = Order.objects.filter(business=business, priority=priority, pk__in=ordered_ids)
-    lane.update(queue_rank=-F("queue_rank"))
-    rows = [Order(pk=pk, queue_rank=index * RANK_GAP) for index, pk in enumerate(ordered_ids, 1)]
-    Order.objects.bulk_update(rows, ["queue_rank"])
+    now = timezone.now()  # the panel's live stream follows updated_at
+    lane.update(queue_rank=-F("queue_rank"), updated_at=now)
+    rows = [
+        Order(pk=pk, queue_rank=index * RANK_GAP, updated_at=now)
+        for index, pk in enumerate(ordered_ids, 1)
+    ]
+    Order.objects.bulk_update(rows, ["queue_rank", "updated_at"])
 
 
 def status_event(
@@ -92,15 +97,23 @@ def token_order_locked(business: Business, order: Order) -> Order:
 
 
 def queue_notify_on_commit(
-    business: Business, before: dict[int, int], told: Sequence[tuple[int, str]]
+    business: Business,
+    before: dict[int, int],
+    told: Sequence[tuple[int, str]],
+    positions: dict[int, int] | None = None,
 ) -> None:
     """On commit: the customers' messages of this change (`told`: (order id, event)) and of
     the orders whose position reached a milestone since `before` (a snapshot taken with the
-    queue locked, before the change)."""
+    queue locked, before the change). `positions`: the told orders' positions when the caller
+    knows them and nobody else moved up (an order placed at the end of its lane), instead of
+    reading the whole queue."""
     from kazan.commerce.services.queue_notifications import token_order_notify
 
     needs_positions = bool(before) or any(event in ("placed", "rerun") for _id, event in told)
-    after = queue_snapshot(business=business) if needs_positions else {}
+    if positions is not None and not before:
+        after = positions
+    else:
+        after = queue_snapshot(business=business) if needs_positions else {}
     announced = {order_id for order_id, _event in told}
     moved = [
         (order_id, position)
@@ -126,7 +139,14 @@ def queue_notify_on_commit(
 # --- moving an order in the queue -----------------------------------------------------------
 
 
-def queue_move(*, business: Business, order: Order, position: int, actor: User | None) -> None:
+def queue_move(
+    *,
+    business: Business,
+    order: Order,
+    position: int,
+    actor: User | None,
+    actor_kind: str | None = None,
+) -> None:
     """An admin moves a waiting order to `position` (1 = next) of the whole queue. The order
     stays in its lane: a regular order asked to go before the priority lane lands first of the
     regular lane, a priority order asked to go after it lands last of its own. The other
@@ -170,7 +190,7 @@ def queue_move(*, business: Business, order: Order, position: int, actor: User |
         else:
             rank = None
         if rank is not None:
-            Order.objects.filter(pk=current.pk).update(queue_rank=rank)
+            Order.objects.filter(pk=current.pk).update(queue_rank=rank, updated_at=timezone.now())
         else:
             ids = [pk for pk, _rank in lane]
             ids.insert(index, current.pk)
@@ -181,7 +201,7 @@ def queue_move(*, business: Business, order: Order, position: int, actor: User |
             kind=OrderEvent.Kind.MOVE,
             note=f"{old_position}→{new_position}",
             actor=actor,
-            actor_kind=actor_kind_of(actor, None),
+            actor_kind=actor_kind_of(actor, actor_kind),
         )
         activity_record(
             business=business,
@@ -189,5 +209,6 @@ def queue_move(*, business: Business, order: Order, position: int, actor: User |
             action="commerce.token_order_moved",
             target=current,
             data={"from": old_position, "to": new_position},
+            actor_kind=actor_kind,
         )
         queue_notify_on_commit(business, before, [])

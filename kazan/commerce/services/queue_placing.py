@@ -21,7 +21,7 @@ from kazan.analytics.services import event_count
 from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import Order, OrderEvent, OrderItem, OrderStatus, Package, PaymentMethod
 from kazan.commerce.queries.orders import commerce_settings_for
-from kazan.commerce.queries.queue import queue_snapshot
+from kazan.commerce.queries.queue import queue_position
 from kazan.commerce.services.orders import number_next
 from kazan.commerce.services.queue import (
     actor_kind_of,
@@ -91,10 +91,13 @@ def token_order_place(
     email_confirmation: bool,
     channel: str,
     actor: User | None = None,
+    expected_total: int | None = None,
 ) -> Order:
     """Places the order, charges its tokens and queues it, all in one transaction: a short
     balance raises InsufficientTokens and leaves nothing behind. Premium customers pay the
-    subscriber prices and wait in the priority lane. The customer is told its queue position."""
+    subscriber prices and wait in the priority lane. The customer is told its queue position.
+    `expected_total`: the total the customer was quoted; when the price is no longer that,
+    Conflict "quote_changed" and nothing is charged."""
     from kazan.wallet.services import tokens_debit
 
     if customer.business_id != business.pk or package.business_id != business.pk:
@@ -109,13 +112,17 @@ def token_order_place(
         )
     with transaction.atomic():
         queue_lock(business)
-        before = queue_snapshot(business=business)
         quote = token_order_quote(
             business=business,
             customer=customer,
             package=package,
             email_confirmation=email_confirmation,
         )
+        if expected_total is not None and quote.total != expected_total:
+            raise Conflict(
+                _("The price has changed since your quote."),
+                code=CommerceErrorCode.QUOTE_CHANGED,
+            )
         order = Order.objects.create(
             business=business,
             customer=customer,
@@ -152,9 +159,20 @@ def token_order_place(
             data={"tokens": quote.total, "priority": quote.subscriber, "package": package.pk},
             actor_kind=None if actor else "customer",
         )
-        queue_notify_on_commit(business, before, [(order.pk, "placed")])
+        # At the end of its lane: nobody moves up, so only the new order's position is read.
+        queue_notify_on_commit(
+            business,
+            {},
+            [(order.pk, "placed")],
+            positions=_position_of(business, order),
+        )
         transaction.on_commit(lambda: event_count(business=business, kind=EventKind.ORDER_CREATED))
     return order
+
+
+def _position_of(business: Business, order: Order) -> dict[int, int]:
+    position = queue_position(business=business, order=order)
+    return {order.pk: position} if position is not None else {}
 
 
 def _lines_write(order: Order, *, package: Package, quote: TokenQuote) -> None:
@@ -191,7 +209,6 @@ def token_order_rerun(
     package, at the end of its lane, charged nothing. One open rerun at a time."""
     with transaction.atomic():
         queue_lock(business)
-        before = queue_snapshot(business=business)
         original = token_order_locked(business, order)
         if original.status != S.COMPLETED:
             raise Conflict(
@@ -266,5 +283,7 @@ def token_order_rerun(
             data={"rerun_of": original.pk},
             actor_kind=actor_kind,
         )
-        queue_notify_on_commit(business, before, [(rerun.pk, "rerun")])
+        queue_notify_on_commit(
+            business, {}, [(rerun.pk, "rerun")], positions=_position_of(business, rerun)
+        )
     return rerun

@@ -1,7 +1,8 @@
 """The statuses of token orders (seed 004 §8.2).
 
 Statuses: pending → processing (an operator starts it, or by hand) → assigned (to an operator)
-→ completed; cancelled from any state, which gives the tokens back once (never on completion).
+→ completed; cancelled from any state, which gives the tokens back once (never on or after
+completion).
 Each change writes the order's history and the activity log and tells the customer (after
 commit, with an idempotency key); an operator hears of an order assigned to them.
 """
@@ -18,6 +19,7 @@ from kazan.activity.services import activity_record
 from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import Order, OrderStatus, PaymentMethod
 from kazan.commerce.queries.queue import queue_snapshot
+from kazan.commerce.queries.token_stats import TOKEN_STATUSES
 from kazan.commerce.services.orders import NOTE_MAX, BulkResult
 from kazan.commerce.services.queue import (
     actor_kind_of,
@@ -42,9 +44,7 @@ TOKEN_TRANSITIONS: dict[str, frozenset[str]] = {
     S.COMPLETED: frozenset({S.CANCELLED}),
     S.CANCELLED: frozenset(),
 }
-TOKEN_STATUSES = tuple(TOKEN_TRANSITIONS)
-# Statuses in which the order waits in the queue and has a rank.
-QUEUED = frozenset({S.PENDING, S.PROCESSING})
+# TOKEN_STATUSES (queries.token_stats) lists these same statuses, in this order.
 
 
 def _refused(before: str, after: str) -> Conflict:
@@ -74,6 +74,7 @@ def token_order_status_set(
     actor: User | None,
     note: str = "",
     actor_kind: str | None = None,
+    operator_id: int | None = None,
 ) -> Order:
     """A status chosen by hand (the dashboard's inline change, the API): processing, or
     completed / cancelled through their own use-cases; "assigned" needs an operator
@@ -82,7 +83,12 @@ def token_order_status_set(
         raise ValidationFailed(_("Unknown order status."), code=CommerceErrorCode.STATUS_TRANSITION)
     if status == S.COMPLETED:
         return token_order_complete(
-            business=business, order=order, actor=actor, note=note, actor_kind=actor_kind
+            business=business,
+            order=order,
+            actor=actor,
+            note=note,
+            actor_kind=actor_kind,
+            operator_id=operator_id,
         )
     if status == S.CANCELLED:
         return token_order_cancel(
@@ -129,11 +135,13 @@ def token_order_assign(
     operator: User,
     actor: User | None,
     actor_kind: str | None = None,
+    take: bool = False,
 ) -> Order:
     """Gives the order to an operator (a member who may work the queue): it leaves the queue
     and becomes "assigned"; a pending order passes through processing (the operator starts
     it). Another operator may take over an assigned order. The operator is told in their
-    linked chat, the customer of the status change."""
+    linked chat, the customer of the status change. `take`: an operator takes a waiting order
+    for themself, refused when (under the lock) it no longer waits or has an operator."""
     from kazan.tenancy.queries import membership_of
 
     membership = membership_of(business=business, user=operator)
@@ -150,6 +158,11 @@ def token_order_assign(
         before = current.status
         if before == S.ASSIGNED and current.operator_id == operator.pk:
             return current
+        if take and (current.queue_rank is None or current.operator_id is not None):
+            raise Conflict(
+                _("This order is no longer waiting: someone else has taken it."),
+                code=CommerceErrorCode.STATUS_TRANSITION,
+            )
         if before not in (S.PENDING, S.PROCESSING, S.ASSIGNED):
             raise _refused(before, S.ASSIGNED)
         if before == S.PENDING:
@@ -201,13 +214,20 @@ def token_order_complete(
     actor: User | None,
     note: str = "",
     actor_kind: str | None = None,
+    operator_id: int | None = None,
 ) -> Order:
     """The operator fulfilled the order. The tokens stay spent (seed 004: no refund on
-    completion)."""
+    completion). `operator_id`: an operator completing their own order, refused when (under
+    the lock) the order is no longer theirs."""
     note = (note or "").strip()[:NOTE_MAX]
     with transaction.atomic():
         current = token_order_locked(business, order)
         before = current.status
+        if operator_id is not None and current.operator_id != operator_id:
+            raise Conflict(
+                _("This order is no longer assigned to you."),
+                code=CommerceErrorCode.INVALID_OPERATOR,
+            )
         if S.COMPLETED not in TOKEN_TRANSITIONS[before]:
             raise _refused(before, S.COMPLETED)
         current.status, current.completed_at = S.COMPLETED, timezone.now()
@@ -235,7 +255,8 @@ def token_order_cancel(
 ) -> Order:
     """Cancels the order from any state and gives its tokens back: at most once, however
     often it is asked (the wallet refunds a reference once; a second cancel changes nothing).
-    A rerun was free, so nothing comes back for it."""
+    A completed order is still cancellable but refunds nothing (seed 004 §8.2: no refund on
+    completion). A rerun was free, so nothing comes back for it."""
     from kazan.wallet.services import tokens_refund
 
     reason = (reason or "").strip()[:NOTE_MAX]
@@ -251,7 +272,8 @@ def token_order_cancel(
         _leave_queue(current, fields)
         current.save(update_fields=fields)
         refund = None
-        if current.customer is not None:
+        # Seed 004 §8.2: no refund on completion, so none for cancelling a completed order.
+        if current.customer is not None and before != S.COMPLETED:
             refund = tokens_refund(
                 business=business,
                 customer=current.customer,
@@ -272,7 +294,12 @@ def token_order_cancel(
 
 
 def token_order_note_add(
-    *, business: Business, order: Order, actor: User | None, note: str
+    *,
+    business: Business,
+    order: Order,
+    actor: User | None,
+    note: str,
+    actor_kind: str | None = None,
 ) -> None:
     """A note of the team (operators and admins) in the order's history; never shown to the
     customer."""
@@ -281,9 +308,19 @@ def token_order_note_add(
     if order.business_id != business.pk or order.payment_method != PaymentMethod.TOKENS:
         raise NotFound(code=CommerceErrorCode.ORDER_NOT_FOUND)
     with transaction.atomic():
-        order_note_add(business=business, order=order, note=note, actor=actor)
+        order_note_add(
+            business=business,
+            order=order,
+            note=note,
+            actor=actor,
+            actor_kind=actor_kind_of(actor, actor_kind),
+        )
         activity_record(
-            business=business, actor=actor, action="commerce.token_order_note", target=order
+            business=business,
+            actor=actor,
+            action="commerce.token_order_note",
+            target=order,
+            actor_kind=actor_kind,
         )
 
 

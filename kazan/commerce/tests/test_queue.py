@@ -132,6 +132,23 @@ def test_place_charges_the_tokens_in_the_order_and_queues_it(business):
     assert [i.name for i in order.items.all()] == ["550 sites", "Email confirmation"]
 
 
+def test_a_total_other_than_the_quoted_one_is_refused_and_charges_nothing(business):
+    customer = buyer(business, tokens=500)
+    with pytest.raises(Conflict) as refused:
+        services.token_order_place(
+            business=business,
+            customer=customer,
+            profile=profile_of(business, customer),
+            package=package(business, 100),
+            email_confirmation=False,
+            channel="web",
+            expected_total=60,
+        )
+    assert refused.value.code == "quote_changed"
+    assert not Order.objects.exists()
+    assert token_balance(business=business, customer=customer) == 500
+
+
 def test_insufficient_balance_writes_nothing(business):
     customer = buyer(business, tokens=99)
     with pytest.raises(InsufficientTokens) as caught:
@@ -186,6 +203,15 @@ def test_queue_move_reranks_inside_the_lane(business, owner):
     assert _positions(business) == [a.number, b.number, d.number, c.number]
     services.queue_move(business=business, order=a, position=99, actor=owner)
     assert _positions(business) == [b.number, d.number, c.number, a.number]
+    # The panel's live stream follows updated_at: a move touches the order it moved.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - dt.timedelta(days=1)
+    Order.objects.update(updated_at=long_ago)
+    services.queue_move(business=business, order=c, position=1, actor=owner)
+    assert Order.objects.get(pk=c.pk).updated_at > long_ago
     assert OrderEvent.objects.filter(order=d, kind="move").count() == 2
 
 
@@ -204,6 +230,17 @@ def test_many_moves_renumber_when_ranks_run_out_and_stay_unique(business, owner)
         services.queue_move(business=business, order=orders[-2], position=2, actor=owner)
     ranks = list(Order.objects.exclude(queue_rank=None).values_list("queue_rank", flat=True))
     assert len(set(ranks)) == 4
+    # Renumbering touches every order of the lane (the live stream follows updated_at).
+    import datetime as dt
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - dt.timedelta(days=1)
+    Order.objects.update(updated_at=long_ago)
+    for _ in range(14):
+        services.queue_move(business=business, order=orders[-1], position=2, actor=owner)
+        services.queue_move(business=business, order=orders[-2], position=2, actor=owner)
+    assert not Order.objects.filter(updated_at=long_ago).exists()
     assert len(_positions(business)) == 4
 
 
@@ -258,6 +295,38 @@ def test_refused_transitions(business, owner, path, target):
         services.token_order_status_set(business=business, order=order, status=target, actor=owner)
 
 
+def test_a_second_take_of_the_same_order_is_refused(business, owner):
+    first, second = operator(business), operator(business)
+    order = place(business)
+    stale = Order.objects.get(pk=order.pk)
+    services.token_order_assign(
+        business=business, order=order, operator=first, actor=first, take=True
+    )
+    with pytest.raises(Conflict):
+        services.token_order_assign(
+            business=business, order=stale, operator=second, actor=second, take=True
+        )
+    order.refresh_from_db()
+    assert order.operator == first
+
+
+def test_completing_someone_elses_order_is_refused(business, owner):
+    first, second = operator(business), operator(business)
+    order = place(business)
+    services.token_order_assign(business=business, order=order, operator=first, actor=owner)
+    with pytest.raises(Conflict):
+        services.token_order_complete(
+            business=business, order=order, actor=second, operator_id=second.pk
+        )
+    with pytest.raises(Conflict):
+        services.token_order_status_set(
+            business=business, order=order, status="completed", actor=second, operator_id=second.pk
+        )
+    order.refresh_from_db()
+    assert order.status == "assigned"
+    services.token_order_complete(business=business, order=order, actor=first, operator_id=first.pk)
+
+
 def test_only_queue_workers_can_be_assigned(business, owner):
     agent = operator(business, role=Role.AGENT)
     with pytest.raises(ValidationFailed):
@@ -290,15 +359,17 @@ def test_cancel_refunds_once_even_when_asked_twice(business, owner):
     assert order.events.filter(to_status="cancelled").count() == 1
 
 
-def test_completion_does_not_refund_but_a_later_cancel_does(business, owner):
+def test_neither_completion_nor_a_later_cancel_of_a_completed_order_refunds(business, owner):
     customer = buyer(business, tokens=100)
     worker = operator(business)
     order = place(business, customer)
     services.token_order_assign(business=business, order=order, operator=worker, actor=owner)
     services.token_order_complete(business=business, order=order, actor=worker)
     assert token_balance(business=business, customer=customer) == 0
-    services.token_order_cancel(business=business, order=order, actor=owner)
-    assert token_balance(business=business, customer=customer) == 100
+    order = services.token_order_cancel(business=business, order=order, actor=owner)
+    assert order.status == "cancelled"
+    assert token_balance(business=business, customer=customer) == 0
+    assert not TokenEntry.objects.filter(kind="refund", reference=f"order:{order.pk}").exists()
 
 
 def test_cancel_shifts_the_queue(business, owner):
@@ -378,6 +449,23 @@ def test_customer_is_told_confirmation_with_position_and_every_status(
     }
 
 
+def test_placing_reads_only_the_new_orders_position_not_the_whole_queue(
+    business, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kazan.commerce.services import queue as queue_module
+
+    place(business)
+    customer = buyer(business, premium=True)
+
+    def whole_queue(**kwargs):
+        raise AssertionError("placing read the whole queue")
+
+    monkeypatch.setattr(queue_module, "queue_snapshot", whole_queue)
+    with django_capture_on_commit_callbacks(execute=True):
+        place(business, customer)
+    assert "Your place in the queue: 1." in _texts(customer)[0]
+
+
 def test_cancel_tells_the_refund(business, owner, django_capture_on_commit_callbacks):
     customer = buyer(business)
     order = place(business, customer, sites=250)
@@ -446,3 +534,10 @@ def test_a_customer_out_of_reach_is_noted_on_the_order(
     with django_capture_on_commit_callbacks(execute=True):
         order = place(business, customer)
     assert order.events.filter(kind="note", actor_kind="system", note__contains="not told").exists()
+
+
+def test_the_status_machine_and_the_figures_list_the_same_statuses():
+    from kazan.commerce.queries.token_stats import TOKEN_STATUSES
+    from kazan.commerce.services.queue_status import TOKEN_TRANSITIONS
+
+    assert tuple(TOKEN_TRANSITIONS) == TOKEN_STATUSES

@@ -87,6 +87,13 @@ def test_move_rerun_note_and_packages(client, business, auth, owner):
     assert response.json()["tokens"] == 0
     response = _json(client, "POST", f"{API}/orders/{a.pk}/notes", auth, {"note": "Done twice"})
     assert response.status_code == 201 and response.json()["history"][-1]["note"] == "Done twice"
+    from kazan.commerce.models import OrderEvent
+
+    # Attributed to the API key, like the other routes.
+    kinds = set(
+        OrderEvent.objects.filter(kind__in=("move", "note")).values_list("actor_kind", flat=True)
+    )
+    assert len(kinds) == 1 and kinds.isdisjoint({"member", "system"})
     packages = client.get(f"{API}/packages", **auth).json()
     assert [(p["sites"], p["price_tokens"], p["subscriber_price_tokens"]) for p in packages][
         -1
@@ -110,6 +117,15 @@ def test_operator_session_may_take_and_complete_only(client, business):
     assert response.status_code == 200 and response.json()["status"] == "assigned"
     response = _json(client, "PUT", f"{API}/orders/{order.pk}/status", {}, {"status": "completed"})
     assert response.json()["status"] == "completed"
+
+
+def test_the_shop_orders_api_does_not_reach_token_orders(client, business, auth):
+    order = place(business)
+    assert client.get(f"/api/v1/orders/{order.pk}", **auth).status_code == 404
+    noted = _json(client, "POST", f"/api/v1/orders/{order.pk}/notes", auth, {"note": "x"})
+    assert noted.status_code == 404
+    assert client.get("/api/v1/orders", {"payment_method": "tokens"}, **auth).status_code == 422
+    assert client.get("/api/v1/orders", **auth).json()["count"] == 0
 
 
 def test_another_businesss_order_is_unknown(client, business, auth):

@@ -146,8 +146,13 @@ def test_bulk_assign_status_cancel_and_export(owner_client, business, worker):
     assert Order.objects.filter(status="completed").count() == 2
     owner_client.post(f"{LIST}bulk/", {"orders": ids[2:], "action": "cancel"})
     assert Order.objects.get(pk=orders[2].pk).status == "cancelled"
-    export = owner_client.post(f"{LIST}bulk/", {"orders": ids, "action": "export"})
+    export = owner_client.post(f"{LIST}bulk/", {"orders": [*ids, "999999"], "action": "export"})
     assert export["Content-Type"].startswith("text/csv")
+    from kazan.activity.models import Activity
+
+    # The activity counts the rows exported, not the ids asked for (one is unknown).
+    logged = Activity.objects.get(action="commerce.token_orders_exported")
+    assert logged.data["count"] == 3
     body = export.content.decode("utf-8-sig")
     assert body.splitlines()[0].startswith("Number,")
     assert len(body.strip().splitlines()) == 4 and "Lovelace" in body
@@ -204,6 +209,8 @@ def test_operator_takes_completes_and_sees_the_password_of_their_own_only(
     worker_client.post(f"{LIST}{mine.pk}/status/", {"status": "completed"})
     mine.refresh_from_db()
     assert mine.status == "completed"
+    # Done with it: the password is no longer shown to the operator.
+    assert "s3cret-Pass" not in worker_client.get(f"{LIST}{mine.pk}/").content.decode()
 
 
 def test_admin_sees_every_password(owner_client, business):
@@ -268,6 +275,21 @@ def test_shop_orders_leave_token_orders_out_and_redirect_to_the_queue(owner_clie
     response = owner_client.get(f"/dashboard/orders/{order.pk}/")
     assert response["Location"] == f"{LIST}{order.pk}/"
     assert owner_client.get("/dashboard/orders/overview/").status_code == 200
+
+
+def test_an_agent_cannot_read_note_or_invoice_a_token_order_through_the_shop(client, business):
+    from kazan.commerce.models import OrderEvent
+    from kazan.tenancy.tests.factories import MembershipFactory
+
+    order = place(business)
+    client.force_login(MembershipFactory(business=business, role=Role.AGENT).user)
+    response = client.get(f"/dashboard/orders/{order.pk}/")
+    assert response.status_code == 302 and response["Location"] == f"{LIST}{order.pk}/"
+    assert client.post(f"/dashboard/orders/{order.pk}/note/", {"note": "x"}).status_code == 404
+    assert client.get(f"/dashboard/orders/{order.pk}/invoice/").status_code == 404
+    assert not OrderEvent.objects.filter(order=order, kind="note").exists()
+    listed = client.get("/dashboard/orders/", {"payment_method": "tokens"}).content.decode()
+    assert 'class="order-row"' not in listed
 
 
 def test_customer_page_lists_token_orders_in_tokens(owner_client, business):

@@ -281,7 +281,9 @@ def _choose_answer(ctx: Context, step: Step, inbound: Inbound, replies: list[Rep
         # Turning a page of a long list: the same question, the next options.
         pages = ctx.state.setdefault(PAGES_VAR, {})
         page = _page(ctx, step) + (1 if picked == PAGE_NEXT else -1)
-        pages[ctx.session.step] = max(0, page)
+        # A stale ▶ pressed again stays on the last page (◀ then goes back from there).
+        last = max(0, (len(_choices(ctx, step)) - 1) // int(step["page_size"]))
+        pages[ctx.session.step] = min(max(0, page), last)
         replies.extend(_prompt(ctx, step))
         return Answer(None, log)
     chosen = _choice(step, ctx, picked)

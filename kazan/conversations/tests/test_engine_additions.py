@@ -136,6 +136,13 @@ def test_skip_back_paging_state_options_and_edit(business, flow):
     assert _buttons(replies) == [str(n) for n in range(11, 21)] + ["page_prev", "page_next"]
     replies = _send(business, choice="page_next")
     assert _buttons(replies) == ["21", "22", "23", "24", "25", "back", "page_prev"]
+    # an old ▶ pressed again stays on the last page, and ◀ goes back one from there
+    for _ in range(2):
+        replies = _send(business, choice="page_next")
+        assert _buttons(replies) == ["21", "22", "23", "24", "25", "back", "page_prev"]
+    replies = _send(business, choice="page_prev")
+    assert _buttons(replies) == [str(n) for n in range(11, 21)] + ["page_prev", "page_next"]
+    replies = _send(business, choice="page_next")
     # a typed answer is any option of any page
     replies = _send(business, "No. 3")
     assert _buttons(replies) == ["f1", "f2"]

@@ -149,8 +149,48 @@ def test_profiles_list_edit_and_delete(api, business):
     assert edited.json()["first_name"] == "Robert"
     assert edited.json()["email_masked"] != "rob@example.com"
     assert wrong.status_code == 422
+    assert wrong.json()["code"] == "invalid_profile"
+    assert [error["loc"][-1] for error in wrong.json()["errors"]] == ["postal_code"]
     assert deleted.status_code == 204
     assert not CustomerProfile.objects.filter(pk=bobs.pk).exists()
+
+
+def test_a_profile_with_an_open_token_order_is_not_deleted(api, business):
+    from kazan.commerce import services
+    from kazan.commerce.tests.queue_helpers import place
+
+    order = place(business)
+    profile = order.profile
+    refused = api.delete(f"{API}/customers/{profile.pk}")
+    assert refused.status_code == 409
+    assert "open orders" in refused.json()["message"]
+    assert CustomerProfile.objects.filter(pk=profile.pk).exists()
+    services.token_order_cancel(business=business, order=order, actor=None)
+    assert api.delete(f"{API}/customers/{profile.pk}").status_code == 204
+
+
+def test_profile_edits_are_recorded_as_the_api_key(api, business):
+    world = crm_world(business)
+    bobs = CustomerProfile.objects.get(customer=world.bob)
+    edited = api.put(
+        f"{API}/customers/{bobs.pk}",
+        {
+            "first_name": "Robert",
+            "phone_e164": "+12025550143",
+            "email": "rob@example.com",
+            "gender": "male",
+            "date_of_birth": "1985-02-03",
+            "street": "1 Main St",
+            "city": "Austin",
+            "state": "TX",
+            "postal_code": "73301",
+            "country": "US",
+        },
+        content_type="application/json",
+    )
+    assert edited.status_code == 200, edited.json()
+    logged = Activity.objects.get(action="customer.profile_updated")
+    assert logged.actor_kind != "member"
 
 
 def test_profiles_export_is_csv_with_masked_contacts(api, business):

@@ -7,6 +7,7 @@ the help text."""
 import pytest
 from django.core.files.storage import default_storage
 
+from kazan.channels.providers.telegram.sender import TelegramSender
 from kazan.commerce.models import Order
 from kazan.crm.commands import BOT_COMMANDS, command_of
 from kazan.crm.tests.dialog import Dialog
@@ -76,6 +77,27 @@ def test_an_order_for_a_profile_is_confirmed_paid_in_tokens_and_queued(business)
     assert token_balance(business=business, customer=customer) == 700
 
 
+def test_a_price_changed_since_the_quote_is_not_charged_but_quoted_again(business):
+    from kazan.commerce.models import Package
+
+    dialog = Dialog(business)
+    customer, profile = _customer_with_profile(business, dialog, tokens=1000)
+    dialog.say("/order")
+    dialog.press(str(profile.pk))
+    dialog.press(_package_value(dialog, "250")[0])
+    dialog.press("no")
+    assert "Total: 250 tokens" in dialog.text
+    Package.objects.filter(business=business, sites=250).update(price_tokens=400)
+    dialog.press("confirm")
+    assert "The price has changed since your quote" in dialog.text
+    assert "Total: 400 tokens" in dialog.text
+    assert not Order.objects.filter(customer=customer).exists()
+    assert token_balance(business=business, customer=customer) == 1000
+    dialog.press("confirm")
+    assert Order.objects.get(customer=customer).total_minor == 400
+    assert token_balance(business=business, customer=customer) == 600
+
+
 def test_a_premium_customer_sees_the_subscriber_prices(business):
     dialog = Dialog(business)
     customer, profile = _customer_with_profile(business, dialog, tokens=1000)
@@ -130,8 +152,9 @@ def test_a_custom_amount_is_checked_against_the_wallet_settings(
     assert "How many tokens? (50 to 100,000)" in dialog.text
     dialog.say("10")
     assert dialog.errors == ["Please choose between 50 and 100,000 tokens."]
-    dialog.say("many")
-    assert dialog.errors == ["Please write a whole number of tokens, like 250."]
+    for wrong in ("many", "2.5", "250.00", "1,23,456", "1,234.567", "１２３"):
+        dialog.say(wrong)
+        assert dialog.errors == ["Please write a whole number of tokens, like 250."], wrong
     dialog.say("1,234")
     assert TokenPurchase.objects.get().tokens == 1234
 
@@ -185,6 +208,9 @@ def test_orders_list_their_status_and_queue_position_and_download_as_csv(busines
         rows = stored.read().decode("utf-8-sig").splitlines()
     assert rows[0].startswith("Order,Date,Profile,Package")
     assert len(rows) == 3 and "Anna Smith" in rows[1]
+    # The Telegram sender uploads it (it sends documents from private storage only).
+    name, content, _type = TelegramSender(token="1:x")._file(document["storage_path"], "orders.csv")
+    assert (name, content.decode("utf-8-sig").splitlines()) == ("orders.csv", rows)
 
 
 def test_help_lists_every_command(business):

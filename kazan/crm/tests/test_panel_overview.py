@@ -66,6 +66,8 @@ def test_the_charts_data_sums_to_the_figures(business):
         "completed": 2,
         "cancelled": 1,
     }
+    # The queue's own words: a pending token order waits in the queue, not for a payment.
+    assert charts["status"]["labels"][0] == "Waiting"
     growth = {row["key"]: sum(row["data"]) for row in charts["growth"]["datasets"]}
     assert growth == {"users": 3, "profiles": 3, "subscribers": 1}
     assert charts["packages"][0] == {"label": "100 sites", "count": 2}

@@ -266,3 +266,14 @@ def test_first_messages_at_once_make_one_customer(business):
     assert failed == []
     assert len(set(found)) == 1 and len(found) == 4
     assert Customer.objects.filter(business=business).count() == 1
+
+
+@pytest.mark.parametrize("raw", ["１０００１", "١٠٠٠١", "10001-１２３４"])
+def test_a_zip_code_in_other_digits_is_refused_clearly(raw):
+    with pytest.raises(ValidationFailed, match="5 digits"):
+        pf.postal_code_validate(raw)
+
+
+def test_a_birth_date_in_other_digits_is_refused_clearly():
+    with pytest.raises(ValidationFailed, match="year-month-day"):
+        pf.date_of_birth_validate("١٩٩٠-٠٤-٢٥", today=dt.date(2026, 12, 5))

@@ -16,8 +16,8 @@ from kazan.customers.models import ConsentRecord, Customer, CustomerProfile
 from kazan.demo.telegram_crm import CRM_OPERATOR, CRM_OWNER, CRM_SLUG, PEOPLE, telegram_crm_load
 from kazan.messaging.models import OutboundMessage
 from kazan.tenancy.models import Business
-from kazan.wallet.models import TokenAccount, TokenEntry, TokenPurchase
-from kazan.wallet.queries import premium_customer_ids, purchases_to_reconcile
+from kazan.wallet.models import PremiumPeriod, TokenAccount, TokenEntry, TokenPurchase
+from kazan.wallet.queries import premium_is_active, purchases_to_reconcile
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,8 @@ def test_wallets_premium_and_reconciliation(crm):
     kinds = Counter(TokenEntry.objects.filter(business=crm).values_list("kind", flat=True))
     assert kinds["purchase"] >= 40 and kinds["order"] >= 50 and kinds["adjustment"] == 3
     assert kinds["premium"] == 5 and kinds["refund"] >= 1
-    assert len(premium_customer_ids(business=crm)) == 6
+    premium = {p.customer for p in PremiumPeriod.objects.filter(business=crm)}
+    assert sum(premium_is_active(business=crm, customer=c) for c in premium) == 6
     purchases = TokenPurchase.objects.filter(business=crm)
     assert {p.gateway for p in purchases} == {"oxapay"}
     trouble = purchases_to_reconcile(

@@ -335,3 +335,25 @@ def test_unexpected_provider_error_retries_and_logs_no_number(
     assert (message.status, message.error_code) == (Status.QUEUED, "internal")
     assert "RuntimeError" in caplog.text
     assert PHONE not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [(-30, 0), (12.5, 12.5), (10**12, 3600), (float("inf"), None), (float("nan"), None)],
+)
+def test_retry_after_is_kept_within_an_hour(business, retry_after, expected):
+    credits_given(business, 5)
+    with time_machine.travel(START, tick=False):
+        message = _send(business)
+        claimed = outbox._claim(message.pk, provider_key="twilio")
+        assert claimed is not None
+        assert (
+            outbox._record_retry(claimed, code="rate", text="slow down", retry_after=retry_after)
+            == "retry"
+        )
+        claimed.refresh_from_db()
+        delay = (claimed.next_attempt_at - START).total_seconds()
+    if expected is None:  # not a number of seconds: the outbox's own backoff
+        assert 0 < delay <= 3600
+    else:
+        assert delay == expected

@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kazan.activity.services import activity_record
 from kazan.billing.gateways import CheckoutRequest, GatewayError
@@ -60,6 +61,11 @@ CLOSED = {
 }
 # A pending checkout the gateway still calls open is closed locally this long after it expired.
 EXPIRY_GRACE = dt.timedelta(minutes=30)
+# TokenPurchase.amount_minor is a 32-bit integer on PostgreSQL.
+MAX_AMOUNT_MINOR = 2**31 - 1
+NO_PAY_PAGE = gettext_noop(
+    "This shop's payment method has no online payment page. Please ask the shop how to pay."
+)
 
 
 def purchase_start(
@@ -94,6 +100,12 @@ def purchase_start(
         amount_minor = tokens * settings.token_price_minor
     else:
         raise ValidationFailed(code=WalletErrorCode.INVALID_AMOUNT)
+    if not 0 < amount_minor <= MAX_AMOUNT_MINOR:
+        # The settings form keeps prices in range; older settings may not be.
+        raise ValidationFailed(
+            _("This amount cannot be paid online. Please choose fewer tokens."),
+            code=WalletErrorCode.INVALID_AMOUNT,
+        )
     try:
         gateway = gateway_configured(settings.gateway)
     except PaymentGatewayUnavailable:
@@ -101,6 +113,9 @@ def purchase_start(
             _("Online payment is not available right now."),
             code=WalletErrorCode.PAYMENT_UNAVAILABLE,
         ) from None
+    if not getattr(gateway, "redirects", False):
+        # A gateway without a payment page (manual) cannot take a customer's payment.
+        raise Conflict(_(NO_PAY_PAGE), code=WalletErrorCode.PAYMENT_UNAVAILABLE)
     with transaction.atomic():
         purchase = TokenPurchase.objects.create(
             business=business,
@@ -141,6 +156,7 @@ def purchase_start(
                 cancel_url=return_url,
                 idempotency_key=f"kazan-wallet-{purchase.pk}",
                 metadata={"kind": "wallet", "purchase_id": str(purchase.pk)},
+                lifetime_minutes=settings.invoice_lifetime_minutes,
             )
         )
     except GatewayError as exc:
@@ -152,6 +168,15 @@ def purchase_start(
             _("The payment could not be started. Please try again in a moment."),
             code=WalletErrorCode.PAYMENT_UNAVAILABLE,
         ) from None
+    if not result.redirect_url:
+        logger.warning("checkout for token purchase %s: no payment page", purchase.pk)
+        TokenPurchase.objects.filter(pk=purchase.pk).update(
+            reference=result.reference,
+            status=PurchaseStatus.FAILED,
+            gateway_status="no_redirect",
+            closed_at=timezone.now(),
+        )
+        raise Conflict(_(NO_PAY_PAGE), code=WalletErrorCode.PAYMENT_UNAVAILABLE)
     TokenPurchase.objects.filter(pk=purchase.pk).update(
         reference=result.reference, pay_url=result.redirect_url
     )
@@ -207,13 +232,19 @@ def purchase_outcome_apply(
         if purchase is None:
             return "unchanged"
         now = timezone.now()
-        fields: dict[str, Any] = {"gateway_status": gateway_status[:32]}
+        fields: dict[str, Any] = {}
+        if outcome is not None or purchase.status in OPEN_STATUSES:
+            # A late in-progress word ("Paying") never overwrites a final purchase's status.
+            fields["gateway_status"] = gateway_status[:32]
         result = "unchanged"
         if outcome == "paid":
             if amount_minor != purchase.amount_minor or currency.upper() != purchase.currency:
                 logger.error("token purchase %s: paid amount does not match", purchase.pk)
                 if purchase.status != PurchaseStatus.PAID:
+                    # Flagged for reconciliation (paid_amount_minor set) and closed: the
+                    # fallback poll no longer asks about it.
                     fields["paid_amount_minor"] = amount_minor
+                    fields["closed_at"] = now
                     activity_record(
                         business=purchase.business,
                         actor=None,
@@ -253,7 +284,8 @@ def purchase_outcome_apply(
             if status and purchase.status in OPEN_STATUSES and status != purchase.status:
                 fields["status"] = status
                 result = "applied"
-        TokenPurchase.objects.filter(pk=purchase.pk).update(**fields)
+        if fields:
+            TokenPurchase.objects.filter(pk=purchase.pk).update(**fields)
         return result
 
 
@@ -303,9 +335,14 @@ def purchase_recheck(*, business: Business, purchase: TokenPurchase) -> str:
     if purchase.reference:
         try:
             state = gateway_configured(purchase.gateway).checkout_state(purchase.reference)
-        except (GatewayError, PaymentGatewayUnavailable) as exc:
+        except GatewayError as exc:
             logger.warning("token purchase %s: the gateway did not answer (%s)", purchase.pk, exc)
-            return "unreachable"
+            if exc.transient:
+                return "unreachable"
+            # A permanent refusal (an unknown invoice, a removed key): only the local expiry
+            # can close the purchase, or it would be asked about forever.
+        except PaymentGatewayUnavailable as exc:
+            logger.warning("token purchase %s: the gateway is not available (%s)", purchase.pk, exc)
     if state is not None and (state.outcome is not None or state.gateway_status):
         result = purchase_outcome_apply(
             purchase_id=purchase.pk,

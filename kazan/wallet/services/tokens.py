@@ -266,26 +266,45 @@ def tokens_adjust(
     reason: str,
     actor: Actor | None,
     actor_kind: str | None = None,
+    reference: str | None = None,
 ) -> TokenEntry:
     """An admin's correction (seed §3.3.1), signed, with the reason kept on the entry.
     ValidationFailed without a reason or with 0; InsufficientTokens below zero. `actor_kind`
-    names an API key acting without a user."""
+    names an API key acting without a user. `reference` (an API client's idempotency key):
+    a repeat returns the first entry and changes nothing."""
     _check_customer(business, customer)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(
             _("Say why the balance changes."), code=WalletErrorCode.REASON_REQUIRED
         )
-    with transaction.atomic():
-        entry = _write(
+
+    def earlier() -> TokenEntry | None:
+        return TokenEntry.objects.filter(
             business=business,
-            customer=customer,
+            account__customer=customer,
             kind=TokenEntryKind.ADJUSTMENT,
-            amount=amount,
-            reference=None,
-            actor=actor,
-            note=reason,
-        )
+            reference=reference,
+        ).first()
+
+    if reference is not None and (found := earlier()) is not None:
+        return found
+    with transaction.atomic():
+        try:
+            entry = _write(
+                business=business,
+                customer=customer,
+                kind=TokenEntryKind.ADJUSTMENT,
+                amount=amount,
+                reference=reference,
+                actor=actor,
+                note=reason,
+            )
+        except IntegrityError:
+            # A concurrent repeat wrote it first (the unique (account, kind, reference)).
+            if reference is None or (found := earlier()) is None:
+                raise
+            return found
         _record(
             business=business,
             customer=customer,

@@ -76,3 +76,22 @@ def test_another_business_customer_is_404(api, other_business):
     )
     assert answer.status_code == 404
     assert queries.token_balance(business=other_business, customer=stranger) == 10
+
+
+def test_an_idempotency_key_applies_a_retried_adjustment_once(api, business):
+    customer = wallet_customer(business, tokens=100)
+
+    def put(key, amount=25):
+        return api.put(
+            f"{API}/{customer.pk}/tokens",
+            {"amount": amount, "reason": "goodwill"},
+            content_type="application/json",
+            headers={"Idempotency-Key": key},
+        )
+
+    first, repeat = put("req-1"), put("req-1")
+    assert first.status_code == repeat.status_code == 200
+    assert first.json()["balance"] == repeat.json()["balance"] == 125
+    assert put("req-2").json()["balance"] == 150  # another key is another adjustment
+    assert queries.token_balance(business=business, customer=customer) == 150
+    assert Activity.objects.filter(action="tokens.adjusted").count() == 2

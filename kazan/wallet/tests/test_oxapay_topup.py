@@ -7,6 +7,7 @@ from django.db import connection
 
 from kazan.billing.gateways.oxapay.testing import MERCHANT_KEY, callback_post
 from kazan.billing.gateways.oxapay.tests.test_concurrency import deliver_concurrently
+from kazan.core.errors import Conflict, ValidationFailed
 from kazan.messaging.models import OutboundMessage
 from kazan.wallet import queries, services
 from kazan.wallet.models import TokenEntry, TokenPurchase
@@ -85,3 +86,107 @@ def test_twenty_concurrent_paid_callbacks_credit_the_wallet_once(
     assert answers == [(200, b"ok")] * 20
     assert queries.token_balance(business=business, customer=customer) == 500
     assert TokenEntry.objects.filter(kind="purchase").count() == 1
+
+
+# --- review fixes -------------------------------------------------------------------------------
+
+
+def test_the_business_s_invoice_lifetime_reaches_oxapay(business, oxapay_settings, fake_oxapay):
+    wallet = services.wallet_settings_get(business=business)
+    wallet.invoice_lifetime_minutes = 25
+    wallet.save()
+    _start(business)
+    assert fake_oxapay.creates()[-1].json["lifetime"] == 25
+
+
+def _overdue(purchase):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    TokenPurchase.objects.filter(pk=purchase.pk).update(
+        expires_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    purchase.refresh_from_db()
+
+
+def test_a_transient_gateway_error_leaves_an_overdue_purchase_open(
+    business, oxapay_settings, fake_oxapay
+):
+    _customer, purchase = _start(business)
+    _overdue(purchase)
+    fake_oxapay.fail_next(status=503)
+    assert services.purchase_recheck(business=business, purchase=purchase) == "unreachable"
+    assert TokenPurchase.objects.get(pk=purchase.pk).status == "pending"
+
+
+def test_a_permanent_gateway_error_lets_an_overdue_purchase_expire(
+    business, oxapay_settings, fake_oxapay
+):
+    _customer, purchase = _start(business)
+    _overdue(purchase)
+    fake_oxapay.fail_next(status=404, key="not_found")
+    assert services.purchase_recheck(business=business, purchase=purchase) == "applied"
+    assert TokenPurchase.objects.get(pk=purchase.pk).status == "expired"
+
+
+def test_a_mismatched_payment_is_not_polled_again_but_stays_on_reconciliation(
+    client, business, oxapay_settings, fake_oxapay
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _customer, short = _start(business)
+    fake_oxapay.status_set(short.reference, "Paid")
+    callback_post(client, fake_oxapay.callback_for(short.reference, amount=1), MERCHANT_KEY)
+    short.refresh_from_db()
+    assert short.paid_amount_minor == 100 and short.closed_at is not None
+
+    assert queries.unscoped_purchases_unfinished(older_than=timezone.now() + dt.timedelta(1)) == []
+    rows = queries.purchases_to_reconcile(business=business, stale_before=timezone.now())
+    assert [(row.purchase.pk, row.problem) for row in rows] == [(short.pk, "mismatch")]
+
+
+def test_a_late_paying_callback_does_not_overwrite_a_final_status(
+    client, business, oxapay_settings, fake_oxapay
+):
+    _customer, purchase = _start(business)
+    fake_oxapay.status_set(purchase.reference, "Paid")
+    callback_post(client, fake_oxapay.callback_for(purchase.reference), MERCHANT_KEY)
+    fake_oxapay.status_set(purchase.reference, "Paying")
+    callback_post(client, fake_oxapay.callback_for(purchase.reference), MERCHANT_KEY)
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.gateway_status) == ("paid", "Paid")
+
+
+def test_a_gateway_without_a_payment_page_is_a_clear_conflict(business):
+    wallet = services.wallet_settings_get(business=business)
+    wallet.gateway = "manual"
+    wallet.save()
+    with pytest.raises(Conflict, match="no online payment page"):
+        _start(business)
+    assert not TokenPurchase.objects.exists()
+
+
+def test_a_checkout_without_a_redirect_url_fails_the_purchase(
+    business, oxapay_settings, fake_oxapay, monkeypatch
+):
+    from kazan.billing.gateways import CheckoutResult
+    from kazan.billing.gateways.oxapay.gateway import OxaPayGateway
+
+    monkeypatch.setattr(
+        OxaPayGateway, "checkout_start", lambda self, request: CheckoutResult("77", "")
+    )
+    with pytest.raises(Conflict, match="no online payment page"):
+        _start(business)
+    assert TokenPurchase.objects.get().status == "failed"
+
+
+def test_an_amount_beyond_the_column_is_refused(business, oxapay_settings, fake_oxapay):
+    wallet = services.wallet_settings_get(business=business)
+    wallet.token_price_minor, wallet.topup_max = 100_000_000, 1000
+    wallet.save()
+    with pytest.raises(ValidationFailed):
+        _start(business, tokens=wallet.topup_max)
+    assert not TokenPurchase.objects.exists()

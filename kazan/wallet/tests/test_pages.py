@@ -11,6 +11,7 @@ from django.utils import timezone
 from kazan.tenancy.models import Role
 from kazan.tenancy.tests.factories import MembershipFactory
 from kazan.wallet import queries, services
+from kazan.wallet.forms import WalletSettingsForm
 from kazan.wallet.models import TokenPurchase, WalletSettings
 from kazan.wallet.testing import wallet_customer
 
@@ -133,7 +134,13 @@ def test_the_settings_form_saves_prices_in_minor_units(owner_client, business):
         {"topup_min": "600", "topup_max": "500"},
         {"currency": "€€€"},
         {"gateway": "nowhere"},
+        {"gateway": "manual"},  # no payment page: customers could not pay
         {"token_price": "-1"},
+        {"token_price": "9999999.99"},  # 1000 tokens × price overflows amount_minor
+        {"token_price": "30000", "topup_max": "100000"},
+        {"token_price": "0.01", "currency": "JPY"},  # rounds to 0 yen
+        {"token_price": "12.34", "currency": "JPY"},  # not a whole yen
+        {"premium_price": "4.50", "currency": "JPY"},
     ],
 )
 def test_bad_settings_are_refused_with_a_message(owner_client, business, changes):
@@ -143,7 +150,7 @@ def test_bad_settings_are_refused_with_a_message(owner_client, business, changes
         "topup_amounts": "100, 250",
         "topup_min": "50",
         "topup_max": "1000",
-        "gateway": "manual",
+        "gateway": "oxapay",
         "invoice_lifetime_minutes": "60",
         "premium_price_tokens": "500",
         "premium_price": "49",
@@ -154,6 +161,31 @@ def test_bad_settings_are_refused_with_a_message(owner_client, business, changes
     answer = owner_client.post("/dashboard/wallet/", data)
     assert answer.status_code == 200 and b"errorlist" in answer.content
     assert not WalletSettings.objects.filter(business=business, gateway="nowhere").exists()
+    assert not WalletSettings.objects.filter(business=business, gateway=data["gateway"]).exists()
+
+
+def test_the_settings_form_offers_only_gateways_with_a_payment_page():
+    choices = [key for key, _label in WalletSettingsForm().fields["gateway"].choices]
+    assert "manual" not in choices and {"oxapay", "stripe"} <= set(choices)
+
+
+def test_whole_yen_prices_are_accepted(owner_client, business):
+    data = {
+        "token_price": "12",
+        "currency": "JPY",
+        "topup_amounts": "100, 250",
+        "topup_min": "50",
+        "topup_max": "1000",
+        "gateway": "oxapay",
+        "invoice_lifetime_minutes": "60",
+        "premium_price_tokens": "500",
+        "premium_price": "4900",
+        "premium_days": "30",
+        "low_balance_threshold": "50",
+    }
+    assert owner_client.post("/dashboard/wallet/", data).status_code == 302
+    saved = WalletSettings.objects.get(business=business)
+    assert (saved.token_price_minor, saved.premium_price_minor) == (12, 4900)
 
 
 def test_transactions_filter_and_export(owner_client, business, owner):

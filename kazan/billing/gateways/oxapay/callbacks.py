@@ -32,7 +32,11 @@ from kazan.billing.gateways.oxapay.gateway import (
     status_outcome,
 )
 from kazan.billing.models import GatewayAccount
-from kazan.billing.queries import gateway_account_by_hook, gateway_checkout_get
+from kazan.billing.queries import (
+    gateway_account_by_hook,
+    gateway_checkout_get,
+    payment_exists_for,
+)
 from kazan.billing.services import GatewayEventData, gateway_event_apply
 
 logger = logging.getLogger("kazan.hooks.oxapay")
@@ -52,7 +56,9 @@ def signature(body: bytes, key: str) -> str:
 def signature_valid(body: bytes, header: str | None, key: str) -> bool:
     if not key or not header:
         return False
-    return hmac.compare_digest(signature(body, key), header.strip().lower())
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    given = header.strip().lower().encode("utf-8", errors="replace")
+    return hmac.compare_digest(signature(body, key).encode(), given)
 
 
 def callback_parse(payload: dict[str, Any]) -> GatewayEventData:
@@ -124,6 +130,13 @@ def oxapay_callback(request: HttpRequest, hook_key: str = "") -> HttpResponse:
     if not _owned(event.reference, account):
         logger.warning(
             "oxapay callback for track %s refused: another account's invoice", event.reference
+        )
+        return _ok()
+    if account is not None and payment_exists_for(gateway=GATEWAY, reference=event.reference):
+        # What a business pays the platform is never settled through the business's own key.
+        logger.warning(
+            "oxapay callback for track %s refused: a platform payment on a business account",
+            event.reference,
         )
         return _ok()
     result = gateway_event_apply(event=event)

@@ -9,9 +9,11 @@
     200  {"data": {"track_id", "status", "amount", "currency", "order_id", "txs", …}, …}
     4xx/5xx {"data": {}, "message", "error": {"type", "key", "message"}, "status", "version"}
 
-The merchant key is the business's own (billing's GatewayAccount) when it saved one, else the
-platform's OXAPAY_MERCHANT_API_KEY; each checkout records which (GatewayCheckout), so the
-payment-information call and the callback check use the same key. OxaPay has no idempotency
+The merchant key is the business's own (billing's GatewayAccount) for the business's own sales
+(metadata kind "wallet" or "order") when it saved one, else the platform's
+OXAPAY_MERCHANT_API_KEY (always for what the business pays the platform: SMS packages); each
+checkout records which (GatewayCheckout), so the payment-information call and the callback
+check use the same key. OxaPay has no idempotency
 key: a call is never retried automatically (a retry could open a second invoice).
 """
 
@@ -34,6 +36,8 @@ logger = logging.getLogger("kazan.billing.oxapay")
 GATEWAY = "oxapay"
 KEY_HEADER = "merchant_api_key"
 KEY_FIELD = "merchant_api_key"  # the credential field of a business's own account
+# CheckoutRequest.metadata["kind"] of the business's own sales: only these use its own account.
+BUSINESS_SALE_KINDS = frozenset({"wallet", "order"})
 
 # OxaPay's payment statuses (v1 "Payment Status Table"; callbacks capitalise them: "Paid",
 # and the legacy API's "Confirming"/"Failed" may still arrive) → our outcome. None: still open
@@ -116,14 +120,20 @@ class OxaPayGateway:
     # -- the interface ---------------------------------------------------------------------------
 
     def checkout_start(self, request: CheckoutRequest) -> CheckoutResult:
-        account = gateway_account_for(business_id=request.business_id, gateway=GATEWAY)
+        # The business's own account takes only its own sales (wallet top-ups, orders); what the
+        # business pays the platform (SMS packages) goes to the platform's key.
+        account = (
+            gateway_account_for(business_id=request.business_id, gateway=GATEWAY)
+            if request.metadata.get("kind") in BUSINESS_SALE_KINDS
+            else None
+        )
         key = account.credential(KEY_FIELD) if account is not None else self.platform_key
         if not key:
             raise GatewayError("OxaPay has no merchant API key configured", code="not_configured")
-        body = {
+        body: dict[str, Any] = {
             "amount": amount_from_minor(request.amount_minor, request.currency),
             "currency": request.currency.upper(),
-            "lifetime": self.lifetime_minutes,
+            "lifetime": request.lifetime_minutes or self.lifetime_minutes,
             # The payer sees the price; OxaPay's fee is the merchant's, and an underpaid
             # invoice is never "paid": the amount credited is the amount asked.
             "fee_paid_by_payer": 0,
@@ -143,7 +153,11 @@ class OxaPayGateway:
             )
         reference = str(track_id)
         gateway_checkout_record(
-            gateway=GATEWAY, reference=reference, business_id=request.business_id, account=account
+            gateway=GATEWAY,
+            reference=reference,
+            business_id=request.business_id,
+            account=account,
+            lifetime_minutes=body["lifetime"],
         )
         return CheckoutResult(reference=reference, redirect_url=payment_url)
 
@@ -185,7 +199,7 @@ class OxaPayGateway:
         except requests.RequestException as exc:
             logger.warning("oxapay could not %s: %s", doing, type(exc).__name__)
             raise GatewayError(
-                f"OxaPay could not be reached ({doing})", code="unreachable"
+                f"OxaPay could not be reached ({doing})", code="unreachable", transient=True
             ) from exc
         try:
             answer = response.json()
@@ -200,7 +214,11 @@ class OxaPayGateway:
             logger.warning(
                 "oxapay could not %s: status=%s code=%.60s", doing, response.status_code, code
             )
-            raise GatewayError(f"OxaPay could not {doing} the invoice ({code:.60})", code=code[:60])
+            raise GatewayError(
+                f"OxaPay could not {doing} the invoice ({code:.60})",
+                code=code[:60],
+                transient=response.status_code >= 500,
+            )
         data = payload.get("data")
         if not isinstance(data, dict):
             raise GatewayError("OxaPay answered without data", code="no_data")

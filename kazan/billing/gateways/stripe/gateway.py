@@ -117,4 +117,8 @@ def _gateway_error(exc: stripe.StripeError, doing: str) -> GatewayError:
         getattr(exc, "http_status", None),
         code,
     )
-    return GatewayError(f"Stripe could not {doing} ({code})", code=str(code))
+    status = getattr(exc, "http_status", None)
+    transient = isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (
+        isinstance(status, int) and status >= 500
+    )
+    return GatewayError(f"Stripe could not {doing} ({code})", code=str(code), transient=transient)

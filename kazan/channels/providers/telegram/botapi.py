@@ -30,6 +30,8 @@ logger = logging.getLogger("kazan.telegram.botapi")
 BLOCKED_CODE = "blocked"
 NETWORK_CODE = "network"
 NOT_MODIFIED = "message is not modified"
+# An edit Telegram refuses for good (the message is too old, or gone): sent as a new message.
+NOT_EDITABLE = ("message can't be edited", "message to edit not found")
 
 
 def error_classify(*, status: int, body: object) -> ProviderError:
@@ -85,7 +87,7 @@ class BotApi:
             logger.warning("telegram %s unreachable: %s", method, type(exc).__name__)
             raise TransientProviderError(
                 f"Telegram unreachable: {type(exc).__name__}", code=NETWORK_CODE
-            ) from exc
+            ) from None  # the exception's text holds the URL, which holds the bot's token
         try:
             body = response.json()
         except ValueError:
@@ -132,5 +134,5 @@ class BotApi:
         except requests.RequestException as exc:
             raise TransientProviderError(
                 f"Telegram file unreachable: {type(exc).__name__}", code=NETWORK_CODE
-            ) from exc
+            ) from None  # the exception's text holds the URL, which holds the bot's token
         return b"".join(chunks), path

@@ -130,7 +130,8 @@ def telegram_parse(update: object, *, bot_id: str) -> InboundMessage | None:
     (edited messages, group chats, service messages, unknown update kinds)."""
     data = _dict(update)
     update_id = data.get("update_id")
-    if not isinstance(update_id, int) or update_id < 0:
+    # Not a bool, and within 64 bits (its text is the message id, of at most 64 characters).
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2**63:
         return None
     found: tuple[str, dict[str, Any]] | None = None
     chat_id = ""

@@ -48,18 +48,32 @@ TELEGRAM_CAPABILITIES = Capabilities(
 Call = dict[str, Any]
 
 
+def utf16_cut(text: str, limit: int) -> str:
+    """The longest start of `text` of at most `limit` UTF-16 code units (Telegram counts its
+    limits in those: an emoji outside the BMP is two)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
 def text_split(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at the last line break (else space)
-    of each piece when there is one in its second half."""
+    """`text` in pieces of at most `limit` UTF-16 code units (as Telegram counts), cut at the
+    last line break (else space) of each piece when there is one in its second half."""
     pieces: list[str] = []
     rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
+    while True:
+        window = utf16_cut(rest, limit)
+        if len(window) == len(rest):
+            break
+        size = len(window)
         cut = window.rfind("\n")
-        if cut < limit // 2:
+        if cut < size // 2:
             cut = window.rfind(" ")
-        if cut < limit // 2:
-            cut = limit
+        if cut < size // 2:
+            cut = size
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
@@ -88,7 +102,7 @@ def _take_text(calls: list[Call], own: str) -> str:
     """The text of a message with buttons: its own, else the plain text just before it (that
     message is removed: one message instead of two), else a pointer."""
     if own.strip():
-        return own.strip()[:TEXT_MAX]
+        return utf16_cut(own.strip(), TEXT_MAX)
     if calls and calls[-1]["method"] == "sendMessage" and "reply_markup" not in calls[-1]:
         return str(calls.pop()["text"])
     return DEFAULT_TEXT
@@ -175,7 +189,7 @@ def _image(reply: dict[str, Any], calls: list[Call]) -> None:
     call: Call = {"method": "sendPhoto", "photo": url}
     caption = str(reply.get("caption") or reply.get("alt") or "").strip()
     if caption:
-        call["caption"] = caption[:CAPTION_MAX]
+        call["caption"] = utf16_cut(caption, CAPTION_MAX)
     calls.append(call)
 
 
@@ -191,7 +205,7 @@ def _document(reply: dict[str, Any], calls: list[Call]) -> None:
     }
     caption = str(reply.get("caption") or "").strip()
     if caption:
-        call["caption"] = caption[:CAPTION_MAX]
+        call["caption"] = utf16_cut(caption, CAPTION_MAX)
     calls.append(call)
 
 
@@ -219,15 +233,23 @@ def telegram_calls(payload: dict[str, Any]) -> list[Call]:
         if not isinstance(reply, dict):
             continue
         start = len(calls)
+        before = calls[-1] if calls else None
         renderer = _RENDERERS.get(str(reply.get("type") or "text"))
         if renderer is not None:
             renderer(reply, calls)
         else:
             calls.extend(_texts(_as_text(reply)))
+        # The buttons' message may have taken in the text just before it (that call is gone
+        # and the buttons' call stands in its place).
+        taken = start > 0 and len(calls) >= start and calls[start - 1] is not before
+        index = start - 1 if taken else start
         message_id = reply.get("edit_message_id")
-        if reply.get("edit") and isinstance(message_id, int) and len(calls) > start:
-            # A text taken in as the buttons' text may have moved the start back by one.
-            index = min(start, len(calls) - 1)
+        if (
+            reply.get("edit")
+            and isinstance(message_id, int)
+            and index < len(calls)
+            and (not taken or index == 0)
+        ):
             calls[index] = _edit(calls[index], message_id)
     return calls
 

@@ -20,7 +20,8 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 
 from kazan.channels.providers.parts import parts_send
-from kazan.channels.providers.telegram.botapi import NOT_MODIFIED, BotApi
+from kazan.channels.providers.telegram.botapi import NOT_EDITABLE, NOT_MODIFIED, BotApi
+from kazan.channels.providers.telegram.render import TEXT_MAX, utf16_cut
 from kazan.core.ratelimit import ratelimit_wait
 from kazan.messaging.transports import (
     PermanentProviderError,
@@ -58,7 +59,9 @@ def flood_wait(*, bot_id: str, chat_id: str, max_wait: float | None = None) -> N
             key, limit=limit, max_wait=wait, window_seconds=seconds
         ):
             raise TransientProviderError(
-                "Telegram's flood limit is reached; trying again shortly.", code=THROUGHPUT_CODE
+                "Telegram's flood limit is reached; trying again shortly.",
+                code=THROUGHPUT_CODE,
+                retry_after=1.0,
             )
 
 
@@ -92,7 +95,11 @@ class TelegramSender:
         except PermanentProviderError as exc:
             if method == "editMessageText" and NOT_MODIFIED in exc.message:
                 return str(call.get("message_id") or "")
-            raise
+            if method == "editMessageText" and any(text in exc.message for text in NOT_EDITABLE):
+                params.pop("message_id", None)
+                result = self.api.call("sendMessage", {"chat_id": chat_id, **params})
+            else:
+                raise
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return f"{chat_id}:{message_id}" if message_id is not None else str(chat_id)
 
@@ -102,7 +109,7 @@ class TelegramSender:
         except ValueError:
             calls = None
         if not isinstance(calls, list):  # a row queued with a plain body
-            calls = [{"method": "sendMessage", "text": request.body[:4096]}]
+            calls = [{"method": "sendMessage", "text": utf16_cut(request.body, TEXT_MAX)}]
         chat_id = request.to
         last = parts_send(
             prefix="tg-part",

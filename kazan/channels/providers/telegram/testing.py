@@ -97,7 +97,7 @@ class FakeBotApi(LocalFakeServer):
     username: str = BOT_USERNAME
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     uploads: list[tuple[str, bytes]] = field(default_factory=list)
-    failures: list[tuple[int, int | None]] = field(default_factory=list)
+    failures: list[tuple[int, int | None, str]] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     updates: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
@@ -110,10 +110,18 @@ class FakeBotApi(LocalFakeServer):
 
     # --- what a test arranges and reads --------------------------------------------------------
 
-    def fail_next(self, code: int, *, retry_after: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        code: int,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        description: str = "",
+    ) -> None:
         """The next `times` sends (sendMessage, editMessageText, sendPhoto, sendDocument)
-        answer the documented error `code` (429 with `retry_after` seconds)."""
-        self.failures.extend([(code, retry_after)] * times)
+        answer the documented error `code` (429 with `retry_after` seconds), with
+        `description` when given."""
+        self.failures.extend([(code, retry_after, description)] * times)
 
     def block(self, chat_id: int | str) -> None:
         self.blocked.add(str(chat_id))
@@ -163,11 +171,11 @@ class FakeBotApi(LocalFakeServer):
             text = params.get("text") or ""
             if not text:
                 return "Bad Request: message text is empty"
-            if len(text) > 4096:
+            if len(text.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 units
                 return "Bad Request: message is too long"
         if method == "editMessageText" and not params.get("message_id"):
             return "Bad Request: message identifier is not specified"
-        if len(str(params.get("caption") or "")) > 1024:
+        if len(str(params.get("caption") or "").encode("utf-16-le")) // 2 > 1024:
             return "Bad Request: message caption is too long"
         markup = params.get("reply_markup") or {}
         for row in markup.get("inline_keyboard") or []:
@@ -200,8 +208,9 @@ class FakeBotApi(LocalFakeServer):
                 params[name] = {"filename": filename, "size": len(content)}
             failure = self.failures.pop(0) if method in SENDS and self.failures else None
         if failure is not None:
-            code, retry_after = failure
-            return code, bot_error(code, _DESCRIPTIONS.get(code, "Error"), retry_after=retry_after)
+            code, retry_after, description = failure
+            description = description or _DESCRIPTIONS.get(code, "Error")
+            return code, bot_error(code, description, retry_after=retry_after)
         if method in SENDS and str(params.get("chat_id")) in self.blocked:
             return 403, bot_error(403, _DESCRIPTIONS[403])
         problem = self._invalid(method, params)

@@ -16,7 +16,7 @@ from kazan.billing.gateways.oxapay.testing import (
     callback_post,
 )
 from kazan.billing.gateways.oxapay.tests.conftest import BUSINESS_KEY, OTHER_KEY
-from kazan.billing.models import GatewayAccount, GatewayEvent
+from kazan.billing.models import GatewayAccount, GatewayCheckout, GatewayEvent
 from kazan.messaging.models import Kind, SmsCreditEntry
 from kazan.messaging.queries import sms_balance
 
@@ -241,22 +241,99 @@ def account_b(other_business, owner):
     return GatewayAccount.objects.get(business=other_business)
 
 
+def _sale(business, reference_key="kazan-purchase-1"):
+    """A business's own sale (a wallet top-up) through OxaPay: its reference."""
+    from kazan.billing.gateways import CheckoutRequest, gateway_get
+
+    return (
+        gateway_get("oxapay")
+        .checkout_start(
+            CheckoutRequest(
+                payment_id=1,
+                business_id=business.pk,
+                package_key="",
+                description="Tokens",
+                amount_minor=500,
+                currency="USD",
+                success_url="https://kazan.example/ok",
+                cancel_url="https://kazan.example/no",
+                idempotency_key=reference_key,
+                metadata={"kind": "wallet", "purchase_id": "1"},
+            )
+        )
+        .reference
+    )
+
+
+@pytest.fixture
+def heard(monkeypatch):
+    events = []
+    monkeypatch.setattr(
+        checkout_listeners, "_listeners", [lambda event: events.append(event) or "applied"]
+    )
+    return events
+
+
 def test_a_business_account_callback_is_checked_with_its_key(
-    oxapay_settings, fake_oxapay, client, business, owner, packages, account_a
+    oxapay_settings, fake_oxapay, client, business, account_a, heard
 ):
-    payment = services.package_upgrade_start(
-        business=business, package=packages["business"], actor=owner, gateway_key="oxapay"
-    ).payment
-    assert fake_oxapay.key_of(payment.gateway_reference) == BUSINESS_KEY
-    body = _paid_body(fake_oxapay, payment.gateway_reference)
+    reference = _sale(business)
+    assert fake_oxapay.key_of(reference) == BUSINESS_KEY
+    body = _paid_body(fake_oxapay, reference)
 
     # OxaPay signs with the key the invoice was made with: the platform's does not pass there.
     assert callback_post(client, body, MERCHANT_KEY, hook_key=account_a.hook_key).status_code == 403
+    assert heard == []
     response = callback_post(client, body, BUSINESS_KEY, hook_key=account_a.hook_key)
 
     assert (response.status_code, response.content) == (200, b"ok")
+    assert [(e.reference, e.outcome) for e in heard] == [(reference, "paid")]
+
+
+def test_a_package_is_paid_to_the_platform_even_with_a_business_account(
+    oxapay_settings, fake_oxapay, client, business, owner, packages, account_a
+):
+    """The business pays the platform's invoice: never into its own wallet."""
+    payment = services.package_upgrade_start(
+        business=business, package=packages["business"], actor=owner, gateway_key="oxapay"
+    ).payment
+
+    assert fake_oxapay.key_of(payment.gateway_reference) == MERCHANT_KEY
+    assert fake_oxapay.invoices[payment.gateway_reference]["callback_url"] == (
+        "https://kazan.example/hooks/oxapay/"
+    )
+    callback_post(client, _paid_body(fake_oxapay, payment.gateway_reference), MERCHANT_KEY)
     payment.refresh_from_db()
     assert payment.status == "paid"
+
+
+def test_a_package_payment_recorded_on_a_business_account_is_refused_there(
+    oxapay_settings, fake_oxapay, client, business, owner, packages, account_a, caplog
+):
+    """A platform payment whose checkout was (by an older version) opened with the business's
+    key: its callback through the business's URL is refused (logged, ok, nothing credited)."""
+    payment = services.package_upgrade_start(
+        business=business, package=packages["business"], actor=owner, gateway_key="oxapay"
+    ).payment
+    GatewayCheckout.objects.filter(reference=payment.gateway_reference).update(account=account_a)
+    fake_oxapay.status_set(payment.gateway_reference, "Paid")
+    body = fake_oxapay.callback_for(payment.gateway_reference)
+
+    with caplog.at_level(logging.WARNING, logger="kazan.hooks.oxapay"):
+        response = callback_post(client, body, BUSINESS_KEY, hook_key=account_a.hook_key)
+
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert "platform payment on a business account" in caplog.text
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+    assert not GatewayEvent.objects.exists()
+    assert sms_balance(business=business) == 0
+
+
+def test_a_non_ascii_signature_header_is_403(oxapay_settings, client):
+    body = callback_body(track_id="1", status="Paid", amount=1)
+    response = client.post(URL, body, content_type="application/json", headers={"HMAC": "ünïcødé"})
+    assert response.status_code == 403
 
 
 def test_an_unknown_hook_key_is_404(oxapay_settings, client):
@@ -270,17 +347,14 @@ def test_cross_tenant_callbacks_are_refused(
     client,
     business,
     other_business,
-    owner,
-    packages,
     account_a,
     account_b,
+    heard,
 ):
     """B's invoice: A's URL with B's signature is 403; A's URL with A's own signature (A forging
     a callback about B's invoice) and the platform's URL change nothing."""
-    b_payment = services.package_upgrade_start(
-        business=other_business, package=packages["business"], actor=None, gateway_key="oxapay"
-    ).payment
-    body = _paid_body(fake_oxapay, b_payment.gateway_reference)
+    reference = _sale(other_business)
+    body = _paid_body(fake_oxapay, reference)
 
     with_b_signature = callback_post(client, body, OTHER_KEY, hook_key=account_a.hook_key)
     forged_by_a = callback_post(client, body, BUSINESS_KEY, hook_key=account_a.hook_key)
@@ -288,15 +362,12 @@ def test_cross_tenant_callbacks_are_refused(
 
     assert with_b_signature.status_code == 403
     assert (forged_by_a.status_code, on_platform.status_code) == (200, 200)
-    b_payment.refresh_from_db()
-    assert b_payment.status == "pending"
+    assert heard == []
     assert not GatewayEvent.objects.exists()
-    assert sms_balance(business=other_business) == 0
 
     # B's own URL with B's signature is the one that counts.
     callback_post(client, body, OTHER_KEY, hook_key=account_b.hook_key)
-    b_payment.refresh_from_db()
-    assert b_payment.status == "paid"
+    assert [(e.reference, e.outcome) for e in heard] == [(reference, "paid")]
 
 
 def test_a_platform_invoice_cannot_be_settled_through_a_business_url(

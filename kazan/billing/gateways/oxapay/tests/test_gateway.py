@@ -140,6 +140,35 @@ def test_an_unknown_track_id_is_a_gateway_error(oxapay_settings, fake_oxapay, bu
         gateway_get("oxapay").checkout_state("999")
 
 
+def test_the_request_s_lifetime_reaches_the_invoice(oxapay_settings, fake_oxapay, business):
+    gateway_get("oxapay").checkout_start(_request(business, lifetime_minutes=25))
+    gateway_get("oxapay").checkout_start(_request(business, idempotency_key="kazan-purchase-8"))
+
+    first, second = fake_oxapay.creates()
+    assert first.json["lifetime"] == 25
+    assert second.json["lifetime"] == 60  # the setting's
+
+
+def test_a_package_checkout_uses_the_platform_key_despite_an_own_account(
+    oxapay_settings, fake_oxapay, business, owner
+):
+    services.gateway_account_save(
+        business=business,
+        gateway="oxapay",
+        credentials={"merchant_api_key": BUSINESS_KEY},
+        actor=owner,
+    )
+    gateway = gateway_get("oxapay")
+
+    gateway.checkout_start(_request(business, package_key="business", metadata={}))
+    gateway.checkout_start(_request(business, idempotency_key="o-1", metadata={"kind": "order"}))
+
+    package, order = fake_oxapay.creates()
+    assert package.headers["merchant_api_key"] == MERCHANT_KEY
+    assert package.json["callback_url"] == "https://kazan.example/hooks/oxapay/"
+    assert order.headers["merchant_api_key"] == BUSINESS_KEY
+
+
 def test_a_business_with_its_own_account_uses_its_key(
     oxapay_settings, fake_oxapay, business, other_business, owner
 ):

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 
 from kazan.channels.models import ChatBlock, InboundEvent
+from kazan.channels.providers.telegram.inbound import telegram_parse
 from kazan.channels.providers.telegram.render import callback_data
 from kazan.channels.providers.telegram.sender import callback_key
 from kazan.channels.providers.telegram.testing import (
@@ -213,3 +214,12 @@ def test_erasing_a_telegram_customer_erases_their_updates_and_block_mark(
     customer_erase(business=business, customer=customer, actor=None)
     assert not InboundEvent.objects.exists()
     assert not ChatBlock.objects.exists()
+
+
+@pytest.mark.parametrize("update_id", [True, -1, 2**63, 10**70, "5", None])
+def test_an_update_id_that_is_not_a_64_bit_count_is_ignored(update_id):
+    update = update_message("Hello")
+    update["update_id"] = update_id
+    assert telegram_parse(update, bot_id="1") is None
+    update["update_id"] = 2**63 - 1
+    assert telegram_parse(update, bot_id="1") is not None

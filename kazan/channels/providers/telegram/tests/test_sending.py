@@ -6,11 +6,12 @@ chat (counted, not timed), a 429's retry_after honoured and a blocked bot a perm
 from datetime import timedelta
 
 import pytest
+import requests
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from kazan.channels.providers.telegram.botapi import error_classify
+from kazan.channels.providers.telegram.botapi import BotApi, error_classify
 from kazan.channels.providers.telegram.process import _edits
 from kazan.channels.providers.telegram.render import (
     callback_data,
@@ -61,6 +62,15 @@ def test_text_split_falls_back_to_spaces_then_hard_cuts():
     assert text_split("aaaa bbbb cccc", limit=10) == ["aaaa bbbb", "cccc"]
     assert text_split("x" * 25, limit=10) == ["x" * 10, "x" * 10, "x" * 5]
     assert text_split("  ") == []
+
+
+def test_text_split_counts_utf16_units_as_telegram_does():
+    # An emoji outside the BMP is two UTF-16 units: 4,096 units hold 2,048 of them
+    text = "😀" * 5000
+    pieces = text_split(text)
+    assert [len(piece.encode("utf-16-le")) // 2 for piece in pieces] == [4096, 4096, 1808]
+    assert "".join(pieces) == text
+    assert text_split("ab😀cd", limit=3) == ["ab", "😀c", "d"]
 
 
 def test_choices_are_an_inline_keyboard_and_long_values_fit_64_bytes(business, bot, fake_bot_api):
@@ -146,11 +156,54 @@ def test_an_edit_reply_after_a_button_edits_the_pressed_menu():
     assert calls[0]["method"] == "sendMessage" and "message_id" not in calls[0]
 
 
+def test_an_edit_of_buttons_that_took_in_the_text_before_them_edits_the_menu():
+    calls = telegram_calls(
+        {
+            "replies": [
+                {"type": "text", "text": "Pick one"},
+                {
+                    "type": "choices",
+                    "edit": True,
+                    "edit_message_id": 55,
+                    "choices": [{"value": "a", "label": "A"}],
+                },
+            ]
+        }
+    )
+    assert len(calls) == 1
+    assert calls[0]["method"] == "editMessageText" and calls[0]["message_id"] == 55
+    assert calls[0]["text"] == "Pick one" and "reply_markup" in calls[0]
+
+
 def test_the_edit_goes_out_as_edit_message_text(business, bot, fake_bot_api):
     send(business, {"type": "text", "text": "Step 3", "edit": True, "edit_message_id": 77})
     assert fake_bot_api.called("editMessageText") == [
         {"chat_id": HANDLE, "text": "Step 3", "message_id": 77}
     ]
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Bad Request: message can't be edited", "Bad Request: message to edit not found"],
+)
+def test_an_edit_telegram_refuses_for_good_is_sent_as_a_new_message(
+    business, bot, fake_bot_api, description
+):
+    fake_bot_api.fail_next(400, description=description)
+    message = send(
+        business, {"type": "text", "text": "Step 3", "edit": True, "edit_message_id": 77}
+    )
+    assert message.status == Status.SENT
+    assert fake_bot_api.called("sendMessage") == [{"chat_id": HANDLE, "text": "Step 3"}]
+
+
+def test_an_edit_that_changes_nothing_is_sent(business, bot, fake_bot_api):
+    fake_bot_api.fail_next(400, description="Bad Request: message is not modified")
+    message = send(
+        business, {"type": "text", "text": "Step 3", "edit": True, "edit_message_id": 77}
+    )
+    assert message.status == Status.SENT
+    assert not fake_bot_api.called("sendMessage")
 
 
 # --- errors, retries and flood control ---------------------------------------------------------
@@ -246,6 +299,7 @@ def test_flood_control_counts_per_bot_and_per_chat(settings):
     with pytest.raises(TransientProviderError) as limited:
         flood_wait(bot_id="1", chat_id="42", max_wait=0)
     assert limited.value.code == "throughput"
+    assert limited.value.retry_after == 1.0
     # And the bot as a whole: 30 sends in a second across chats, the 31st waits
     for chat in range(100, 126):  # 4 slots were taken above (the 4th counted on the bot too)
         flood_wait(bot_id="1", chat_id=str(chat), max_wait=0)
@@ -268,3 +322,27 @@ def test_a_message_over_the_flood_limit_goes_back_to_the_queue(
     assert (message.status, message.error_code) == (Status.QUEUED, "throughput")
     assert len(fake_bot_api.sent) == 1  # the photo waits for the retry
     assert message.next_attempt_at > timezone.now() - timedelta(seconds=1)
+
+
+def test_an_unreachable_telegram_never_shows_the_bot_token(monkeypatch):
+    token = "123456:SECRET-token-value"
+
+    def unreachable(url, **kwargs):
+        raise requests.ConnectionError(f"Max retries exceeded with url: {url}")
+
+    monkeypatch.setattr(requests, "post", unreachable)
+    monkeypatch.setattr(requests, "get", unreachable)
+    api = BotApi(token)
+    for attempt in (lambda: api.call("getMe"), lambda: _file_fetch(api)):
+        with pytest.raises(TransientProviderError) as failed:
+            attempt()
+        error: BaseException | None = failed.value
+        assert failed.value.__cause__ is None and failed.value.__suppress_context__
+        while error is not None:  # the whole chain as a traceback would print it
+            assert token not in str(error) and "SECRET" not in repr(error)
+            error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+
+
+def _file_fetch(api):
+    api.call = lambda *args, **kwargs: {"file_path": "documents/a.pdf", "file_size": 10}
+    return api.file_fetch("f1", max_bytes=100)
