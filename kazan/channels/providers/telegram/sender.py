@@ -12,7 +12,9 @@ earlier (botapi.error_classify). A 403 (the user blocked the bot) fails the mess
 "blocked", which broadcasts count.
 """
 
+import hashlib
 import json
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -94,7 +96,7 @@ class TelegramSender:
             result = self.api.call(method, {"chat_id": chat_id, **params}, files=files)
         except PermanentProviderError as exc:
             if method == "editMessageText" and NOT_MODIFIED in exc.message:
-                return str(call.get("message_id") or "")
+                return f"{chat_id}:{call.get('message_id') or ''}"
             if method == "editMessageText" and any(text in exc.message for text in NOT_EDITABLE):
                 params.pop("message_id", None)
                 result = self.api.call("sendMessage", {"chat_id": chat_id, **params})
@@ -117,4 +119,9 @@ class TelegramSender:
             parts=calls,
             send=lambda call: self._send(chat_id, call),
         )
+        if calls and isinstance(calls[-1], dict) and calls[-1].get("method") == "editMessageText":
+            # An edit keeps the menu's message id, which an earlier row already holds: the
+            # row's own key tells the two apart (provider ids are unique per provider).
+            own = request.idempotency_key or uuid.uuid4().hex
+            last = f"{last[:40]}:e{hashlib.sha256(own.encode()).hexdigest()[:12]}"
         return SmsResult(provider_message_id=last[:64], status="sent")
