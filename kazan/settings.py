@@ -380,6 +380,38 @@ OXAPAY_TIMEOUT_SECONDS = float(env("KAZAN_OXAPAY_TIMEOUT_SECONDS", "15"))
 # How long a payer has to pay an invoice, in minutes (OxaPay accepts 15 to 2880).
 OXAPAY_INVOICE_LIFETIME_MINUTES = int(env("KAZAN_OXAPAY_INVOICE_LIFETIME_MINUTES", "60"))
 
+# Razorpay (kazan/billing/gateways/razorpay): key id and secret of the platform's account, the
+# webhook secret set in Razorpay's dashboard; the API address is configurable for local fakes.
+RAZORPAY_KEY_ID = env("RAZORPAY_KEY_ID")
+RAZORPAY_KEY_SECRET = env("RAZORPAY_KEY_SECRET")
+RAZORPAY_WEBHOOK_SECRET = env("RAZORPAY_WEBHOOK_SECRET")
+RAZORPAY_API_BASE = env("RAZORPAY_API_BASE")
+# Razorpay's Checkout script, loaded only on the dashboard's payment page (never a customer page).
+RAZORPAY_CHECKOUT_JS = env("RAZORPAY_CHECKOUT_JS", "https://checkout.razorpay.com/v1/checkout.js")
+
+# Plans and subscriptions (kazan/billing, docs/decisions/0033-0035).
+# Gateways a business may subscribe through, those configured: "stripe", "razorpay", "manual".
+BILLING_GATEWAYS = [
+    key.strip()
+    for key in env("KAZAN_BILLING_GATEWAYS", "stripe,razorpay,manual").split(",")
+    if key.strip()
+]
+# A new business's trial: its length and the plan whose limits it has meanwhile.
+BILLING_TRIAL_DAYS = int(env("KAZAN_BILLING_TRIAL_DAYS", "14"))
+BILLING_TRIAL_PLAN = env("KAZAN_BILLING_TRIAL_PLAN", "professional")
+# Days past due before the business is suspended (the existing suspension rules apply).
+BILLING_GRACE_DAYS = int(env("KAZAN_BILLING_GRACE_DAYS", "14"))
+# Days after falling past due on which the owners get a reminder (0 = at once).
+BILLING_DUNNING_DAYS = [
+    int(day) for day in env("KAZAN_BILLING_DUNNING_DAYS", "0,3,7,12").split(",") if day.strip()
+]
+# The seller printed on invoices, and its country (the home of its VAT).
+SELLER_NAME = env("KAZAN_SELLER_NAME", "Kazan GmbH")
+SELLER_ADDRESS = env("KAZAN_SELLER_ADDRESS", "Musterstraße 1\n10115 Berlin\nGermany")
+SELLER_COUNTRY = env("KAZAN_SELLER_COUNTRY", "DE").upper()
+SELLER_VAT_ID = env("KAZAN_SELLER_VAT_ID", "DE123456789")
+INVOICE_PREFIX = env("KAZAN_INVOICE_PREFIX", "KZ")
+
 # The shopping agent's LLM engine (kazan/agent/engines/llm.py): the platform's OpenAI-compatible
 # chat-completions server, used by a business that chose the AI engine without its own server.
 # Blank base URL: OpenAI's. No key: only businesses with their own key get the AI engine.

@@ -216,3 +216,22 @@ activity_type(
     sentence=t("%(actor)s disconnected the %(gateway)s merchant account"),
     details={"gateway": GATEWAY},
 )
+
+
+# --- plans and subscriptions (seed 003 Task 2) -------------------------------------------------
+
+
+@activity_target("billing.plansubscription")
+def _plan_subscriptions(ids, viewer):
+    from kazan.billing.models import PlanSubscription
+
+    rows = PlanSubscription.objects.filter(pk__in=ids).values_list("pk", "plan__name")
+    return {pk: _("the plan “%(name)s”") % {"name": name} for pk, name in rows}
+
+
+activity_type(
+    "plan.trial_started",
+    label=t("Trial started"),
+    sentence=t("The trial of %(target)s started; it ends on %(trial_ends_at)s"),
+    details={"trial_ends_at": Detail(t("Trial ends"), date)},
+)

@@ -87,6 +87,10 @@ class Business(models.Model):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
 
+    class SuspensionCause(models.TextChoices):
+        STAFF = "staff", _("Platform staff")
+        BILLING = "billing", _("Unpaid subscription")
+
     slug = models.SlugField(
         _("address"),
         max_length=50,
@@ -154,6 +158,11 @@ class Business(models.Model):
     # Publishable id for the widget and API (X-Client-ID); not a secret.
     client_id = models.CharField(max_length=40, unique=True, default=client_id_new, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # Who suspended it: staff (abuse, a request) or billing (unpaid past the grace period). A
+    # payment lifts only billing's suspension; staff's stays until staff lift it.
+    suspension_cause = models.CharField(
+        max_length=10, choices=SuspensionCause.choices, blank=True, default="", db_default=""
+    )
     # API requests a day for the whole business (seed 002: workspace quotas); staff set it.
     api_daily_quota = models.PositiveIntegerField(
         _("API requests per day"), default=10000, db_default=10000

@@ -184,6 +184,8 @@ def payment_mark_paid(
         payment.refresh_from_db()
         business = payment.business
         package = payment.package
+        if package is None:  # a plan invoice's payment is settled by the plan services
+            raise TypeError("payment_mark_paid settles SMS package payments only")
         # The subscription is locked before the credit account (as allowance_grant does), so
         # the two never wait on each other in opposite order.
         subscription_for(business)

@@ -86,12 +86,18 @@ class Payment(models.Model):
     business = models.ForeignKey(
         "tenancy.Business", on_delete=models.CASCADE, related_name="payments"
     )
-    package = models.ForeignKey(SmsPackage, on_delete=models.PROTECT, related_name="+")
+    # What is bought: an SMS package, or a plan invoice (a subscription's charge).
+    package = models.ForeignKey(
+        SmsPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     gateway = models.CharField(_("gateway"), max_length=20)
     amount_minor = models.PositiveIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
     # What this payment buys, fixed when it is created (the catalog may change meanwhile).
-    sms_credits = models.PositiveIntegerField(_("SMS credits"))
+    sms_credits = models.PositiveIntegerField(_("SMS credits"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -119,6 +125,10 @@ class Payment(models.Model):
                 fields=["gateway", "gateway_reference"],
                 condition=~Q(gateway_reference=""),
                 name="billing_payment_reference_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(package__isnull=False) | Q(invoice__isnull=False),
+                name="billing_payment_buys_something",
             ),
         ]
         indexes = [
@@ -322,3 +332,50 @@ class BankDetails(models.Model):
     def iban_masked(self) -> str:
         """For logs: the country and the last four characters."""
         return f"{self.iban[:2]}…{self.iban[-4:]}" if self.iban else ""
+
+
+# The plan and invoice tables live in their own modules; importing them here registers them.
+from kazan.billing.models.invoices import (  # noqa: E402
+    BillingProfile,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    TaxRate,
+)
+from kazan.billing.models.plans import (  # noqa: E402
+    DunningNotice,
+    GatewayPlanPrice,
+    Interval,
+    Plan,
+    PlanChange,
+    PlanPrice,
+    PlanSubscription,
+    SubscriptionStatus,
+    UsageCounter,
+)
+
+__all__ = [
+    "BankDetails",
+    "BillingProfile",
+    "DunningNotice",
+    "GatewayAccount",
+    "GatewayCheckout",
+    "GatewayEvent",
+    "GatewayPlanPrice",
+    "Interval",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "Payment",
+    "Plan",
+    "PlanChange",
+    "PlanPrice",
+    "PlanSubscription",
+    "QuotaNotice",
+    "SmsPackage",
+    "Subscription",
+    "SubscriptionChange",
+    "SubscriptionStatus",
+    "TaxRate",
+    "UsageCounter",
+]
