@@ -6,6 +6,7 @@ later (a signed webhook, or platform staff confirming a manual payment) and goes
 billing.services, never through the gateway object.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -73,6 +74,132 @@ class PaymentGateway(Protocol):
 
     def checkout_state(self, reference: str) -> CheckoutState | None:
         """The gateway's current word on a checkout; None when it cannot tell."""
+        ...
+
+
+# --- recurring plans (seed 003 Task 2): gateways that can hold a subscription -----------------
+
+
+@dataclass(frozen=True)
+class InvoiceLineData:
+    """One line of an invoice as a gateway or our own renewal states it."""
+
+    description: str
+    amount_minor: int  # negative for a credit (unused time on the old plan)
+    quantity: int = 1
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SubscriptionCheckoutRequest:
+    subscription_id: int  # ours (PlanSubscription.pk); travels in the gateway's metadata/notes
+    business_id: int
+    plan_key: str
+    interval: str  # "month" | "year"
+    price_id: str  # the gateway's price object (from price_ensure)
+    amount_minor: int  # gross per interval: what the gateway charges
+    currency: str
+    description: str
+    customer_id: str  # the gateway customer we already have; "" lets the gateway make one
+    customer_email: str
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+    trial_end: dt.datetime | None = None  # keep what is left of the trial free
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubscriptionCheckoutResult:
+    reference: str  # Stripe: the Checkout Session id; Razorpay: the subscription id
+    redirect_url: str  # where the payer goes to authorise the card or mandate
+    gateway_subscription_id: str = ""  # known at once (Razorpay); Stripe's comes by webhook
+    gateway_customer_id: str = ""
+
+
+@dataclass(frozen=True)
+class SubscriptionEventData:
+    """A verified gateway webhook about a subscription or its invoice, in our words. Parsed by
+    the gateway's webhook module, applied once by billing.services (deduplicated on event_id)."""
+
+    gateway: str
+    event_id: str
+    event_type: str  # the gateway's own name ("invoice.paid", "subscription.charged")
+    # "subscription": a state update; "invoice_paid"; "invoice_failed".
+    kind: str
+    gateway_subscription_id: str
+    gateway_customer_id: str = ""
+    local_subscription_id: int | None = None  # from the metadata/notes we sent
+    # For "subscription": "trialing", "active", "past_due", "cancelled", "incomplete", "paused".
+    status: str | None = None
+    price_id: str = ""
+    current_period_start: dt.datetime | None = None
+    current_period_end: dt.datetime | None = None
+    cancel_at_period_end: bool | None = None
+    # For invoices: the gateway's invoice id, the charge/payment id (refunds name it), amounts.
+    gateway_invoice_id: str = ""
+    payment_reference: str = ""
+    amount_minor: int | None = None  # paid (invoice_paid) or due (invoice_failed), gross
+    currency: str = ""
+    # "subscription_create", "subscription_cycle", "subscription_update" (proration), "manual"
+    billing_reason: str = ""
+    lines: tuple[InvoiceLineData, ...] = ()
+    attempt_count: int | None = None
+    next_attempt_at: dt.datetime | None = None
+    occurred_at: dt.datetime | None = None
+
+
+@runtime_checkable
+class SubscriptionGateway(Protocol):
+    """A gateway that holds a recurring plan subscription (Stripe Billing, Razorpay)."""
+
+    key: str
+
+    def price_ensure(
+        self,
+        *,
+        plan_price_id: int,
+        plan_key: str,
+        plan_name: str,
+        interval: str,
+        currency: str,
+        amount_minor: int,
+    ) -> str:
+        """The gateway's price object charging `amount_minor` (gross) per interval, made if
+        needed; returns its id (the caller keeps it in GatewayPlanPrice)."""
+        ...
+
+    def subscription_checkout_start(
+        self, request: SubscriptionCheckoutRequest
+    ) -> SubscriptionCheckoutResult: ...
+
+    def subscription_change(
+        self,
+        *,
+        gateway_subscription_id: str,
+        price_id: str,
+        immediately: bool,
+        idempotency_key: str,
+    ) -> None:
+        """immediately: an upgrade, prorated and charged now; else from the next period on,
+        without proration (a downgrade)."""
+        ...
+
+    def subscription_cancel(self, *, gateway_subscription_id: str, at_period_end: bool) -> None: ...
+
+    def subscription_resume(self, *, gateway_subscription_id: str) -> None:
+        """Withdraws a cancellation scheduled for the period's end."""
+        ...
+
+    def portal_url(self, *, gateway_customer_id: str, return_url: str) -> str:
+        """Where the business changes its card or cancels; "" when the gateway has none."""
+        ...
+
+    def payment_refund(
+        self, *, payment_reference: str, amount_minor: int, idempotency_key: str
+    ) -> str:
+        """Refunds (part of) a payment; returns the gateway's refund id."""
         ...
 
 
