@@ -26,3 +26,13 @@ class BillingErrorCode(ErrorCode):
     NOT_MANUAL = "not_manual"
     NOT_PENDING = "not_pending"
     PAYMENT_CLOSED = "payment_closed"
+    # Plan subscriptions (lifecycle).
+    PLAN_UNAVAILABLE = "plan_unavailable"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    NOT_SUBSCRIBED = "not_subscribed"
+    SAME_PLAN = "same_plan"
+    DOWNGRADE_BLOCKED = "downgrade_blocked"
+    OPEN_INVOICE = "open_invoice"
+    NOT_CANCELLABLE = "not_cancellable"
+    NOT_CANCELLED = "not_cancelled"
+    INVOICE_NOT_OPEN = "invoice_not_open"
