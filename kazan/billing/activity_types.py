@@ -446,4 +446,7 @@ activity_type(
     label=t("Tax rate changed"),
     sentence=t("%(actor)s set the tax rate for %(country)s"),
     details={"country": Detail(t("Country"))},
+
+
+
 )

@@ -26,6 +26,7 @@ class BillingErrorCode(ErrorCode):
     NOT_MANUAL = "not_manual"
     NOT_PENDING = "not_pending"
     PAYMENT_CLOSED = "payment_closed"
+
     # Plan subscriptions (lifecycle).
     PLAN_UNAVAILABLE = "plan_unavailable"
     ALREADY_SUBSCRIBED = "already_subscribed"
@@ -36,8 +37,6 @@ class BillingErrorCode(ErrorCode):
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CANCELLED = "not_cancelled"
     INVOICE_NOT_OPEN = "invoice_not_open"
-
-
     # Invoices, credit notes, billing profiles and tax rates (issue 14, invoices).
     INVALID_VAT_ID = "invalid_vat_id"
     INVALID_COUNTRY = "invalid_country"
@@ -48,3 +47,4 @@ class BillingErrorCode(ErrorCode):
     INVALID_LINES = "invalid_lines"
     NOT_CREDITABLE = "not_creditable"
     REFUND_FAILED = "refund_failed"
+

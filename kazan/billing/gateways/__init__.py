@@ -248,6 +248,14 @@ def gateway_get(key: str | None = None) -> PaymentGateway:
     return factory()
 
 
+def subscription_gateway_get(key: str) -> SubscriptionGateway:
+    """The gateway named `key`, when it can hold a recurring plan subscription."""
+    gateway = gateway_get(key)
+    if not isinstance(gateway, SubscriptionGateway):
+        raise ImproperlyConfigured(f"The payment gateway {key!r} cannot hold a subscription.")
+    return gateway
+
+
 def _builtin_load() -> None:
     # Importing a gateway package registers it; lazily, so this module stays import-light.
     from kazan.billing.gateways import manual, oxapay, stripe  # noqa: F401
