@@ -36,3 +36,5 @@ class BillingErrorCode(ErrorCode):
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CANCELLED = "not_cancelled"
     INVOICE_NOT_OPEN = "invoice_not_open"
+    # Razorpay: a Checkout callback whose signature does not verify.
+    INVALID_SIGNATURE = "invalid_signature"

@@ -250,4 +250,4 @@ def gateway_get(key: str | None = None) -> PaymentGateway:
 
 def _builtin_load() -> None:
     # Importing a gateway package registers it; lazily, so this module stays import-light.
-    from kazan.billing.gateways import manual, oxapay, stripe  # noqa: F401
+    from kazan.billing.gateways import manual, oxapay, razorpay, stripe  # noqa: F401
