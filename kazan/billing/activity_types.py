@@ -392,6 +392,10 @@ activity_type(
 )
 
 
+
+
+
+
 # --- invoices, credit notes, billing profiles and tax rates (issue 14, invoices) ---------------
 
 

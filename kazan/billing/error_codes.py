@@ -37,6 +37,9 @@ class BillingErrorCode(ErrorCode):
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CANCELLED = "not_cancelled"
     INVOICE_NOT_OPEN = "invoice_not_open"
+
+    # Razorpay: a Checkout callback whose signature does not verify.
+    INVALID_SIGNATURE = "invalid_signature"
     # Invoices, credit notes, billing profiles and tax rates (issue 14, invoices).
     INVALID_VAT_ID = "invalid_vat_id"
     INVALID_COUNTRY = "invalid_country"

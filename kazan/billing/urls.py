@@ -1,6 +1,6 @@
 """SMS package, quota and upgrades, mounted at /dashboard/billing/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from kazan.billing import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),
     # Platform staff only (staff_required): confirm that a manual payment arrived.
     path("payments/<int:payment_id>/confirm/", views.payment_confirm, name="payment_confirm"),
+    path("razorpay/", include("kazan.billing.gateways.razorpay.urls")),
 ]

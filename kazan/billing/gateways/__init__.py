@@ -258,4 +258,4 @@ def subscription_gateway_get(key: str) -> SubscriptionGateway:
 
 def _builtin_load() -> None:
     # Importing a gateway package registers it; lazily, so this module stays import-light.
-    from kazan.billing.gateways import manual, oxapay, stripe  # noqa: F401
+    from kazan.billing.gateways import manual, oxapay, razorpay, stripe  # noqa: F401
