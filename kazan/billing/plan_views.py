@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kazan.billing.gateways import gateway_get
 from kazan.billing.models import Interval
 from kazan.billing.queries import bank_details
+from kazan.billing.queries.invoices import invoices_for
 from kazan.billing.queries.limits import downgrade_blockers, plan_usage
 from kazan.billing.queries.plan_pages import (
     COMPARISON_ROWS,
     LIMIT_LABELS,
     PAID_STATUSES,
     amount_due,
-    invoices_list,
     invoices_open,
     plan_options,
     trial_days_left,
@@ -109,7 +109,7 @@ def plan_overview_context(*, business: Business) -> dict[str, Any]:
         "next_charge": next_charge,
         "amount_due": money_format(due, subscription.currency, language) if due else "",
         "open_invoice": invoices_open(business=business).first() if due else None,
-        "invoices": invoices_list(business=business)[:INVOICES_SHOWN],
+        "invoices": invoices_for(business=business)[:INVOICES_SHOWN],
         "bank": bank_details() if subscription.gateway == "manual" else None,
     }
 

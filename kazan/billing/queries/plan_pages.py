@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.billing.models import Invoice, Plan, PlanPrice, PlanSubscription, SubscriptionStatus
+from kazan.billing.queries.invoices import invoices_for
 from kazan.billing.queries.plans import ANALYTICS_DAYS, plan_terms, plans_offered
 from kazan.core.entitlements import Capability, Limit, Quota, Usage
 
@@ -95,14 +96,9 @@ def trial_days_left(*, subscription: PlanSubscription, now: dt.datetime | None =
     return max(0, left.days)
 
 
-def invoices_list(*, business: Business) -> QuerySet[Invoice]:
-    """The business's invoices, receipts and credit notes, newest first."""
-    return Invoice.objects.filter(business=business).order_by("-issued_at", "-pk")
-
-
 def invoices_open(*, business: Business) -> QuerySet[Invoice]:
     """Invoices issued and not paid yet (a bank transfer awaited, a renewal being retried)."""
-    return invoices_list(business=business).filter(
+    return invoices_for(business=business).filter(
         kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN
     )
 
