@@ -330,3 +330,120 @@ activity_type(
     details={"reason": Detail(t("Reason"))},
     changes=_override_changes,
 )
+
+
+# --- the plan subscription's life (lifecycle, decision 0034) -----------------------------------
+# Every entry carries "old" and "new" (a status, a plan key or a date) and names the plan row.
+
+PLAN_DATE = Detail(t("Period ends"), date)
+PLAN_REASON = Detail(t("Reason"))
+PLAN_STEP = {"old": Detail(t("Before")), "new": Detail(t("After")), "reason": PLAN_REASON}
+
+activity_type(
+    "plan.checkout_started",
+    label=t("Plan checkout started"),
+    sentence=t("%(actor)s started paying for the plan “%(plan)s” by %(gateway)s"),
+    details={"gateway": GATEWAY, "amount_minor": AMOUNT, "interval": Detail(t("Interval"))},
+)
+activity_type(
+    "plan.subscribed",
+    label=t("Plan subscribed"),
+    sentence=t("%(target)s is paid and active until %(period_end)s"),
+    details={**PLAN_STEP, "gateway": GATEWAY, "period_end": PLAN_DATE},
+)
+activity_type(
+    "plan.renewed",
+    label=t("Plan renewed"),
+    sentence=t("%(target)s was paid and runs until %(period_end)s"),
+    details={**PLAN_STEP, "gateway": GATEWAY, "period_end": PLAN_DATE},
+)
+activity_type(
+    "plan.upgraded",
+    label=t("Plan upgraded"),
+    sentence=t("%(actor)s upgraded from “%(old)s” to %(target)s"),
+    details={**PLAN_STEP, "credit_minor": AMOUNT, "charge_minor": AMOUNT},
+)
+activity_type(
+    "plan.downgrade_scheduled",
+    label=t("Downgrade scheduled"),
+    sentence=t("%(actor)s scheduled a change from “%(old)s” to “%(new)s” at the period's end"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.downgrade_withdrawn",
+    label=t("Downgrade withdrawn"),
+    sentence=t("%(actor)s kept %(target)s instead of changing to “%(old)s”"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.downgraded",
+    label=t("Plan downgraded"),
+    sentence=t("%(target)s replaced “%(old)s” at the new period"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.payment_failed",
+    label=t("Plan payment failed"),
+    sentence=t("A payment for %(target)s failed at %(gateway)s"),
+    details={**PLAN_STEP, "gateway": GATEWAY, "amount_minor": AMOUNT},
+)
+activity_type(
+    "plan.past_due",
+    label=t("Plan past due"),
+    sentence=t("%(target)s is past due: %(reason)s"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.dunning_sent",
+    label=t("Payment reminder sent"),
+    sentence=t("The owners were reminded by email that %(target)s is unpaid (reminder %(step)s)"),
+    details={"step": Detail(t("Reminder"), number), "recipients": Detail(t("Recipients"), number)},
+)
+activity_type(
+    "plan.suspended",
+    label=t("Suspended for non-payment"),
+    sentence=t("%(target)s stayed unpaid past the grace period: the business is suspended"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.reactivated",
+    label=t("Plan reactivated"),
+    sentence=t("%(target)s is paid again and active: %(reason)s"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.cancel_scheduled",
+    label=t("Cancellation scheduled"),
+    sentence=t("%(actor)s cancelled %(target)s at the end of its period"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.cancel_withdrawn",
+    label=t("Cancellation withdrawn"),
+    sentence=t("%(actor)s kept %(target)s after all"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.ended",
+    label=t("Plan ended"),
+    sentence=t("%(target)s ended: %(reason)s"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.trial_ended",
+    label=t("Trial ended"),
+    sentence=t("The trial of %(target)s ended without a paid plan"),
+    details=PLAN_STEP,
+)
+activity_type(
+    "plan.renewal_invoiced",
+    label=t("Renewal invoiced"),
+    sentence=t("The next period of %(target)s was invoiced, due on %(due)s"),
+    details={"due": Detail(t("Due"), date), "amount_minor": AMOUNT},
+)
+activity_type(
+    "plan.terms_set",
+    label=t("Custom plan terms set"),
+    sentence=t("%(actor)s set custom terms for %(target)s: %(reason)s"),
+    details={**PLAN_STEP, "amount_minor": AMOUNT, "interval": Detail(t("Interval"))},
+)

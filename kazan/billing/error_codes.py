@@ -36,3 +36,13 @@ class BillingErrorCode(ErrorCode):
     INVALID_LINES = "invalid_lines"
     NOT_CREDITABLE = "not_creditable"
     REFUND_FAILED = "refund_failed"
+    # Plan subscriptions (lifecycle).
+    PLAN_UNAVAILABLE = "plan_unavailable"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    NOT_SUBSCRIBED = "not_subscribed"
+    SAME_PLAN = "same_plan"
+    DOWNGRADE_BLOCKED = "downgrade_blocked"
+    OPEN_INVOICE = "open_invoice"
+    NOT_CANCELLABLE = "not_cancellable"
+    NOT_CANCELLED = "not_cancelled"
+    INVOICE_NOT_OPEN = "invoice_not_open"

@@ -22,6 +22,7 @@ from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import CheckoutRequest, GatewayError, PaymentGateway, gateway_get
 from kazan.billing.models import GatewayCheckout, GatewayEvent, Payment, SmsPackage, Subscription
 from kazan.billing.services.manual import _manual_payment_requested
+from kazan.billing.services.plan_state import plan_invoice_settle
 from kazan.billing.services.subscriptions import Field, _terms_log, subscription_for
 from kazan.core.errors import (
     Conflict,
@@ -172,8 +173,9 @@ def payment_mark_paid(
     actor_kind: str | None = None,
 ) -> bool:
     """pending → paid, once: credits the payment's SMS and switches the subscription to its
-    package. Returns False (and changes nothing) when the payment was not pending any more,
-    so replays and races are harmless; the ledger reference "payment:<id>" is a second wall."""
+    package (a plan invoice's payment pays the invoice and settles the plan instead). Returns
+    False (and changes nothing) when the payment was not pending any more, so replays and
+    races are harmless; the ledger reference "payment:<id>" is a second wall."""
     user = actor_user(actor)
     with transaction.atomic():
         changed = Payment.objects.filter(pk=payment.pk, status=Status.PENDING).update(
@@ -184,8 +186,23 @@ def payment_mark_paid(
         payment.refresh_from_db()
         business = payment.business
         package = payment.package
-        if package is None:  # a plan invoice's payment is settled by the plan services
-            raise TypeError("payment_mark_paid settles SMS package payments only")
+        if package is None:
+            # A plan invoice's payment: the invoice is paid, the plan active (plan_state).
+            plan_invoice_settle(payment=payment, actor=actor)
+            activity_record(
+                business=business,
+                actor=actor,
+                actor_kind=actor_kind,
+                action="payment.paid",
+                target=payment,
+                data={
+                    "gateway": payment.gateway,
+                    "invoice": payment.invoice_id,
+                    "amount_minor": payment.amount_minor,
+                    "currency": payment.currency,
+                },
+            )
+            return True
         # The subscription is locked before the credit account (as allowance_grant does), so
         # the two never wait on each other in opposite order.
         subscription_for(business)

@@ -1,21 +1,67 @@
-"""A business's plan subscription: its trial (made on first need). The rest of the life —
-subscribing, changing plan, renewals, dunning, suspension — is added by the lifecycle work."""
+"""A business's plan subscription: its trial (made on first need), subscribing through a
+gateway's checkout or by bank transfer, cancelling at the period's end and resuming. Changing
+plan: plan_changes; the gateways' events: plan_events; transfers and renewals: manual_plans;
+reminders and suspension: dunning (decision 0034).
+
+Gateways are called outside any transaction: a slow provider never holds a row lock."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.billing.models import PlanChange, PlanSubscription, SubscriptionStatus
+from kazan.billing.error_codes import BillingErrorCode
+from kazan.billing.gateways import (
+    GatewayError,
+    SubscriptionCheckoutRequest,
+    SubscriptionGateway,
+    gateway_get,
+)
+from kazan.billing.models import (
+    GatewayPlanPrice,
+    Invoice,
+    Plan,
+    PlanChange,
+    PlanPrice,
+    PlanSubscription,
+    SubscriptionStatus,
+)
 from kazan.billing.queries.plans import plan_by_key, plan_subscription_get, trial_end_for
+from kazan.billing.services.payments import PaymentGatewayUnavailable
+from kazan.billing.services.plan_state import plan_log, subscription_locked
 from kazan.core.db import insert_or_fetch
+from kazan.core.errors import Conflict, ValidationFailed
+from kazan.tenancy.queries import owner_emails
 
 if TYPE_CHECKING:
+    from kazan.accounts.types import Actor
     from kazan.tenancy.models import Business
+
+logger = logging.getLogger("kazan.billing")
+
+Status = SubscriptionStatus
+Kind = PlanChange.Kind
+MANUAL = "manual"
+# Subscriptions a gateway holds and charges by itself.
+LIVE_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+
+
+@dataclass(frozen=True)
+class SubscriptionStarted:
+    # Where the payer authorises the card or mandate; "" for a bank transfer.
+    redirect_url: str
+    # The open invoice to pay by transfer (manual); None for a gateway.
+    invoice: Invoice | None
 
 
 def plan_subscription_for(business: Business) -> PlanSubscription:
@@ -60,3 +106,297 @@ def plan_subscription_for(business: Business) -> PlanSubscription:
             )
     subscription.plan = plan if inserted else subscription.plan
     return subscription
+
+
+# --- gateways ----------------------------------------------------------------------------------
+
+
+def subscription_gateways_available() -> list[str]:
+    """The gateways of BILLING_GATEWAYS a business may subscribe through now: "manual" (bank
+    transfer) always, the others when configured and able to hold a subscription."""
+    keys = []
+    for key in settings.BILLING_GATEWAYS:
+        if key == MANUAL:
+            keys.append(key)
+            continue
+        try:
+            gateway = gateway_get(key)
+        except ImproperlyConfigured:
+            continue
+        if isinstance(gateway, SubscriptionGateway):
+            keys.append(key)
+    return keys
+
+
+def subscription_gateway(key: str) -> SubscriptionGateway:
+    """The recurring gateway `key`; PaymentGatewayUnavailable (503, a clear message) when it is
+    not configured or cannot hold a subscription."""
+    try:
+        gateway = gateway_get(key)
+    except ImproperlyConfigured as exc:
+        logger.error("subscription gateway %s is not configured: %s", key, exc)
+        raise PaymentGatewayUnavailable() from exc
+    if not isinstance(gateway, SubscriptionGateway):
+        logger.error("gateway %s cannot hold a plan subscription", key)
+        raise PaymentGatewayUnavailable()
+    return gateway
+
+
+def gateway_price_id(
+    *, business: Business, gateway: SubscriptionGateway, price: PlanPrice
+) -> tuple[str, int]:
+    """The gateway's price object charging `price` gross for this business (tax included, as
+    invoices' gross_for says), made once per gross amount and kept in GatewayPlanPrice.
+    Returns (external id, gross). Outside any transaction (it may call the gateway)."""
+    from kazan.billing.services.invoices import gross_for
+
+    gross = gross_for(business=business, net_minor=price.amount_minor)
+    known = GatewayPlanPrice.objects.filter(
+        gateway=gateway.key, plan_price=price, amount_minor=gross
+    ).first()
+    if known is not None:
+        return known.external_id, gross
+    try:
+        external_id = gateway.price_ensure(
+            plan_price_id=price.pk,
+            plan_key=price.plan.key,
+            plan_name=price.plan.name,
+            interval=price.interval,
+            currency=price.currency,
+            amount_minor=gross,
+        )
+    except GatewayError as exc:
+        raise PaymentGatewayUnavailable() from exc
+    row, _inserted = insert_or_fetch(
+        lambda: GatewayPlanPrice.objects.create(
+            gateway=gateway.key, plan_price=price, amount_minor=gross, external_id=external_id
+        ),
+        lambda: GatewayPlanPrice.objects.filter(
+            gateway=gateway.key, plan_price=price, amount_minor=gross
+        ).first(),
+    )
+    return row.external_id, gross
+
+
+def plan_price_for(*, plan: Plan, interval: str, currency: str) -> PlanPrice:
+    """The active price of a plan offered for self-service; ValidationFailed otherwise
+    (Enterprise is given by staff: subscription_terms_set)."""
+    price = (
+        PlanPrice.objects.select_related("plan")
+        .filter(plan=plan, interval=interval, currency=currency.upper(), active=True)
+        .first()
+        if plan.active and plan.public
+        else None
+    )
+    if price is None:
+        raise ValidationFailed(
+            _("This plan cannot be chosen here. Contact us for custom terms."),
+            code=BillingErrorCode.PLAN_UNAVAILABLE,
+        )
+    return price
+
+
+def billing_url(name: str = "billing:plans") -> str:
+    """The dashboard's billing page (the plans page, or the overview until it exists)."""
+    try:
+        path = reverse(name)
+    except NoReverseMatch:
+        path = reverse("billing:overview")
+    return settings.PUBLIC_URL + path
+
+
+def plan_description(*, business: Business, price: PlanPrice) -> str:
+    """What the payer sees on the gateway's page and the invoice line, in their language."""
+    with translation.override(business.language):
+        per = gettext("monthly") if price.interval == "month" else gettext("yearly")
+        return gettext("Kazan %(plan)s plan, %(interval)s") % {
+            "plan": price.plan.name,
+            "interval": per,
+        }
+
+
+# --- subscribing ------------------------------------------------------------------------------
+
+
+def subscription_checkout_start(
+    *, business: Business, plan: Plan, interval: str, gateway_key: str, actor: Actor
+) -> SubscriptionStarted:
+    """Starts paying for `plan`. Stripe/Razorpay: the gateway's checkout (what is left of the
+    trial stays free); the plan becomes ours when its webhook says so. Manual: an open invoice
+    with the platform's bank details and a payment reference; the status stays as it is
+    (trialing, past due) until staff confirm the transfer. Raises ValidationFailed (plan or
+    gateway not offered), Conflict (subscribed already, an invoice still open),
+    PaymentGatewayUnavailable."""
+    subscription = plan_subscription_for(business)
+    if gateway_key not in subscription_gateways_available():
+        raise ValidationFailed(
+            _("This payment method is not available."), code=BillingErrorCode.INVALID_GATEWAY
+        )
+    price = plan_price_for(plan=plan, interval=interval, currency=subscription.currency)
+    if subscription.gateway_subscription_id and subscription.status in (
+        Status.ACTIVE,
+        Status.PAST_DUE,
+    ):
+        raise Conflict(
+            _("You are subscribed already: change your plan instead."),
+            code=BillingErrorCode.ALREADY_SUBSCRIBED,
+        )
+    if gateway_key == MANUAL:
+        from kazan.billing.services.manual_plans import manual_checkout_start
+
+        invoice = manual_checkout_start(subscription=subscription, price=price, actor=actor)
+        return SubscriptionStarted(redirect_url="", invoice=invoice)
+    if subscription.status == Status.ACTIVE:
+        raise Conflict(
+            _("You are subscribed already: change your plan instead."),
+            code=BillingErrorCode.ALREADY_SUBSCRIBED,
+        )
+    gateway = subscription_gateway(gateway_key)
+    price_id, gross = gateway_price_id(business=business, gateway=gateway, price=price)
+    now = timezone.now()
+    trial_left = subscription.status == Status.TRIALING and (
+        subscription.trial_ends_at is not None and subscription.trial_ends_at > now
+    )
+    emails = owner_emails(business=business)
+    try:
+        result = gateway.subscription_checkout_start(
+            SubscriptionCheckoutRequest(
+                subscription_id=subscription.pk,
+                business_id=business.pk,
+                plan_key=plan.key,
+                interval=price.interval,
+                price_id=price_id,
+                amount_minor=gross,
+                currency=price.currency,
+                description=plan_description(business=business, price=price),
+                customer_id=(
+                    subscription.gateway_customer_id if subscription.gateway == gateway.key else ""
+                ),
+                customer_email=emails[0] if emails else "",
+                success_url=billing_url("billing:overview") + "?subscribed=1",
+                cancel_url=billing_url(),
+                # Stable for a minute: a double click opens one checkout, not two.
+                idempotency_key=f"kazan-plan-{subscription.pk}-{price_id}-{now:%Y%m%d%H%M}",
+                trial_end=subscription.trial_ends_at if trial_left else None,
+                metadata={"subscription_id": str(subscription.pk), "business_id": str(business.pk)},
+            )
+        )
+    except GatewayError as exc:
+        logger.warning("subscription checkout at %s failed: %s", gateway.key, exc.message)
+        raise PaymentGatewayUnavailable() from exc
+    with transaction.atomic():
+        locked = subscription_locked(subscription.pk)
+        if result.gateway_subscription_id and locked.status not in (Status.ACTIVE,):
+            # Razorpay names the subscription at once: its events find the row by it.
+            locked.gateway = gateway.key
+            locked.gateway_subscription_id = result.gateway_subscription_id
+            locked.gateway_customer_id = result.gateway_customer_id or locked.gateway_customer_id
+            locked.save(
+                update_fields=[
+                    "gateway",
+                    "gateway_subscription_id",
+                    "gateway_customer_id",
+                    "updated_at",
+                ]
+            )
+        activity_record(
+            business=business,
+            actor=actor,
+            action="plan.checkout_started",
+            target=locked,
+            data={
+                "plan": plan.key,
+                "interval": price.interval,
+                "gateway": gateway.key,
+                "amount_minor": gross,
+                "currency": price.currency,
+            },
+        )
+    return SubscriptionStarted(redirect_url=result.redirect_url, invoice=None)
+
+
+# --- cancelling, resuming, the portal ---------------------------------------------------------
+
+
+def _held_by_gateway(subscription: PlanSubscription) -> bool:
+    return bool(subscription.gateway_subscription_id) and subscription.gateway != MANUAL
+
+
+def subscription_cancel(*, business: Business, actor: Actor, reason: str = "") -> None:
+    """Cancels at the period's end (the trial's end during a trial): the plan serves until
+    then, and then the business is suspended by billing (nothing is deleted; subscribing
+    again reactivates it). Raises Conflict (nothing to cancel), PaymentGatewayUnavailable."""
+    subscription = plan_subscription_for(business)
+    if subscription.status not in LIVE_STATUSES or subscription.cancel_at_period_end:
+        raise Conflict(
+            _("There is no subscription to cancel."), code=BillingErrorCode.NOT_CANCELLABLE
+        )
+    if _held_by_gateway(subscription):
+        try:
+            subscription_gateway(subscription.gateway).subscription_cancel(
+                gateway_subscription_id=subscription.gateway_subscription_id, at_period_end=True
+            )
+        except GatewayError as exc:
+            raise PaymentGatewayUnavailable() from exc
+    with transaction.atomic():
+        locked = subscription_locked(subscription.pk)
+        if locked.cancel_at_period_end:
+            return
+        locked.cancel_at_period_end = True
+        locked.cancelled_at = timezone.now()
+        locked.save(update_fields=["cancel_at_period_end", "cancelled_at", "updated_at"])
+        ends = locked.current_period_end or locked.trial_ends_at
+        plan_log(
+            subscription=locked,
+            kind=Kind.CANCEL_SCHEDULED,
+            action="plan.cancel_scheduled",
+            old=locked.status,
+            new=ends.date().isoformat() if ends else "",
+            reason=(reason or "").strip(),
+            actor=actor,
+        )
+
+
+def subscription_resume(*, business: Business, actor: Actor) -> None:
+    """Withdraws a cancellation before the period ends. Raises Conflict (none scheduled)."""
+    subscription = plan_subscription_for(business)
+    if not subscription.cancel_at_period_end or subscription.status not in LIVE_STATUSES:
+        raise Conflict(_("No cancellation is scheduled."), code=BillingErrorCode.NOT_CANCELLED)
+    if _held_by_gateway(subscription):
+        try:
+            subscription_gateway(subscription.gateway).subscription_resume(
+                gateway_subscription_id=subscription.gateway_subscription_id
+            )
+        except GatewayError as exc:
+            raise PaymentGatewayUnavailable() from exc
+    with transaction.atomic():
+        locked = subscription_locked(subscription.pk)
+        if not locked.cancel_at_period_end:
+            return
+        locked.cancel_at_period_end = False
+        locked.cancelled_at = None
+        locked.save(update_fields=["cancel_at_period_end", "cancelled_at", "updated_at"])
+        plan_log(
+            subscription=locked,
+            kind=Kind.CANCEL_WITHDRAWN,
+            action="plan.cancel_withdrawn",
+            old="cancel_at_period_end",
+            new=locked.status,
+            actor=actor,
+        )
+
+
+def subscription_portal_url(*, business: Business, return_url: str) -> str:
+    """The gateway's page where the business changes its card or cancels; "" when it has
+    none (bank transfer, no gateway customer yet, the gateway unreachable)."""
+    subscription = plan_subscription_get(business=business)
+    if subscription is None or not subscription.gateway_customer_id:
+        return ""
+    if subscription.gateway in ("", MANUAL):
+        return ""
+    try:
+        return subscription_gateway(subscription.gateway).portal_url(
+            gateway_customer_id=subscription.gateway_customer_id, return_url=return_url
+        )
+    except (GatewayError, PaymentGatewayUnavailable):
+        return ""

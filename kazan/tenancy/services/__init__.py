@@ -31,7 +31,12 @@ from kazan.tenancy.services.invitations import (
     invitation_require_usable,
     invitation_revoke,
 )
-from kazan.tenancy.services.status import STATUS_REASON_MAX, business_status_change
+from kazan.tenancy.services.status import (
+    STATUS_REASON_MAX,
+    business_billing_reactivate,
+    business_billing_suspend,
+    business_status_change,
+)
 from kazan.tenancy.services.team import membership_remove, membership_role_change
 
 __all__ = [
@@ -47,6 +52,8 @@ __all__ = [
     "api_key_create",
     "api_key_revoke",
     "api_key_touch",
+    "business_billing_reactivate",
+    "business_billing_suspend",
     "business_create",
     "business_status_change",
     "business_update",
