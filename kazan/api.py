@@ -350,6 +350,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _mount() -> None:
     from kazan.analytics.api import events_router
     from kazan.analytics.api import router as analytics_router
+    from kazan.billing.api import router as billing_router
     from kazan.campaigns.api import router as campaigns_router
     from kazan.campaigns.api_broadcasts import router as broadcasts_router
     from kazan.channels.widget.api import router as widget_router
@@ -383,6 +384,7 @@ def _mount() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/crm", crm_router)
     api.add_router("/wallet", wallet_router)
+    api.add_router("/billing", billing_router)
 
 
 _mount()

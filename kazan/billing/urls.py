@@ -1,13 +1,20 @@
-"""SMS package, quota and upgrades, mounted at /dashboard/billing/."""
+"""Billing pages, mounted at /dashboard/billing/: the plan, SMS packages and payments."""
 
 from django.urls import include, path
 
-from kazan.billing import views
+from kazan.billing import plan_views, views
 
 app_name = "billing"
 urlpatterns = [
     path("", views.billing_overview, name="overview"),
     path("upgrade/", views.package_upgrade, name="upgrade"),
+    # The plan (decision 0038): compare and choose, cancel, resume, the gateway's portal.
+    path("plans/", plan_views.plans, name="plans"),
+    path("plans/choose/", plan_views.plan_choose, name="plan_choose"),
+    path("plans/withdraw/", plan_views.downgrade_withdraw, name="downgrade_withdraw"),
+    path("cancel/", plan_views.cancel, name="cancel"),
+    path("resume/", plan_views.resume, name="resume"),
+    path("portal/", plan_views.portal, name="portal"),
     path("oxapay/", views.oxapay_account, name="oxapay_account"),
     path("payments/<int:payment_id>/", views.payment_detail, name="payment_detail"),
     path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),

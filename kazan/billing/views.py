@@ -3,7 +3,6 @@ render. Payments are loaded through queries.payment_get with request.business, s
 tenant's payment id is a 404; the staff confirm page is the one unscoped view (staff_required).
 """
 
-from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kazan.billing import queries, services
 from kazan.billing.forms import OxaPayAccountForm
+from kazan.billing.plan_views import gateway_form_action_allow, plan_overview_context
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required, staff_required
@@ -23,27 +23,19 @@ from kazan.tenancy.http import BusinessRequest
 HISTORY_SIZE = 20
 
 
-def _allow_gateway_form_action(response: HttpResponse, origin: str) -> HttpResponse:
-    """The upgrade form's POST is answered with a redirect to the gateway's hosted page; CSP's
-    form-action also covers that redirect, so this page allows the gateway's origin."""
-    if origin:
-        # SECURE_CSP maps each directive to its list of sources (kazan/settings.py).
-        csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
-        config = {key: list(value) for key, value in csp.items()}
-        config["form-action"] = [*config.get("form-action", []), origin]
-        response._csp_config = config  # type: ignore[attr-defined]  # read by the CSP middleware
-    return response
-
-
 @member_required()
 @require_GET
 def billing_overview(request: BusinessRequest) -> HttpResponse:
+    """The plan card, usage against each limit, next charge, invoices, payment method, and the
+    SMS package section (add-ons on any plan). Everyone in the team reads it; changes need
+    billing.manage."""
     business = request.business
     can_manage = request.membership.can("billing.manage")
     history_page, history = queries.credit_history(
         business=business, page_number=request.GET.get("page")
     )
     context = {
+        **plan_overview_context(business=business),
         "quota": queries.quota_status(business=business),
         "page": history_page,
         "history": history,
@@ -58,7 +50,7 @@ def billing_overview(request: BusinessRequest) -> HttpResponse:
     except services.PaymentGatewayUnavailable:
         redirects, origin = False, ""  # the upgrade itself answers with the clear message
     context["gateway_redirects"] = redirects
-    return _allow_gateway_form_action(render(request, "billing/overview.html", context), origin)
+    return gateway_form_action_allow(render(request, "billing/overview.html", context), origin)
 
 
 @member_required("billing.manage")

@@ -1,6 +1,6 @@
 """Platform revenue for the staff console (spec §1.3.1 "Financial Overview", §1.6.1): revenue
-by month and year with comparisons, MRR, payment defaults and cancellations, revenue per
-business and the payments report behind the exports.
+by month and year with comparisons, MRR (plan subscriptions), payment defaults and
+cancellations, revenue per business and the payments report behind the exports.
 
 These are platform-wide reads: they aggregate over every business (or list payments across
 businesses for staff), so they take no `business` and carry no `unscoped_` prefix — that prefix
@@ -18,12 +18,12 @@ from kazan.billing.revenue.overview import (
     paying_subscriptions,
     payments_defaulted,
     revenue_overview,
+    subscriptions_by_plan,
 )
 from kazan.billing.revenue.report import BusinessRevenue, revenue_by_business, revenue_report_rows
 from kazan.billing.revenue.values import (
     DEFAULT_LOOKBACK_DAYS,
     LOSS_REASONS,
-    MRR_PAYING_DAYS,
     OVERDUE_GATEWAYS,
     Comparison,
     CurrencyRevenue,
@@ -31,6 +31,7 @@ from kazan.billing.revenue.values import (
     Money,
     MonthLosses,
     MonthRevenue,
+    PlanCount,
     RevenueOverview,
     YearRevenue,
 )
@@ -38,7 +39,6 @@ from kazan.billing.revenue.values import (
 __all__ = [
     "DEFAULT_LOOKBACK_DAYS",
     "LOSS_REASONS",
-    "MRR_PAYING_DAYS",
     "OVERDUE_GATEWAYS",
     "BusinessRevenue",
     "Comparison",
@@ -47,6 +47,7 @@ __all__ = [
     "Money",
     "MonthLosses",
     "MonthRevenue",
+    "PlanCount",
     "RevenueOverview",
     "YearRevenue",
     "mrr_by_currency",
@@ -55,4 +56,5 @@ __all__ = [
     "revenue_by_business",
     "revenue_overview",
     "revenue_report_rows",
+    "subscriptions_by_plan",
 ]

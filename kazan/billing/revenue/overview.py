@@ -7,13 +7,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth, TruncYear
 
-from kazan.billing.models import Payment, Subscription
+from kazan.billing.models import Interval, Payment, PlanSubscription
+from kazan.billing.models import SubscriptionStatus as PlanStatus
 from kazan.billing.revenue.values import (
     DEFAULT_LOOKBACK_DAYS,
-    MRR_PAYING_DAYS,
     OVERDUE_GATEWAYS,
     Comparison,
     CurrencyRevenue,
@@ -21,6 +33,7 @@ from kazan.billing.revenue.values import (
     Money,
     MonthLosses,
     MonthRevenue,
+    PlanCount,
     RevenueOverview,
     Status,
     YearRevenue,
@@ -52,7 +65,7 @@ class MrrRow(TypedDict):
 
 
 def revenue_overview(*, now: datetime | None = None) -> RevenueOverview:
-    """Everything the console's financial overview shows, in six queries whatever the number
+    """Everything the console's financial overview shows, in seven queries whatever the number
     of businesses and payments (all aggregation happens in the database)."""
     now = _now(now)
     platform = settings.PLATFORM_CURRENCY
@@ -103,13 +116,16 @@ def revenue_overview(*, now: datetime | None = None) -> RevenueOverview:
     # 3. MRR by the subscription's currency.
     mrr = {row["currency"]: row for row in mrr_by_currency(now=now)}
 
-    # 4. Active businesses.
+    # 4. Plan subscriptions by plan and status.
+    plans = tuple(subscriptions_by_plan(now=now))
+
+    # 5. Active businesses.
     active = unscoped_businesses_active().count()
 
-    # 5. Losses among the payments created this month and last month.
+    # 6. Losses among the payments created this month and last month.
     losses = _losses(since=previous_month, until=next_month, now=now)
 
-    # 6. The payments defaulting now.
+    # 7. The payments defaulting now.
     defaulted = payments_defaulted(now=now).count()
 
     months = [_months_add(this_month, -n).date() for n in range(11, -1, -1)]
@@ -150,36 +166,52 @@ def revenue_overview(*, now: datetime | None = None) -> RevenueOverview:
         losses_previous_month=losses[previous_month.date()],
         defaulted=defaulted,
         due_days=settings.PAYMENT_DUE_DAYS,
+        plans=plans,
     )
 
 
 # --- MRR --------------------------------------------------------------------------------------
 
+# What MRR counts (decision 0007): a plan subscription that is paid for or being collected.
+MRR_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAST_DUE)
 
-def paying_subscriptions(*, now: datetime | None = None) -> QuerySet[Subscription]:
-    """The subscriptions MRR counts: of an active business with a paid payment within the last
-    MRR_PAYING_DAYS days."""
-    now = _now(now)
-    recent_payment = Payment.objects.filter(
-        business=OuterRef("business_id"),
-        status=Status.PAID,
-        paid_at__gt=now - timedelta(days=MRR_PAYING_DAYS),
-        paid_at__lte=now,
-    )
-    return Subscription.objects.filter(business__in=unscoped_businesses_active()).filter(
-        Exists(recent_payment)
+
+def paying_subscriptions(*, now: datetime | None = None) -> QuerySet[PlanSubscription]:
+    """The plan subscriptions MRR counts: status active or past due (a trial, a suspended or a
+    cancelled one adds nothing). `now` is accepted for the overview's signature: the status is
+    the subscription's word on the present."""
+    return PlanSubscription.objects.filter(status__in=MRR_STATUSES)
+
+
+def _monthly_net() -> Case:
+    """The subscription's net amount per month in minor units: a yearly price / 12, rounded
+    half up per subscription ((amount + 6) // 12 on non-negative integers)."""
+    return Case(
+        When(interval=Interval.YEAR, then=(F("amount_minor") + 6) / 12),
+        default=F("amount_minor"),
+        output_field=IntegerField(),
     )
 
 
 def mrr_by_currency(*, now: datetime | None = None) -> list[MrrRow]:
-    """[{"currency", "mrr" (minor units), "businesses"}], one query: the monthly prices
-    (Subscription.price_minor, staff may have changed them) of the paying subscriptions."""
+    """[{"currency", "mrr" (minor units), "businesses"}], one query: the normalised monthly net
+    amounts of the paying plan subscriptions, per subscription currency."""
     return list(
         paying_subscriptions(now=now)
         .values("currency")
-        .annotate(mrr=Sum("price_minor"), businesses=Count("id"))
+        .annotate(mrr=Sum(_monthly_net()), businesses=Count("id"))
         .order_by("currency")
     )
+
+
+def subscriptions_by_plan(*, now: datetime | None = None) -> list[PlanCount]:
+    """How many plan subscriptions each plan has in each status (one query), catalog order."""
+    rows = (
+        PlanSubscription.objects.values("plan_id", "plan__name", "plan__sort_order", "status")
+        .annotate(count=Count("id"))
+        .order_by("plan__sort_order", "plan_id", "status")
+    )
+    return [PlanCount(row["plan__name"], row["status"], row["count"]) for row in rows]
 
 
 # --- defaults and cancellations ---------------------------------------------------------------

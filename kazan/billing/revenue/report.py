@@ -106,8 +106,9 @@ def revenue_report_rows(
     and one row per payment created or paid in the period (UTC days, both ends included; None:
     open), oldest first, streamed from the database in chunks.
 
-    A row: created date, paid date ("" if unpaid), business name, business slug, package name,
-    gateway, status (its label), amount (decimal text in major units, e.g. "9.00"), currency,
+    A row: created date, paid date ("" if unpaid), business name, business slug, package name
+    (a plan invoice's number when the payment paid one), gateway, status (its label), amount
+    (decimal text in major units, e.g. "9.00"), currency,
     SMS credits. Dates are `datetime.date` (UTC)."""
     lower, upper = _bounds(since, until)
     headers = [
@@ -136,6 +137,7 @@ def revenue_report_rows(
             "business__name",
             "business__slug",
             "package__name",
+            "invoice__number",
             "gateway",
             "status",
             "amount_minor",
@@ -151,6 +153,7 @@ def revenue_report_rows(
             name,
             slug,
             package,
+            invoice,
             gateway,
             status,
             amount,
@@ -162,7 +165,7 @@ def revenue_report_rows(
                 paid.astimezone(UTC).date() if paid else "",
                 name,
                 slug,
-                package,
+                package or invoice or "",
                 gateway,
                 statuses.get(status, status),
                 f"{_major(amount, currency):f}",

@@ -8,14 +8,11 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kazan.billing.models import Payment
+from kazan.billing.models import Payment, SubscriptionStatus
 from kazan.core.money import minor_digits, money_format
 
 Status = Payment.Status
 
-# A business counts as paying (for MRR) when it has a paid payment this recent: one monthly
-# cycle plus a few days' grace for a late bank transfer.
-MRR_PAYING_DAYS = 35
 # A failed payment stays a default this long unless a later payment of the business is paid.
 DEFAULT_LOOKBACK_DAYS = 90
 # Gateways whose pending payments wait for the business to pay (a bank transfer) and so can be
@@ -111,8 +108,13 @@ class CurrencyRevenue:
     year_to_date: Comparison
     last_12_months: tuple[MonthRevenue, ...]  # oldest first; the current month last
     years: tuple[YearRevenue, ...]  # every calendar year with revenue, oldest first
-    mrr: Money
-    paying_businesses: int  # the businesses MRR counts
+    mrr: Money  # the normalised monthly net of the active and past-due plan subscriptions
+    paying_businesses: int  # the subscriptions MRR counts
+
+    @property
+    def arr(self) -> Money:
+        """Annual run rate: twelve times MRR."""
+        return Money(self.mrr.amount_minor * 12, self.currency)
 
     @property
     def month_vs_previous(self) -> Comparison:
@@ -179,6 +181,19 @@ class MonthLosses:
 
 
 @dataclass(frozen=True)
+class PlanCount:
+    """How many plan subscriptions of one plan are in one status."""
+
+    plan: str  # the plan's name
+    status: str  # a SubscriptionStatus value
+    count: int
+
+    @property
+    def status_label(self) -> str:
+        return str(SubscriptionStatus(self.status).label)
+
+
+@dataclass(frozen=True)
 class RevenueOverview:
     now: datetime
     currency: str  # settings.PLATFORM_CURRENCY
@@ -189,6 +204,7 @@ class RevenueOverview:
     losses_previous_month: MonthLosses
     defaulted: int  # payments_defaulted() now: what the alert job reports
     due_days: int  # settings.PAYMENT_DUE_DAYS, for the page's explanation
+    plans: tuple[PlanCount, ...] = ()  # plan subscriptions by plan and status
 
 
 # --- months -----------------------------------------------------------------------------------

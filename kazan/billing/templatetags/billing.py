@@ -24,3 +24,9 @@ def quota_banner(context) -> dict:
 def money(payment, language: str | None = None) -> str:
     """`{{ payment|money:business.language }}`: an amount in minor units, formatted."""
     return money_format(payment.amount_minor, payment.currency, language or None)
+
+
+@register.filter
+def invoice_total(invoice, language: str | None = None) -> str:
+    """`{{ invoice|invoice_total:business.language }}`: an invoice's gross total, formatted."""
+    return money_format(invoice.total_minor, invoice.currency, language or None)

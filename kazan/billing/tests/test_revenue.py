@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from kazan.billing import revenue, services
-from kazan.billing.models import Subscription
+from kazan.billing import revenue
+from kazan.billing.models import Plan, PlanSubscription
+from kazan.billing.services.plan_subscriptions import plan_subscription_for
 from kazan.billing.tests.factories import payment_at
-from kazan.tenancy.models import Business
 from kazan.tenancy.tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,51 +156,69 @@ def test_february_29_compares_with_february_28(business, packages, time_machine)
 # --- MRR ---------------------------------------------------------------------------------------
 
 
-def _subscribed(slug, *, price, currency="EUR", status=Business.Status.ACTIVE, paid_days_ago=None):
-    business = BusinessFactory(slug=slug, status=status)
-    services.subscription_for(business)
-    Subscription.objects.filter(business=business).update(price_minor=price, currency=currency)
-    if paid_days_ago is not None:
-        payment_at(
-            business=business,
-            amount_minor=price,
-            currency=currency,
-            created_at=NOW - timedelta(days=paid_days_ago),
-        )
+def _on_plan(slug, *, amount, interval="month", currency="EUR", status="active", plan="basic"):
+    business = BusinessFactory(slug=slug)
+    subscription = plan_subscription_for(business)
+    PlanSubscription.objects.filter(pk=subscription.pk).update(
+        plan=Plan.objects.get(key=plan),
+        status=status,
+        interval=interval,
+        amount_minor=amount,
+        currency=currency,
+    )
     return business
 
 
-def test_mrr_counts_active_businesses_that_paid_within_35_days(packages, now, staff_user):
-    paying = _subscribed("paying", price=2900, paid_days_ago=10)
-    _subscribed("edge", price=900, paid_days_ago=34)
-    _subscribed("suspended", price=9900, status=Business.Status.SUSPENDED, paid_days_ago=5)
-    _subscribed("lapsed", price=9900, paid_days_ago=36)
-    _subscribed("never-paid", price=9900)
-    _subscribed("dollars", price=5000, currency="USD", paid_days_ago=3)
-    # staff gave the paying business its own monthly price: MRR uses it
-    services.subscription_terms_change(
-        business=paying, sms_allowance=1000, price_minor=2500, reason="discount", actor=staff_user
-    )
+def test_mrr_is_the_monthly_net_of_active_and_past_due_plan_subscriptions(now):
+    _on_plan("monthly", amount=4900)
+    _on_plan("yearly", amount=149000, interval="year", plan="professional")  # 12416.67 → 12417
+    _on_plan("rounds-down", amount=100, interval="year")  # 8.33 → 8
+    _on_plan("late", amount=4900, status="past_due")
+    _on_plan("trial", amount=4900, status="trialing")
+    _on_plan("suspended", amount=4900, status="suspended")
+    _on_plan("cancelled", amount=4900, status="cancelled")
+    _on_plan("dollars", amount=5000, currency="USD")
 
     overview = revenue.revenue_overview()
 
-    assert overview.platform.mrr.amount_minor == 2500 + 900
-    assert overview.platform.paying_businesses == 2
+    assert overview.platform.mrr.amount_minor == 4900 + 12417 + 8 + 4900
+    assert overview.platform.paying_businesses == 4
+    assert overview.platform.arr.amount_minor == 12 * (4900 + 12417 + 8 + 4900)
     usd = {c.currency: c for c in overview.other_currencies}["USD"]
     assert (usd.mrr.amount_minor, usd.paying_businesses) == (5000, 1)
-    assert overview.active_businesses == 5
     assert {s.business.slug for s in revenue.paying_subscriptions()} == {
-        "paying",
-        "edge",
+        "monthly",
+        "yearly",
+        "rounds-down",
+        "late",
         "dollars",
     }
 
 
-def test_a_failed_payment_does_not_make_a_business_paying(packages, now):
-    business = _subscribed("tried", price=900)
-    payment_at(business=business, status="failed", created_at=NOW - timedelta(days=2))
+def test_a_yearly_half_rounds_up(now):
+    _on_plan("half", amount=18, interval="year")  # 1.5 → 2
 
-    assert revenue.revenue_overview().platform.mrr.amount_minor == 0
+    assert revenue.revenue_overview().platform.mrr.amount_minor == 2
+
+
+def test_sms_package_payments_are_revenue_but_not_mrr(packages, now, business):
+    payment_at(business=business, amount_minor=2900, created_at=NOW - timedelta(days=2))
+
+    overview = revenue.revenue_overview()
+
+    assert overview.platform.this_month.amount_minor == 2900
+    assert overview.platform.mrr.amount_minor == 0
+
+
+def test_subscriptions_are_counted_by_plan_and_status(now):
+    _on_plan("a", amount=4900)
+    _on_plan("b", amount=4900)
+    _on_plan("c", amount=14900, plan="professional", status="past_due")
+
+    counts = {(c.plan, c.status): c.count for c in revenue.revenue_overview().plans}
+
+    assert counts[("Basic", "active")] == 2
+    assert counts[("Professional", "past_due")] == 1
 
 
 # --- defaults and cancellations ----------------------------------------------------------------
@@ -378,7 +396,7 @@ def test_report_headers_are_translated(db):
 def _platform(n: int, start: int) -> None:
     for i in range(start, start + n):
         business = BusinessFactory(slug=f"biz-{i}")
-        services.subscription_for(business)
+        plan_subscription_for(business)
         payment_at(business=business, created_at=NOW - timedelta(days=i % 400))
         payment_at(business=business, status="failed", created_at=NOW - timedelta(days=i % 50))
         payment_at(
@@ -398,12 +416,12 @@ def test_overview_queries_do_not_grow_with_the_data(packages, now):
     with CaptureQueriesContext(connection) as large:
         overview = revenue.revenue_overview()
 
-    assert len(small) == len(large) <= 6
+    assert len(small) == len(large) <= 7
     assert overview.active_businesses == 63
 
 
 def test_overview_query_budget(packages, now, django_assert_max_num_queries):
     _platform(40, 0)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         revenue.revenue_overview()
