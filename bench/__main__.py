@@ -17,6 +17,8 @@ ingested per second, 1,000 concurrent users, webhook-to-reply latency under load
 workers, the broadcast pace; `--tg-users`, `--tg-rate`, `--tg-bots`, `--tg-broadcast 10000` for
 the seed's full 10,000-message broadcast, which takes 1,000 s at 10 msg/s).
 broker (asked for by name: tasks/s through the database backend and Redis Queue, bench/broker.py).
+plans (asked for by name: what plan_allows and quota_take cost on FAQ create over the API and an
+inbound chat message, limits on against limits off, in-process: bench/plans.py).
 faq (asked for by name: the FAQ matcher and two baselines on ../shared/faq-dev, or FAQ_DEV_DIR,
 plus matching latency with 1,000 FAQs: bench/faq.py; needs no database when asked for alone).
 """
@@ -95,7 +97,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="web,webhook,campaign",
-        help="web, webhook, campaign, console, broker, faq, telegram",
+        help="web, webhook, campaign, console, broker, faq, telegram, plans",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per web endpoint")
     parser.add_argument("--connections", type=int, default=32)
@@ -205,6 +207,10 @@ def main() -> None:
         from bench import broker
 
         broker.broker_run(duration=args.duration)
+    if "plans" in only:
+        from bench.plans import plans_run
+
+        plans_run()
     if "faq" in only:
         from bench.faq import faq_run
 
