@@ -36,3 +36,13 @@ class BillingErrorCode(ErrorCode):
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CANCELLED = "not_cancelled"
     INVOICE_NOT_OPEN = "invoice_not_open"
+    # Invoices, credit notes, billing profiles and tax rates (issue 14, invoices).
+    INVALID_VAT_ID = "invalid_vat_id"
+    INVALID_COUNTRY = "invalid_country"
+    INVALID_RATE = "invalid_rate"
+    INVALID_EMAIL = "invalid_email"
+    INVALID_FIELD = "invalid_field"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_LINES = "invalid_lines"
+    NOT_CREDITABLE = "not_creditable"
+    REFUND_FAILED = "refund_failed"
