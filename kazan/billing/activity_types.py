@@ -446,4 +446,45 @@ activity_type(
     label=t("Custom plan terms set"),
     sentence=t("%(actor)s set custom terms for %(target)s: %(reason)s"),
     details={**PLAN_STEP, "amount_minor": AMOUNT, "interval": Detail(t("Interval"))},
+
+
+
+)
+
+
+INVOICE_TOTAL = Detail(t("Total"), money())
+
+activity_type(
+    "invoice.issued",
+    label=t("Invoice issued"),
+    sentence=t("%(target)s was issued"),
+    details={"total_minor": INVOICE_TOTAL, "gateway": GATEWAY},
+)
+activity_type(
+    "invoice.paid",
+    label=t("Invoice paid"),
+    sentence=t("%(target)s was paid"),
+)
+activity_type(
+    "invoice.emailed",
+    label=t("Invoice emailed"),
+    sentence=t("%(target)s was emailed"),
+    details={"recipients": Detail(t("Recipients"), number)},
+)
+activity_type(
+    "invoice.credited",
+    label=t("Credit note issued"),
+    sentence=t("%(actor)s issued %(target)s"),
+    details={"total_minor": INVOICE_TOTAL, "refund": Detail(t("Refund"))},
+)
+activity_type(
+    "billing.profile_saved",
+    label=t("Billing details changed"),
+    sentence=t("%(actor)s changed the billing details"),
+)
+activity_type(
+    "billing.tax_rate_set",
+    label=t("Tax rate changed"),
+    sentence=t("%(actor)s set the tax rate for %(country)s"),
+    details={"country": Detail(t("Country"))},
 )
