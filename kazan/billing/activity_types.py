@@ -237,101 +237,6 @@ activity_type(
 )
 
 
-# --- limits (staff's custom limits for one business) --------------------------------------------
-
-
-def _override_changes(data) -> list[Change]:
-    """ "FAQs: as the plan → 500" for each key whose override changed."""
-    from kazan.billing.models import Plan
-    from kazan.billing.queries.plans import PLAN_FIELDS
-
-    old, new = data.get("old") or {}, data.get("new") or {}
-    plans = _("as the plan")
-    unlimited = _("unlimited")
-
-    def shown(terms, key) -> str:
-        if key not in terms:
-            return plans
-        value = terms[key]
-        return unlimited if value is None else number(value)
-
-    return [
-        Change(
-            str(Plan._meta.get_field(PLAN_FIELDS[key]).verbose_name) if key in PLAN_FIELDS else key,
-            shown(old, key),
-            shown(new, key),
-        )
-        for key in sorted(set(old) | set(new))
-        if old.get(key, "-") != new.get(key, "-")
-    ]
-
-
-activity_type(
-    "plan.limits_changed",
-    label=t("Plan limits changed"),
-    sentence=t("%(actor)s changed the limits of %(target)s"),
-    details={"reason": Detail(t("Reason"))},
-    changes=_override_changes,
-)
-
-
-# --- invoices, credit notes, billing profiles and tax rates (issue 14, invoices) ---------------
-
-
-@activity_target("billing.invoice")
-def _invoices(ids, viewer):
-    from kazan.billing.models import Invoice
-
-    rows = Invoice.objects.filter(pk__in=ids).values_list("pk", "kind", "number")
-    return {
-        pk: (
-            _("the credit note %(number)s")
-            if kind == Invoice.Kind.CREDIT_NOTE
-            else _("the invoice %(number)s")
-        )
-        % {"number": number}
-        for pk, kind, number in rows
-    }
-
-
-INVOICE_TOTAL = Detail(t("Total"), money())
-
-activity_type(
-    "invoice.issued",
-    label=t("Invoice issued"),
-    sentence=t("%(target)s was issued"),
-    details={"total_minor": INVOICE_TOTAL, "gateway": GATEWAY},
-)
-activity_type(
-    "invoice.paid",
-    label=t("Invoice paid"),
-    sentence=t("%(target)s was paid"),
-)
-activity_type(
-    "invoice.emailed",
-    label=t("Invoice emailed"),
-    sentence=t("%(target)s was emailed"),
-    details={"recipients": Detail(t("Recipients"), number)},
-)
-activity_type(
-    "invoice.credited",
-    label=t("Credit note issued"),
-    sentence=t("%(actor)s issued %(target)s"),
-    details={"total_minor": INVOICE_TOTAL, "refund": Detail(t("Refund"))},
-)
-activity_type(
-    "billing.profile_saved",
-    label=t("Billing details changed"),
-    sentence=t("%(actor)s changed the billing details"),
-)
-activity_type(
-    "billing.tax_rate_set",
-    label=t("Tax rate changed"),
-    sentence=t("%(actor)s set the tax rate for %(country)s"),
-    details={"country": Detail(t("Country"))},
-)
-
-
 # --- the plan subscription's life (lifecycle, decision 0034) -----------------------------------
 # Every entry carries "old" and "new" (a status, a plan key or a date) and names the plan row.
 
@@ -446,10 +351,26 @@ activity_type(
     label=t("Custom plan terms set"),
     sentence=t("%(actor)s set custom terms for %(target)s: %(reason)s"),
     details={**PLAN_STEP, "amount_minor": AMOUNT, "interval": Detail(t("Interval"))},
-
-
-
 )
+
+
+# --- invoices, credit notes, billing profiles and tax rates (issue 14, invoices) ---------------
+
+
+@activity_target("billing.invoice")
+def _invoices(ids, viewer):
+    from kazan.billing.models import Invoice
+
+    rows = Invoice.objects.filter(pk__in=ids).values_list("pk", "kind", "number")
+    return {
+        pk: (
+            _("the credit note %(number)s")
+            if kind == Invoice.Kind.CREDIT_NOTE
+            else _("the invoice %(number)s")
+        )
+        % {"number": number}
+        for pk, kind, number in rows
+    }
 
 
 INVOICE_TOTAL = Detail(t("Total"), money())
@@ -487,4 +408,87 @@ activity_type(
     label=t("Tax rate changed"),
     sentence=t("%(actor)s set the tax rate for %(country)s"),
     details={"country": Detail(t("Country"))},
+)
+
+
+# --- limits (staff's custom limits for one business) --------------------------------------------
+
+
+def _override_changes(data) -> list[Change]:
+    """ "FAQs: as the plan → 500" for each key whose override changed."""
+    from kazan.billing.models import Plan
+    from kazan.billing.queries.plans import PLAN_FIELDS
+
+    old, new = data.get("old") or {}, data.get("new") or {}
+    plans = _("as the plan")
+    unlimited = _("unlimited")
+
+    def shown(terms, key) -> str:
+        if key not in terms:
+            return plans
+        value = terms[key]
+        return unlimited if value is None else number(value)
+
+    return [
+        Change(
+            str(Plan._meta.get_field(PLAN_FIELDS[key]).verbose_name) if key in PLAN_FIELDS else key,
+            shown(old, key),
+            shown(new, key),
+        )
+        for key in sorted(set(old) | set(new))
+        if old.get(key, "-") != new.get(key, "-")
+    ]
+
+
+activity_type(
+    "plan.limits_changed",
+    label=t("Plan limits changed"),
+    sentence=t("%(actor)s changed the limits of %(target)s"),
+    details={"reason": Detail(t("Reason"))},
+    changes=_override_changes,
+)
+
+
+# --- the plan catalog (dashboards, decision 0038) ----------------------------------------------
+
+
+@activity_target("billing.plan")
+def _plans(ids, viewer):
+    from kazan.billing.models import Plan
+
+    rows = Plan.objects.filter(pk__in=ids).values_list("pk", "name")
+    return {pk: _("the plan “%(name)s”") % {"name": name} for pk, name in rows}
+
+
+def _catalog_changes(data) -> list[Change]:
+    """{"faq_limit": [50, 80], "price month EUR": ["4900", "5900"]} → "FAQs: 50 → 80"."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from kazan.billing.models import Plan
+
+    def shown(key: str, value) -> str:
+        if value is None:
+            return "—" if key.startswith("price") else _("unlimited")
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return str(value)
+
+    changes = []
+    for key, value in (data.get("changes") or {}).items():
+        if not (isinstance(value, list) and len(value) == 2):
+            continue
+        try:
+            label = str(Plan._meta.get_field(key).verbose_name)
+        except FieldDoesNotExist:  # a price ("price month EUR") is not a field
+            label = key
+        changes.append(Change(label, shown(key, value[0]), shown(key, value[1])))
+    return changes
+
+
+activity_type(
+    "plan.catalog_changed",
+    label=t("Plan changed"),
+    sentence=t("%(actor)s changed %(target)s"),
+    details={"reason": Detail(t("Reason"))},
+    changes=_catalog_changes,
 )

@@ -26,17 +26,6 @@ class BillingErrorCode(ErrorCode):
     NOT_MANUAL = "not_manual"
     NOT_PENDING = "not_pending"
     PAYMENT_CLOSED = "payment_closed"
-
-    # Invoices, credit notes, billing profiles and tax rates (issue 14, invoices).
-    INVALID_VAT_ID = "invalid_vat_id"
-    INVALID_COUNTRY = "invalid_country"
-    INVALID_RATE = "invalid_rate"
-    INVALID_EMAIL = "invalid_email"
-    INVALID_FIELD = "invalid_field"
-    INVALID_AMOUNT = "invalid_amount"
-    INVALID_LINES = "invalid_lines"
-    NOT_CREDITABLE = "not_creditable"
-    REFUND_FAILED = "refund_failed"
     # Plan subscriptions (lifecycle).
     PLAN_UNAVAILABLE = "plan_unavailable"
     ALREADY_SUBSCRIBED = "already_subscribed"
@@ -50,3 +39,13 @@ class BillingErrorCode(ErrorCode):
 
     # Razorpay: a Checkout callback whose signature does not verify.
     INVALID_SIGNATURE = "invalid_signature"
+    # Invoices, credit notes, billing profiles and tax rates (issue 14, invoices).
+    INVALID_VAT_ID = "invalid_vat_id"
+    INVALID_COUNTRY = "invalid_country"
+    INVALID_RATE = "invalid_rate"
+    INVALID_EMAIL = "invalid_email"
+    INVALID_FIELD = "invalid_field"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_LINES = "invalid_lines"
+    NOT_CREDITABLE = "not_creditable"
+    REFUND_FAILED = "refund_failed"
