@@ -170,8 +170,23 @@ def demo_load() -> list[DemoLogin]:
         business=business,
         manager_membership_id=_membership_id(business=business, user=team["manager"]),
     )
+    _plans_load(business=business, staff=staff)
     _platform_load(staff=staff, rng=rng)
     return logins
+
+
+def _plans_load(*, business: Business, staff: User) -> None:
+    from kazan.demo.plans import plans_load
+    from kazan.demo.shop import SHOP_SLUG
+    from kazan.demo.telegram_crm import CRM_SLUG
+    from kazan.tenancy.models import Business
+
+    plans_load(
+        cafe=business,
+        shop=Business.objects.get(slug=SHOP_SLUG),
+        crm=Business.objects.get(slug=CRM_SLUG),
+        staff=staff,
+    )
 
 
 def _membership_id(*, business: Business, user: User) -> int | None:
