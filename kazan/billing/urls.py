@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from kazan.billing import plan_views, views
 
+
+from kazan.billing import invoice_views, views
+
 app_name = "billing"
 urlpatterns = [
     path("", views.billing_overview, name="overview"),
@@ -21,4 +24,13 @@ urlpatterns = [
     # Platform staff only (staff_required): confirm that a manual payment arrived.
     path("payments/<int:payment_id>/confirm/", views.payment_confirm, name="payment_confirm"),
     path("razorpay/", include("kazan.billing.gateways.razorpay.urls")),
+
+
+    # Invoices and billing details (issue 14, invoices).
+    path(
+        "invoices/<int:invoice_id>/pdf/",
+        invoice_views.invoice_pdf_download,
+        name="invoice_pdf",
+    ),
+    path("profile/", invoice_views.billing_profile, name="profile"),
 ]
