@@ -14,13 +14,13 @@ from kazan.billing.gateways import gateway_get
 from kazan.billing.gateways.stripe.testing import sign, webhook_post
 from kazan.billing.models import GatewayEvent, Invoice, Payment, PlanSubscription
 from kazan.billing.queries.plans import plan_by_key
-from kazan.billing.services.invoices import gross_for
 from kazan.billing.services.plan_subscriptions import (
     gateway_price_id,
     plan_price_for,
     plan_subscription_for,
     subscription_checkout_start,
 )
+from kazan.billing.services.tax import gross_for
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_checkout_makes_the_subscription_active_with_a_paid_invoice(
 def test_replayed_events_change_nothing(
     stripe_settings, fake_stripe, client, business, owner, trial_over
 ):
-    subscription, sub_id = _subscribe(client, fake_stripe, business, owner)
+    _subscribe(client, fake_stripe, business, owner)
     session_id = next(iter(fake_stripe.sessions))
 
     again = _post_all(client, fake_stripe.events_for_completion(session_id))
