@@ -405,6 +405,8 @@ BILLING_GRACE_DAYS = int(env("KAZAN_BILLING_GRACE_DAYS", "14"))
 BILLING_DUNNING_DAYS = [
     int(day) for day in env("KAZAN_BILLING_DUNNING_DAYS", "0,3,7,12").split(",") if day.strip()
 ]
+# Plans paid by bank transfer: the next period is invoiced this many days before it starts.
+BILLING_RENEWAL_INVOICE_DAYS = int(env("KAZAN_BILLING_RENEWAL_INVOICE_DAYS", "7"))
 # The seller printed on invoices, and its country (the home of its VAT).
 SELLER_NAME = env("KAZAN_SELLER_NAME", "Kazan GmbH")
 SELLER_ADDRESS = env("KAZAN_SELLER_ADDRESS", "Musterstraße 1\n10115 Berlin\nGermany")

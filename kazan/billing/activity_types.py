@@ -354,7 +354,6 @@ activity_type(
 )
 
 
-
 # --- invoices, credit notes, billing profiles and tax rates (issue 14, invoices) ---------------
 
 
@@ -409,4 +408,42 @@ activity_type(
     label=t("Tax rate changed"),
     sentence=t("%(actor)s set the tax rate for %(country)s"),
     details={"country": Detail(t("Country"))},
+)
+
+
+# --- limits (staff's custom limits for one business) --------------------------------------------
+
+
+def _override_changes(data) -> list[Change]:
+    """ "FAQs: as the plan → 500" for each key whose override changed."""
+    from kazan.billing.models import Plan
+    from kazan.billing.queries.plans import PLAN_FIELDS
+
+    old, new = data.get("old") or {}, data.get("new") or {}
+    plans = _("as the plan")
+    unlimited = _("unlimited")
+
+    def shown(terms, key) -> str:
+        if key not in terms:
+            return plans
+        value = terms[key]
+        return unlimited if value is None else number(value)
+
+    return [
+        Change(
+            str(Plan._meta.get_field(PLAN_FIELDS[key]).verbose_name) if key in PLAN_FIELDS else key,
+            shown(old, key),
+            shown(new, key),
+        )
+        for key in sorted(set(old) | set(new))
+        if old.get(key, "-") != new.get(key, "-")
+    ]
+
+
+activity_type(
+    "plan.limits_changed",
+    label=t("Plan limits changed"),
+    sentence=t("%(actor)s changed the limits of %(target)s"),
+    details={"reason": Detail(t("Reason"))},
+    changes=_override_changes,
 )

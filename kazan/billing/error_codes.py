@@ -36,8 +36,6 @@ class BillingErrorCode(ErrorCode):
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CANCELLED = "not_cancelled"
     INVOICE_NOT_OPEN = "invoice_not_open"
-    # Razorpay: a Checkout callback whose signature does not verify.
-    INVALID_SIGNATURE = "invalid_signature"
     # Invoices, credit notes, billing profiles and tax rates (issue 14, invoices).
     INVALID_VAT_ID = "invalid_vat_id"
     INVALID_COUNTRY = "invalid_country"
@@ -48,3 +46,5 @@ class BillingErrorCode(ErrorCode):
     INVALID_LINES = "invalid_lines"
     NOT_CREDITABLE = "not_creditable"
     REFUND_FAILED = "refund_failed"
+    # Razorpay: a Checkout callback whose signature does not verify.
+    INVALID_SIGNATURE = "invalid_signature"

@@ -5,6 +5,7 @@ from crontask import cron
 from django.tasks import task
 
 from kazan.billing import services
+from kazan.billing.services import dunning, manual_plans
 
 
 @cron("7 * * * *")
@@ -26,3 +27,25 @@ def payment_proforma_send(payment_id: int, attempt: int = 1) -> str:
     """The pro-forma invoice of a manual payment (enqueued on commit). `attempt` is ignored:
     tasks queued before the mail task took over retrying still carry it."""
     return services.payment_proforma_send(payment_id=payment_id)
+
+
+@cron("17 * * * *")
+@task
+def plan_renewals_run() -> int:
+    """Hourly: trials ended without a paid plan → past due; cancellations at their period's
+    end; transfer-paid renewals invoiced ahead, unpaid ones past due (idempotent)."""
+    return manual_plans.plan_renewals_run()
+
+
+@cron("27 * * * *")
+@task
+def dunning_run() -> int:
+    """Hourly: payment reminders to the owners of past-due plans, once per step."""
+    return dunning.dunning_run()
+
+
+@cron("37 * * * *")
+@task
+def grace_run() -> int:
+    """Hourly: past due longer than the grace period → suspended by billing."""
+    return dunning.grace_run()

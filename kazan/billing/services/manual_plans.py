@@ -1,0 +1,347 @@
+"""Plans paid by bank transfer: the open invoice a business pays (with the platform's bank
+details and a payment reference), staff confirming that the money arrived, and the renewal job
+that invoices the next period before the current one ends, moves an unpaid trial or period to
+past due and ends a cancelled subscription at its period's end (decision 0034)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kazan.accounts.types import actor_user
+from kazan.activity.services import activity_record
+from kazan.billing.error_codes import BillingErrorCode
+from kazan.billing.gateways import InvoiceLineData
+from kazan.billing.models import (
+    Invoice,
+    Payment,
+    PlanChange,
+    PlanPrice,
+    PlanSubscription,
+    SubscriptionStatus,
+)
+from kazan.billing.services.invoices import invoice_issue
+from kazan.billing.services.payments import payment_mark_paid
+from kazan.billing.services.plan_state import (
+    period_add,
+    plan_description,
+    plan_log,
+    subscription_end,
+    subscription_locked,
+)
+from kazan.core.errors import Conflict, PermissionDenied
+
+if TYPE_CHECKING:
+    from kazan.accounts.types import Actor
+
+logger = logging.getLogger("kazan.billing")
+
+Status = SubscriptionStatus
+Kind = PlanChange.Kind
+MANUAL = "manual"
+
+
+def plan_invoice_open(
+    *,
+    subscription: PlanSubscription,
+    description: str,
+    amount_minor: int,
+    period_start: dt.datetime | None = None,
+    period_end: dt.datetime | None = None,
+    due_at: dt.datetime | None = None,
+    extra_lines: tuple[InvoiceLineData, ...] = (),
+    actor: Actor = None,
+) -> Invoice:
+    """An open plan invoice (net amounts, tax added by invoices) paid by bank transfer, with
+    its pending Payment row: staff confirm that one (invoice_payment_confirm). Inside the
+    caller's transaction."""
+    lines = (
+        *extra_lines,
+        InvoiceLineData(
+            description=description,
+            amount_minor=amount_minor,
+            period_start=period_start,
+            period_end=period_end,
+        ),
+    )
+    invoice = invoice_issue(
+        business=subscription.business,
+        lines=lines,
+        currency=subscription.currency,
+        amounts_include_tax=False,
+        subscription=subscription,
+        period_start=period_start,
+        period_end=period_end,
+        due_at=due_at,
+        gateway=MANUAL,
+        actor=actor,
+    )
+    if invoice.total_minor > 0:
+        Payment.objects.create(
+            business=subscription.business,
+            invoice=invoice,
+            gateway=MANUAL,
+            amount_minor=invoice.total_minor,
+            currency=invoice.currency,
+            created_by=actor_user(actor),
+            # The invoice, emailed on issue with the bank details, is its pro-forma.
+            proforma_sent_at=timezone.now(),
+        )
+    return invoice
+
+
+def _open_invoice(subscription: PlanSubscription) -> Invoice | None:
+    return (
+        Invoice.objects.filter(
+            subscription=subscription,
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.OPEN,
+            gateway=MANUAL,
+        )
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
+def manual_checkout_start(
+    *, subscription: PlanSubscription, price: PlanPrice, actor: Actor
+) -> Invoice:
+    """Subscribing by transfer: the chosen plan waits (pending) on an open invoice; the status
+    stays (trialing, past due) until staff confirm the payment, which starts the period.
+    Asking again for the same plan returns the open invoice. Raises Conflict."""
+    with transaction.atomic():
+        locked = subscription_locked(subscription.pk)
+        if locked.status == Status.ACTIVE:
+            raise Conflict(
+                _("You are subscribed already: change your plan instead."),
+                code=BillingErrorCode.ALREADY_SUBSCRIBED,
+            )
+        waiting = _open_invoice(locked)
+        if waiting is not None:
+            if (locked.pending_price_id or locked.price_id) == price.pk:
+                return waiting
+            raise Conflict(
+                _("Invoice %(number)s is still open: pay it, or ask us to cancel it.")
+                % {"number": waiting.number},
+                code=BillingErrorCode.OPEN_INVOICE,
+            )
+        locked.pending_plan, locked.pending_price = price.plan, price
+        locked.currency = price.currency
+        locked.save(update_fields=["pending_plan", "pending_price", "currency", "updated_at"])
+        invoice = plan_invoice_open(
+            subscription=locked,
+            description=plan_description(business=locked.business, price=price),
+            amount_minor=price.amount_minor,
+            actor=actor,
+        )
+        activity_record(
+            business=locked.business,
+            actor=actor,
+            action="plan.checkout_started",
+            target=locked,
+            data={
+                "plan": price.plan.key,
+                "interval": price.interval,
+                "gateway": MANUAL,
+                "amount_minor": invoice.total_minor,
+                "currency": invoice.currency,
+            },
+        )
+    return invoice
+
+
+def invoice_payment_confirm(*, invoice: Invoice, actor: Actor) -> Payment:
+    """Platform staff confirm that a plan invoice's bank transfer arrived: the payment and the
+    invoice are paid, the subscription active for the invoiced period (one interval from now
+    for a first payment) and billing's suspension lifted. Twice is harmless (returns the paid
+    payment). Raises PermissionDenied, Conflict (void, a credit note, nothing to pay)."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied()
+    paid = invoice.payments.filter(status=Payment.Status.PAID).first()
+    if invoice.status == Invoice.Status.PAID and paid is not None:
+        return paid
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.OPEN:
+        raise Conflict(
+            _("Only an open invoice can be confirmed as paid."),
+            code=BillingErrorCode.INVOICE_NOT_OPEN,
+        )
+    with transaction.atomic():
+        payment = invoice.payments.filter(status=Payment.Status.PENDING).first()
+        if payment is None:
+            payment = Payment.objects.create(
+                business_id=invoice.business_id,
+                invoice=invoice,
+                gateway=invoice.gateway or MANUAL,
+                amount_minor=invoice.total_minor,
+                currency=invoice.currency,
+                created_by=actor_user(actor),
+                proforma_sent_at=timezone.now(),
+            )
+        payment_mark_paid(payment=payment, actor=actor)
+    payment.refresh_from_db()
+    return payment
+
+
+# --- the renewal job --------------------------------------------------------------------------
+
+
+def _each(
+    queryset: QuerySet[PlanSubscription],
+    step: Callable[[PlanSubscription, dt.datetime], bool],
+    now: dt.datetime,
+) -> int:
+    """Runs `step` on each subscription of `queryset`, locked in its own transaction; `step`
+    checks its condition again on the locked row and says whether it acted."""
+    done = 0
+    for pk in list(queryset.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                done += step(subscription_locked(pk), now)
+        except Exception:
+            logger.exception("plan renewal step %s failed for subscription %s", step.__name__, pk)
+    return done
+
+
+def _trial_end(subscription: PlanSubscription, now: dt.datetime) -> bool:
+    """A trial over without a paid plan: past due (grace counts from the trial's end); a
+    trial cancelled meanwhile ends."""
+    ends = subscription.trial_ends_at
+    if subscription.status != Status.TRIALING or ends is None or ends > now:
+        return False
+    if subscription.cancel_at_period_end:
+        subscription_end(subscription, reason="trial ended, cancelled")
+        return True
+    subscription.status = Status.PAST_DUE
+    subscription.past_due_since = ends
+    subscription.save(update_fields=["status", "past_due_since", "updated_at"])
+    plan_log(
+        subscription=subscription,
+        kind=Kind.PAST_DUE,
+        action="plan.trial_ended",
+        old=Status.TRIALING,
+        new=Status.PAST_DUE,
+        reason="trial ended without a paid plan",
+    )
+    return True
+
+
+def _cancel_reached(subscription: PlanSubscription, now: dt.datetime) -> bool:
+    ends = subscription.current_period_end
+    if (
+        not subscription.cancel_at_period_end
+        or subscription.status not in (Status.ACTIVE, Status.PAST_DUE)
+        or ends is None
+        or ends > now
+    ):
+        return False
+    subscription_end(subscription, reason="cancelled at the period's end")
+    return True
+
+
+def _renewal_invoice(subscription: PlanSubscription, now: dt.datetime) -> bool:
+    """The next period's invoice, BILLING_RENEWAL_INVOICE_DAYS before the current one ends,
+    due when it ends; at the pending (downgraded) price when one waits. Once per period."""
+    end = subscription.current_period_end
+    if (
+        subscription.status != Status.ACTIVE
+        or subscription.gateway != MANUAL
+        or subscription.cancel_at_period_end
+        or end is None
+        or end - dt.timedelta(days=settings.BILLING_RENEWAL_INVOICE_DAYS) > now
+        or Invoice.objects.filter(subscription=subscription, period_start=end).exists()
+    ):
+        return False
+    price = subscription.pending_price
+    amount = price.amount_minor if price is not None else subscription.amount_minor
+    interval = price.interval if price is not None else subscription.interval
+    if amount <= 0:
+        return False
+    if price is not None:
+        description = plan_description(business=subscription.business, price=price)
+    else:
+        description = subscription.plan.name
+    invoice = plan_invoice_open(
+        subscription=subscription,
+        description=description,
+        amount_minor=amount,
+        period_start=end,
+        period_end=period_add(end, interval or "month"),
+        due_at=max(end, now),
+    )
+    activity_record(
+        business=subscription.business,
+        actor=None,
+        action="plan.renewal_invoiced",
+        target=subscription,
+        data={
+            "due": end.date().isoformat(),
+            "amount_minor": invoice.total_minor,
+            "currency": invoice.currency,
+        },
+    )
+    return True
+
+
+def _period_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
+    """A transfer-paid period ended and the next is not paid: past due from its end."""
+    end = subscription.current_period_end
+    if (
+        subscription.status != Status.ACTIVE
+        or subscription.gateway != MANUAL
+        or subscription.cancel_at_period_end
+        or end is None
+        or end > now
+    ):
+        return False
+    subscription.status = Status.PAST_DUE
+    subscription.past_due_since = end
+    subscription.save(update_fields=["status", "past_due_since", "updated_at"])
+    plan_log(
+        subscription=subscription,
+        kind=Kind.PAST_DUE,
+        action="plan.past_due",
+        old=Status.ACTIVE,
+        new=Status.PAST_DUE,
+        reason="the renewal invoice is unpaid",
+    )
+    return True
+
+
+def plan_renewals_run() -> int:
+    """The renewal job (hourly; idempotent, each step re-checked on the locked row): ends
+    trials without a paid plan, ends subscriptions cancelled at their period's end, invoices
+    transfer-paid renewals ahead and moves unpaid ones to past due. Returns how many acted."""
+    now = timezone.now()
+    subscriptions = PlanSubscription.objects.all()
+    manual = subscriptions.filter(status=Status.ACTIVE, gateway=MANUAL, cancel_at_period_end=False)
+    soon = now + dt.timedelta(days=settings.BILLING_RENEWAL_INVOICE_DAYS)
+    return (
+        _each(
+            # A gateway's trial with a card on file is the gateway's to end (a day later: it
+            # never charged, e.g. a mandate never authorised).
+            subscriptions.filter(status=Status.TRIALING, trial_ends_at__lte=now).filter(
+                Q(gateway_subscription_id="") | Q(trial_ends_at__lte=now - dt.timedelta(days=1))
+            ),
+            _trial_end,
+            now,
+        )
+        + _each(
+            subscriptions.filter(
+                cancel_at_period_end=True,
+                status__in=(Status.ACTIVE, Status.PAST_DUE),
+                current_period_end__lte=now,
+            ),
+            _cancel_reached,
+            now,
+        )
+        + _each(manual.filter(current_period_end__lte=soon), _renewal_invoice, now)
+        + _each(manual.filter(current_period_end__lte=now), _period_unpaid, now)
+    )
