@@ -236,9 +236,7 @@ class RazorpayGateway:
         if request.trial_end is not None and request.trial_end > dt.datetime.now(dt.UTC):
             # The first charge when the trial ends; the payer only authorises now.
             params["start_at"] = int(request.trial_end.timestamp())
-        subscription = self._call(
-            "create a subscription", self.client.subscription.create, params
-        )
+        subscription = self._call("create a subscription", self.client.subscription.create, params)
         if not subscription.get("id") or not subscription.get("short_url"):
             raise GatewayError(
                 "Razorpay answered without a subscription id or short_url",

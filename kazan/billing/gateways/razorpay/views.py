@@ -125,8 +125,10 @@ def razorpay_callback(request: HttpRequest) -> HttpResponse:
         subscription_id="" if order_id else subscription_id,
     ):
         raise ValidationFailed(
-            _("The payment confirmation could not be verified. Nothing was charged twice; "
-              "if you paid, the payment arrives as soon as Razorpay confirms it."),
+            _(
+                "The payment confirmation could not be verified. Nothing was charged twice; "
+                "if you paid, the payment arrives as soon as Razorpay confirms it."
+            ),
             code=BillingErrorCode.INVALID_SIGNATURE,
         )
     if order_id:
@@ -140,4 +142,3 @@ def razorpay_callback(request: HttpRequest) -> HttpResponse:
         raise NotFound()
     # The subscription's state arrives by webhook (subscription.authenticated/.charged).
     return HttpResponseRedirect(reverse("billing:overview"), status=303)
-

@@ -61,9 +61,7 @@ def signature_valid(body: bytes, signature: str) -> bool:
     except UnicodeDecodeError:
         return False
     try:
-        return bool(
-            razorpay.Utility(None).verify_webhook_signature(text, signature, secret)
-        )
+        return bool(razorpay.Utility(None).verify_webhook_signature(text, signature, secret))
     except razorpay.errors.SignatureVerificationError:
         return False
 

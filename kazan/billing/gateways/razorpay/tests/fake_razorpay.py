@@ -114,20 +114,38 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
     def plan_create(self, body: dict) -> tuple[int, dict]:
         item = body.get("item") or {}
         if body.get("period") not in ("daily", "weekly", "monthly", "yearly"):
-            return error(400, "The period must be one of daily, weekly, monthly or yearly.",
-                         field_name="period")
+            return error(
+                400,
+                "The period must be one of daily, weekly, monthly or yearly.",
+                field_name="period",
+            )
         if not isinstance(item.get("amount"), int) or item["amount"] < 100:
             return error(400, "The amount must be atleast INR 1.00", field_name="amount")
         if not item.get("name") or not item.get("currency"):
             return error(400, "The name field is required.", field_name="name")
-        return 200, self._create("plans", {
-            "entity": "plan", "interval": int(body.get("interval") or 1),
-            "period": body["period"], "notes": body.get("notes") or [],
-            "item": {"id": "item_" + secrets.token_hex(7), "active": True, "type": "plan",
-                     "unit_amount": item["amount"], "unit": None, "tax_inclusive": False,
-                     "hsn_code": None, "sac_code": None, "tax_rate": None, "tax_id": None,
-                     "tax_group_id": None, **item},
-        })
+        return 200, self._create(
+            "plans",
+            {
+                "entity": "plan",
+                "interval": int(body.get("interval") or 1),
+                "period": body["period"],
+                "notes": body.get("notes") or [],
+                "item": {
+                    "id": "item_" + secrets.token_hex(7),
+                    "active": True,
+                    "type": "plan",
+                    "unit_amount": item["amount"],
+                    "unit": None,
+                    "tax_inclusive": False,
+                    "hsn_code": None,
+                    "sac_code": None,
+                    "tax_rate": None,
+                    "tax_id": None,
+                    "tax_group_id": None,
+                    **item,
+                },
+            },
+        )
 
     def customer_create(self, body: dict) -> tuple[int, dict]:
         if not body.get("name") and not body.get("email"):
@@ -138,39 +156,66 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
             return 200, copy.deepcopy(existing[0])
         if existing:
             return error(400, "Customer already exists for the merchant", field_name="email")
-        return 200, self._create("customers", {
-            "entity": "customer", "name": body.get("name", ""), "email": body.get("email", ""),
-            "contact": body.get("contact"), "gstin": None, "notes": body.get("notes") or [],
-        })
+        return 200, self._create(
+            "customers",
+            {
+                "entity": "customer",
+                "name": body.get("name", ""),
+                "email": body.get("email", ""),
+                "contact": body.get("contact"),
+                "gstin": None,
+                "notes": body.get("notes") or [],
+            },
+        )
 
     def subscription_create(self, body: dict) -> tuple[int, dict]:
         plan = self.objects["plans"].get(body.get("plan_id", ""))
         if plan is None:
             return error(400, "The id provided does not exist", field_name="plan_id")
         total = body.get("total_count")
-        if not isinstance(total, int) or not 1 <= total <= (100 if plan["period"] == "yearly"
-                                                             else 1200):
-            return error(400, "The total count must be between 1 and the plan's limit.",
-                         field_name="total_count")
+        if not isinstance(total, int) or not 1 <= total <= (
+            100 if plan["period"] == "yearly" else 1200
+        ):
+            return error(
+                400,
+                "The total count must be between 1 and the plan's limit.",
+                field_name="total_count",
+            )
         start_at = body.get("start_at")
         if start_at is not None and (not isinstance(start_at, int) or start_at < time.time()):
-            return error(400, "start_at cannot be lesser than the current time",
-                         field_name="start_at")
+            return error(
+                400, "start_at cannot be lesser than the current time", field_name="start_at"
+            )
         customer_id = body.get("customer_id")
         if customer_id is not None and customer_id not in self.objects["customers"]:
             return error(400, "The id provided does not exist", field_name="customer_id")
         sub_id = new_id("subscriptions")
         sub = {
-            "id": sub_id, "entity": "subscription", "plan_id": plan["id"],
-            "customer_id": customer_id, "status": "created", "current_start": None,
-            "current_end": None, "ended_at": None, "quantity": int(body.get("quantity") or 1),
-            "notes": body.get("notes") or [], "charge_at": start_at, "start_at": start_at,
-            "end_at": None, "auth_attempts": 0, "total_count": total, "paid_count": 0,
+            "id": sub_id,
+            "entity": "subscription",
+            "plan_id": plan["id"],
+            "customer_id": customer_id,
+            "status": "created",
+            "current_start": None,
+            "current_end": None,
+            "ended_at": None,
+            "quantity": int(body.get("quantity") or 1),
+            "notes": body.get("notes") or [],
+            "charge_at": start_at,
+            "start_at": start_at,
+            "end_at": None,
+            "auth_attempts": 0,
+            "total_count": total,
+            "paid_count": 0,
             "customer_notify": bool(body.get("customer_notify", 1)),
-            "created_at": int(time.time()), "expire_by": body.get("expire_by"),
+            "created_at": int(time.time()),
+            "expire_by": body.get("expire_by"),
             "short_url": f"{self.url}/v1/t/subscriptions/{sub_id}",
-            "has_scheduled_changes": False, "change_scheduled_at": None, "source": "api",
-            "offer_id": None, "remaining_count": total,
+            "has_scheduled_changes": False,
+            "change_scheduled_at": None,
+            "source": "api",
+            "offer_id": None,
+            "remaining_count": total,
         }
         self.objects["subscriptions"][sub_id] = sub
         return 200, copy.deepcopy(sub)
@@ -183,20 +228,27 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
             return error(400, "The id provided does not exist", field_name="plan_id")
         when = body.get("schedule_change_at", "now")
         if when not in ("now", "cycle_end"):
-            return error(400, "schedule_change_at must be now or cycle_end",
-                         field_name="schedule_change_at")
+            return error(
+                400, "schedule_change_at must be now or cycle_end", field_name="schedule_change_at"
+            )
         if when == "now":
             sub.update(plan_id=plan_id, has_scheduled_changes=False, change_scheduled_at=None)
             sub.pop("_scheduled_plan_id", None)
         else:
-            sub.update(has_scheduled_changes=True, change_scheduled_at=sub["current_end"],
-                       _scheduled_plan_id=plan_id)
+            sub.update(
+                has_scheduled_changes=True,
+                change_scheduled_at=sub["current_end"],
+                _scheduled_plan_id=plan_id,
+            )
         return 200, self.public(sub)
 
     def subscription_cancel(self, sub: dict, body: dict) -> tuple[int, dict]:
         if sub["status"] in ("cancelled", "completed", "expired"):
-            return error(400, f"Subscription is not cancellable in {sub['status']} status.",
-                         field_name="status")
+            return error(
+                400,
+                f"Subscription is not cancellable in {sub['status']} status.",
+                field_name="status",
+            )
         if str(body.get("cancel_at_cycle_end", 0)) in ("1", "True", "true"):
             sub["_cancel_at_cycle_end"] = True
         else:
@@ -208,36 +260,61 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
         if not isinstance(amount, int) or amount < 100:
             return error(400, "The amount must be atleast INR 1.00", field_name="amount")
         if not body.get("currency") or len(str(body.get("receipt", ""))) > 40:
-            return error(400, "The receipt may not be greater than 40 characters.",
-                         field_name="receipt")
-        return 200, self._create("orders", {
-            "entity": "order", "amount": amount, "amount_paid": 0, "amount_due": amount,
-            "currency": body["currency"], "receipt": body.get("receipt"), "offer_id": None,
-            "status": "created", "attempts": 0, "notes": body.get("notes") or [],
-        })
+            return error(
+                400, "The receipt may not be greater than 40 characters.", field_name="receipt"
+            )
+        return 200, self._create(
+            "orders",
+            {
+                "entity": "order",
+                "amount": amount,
+                "amount_paid": 0,
+                "amount_due": amount,
+                "currency": body["currency"],
+                "receipt": body.get("receipt"),
+                "offer_id": None,
+                "status": "created",
+                "attempts": 0,
+                "notes": body.get("notes") or [],
+            },
+        )
 
     def payment_refund(self, payment: dict, body: dict) -> tuple[int, dict]:
         amount = body.get("amount", payment["amount"] - payment["amount_refunded"])
         if payment["status"] not in ("captured", "refunded"):
             return error(400, "The payment has not been captured")
-        if not isinstance(amount, int) or amount <= 0 or (
-            amount > payment["amount"] - payment["amount_refunded"]
+        if (
+            not isinstance(amount, int)
+            or amount <= 0
+            or (amount > payment["amount"] - payment["amount_refunded"])
         ):
-            return error(400, "The refund amount provided is greater than amount captured",
-                         field_name="amount")
+            return error(
+                400,
+                "The refund amount provided is greater than amount captured",
+                field_name="amount",
+            )
         payment["amount_refunded"] += amount
         payment["refund_status"] = (
             "full" if payment["amount_refunded"] == payment["amount"] else "partial"
         )
         if payment["refund_status"] == "full":
             payment["status"] = "refunded"
-        return 200, self._create("refunds", {
-            "entity": "refund", "amount": amount, "currency": payment["currency"],
-            "payment_id": payment["id"], "notes": body.get("notes") or [],
-            "receipt": body.get("receipt"), "acquirer_data": {"arn": None},
-            "batch_id": None, "status": "processed", "speed_processed": "normal",
-            "speed_requested": body.get("speed", "normal"),
-        })
+        return 200, self._create(
+            "refunds",
+            {
+                "entity": "refund",
+                "amount": amount,
+                "currency": payment["currency"],
+                "payment_id": payment["id"],
+                "notes": body.get("notes") or [],
+                "receipt": body.get("receipt"),
+                "acquirer_data": {"arn": None},
+                "batch_id": None,
+                "status": "processed",
+                "speed_processed": "normal",
+                "speed_requested": body.get("speed", "normal"),
+            },
+        )
 
     @staticmethod
     def public(obj: dict) -> dict:
@@ -248,8 +325,12 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
         if not match or match["kind"] not in PREFIXES:
             return error(400, "The requested URL was not found on the server.")
         kind, object_id, action = match["kind"], match["id"], match["action"]
-        creates = {"plans": self.plan_create, "customers": self.customer_create,
-                   "subscriptions": self.subscription_create, "orders": self.order_create}
+        creates = {
+            "plans": self.plan_create,
+            "customers": self.customer_create,
+            "subscriptions": self.subscription_create,
+            "orders": self.order_create,
+        }
         if object_id is None:
             if method == "POST" and kind in creates:
                 return creates[kind](body)
@@ -264,8 +345,11 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
         if kind == "subscriptions" and method == "POST" and action == "cancel":
             return self.subscription_cancel(obj, body)
         if kind == "orders" and method == "GET" and action == "payments":
-            items = [self.public(p) for p in self.objects["payments"].values()
-                     if p["order_id"] == object_id]
+            items = [
+                self.public(p)
+                for p in self.objects["payments"].values()
+                if p["order_id"] == object_id
+            ]
             return 200, {"entity": "collection", "count": len(items), "items": items}
         if kind == "payments" and method == "POST" and action == "refund":
             return self.payment_refund(obj, body)

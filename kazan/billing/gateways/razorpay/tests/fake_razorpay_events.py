@@ -80,7 +80,7 @@ class FakeRazorpayEvents:
     def delivery(self, event: dict, *, event_id: str | None = None) -> Delivery:
         body = json.dumps(event)
         return Delivery(
-            event_id=event_id or secrets.token_hex(7),
+            event_id=secrets.token_hex(7) if event_id is None else event_id,
             event_type=event["event"],
             body=body,
             signature=self.sign(body),
@@ -224,9 +224,9 @@ class FakeRazorpayEvents:
             payments = [
                 p
                 for p in self.objects["payments"].values()
-                if self.objects["invoices"].get(p.get("invoice_id") or "", {}).get(
-                    "subscription_id"
-                )
+                if self.objects["invoices"]
+                .get(p.get("invoice_id") or "", {})
+                .get("subscription_id")
                 == sub_id
             ]
         payment_id = payments[-1]["id"] if payments else "pay_" + secrets.token_hex(7)
