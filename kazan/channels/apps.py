@@ -12,6 +12,7 @@ class ChannelsConfig(AppConfig):
         from kazan.channels import gdpr, queries
         from kazan.channels.providers import console, telegram, twilio, web, whatsapp, widget
         from kazan.channels.widget import flow  # noqa: F401 (registers the widget's actions)
+        from kazan.core.entitlements import Limit, usage_counter_register
         from kazan.core.gdpr import GdprSection, gdpr_section_register
         from kazan.messaging.transports import (
             InstallationDirectory,
@@ -46,6 +47,8 @@ class ChannelsConfig(AppConfig):
             weak=False,
             dispatch_uid="channels.installation_address_forget",
         )
+        # The plan's limit on connected numbers and bots counts these (billing, decision 0033).
+        usage_counter_register(Limit.CHANNELS, queries.installations_connected_count)
         gdpr_section_register(
             GdprSection("inbound_messages", gdpr.inbound_export, gdpr.inbound_erase)
         )

@@ -27,6 +27,13 @@ def installations_list(*, business: "Business") -> list[ChannelInstallation]:
     return list(ChannelInstallation.objects.filter(business=business))
 
 
+def installations_connected_count(business: "Business") -> int:
+    """The business's connected numbers and bots: what its plan's channel limit counts."""
+    return ChannelInstallation.objects.filter(
+        business=business, status=ChannelInstallation.Status.ACTIVE
+    ).count()
+
+
 def installation_get(*, business: "Business", installation_id: int) -> ChannelInstallation:
     installation = ChannelInstallation.objects.filter(business=business, pk=installation_id).first()
     if installation is None:

@@ -28,6 +28,7 @@ from kazan.channels.queries import (
     installation_address_forget,
     installation_credentials,
 )
+from kazan.core.entitlements import Limit, plan_allows
 from kazan.core.errors import Conflict, KazanError, NotFound, ValidationFailed
 from kazan.crm.services import crm_flow_ensure
 from kazan.messaging.phones import to_index
@@ -53,7 +54,9 @@ def installation_connect(
 ) -> ChannelInstallation:
     """Connects the business's own account of `provider` from the connect form's `fields`.
     Replaces the business's earlier installation of the channel. Raises ValidationFailed (a
-    field is wrong) or Conflict (the number already answers for another business)."""
+    field is wrong), Conflict (the number already answers for another business) or
+    PlanLimitReached (the plan's connected channels are used up; a replacement counts the
+    installations left after the earlier one is disconnected)."""
     descriptor = plugin(provider)
     if descriptor.connect_form is None:
         raise ValidationFailed(
@@ -76,6 +79,12 @@ def installation_connect(
             .exists()
         )
 
+    # Asked before the provider is told anything (Telegram's webhook moves on prepare), and
+    # again below under the subscription's lock, where it counts.
+    replacing = ChannelInstallation.objects.filter(
+        business=business, channel=descriptor.channel, status=ChannelInstallation.Status.ACTIVE
+    ).exists()
+    plan_allows(business=business, key=Limit.CHANNELS, adding=0 if replacing else 1)
     if descriptor.prepare is not None:
         # Checked before the provider is told anything: a bot another business connected
         # must not get its webhook moved here.
@@ -98,6 +107,7 @@ def installation_connect(
             status=ChannelInstallation.Status.ACTIVE,
         ):
             _disconnect(business=business, actor=actor, installation=previous)
+        plan_allows(business=business, key=Limit.CHANNELS)
         try:
             with transaction.atomic():
                 installation = ChannelInstallation.objects.create(

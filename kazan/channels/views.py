@@ -13,6 +13,7 @@ from kazan.channels import queries, services
 from kazan.channels.providers.base import plugin, plugins
 from kazan.channels.providers.telegram import members as telegram_members
 from kazan.channels.providers.whatsapp.webhooks import whatsapp_hook_path
+from kazan.core.entitlements import PlanLimitReached
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.tenancy.decorators import member_required
 
@@ -39,7 +40,7 @@ def _whatsapp_hooks(installations):
     return hooks
 
 
-def _page(request, *, forms=None, status=200):
+def _page(request, *, forms=None, refusal=None, status=200):
     business = request.business
     forms = forms or {}
     connectable = [(plugin(key), forms.get(key) or _form(key)) for key in CONNECTABLE]
@@ -53,6 +54,7 @@ def _page(request, *, forms=None, status=200):
             "plugins": plugins(),
             "whatsapp_hooks": _whatsapp_hooks(installations),
             "telegram_bots": [i for i in installations if i.provider == "telegram" and i.is_active],
+            "refusal": refusal,
         },
         status=status,
     )
@@ -80,6 +82,8 @@ def installation_connect(request):
     except Conflict as exc:
         form.add_error(CONNECTABLE[provider], str(exc.message))
         return _page(request, forms={provider: form}, status=409)
+    except PlanLimitReached as exc:  # the plan's channels are used up, or it is not active
+        return _page(request, forms={provider: form}, refusal=exc, status=exc.status)
     except ValidationFailed as exc:  # the provider refused it (Telegram: getMe, setWebhook)
         form.add_error(None, str(exc.message))
         return _page(request, forms={provider: form}, status=400)

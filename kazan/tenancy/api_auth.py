@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
+from kazan.core.entitlements import Capability, plan_require, subscription_require_active
 from kazan.core.errors import PermissionDenied
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
@@ -65,7 +66,10 @@ class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer kz_<prefix>_<secret>`. Unknown or revoked keys get a 401.
 
     A request that also names a business (X-Client-ID, subdomain) other than the key's own is
-    refused with a 403: a key never reaches into another tenant.
+    refused with a 403: a key never reaches into another tenant. The key's business must pay
+    for it (seed 003 "wrap the APIs"): a suspended or ended subscription is a 402
+    `subscription_inactive`, a plan without API access a 403 `plan_feature_unavailable`. The
+    widget's publishable id and the dashboard's session are not asked about API access.
     """
 
     openapi_bearerFormat = "kz_<prefix>_<secret>"
@@ -89,6 +93,8 @@ class ApiKeyAuth(HttpBearer):
                 _("This API key does not belong to the business named in the request."),
                 code=TenancyErrorCode.WRONG_BUSINESS,
             )
+        subscription_require_active(business=business)
+        plan_require(business=business, key=Capability.API_ACCESS)
         request.business = business
         request.membership = None
         api_key_touch(api_key=api_key)

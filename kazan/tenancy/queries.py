@@ -50,6 +50,13 @@ def invitations_pending(*, business: Business) -> QuerySet[Invitation]:
     ).order_by("-created_at")
 
 
+def team_seats_count(business: Business) -> int:
+    """Members and open invitations: the seats the plan's team limit counts (an invitation holds
+    its seat until it is accepted, withdrawn or expires)."""
+    members = Membership.objects.filter(business=business).count()
+    return members + invitations_pending(business=business).count()
+
+
 def api_keys_active(*, business: Business) -> QuerySet[ApiKey]:
     return (
         ApiKey.objects.filter(business=business, revoked_at__isnull=True)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kazan.core.entitlements import PlanLimitReached
 from kazan.core.errors import KazanError
 from kazan.tenancy import queries, services
 from kazan.tenancy.decorators import member_required
@@ -53,6 +54,8 @@ def invitation_create(request):
             role=form.cleaned_data["role"],
             actor=request.user,
         )
+    except PlanLimitReached as exc:  # the plan's seats are taken: say so, link the upgrade
+        return _team_page(request, status=exc.status, refusal=exc, invite_form=form)
     except KazanError as exc:
         return _team_page(request, status=exc.status, error=exc.message, invite_form=form)
     # Rendered from the POST, not redirected: the link (with its token) is shown this once.
@@ -124,6 +127,8 @@ def api_key_create(request):
         issued = services.api_key_create(
             business=request.business, name=form.cleaned_data["name"], actor=request.user
         )
+    except PlanLimitReached as exc:  # no API access in the plan
+        return _team_page(request, status=exc.status, refusal=exc, api_key_form=form)
     except KazanError as exc:
         return _team_page(request, status=exc.status, error=exc.message, api_key_form=form)
     # The secret is shown in this response only; afterwards only its prefix is known.

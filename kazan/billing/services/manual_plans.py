@@ -28,9 +28,11 @@ from kazan.billing.models import (
     PlanSubscription,
     SubscriptionStatus,
 )
+from kazan.billing.services.invoices import invoice_issue
 from kazan.billing.services.payments import payment_mark_paid
 from kazan.billing.services.plan_state import (
     period_add,
+    plan_description,
     plan_log,
     subscription_end,
     subscription_locked,
@@ -61,8 +63,6 @@ def plan_invoice_open(
     """An open plan invoice (net amounts, tax added by invoices) paid by bank transfer, with
     its pending Payment row: staff confirm that one (invoice_payment_confirm). Inside the
     caller's transaction."""
-    from kazan.billing.services.invoices import invoice_issue
-
     lines = (
         *extra_lines,
         InvoiceLineData(
@@ -117,8 +117,6 @@ def manual_checkout_start(
     """Subscribing by transfer: the chosen plan waits (pending) on an open invoice; the status
     stays (trialing, past due) until staff confirm the payment, which starts the period.
     Asking again for the same plan returns the open invoice. Raises Conflict."""
-    from kazan.billing.services.plan_subscriptions import plan_description
-
     with transaction.atomic():
         locked = subscription_locked(subscription.pk)
         if locked.status == Status.ACTIVE:
@@ -251,8 +249,6 @@ def _cancel_reached(subscription: PlanSubscription, now: dt.datetime) -> bool:
 def _renewal_invoice(subscription: PlanSubscription, now: dt.datetime) -> bool:
     """The next period's invoice, BILLING_RENEWAL_INVOICE_DAYS before the current one ends,
     due when it ends; at the pending (downgraded) price when one waits. Once per period."""
-    from kazan.billing.services.plan_subscriptions import plan_description
-
     end = subscription.current_period_end
     if (
         subscription.status != Status.ACTIVE

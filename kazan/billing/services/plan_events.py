@@ -21,6 +21,7 @@ from kazan.billing.models import (
     PlanSubscription,
     SubscriptionStatus,
 )
+from kazan.billing.services.invoices import invoice_issue
 from kazan.billing.services.plan_state import (
     pending_apply,
     plan_log,
@@ -190,8 +191,6 @@ def _period_take(subscription: PlanSubscription, event: SubscriptionEventData, s
 def _invoice_paid(subscription: PlanSubscription, event: SubscriptionEventData, source: str) -> str:
     """The gateway charged: our invoice of its lines (gross, as charged; once per gateway
     invoice id), a paid Payment row, and the subscription active for the paid period."""
-    from kazan.billing.services.invoices import invoice_issue
-
     amount = event.amount_minor or 0
     if amount <= 0:
         # A trial's or a fully credited zero invoice: nothing was paid, nothing to invoice.

@@ -9,7 +9,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
@@ -17,14 +18,17 @@ from kazan.billing.models import (
     Interval,
     Invoice,
     PlanChange,
+    PlanPrice,
     PlanSubscription,
     SubscriptionStatus,
 )
+from kazan.billing.services.invoices import invoice_mark_paid
 from kazan.tenancy.services import business_billing_reactivate, business_billing_suspend
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
     from kazan.billing.models import Payment
+    from kazan.tenancy.models import Business
 
 Status = SubscriptionStatus
 Kind = PlanChange.Kind
@@ -206,8 +210,6 @@ def plan_invoice_settle(*, payment: Payment, actor: Actor = None) -> None:
     """A plan invoice's payment arrived (staff confirmed a transfer, a gateway said paid): the
     invoice is paid and its subscription settled (subscription_paid). Inside the caller's
     transaction, once per payment (the caller moved the payment pending → paid)."""
-    from kazan.billing.services.invoices import invoice_mark_paid
-
     invoice: Invoice = payment.invoice  # type: ignore[assignment]
     invoice_mark_paid(invoice=invoice, paid_at=payment.paid_at or timezone.now(), payment=payment)
     if invoice.subscription_id is None:
@@ -243,3 +245,13 @@ def subscription_end(
         actor=actor,
     )
     business_billing_suspend(business=subscription.business, reason=reason)
+
+
+def plan_description(*, business: Business, price: PlanPrice) -> str:
+    """What the payer sees on the gateway's page and the invoice line, in their language."""
+    with translation.override(business.language):
+        per = gettext("monthly") if price.interval == "month" else gettext("yearly")
+        return gettext("Kazan %(plan)s plan, %(interval)s") % {
+            "plan": price.plan.name,
+            "interval": per,
+        }

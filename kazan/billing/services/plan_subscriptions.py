@@ -15,8 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
@@ -37,8 +36,10 @@ from kazan.billing.models import (
     SubscriptionStatus,
 )
 from kazan.billing.queries.plans import plan_by_key, plan_subscription_get, trial_end_for
+from kazan.billing.services.manual_plans import manual_checkout_start
 from kazan.billing.services.payments import PaymentGatewayUnavailable
-from kazan.billing.services.plan_state import plan_log, subscription_locked
+from kazan.billing.services.plan_state import plan_description, plan_log, subscription_locked
+from kazan.billing.services.tax import gross_for
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.tenancy.queries import owner_emails
@@ -148,8 +149,6 @@ def gateway_price_id(
     """The gateway's price object charging `price` gross for this business (tax included, as
     invoices' gross_for says), made once per gross amount and kept in GatewayPlanPrice.
     Returns (external id, gross). Outside any transaction (it may call the gateway)."""
-    from kazan.billing.services.invoices import gross_for
-
     gross = gross_for(business=business, net_minor=price.amount_minor)
     known = GatewayPlanPrice.objects.filter(
         gateway=gateway.key, plan_price=price, amount_minor=gross
@@ -205,16 +204,6 @@ def billing_url(name: str = "billing:plans") -> str:
     return settings.PUBLIC_URL + path
 
 
-def plan_description(*, business: Business, price: PlanPrice) -> str:
-    """What the payer sees on the gateway's page and the invoice line, in their language."""
-    with translation.override(business.language):
-        per = gettext("monthly") if price.interval == "month" else gettext("yearly")
-        return gettext("Kazan %(plan)s plan, %(interval)s") % {
-            "plan": price.plan.name,
-            "interval": per,
-        }
-
-
 # --- subscribing ------------------------------------------------------------------------------
 
 
@@ -242,8 +231,6 @@ def subscription_checkout_start(
             code=BillingErrorCode.ALREADY_SUBSCRIBED,
         )
     if gateway_key == MANUAL:
-        from kazan.billing.services.manual_plans import manual_checkout_start
-
         invoice = manual_checkout_start(subscription=subscription, price=price, actor=actor)
         return SubscriptionStarted(redirect_url="", invoice=invoice)
     if subscription.status == Status.ACTIVE:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
+from kazan.core.entitlements import Capability, plan_require
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import API_KEY_PREFIX_LENGTH, ApiKey, Business, sha256_hex
@@ -42,11 +43,14 @@ class IssuedApiKey:
 def api_key_create(
     *, business: Business, name: str, actor: User | AnonymousUser | None
 ) -> IssuedApiKey:
+    """PlanFeatureUnavailable when the business's plan has no API access (a key could not be
+    used anyway: ApiKeyAuth refuses it)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(
             _("Give the key a name of up to 100 characters."), code=TenancyErrorCode.NAME
         )
+    plan_require(business=business, key=Capability.API_ACCESS)
     with transaction.atomic():
         business_locked(business)
         active = ApiKey.objects.filter(business=business, revoked_at__isnull=True).count()

@@ -20,6 +20,7 @@ from kazan.accounts.emails import email_index
 from kazan.accounts.services import user_create
 from kazan.accounts.types import actor_user
 from kazan.activity.services import activity_record
+from kazan.core.entitlements import Limit, plan_allows
 from kazan.core.errors import (
     Conflict,
     ErrorCode,
@@ -127,7 +128,10 @@ def _invitation_email_queue(invitation: Invitation, token: str) -> None:
 def invitation_create(
     *, business: Business, email: str, role: str, actor: User | AnonymousUser | None
 ) -> IssuedInvitation:
-    """Invites an email address into the team. A newer invitation replaces a pending one."""
+    """Invites an email address into the team. A newer invitation replaces a pending one.
+    PlanLimitReached when the plan's team seats (members and open invitations) are taken; the
+    first owner's invitation (business_create) is never refused, and accepting one takes no
+    new seat (the invitation held it)."""
     email = email_valid(email)
     role = role_valid(role)
     ratelimit_hit(f"invitation:{business.pk}", limit=INVITATIONS_PER_HOUR, window_seconds=3600)
@@ -147,6 +151,7 @@ def invitation_create(
             revoked_at__isnull=True,
             expires_at__gt=now,
         ).update(revoked_at=now)
+        plan_allows(business=business, key=Limit.TEAM_MEMBERS)
         return invitation_issue(
             business=business, email=email, role=role, actor=actor, replaced=replaced
         )
