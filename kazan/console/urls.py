@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kazan.console import billing_views, export_views, map_views, views
+from kazan.console import billing_views, export_views, invoice_views, map_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -47,4 +47,16 @@ urlpatterns = [
         billing_views.business_plan_terms,
         name="business_plan_terms",
     ),
+    # Invoices, credit notes and tax rates (issue 14, invoices).
+    path(
+        "billing/invoices/<int:invoice_id>/pdf/",
+        invoice_views.invoice_pdf_download,
+        name="invoice_pdf",
+    ),
+    path(
+        "billing/invoices/<int:invoice_id>/credit-note/",
+        invoice_views.credit_note,
+        name="credit_note",
+    ),
+    path("billing/tax-rates/", invoice_views.tax_rates_edit, name="tax_rates"),
 ]
