@@ -7,6 +7,9 @@ from kazan.billing import plan_views, views
 
 from kazan.billing import invoice_views, views
 
+
+from kazan.billing import invoice_views, plan_views, views
+
 app_name = "billing"
 urlpatterns = [
     path("", views.billing_overview, name="overview"),

@@ -1,19 +1,13 @@
-"""The console's billing forms: the lists' filters, a plan of the catalog, a business's custom
-plan terms (decision 0038)."""
-
-from decimal import Decimal
+"""The filters of the console's billing lists (decision 0038); the plan forms are billing's
+(kazan.billing.plan_forms)."""
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from kazan.billing.models import Interval, Invoice, Payment, Plan, PlanPrice, SubscriptionStatus
+from kazan.billing.plan_forms import ALL, KIND_CHOICES, STATUS_CHOICES, plan_choices
 from kazan.billing.queries.staff_billing import StaffFilters
-from kazan.billing.services.plan_catalog import PLAN_EDITABLE, PriceData
-from kazan.console.forms import PickerDateField, ReasonField
-from kazan.core.money import minor_digits
+from kazan.console.forms import PickerDateField
 
-ALL = [("", _("All"))]
 GATEWAY_CHOICES = [
     *ALL,
     ("manual", _("Bank transfer")),
@@ -21,18 +15,6 @@ GATEWAY_CHOICES = [
     ("razorpay", "Razorpay"),
     ("oxapay", "OxaPay"),
 ]
-KIND_CHOICES = [
-    *ALL,
-    (Invoice.Kind.INVOICE, _("Invoices")),
-    ("receipt", _("Receipts (paid invoices)")),
-    (Invoice.Kind.CREDIT_NOTE, _("Credit notes")),
-]
-# The status filter of each tab (payments, invoices and subscriptions have their own).
-STATUS_CHOICES = {
-    "payments": [*ALL, *Payment.Status.choices],
-    "invoices": [*ALL, *Invoice.Status.choices],
-    "subscriptions": [*ALL, *SubscriptionStatus.choices],
-}
 
 
 class BillingFilterForm(forms.Form):
@@ -51,7 +33,7 @@ class BillingFilterForm(forms.Form):
         status.choices = STATUS_CHOICES.get(tab, ALL)
         plan = self.fields["plan"]
         assert isinstance(plan, forms.ChoiceField)
-        plan.choices = [*ALL, *Plan.objects.values_list("key", "name")]
+        plan.choices = plan_choices()
 
     def filters(self) -> StaffFilters:
         """The valid filters (an invalid form filters nothing: the page shows its errors)."""
@@ -67,75 +49,3 @@ class BillingFilterForm(forms.Form):
             kind=data["kind"],
             plan=data["plan"],
         )
-
-
-class PlanForm(forms.ModelForm):
-    """A plan of the catalog with its prices: one amount per interval and currency, typed in
-    major units (49.00), empty for none; a price once set can be switched off, not deleted."""
-
-    reason = ReasonField()
-
-    class Meta:
-        model = Plan
-        fields = PLAN_EDITABLE
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        prices = list(PlanPrice.objects.filter(plan=self.instance)) if self.instance.pk else []
-        currencies = sorted({p.currency for p in prices} | {settings.PLATFORM_CURRENCY})
-        self.price_slots: list[tuple[str, str, str]] = []  # (field name, interval, currency)
-        existing = {(p.interval, p.currency): p for p in prices}
-        for currency in currencies:
-            for interval, label in Interval.choices:
-                name = f"price_{interval}_{currency}"
-                found = existing.get((interval, currency))
-                self.fields[name] = forms.DecimalField(
-                    label=f"{label} ({currency})",
-                    required=False,
-                    min_value=Decimal(0),
-                    max_value=Decimal(10_000_000),
-                    decimal_places=minor_digits(currency),
-                    initial=Decimal(found.amount_minor).scaleb(-minor_digits(currency))
-                    if found and found.active
-                    else None,
-                    help_text=_("Net, per period; empty: not offered."),
-                )
-                self.price_slots.append((name, interval, currency))
-        self.existing_prices = existing
-
-    def changed_fields(self) -> dict:
-        return {field: self.cleaned_data[field] for field in PLAN_EDITABLE}
-
-    def prices(self) -> list[PriceData]:
-        """Every slot with an amount; an emptied slot that had a price switches it off."""
-        result = []
-        for name, interval, currency in self.price_slots:
-            amount = self.cleaned_data.get(name)
-            if amount is not None:
-                minor = int(amount.scaleb(minor_digits(currency)))
-                result.append(PriceData(interval, currency, minor, True))
-            elif (found := self.existing_prices.get((interval, currency))) is not None:
-                result.append(PriceData(interval, currency, found.amount_minor, False))
-        return result
-
-
-class PlanTermsForm(forms.Form):
-    """Custom terms for one business (an Enterprise contract): plan, price per interval."""
-
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.filter(active=True))
-    interval = forms.ChoiceField(label=_("Interval"), choices=Interval.choices)
-    amount = forms.DecimalField(
-        label=_("Price per period (net)"), min_value=Decimal(0), max_value=Decimal(10_000_000)
-    )
-    currency = forms.CharField(label=_("Currency"), min_length=3, max_length=3)
-    reason = ReasonField()
-
-    def clean_currency(self) -> str:
-        currency = self.cleaned_data["currency"].strip().upper()
-        if not currency.isalpha():
-            raise forms.ValidationError(_("A currency is three letters (EUR)."))
-        return currency
-
-    def amount_minor(self) -> int:
-        currency = self.cleaned_data["currency"]
-        return int(self.cleaned_data["amount"].scaleb(minor_digits(currency)))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kazan.console import export_views, invoice_views, map_views, views
+from kazan.console import billing_views, export_views, invoice_views, map_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -33,6 +33,20 @@ urlpatterns = [
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:export_id>/", export_views.export_detail, name="export_detail"),
     path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
+    # Billing (decision 0038): payments, invoices, dunning, subscriptions; the plan catalog.
+    path("billing/", billing_views.billing, name="billing"),
+    path("billing/plans/", billing_views.plans, name="billing_plans"),
+    path("billing/plans/<int:plan_id>/", billing_views.plan_edit, name="billing_plan_edit"),
+    path(
+        "billing/invoices/<int:invoice_id>/confirm/",
+        billing_views.invoice_confirm,
+        name="invoice_confirm",
+    ),
+    path(
+        "businesses/<int:business_id>/plan-terms/",
+        billing_views.business_plan_terms,
+        name="business_plan_terms",
+    ),
     # Invoices, credit notes and tax rates (issue 14, invoices).
     path(
         "billing/invoices/<int:invoice_id>/pdf/",

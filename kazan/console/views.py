@@ -23,6 +23,7 @@ from kazan.billing.services import bank_details_update, subscription_terms_chang
 from kazan.commerce import queries as commerce_queries
 from kazan.commerce.services import product_limit_set
 from kazan.console import charts, queries, services
+from kazan.console.billing_views import plan_panel
 from kazan.console.error_codes import ConsoleErrorCode
 from kazan.console.forms import (
     ActivityFilterForm,
@@ -197,6 +198,7 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
             }
         ),
         "export_formats": [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")],
+        **plan_panel(business),
     }
     return render(request, "console/business_detail.html", context, status=status)
 
