@@ -2,12 +2,6 @@
 
 from django.urls import include, path
 
-from kazan.billing import plan_views, views
-
-
-from kazan.billing import invoice_views, views
-
-
 from kazan.billing import invoice_views, plan_views, views
 
 app_name = "billing"
@@ -27,8 +21,6 @@ urlpatterns = [
     # Platform staff only (staff_required): confirm that a manual payment arrived.
     path("payments/<int:payment_id>/confirm/", views.payment_confirm, name="payment_confirm"),
     path("razorpay/", include("kazan.billing.gateways.razorpay.urls")),
-
-
     # Invoices and billing details (issue 14, invoices).
     path(
         "invoices/<int:invoice_id>/pdf/",
