@@ -30,9 +30,11 @@ def plans_seed() -> None:
 
 
 def trial_on_basic(settings) -> None:
-    """New businesses try Basic (its 50 FAQs are the limit the tests reach)."""
+    """New businesses try Basic (its 50 FAQs are the limit the tests reach); sessions outlast
+    the months the tests travel through (sign in after calling this)."""
     settings.BILLING_TRIAL_PLAN = "basic"
     settings.BILLING_GATEWAYS = ["stripe", "razorpay", "manual"]
+    settings.SESSION_COOKIE_AGE = 120 * 24 * 3600
 
 
 def faqs_fill(business: Business) -> None:
@@ -58,6 +60,18 @@ def assert_faq_refused(response) -> None:
     assert body["key"] == "faqs" and body["limit"] == BASIC_FAQS
     assert body["upgrade_url"].endswith(PLANS_PATH)
     assert "50" in body["message"]
+
+
+def assert_faq_page_refused(client) -> None:
+    """The dashboard's "new FAQ" form refuses the 51st with the plan's message and a link to the
+    plans (the page's own refusal, not an error page)."""
+    response = client.post(
+        "/dashboard/faq/new/",
+        {"question": "Do you deliver?", "answer": "Yes, within 5 km.", "language": "en"},
+    )
+    page = response.content.decode()
+    assert "data-plan-refused" in page and PLANS_PATH in page
+    assert "50" in page
 
 
 def assert_suspended(client, business: Business) -> None:
