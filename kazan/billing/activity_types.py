@@ -235,3 +235,41 @@ activity_type(
     sentence=t("The trial of %(target)s started; it ends on %(trial_ends_at)s"),
     details={"trial_ends_at": Detail(t("Trial ends"), date)},
 )
+
+
+# --- limits (staff's custom limits for one business) --------------------------------------------
+
+
+def _override_changes(data) -> list[Change]:
+    """ "FAQs: as the plan → 500" for each key whose override changed."""
+    from kazan.billing.models import Plan
+    from kazan.billing.queries.plans import PLAN_FIELDS
+
+    old, new = data.get("old") or {}, data.get("new") or {}
+    plans = _("as the plan")
+    unlimited = _("unlimited")
+
+    def shown(terms, key) -> str:
+        if key not in terms:
+            return plans
+        value = terms[key]
+        return unlimited if value is None else number(value)
+
+    return [
+        Change(
+            str(Plan._meta.get_field(PLAN_FIELDS[key]).verbose_name) if key in PLAN_FIELDS else key,
+            shown(old, key),
+            shown(new, key),
+        )
+        for key in sorted(set(old) | set(new))
+        if old.get(key, "-") != new.get(key, "-")
+    ]
+
+
+activity_type(
+    "plan.limits_changed",
+    label=t("Plan limits changed"),
+    sentence=t("%(actor)s changed the limits of %(target)s"),
+    details={"reason": Detail(t("Reason"))},
+    changes=_override_changes,
+)

@@ -7,5 +7,8 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from kazan.billing.exports import export_kinds_register
+        from kazan.billing.services.limits import BillingEntitlements
+        from kazan.core.entitlements import entitlements_register
 
         export_kinds_register()
+        entitlements_register(BillingEntitlements())

@@ -1,0 +1,27 @@
+"""Test helpers of other apps' tests: the plan catalog and a business's limits."""
+
+import importlib
+
+from django.apps import apps
+
+from kazan.billing.models import PlanSubscription, SubscriptionStatus
+from kazan.billing.services.plan_subscriptions import plan_subscription_for
+
+
+def plans_seed() -> None:
+    """The seeded plans again (a transactional test flushes what the data migration made)."""
+    importlib.import_module("kazan.billing.migrations.0008_seed_plans").seed(apps, None)
+
+
+def limits_give(business, **terms) -> PlanSubscription:
+    """The business's subscription with these terms laid over its plan ("faqs": 2, …; None is
+    unlimited): staff's overrides, without the service's log."""
+    subscription = plan_subscription_for(business)
+    subscription.limit_overrides = {**subscription.limit_overrides, **terms}
+    subscription.save(update_fields=["limit_overrides"])
+    return subscription
+
+
+def subscription_status_set(business, status: str = SubscriptionStatus.SUSPENDED) -> None:
+    plan_subscription_for(business)
+    PlanSubscription.objects.filter(business=business).update(status=status)
