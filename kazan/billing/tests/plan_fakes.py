@@ -12,6 +12,13 @@ from kazan.billing.gateways import (
     SubscriptionCheckoutResult,
     SubscriptionEventData,
 )
+from kazan.billing.models import PlanSubscription
+from kazan.billing.queries.plans import plan_by_key
+from kazan.billing.services.plan_events import subscription_event_apply
+from kazan.billing.services.plan_subscriptions import (
+    plan_subscription_for,
+    subscription_checkout_start,
+)
 
 KEY = "fakesub"
 _ids = itertools.count(1)
@@ -69,6 +76,7 @@ def fake_gateway(settings):
     gateways.gateway_register(KEY, FakeSubscriptionGateway.create)
     settings.BILLING_GATEWAYS = [KEY, "manual"]
     FakeSubscriptionGateway.calls = []
+    FakeSubscriptionGateway.prorates = False
     yield FakeSubscriptionGateway
     gateways._registry.pop(KEY, None)
 
@@ -86,3 +94,43 @@ def event(kind: str, *, subscription, **fields) -> SubscriptionEventData:
         local_subscription_id=subscription.pk,
         **fields,
     )
+
+
+def subscribe(*, business, owner, fake_gateway, time_machine, plan: str = "basic"):
+    """Checkout on `plan` (monthly), the gateway's subscription event and its first paid invoice."""
+    chosen = plan_by_key(key=plan)
+    started = subscription_checkout_start(
+        business=business, plan=chosen, interval="month", gateway_key="fakesub", actor=owner
+    )
+    assert started.redirect_url == "https://pay.example/checkout"
+    subscription = plan_subscription_for(business)
+    ((_, call),) = [c for c in fake_gateway.calls if c[0] == "checkout"]
+    request = call["request"]
+    assert (
+        subscription_event_apply(
+            event=event(
+                "subscription",
+                subscription=subscription,
+                status="trialing",
+                price_id=request.price_id,
+            )
+        )
+        == "applied"
+    )
+    time_machine.move_to(subscription.trial_ends_at, tick=False)
+    period_end = subscription.trial_ends_at + dt.timedelta(days=31)
+    result = subscription_event_apply(
+        event=event(
+            "invoice_paid",
+            subscription=subscription,
+            gateway_invoice_id="in_1",
+            payment_reference="ch_1",
+            amount_minor=request.amount_minor,
+            currency="EUR",
+            billing_reason="subscription_cycle",
+            current_period_start=subscription.trial_ends_at,
+            current_period_end=period_end,
+        )
+    )
+    assert result == "applied"
+    return request, PlanSubscription.objects.get(pk=subscription.pk)

@@ -17,20 +17,18 @@ from kazan.billing.models import (
     PlanChange,
     PlanSubscription,
 )
-from kazan.billing.queries.plans import plan_by_key
 from kazan.billing.services.dunning import dunning_run, grace_run
 from kazan.billing.services.manual_plans import plan_renewals_run
 from kazan.billing.services.plan_events import subscription_event_apply
 from kazan.billing.services.plan_subscriptions import (
     plan_subscription_for,
     subscription_cancel,
-    subscription_checkout_start,
     subscription_gateways_available,
     subscription_portal_url,
     subscription_resume,
 )
 from kazan.billing.services.tax import gross_for
-from kazan.billing.tests.plan_fakes import event, fake_gateway  # noqa: F401
+from kazan.billing.tests.plan_fakes import event, fake_gateway, subscribe  # noqa: F401
 from kazan.core.errors import Conflict
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Business
@@ -48,46 +46,6 @@ def _kinds(subscription) -> list[str]:
     )
 
 
-def _subscribe(business, owner, fake_gateway, time_machine):
-    """Checkout on Basic, the gateway's subscription event and its first paid invoice."""
-    basic = plan_by_key(key="basic")
-    started = subscription_checkout_start(
-        business=business, plan=basic, interval="month", gateway_key="fakesub", actor=owner
-    )
-    assert started.redirect_url == "https://pay.example/checkout"
-    subscription = plan_subscription_for(business)
-    ((_, call),) = [c for c in fake_gateway.calls if c[0] == "checkout"]
-    request = call["request"]
-    assert (
-        subscription_event_apply(
-            event=event(
-                "subscription",
-                subscription=subscription,
-                status="trialing",
-                price_id=request.price_id,
-            )
-        )
-        == "applied"
-    )
-    time_machine.move_to(subscription.trial_ends_at, tick=False)
-    period_end = subscription.trial_ends_at + dt.timedelta(days=31)
-    result = subscription_event_apply(
-        event=event(
-            "invoice_paid",
-            subscription=subscription,
-            gateway_invoice_id="in_1",
-            payment_reference="ch_1",
-            amount_minor=request.amount_minor,
-            currency="EUR",
-            billing_reason="subscription_cycle",
-            current_period_start=subscription.trial_ends_at,
-            current_period_end=period_end,
-        )
-    )
-    assert result == "applied"
-    return request, PlanSubscription.objects.get(pk=subscription.pk)
-
-
 def test_trial_active_past_due_reminded_suspended_and_reactivated_by_a_payment(
     business, owner, fake_gateway, time_machine, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -96,7 +54,9 @@ def test_trial_active_past_due_reminded_suspended_and_reactivated_by_a_payment(
     assert trial.status == "trialing"
     assert subscription_gateways_available() == ["fakesub", "manual"]
 
-    request, subscription = _subscribe(business, owner, fake_gateway, time_machine)
+    request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
 
     # The gateway charges the gross price (tax included), kept as its price object.
     gross = gross_for(business=business, net_minor=4900)
@@ -196,7 +156,9 @@ def test_a_payment_never_lifts_staffs_suspension(
     business, owner, staff_user, fake_gateway, time_machine
 ):
     time_machine.move_to(START, tick=False)
-    request, subscription = _subscribe(business, owner, fake_gateway, time_machine)
+    request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
     business_status_change(business=business, status="suspended", reason="abuse", actor=staff_user)
     business.refresh_from_db()
     assert business.suspension_cause == "staff"
@@ -233,7 +195,9 @@ def test_staff_suspending_a_business_billing_suspended_makes_it_theirs(business,
 
 def test_a_replayed_webhook_changes_nothing_twice(business, owner, fake_gateway, time_machine):
     time_machine.move_to(START, tick=False)
-    request, subscription = _subscribe(business, owner, fake_gateway, time_machine)
+    request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
     paid = event(
         "invoice_paid",
         subscription=subscription,
@@ -270,7 +234,9 @@ def test_cancelled_at_the_period_end_ends_and_suspends_keeping_everything(
     business, owner, fake_gateway, time_machine
 ):
     time_machine.move_to(START, tick=False)
-    _request, subscription = _subscribe(business, owner, fake_gateway, time_machine)
+    _request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
     subscription_cancel(business=business, actor=owner, reason="closing the shop")
     assert ("cancel", {"gateway_subscription_id": "sub_1", "at_period_end": True}) in (
         fake_gateway.calls
@@ -304,7 +270,9 @@ def test_the_gateway_ending_a_subscription_suspends_the_business(
     business, owner, fake_gateway, time_machine
 ):
     time_machine.move_to(START, tick=False)
-    _request, subscription = _subscribe(business, owner, fake_gateway, time_machine)
+    _request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
     subscription_event_apply(
         event=event("subscription", subscription=subscription, status="cancelled")
     )
@@ -316,13 +284,15 @@ def test_the_gateway_ending_a_subscription_suspends_the_business(
 def test_the_portal_is_the_gateways(business, owner, fake_gateway, time_machine):
     time_machine.move_to(START, tick=False)
     assert subscription_portal_url(business=business, return_url="https://x") == ""
-    _subscribe(business, owner, fake_gateway, time_machine)
+    subscribe(business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine)
     assert subscription_portal_url(business=business, return_url="https://x").endswith("/cus_1")
 
 
 def test_invoice_lines_from_the_gateway_are_kept_gross(business, owner, fake_gateway, time_machine):
     time_machine.move_to(START, tick=False)
-    _request, subscription = _subscribe(business, owner, fake_gateway, time_machine)
+    _request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
     subscription_event_apply(
         event=event(
             "invoice_paid",
