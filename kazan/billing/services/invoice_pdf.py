@@ -88,7 +88,7 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
     def money(amount: int) -> str:
         return money_format(amount, invoice.currency, language)
 
-    def day(moment) -> str:
+    def day(moment: dt.datetime) -> str:
         return date_local(moment.astimezone(dt.UTC).date(), language)
 
     with translation.override(language):
@@ -169,10 +169,12 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
 
 
 def _stored(invoice: Invoice) -> bytes | None:
-    if not invoice.pdf or not default_storage.exists(invoice.pdf.name):
+    name = invoice.pdf.name if invoice.pdf else ""
+    if not name or not default_storage.exists(name):
         return None
-    with default_storage.open(invoice.pdf.name, "rb") as handle:
-        return handle.read()
+    with default_storage.open(name, "rb") as handle:
+        content: bytes = handle.read()
+    return content
 
 
 def invoice_pdf_store(*, invoice: Invoice, redraw: bool = False) -> bytes:
