@@ -46,6 +46,17 @@ def _list(data: list[dict[str, Any]], url: str) -> dict[str, Any]:
 class BillingFake:
     """Mixed into FakeStripe: state lives under its lock (`self._lock`)."""
 
+    _lock: Any  # FakeStripe's RLock
+    webhook_secret: str
+
+    def _error(self, status: int, message: str, *, code: str = "", param: str = "") -> Answer:
+        error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
+        if code:
+            error["code"] = code
+        if param:
+            error["param"] = param
+        return status, {"error": error}
+
     def _billing_init(self) -> None:
         self.prices: dict[str, dict[str, Any]] = {}
         self.customers: dict[str, dict[str, Any]] = {}
@@ -112,7 +123,9 @@ class BillingFake:
 
     # -- building objects (callers hold the lock) -----------------------------------------------
 
-    def _customer_new(self, *, email: str | None, name: str | None = None, metadata=None) -> dict:
+    def _customer_new(
+        self, *, email: str | None, name: str | None = None, metadata: Any = None
+    ) -> dict[str, Any]:
         customer = {
             **fixture("customer_created.json")["data"]["object"],
             "id": new_id("cus", 7),
@@ -177,7 +190,7 @@ class BillingFake:
     ) -> dict[str, Any]:
         template = fixture("invoice_paid.json")["data"]["object"]["lines"]["data"][0]
         item = sub["items"]["data"][0]
-        line = copy.deepcopy(template)
+        line: dict[str, Any] = copy.deepcopy(template)
         line.update(
             id=new_id("il"),
             amount=amount,
@@ -259,7 +272,7 @@ class BillingFake:
             }
 
     def _invoice_sub(self, invoice: dict[str, Any]) -> str:
-        return invoice["parent"]["subscription_details"]["subscription"]
+        return str(invoice["parent"]["subscription_details"]["subscription"])
 
     def _period_advance(self, sub: dict[str, Any]) -> dict[str, Any]:
         """The next period of the subscription's item; returns Stripe's previous_attributes."""
