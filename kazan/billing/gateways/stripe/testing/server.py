@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from kazan.billing.gateways.stripe.testing.billing import Answer, BillingFake
+from kazan.billing.gateways.stripe.testing.api import BillingApi
+from kazan.billing.gateways.stripe.testing.billing import Answer
 from kazan.billing.gateways.stripe.testing.wire import (
     API_VERSION,
     EVENT_FIXTURES,
@@ -53,7 +54,7 @@ class RecordedRequest:
 
 
 @dataclass
-class FakeStripe(BillingFake, LocalFakeServer):
+class FakeStripe(BillingApi, LocalFakeServer):
     secret_key: str = SECRET_KEY
     webhook_secret: str = WEBHOOK_SECRET
     requests: list[RecordedRequest] = field(default_factory=list)
