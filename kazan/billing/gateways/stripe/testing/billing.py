@@ -121,6 +121,17 @@ class BillingFake:
             ]
         return [sign(event, secret=self.webhook_secret) for event in events]
 
+    def renewal_end(self, subscription_id: str) -> list[Delivery]:
+        """The period ends for a subscription cancelled at its end: Stripe deletes it.
+        → customer.subscription.deleted"""
+        with self._lock:
+            sub = self.subscriptions[subscription_id]
+            assert sub["cancel_at_period_end"], "not cancelled at the period's end"
+            ended = sub["items"]["data"][0]["current_period_end"]
+            sub.update(status="canceled", ended_at=ended, cancel_at_period_end=False)
+            event = event_build("customer.subscription.deleted", sub)
+        return [sign(event, secret=self.webhook_secret)]
+
     # -- building objects (callers hold the lock) -----------------------------------------------
 
     def _customer_new(
@@ -280,8 +291,6 @@ class BillingFake:
         start, end = item["current_period_start"], item["current_period_end"]
         interval = item["price"]["recurring"]["interval"]
         item.update(current_period_start=end, current_period_end=interval_add(end, interval))
-        if sub["status"] == "trialing":
-            sub["trial_end"] = end
         return {"items": {"data": [{"current_period_start": start, "current_period_end": end}]}}
 
     def _cycle_invoice(self, sub: dict[str, Any], *, paid: bool) -> dict[str, Any]:
