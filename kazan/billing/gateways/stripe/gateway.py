@@ -146,21 +146,27 @@ class StripeGateway:
         )
         try:
             found = self.client.v1.prices.list(
-                params={"lookup_keys": [lookup_key], "active": True, "limit": 1}
+                params={"lookup_keys": [lookup_key], "limit": 1}
             ).to_dict()
+            # At most one price holds a lookup key: ours, or one archived at Stripe since.
+            archived = ""
             for price in found.get("data") or []:
-                if price.get("unit_amount") == amount_minor and price.get("id"):
+                if price.get("active") and price.get("unit_amount") == amount_minor:
                     return str(price["id"])
+                archived = str(price.get("id") or "")
             price = self.client.v1.prices.create(
                 params={
                     "currency": currency.lower(),
                     "unit_amount": amount_minor,
                     "recurring": {"interval": interval},
                     "lookup_key": lookup_key,
+                    # An archived price under the key (staff tidied up at Stripe) hands it over.
+                    "transfer_lookup_key": True,
                     "product_data": {"name": plan_name},
                     "metadata": {"plan": plan_key, "plan_price_id": str(plan_price_id)},
                 },
-                options={"idempotency_key": f"kazan-price-{lookup_key}"},
+                # Racing workers make one price; after an archived one, a new key.
+                options={"idempotency_key": f"kazan-price-{lookup_key}-{archived or 'new'}"},
             ).to_dict()
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "ensure a price") from exc
