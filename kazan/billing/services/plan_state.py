@@ -5,10 +5,10 @@ and the subscription's row lock."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from dateutil.relativedelta import relativedelta
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -45,10 +45,14 @@ def subscription_locked(subscription_id: int) -> PlanSubscription:
 
 
 def period_add(start: dt.datetime, interval: str, count: int = 1) -> dt.datetime:
-    """The end of `count` intervals from `start` (calendar months: 31 Jan + 1 month = 28/29 Feb)."""
-    if interval == Interval.YEAR:
-        return start + relativedelta(years=count)
-    return start + relativedelta(months=count)
+    """The end of `count` intervals from `start`, by the calendar (31 Jan + 1 month = 28/29
+    Feb: the day is clamped to the month's last)."""
+    months = count * (12 if interval == Interval.YEAR else 1)
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(
+        year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def plan_log(
@@ -111,9 +115,10 @@ def billing_reactivate(
     business_billing_reactivate(business=subscription.business, reason=reason)
 
 
-def pending_apply(*, subscription: PlanSubscription, source: str = "") -> bool:
+def pending_apply(*, subscription: PlanSubscription, source: str = "", log: bool = True) -> bool:
     """A scheduled downgrade (or a plan chosen before paying for it by transfer) takes over:
-    plan, price, interval and amount. Returns False when none was pending."""
+    plan, price, interval and amount (logged as a downgrade when `log`). Returns False when
+    none was pending."""
     price = subscription.pending_price
     if subscription.pending_plan_id is None or price is None:
         return False
@@ -136,7 +141,7 @@ def pending_apply(*, subscription: PlanSubscription, source: str = "") -> bool:
             "updated_at",
         ]
     )
-    if old != subscription.plan.key:
+    if log and old != subscription.plan.key:
         plan_log(
             subscription=subscription,
             kind=Kind.DOWNGRADED,
@@ -171,7 +176,8 @@ def subscription_paid(
     if extends:
         start = period_start or timezone.now()
         if subscription.pending_plan_id and (not paying or not current_end or start >= current_end):
-            pending_apply(subscription=subscription, source=source)
+            # A plan chosen before paying is logged as subscribed below.
+            pending_apply(subscription=subscription, source=source, log=paying)
         end = period_end or period_add(start, subscription.interval or Interval.MONTH)
         subscription.current_period_start, subscription.current_period_end = start, end
         if not paying:
