@@ -95,8 +95,8 @@ def _invoice(
 ) -> SubscriptionEventData:
     if invoice.get("object") != "invoice" or not _text(invoice.get("id")):
         raise ValueError("the event carries no invoice")
-    parent = invoice.get("parent") if isinstance(invoice.get("parent"), dict) else {}
-    details = parent.get("subscription_details") or {}
+    parent = invoice.get("parent")
+    details = (parent.get("subscription_details") if isinstance(parent, dict) else None) or {}
     subscription_id = id_of(details.get("subscription") or invoice.get("subscription"))
     if not subscription_id:
         raise NotASubscriptionEvent(invoice["id"])

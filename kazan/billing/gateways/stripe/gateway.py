@@ -18,6 +18,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from kazan.billing.error_codes import BillingErrorCode
@@ -145,21 +146,27 @@ class StripeGateway:
         )
         try:
             found = self.client.v1.prices.list(
-                params={"lookup_keys": [lookup_key], "active": True, "limit": 1}
+                params={"lookup_keys": [lookup_key], "limit": 1}
             ).to_dict()
+            # At most one price holds a lookup key: ours, or one archived at Stripe since.
+            archived = ""
             for price in found.get("data") or []:
-                if price.get("unit_amount") == amount_minor and price.get("id"):
+                if price.get("active") and price.get("unit_amount") == amount_minor:
                     return str(price["id"])
+                archived = str(price.get("id") or "")
             price = self.client.v1.prices.create(
                 params={
                     "currency": currency.lower(),
                     "unit_amount": amount_minor,
-                    "recurring": {"interval": interval},  # type: ignore[typeddict-item]
+                    "recurring": {"interval": interval},
                     "lookup_key": lookup_key,
+                    # An archived price under the key (staff tidied up at Stripe) hands it over.
+                    "transfer_lookup_key": True,
                     "product_data": {"name": plan_name},
                     "metadata": {"plan": plan_key, "plan_price_id": str(plan_price_id)},
                 },
-                options={"idempotency_key": f"kazan-price-{lookup_key}"},
+                # Racing workers make one price; after an archived one, a new key.
+                options={"idempotency_key": f"kazan-price-{lookup_key}-{archived or 'new'}"},
             ).to_dict()
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "ensure a price") from exc
@@ -271,31 +278,35 @@ class StripeGateway:
         self, *, payment_reference: str, amount_minor: int, idempotency_key: str
     ) -> str:
         try:
-            target = self._refund_target(payment_reference)
+            params: RefundCreateParams = {"amount": amount_minor}
+            kind, target = self._refund_target(payment_reference)
+            if kind == "charge":
+                params["charge"] = target
+            else:
+                params["payment_intent"] = target
             refund = self.client.v1.refunds.create(
-                params={**target, "amount": amount_minor},  # type: ignore[typeddict-item]
-                options={"idempotency_key": idempotency_key},
+                params=params, options={"idempotency_key": idempotency_key}
             ).to_dict()
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "refund a payment") from exc
         return str(refund["id"])
 
-    def _refund_target(self, reference: str) -> dict[str, str]:
+    def _refund_target(self, reference: str) -> tuple[str, str]:
         """A PaymentIntent or Charge id as it is; an invoice id (what an invoice.paid event
         names when its payments are not included) → the payment that paid it."""
         if reference.startswith("ch_"):
-            return {"charge": reference}
+            return "charge", reference
         if not reference.startswith("in_"):
-            return {"payment_intent": reference}
+            return "payment_intent", reference
         payments = self.client.v1.invoice_payments.list(
             params={"invoice": reference, "status": "paid", "limit": 1}
         ).to_dict()
         for entry in payments.get("data") or []:
             payment = entry.get("payment") or {}
             if payment.get("payment_intent"):
-                return {"payment_intent": id_of(payment["payment_intent"])}
+                return "payment_intent", id_of(payment["payment_intent"])
             if payment.get("charge"):
-                return {"charge": id_of(payment["charge"])}
+                return "charge", id_of(payment["charge"])
         raise GatewayError(
             "The Stripe invoice has no payment to refund", code=BillingErrorCode.GATEWAY_ERROR
         )

@@ -12,6 +12,7 @@ the end-to-end browser tests that drive the official SDK against it (decision 00
                                                     # customer.subscription.updated, invoice.paid
         fake.renewal_fail(sub_id)                   # invoice.payment_failed + updated (past_due)
         fake.renewal_pay(sub_id)                    # invoice.paid + updated (active)
+        fake.renewal_end(sub_id)                    # cancelled at period end: deleted
 
 Every helper returns Delivery(body: bytes, signature: str) tuples, signed with the webhook
 secret exactly as Stripe signs (t=<unix time>,v1=HMAC-SHA256 of "<t>.<body>").

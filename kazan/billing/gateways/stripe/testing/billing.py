@@ -39,12 +39,23 @@ def interval_add(start: int, interval: str, count: int = 1) -> int:
     return int(moment.replace(year=year, month=month, day=day).timestamp())
 
 
-def _list(data: list[dict[str, Any]], url: str) -> dict[str, Any]:
+def list_object(data: list[dict[str, Any]], url: str) -> dict[str, Any]:
     return {"object": "list", "data": data, "has_more": False, "url": url}
 
 
 class BillingFake:
     """Mixed into FakeStripe: state lives under its lock (`self._lock`)."""
+
+    _lock: Any  # FakeStripe's RLock
+    webhook_secret: str
+
+    def _error(self, status: int, message: str, *, code: str = "", param: str = "") -> Answer:
+        error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
+        if code:
+            error["code"] = code
+        if param:
+            error["param"] = param
+        return status, {"error": error}
 
     def _billing_init(self) -> None:
         self.prices: dict[str, dict[str, Any]] = {}
@@ -110,9 +121,22 @@ class BillingFake:
             ]
         return [sign(event, secret=self.webhook_secret) for event in events]
 
+    def renewal_end(self, subscription_id: str) -> list[Delivery]:
+        """The period ends for a subscription cancelled at its end: Stripe deletes it.
+        → customer.subscription.deleted"""
+        with self._lock:
+            sub = self.subscriptions[subscription_id]
+            assert sub["cancel_at_period_end"], "not cancelled at the period's end"
+            ended = sub["items"]["data"][0]["current_period_end"]
+            sub.update(status="canceled", ended_at=ended, cancel_at_period_end=False)
+            event = event_build("customer.subscription.deleted", sub)
+        return [sign(event, secret=self.webhook_secret)]
+
     # -- building objects (callers hold the lock) -----------------------------------------------
 
-    def _customer_new(self, *, email: str | None, name: str | None = None, metadata=None) -> dict:
+    def _customer_new(
+        self, *, email: str | None, name: str | None = None, metadata: Any = None
+    ) -> dict[str, Any]:
         customer = {
             **fixture("customer_created.json")["data"]["object"],
             "id": new_id("cus", 7),
@@ -155,7 +179,7 @@ class BillingFake:
             "start_date": now,
             "currency": price["currency"],
             "customer": customer,
-            "items": _list([item], f"/v1/subscription_items?subscription={sub_id}"),
+            "items": list_object([item], f"/v1/subscription_items?subscription={sub_id}"),
             "metadata": dict(metadata),
             "status": "trialing" if trial_end else "active",
             "trial_start": now if trial_end else None,
@@ -177,7 +201,7 @@ class BillingFake:
     ) -> dict[str, Any]:
         template = fixture("invoice_paid.json")["data"]["object"]["lines"]["data"][0]
         item = sub["items"]["data"][0]
-        line = copy.deepcopy(template)
+        line: dict[str, Any] = copy.deepcopy(template)
         line.update(
             id=new_id("il"),
             amount=amount,
@@ -215,7 +239,7 @@ class BillingFake:
             "customer": sub["customer"],
             "customer_email": customer.get("email"),
             "effective_at": now,
-            "lines": _list(lines, f"/v1/invoices/{invoice_id}/lines"),
+            "lines": list_object(lines, f"/v1/invoices/{invoice_id}/lines"),
             "number": f"FAKE-{len(self.invoices) + 1:04d}",
             "period_start": lines[0]["period"]["start"] if reason == "subscription_cycle" else now,
             "period_end": lines[0]["period"]["start"] if reason == "subscription_cycle" else now,
@@ -259,7 +283,7 @@ class BillingFake:
             }
 
     def _invoice_sub(self, invoice: dict[str, Any]) -> str:
-        return invoice["parent"]["subscription_details"]["subscription"]
+        return str(invoice["parent"]["subscription_details"]["subscription"])
 
     def _period_advance(self, sub: dict[str, Any]) -> dict[str, Any]:
         """The next period of the subscription's item; returns Stripe's previous_attributes."""
@@ -267,8 +291,6 @@ class BillingFake:
         start, end = item["current_period_start"], item["current_period_end"]
         interval = item["price"]["recurring"]["interval"]
         item.update(current_period_start=end, current_period_end=interval_add(end, interval))
-        if sub["status"] == "trialing":
-            sub["trial_end"] = end
         return {"items": {"data": [{"current_period_start": start, "current_period_end": end}]}}
 
     def _cycle_invoice(self, sub: dict[str, Any], *, paid: bool) -> dict[str, Any]:
@@ -319,190 +341,3 @@ class BillingFake:
             ),
         ]
         return self._invoice_new(sub, lines=lines, reason="subscription_update", paid=True)
-
-    # -- the API --------------------------------------------------------------------------------
-
-    def price_create(self, params: dict[str, Any]) -> Answer:
-        try:
-            amount = int(params["unit_amount"])
-        except (KeyError, ValueError):
-            return self._error(400, "Missing required param: unit_amount.", param="unit_amount")
-        currency = str(params.get("currency") or "").lower()
-        recurring = params.get("recurring") or {}
-        if len(currency) != 3 or amount < 0:
-            return self._error(400, "Invalid currency or unit_amount.", param="currency")
-        if recurring and recurring.get("interval") not in ("day", "week", "month", "year"):
-            return self._error(400, "Invalid recurring[interval].", param="recurring[interval]")
-        name = (params.get("product_data") or {}).get("name")
-        if not params.get("product") and not name:
-            return self._error(400, "Missing required param: product.", param="product")
-        lookup_key = params.get("lookup_key")
-        taken = [
-            price["id"]
-            for price in self.prices.values()
-            if lookup_key and price["lookup_key"] == lookup_key
-        ]
-        if taken and params.get("transfer_lookup_key") != "true":
-            return self._error(
-                400, f"A price (`{taken[0]}`) already uses that lookup key.", param="lookup_key"
-            )
-        price = {
-            **fixture("customer_subscription_created.json")["data"]["object"]["items"]["data"][0][
-                "price"
-            ],
-            "id": new_id("price"),
-            "created": int(time.time()),
-            "currency": currency,
-            "lookup_key": lookup_key,
-            "metadata": params.get("metadata") or {},
-            "nickname": name,
-            "product": params.get("product") or new_id("prod", 7),
-            "recurring": (
-                {
-                    "interval": recurring["interval"],
-                    "interval_count": int(recurring.get("interval_count", 1)),
-                    "meter": None,
-                    "trial_period_days": None,
-                    "usage_type": "licensed",
-                }
-                if recurring
-                else None
-            ),
-            "type": "recurring" if recurring else "one_time",
-            "unit_amount": amount,
-            "unit_amount_decimal": str(amount),
-        }
-        for other in taken:
-            self.prices[other]["lookup_key"] = None
-        self.prices[price["id"]] = price
-        return 200, copy.deepcopy(price)
-
-    def price_list(self, query: dict[str, Any]) -> Answer:
-        keys = query.get("lookup_keys")
-        found = [
-            price
-            for price in self.prices.values()
-            if (keys is None or price["lookup_key"] in keys)
-            and ("active" not in query or str(price["active"]).lower() == query["active"])
-        ]
-        limit = int(query.get("limit", 10))
-        return 200, copy.deepcopy(_list(found[:limit], "/v1/prices"))
-
-    def customer_create(self, params: dict[str, Any]) -> Answer:
-        customer = self._customer_new(
-            email=params.get("email"), name=params.get("name"), metadata=params.get("metadata")
-        )
-        return 200, copy.deepcopy(customer)
-
-    def subscription_update(self, sub: dict[str, Any], params: dict[str, Any]) -> Answer:
-        previous: dict[str, Any] = {}
-        if "cancel_at_period_end" in params:
-            previous["cancel_at_period_end"] = sub["cancel_at_period_end"]
-            sub["cancel_at_period_end"] = params["cancel_at_period_end"] == "true"
-            sub["canceled_at"] = int(time.time()) if sub["cancel_at_period_end"] else None
-        if params.get("metadata"):
-            previous["metadata"] = dict(sub["metadata"])
-            sub["metadata"] = {**sub["metadata"], **params["metadata"]}
-        invoice = None
-        for change in params.get("items") or []:
-            item = sub["items"]["data"][0]
-            if change.get("id") != item["id"]:
-                return self._error(
-                    400, f"No such subscription item: '{change.get('id')}'", param="items"
-                )
-            new = self.prices.get(change.get("price", ""))
-            if new is None:
-                return self._error(
-                    400, f"No such price: '{change.get('price')}'", code="resource_missing"
-                )
-            old = item["price"]
-            previous["items"] = {"data": [copy.deepcopy(item)]}
-            if params.get("proration_behavior") == "always_invoice" and new["id"] != old["id"]:
-                invoice = self._proration_invoice(sub, old, new)
-                sub["latest_invoice"] = invoice["id"]
-            item["price"] = copy.deepcopy(new)
-        self._outbox.append(event_build("customer.subscription.updated", sub, previous=previous))
-        if invoice is not None:
-            self._outbox.append(event_build("invoice.paid", invoice))
-        return 200, copy.deepcopy(sub)
-
-    def subscription_delete(self, sub: dict[str, Any]) -> Answer:
-        now = int(time.time())
-        sub.update(status="canceled", canceled_at=now, ended_at=now, cancel_at_period_end=False)
-        self._outbox.append(event_build("customer.subscription.deleted", sub))
-        return 200, copy.deepcopy(sub)
-
-    def invoice_payment_list(self, query: dict[str, Any]) -> Answer:
-        data = [
-            {
-                "id": "inpay_" + payment_id[3:],
-                "object": "invoice_payment",
-                "amount_paid": payment["amount"],
-                "amount_requested": payment["amount"],
-                "currency": payment["currency"],
-                "invoice": payment["invoice"],
-                "is_default": True,
-                "livemode": False,
-                "payment": {"type": "payment_intent", "payment_intent": payment_id},
-                "status": "paid",
-            }
-            for payment_id, payment in self.payments.items()
-            if payment["invoice"] == query.get("invoice")
-        ]
-        return 200, _list(data, "/v1/invoice_payments")
-
-    def refund_create(self, params: dict[str, Any]) -> Answer:
-        reference = params.get("payment_intent") or params.get("charge") or ""
-        payment_id = next(
-            (pid for pid, p in self.payments.items() if reference in (pid, p["charge"])), None
-        )
-        if payment_id is None:
-            return self._error(
-                404, f"No such payment_intent: '{reference}'", code="resource_missing"
-            )
-        payment = self.payments[payment_id]
-        left = payment["amount"] - payment["refunded"]
-        amount = int(params.get("amount", left))
-        if amount <= 0 or amount > left:
-            return self._error(
-                400,
-                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
-                code="amount_too_large",
-                param="amount",
-            )
-        payment["refunded"] += amount
-        refund = {
-            "id": new_id("re"),
-            "object": "refund",
-            "amount": amount,
-            "charge": payment["charge"],
-            "created": int(time.time()),
-            "currency": payment["currency"],
-            "metadata": params.get("metadata") or {},
-            "payment_intent": payment_id,
-            "reason": params.get("reason"),
-            "status": "succeeded",
-        }
-        self.refunds[refund["id"]] = refund
-        return 200, copy.deepcopy(refund)
-
-    def portal_session_create(self, params: dict[str, Any], base_url: str) -> Answer:
-        customer = params.get("customer", "")
-        if customer not in self.customers:
-            return self._error(404, f"No such customer: '{customer}'", code="resource_missing")
-        session_id = new_id("bps")
-        session = {
-            "id": session_id,
-            "object": "billing_portal.session",
-            "configuration": "bpc_fake",
-            "created": int(time.time()),
-            "customer": customer,
-            "flow": None,
-            "livemode": False,
-            "locale": None,
-            "on_behalf_of": None,
-            "return_url": params.get("return_url"),
-            "url": f"{base_url}/p/session/{session_id}",
-        }
-        self.portal_sessions[session_id] = session
-        return 200, copy.deepcopy(session)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from kazan.billing.gateways.stripe.testing.billing import Answer, BillingFake
+from kazan.billing.gateways.stripe.testing.api import BillingApi
+from kazan.billing.gateways.stripe.testing.billing import Answer
 from kazan.billing.gateways.stripe.testing.wire import (
     API_VERSION,
     EVENT_FIXTURES,
@@ -53,7 +54,7 @@ class RecordedRequest:
 
 
 @dataclass
-class FakeStripe(BillingFake, LocalFakeServer):
+class FakeStripe(BillingApi, LocalFakeServer):
     secret_key: str = SECRET_KEY
     webhook_secret: str = WEBHOOK_SECRET
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -181,21 +182,13 @@ class FakeStripe(BillingFake, LocalFakeServer):
 
     # -- the API --------------------------------------------------------------------------------
 
-    def _error(self, status: int, message: str, *, code: str = "", param: str = "") -> Answer:
-        error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
-        if code:
-            error["code"] = code
-        if param:
-            error["param"] = param
-        return status, {"error": error}
-
     def session_create(self, params: dict[str, Any]) -> Answer:
         mode = params.get("mode")
         if mode not in ("payment", "setup", "subscription"):
             return self._error(
                 400, "Invalid mode: must be one of payment, setup, or subscription", param="mode"
             )
-        items = params.get("line_items")
+        items = params.get("line_items") or []
         if mode in ("payment", "subscription") and not items:
             return self._error(400, "You must provide at least one line item.", param="line_items")
         if mode == "subscription":
@@ -224,7 +217,9 @@ class FakeStripe(BillingFake, LocalFakeServer):
             currency = price["currency"].lower()
         return 200, self._session_new(params, mode=mode, amount=amount, currency=currency)
 
-    def _subscription_session_create(self, params: dict[str, Any], items: list) -> Answer:
+    def _subscription_session_create(
+        self, params: dict[str, Any], items: list[dict[str, Any]]
+    ) -> Answer:
         price = self.prices.get((items[0] or {}).get("price", ""))
         if len(items) != 1 or price is None or not price["recurring"]:
             return self._error(
@@ -416,7 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
     fake: "FakeStripe"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # quiet: tests read `requests`, not stderr
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `requests`
         pass
 
     def _answer(self, method: str) -> None:
@@ -447,13 +442,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         self._answer("POST")
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         self._answer("GET")
 
-    def do_DELETE(self):
+    def do_DELETE(self) -> None:
         self._answer("DELETE")
 
 

@@ -39,11 +39,13 @@ class Delivery(NamedTuple):
 
     @property
     def event(self) -> dict[str, Any]:
-        return json.loads(self.body)
+        loaded: dict[str, Any] = json.loads(self.body)
+        return loaded
 
 
 def fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text())
+    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return loaded
 
 
 def new_id(prefix: str, size: int = 12) -> str:
@@ -63,14 +65,16 @@ def event_build(
     return event
 
 
-def sign(event: dict[str, Any] | str, *, secret: str = WEBHOOK_SECRET, timestamp=None) -> Delivery:
+def sign(
+    event: dict[str, Any] | str, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
+) -> Delivery:
     body = event if isinstance(event, str) else json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
     return Delivery(body.encode(), header)
 
 
-def webhook_post(client: Client, delivery: Delivery):
-    """POSTs one delivery to our webhook the way Stripe does."""
+def webhook_post(client: Client, delivery: Delivery) -> Any:
+    """POSTs one delivery to our webhook the way Stripe does; the test client's response."""
     return client.post(
         WEBHOOK_URL,
         data=delivery.body,
@@ -88,7 +92,8 @@ def form_decode(raw: str) -> dict[str, Any]:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    return _lists(root)
+    converted: dict[str, Any] = _lists(root)
+    return converted
 
 
 def _lists(node: Any) -> Any:

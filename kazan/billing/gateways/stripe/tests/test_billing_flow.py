@@ -11,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from kazan.billing.gateways import gateway_get
-from kazan.billing.gateways.stripe.testing import sign, webhook_post
+from kazan.billing.gateways.stripe.testing import fixture, sign, webhook_post
 from kazan.billing.models import GatewayEvent, Invoice, Payment, PlanSubscription
 from kazan.billing.queries.plans import plan_by_key
 from kazan.billing.services.plan_subscriptions import (
@@ -168,12 +168,40 @@ def test_cancelling_at_the_gateway_ends_the_subscription(
     gateway.subscription_cancel(gateway_subscription_id=sub_id, at_period_end=True)
     _post_all(client, fake_stripe.events_take())
     subscription.refresh_from_db()
-    assert subscription.cancel_at_period_end is True
+    assert subscription.cancel_at_period_end is True and subscription.status == "active"
 
-    gateway.subscription_cancel(gateway_subscription_id=sub_id, at_period_end=False)
-    _post_all(client, fake_stripe.events_take())
+    assert _post_all(client, fake_stripe.renewal_end(sub_id)) == ["applied"]
     subscription.refresh_from_db()
-    assert subscription.status == "cancelled"
+    assert subscription.status == "cancelled" and subscription.ended_at is not None
+
+
+def test_a_resumed_subscription_stays(
+    stripe_settings, fake_stripe, client, business, owner, trial_over
+):
+    subscription, sub_id = _subscribe(client, fake_stripe, business, owner)
+    gateway = gateway_get("stripe")
+
+    gateway.subscription_cancel(gateway_subscription_id=sub_id, at_period_end=True)
+    gateway.subscription_resume(gateway_subscription_id=sub_id)
+    assert _post_all(client, fake_stripe.events_take()) == ["applied", "applied"]
+
+    subscription.refresh_from_db()
+    assert subscription.cancel_at_period_end is False and subscription.status == "active"
+
+
+def test_a_signed_malformed_billing_event_is_a_400_and_stores_nothing(stripe_settings, client):
+    payload = fixture("customer_subscription_updated.json")
+    payload["data"]["object"]["status"] = "exploded"
+    assert webhook_post(client, sign(payload)).status_code == 400
+    assert not GatewayEvent.objects.exists()
+
+
+def test_an_event_about_no_subscription_of_ours_is_200_ignored(stripe_settings, client):
+    payload = fixture("invoice_paid.json")
+    payload["data"]["object"]["parent"]["subscription_details"]["metadata"] = {}
+    answer = webhook_post(client, sign(payload))
+    assert answer.status_code == 200 and answer.json() == {"status": "ignored"}
+    assert not Invoice.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -77,13 +77,24 @@ def test_price_ensure_creates_once_then_finds_it_by_lookup_key(gateway, fake_str
     assert price["recurring"]["interval"] == "month" and price["unit_amount"] == 5831
     assert price["currency"] == "eur" and price["nickname"] == "Basic"
     [create] = [r for r in fake_stripe.creates() if r.path == "/v1/prices"]
-    assert create.headers["idempotency-key"] == "kazan-price-kazan_basic_month_eur_5831"
+    assert create.headers["idempotency-key"] == "kazan-price-kazan_basic_month_eur_5831-new"
     assert create.params["product_data"] == {"name": "Basic"}
     lists = [r for r in fake_stripe.requests if r.method == "GET" and r.path == "/v1/prices"]
     assert lists[0].params["lookup_keys"] == ["kazan_basic_month_eur_5831"]
     # Another gross amount (another tax rate) or interval is another price.
     assert _price(gateway, amount=4900) != first
     assert _price(gateway, interval="year", amount=58310) != first
+
+
+def test_an_archived_price_is_replaced_and_hands_over_its_lookup_key(gateway, fake_stripe):
+    first = _price(gateway)
+    fake_stripe.prices[first]["active"] = False
+
+    second = _price(gateway)
+
+    assert second != first
+    assert fake_stripe.prices[second]["lookup_key"] == "kazan_basic_month_eur_5831"
+    assert fake_stripe.prices[first]["lookup_key"] is None
 
 
 def test_lookup_keys_name_plan_interval_currency_and_amount():
