@@ -38,7 +38,7 @@ def subscription_locked(subscription_id: int) -> PlanSubscription:
     """The row, locked for the rest of the caller's transaction (status moves are decided on
     the locked row, never on one read earlier)."""
     return (
-        PlanSubscription.objects.select_for_update()
+        PlanSubscription.objects.select_for_update(of=("self",))
         .select_related("business", "plan", "price", "pending_plan", "pending_price")
         .get(pk=subscription_id)
     )
