@@ -65,7 +65,7 @@ def _allow_checkout(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@member_required("billing.manage")
+@member_required("billing.manage")  # type: ignore[untyped-decorator]  # tenancy's is untyped
 @require_GET
 def razorpay_checkout(request: BusinessRequest, payment_id: int) -> HttpResponse:
     payment = queries.payment_get(business=request.business, payment_id=payment_id)

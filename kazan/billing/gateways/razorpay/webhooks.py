@@ -16,6 +16,7 @@ billing.services.plan_events.subscription_event_apply (events.py maps them).
 
 import json
 import logging
+from typing import Any
 
 import razorpay
 import razorpay.errors
@@ -114,7 +115,7 @@ def razorpay_webhook(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": result})
 
 
-def _invoice(invoice_id: str) -> dict:
+def _invoice(invoice_id: str) -> dict[str, Any]:
     try:
         gateway = gateway_get(RazorpayGateway.key)
     except ImproperlyConfigured as exc:

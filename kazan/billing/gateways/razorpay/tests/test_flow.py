@@ -46,7 +46,10 @@ def test_subscribe_charge_fail_and_charge_again(subscribed, fake_razorpay, clien
     assert started.redirect_url == fake_razorpay.get("subscriptions", sub_id)["short_url"]
     sub = fake_razorpay.get("subscriptions", sub_id)
     assert sub["start_at"] == int(subscription.trial_ends_at.timestamp())  # the trial stays free
-    assert sub["notes"] == {"subscription_id": str(subscription.pk), "business_id": str(business.pk)}
+    assert sub["notes"] == {
+        "subscription_id": str(subscription.pk),
+        "business_id": str(business.pk),
+    }
 
     # Authorised on Razorpay's page: the trial runs on, nothing is charged yet.
     assert _post(client, fake_razorpay.subscription_authorise(sub_id)) == ["applied"]
@@ -61,9 +64,10 @@ def test_subscribe_charge_fail_and_charge_again(subscribed, fake_razorpay, clien
     invoice = Invoice.objects.get(business=business, gateway="razorpay")
     payment_id = charged.event["payload"]["payment"]["entity"]["id"]
     assert invoice.gateway_invoice_id == charged.event["payload"]["payment"]["entity"]["invoice_id"]
-    assert invoice.status == "paid" and invoice.total_minor == charged.event["payload"]["payment"][
-        "entity"
-    ]["amount"]
+    assert (
+        invoice.status == "paid"
+        and invoice.total_minor == charged.event["payload"]["payment"]["entity"]["amount"]
+    )
     assert Payment.objects.get(invoice=invoice).gateway_reference == payment_id
     period_end = subscription.current_period_end
     assert int(period_end.timestamp()) == fake_razorpay.get("subscriptions", sub_id)["current_end"]
@@ -121,7 +125,11 @@ def test_an_event_for_a_subscription_that_is_not_ours_is_ignored(
     razorpay_settings, fake_razorpay, client
 ):
     plan = fake_razorpay.plan_create(
-        {"period": "monthly", "interval": 1, "item": {"name": "X", "amount": 900, "currency": "EUR"}}
+        {
+            "period": "monthly",
+            "interval": 1,
+            "item": {"name": "X", "amount": 900, "currency": "EUR"},
+        }
     )[1]
     sub = fake_razorpay.subscription_create({"plan_id": plan["id"], "total_count": 12})[1]
     deliveries = fake_razorpay.subscription_authorise(sub["id"])
