@@ -12,7 +12,10 @@ from kazan.billing.models import Invoice, Plan, PlanSubscription, UsageCounter
 from kazan.billing.services.invoices import invoice_issue
 from kazan.billing.services.plan_subscriptions import plan_subscription_for
 from kazan.billing.testing import limits_give
-from kazan.billing.tests.plan_fakes import fake_gateway  # noqa: F401 - a fixture
+from kazan.billing.tests.plan_fakes import (
+    FakeSubscriptionGateway,
+    fake_gateway,  # noqa: F401 - the fixture below
+)
 from kazan.tenancy.models import Business, Role
 from kazan.tenancy.tests.factories import MembershipFactory
 
@@ -184,7 +187,8 @@ def test_the_comparison_lists_every_limit_and_switches_interval(owner_client, bu
     assert 'aria-current="page" class="active">Yearly' in yearly
 
 
-def test_gateways_to_choose_from(owner_client, business, fake_gateway):
+@pytest.mark.usefixtures("fake_gateway")
+def test_gateways_to_choose_from(owner_client, business):
     page = _page(owner_client, f"{URL}plans/")
 
     assert 'name="gateway" value="fakesub"' in page
@@ -203,14 +207,15 @@ def test_subscribe_by_bank_transfer_issues_an_open_invoice(owner_client, busines
     assert invoice.status == "open" and invoice.gateway == "manual"
 
 
-def test_subscribe_through_a_gateway_redirects_to_its_page(owner_client, business, fake_gateway):
+@pytest.mark.usefixtures("fake_gateway")
+def test_subscribe_through_a_gateway_redirects_to_its_page(owner_client, business):
     response = owner_client.post(
         f"{URL}plans/choose/", {"plan": "professional", "interval": "year", "gateway": "fakesub"}
     )
 
     assert response.status_code == 302
     assert response["Location"] == "https://pay.example/checkout"
-    assert [name for name, _ in fake_gateway.calls] == ["price_ensure", "checkout"]
+    assert [name for name, _ in FakeSubscriptionGateway.calls] == ["price_ensure", "checkout"]
 
 
 def test_an_unknown_gateway_or_plan_is_refused(owner_client, business, settings):
@@ -268,7 +273,8 @@ def test_cancel_after_confirming_and_resume(owner_client, business):
     assert PlanSubscription.objects.get(business=business).cancel_at_period_end is False
 
 
-def test_the_portal_redirects_to_the_gateway(owner_client, business, fake_gateway):
+@pytest.mark.usefixtures("fake_gateway")
+def test_the_portal_redirects_to_the_gateway(owner_client, business):
     _on(business, gateway="fakesub", gateway_customer_id="cus_9", gateway_subscription_id="s_9")
 
     response = owner_client.post(f"{URL}portal/")
