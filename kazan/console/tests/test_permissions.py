@@ -83,6 +83,8 @@ def test_staff_can_open_every_console_page(staff_client, paths):
                 "/product-limit/",
                 "/resolve/",
                 "/alerts/settings/",
+                "/confirm/",
+                "/plan-terms/",
             )
         ), path
 
