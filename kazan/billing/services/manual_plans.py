@@ -165,15 +165,17 @@ def invoice_payment_confirm(*, invoice: Invoice, actor: Actor) -> Payment:
     payment). Raises PermissionDenied, Conflict (void, a credit note, nothing to pay)."""
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied()
-    paid = invoice.payments.filter(status=Payment.Status.PAID).first()
-    if invoice.status == Invoice.Status.PAID and paid is not None:
-        return paid
-    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.OPEN:
-        raise Conflict(
-            _("Only an open invoice can be confirmed as paid."),
-            code=BillingErrorCode.INVOICE_NOT_OPEN,
-        )
     with transaction.atomic():
+        # Locked: two confirmations at once find one open invoice, then one paid.
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        paid = invoice.payments.filter(status=Payment.Status.PAID).first()
+        if invoice.status == Invoice.Status.PAID and paid is not None:
+            return paid
+        if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.OPEN:
+            raise Conflict(
+                _("Only an open invoice can be confirmed as paid."),
+                code=BillingErrorCode.INVOICE_NOT_OPEN,
+            )
         payment = invoice.payments.filter(status=Payment.Status.PENDING).first()
         if payment is None:
             payment = Payment.objects.create(

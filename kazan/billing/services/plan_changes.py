@@ -216,12 +216,13 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
         locked.plan, locked.price, locked.interval = plan, price, price.interval
         locked.amount_minor, locked.currency = price.amount_minor, price.currency
         locked.pending_plan = locked.pending_price = None
-        locked.current_period_start = locked.current_period_start or proration.start
-        if proration.end != locked.current_period_end:
+        # A trial (a gateway's, with a card on file) stays free: nothing to prorate.
+        paying = locked.status == Status.ACTIVE
+        if paying and proration.end != locked.current_period_end:
             locked.current_period_start, locked.current_period_end = proration.start, proration.end
         locked.save()
         invoice = None
-        if not prorates and proration.charge_minor - proration.credit_minor > 0:
+        if paying and not prorates and proration.charge_minor - proration.credit_minor > 0:
             invoice = _proration_invoice(
                 subscription=locked, old_plan=old_plan, proration=proration, actor=actor
             )
@@ -234,8 +235,8 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
             actor=actor,
             data={
                 "interval": price.interval,
-                "credit_minor": 0 if prorates else proration.credit_minor,
-                "charge_minor": 0 if prorates else proration.charge_minor,
+                "credit_minor": proration.credit_minor if invoice else 0,
+                "charge_minor": proration.charge_minor if invoice else 0,
                 "currency": price.currency,
             },
         )

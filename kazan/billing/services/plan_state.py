@@ -38,7 +38,7 @@ def subscription_locked(subscription_id: int) -> PlanSubscription:
     """The row, locked for the rest of the caller's transaction (status moves are decided on
     the locked row, never on one read earlier)."""
     return (
-        PlanSubscription.objects.select_for_update()
+        PlanSubscription.objects.select_for_update(of=("self",))
         .select_related("business", "plan", "price", "pending_plan", "pending_price")
         .get(pk=subscription_id)
     )
@@ -111,9 +111,10 @@ def billing_reactivate(
     business_billing_reactivate(business=subscription.business, reason=reason)
 
 
-def pending_apply(*, subscription: PlanSubscription, source: str = "") -> bool:
+def pending_apply(*, subscription: PlanSubscription, source: str = "", log: bool = True) -> bool:
     """A scheduled downgrade (or a plan chosen before paying for it by transfer) takes over:
-    plan, price, interval and amount. Returns False when none was pending."""
+    plan, price, interval and amount (logged as a downgrade when `log`). Returns False when
+    none was pending."""
     price = subscription.pending_price
     if subscription.pending_plan_id is None or price is None:
         return False
@@ -136,7 +137,7 @@ def pending_apply(*, subscription: PlanSubscription, source: str = "") -> bool:
             "updated_at",
         ]
     )
-    if old != subscription.plan.key:
+    if log and old != subscription.plan.key:
         plan_log(
             subscription=subscription,
             kind=Kind.DOWNGRADED,
@@ -171,7 +172,8 @@ def subscription_paid(
     if extends:
         start = period_start or timezone.now()
         if subscription.pending_plan_id and (not paying or not current_end or start >= current_end):
-            pending_apply(subscription=subscription, source=source)
+            # A plan chosen before paying is logged as subscribed below.
+            pending_apply(subscription=subscription, source=source, log=paying)
         end = period_end or period_add(start, subscription.interval or Interval.MONTH)
         subscription.current_period_start, subscription.current_period_end = start, end
         if not paying:

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from kazan.billing.gateways import InvoiceLineData
 from kazan.billing.models import BillingProfile, Invoice
 from kazan.billing.services.credit_notes import credit_note_issue
-from kazan.billing.services.invoice_pdf import invoice_pdf
+from kazan.billing.services.invoice_pdf import invoice_pdf, invoice_pdf_render
 from kazan.billing.services.invoices import invoice_issue, invoice_mark_paid
 from kazan.billing.services.manual import bank_details_update
 from kazan.core.errors import Conflict, ValidationFailed
@@ -255,3 +255,14 @@ def test_bad_credits_are_refused(business, owner, staff_user, django_capture_on_
                 invoice=invoice, amount_minor=amount, reason=reason, actor=staff_user, refund=refund
             )
     assert Invoice.objects.count() == 1
+
+
+def test_a_long_invoice_continues_on_the_next_page(
+    business, owner, django_capture_on_commit_callbacks
+):
+    lines = [InvoiceLineData(description=f"Line {n}", amount_minor=100) for n in range(60)]
+    invoice = issue(business, django_capture_on_commit_callbacks, lines=lines)
+    reader = PdfReader(io.BytesIO(invoice_pdf_render(invoice=invoice)))
+    assert len(reader.pages) >= 2
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Line 0" in text and "Line 59" in text and "€71.40" in text

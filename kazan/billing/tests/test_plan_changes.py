@@ -1,0 +1,192 @@
+# ruff: noqa: F811 (the fake gateway fixture is imported by name)
+"""Changing plan: an upgrade now with proration (computed here for transfers and gateways that
+do not prorate; Stripe's own otherwise), a downgrade at the period's end refused while usage is
+above the lower plan's limits, and withdrawing it (decision 0034)."""
+
+import datetime as dt
+
+import pytest
+
+from kazan.billing.models import GatewayPlanPrice, PlanChange, PlanSubscription
+from kazan.billing.queries.plans import plan_by_key
+from kazan.billing.services.manual_plans import invoice_payment_confirm
+from kazan.billing.services.plan_changes import plan_change, plan_change_withdraw
+from kazan.billing.services.plan_events import subscription_event_apply
+from kazan.billing.tests.plan_fakes import event, fake_gateway, subscribe  # noqa: F401
+from kazan.billing.tests.test_plan_manual import manual_active
+from kazan.core import entitlements
+from kazan.core.entitlements import Limit
+from kazan.core.errors import Conflict, ValidationFailed
+
+START = dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def faqs(business):
+    """The business's FAQ count, as the test says (faq's own counter is tested there)."""
+    have = {"n": 0}
+    previous = entitlements._counters.get(Limit.FAQS)
+    entitlements.usage_counter_register(Limit.FAQS, lambda _business: have["n"])
+    yield have
+    if previous is None:
+        entitlements._counters.pop(Limit.FAQS, None)
+    else:
+        entitlements.usage_counter_register(Limit.FAQS, previous)
+
+
+def test_an_upgrade_by_transfer_invoices_the_proration_by_seconds(
+    business, owner, staff_user, time_machine
+):
+    # Basic (49.00 net) paid 1 Jan for the 31 days to 1 Feb; on 22 Jan, 10 days are left.
+    time_machine.move_to(START, tick=False)
+    manual_active(business, owner, staff_user)
+    time_machine.move_to(dt.datetime(2026, 1, 22, tzinfo=dt.UTC), tick=False)
+
+    result = plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+
+    assert result.outcome == "upgraded"
+    lines = sorted(result.invoice.lines.values_list("amount_minor", flat=True))
+    # Credit 4900 × 10/31 = 1580.65 → 1581; charge 14900 × 10/31 = 4806.45 → 4806.
+    assert lines == [-1581, 4806]
+    assert result.invoice.subtotal_minor == 3225
+    assert result.invoice.status == "open"
+    subscription = PlanSubscription.objects.get(business=business)
+    assert (subscription.plan.key, subscription.amount_minor) == ("professional", 14900)
+    assert subscription.current_period_end == dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    # Paying it keeps the period as it is.
+    invoice_payment_confirm(invoice=result.invoice, actor=staff_user)
+    subscription.refresh_from_db()
+    assert subscription.current_period_end == dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    assert subscription.status == "active"
+
+
+def test_a_gateway_that_prorates_is_told_to_change_now_and_invoices_by_webhook(
+    business, owner, fake_gateway, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    subscribe(business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine)
+    fake_gateway.prorates = True
+
+    result = plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+
+    assert (result.outcome, result.invoice) == ("upgraded", None)
+    change = [call for name, call in fake_gateway.calls if name == "change"][-1]
+    assert change["immediately"] is True
+    price = GatewayPlanPrice.objects.get(external_id=change["price_id"])
+    assert price.plan_price.plan.key == "professional"
+    assert PlanSubscription.objects.get(business=business).plan.key == "professional"
+
+
+def test_a_downgrade_is_refused_naming_what_is_over_the_lower_plans_limit(
+    business, owner, fake_gateway, time_machine, faqs
+):
+    time_machine.move_to(START, tick=False)
+    subscribe(
+        business=business,
+        owner=owner,
+        fake_gateway=fake_gateway,
+        time_machine=time_machine,
+        plan="professional",
+    )
+    faqs["n"] = 60  # Basic allows 50
+
+    with pytest.raises(ValidationFailed) as refused:
+        plan_change(business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner)
+
+    assert refused.value.code == "downgrade_blocked"
+    assert "FAQs: 60 (allowed: 50)" in str(refused.value.message)
+    assert PlanSubscription.objects.get(business=business).pending_plan is None
+
+
+def test_a_downgrade_that_fits_waits_for_the_period_end(
+    business, owner, fake_gateway, time_machine, faqs
+):
+    time_machine.move_to(START, tick=False)
+    _request, subscription = subscribe(
+        business=business,
+        owner=owner,
+        fake_gateway=fake_gateway,
+        time_machine=time_machine,
+        plan="professional",
+    )
+    faqs["n"] = 40
+    basic = plan_by_key(key="basic")
+
+    result = plan_change(business=business, plan=basic, interval="month", actor=owner)
+
+    assert (result.outcome, result.effective_at) == (
+        "downgrade_scheduled",
+        subscription.current_period_end,
+    )
+    change = [call for name, call in fake_gateway.calls if name == "change"][-1]
+    assert change["immediately"] is False
+    subscription.refresh_from_db()
+    assert (subscription.plan.key, subscription.pending_plan.key) == ("professional", "basic")
+    # The gateway already names the lower price: still the higher plan until the period ends.
+    subscription_event_apply(
+        event=event(
+            "subscription",
+            subscription=subscription,
+            status="active",
+            price_id=change["price_id"],
+            current_period_start=subscription.current_period_start,
+            current_period_end=subscription.current_period_end,
+        )
+    )
+    assert PlanSubscription.objects.get(pk=subscription.pk).plan.key == "professional"
+
+    end = subscription.current_period_end
+    time_machine.move_to(end, tick=False)
+    subscription_event_apply(
+        event=event(
+            "subscription",
+            subscription=subscription,
+            status="active",
+            price_id=change["price_id"],
+            current_period_start=end,
+            current_period_end=end + dt.timedelta(days=31),
+        )
+    )
+    subscription.refresh_from_db()
+    assert (subscription.plan.key, subscription.pending_plan) == ("basic", None)
+    assert subscription.amount_minor == 4900
+    assert PlanChange.objects.filter(subscription=subscription, kind="downgraded").count() == 1
+
+
+def test_a_scheduled_downgrade_can_be_withdrawn(business, owner, fake_gateway, time_machine):
+    time_machine.move_to(START, tick=False)
+    subscribe(
+        business=business,
+        owner=owner,
+        fake_gateway=fake_gateway,
+        time_machine=time_machine,
+        plan="professional",
+    )
+    plan_change(business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner)
+
+    plan_change_withdraw(business=business, actor=owner)
+
+    subscription = PlanSubscription.objects.get(business=business)
+    assert subscription.pending_plan is None
+    change = [call for name, call in fake_gateway.calls if name == "change"][-1]
+    assert GatewayPlanPrice.objects.get(external_id=change["price_id"]).plan_price.plan.key == (
+        "professional"
+    )
+    with pytest.raises(Conflict):
+        plan_change_withdraw(business=business, actor=owner)
+
+
+def test_a_change_needs_a_paid_plan_and_another_plan(business, owner, staff_user, time_machine):
+    time_machine.move_to(START, tick=False)
+    with pytest.raises(Conflict) as refused:
+        plan_change(business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner)
+    assert refused.value.code == "not_subscribed"
+    manual_active(business, owner, staff_user)
+    with pytest.raises(ValidationFailed) as same:
+        plan_change(business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner)
+    assert same.value.code == "same_plan"
