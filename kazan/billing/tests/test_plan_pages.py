@@ -1,0 +1,316 @@
+"""The business's plan pages (decision 0038): the plan card in every status, usage bars, next
+charge, invoices, payment method; the plan comparison; subscribe, upgrade, downgrade (and what
+blocks it), cancel, resume, withdraw; read-only members; another tenant's ids."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kazan.billing.gateways import InvoiceLineData
+from kazan.billing.models import Invoice, Plan, PlanSubscription, UsageCounter
+from kazan.billing.services.invoices import invoice_issue
+from kazan.billing.services.plan_subscriptions import plan_subscription_for
+from kazan.billing.testing import limits_give
+from kazan.billing.tests.plan_fakes import (
+    FakeSubscriptionGateway,
+    fake_gateway,  # noqa: F401 - the fixture below
+)
+from kazan.tenancy.models import Business, Role
+from kazan.tenancy.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/dashboard/billing/"
+
+
+def _on(business, *, status="active", plan="basic", gateway="manual", **fields):
+    subscription = plan_subscription_for(business)
+    now = timezone.now()
+    price = Plan.objects.get(key=plan).prices.get(interval="month", currency="EUR")
+    defaults = {
+        "plan": price.plan,
+        "price": price,
+        "interval": "month",
+        "amount_minor": price.amount_minor,
+        "currency": "EUR",
+        "status": status,
+        "gateway": gateway,
+        "current_period_start": now - dt.timedelta(days=3),
+        "current_period_end": now + dt.timedelta(days=27),
+    }
+    PlanSubscription.objects.filter(pk=subscription.pk).update(**{**defaults, **fields})
+    return PlanSubscription.objects.get(pk=subscription.pk)
+
+
+def _issue(business, amount=4900, **kwargs):
+    return invoice_issue(
+        business=business,
+        lines=[InvoiceLineData(description="Basic", amount_minor=amount)],
+        currency="EUR",
+        amounts_include_tax=False,
+        **kwargs,
+    )
+
+
+def _page(client, url=URL):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- the plan card -----------------------------------------------------------------------------
+
+
+def test_a_trial_shows_its_days_left(owner_client, business):
+    page = _page(owner_client)
+
+    assert 'data-plan-status="trialing"' in page
+    assert "Trial: 13 days left" in page or "Trial: 14 days left" in page
+    assert "data-trial-ends" in page and "Choose a plan" in page
+
+
+def test_active_shows_the_next_charge_gross_in_the_business_locale(client, business):
+    Business.objects.filter(pk=business.pk).update(language="de", country="DE")
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    owner.language = "de"
+    owner.save()
+    client.force_login(owner)
+    _on(business)
+
+    page = _page(client)
+
+    assert 'data-plan-status="active"' in page
+    assert "58,31\u00a0€" in page  # 49.00 net + 19 % German VAT
+    assert "data-cancel" in page
+
+
+def test_past_due_shows_the_amount_due_and_pay_now(owner_client, business):
+    _on(business, status="past_due", past_due_since=timezone.now())
+    invoice = _issue(business)
+
+    page = _page(owner_client)
+
+    assert 'data-plan-status="past_due"' in page and "data-amount-due" in page
+    assert f"/dashboard/billing/invoices/{invoice.pk}/pdf/" in page
+    assert "data-pay-now" in page
+
+
+@pytest.mark.parametrize("status", ["suspended", "cancelled"])
+def test_suspended_and_cancelled_say_nothing_was_deleted(owner_client, business, status):
+    _on(business, status=status, ended_at=timezone.now())
+
+    page = _page(owner_client)
+
+    assert f'data-plan-status="{status}"' in page
+    assert "Nothing was deleted" in page
+    assert "data-next-charge" not in page
+
+
+def test_pending_downgrade_and_cancellation_have_withdraw_buttons(owner_client, business):
+    _on(business, plan="professional", pending_plan=Plan.objects.get(key="basic"))
+    page = _page(owner_client)
+    assert "data-pending-downgrade" in page and 'data-withdraw="downgrade"' in page
+
+    PlanSubscription.objects.filter(business=business).update(
+        pending_plan=None, cancel_at_period_end=True
+    )
+    page = _page(owner_client)
+    assert "data-pending-cancel" in page and 'data-withdraw="cancel"' in page
+    assert "data-next-charge" not in page
+
+
+def test_payment_methods(owner_client, business):
+    _on(business, gateway="stripe", gateway_customer_id="cus_1")
+    assert "data-portal" in _page(owner_client)
+    PlanSubscription.objects.filter(business=business).update(gateway="razorpay")
+    assert 'data-payment-method="razorpay"' in _page(owner_client)
+    PlanSubscription.objects.filter(business=business).update(gateway="manual")
+    assert 'data-payment-method="manual"' in _page(owner_client)
+
+
+# --- usage -------------------------------------------------------------------------------------
+
+
+def test_usage_bars_warn_at_80_percent_and_say_unlimited(owner_client, business):
+    limits_give(business, messages=1000, ai_messages=None)
+    period = business.today().strftime("%Y-%m")
+    UsageCounter.objects.create(business=business, quota="messages", period=period, used=850)
+    UsageCounter.objects.create(business=business, quota="ai_messages", period=period, used=7)
+
+    page = _page(owner_client)
+
+    assert 'data-usage="messages" data-usage-warning' in page
+    assert "850 of 1,000" in page
+    assert "7 · unlimited" in page
+    assert 'data-usage="ai_messages" data-usage-warning' not in page
+
+
+def test_invoices_and_receipts_link_their_pdf(owner_client, business, other_business):
+    mine = _issue(business, paid_at=timezone.now())
+    theirs = _issue(other_business)
+
+    page = _page(owner_client)
+
+    assert f'data-invoice="{mine.number}"' in page and "Paid (receipt)" in page
+    assert f'data-invoice="{theirs.number}"' not in page
+    assert owner_client.get(f"{URL}invoices/{theirs.pk}/pdf/").status_code == 404
+
+
+def test_the_overview_query_count_does_not_grow_with_invoices(
+    owner_client, business, django_assert_max_num_queries
+):
+    _on(business)
+    _issue(business)
+    owner_client.get(URL)
+    with django_assert_max_num_queries(60) as few:
+        owner_client.get(URL)
+    for _ in range(10):
+        _issue(business)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        owner_client.get(URL)
+
+
+# --- the plans page ---------------------------------------------------------------------------
+
+
+def test_the_comparison_lists_every_limit_and_switches_interval(owner_client, business):
+    page = _page(owner_client, f"{URL}plans/")
+
+    for row in ("faqs", "messages", "ai_messages", "channels", "products", "team_members"):
+        assert f'data-row="{row}"' in page
+    assert 'data-row="analytics_days"' in page and 'data-row="api_access"' in page
+    assert "€49.00" in page and "Unlimited" in page
+    assert 'data-choose="subscribe"' in page
+    assert "On request" in page  # Enterprise
+
+    yearly = _page(owner_client, f"{URL}plans/?interval=year")
+    assert 'aria-current="page" class="active">Yearly' in yearly
+
+
+@pytest.mark.usefixtures("fake_gateway")
+def test_gateways_to_choose_from(owner_client, business):
+    page = _page(owner_client, f"{URL}plans/")
+
+    assert 'name="gateway" value="fakesub"' in page
+    assert 'name="gateway" value="manual"' in page
+
+
+def test_subscribe_by_bank_transfer_issues_an_open_invoice(owner_client, business, settings):
+    settings.BILLING_GATEWAYS = ["manual"]
+
+    response = owner_client.post(
+        f"{URL}plans/choose/", {"plan": "basic", "interval": "month", "gateway": "manual"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == URL
+    invoice = Invoice.objects.get(business=business)
+    assert invoice.status == "open" and invoice.gateway == "manual"
+
+
+@pytest.mark.usefixtures("fake_gateway")
+def test_subscribe_through_a_gateway_redirects_to_its_page(owner_client, business):
+    response = owner_client.post(
+        f"{URL}plans/choose/", {"plan": "professional", "interval": "year", "gateway": "fakesub"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://pay.example/checkout"
+    assert [name for name, _ in FakeSubscriptionGateway.calls] == ["price_ensure", "checkout"]
+
+
+def test_an_unknown_gateway_or_plan_is_refused(owner_client, business, settings):
+    settings.BILLING_GATEWAYS = ["manual"]
+    choose = f"{URL}plans/choose/"
+
+    assert owner_client.post(choose, {"plan": "basic", "gateway": "bitcoin"}).status_code == 400
+    assert owner_client.post(choose, {"plan": "nope", "gateway": "manual"}).status_code == 404
+    assert owner_client.post(choose, {"plan": "enterprise"}).status_code == 404
+
+
+def test_upgrade_calls_plan_change(owner_client, business):
+    _on(business, plan="basic")
+
+    response = owner_client.post(f"{URL}plans/choose/", {"plan": "professional"})
+
+    assert response.status_code == 302
+    subscription = PlanSubscription.objects.get(business=business)
+    assert subscription.plan.key == "professional"
+
+
+def test_downgrade_is_scheduled_and_withdrawn(owner_client, business):
+    _on(business, plan="professional")
+    page = _page(owner_client, f"{URL}plans/")
+    assert 'data-choose="downgrade"' in page and 'data-choose="upgrade"' not in page
+
+    owner_client.post(f"{URL}plans/choose/", {"plan": "basic", "interval": "month"})
+    assert PlanSubscription.objects.get(business=business).pending_plan.key == "basic"
+
+    owner_client.post(f"{URL}plans/withdraw/")
+    assert PlanSubscription.objects.get(business=business).pending_plan is None
+
+
+def test_a_blocked_downgrade_lists_what_blocks_it(owner_client, business):
+    _on(business, plan="professional")
+    for _ in range(3):  # Basic allows 2 team members; the owner makes 4
+        MembershipFactory(business=business, role=Role.AGENT)
+
+    response = owner_client.post(f"{URL}plans/choose/", {"plan": "basic", "interval": "month"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "data-blockers" in page and "Team members: you have 4, the plan allows 2." in page
+    assert PlanSubscription.objects.get(business=business).pending_plan is None
+
+
+def test_cancel_after_confirming_and_resume(owner_client, business):
+    _on(business)
+    assert "data-confirm-cancel" in _page(owner_client, f"{URL}cancel/")
+
+    owner_client.post(f"{URL}cancel/", {"reason": "too expensive"})
+    assert PlanSubscription.objects.get(business=business).cancel_at_period_end is True
+
+    owner_client.post(f"{URL}resume/")
+    assert PlanSubscription.objects.get(business=business).cancel_at_period_end is False
+
+
+@pytest.mark.usefixtures("fake_gateway")
+def test_the_portal_redirects_to_the_gateway(owner_client, business):
+    _on(business, gateway="fakesub", gateway_customer_id="cus_9", gateway_subscription_id="s_9")
+
+    response = owner_client.post(f"{URL}portal/")
+
+    assert response["Location"] == "https://pay.example/portal/cus_9"
+
+
+def test_the_portal_without_one_says_so(owner_client, business):
+    _on(business, gateway="manual")
+
+    response = owner_client.post(f"{URL}portal/", follow=True)
+
+    assert "cannot be managed online" in response.content.decode()
+
+
+# --- who may -----------------------------------------------------------------------------------
+
+CHANGES = ["plans/choose/", "plans/withdraw/", "cancel/", "resume/", "portal/"]
+
+
+def test_members_without_billing_manage_read_but_cannot_change(client, business):
+    _on(business)
+    client.force_login(MembershipFactory(business=business, role=Role.MANAGER).user)
+
+    page = _page(client)
+    assert "data-change-plan" not in page and "data-cancel" not in page
+    assert "data-choose=" not in _page(client, f"{URL}plans/")
+    for path in CHANGES:
+        assert client.post(f"{URL}{path}", {"plan": "professional"}).status_code == 403
+    assert client.get(f"{URL}cancel/").status_code == 403
+    assert PlanSubscription.objects.get(business=business).plan.key == "basic"
+
+
+def test_another_business_named_is_a_404(owner_client, other_business):
+    headers = {"HTTP_X_CLIENT_ID": str(other_business.client_id)}
+    for path in ["", "plans/", "cancel/"]:
+        assert owner_client.get(f"{URL}{path}", **headers).status_code == 404
+    for path in CHANGES:
+        assert owner_client.post(f"{URL}{path}", {"plan": "basic"}, **headers).status_code == 404
