@@ -70,8 +70,8 @@ def assert_faq_page_refused(client) -> None:
         {"question": "Do you deliver?", "answer": "Yes, within 5 km.", "language": "en"},
     )
     page = response.content.decode()
-    assert "data-plan-refused" in page and PLANS_PATH in page
-    assert "50" in page
+    assert "Your plan allows 50 FAQs" in page
+    assert f'href="{PLANS_PATH}" data-upgrade' in page
 
 
 def assert_suspended(client, business: Business) -> None:

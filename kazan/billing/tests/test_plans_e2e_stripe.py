@@ -73,9 +73,9 @@ def test_a_trial_business_upgrades_through_stripe_checkout_and_survives_a_failed
     page.fill("[name=question]", "Do you deliver?")
     page.fill("[name=answer]", "Yes, within 5 km.")
     page.locator("form button[type=submit]").last.click()
-    refusal = page.locator("[data-plan-refused]")
-    assert "50" in refusal.inner_text()
-    refusal.get_by_role("link").click()
+    refusal = page.locator(".flash-error")
+    assert "Your plan allows 50 FAQs" in refusal.inner_text()
+    refusal.locator("[data-upgrade]").click()
     page.wait_for_url(f"**{PLANS_PATH}")
 
     # Upgrade through Stripe Checkout: our plans page → Stripe's page → "Pay" → back.
