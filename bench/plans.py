@@ -12,11 +12,13 @@ baseline), each request REQUESTS times after a warm-up:
   the month's quota (`quota_take(MESSAGES)`, one conditional UPDATE);
 - the calls alone: `plan_allows(FAQS)` and `quota_take(MESSAGES)` in one transaction.
 
-Each request row runs twice: with billing's real answer registered, and with an answer that
-allows everything without touching the database ("limits off"), so the difference is what the
-limits cost on that path and nothing else.
+Each request row runs twice, request by request in turn (so both see the same load on a shared
+machine): with billing's real answer registered, and with an answer that allows everything
+without touching the database ("limits off"); the difference is what the limits cost on that
+path and nothing else. The queries column counts one call's SQL statements.
 """
 
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -32,11 +34,12 @@ class Timing:
     name: str
     p50_ms: float
     p99_ms: float
+    queries: int  # SQL statements of one call (the last measured)
 
     def row(self, baseline: "Timing") -> str:
         return (
             f"| {self.name} | {self.p50_ms:.2f} | {self.p99_ms:.2f} "
-            f"| {self.p50_ms / baseline.p50_ms:.1f} |"
+            f"| {self.p50_ms / baseline.p50_ms:.1f} | {self.queries} |"
         )
 
 
@@ -65,19 +68,56 @@ class _NoLimits:
         return None
 
 
-def _timed(name: str, call: Callable[[], object], *, between: Callable[[], object] = lambda: None):
-    for _ in range(WARMUP):
-        call()
-        between()
-    samples = []
-    for _ in range(REQUESTS):
+def _summary(name: str, samples: list[float], queries: int) -> Timing:
+    samples = sorted(samples)
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return Timing(name, statistics.median(samples), p99, queries)
+
+
+def _once(call: Callable[[], object]) -> tuple[float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connection.queries_log.clear()  # a full log (9,000 entries) would capture nothing
+    with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
         call()
-        samples.append((time.perf_counter() - started) * 1000)
-        between()
-    samples.sort()
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return Timing(name, statistics.median(samples), p99)
+        ms = (time.perf_counter() - started) * 1000
+    return ms, len(captured.captured_queries)
+
+
+def _timed(name: str, call: Callable[[], object]) -> Timing:
+    for _ in range(WARMUP):
+        call()
+    samples, queries = [], 0
+    for _ in range(REQUESTS):
+        ms, queries = _once(call)
+        samples.append(ms)
+    return _summary(name, samples, queries)
+
+
+def _paired(
+    name: str, call: Callable[[], object], *, between: Callable[[], object] = lambda: None
+) -> list[Timing]:
+    """`call` with the limits on and off in turn, request by request, so both see the same
+    load on a shared machine."""
+    from kazan.billing.services.limits import BillingEntitlements
+    from kazan.core.entitlements import entitlements_register
+
+    answers = {"limits on": BillingEntitlements(), "limits off": _NoLimits()}
+    samples: dict[str, list[float]] = {label: [] for label in answers}
+    queries = dict.fromkeys(answers, 0)
+    try:
+        for n in range(WARMUP + REQUESTS):
+            for label, answer in answers.items():
+                entitlements_register(answer)
+                ms, queries[label] = _once(call)
+                between()
+                if n >= WARMUP:
+                    samples[label].append(ms)
+    finally:
+        entitlements_register(answers["limits on"])
+    return [_summary(f"{name} ({label})", samples[label], queries[label]) for label in answers]
 
 
 def _business():
@@ -114,7 +154,9 @@ def _faq_create(client, secret: str, business) -> tuple[Callable, Callable]:
 
     from kazan.faq.models import Faq
 
-    body = json.dumps({"question": "Do you have oat milk?", "answer": "Yes, at no extra cost."})
+    body = json.dumps(
+        {"question": "Do you have oat milk?", "answer": "Yes, at no extra cost.", "language": "en"}
+    )
 
     def call():
         answer = client.post(
@@ -132,9 +174,16 @@ def _chat(client, business) -> Callable:
     client.get(f"/{business.slug}/")
     client.post(f"/{business.slug}/chat", {"action": "start"}, content_type="application/json")
 
+    addresses = itertools.count()
+
     def call():
+        # Each message from its own address: the per-address limit guards real pages, not this.
+        n = next(addresses)
         answer = client.post(
-            f"/{business.slug}/chat", {"text": "hello"}, content_type="application/json"
+            f"/{business.slug}/chat",
+            {"text": "hello"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"10.78.{n // 250 % 250}.{n % 250 + 1}",
         )
         assert answer.status_code == 200, answer.content
 
@@ -157,27 +206,20 @@ def _calls_alone(business) -> Callable:
 def plans_run() -> list[Timing]:
     from django.test import Client
 
-    from kazan.billing.services.limits import BillingEntitlements
-    from kazan.core.entitlements import entitlements_register
-
     business, secret = _business()
     client = Client(HTTP_X_FORWARDED_FOR="10.77.0.1")
     rows = [_timed("bare Django view (baseline)", lambda: client.get("/bench/bare"))]
     chat = _chat(Client(HTTP_X_FORWARDED_FOR="10.77.0.2"), business)
     faq_call, faq_reset = _faq_create(client, secret, business)
     try:
-        for label, answer in (("limits on", BillingEntitlements()), ("limits off", _NoLimits())):
-            entitlements_register(answer)
-            rows.append(_timed(f"FAQ create, API ({label})", faq_call, between=faq_reset))
-            rows.append(_timed(f"inbound chat message ({label})", chat))
-        entitlements_register(BillingEntitlements())
+        rows += _paired("FAQ create, API", faq_call, between=faq_reset)
+        rows += _paired("inbound chat message", chat)
         rows.append(_timed("plan_allows + quota_take alone", _calls_alone(business)))
     finally:
-        entitlements_register(BillingEntitlements())
         faq_reset()
     print(f"## Plan limits on the hot path (in-process, {REQUESTS} requests each)\n")
-    print("| path | p50 ms | p99 ms | p50 ratio to bare view |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| path | p50 ms | p99 ms | p50 ratio to bare view | queries |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(row.row(rows[0]))
     print()
