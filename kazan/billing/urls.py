@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kazan.billing import views
+from kazan.billing import invoice_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -13,4 +13,11 @@ urlpatterns = [
     path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),
     # Platform staff only (staff_required): confirm that a manual payment arrived.
     path("payments/<int:payment_id>/confirm/", views.payment_confirm, name="payment_confirm"),
+    # Invoices and billing details (issue 14, invoices).
+    path(
+        "invoices/<int:invoice_id>/pdf/",
+        invoice_views.invoice_pdf_download,
+        name="invoice_pdf",
+    ),
+    path("profile/", invoice_views.billing_profile, name="profile"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kazan.console import export_views, map_views, views
+from kazan.console import export_views, invoice_views, map_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -33,4 +33,16 @@ urlpatterns = [
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:export_id>/", export_views.export_detail, name="export_detail"),
     path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
+    # Invoices, credit notes and tax rates (issue 14, invoices).
+    path(
+        "billing/invoices/<int:invoice_id>/pdf/",
+        invoice_views.invoice_pdf_download,
+        name="invoice_pdf",
+    ),
+    path(
+        "billing/invoices/<int:invoice_id>/credit-note/",
+        invoice_views.credit_note,
+        name="credit_note",
+    ),
+    path("billing/tax-rates/", invoice_views.tax_rates_edit, name="tax_rates"),
 ]

@@ -27,6 +27,7 @@ from kazan.billing.queries.invoices import invoice_bank_details
 from kazan.core.formatting import date_local, number_local
 from kazan.core.mail import email_queue
 from kazan.core.money import money_format
+from kazan.tenancy.forms import country_name
 
 logger = logging.getLogger("kazan.billing")
 
@@ -71,11 +72,15 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
     left, right = 20 * mm, width - 20 * mm
     y = height - 25 * mm
 
-    def line(text: str, *, size: int = 10, font: str = regular, x: float = left) -> None:
+    def room() -> None:
         nonlocal y
         if y < 25 * mm:
             pdf.showPage()
             y = height - 25 * mm
+
+    def line(text: str, *, size: int = 10, font: str = regular, x: float = left) -> None:
+        nonlocal y
+        room()
         pdf.setFont(font, size)
         pdf.drawString(x, y, text[:110])
         y -= (size * 0.5 + 1) * mm
@@ -83,7 +88,7 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
     def money(amount: int) -> str:
         return money_format(amount, invoice.currency, language)
 
-    def day(moment) -> str:
+    def day(moment: dt.datetime) -> str:
         return date_local(moment.astimezone(dt.UTC).date(), language)
 
     with translation.override(language):
@@ -100,7 +105,7 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
         for text in invoice.buyer_address.splitlines():
             line(text)
         if invoice.buyer_country:
-            line(invoice.buyer_country)
+            line(country_name(invoice.buyer_country, language) or invoice.buyer_country)
         if invoice.buyer_vat_id:
             line(_("VAT id: %(vat_id)s") % {"vat_id": invoice.buyer_vat_id})
         y -= 6 * mm
@@ -129,6 +134,8 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
         pdf.drawRightString(right, y, _("Amount"))
         y -= 6 * mm
         for item in invoice.lines.all():
+            room()
+            pdf.setFont(regular, 10)
             pdf.drawRightString(right - 35 * mm, y, number_local(item.quantity, language))
             pdf.drawRightString(right, y, money(item.amount_minor))
             line(item.description[:70])
@@ -139,6 +146,7 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
             (_("VAT %(rate)s %%") % {"rate": rate}, invoice.tax_minor, regular),
             (_("Total"), invoice.total_minor, bold),
         ):
+            room()
             pdf.setFont(font, 10)
             pdf.drawRightString(right - 35 * mm, y, label)
             pdf.drawRightString(right, y, money(amount))
@@ -161,10 +169,12 @@ def invoice_pdf_render(*, invoice: Invoice) -> bytes:
 
 
 def _stored(invoice: Invoice) -> bytes | None:
-    if not invoice.pdf or not default_storage.exists(invoice.pdf.name):
+    name = invoice.pdf.name if invoice.pdf else ""
+    if not name or not default_storage.exists(name):
         return None
-    with default_storage.open(invoice.pdf.name, "rb") as handle:
-        return handle.read()
+    with default_storage.open(name, "rb") as handle:
+        content: bytes = handle.read()
+    return content
 
 
 def invoice_pdf_store(*, invoice: Invoice, redraw: bool = False) -> bytes:

@@ -204,7 +204,7 @@ def invoice_issue(
         number = number_format(kind=Kind.INVOICE, year=year, sequence=sequence)
         if not payment_reference and gateway in MANUAL_GATEWAYS and paid_at is None:
             payment_reference = number
-        invoice = _document_create(
+        invoice = document_create(
             business=business,
             kind=Kind.INVOICE,
             status=Status.PAID if paid_at else Status.OPEN,
@@ -243,7 +243,7 @@ def invoice_issue(
     return invoice
 
 
-def _document_create(
+def document_create(
     *,
     business: Business,
     kind: str,

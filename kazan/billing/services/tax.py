@@ -63,16 +63,16 @@ def vat_id_normalize(vat_id: str, *, country: str) -> str:
     ValidationFailed when the format or check digits are wrong, or it belongs to another
     country. Format only: no VIES call."""
     prefix = _VAT_PREFIX.get(country, country)
-    try:
-        number = eu_vat.compact(str(vat_id or "")[:40])
-    except Exception:  # stdnum raises its own ValidationError subclasses on junk
-        number = ""
+    number = "".join(char for char in str(vat_id or "")[:40] if char.isalnum()).upper()
     if number and not number[:2].isalpha():
         number = prefix + number
     if not number or number[:2] != prefix or not eu_vat.is_valid(number):
         raise ValidationFailed(
-            gettext("This is not a valid VAT id for %(country)s (like %(example)s).")
-            % {"country": country, "example": f"{prefix}123456789"},
+            gettext(
+                "This is not a valid VAT id for %(country)s: check the country prefix "
+                "(%(prefix)s) and the digits."
+            )
+            % {"country": country, "prefix": prefix},
             code=BillingErrorCode.INVALID_VAT_ID,
         )
     return number

@@ -24,7 +24,21 @@ def paths(business, staff_user):
     job = ExportJob.objects.create(
         kind="businesses", format="csv", requested_by=staff_user, filters={}
     )
-    values = {"business_id": business.pk, "alert_id": alert.pk, "export_id": job.pk}
+    from kazan.billing.gateways import InvoiceLineData
+    from kazan.billing.services.invoices import invoice_issue
+
+    invoice = invoice_issue(
+        business=business,
+        lines=[InvoiceLineData(description="Basic", amount_minor=4900)],
+        currency="EUR",
+        amounts_include_tax=False,
+    )
+    values = {
+        "business_id": business.pk,
+        "alert_id": alert.pk,
+        "export_id": job.pk,
+        "invoice_id": invoice.pk,
+    }
 
     def fill(route: str) -> str:
         return "/" + re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), route)

@@ -1,0 +1,84 @@
+"""Many issuers at once on PostgreSQL: numbers 1..n with no gap and no duplicate, and a gateway
+invoice delivered by several webhooks at once is issued once without using up a number."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from kazan.billing.gateways import InvoiceLineData
+from kazan.billing.models import Invoice, InvoiceSequence
+from kazan.billing.services.invoices import invoice_issue
+
+LINE = InvoiceLineData(description="Basic, monthly", amount_minor=4900)
+
+
+def run_at_once(threads: int, work) -> list[object]:
+    barrier = threading.Barrier(threads)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            outcome = work(n)
+        except Exception as exc:  # collected: the assertion shows it
+            outcome = exc
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_issuers_get_numbers_one_to_twenty(business, other_business):
+    _postgres_only()
+
+    def issue(n: int) -> Invoice:
+        return invoice_issue(
+            business=business if n % 2 else other_business,
+            lines=[LINE],
+            currency="EUR",
+            amounts_include_tax=False,
+        )
+
+    results = run_at_once(20, issue)
+    assert all(isinstance(result, Invoice) for result in results), results
+    sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, 21))
+    assert Invoice.objects.values("number").distinct().count() == 20
+    assert InvoiceSequence.objects.get(series="invoice").last_number == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_replayed_gateway_invoice_is_issued_once_under_concurrency(business):
+    _postgres_only()
+
+    def issue(n: int) -> Invoice:
+        return invoice_issue(
+            business=business,
+            lines=[LINE],
+            currency="EUR",
+            amounts_include_tax=True,
+            gateway="stripe",
+            gateway_invoice_id="in_same",
+        )
+
+    results = run_at_once(8, issue)
+    assert all(isinstance(result, Invoice) for result in results), results
+    assert {result.pk for result in results} == {Invoice.objects.get().pk}
+    assert InvoiceSequence.objects.get(series="invoice").last_number == 1
