@@ -12,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.openapi.schema import OpenAPISchema
 
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
-from kazan.core.middleware import error_body
+from kazan.core.middleware import error_body, error_extra
 
 DESCRIPTION = """
 The JSON API of Kazan: a business's customers, SMS, vouchers and campaigns, for point-of-sale
@@ -289,7 +289,9 @@ def _error(
 def _domain_error(request: HttpRequest, exc: KazanError) -> HttpResponse:
     errors = getattr(exc, "errors", None)  # an Unprocessable's per-field errors
     extra = {"errors": errors} if isinstance(errors, list) and errors else {}
-    return _error(request, exc.status, code=exc.code, message=exc.message, **extra)
+    return _error(
+        request, exc.status, code=exc.code, message=exc.message, **extra, **error_extra(exc)
+    )
 
 
 @api.exception_handler(ValidationError)

@@ -165,15 +165,12 @@ else:
 # Landing-page visits and scans are counted in Redis and written in batches every minute
 # (analytics.services.buffer, decision 0019). Tests count synchronously unless they turn it on.
 ANALYTICS_BUFFER = env_bool("KAZAN_ANALYTICS_BUFFER", bool(REDIS_URL) and not TESTING)
-# The FAQ engine (kazan.faq): how many FAQs a business may keep until staff (or its plan) set
-# its own limit, and the matcher's confidence from which an answer is given outright (below it,
-# the visitor is asked "Did you mean …?").
-FAQ_LIMIT_DEFAULT = int(env("KAZAN_FAQ_LIMIT_DEFAULT", "200"))
-# Products a business may keep unless staff set its own limit (commerce, issue 12).
-COMMERCE_PRODUCT_LIMIT = int(env("KAZAN_COMMERCE_PRODUCT_LIMIT", "1000"))
+# The FAQ engine (kazan.faq): the matcher's confidence from which an answer is given outright
+# (below it, the visitor is asked "Did you mean …?"). How many FAQs, products and AI messages a
+# business may have is its plan's (kazan.core.entitlements, decision 0033).
+FAQ_ANSWER_CONFIDENCE = 0.5
 # API requests per minute per user or API key (kazan/tenancy/api_limits.py, seed 002).
 API_RATE_LIMIT_PER_MINUTE = int(env("KAZAN_API_RATE_LIMIT_PER_MINUTE", "30"))
-FAQ_ANSWER_CONFIDENCE = 0.5
 # A web worker (kazan/wsgi.py only) loads the FAQ matcher's model in a background thread at
 # start, so its first visitor question does not wait ~2 s for it.
 FAQ_MODEL_PRELOAD = env_bool("KAZAN_FAQ_MODEL_PRELOAD", True)
@@ -424,8 +421,6 @@ AGENT_LLM_MODEL = env("AGENT_LLM_MODEL", "gpt-4o-mini")
 AGENT_LLM_TIMEOUT_SECONDS = float(env("AGENT_LLM_TIMEOUT_SECONDS", "20"))
 # Rounds of tool calls in one turn before the model must answer.
 AGENT_LLM_MAX_TOOL_ROUNDS = int(env("AGENT_LLM_MAX_TOOL_ROUNDS", "4"))
-# AI messages a business may use per month (seed 002's Basic plan); the plans issue replaces it.
-AGENT_AI_MESSAGES_MONTHLY = int(env("AGENT_AI_MESSAGES_MONTHLY", "1000"))
 # A business's own server on a private or loopback address (a model on the same machine): only
 # where the operator allows it, since the platform would otherwise reach its internal network.
 AGENT_LLM_ALLOW_PRIVATE_URLS = env_bool("AGENT_LLM_ALLOW_PRIVATE_URLS", DEBUG or TESTING)

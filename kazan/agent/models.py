@@ -74,22 +74,6 @@ class AgentSettings(models.Model):
         return f"agent settings of business #{self.business_id}"
 
 
-class AgentUsage(models.Model):
-    """AI (LLM) messages a business used in one month; raised by an atomic conditional update."""
-
-    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()  # the first day of the month
-    ai_messages = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["business", "month"], name="agent_usage_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"agent usage of business #{self.business_id} in {self.month:%Y-%m}"
-
-
 class AgentToolCall(AppendOnlyModel):
     """One tool the agent called in a turn, and whether it worked."""
 

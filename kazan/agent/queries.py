@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
+from kazan.agent.models import AgentSettings, AgentToolCall
 from kazan.analytics.enums import EventKind
 from kazan.analytics.queries import business_today, series_between
 
@@ -22,21 +22,6 @@ def agent_settings_get(*, business: Business) -> AgentSettings:
     return AgentSettings.objects.filter(business=business).first() or AgentSettings(
         business=business
     )
-
-
-def usage_month(*, business: Business) -> dt.date:
-    """The 1st of the business's current local month: the key of its AI message counter."""
-    return business_today(business=business).replace(day=1)
-
-
-def ai_messages_used(*, business: Business) -> int:
-    """AI messages used this month."""
-    row = (
-        AgentUsage.objects.filter(business=business, month=usage_month(business=business))
-        .values_list("ai_messages", flat=True)
-        .first()
-    )
-    return row or 0
 
 
 # The chatbot analytics counters, in the order the assistant page shows them.

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
 from kazan.agent.error_codes import AgentErrorCode
-from kazan.agent.models import AgentSettings, AgentUsage
-from kazan.agent.queries import agent_settings_get, usage_month
-from kazan.core.db import insert_or_fetch
+from kazan.agent.models import AgentSettings
+from kazan.agent.queries import agent_settings_get
+from kazan.core.entitlements import PlanLimitReached, Quota, quota_take
 from kazan.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -21,29 +19,15 @@ if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
 
-def ai_message_quota(*, business: Business) -> int:
-    """AI messages the business may use per month. The plans issue replaces this with the
-    plan's allowance; until then one platform-wide number."""
-    return int(settings.AGENT_AI_MESSAGES_MONTHLY)
-
-
 def ai_message_take(*, business: Business) -> bool:
-    """Count one AI (LLM) message of this month if the quota allows it. One conditional UPDATE
-    (`ai_messages < quota`), so two turns at the boundary can never both pass: the one that
-    does not get the row's increment gets False and the local engine answers instead."""
-    quota = ai_message_quota(business=business)
-    if quota <= 0:
+    """Count one AI (LLM) message of this month if the plan allows it (quota_take: one
+    conditional UPDATE, so two turns at the boundary can never both pass). False when the plan
+    refuses — the local engine answers instead, and nothing is counted."""
+    try:
+        quota_take(business=business, key=Quota.AI_MESSAGES)
+    except PlanLimitReached:
         return False
-    month = usage_month(business=business)
-    usage = AgentUsage.objects.filter(business=business, month=month, ai_messages__lt=quota)
-    with transaction.atomic():
-        if usage.update(ai_messages=F("ai_messages") + 1):
-            return True
-        _row, inserted = insert_or_fetch(
-            lambda: AgentUsage.objects.create(business=business, month=month, ai_messages=1),
-            lambda: AgentUsage.objects.filter(business=business, month=month).first(),
-        )
-        return inserted or bool(usage.update(ai_messages=F("ai_messages") + 1))
+    return True
 
 
 # The seed's "AI configuration options", with their ranges (the table's constraints agree).

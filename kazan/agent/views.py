@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kazan.agent import queries, services
 from kazan.agent.engines.llm import llm_configured
 from kazan.agent.forms import AgentSettingsForm, TryForm
+from kazan.billing.queries.limits import quota_used
+from kazan.core.entitlements import Quota, plan_limit
 from kazan.core.errors import ValidationFailed
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
@@ -38,8 +40,8 @@ def _page(
             "tried": tried,
             "has_key": bool(row.api_key),
             "llm_ready": llm_configured(row),
-            "used": queries.ai_messages_used(business=business),
-            "quota": services.ai_message_quota(business=business),
+            "used": quota_used(business=business, key=Quota.AI_MESSAGES),
+            "quota": plan_limit(business=business, key=Quota.AI_MESSAGES),
             "analytics": queries.agent_analytics(business=business),
         },
         status=status,

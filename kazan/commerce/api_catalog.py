@@ -137,10 +137,11 @@ def product_get(request: HttpRequest, product_id: int):
 
 @router.post(
     "/products",
-    response=responses(ProductOut, 409, 422, ok_status=201),
+    response=responses(ProductOut, 402, 409, 422, ok_status=201),
     summary="Add a product, service or event",
-    description="409 `product_limit` at the business's product limit, `invalid_product` for "
-    "a SKU or retailer id already used; 422 for a refused field (an event needs `starts_at`).",
+    description="402 `plan_limit_reached` at the plan's product limit (with `limit` and "
+    "`upgrade_url`); 409 `invalid_product` for a SKU or retailer id already used; 422 for a "
+    "refused field (an event needs `starts_at`).",
 )
 def product_create(request: HttpRequest, payload: ProductIn):
     business = api_require(request, EDIT)

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kazan.commerce import queries, services
 from kazan.commerce.catalog_forms import MediaForm, ProductFilterForm, ProductForm, VariantForm
 from kazan.commerce.models import Product
+from kazan.core.entitlements import Limit, plan_limit
 from kazan.core.errors import KazanError
+from kazan.core.forms import error_show
 from kazan.core.money import money_format
 from kazan.tenancy.decorators import member_required
 from kazan.tenancy.http import BusinessRequest
@@ -34,10 +36,10 @@ def category_choices(request: BusinessRequest) -> list[tuple[int, str]]:
     return out
 
 
-def usage(request: BusinessRequest) -> dict[str, int]:
+def usage(request: BusinessRequest) -> dict[str, int | None]:
     return {
         "product_total": queries.product_count(business=request.business),
-        "product_limit": queries.product_limit(business=request.business),
+        "product_limit": plan_limit(business=request.business, key=Limit.PRODUCTS),
     }
 
 
@@ -130,7 +132,7 @@ def product_new(request: BusinessRequest) -> HttpResponse:
             business=business, actor=request.user, **form.service_kwargs()
         )
     except KazanError as error:
-        form.add_error(None, str(error.message))
+        error_show(request, error, form=form)
         return _product_page(request, form, status=error.status)
     messages.success(request, _("The product was added. Add variants and images below."))
     return redirect("shop:product_edit", product_id=product.pk)

@@ -6,7 +6,6 @@ from kazan.core.errors import ErrorCode
 class CommerceErrorCode(ErrorCode):
     PRODUCT_NOT_FOUND = "product_not_found"
     PRODUCT_INACTIVE = "product_inactive"
-    PRODUCT_LIMIT = "product_limit"
     OUT_OF_STOCK = "out_of_stock"
     INVALID_QUANTITY = "invalid_quantity"
     VARIANT_REQUIRED = "variant_required"

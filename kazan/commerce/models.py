@@ -27,9 +27,6 @@ class CommerceSettings(models.Model):
     pay_on_delivery = models.BooleanField(default=True)
     # Hours a payment link stays valid.
     payment_link_hours = models.PositiveIntegerField(default=48)
-    # How many products the business may keep; None: the platform's (settings), until the
-    # plans issue drives it. Staff set it in the console.
-    product_limit = models.PositiveIntegerField(null=True, blank=True)
     # Seed 004 §8.1: the email-confirmation add-on of a token order, regular and subscriber.
     email_addon_tokens = models.PositiveIntegerField(
         _("email confirmation add-on"), default=50, db_default=50

@@ -11,8 +11,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.registry import activity_type_choices
+from kazan.billing.services.limits import OVERRIDE_MAX
 from kazan.console.models import Alert
 from kazan.console.queries import business_pick
+from kazan.core.entitlements import Capability, Limit, Quota
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.core.money import minor_digits
 from kazan.tenancy.forms import country_choices, timezone_choices
@@ -311,25 +313,60 @@ class ActivityFilterForm(forms.Form):
         return urlencode({key: value for key, value in query.items() if value})
 
 
-class ProductLimitForm(forms.Form):
-    """The business's own product limit; empty: the platform's (settings.COMMERCE_PRODUCT_LIMIT)."""
+class PlanLimitsForm(forms.Form):
+    """Staff's custom limits for one business, over its plan's: a count left empty follows the
+    plan, "unlimited" lifts it; a capability is the plan's, yes or no."""
 
-    product_limit = forms.IntegerField(
-        label=_("Product limit"),
-        required=False,
-        min_value=0,
-        max_value=1_000_000,
-        help_text=_("Empty: the platform default."),
+    COUNTS = (*Limit, *Quota, "analytics_days")
+    CAPABILITIES = tuple(Capability)
+    YES_NO = {"yes": True, "no": False}
+
+    unlimited = forms.MultipleChoiceField(
+        label=_("Unlimited"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    reason = forms.CharField(label=_("Reason"), max_length=500)
 
+    def __init__(self, data=None, *, labels: dict[str, str], plan: dict, overrides: dict):
+        super().__init__(data)
+        fields = {}
+        for key in self.COUNTS:
+            value = plan.get(key)
+            fields[key] = forms.IntegerField(
+                label=labels[key],
+                required=False,
+                min_value=0,
+                max_value=OVERRIDE_MAX,
+                initial=overrides.get(key),
+                help_text=_("Empty: the plan's (%(value)s).")
+                % {"value": _("unlimited") if value is None else value},
+            )
+        for key in self.CAPABILITIES:
+            initial = {True: "yes", False: "no"}.get(overrides.get(key), "")  # type: ignore[call-overload]
+            fields[key] = forms.ChoiceField(
+                label=labels[key],
+                required=False,
+                initial=initial,
+                choices=[
+                    (
+                        "",
+                        _("As the plan (%(value)s)")
+                        % {"value": _("yes") if plan.get(key) else _("no")},
+                    ),
+                    ("yes", _("Yes")),
+                    ("no", _("No")),
+                ],
+            )
+        self.fields = {**fields, **self.fields}
+        self.fields["unlimited"].choices = [(key, labels[key]) for key in self.COUNTS]
+        self.fields["unlimited"].initial = [
+            key for key in self.COUNTS if key in overrides and overrides[key] is None
+        ]
 
-class FaqLimitForm(forms.Form):
-    """The business's own FAQ limit; empty: the platform default (settings.FAQ_LIMIT_DEFAULT)."""
-
-    faq_limit = forms.IntegerField(
-        label=_("FAQ limit"),
-        required=False,
-        min_value=0,
-        max_value=100_000,
-        help_text=_("Empty: the platform default."),
-    )
+    def overrides(self) -> dict[str, int | bool | None]:
+        data = self.cleaned_data
+        chosen: dict[str, int | bool | None] = {
+            key: data[key] for key in self.COUNTS if data.get(key) is not None
+        }
+        chosen.update(dict.fromkeys(data.get("unlimited") or ()))
+        chosen.update({key: self.YES_NO[data[key]] for key in self.CAPABILITIES if data.get(key)})
+        return chosen

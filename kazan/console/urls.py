@@ -15,14 +15,9 @@ urlpatterns = [
     path("businesses/<int:business_id>/credits/", views.business_credits, name="business_credits"),
     path("businesses/<int:business_id>/status/", views.business_status, name="business_status"),
     path(
-        "businesses/<int:business_id>/faq-limit/",
-        views.business_faq_limit,
-        name="business_faq_limit",
-    ),
-    path(
-        "businesses/<int:business_id>/product-limit/",
-        views.business_product_limit,
-        name="business_product_limit",
+        "businesses/<int:business_id>/plan-limits/",
+        views.business_plan_limits,
+        name="business_plan_limits",
     ),
     path("activity/", views.activity, name="activity"),
     path("alerts/", views.alerts, name="alerts"),

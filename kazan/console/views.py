@@ -19,9 +19,11 @@ from kazan.accounts.queries import user_by_email
 from kazan.activity.queries import activity_list
 from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
+from kazan.billing.queries.limits import limit_labels, plan_usage
+from kazan.billing.queries.plans import plan_terms
 from kazan.billing.services import bank_details_update, subscription_terms_change
-from kazan.commerce import queries as commerce_queries
-from kazan.commerce.services import product_limit_set
+from kazan.billing.services.limits import plan_overrides_set
+from kazan.billing.services.plan_subscriptions import plan_subscription_for
 from kazan.console import charts, queries, services
 from kazan.console.error_codes import ConsoleErrorCode
 from kazan.console.forms import (
@@ -32,16 +34,13 @@ from kazan.console.forms import (
     BusinessCreateForm,
     BusinessSearchForm,
     CreditsForm,
-    FaqLimitForm,
-    ProductLimitForm,
+    PlanLimitsForm,
     StatusForm,
     TermsForm,
 )
 from kazan.core.errors import InsufficientCredits, KazanError, ValidationFailed
 from kazan.core.paging import query_without_page
 from kazan.dashboard.queries import CHAT_TILES
-from kazan.faq import queries as faq_queries
-from kazan.faq.services import faq_limit_set
 from kazan.messaging.queries import ledger_entries, sms_balance
 from kazan.messaging.services import sms_credits_adjust
 from kazan.tenancy.decorators import staff_required
@@ -176,29 +175,17 @@ def _business_page(request, business: Business, forms: dict | None = None, statu
         ),
         "credits_form": forms.get("credits") or CreditsForm(),
         "status_form": forms.get("status") or StatusForm(),
-        "faq_count": faq_queries.faq_count(business=business),
-        "faq_limit": faq_queries.faq_limit(business=business),
-        "faq_limit_form": forms.get("faq_limit")
-        or FaqLimitForm(
-            initial={
-                "faq_limit": faq_queries.faq_limit(business=business)
-                if faq_queries.faq_limit_is_own(business=business)
-                else None
-            }
-        ),
-        "product_count": commerce_queries.product_count(business=business),
-        "product_limit": commerce_queries.product_limit(business=business),
-        "product_limit_form": forms.get("product_limit")
-        or ProductLimitForm(
-            initial={
-                "product_limit": commerce_queries.product_limit(business=business)
-                if commerce_queries.product_limit_is_own(business=business)
-                else None
-            }
-        ),
+        "plan_usage": _usage_rows(business),
+        "plan_limits_form": forms.get("plan_limits") or _plan_limits_form(business),
         "export_formats": [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")],
     }
     return render(request, "console/business_detail.html", context, status=status)
+
+
+def _usage_rows(business: Business) -> list[tuple[str, int, int | None]]:
+    """(name, used, limit) of each of the business's limits, for the plan limits card."""
+    labels = limit_labels()
+    return [(labels[usage.key], usage.used, usage.limit) for usage in plan_usage(business=business)]
 
 
 @staff_required
@@ -273,38 +260,31 @@ def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
     )
 
 
-@staff_required
-@require_POST
-def business_faq_limit(request: HttpRequest, business_id: int) -> HttpResponse:
-    def apply(business, form):
-        faq_limit_set(
-            business=business, actor=request.user, faq_limit=form.cleaned_data["faq_limit"]
-        )
-        return _("The FAQ limit was saved.")
-
-    return _business_form_post(
-        request, business_id, lambda _business, data: FaqLimitForm(data), "faq_limit", apply
+def _plan_limits_form(business: Business, data=None) -> PlanLimitsForm:
+    subscription = plan_subscription_for(business)
+    return PlanLimitsForm(
+        data,
+        labels=limit_labels(),
+        plan=plan_terms(plan=subscription.plan),
+        overrides=subscription.limit_overrides,
     )
 
 
 @staff_required
 @require_POST
-def business_product_limit(request: HttpRequest, business_id: int) -> HttpResponse:
+def business_plan_limits(request: HttpRequest, business_id: int) -> HttpResponse:
+    """Staff's custom limits for one business (they win over its plan's; logged with why)."""
+
     def apply(business, form):
-        product_limit_set(
+        plan_overrides_set(
             business=business,
+            overrides=form.overrides(),
+            reason=form.cleaned_data["reason"],
             actor=request.user,
-            product_limit=form.cleaned_data["product_limit"],
         )
-        return _("The product limit was saved.")
+        return _("The plan limits were saved.")
 
-    return _business_form_post(
-        request,
-        business_id,
-        lambda _business, data: ProductLimitForm(data),
-        "product_limit",
-        apply,
-    )
+    return _business_form_post(request, business_id, _plan_limits_form, "plan_limits", apply)
 
 
 @staff_required

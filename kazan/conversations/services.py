@@ -15,12 +15,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.analytics.enums import EventKind
-from kazan.analytics.services import event_count
 from kazan.conversations import engine, flowstore
 from kazan.conversations.choices import MessageAuthor, MessageDirection
 from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.fallbacks import fallback_answer
+from kazan.conversations.handoffs import message_quota_take, quota_handoff, session_end_record
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import (
     Conversation,
@@ -110,6 +109,9 @@ def conversation_receive(
     if provider_message_id and _provider_message_known(business, provider_message_id):
         return Received(None, [], duplicate=True)
     language = language_normalize(language, strict=False)
+    # Counted before the turn's transaction, so the month's counter row is not held locked
+    # while the bot answers (decision 0033).
+    allowed = message_quota_take(business=business, inbound=inbound)
     try:
         with transaction.atomic():
             thread = None
@@ -129,7 +131,7 @@ def conversation_receive(
                 thread.customer_id = person.customer_id
             if provider_message_id and _provider_message_known(business, provider_message_id):
                 raise _Duplicate
-            replies = _receive(business, thread, before, inbound, provider_message_id)
+            replies = _receive(business, thread, before, inbound, provider_message_id, allowed)
     except _Duplicate:
         return Received(None, [], duplicate=True)
     except _Unknown:
@@ -215,6 +217,7 @@ def _receive(
     before: dict[str, object],
     inbound: engine.Inbound,
     provider_message_id: str,
+    allowed: bool = True,
 ) -> list[engine.Reply]:
     now = timezone.now()
     thread.last_message_at = now
@@ -227,6 +230,19 @@ def _receive(
         _thread_save(thread, before)
         conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
         return []
+    if not allowed:  # the plan's messages of the month are used up: kept for the team
+        replies, marks = quota_handoff(business, thread)
+        _log(
+            thread,
+            thread.session,
+            inbound.text[: engine.TEXT_MAX],
+            provider_message_id,
+            replies,
+            marks,
+        )
+        _thread_save(thread, before)
+        conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
+        return replies
     if thread.status == Status.RESOLVED:
         thread.status = Status.BOT
     try:
@@ -300,7 +316,7 @@ def _bot_turn(
             turn.inbound_log = log
     if changed := _changed(session, session_before):
         session.save(update_fields=changed)
-    _record_end(business, thread, session)
+    session_end_record(business, thread, session)
     return turn, session
 
 
@@ -334,31 +350,13 @@ def _session_start(
     return session
 
 
-def _record_end(business: "Business", thread: Conversation, session: ConversationSession) -> None:
-    """Records a session that ended in this turn (its flow completed, or a person took over)."""
-    completed = session.end_reason == ConversationSession.EndReason.COMPLETED
-    if session.ended_at is None or session.end_reason == ConversationSession.EndReason.RESTARTED:
-        return
-    if not completed:
-        conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="status")
-        # Every hand-off on any channel passes here (the editor's preview does not).
-        event_count(business=business, kind=EventKind.HANDOFF)
-    activity_record(
-        business=business,
-        actor=None,
-        actor_kind="customer",
-        action="conversation.completed" if completed else "conversation.handed_off",
-        target=thread,
-        data={"flow": session.flow_version.flow.key if session.flow_version else ""},
-    )
-
-
 def _log(
     thread: Conversation,
     session: ConversationSession | None,
     text: str | None,
     provider_message_id: str,
     replies: list[engine.Reply] | None = None,
+    marks: dict[str, str] | None = None,
 ) -> None:
     """The turn's log in one statement: what the customer wrote (codes and numbers as the
     step masked them; also an empty row that only keeps a provider's id) and what the bot
@@ -385,7 +383,7 @@ def _log(
                 direction=ConversationMessage.Direction.OUT,
                 author_kind=ConversationMessage.Author.BOT,
                 text="\n".join(r["text"] for r in replies if r.get("text"))[:4000],
-                payload={"replies": replies},
+                payload={"replies": replies, **(marks or {})},
             )
         )
     if not rows:

@@ -10,6 +10,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from kazan.core.entitlements import PlanLimitReached
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.logging import request_id_var
 
@@ -64,14 +65,27 @@ def error_response(
     code: ErrorCode | None = None,
     message: Any = None,
     as_json: bool | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The one error answer: {"code", "message"} JSON for APIs and scripts, a page for people."""
-    body = error_body(status, code=code, message=message)
+    """The one error answer: {"code", "message"} JSON for APIs and scripts, a page for people.
+    `extra` adds fields to the JSON (a plan limit's key, limit and upgrade_url); the page links
+    an `upgrade_url` among them."""
+    body = {**error_body(status, code=code, message=message), **(extra or {})}
     if as_json if as_json is not None else wants_json(request):
         return JsonResponse(body, status=status)
-    return render(
-        request, "error.html", {"status": status, "message": body["message"]}, status=status
-    )
+    context = {"status": status, "message": body["message"], "upgrade_url": body.get("upgrade_url")}
+    return render(request, "error.html", context, status=status)
+
+
+def error_extra(exception: KazanError) -> dict[str, Any]:
+    """The fields an error adds to the answer: a plan limit's key, limit and upgrade link."""
+    if isinstance(exception, PlanLimitReached):
+        return {
+            "key": exception.key,
+            "limit": exception.limit,
+            "upgrade_url": exception.upgrade_url,
+        }
+    return {}
 
 
 def error_body(
@@ -205,5 +219,9 @@ class DomainErrorMiddleware:
             return None
         logger.info("domain error %s on %s", exception.code, request.path)
         return error_response(
-            request, exception.status, code=exception.code, message=exception.message
+            request,
+            exception.status,
+            code=exception.code,
+            message=exception.message,
+            extra=error_extra(exception),
         )

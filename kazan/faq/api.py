@@ -4,8 +4,8 @@
   FAQs and asks `GET /faqs/match?q=` (rate-limited per address; the question is logged like a
   chat's, without emails or phone numbers).
 - With an API key or a member's session: every FAQ with filters, and creating, changing and
-  deleting them (a manager's rights), within the business's FAQ limit (409
-  `faq_limit_reached`)."""
+  deleting them (a manager's rights), within the business's plan (402
+  `plan_limit_reached` at its FAQ limit, with the limit and an `upgrade_url`)."""
 
 import datetime as dt
 
@@ -199,10 +199,11 @@ def faqs_get(request: HttpRequest, faq_id: int):
 @router.post(
     "/",
     auth=tenant_auth,
-    response=responses(FaqOut, 409, 422, ok_status=201),
+    response=responses(FaqOut, 402, 409, 422, ok_status=201),
     summary="Add an FAQ",
-    description="409 `faq_limit_reached` at the business's FAQ limit, `duplicate_question` "
-    "when the question exists in that language; 400 `invalid_faq` for a refused field.",
+    description="402 `plan_limit_reached` at the plan's FAQ limit (with `limit` and "
+    "`upgrade_url`); 409 `duplicate_question` when the question exists in that language; "
+    "400 `invalid_faq` for a refused field.",
 )
 def faqs_create(request: HttpRequest, payload: FaqIn):
     business = api_require(request, "settings.edit")

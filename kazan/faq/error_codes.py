@@ -4,7 +4,6 @@ from kazan.core.errors import ErrorCode
 
 
 class FaqErrorCode(ErrorCode):
-    LIMIT_REACHED = "faq_limit_reached"
     INVALID_FAQ = "invalid_faq"
     DUPLICATE_QUESTION = "duplicate_question"
     INVALID_SYNONYM = "invalid_synonym"

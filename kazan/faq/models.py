@@ -61,19 +61,6 @@ class FaqSynonym(models.Model):
         return " = ".join(self.phrases)
 
 
-class FaqSettings(models.Model):
-    """The business's FAQ limit (platform staff set it; the plans issue will drive it)."""
-
-    business = models.OneToOneField(
-        "tenancy.Business", on_delete=models.CASCADE, primary_key=True, related_name="faq_settings"
-    )
-    faq_limit = models.PositiveIntegerField(_("FAQ limit"))
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return str(self.faq_limit)
-
-
 class FaqQuestion(models.Model):
     """A question a visitor asked and how the bot answered it. No personal data: emails and
     phone numbers are masked before the row is written."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kazan.core.errors import NotFound
 from kazan.faq.index_cache import CachedIndex, FaqCard, index_cached, index_warm, shared_vectors
 from kazan.faq.matching import FaqEntry, Synonym, index_build
-from kazan.faq.models import Faq, FaqQuestion, FaqSettings, FaqSynonym
+from kazan.faq.models import Faq, FaqQuestion, FaqSynonym
 from kazan.faq.richtext import answer_html, answer_text
 
 if TYPE_CHECKING:
@@ -76,16 +76,6 @@ def faq_categories(*, business: Business) -> list[str]:
 
 def faq_count(*, business: Business) -> int:
     return Faq.objects.filter(business=business).count()
-
-
-def faq_limit(*, business: Business) -> int:
-    """How many FAQs the business may keep (its own setting, else the platform default)."""
-    own = FaqSettings.objects.filter(business=business).values_list("faq_limit", flat=True).first()
-    return int(own if own is not None else settings.FAQ_LIMIT_DEFAULT)
-
-
-def faq_limit_is_own(*, business: Business) -> bool:
-    return FaqSettings.objects.filter(business=business).exists()
 
 
 # --- synonyms -----------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kazan.core.entitlements import Limit, plan_limit
 from kazan.core.errors import ErrorCode, KazanError
+from kazan.core.forms import error_show
 from kazan.core.import_views import import_page
 from kazan.faq import queries, services
 from kazan.faq.error_codes import FaqErrorCode
@@ -28,11 +30,11 @@ PAGE_SIZE = 25
 _FIELD_OF_CODE: dict[ErrorCode, str] = {FaqErrorCode.DUPLICATE_QUESTION: "question"}
 
 
-def _usage(request: BusinessRequest) -> dict[str, int]:
+def _usage(request: BusinessRequest) -> dict[str, int | None]:
     business = request.business
     return {
         "faq_total": queries.faq_count(business=business),
-        "faq_limit": queries.faq_limit(business=business),
+        "faq_limit": plan_limit(business=business, key=Limit.FAQS),
     }
 
 
@@ -87,7 +89,7 @@ def _save(request: BusinessRequest, form: FaqForm, faq=None, **extra) -> HttpRes
                 business=request.business, actor=request.user, faq=faq, **form.service_kwargs()
             )
     except KazanError as error:
-        form.add_error(_FIELD_OF_CODE.get(error.code), str(error.message))
+        error_show(request, error, form=form, field=_FIELD_OF_CODE.get(error.code))
         return _form_page(request, form, faq, status=error.status, **extra)
     return None
 

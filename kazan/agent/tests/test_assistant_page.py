@@ -2,18 +2,18 @@
 tenants, the sandboxed "test the assistant" box, the AI message use and the chatbot analytics;
 and the monthly AI message counter (on PostgreSQL: two threads at the quota boundary)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 from django.test import override_settings
 
 from kazan.activity.models import Activity
 from kazan.agent import services
-from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
-from kazan.agent.queries import agent_settings_get, ai_messages_used
+from kazan.agent.models import AgentSettings, AgentToolCall
+from kazan.agent.queries import agent_settings_get
 from kazan.agent.testing import API_KEY, FakeOpenAI
 from kazan.analytics.services import event_record
+from kazan.billing.queries.limits import quota_used
+from kazan.billing.testing import limits_give, subscription_status_set
+from kazan.core.entitlements import Quota
 from kazan.core.errors import ValidationFailed
 from kazan.customers.models import Customer
 from kazan.tenancy.models import Role
@@ -214,14 +214,14 @@ def test_trying_runs_one_sandboxed_llm_turn(owner_client, business):
     # nothing of the sandbox is kept, but the AI message is counted
     assert Customer.objects.filter(business=business).count() == customers_before
     assert not AgentToolCall.objects.filter(business=business).exists()
-    assert ai_messages_used(business=business) == 1
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 1
 
 
 def test_trying_with_the_local_engine(owner_client, business):
     response = owner_client.post(URL + "try/", {"text": "hola", "language": "es"})
     assert response.status_code == 200
     assert "Answered by the built-in assistant." in response.content.decode()
-    assert ai_messages_used(business=business) == 0
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 0
 
 
 def test_trying_needs_a_message(owner_client):
@@ -244,8 +244,8 @@ def test_the_analytics_count_turns_tools_failures_and_handoffs(owner_client, bus
     assert 'data-tool="add_to_cart"><td><code>add_to_cart</code></td><td>2</td><td>1</td>' in body
 
 
-@override_settings(AGENT_AI_MESSAGES_MONTHLY=3)
-def test_the_counter_stops_at_the_quota(business, other_business):
+def test_the_counter_stops_at_the_plans_ai_messages(business, other_business):
+    limits_give(business, ai_messages=3)
     assert [services.ai_message_take(business=business) for _ in range(5)] == [
         True,
         True,
@@ -253,68 +253,38 @@ def test_the_counter_stops_at_the_quota(business, other_business):
         False,
         False,
     ]
-    assert AgentUsage.objects.get(business=business).ai_messages == 3
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 3
     assert services.ai_message_take(business=other_business)
 
 
-@override_settings(AGENT_AI_MESSAGES_MONTHLY=0)
 def test_a_zero_quota_takes_nothing(business):
+    limits_give(business, ai_messages=0)
     assert not services.ai_message_take(business=business)
-    assert not AgentUsage.objects.exists()
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 0
+
+
+def test_a_suspended_subscription_takes_nothing(business):
+    subscription_status_set(business)
+    assert not services.ai_message_take(business=business)
 
 
 def test_a_new_month_starts_from_zero(business, time_machine):
     time_machine.move_to("2026-11-30 12:00Z")
-    with override_settings(AGENT_AI_MESSAGES_MONTHLY=1):
-        assert services.ai_message_take(business=business)
-        assert not services.ai_message_take(business=business)
-        time_machine.move_to("2026-12-02 12:00Z")
-        assert services.ai_message_take(business=business)
-    assert AgentUsage.objects.filter(business=business).count() == 2
+    limits_give(business, ai_messages=1)
+    assert services.ai_message_take(business=business)
+    assert not services.ai_message_take(business=business)
+    time_machine.move_to("2026-12-02 12:00Z")
+    assert services.ai_message_take(business=business)
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("used", [None, 0, 8, 9])
-def test_two_threads_at_the_boundary_never_exceed_the_quota(business, used):
-    """Ten messages allowed; two turns at once with 8 or 9 used (or no row yet): the counter
-    ends at most at 10 and the number of True answers matches what was counted."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
-    from kazan.agent.queries import usage_month
-
-    if used is not None:
-        AgentUsage.objects.create(
-            business=business, month=usage_month(business=business), ai_messages=used
-        )
-    barrier = threading.Barrier(2)
-    answers: list[bool] = []
-    errors: list[Exception] = []
-    lock = threading.Lock()
-
-    def take() -> None:
-        try:
-            barrier.wait()
-            answer = services.ai_message_take(business=business)
-            with lock:
-                answers.append(answer)
-        except Exception as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    with override_settings(AGENT_AI_MESSAGES_MONTHLY=10):
-        workers = [threading.Thread(target=take) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-    assert errors == []
-    final = AgentUsage.objects.get(business=business).ai_messages
-    assert final <= 10
-    assert final == (used or 0) + sum(answers)
-    assert sum(answers) == min(2, 10 - (used or 0))
+def test_the_page_shows_the_plans_ai_messages(owner_client, business):
+    limits_give(business, ai_messages=40)
+    services.ai_message_take(business=business)
+    body = owner_client.get(URL).content.decode()
+    assert "1 of 40 AI messages used." in body
+    limits_give(business, ai_messages=None)
+    assert "1 AI messages used (no limit)." in owner_client.get(URL).content.decode()
 
 
 @pytest.mark.parametrize(

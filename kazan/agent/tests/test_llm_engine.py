@@ -12,10 +12,13 @@ from django.test import override_settings
 
 from kazan.agent.engines import base, llm
 from kazan.agent.engines.base import AgentOutcome, AgentTurn, engine_for, engine_register
-from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
+from kazan.agent.models import AgentSettings, AgentToolCall
 from kazan.agent.testing import API_KEY, FakeOpenAI
 from kazan.agent.tools import Tool, ToolScope, registry
+from kazan.billing.queries.limits import quota_used
+from kazan.billing.testing import limits_give
 from kazan.commerce.testing import sicilian_shop
+from kazan.core.entitlements import Quota
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.faq.models import Faq
 
@@ -274,10 +277,10 @@ def test_quota_reached_means_the_local_engine(business, settings_row, monkeypatc
     local = RecordingLocal()
     monkeypatch.setitem(base._ENGINES, "local", local)
     engine_register(llm.LlmEngine())
-    with override_settings(AGENT_AI_MESSAGES_MONTHLY=2):
-        chosen = [engine_for(business, settings_row).key for _ in range(3)]
+    limits_give(business, ai_messages=2)
+    chosen = [engine_for(business, settings_row).key for _ in range(3)]
     assert chosen == ["llm", "llm", "local"]
-    assert AgentUsage.objects.get(business=business).ai_messages == 2
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 2
 
 
 def test_sampling_parameters_for_a_compatible_server(business, customer, settings_row, fake):
@@ -502,4 +505,4 @@ def test_without_a_server_the_local_engine_is_chosen_and_nothing_counted(busines
     engine_register(llm.LlmEngine())
     row = AgentSettings(business=business, engine="llm")
     assert engine_for(business, row).key == "local"
-    assert not AgentUsage.objects.exists()
+    assert quota_used(business=business, key=Quota.AI_MESSAGES) == 0

@@ -8,11 +8,14 @@ import json
 
 import pytest
 
-from kazan.agent.models import AgentSettings, AgentToolCall, AgentUsage
+from kazan.agent.models import AgentSettings, AgentToolCall
 from kazan.agent.testing import API_KEY, FakeOpenAI
 from kazan.agent.tests.helpers import links, say, texts
 from kazan.analytics.models import Event
+from kazan.billing.queries.limits import quota_used
+from kazan.billing.testing import limits_give
 from kazan.commerce.models import Order
+from kazan.core.entitlements import Quota
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +110,7 @@ def test_discovery_and_purchase_dialog_with_the_llm(llm_business, shop, shopper,
 
     # six turns, each an AI message, every tool call logged as the LLM's
     assert Event.objects.filter(business=llm_business, kind="agent_turn").count() == 6
-    assert AgentUsage.objects.get(business=llm_business).ai_messages == 6
+    assert quota_used(business=llm_business, key=Quota.AI_MESSAGES) == 6
     tools = set(AgentToolCall.objects.filter(business=llm_business).values_list("tool", "engine"))
     assert {
         ("get_products_by_category", "llm"),
@@ -126,15 +129,15 @@ def test_discovery_and_purchase_dialog_with_the_llm(llm_business, shop, shopper,
     assert "formal" in system and "Spanish" in system
 
 
-def test_at_the_quota_the_local_engine_takes_the_turn(llm_business, shop, shopper, fake, settings):
-    settings.AGENT_AI_MESSAGES_MONTHLY = 1
+def test_at_the_quota_the_local_engine_takes_the_turn(llm_business, shop, shopper, fake):
+    limits_give(llm_business, ai_messages=1)
     fake.reply("¡Hola, Lucía!")
     first = say(llm_business, "Hola")
     assert texts(first) == "¡Hola, Lucía!"
     second = say(llm_business, "Hola otra vez")
     assert len(fake.requests) == 1  # the second turn never reached the model
     assert texts(second)  # the local engine answered
-    assert AgentUsage.objects.get(business=llm_business).ai_messages == 1
+    assert quota_used(business=llm_business, key=Quota.AI_MESSAGES) == 1
 
 
 def test_a_dead_server_still_gets_the_customer_an_answer(llm_business, shop, shopper, fake):

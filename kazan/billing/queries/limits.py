@@ -5,11 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kazan.billing.models import Plan, UsageCounter
-from kazan.billing.queries.plans import plan_subscription_get, plan_terms, subscription_terms
+from kazan.billing.queries.plans import (
+    PLAN_FIELDS,
+    plan_subscription_get,
+    plan_terms,
+    subscription_terms,
+)
 from kazan.core.entitlements import Limit, Quota, Usage, usage_count
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
+
+
+def limit_labels() -> dict[str, str]:
+    """Every entitlement key (and "analytics_days") with its translated name: the plan's
+    column's, as the plan catalog shows it."""
+    return {
+        key: str(Plan._meta.get_field(field).verbose_name) for key, field in PLAN_FIELDS.items()
+    }
 
 
 def quota_used(*, business: Business, key: Quota) -> int:

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +14,6 @@ from django.utils.translation import gettext as _
 from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import (
     Category,
-    CommerceSettings,
     Offer,
     OrderItem,
     Product,
@@ -28,8 +26,6 @@ from kazan.core.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
-
-DEFAULT_PRODUCT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -160,23 +156,6 @@ def product_by_retailer_id(
         return variant.product, variant
     product = Product.objects.filter(business=business, retailer_id=retailer_id).first()
     return (product, None) if product is not None else None
-
-
-def product_limit(*, business: "Business") -> int:
-    """How many products the business may keep: its own limit, else the platform's."""
-    own = (
-        CommerceSettings.objects.filter(business=business)
-        .values_list("product_limit", flat=True)
-        .first()
-    )
-    if own is not None:
-        return int(own)
-    return int(getattr(settings, "COMMERCE_PRODUCT_LIMIT", DEFAULT_PRODUCT_LIMIT))
-
-
-def product_limit_is_own(*, business: "Business") -> bool:
-    """Whether staff set the business's own product limit (else the platform's applies)."""
-    return CommerceSettings.objects.filter(business=business, product_limit__isnull=False).exists()
 
 
 def events_on(*, business: "Business", day: dt.date) -> list[Product]:

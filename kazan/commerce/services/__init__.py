@@ -12,8 +12,6 @@ from kazan.commerce.services.cart import (
 from kazan.commerce.services.catalog import (
     product_create,
     product_delete,
-    product_limit_check,
-    product_limit_set,
     product_update,
     variant_create,
     variant_delete,
@@ -132,8 +130,6 @@ __all__ = [
     "payment_link_issue",
     "product_create",
     "product_delete",
-    "product_limit_check",
-    "product_limit_set",
     "product_update",
     "queue_move",
     "stock_fulfil",

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from kazan.activity.services import activity_record
 from kazan.commerce.error_codes import CommerceErrorCode
-from kazan.commerce.models import Category, CommerceSettings, Product, ProductKind, ProductVariant
-from kazan.commerce.queries.catalog import product_count, product_limit
+from kazan.commerce.models import Category, Product, ProductKind, ProductVariant
+from kazan.core.entitlements import Limit, plan_allows
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 PRICE_MAX = 10**12  # minor units: ten billion in a two-decimal currency
 STOCK_MAX = 10**9
-LIMIT_MAX = 1_000_000
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 PRODUCT_FIELDS = frozenset(
     {
@@ -185,24 +184,6 @@ def _product_rules(business: Business, product: Product) -> None:
                 )
 
 
-def product_limit_error(limit: int) -> Conflict:
-    return Conflict(
-        _(
-            "You have reached your limit of %(limit)d products. Delete or reuse one, or ask "
-            "us to raise the limit."
-        )
-        % {"limit": limit},
-        code=CommerceErrorCode.PRODUCT_LIMIT,
-    )
-
-
-def product_limit_check(*, business: Business, adding: int) -> None:
-    """Refuses to go beyond the business's product limit."""
-    limit = product_limit(business=business)
-    if product_count(business=business) + adding > limit:
-        raise product_limit_error(limit)
-
-
 def product_owned_check(business: Business, product: Product) -> None:
     """Another business's product is a 404, like a missing one."""
     if product.business_id != business.pk:
@@ -212,12 +193,12 @@ def product_owned_check(business: Business, product: Product) -> None:
 def product_create(
     *, business: Business, actor: Actor, actor_kind: str | None = None, **fields: Any
 ) -> Product:
-    """A new product, service or event within the product limit; name and price required."""
+    """A new product, service or event within the plan's product limit; name and price required."""
     for required in ("name", "price_minor"):
         fields.setdefault(required, None)
     clean = product_clean(business=business, fields=fields)
     with transaction.atomic():
-        product_limit_check(business=business, adding=1)
+        plan_allows(business=business, key=Limit.PRODUCTS)
         product = Product(business=business, **clean)
         _product_rules(business, product)
         try:
@@ -286,24 +267,6 @@ def product_delete(
             data={"product_id": product.pk},
         )
         Product.objects.filter(business=business, pk=product.pk).delete()
-
-
-def product_limit_set(*, business: Business, actor: Actor, product_limit: int | None) -> None:
-    """Platform staff set the business's own product limit (None: the platform's). Products
-    beyond a lowered limit are kept; only new ones are refused."""
-    if product_limit is not None and not 0 <= product_limit <= LIMIT_MAX:
-        raise invalid(_("The limit must be between 0 and %(max)d.") % {"max": LIMIT_MAX})
-    with transaction.atomic():
-        current, _created = CommerceSettings.objects.get_or_create(business=business)
-        before = current.product_limit
-        current.product_limit = product_limit
-        current.save(update_fields=["product_limit", "updated_at"])
-        activity_record(
-            business=business,
-            actor=actor,
-            action="commerce.product_limit_changed",
-            data={"product_limit": [before, product_limit]},
-        )
 
 
 # Variants -----------------------------------------------------------------------------------

@@ -26,15 +26,14 @@ from django.utils.translation import gettext as _
 from kazan.activity.services import activity_record
 from kazan.commerce.error_codes import CommerceErrorCode
 from kazan.commerce.models import Category, Product, ProductMedia, ProductVariant
-from kazan.commerce.queries.catalog import product_count, product_limit
 from kazan.commerce.services.catalog import (
     _product_rules,
     _variant_save,
     product_clean,
-    product_limit_error,
     variant_clean,
 )
 from kazan.commerce.services.catalog_media import media_url_check
+from kazan.core.entitlements import Limit, PlanLimitReached, plan_allows
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.money import minor_digits
 from kazan.core.spreadsheets import ImportReport as SpreadsheetImportReport
@@ -302,9 +301,11 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
             row.variants.append((line, variant))
     if not report.rows and not report.errors:
         raise _invalid(_("The file has no products."))
-    limit = product_limit(business=business)
-    if report.created and product_count(business=business) + report.created > limit:
-        report.errors.append((0, str(product_limit_error(limit).message)))
+    if report.created:
+        try:
+            plan_allows(business=business, key=Limit.PRODUCTS, adding=report.created)
+        except PlanLimitReached as refused:
+            report.errors.append((0, str(refused.message)))
     return report
 
 
@@ -385,9 +386,7 @@ def catalog_import(
     if dry_run or not report.ok:
         return report
     with transaction.atomic():
-        limit = product_limit(business=business)
-        if product_count(business=business) + report.created > limit:
-            raise product_limit_error(limit)
+        plan_allows(business=business, key=Limit.PRODUCTS, adding=report.created)
         _save(business, report)
         activity_record(
             business=business,

@@ -1,4 +1,4 @@
-"""Writes of a business's FAQs, synonyms and FAQ limit. Each one records activity and bumps the
+"""Writes of a business's FAQs and synonyms. Each one records activity and bumps the
 business's FAQ version, so every process rebuilds its matcher index on the next question."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
+from kazan.core.entitlements import Limit, plan_allows
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.index_cache import version_bump
-from kazan.faq.models import ANSWER_MAX, CATEGORY_MAX, QUESTION_MAX, Faq, FaqSettings, FaqSynonym
-from kazan.faq.queries import faq_count, faq_limit
+from kazan.faq.models import ANSWER_MAX, CATEGORY_MAX, QUESTION_MAX, Faq, FaqSynonym
 from kazan.faq.tasks import faq_index_warm
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 ALTERNATIVES_MAX = 50
 PHRASES_MAX = 20
 PHRASE_MAX = 100
-LIMIT_MAX = 100_000
 
 
 def _invalid(message: Any) -> ValidationFailed:
@@ -91,24 +90,6 @@ def faq_clean(
     }
 
 
-def limit_reached_error(limit: int) -> Conflict:
-    return Conflict(
-        _(
-            "You have reached your limit of %(limit)d FAQs. Delete one, or ask us to raise "
-            "the limit."
-        )
-        % {"limit": limit},
-        code=FaqErrorCode.LIMIT_REACHED,
-    )
-
-
-def faq_limit_check(*, business: Business, adding: int) -> None:
-    """Refuses to go beyond the business's FAQ limit."""
-    limit = faq_limit(business=business)
-    if faq_count(business=business) + adding > limit:
-        raise limit_reached_error(limit)
-
-
 def _duplicate_check(*, business: Business, fields: dict[str, Any], faq: Faq | None) -> None:
     clash = Faq.objects.filter(
         business=business, language=fields["language"], question__iexact=fields["question"]
@@ -142,7 +123,7 @@ def faq_create(
     is_active: bool = True,
     actor_kind: str | None = None,
 ) -> Faq:
-    """A new FAQ at the end of the list, within the business's FAQ limit."""
+    """A new FAQ at the end of the list, within the business's plan (its FAQ limit)."""
     fields = faq_clean(
         question=question,
         alternatives=alternatives,
@@ -151,7 +132,7 @@ def faq_create(
         category=category,
     )
     with transaction.atomic():
-        faq_limit_check(business=business, adding=1)
+        plan_allows(business=business, key=Limit.FAQS)
         _duplicate_check(business=business, fields=fields, faq=None)
         last = Faq.objects.filter(business=business).aggregate(last=Max("position"))["last"]
         try:
@@ -337,32 +318,3 @@ def synonym_delete(
         )
         synonym.delete()
         faqs_changed(business)
-
-
-# --- the FAQ limit ------------------------------------------------------------------------------
-
-
-def faq_limit_set(*, business: Business, actor: Actor, faq_limit: int | None) -> None:
-    """Platform staff set the business's own FAQ limit (None: back to the platform default).
-    FAQs beyond a lowered limit are kept; only new ones are refused."""
-    if faq_limit is not None and not 0 <= faq_limit <= LIMIT_MAX:
-        raise ValidationFailed(
-            _("The limit must be between 0 and %(max)d.") % {"max": LIMIT_MAX},
-            code=FaqErrorCode.INVALID_FAQ,
-        )
-    with transaction.atomic():
-        before = FaqSettings.objects.filter(business=business).first()
-        if faq_limit is None:
-            FaqSettings.objects.filter(business=business).delete()
-        else:
-            FaqSettings.objects.update_or_create(
-                business=business, defaults={"faq_limit": faq_limit}
-            )
-        activity_record(
-            business=business,
-            actor=actor,
-            action="faq.limit_changed",
-            data={
-                "faq_limit": [before.faq_limit if before else None, faq_limit],
-            },
-        )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kazan.activity.services import activity_record
+from kazan.core.entitlements import Limit, PlanLimitReached, plan_allows
 from kazan.core.errors import KazanError, ValidationFailed
 from kazan.core.spreadsheets import ImportReport as SpreadsheetImportReport
 from kazan.core.spreadsheets import (
@@ -24,8 +25,8 @@ from kazan.core.spreadsheets import (
 )
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.models import Faq
-from kazan.faq.queries import faq_count, faq_limit
-from kazan.faq.services.faqs import faq_clean, faqs_changed, limit_reached_error
+from kazan.faq.queries import faq_count
+from kazan.faq.services.faqs import faq_clean, faqs_changed
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
@@ -102,9 +103,11 @@ def faq_import_check(*, business: Business, file_name: str, content: bytes) -> I
         report.rows.append(ImportRow(line, fields, active, existing.get(key)))
     if not report.rows and not report.errors:
         raise _invalid(_("The file has no FAQs."))
-    limit = faq_limit(business=business)
-    if report.created and faq_count(business=business) + report.created > limit:
-        report.errors.append((0, str(limit_reached_error(limit).message)))
+    if report.created:
+        try:
+            plan_allows(business=business, key=Limit.FAQS, adding=report.created)
+        except PlanLimitReached as refused:
+            report.errors.append((0, str(refused.message)))
     return report
 
 
@@ -123,9 +126,7 @@ def faq_import(
     if dry_run or not report.ok:
         return report
     with transaction.atomic():
-        limit = faq_limit(business=business)
-        if faq_count(business=business) + report.created > limit:
-            raise limit_reached_error(limit)
+        plan_allows(business=business, key=Limit.FAQS, adding=report.created)
         position = faq_count(business=business)
         updates = {row.updates_id: row for row in report.rows if row.updates_id is not None}
         for faq in Faq.objects.select_for_update().filter(business=business, pk__in=updates):

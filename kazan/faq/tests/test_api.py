@@ -3,8 +3,8 @@ rate-limited); an API key or a member's session reads every FAQ and writes withi
 another business's FAQs are unknown whoever asks."""
 
 import pytest
-from django.test import override_settings
 
+from kazan.billing.testing import limits_give
 from kazan.faq.index_cache import process_cache_clear
 from kazan.faq.models import Faq, FaqQuestion
 from kazan.faq.tests.factories import cafe_faqs, faq_make
@@ -95,16 +95,29 @@ def test_an_api_key_creates_changes_and_deletes(keyed, business):
     assert not Faq.objects.exists()
 
 
-@override_settings(FAQ_LIMIT_DEFAULT=1)
-def test_writes_beyond_the_limit_are_409_faq_limit_reached(keyed, business):
+def test_writes_beyond_the_plans_limit_are_402_with_the_upgrade_link(keyed, business):
+    limits_give(business, faqs=1)
     faq_make(business)
     response = keyed.post(
         "/api/v1/faqs/",
         {"question": "Dogs?", "answer": "Yes.", "language": "en"},
         content_type="application/json",
     )
-    assert response.status_code == 409
-    assert response.json()["code"] == "faq_limit_reached"
+    assert response.status_code == 402
+    body = response.json()
+    assert body["code"] == "plan_limit_reached" and body["key"] == "faqs" and body["limit"] == 1
+    assert body["message"] == "Your plan allows 1 FAQ. Upgrade your plan to add more."
+    assert (
+        body["upgrade_url"].endswith("/dashboard/billing/")
+        or "/billing/plans" in body["upgrade_url"]
+    )
+    limits_give(business, faqs=2)
+    response = keyed.post(
+        "/api/v1/faqs/",
+        {"question": "Dogs?", "answer": "Yes.", "language": "en"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
 
 
 def test_an_agent_session_reads_but_may_not_write(client, business):

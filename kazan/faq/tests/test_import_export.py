@@ -6,11 +6,12 @@ import csv
 import io
 
 import pytest
-from django.test import override_settings
 from openpyxl import Workbook, load_workbook
 
 from kazan.activity.models import Activity
-from kazan.core.errors import Conflict, ValidationFailed
+from kazan.billing.testing import limits_give
+from kazan.core.entitlements import PlanLimitReached
+from kazan.core.errors import ValidationFailed
 from kazan.faq.error_codes import FaqErrorCode
 from kazan.faq.exports import faq_export
 from kazan.faq.models import Faq
@@ -98,11 +99,11 @@ def test_semicolon_csv_and_xlsx_files_read_the_same(business):
     assert report.saved and Faq.objects.count() == 2
 
 
-@override_settings(FAQ_LIMIT_DEFAULT=2)
 def test_an_import_beyond_the_limit_is_refused_whole(business):
+    limits_give(business, faqs=2)
     faq_make(business, "Cakes?")
     report = _import(business, _csv(GOOD), dry_run=False)
-    assert not report.saved and "limit of 2 FAQs" in report.errors[0][1]
+    assert not report.saved and "Your plan allows 2 FAQs." in report.errors[0][1]
     assert Faq.objects.count() == 1
 
 
@@ -149,7 +150,7 @@ def test_the_limit_is_also_checked_when_the_import_commits(business, monkeypatch
 
     report = imports.faq_import_check(business=business, file_name="f.csv", content=_csv(GOOD))
     monkeypatch.setattr(imports, "faq_import_check", lambda **_kw: report)
-    monkeypatch.setattr(imports, "faq_limit", lambda **_kw: 1)
-    with pytest.raises(Conflict):
+    limits_give(business, faqs=1)
+    with pytest.raises(PlanLimitReached):
         _import(business, _csv(GOOD), dry_run=False)
     assert not Faq.objects.exists()

@@ -2,11 +2,12 @@
 and each change bumping the version every process's matcher index is keyed by."""
 
 import pytest
-from django.test import override_settings
 
 from kazan.activity.models import Activity
 from kazan.analytics.enums import EventKind
 from kazan.analytics.models import Event
+from kazan.billing.testing import limits_give, subscription_status_set
+from kazan.core.entitlements import PlanLimitReached, SubscriptionInactive
 from kazan.core.errors import Conflict, ValidationFailed
 from kazan.faq import queries, services
 from kazan.faq.error_codes import FaqErrorCode
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def _actions(business):
     return list(
-        Activity.objects.filter(business=business).order_by("pk").values_list("action", flat=True)
+        Activity.objects.filter(business=business, action__startswith="faq.")
+        .order_by("pk")
+        .values_list("action", flat=True)
     )
 
 
@@ -69,28 +72,30 @@ def test_the_same_question_twice_in_a_language_is_a_conflict(business):
     faq_make(business, "Is there wifi?", language="de")  # another language is another FAQ
 
 
-@override_settings(FAQ_LIMIT_DEFAULT=2)
-def test_the_faq_limit_refuses_one_more_with_its_code(business, owner):
+def test_the_plans_faq_limit_refuses_one_more_with_its_code(business, owner):
+    limits_give(business, faqs=2)
     faq_make(business, "One?")
     faq_make(business, "Two?")
-    with pytest.raises(Conflict) as caught:
+    with pytest.raises(PlanLimitReached) as caught:
         faq_make(business, "Three?")
-    assert caught.value.code == FaqErrorCode.LIMIT_REACHED
-    assert "limit of 2 FAQs" in str(caught.value.message)
-
-    services.faq_limit_set(business=business, actor=owner, faq_limit=3)
+    assert caught.value.code == "plan_limit_reached" and caught.value.limit == 2
+    assert str(caught.value.message) == "Your plan allows 2 FAQs. Upgrade your plan to add more."
+    assert Faq.objects.filter(business=business).count() == 2
+    limits_give(business, faqs=3)
     faq_make(business, "Three?")
-    assert queries.faq_limit(business=business) == 3
-    services.faq_limit_set(business=business, actor=owner, faq_limit=None)
-    assert queries.faq_limit(business=business) == 2  # back to the platform default
-    assert Activity.objects.filter(action="faq.limit_changed").count() == 2
 
 
 def test_the_limit_is_per_business(business, other_business, owner):
-    services.faq_limit_set(business=business, actor=owner, faq_limit=0)
-    with pytest.raises(Conflict):
+    limits_give(business, faqs=0)
+    with pytest.raises(PlanLimitReached):
         faq_make(business)
     faq_make(other_business)
+
+
+def test_a_suspended_subscription_adds_no_faq(business):
+    subscription_status_set(business)
+    with pytest.raises(SubscriptionInactive):
+        faq_make(business)
 
 
 def test_update_toggle_and_delete_change_the_faq_and_the_log(business, owner):

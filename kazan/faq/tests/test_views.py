@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kazan.billing.testing import limits_give
 from kazan.faq.index_cache import process_cache_clear
 from kazan.faq.models import Faq, FaqQuestion, FaqSynonym
 from kazan.faq.queries import faq_match
@@ -39,7 +40,7 @@ def test_the_list_searches_and_filters_in_a_fixed_number_of_queries(
     response = owner_client.get("/dashboard/faq/")
     assert response.status_code == 200
     assert response.text.count('class="faq-row"') == 6
-    assert "6 of 200 FAQs" in response.text
+    assert "6 of 500 FAQs" in response.text  # the trial's plan (Professional)
 
     assert owner_client.get("/dashboard/faq/?q=oat").text.count('class="faq-row"') == 1
     assert owner_client.get("/dashboard/faq/?language=de").text.count('class="faq-row"') == 1
@@ -89,6 +90,25 @@ def test_a_refused_faq_shows_the_form_again_with_the_reason(owner_client, busine
     )
     assert response.status_code == 409
     assert "already exists in this language" in response.text
+
+
+def test_at_the_plans_faq_limit_the_page_says_so_with_an_upgrade_link(owner_client, business):
+    limits_give(business, faqs=1)
+    faq_make(business, "Is there wifi?")
+    assert "1 of 1 FAQs" in owner_client.get("/dashboard/faq/").text
+    response = owner_client.post(
+        "/dashboard/faq/new/", {"question": "Dogs?", "answer": "Yes.", "language": "en"}
+    )
+    assert response.status_code == 402
+    assert "Your plan allows 1 FAQ. Upgrade your plan to add more." in response.text
+    assert "data-upgrade" in response.text and "/dashboard/billing/" in response.text
+    assert Faq.objects.filter(business=business).count() == 1
+    limits_give(business, faqs=None)
+    assert "1 FAQs (no limit)" in owner_client.get("/dashboard/faq/").text
+    response = owner_client.post(
+        "/dashboard/faq/new/", {"question": "Dogs?", "answer": "Yes.", "language": "en"}
+    )
+    assert response.status_code == 302
 
 
 def test_an_unanswered_question_becomes_an_faq_or_is_dismissed(owner_client, business):
