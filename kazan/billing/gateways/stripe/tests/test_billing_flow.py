@@ -14,6 +14,7 @@ from kazan.billing.gateways import gateway_get
 from kazan.billing.gateways.stripe.testing import fixture, sign, webhook_post
 from kazan.billing.models import GatewayEvent, Invoice, Payment, PlanSubscription
 from kazan.billing.queries.plans import plan_by_key
+from kazan.billing.services.plan_changes import plan_change
 from kazan.billing.services.plan_subscriptions import (
     gateway_price_id,
     plan_price_for,
@@ -135,6 +136,49 @@ def test_an_upgrade_is_invoiced_with_its_proration(
     assert proration.gateway_invoice_id == stripe_invoice["id"]
     assert proration.total_minor == stripe_invoice["amount_paid"] > 0
     assert len(amounts) == 2
+
+
+def test_plan_change_upgrades_at_stripe_and_the_proration_is_invoiced(
+    stripe_settings, fake_stripe, client, business, owner, trial_over
+):
+    subscription, sub_id = _subscribe(client, fake_stripe, business, owner)
+
+    result = plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+
+    assert result.outcome == "upgraded" and result.invoice is None  # Stripe prorates
+    update = [r for r in fake_stripe.creates() if r.path == f"/v1/subscriptions/{sub_id}"][-1]
+    assert update.params["proration_behavior"] == "always_invoice"
+    assert _post_all(client, fake_stripe.events_take()) == ["applied", "applied"]
+    subscription.refresh_from_db()
+    assert subscription.plan.key == "professional" and subscription.status == "active"
+    assert Invoice.objects.filter(business=business, status="paid").count() == 2
+
+
+def test_plan_change_downgrades_at_stripe_from_the_next_period(
+    stripe_settings, fake_stripe, client, business, owner, trial_over
+):
+    subscription, sub_id = _subscribe(client, fake_stripe, business, owner)
+    plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+    _post_all(client, fake_stripe.events_take())
+
+    result = plan_change(
+        business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner
+    )
+
+    assert result.outcome == "downgrade_scheduled"
+    update = [r for r in fake_stripe.creates() if r.path == f"/v1/subscriptions/{sub_id}"][-1]
+    assert update.params["proration_behavior"] == "none"
+    _post_all(client, fake_stripe.events_take())
+    subscription.refresh_from_db()
+    assert subscription.plan.key == "professional" and subscription.pending_plan.key == "basic"
+    # The next period starts on the lower plan.
+    _post_all(client, fake_stripe.renewal_pay(sub_id))
+    subscription.refresh_from_db()
+    assert subscription.plan.key == "basic" and subscription.pending_plan is None
 
 
 def test_a_failed_renewal_is_past_due_and_the_paid_retry_reactivates(
