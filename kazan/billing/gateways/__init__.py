@@ -232,7 +232,10 @@ def gateway_keys(*, redirecting: bool = False) -> list[str]:
 def _redirects(factory: Callable[[], PaymentGateway]) -> bool:
     # The factory is the class or its from_settings: read the class attribute, build nothing.
     owner = getattr(factory, "__self__", factory)
-    return bool(getattr(owner, "redirects", True))
+    # customer_checkout False: its page is the business dashboard's (Razorpay), not a customer's.
+    return bool(getattr(owner, "redirects", True)) and bool(
+        getattr(owner, "customer_checkout", True)
+    )
 
 
 def gateway_get(key: str | None = None) -> PaymentGateway:

@@ -42,6 +42,8 @@ RECEIPT_MAX = 40
 NOTE_MAX = 256
 # subscription_resume's error: Razorpay cannot withdraw a scheduled cancellation.
 RESUME_UNSUPPORTED = "razorpay_resume_unsupported"
+# checkout_start's error for a checkout that is not a package payment of billing's.
+PLATFORM_ONLY = "razorpay_platform_only"
 
 
 class _TimeoutSession(requests.Session):
@@ -71,6 +73,9 @@ class RazorpayGateway:
     redirects = True
     # The upgrade form redirects to our own Checkout page (same origin): nothing to allow.
     checkout_origin = ""
+    # That page is on the business dashboard: the platform's own sales only, never a checkout
+    # for a business's customers (wallet, shop); gateway_keys(redirecting=True) leaves it out.
+    customer_checkout = False
 
     def __init__(
         self,
@@ -117,6 +122,11 @@ class RazorpayGateway:
     # --- one-off payments (PaymentGateway) -----------------------------------------------------
 
     def checkout_start(self, request: CheckoutRequest) -> CheckoutResult:
+        if not request.package_key:
+            raise GatewayError(
+                "Razorpay takes the platform's own package payments only",
+                code=PLATFORM_ONLY,
+            )
         order = self._call(
             "create an order",
             self.client.order.create,

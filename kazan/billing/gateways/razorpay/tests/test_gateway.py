@@ -13,8 +13,13 @@ from kazan.billing.gateways import (
     SubscriptionCheckoutRequest,
     SubscriptionGateway,
     gateway_get,
+    gateway_keys,
 )
-from kazan.billing.gateways.razorpay.gateway import RESUME_UNSUPPORTED, RazorpayGateway
+from kazan.billing.gateways.razorpay.gateway import (
+    PLATFORM_ONLY,
+    RESUME_UNSUPPORTED,
+    RazorpayGateway,
+)
 from kazan.billing.gateways.razorpay.tests.fake_razorpay import KEY_ID, KEY_SECRET
 
 
@@ -72,6 +77,16 @@ def test_registered_as_both_a_payment_and_a_subscription_gateway(razorpay_settin
     gateway = gateway_get("razorpay")
     assert isinstance(gateway, RazorpayGateway)
     assert isinstance(gateway, PaymentGateway) and isinstance(gateway, SubscriptionGateway)
+
+
+def test_customers_of_a_business_cannot_pay_on_the_dashboard_page(gateway, fake_razorpay):
+    """Its page is the business dashboard's: no wallet or shop checkout offers it."""
+    assert "razorpay" in gateway_keys()
+    assert "razorpay" not in gateway_keys(redirecting=True)
+    with pytest.raises(GatewayError) as refused:
+        gateway.checkout_start(_order_request(package_key="", metadata={"kind": "wallet"}))
+    assert refused.value.code == PLATFORM_ONLY and not refused.value.transient
+    assert fake_razorpay.calls("POST") == []
 
 
 def test_missing_keys_are_improperly_configured(settings):
