@@ -66,15 +66,10 @@ def gateway_form_action_allow(response: HttpResponse, origin: str) -> HttpRespon
 
 
 def _gateway_origins(keys: list[str]) -> str:
-    origins = []
-    for key in keys:
-        try:
-            origin = getattr(gateway_get(key), "checkout_origin", "")
-        except Exception:
-            origin = ""
-        if origin:
-            origins.append(origin)
-    return " ".join(origins)
+    """The hosted pages' origins of the offered gateways (all configured: they are the
+    available ones), for the plans page's form-action."""
+    origins = (getattr(gateway_get(key), "checkout_origin", "") for key in keys)
+    return " ".join(origin for origin in origins if origin)
 
 
 def plan_overview_context(*, business: Business) -> dict[str, Any]:

@@ -148,7 +148,7 @@ def plan_options(
         )
         if price is None or not plan.public:
             relation = "contact"
-        elif current is None or not paying:
+        elif subscription is None or current is None or not paying:
             relation = "subscribe"
         elif plan.pk == current.pk:
             relation = "current" if subscription.interval == interval else "switch"

@@ -85,6 +85,7 @@ def test_staff_can_open_every_console_page(staff_client, paths):
                 "/alerts/settings/",
                 "/confirm/",
                 "/plan-terms/",
+                "/plan-limits/",
             )
         ), path
 
