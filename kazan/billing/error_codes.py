@@ -46,3 +46,5 @@ class BillingErrorCode(ErrorCode):
     INVALID_LINES = "invalid_lines"
     NOT_CREDITABLE = "not_creditable"
     REFUND_FAILED = "refund_failed"
+    # Razorpay: a Checkout callback whose signature does not verify.
+    INVALID_SIGNATURE = "invalid_signature"

@@ -1,6 +1,6 @@
 """Billing pages, mounted at /dashboard/billing/: the plan, SMS packages and payments."""
 
-from django.urls import path
+from django.urls import include, path
 
 from kazan.billing import invoice_views, plan_views, views
 
@@ -27,4 +27,5 @@ urlpatterns = [
         name="invoice_pdf",
     ),
     path("profile/", invoice_views.billing_profile, name="profile"),
+    path("razorpay/", include("kazan.billing.gateways.razorpay.urls")),
 ]

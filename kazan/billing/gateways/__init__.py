@@ -232,7 +232,10 @@ def gateway_keys(*, redirecting: bool = False) -> list[str]:
 def _redirects(factory: Callable[[], PaymentGateway]) -> bool:
     # The factory is the class or its from_settings: read the class attribute, build nothing.
     owner = getattr(factory, "__self__", factory)
-    return bool(getattr(owner, "redirects", True))
+    # customer_checkout False: its page is the business dashboard's (Razorpay), not a customer's.
+    return bool(getattr(owner, "redirects", True)) and bool(
+        getattr(owner, "customer_checkout", True)
+    )
 
 
 def gateway_get(key: str | None = None) -> PaymentGateway:
@@ -248,6 +251,14 @@ def gateway_get(key: str | None = None) -> PaymentGateway:
     return factory()
 
 
+def subscription_gateway_get(key: str) -> SubscriptionGateway:
+    """The gateway named `key`, when it can hold a recurring plan subscription."""
+    gateway = gateway_get(key)
+    if not isinstance(gateway, SubscriptionGateway):
+        raise ImproperlyConfigured(f"The payment gateway {key!r} cannot hold a subscription.")
+    return gateway
+
+
 def _builtin_load() -> None:
     # Importing a gateway package registers it; lazily, so this module stays import-light.
-    from kazan.billing.gateways import manual, oxapay, stripe  # noqa: F401
+    from kazan.billing.gateways import manual, oxapay, razorpay, stripe  # noqa: F401

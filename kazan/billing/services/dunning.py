@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -53,16 +54,14 @@ def _claim(subscription: PlanSubscription, since: dt.datetime, step: int) -> boo
         ).first()
 
     _row, inserted = insert_or_fetch(insert, fetch)
-    if inserted:
-        for earlier in range(step):
-            insert_or_fetch(
-                lambda earlier=earlier: DunningNotice.objects.create(
-                    subscription=subscription, past_due_since=since, step=earlier
-                ),
-                lambda earlier=earlier: DunningNotice.objects.filter(
-                    subscription=subscription, past_due_since=since, step=earlier
-                ).first(),
-            )
+    if inserted and step:
+        DunningNotice.objects.bulk_create(
+            [
+                DunningNotice(subscription=subscription, past_due_since=since, step=earlier)
+                for earlier in range(step)
+            ],
+            ignore_conflicts=True,
+        )
     return inserted
 
 
@@ -121,7 +120,7 @@ def dunning_run() -> int:
                         "recipients": len(owner_emails(business=subscription.business)),
                     },
                 )
-                transaction.on_commit(lambda pk=pk: _dunning_email(pk))
+                transaction.on_commit(partial(_dunning_email, pk))
                 sent += 1
         except Exception:
             logger.exception("dunning failed for plan subscription %s", pk)

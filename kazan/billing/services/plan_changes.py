@@ -2,10 +2,10 @@
 the business uses more than the lower plan allows, saying what), withdrawing a scheduled
 downgrade, and staff's custom terms (Enterprise). Decision 0034.
 
-Stripe prorates an immediate change itself and its invoice arrives by webhook; for a transfer-
-paid plan and a gateway that does not prorate (Razorpay), the credit for the unused time of the
-old price and the charge for the rest of the period at the new one are computed here, by the
-seconds of the period, and invoiced."""
+Stripe and Razorpay prorate an immediate change themselves (the charge arrives by webhook); for
+a transfer-paid plan and a gateway that says it does not (`prorates = False`), the credit for
+the unused time of the old price and the charge for the rest of the period at the new one are
+computed here, by the seconds of the period, and invoiced."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from kazan.billing.models import (
 from kazan.billing.queries.limits import downgrade_blockers
 from kazan.billing.queries.plans import PLAN_FIELDS
 from kazan.billing.services.manual_plans import plan_invoice_open
-from kazan.billing.services.payments import PaymentGatewayUnavailable
 from kazan.billing.services.plan_state import (
     billing_reactivate,
     period_add,
@@ -41,6 +40,7 @@ from kazan.billing.services.plan_state import (
 )
 from kazan.billing.services.plan_subscriptions import (
     MANUAL,
+    gateway_failure,
     gateway_price_id,
     plan_price_for,
     plan_subscription_for,
@@ -108,7 +108,7 @@ def _is_downgrade(subscription: PlanSubscription, price: PlanPrice) -> bool:
 
 
 def _limit_name(key: str) -> str:
-    return str(Plan._meta.get_field(PLAN_FIELDS[key]).verbose_name)
+    return str(getattr(Plan._meta.get_field(PLAN_FIELDS[key]), "verbose_name", key))
 
 
 def _blocked_message(plan: Plan, blockers: list[Usage]) -> str:
@@ -163,7 +163,7 @@ def _gateway_change(
             ),
         )
     except GatewayError as exc:
-        raise PaymentGatewayUnavailable() from exc
+        raise gateway_failure(exc) from exc
 
 
 def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) -> PlanChangeResult:
@@ -205,7 +205,9 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
             outcome="downgrade_scheduled",
             effective_at=locked.current_period_end or timezone.now(),
         )
-    prorates = gateway is not None and bool(getattr(gateway, "prorates", gateway.key == "stripe"))
+    # Stripe and Razorpay prorate an immediate change themselves; a gateway that does not
+    # says `prorates = False` and we invoice the proration.
+    prorates = gateway is not None and bool(getattr(gateway, "prorates", True))
     if gateway is not None:
         _gateway_change(subscription=subscription, gateway=gateway, price=price, immediately=True)
     with transaction.atomic():

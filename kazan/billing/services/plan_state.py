@@ -5,10 +5,10 @@ and the subscription's row lock."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from dateutil.relativedelta import relativedelta
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -45,10 +45,14 @@ def subscription_locked(subscription_id: int) -> PlanSubscription:
 
 
 def period_add(start: dt.datetime, interval: str, count: int = 1) -> dt.datetime:
-    """The end of `count` intervals from `start` (calendar months: 31 Jan + 1 month = 28/29 Feb)."""
-    if interval == Interval.YEAR:
-        return start + relativedelta(years=count)
-    return start + relativedelta(months=count)
+    """The end of `count` intervals from `start`, by the calendar (31 Jan + 1 month = 28/29
+    Feb: the day is clamped to the month's last)."""
+    months = count * (12 if interval == Interval.YEAR else 1)
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(
+        year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def plan_log(

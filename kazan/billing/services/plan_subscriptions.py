@@ -41,7 +41,7 @@ from kazan.billing.services.payments import PaymentGatewayUnavailable
 from kazan.billing.services.plan_state import plan_description, plan_log, subscription_locked
 from kazan.billing.services.tax import gross_for
 from kazan.core.db import insert_or_fetch
-from kazan.core.errors import Conflict, ValidationFailed
+from kazan.core.errors import Conflict, KazanError, ValidationFailed
 from kazan.tenancy.queries import owner_emails
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def plan_subscription_for(business: Business) -> PlanSubscription:
     plan = plan_by_key(key=settings.BILLING_TRIAL_PLAN)
     if plan is None:
         raise LookupError(f"The trial plan {settings.BILLING_TRIAL_PLAN!r} does not exist.")
-    now = timezone.now()
+    trial_ends_at = trial_end_for(start=timezone.now(), days=settings.BILLING_TRIAL_DAYS)
     with transaction.atomic():
         subscription, inserted = insert_or_fetch(
             lambda: PlanSubscription.objects.create(
@@ -82,7 +82,7 @@ def plan_subscription_for(business: Business) -> PlanSubscription:
                 plan=plan,
                 status=SubscriptionStatus.TRIALING,
                 currency=business.currency or "EUR",
-                trial_ends_at=trial_end_for(start=now, days=settings.BILLING_TRIAL_DAYS),
+                trial_ends_at=trial_ends_at,
             ),
             lambda: PlanSubscription.objects.filter(business=business).first(),
         )
@@ -93,7 +93,7 @@ def plan_subscription_for(business: Business) -> PlanSubscription:
                 kind=PlanChange.Kind.TRIAL_STARTED,
                 new_value=plan.key,
                 reason="new business",
-                changed_at=now,
+                changed_at=subscription.created_at,
             )
             activity_record(
                 business=business,
@@ -102,7 +102,7 @@ def plan_subscription_for(business: Business) -> PlanSubscription:
                 target=subscription,
                 data={
                     "plan": plan.key,
-                    "trial_ends_at": subscription.trial_ends_at.date().isoformat(),
+                    "trial_ends_at": trial_ends_at.date().isoformat(),
                 },
             )
     subscription.plan = plan if inserted else subscription.plan
@@ -143,6 +143,18 @@ def subscription_gateway(key: str) -> SubscriptionGateway:
     return gateway
 
 
+def gateway_failure(exc: GatewayError) -> KazanError:
+    """What a refused gateway call tells the business: try again later when it could not be
+    reached (503), else that the provider refused (409, with its code)."""
+    logger.warning("subscription gateway call failed: %s (%s)", exc.message, exc.code)
+    if exc.transient:
+        return PaymentGatewayUnavailable()
+    return Conflict(
+        _("The payment provider refused this change. Please contact us."),
+        code=BillingErrorCode.GATEWAY_ERROR,
+    )
+
+
 def gateway_price_id(
     *, business: Business, gateway: SubscriptionGateway, price: PlanPrice
 ) -> tuple[str, int]:
@@ -165,7 +177,7 @@ def gateway_price_id(
             amount_minor=gross,
         )
     except GatewayError as exc:
-        raise PaymentGatewayUnavailable() from exc
+        raise gateway_failure(exc) from exc
     row, _inserted = insert_or_fetch(
         lambda: GatewayPlanPrice.objects.create(
             gateway=gateway.key, plan_price=price, amount_minor=gross, external_id=external_id
@@ -269,8 +281,7 @@ def subscription_checkout_start(
             )
         )
     except GatewayError as exc:
-        logger.warning("subscription checkout at %s failed: %s", gateway.key, exc.message)
-        raise PaymentGatewayUnavailable() from exc
+        raise gateway_failure(exc) from exc
     with transaction.atomic():
         locked = subscription_locked(subscription.pk)
         if result.gateway_subscription_id and locked.status not in (Status.ACTIVE,):
@@ -324,7 +335,7 @@ def subscription_cancel(*, business: Business, actor: Actor, reason: str = "") -
                 gateway_subscription_id=subscription.gateway_subscription_id, at_period_end=True
             )
         except GatewayError as exc:
-            raise PaymentGatewayUnavailable() from exc
+            raise gateway_failure(exc) from exc
     with transaction.atomic():
         locked = subscription_locked(subscription.pk)
         if locked.cancel_at_period_end:
@@ -355,7 +366,7 @@ def subscription_resume(*, business: Business, actor: Actor) -> None:
                 gateway_subscription_id=subscription.gateway_subscription_id
             )
         except GatewayError as exc:
-            raise PaymentGatewayUnavailable() from exc
+            raise gateway_failure(exc) from exc
     with transaction.atomic():
         locked = subscription_locked(subscription.pk)
         if not locked.cancel_at_period_end:

@@ -1,4 +1,4 @@
-"""POST /hooks/stripe/: Stripe's webhook events for Checkout.
+"""POST /hooks/stripe/: Stripe's webhook events for Checkout and Stripe Billing.
 
 Stripe signs the raw body with the endpoint's secret (STRIPE_WEBHOOK_SECRET) in the
 Stripe-Signature header ("t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">"); the official SDK
@@ -17,6 +17,13 @@ Events handled (fixtures/ holds Stripe's documented payloads):
 - checkout.session.async_payment_succeeded → paid;
 - checkout.session.async_payment_failed → failed;
 - checkout.session.expired → cancelled.
+Plans (Stripe Billing, decision 0036; parsed by billing_events.py, applied once by
+billing.services.plan_events.subscription_event_apply):
+- checkout.session.completed in subscription mode → links Stripe's subscription and customer to
+  our plan subscription (metadata subscription_id);
+- customer.subscription.created / updated / deleted → status, price, period, cancellation;
+- invoice.paid → an invoice (ours) and a payment; invoice.payment_failed → past due, dunning.
+Other checkout.session.* events of a subscription-mode session change nothing (200 ignored).
 """
 
 import json
@@ -30,13 +37,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from kazan.billing.gateways import SubscriptionEventData
+from kazan.billing.gateways.stripe.billing_events import (
+    INVOICE_TYPES,
+    SUBSCRIPTION_TYPES,
+    NotASubscriptionEvent,
+    subscription_event_parse,
+)
 from kazan.billing.services import GatewayEventData, gateway_event_apply
+from kazan.billing.services.plan_events import subscription_event_apply
 
 logger = logging.getLogger("kazan.hooks.stripe")
 
 SIGNATURE_HEADER = "Stripe-Signature"
 GATEWAY = "stripe"
-HANDLED_TYPES = frozenset(
+CHECKOUT_TYPES = frozenset(
     {
         "checkout.session.completed",
         "checkout.session.async_payment_succeeded",
@@ -44,6 +59,7 @@ HANDLED_TYPES = frozenset(
         "checkout.session.expired",
     }
 )
+HANDLED_TYPES = CHECKOUT_TYPES | SUBSCRIPTION_TYPES | INVOICE_TYPES
 
 
 # Stripe's ids: a prefix and letters/digits ("evt_1QfK8cLkdIwHu7ixE5f6G7h8"); at most the
@@ -55,8 +71,9 @@ class UnknownEventType(Exception):
     """A verified event of a type this endpoint does not handle (answered 200, logged)."""
 
 
-def event_parse(event: dict[str, Any]) -> GatewayEventData:
-    """A verified Stripe event → what billing needs. Raises UnknownEventType, ValueError."""
+def event_parse(event: dict[str, Any]) -> GatewayEventData | SubscriptionEventData:
+    """A verified Stripe event → what billing needs: a one-off payment's outcome or a plan
+    subscription's news. Raises UnknownEventType, ValueError."""
     event_id, event_type = event.get("id"), event.get("type")
     if not isinstance(event_id, str) or not isinstance(event_type, str):
         raise ValueError("not a Stripe event")
@@ -64,10 +81,19 @@ def event_parse(event: dict[str, Any]) -> GatewayEventData:
         raise ValueError("not a Stripe event id")
     if event_type not in HANDLED_TYPES:
         raise UnknownEventType(event_type)
+    if event_type not in CHECKOUT_TYPES:
+        try:
+            return subscription_event_parse(event)
+        except NotASubscriptionEvent:
+            raise UnknownEventType(f"{event_type} without a subscription") from None
     data = event.get("data")
     session = data.get("object") if isinstance(data, dict) else None
     if not isinstance(session, dict) or session.get("object") != "checkout.session":
         raise ValueError("the event carries no checkout session")
+    if session.get("mode") == "subscription":
+        if event_type != "checkout.session.completed":
+            raise UnknownEventType(f"{event_type} of a subscription checkout")
+        return subscription_event_parse(event)
     outcome: str | None
     if event_type == "checkout.session.completed":
         paid = session.get("payment_status") in ("paid", "no_payment_required")
@@ -124,6 +150,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         logger.warning("stripe webhook: malformed event (%s)", exc)
         return _bad_request("The event is malformed.")
-    result = gateway_event_apply(event=data)
+    if isinstance(data, SubscriptionEventData):
+        result = subscription_event_apply(event=data)
+    else:
+        result = gateway_event_apply(event=data)
     logger.info("stripe webhook %s %s: %s", data.event_type, data.event_id, result)
     return JsonResponse({"status": result})

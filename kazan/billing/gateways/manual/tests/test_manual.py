@@ -7,7 +7,7 @@ from kazan.billing.gateways.manual.gateway import ManualGateway
 def test_manual_is_the_default_and_every_gateway_is_registered(settings):
     settings.PAYMENT_GATEWAY = "manual"
     assert isinstance(gateway_get(), ManualGateway)
-    assert gateway_keys() == ["manual", "oxapay", "stripe"]
+    assert gateway_keys() == ["manual", "oxapay", "razorpay", "stripe"]
 
 
 def test_manual_checkout_has_no_reference_and_no_redirect():

@@ -3,9 +3,12 @@ import json
 import pytest
 import stripe
 
-from kazan.billing.gateways.stripe.tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
-
-WEBHOOK_URL = "/hooks/stripe/"
+from kazan.billing.gateways.stripe.testing import (
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    FakeStripe,
+    stripe_configure,
+)
 
 
 @pytest.fixture
@@ -18,10 +21,7 @@ def fake_stripe():
 def stripe_settings(settings, fake_stripe):
     """The app configured for Stripe, with the official SDK pointed at the local fake."""
     settings.PAYMENT_GATEWAY = "stripe"
-    settings.STRIPE_SECRET_KEY = SECRET_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = fake_stripe.url
-    settings.PUBLIC_URL = "https://kazan.example"
+    stripe_configure(settings, fake_stripe)
     return settings
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kazan.billing import services
 from kazan.billing.gateways import CheckoutRequest, GatewayError, gateway_get
 from kazan.billing.gateways.stripe.gateway import StripeGateway
-from kazan.billing.gateways.stripe.tests.fake_stripe import SECRET_KEY, form_decode
+from kazan.billing.gateways.stripe.testing import SECRET_KEY, form_decode
 from kazan.billing.models import Payment
 from kazan.messaging.queries import sms_balance
 
@@ -43,7 +43,7 @@ def test_the_sdk_creates_a_checkout_session(fake_stripe):
     result = gateway.checkout_start(_request())
 
     assert result.reference.startswith("cs_test_")
-    assert result.redirect_url.startswith("https://checkout.stripe.com/c/pay/cs_test_")
+    assert result.redirect_url.startswith(f"{fake_stripe.url}/c/pay/cs_test_")
     [sent] = fake_stripe.creates()
     assert sent.headers["authorization"] == f"Bearer {SECRET_KEY}"
     assert sent.headers["idempotency-key"] == "kazan-payment-7"
@@ -112,7 +112,7 @@ def test_upgrade_start_returns_the_checkout_url(
     )
 
     payment = Payment.objects.get(pk=started.payment.pk)
-    assert started.redirect_url.startswith("https://checkout.stripe.com/")
+    assert started.redirect_url.startswith(f"{fake_stripe.url}/c/pay/")
     assert payment.gateway == "stripe" and payment.status == "pending"
     assert payment.gateway_reference in fake_stripe.sessions
     [sent] = fake_stripe.creates()
@@ -136,17 +136,17 @@ def test_the_upgrade_page_sends_the_payer_to_checkout(
     stripe_settings, fake_stripe, owner_client, business, packages
 ):
     page = owner_client.get("/dashboard/billing/")
-    assert "https://checkout.stripe.com" in page["Content-Security-Policy"]
+    assert fake_stripe.url in page["Content-Security-Policy"]
 
     response = owner_client.post("/dashboard/billing/upgrade/", {"package": packages["pro"].pk})
     assert response.status_code == 302
-    assert response["Location"].startswith("https://checkout.stripe.com/c/pay/cs_test_")
+    assert response["Location"].startswith(f"{fake_stripe.url}/c/pay/cs_test_")
 
     htmx = owner_client.post(
         "/dashboard/billing/upgrade/", {"package": packages["pro"].pk}, HTTP_HX_REQUEST="true"
     )
     assert htmx.status_code == 204
-    assert htmx["HX-Redirect"].startswith("https://checkout.stripe.com/")
+    assert htmx["HX-Redirect"].startswith(f"{fake_stripe.url}/c/pay/")
 
 
 def test_the_return_page_reconciles_with_stripe(

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from kazan.billing import services
+from kazan.billing.gateways.stripe.testing import fixture
 from kazan.billing.gateways.stripe.tests.conftest import WEBHOOK_URL, signed
-from kazan.billing.gateways.stripe.tests.fake_stripe import fixture
 from kazan.billing.models import GatewayEvent, Payment
 from kazan.messaging.models import Kind, SmsCreditEntry
 from kazan.messaging.queries import sms_balance

@@ -1,0 +1,96 @@
+"""8 concurrent deliveries of one Razorpay event on PostgreSQL: applied exactly once."""
+
+import importlib
+import threading
+
+import pytest
+from django.apps import apps
+from django.db import connection, connections
+from django.test import Client
+
+from kazan.billing import services
+from kazan.billing.models import GatewayEvent, Invoice, Plan
+from kazan.billing.services.plan_subscriptions import (
+    plan_subscription_for,
+    subscription_checkout_start,
+)
+from kazan.messaging.models import Kind, SmsCreditEntry
+from kazan.messaging.queries import sms_balance
+
+THREADS = 8
+
+
+def _race(deliveries) -> list[tuple[int, str]]:
+    barrier = threading.Barrier(len(deliveries))
+    results: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def deliver(delivery) -> None:
+        try:
+            client = Client()
+            barrier.wait()
+            response = delivery.post(client)
+            with lock:
+                results.append((response.status_code, response.json()["status"]))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=deliver, args=(d,)) for d in deliveries]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_order_events_credit_exactly_once(
+    razorpay_settings, fake_razorpay, business, owner, packages
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+    payment = services.package_upgrade_start(
+        business=business, package=packages["pro"], actor=owner
+    ).payment
+    captured, paid = fake_razorpay.order_pay(payment.gateway_reference)
+    # Retries of both events at once: payment.captured and order.paid name the same order.
+    results = _race([captured, paid] * (THREADS // 2))
+
+    statuses = [status for _, status in results]
+    assert [code for code, _ in results] == [200] * THREADS
+    assert statuses.count("applied") == 1 and statuses.count("unchanged") == 1
+    assert statuses.count("duplicate") == THREADS - 2
+    assert sms_balance(business=business) == 5000
+    assert SmsCreditEntry.objects.filter(business=business, kind=Kind.PURCHASE).count() == 1
+    assert GatewayEvent.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_charge_deliveries_invoice_once(
+    razorpay_settings, fake_razorpay, business, owner
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
+    # A transactional test flushes what the data migration seeded: the plans again.
+    importlib.import_module("kazan.billing.migrations.0008_seed_plans").seed(apps, None)
+    plan_subscription_for(business)
+    subscription_checkout_start(
+        business=business,
+        plan=Plan.objects.get(key="basic"),
+        interval="month",
+        gateway_key="razorpay",
+        actor=owner,
+    )
+    subscription = plan_subscription_for(business)
+    fake_razorpay.subscription_authorise(subscription.gateway_subscription_id)
+    _activated, charged = fake_razorpay.subscription_charge(subscription.gateway_subscription_id)
+
+    results = _race([charged] * THREADS)
+
+    statuses = sorted(status for _, status in results)
+    assert statuses == ["applied"] + ["duplicate"] * (THREADS - 1)
+    assert Invoice.objects.filter(business=business, gateway="razorpay").count() == 1
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
