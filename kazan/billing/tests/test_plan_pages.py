@@ -342,3 +342,20 @@ def test_stripe_checkout_is_allowed_by_csp_and_redirects_to_it(owner_client, str
     assert response["Location"].startswith(stripe_fake.url.rstrip("/"))
     back = owner_client.get(f"{URL}?subscribed=1").content.decode()
     assert "data-subscribed" in back
+
+
+def test_a_past_due_plan_is_paid_before_it_changes(owner_client, business):
+    _on(business, status="past_due", plan="professional", past_due_since=timezone.now())
+
+    page = _page(owner_client, f"{URL}plans/")
+
+    assert "data-unpaid" in page and 'data-choose="downgrade"' not in page
+
+
+@pytest.mark.usefixtures("fake_gateway")
+def test_a_trial_held_by_a_gateway_changes_plan_instead_of_subscribing(owner_client, business):
+    _on(business, status="trialing", gateway="fakesub", gateway_subscription_id="sub_1")
+
+    page = _page(owner_client, f"{URL}plans/")
+    assert 'data-choose="upgrade"' in page and 'data-choose="subscribe"' not in page
+    assert "data-cancel" in _page(owner_client)
