@@ -151,21 +151,23 @@ def _price_take(subscription: PlanSubscription, event: SubscriptionEventData, so
     price = known.plan_price
     if price.pk in (subscription.price_id, subscription.pending_price_id):
         return
-    old = subscription.plan.key
+    old_plan = subscription.plan
     subscription.plan, subscription.price = price.plan, price
     subscription.interval, subscription.amount_minor = price.interval, price.amount_minor
     subscription.currency = price.currency
     subscription.save(
         update_fields=["plan", "price", "interval", "amount_minor", "currency", "updated_at"]
     )
-    if old != price.plan.key and subscription.status == Status.ACTIVE:
+    # During the trial the plan chosen is logged when it is paid for ("subscribed").
+    if old_plan.key != price.plan.key and subscription.status != Status.TRIALING:
+        up = price.plan.sort_order >= old_plan.sort_order
         plan_log(
             subscription=subscription,
-            kind=Kind.UPGRADED,
-            action="plan.upgraded",
-            old=old,
+            kind=Kind.UPGRADED if up else Kind.DOWNGRADED,
+            action="plan.upgraded" if up else "plan.downgraded",
+            old=old_plan.key,
             new=price.plan.key,
-            reason="changed at the gateway",
+            reason="the plan the gateway charges",
             source=source,
         )
 
@@ -227,6 +229,10 @@ def _invoice_paid(subscription: PlanSubscription, event: SubscriptionEventData, 
         gateway_invoice_id=event.gateway_invoice_id,
     )
     reference = event.payment_reference or event.gateway_invoice_id
+    if Payment.objects.filter(gateway=event.gateway, gateway_reference=reference).exists():
+        # The charge is some other payment's already (a one-off order): keep this one apart.
+        logger.warning("%s event %s: its charge names another payment", event.gateway, source)
+        reference = ""
     if not Payment.objects.filter(invoice=invoice).exists():
         Payment.objects.create(
             business=subscription.business,

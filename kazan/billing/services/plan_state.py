@@ -85,7 +85,7 @@ def plan_log(
         actor=actor,
         action=action,
         target=subscription,
-        data={"old": old, "new": new, **(data or {})},
+        data={"old": old, "new": new, **({"reason": reason} if reason else {}), **(data or {})},
     )
     return change
 

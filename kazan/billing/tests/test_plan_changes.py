@@ -190,3 +190,52 @@ def test_a_change_needs_a_paid_plan_and_another_plan(business, owner, staff_user
     with pytest.raises(ValidationFailed) as same:
         plan_change(business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner)
     assert same.value.code == "same_plan"
+
+
+def test_monthly_to_yearly_credits_the_unused_month_and_starts_a_year(
+    business, owner, staff_user, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    manual_active(business, owner, staff_user)
+    now = dt.datetime(2026, 1, 22, tzinfo=dt.UTC)
+    time_machine.move_to(now, tick=False)
+
+    result = plan_change(
+        business=business, plan=plan_by_key(key="basic"), interval="year", actor=owner
+    )
+
+    # Credit 4900 × 10/31 → 1581; the year (ten months' price: 49000) charged whole from now.
+    assert sorted(result.invoice.lines.values_list("amount_minor", flat=True)) == [-1581, 49000]
+    subscription = PlanSubscription.objects.get(business=business)
+    assert (subscription.interval, subscription.amount_minor) == ("year", 49000)
+    assert (subscription.current_period_start, subscription.current_period_end) == (
+        now,
+        dt.datetime(2027, 1, 22, tzinfo=dt.UTC),
+    )
+
+
+def test_a_transfer_paid_downgrade_is_invoiced_at_the_lower_price_and_applied_when_paid(
+    business, owner, staff_user, time_machine
+):
+    from kazan.billing.models import Invoice
+    from kazan.billing.services.manual_plans import plan_renewals_run
+
+    time_machine.move_to(START, tick=False)
+    subscription = manual_active(business, owner, staff_user)
+    upgrade = plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+    invoice_payment_confirm(invoice=upgrade.invoice, actor=staff_user)
+    plan_change(business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner)
+    end = subscription.current_period_end
+
+    time_machine.move_to(end - dt.timedelta(days=7), tick=False)
+    assert plan_renewals_run() == 1
+    renewal = Invoice.objects.get(subscription=subscription, period_start=end)
+    assert renewal.subtotal_minor == 4900  # the lower plan's price
+    assert PlanSubscription.objects.get(pk=subscription.pk).plan.key == "professional"
+
+    invoice_payment_confirm(invoice=renewal, actor=staff_user)
+    subscription.refresh_from_db()
+    assert (subscription.plan.key, subscription.pending_plan) == ("basic", None)
+    assert PlanChange.objects.filter(subscription=subscription, kind="downgraded").count() == 1

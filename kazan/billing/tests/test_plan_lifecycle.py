@@ -17,19 +17,21 @@ from kazan.billing.models import (
     PlanChange,
     PlanSubscription,
 )
+from kazan.billing.queries.plans import plan_by_key
 from kazan.billing.services.dunning import dunning_run, grace_run
 from kazan.billing.services.manual_plans import plan_renewals_run
 from kazan.billing.services.plan_events import subscription_event_apply
 from kazan.billing.services.plan_subscriptions import (
     plan_subscription_for,
     subscription_cancel,
+    subscription_checkout_start,
     subscription_gateways_available,
     subscription_portal_url,
     subscription_resume,
 )
 from kazan.billing.services.tax import gross_for
 from kazan.billing.tests.plan_fakes import event, fake_gateway, subscribe  # noqa: F401
-from kazan.core.errors import Conflict
+from kazan.core.errors import Conflict, ValidationFailed
 from kazan.messaging.testing import tasks_run_all
 from kazan.tenancy.models import Business
 from kazan.tenancy.services import business_status_change
@@ -314,3 +316,58 @@ def test_invoice_lines_from_the_gateway_are_kept_gross(business, owner, fake_gat
     assert PlanSubscription.objects.get(pk=subscription.pk).current_period_end == (
         subscription.current_period_end
     )
+
+
+def test_every_plan_change_reads_as_a_sentence_in_the_activity_log(
+    business, owner, fake_gateway, time_machine
+):
+    from kazan.activity.models import Activity
+    from kazan.activity.registry import Viewer, activity_describe
+
+    time_machine.move_to(START, tick=False)
+    _request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
+    subscription_event_apply(
+        event=event("invoice_failed", subscription=subscription, amount_minor=100, currency="EUR")
+    )
+    subscription_cancel(business=business, actor=owner, reason="moving")
+    entries = Activity.objects.filter(action__startswith="plan.").select_related("actor")
+    lines = activity_describe(entries, viewer=Viewer(staff=True))
+    assert {line.entry.action for line in lines} >= {
+        "plan.trial_started",
+        "plan.checkout_started",
+        "plan.subscribed",
+        "plan.payment_failed",
+        "plan.past_due",
+        "plan.cancel_scheduled",
+    }
+    assert [line.sentence for line in lines if "—" in line.sentence or "%(" in line.sentence] == []
+
+
+def test_a_gateway_that_refuses_is_a_clear_error_not_a_500(
+    business, owner, fake_gateway, monkeypatch
+):
+    from kazan.billing.gateways import GatewayError
+
+    def refuse(self, request):
+        raise GatewayError("card declined", code="declined")
+
+    monkeypatch.setattr(fake_gateway, "subscription_checkout_start", refuse)
+    with pytest.raises(Conflict) as refused:
+        subscription_checkout_start(
+            business=business,
+            plan=plan_by_key(key="basic"),
+            interval="month",
+            gateway_key="fakesub",
+            actor=owner,
+        )
+    assert refused.value.code == "gateway_error"
+    with pytest.raises(ValidationFailed):
+        subscription_checkout_start(
+            business=business,
+            plan=plan_by_key(key="basic"),
+            interval="month",
+            gateway_key="oxapay",
+            actor=owner,
+        )

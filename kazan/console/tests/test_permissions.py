@@ -79,13 +79,11 @@ def test_staff_can_open_every_console_page(staff_client, paths):
                 "/terms/",
                 "/credits/",
                 "/status/",
-                "/faq-limit/",
-                "/product-limit/",
+                "/plan-limits/",
                 "/resolve/",
                 "/alerts/settings/",
                 "/confirm/",
                 "/plan-terms/",
-                "/plan-limits/",
             )
         ), path
 
