@@ -8,6 +8,7 @@ from kazan.activity.registry import (
     Detail,
     activity_target,
     activity_type,
+    choice,
     date,
     field_names,
     money,
@@ -396,7 +397,18 @@ activity_type(
     "invoice.credited",
     label=t("Credit note issued"),
     sentence=t("%(actor)s issued %(target)s"),
-    details={"total_minor": INVOICE_TOTAL, "refund": Detail(t("Refund"))},
+    details={
+        "total_minor": INVOICE_TOTAL,
+        "refund": Detail(
+            t("Refund"),
+            choice(
+                [
+                    ("gateway", t("through the payment provider")),
+                    ("bank", t("by bank transfer")),
+                ]
+            ),
+        ),
+    },
 )
 activity_type(
     "billing.profile_saved",
