@@ -136,3 +136,22 @@ def test_an_event_for_a_subscription_that_is_not_ours_is_ignored(
     assert set(_post(client, deliveries)) == {"ignored"}
     assert GatewayEvent.objects.count() == len(deliveries)
     assert not PlanSubscription.objects.filter(gateway_subscription_id=sub["id"]).exists()
+
+
+def test_a_failed_renewal_waits_for_razorpay_when_the_invoice_cannot_be_read(
+    subscribed, fake_razorpay, client
+):
+    """payment.failed names only the invoice: unreachable Razorpay → 503, Razorpay retries."""
+    subscription, sub_id, _started = subscribed
+    fake_razorpay.subscription_authorise(sub_id)
+    _post(client, fake_razorpay.subscription_charge(sub_id))
+    failed, _pending = fake_razorpay.subscription_fail(sub_id)
+    fake_razorpay.fail_next(status=503, code="SERVER_ERROR")
+
+    first = failed.post(client)
+    retried = failed.post(client)
+
+    assert first.status_code == 503
+    assert retried.json() == {"status": "applied"}
+    subscription.refresh_from_db()
+    assert subscription.status == "past_due"
