@@ -28,7 +28,10 @@ A key is shown once, when it is created; send it on every request:
 A key acts for its own business only, with a manager's rights; the key alone says which
 business that is. A request that also names a business, by an `X-Client-ID` header or a
 `<slug>.<domain>` host, must name the key's own: another business's is refused with 403.
-An unknown or revoked key is a 401. A signed-in member of the business may instead call the
+An unknown or revoked key is a 401. A key works while the business's plan includes API
+access and its subscription is active: otherwise 403 `plan_feature_unavailable` or 402
+`subscription_inactive`, with an `upgrade_url` (the widget's public client id and the
+dashboard's session are not affected). A signed-in member of the business may instead call the
 API with the dashboard's session cookie (and the `X-CSRFToken` header on writes), with the
 rights of their role. `/accounts/me` accepts the session only.
 

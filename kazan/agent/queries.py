@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kazan.agent.models import AgentSettings, AgentToolCall
 from kazan.analytics.enums import EventKind
-from kazan.analytics.queries import business_today, series_between
+from kazan.analytics.queries import analytics_history, business_today, series_between
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -37,19 +37,22 @@ def agent_analytics(*, business: Business, days: int = 30) -> dict[str, Any]:
     """The last `days` local days of the agent: totals and a per-day series of turns, tool
     calls, failures and hand-offs (one query on the daily counters), and the tool calls by tool
     with how many failed (one grouped query on the tool call log)."""
+    history = analytics_history(business=business)  # no older than the plan shows
     today = business_today(business=business)
-    start = today - dt.timedelta(days=days - 1)
+    start = history.clamp(today - dt.timedelta(days=days - 1))
     data = series_between(business=business, start=start, end=today, kinds=AGENT_EVENT_KINDS)
+    since = timezone.now() - dt.timedelta(days=days)
+    if history.since is not None:
+        since = max(since, history.since)
     by_tool = (
-        AgentToolCall.objects.filter(
-            business=business, created_at__gte=timezone.now() - dt.timedelta(days=days)
-        )
+        AgentToolCall.objects.filter(business=business, created_at__gte=since)
         .values("tool")
         .annotate(calls=Count("id"), failed=Count("id", filter=Q(ok=False)))
         .order_by("-calls", "tool")
     )
     return {
         "start": start,
+        "history": history,
         "days": data["days"],
         "series": {str(kind): data["series"][kind] for kind in AGENT_EVENT_KINDS},
         "totals": {str(kind): sum(data["series"][kind]) for kind in AGENT_EVENT_KINDS},

@@ -14,7 +14,12 @@ from ninja.responses import Status
 from pydantic import model_validator
 
 from kazan.analytics.enums import WIDGET_EVENT_KINDS
-from kazan.analytics.queries import SERIES_DAYS_MAX, business_today, series_between
+from kazan.analytics.queries import (
+    SERIES_DAYS_MAX,
+    analytics_history,
+    business_today,
+    series_between,
+)
 from kazan.analytics.services import client_event_report
 from kazan.core.api import IsoDate, errors, responses
 from kazan.core.http import client_ip
@@ -84,6 +89,10 @@ class WidgetDayOut(Schema):
 
 
 class WidgetStatsOut(Schema):
+    first_day: dt.date | None = Field(
+        description="The oldest local day the business's plan shows (null: all history); "
+        "`from` is moved up to it."
+    )
     days: list[WidgetDayOut] = Field(description="One entry per local day, oldest first.")
     totals: dict[str, int] = Field(description="The period's sum per kind.")
 
@@ -96,7 +105,8 @@ class WidgetStatsOut(Schema):
         "Chats started, FAQ answers shown, suggestions clicked, unanswered questions, redirects "
         "(WhatsApp, form, link), forms submitted and hand-offs to a person, per day in the "
         f"business's time zone. `from`/`to` are dates (at most {SERIES_DAYS_MAX} days; default "
-        "the last 30 days). Owners, managers and API keys."
+        "the last 30 days), never before the oldest day the plan's analytics history shows "
+        "(`first_day`). Owners, managers and API keys."
     ),
 )
 def widget_stats(request: HttpRequest, period: Query[PeriodIn]):
@@ -106,10 +116,12 @@ def widget_stats(request: HttpRequest, period: Query[PeriodIn]):
         if period.start
         else business_today(business=business)
     )
-    start = period.start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    history = analytics_history(business=business)
+    start = history.clamp(period.start or end - dt.timedelta(days=DEFAULT_DAYS - 1))
     data = series_between(business=business, start=start, end=end, kinds=WIDGET_EVENT_KINDS)
     series = data["series"]
     return {
+        "first_day": history.first_day,
         "days": [
             {"day": day, **{kind: series[kind][n] for kind in WIDGET_EVENT_KINDS}}
             for n, day in enumerate(data["days"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kazan.analytics.models import DailyCount, Event, EventKind, ExportJob, ExportOrigin
+from kazan.core.entitlements import analytics_since
 from kazan.core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -38,6 +40,37 @@ class MonthlySeries(TypedDict):
 
 def business_today(*, business: Business) -> dt.date:
     return timezone.localtime(timezone=zoneinfo.ZoneInfo(business.timezone)).date()
+
+
+@dataclass(frozen=True)
+class History:
+    """How far back the business's plan shows analytics (decision 0033: "analytics depth").
+    `since` None: all of it."""
+
+    since: dt.datetime | None = None
+    first_day: dt.date | None = None  # the oldest local day shown
+    days: int | None = None
+
+    def clamp(self, day: dt.date) -> dt.date:
+        """`day`, or the oldest day shown when `day` is older."""
+        return day if self.first_day is None else max(day, self.first_day)
+
+    def shows(self, day: dt.date) -> bool:
+        return self.first_day is None or day >= self.first_day
+
+
+def analytics_history(*, business: Business) -> History:
+    """The business's plan's analytics window, for the dashboard's charts and reports (the
+    console's staff see everything: they do not ask)."""
+    since = analytics_since(business=business)
+    if since is None:
+        return History()
+    zone = zoneinfo.ZoneInfo(business.timezone)
+    return History(
+        since=since,
+        first_day=timezone.localtime(since, zone).date(),
+        days=max(0, round((timezone.now() - since) / dt.timedelta(days=1))),
+    )
 
 
 def month_add(day: dt.date, months: int) -> dt.date:
@@ -119,16 +152,22 @@ def series_between(
 
 
 def series_monthly(
-    *, business: Business, months: int = 12, kinds: Iterable[str] | None = None
+    *,
+    business: Business,
+    months: int = 12,
+    kinds: Iterable[str] | None = None,
+    since: dt.date | None = None,
 ) -> MonthlySeries:
     """{"months": [1st of month, …] (oldest first, ending this month), "series": {kind: [count
-    per month]}}; months without data count 0. One grouped query."""
-    return monthly_totals(
-        DailyCount.objects.filter(business=business),
-        today=business_today(business=business),
-        months=months,
-        kinds=_kinds(kinds),
-    )
+    per month]}}; months without data count 0. From the local day `since` on, if given (fewer
+    months; the first counts from that day). One grouped query."""
+    today = business_today(business=business)
+    counters = DailyCount.objects.filter(business=business)
+    if since is not None:
+        counters = counters.filter(day__gte=since)
+        oldest = since.year * 12 + since.month
+        months = max(1, min(months, today.year * 12 + today.month - oldest + 1))
+    return monthly_totals(counters, today=today, months=months, kinds=_kinds(kinds))
 
 
 def monthly_totals(

@@ -6,6 +6,7 @@ from crontask import cron
 from django.tasks import task
 
 from kazan.analytics import services
+from kazan.analytics.services.history import unscoped_events_history_purge
 
 
 @task
@@ -27,3 +28,10 @@ def events_flush() -> int:
     """Every minute: the visits and scans counted in Redis become event rows and daily counts
     (services.buffer; with no Redis there is nothing to flush)."""
     return services.events_buffered_flush()
+
+
+@cron("52 3 * * *")
+@task
+def events_history_purge() -> int:
+    """Daily: each business's raw events older than its plan's analytics history."""
+    return unscoped_events_history_purge()

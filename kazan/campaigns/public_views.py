@@ -37,7 +37,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     # A second click (or a phone's link preview after the first) is told it is done already,
     # rather than asked again.
     already = not queries.offers_allowed(business=business, customer=customer)
-    done = {"business_name": business.name, "already": already}
+    done = {"business": business, "business_name": business.name, "already": already}
     if already:
         return render(request, "links/unsubscribe_done.html", done)
     if request.method == "POST":
@@ -47,4 +47,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             user_agent=request.headers.get("User-Agent", ""),
         )
         return render(request, "links/unsubscribe_done.html", done)
-    return render(request, "links/unsubscribe_confirm.html", {"business_name": business.name})
+    return render(
+        request,
+        "links/unsubscribe_confirm.html",
+        {"business": business, "business_name": business.name},
+    )

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from kazan.activity.queries import activity_list
 from kazan.analytics.enums import WIDGET_EVENT_KINDS, EventKind
 from kazan.analytics.queries import (
+    History,
+    analytics_history,
     business_today,
     counts_between,
     same_days_last_month,
     series_between,
-    series_daily,
     series_monthly,
     social_clicks_by_network,
 )
@@ -56,14 +57,29 @@ def month_start(*, business: Business) -> dt.datetime:
     return local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def chart_data(*, business: Business) -> dict[str, dict[str, object]]:
+def chart_data(
+    *, business: Business, history: History | None = None
+) -> dict[str, dict[str, object]]:
     """What overview.js draws, ready for json_script: ISO dates and their labels in the reader's
     language (Chart.js shows the labels as they are), one dataset per kind, by day (30 days) and
-    by month (12). The current month has only run to today: its label says so and `partial`
-    lists its index, which the chart draws dashed."""
-    daily = series_daily(business=business, days=30, kinds=OVERVIEW_KINDS)
-    monthly = series_monthly(business=business, months=12, kinds=OVERVIEW_KINDS)
+    by month (12), neither older than the plan's analytics history. The current month has only
+    run to today, and the first may start after its 1st: their labels say so and `partial`
+    lists their indexes, which the chart draws dashed."""
+    history = history or analytics_history(business=business)
+    today = business_today(business=business)
+    start = history.clamp(today - dt.timedelta(days=29))
+    daily = series_between(business=business, start=start, end=today, kinds=OVERVIEW_KINDS)
+    monthly = series_monthly(
+        business=business, months=12, kinds=OVERVIEW_KINDS, since=history.first_day
+    )
     month_labels = [date_local(month, fmt="YEAR_MONTH_FORMAT") for month in monthly["months"]]
+    partial = [len(month_labels) - 1]
+    if history.first_day is not None and history.first_day.day > 1 and len(month_labels) > 1:
+        month_labels[0] = _("%(month)s (from %(day)s)") % {
+            "month": month_labels[0],
+            "day": date_local(history.first_day),
+        }
+        partial.insert(0, 0)
     month_labels[-1] = _("%(month)s (to date)") % {"month": month_labels[-1]}
     return {
         "day": _daily_block(daily["days"], daily["series"], OVERVIEW_KINDS),
@@ -71,7 +87,7 @@ def chart_data(*, business: Business) -> dict[str, dict[str, object]]:
             "dates": [month.isoformat() for month in monthly["months"]],
             "labels": month_labels,
             "datasets": _datasets(monthly["series"], OVERVIEW_KINDS),
-            "partial": [len(month_labels) - 1],
+            "partial": partial,
         },
     }
 
@@ -134,17 +150,31 @@ CHAT_TILES = {
 }
 
 
-def website_chat(*, business: Business, period: str = "month") -> dict[str, object]:
+def _period_start(today: dt.date, period: str) -> dt.date:
+    return today.replace(day=1) if period == "month" else today - dt.timedelta(int(period) - 1)
+
+
+def website_chat(
+    *, business: Business, period: str = "month", history: History | None = None
+) -> dict[str, object]:
     """The overview's website chat section: the period's totals per kind and a per-day chart
-    for overview.js. One query whatever the period (totals are the chart's sums)."""
-    period = period if period in CHAT_PERIODS else "month"
+    for overview.js. One query whatever the period (totals are the chart's sums). Periods
+    reaching further back than the plan's analytics history are not offered (the month so far
+    is, clamped to it)."""
+    history = history or analytics_history(business=business)
     today = business_today(business=business)
-    start = today.replace(day=1) if period == "month" else today - dt.timedelta(int(period) - 1)
+    periods = [
+        (key, label)
+        for key, label in CHAT_PERIODS.items()
+        if key == "month" or history.shows(_period_start(today, key))
+    ]
+    period = period if period in dict(periods) else "month"
+    start = history.clamp(_period_start(today, period))
     data = series_between(business=business, start=start, end=today, kinds=WIDGET_EVENT_KINDS)
     series = data["series"]
     return {
         "period": period,
-        "periods": list(CHAT_PERIODS.items()),
+        "periods": periods,
         "start": start,
         "tiles": [
             {
@@ -159,18 +189,29 @@ def website_chat(*, business: Business, period: str = "month") -> dict[str, obje
     }
 
 
-def overview(*, business: Business) -> dict[str, object]:
+def overview(*, business: Business, history: History | None = None) -> dict[str, object]:
     """The numbers on the dashboard's first page. "This month" runs from the 1st to today and
     is compared with the same days of last month, so the 5th is not set against 30 full days."""
+    history = history or analytics_history(business=business)
     this_month = month_start(business=business)
     today = business_today(business=business)
     previous_start, previous_end = same_days_last_month(today)
     month = counts_between(
-        business=business, start=today.replace(day=1), end=today, kinds=OVERVIEW_KINDS
+        business=business,
+        start=history.clamp(today.replace(day=1)),
+        end=today,
+        kinds=OVERVIEW_KINDS,
     )
-    previous = counts_between(
-        business=business, start=previous_start, end=previous_end, kinds=OVERVIEW_KINDS
+    # Last month's same days are compared only when the plan's history shows all of them.
+    compared = history.shows(previous_start)
+    previous = (
+        counts_between(
+            business=business, start=previous_start, end=previous_end, kinds=OVERVIEW_KINDS
+        )
+        if compared
+        else {}
     )
+    social_since = this_month if history.since is None else max(this_month, history.since)
     return {
         "customers": unscoped_customer_counts_by_business(business_ids=[business.pk]).get(
             business.pk, 0
@@ -181,16 +222,17 @@ def overview(*, business: Business) -> dict[str, object]:
         "reviews": review_stats(business=business),
         "month_label": date_local(this_month.date(), fmt="YEAR_MONTH_FORMAT"),
         "month": {kind.value: month[kind] for kind in OVERVIEW_KINDS},
-        "previous": {kind.value: previous[kind] for kind in OVERVIEW_KINDS},
-        "previous_start": previous_start,
-        "previous_end": previous_end,
+        "previous": {str(kind): count for kind, count in previous.items()},
+        "previous_start": previous_start if compared else None,
+        "previous_end": previous_end if compared else None,
+        "history": history,
         "reviews_month": review_stats(business=business, since=this_month),
         "social_month": [
             {"network": network, "label": NETWORK_LABELS.get(network, network), "count": count}
             for network, count in social_clicks_by_network(
-                business=business, since=this_month
+                business=business, since=social_since
             ).items()
         ],
-        "charts": chart_data(business=business),
+        "charts": chart_data(business=business, history=history),
         "recent_activity": list(activity_list(business=business)[:8]),
     }

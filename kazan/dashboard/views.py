@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kazan.activity.queries import activity_actions, activity_list
+from kazan.analytics.queries import analytics_history
 from kazan.core.errors import ValidationFailed
 from kazan.core.paging import query_without_page
 from kazan.dashboard import queries
@@ -28,12 +29,15 @@ def _url_if_known(name: str) -> str:
 @member_required()
 def home(request):
     business = request.business
+    history = analytics_history(business=business)  # what the plan shows (decision 0033)
     return render(
         request,
         "dashboard/home.html",
         {
-            "stats": queries.overview(business=business),
-            "chat": queries.website_chat(business=business, period=request.GET.get("chat", "")),
+            "stats": queries.overview(business=business, history=history),
+            "chat": queries.website_chat(
+                business=business, period=request.GET.get("chat", ""), history=history
+            ),
             "unanswered_url": _url_if_known("faq:unanswered"),
         },
     )

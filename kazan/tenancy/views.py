@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kazan.core.entitlements import PlanLimitReached
+from kazan.core.entitlements import Capability, PlanLimitReached, plan_has
 from kazan.core.errors import KazanError
 from kazan.tenancy import queries, services
 from kazan.tenancy.decorators import member_required
@@ -26,6 +26,7 @@ def _team_page(request, *, status: int = 200, error=None, **extra):
         "members": queries.team_members(business=business),
         "invitations": queries.invitations_pending(business=business),
         "api_keys": queries.api_keys_active(business=business),
+        "api_access": plan_has(business=business, key=Capability.API_ACCESS),
         "roles": Role.choices,
         "invite_form": extra.pop("invite_form", None) or InvitationForm(),
         "api_key_form": extra.pop("api_key_form", None) or ApiKeyForm(),

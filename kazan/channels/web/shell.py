@@ -29,10 +29,14 @@ _shells: OrderedDict[tuple[object, ...], str] = OrderedDict()
 _lock = threading.Lock()
 
 
-def shell_key(business: "Business", language: str, links: tuple[str, ...]) -> tuple[object, ...]:
+def shell_key(
+    business: "Business", language: str, links: tuple[str, ...], *, white_label: bool = False
+) -> tuple[object, ...]:
     """What the page shows of the business: a change to any of it is a new page. `links` are
-    the addresses its social links are made from (their labels depend on the language only)."""
+    the addresses its social links are made from (their labels depend on the language only);
+    `white_label`: its plan hides Kazan's name (no "Powered by Kazan")."""
     return (
+        white_label,
         business.pk,
         business.slug,
         language,

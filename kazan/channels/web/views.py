@@ -36,6 +36,7 @@ from kazan.conversations.queries import conversation_for_handle
 from kazan.conversations.services import conversation_language_set
 from kazan.core.crypto import blind_index
 from kazan.core.csrf import csrf_token
+from kazan.core.entitlements import Capability, plan_has
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
@@ -138,7 +139,12 @@ def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
             )
     with translation.override(language):
         html = shell_html(
-            shell_key(business, language, _social_addresses(business)),
+            shell_key(
+                business,
+                language,
+                _social_addresses(business),
+                white_label=plan_has(business=business, key=Capability.WHITE_LABEL),
+            ),
             "landing/page.html",
             lambda: _page_context(business, language, _fixed_social_links(business)),
         )

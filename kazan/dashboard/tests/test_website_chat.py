@@ -16,6 +16,7 @@ from kazan.analytics.enums import WIDGET_EVENT_KINDS
 from kazan.analytics.models import DailyCount, EventKind
 from kazan.analytics.queries import business_today
 from kazan.analytics.services import event_count
+from kazan.billing.testing import limits_give
 from kazan.dashboard import views
 from kazan.dashboard.tests.test_overview import _stat
 
@@ -108,6 +109,8 @@ def test_the_figures_follow_the_readers_language(
 
 
 def test_the_section_costs_one_query_whatever_the_data(owner_client, business, counted):
+    limits_give(business, analytics_days=None)  # the plan's subscription exists already
+
     def widget_queries() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as captured:
             owner_client.get(reverse("dashboard:home") + "?chat=90")

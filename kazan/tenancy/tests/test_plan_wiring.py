@@ -155,6 +155,15 @@ def test_creating_a_key_is_refused_without_api_access(business, owner, owner_cli
     assert "/dashboard/billing/" in page
 
 
+def test_the_team_page_says_when_the_plan_has_no_api_access(owner_client, business):
+    limits_give(business, api_access=False)
+    page = owner_client.get(reverse("team:list")).content.decode()
+    assert 'id="api-access-unavailable"' in page
+    assert reverse("team:api_key_create") not in page
+    limits_give(business, api_access=True)
+    assert reverse("team:api_key_create") in owner_client.get(reverse("team:list")).content.decode()
+
+
 def test_a_manager_counts_as_a_seat(business, owner):
     MembershipFactory(business=business, role=Role.MANAGER)
     assert usage_count(business=business, key=Limit.TEAM_MEMBERS) == 2
