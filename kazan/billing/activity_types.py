@@ -490,7 +490,7 @@ def _catalog_changes(data) -> list[Change]:
         if not (isinstance(value, list) and len(value) == 2):
             continue
         try:
-            label = str(Plan._meta.get_field(key).verbose_name)
+            label = str(getattr(Plan._meta.get_field(key), "verbose_name", key))
         except FieldDoesNotExist:  # a price ("price month EUR") is not a field
             label = key
         changes.append(Change(label, shown(key, value[0]), shown(key, value[1])))

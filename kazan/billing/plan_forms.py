@@ -26,7 +26,7 @@ STATUS_CHOICES = {
 }
 
 
-def plan_choices() -> list[tuple[str, str]]:
+def plan_choices() -> list[tuple[str, object]]:
     return [*ALL, *Plan.objects.values_list("key", "name")]
 
 

@@ -27,6 +27,7 @@ from kazan.billing.queries.plan_pages import (
     PAID_STATUSES,
     amount_due,
     invoices_open,
+    plan_changeable,
     plan_options,
     trial_days_left,
     usage_bars,
@@ -66,15 +67,10 @@ def gateway_form_action_allow(response: HttpResponse, origin: str) -> HttpRespon
 
 
 def _gateway_origins(keys: list[str]) -> str:
-    origins = []
-    for key in keys:
-        try:
-            origin = getattr(gateway_get(key), "checkout_origin", "")
-        except Exception:
-            origin = ""
-        if origin:
-            origins.append(origin)
-    return " ".join(origins)
+    """The hosted pages' origins of the offered gateways (all configured: they are the
+    available ones), for the plans page's form-action."""
+    origins = (getattr(gateway_get(key), "checkout_origin", "") for key in keys)
+    return " ".join(origin for origin in origins if origin)
 
 
 def plan_overview_context(*, business: Business) -> dict[str, Any]:
@@ -111,6 +107,10 @@ def plan_overview_context(*, business: Business) -> dict[str, Any]:
         "open_invoice": invoices_open(business=business).first() if due else None,
         "invoices": invoices_for(business=business)[:INVOICES_SHOWN],
         "bank": bank_details() if subscription.gateway == "manual" else None,
+        "changeable": plan_changeable(subscription),
+        # A paid plan, or a trial a gateway holds, can be cancelled at the period's end.
+        "cancellable": not subscription.cancel_at_period_end
+        and (status in PAID_STATUSES or plan_changeable(subscription)),
     }
 
 
@@ -181,7 +181,7 @@ def plan_choose(request: BusinessRequest) -> HttpResponse:
     if plan is None or not plan.active or not plan.public:
         raise NotFound(_("This plan cannot be chosen."))
     interval = _interval(request, subscription)
-    if subscription.status in PAID_STATUSES:
+    if plan_changeable(subscription):
         try:
             plan_change(business=business, plan=plan, interval=interval, actor=request.user)
         except ValidationFailed as error:

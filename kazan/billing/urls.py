@@ -20,7 +20,6 @@ urlpatterns = [
     path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),
     # Platform staff only (staff_required): confirm that a manual payment arrived.
     path("payments/<int:payment_id>/confirm/", views.payment_confirm, name="payment_confirm"),
-    path("razorpay/", include("kazan.billing.gateways.razorpay.urls")),
     # Invoices and billing details (issue 14, invoices).
     path(
         "invoices/<int:invoice_id>/pdf/",
@@ -28,4 +27,5 @@ urlpatterns = [
         name="invoice_pdf",
     ),
     path("profile/", invoice_views.billing_profile, name="profile"),
+    path("razorpay/", include("kazan.billing.gateways.razorpay.urls")),
 ]

@@ -43,6 +43,8 @@ def billing_overview(request: BusinessRequest) -> HttpResponse:
         "can_manage": can_manage,
         "options": queries.package_options(business=business) if can_manage else [],
         "payments": queries.payments_for(business=business)[:HISTORY_SIZE] if can_manage else [],
+        # Back from the gateway's checkout: its webhook may not have arrived yet.
+        "subscribed": request.GET.get("subscribed") == "1",
     }
     try:
         gateway = services.gateway_configured()

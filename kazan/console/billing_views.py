@@ -243,7 +243,7 @@ def _export(tab_key: str, tab: Tab, rows: QuerySet, export_format: str) -> FileR
 
 @staff_required
 @require_GET
-def billing(request: HttpRequest) -> HttpResponse:
+def billing(request: HttpRequest) -> HttpResponse | FileResponse:
     tab_key = request.GET.get("tab", "payments")
     if tab_key not in TABS:
         tab_key = "payments"

@@ -23,6 +23,21 @@ if TYPE_CHECKING:
 
 # A plan is paid for (a change of plan goes through plan_change, not a new checkout).
 PAID_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE})
+
+
+def gateway_held(subscription: PlanSubscription) -> bool:
+    """A card gateway holds the subscription (a Stripe or Razorpay trial with a card, too)."""
+    return bool(subscription.gateway_subscription_id) and subscription.gateway != "manual"
+
+
+def plan_changeable(subscription: PlanSubscription) -> bool:
+    """What the lifecycle's plan_change accepts: an active plan, or a trial a gateway holds
+    (a past-due plan is paid before it changes; anything else subscribes)."""
+    return subscription.status == SubscriptionStatus.ACTIVE or (
+        subscription.status == SubscriptionStatus.TRIALING and gateway_held(subscription)
+    )
+
+
 # At this share of a limit the bar turns to the warning colour.
 WARN_PERCENT = 80
 
@@ -121,7 +136,8 @@ class PlanOption:
     price: PlanPrice | None  # in the chosen interval and the business's currency
     terms: dict[str, int | bool | None]
     # "subscribe" (no paid plan yet: checkout), "current", "switch" (the same plan, the other
-    # interval), "upgrade", "downgrade", "contact" (no public price: staff give custom terms).
+    # interval), "upgrade", "downgrade", "contact" (no public price: staff give custom terms),
+    # "unpaid" (past due: the open invoice is paid before the plan changes).
     relation: str
 
     def value(self, key: str) -> int | bool | None:
@@ -135,7 +151,8 @@ def plan_options(
     with its price in `interval` and `currency` and what choosing it means for this business
     (upgrade or downgrade by catalog order; a trial or an ended plan subscribes)."""
     current = subscription.plan if subscription is not None else None
-    paying = subscription is not None and subscription.status in PAID_STATUSES
+    changeable = subscription is not None and plan_changeable(subscription)
+    past_due = subscription is not None and subscription.status == SubscriptionStatus.PAST_DUE
     options = []
     for plan in plans_offered():
         price = next(
@@ -148,7 +165,11 @@ def plan_options(
         )
         if price is None or not plan.public:
             relation = "contact"
-        elif current is None or not paying:
+        elif past_due and current is not None and plan.pk == current.pk:
+            relation = "current"
+        elif past_due:
+            relation = "unpaid"
+        elif subscription is None or current is None or not changeable:
             relation = "subscribe"
         elif plan.pk == current.pk:
             relation = "current" if subscription.interval == interval else "switch"

@@ -77,7 +77,7 @@ def _prices_check(prices: list[PriceData]) -> None:
 
 def plan_catalog_update(
     *, plan: Plan, fields: dict[str, Any], prices: list[PriceData], reason: str, actor: Actor
-) -> dict[str, list]:
+) -> dict[str, list[Any]]:
     """Applies the given plan fields and prices (a price missing from `prices` is left as it
     is; prices are never deleted, only made inactive, since subscriptions point at them).
     Returns the changes {what: [old, new]}; nothing changed → {} and nothing logged."""
@@ -96,7 +96,7 @@ def plan_catalog_update(
     _prices_check(prices)
     if not reason.strip():
         raise ValidationFailed(_("Say why the plan changes."), code=BillingErrorCode.INVALID_FIELD)
-    changes: dict[str, list] = {}
+    changes: dict[str, list[Any]] = {}
     with transaction.atomic():
         locked = Plan.objects.select_for_update().get(pk=plan.pk)
         for field, value in fields.items():

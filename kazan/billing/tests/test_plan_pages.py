@@ -314,3 +314,48 @@ def test_another_business_named_is_a_404(owner_client, other_business):
         assert owner_client.get(f"{URL}{path}", **headers).status_code == 404
     for path in CHANGES:
         assert owner_client.post(f"{URL}{path}", {"plan": "basic"}, **headers).status_code == 404
+
+
+# --- through the fake Stripe (official SDK) ------------------------------------------------------
+
+
+@pytest.fixture
+def stripe_fake(settings):
+    from kazan.billing.gateways.stripe.testing import FakeStripe, stripe_configure
+
+    with FakeStripe() as fake:
+        stripe_configure(settings, fake)
+        settings.BILLING_GATEWAYS = ["stripe", "manual"]
+        yield fake
+
+
+def test_stripe_checkout_is_allowed_by_csp_and_redirects_to_it(owner_client, stripe_fake):
+    page = owner_client.get(f"{URL}plans/")
+    assert 'name="gateway" value="stripe"' in page.content.decode()
+    assert stripe_fake.url.rstrip("/") in page["Content-Security-Policy"]
+
+    response = owner_client.post(
+        f"{URL}plans/choose/", {"plan": "basic", "interval": "month", "gateway": "stripe"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(stripe_fake.url.rstrip("/"))
+    back = owner_client.get(f"{URL}?subscribed=1").content.decode()
+    assert "data-subscribed" in back
+
+
+def test_a_past_due_plan_is_paid_before_it_changes(owner_client, business):
+    _on(business, status="past_due", plan="professional", past_due_since=timezone.now())
+
+    page = _page(owner_client, f"{URL}plans/")
+
+    assert "data-unpaid" in page and 'data-choose="downgrade"' not in page
+
+
+@pytest.mark.usefixtures("fake_gateway")
+def test_a_trial_held_by_a_gateway_changes_plan_instead_of_subscribing(owner_client, business):
+    _on(business, status="trialing", gateway="fakesub", gateway_subscription_id="sub_1")
+
+    page = _page(owner_client, f"{URL}plans/")
+    assert 'data-choose="upgrade"' in page and 'data-choose="subscribe"' not in page
+    assert "data-cancel" in _page(owner_client)

@@ -425,3 +425,28 @@ def test_overview_query_budget(packages, now, django_assert_max_num_queries):
 
     with django_assert_max_num_queries(7):
         revenue.revenue_overview()
+
+
+def test_a_paid_plan_invoice_is_revenue_and_its_plan_is_mrr(now, business, staff_user):
+    from kazan.billing.models import Invoice
+    from kazan.billing.services.manual_plans import invoice_payment_confirm
+    from kazan.billing.services.plan_changes import subscription_terms_set
+
+    subscription_terms_set(
+        business=business,
+        plan=Plan.objects.get(key="basic"),
+        amount_minor=4900,
+        currency="EUR",
+        interval="month",
+        actor=staff_user,
+        reason="contract",
+    )
+    invoice = Invoice.objects.get(business=business, status="open")
+    invoice_payment_confirm(invoice=invoice, actor=staff_user)
+
+    overview = revenue.revenue_overview()
+
+    assert overview.platform.this_month.amount_minor == invoice.total_minor
+    assert overview.platform.mrr.amount_minor == 4900
+    _headers, rows = revenue.revenue_report_rows(since=None, until=None)
+    assert [row[4] for row in rows] == [invoice.number]
