@@ -46,7 +46,7 @@ CRM_PROFILE = {
     "city": "Austin",
     "country": "US",
 }
-CRM_TERMS = {"amount_minor": 39_900, "currency": "USD", "interval": "month"}
+CRM_MONTHLY_USD_CENTS = 39_900
 
 
 def plans_load(*, cafe: Business, shop: Business, crm: Business, staff: User) -> None:
@@ -145,7 +145,9 @@ def _crm_load(*, business: Business, staff: User) -> None:
         plan=plan,
         actor=staff,
         reason="Contract TK-2026-07: unlimited operators and bots, monthly by transfer",
-        **CRM_TERMS,
+        amount_minor=CRM_MONTHLY_USD_CENTS,
+        currency="USD",
+        interval="month",
     )
     for invoice in Invoice.objects.filter(business=business, status="open"):
         invoice_payment_confirm(invoice=invoice, actor=staff)
