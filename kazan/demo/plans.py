@@ -61,16 +61,6 @@ def plans_load(*, cafe: Business, shop: Business, crm: Business, staff: User) ->
     _crm_load(business=crm, staff=staff)
 
 
-def _months_back(moment: dt.datetime, months: int) -> dt.datetime:
-    from kazan.billing.services.plan_state import period_add
-
-    # period_add goes forward by calendar months; back = the start whose N months end here.
-    start = moment
-    while period_add(start, "month", months) > moment:
-        start -= dt.timedelta(days=1)
-    return start
-
-
 def _cafe_load(*, business: Business, staff: User) -> None:
     """Professional, monthly, by bank transfer: the first month through the plans page's
     checkout, two renewals, all confirmed by staff; then the renewal job's open invoice."""
@@ -87,7 +77,7 @@ def _cafe_load(*, business: Business, staff: User) -> None:
     plan = plan_by_key(key="professional")
     assert plan is not None
     current_end = timezone.now() + dt.timedelta(days=DAYS_LEFT)
-    first_start = _months_back(current_end, PAID_MONTHS)
+    first_start = period_add(current_end, "month", -PAID_MONTHS)
     first = subscription_checkout_start(
         business=business, plan=plan, interval="month", gateway_key="manual", actor=staff
     ).invoice
