@@ -165,22 +165,21 @@ class BillingEntitlements:
         rows = UsageCounter.objects.filter(business=business, quota=key, period=period)
         if limit is not None:
             rows = rows.filter(used__lte=limit - amount)
-        with transaction.atomic():
-            if rows.update(used=F("used") + amount):
-                return
-            if limit is not None and amount > limit:
-                raise _refused(key, limit)
-            _counter, inserted = insert_or_fetch(
-                lambda: UsageCounter.objects.create(
-                    business=business, quota=key, period=period, used=amount
-                ),
-                lambda: UsageCounter.objects.filter(
-                    business=business, quota=key, period=period
-                ).first(),
-            )
-            # The row existed (full, or made by a concurrent first taker): try it once more.
-            if inserted or rows.update(used=F("used") + amount):
-                return
+        if rows.update(used=F("used") + amount):
+            return
+        if limit is not None and amount > limit:
+            raise _refused(key, limit)
+        _counter, inserted = insert_or_fetch(
+            lambda: UsageCounter.objects.create(
+                business=business, quota=key, period=period, used=amount
+            ),
+            lambda: UsageCounter.objects.filter(
+                business=business, quota=key, period=period
+            ).first(),
+        )
+        # The row existed (full, or made by a concurrent first taker): try it once more.
+        if inserted or rows.update(used=F("used") + amount):
+            return
         raise _refused(key, int(limit or 0))
 
     def capability_has(self, *, business: Business, key: Capability) -> bool:
