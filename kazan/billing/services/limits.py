@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +44,7 @@ from kazan.core.errors import ValidationFailed
 from kazan.core.formatting import number_local
 
 if TYPE_CHECKING:
+    from kazan.accounts.models import User
     from kazan.accounts.types import Actor
     from kazan.tenancy.models import Business
 
@@ -164,22 +165,21 @@ class BillingEntitlements:
         rows = UsageCounter.objects.filter(business=business, quota=key, period=period)
         if limit is not None:
             rows = rows.filter(used__lte=limit - amount)
-        with transaction.atomic():
-            if rows.update(used=F("used") + amount):
-                return
-            if limit is not None and amount > limit:
-                raise _refused(key, limit)
-            _counter, inserted = insert_or_fetch(
-                lambda: UsageCounter.objects.create(
-                    business=business, quota=key, period=period, used=amount
-                ),
-                lambda: UsageCounter.objects.filter(
-                    business=business, quota=key, period=period
-                ).first(),
-            )
-            # The row existed (full, or made by a concurrent first taker): try it once more.
-            if inserted or rows.update(used=F("used") + amount):
-                return
+        if rows.update(used=F("used") + amount):
+            return
+        if limit is not None and amount > limit:
+            raise _refused(key, limit)
+        _counter, inserted = insert_or_fetch(
+            lambda: UsageCounter.objects.create(
+                business=business, quota=key, period=period, used=amount
+            ),
+            lambda: UsageCounter.objects.filter(
+                business=business, quota=key, period=period
+            ).first(),
+        )
+        # The row existed (full, or made by a concurrent first taker): try it once more.
+        if inserted or rows.update(used=F("used") + amount):
+            return
         raise _refused(key, int(limit or 0))
 
     def capability_has(self, *, business: Business, key: Capability) -> bool:
@@ -253,7 +253,7 @@ def plan_overrides_set(
             old_value=json.dumps(before, sort_keys=True)[:200],
             new_value=json.dumps(cleaned, sort_keys=True)[:200],
             reason=reason[:500],
-            changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            changed_by=cast("User", actor) if getattr(actor, "is_authenticated", False) else None,
         )
         activity_record(
             business=business,
