@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kazan.billing.testing import limits_give
 from kazan.commerce.models import Category, Offer, Product, ProductVariant
 from kazan.commerce.testing import product_factory, sicilian_shop
 from kazan.tenancy.models import Role
@@ -82,12 +83,20 @@ def test_product_crud_and_errors(api, business):
     assert api.get(f"{API}/products/{product_id}").status_code == 404
 
 
-def test_product_limit_is_409(api, business, settings):
-    settings.COMMERCE_PRODUCT_LIMIT = 0
+def test_the_plans_product_limit_is_402_with_the_upgrade_link(api, business):
+    limits_give(business, products=0)
     response = api.post(
         f"{API}/products", {"name": "A", "price_minor": 1}, content_type="application/json"
     )
-    assert response.status_code == 409 and response.json()["code"] == "product_limit"
+    assert response.status_code == 402
+    body = response.json()
+    assert body["code"] == "plan_limit_reached" and body["key"] == "products"
+    assert body["limit"] == 0 and "/dashboard/billing/" in body["upgrade_url"]
+    limits_give(business, products=1)
+    response = api.post(
+        f"{API}/products", {"name": "A", "price_minor": 1}, content_type="application/json"
+    )
+    assert response.status_code == 201
 
 
 def test_variants_media_categories_offers(api, business):

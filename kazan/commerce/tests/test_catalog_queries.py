@@ -12,7 +12,6 @@ from kazan.commerce.queries import (
     price_for,
     product_by_retailer_id,
     product_get,
-    product_limit,
     products_list,
     products_search,
 )
@@ -184,15 +183,6 @@ def test_search_without_text_is_newest_first_and_scoped(business, other_business
     assert products_search(business=other_business, text="cassata") == []
     events = products_search(business=business, kind="event")
     assert [h.product for h in events] == [shop["cata_vinos"]]
-
-
-def test_product_limit_defaults_and_own(business, settings):
-    settings.COMMERCE_PRODUCT_LIMIT = 7
-    assert product_limit(business=business) == 7
-    from kazan.commerce.models import CommerceSettings
-
-    CommerceSettings.objects.create(business=business, product_limit=3)
-    assert product_limit(business=business) == 3
 
 
 def test_category_factory_helper(business):

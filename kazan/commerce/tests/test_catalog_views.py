@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from kazan.billing.testing import limits_give
 from kazan.commerce.models import Category, Offer, Product, ProductMedia, ProductVariant
 from kazan.commerce.testing import category_factory, product_factory, sicilian_shop
 from kazan.tenancy.models import Role
@@ -89,15 +90,18 @@ def test_bad_product_input_is_a_clear_400(owner_client, business):
     assert not Product.objects.filter(business=business).exists()
 
 
-def test_product_limit_is_a_clear_error(owner_client, business, settings):
-    settings.COMMERCE_PRODUCT_LIMIT = 1
+def test_the_plans_product_limit_is_a_clear_error_with_an_upgrade_link(owner_client, business):
+    limits_give(business, products=1)
     product_factory(business)
+    assert "1 of 1 products" in owner_client.get("/dashboard/shop/").text
     response = owner_client.post(
         "/dashboard/shop/products/new/",
         {"kind": "product", "name": "Second", "price": "1", "currency": "EUR"},
     )
-    assert response.status_code == 409
-    assert "limit of 1 products" in response.content.decode()
+    assert response.status_code == 402
+    assert "Your plan allows 1 product. Upgrade your plan to add more." in response.text
+    assert "data-upgrade" in response.text
+    assert Product.objects.filter(business=business).count() == 1
 
 
 def test_variants_and_media(owner_client, business, settings, tmp_path):
@@ -219,32 +223,3 @@ def test_offers_pages(owner_client, business):
     assert response.status_code == 400 and "after the start" in response.content.decode()
     owner_client.post(f"/dashboard/shop/offers/{offer.pk}/delete/")
     assert not Offer.objects.exists()
-
-
-def test_staff_set_and_reset_the_product_limit_in_the_console(
-    client, staff_user, business, settings
-):
-    from kazan.accounts.tests.staff import staff_sign_in
-    from kazan.commerce.queries import product_limit
-
-    settings.COMMERCE_PRODUCT_LIMIT = 500
-    product_factory(business)
-    staff_sign_in(client, staff_user)
-    page = client.get(f"/console/businesses/{business.pk}/")
-    assert 'id="product-limit-form"' in page.text and "1 products of 500 allowed." in page.text
-    url = f"/console/businesses/{business.pk}/product-limit/"
-    assert client.post(url, {"product_limit": "20"}).status_code == 302
-    assert product_limit(business=business) == 20
-    assert client.post(url, {"product_limit": "-1"}).status_code == 400
-    assert client.post(url, {"product_limit": ""}).status_code == 302
-    assert product_limit(business=business) == 500
-
-
-def test_a_business_owner_cannot_change_the_product_limit(owner_client, business):
-    from kazan.commerce.queries import product_limit
-
-    response = owner_client.post(
-        f"/console/businesses/{business.pk}/product-limit/", {"product_limit": "9999"}
-    )
-    assert response.status_code == 404
-    assert product_limit(business=business) != 9999

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
+from kazan.billing.testing import limits_give
 from kazan.commerce.exports import products_export
 from kazan.commerce.models import Category, Product, ProductMedia, ProductVariant
 from kazan.commerce.services import catalog_import
@@ -161,12 +162,12 @@ def test_semicolon_csv_with_bom(business, owner):
     assert Product.objects.get(business=business).price_minor == 320
 
 
-def test_import_respects_the_product_limit(business, owner, settings):
-    settings.COMMERCE_PRODUCT_LIMIT = 2
+def test_import_respects_the_plans_product_limit(business, owner):
+    limits_give(business, products=2)
     text = "name,price\nA,1\nB,1\nC,1\n"
     report = catalog_import(business=business, upload=_csv(text), dry_run=False, actor=owner)
     assert report.errors and report.errors[-1][0] == 0
-    assert "limit of 2 products" in report.errors[-1][1]
+    assert "Your plan allows 2 products." in report.errors[-1][1]
     assert not Product.objects.exists()
 
 

@@ -63,8 +63,7 @@ def test_staff_can_open_every_console_page(staff_client, paths):
                 "/terms/",
                 "/credits/",
                 "/status/",
-                "/faq-limit/",
-                "/product-limit/",
+                "/plan-limits/",
                 "/resolve/",
                 "/alerts/settings/",
             )

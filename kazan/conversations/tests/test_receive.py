@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import translation
 
 from kazan.activity.models import Activity
-from kazan.conversations import fallbacks, flowstore, services
+from kazan.conversations import fallbacks, flowstore, handoffs, services
 from kazan.conversations.engine import Inbound
 from kazan.conversations.models import (
     BotSettings,
@@ -75,9 +75,10 @@ def shop(business):
 def changes(monkeypatch):
     """The live-update announcements the inbox would turn into events."""
     seen = []
-    monkeypatch.setattr(
-        services, "conversation_changed", lambda **kwargs: seen.append(kwargs["kind"])
-    )
+    for module in (services, handoffs):
+        monkeypatch.setattr(
+            module, "conversation_changed", lambda **kwargs: seen.append(kwargs["kind"])
+        )
     return seen
 
 
