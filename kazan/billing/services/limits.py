@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 
 from kazan.activity.services import activity_record
 from kazan.billing.models import PlanChange, PlanSubscription, UsageCounter
+from kazan.billing.queries.limits import usage_period
 from kazan.billing.queries.plans import (
     ANALYTICS_DAYS,
     PLAN_FIELDS,
@@ -61,11 +62,6 @@ def upgrade_url() -> str:
     except NoReverseMatch:
         path = reverse("billing:overview")
     return settings.PUBLIC_URL + path
-
-
-def usage_period(*, business: Business) -> str:
-    """The quota month "YYYY-MM" of the business's own calendar."""
-    return business.today().strftime("%Y-%m")
 
 
 def limit_message(key: str, limit: int) -> str:
