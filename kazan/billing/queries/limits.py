@@ -26,9 +26,14 @@ def limit_labels() -> dict[str, str]:
     }
 
 
+def usage_period(*, business: Business) -> str:
+    """The quota month "YYYY-MM" of the business's own calendar."""
+    return business.today().strftime("%Y-%m")
+
+
 def quota_used(*, business: Business, key: Quota) -> int:
     """This month's use of `key` (the business's own calendar month)."""
-    period = business.today().strftime("%Y-%m")
+    period = usage_period(business=business)
     used = (
         UsageCounter.objects.filter(business=business, quota=key, period=period)
         .values_list("used", flat=True)
@@ -39,7 +44,7 @@ def quota_used(*, business: Business, key: Quota) -> int:
 
 def _used(*, business: Business) -> dict[str, int]:
     used: dict[str, int] = {key: usage_count(business=business, key=key) for key in Limit}
-    period = business.today().strftime("%Y-%m")
+    period = usage_period(business=business)
     counters = dict(
         UsageCounter.objects.filter(business=business, period=period).values_list("quota", "used")
     )

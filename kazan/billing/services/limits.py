@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 
 from kazan.activity.services import activity_record
 from kazan.billing.models import PlanChange, PlanSubscription, UsageCounter
+from kazan.billing.queries.limits import usage_period
 from kazan.billing.queries.plans import (
     ANALYTICS_DAYS,
     PLAN_FIELDS,
@@ -61,11 +62,6 @@ def upgrade_url() -> str:
     except NoReverseMatch:
         path = reverse("billing:overview")
     return settings.PUBLIC_URL + path
-
-
-def usage_period(*, business: Business) -> str:
-    """The quota month "YYYY-MM" of the business's own calendar."""
-    return business.today().strftime("%Y-%m")
 
 
 def limit_message(key: str, limit: int) -> str:
@@ -165,22 +161,21 @@ class BillingEntitlements:
         rows = UsageCounter.objects.filter(business=business, quota=key, period=period)
         if limit is not None:
             rows = rows.filter(used__lte=limit - amount)
-        with transaction.atomic():
-            if rows.update(used=F("used") + amount):
-                return
-            if limit is not None and amount > limit:
-                raise _refused(key, limit)
-            _counter, inserted = insert_or_fetch(
-                lambda: UsageCounter.objects.create(
-                    business=business, quota=key, period=period, used=amount
-                ),
-                lambda: UsageCounter.objects.filter(
-                    business=business, quota=key, period=period
-                ).first(),
-            )
-            # The row existed (full, or made by a concurrent first taker): try it once more.
-            if inserted or rows.update(used=F("used") + amount):
-                return
+        if rows.update(used=F("used") + amount):
+            return
+        if limit is not None and amount > limit:
+            raise _refused(key, limit)
+        _counter, inserted = insert_or_fetch(
+            lambda: UsageCounter.objects.create(
+                business=business, quota=key, period=period, used=amount
+            ),
+            lambda: UsageCounter.objects.filter(
+                business=business, quota=key, period=period
+            ).first(),
+        )
+        # The row existed (full, or made by a concurrent first taker): try it once more.
+        if inserted or rows.update(used=F("used") + amount):
+            return
         raise _refused(key, int(limit or 0))
 
     def capability_has(self, *, business: Business, key: Capability) -> bool:
