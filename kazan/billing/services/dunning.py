@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 from functools import partial
 
 from django.conf import settings
@@ -66,13 +67,15 @@ def _claim(subscription: PlanSubscription, since: dt.datetime, step: int) -> boo
 
 
 def _dunning_email(subscription_id: int) -> None:
-    """After commit: the reminder in the business's language (the mail task retries)."""
+    """After commit: the reminder in the business's language, its dates in its time zone
+    (the mail task retries)."""
     subscription = PlanSubscription.objects.select_related("business", "plan").get(
         pk=subscription_id
     )
     business = subscription.business
     since = subscription.past_due_since or timezone.now()
     suspend_on = since + dt.timedelta(days=settings.BILLING_GRACE_DAYS)
+    zone = zoneinfo.ZoneInfo(business.timezone or "UTC")
     with translation.override(business.language):
         subject = gettext("%(business)s: the payment for your Kazan plan is overdue") % {
             "business": business.name
@@ -82,9 +85,9 @@ def _dunning_email(subscription_id: int) -> None:
             {
                 "business_name": business.name,
                 "plan_name": subscription.plan.name,
-                "since": formats.date_format(timezone.localtime(since), "DATE_FORMAT"),
+                "since": formats.date_format(timezone.localtime(since, zone), "DATE_FORMAT"),
                 "suspend_on": (
-                    formats.date_format(timezone.localtime(suspend_on), "DATE_FORMAT")
+                    formats.date_format(timezone.localtime(suspend_on, zone), "DATE_FORMAT")
                     if suspend_on > timezone.now()
                     else ""
                 ),

@@ -53,7 +53,7 @@ logger = logging.getLogger("kazan.billing")
 Status = SubscriptionStatus
 Kind = PlanChange.Kind
 MANUAL = "manual"
-# Subscriptions a gateway holds and charges by itself.
+# Statuses in which a subscription runs (and can be cancelled or changed).
 LIVE_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
 
 
@@ -234,9 +234,9 @@ def subscription_checkout_start(
             _("This payment method is not available."), code=BillingErrorCode.INVALID_GATEWAY
         )
     price = plan_price_for(plan=plan, interval=interval, currency=subscription.currency)
-    if subscription.gateway_subscription_id and subscription.status in (
-        Status.ACTIVE,
-        Status.PAST_DUE,
+    # Paying already (a past-due card is updated in the gateway's portal, not doubled).
+    if subscription.status == Status.ACTIVE or (
+        subscription.status == Status.PAST_DUE and _held_by_gateway(subscription)
     ):
         raise Conflict(
             _("You are subscribed already: change your plan instead."),
@@ -245,11 +245,6 @@ def subscription_checkout_start(
     if gateway_key == MANUAL:
         invoice = manual_checkout_start(subscription=subscription, price=price, actor=actor)
         return SubscriptionStarted(redirect_url="", invoice=invoice)
-    if subscription.status == Status.ACTIVE:
-        raise Conflict(
-            _("You are subscribed already: change your plan instead."),
-            code=BillingErrorCode.ALREADY_SUBSCRIBED,
-        )
     gateway = subscription_gateway(gateway_key)
     price_id, gross = gateway_price_id(business=business, gateway=gateway, price=price)
     now = timezone.now()
