@@ -34,9 +34,9 @@ from kazan.channels.web.services import landing_link_click, landing_visit_record
 from kazan.channels.web.shell import shell_fill, shell_html, shell_key
 from kazan.conversations.queries import conversation_for_handle
 from kazan.conversations.services import conversation_language_set
+from kazan.core.branding import white_label
 from kazan.core.crypto import blind_index
 from kazan.core.csrf import csrf_token
-from kazan.core.entitlements import Capability, plan_has
 from kazan.core.errors import CoreErrorCode, ErrorCode, KazanError
 from kazan.core.http import client_ip
 from kazan.core.ratelimit import ratelimit_hit
@@ -143,7 +143,7 @@ def landing(request: TenantRequest, business_slug: str) -> HttpResponse:
                 business,
                 language,
                 _social_addresses(business),
-                white_label=plan_has(business=business, key=Capability.WHITE_LABEL),
+                white_label=white_label(business),
             ),
             "landing/page.html",
             lambda: _page_context(business, language, _fixed_social_links(business)),

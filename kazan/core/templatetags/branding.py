@@ -1,6 +1,7 @@
 """Kazan's name on the pages a business's customers see: shown ("Powered by Kazan", the page
-title, the favicon) unless the business's plan has white label (decision 0033), then the
-business's own name stands in. Pages of an unknown business keep Kazan's name."""
+title, the favicon) unless the business's plan has white label (decision 0033,
+kazan.core.branding), then the business's own name stands in. Pages of an unknown business keep
+Kazan's name."""
 
 from django import template
 from django.templatetags.static import static
@@ -8,19 +9,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from kazan.core.entitlements import Capability, plan_has
+from kazan.core.branding import white_label
 
 register = template.Library()
 
 PLATFORM_NAME = "Kazan"
-
-
-def white_label(business) -> bool:
-    """Whether the business's plan hides Kazan's name from its customers. Not remembered on
-    the business object: pages take it from a cache shared between requests."""
-    if business is None or not getattr(business, "pk", None):
-        return False
-    return plan_has(business=business, key=Capability.WHITE_LABEL)
 
 
 @register.simple_tag
