@@ -446,7 +446,9 @@ def _override_changes(data) -> list[Change]:
 
     return [
         Change(
-            str(Plan._meta.get_field(PLAN_FIELDS[key]).verbose_name) if key in PLAN_FIELDS else key,
+            str(getattr(Plan._meta.get_field(PLAN_FIELDS[key]), "verbose_name", key))
+            if key in PLAN_FIELDS
+            else key,
             shown(old, key),
             shown(new, key),
         )

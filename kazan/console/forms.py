@@ -328,7 +328,7 @@ class PlanLimitsForm(forms.Form):
 
     def __init__(self, data=None, *, labels: dict[str, str], plan: dict, overrides: dict):
         super().__init__(data)
-        fields = {}
+        fields: dict[str, forms.Field] = {}
         for key in self.COUNTS:
             value = plan.get(key)
             fields[key] = forms.IntegerField(
@@ -341,7 +341,8 @@ class PlanLimitsForm(forms.Form):
                 % {"value": _("unlimited") if value is None else value},
             )
         for key in self.CAPABILITIES:
-            initial = {True: "yes", False: "no"}.get(overrides.get(key), "")  # type: ignore[call-overload]
+            chosen = overrides.get(key)
+            initial = "" if chosen is None else "yes" if chosen else "no"
             fields[key] = forms.ChoiceField(
                 label=labels[key],
                 required=False,
@@ -357,7 +358,9 @@ class PlanLimitsForm(forms.Form):
                 ],
             )
         self.fields = {**fields, **self.fields}
-        self.fields["unlimited"].choices = [(key, labels[key]) for key in self.COUNTS]
+        unlimited = self.fields["unlimited"]
+        assert isinstance(unlimited, forms.MultipleChoiceField)
+        unlimited.choices = [(key, labels[key]) for key in self.COUNTS]
         self.fields["unlimited"].initial = [
             key for key in self.COUNTS if key in overrides and overrides[key] is None
         ]

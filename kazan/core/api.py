@@ -26,13 +26,13 @@ class ErrorOut(Schema):
         None, description="Only on 422: one entry per invalid field, with its location (`loc`)."
     )
     key: str | None = Field(
-        None,
+        default=None,
         description="Only on plan errors (402 `plan_limit_reached`, `subscription_inactive`; "
         "403 `plan_feature_unavailable`): the limit or capability, e.g. `faqs`.",
     )
-    limit: int | None = Field(None, description="Only on plan errors: the plan's limit.")
+    limit: int | None = Field(default=None, description="Only on plan errors: the plan's limit.")
     upgrade_url: str | None = Field(
-        None, description="Only on plan errors: where the business upgrades its plan."
+        default=None, description="Only on plan errors: where the business upgrades its plan."
     )
 
 

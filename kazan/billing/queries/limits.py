@@ -21,7 +21,8 @@ def limit_labels() -> dict[str, str]:
     """Every entitlement key (and "analytics_days") with its translated name: the plan's
     column's, as the plan catalog shows it."""
     return {
-        key: str(Plan._meta.get_field(field).verbose_name) for key, field in PLAN_FIELDS.items()
+        key: str(getattr(Plan._meta.get_field(field), "verbose_name", key))
+        for key, field in PLAN_FIELDS.items()
     }
 
 
@@ -48,8 +49,9 @@ def _used(*, business: Business) -> dict[str, int]:
 
 def _usages(used: dict[str, int], terms: dict[str, int | bool | None]) -> list[Usage]:
     return [
-        Usage(key=key, used=used[key], limit=None if terms[key] is None else int(terms[key]))
+        Usage(key=key, used=used[key], limit=None if limit is None else int(limit))
         for key in (*Limit, *Quota)
+        for limit in [terms[key]]
     ]
 
 
@@ -70,9 +72,10 @@ def downgrade_blockers(*, business: Business, plan: Plan) -> list[Usage]:
     subscription = plan_subscription_get(business=business)
     overrides = subscription.limit_overrides if subscription is not None else {}
     terms = plan_terms(plan=plan, overrides=overrides)
-    used = {key: usage_count(business=business, key=key) for key in Limit}
+    used: dict[str, int] = {key: usage_count(business=business, key=key) for key in Limit}
+    used.update(dict.fromkeys(Quota, 0))
     return [
         usage
-        for usage in _usages({**used, **dict.fromkeys(Quota, 0)}, terms)
+        for usage in _usages(used, terms)
         if usage.limit is not None and usage.used > usage.limit
     ]

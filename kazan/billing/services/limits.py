@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +44,7 @@ from kazan.core.errors import ValidationFailed
 from kazan.core.formatting import number_local
 
 if TYPE_CHECKING:
+    from kazan.accounts.models import User
     from kazan.accounts.types import Actor
     from kazan.tenancy.models import Business
 
@@ -253,7 +254,7 @@ def plan_overrides_set(
             old_value=json.dumps(before, sort_keys=True)[:200],
             new_value=json.dumps(cleaned, sort_keys=True)[:200],
             reason=reason[:500],
-            changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            changed_by=cast("User", actor) if getattr(actor, "is_authenticated", False) else None,
         )
         activity_record(
             business=business,

@@ -4,12 +4,12 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 from kazan.billing.queries.limits import quota_used
 from kazan.billing.testing import limits_give, plans_seed
 from kazan.core import entitlements
-from kazan.core.entitlements import Limit, PlanLimitReached, Quota
+from kazan.core.entitlements import PlanLimitReached, Quota
 
 WORKERS = 20
 
@@ -59,32 +59,18 @@ def test_concurrent_quota_takes_never_overshoot(postgres, business):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_adds_at_a_limit_never_overshoot(postgres, business):
-    """plan_allows + create in one transaction, as every feature does: the locked
-    subscription row queues the adds, each counts what the one before it added."""
-    from kazan.tenancy.models import Business
+def test_concurrent_faq_adds_at_the_limit_never_overshoot(postgres, business):
+    """faq_create asks plan_allows in the transaction that adds the FAQ, as every feature
+    does: the locked subscription row queues the adds, each counts what the one before it
+    added."""
+    from kazan.faq.models import Faq
+    from kazan.faq.services import faq_create
 
-    kept: list[int] = []
-    lock = threading.Lock()
-    previous = entitlements._counters.get(Limit.CHANNELS)
-    # A stand-in for a kept thing: rows of another table the test owns (businesses named so).
-    entitlements.usage_counter_register(
-        Limit.CHANNELS,
-        lambda owner: Business.objects.filter(name__startswith=f"kept-{owner.pk}-").count(),
+    limits_give(business, faqs=5)
+    results = _at_once(
+        lambda n: faq_create(
+            business=business, actor=None, question=f"Question {n}?", answer="Yes.", language="en"
+        )
     )
-    limits_give(business, channels=5)
-
-    def add(n: int) -> None:
-        with transaction.atomic():
-            entitlements.plan_allows(business=business, key=Limit.CHANNELS)
-            Business.objects.create(name=f"kept-{business.pk}-{n}", slug=f"kept-{business.pk}-{n}")
-        with lock:
-            kept.append(n)
-
-    try:
-        results = _at_once(add)
-    finally:
-        if previous is not None:
-            entitlements.usage_counter_register(Limit.CHANNELS, previous)
-    assert results.count("ok") == 5 and len(kept) == 5
-    assert Business.objects.filter(name__startswith=f"kept-{business.pk}-").count() == 5
+    assert results.count("ok") == 5 and results.count("refused") == WORKERS - 5
+    assert Faq.objects.filter(business=business).count() == 5
