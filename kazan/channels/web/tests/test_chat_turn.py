@@ -21,8 +21,11 @@ PHONE = "+4915112345678"
 # Before issue 15 (same turns, same test): 20 queries for the refused number, 32 for a valid one.
 # Now: the tenant, then in one transaction the identity's last_seen, the locked thread (with
 # session, flow version and binding), the turn's savepoint, the log, the thread's changed columns.
-REFUSED_TURN_MAX = 9
-VALID_TURN_MAX = 22
+# Issue 14 adds the monthly message quota (decision 0033): the plan subscription's read and one
+# conditional UPDATE of the month's counter in its savepoint.
+QUOTA_QUERIES = 4
+REFUSED_TURN_MAX = 9 + QUOTA_QUERIES
+VALID_TURN_MAX = 22 + QUOTA_QUERIES
 
 
 def _post(client, business, body):
