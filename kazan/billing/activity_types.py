@@ -14,6 +14,9 @@ from kazan.activity.registry import (
     money,
     number,
 )
+
+# The plan catalog's types live apart (this module is at its size limit).
+from kazan.billing import activity_catalog  # noqa: F401 - registers them
 from kazan.billing.models import (
     BankDetails,
     GatewayAccount,
@@ -460,49 +463,4 @@ activity_type(
     sentence=t("%(actor)s changed the limits of %(target)s"),
     details={"reason": Detail(t("Reason"))},
     changes=_override_changes,
-)
-
-
-# --- the plan catalog (dashboards, decision 0038) ----------------------------------------------
-
-
-@activity_target("billing.plan")
-def _plans(ids, viewer):
-    from kazan.billing.models import Plan
-
-    rows = Plan.objects.filter(pk__in=ids).values_list("pk", "name")
-    return {pk: _("the plan “%(name)s”") % {"name": name} for pk, name in rows}
-
-
-def _catalog_changes(data) -> list[Change]:
-    """{"faq_limit": [50, 80], "price month EUR": ["4900", "5900"]} → "FAQs: 50 → 80"."""
-    from django.core.exceptions import FieldDoesNotExist
-
-    from kazan.billing.models import Plan
-
-    def shown(key: str, value) -> str:
-        if value is None:
-            return "—" if key.startswith("price") else _("unlimited")
-        if isinstance(value, bool):
-            return _("yes") if value else _("no")
-        return str(value)
-
-    changes = []
-    for key, value in (data.get("changes") or {}).items():
-        if not (isinstance(value, list) and len(value) == 2):
-            continue
-        try:
-            label = str(getattr(Plan._meta.get_field(key), "verbose_name", key))
-        except FieldDoesNotExist:  # a price ("price month EUR") is not a field
-            label = key
-        changes.append(Change(label, shown(key, value[0]), shown(key, value[1])))
-    return changes
-
-
-activity_type(
-    "plan.catalog_changed",
-    label=t("Plan changed"),
-    sentence=t("%(actor)s changed %(target)s"),
-    details={"reason": Detail(t("Reason"))},
-    changes=_catalog_changes,
 )

@@ -6,9 +6,10 @@ is staff_required; the services decide and log."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,9 +179,7 @@ def _subscription_cells(subscription) -> list[Cell]:
 
 
 def _failed(filters: StaffFilters) -> QuerySet:
-    return unscoped_payments_filtered(
-        filters=StaffFilters(**{**filters.__dict__, "status": "failed"})
-    )
+    return unscoped_payments_filtered(filters=replace(filters, status="failed"))
 
 
 TABS: dict[str, Tab] = {
@@ -231,10 +230,16 @@ def _export(tab_key: str, tab: Tab, rows: QuerySet, export_format: str) -> FileR
     table = Table(title=str(tab.label), headers=tab.headers(), rows=cells())
     folder = Path(tempfile.mkdtemp(prefix="kazan-billing-"))
     path = folder / f"billing-{tab_key}.{export_format}"
-    writer(table, path)
+    try:
+        writer(table, path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    handle = path.open("rb")
+    shutil.rmtree(folder, ignore_errors=True)  # the open handle keeps the data until sent
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
     return FileResponse(
-        path.open("rb"),
+        handle,
         as_attachment=True,
         filename=f"billing-{tab_key}-{stamp}.{export_format}",
         content_type=content_type,
