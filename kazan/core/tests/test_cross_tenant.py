@@ -20,8 +20,10 @@ from django.utils.http import urlsafe_base64_encode
 from kazan.activity.services import activity_record
 from kazan.agent.services import agent_settings_update
 from kazan.analytics.models import ExportJob
-from kazan.billing.models import SmsPackage
+from kazan.billing.gateways import InvoiceLineData
+from kazan.billing.models import Plan, SmsPackage
 from kazan.billing.services import package_upgrade_start
+from kazan.billing.services.invoices import invoice_issue
 from kazan.campaigns.services import campaign_save
 from kazan.channels.providers.telegram.testing import telegram_installed
 from kazan.channels.providers.whatsapp.testing import whatsapp_connected
@@ -70,6 +72,9 @@ PARAM_OBJECTS = {
     # A "forgot password" link naming one of B's members (its token is not a reset token).
     "uidb64": lambda world: urlsafe_base64_encode(force_bytes(world["b_membership"].user_id)),
     "payment_id": lambda world: world["b_payment"].pk,
+    # The billing pages and /api/v1/billing: B's invoice (its PDF); the console's plan catalog.
+    "invoice_id": lambda world: world["b_invoice"].pk,
+    "plan_id": lambda world: Plan.objects.get(key="basic").pk,
     "campaign_id": lambda world: world["b_campaign"].pk,
     # /l/<code> is public (a real code of B redirects and counts a click, as it should).
     "code": lambda world: "no-such-code",
@@ -226,6 +231,13 @@ def world():
     b_payment = package_upgrade_start(
         business=b, package=SmsPackage.objects.get(key="pro"), actor=b_member.user
     ).payment
+    b_invoice = invoice_issue(
+        business=b,
+        lines=[InvoiceLineData(description="Zweitladen plan", amount_minor=4900)],
+        currency="EUR",
+        amounts_include_tax=False,
+        gateway="manual",
+    )
     b_campaign = campaign_save(
         business=b,
         actor=b_member.user,
@@ -358,6 +370,7 @@ def world():
         "b_invitation_token": issued.token,
         "b_api_key": b_key.api_key,
         "b_payment": b_payment,
+        "b_invoice": b_invoice,
         "b_campaign": b_campaign,
         "b_flow": b_flow,
         "b_conversation": b_conversation,
