@@ -24,7 +24,7 @@ from kazan.billing.gateways import (
     GatewayError,
     SubscriptionCheckoutRequest,
     SubscriptionGateway,
-    gateway_get,
+    subscription_gateway_get,
 )
 from kazan.billing.models import (
     GatewayPlanPrice,
@@ -121,11 +121,10 @@ def subscription_gateways_available() -> list[str]:
             keys.append(key)
             continue
         try:
-            gateway = gateway_get(key)
+            subscription_gateway_get(key)
         except ImproperlyConfigured:
             continue
-        if isinstance(gateway, SubscriptionGateway):
-            keys.append(key)
+        keys.append(key)
     return keys
 
 
@@ -133,14 +132,10 @@ def subscription_gateway(key: str) -> SubscriptionGateway:
     """The recurring gateway `key`; PaymentGatewayUnavailable (503, a clear message) when it is
     not configured or cannot hold a subscription."""
     try:
-        gateway = gateway_get(key)
+        return subscription_gateway_get(key)
     except ImproperlyConfigured as exc:
-        logger.error("subscription gateway %s is not configured: %s", key, exc)
+        logger.error("subscription gateway %s is unavailable: %s", key, exc)
         raise PaymentGatewayUnavailable() from exc
-    if not isinstance(gateway, SubscriptionGateway):
-        logger.error("gateway %s cannot hold a plan subscription", key)
-        raise PaymentGatewayUnavailable()
-    return gateway
 
 
 def gateway_failure(exc: GatewayError) -> KazanError:

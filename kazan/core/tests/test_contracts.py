@@ -43,7 +43,12 @@ def _run(tool: str, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_app_with_tables_has_its_tables_protected():
-    apps = {p.parent.name for p in (REPO / "kazan").glob("*/models.py")} - {"core"}
+    modules = [
+        *(REPO / "kazan").glob("*/models.py"),
+        *(REPO / "kazan").glob("*/models/__init__.py"),
+    ]
+    apps = {p.parent.name if p.name == "models.py" else p.parent.parent.name for p in modules}
+    apps -= {"core"}
     protected = {c["protected_modules"][0].split(".")[1] for c in PROTECTED}
     assert apps == protected
 

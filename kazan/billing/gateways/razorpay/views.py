@@ -116,6 +116,9 @@ def razorpay_callback(request: HttpRequest) -> HttpResponse:
     if not signature and request.POST.get("error[code]"):
         # Checkout's failure report: unsigned, so it changes nothing; the webhook tells.
         return render(request, "billing/razorpay_failed.html", status=200)
+    if not settings.RAZORPAY_KEY_SECRET:
+        # No Razorpay account: no checkout of ours can be calling back.
+        raise NotFound()
     gateway = services.gateway_configured(RazorpayGateway.key)
     assert isinstance(gateway, RazorpayGateway)
     if not gateway.checkout_signature_valid(

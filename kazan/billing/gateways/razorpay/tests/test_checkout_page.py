@@ -158,3 +158,14 @@ def test_a_subscription_callback_goes_to_the_billing_page(
 
     assert ok.status_code == 303 and ok["Location"] == reverse("billing:overview")
     assert client.post(CALLBACK, bad).status_code == 400
+
+
+def test_a_callback_without_a_razorpay_account_is_not_found(settings, db):
+    settings.RAZORPAY_KEY_SECRET = ""
+    forged = {
+        "razorpay_payment_id": "pay_x",
+        "razorpay_order_id": "order_x",
+        "razorpay_signature": "0" * 64,
+    }
+
+    assert Client().post(CALLBACK, forged).status_code == 404
