@@ -64,11 +64,6 @@ activity_type(
     label=t("Catalog imported"),
     sentence=t("%(actor)s imported products into the catalog"),
 )
-activity_type(
-    "commerce.product_limit_changed",
-    label=t("Product limit changed"),
-    sentence=t("%(actor)s changed the product limit"),
-)
 
 
 @activity_target("commerce.order")

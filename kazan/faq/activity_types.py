@@ -26,12 +26,6 @@ def _questions(ids, viewer):
     return {pk: _("the question “%(text)s”") % {"text": text} for pk, text in rows}
 
 
-def _limit(value, _data=None) -> str:
-    old, new = (value or [None, None])[:2]
-    default = _("the platform default")
-    return f"{default if old is None else old} → {default if new is None else new}"
-
-
 activity_type("faq.created", label=t("FAQ added"), sentence=t("%(actor)s added %(target)s"))
 activity_type("faq.updated", label=t("FAQ changed"), sentence=t("%(actor)s changed %(target)s"))
 activity_type(
@@ -63,12 +57,6 @@ activity_type(
     "faq.synonyms_deleted",
     label=t("Synonyms deleted"),
     sentence=t("%(actor)s deleted synonyms"),
-)
-activity_type(
-    "faq.limit_changed",
-    label=t("FAQ limit changed"),
-    sentence=t("%(actor)s changed the FAQ limit"),
-    details={"faq_limit": Detail(t("FAQ limit"), _limit)},
 )
 activity_type(
     "faq.question_added",

@@ -44,7 +44,9 @@ def plan_by_key(*, key: str) -> Plan | None:
     return Plan.objects.filter(key=key).first()
 
 
-def plan_terms(*, plan: Plan, overrides: dict | None = None) -> dict[str, int | bool | None]:
+def plan_terms(
+    *, plan: Plan, overrides: dict[str, int | bool | None] | None = None
+) -> dict[str, int | bool | None]:
     """What a plan allows, by entitlement key (None: unlimited), with a business's overrides
     (staff's custom terms) laid over it."""
     terms: dict[str, int | bool | None] = {
