@@ -35,6 +35,8 @@ class BillingErrorCode(ErrorCode):
     OPEN_INVOICE = "open_invoice"
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CANCELLED = "not_cancelled"
+    # The gateway cannot withdraw a cancellation (Razorpay): the plan runs to its end.
+    RESUME_UNSUPPORTED = "resume_unsupported"
     INVOICE_NOT_OPEN = "invoice_not_open"
 
     # Razorpay: a Checkout callback whose signature does not verify.

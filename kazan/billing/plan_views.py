@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import gateway_get
-from kazan.billing.models import Interval
+from kazan.billing.models import Interval, SubscriptionStatus
 from kazan.billing.queries import bank_details
 from kazan.billing.queries.invoices import invoices_for
 from kazan.billing.queries.limits import downgrade_blockers, plan_usage
@@ -26,7 +27,9 @@ from kazan.billing.queries.plan_pages import (
     LIMIT_LABELS,
     PAID_STATUSES,
     amount_due,
+    gateway_held,
     invoices_open,
+    never_paid,
     plan_changeable,
     plan_options,
     trial_days_left,
@@ -61,7 +64,7 @@ def gateway_form_action_allow(response: HttpResponse, origin: str) -> HttpRespon
         # SECURE_CSP maps each directive to its list of sources (kazan/settings.py).
         csp = cast("dict[str, list[str]]", settings.SECURE_CSP)
         config = {key: list(value) for key, value in csp.items()}
-        config["form-action"] = [*config.get("form-action", []), origin]
+        config["form-action"] = [*config.get("form-action", []), *origin.split()]
         response._csp_config = config  # type: ignore[attr-defined]  # read by the CSP middleware
     return response
 
@@ -73,6 +76,22 @@ def _gateway_origins(keys: list[str]) -> str:
     return " ".join(origin for origin in origins if origin)
 
 
+# Gateways without a customer portal (Razorpay's portal_url is "": the payer uses the link in
+# Razorpay's email, and Razorpay retries the card itself).
+PORTAL_LESS = frozenset({"", "manual", "razorpay"})
+
+
+def portal_origin(subscription) -> str:
+    """The origin of the subscription's gateway's customer portal ("" without one: bank
+    transfer, Razorpay), which billing:portal redirects to."""
+    if subscription.gateway in PORTAL_LESS:
+        return ""
+    try:
+        return getattr(gateway_get(subscription.gateway), "portal_origin", "") or ""
+    except Exception:  # not configured (any more): no portal to offer
+        return ""
+
+
 def plan_overview_context(*, business: Business) -> dict[str, Any]:
     """The plan part of the billing overview: card, usage bars, next charge, invoices and the
     payment method."""
@@ -80,8 +99,12 @@ def plan_overview_context(*, business: Business) -> dict[str, Any]:
     status = subscription.status
     language = business.language
     next_charge = None
+    # Charged next: an active plan, or a trial a gateway holds (never a past-due one).
+    charging = status == SubscriptionStatus.ACTIVE or (
+        status == SubscriptionStatus.TRIALING and gateway_held(subscription)
+    )
     if (
-        status in PAID_STATUSES
+        charging
         and not subscription.cancel_at_period_end
         and subscription.current_period_end is not None
     ):
@@ -97,8 +120,13 @@ def plan_overview_context(*, business: Business) -> dict[str, Any]:
             ),
         }
     due = amount_due(business=business, currency=subscription.currency)
+    origin = portal_origin(subscription)
     return {
         "subscription": subscription,
+        "trial_ended": never_paid(subscription),
+        "portal_origin": origin,
+        "has_portal": bool(subscription.gateway_customer_id)
+        and subscription.gateway not in PORTAL_LESS,
         "plan": subscription.plan,
         "trial_days_left": trial_days_left(subscription=subscription),
         "usage": usage_bars(plan_usage(business=business)),
@@ -183,10 +211,15 @@ def plan_choose(request: BusinessRequest) -> HttpResponse:
     interval = _interval(request, subscription)
     if plan_changeable(subscription):
         try:
-            plan_change(business=business, plan=plan, interval=interval, actor=request.user)
+            result = plan_change(
+                business=business, plan=plan, interval=interval, actor=request.user
+            )
         except ValidationFailed as error:
+            if error.code != BillingErrorCode.DOWNGRADE_BLOCKED:
+                messages.error(request, str(error.message))
+                return redirect("billing:plans")
             return _plan_refused(request, plan, error)
-        messages.success(request, _("Your plan change is saved."))
+        messages.success(request, result.message or _("Your plan change is saved."))
         return redirect("billing:overview")
     gateway_key = request.POST.get("gateway", "")
     if gateway_key not in subscription_gateways_available():

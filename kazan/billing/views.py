@@ -52,7 +52,9 @@ def billing_overview(request: BusinessRequest) -> HttpResponse:
     except services.PaymentGatewayUnavailable:
         redirects, origin = False, ""  # the upgrade itself answers with the clear message
     context["gateway_redirects"] = redirects
-    return gateway_form_action_allow(render(request, "billing/overview.html", context), origin)
+    # "Manage card" and "Pay now" post to billing:portal, which redirects to the portal.
+    origins = " ".join(o for o in (origin, context.get("portal_origin", "")) if o)
+    return gateway_form_action_allow(render(request, "billing/overview.html", context), origins)
 
 
 @member_required("billing.manage")

@@ -322,11 +322,13 @@ def offer_delete(request: HttpRequest, offer_id: int):
 
 @router.post(
     "/import",
-    response=responses(ImportOut, 409, 422),
+    response=responses(ImportOut, 402, 409, 422),
     summary="Import products from CSV or XLSX",
     description="multipart/form-data with `file`. `dry_run=true` (the default) only checks: "
     "each bad row with its line and reason. `dry_run=false` saves every row or, with any bad "
-    "row, nothing (`saved` false). Columns: see the dashboard's import page.",
+    "row, nothing (`saved` false); 402 `plan_limit_reached` (with `limit` and `upgrade_url`) "
+    "when the new products would pass the plan's product limit. Columns: see the dashboard's "
+    "import page.",
 )
 def catalog_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = True):
     business = api_require(request, EDIT)
@@ -338,6 +340,8 @@ def catalog_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool
             actor=api_actor(request)["actor"],
             actor_kind=api_actor(request)["actor_kind"],
         )
+    if report.refused is not None and not dry_run:
+        raise report.refused
     return {
         "ok": report.ok,
         "saved": report.saved,

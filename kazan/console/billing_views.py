@@ -140,7 +140,9 @@ def _dunning_headers() -> list[str]:
 def _dunning_cells(subscription) -> list[Cell]:
     return [
         subscription.business.name,
-        subscription.plan.name,
+        _("%(plan)s (trial ended)") % {"plan": subscription.plan.name}
+        if subscription.trial_ended
+        else subscription.plan.name,
         subscription.gateway,
         _when(subscription.past_due_since),
         subscription.steps,

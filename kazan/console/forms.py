@@ -15,6 +15,7 @@ from kazan.billing.services.limits import OVERRIDE_MAX
 from kazan.console.models import Alert
 from kazan.console.queries import business_pick
 from kazan.core.entitlements import Capability, Limit, Quota
+from kazan.core.formatting import number_local
 from kazan.core.forms import FILTER_DATE_VALIDATORS
 from kazan.core.money import minor_digits
 from kazan.tenancy.forms import country_choices, timezone_choices
@@ -334,11 +335,12 @@ class PlanLimitsForm(forms.Form):
             fields[key] = forms.IntegerField(
                 label=labels[key],
                 required=False,
-                min_value=0,
+                # 0 days of analytics would delete all of its history.
+                min_value=1 if key == "analytics_days" else 0,
                 max_value=OVERRIDE_MAX,
                 initial=overrides.get(key),
                 help_text=_("Empty: the plan's (%(value)s).")
-                % {"value": _("unlimited") if value is None else value},
+                % {"value": _("unlimited") if value is None else number_local(value)},
             )
         for key in self.CAPABILITIES:
             chosen = overrides.get(key)

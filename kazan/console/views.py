@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -20,10 +21,9 @@ from kazan.activity.queries import activity_list
 from kazan.billing import queries as billing_queries
 from kazan.billing import revenue
 from kazan.billing.queries.limits import limit_labels, plan_usage
-from kazan.billing.queries.plans import plan_terms
+from kazan.billing.queries.plans import plan_by_key, plan_subscription_get, plan_terms
 from kazan.billing.services import bank_details_update, subscription_terms_change
 from kazan.billing.services.limits import plan_overrides_set
-from kazan.billing.services.plan_subscriptions import plan_subscription_for
 from kazan.console import charts, queries, services
 from kazan.console.billing_views import plan_panel
 from kazan.console.error_codes import ConsoleErrorCode
@@ -263,12 +263,19 @@ def business_credits(request: HttpRequest, business_id: int) -> HttpResponse:
 
 
 def _plan_limits_form(business: Business, data=None) -> PlanLimitsForm:
-    subscription = plan_subscription_for(business)
+    """Reads only (a GET must not start a trial): without a subscription yet, the trial
+    plan's default terms and no overrides."""
+    subscription = plan_subscription_get(business=business)
+    plan = (
+        subscription.plan
+        if subscription is not None
+        else plan_by_key(key=settings.BILLING_TRIAL_PLAN)
+    )
     return PlanLimitsForm(
         data,
         labels=limit_labels(),
-        plan=plan_terms(plan=subscription.plan),
-        overrides=subscription.limit_overrides,
+        plan=plan_terms(plan=plan) if plan is not None else {},
+        overrides=subscription.limit_overrides if subscription is not None else {},
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from kazan.activity.services import activity_record
 from kazan.analytics.enums import EventKind
 from kazan.analytics.services import event_count
+from kazan.billing.queries.limits import usage_period
 from kazan.conversations import engine
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import (
@@ -18,7 +19,7 @@ from kazan.conversations.models import (
     ConversationSession,
     Status,
 )
-from kazan.core.entitlements import PlanLimitReached, Quota, quota_take
+from kazan.core.entitlements import PlanLimitReached, Quota, quota_give_back, quota_take
 
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
@@ -61,6 +62,16 @@ def message_quota_take(*, business: "Business", inbound: engine.Inbound) -> bool
     return True
 
 
+def message_quota_give_back(
+    business: "Business", inbound: engine.Inbound, *, taken: bool, kept: bool
+) -> None:
+    """Gives back the message counted by message_quota_take when no bot answered it after all:
+    a provider's retry, a chat handle nobody is behind, a thread the team holds, a failed
+    turn. Quota.MESSAGES counts the customer messages the bots answer, each once."""
+    if taken and not kept and not inbound.empty:
+        quota_give_back(business=business, key=Quota.MESSAGES)
+
+
 def quota_handoff(
     business: "Business", thread: Conversation
 ) -> tuple[list[engine.Reply], dict[str, str]]:
@@ -86,7 +97,7 @@ def quota_handoff(
             data={"flow": ""},
         )
     thread.status = Status.OPEN
-    period = business.today().strftime("%Y-%m")
+    period = usage_period(business=business)
     noticed = ConversationMessage.objects.filter(
         business=business, conversation=thread, **{f"payload__{QUOTA_NOTICE}": period}
     ).exists()

@@ -15,11 +15,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
-from kazan.conversations import engine, flowstore
+from kazan.conversations import engine, flowstore, handoffs
 from kazan.conversations.choices import MessageAuthor, MessageDirection
 from kazan.conversations.error_codes import ConversationsErrorCode
 from kazan.conversations.fallbacks import fallback_answer
-from kazan.conversations.handoffs import message_quota_take, quota_handoff, session_end_record
 from kazan.conversations.live import conversation_changed
 from kazan.conversations.models import (
     Conversation,
@@ -110,8 +109,9 @@ def conversation_receive(
         return Received(None, [], duplicate=True)
     language = language_normalize(language, strict=False)
     # Counted before the turn's transaction, so the month's counter row is not held locked
-    # while the bot answers (decision 0033).
-    allowed = message_quota_take(business=business, inbound=inbound)
+    # while the bot answers (decision 0033); given back unless the bot's turn ran.
+    allowed = handoffs.message_quota_take(business=business, inbound=inbound)
+    answered = False
     try:
         with transaction.atomic():
             thread = None
@@ -132,10 +132,13 @@ def conversation_receive(
             if provider_message_id and _provider_message_known(business, provider_message_id):
                 raise _Duplicate
             replies = _receive(business, thread, before, inbound, provider_message_id, allowed)
+            answered = before["status"] not in HELD_STATUSES  # else no bot answered it
     except _Duplicate:
         return Received(None, [], duplicate=True)
     except _Unknown:
         return Received(None, [], unknown=True)
+    finally:
+        handoffs.message_quota_give_back(business, inbound, taken=allowed, kept=answered)
     return Received(thread, replies)
 
 
@@ -231,7 +234,7 @@ def _receive(
         conversation_changed(business_id=business.pk, conversation_id=thread.pk, kind="message")
         return []
     if not allowed:  # the plan's messages of the month are used up: kept for the team
-        replies, marks = quota_handoff(business, thread)
+        replies, marks = handoffs.quota_handoff(business, thread)
         _log(
             thread,
             thread.session,
@@ -316,7 +319,7 @@ def _bot_turn(
             turn.inbound_log = log
     if changed := _changed(session, session_before):
         session.save(update_fields=changed)
-    session_end_record(business, thread, session)
+    handoffs.session_end_record(business, thread, session)
     return turn, session
 
 

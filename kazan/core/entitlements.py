@@ -105,6 +105,8 @@ class Entitlements(Protocol):
 
     def quota_take(self, *, business: Business, key: Quota, amount: int) -> None: ...
 
+    def quota_give_back(self, *, business: Business, key: Quota, amount: int) -> None: ...
+
     def capability_require(self, *, business: Business, key: Capability) -> None: ...
 
     def capability_has(self, *, business: Business, key: Capability) -> bool: ...
@@ -114,6 +116,8 @@ class Entitlements(Protocol):
     def analytics_since(self, *, business: Business) -> dt.datetime | None: ...
 
     def subscription_require_active(self, *, business: Business) -> None: ...
+
+    def subscribed(self, *, business: Business) -> bool: ...
 
 
 _answer: list[Entitlements] = []
@@ -157,6 +161,12 @@ def quota_take(*, business: Business, key: Quota, amount: int = 1) -> None:
     _entitlements().quota_take(business=business, key=key, amount=amount)
 
 
+def quota_give_back(*, business: Business, key: Quota, amount: int = 1) -> None:
+    """Returns `amount` of this month's `key` taken for something that then did not happen (a
+    provider's retry, a message nobody will answer); never below 0."""
+    _entitlements().quota_give_back(business=business, key=key, amount=amount)
+
+
 def plan_has(*, business: Business, key: Capability) -> bool:
     return _entitlements().capability_has(business=business, key=key)
 
@@ -174,6 +184,12 @@ def plan_limit(*, business: Business, key: Limit | Quota) -> int | None:
 def analytics_since(*, business: Business) -> dt.datetime | None:
     """The oldest moment the business's plan shows analytics for (None: all history)."""
     return _entitlements().analytics_since(business=business)
+
+
+def plan_subscribed(*, business: Business) -> bool:
+    """Whether the business's plan subscription (its trial at least) has started. The read
+    questions above answer with the trial plan's terms before it has, and start nothing."""
+    return _entitlements().subscribed(business=business)
 
 
 def subscription_require_active(*, business: Business) -> None:

@@ -71,8 +71,11 @@ def _cafe_load(*, business: Business, staff: User) -> None:
         plan_invoice_open,
         plan_renewals_run,
     )
-    from kazan.billing.services.plan_state import period_add
-    from kazan.billing.services.plan_subscriptions import subscription_checkout_start
+    from kazan.billing.services.plan_state import period_add, plan_description
+    from kazan.billing.services.plan_subscriptions import (
+        plan_price_for,
+        subscription_checkout_start,
+    )
 
     plan = plan_by_key(key="professional")
     assert plan is not None
@@ -95,9 +98,13 @@ def _cafe_load(*, business: Business, staff: User) -> None:
     _date_back(first, *periods[0])
     for period_start, period_end in periods[1:]:
         subscription.refresh_from_db()
+        price = subscription.price or plan_price_for(
+            plan=plan, interval="month", currency=subscription.currency
+        )
         invoice = plan_invoice_open(
             subscription=subscription,
-            description=plan.name,
+            # The same line as the first invoice's and the renewal job's.
+            description=plan_description(business=business, price=price),
             amount_minor=subscription.amount_minor,
             period_start=period_start,
             period_end=period_end,
@@ -108,15 +115,25 @@ def _cafe_load(*, business: Business, staff: User) -> None:
     plan_renewals_run()  # the next month's invoice, open until the period ends
 
 
+def issued_in_numbering_year(issued_at: dt.datetime, now: dt.datetime | None = None) -> dt.datetime:
+    """`issued_at`, but not before 1 January (UTC) of this year: invoice_issue numbered the
+    invoice in the current year, so its date stays in that year (early in January the first
+    months' invoices show 1 January rather than crossing into last year's numbering)."""
+    year = (now or timezone.now()).astimezone(dt.UTC).year
+    return max(issued_at, dt.datetime(year, 1, 1, tzinfo=dt.UTC))
+
+
 def _date_back(invoice, issued_at: dt.datetime, period_end: dt.datetime | None) -> None:
     """Demo history: an invoice (and its payment) issued and paid back then; the first one's
     period too (its checkout started the period today)."""
     from kazan.billing.models import Invoice, Payment
 
+    period_start = issued_at
+    issued_at = issued_in_numbering_year(issued_at)
     paid_at = issued_at + dt.timedelta(days=2)
     fields = {"issued_at": issued_at, "paid_at": paid_at}
     if period_end is not None:
-        fields |= {"period_start": issued_at, "period_end": period_end}
+        fields |= {"period_start": period_start, "period_end": period_end}
     Invoice.objects.filter(pk=invoice.pk).update(**fields)
     Payment.objects.filter(invoice=invoice).update(created_at=issued_at, paid_at=paid_at)
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
-from kazan.core.entitlements import Capability, plan_require, subscription_require_active
+from kazan.core.entitlements import Capability, plan_require
 from kazan.core.errors import PermissionDenied
 from kazan.tenancy.error_codes import TenancyErrorCode
 from kazan.tenancy.models import ROLE_PERMISSIONS, ApiKey, Business, Role
@@ -93,7 +93,7 @@ class ApiKeyAuth(HttpBearer):
                 _("This API key does not belong to the business named in the request."),
                 code=TenancyErrorCode.WRONG_BUSINESS,
             )
-        subscription_require_active(business=business)
+        # SubscriptionInactive (402) when suspended, PlanFeatureUnavailable (403) without API.
         plan_require(business=business, key=Capability.API_ACCESS)
         request.business = business
         request.membership = None

@@ -8,7 +8,7 @@ orders, reviews or messages."""
 from typing import TYPE_CHECKING
 
 from kazan.analytics.models import Event
-from kazan.core.entitlements import analytics_since
+from kazan.core.entitlements import analytics_since, plan_subscribed
 from kazan.tenancy.queries import unscoped_businesses_active
 
 if TYPE_CHECKING:
@@ -34,8 +34,11 @@ def events_history_purge(*, business: "Business") -> int:
 
 def unscoped_events_history_purge() -> int:
     """The daily job: every active business's events past its plan's history. A suspended
-    business keeps everything (nothing is deleted while it is suspended)."""
+    business keeps everything (nothing is deleted while it is suspended), and so does one whose
+    plan subscription has not started (a business from before plans: its trial starts on its
+    first use, never by this job)."""
     return sum(
         events_history_purge(business=business)
         for business in unscoped_businesses_active().order_by("pk").iterator()
+        if plan_subscribed(business=business)
     )

@@ -127,6 +127,20 @@ def test_the_daily_job_spares_a_suspended_business(business, other_business):
     assert Event.objects.filter(business=other_business).count() == 1
 
 
+def test_the_daily_job_starts_no_trial_and_spares_a_business_from_before_plans(
+    business, other_business, settings
+):
+    from kazan.billing.models import Plan, PlanSubscription
+
+    Plan.objects.filter(key=settings.BILLING_TRIAL_PLAN).update(analytics_days=30)
+    limits_give(business, analytics_days=30)
+    _scans(business, 45)
+    _scans(other_business, 45)  # no plan subscription yet: its trial starts on its first use
+    assert unscoped_events_history_purge() == 1
+    assert Event.objects.filter(business=other_business).count() == 1
+    assert not PlanSubscription.objects.filter(business=other_business).exists()
+
+
 def test_the_purge_runs_daily_as_a_task(business):
     from apscheduler.triggers.cron import CronTrigger
     from crontask import scheduler

@@ -160,6 +160,9 @@ class PlanSubscription(models.Model):
     )
     past_due_since = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # When the newest gateway event applied to the state was made at the gateway: an older
+    # event arriving late moves no status, period or cancellation back.
+    gateway_event_at = models.DateTimeField(null=True, blank=True)
     # Staff's custom limits for this business: {"faqs": 500, "api_access": true, …} (the keys
     # of kazan.core.entitlements); they win over the plan's.
     limit_overrides = models.JSONField(default=dict, blank=True)

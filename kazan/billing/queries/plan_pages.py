@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,20 @@ def plan_changeable(subscription: PlanSubscription) -> bool:
     return subscription.status == SubscriptionStatus.ACTIVE or (
         subscription.status == SubscriptionStatus.TRIALING and gateway_held(subscription)
     )
+
+
+def never_paid(subscription: PlanSubscription) -> bool:
+    """A trial that ended without a paid plan: past due with nothing to charge (no amount, no
+    gateway subscription). It subscribes; no payment failed and it is no revenue."""
+    return (
+        subscription.status == SubscriptionStatus.PAST_DUE
+        and subscription.amount_minor == 0
+        and not subscription.gateway_subscription_id
+    )
+
+
+# The same as never_paid, as a filter on PlanSubscription.
+NEVER_PAID = Q(status=SubscriptionStatus.PAST_DUE, amount_minor=0, gateway_subscription_id="")
 
 
 # At this share of a limit the bar turns to the warning colour.
@@ -144,6 +159,15 @@ class PlanOption:
         return self.terms.get(key)
 
 
+def offered_currency(*, plans: list[Plan], currency: str) -> str:
+    """`currency` when the catalog has prices in it, else settings.PLATFORM_CURRENCY (a
+    business whose currency has no prices sees the platform's, not "on request" only)."""
+    currency = (currency or "").upper()
+    if any(p.currency == currency for plan in plans for p in getattr(plan, "active_prices", [])):
+        return currency
+    return settings.PLATFORM_CURRENCY
+
+
 def plan_options(
     *, business: Business, subscription: PlanSubscription | None, interval: str, currency: str
 ) -> list[PlanOption]:
@@ -152,9 +176,15 @@ def plan_options(
     (upgrade or downgrade by catalog order; a trial or an ended plan subscribes)."""
     current = subscription.plan if subscription is not None else None
     changeable = subscription is not None and plan_changeable(subscription)
-    past_due = subscription is not None and subscription.status == SubscriptionStatus.PAST_DUE
+    past_due = (
+        subscription is not None
+        and subscription.status == SubscriptionStatus.PAST_DUE
+        and not never_paid(subscription)
+    )
+    plans = list(plans_offered())
+    currency = offered_currency(plans=plans, currency=currency)
     options = []
-    for plan in plans_offered():
+    for plan in plans:
         price = next(
             (
                 p

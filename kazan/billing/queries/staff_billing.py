@@ -8,11 +8,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
 from kazan.billing.models import DunningNotice, Invoice, Payment, Plan, PlanSubscription
 from kazan.billing.models import SubscriptionStatus as PlanStatus
+from kazan.billing.queries.plan_pages import NEVER_PAID
 from kazan.core.errors import NotFound
 
 
@@ -78,8 +88,9 @@ def unscoped_invoices_filtered(*, filters: StaffFilters) -> QuerySet[Invoice]:
 
 def unscoped_dunning(*, filters: StaffFilters) -> QuerySet[PlanSubscription]:
     """Past-due plan subscriptions, longest overdue first, each with `steps` (the dunning
-    emails sent in this spell of being past due); the grace period ends BILLING_GRACE_DAYS
-    after `past_due_since`. One query."""
+    emails sent in this spell of being past due) and `trial_ended` (a trial over without a
+    paid plan: nothing failed); the grace period ends BILLING_GRACE_DAYS after
+    `past_due_since`, the dates filter on it. One query."""
     steps = (
         DunningNotice.objects.filter(
             subscription=OuterRef("pk"), past_due_since=OuterRef("past_due_since")
@@ -88,13 +99,20 @@ def unscoped_dunning(*, filters: StaffFilters) -> QuerySet[PlanSubscription]:
         .annotate(n=Count("id"))
         .values("n")
     )
-    return (
+    rows = (
         PlanSubscription.objects.filter(status=PlanStatus.PAST_DUE)
-        .filter(_business(filters))
+        .filter(_business(filters), _period("past_due_since", filters))
         .select_related("business", "plan")
-        .annotate(steps=Coalesce(Subquery(steps, output_field=IntegerField()), 0))
-        .order_by("past_due_since", "pk")
+        .annotate(
+            steps=Coalesce(Subquery(steps, output_field=IntegerField()), 0),
+            trial_ended=ExpressionWrapper(NEVER_PAID, output_field=BooleanField()),
+        )
     )
+    if filters.gateway:
+        rows = rows.filter(gateway=filters.gateway)
+    if filters.plan:
+        rows = rows.filter(plan__key=filters.plan)
+    return rows.order_by("past_due_since", "pk")
 
 
 def grace_ends(subscription: PlanSubscription) -> dt.datetime | None:
@@ -104,9 +122,10 @@ def grace_ends(subscription: PlanSubscription) -> dt.datetime | None:
 
 
 def unscoped_subscriptions_filtered(*, filters: StaffFilters) -> QuerySet[PlanSubscription]:
-    """Every business's plan subscription by plan and status, one query."""
+    """Every business's plan subscription by plan and status, one query; the dates filter
+    on when it started."""
     rows = PlanSubscription.objects.select_related("business", "plan", "pending_plan").filter(
-        _business(filters)
+        _business(filters), _period("created_at", filters)
     )
     if filters.status:
         rows = rows.filter(status=filters.status)

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncYear
 
 from kazan.billing.models import Interval, Payment, PlanSubscription
 from kazan.billing.models import SubscriptionStatus as PlanStatus
+from kazan.billing.queries.plan_pages import NEVER_PAID
 from kazan.billing.revenue.values import (
     DEFAULT_LOOKBACK_DAYS,
     OVERDUE_GATEWAYS,
@@ -177,10 +178,10 @@ MRR_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAST_DUE)
 
 
 def paying_subscriptions(*, now: datetime | None = None) -> QuerySet[PlanSubscription]:
-    """The plan subscriptions MRR counts: status active or past due (a trial, a suspended or a
-    cancelled one adds nothing). `now` is accepted for the overview's signature: the status is
-    the subscription's word on the present."""
-    return PlanSubscription.objects.filter(status__in=MRR_STATUSES)
+    """The plan subscriptions MRR counts: status active or past due (a trial, one that ended
+    without a paid plan, a suspended or a cancelled one adds nothing). `now` is accepted for
+    the overview's signature: the status is the subscription's word on the present."""
+    return PlanSubscription.objects.filter(status__in=MRR_STATUSES).exclude(NEVER_PAID)
 
 
 def _monthly_net() -> Case:

@@ -3,6 +3,7 @@ id, invoice email). Issued invoices keep the details they were issued with (a sn
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -15,12 +16,14 @@ from django.utils.translation import gettext, gettext_noop
 from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.models import BillingProfile
-from kazan.billing.services.tax import EU_COUNTRIES, vat_id_normalize
-from kazan.core.errors import ValidationFailed
+from kazan.billing.services.tax import EU_COUNTRIES, TaxDecision, tax_for, vat_id_normalize
+from kazan.core.errors import KazanError, ValidationFailed
 
 if TYPE_CHECKING:
     from kazan.accounts.types import Actor
     from kazan.tenancy.models import Business
+
+logger = logging.getLogger("kazan.billing")
 
 # field: (max length, required)
 TEXT_FIELDS = {
@@ -112,16 +115,20 @@ def billing_profile_save(
     """Creates or changes the business's billing profile. The VAT id of an EU business is
     checked for its format and check digits (no VIES call) and must belong to its country;
     the invoice email is optional (else invoices go to the owners) and stored encrypted.
+    A change of the tax (rate, reverse charge) moves a gateway-held plan to the new gross
+    from its next period; `profile.warning` says when the gateway did not take it ("" else).
     Raises ProfileInvalid (a ValidationFailed naming the field)."""
     values: dict[str, str] = {field: _text(data, field) for field in TEXT_FIELDS}
     values["country"] = country_code(data.get("country"))
     values["vat_id"] = _vat_id(data.get("vat_id"), country=values["country"])
     values["email"] = _email(data.get("email"))
+    before = tax_for(business=business)
     with transaction.atomic():
         profile = BillingProfile.objects.select_for_update().filter(business=business).first()
         profile = profile or BillingProfile(business=business)
         changed = [field for field, value in values.items() if getattr(profile, field) != value]
         if not changed and profile.pk:
+            profile.warning = ""  # type: ignore[attr-defined]
             return profile
         for field, value in values.items():
             setattr(profile, field, value)
@@ -134,4 +141,29 @@ def billing_profile_save(
             target=profile,
             data={"fields": changed},
         )
+    profile.warning = _gateway_gross_refresh(business, before=before)  # type: ignore[attr-defined]
     return profile
+
+
+def _gateway_gross_refresh(business: Business, *, before: TaxDecision) -> str:
+    """After the save committed: when the tax changed (the rate, the reverse charge), a
+    gateway-held plan charges the new gross from its next period on. The gateway refusing
+    or unreachable is logged and returned as a warning for the page; the profile is saved."""
+    from kazan.billing.services.plan_changes import subscription_gross_refresh
+
+    after = tax_for(business=business)
+    if (before.rate, before.reverse_charge) == (after.rate, after.reverse_charge):
+        return ""
+    try:
+        subscription_gross_refresh(business=business)
+    except KazanError as exc:
+        logger.warning(
+            "business #%s: the plan's gateway price was not moved to the new tax: %s",
+            business.pk,
+            exc.code,
+        )
+        return gettext(
+            "Your billing details are saved, but the payment provider did not take the new "
+            "tax yet, so it may charge the old amount. Please contact us."
+        )
+    return ""

@@ -44,42 +44,51 @@ def credit_note_issue(
     """Takes back (part of) an invoice with a credit note: a negative document in its own
     series that names the invoice. `amount_minor` is gross (None: all that is left). An open
     invoice credited in full becomes void. `refund` (a paid invoice): a gateway payment is
-    refunded through SubscriptionGateway.payment_refund before anything is written — a failed
-    refund writes nothing; a bank transfer is paid back by staff and the note records it.
+    refunded through SubscriptionGateway.payment_refund before anything is written, outside
+    the transaction — a failed refund writes nothing; a bank transfer is paid back by staff
+    and the note records it. Inside a caller's transaction only without a gateway refund.
     Raises ValidationFailed, Conflict."""
     reason = " ".join(str(reason or "").split())[:200]
     if not reason:
         raise ValidationFailed(
             gettext("Say why the amount is credited."), code=BillingErrorCode.INVALID_REASON
         )
+    # A gateway refund is an HTTP call: made first, outside any transaction (no Invoice lock
+    # held while the provider answers), on what the invoice looks like now; the idempotency
+    # key names the invoice, what was credited before and the amount, so a retry (or a
+    # second click at once) refunds once. Checked again under the lock below.
+    current = Invoice.objects.get(pk=invoice.pk)
+    credited, amount = _creditable(current, amount_minor=amount_minor, refund=refund)
+    by_gateway = refund and current.gateway not in MANUAL_GATEWAYS
+    refund_id = (
+        _gateway_refund(current, amount, key=f"credit-{current.pk}-{credited}-{amount}")
+        if by_gateway
+        else ""
+    )
     now = timezone.now()
     with transaction.atomic():
-        # Locked for the whole use-case: two staff crediting at once cannot both refund.
         locked = Invoice.objects.select_for_update().select_related("business").get(pk=invoice.pk)
-        if locked.kind != Kind.INVOICE or locked.status not in (Status.OPEN, Status.PAID):
-            raise Conflict(
-                gettext("Only an open or paid invoice can be credited."),
-                code=BillingErrorCode.NOT_CREDITABLE,
+        if refund_id:
+            # The same refund recorded already (the gateway answered a retry with it).
+            known = Invoice.objects.filter(
+                credit_note_for=locked, payment_reference=refund_id[:40]
+            ).first()
+            if known is not None:
+                return known
+        try:
+            # A refund made is what the note records, whatever else was credited meanwhile.
+            credited_now, amount = _creditable(
+                locked, amount_minor=amount if by_gateway else amount_minor, refund=refund
             )
-        credited = invoice_credited_minor(locked)
-        remaining = locked.total_minor - credited
-        amount = remaining if amount_minor is None else amount_minor
-        if not 0 < amount <= remaining:
-            raise ValidationFailed(
-                gettext("Enter an amount above zero and at most what is left to credit."),
-                code=BillingErrorCode.INVALID_AMOUNT,
-            )
-        if refund and locked.status != Status.PAID:
-            raise ValidationFailed(
-                gettext("Only a paid invoice can be refunded."),
-                code=BillingErrorCode.NOT_CREDITABLE,
-            )
-        by_gateway = refund and locked.gateway not in MANUAL_GATEWAYS
-        refund_id = (
-            _gateway_refund(locked, amount, key=f"credit-{locked.pk}-{credited}-{amount}")
-            if by_gateway
-            else ""
-        )
+        except (Conflict, ValidationFailed):
+            if refund_id:
+                logger.error(
+                    "invoice #%s was refunded (%s) but changed meanwhile: no credit note written",
+                    locked.pk,
+                    refund_id,
+                )
+            raise
+        remaining = locked.total_minor - credited_now
         business = locked.business
         with translation.override(business.language or "en"):
             description = gettext("Credit for %(number)s: %(reason)s") % {
@@ -159,6 +168,30 @@ def credit_note_issue(
 
         transaction.on_commit(deliver)
     return note
+
+
+def _creditable(invoice: Invoice, *, amount_minor: int | None, refund: bool) -> tuple[int, int]:
+    """(gross credited so far, gross amount to credit now); Conflict (not an open or paid
+    invoice), ValidationFailed (the amount, a refund of an unpaid invoice)."""
+    if invoice.kind != Kind.INVOICE or invoice.status not in (Status.OPEN, Status.PAID):
+        raise Conflict(
+            gettext("Only an open or paid invoice can be credited."),
+            code=BillingErrorCode.NOT_CREDITABLE,
+        )
+    credited = invoice_credited_minor(invoice)
+    remaining = invoice.total_minor - credited
+    amount = remaining if amount_minor is None else amount_minor
+    if not 0 < amount <= remaining:
+        raise ValidationFailed(
+            gettext("Enter an amount above zero and at most what is left to credit."),
+            code=BillingErrorCode.INVALID_AMOUNT,
+        )
+    if refund and invoice.status != Status.PAID:
+        raise ValidationFailed(
+            gettext("Only a paid invoice can be refunded."),
+            code=BillingErrorCode.NOT_CREDITABLE,
+        )
+    return credited, amount
 
 
 def _credit_totals(invoice: Invoice, *, amount: int, last: bool) -> tuple[int, int, int]:

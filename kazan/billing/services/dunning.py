@@ -19,10 +19,11 @@ from django.utils.translation import gettext
 
 from kazan.activity.services import activity_record
 from kazan.billing.models import DunningNotice, PlanChange, PlanSubscription, SubscriptionStatus
+from kazan.billing.queries.plan_pages import never_paid
 from kazan.billing.services.plan_state import plan_log, subscription_locked
 from kazan.core.db import insert_or_fetch
 from kazan.core.mail import email_text_queue
-from kazan.tenancy.queries import owner_emails
+from kazan.tenancy.queries import owner_emails, unscoped_businesses_active
 from kazan.tenancy.services import business_billing_suspend
 
 logger = logging.getLogger("kazan.billing")
@@ -77,14 +78,20 @@ def _dunning_email(subscription_id: int) -> None:
     suspend_on = since + dt.timedelta(days=settings.BILLING_GRACE_DAYS)
     zone = zoneinfo.ZoneInfo(business.timezone or "UTC")
     with translation.override(business.language):
-        subject = gettext("%(business)s: the payment for your Kazan plan is overdue") % {
-            "business": business.name
-        }
+        if never_paid(subscription):
+            subject = gettext("%(business)s: your free trial has ended") % {
+                "business": business.name
+            }
+        else:
+            subject = gettext("%(business)s: the payment for your Kazan plan is overdue") % {
+                "business": business.name
+            }
         body = render_to_string(
             "billing/email/plan_dunning.txt",
             {
                 "business_name": business.name,
                 "plan_name": subscription.plan.name,
+                "trial_ended": never_paid(subscription),
                 "since": formats.date_format(timezone.localtime(since, zone), "DATE_FORMAT"),
                 "suspend_on": (
                     formats.date_format(timezone.localtime(suspend_on, zone), "DATE_FORMAT")
@@ -133,7 +140,8 @@ def dunning_run() -> int:
 def grace_run() -> int:
     """Suspends what stayed past due longer than BILLING_GRACE_DAYS: the subscription
     suspended, the business suspended by billing (the existing suspension rules apply,
-    nothing is deleted). Returns how many were suspended."""
+    nothing is deleted), and suspends again a business staff reactivated while its plan stays
+    suspended unpaid. Returns how many were suspended."""
     now = timezone.now()
     limit = now - dt.timedelta(days=settings.BILLING_GRACE_DAYS)
     overdue = PlanSubscription.objects.filter(status=Status.PAST_DUE, past_due_since__lte=limit)
@@ -161,4 +169,30 @@ def grace_run() -> int:
                 done += 1
         except Exception:
             logger.exception("grace check failed for plan subscription %s", pk)
+    return done + _suspension_reapply()
+
+
+def _suspension_reapply() -> int:
+    """A plan suspended for not paying whose business is active again with no suspension
+    cause: staff reactivated it (staff's reactivation clears the cause) while the bill is
+    still unpaid. Billing's suspension applies again: only a payment (or staff's custom
+    terms) lifts it. A business staff suspended themselves keeps their cause."""
+    reopened = PlanSubscription.objects.filter(
+        status=Status.SUSPENDED,
+        business__in=unscoped_businesses_active(),
+        business__suspension_cause="",
+    )
+    done = 0
+    for pk in list(reopened.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                subscription = subscription_locked(pk)
+                business = subscription.business
+                if subscription.status != Status.SUSPENDED or business.suspension_cause:
+                    continue
+                done += business_billing_suspend(
+                    business=business, reason="the plan is still unpaid"
+                )
+        except Exception:
+            logger.exception("suspension check failed for plan subscription %s", pk)
     return done

@@ -28,6 +28,9 @@ from kazan.billing.queries.plans import (
     ANALYTICS_DAYS,
     PLAN_FIELDS,
     USABLE_STATUSES,
+    plan_by_key,
+    plan_subscription_get,
+    plan_terms,
     subscription_terms,
 )
 from kazan.billing.services.plan_subscriptions import plan_subscription_for
@@ -126,6 +129,19 @@ def _usable(subscription: PlanSubscription) -> PlanSubscription:
     return subscription
 
 
+def _terms_read(business: Business) -> tuple[bool, dict[str, int | bool | None]]:
+    """Whether the business may use its plan now, and its terms, without writing: before its
+    trial was started (a legacy business, a landing-page visit, the nightly purge), the trial
+    plan's terms as if trialing. Only a write (limit_check, quota_take) starts the trial."""
+    subscription = plan_subscription_get(business=business)
+    if subscription is not None:
+        return subscription.status in USABLE_STATUSES, subscription_terms(subscription=subscription)
+    plan = plan_by_key(key=settings.BILLING_TRIAL_PLAN)
+    if plan is None:
+        raise LookupError(f"The trial plan {settings.BILLING_TRIAL_PLAN!r} does not exist.")
+    return True, plan_terms(plan=plan)
+
+
 def _refused(key: str, limit: int) -> PlanLimitReached:
     return PlanLimitReached(
         limit_message(key, limit), key=key, limit=limit, upgrade_url=upgrade_url()
@@ -159,48 +175,60 @@ class BillingEntitlements:
         limit = None if raw is None else int(raw)
         period = usage_period(business=business)
         rows = UsageCounter.objects.filter(business=business, quota=key, period=period)
-        if limit is not None:
-            rows = rows.filter(used__lte=limit - amount)
-        if rows.update(used=F("used") + amount):
-            return
         if limit is not None and amount > limit:
             raise _refused(key, limit)
+        allowed = rows if limit is None else rows.filter(used__lte=limit - amount)
+        if allowed.update(used=F("used") + amount):
+            return
+        # The month's row exists and is full: refused without trying to insert it again (a
+        # failed INSERT is an ERROR line in PostgreSQL's log for every refused message).
+        if rows.exists():
+            raise _refused(key, int(limit or 0))
         _counter, inserted = insert_or_fetch(
             lambda: UsageCounter.objects.create(
                 business=business, quota=key, period=period, used=amount
             ),
-            lambda: UsageCounter.objects.filter(
-                business=business, quota=key, period=period
-            ).first(),
+            lambda: rows.first(),
         )
-        # The row existed (full, or made by a concurrent first taker): try it once more.
-        if inserted or rows.update(used=F("used") + amount):
+        # Made by a concurrent first taker meanwhile: try it once more.
+        if inserted or allowed.update(used=F("used") + amount):
             return
         raise _refused(key, int(limit or 0))
 
+    def quota_give_back(self, *, business: Business, key: Quota, amount: int) -> None:
+        if amount <= 0:
+            return
+        UsageCounter.objects.filter(
+            business=business, quota=key, period=usage_period(business=business), used__gte=amount
+        ).update(used=F("used") - amount)
+
     def capability_has(self, *, business: Business, key: Capability) -> bool:
-        subscription = plan_subscription_for(business)
-        if subscription.status not in USABLE_STATUSES:
-            return False
-        return bool(subscription_terms(subscription=subscription)[key])
+        usable, terms = _terms_read(business)
+        return usable and bool(terms[key])
 
     def capability_require(self, *, business: Business, key: Capability) -> None:
-        subscription = _usable(plan_subscription_for(business))
-        if not subscription_terms(subscription=subscription)[key]:
+        usable, terms = _terms_read(business)
+        if not usable:
+            raise _inactive()
+        if not terms[key]:
             raise PlanFeatureUnavailable(
                 _capability_message(key), key=key, upgrade_url=upgrade_url()
             )
 
     def limit_of(self, *, business: Business, key: Limit | Quota) -> int | None:
-        value = subscription_terms(subscription=plan_subscription_for(business))[key]
+        value = _terms_read(business)[1][key]
         return None if value is None else int(value)
 
     def analytics_since(self, *, business: Business) -> dt.datetime | None:
-        days = subscription_terms(subscription=plan_subscription_for(business))[ANALYTICS_DAYS]
+        days = _terms_read(business)[1][ANALYTICS_DAYS]
         return None if days is None else timezone.now() - dt.timedelta(days=int(days))
 
     def subscription_require_active(self, *, business: Business) -> None:
-        _usable(plan_subscription_for(business))
+        if not _terms_read(business)[0]:
+            raise _inactive()
+
+    def subscribed(self, *, business: Business) -> bool:
+        return PlanSubscription.objects.filter(business=business).exists()
 
 
 def _override_clean(key: str, value: object) -> int | bool | None:
@@ -212,10 +240,11 @@ def _override_clean(key: str, value: object) -> int | bool | None:
         return value
     if value is None:
         return None  # unlimited
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= OVERRIDE_MAX:
+    low = 1 if key == ANALYTICS_DAYS else 0  # 0 days would delete all analytics history
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= OVERRIDE_MAX:
         raise ValidationFailed(
-            gettext("A limit is a whole number from 0 to %(max)s.")
-            % {"max": number_local(OVERRIDE_MAX)}
+            gettext("A limit is a whole number from %(min)s to %(max)s.")
+            % {"min": number_local(low), "max": number_local(OVERRIDE_MAX)}
         )
     return value
 

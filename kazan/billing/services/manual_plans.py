@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.accounts.types import actor_user
@@ -261,14 +262,24 @@ def _renewal_invoice(subscription: PlanSubscription, now: dt.datetime) -> bool:
         or Invoice.objects.filter(subscription=subscription, period_start=end).exists()
     ):
         return False
+    return _renewal_invoice_issue(subscription, now) is not None
+
+
+def _renewal_invoice_issue(
+    subscription: PlanSubscription, now: dt.datetime, actor: Actor = None
+) -> Invoice | None:
+    end = subscription.current_period_end
+    if end is None:
+        return None
     price = subscription.pending_price
     amount = price.amount_minor if price is not None else subscription.amount_minor
     interval = price.interval if price is not None else subscription.interval
     if amount <= 0:
-        return False
-    if price is not None:
-        description = plan_description(business=subscription.business, price=price)
-    else:
+        return None
+    described = price or subscription.price
+    if described is not None:
+        description = plan_description(business=subscription.business, price=described)
+    else:  # staff's custom terms: no catalog price to describe
         description = subscription.plan.name
     invoice = plan_invoice_open(
         subscription=subscription,
@@ -277,10 +288,11 @@ def _renewal_invoice(subscription: PlanSubscription, now: dt.datetime) -> bool:
         period_start=end,
         period_end=period_add(end, interval or "month"),
         due_at=max(end, now),
+        actor=actor,
     )
     activity_record(
         business=subscription.business,
-        actor=None,
+        actor=actor,
         action="plan.renewal_invoiced",
         target=subscription,
         data={
@@ -289,7 +301,46 @@ def _renewal_invoice(subscription: PlanSubscription, now: dt.datetime) -> bool:
             "currency": invoice.currency,
         },
     )
-    return True
+    return invoice
+
+
+def renewal_invoice_reissue(
+    *, subscription: PlanSubscription, period_start: dt.datetime | None, actor: Actor
+) -> Invoice | None:
+    """After a plan change of a transfer-paid plan: the open renewal invoice for the period
+    from `period_start` (the period's end before the change) still asks the old price. It is
+    voided (a credit note of all of it, no refund: nothing was paid) and, when the period
+    still ends then, issued again at the price that will apply (the new plan's, or the
+    scheduled downgrade's). Inside the caller's transaction, on the locked row. Returns
+    the new invoice, None when there was nothing to replace."""
+    from kazan.billing.services.credit_notes import credit_note_issue
+
+    if period_start is None:
+        return None
+    stale = list(
+        Invoice.objects.filter(
+            subscription=subscription,
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.OPEN,
+            gateway=MANUAL,
+            period_start=period_start,
+        )
+    )
+    if not stale:
+        return None
+    with translation.override(subscription.business.language or "en"):
+        reason = gettext("the plan changed; a new invoice replaces it")
+    for invoice in stale:
+        credit_note_issue(
+            invoice=invoice, amount_minor=None, reason=reason, actor=actor, refund=False
+        )
+    if (
+        subscription.status != Status.ACTIVE
+        or subscription.cancel_at_period_end
+        or subscription.current_period_end != period_start
+    ):
+        return None  # the renewal job invoices the new period ahead, as usual
+    return _renewal_invoice_issue(subscription, timezone.now(), actor)
 
 
 def _period_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
@@ -317,10 +368,48 @@ def _period_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
     return True
 
 
+def _overdue_invoice(subscription: PlanSubscription, now: dt.datetime) -> Invoice | None:
+    return (
+        Invoice.objects.filter(
+            subscription=subscription,
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.OPEN,
+            gateway=MANUAL,
+            due_at__lte=now,
+        )
+        .order_by("due_at", "pk")
+        .first()
+    )
+
+
+def _invoice_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
+    """An open plan invoice of a running transfer-paid plan (an upgrade's proration) left
+    unpaid past its due date: past due from that date, as a renewal would be. Once: the
+    status moves, and paying the invoice makes it active again."""
+    if subscription.status != Status.ACTIVE or subscription.gateway != MANUAL:
+        return False
+    invoice = _overdue_invoice(subscription, now)
+    if invoice is None or invoice.due_at is None:
+        return False
+    subscription.status = Status.PAST_DUE
+    subscription.past_due_since = invoice.due_at
+    subscription.save(update_fields=["status", "past_due_since", "updated_at"])
+    plan_log(
+        subscription=subscription,
+        kind=Kind.PAST_DUE,
+        action="plan.past_due",
+        old=Status.ACTIVE,
+        new=Status.PAST_DUE,
+        reason=f"invoice {invoice.number} is unpaid",
+    )
+    return True
+
+
 def plan_renewals_run() -> int:
     """The renewal job (hourly; idempotent, each step re-checked on the locked row): ends
     trials without a paid plan, ends subscriptions cancelled at their period's end, invoices
-    transfer-paid renewals ahead and moves unpaid ones to past due. Returns how many acted."""
+    transfer-paid renewals ahead and moves unpaid ones (and plan invoices unpaid past their
+    due date) to past due. Returns how many acted."""
     now = timezone.now()
     subscriptions = PlanSubscription.objects.all()
     manual = subscriptions.filter(status=Status.ACTIVE, gateway=MANUAL, cancel_at_period_end=False)
@@ -346,4 +435,16 @@ def plan_renewals_run() -> int:
         )
         + _each(manual.filter(current_period_end__lte=soon), _renewal_invoice, now)
         + _each(manual.filter(current_period_end__lte=now), _period_unpaid, now)
+        + _each(
+            manual.filter(
+                pk__in=Invoice.objects.filter(
+                    kind=Invoice.Kind.INVOICE,
+                    status=Invoice.Status.OPEN,
+                    gateway=MANUAL,
+                    due_at__lte=now,
+                ).values("subscription_id")
+            ),
+            _invoice_unpaid,
+            now,
+        )
     )

@@ -10,11 +10,12 @@ computed here, by the seconds of the period, and invoiced."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -30,8 +31,8 @@ from kazan.billing.models import (
     SubscriptionStatus,
 )
 from kazan.billing.queries.limits import downgrade_blockers
-from kazan.billing.queries.plans import PLAN_FIELDS
-from kazan.billing.services.manual_plans import plan_invoice_open
+from kazan.billing.queries.plans import PLAN_FIELDS, plan_subscription_get
+from kazan.billing.services.manual_plans import plan_invoice_open, renewal_invoice_reissue
 from kazan.billing.services.plan_state import (
     billing_reactivate,
     period_add,
@@ -65,8 +66,11 @@ class PlanChangeResult:
     # "upgraded" (now) or "downgrade_scheduled" (at effective_at, the period's end).
     outcome: str
     effective_at: dt.datetime
-    # The proration invoice where we computed it (transfer, Razorpay); None otherwise.
+    # The proration invoice where we computed it (transfer, Razorpay), or a scheduled
+    # change's renewal invoice issued again at the new price; None otherwise.
     invoice: Invoice | None = None
+    # A scheduled change: when and why it waits, for the business ("" for an upgrade now).
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,48 @@ def proration_compute(
     return Proration(credit, _share(price.amount_minor, left, whole), now, end)
 
 
+def _shorter_interval(subscription: PlanSubscription, price: PlanPrice) -> bool:
+    return subscription.interval == Interval.YEAR and price.interval == Interval.MONTH
+
+
 def _is_downgrade(subscription: PlanSubscription, price: PlanPrice) -> bool:
-    """Lower in the catalog, or the same plan from yearly to monthly: at the period's end."""
+    """At the period's end: lower in the catalog, or any change to a shorter interval (yearly
+    → monthly, a higher plan too). Now, the unused part of a paid year would be worth more
+    than the month it buys and the difference be lost; at the period's end the paid year is
+    used in full (no credit note needed)."""
     current = subscription.plan
+    if _shorter_interval(subscription, price):
+        return True
     if price.plan.sort_order != current.sort_order or price.plan_id != current.pk:
         return price.plan.sort_order < current.sort_order
-    return subscription.interval == Interval.YEAR and price.interval == Interval.MONTH
+    return False
+
+
+def _scheduled_message(
+    subscription: PlanSubscription, price: PlanPrice, effective_at: dt.datetime
+) -> str:
+    """What the business is told of a change scheduled for the period's end (its language,
+    date format and time zone)."""
+    business = subscription.business
+    zone = zoneinfo.ZoneInfo(business.timezone or "UTC")
+    with translation.override(business.language or "en"):
+        values = {
+            "plan": price.plan.name,
+            "date": formats.date_format(timezone.localtime(effective_at, zone), "DATE_FORMAT"),
+        }
+        if _shorter_interval(subscription, price):
+            return (
+                gettext(
+                    "Monthly billing on the %(plan)s plan starts when your yearly period ends, "
+                    "on %(date)s: a change to a shorter interval waits for the period's end, so "
+                    "none of the year you paid for is lost."
+                )
+                % values
+            )
+        return (
+            gettext("Your plan changes to %(plan)s on %(date)s, when the paid period ends.")
+            % values
+        )
 
 
 def _limit_name(key: str) -> str:
@@ -167,8 +207,9 @@ def _gateway_change(
 
 
 def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) -> PlanChangeResult:
-    """Moves a paying business to `plan` at `interval`. Higher: now, prorated. Lower (or
-    yearly → monthly): at the period's end, refused (ValidationFailed "downgrade_blocked",
+    """Moves a paying business to `plan` at `interval`. Higher: now, prorated. Lower, or to
+    a shorter interval (yearly → monthly, whatever the plan: no paid time is lost): at the
+    period's end (the result's message says so), refused (ValidationFailed "downgrade_blocked",
     naming what) while the business uses more than the lower plan allows. Raises
     ValidationFailed (not offered, the same plan), Conflict (nothing paid to change),
     PaymentGatewayUnavailable."""
@@ -192,6 +233,7 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
             locked = subscription_locked(subscription.pk)
             locked.pending_plan, locked.pending_price = plan, price
             locked.save(update_fields=["pending_plan", "pending_price", "updated_at"])
+            renewal = _renewal_reprice(locked, locked.current_period_end, actor)
             plan_log(
                 subscription=locked,
                 kind=Kind.DOWNGRADE_SCHEDULED,
@@ -201,9 +243,12 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
                 actor=actor,
                 data={"interval": price.interval},
             )
+        effective_at = locked.current_period_end or timezone.now()
         return PlanChangeResult(
             outcome="downgrade_scheduled",
-            effective_at=locked.current_period_end or timezone.now(),
+            effective_at=effective_at,
+            invoice=renewal,
+            message=_scheduled_message(locked, price, effective_at),
         )
     # Stripe and Razorpay prorate an immediate change themselves; a gateway that does not
     # says `prorates = False` and we invoice the proration.
@@ -214,7 +259,7 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
         locked = subscription_locked(subscription.pk)
         now = timezone.now()
         proration = proration_compute(subscription=locked, price=price, now=now)
-        old_plan = locked.plan
+        old_plan, old_end = locked.plan, locked.current_period_end
         locked.plan, locked.price, locked.interval = plan, price, price.interval
         locked.amount_minor, locked.currency = price.amount_minor, price.currency
         locked.pending_plan = locked.pending_price = None
@@ -228,6 +273,8 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
             invoice = _proration_invoice(
                 subscription=locked, old_plan=old_plan, proration=proration, actor=actor
             )
+        if paying:
+            _renewal_reprice(locked, old_end, actor)
         plan_log(
             subscription=locked,
             kind=Kind.UPGRADED,
@@ -243,6 +290,36 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
             },
         )
     return PlanChangeResult(outcome="upgraded", effective_at=now, invoice=invoice)
+
+
+def _renewal_reprice(
+    subscription: PlanSubscription, old_end: dt.datetime | None, actor: Actor
+) -> Invoice | None:
+    """A transfer-paid plan's renewal invoice, issued ahead at the old price, is voided and
+    issued again at the new one (manual_plans.renewal_invoice_reissue)."""
+    if subscription.gateway != MANUAL:
+        return None
+    return renewal_invoice_reissue(subscription=subscription, period_start=old_end, actor=actor)
+
+
+def subscription_gross_refresh(*, business: Business) -> bool:
+    """After the business's tax changed (its billing profile: the rate, the reverse charge):
+    a gateway-held subscription charges the new gross from its next period on, without
+    proration (the scheduled downgrade's price when one waits). Outside any transaction.
+    Returns whether the gateway was told; raises Conflict, PaymentGatewayUnavailable."""
+    subscription = plan_subscription_get(business=business)
+    if (
+        subscription is None
+        or subscription.status not in (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+        or subscription.cancel_at_period_end
+    ):
+        return False
+    price = subscription.pending_price or subscription.price
+    gateway = _gateway_of(subscription)
+    if gateway is None or price is None:
+        return False
+    _gateway_change(subscription=subscription, gateway=gateway, price=price, immediately=False)
+    return True
 
 
 def _proration_invoice(
@@ -296,6 +373,7 @@ def plan_change_withdraw(*, business: Business, actor: Actor) -> None:
         pending = locked.pending_plan.key
         locked.pending_plan = locked.pending_price = None
         locked.save(update_fields=["pending_plan", "pending_price", "updated_at"])
+        _renewal_reprice(locked, locked.current_period_end, actor)
         plan_log(
             subscription=locked,
             kind=Kind.DOWNGRADE_WITHDRAWN,

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from kazan.billing.gateways import InvoiceLineData, SubscriptionEventData
 from kazan.billing.models import (
     GatewayEvent,
     GatewayPlanPrice,
+    Invoice,
     Payment,
     PlanChange,
     PlanSubscription,
@@ -43,10 +45,19 @@ STATUS_MAP = {
 }
 
 
-def subscription_event_apply(*, event: SubscriptionEventData) -> str:
+# subscription_event_apply's default: the event was built by our own code (tests, jobs), its
+# metadata subscription id needs no business to match.
+UNCHECKED = -1
+
+
+def subscription_event_apply(
+    *, event: SubscriptionEventData, metadata_business_id: int | None = UNCHECKED
+) -> str:
     """Applies a verified subscription event at most once. Returns "applied", "duplicate"
     (this event id was applied before) or "ignored" (it names no subscription of ours, or
-    says nothing that changes it)."""
+    says nothing that changes it). A webhook passes the business id of the event's metadata
+    (None when it has none): the metadata's subscription id links only a subscription of that
+    business."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -55,7 +66,7 @@ def subscription_event_apply(*, event: SubscriptionEventData) -> str:
                 )
         except IntegrityError:
             return "duplicate"
-        subscription_id = _subscription_find(event)
+        subscription_id = _subscription_find(event, metadata_business_id)
         if subscription_id is None:
             logger.warning(
                 "%s event %s (%s) names no plan subscription",
@@ -65,10 +76,11 @@ def subscription_event_apply(*, event: SubscriptionEventData) -> str:
             )
             return "ignored"
         subscription = subscription_locked(subscription_id)
+        ended = _ended_before(subscription, event)
         _gateway_ids_keep(subscription, event)
         source = f"{event.gateway}:{event.event_id}"[:300]
         if event.kind == "invoice_paid":
-            return _invoice_paid(subscription, event, source)
+            return _invoice_paid(subscription, event, source, ended=ended)
         if event.kind == "invoice_failed":
             return _invoice_failed(subscription, event, source)
         if event.kind == "subscription":
@@ -76,7 +88,7 @@ def subscription_event_apply(*, event: SubscriptionEventData) -> str:
     return "ignored"
 
 
-def _subscription_find(event: SubscriptionEventData) -> int | None:
+def _subscription_find(event: SubscriptionEventData, business_id: int | None) -> int | None:
     """Ours by the gateway's subscription id, else by the id we sent in its metadata (the
     first events of a Stripe Checkout come before we know the gateway's id)."""
     if event.gateway_subscription_id:
@@ -89,13 +101,40 @@ def _subscription_find(event: SubscriptionEventData) -> int | None:
         )
         if found is not None:
             return found
-    if event.local_subscription_id is not None:
-        return (
-            PlanSubscription.objects.filter(pk=event.local_subscription_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
+    if event.local_subscription_id is not None and business_id is not None:
+        named = PlanSubscription.objects.filter(pk=event.local_subscription_id)
+        if business_id != UNCHECKED:
+            named = named.filter(business_id=business_id)
+        return named.values_list("pk", flat=True).first()
     return None
+
+
+def _ended_before(subscription: PlanSubscription, event: SubscriptionEventData) -> bool:
+    """The subscription ended here after the gateway made this event (an invoice of the ended
+    gateway subscription, delivered late): it must not come back active. Checked before a new
+    gateway subscription may take the row over; a new subscription's events come later."""
+    return (
+        subscription.status == Status.CANCELLED
+        and subscription.ended_at is not None
+        and _ours(subscription, event)
+        and (event.occurred_at is None or event.occurred_at < subscription.ended_at)
+    )
+
+
+def _stale(subscription: PlanSubscription, event: SubscriptionEventData) -> bool:
+    """Made at the gateway before the newest event applied: it arrived late (gateways do not
+    deliver in order) and must not move the state back."""
+    seen = subscription.gateway_event_at
+    return event.occurred_at is not None and seen is not None and event.occurred_at < seen
+
+
+def _event_at_keep(subscription: PlanSubscription, event: SubscriptionEventData) -> None:
+    at = event.occurred_at
+    if at is not None and (
+        subscription.gateway_event_at is None or at > subscription.gateway_event_at
+    ):
+        subscription.gateway_event_at = at
+        subscription.save(update_fields=["gateway_event_at", "updated_at"])
 
 
 def _gateway_ids_keep(subscription: PlanSubscription, event: SubscriptionEventData) -> None:
@@ -190,32 +229,97 @@ def _period_take(subscription: PlanSubscription, event: SubscriptionEventData, s
         )
 
 
-def _invoice_paid(subscription: PlanSubscription, event: SubscriptionEventData, source: str) -> str:
-    """The gateway charged: our invoice of its lines (gross, as charged; once per gateway
-    invoice id), a paid Payment row, and the subscription active for the paid period."""
+def _invoice_paid(
+    subscription: PlanSubscription, event: SubscriptionEventData, source: str, *, ended: bool
+) -> str:
+    """The gateway charged: our invoice of its lines (gross, totalling what was charged; once
+    per gateway invoice id), a paid Payment row, and the subscription active for the paid
+    period — unless the event is older than the state (stale) or its gateway subscription has
+    ended here (the money is recorded, the subscription stays ended: staff decide)."""
+    if not _ours(subscription, event):
+        return "ignored"
+    stale = _stale(subscription, event)
     amount = event.amount_minor or 0
     if amount <= 0:
         # A trial's or a fully credited zero invoice: nothing was paid, nothing to invoice.
-        _period_take(subscription, event, source)
+        if not stale and not ended:
+            _period_take(subscription, event, source)
+            _event_at_keep(subscription, event)
         return "ignored"
-    if not _ours(subscription, event):
-        return "ignored"
-    _price_take(subscription, event, source)
+    if not stale and not ended:
+        _price_take(subscription, event, source)
+    invoice = _invoice_record(subscription, event, amount, source)
+    if ended:
+        logger.warning(
+            "%s event %s: invoice paid for an ended subscription (%s), not reactivated",
+            event.gateway,
+            event.event_id,
+            subscription.pk,
+        )
+        plan_log(
+            subscription=subscription,
+            kind=Kind.ENDED,
+            action="plan.paid_after_end",
+            old=subscription.status,
+            new=subscription.status,
+            reason=f"invoice {invoice.number} paid after the subscription ended; not reactivated",
+            source=source,
+            data={"gateway": event.gateway, "amount_minor": amount, "currency": invoice.currency},
+        )
+        return "applied"
+    if stale:
+        logger.info("%s event %s: older than the state, recorded only", event.gateway, source)
+        return "applied"
+    proration = event.billing_reason == "subscription_update"
+    subscription_paid(
+        subscription=subscription,
+        period_start=None if proration else invoice.period_start,
+        period_end=subscription.current_period_end if proration else invoice.period_end,
+        gateway=event.gateway,
+        reason=f"invoice {invoice.number} paid",
+        source=source,
+    )
+    _event_at_keep(subscription, event)
+    return "applied"
+
+
+def _invoice_record(
+    subscription: PlanSubscription, event: SubscriptionEventData, amount: int, source: str
+) -> Invoice:
+    """Our invoice of the gateway's (its lines, a line for a discount or credit balance so the
+    total is what was charged) and its paid Payment, each once."""
     paid_at = event.occurred_at or timezone.now()
-    lines = event.lines or (
+    lines = [
+        line
+        if line.description.strip()
+        else InvoiceLineData(
+            description=subscription.plan.name or "Subscription",
+            amount_minor=line.amount_minor,
+            quantity=line.quantity,
+            period_start=line.period_start,
+            period_end=line.period_end,
+        )
+        for line in event.lines
+    ] or [
         InvoiceLineData(
             description=subscription.plan.name,
             amount_minor=amount,
             period_start=event.current_period_start,
             period_end=event.current_period_end,
-        ),
-    )
+        )
+    ]
+    difference = amount - sum(line.amount_minor for line in lines)  # line totals
+    if difference:
+        with translation.override(subscription.business.language or "en"):
+            label = gettext("Credit applied") if difference < 0 else gettext("Balance carried over")
+        lines.append(InvoiceLineData(description=label, amount_minor=difference))
     period_start = event.current_period_start or min(
         (line.period_start for line in lines if line.period_start), default=None
     )
     period_end = event.current_period_end or max(
         (line.period_end for line in lines if line.period_end), default=None
     )
+    reference = event.payment_reference or event.gateway_invoice_id
     invoice = invoice_issue(
         business=subscription.business,
         lines=lines,
@@ -227,8 +331,10 @@ def _invoice_paid(subscription: PlanSubscription, event: SubscriptionEventData, 
         paid_at=paid_at,
         gateway=event.gateway,
         gateway_invoice_id=event.gateway_invoice_id,
+        # What a refund names at the gateway (credit_notes); ids longer than the field are
+        # never the gateway's payment ids.
+        payment_reference=reference if len(reference) <= 40 else "",
     )
-    reference = event.payment_reference or event.gateway_invoice_id
     if Payment.objects.filter(gateway=event.gateway, gateway_reference=reference).exists():
         # The charge is some other payment's already (a one-off order): keep this one apart.
         logger.warning("%s event %s: its charge names another payment", event.gateway, source)
@@ -238,22 +344,13 @@ def _invoice_paid(subscription: PlanSubscription, event: SubscriptionEventData, 
             business=subscription.business,
             invoice=invoice,
             gateway=event.gateway,
-            amount_minor=invoice.total_minor,
+            amount_minor=amount,
             currency=invoice.currency,
             status=Payment.Status.PAID,
             gateway_reference=reference,
             paid_at=paid_at,
         )
-    proration = event.billing_reason == "subscription_update"
-    subscription_paid(
-        subscription=subscription,
-        period_start=None if proration else period_start,
-        period_end=subscription.current_period_end if proration else period_end,
-        gateway=event.gateway,
-        reason=f"invoice {invoice.number} paid",
-        source=source,
-    )
-    return "applied"
+    return invoice
 
 
 def _past_due(subscription: PlanSubscription, source: str, reason: str) -> None:
@@ -281,6 +378,14 @@ def _invoice_failed(
 ) -> str:
     if not _ours(subscription, event):
         return "ignored"
+    if event.gateway_invoice_id and (
+        Invoice.objects.filter(
+            gateway=event.gateway, gateway_invoice_id=event.gateway_invoice_id
+        ).exists()
+    ):
+        return "ignored"  # a late failure of an invoice paid since
+    if _stale(subscription, event):
+        return "ignored"
     plan_log(
         subscription=subscription,
         kind=Kind.PAYMENT_FAILED,
@@ -296,11 +401,12 @@ def _invoice_failed(
         },
     )
     _past_due(subscription, source, "payment failed")
+    _event_at_keep(subscription, event)
     return "applied"
 
 
 def _state_update(subscription: PlanSubscription, event: SubscriptionEventData, source: str) -> str:
-    if not _ours(subscription, event):
+    if not _ours(subscription, event) or _stale(subscription, event):
         return "ignored"
     _price_take(subscription, event, source)
     _period_take(subscription, event, source)
@@ -328,4 +434,5 @@ def _state_update(subscription: PlanSubscription, event: SubscriptionEventData, 
         _past_due(subscription, source, event.event_type)
     # "active" and "trialing" move nothing here: a paid invoice makes a subscription active
     # (invoice_paid), and a trial with a card on file is still our trial.
+    _event_at_keep(subscription, event)
     return "applied"

@@ -8,6 +8,7 @@ Gateways are called outside any transaction: a slow provider never holds a row l
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kazan.activity.services import activity_record
@@ -55,6 +57,8 @@ Kind = PlanChange.Kind
 MANUAL = "manual"
 # Statuses in which a subscription runs (and can be cancelled or changed).
 LIVE_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+# The Razorpay gateway's GatewayError code for a resume it cannot do.
+RESUME_UNSUPPORTED = "razorpay_resume_unsupported"
 
 
 @dataclass(frozen=True)
@@ -187,9 +191,14 @@ def gateway_price_id(
 def plan_price_for(*, plan: Plan, interval: str, currency: str) -> PlanPrice:
     """The active price of a plan offered for self-service; ValidationFailed otherwise
     (Enterprise is given by staff: subscription_terms_set)."""
+    currency = currency.upper()
+    if not PlanPrice.objects.filter(currency=currency, active=True, plan__active=True).exists():
+        # No plan is priced in the business's currency: the platform's prices apply (the
+        # plans page shows the same, kazan.billing.queries.plan_pages.offered_currency).
+        currency = settings.PLATFORM_CURRENCY
     price = (
         PlanPrice.objects.select_related("plan")
-        .filter(plan=plan, interval=interval, currency=currency.upper(), active=True)
+        .filter(plan=plan, interval=interval, currency=currency, active=True)
         .first()
         if plan.active and plan.public
         else None
@@ -229,14 +238,19 @@ def subscription_checkout_start(
             _("This payment method is not available."), code=BillingErrorCode.INVALID_GATEWAY
         )
     price = plan_price_for(plan=plan, interval=interval, currency=subscription.currency)
-    # Paying already (a past-due card is updated in the gateway's portal, not doubled).
-    if subscription.status == Status.ACTIVE or (
-        subscription.status == Status.PAST_DUE and _held_by_gateway(subscription)
-    ):
+    if _gateway_live(subscription):
+        raise Conflict(
+            _("You already have a subscription with %(gateway)s; change the plan instead.")
+            % {"gateway": gateway_name(subscription.gateway)},
+            code=BillingErrorCode.ALREADY_SUBSCRIBED,
+        )
+    # Paying already by transfer (a past-due card is updated in the gateway's portal).
+    if subscription.status == Status.ACTIVE:
         raise Conflict(
             _("You are subscribed already: change your plan instead."),
             code=BillingErrorCode.ALREADY_SUBSCRIBED,
         )
+    _abandoned_checkout_cancel(subscription)
     if gateway_key == MANUAL:
         invoice = manual_checkout_start(subscription=subscription, price=price, actor=actor)
         return SubscriptionStarted(redirect_url="", invoice=invoice)
@@ -310,6 +324,48 @@ def _held_by_gateway(subscription: PlanSubscription) -> bool:
     return bool(subscription.gateway_subscription_id) and subscription.gateway != MANUAL
 
 
+def gateway_name(key: str) -> str:
+    return {"stripe": "Stripe", "razorpay": "Razorpay"}.get(key, key.title())
+
+
+def _gateway_live(subscription: PlanSubscription) -> bool:
+    """Whether a gateway holds a subscription that charges, or will when the trial ends: a
+    new checkout would charge twice. Active or past due at a gateway counts; a trial counts
+    once the gateway confirmed it (its event named the price it charges: a Stripe
+    subscription, a Razorpay mandate authenticated). A checkout started but never completed
+    does not block: a Stripe Checkout Session names no subscription (no id is kept), and a
+    Razorpay subscription "created" but never authenticated sends no event (no price)."""
+    if not _held_by_gateway(subscription) or subscription.status not in LIVE_STATUSES:
+        return False
+    return subscription.status != Status.TRIALING or subscription.price_id is not None
+
+
+def _abandoned_checkout_cancel(subscription: PlanSubscription) -> None:
+    """A trial's gateway subscription from an earlier checkout never completed (Razorpay
+    names it at once, "created", no mandate) is cancelled before a new checkout starts, so a
+    late authorisation of the old link cannot charge beside the new one. Already gone at
+    the gateway: logged, and the new checkout goes on. Unreachable: try again later."""
+    if (
+        not _held_by_gateway(subscription)
+        or subscription.status != Status.TRIALING
+        or _gateway_live(subscription)
+    ):
+        return
+    try:
+        subscription_gateway(subscription.gateway).subscription_cancel(
+            gateway_subscription_id=subscription.gateway_subscription_id, at_period_end=False
+        )
+    except GatewayError as exc:
+        if exc.transient:
+            raise gateway_failure(exc) from exc
+        logger.warning(
+            "cancelling abandoned %s subscription %s failed: %s",
+            subscription.gateway,
+            subscription.gateway_subscription_id,
+            exc.message,
+        )
+
+
 def subscription_cancel(*, business: Business, actor: Actor, reason: str = "") -> None:
     """Cancels at the period's end (the trial's end during a trial): the plan serves until
     then, and then the business is suspended by billing (nothing is deleted; subscribing
@@ -356,6 +412,8 @@ def subscription_resume(*, business: Business, actor: Actor) -> None:
                 gateway_subscription_id=subscription.gateway_subscription_id
             )
         except GatewayError as exc:
+            if exc.code == RESUME_UNSUPPORTED:
+                raise _resume_unsupported(subscription) from exc
             raise gateway_failure(exc) from exc
     with transaction.atomic():
         locked = subscription_locked(subscription.pk)
@@ -372,6 +430,20 @@ def subscription_resume(*, business: Business, actor: Actor) -> None:
             new=locked.status,
             actor=actor,
         )
+
+
+def _resume_unsupported(subscription: PlanSubscription) -> Conflict:
+    """Razorpay cannot withdraw a cancellation: say until when the plan runs (the business's
+    language, date format and time zone) and that subscribing again follows."""
+    business = subscription.business
+    ends = subscription.current_period_end or subscription.trial_ends_at or timezone.now()
+    zone = zoneinfo.ZoneInfo(business.timezone or "UTC")
+    with translation.override(business.language or "en"):
+        message = gettext(
+            "Razorpay cannot undo a cancellation: your plan runs until %(date)s; subscribe "
+            "again after that."
+        ) % {"date": formats.date_format(timezone.localtime(ends, zone), "DATE_FORMAT")}
+    return Conflict(message, code=BillingErrorCode.RESUME_UNSUPPORTED)
 
 
 def subscription_portal_url(*, business: Business, return_url: str) -> str:

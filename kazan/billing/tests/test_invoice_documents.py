@@ -266,3 +266,51 @@ def test_a_long_invoice_continues_on_the_next_page(
     assert len(reader.pages) >= 2
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Line 0" in text and "Line 59" in text and "€71.40" in text
+
+
+def test_the_gateway_refund_runs_outside_the_transaction_and_a_retry_refunds_once(
+    business, owner, staff_user, testpay, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    from kazan.billing.services import credit_notes
+
+    invoice = issue(
+        business,
+        django_capture_on_commit_callbacks,
+        paid_at=dt.datetime.now(dt.UTC),
+        gateway="testpay",
+        gateway_invoice_id="in_9",
+        payment_reference="ch_9",
+    )
+    depth = len(connection.atomic_blocks)
+    seen: dict[str, str] = {}
+    depths: list[int] = []
+
+    def refund_once_per_key(self, *, payment_reference, amount_minor, idempotency_key):
+        depths.append(len(connection.atomic_blocks))
+        testpay.refunds.append((payment_reference, amount_minor, idempotency_key))
+        return seen.setdefault(idempotency_key, f"re_{len(seen) + 1}")
+
+    monkeypatch.setattr(RefundingGateway, "payment_refund", refund_once_per_key)
+    real = credit_notes.document_create
+    failing = {"left": 1}
+
+    def create_failing_once(**kwargs):
+        if failing["left"]:
+            failing["left"] -= 1
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(credit_notes, "document_create", create_failing_once)
+    with pytest.raises(RuntimeError):
+        credit_note_issue(
+            invoice=invoice, amount_minor=500, reason="goodwill", actor=staff_user, refund=True
+        )
+    note = credit_note_issue(
+        invoice=invoice, amount_minor=500, reason="goodwill", actor=staff_user, refund=True
+    )
+    assert depths == [depth, depth]  # no transaction (no Invoice lock) around the HTTP call
+    assert [key for _ref, _amount, key in testpay.refunds] == [f"credit-{invoice.pk}-0-500"] * 2
+    assert len(seen) == 1 and note.payment_reference == "re_1"
+    assert invoice.credit_notes.count() == 1

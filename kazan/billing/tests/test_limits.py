@@ -4,10 +4,13 @@ staff's overrides and a suspended subscription (decision 0033)."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kazan.activity.models import Activity
-from kazan.billing.models import PlanChange, UsageCounter
+from kazan.billing.models import PlanChange, PlanSubscription, UsageCounter
 from kazan.billing.queries.limits import downgrade_blockers, plan_usage, quota_used
 from kazan.billing.queries.plans import plan_by_key
 from kazan.billing.services.limits import plan_overrides_set
@@ -166,7 +169,14 @@ def test_staff_overrides_win_and_are_logged(business, staff_user, counted):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "overrides",
-    [{"faqs": -1}, {"faqs": "many"}, {"nope": 1}, {"api_access": 1}, {"faqs": 10**12}],
+    [
+        {"faqs": -1},
+        {"faqs": "many"},
+        {"nope": 1},
+        {"api_access": 1},
+        {"faqs": 10**12},
+        {"analytics_days": 0},  # would delete all analytics history
+    ],
 )
 def test_bad_overrides_are_refused(business, staff_user, overrides):
     with pytest.raises(ValidationFailed):
@@ -198,3 +208,43 @@ def test_downgrade_blockers_name_what_exceeds_the_lower_plan(business, counted):
     assert [(each.key, each.used, each.limit) for each in blockers] == [("faqs", 51, 50)]
     counted["n"] = 50
     assert downgrade_blockers(business=business, plan=basic) == []
+
+
+@pytest.mark.django_db
+def test_read_only_questions_start_no_trial(business):
+    """A landing-page visit or the nightly purge asks about a business from before plans: the
+    trial plan's terms answer, and nothing is written (its trial would run out unasked)."""
+    assert not PlanSubscription.objects.filter(business=business).exists()
+    trial = plan_by_key(key=settings.BILLING_TRIAL_PLAN)
+    assert entitlements.plan_limit(business=business, key=Limit.FAQS) == trial.faq_limit
+    assert entitlements.plan_has(business=business, key=Capability.API_ACCESS) == bool(
+        trial.api_access
+    )
+    since = entitlements.analytics_since(business=business)
+    assert (since is None) == (trial.analytics_days is None)
+    entitlements.subscription_require_active(business=business)
+    if trial.api_access:
+        entitlements.plan_require(business=business, key=Capability.API_ACCESS)
+    assert not entitlements.plan_subscribed(business=business)
+    assert not PlanSubscription.objects.filter(business=business).exists()
+    assert not PlanChange.objects.filter(business=business).exists()
+    entitlements.quota_take(business=business, key=Quota.MESSAGES)  # a write starts it
+    assert entitlements.plan_subscribed(business=business)
+
+
+@pytest.mark.django_db
+def test_a_refused_quota_take_tries_no_insert(business):
+    limits_give(business, messages=1)
+    entitlements.quota_take(business=business, key=Quota.MESSAGES)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(PlanLimitReached):
+        entitlements.quota_take(business=business, key=Quota.MESSAGES)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+
+
+@pytest.mark.django_db
+def test_quota_give_back_returns_what_was_taken_never_below_zero(business):
+    entitlements.quota_take(business=business, key=Quota.MESSAGES, amount=2)
+    entitlements.quota_give_back(business=business, key=Quota.MESSAGES)
+    assert quota_used(business=business, key=Quota.MESSAGES) == 1
+    entitlements.quota_give_back(business=business, key=Quota.MESSAGES, amount=5)
+    assert quota_used(business=business, key=Quota.MESSAGES) == 1

@@ -239,3 +239,135 @@ def test_a_transfer_paid_downgrade_is_invoiced_at_the_lower_price_and_applied_wh
     subscription.refresh_from_db()
     assert (subscription.plan.key, subscription.pending_plan) == ("basic", None)
     assert PlanChange.objects.filter(subscription=subscription, kind="downgraded").count() == 1
+
+
+def test_an_unpaid_upgrade_invoice_past_its_due_date_makes_the_plan_past_due_once(
+    business, owner, staff_user, time_machine
+):
+    from kazan.billing.services.manual_plans import plan_renewals_run
+
+    time_machine.move_to(START, tick=False)
+    manual_active(business, owner, staff_user)
+    time_machine.move_to(dt.datetime(2026, 1, 5, tzinfo=dt.UTC), tick=False)
+    upgrade = plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+    due = upgrade.invoice.due_at
+    assert plan_renewals_run() == 0
+    time_machine.move_to(due + dt.timedelta(hours=1), tick=False)
+    assert plan_renewals_run() == 1
+    subscription = PlanSubscription.objects.get(business=business)
+    assert (subscription.status, subscription.past_due_since) == ("past_due", due)
+    assert plan_renewals_run() == 0
+    assert PlanChange.objects.filter(subscription=subscription, kind="past_due").count() == 1
+    invoice_payment_confirm(invoice=upgrade.invoice, actor=staff_user)
+    assert PlanSubscription.objects.get(business=business).status == "active"
+
+
+def test_a_plan_change_reissues_the_open_renewal_invoice_at_the_new_price(
+    business, owner, staff_user, time_machine
+):
+    from kazan.billing.models import Invoice
+    from kazan.billing.services.manual_plans import plan_renewals_run
+
+    time_machine.move_to(START, tick=False)
+    subscription = manual_active(business, owner, staff_user)
+    end = subscription.current_period_end
+    time_machine.move_to(end - dt.timedelta(days=5), tick=False)
+    assert plan_renewals_run() == 1
+    first = Invoice.objects.get(subscription=subscription, period_start=end, kind="invoice")
+    assert first.subtotal_minor == 4900
+
+    plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+    first.refresh_from_db()
+    assert first.status == "void"
+    assert first.credit_notes.get().total_minor == -first.total_minor
+    second = Invoice.objects.get(
+        subscription=subscription, period_start=end, kind="invoice", status="open"
+    )
+    assert second.subtotal_minor == 14900
+
+    # A downgrade scheduled for the period's end: the renewal asks the lower price.
+    result = plan_change(
+        business=business, plan=plan_by_key(key="basic"), interval="month", actor=owner
+    )
+    second.refresh_from_db()
+    assert second.status == "void"
+    assert result.invoice.subtotal_minor == 4900
+    assert result.invoice.period_start == end
+    assert (
+        Invoice.objects.filter(
+            subscription=subscription, period_start=end, kind="invoice", status="open"
+        ).count()
+        == 1
+    )
+
+
+def test_a_change_to_a_shorter_interval_waits_for_the_period_end(
+    business, owner, staff_user, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    manual_active(business, owner, staff_user)
+    yearly = plan_change(
+        business=business, plan=plan_by_key(key="basic"), interval="year", actor=owner
+    )
+    invoice_payment_confirm(invoice=yearly.invoice, actor=staff_user)
+    year_end = PlanSubscription.objects.get(business=business).current_period_end
+
+    time_machine.move_to(dt.datetime(2026, 2, 1, tzinfo=dt.UTC), tick=False)
+    # A higher plan, but monthly: now, eleven paid months would buy one month.
+    result = plan_change(
+        business=business, plan=plan_by_key(key="professional"), interval="month", actor=owner
+    )
+    assert result.outcome == "downgrade_scheduled"
+    assert result.effective_at == year_end
+    assert "shorter interval waits for the period's end" in result.message
+    subscription = PlanSubscription.objects.get(business=business)
+    assert (subscription.plan.key, subscription.interval) == ("basic", "year")
+    assert (subscription.pending_plan.key, subscription.pending_price.interval) == (
+        "professional",
+        "month",
+    )
+
+
+def test_a_new_tax_moves_the_gateways_price_from_the_next_period(
+    business, owner, fake_gateway, time_machine, monkeypatch
+):
+    from kazan.billing.gateways import GatewayError
+    from kazan.billing.models import BillingProfile
+    from kazan.billing.services.billing_profiles import billing_profile_save
+
+    time_machine.move_to(START, tick=False)
+    request, _subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
+    assert request.amount_minor == 5831  # 4900 net + 19 % (DE)
+    data = {"legal_name": "Buyer SARL", "address_line1": "Rue 1", "city": "Paris"}
+    # Another EU business with a valid VAT id: the reverse charge, no VAT.
+    profile = billing_profile_save(
+        business=business, data={**data, "country": "FR", "vat_id": "FR40303265045"}, actor=owner
+    )
+    assert profile.warning == ""
+    changes = [kwargs for name, kwargs in fake_gateway.calls if name == "change"]
+    assert [(c["price_id"], c["immediately"]) for c in changes] == [
+        ("price_basic_month_4900", False)
+    ]
+
+    def refuse(self, **kwargs):
+        raise GatewayError("no", code="declined")
+
+    monkeypatch.setattr(fake_gateway, "subscription_change", refuse)
+    profile = billing_profile_save(
+        business=business, data={**data, "country": "FR", "vat_id": ""}, actor=owner
+    )
+    assert "payment provider did not take the new tax" in profile.warning
+    assert BillingProfile.objects.get(business=business).vat_id == ""  # saved all the same
+    # Nothing about the tax changed: the gateway is not asked.
+    profile = billing_profile_save(
+        business=business,
+        data={**data, "country": "FR", "vat_id": "", "email": "a@b.fr"},
+        actor=owner,
+    )
+    assert profile.warning == ""

@@ -371,3 +371,109 @@ def test_a_gateway_that_refuses_is_a_clear_error_not_a_500(
             gateway_key="oxapay",
             actor=owner,
         )
+
+
+def test_a_live_gateway_subscription_refuses_a_second_checkout(
+    business, owner, fake_gateway, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    basic = plan_by_key(key="basic")
+    subscription_checkout_start(
+        business=business, plan=basic, interval="month", gateway_key="fakesub", actor=owner
+    )
+    subscription = plan_subscription_for(business)
+    # The gateway confirms the trial's subscription (a card or mandate on file).
+    subscription_event_apply(
+        event=event(
+            "subscription",
+            subscription=subscription,
+            status="trialing",
+            price_id=fake_gateway.calls[-1][1]["request"].price_id,
+        )
+    )
+    for gateway_key in ("fakesub", "manual"):
+        with pytest.raises(Conflict) as refused:
+            subscription_checkout_start(
+                business=business, plan=basic, interval="year", gateway_key=gateway_key, actor=owner
+            )
+        assert refused.value.code == "already_subscribed"
+        assert "You already have a subscription with Fakesub" in str(refused.value.message)
+    assert len([c for c in fake_gateway.calls if c[0] == "checkout"]) == 1
+
+
+def test_an_abandoned_razorpay_like_checkout_is_cancelled_not_blocking(
+    business, owner, fake_gateway, time_machine, monkeypatch
+):
+    from kazan.billing.gateways import SubscriptionCheckoutResult
+
+    time_machine.move_to(START, tick=False)
+    ids = iter(["sub_a", "sub_b"])
+
+    def named(self, request):
+        fake_gateway.calls.append(("checkout", {"request": request}))
+        sub_id = next(ids)
+        return SubscriptionCheckoutResult(
+            reference=sub_id, redirect_url="https://pay.example/x", gateway_subscription_id=sub_id
+        )
+
+    monkeypatch.setattr(fake_gateway, "subscription_checkout_start", named)
+    basic = plan_by_key(key="basic")
+    for _ in range(2):
+        subscription_checkout_start(
+            business=business, plan=basic, interval="month", gateway_key="fakesub", actor=owner
+        )
+    subscription = PlanSubscription.objects.get(business=business)
+    assert subscription.gateway_subscription_id == "sub_b"
+    cancels = [c[1] for c in fake_gateway.calls if c[0] == "cancel"]
+    assert cancels == [{"gateway_subscription_id": "sub_a", "at_period_end": False}]
+
+
+def test_razorpay_resume_says_until_when_the_plan_runs(
+    business, owner, fake_gateway, time_machine, monkeypatch
+):
+    from kazan.billing.gateways import GatewayError
+
+    time_machine.move_to(START, tick=False)
+    _request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
+    subscription_cancel(business=business, actor=owner)
+
+    def unsupported(self, **kwargs):
+        raise GatewayError("no", code="razorpay_resume_unsupported")
+
+    monkeypatch.setattr(fake_gateway, "subscription_resume", unsupported)
+    business.language = "en"
+    business.save()
+    with pytest.raises(Conflict) as refused:
+        subscription_resume(business=business, actor=owner)
+    assert refused.value.code == "resume_unsupported"
+    message = str(refused.value.message)
+    assert message.startswith("Razorpay cannot undo a cancellation: your plan runs until ")
+    assert subscription.current_period_end.strftime("%Y") in message
+    assert PlanSubscription.objects.get(pk=subscription.pk).cancel_at_period_end
+
+
+def test_staff_reactivating_a_business_whose_plan_stays_unpaid_is_suspended_again(
+    business, owner, staff_user, fake_gateway, time_machine
+):
+    from django.conf import settings
+
+    time_machine.move_to(START, tick=False)
+    _request, subscription = subscribe(
+        business=business, owner=owner, fake_gateway=fake_gateway, time_machine=time_machine
+    )
+    subscription_event_apply(event=event("invoice_failed", subscription=subscription))
+    business_status_change(business=business, status="suspended", reason="abuse", actor=staff_user)
+    time_machine.move_to(
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=settings.BILLING_GRACE_DAYS + 1), tick=False
+    )
+    assert grace_run() == 1
+    business.refresh_from_db()
+    assert (business.status, business.suspension_cause) == ("suspended", "staff")
+    # Staff lift their own suspension; the plan is still unpaid.
+    business_status_change(business=business, status="active", reason="ok", actor=staff_user)
+    assert grace_run() == 1
+    business.refresh_from_db()
+    assert (business.status, business.suspension_cause) == ("suspended", "billing")
+    assert grace_run() == 0

@@ -359,3 +359,147 @@ def test_a_trial_held_by_a_gateway_changes_plan_instead_of_subscribing(owner_cli
     page = _page(owner_client, f"{URL}plans/")
     assert 'data-choose="upgrade"' in page and 'data-choose="subscribe"' not in page
     assert "data-cancel" in _page(owner_client)
+
+
+# --- review fixes (issue 14) ------------------------------------------------------------------
+
+
+def _trial_ended(business):
+    return _on(
+        business,
+        status="past_due",
+        price=None,
+        amount_minor=0,
+        interval="",
+        current_period_start=None,
+        current_period_end=None,
+        past_due_since=timezone.now() - dt.timedelta(days=1),
+    )
+
+
+def test_a_trial_that_ended_subscribes_and_says_so(owner_client, business):
+    _trial_ended(business)
+
+    plans = _page(owner_client, f"{URL}plans/")
+    assert 'data-choose="subscribe"' in plans and "data-unpaid" not in plans
+    card = _page(owner_client)
+    assert "data-trial-ended" in card and "Your trial has ended — choose a plan." in card
+    assert "did not go through" not in card and "data-next-charge" not in card
+
+
+def test_the_dunning_email_words_a_trial_that_ended(
+    business, owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    from kazan.billing.services.dunning import dunning_run
+    from kazan.messaging.testing import tasks_run_all
+
+    # Given a trial that ended without a plan (past due, nothing ever charged)
+    _trial_ended(business)
+
+    # When the dunning job runs
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dunning_run() == 1
+    tasks_run_all(sweep=False)
+
+    # Then the owners read that the trial ended, not that a payment is overdue
+    (mail,) = mailoutbox
+    assert "free trial has ended" in mail.subject and "overdue" not in mail.subject
+    assert "free trial of" in mail.body and "is overdue since" not in mail.body
+
+
+def test_the_dunning_email_of_a_failed_payment_says_it_is_overdue():
+    from django.template.loader import render_to_string
+
+    context = {"business_name": "Café", "plan_name": "Basic", "since": "1 May", "billing_url": "u"}
+    failed = render_to_string("billing/email/plan_dunning.txt", {**context, "trial_ended": False})
+    assert "is overdue since 1 May" in failed and "free trial" not in failed
+
+
+def test_the_stripe_portal_is_allowed_by_the_overview_csp(owner_client, business, settings):
+    from kazan.billing.gateways.stripe.gateway import StripeGateway
+
+    assert StripeGateway(secret_key="sk_test_1").portal_origin == "https://billing.stripe.com"
+    assert (
+        StripeGateway(secret_key="sk_test_1", api_base="http://127.0.0.1:9/v1/").portal_origin
+        == "http://127.0.0.1:9"
+    )
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = "sk_test_1", ""
+    _on(business, status="past_due", gateway="stripe", gateway_customer_id="cus_1")
+
+    response = owner_client.get(URL)
+
+    assert "data-pay-now" in response.content.decode()
+    form_action = next(
+        part for part in response["Content-Security-Policy"].split(";") if "form-action" in part
+    )
+    assert "https://billing.stripe.com" in form_action
+
+
+def test_a_currency_without_prices_falls_back_to_the_platform_currency(owner_client, business):
+    subscription = plan_subscription_for(business)
+    PlanSubscription.objects.filter(pk=subscription.pk).update(currency="TRY")
+
+    page = _page(owner_client, f"{URL}plans/")
+
+    assert 'data-choose="subscribe"' in page
+    assert page.count("Contact us for a quote.") == 1  # Enterprise only
+
+
+def test_a_razorpay_plan_past_due_says_how_to_pay(owner_client, business):
+    _on(
+        business,
+        status="past_due",
+        gateway="razorpay",
+        gateway_customer_id="cust_1",
+        gateway_subscription_id="sub_1",
+        past_due_since=timezone.now(),
+    )
+
+    page = _page(owner_client)
+
+    assert "data-pay-now" not in page and "data-portal" not in page
+    assert "data-pay-how" in page and "Razorpay retries the payment" in page
+
+
+def test_a_past_due_plan_shows_no_next_charge(owner_client, business):
+    _on(business, status="past_due", past_due_since=timezone.now())
+
+    assert "data-next-charge" not in _page(owner_client)
+
+
+def test_a_trial_without_an_end_date_says_no_empty_date(owner_client, business):
+    subscription = plan_subscription_for(business)
+    PlanSubscription.objects.filter(pk=subscription.pk).update(trial_ends_at=None)
+
+    page = _page(owner_client)
+
+    assert "ends on ." not in page and "You are on a free trial." in page
+
+
+@pytest.mark.usefixtures("fake_gateway")
+def test_a_refusal_other_than_a_blocked_downgrade_is_a_message(owner_client, business, monkeypatch):
+    from kazan.billing import plan_views
+    from kazan.core.errors import ValidationFailed
+
+    _on(business, status="trialing", gateway="fakesub", gateway_subscription_id="sub_1")
+
+    def refuse(**kwargs):
+        raise ValidationFailed("This plan cannot be chosen here.", code="plan_unavailable")
+
+    monkeypatch.setattr(plan_views, "plan_change", refuse)
+    response = owner_client.post(
+        f"{URL}plans/choose/", {"plan": "professional", "interval": "month"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0].endswith("/plans/")
+    page = response.content.decode()
+    assert "This plan cannot be chosen here." in page and "data-refused" not in page
+
+
+def test_a_member_without_billing_rights_is_told_which_permission(client, business):
+    agent = MembershipFactory(business=business, role=Role.AGENT).user
+    client.force_login(agent)
+
+    page = _page(client)
+
+    assert "You need the billing permission to change the plan." in page

@@ -195,6 +195,17 @@ def test_mrr_is_the_monthly_net_of_active_and_past_due_plan_subscriptions(now):
     }
 
 
+def test_a_trial_that_ended_unpaid_is_not_mrr(now):
+    _on_plan("monthly", amount=4900)
+    _on_plan("trial-ended", amount=0, status="past_due")
+
+    overview = revenue.revenue_overview()
+
+    assert overview.platform.mrr.amount_minor == 4900
+    assert overview.platform.paying_businesses == 1
+    assert {s.business.slug for s in revenue.paying_subscriptions()} == {"monthly"}
+
+
 def test_a_yearly_half_rounds_up(now):
     _on_plan("half", amount=18, interval="year")  # 1.5 → 2
 

@@ -90,7 +90,12 @@ class ImportProduct:
     variants: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
+@dataclass
 class ImportReport(SpreadsheetImportReport[ImportProduct]):
+    # The plan's refusal of the new products (also among `errors`, on line 0, for the page):
+    # the API answers it as a 402.
+    refused: PlanLimitReached | None = None
+
     @property
     def variants(self) -> int:
         return sum(len(row.variants) for row in self.rows)
@@ -305,6 +310,7 @@ def catalog_import_check(*, business: Business, file_name: str, content: bytes) 
         try:
             plan_allows(business=business, key=Limit.PRODUCTS, adding=report.created)
         except PlanLimitReached as refused:
+            report.refused = refused
             report.errors.append((0, str(refused.message)))
     return report
 

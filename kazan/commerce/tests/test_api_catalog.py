@@ -188,6 +188,20 @@ def test_import_dry_run_and_save(api, business):
     assert empty.status_code == 422 and empty.json()["code"] == "catalog_import_invalid"
 
 
+def test_an_import_past_the_product_limit_is_402_but_its_dry_run_reports_it(api, business):
+    limits_give(business, products=1)
+    text = b"name,price\nCannoli,18\nArancini,6\n"
+    check = api.post(f"{API}/import", {"file": SimpleUploadedFile("c.csv", text)})
+    assert check.status_code == 200
+    assert check.json()["ok"] is False and check.json()["errors"][0]["line"] == 0
+    response = api.post(f"{API}/import?dry_run=false", {"file": SimpleUploadedFile("c.csv", text)})
+    assert response.status_code == 402
+    body = response.json()
+    assert body["code"] == "plan_limit_reached" and body["key"] == "products"
+    assert body["limit"] == 1 and body["upgrade_url"]
+    assert not Product.objects.exists()
+
+
 def test_permissions_and_other_businesses(client, business, other_business):
     foreign = product_factory(other_business, name="Foreign")
     agent = MembershipFactory(business=business, role=Role.AGENT).user

@@ -243,6 +243,17 @@ def test_a_plan_edit_without_a_reason_is_refused(staff_client, db):
     assert not Activity.objects.filter(action="plan.catalog_changed").exists()
 
 
+def test_a_plan_edit_refuses_zero_days_of_analytics(staff_client, db):
+    # 0 days of history would let the nightly purge delete all of a business's analytics.
+    plan = Plan.objects.get(key="basic")
+
+    response = staff_client.post(URL + f"plans/{plan.pk}/", _plan_form(plan, analytics_days=0))
+
+    assert response.status_code == 400
+    plan.refresh_from_db()
+    assert plan.analytics_days == 30
+
+
 def test_an_unknown_plan_is_a_404(staff_client, db):
     assert staff_client.get(URL + "plans/999999/").status_code == 404
 
@@ -289,3 +300,84 @@ def test_invalid_terms_show_the_form_again(staff_client, business):
 
     assert response.status_code == 400
     assert 'id="plan-terms-form"' in response.content.decode()
+
+
+# --- review fixes (issue 14) ------------------------------------------------------------------
+
+
+def _past_due(business, *, since, gateway="manual", amount=4900):
+    subscription = plan_subscription_for(business)
+    PlanSubscription.objects.filter(pk=subscription.pk).update(
+        status="past_due", past_due_since=since, gateway=gateway, amount_minor=amount
+    )
+
+
+def test_dunning_follows_the_gateway_and_date_filters_and_marks_ended_trials(
+    staff_client, business, other_business
+):
+    now = timezone.now()
+    _past_due(business, since=now - dt.timedelta(days=40), gateway="stripe")
+    _past_due(other_business, since=now - dt.timedelta(days=2), amount=0)
+
+    stripe = staff_client.get(URL + "?tab=dunning&gateway=stripe").content.decode()
+    assert f'data-dunning="{business.slug}"' in stripe
+    assert f'data-dunning="{other_business.slug}"' not in stripe
+    since = (now - dt.timedelta(days=5)).date().isoformat()
+    recent = staff_client.get(URL + f"?tab=dunning&since={since}").content.decode()
+    assert f'data-dunning="{business.slug}"' not in recent
+    assert f'data-dunning="{other_business.slug}"' in recent
+    assert recent.count("data-trial-ended") == 1
+
+
+def test_subscriptions_follow_the_date_filter(staff_client, business, other_business):
+    plan_subscription_for(business)
+    theirs = plan_subscription_for(other_business)
+    PlanSubscription.objects.filter(pk=theirs.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=60)
+    )
+    since = (timezone.now() - dt.timedelta(days=5)).date().isoformat()
+
+    page = staff_client.get(URL + f"?tab=subscriptions&since={since}").content.decode()
+
+    assert f'data-subscription="{business.slug}"' in page
+    assert f'data-subscription="{other_business.slug}"' not in page
+
+
+def test_the_catalog_shows_prices_as_money(staff_client, db):
+    page = staff_client.get(URL + "plans/").content.decode()
+
+    assert "minor units" not in page and "€49.00" in page
+
+
+def test_a_plan_edit_adds_a_price_in_another_currency(staff_client, db):
+    plan = Plan.objects.get(key="basic")
+
+    response = staff_client.post(
+        URL + f"plans/{plan.pk}/",
+        _plan_form(plan, add_currency="inr", add_month="3999", add_year=""),
+    )
+
+    assert response.status_code == 302
+    price = PlanPrice.objects.get(plan=plan, currency="INR")
+    assert (price.interval, price.amount_minor, price.active) == ("month", 399900, True)
+    refused = staff_client.post(
+        URL + f"plans/{plan.pk}/", _plan_form(plan, add_currency="JPY", add_month="10.5")
+    )
+    assert refused.status_code == 400 and not PlanPrice.objects.filter(currency="JPY").exists()
+
+
+def test_terms_with_more_decimals_than_the_currency_are_refused(staff_client, business):
+    from kazan.billing.plan_forms import PlanTermsForm
+
+    enterprise = Plan.objects.get(key="enterprise").pk
+    data = {"plan": enterprise, "interval": "month", "reason": "contract"}
+    assert not PlanTermsForm({**data, "amount": "49.999", "currency": "EUR"}).is_valid()
+    assert not PlanTermsForm({**data, "amount": "10.5", "currency": "JPY"}).is_valid()
+    assert PlanTermsForm({**data, "amount": "49.99", "currency": "EUR"}).is_valid()
+
+
+def test_the_business_page_does_not_start_a_trial(staff_client, business):
+    page = staff_client.get(f"/console/businesses/{business.pk}/")
+
+    assert page.status_code == 200
+    assert not PlanSubscription.objects.filter(business=business).exists()

@@ -4,7 +4,7 @@ its plan's and are logged with the reason; members of a business cannot reach th
 import pytest
 
 from kazan.accounts.tests.staff import staff_sign_in
-from kazan.billing.models import PlanChange
+from kazan.billing.models import Plan, PlanChange, PlanSubscription
 from kazan.core.entitlements import Capability, Limit, Quota, plan_has, plan_limit
 from kazan.faq.tests.factories import faq_make
 
@@ -51,6 +51,7 @@ def test_the_page_shows_usage_and_staff_set_custom_limits(staff_client, business
         {"faqs": "5"},  # no reason
         {"api_access": "maybe", "reason": "x"},
         {"unlimited": ["nope"], "reason": "x"},
+        {"analytics_days": "0", "reason": "x"},  # would delete all analytics history
     ],
 )
 def test_bad_limits_are_refused_with_the_form_again(staff_client, business, data):
@@ -63,3 +64,17 @@ def test_a_business_owner_cannot_change_the_limits(owner_client, business):
     response = owner_client.post(_url(business), {"faqs": "9999", "reason": "mine"})
     assert response.status_code == 404
     assert plan_limit(business=business, key=Limit.FAQS) != 9999
+
+
+def test_the_plans_numbers_in_the_help_are_written_the_local_way(staff_client, business):
+    from kazan.billing.testing import limits_give
+
+    limits_give(business, messages=None)  # the subscription, on the trial plan
+    PlanSubscription.objects.filter(business=business).update(limit_overrides={})
+    plan = PlanSubscription.objects.get(business=business).plan
+    Plan.objects.filter(pk=plan.pk).update(messages_monthly=20000)
+    page = staff_client.get(f"/console/businesses/{business.pk}/")
+    assert "Empty: the plan&#x27;s (20,000)." in page.text or "Empty: the plan's (20,000)." in (
+        page.text
+    )
+    assert "(20000)" not in page.text

@@ -80,3 +80,44 @@ def test_a_suspended_subscription_hands_every_message_to_the_team(business, shop
     subscription_status_set(business)
     assert _texts(_send(business, "hi").replies) == [NOTICE]
     assert Conversation.objects.get().status == Status.OPEN
+
+
+def test_an_expired_web_chats_one_message_counts_once(business, shop):
+    from kazan.channels.chat_turn import chat_turn
+
+    turn = chat_turn(
+        business=business,
+        channel="web",
+        key="a-purged-handle",  # nobody is behind it: a new thread under a new handle
+        action="message",
+        text="hi",
+        payload=None,
+        language="",
+        meta={},
+    )
+    assert turn.started
+    assert quota_used(business=business, key=Quota.MESSAGES) == 1
+
+
+def test_a_providers_retry_counts_nothing_more(business, shop, monkeypatch):
+    from kazan.conversations import services
+
+    _send(business, "hi", provider_message_id="twilio:SM1")
+    assert quota_used(business=business, key=Quota.MESSAGES) == 1
+    # The retry arrives while the first is still in its turn: the check before the turn misses
+    # it, the one inside the locked turn drops it.
+    checks = iter([False])
+    known = services._provider_message_known
+    monkeypatch.setattr(
+        services, "_provider_message_known", lambda b, m: next(checks, None) or known(b, m)
+    )
+    assert _send(business, "hi", provider_message_id="twilio:SM1").duplicate
+    assert quota_used(business=business, key=Quota.MESSAGES) == 1
+
+
+def test_messages_into_a_thread_the_team_holds_are_not_counted(business, shop):
+    _send(business, "hi")
+    _send(business, "2")  # hand-off to a person
+    used = quota_used(business=business, key=Quota.MESSAGES)
+    assert _send(business, "hello?").replies == []
+    assert quota_used(business=business, key=Quota.MESSAGES) == used

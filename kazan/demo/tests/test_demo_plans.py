@@ -35,6 +35,9 @@ def test_the_demo_businesses_have_plans_in_meaningful_states(
     assert all(invoice.total_minor == 14900 * 119 // 100 for invoice in invoices)  # DE VAT 19 %
     assert all(invoice.buyer_vat_id == "DE136695976" for invoice in invoices)
     assert all(invoice.pdf for invoice in invoices)  # drawn and stored after the demo's commit
+    lines = {line.description for invoice in invoices[:3] for line in invoice.lines.all()}
+    assert lines == {"Kazan Professional plan, monthly"}  # the renewals' like the first's
+    assert all(f"-{invoice.issued_at.year}-" in invoice.number for invoice in invoices)
 
     shop = PlanSubscription.objects.get(business__slug=SHOP_SLUG)
     assert shop.status == "trialing" and shop.business.billing_profile.vat_id == "IT00743110157"
@@ -54,3 +57,15 @@ def test_the_demo_businesses_have_plans_in_meaningful_states(
     staff_sign_in(client, staff)
     console = client.get("/console/billing/").content.decode()
     assert invoices[3].number in console
+
+
+def test_back_dated_demo_invoices_stay_in_their_numbering_year():
+    import datetime as dt
+
+    from kazan.demo.plans import issued_in_numbering_year
+
+    january = dt.datetime(2027, 1, 20, tzinfo=dt.UTC)
+    autumn = dt.datetime(2026, 10, 20, tzinfo=dt.UTC)
+    assert issued_in_numbering_year(autumn, now=january) == dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    march = dt.datetime(2027, 3, 2, tzinfo=dt.UTC)
+    assert issued_in_numbering_year(march, now=dt.datetime(2027, 6, 1, tzinfo=dt.UTC)) == march

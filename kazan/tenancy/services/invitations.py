@@ -137,6 +137,9 @@ def invitation_create(
     ratelimit_hit(f"invitation:{business.pk}", limit=INVITATIONS_PER_HOUR, window_seconds=3600)
     index = email_index(email)
     with transaction.atomic():
+        # The plan subscription is locked first, then the business, as billing locks them:
+        # the other order could deadlock with a plan change (PostgreSQL).
+        plan_allows(business=business, key=Limit.TEAM_MEMBERS, adding=0)
         business_locked(business)
         if Membership.objects.filter(business=business, user__email_index=index).exists():
             raise Conflict(

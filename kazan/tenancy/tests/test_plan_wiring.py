@@ -167,3 +167,37 @@ def test_the_team_page_says_when_the_plan_has_no_api_access(owner_client, busine
 def test_a_manager_counts_as_a_seat(business, owner):
     MembershipFactory(business=business, role=Role.MANAGER)
     assert usage_count(business=business, key=Limit.TEAM_MEMBERS) == 2
+
+
+def test_an_invitation_locks_the_plan_subscription_before_the_business(
+    business, owner, monkeypatch
+):
+    """Billing locks the plan subscription, then the business: an invitation does the same, so
+    the two cannot deadlock on PostgreSQL."""
+    from kazan.tenancy.services import invitations
+
+    order = []
+    plan_allows, business_locked = invitations.plan_allows, invitations.business_locked
+
+    def plan_first(**kwargs):
+        order.append(("plan", kwargs.get("adding", 1)))
+        return plan_allows(**kwargs)
+
+    def business_then(found):
+        order.append(("business", None))
+        return business_locked(found)
+
+    monkeypatch.setattr(invitations, "plan_allows", plan_first)
+    monkeypatch.setattr(invitations, "business_locked", business_then)
+    _invite(business, owner)
+    assert order == [("plan", 0), ("business", None), ("plan", 1)]
+
+
+def test_a_suspended_business_without_api_access_is_still_told_to_settle_the_bill(
+    client, business, api_key
+):
+    limits_give(business, api_access=False)
+    subscription_status_set(business)
+    response = client.get(WIDGET_STATS, **_bearer(api_key))
+    assert response.status_code == 402
+    assert response.json()["code"] == "subscription_inactive"

@@ -14,6 +14,7 @@ x-razorpay-event-id header. Subscription statuses (Razorpay → ours):
 """
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -87,9 +88,27 @@ def _amount(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _local_id(notes: Any) -> int | None:
-    raw = notes.get("subscription_id") if isinstance(notes, dict) else None
+def _local_id(notes: Any, key: str = "subscription_id") -> int | None:
+    raw = notes.get(key) if isinstance(notes, dict) else None
     return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 19 else None
+
+
+def notes_business_id(notes: Any) -> int | None:
+    """The business id in the notes we sent (checked against the subscription the notes'
+    subscription_id names); None when there is none."""
+    return _local_id(notes, "business_id")
+
+
+def event_business_id(event: dict[str, Any]) -> int | None:
+    """notes_business_id of the subscription a subscription.* event carries."""
+    return notes_business_id((_entity(event, "subscription") or {}).get("notes"))
+
+
+def body_event_id(body: bytes) -> str:
+    """The id an event is applied once under: the SHA-256 of its signed body. The
+    x-razorpay-event-id header is not signed — a replayed body under a fresh header id must
+    still be a duplicate — and Razorpay's retries resend the same body."""
+    return "sha256_" + hashlib.sha256(body).hexdigest()
 
 
 def _status(subscription: dict[str, Any], now: dt.datetime) -> str | None:

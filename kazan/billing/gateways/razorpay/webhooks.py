@@ -3,7 +3,9 @@
 Razorpay signs the raw body with the webhook's secret (RAZORPAY_WEBHOOK_SECRET): the
 X-Razorpay-Signature header is the hex HMAC-SHA256 of the body, checked by the official SDK in
 constant time before anything is parsed. The event's id travels in the x-razorpay-event-id
-header (the same on every retry) and deduplicates through GatewayEvent. Answers:
+header (the same on every retry) but is not signed: an event is deduplicated through
+GatewayEvent under the SHA-256 of its signed body (events.body_event_id), which a retry repeats
+and a replay under a fresh header id cannot change. Answers:
 - 400 when the signature is missing or wrong (or no secret is configured), the body is not a
   Razorpay event or the event id is missing or malformed; 413 for a body above BODY_MAX;
 - 503 when a failed renewal's invoice cannot be looked up right now (Razorpay retries);
@@ -28,10 +30,14 @@ from django.views.decorators.http import require_POST
 
 from kazan.billing.gateways import GatewayError, SubscriptionEventData, gateway_get
 from kazan.billing.gateways.razorpay.events import (
+    EVENT_ID,
     InvoiceLookup,
     UnknownEventType,
+    body_event_id,
+    event_business_id,
     event_parse,
     failed_invoice_event,
+    notes_business_id,
 )
 from kazan.billing.gateways.razorpay.gateway import RazorpayGateway
 from kazan.billing.services import gateway_event_apply
@@ -88,8 +94,12 @@ def razorpay_webhook(request: HttpRequest) -> HttpResponse:
         event = None
     if not isinstance(event, dict):
         return _bad_request("The body is not a Razorpay event.")
+    header_id = request.headers.get(EVENT_ID_HEADER, "")
+    # A missing or malformed header id stays one (event_parse refuses it).
+    event_id = body_event_id(body) if EVENT_ID.fullmatch(header_id) else header_id
+    business_id = event_business_id(event)
     try:
-        data = event_parse(event, event_id=request.headers.get(EVENT_ID_HEADER, ""))
+        data = event_parse(event, event_id=event_id)
     except UnknownEventType as exc:
         logger.info("razorpay webhook: ignored event %.100s", exc)
         return JsonResponse({"status": "ignored"})
@@ -98,7 +108,9 @@ def razorpay_webhook(request: HttpRequest) -> HttpResponse:
         return _bad_request("The event is malformed.")
     if isinstance(data, InvoiceLookup):
         try:
-            data = failed_invoice_event(data, _invoice(data.invoice_id))
+            invoice = _invoice(data.invoice_id)
+            business_id = notes_business_id(invoice.get("notes"))
+            data = failed_invoice_event(data, invoice)
         except UnknownEventType as exc:
             logger.info("razorpay webhook: ignored event %.100s", exc)
             return JsonResponse({"status": "ignored"})
@@ -108,10 +120,12 @@ def razorpay_webhook(request: HttpRequest) -> HttpResponse:
                 return JsonResponse({"status": "ignored"})
             return JsonResponse({"code": "unavailable", "message": exc.message}, status=503)
     if isinstance(data, SubscriptionEventData):
-        result = subscription_event_apply(event=data)
+        result = subscription_event_apply(event=data, metadata_business_id=business_id)
     else:
         result = gateway_event_apply(event=data)
-    logger.info("razorpay webhook %s %s: %s", data.event_type, data.event_id, result)
+    logger.info(
+        "razorpay webhook %s %s (%s): %s", data.event_type, header_id, data.event_id, result
+    )
     return JsonResponse({"status": result})
 
 

@@ -95,18 +95,17 @@ def _invoice(
 ) -> SubscriptionEventData:
     if invoice.get("object") != "invoice" or not _text(invoice.get("id")):
         raise ValueError("the event carries no invoice")
-    parent = invoice.get("parent")
-    details = (parent.get("subscription_details") if isinstance(parent, dict) else None) or {}
+    if invoice.get("parent") is not None and not isinstance(invoice.get("parent"), dict):
+        raise ValueError("the invoice's parent is not an object")
+    details = _dict(_dict(invoice.get("parent")).get("subscription_details"))
     subscription_id = id_of(details.get("subscription") or invoice.get("subscription"))
     if not subscription_id:
         raise NotASubscriptionEvent(invoice["id"])
-    metadata = details.get("metadata") or (invoice.get("subscription_details") or {}).get(
-        "metadata"
-    )
+    metadata = _invoice_metadata(invoice)
     lines = tuple(_line(line) for line in _list(invoice.get("lines")))
     # The subscription's new period: the line of the plan itself (not a proration).
     plan_lines = [line for line in _list(invoice.get("lines")) if not _proration(line)]
-    period = (plan_lines[0].get("period") or {}) if plan_lines else {}
+    period = _dict(plan_lines[0].get("period")) if plan_lines else {}
     amount = invoice.get("amount_paid" if paid else "amount_due")
     attempts = invoice.get("attempt_count")
     return SubscriptionEventData(
@@ -149,8 +148,22 @@ def _checkout(session: dict[str, Any], common: dict[str, Any]) -> SubscriptionEv
     )
 
 
+def _invoice_metadata(invoice: dict[str, Any]) -> Any:
+    details = _dict(_dict(invoice.get("parent")).get("subscription_details"))
+    return details.get("metadata") or _dict(invoice.get("subscription_details")).get("metadata")
+
+
+def metadata_business_id(event: dict[str, Any]) -> int | None:
+    """The business id in the metadata we sent with the subscription (checked against the
+    subscription its subscription_id names); None when there is none."""
+    obj = _dict(_dict(event.get("data")).get("object"))
+    metadata = _invoice_metadata(obj) if obj.get("object") == "invoice" else obj.get("metadata")
+    return _local_id(metadata, "business_id")
+
+
 def _line(line: dict[str, Any]) -> InvoiceLineData:
-    period = line.get("period") or {}
+    """One line; an empty description is left for plan_events to name after the plan."""
+    period = _dict(line.get("period"))
     amount, quantity = line.get("amount"), line.get("quantity")
     if not isinstance(amount, int):
         raise ValueError("an invoice line without an amount")
@@ -164,14 +177,13 @@ def _line(line: dict[str, Any]) -> InvoiceLineData:
 
 
 def _proration(line: dict[str, Any]) -> bool:
-    parent = line.get("parent") or {}
-    details = parent.get("subscription_item_details") or {}
+    details = _dict(_dict(line.get("parent")).get("subscription_item_details"))
     return bool(details.get("proration", line.get("proration")))
 
 
 def _line_price(line: dict[str, Any]) -> str:
-    pricing = line.get("pricing") or {}
-    price = (pricing.get("price_details") or {}).get("price") or line.get("price")
+    pricing = _dict(line.get("pricing"))
+    price = _dict(pricing.get("price_details")).get("price") or line.get("price")
     return id_of(price)
 
 
@@ -179,7 +191,7 @@ def _payment_reference(invoice: dict[str, Any]) -> str:
     """The PaymentIntent (or Charge) that paid the invoice, where the event says it; else the
     invoice id (the refund finds the payment through it)."""
     for entry in _list(invoice.get("payments")):
-        payment = entry.get("payment") or {}
+        payment = _dict(entry.get("payment"))
         if entry.get("status", "paid") == "paid":
             found = id_of(payment.get("payment_intent")) or id_of(payment.get("charge"))
             if found:
@@ -194,8 +206,13 @@ def _list(value: Any) -> list[dict[str, Any]]:
     return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
 
 
-def _local_id(metadata: Any) -> int | None:
-    raw = metadata.get("subscription_id") if isinstance(metadata, dict) else None
+def _dict(value: Any) -> dict[str, Any]:
+    """A nested object, or {} when a signed but malformed event has something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def _local_id(metadata: Any, key: str = "subscription_id") -> int | None:
+    raw = metadata.get(key) if isinstance(metadata, dict) else None
     if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18:
         return int(raw)
     return None

@@ -69,6 +69,10 @@ class StripeGateway:
         self.checkout_origin = (
             f"{parts.scheme}://{parts.netloc}" if api_base else "https://checkout.stripe.com"
         )
+        # The customer portal ("Manage card", "Pay now"): billing:portal redirects there.
+        self.portal_origin = (
+            f"{parts.scheme}://{parts.netloc}" if api_base else "https://billing.stripe.com"
+        )
         self.client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base.rstrip("/")} if api_base else None,

@@ -42,6 +42,7 @@ from kazan.billing.gateways.stripe.billing_events import (
     INVOICE_TYPES,
     SUBSCRIPTION_TYPES,
     NotASubscriptionEvent,
+    metadata_business_id,
     subscription_event_parse,
 )
 from kazan.billing.services import GatewayEventData, gateway_event_apply
@@ -151,7 +152,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("stripe webhook: malformed event (%s)", exc)
         return _bad_request("The event is malformed.")
     if isinstance(data, SubscriptionEventData):
-        result = subscription_event_apply(event=data)
+        result = subscription_event_apply(
+            event=data, metadata_business_id=metadata_business_id(event)
+        )
     else:
         result = gateway_event_apply(event=data)
     logger.info("stripe webhook %s %s: %s", data.event_type, data.event_id, result)

@@ -1,6 +1,7 @@
 """POST /hooks/razorpay/ with Razorpay's documented payloads (fixtures/), signed like Razorpay
-signs them: verified before parsing, applied once per x-razorpay-event-id."""
+signs them: verified before parsing, applied once per signed body."""
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -12,7 +13,10 @@ from kazan.billing.gateways.razorpay.events import (
     HANDLED_TYPES,
     InvoiceLookup,
     UnknownEventType,
+    body_event_id,
+    event_business_id,
     event_parse,
+    notes_business_id,
 )
 from kazan.billing.gateways.razorpay.tests.fake_razorpay_events import (
     FIXTURES,
@@ -116,7 +120,20 @@ def test_a_paid_order_credits_the_package_once(order, fake_razorpay, client, bus
     order.refresh_from_db()
     assert order.status == "paid"
     assert sms_balance(business=business) == 1000
-    assert GatewayEvent.objects.get(event_id=captured.event_id).payment == order
+    assert GatewayEvent.objects.get(event_id=body_event_id(captured.body.encode())).payment == order
+
+
+def test_a_replayed_body_under_a_fresh_event_id_is_a_duplicate(
+    order, fake_razorpay, client, business
+):
+    captured, _paid = fake_razorpay.order_pay(order.gateway_reference)
+    replayed = dataclasses.replace(captured, event_id="FreshHeaderId1")
+
+    answers = [d.post(client).json()["status"] for d in (captured, replayed)]
+
+    assert answers == ["applied", "duplicate"]
+    assert sms_balance(business=business) == 1000
+    assert GatewayEvent.objects.count() == 1
 
 
 def test_a_failed_attempt_leaves_the_order_open(order, fake_razorpay, client):
@@ -197,3 +214,13 @@ def test_an_oversized_body_is_refused_unread(fake_razorpay, razorpay_settings, c
 
 def test_only_post(client):
     assert client.get(WEBHOOK_URL).status_code == 405
+
+
+def test_subscription_events_carry_when_they_happened_and_the_notes_business():
+    event = fixture("subscription.charged")
+    parsed = event_parse(event, event_id="Evt1")
+    assert parsed.occurred_at == dt.datetime.fromtimestamp(event["created_at"], tz=dt.UTC)
+    notes = event["payload"]["subscription"]["entity"]["notes"]
+    assert event_business_id(event) == notes_business_id(notes)
+    assert notes_business_id({"business_id": "12"}) == 12
+    assert notes_business_id({"business_id": "1; x"}) is None

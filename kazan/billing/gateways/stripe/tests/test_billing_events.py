@@ -1,5 +1,6 @@
 """Stripe Billing's documented event payloads (fixtures/) parsed into SubscriptionEventData."""
 
+import contextlib
 import copy
 import datetime as dt
 
@@ -7,9 +8,10 @@ import pytest
 
 from kazan.billing.gateways.stripe.billing_events import (
     NotASubscriptionEvent,
+    metadata_business_id,
     subscription_event_parse,
 )
-from kazan.billing.gateways.stripe.testing import fixture
+from kazan.billing.gateways.stripe.testing import fixture, sign, webhook_post
 from kazan.billing.gateways.stripe.webhooks import UnknownEventType, event_parse
 
 JAN_1, FEB_1, MAR_1 = (dt.datetime(2026, month, 1, tzinfo=dt.UTC) for month in (1, 2, 3))
@@ -184,3 +186,60 @@ def test_metadata_that_is_not_our_id_links_nothing():
     payload = fixture("customer_subscription_created.json")
     payload["data"]["object"]["metadata"]["subscription_id"] = "1; DROP"
     assert subscription_event_parse(payload).local_subscription_id is None
+
+
+def _break_parent(invoice):
+    invoice["parent"] = "sub_1"
+
+
+def _break_period(invoice):
+    invoice["lines"]["data"][0]["period"] = ["x"]
+
+
+def _break_pricing(invoice):
+    invoice["lines"]["data"][0]["pricing"] = {"price_details": "price_1"}
+
+
+def _break_payment(invoice):
+    invoice["payments"] = {"object": "list", "data": [{"status": "paid", "payment": "pi_1"}]}
+
+
+def _break_line_parent(invoice):
+    invoice["lines"]["data"][0]["parent"] = 7
+
+
+@pytest.mark.parametrize(
+    "breaks", [_break_parent, _break_period, _break_pricing, _break_payment, _break_line_parent]
+)
+def test_signed_but_malformed_nested_values_never_crash_the_parser(breaks):
+    payload = fixture("invoice_paid.json")
+    breaks(payload["data"]["object"])
+    # A 400 (or ignored), never an AttributeError (a 500 Stripe retries for days).
+    with contextlib.suppress(ValueError, NotASubscriptionEvent):
+        subscription_event_parse(payload)
+
+
+@pytest.mark.django_db
+def test_a_malformed_nested_value_is_a_400_at_the_webhook(stripe_settings, client):
+    payload = fixture("invoice_paid.json")
+    payload["data"]["object"]["lines"]["data"][0]["period"] = ["x"]
+    payload["data"]["object"]["parent"] = ["sub_1"]
+    answer = webhook_post(client, sign(payload))
+    assert answer.status_code == 400
+
+
+def test_the_metadata_business_id_is_read_for_the_link_check():
+    assert metadata_business_id(fixture("invoice_paid.json")) == 1
+    assert metadata_business_id(fixture("customer_subscription_created.json")) is not None
+    payload = fixture("invoice_paid.json")
+    payload["data"]["object"]["parent"]["subscription_details"]["metadata"] = {
+        "subscription_id": "1"
+    }
+    assert metadata_business_id(payload) is None
+
+
+def test_an_empty_line_description_is_left_for_the_plan_name():
+    payload = fixture("invoice_paid.json")
+    payload["data"]["object"]["lines"]["data"][0]["description"] = None
+    [line] = subscription_event_parse(payload).lines
+    assert line.description == ""
