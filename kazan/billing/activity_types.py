@@ -339,6 +339,12 @@ activity_type(
     details=PLAN_STEP,
 )
 activity_type(
+    "plan.paid_after_end",
+    label=t("Paid after the plan ended"),
+    sentence=t("An invoice of %(target)s was paid after it ended; it was not reactivated"),
+    details={"amount_minor": AMOUNT},
+)
+activity_type(
     "plan.trial_ended",
     label=t("Trial ended"),
     sentence=t("The trial of %(target)s ended without a paid plan"),
