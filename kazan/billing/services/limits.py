@@ -180,18 +180,20 @@ class BillingEntitlements:
         allowed = rows if limit is None else rows.filter(used__lte=limit - amount)
         if allowed.update(used=F("used") + amount):
             return
-        # The month's row exists and is full: refused without trying to insert it again (a
-        # failed INSERT is an ERROR line in PostgreSQL's log for every refused message).
-        if rows.exists():
-            raise _refused(key, int(limit or 0))
-        _counter, inserted = insert_or_fetch(
-            lambda: UsageCounter.objects.create(
-                business=business, quota=key, period=period, used=amount
-            ),
-            lambda: rows.first(),
-        )
-        # Made by a concurrent first taker meanwhile: try it once more.
-        if inserted or allowed.update(used=F("used") + amount):
+        # No row was updated: the month's row is full, or it did not exist yet. Only a missing
+        # row is inserted (a failed INSERT is an ERROR line in PostgreSQL's log for every
+        # refused message); a row that exists now may have been made by a concurrent first
+        # taker since the update above, so one more conditional update decides.
+        if not rows.exists():
+            _counter, inserted = insert_or_fetch(
+                lambda: UsageCounter.objects.create(
+                    business=business, quota=key, period=period, used=amount
+                ),
+                lambda: rows.first(),
+            )
+            if inserted:
+                return
+        if allowed.update(used=F("used") + amount):
             return
         raise _refused(key, int(limit or 0))
 

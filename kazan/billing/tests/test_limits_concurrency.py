@@ -59,6 +59,18 @@ def test_concurrent_quota_takes_never_overshoot(postgres, business):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_the_months_first_takes_at_once_are_all_counted(postgres, business):
+    """The month's counter row does not exist yet: a worker whose update found no row while
+    another inserted it is counted on the row it finds, not refused as if the month were full
+    (a customer's message handed to the team for no reason)."""
+    limits_give(business, messages=WORKERS * 2)
+    results = _at_once(lambda _n: entitlements.quota_take(business=business, key=Quota.MESSAGES))
+    assert results.count("ok") == WORKERS
+    assert quota_used(business=business, key=Quota.MESSAGES) == WORKERS
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_faq_adds_at_the_limit_never_overshoot(postgres, business):
     """faq_create asks plan_allows in the transaction that adds the FAQ, as every feature
     does: the locked subscription row queues the adds, each counts what the one before it
