@@ -39,16 +39,15 @@ def billing_profile(request: BusinessRequest) -> HttpResponse:
         form = BillingProfileForm(request.POST)
         if form.is_valid():
             try:
-                profile = billing_profile_save(
+                saved = billing_profile_save(
                     business=business, data=form.cleaned_data, actor=request.user
                 )
             except ProfileInvalid as exc:
                 form.add_error(exc.field, str(exc.message))
             else:
                 messages.success(request, _("The billing details were saved."))
-                warning = str(getattr(profile, "warning", ""))
-                if warning:
-                    messages.warning(request, warning)
+                if saved.warning:
+                    messages.warning(request, saved.warning)
                 return redirect("billing:profile")
     else:
         initial = {"country": business.country, "legal_name": business.name}

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kazan.billing.error_codes import BillingErrorCode
-from kazan.billing.gateways import gateway_get
+from kazan.billing.gateways import gateway_get, subscription_gateway_get
 from kazan.billing.models import Interval, SubscriptionStatus
 from kazan.billing.queries import bank_details
-from kazan.billing.queries.invoices import invoices_for
+from kazan.billing.queries.invoices import MANUAL_GATEWAYS, invoices_for
 from kazan.billing.queries.limits import downgrade_blockers, plan_usage
 from kazan.billing.queries.plan_pages import (
     COMPARISON_ROWS,
@@ -76,19 +77,14 @@ def _gateway_origins(keys: list[str]) -> str:
     return " ".join(origin for origin in origins if origin)
 
 
-# Gateways without a customer portal (Razorpay's portal_url is "": the payer uses the link in
-# Razorpay's email, and Razorpay retries the card itself).
-PORTAL_LESS = frozenset({"", "manual", "razorpay"})
-
-
 def portal_origin(subscription) -> str:
-    """The origin of the subscription's gateway's customer portal ("" without one: bank
-    transfer, Razorpay), which billing:portal redirects to."""
-    if subscription.gateway in PORTAL_LESS:
+    """The origin of the subscription's gateway's customer portal, which billing:portal
+    redirects to ("" without one: bank transfer, Razorpay, a gateway no longer configured)."""
+    if subscription.gateway in MANUAL_GATEWAYS:
         return ""
     try:
-        return getattr(gateway_get(subscription.gateway), "portal_origin", "") or ""
-    except Exception:  # not configured (any more): no portal to offer
+        return subscription_gateway_get(subscription.gateway).portal_origin
+    except ImproperlyConfigured:
         return ""
 
 
@@ -125,8 +121,7 @@ def plan_overview_context(*, business: Business) -> dict[str, Any]:
         "subscription": subscription,
         "trial_ended": never_paid(subscription),
         "portal_origin": origin,
-        "has_portal": bool(subscription.gateway_customer_id)
-        and subscription.gateway not in PORTAL_LESS,
+        "has_portal": bool(subscription.gateway_customer_id and origin),
         "plan": subscription.plan,
         "trial_days_left": trial_days_left(subscription=subscription),
         "usage": usage_bars(plan_usage(business=business)),

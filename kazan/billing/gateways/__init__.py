@@ -155,6 +155,12 @@ class SubscriptionGateway(Protocol):
     """A gateway that holds a recurring plan subscription (Stripe Billing, Razorpay)."""
 
     key: str
+    # True when the gateway prorates an immediate change and charges it itself; else the
+    # lifecycle invoices the proration.
+    prorates: bool
+    # The origin of the gateway's customer portal (billing:portal redirects there, the CSP
+    # allows it); "" when the gateway has none.
+    portal_origin: str
 
     def price_ensure(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pycountry
@@ -109,14 +110,23 @@ def _email(value: object) -> str:
     return email.lower()
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileSaved:
+    """The saved profile, and a warning for the page when the gateway did not take the new
+    tax ("" else): the save itself stands either way."""
+
+    profile: BillingProfile
+    warning: str = ""
+
+
 def billing_profile_save(
     *, business: Business, data: Mapping[str, object], actor: Actor
-) -> BillingProfile:
+) -> ProfileSaved:
     """Creates or changes the business's billing profile. The VAT id of an EU business is
     checked for its format and check digits (no VIES call) and must belong to its country;
     the invoice email is optional (else invoices go to the owners) and stored encrypted.
     A change of the tax (rate, reverse charge) moves a gateway-held plan to the new gross
-    from its next period; `profile.warning` says when the gateway did not take it ("" else).
+    from its next period; the result's `warning` says when the gateway did not take it.
     Raises ProfileInvalid (a ValidationFailed naming the field)."""
     values: dict[str, str] = {field: _text(data, field) for field in TEXT_FIELDS}
     values["country"] = country_code(data.get("country"))
@@ -128,8 +138,7 @@ def billing_profile_save(
         profile = profile or BillingProfile(business=business)
         changed = [field for field, value in values.items() if getattr(profile, field) != value]
         if not changed and profile.pk:
-            profile.warning = ""  # type: ignore[attr-defined]
-            return profile
+            return ProfileSaved(profile)
         for field, value in values.items():
             setattr(profile, field, value)
         profile.save()
@@ -141,8 +150,7 @@ def billing_profile_save(
             target=profile,
             data={"fields": changed},
         )
-    profile.warning = _gateway_gross_refresh(business, before=before)  # type: ignore[attr-defined]
-    return profile
+    return ProfileSaved(profile, warning=_gateway_gross_refresh(business, before=before))
 
 
 def _gateway_gross_refresh(business: Business, *, before: TaxDecision) -> str:

@@ -222,16 +222,27 @@ def _trial_end(subscription: PlanSubscription, now: dt.datetime) -> bool:
     if subscription.cancel_at_period_end:
         subscription_end(subscription, reason="trial ended, cancelled")
         return True
+    return _past_due_mark(
+        subscription, ends, action="plan.trial_ended", reason="trial ended without a paid plan"
+    )
+
+
+def _past_due_mark(
+    subscription: PlanSubscription, since: dt.datetime, *, action: str, reason: str
+) -> bool:
+    """Past due from `since` (the grace period counts from there), logged with the status it
+    left; True, the job acted."""
+    old = subscription.status
     subscription.status = Status.PAST_DUE
-    subscription.past_due_since = ends
+    subscription.past_due_since = since
     subscription.save(update_fields=["status", "past_due_since", "updated_at"])
     plan_log(
         subscription=subscription,
         kind=Kind.PAST_DUE,
-        action="plan.trial_ended",
-        old=Status.TRIALING,
+        action=action,
+        old=old,
         new=Status.PAST_DUE,
-        reason="trial ended without a paid plan",
+        reason=reason,
     )
     return True
 
@@ -354,18 +365,9 @@ def _period_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
         or end > now
     ):
         return False
-    subscription.status = Status.PAST_DUE
-    subscription.past_due_since = end
-    subscription.save(update_fields=["status", "past_due_since", "updated_at"])
-    plan_log(
-        subscription=subscription,
-        kind=Kind.PAST_DUE,
-        action="plan.past_due",
-        old=Status.ACTIVE,
-        new=Status.PAST_DUE,
-        reason="the renewal invoice is unpaid",
+    return _past_due_mark(
+        subscription, end, action="plan.past_due", reason="the renewal invoice is unpaid"
     )
-    return True
 
 
 def _overdue_invoice(subscription: PlanSubscription, now: dt.datetime) -> Invoice | None:
@@ -391,18 +393,12 @@ def _invoice_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
     invoice = _overdue_invoice(subscription, now)
     if invoice is None or invoice.due_at is None:
         return False
-    subscription.status = Status.PAST_DUE
-    subscription.past_due_since = invoice.due_at
-    subscription.save(update_fields=["status", "past_due_since", "updated_at"])
-    plan_log(
-        subscription=subscription,
-        kind=Kind.PAST_DUE,
+    return _past_due_mark(
+        subscription,
+        invoice.due_at,
         action="plan.past_due",
-        old=Status.ACTIVE,
-        new=Status.PAST_DUE,
         reason=f"invoice {invoice.number} is unpaid",
     )
-    return True
 
 
 def plan_renewals_run() -> int:

@@ -250,9 +250,9 @@ def plan_change(*, business: Business, plan: Plan, interval: str, actor: Actor) 
             invoice=renewal,
             message=_scheduled_message(locked, price, effective_at),
         )
-    # Stripe and Razorpay prorate an immediate change themselves; a gateway that does not
-    # says `prorates = False` and we invoice the proration.
-    prorates = gateway is not None and bool(getattr(gateway, "prorates", True))
+    # Stripe and Razorpay prorate an immediate change themselves; for a gateway that does not
+    # (and a bank transfer) we invoice the proration.
+    prorates = gateway is not None and gateway.prorates
     if gateway is not None:
         _gateway_change(subscription=subscription, gateway=gateway, price=price, immediately=True)
     with transaction.atomic():

@@ -27,7 +27,8 @@ _ids = itertools.count(1)
 class FakeSubscriptionGateway:
     key = KEY
     redirects = True
-    prorates = False  # like Razorpay: the lifecycle invoices the proration itself
+    prorates = False  # the lifecycle invoices the proration itself
+    portal_origin = ""
     calls: list[tuple[str, dict]] = []
 
     @classmethod

@@ -145,6 +145,8 @@ class RefundingGateway:
 
     key = "testpay"
     redirects = True
+    prorates = True
+    portal_origin = ""
     refunds: list[tuple[str, int, str]] = []
     refuse = False
 

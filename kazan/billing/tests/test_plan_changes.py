@@ -346,10 +346,10 @@ def test_a_new_tax_moves_the_gateways_price_from_the_next_period(
     assert request.amount_minor == 5831  # 4900 net + 19 % (DE)
     data = {"legal_name": "Buyer SARL", "address_line1": "Rue 1", "city": "Paris"}
     # Another EU business with a valid VAT id: the reverse charge, no VAT.
-    profile = billing_profile_save(
+    saved = billing_profile_save(
         business=business, data={**data, "country": "FR", "vat_id": "FR40303265045"}, actor=owner
     )
-    assert profile.warning == ""
+    assert saved.warning == ""
     changes = [kwargs for name, kwargs in fake_gateway.calls if name == "change"]
     assert [(c["price_id"], c["immediately"]) for c in changes] == [
         ("price_basic_month_4900", False)
@@ -359,15 +359,15 @@ def test_a_new_tax_moves_the_gateways_price_from_the_next_period(
         raise GatewayError("no", code="declined")
 
     monkeypatch.setattr(fake_gateway, "subscription_change", refuse)
-    profile = billing_profile_save(
+    saved = billing_profile_save(
         business=business, data={**data, "country": "FR", "vat_id": ""}, actor=owner
     )
-    assert "payment provider did not take the new tax" in profile.warning
+    assert "payment provider did not take the new tax" in saved.warning
     assert BillingProfile.objects.get(business=business).vat_id == ""  # saved all the same
     # Nothing about the tax changed: the gateway is not asked.
-    profile = billing_profile_save(
+    saved = billing_profile_save(
         business=business,
         data={**data, "country": "FR", "vat_id": "", "email": "a@b.fr"},
         actor=owner,
     )
-    assert profile.warning == ""
+    assert saved.warning == ""

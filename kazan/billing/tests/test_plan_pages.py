@@ -119,8 +119,11 @@ def test_pending_downgrade_and_cancellation_have_withdraw_buttons(owner_client, 
     assert "data-next-charge" not in page
 
 
-def test_payment_methods(owner_client, business):
+def test_payment_methods(owner_client, business, settings):
     _on(business, gateway="stripe", gateway_customer_id="cus_1")
+    settings.STRIPE_SECRET_KEY = ""
+    assert "data-portal" not in _page(owner_client)  # Stripe no longer configured: no portal
+    settings.STRIPE_SECRET_KEY = "sk_test_1"
     assert "data-portal" in _page(owner_client)
     PlanSubscription.objects.filter(business=business).update(gateway="razorpay")
     assert 'data-payment-method="razorpay"' in _page(owner_client)

@@ -76,6 +76,9 @@ class RazorpayGateway:
     # That page is on the business dashboard: the platform's own sales only, never a checkout
     # for a business's customers (wallet, shop); gateway_keys(redirecting=True) leaves it out.
     customer_checkout = False
+    prorates = True  # an immediate change is charged the difference by Razorpay
+    # No customer portal: the payer manages the mandate through the link in Razorpay's email.
+    portal_origin = ""
 
     def __init__(
         self,

@@ -57,6 +57,7 @@ def session_outcome(session: dict[str, Any]) -> str | None:
 class StripeGateway:
     key = "stripe"
     redirects = True
+    prorates = True  # subscriptions.modify with proration_behavior="always_invoice"
 
     def __init__(
         self, *, secret_key: str, api_base: str = "", timeout: int = DEFAULT_TIMEOUT_SECONDS
