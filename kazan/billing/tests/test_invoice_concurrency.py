@@ -1,40 +1,15 @@
 """Many issuers at once on PostgreSQL: numbers 1..n with no gap and no duplicate, and a gateway
 invoice delivered by several webhooks at once is issued once without using up a number."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kazan.billing.gateways import InvoiceLineData
 from kazan.billing.models import Invoice, InvoiceSequence
 from kazan.billing.services.invoices import invoice_issue
+from kazan.core.testing import run_in_threads, run_in_threads_numbered
 
 LINE = InvoiceLineData(description="Basic, monthly", amount_minor=4900)
-
-
-def run_at_once(threads: int, work) -> list[object]:
-    barrier = threading.Barrier(threads)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome = work(n)
-        except Exception as exc:  # collected: the assertion shows it
-            outcome = exc
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return results
 
 
 def _postgres_only() -> None:
@@ -55,7 +30,7 @@ def test_twenty_concurrent_issuers_get_numbers_one_to_twenty(business, other_bus
             amounts_include_tax=False,
         )
 
-    results = run_at_once(20, issue)
+    results = run_in_threads_numbered(20, issue)
     assert all(isinstance(result, Invoice) for result in results), results
     sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 21))
@@ -68,7 +43,7 @@ def test_twenty_concurrent_issuers_get_numbers_one_to_twenty(business, other_bus
 def test_a_replayed_gateway_invoice_is_issued_once_under_concurrency(business):
     _postgres_only()
 
-    def issue(n: int) -> Invoice:
+    def issue() -> Invoice:
         return invoice_issue(
             business=business,
             lines=[LINE],
@@ -78,7 +53,7 @@ def test_a_replayed_gateway_invoice_is_issued_once_under_concurrency(business):
             gateway_invoice_id="in_same",
         )
 
-    results = run_at_once(8, issue)
+    results = run_in_threads(8, issue)
     assert all(isinstance(result, Invoice) for result in results), results
     assert {result.pk for result in results} == {Invoice.objects.get().pk}
     assert InvoiceSequence.objects.get(series="invoice").last_number == 1

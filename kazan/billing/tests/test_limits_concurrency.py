@@ -1,44 +1,27 @@
 """Many workers at once at a quota's or a limit's boundary on PostgreSQL: never one too many."""
 
-import threading
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kazan.billing.queries.limits import quota_used
 from kazan.billing.testing import limits_give, plans_seed
 from kazan.core import entitlements
 from kazan.core.entitlements import PlanLimitReached, Quota
+from kazan.core.testing import run_in_threads, run_in_threads_numbered
 
 WORKERS = 20
 
 
-def _at_once(work: Callable[[int], None]) -> list[str]:
-    """Runs `work(n)` in WORKERS threads released together; "ok" or "refused" per worker."""
-    barrier = threading.Barrier(WORKERS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            try:
-                work(n)
-                outcome = "ok"
-            except PlanLimitReached:
-                outcome = "refused"
-            with lock:
-                results.append(outcome)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+def _counted(results: Sequence[object]) -> tuple[int, int]:
+    """How many workers went through and how many the plan refused; any other error fails."""
+    failed = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, PlanLimitReached)
+    ]
+    assert not failed, results
+    ok = sum(not isinstance(r, Exception) for r in results)
+    return ok, sum(isinstance(r, PlanLimitReached) for r in results)
 
 
 @pytest.fixture
@@ -52,8 +35,10 @@ def postgres():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_quota_takes_never_overshoot(postgres, business):
     limits_give(business, messages=7)
-    results = _at_once(lambda _n: entitlements.quota_take(business=business, key=Quota.MESSAGES))
-    assert results.count("ok") == 7 and results.count("refused") == WORKERS - 7
+    results = run_in_threads(
+        WORKERS, lambda: entitlements.quota_take(business=business, key=Quota.MESSAGES)
+    )
+    assert _counted(results) == (7, WORKERS - 7)
     assert quota_used(business=business, key=Quota.MESSAGES) == 7
 
 
@@ -64,8 +49,10 @@ def test_the_months_first_takes_at_once_are_all_counted(postgres, business):
     another inserted it is counted on the row it finds, not refused as if the month were full
     (a customer's message handed to the team for no reason)."""
     limits_give(business, messages=WORKERS * 2)
-    results = _at_once(lambda _n: entitlements.quota_take(business=business, key=Quota.MESSAGES))
-    assert results.count("ok") == WORKERS
+    results = run_in_threads(
+        WORKERS, lambda: entitlements.quota_take(business=business, key=Quota.MESSAGES)
+    )
+    assert _counted(results) == (WORKERS, 0)
     assert quota_used(business=business, key=Quota.MESSAGES) == WORKERS
 
 
@@ -79,10 +66,11 @@ def test_concurrent_faq_adds_at_the_limit_never_overshoot(postgres, business):
     from kazan.faq.services import faq_create
 
     limits_give(business, faqs=5)
-    results = _at_once(
+    results = run_in_threads_numbered(
+        WORKERS,
         lambda n: faq_create(
             business=business, actor=None, question=f"Question {n}?", answer="Yes.", language="en"
-        )
+        ),
     )
-    assert results.count("ok") == 5 and results.count("refused") == WORKERS - 5
+    assert _counted(results) == (5, WORKERS - 5)
     assert Faq.objects.filter(business=business).count() == 5

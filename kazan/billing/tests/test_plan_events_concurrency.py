@@ -2,16 +2,16 @@
 id): the subscription is settled once, with one invoice and one payment."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kazan.billing.models import GatewayEvent, Invoice, Payment, PlanChange, PlanSubscription
 from kazan.billing.services.plan_events import subscription_event_apply
 from kazan.billing.services.plan_subscriptions import plan_subscription_for
 from kazan.billing.testing import plans_seed
 from kazan.billing.tests.plan_fakes import event
+from kazan.core.testing import run_in_threads_numbered
 
 
 @pytest.mark.postgres
@@ -33,25 +33,11 @@ def test_concurrent_deliveries_of_one_paid_invoice_apply_once(business):
     )
     other = paid.__class__(**{**paid.__dict__, "event_id": paid.event_id + "b"})
     threads = 8
-    barrier = threading.Barrier(threads)
-    results: list[str] = []
-    lock = threading.Lock()
+    results = run_in_threads_numbered(
+        threads, lambda n: subscription_event_apply(event=paid if n % 2 else other)
+    )
 
-    def deliver(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome = subscription_event_apply(event=paid if n % 2 else other)
-            with lock:
-                results.append(outcome)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=deliver, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(results) == ["applied"] * 2 + ["duplicate"] * (threads - 2)
     assert GatewayEvent.objects.count() == 2
     assert Invoice.objects.filter(gateway_invoice_id="in_race").count() == 1

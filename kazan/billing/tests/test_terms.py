@@ -2,12 +2,11 @@
 package overview the console shows for one business."""
 
 import itertools
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib import admin
-from django.db import connection, connections
+from django.db import connection
 from django.utils import translation
 
 from kazan.activity.models import Activity
@@ -21,6 +20,7 @@ from kazan.billing.queries import (
 )
 from kazan.billing.tests.factories import credits_use, payment_at
 from kazan.core.errors import PermissionDenied, ValidationFailed
+from kazan.core.testing import run_in_threads_numbered
 from kazan.messaging.services import sms_credits_adjust, sms_credits_grant
 
 pytestmark = pytest.mark.django_db
@@ -325,33 +325,18 @@ def test_concurrent_changes_form_an_unbroken_chain(business, staff_user, package
         pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     services.subscription_for(business)
     threads = 8
-    barrier = threading.Barrier(threads)
-    errors: list[Exception] = []
-    lock = threading.Lock()
+    results = run_in_threads_numbered(
+        threads,
+        lambda n: services.subscription_terms_change(
+            business=business,
+            sms_allowance=1000 + n,
+            price_minor=5000 + n,
+            reason=f"thread {n}",
+            actor=staff_user,
+        ),
+    )
 
-    def change(n: int) -> None:
-        try:
-            barrier.wait()
-            services.subscription_terms_change(
-                business=business,
-                sms_allowance=1000 + n,
-                price_minor=5000 + n,
-                reason=f"thread {n}",
-                actor=staff_user,
-            )
-        except Exception as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=change, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
-    assert errors == []
+    assert not [r for r in results if isinstance(r, Exception)], results
     subscription = Subscription.objects.get(business=business)
     for field, start, final in (
         ("sms_allowance", "200", str(subscription.sms_allowance)),

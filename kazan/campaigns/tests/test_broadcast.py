@@ -3,7 +3,6 @@ an offer and a service notice, the 3,900-unit limit, delivery tracking (sent / f
 the bot), resuming after a crash without a second message, and the pace of sending — against
 the fake Bot API."""
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -26,6 +25,7 @@ from kazan.campaigns.testing import (
 )
 from kazan.channels.providers.telegram.members import chat_block_set
 from kazan.core.errors import ValidationFailed
+from kazan.core.testing import run_in_threads_numbered
 from kazan.customers.tests.factories import consent_given
 from kazan.messaging.models import OutboundMessage, Purpose
 from kazan.messaging.testing import tasks_run_all
@@ -303,31 +303,21 @@ def test_two_runners_at_once_write_one_recipient_row_and_one_message_each(
         telegram_user(business, f"P{n}", str(4000 + n))
     campaign = broadcast_save(business, owner)
     sending._claim(campaign.pk, timezone.now())
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
+    # each runner its own copy of the campaign, loaded before they are released together
+    copies = [Campaign.objects.select_related("business").get(pk=campaign.pk) for _ in range(2)]
 
-    def run() -> None:
-        try:
-            mine = Campaign.objects.select_related("business").get(pk=campaign.pk)
-            barrier.wait()
-            broadcast.recipients_materialise(campaign=mine, lease_alive=lambda: True)
-            broadcast.recipients_send(
-                campaign=mine,
-                channel=TELEGRAM,
-                pacer=FakeClock().pacer(rate=1_000_000),
-                lease_alive=lambda: True,
-            )
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+    def run(n: int) -> None:
+        broadcast.recipients_materialise(campaign=copies[n], lease_alive=lambda: True)
+        broadcast.recipients_send(
+            campaign=copies[n],
+            channel=TELEGRAM,
+            pacer=FakeClock().pacer(rate=1_000_000),
+            lease_alive=lambda: True,
+        )
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_in_threads_numbered(2, run)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(results) == 2
     rows = CampaignRecipient.objects.filter(campaign=campaign)
     assert rows.count() == 23 and rows.filter(message__isnull=True).count() == 0
     per_customer = Counter(m.customer_id for m in campaign_messages(campaign))

@@ -1,48 +1,31 @@
 """Many connects and invitations at once at the plan's limit, on PostgreSQL: the locked plan
 subscription queues them, so a business never ends up with one channel or seat too many."""
 
-import threading
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kazan.billing.testing import limits_give, plans_seed
 from kazan.channels.models import ChannelInstallation
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
 from kazan.core.entitlements import Limit, PlanLimitReached, usage_count
+from kazan.core.testing import run_in_threads_numbered
 from kazan.tenancy.models import Role
 from kazan.tenancy.services import invitation_create
 
 WORKERS = 8
 
 
-def _at_once(work: Callable[[int], None]) -> list[str]:
-    """Runs `work(n)` in WORKERS threads released together; "ok" or "refused" per worker."""
-    barrier = threading.Barrier(WORKERS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            try:
-                work(n)
-                outcome = "ok"
-            except PlanLimitReached:
-                outcome = "refused"
-            with lock:
-                results.append(outcome)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+def _counted(results: Sequence[object]) -> tuple[int, int]:
+    """How many workers went through and how many the plan refused; any other error fails."""
+    failed = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, PlanLimitReached)
+    ]
+    assert not failed, results
+    ok = sum(not isinstance(r, Exception) for r in results)
+    return ok, sum(isinstance(r, PlanLimitReached) for r in results)
 
 
 @pytest.fixture
@@ -56,15 +39,16 @@ def postgres():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_connects_at_the_channel_limit_keep_one(postgres, business, owner):
     limits_give(business, channels=1)
-    results = _at_once(
+    results = run_in_threads_numbered(
+        WORKERS,
         lambda n: installation_connect(
             business=business,
             actor=owner,
             provider="twilio",
             fields=connect_fields(from_number=f"+1501712267{n}"),
-        )
+        ),
     )
-    assert results.count("ok") == 1 and results.count("refused") == WORKERS - 1
+    assert _counted(results) == (1, WORKERS - 1)
     active = ChannelInstallation.objects.filter(
         business=business, status=ChannelInstallation.Status.ACTIVE
     )
@@ -76,10 +60,11 @@ def test_concurrent_connects_at_the_channel_limit_keep_one(postgres, business, o
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_invitations_at_the_team_limit_never_overshoot(postgres, business, owner):
     limits_give(business, team_members=3)  # the owner and two more
-    results = _at_once(
+    results = run_in_threads_numbered(
+        WORKERS,
         lambda n: invitation_create(
             business=business, email=f"person{n}@example.com", role=Role.AGENT, actor=owner
-        )
+        ),
     )
-    assert results.count("ok") == 2 and results.count("refused") == WORKERS - 2
+    assert _counted(results) == (2, WORKERS - 2)
     assert usage_count(business=business, key=Limit.TEAM_MEMBERS) == 3

@@ -4,7 +4,6 @@ encrypted and no values in the activity log; GDPR exports and erases them; the c
 shows them read-only."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
@@ -12,6 +11,7 @@ from django.urls import reverse
 
 from kazan.activity.models import Activity
 from kazan.core.errors import NotFound, ValidationFailed
+from kazan.core.testing import run_in_threads
 from kazan.customers import profile_fields as pf
 from kazan.customers.models import Customer, CustomerProfile
 from kazan.customers.queries import customer_profiles, profile_data, profile_get
@@ -242,28 +242,12 @@ def test_a_channel_user_becomes_one_customer_on_first_contact(business):
 def test_first_messages_at_once_make_one_customer(business):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL")
-    barrier = threading.Barrier(4)
-    found: list[int] = []
-    failed: list[Exception] = []
-
-    def first_contact():
-        try:
-            barrier.wait()
-            customer = customer_for_identity(
-                business=business, channel="telegram", external_id="777001"
-            )
-            found.append(customer.pk)
-        except Exception as error:
-            failed.append(error)
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=first_contact) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failed == []
+    results = run_in_threads(
+        4,
+        lambda: customer_for_identity(business=business, channel="telegram", external_id="777001"),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    found = [customer.pk for customer in results]
     assert len(set(found)) == 1 and len(found) == 4
     assert Customer.objects.filter(business=business).count() == 1
 

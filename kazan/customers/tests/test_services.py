@@ -5,6 +5,7 @@ from django.db import connection
 
 from kazan.activity.models import Activity
 from kazan.core.errors import Conflict, NotFound, ValidationFailed
+from kazan.core.testing import run_in_threads
 from kazan.customers import services
 from kazan.customers.models import ChannelIdentity, Customer, Tag
 from kazan.customers.phones import phone_index_for
@@ -296,39 +297,18 @@ def test_identity_attach_refuses_an_unknown_channel(business, customer):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_contacts_make_one_customer(business):
     """8 threads register the same phone at the same moment: one creates, all get that one."""
-    import threading
-
-    from django.db import connections
-
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     threads = 8
-    barrier = threading.Barrier(threads)
-    results: list[tuple[int, bool]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def register() -> None:
-        try:
-            barrier.wait()
-            customer, created = services.customer_get_or_create_by_phone(
-                business=business, phone=PHONE, channel="web"
-            )
-            with lock:
-                results.append((customer.pk, created))
-        except BaseException as exc:  # surfaced by the assertion below
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
+    def register() -> tuple[int, bool]:
+        customer, created = services.customer_get_or_create_by_phone(
+            business=business, phone=PHONE, channel="web"
+        )
+        return customer.pk, created
 
-    workers = [threading.Thread(target=register) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-
-    assert errors == []
+    results = run_in_threads(threads, register)
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert len(results) == threads
     assert len({pk for pk, _ in results}) == 1
     assert sum(created for _, created in results) == 1

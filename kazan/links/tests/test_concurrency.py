@@ -1,11 +1,10 @@
 """Two submits of one registration link at the same moment (a double tap on a slow phone): one
 registers, the other is told the link was used — never two registrations or two consents."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from kazan.core.testing import run_in_threads
 from kazan.customers.models import ConsentRecord
 from kazan.customers.tests.factories import CustomerFactory
 from kazan.links.services import secure_link_issue
@@ -27,29 +26,10 @@ def test_racing_submits_register_once(business):
         )
     )
     threads = 6
-    barrier = threading.Barrier(threads)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
+    statuses = run_in_threads(
+        threads, lambda: Client().post(path, FORM, REMOTE_ADDR="10.0.0.1").status_code
+    )
 
-    def submit() -> None:
-        try:
-            barrier.wait()
-            response = Client().post(path, FORM, REMOTE_ADDR="10.0.0.1")
-            with lock:
-                statuses.append(response.status_code)
-        except BaseException as exc:  # surfaced by the assertion below
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=submit) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-
-    assert errors == []
+    assert not [r for r in statuses if isinstance(r, Exception)], statuses
     assert sorted(statuses) == [200] + [410] * (threads - 1)
     assert ConsentRecord.objects.filter(purpose="data_processing").count() == 1

@@ -1,10 +1,8 @@
 """The SMS credit ledger: idempotent credits, staff adjustments, an append-only history whose sum
 is the balance, and a balance that never goes below zero, also under concurrent spending."""
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +14,7 @@ from kazan.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from kazan.core.testing import run_in_threads_numbered
 from kazan.messaging import ledger
 from kazan.messaging.models import Kind, SmsCreditAccount, SmsCreditEntry
 from kazan.messaging.queries import ledger_entries, sms_balance, sms_usage
@@ -223,37 +222,26 @@ def test_concurrent_sends_never_overspend(business, staff_user):
         pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     sms_credits_grant(business=business, amount=100, actor=staff_user)
     threads, per_thread = 16, 20
-    barrier = threading.Barrier(threads)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def spend(worker: int) -> None:
+    def spend(worker: int) -> list[str]:
         outcomes = []
-        try:
-            barrier.wait()
-            for attempt in range(per_thread):
-                try:
-                    sms_send(
-                        business=business,
-                        to=PHONE,
-                        body=f"{worker}-{attempt}",
-                        purpose="otp",
-                        idempotency_key=f"{worker}-{attempt}",
-                    )
-                    outcomes.append("ok")
-                except InsufficientCredits:
-                    outcomes.append("short")
-        finally:
-            connections.close_all()
-            with lock:
-                results.extend(outcomes)
+        for attempt in range(per_thread):
+            try:
+                sms_send(
+                    business=business,
+                    to=PHONE,
+                    body=f"{worker}-{attempt}",
+                    purpose="otp",
+                    idempotency_key=f"{worker}-{attempt}",
+                )
+                outcomes.append("ok")
+            except InsufficientCredits:
+                outcomes.append("short")
+        return outcomes
 
-    workers = [threading.Thread(target=spend, args=(n,)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-
+    per_worker = run_in_threads_numbered(threads, spend)
+    assert not [r for r in per_worker if isinstance(r, Exception)], per_worker
+    results = [outcome for outcomes in per_worker for outcome in outcomes]
     assert len(results) == threads * per_thread
     assert results.count("ok") == 100
     assert sms_balance(business=business) == 0

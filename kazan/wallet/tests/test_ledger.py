@@ -3,14 +3,13 @@ refunds happen once per reference; adjustments need a reason; a short debit writ
 the low-balance notice goes out once per fall; concurrent debits on PostgreSQL never
 overdraw."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kazan.activity.models import Activity
 from kazan.core.errors import ValidationFailed
 from kazan.core.ledger import balance_move
+from kazan.core.testing import run_in_threads, run_in_threads_numbered
 from kazan.messaging.models import OutboundMessage
 from kazan.wallet import queries, services
 from kazan.wallet.errors import InsufficientTokens
@@ -178,36 +177,25 @@ def test_concurrent_debits_never_overdraw(business):
         pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     customer = wallet_customer(business, tokens=500)
     threads, per_thread = 12, 10
-    barrier = threading.Barrier(threads)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def spend(worker: int) -> None:
+    def spend(worker: int) -> list[str]:
         outcomes = []
-        try:
-            barrier.wait()
-            for attempt in range(per_thread):
-                try:
-                    services.tokens_debit(
-                        business=business,
-                        customer=customer,
-                        amount=10,
-                        reference=f"order:{worker}-{attempt}",
-                    )
-                    outcomes.append("ok")
-                except InsufficientTokens:
-                    outcomes.append("short")
-        finally:
-            connections.close_all()
-            with lock:
-                results.extend(outcomes)
+        for attempt in range(per_thread):
+            try:
+                services.tokens_debit(
+                    business=business,
+                    customer=customer,
+                    amount=10,
+                    reference=f"order:{worker}-{attempt}",
+                )
+                outcomes.append("ok")
+            except InsufficientTokens:
+                outcomes.append("short")
+        return outcomes
 
-    workers = [threading.Thread(target=spend, args=(n,)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-
+    per_worker = run_in_threads_numbered(threads, spend)
+    assert not [r for r in per_worker if isinstance(r, Exception)], per_worker
+    results = [outcome for outcomes in per_worker for outcome in outcomes]
     assert len(results) == threads * per_thread
     assert results.count("ok") == 50
     assert queries.token_balance(business=business, customer=customer) == 0 == _sum(customer)
@@ -224,29 +212,17 @@ def test_concurrent_credits_of_one_reference_credit_once(business):
         pytest.skip("needs PostgreSQL")
     customer = wallet_customer(business)
     threads = 10
-    barrier = threading.Barrier(threads)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def credit() -> None:
-        try:
-            barrier.wait()
-            entry = services.tokens_credit(
-                business=business,
-                customer=customer,
-                amount=100,
-                kind="purchase",
-                reference="purchase:1",
-            )
-            with lock:
-                results.append(entry)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=credit) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
+    results = run_in_threads(
+        threads,
+        lambda: services.tokens_credit(
+            business=business,
+            customer=customer,
+            amount=100,
+            kind="purchase",
+            reference="purchase:1",
+        ),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(results) == threads
     assert sum(1 for r in results if r is not None) == 1
     assert queries.token_balance(business=business, customer=customer) == 100

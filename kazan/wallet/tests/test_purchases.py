@@ -4,14 +4,14 @@ a wrong amount is never credited but flagged, the fallback poll finishes what a 
 left open and closes expired ones, and 20 concurrent deliveries on PostgreSQL credit once."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from kazan.billing.services import GatewayEventData, gateway_event_apply
 from kazan.core.errors import Conflict, ValidationFailed
+from kazan.core.testing import run_in_threads_numbered
 from kazan.messaging.models import OutboundMessage
 from kazan.wallet import queries, services
 from kazan.wallet.models import PremiumPeriod, TokenEntry, TokenPurchase
@@ -188,35 +188,23 @@ def test_twenty_concurrent_deliveries_credit_once(shop, fake_stripe):
     customer = wallet_customer(shop)
     purchase = services.purchase_start(business=shop, customer=customer, tokens=100)
     threads = 20
-    barrier = threading.Barrier(threads)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def apply(n: int) -> None:
-        try:
-            barrier.wait()
-            # Half deliver the same event again, half a different event saying paid.
-            result = gateway_event_apply(
-                event=GatewayEventData(
-                    gateway="stripe",
-                    event_id="evt_same" if n % 2 else f"evt_{n}",
-                    event_type="checkout.session.completed",
-                    reference=purchase.reference,
-                    outcome="paid",
-                    amount_minor=1000,
-                    currency="USD",
-                )
+    def apply(n: int) -> str:
+        # Half deliver the same event again, half a different event saying paid.
+        return gateway_event_apply(
+            event=GatewayEventData(
+                gateway="stripe",
+                event_id="evt_same" if n % 2 else f"evt_{n}",
+                event_type="checkout.session.completed",
+                reference=purchase.reference,
+                outcome="paid",
+                amount_minor=1000,
+                currency="USD",
             )
-            with lock:
-                results.append(result)
-        finally:
-            connections.close_all()
+        )
 
-    workers = [threading.Thread(target=apply, args=(n,)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
+    results = run_in_threads_numbered(threads, apply)
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert len(results) == threads and results.count("applied") == 1
     assert queries.token_balance(business=shop, customer=customer) == 100
     assert TokenEntry.objects.filter(kind="purchase").count() == 1

@@ -1,42 +1,30 @@
 """20 concurrent deliveries of one signed OxaPay callback on PostgreSQL: applied exactly once."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from kazan.billing import services
 from kazan.billing.gateways.oxapay.testing import MERCHANT_KEY, callback_post
 from kazan.billing.models import GatewayEvent
+from kazan.core.testing import run_in_threads
 from kazan.messaging.models import Kind, SmsCreditEntry
 from kazan.messaging.queries import sms_balance
 
 DELIVERIES = 20
 
 
-def deliver_concurrently(body: bytes, key: str, *, hook_key: str = "") -> list[tuple[int, bytes]]:
-    """POSTs `body` signed with `key` from DELIVERIES threads released together."""
-    barrier = threading.Barrier(DELIVERIES)
-    answers: list[tuple[int, bytes]] = []
-    lock = threading.Lock()
+def deliver_concurrently(
+    body: bytes, key: str, *, hook_key: str = ""
+) -> list[tuple[int, bytes] | Exception]:
+    """POSTs `body` signed with `key` from DELIVERIES threads released together: each one's
+    status and body, or what it raised."""
 
-    def deliver() -> None:
-        try:
-            client = Client()
-            barrier.wait()
-            response = callback_post(client, body, key, hook_key=hook_key)
-            with lock:
-                answers.append((response.status_code, response.content))
-        finally:
-            connections.close_all()
+    def deliver() -> tuple[int, bytes]:
+        response = callback_post(Client(), body, key, hook_key=hook_key)
+        return response.status_code, response.content
 
-    workers = [threading.Thread(target=deliver) for _ in range(DELIVERIES)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return answers
+    return run_in_threads(DELIVERIES, deliver)
 
 
 @pytest.mark.postgres
@@ -54,7 +42,7 @@ def test_concurrent_paid_callbacks_credit_a_package_exactly_once(
 
     answers = deliver_concurrently(body, MERCHANT_KEY)
 
-    assert answers == [(200, b"ok")] * DELIVERIES
+    assert answers == [(200, b"ok")] * DELIVERIES, answers
     assert SmsCreditEntry.objects.filter(business=business, kind=Kind.PURCHASE).count() == 1
     assert sms_balance(business=business) == 5000
     assert GatewayEvent.objects.count() == 1

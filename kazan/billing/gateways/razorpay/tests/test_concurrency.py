@@ -1,11 +1,10 @@
 """8 concurrent deliveries of one Razorpay event on PostgreSQL: applied exactly once."""
 
 import importlib
-import threading
 
 import pytest
 from django.apps import apps
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from kazan.billing import services
@@ -14,6 +13,7 @@ from kazan.billing.services.plan_subscriptions import (
     plan_subscription_for,
     subscription_checkout_start,
 )
+from kazan.core.testing import run_in_threads_numbered
 from kazan.messaging.models import Kind, SmsCreditEntry
 from kazan.messaging.queries import sms_balance
 
@@ -21,26 +21,15 @@ THREADS = 8
 
 
 def _race(deliveries) -> list[tuple[int, str]]:
-    barrier = threading.Barrier(len(deliveries))
-    results: list[tuple[int, str]] = []
-    lock = threading.Lock()
+    """Posts each delivery from its own thread, all released together: each one's answer."""
 
-    def deliver(delivery) -> None:
-        try:
-            client = Client()
-            barrier.wait()
-            response = delivery.post(client)
-            with lock:
-                results.append((response.status_code, response.json()["status"]))
-        finally:
-            connections.close_all()
+    def deliver(n: int) -> tuple[int, str]:
+        response = deliveries[n].post(Client())
+        return response.status_code, response.json()["status"]
 
-    workers = [threading.Thread(target=deliver, args=(d,)) for d in deliveries]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return results
+    results = run_in_threads_numbered(len(deliveries), deliver)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    return [r for r in results if not isinstance(r, Exception)]
 
 
 @pytest.mark.postgres

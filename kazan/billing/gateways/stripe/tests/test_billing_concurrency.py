@@ -2,12 +2,11 @@
 
 import datetime as dt
 import importlib
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from kazan.billing.services.plan_subscriptions import (
     plan_subscription_for,
     subscription_checkout_start,
 )
+from kazan.core.testing import run_in_threads
 
 
 @pytest.mark.postgres
@@ -47,26 +47,14 @@ def test_concurrent_deliveries_of_one_invoice_paid_issue_one_invoice(
     assert webhook_post(link, completed).status_code == 200
     assert webhook_post(link, created).status_code == 200
     threads = 20
-    barrier = threading.Barrier(threads)
-    results: list[tuple[int, str]] = []
-    lock = threading.Lock()
 
-    def deliver() -> None:
-        try:
-            client = Client()
-            barrier.wait()
-            response = webhook_post(client, paid)
-            with lock:
-                results.append((response.status_code, response.json()["status"]))
-        finally:
-            connections.close_all()
+    def deliver() -> tuple[int, str]:
+        response = webhook_post(Client(), paid)
+        return response.status_code, response.json()["status"]
 
-    workers = [threading.Thread(target=deliver) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
+    answers = run_in_threads(threads, deliver)
+    assert not [r for r in answers if isinstance(r, Exception)], answers
+    results = [r for r in answers if not isinstance(r, Exception)]
     assert [code for code, _ in results] == [200] * threads
     statuses = [status for _, status in results]
     assert statuses.count("applied") == 1

@@ -1,14 +1,13 @@
 """8 concurrent deliveries of one paid event on PostgreSQL: the credits arrive exactly once."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from kazan.billing import services
 from kazan.billing.gateways.stripe.tests.conftest import WEBHOOK_URL, signed
 from kazan.billing.models import GatewayEvent
+from kazan.core.testing import run_in_threads_numbered
 from kazan.messaging.models import Kind, SmsCreditEntry
 from kazan.messaging.queries import sms_balance
 
@@ -29,27 +28,15 @@ def test_concurrent_deliveries_credit_exactly_once(
     # same session (e.g. completed and async_payment_succeeded): still one credit.
     other = {**event, "id": event["id"] + "b"}
     threads = 8
-    barrier = threading.Barrier(threads)
-    results: list[tuple[int, str]] = []
-    lock = threading.Lock()
+    requests = [signed(event if n % 2 else other) for n in range(threads)]  # signed up front
 
-    def deliver(n: int) -> None:
-        try:
-            client = Client()
-            request = signed(event if n % 2 else other)
-            barrier.wait()
-            response = client.post(WEBHOOK_URL, **request)
-            with lock:
-                results.append((response.status_code, response.json()["status"]))
-        finally:
-            connections.close_all()
+    def deliver(n: int) -> tuple[int, str]:
+        response = Client().post(WEBHOOK_URL, **requests[n])
+        return response.status_code, response.json()["status"]
 
-    workers = [threading.Thread(target=deliver, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
+    answers = run_in_threads_numbered(threads, deliver)
+    assert not [r for r in answers if isinstance(r, Exception)], answers
+    results = [r for r in answers if not isinstance(r, Exception)]
     assert [code for code, _ in results] == [200] * threads
     statuses = [status for _, status in results]
     assert statuses.count("applied") == 1

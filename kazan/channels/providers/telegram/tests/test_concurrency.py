@@ -1,10 +1,8 @@
 """On PostgreSQL: Telegram's concurrent redeliveries of one update store one event, two racing
 "/start m_<token>" link one chat, and the flood limit holds across threads (counted)."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 
 from kazan.channels.models import InboundEvent, MemberChat
@@ -12,28 +10,10 @@ from kazan.channels.providers.telegram.members import member_link_consume, membe
 from kazan.channels.providers.telegram.sender import flood_wait
 from kazan.channels.providers.telegram.testing import telegram_connected, telegram_post
 from kazan.channels.providers.telegram.testing import update_message as message
+from kazan.core.testing import run_in_threads, run_in_threads_numbered
 from kazan.messaging.transports import TransientProviderError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _together(count, work):
-    barrier = threading.Barrier(count)
-    results: list = []
-
-    def run(index):
-        try:
-            barrier.wait()
-            results.append(work(index))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +25,8 @@ def _postgres_only():
 def test_concurrent_redeliveries_of_one_update_store_one_event(business, fake_bot_api):
     installation = telegram_connected(business, fake_bot_api)
     update = message("hello", update_id=777)
-    statuses = _together(8, lambda _i: telegram_post(Client(), installation, update).status_code)
-    assert statuses == [200] * 8
+    statuses = run_in_threads(8, lambda: telegram_post(Client(), installation, update).status_code)
+    assert statuses == [200] * 8, statuses
     assert InboundEvent.objects.filter(provider="telegram").count() == 1
 
 
@@ -60,7 +40,8 @@ def test_two_racing_starts_of_one_link_link_one_chat(business, owner, fake_bot_a
         with transaction.atomic():
             return member_link_consume(business=business, token=token, chat_id=f"90{index}")
 
-    results = _together(6, consume)
+    results = run_in_threads_numbered(6, consume)
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(result is not None for result in results) == 1
     assert MemberChat.objects.filter(business=business).count() == 1
 
@@ -77,5 +58,5 @@ def test_the_bot_flood_limit_holds_across_threads(settings):
             return False
 
     # 40 sends at once (the window starts with the first and lasts a second): 30 get a slot
-    results = _together(40, take)
-    assert (results.count(True), results.count(False)) == (30, 10)
+    results = run_in_threads_numbered(40, take)
+    assert (results.count(True), results.count(False)) == (30, 10), results

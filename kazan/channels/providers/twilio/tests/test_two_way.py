@@ -4,12 +4,11 @@ go out through the outbox from the business's own number (the local fake Twilio)
 STOP/START/HELP keep their meaning first; routing by the `To` number, else by who last texted
 the sender from the platform's shared number; retries processed once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from crontask import scheduler
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from kazan.channels.services import (
 )
 from kazan.channels.tests.factories import BUSINESS_NUMBER, connect_fields
 from kazan.conversations.models import Conversation
+from kazan.core.testing import run_in_threads
 from kazan.messaging.models import OutboundMessage, Status
 from kazan.messaging.services import sms_send
 from kazan.messaging.testing import tasks_run_all
@@ -181,29 +181,14 @@ def test_concurrent_deliveries_of_one_message_sid_store_one_event(business, owne
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL")
     installation_connect(business=business, actor=owner, provider="twilio", fields=connect_fields())
-    barrier = threading.Barrier(4)
-    statuses: list[int] = []
 
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(
-                twilio_post(
-                    Client(),
-                    "hooks:twilio_inbound",
-                    twilio_fixture("inbound_text"),
-                    token=BUSINESS_TOKEN,
-                ).status_code
-            )
-        finally:
-            close_old_connections()
+    def deliver() -> int:
+        return twilio_post(
+            Client(), "hooks:twilio_inbound", twilio_fixture("inbound_text"), token=BUSINESS_TOKEN
+        ).status_code
 
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [200] * 4
+    statuses = run_in_threads(4, deliver)
+    assert statuses == [200] * 4, statuses
     assert InboundEvent.objects.filter(provider_message_id=SID).count() == 1
 
 
