@@ -152,15 +152,15 @@ class BillingEntitlements:
     """Registered in BillingConfig.ready as kazan.core.entitlements' answer."""
 
     def limit_check(self, *, business: Business, key: Limit, adding: int) -> None:
-        plan_subscription_for(business)  # the trial, on first need
         with transaction.atomic():
             # Locked until the caller's transaction ends: a concurrent add waits here and then
             # counts what this one added.
-            subscription = _usable(
-                PlanSubscription.objects.select_for_update(of=("self",))
-                .select_related("plan")
-                .get(business=business)
-            )
+            locked = PlanSubscription.objects.select_for_update(of=("self",)).select_related("plan")
+            subscription = locked.filter(business=business).first()
+            if subscription is None:
+                plan_subscription_for(business)  # the trial, on first need
+                subscription = locked.get(business=business)
+            _usable(subscription)
             limit = subscription_terms(subscription=subscription)[key]
             if limit is None or adding <= 0:
                 return
