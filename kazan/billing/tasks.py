@@ -5,7 +5,7 @@ from crontask import cron
 from django.tasks import task
 
 from kazan.billing import services
-from kazan.billing.services import dunning, manual_plans
+from kazan.billing.services import dunning, invoices, manual_plans
 
 
 @cron("7 * * * *")
@@ -49,3 +49,11 @@ def dunning_run() -> int:
 def grace_run() -> int:
     """Hourly: past due longer than the grace period → suspended by billing."""
     return dunning.grace_run()
+
+
+@cron("47 * * * *")
+@task
+def invoices_undelivered_run() -> int:
+    """Hourly: invoices and credit notes whose PDF and email did not go out after the commit,
+    tried again for three days."""
+    return invoices.invoices_undelivered_run()

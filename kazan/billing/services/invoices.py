@@ -47,6 +47,10 @@ Status = Invoice.Status
 SERIES = {Kind.INVOICE: "invoice", Kind.CREDIT_NOTE: "credit_note"}
 # Gateways whose invoices are paid by bank transfer: the number is the transfer's reference.
 MANUAL_GATEWAYS = frozenset({"", "manual"})
+# A document whose delivery after the commit failed is tried again from this age on …
+DELIVERY_RETRY_AFTER = timedelta(minutes=15)
+# … hourly, up to this age.
+DELIVERY_RETRY_FOR = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -326,15 +330,32 @@ def invoice_recipients(invoice: Invoice) -> list[str]:
     return snapshot or owner_emails(business=invoice.business)
 
 
-def invoice_deliver(*, invoice_id: int, redraw: bool = False) -> None:
+def invoice_deliver(*, invoice_id: int, redraw: bool = False) -> bool:
     """After the commit: stores the PDF (drawn again when `redraw`: paid, credited) and emails
-    it once (emailed_at claimed by a conditional UPDATE). A failure is logged; the download
-    draws a missing PDF again."""
+    it once (emailed_at claimed by a conditional UPDATE; the mail queue retries the sending).
+    A failure is logged; invoices_undelivered_run tries an unsent one again, the download
+    draws a missing PDF again. True when it was emailed now."""
     from kazan.billing.services.invoice_pdf import invoice_email_send, invoice_pdf_store
 
     try:
         invoice = Invoice.objects.select_related("business").get(pk=invoice_id)
         content = invoice_pdf_store(invoice=invoice, redraw=redraw)
-        invoice_email_send(invoice=invoice, content=content)
+        return invoice_email_send(invoice=invoice, content=content)
     except Exception:
         logger.exception("could not deliver invoice #%s", invoice_id)
+        return False
+
+
+def invoices_undelivered_run() -> int:
+    """The hourly retry of deliveries that did not happen after the commit (the storage or the
+    database failed, the process stopped): documents issued between DELIVERY_RETRY_AFTER and
+    DELIVERY_RETRY_FOR ago and never emailed. Older ones are left alone, so an invoice nobody
+    can be emailed (no owner address) is not drawn every hour for ever. Returns how many
+    were emailed."""
+    now = timezone.now()
+    unsent = Invoice.objects.filter(
+        emailed_at__isnull=True,
+        issued_at__lte=now - DELIVERY_RETRY_AFTER,
+        issued_at__gte=now - DELIVERY_RETRY_FOR,
+    ).order_by("pk")
+    return sum(invoice_deliver(invoice_id=pk) for pk in unsent.values_list("pk", flat=True))

@@ -131,6 +131,47 @@ def test_the_invoice_is_emailed_once_with_the_pdf(
     assert len(mail.outbox) == 1
 
 
+def test_a_delivery_that_failed_after_the_commit_is_tried_again_hourly(
+    business, owner, monkeypatch, time_machine, django_capture_on_commit_callbacks
+):
+    from kazan.billing.services import invoice_pdf as pdf_module
+    from kazan.billing.services.invoices import invoices_undelivered_run
+
+    time_machine.move_to(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=False)
+    drawn = pdf_module.invoice_pdf_store
+
+    def storage_down(**kwargs):
+        raise OSError("storage unavailable")
+
+    monkeypatch.setattr(pdf_module, "invoice_pdf_store", storage_down)
+    invoice = issue(business, django_capture_on_commit_callbacks)
+    assert not mail.outbox and invoice.emailed_at is None  # logged, the invoice stands
+    monkeypatch.setattr(pdf_module, "invoice_pdf_store", drawn)
+
+    def sweep() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = invoices_undelivered_run()
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks_run_all(sweep=False)
+        return sent
+
+    assert sweep() == 0  # a delivery may still be under way: not yet
+    time_machine.move_to(dt.datetime(2026, 12, 1, 9, 20, tzinfo=dt.UTC), tick=False)
+    assert sweep() == 1
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert mail.outbox[0].attachments[0][0] == f"{invoice.number}.pdf"
+    assert sweep() == 0 and len(mail.outbox) == 1  # once
+
+    # Undelivered for longer than the retry window: left alone.
+    monkeypatch.setattr(pdf_module, "invoice_pdf_store", storage_down)
+    old = issue(business, django_capture_on_commit_callbacks)
+    monkeypatch.setattr(pdf_module, "invoice_pdf_store", drawn)
+    time_machine.move_to(dt.datetime(2026, 12, 5, 9, 20, tzinfo=dt.UTC), tick=False)
+    assert sweep() == 0
+    old.refresh_from_db()
+    assert old.emailed_at is None and len(mail.outbox) == 1
+
+
 def test_without_a_profile_the_owners_get_it(business, owner, django_capture_on_commit_callbacks):
     issue(business, django_capture_on_commit_callbacks)
     assert mail.outbox[0].to == [owner.email]
