@@ -13,6 +13,15 @@ from kazan.billing.services.plan_catalog import PLAN_EDITABLE, PriceData
 from kazan.core.money import minor_digits
 
 ALL = [("", _("All"))]
+
+# How staff lists name a payment method: a bank transfer in the reader's language, the
+# gateways by their brand. The console's payment-method filter offers the same names.
+PAYMENT_METHOD_LABELS = {
+    "manual": _("Bank transfer"),
+    "stripe": "Stripe",
+    "razorpay": "Razorpay",
+    "oxapay": "OxaPay",
+}
 KIND_CHOICES = [
     *ALL,
     (Invoice.Kind.INVOICE, _("Invoices")),

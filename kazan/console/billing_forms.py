@@ -4,17 +4,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kazan.billing.plan_forms import ALL, KIND_CHOICES, STATUS_CHOICES, plan_choices
+from kazan.billing.plan_forms import (
+    ALL,
+    KIND_CHOICES,
+    PAYMENT_METHOD_LABELS,
+    STATUS_CHOICES,
+    plan_choices,
+)
 from kazan.billing.queries.staff_billing import StaffFilters
 from kazan.console.forms import PickerDateField
 
-GATEWAY_CHOICES = [
-    *ALL,
-    ("manual", _("Bank transfer")),
-    ("stripe", "Stripe"),
-    ("razorpay", "Razorpay"),
-    ("oxapay", "OxaPay"),
-]
+GATEWAY_CHOICES = [*ALL, *PAYMENT_METHOD_LABELS.items()]
 
 
 class BillingFilterForm(forms.Form):

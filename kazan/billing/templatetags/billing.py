@@ -2,6 +2,7 @@
 
 from django import template
 
+from kazan.billing.plan_forms import PAYMENT_METHOD_LABELS
 from kazan.billing.queries import quota_warning
 from kazan.core.money import money_format
 
@@ -30,3 +31,10 @@ def money(payment, language: str | None = None) -> str:
 def invoice_total(invoice, language: str | None = None) -> str:
     """`{{ invoice|invoice_total:business.language }}`: an invoice's gross total, formatted."""
     return money_format(invoice.total_minor, invoice.currency, language or None)
+
+
+@register.filter
+def payment_method(gateway: str) -> str:
+    """`{{ payment.gateway|payment_method }}`: "Bank transfer" for "manual" (and for no
+    gateway at all), a gateway's brand name otherwise."""
+    return str(PAYMENT_METHOD_LABELS.get(gateway or "manual", gateway))

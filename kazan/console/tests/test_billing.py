@@ -57,6 +57,9 @@ def test_payments_with_filters(staff_client, data, business):
     assert _rows(failed, "data-payment=") == 1
     stripe = staff_client.get(URL + "?gateway=stripe").content.decode()
     assert _rows(stripe, "data-payment=") == 1
+    assert "<td>Stripe</td>" in stripe  # the payment method by its name, not its key
+    transfers = staff_client.get(URL + "?gateway=manual").content.decode()
+    assert _rows(transfers, "data-payment=") == 2 and "<td>Bank transfer</td>" in transfers
     mine = staff_client.get(URL + f"?business={business.slug}").content.decode()
     assert _rows(mine, "data-payment=") == 1
     since = (timezone.now() - dt.timedelta(days=10)).date().isoformat()
