@@ -4,13 +4,19 @@ contract) and the VAT rates of the EU and a few neighbours. Staff edit both in t
 from decimal import Decimal
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
+
+# The descriptions are stored as written here (in English) and shown translated while they are
+# unchanged (`{% translate plan.description %}`); a description staff rewrite is shown as written.
 
 # Limits: None is unlimited. Yearly prices are ten months' worth (two months free).
 PLANS = [
     {
         "key": "basic",
         "name": "Basic",
-        "description": "One WhatsApp number, 1,000 AI messages a month, up to 5 products.",
+        "description": gettext_noop(
+            "One WhatsApp number, 1,000 AI messages a month, up to 5 products."
+        ),
         "public": True,
         "sort_order": 10,
         "faq_limit": 50,
@@ -27,7 +33,9 @@ PLANS = [
     {
         "key": "professional",
         "name": "Professional",
-        "description": "Up to 3 numbers, 5,000 AI messages a month, 100 products, API access.",
+        "description": gettext_noop(
+            "Up to 3 numbers, 5,000 AI messages a month, 100 products, API access."
+        ),
         "public": True,
         "sort_order": 20,
         "faq_limit": 500,
@@ -44,7 +52,9 @@ PLANS = [
     {
         "key": "enterprise",
         "name": "Enterprise",
-        "description": "Unlimited numbers and products, custom AI volume, white label.",
+        "description": gettext_noop(
+            "Unlimited numbers and products, custom AI volume, white label."
+        ),
         "public": False,
         "sort_order": 30,
         "faq_limit": None,

@@ -506,3 +506,22 @@ def test_a_member_without_billing_rights_is_told_which_permission(client, busine
     page = _page(client)
 
     assert "You need the billing permission to change the plan." in page
+
+
+def test_the_seeded_descriptions_are_shown_in_the_owners_language(client, business):
+    """The catalog's own descriptions are translated; one staff rewrote is shown as written."""
+    owner = MembershipFactory(business=business, role=Role.OWNER).user
+    owner.language = "de"
+    owner.save()
+    client.force_login(owner)
+    _on(business, plan="professional")
+
+    overview = client.get(URL, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    plans = client.get(URL + "plans/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Bis zu 3 Nummern, 5.000 KI-Nachrichten im Monat" in overview
+    assert "Eine WhatsApp-Nummer, 1.000 KI-Nachrichten im Monat" in plans
+    assert "Up to 3 numbers" not in overview + plans
+    Plan.objects.filter(key="basic").update(description="Nur für kleine Läden.")
+    plans = client.get(URL + "plans/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Nur für kleine Läden." in plans
