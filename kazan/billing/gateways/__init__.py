@@ -7,6 +7,7 @@ billing.services, never through the gateway object.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -148,6 +149,10 @@ class SubscriptionEventData:
     attempt_count: int | None = None
     next_attempt_at: dt.datetime | None = None
     occurred_at: dt.datetime | None = None
+    # True for the gateway's current state fetched by reconciliation (subscription_fetch), not
+    # one of its events: it is never the newest gateway event (gateway_event_at), so an event
+    # made before it and delivered after it is still applied as it would have been.
+    observed: bool = False
 
 
 @runtime_checkable
@@ -202,11 +207,38 @@ class SubscriptionGateway(Protocol):
         """Where the business changes its card or cancels; "" when the gateway has none."""
         ...
 
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionEventData:
+        """The subscription's current state at the gateway as a kind="subscription" event
+        (observed=True, occurred_at now), mapped as the gateway's webhooks are; its event_id
+        is sync_event_id's (never a webhook's; the same for the same state). Reconciliation
+        applies it when webhooks were lost. Raises GatewayError (transient: unreachable)."""
+        ...
+
     def payment_refund(
         self, *, payment_reference: str, amount_minor: int, idempotency_key: str
     ) -> str:
         """Refunds (part of) a payment; returns the gateway's refund id."""
         ...
+
+
+def sync_event_id(event: SubscriptionEventData) -> str:
+    """The event id of a fetched state: "sync:<subscription id>:<hash of the state>". No
+    gateway's webhook id starts with "sync:", and the same state fetched again has the same id,
+    so applying it twice is a duplicate."""
+    state = "|".join(
+        str(value)
+        for value in (
+            event.status,
+            event.price_id,
+            event.current_period_start and event.current_period_start.isoformat(),
+            event.current_period_end and event.current_period_end.isoformat(),
+            event.cancel_at_period_end,
+            event.gateway_customer_id,
+            event.local_subscription_id,
+        )
+    )
+    digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+    return f"sync:{event.gateway_subscription_id}:{digest}"[:255]
 
 
 _registry: dict[str, Callable[[], PaymentGateway]] = {}

@@ -129,6 +129,11 @@ def _stale(subscription: PlanSubscription, event: SubscriptionEventData) -> bool
 
 
 def _event_at_keep(subscription: PlanSubscription, event: SubscriptionEventData) -> None:
+    """Keeps when the newest gateway event was made. A state fetched by reconciliation
+    (observed) is not an event: an event made before the fetch and delivered after it (the
+    gateway still retrying) then applies as it would have without the fetch."""
+    if event.observed:
+        return
     at = event.occurred_at
     if at is not None and (
         subscription.gateway_event_at is None or at > subscription.gateway_event_at

@@ -9,6 +9,7 @@ page where the payer authorises the card or mandate. The SDK's base address is c
 (RAZORPAY_API_BASE) so tests drive it against a local fake (tests/fake_razorpay.py).
 """
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -28,7 +29,10 @@ from kazan.billing.gateways import (
     GatewayError,
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
+    SubscriptionEventData,
+    sync_event_id,
 )
+from kazan.billing.gateways.razorpay.events import subscription_state
 
 logger = logging.getLogger("kazan.billing.razorpay")
 
@@ -302,6 +306,27 @@ class RazorpayGateway:
             "Razorpay cannot withdraw a cancellation scheduled for the cycle's end",
             code=RESUME_UNSUPPORTED,
         )
+
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionEventData:
+        """The subscription as Razorpay holds it now, mapped as its subscription.* webhooks
+        are (reconciliation, when webhooks were lost)."""
+        subscription = self._call(
+            "fetch a subscription", self.client.subscription.fetch, gateway_subscription_id
+        )
+        if (
+            not isinstance(subscription, dict)
+            or subscription.get("id") != gateway_subscription_id
+            or not isinstance(subscription.get("status"), str)
+        ):
+            raise GatewayError("Razorpay answered without the subscription", code="no_subscription")
+        state = subscription_state(
+            subscription,
+            event_id="",
+            event_type="subscription.fetched",
+            occurred_at=dt.datetime.now(dt.UTC),
+            observed=True,
+        )
+        return dataclasses.replace(state, event_id=sync_event_id(state))
 
     def portal_url(self, *, gateway_customer_id: str, return_url: str) -> str:
         """Razorpay has no customer portal: the payer manages the mandate through the link in

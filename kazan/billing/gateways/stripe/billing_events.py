@@ -57,7 +57,7 @@ def subscription_event_parse(event: dict[str, Any]) -> SubscriptionEventData:
         "occurred_at": _time(event.get("created")),
     }
     if event_type in SUBSCRIPTION_TYPES:
-        return _subscription(obj, common)
+        return subscription_object_parse(obj, common)
     if event_type in INVOICE_TYPES:
         return _invoice(obj, common, paid=event_type == "invoice.paid")
     if event_type == "checkout.session.completed":
@@ -65,7 +65,10 @@ def subscription_event_parse(event: dict[str, Any]) -> SubscriptionEventData:
     raise ValueError(f"not a subscription event: {event_type}")
 
 
-def _subscription(sub: dict[str, Any], common: dict[str, Any]) -> SubscriptionEventData:
+def subscription_object_parse(sub: dict[str, Any], common: dict[str, Any]) -> SubscriptionEventData:
+    """A Stripe subscription object (a customer.subscription.* event's, or one retrieved by
+    StripeGateway.subscription_fetch) in our words; `common` holds the event's own fields
+    (gateway, event_id, event_type, occurred_at…). Raises ValueError when malformed."""
     if sub.get("object") != "subscription" or not _text(sub.get("id")):
         raise ValueError("the event carries no subscription")
     status = sub.get("status")

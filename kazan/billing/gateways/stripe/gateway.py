@@ -9,6 +9,7 @@ period's end, the customer portal and refunds. Stripe tells us every outcome wit
 SDK against a local fake that speaks Stripe's wire format (testing.py).
 """
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -29,8 +30,14 @@ from kazan.billing.gateways import (
     GatewayError,
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
+    SubscriptionEventData,
+    sync_event_id,
 )
-from kazan.billing.gateways.stripe.billing_events import id_of
+from kazan.billing.gateways.stripe.billing_events import (
+    GATEWAY,
+    id_of,
+    subscription_object_parse,
+)
 
 logger = logging.getLogger("kazan.billing.stripe")
 
@@ -267,6 +274,35 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "resume a subscription") from exc
+
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionEventData:
+        """The subscription as Stripe holds it now, mapped as customer.subscription.* events
+        are (reconciliation, when webhooks were lost)."""
+        try:
+            subscription = self.client.v1.subscriptions.retrieve(gateway_subscription_id).to_dict()
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc, "retrieve a subscription") from exc
+        try:
+            state = subscription_object_parse(
+                subscription,
+                {
+                    "gateway": GATEWAY,
+                    "event_id": "",
+                    "event_type": "subscription.fetched",
+                    "occurred_at": timezone.now(),
+                    "observed": True,
+                },
+            )
+        except ValueError as exc:
+            raise GatewayError(
+                "Stripe answered with a subscription we cannot read",
+                code=BillingErrorCode.GATEWAY_ERROR,
+            ) from exc
+        if state.gateway_subscription_id != gateway_subscription_id:
+            raise GatewayError(
+                "Stripe answered with another subscription", code=BillingErrorCode.GATEWAY_ERROR
+            )
+        return dataclasses.replace(state, event_id=sync_event_id(state))
 
     def portal_url(self, *, gateway_customer_id: str, return_url: str) -> str:
         if not gateway_customer_id:
