@@ -84,10 +84,11 @@ RESYNC_AFTER = dt.timedelta(days=1)
 def subscriptions_overdue_for_news(*, now: dt.datetime) -> list[tuple[int, str, str]]:
     """(pk, gateway, gateway subscription id) of the gateway-held subscriptions that have not
     ended and look overdue for a webhook: the current period ended more than RESYNC_AFTER ago
-    (its renewal should have been reported), or it waits for a payment's outcome (past due, or
-    a trial that has ended: the gateway's first charge) and no gateway event came for as long."""
+    (its renewal should have been reported), or it waits for a payment's outcome (past due,
+    suspended for not paying, or a trial that has ended: the gateway's first charge) and no
+    gateway event came for as long."""
     quiet = Q(gateway_event_at__isnull=True) | Q(gateway_event_at__lt=now - RESYNC_AFTER)
-    waiting = Q(status=SubscriptionStatus.PAST_DUE) | Q(
+    waiting = Q(status__in=(SubscriptionStatus.PAST_DUE, SubscriptionStatus.SUSPENDED)) | Q(
         status=SubscriptionStatus.TRIALING, trial_ends_at__lt=now
     )
     return list(

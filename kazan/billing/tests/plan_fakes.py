@@ -13,7 +13,9 @@ from kazan.billing.gateways import (
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
     SubscriptionEventData,
+    SubscriptionFetched,
     sync_event_id,
+    sync_invoice_event_id,
 )
 from kazan.billing.models import PlanSubscription
 from kazan.billing.queries.plans import plan_by_key
@@ -36,6 +38,9 @@ class FakeSubscriptionGateway:
     # What subscription_fetch answers per gateway subscription id: the fields of the state
     # (status, price_id, current_period_*, cancel_at_period_end…) or a GatewayError to raise.
     states: dict[str, dict | GatewayError] = {}
+    # Its latest paid invoice per gateway subscription id: the fields of the invoice_paid event
+    # (gateway_invoice_id, amount_minor, currency, occurred_at, current_period_*…).
+    invoices: dict[str, dict] = {}
 
     @classmethod
     def create(cls) -> "FakeSubscriptionGateway":
@@ -75,7 +80,7 @@ class FakeSubscriptionGateway:
         self.calls.append(("refund", kwargs))
         return "re_1"
 
-    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionEventData:
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionFetched:
         self.calls.append(("fetch", {"gateway_subscription_id": gateway_subscription_id}))
         state = self.states.get(gateway_subscription_id)
         if state is None:
@@ -92,7 +97,20 @@ class FakeSubscriptionGateway:
             observed=True,
             **state,
         )
-        return dataclasses.replace(fetched, event_id=sync_event_id(fetched))
+        invoice = self.invoices.get(gateway_subscription_id)
+        paid = invoice and SubscriptionEventData(
+            gateway=KEY,
+            event_id="",
+            event_type="invoice.fetched",
+            kind="invoice_paid",
+            gateway_subscription_id=gateway_subscription_id,
+            observed=True,
+            **invoice,
+        )
+        return SubscriptionFetched(
+            state=dataclasses.replace(fetched, event_id=sync_event_id(fetched)),
+            invoice=paid and dataclasses.replace(paid, event_id=sync_invoice_event_id(paid)),
+        )
 
 
 @pytest.fixture
@@ -103,6 +121,7 @@ def fake_gateway(settings):
     settings.BILLING_GATEWAYS = [KEY, "manual"]
     FakeSubscriptionGateway.calls = []
     FakeSubscriptionGateway.states = {}
+    FakeSubscriptionGateway.invoices = {}
     FakeSubscriptionGateway.prorates = False
     yield FakeSubscriptionGateway
     gateways._registry.pop(KEY, None)

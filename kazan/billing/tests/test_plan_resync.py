@@ -12,7 +12,8 @@ import pytest
 
 from kazan.billing import tasks
 from kazan.billing.gateways import GatewayError
-from kazan.billing.models import GatewayEvent, PlanSubscription
+from kazan.billing.models import GatewayEvent, Invoice, PlanSubscription
+from kazan.billing.services import plan_events
 from kazan.billing.services.plan_events import subscription_event_apply
 from kazan.billing.services.plan_resync import plan_subscriptions_resync
 from kazan.billing.services.plan_subscriptions import plan_subscription_for
@@ -245,3 +246,85 @@ def test_a_gateway_not_configured_is_logged_and_skipped(
     other.refresh_from_db()
     assert other.status == "cancelled"
     assert any("gateway gone is not configured" in r.getMessage() for r in caplog.records)
+
+
+def test_an_invoice_recorded_alone_counts_as_a_change(active, fake_gateway, time_machine):
+    """The state says nothing new (the period as we hold it) but the latest paid invoice was
+    never recorded here: the subscription changed (our invoice), once."""
+    request, subscription = active
+    start, end = subscription.current_period_start, subscription.current_period_end
+    time_machine.move_to(end + dt.timedelta(days=2), tick=False)
+    fake_gateway.states["sub_1"] = {
+        "status": "active",
+        "current_period_start": start,
+        "current_period_end": end,
+    }
+    fake_gateway.invoices["sub_1"] = {
+        "gateway_invoice_id": "in_lost",
+        "payment_reference": "ch_lost",
+        "amount_minor": request.amount_minor,
+        "currency": "EUR",
+        "billing_reason": "subscription_cycle",
+        "current_period_start": start,
+        "current_period_end": end,
+        "occurred_at": start + dt.timedelta(minutes=1),
+    }
+
+    assert plan_subscriptions_resync() == 1
+
+    recorded = Invoice.objects.get(gateway=KEY, gateway_invoice_id="in_lost")
+    assert recorded.total_minor == request.amount_minor and recorded.status == "paid"
+    subscription.refresh_from_db()
+    assert (subscription.current_period_start, subscription.current_period_end) == (start, end)
+    assert plan_subscriptions_resync() == 0  # both fetched again: duplicates
+    assert Invoice.objects.filter(gateway=KEY, gateway_invoice_id="in_lost").count() == 1
+
+
+def test_an_invoice_that_cannot_be_applied_keeps_nothing_and_does_not_stop_the_others(
+    active, fake_gateway, time_machine, other_business, monkeypatch, caplog
+):
+    request, subscription = active
+    end = subscription.current_period_end
+    other = plan_subscription_for(other_business)
+    PlanSubscription.objects.filter(pk=other.pk).update(
+        status="active",
+        gateway=KEY,
+        gateway_subscription_id="sub_2",
+        current_period_start=end - dt.timedelta(days=31),
+        current_period_end=end,
+    )
+    new_end = end + dt.timedelta(days=31)
+    for sub_id in ("sub_1", "sub_2"):
+        fake_gateway.states[sub_id] = {
+            "status": "active",
+            "current_period_start": end,
+            "current_period_end": new_end,
+        }
+        fake_gateway.invoices[sub_id] = {
+            "gateway_invoice_id": f"in_{sub_id}",
+            "amount_minor": request.amount_minor,
+            "currency": "EUR",
+            "current_period_start": end,
+            "current_period_end": new_end,
+            "occurred_at": end,
+        }
+    issue = plan_events.invoice_issue
+
+    def failing(**kwargs):
+        if kwargs["gateway_invoice_id"] == "in_sub_1":
+            raise RuntimeError("the invoice could not be issued")
+        return issue(**kwargs)
+
+    monkeypatch.setattr(plan_events, "invoice_issue", failing)
+    time_machine.move_to(end + dt.timedelta(days=2), tick=False)
+
+    with caplog.at_level(logging.ERROR, logger="kazan.billing"):
+        assert plan_subscriptions_resync() == 1
+
+    subscription.refresh_from_db()
+    assert subscription.current_period_end == end  # its state rolled back with the invoice
+    assert not GatewayEvent.objects.filter(event_id__startswith="sync:sub_1:").exists()
+    other.refresh_from_db()
+    assert other.current_period_end == new_end
+    assert Invoice.objects.filter(gateway=KEY, gateway_invoice_id="in_sub_2").exists()
+    assert any("could not be applied" in r.getMessage() for r in caplog.records)

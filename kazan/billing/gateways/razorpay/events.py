@@ -189,21 +189,41 @@ def _subscription_event(
     occurred_at: dt.datetime | None,
 ) -> SubscriptionEventData:
     if event_type == "subscription.charged":
-        if payment is None or not isinstance(payment.get("id"), str):
+        if payment is None:
             raise ValueError("a charge without its payment")
-        paid_count = subscription.get("paid_count")
-        return SubscriptionEventData(
-            **_common(event_id, event_type, subscription, occurred_at),
-            kind="invoice_paid",
-            status="active",
-            gateway_invoice_id=str(payment.get("invoice_id") or ""),
-            payment_reference=payment["id"],
-            amount_minor=_amount(payment.get("amount")),
-            currency=str(payment.get("currency") or "").upper(),
-            billing_reason="subscription_create" if paid_count == 1 else "subscription_cycle",
+        return subscription_charged(
+            subscription, payment, event_id=event_id, event_type=event_type, occurred_at=occurred_at
         )
     return subscription_state(
         subscription, event_id=event_id, event_type=event_type, occurred_at=occurred_at
+    )
+
+
+def subscription_charged(
+    subscription: dict[str, Any],
+    payment: dict[str, Any],
+    *,
+    event_id: str,
+    event_type: str,
+    occurred_at: dt.datetime | None,
+    observed: bool = False,
+) -> SubscriptionEventData:
+    """A Razorpay subscription entity and the payment that paid its invoice (a
+    subscription.charged event's, or the latest paid invoice's payment fetched by
+    RazorpayGateway.subscription_fetch) as the invoice paid, in our words."""
+    if not isinstance(payment.get("id"), str):
+        raise ValueError("a charge without its payment")
+    paid_count = subscription.get("paid_count")
+    return SubscriptionEventData(
+        **_common(event_id, event_type, subscription, occurred_at),
+        kind="invoice_paid",
+        status="active",
+        gateway_invoice_id=str(payment.get("invoice_id") or ""),
+        payment_reference=payment["id"],
+        amount_minor=_amount(payment.get("amount")),
+        currency=str(payment.get("currency") or "").upper(),
+        billing_reason="subscription_create" if paid_count == 1 else "subscription_cycle",
+        observed=observed,
     )
 
 
@@ -228,6 +248,11 @@ def subscription_state(
         attempt_count=_amount(subscription.get("auth_attempts")),
         observed=observed,
     )
+
+
+def invoice_paid_at(invoice: dict[str, Any]) -> dt.datetime | None:
+    """When Razorpay says an invoice was paid (its paid_at)."""
+    return _when(invoice.get("paid_at"))
 
 
 def failed_invoice_event(lookup: InvoiceLookup, invoice: dict[str, Any]) -> SubscriptionEventData:

@@ -30,9 +30,15 @@ from kazan.billing.gateways import (
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
     SubscriptionEventData,
+    SubscriptionFetched,
     sync_event_id,
+    sync_invoice_event_id,
 )
-from kazan.billing.gateways.razorpay.events import subscription_state
+from kazan.billing.gateways.razorpay.events import (
+    invoice_paid_at,
+    subscription_charged,
+    subscription_state,
+)
 
 logger = logging.getLogger("kazan.billing.razorpay")
 
@@ -307,9 +313,11 @@ class RazorpayGateway:
             code=RESUME_UNSUPPORTED,
         )
 
-    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionEventData:
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionFetched:
         """The subscription as Razorpay holds it now, mapped as its subscription.* webhooks
-        are (reconciliation, when webhooks were lost)."""
+        are, and its latest invoice when paid: the payment that paid it, mapped as
+        subscription.charged is (reconciliation, when webhooks were lost). A latest invoice
+        not paid adds nothing: the subscription's status (pending, halted) says past due."""
         subscription = self._call(
             "fetch a subscription", self.client.subscription.fetch, gateway_subscription_id
         )
@@ -326,7 +334,45 @@ class RazorpayGateway:
             occurred_at=dt.datetime.now(dt.UTC),
             observed=True,
         )
-        return dataclasses.replace(state, event_id=sync_event_id(state))
+        invoice = self._latest_paid_invoice(subscription)
+        return SubscriptionFetched(
+            state=dataclasses.replace(state, event_id=sync_event_id(state)),
+            invoice=invoice
+            and dataclasses.replace(invoice, event_id=sync_invoice_event_id(invoice)),
+        )
+
+    def _latest_paid_invoice(self, subscription: dict[str, Any]) -> SubscriptionEventData | None:
+        """The subscription's newest invoice (Razorpay lists them newest first) as its
+        subscription.charged is mapped, with the payment that paid it; None unless paid."""
+        subscription_id = subscription["id"]
+        listed = self._call(
+            "list a subscription's invoices",
+            self.client.invoice.all,
+            {"subscription_id": subscription_id},
+        )
+        items = listed.get("items")
+        invoices = [
+            item
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and item.get("subscription_id") == subscription_id
+        ]
+        if not invoices:
+            return None
+        latest = invoices[0]
+        payment_id = latest.get("payment_id")
+        if latest.get("status") != "paid" or not isinstance(payment_id, str) or not payment_id:
+            return None
+        payment = self._call("fetch a payment", self.client.payment.fetch, payment_id)
+        if payment.get("id") != payment_id or payment.get("invoice_id") != latest.get("id"):
+            raise GatewayError("Razorpay answered with another payment", code="no_payment")
+        return subscription_charged(
+            subscription,
+            payment,
+            event_id="",
+            event_type="invoice.fetched",
+            occurred_at=invoice_paid_at(latest),
+            observed=True,
+        )
 
     def portal_url(self, *, gateway_customer_id: str, return_url: str) -> str:
         """Razorpay has no customer portal: the payer manages the mandate through the link in

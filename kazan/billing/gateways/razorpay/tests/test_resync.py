@@ -1,8 +1,9 @@
 # ruff: noqa: F811 (the subscribed fixture is imported by name)
 """Reconciliation with Razorpay when its webhooks were lost (plan_subscriptions_resync): the job
 fetches the subscription through the official SDK from the fake Razorpay and applies it with the
-webhook's own status mapping. The fake moves the subscription (charged, halted, cancelled) and its
-events are dropped, as if never delivered."""
+webhook's own status mapping, then its latest invoice when paid (the invoice list, the payment
+that paid it) as subscription.charged maps it. The fake moves the subscription (charged, halted,
+cancelled) and its events are dropped, as if never delivered, or held back and delivered late."""
 
 import dataclasses
 import datetime as dt
@@ -14,7 +15,8 @@ from django.utils import timezone
 from kazan.billing.gateways import GatewayError, gateway_get
 from kazan.billing.gateways.razorpay.events import event_parse
 from kazan.billing.gateways.razorpay.tests.test_flow import _post, subscribed  # noqa: F401
-from kazan.billing.models import PlanSubscription
+from kazan.billing.models import Invoice, Payment, PlanSubscription
+from kazan.billing.services.plan_events import subscription_event_apply
 from kazan.billing.services.plan_resync import plan_subscriptions_resync
 
 pytestmark = pytest.mark.django_db
@@ -107,9 +109,10 @@ def test_the_fetched_state_is_the_webhooks_mapping(charged, fake_razorpay):
     fake_razorpay.subscription_fail(sub_id, halt=True)
     gateway = gateway_get("razorpay")
 
-    first = gateway.subscription_fetch(gateway_subscription_id=sub_id)
-    again = gateway.subscription_fetch(gateway_subscription_id=sub_id)
+    fetched = gateway.subscription_fetch(gateway_subscription_id=sub_id)
+    first, again = fetched.state, gateway.subscription_fetch(gateway_subscription_id=sub_id).state
 
+    assert fetched.invoice is None  # the latest invoice is not paid: the state says past due
     assert first.kind == "subscription" and first.status == "past_due" and first.observed
     assert first.event_id == again.event_id and first.event_id.startswith(f"sync:{sub_id}:")
     assert first.local_subscription_id == subscription.pk
@@ -128,3 +131,131 @@ def test_an_unreachable_razorpay_is_a_transient_gateway_error(charged, fake_razo
     with pytest.raises(GatewayError) as raised:
         gateway_get("razorpay").subscription_fetch(gateway_subscription_id=sub_id)
     assert raised.value.transient
+
+
+def _latest_invoice(fake_razorpay, sub_id: str) -> dict:
+    with fake_razorpay.lock:
+        invoices = [
+            i for i in fake_razorpay.objects["invoices"].values() if i["subscription_id"] == sub_id
+        ]
+    return invoices[-1]
+
+
+def _past_due(charged, fake_razorpay, client) -> None:
+    """A renewal failed (reported): past due; no event came for a day since."""
+    subscription, sub_id = charged
+    _post(client, fake_razorpay.subscription_fail(sub_id))
+    PlanSubscription.objects.filter(pk=subscription.pk).update(
+        gateway_event_at=timezone.now() - dt.timedelta(days=1, minutes=5)
+    )
+    subscription.refresh_from_db()
+    assert subscription.status == "past_due"
+
+
+def _counts(subscription) -> tuple[int, int, int]:
+    return (
+        Invoice.objects.filter(business=subscription.business).count(),
+        Payment.objects.filter(business=subscription.business).count(),
+        subscription.changes.count(),
+    )
+
+
+def test_a_lost_charge_is_recorded_as_our_invoice(charged, fake_razorpay):
+    subscription, sub_id = charged
+    before = set(
+        Invoice.objects.filter(business=subscription.business).values_list("pk", flat=True)
+    )
+    fake_razorpay.subscription_charge(sub_id)  # subscription.charged: lost
+    paid = _latest_invoice(fake_razorpay, sub_id)
+    assert paid["status"] == "paid"
+
+    assert plan_subscriptions_resync() == 1
+
+    recorded = Invoice.objects.filter(business=subscription.business).exclude(pk__in=before).get()
+    assert (recorded.gateway, recorded.gateway_invoice_id) == ("razorpay", paid["id"])
+    assert recorded.status == "paid" and recorded.number
+    assert recorded.total_minor == paid["amount"] > 0 and recorded.currency == paid["currency"]
+    assert recorded.paid_at == _when(paid["paid_at"])
+    [payment] = Payment.objects.filter(invoice=recorded)
+    assert (
+        payment.gateway_reference == paid["payment_id"] and payment.amount_minor == paid["amount"]
+    )
+    subscription.refresh_from_db()
+    assert subscription.status == "active" and subscription.current_period_end > timezone.now()
+    assert plan_subscriptions_resync() == 0
+
+
+def test_a_past_due_plan_charged_at_razorpay_whose_webhooks_were_lost_is_active_again(
+    charged, fake_razorpay, client
+):
+    subscription, sub_id = charged
+    _past_due(charged, fake_razorpay, client)
+    fake_razorpay.subscription_charge(sub_id)  # activated, charged: lost
+
+    assert plan_subscriptions_resync() == 1
+
+    subscription.refresh_from_db()
+    assert subscription.status == "active" and subscription.past_due_since is None
+    assert subscription.changes.filter(
+        kind="reactivated", source__startswith="razorpay:sync:"
+    ).exists()
+    assert Invoice.objects.filter(
+        gateway="razorpay", gateway_invoice_id=_latest_invoice(fake_razorpay, sub_id)["id"]
+    ).exists()
+
+
+def test_the_fetched_invoice_is_the_charge_webhooks_mapping(charged, fake_razorpay):
+    _subscription, sub_id = charged
+    deliveries = fake_razorpay.subscription_charge(sub_id)
+
+    fetched = gateway_get("razorpay").subscription_fetch(gateway_subscription_id=sub_id)
+
+    [charge] = [d for d in deliveries if d.event_type == "subscription.charged"]
+    webhook = event_parse(charge.event, event_id="evt1")
+    assert fetched.invoice is not None and fetched.invoice.observed
+    paid = _latest_invoice(fake_razorpay, sub_id)
+    assert fetched.invoice.occurred_at == _when(paid["paid_at"])
+    assert fetched.invoice.event_id == f"sync:{sub_id}:{paid['id']}:invoice_paid"
+    ignored = {"event_id", "event_type", "occurred_at", "observed"}
+    assert {k: v for k, v in dataclasses.asdict(fetched.invoice).items() if k not in ignored} == {
+        k: v for k, v in dataclasses.asdict(webhook).items() if k not in ignored
+    }
+
+
+def test_the_real_charge_webhook_after_reconciliation_records_nothing_twice(
+    charged, fake_razorpay, client
+):
+    subscription, sub_id = charged
+    _past_due(charged, fake_razorpay, client)
+    late = fake_razorpay.subscription_charge(sub_id)  # Razorpay still retrying these
+    assert plan_subscriptions_resync() == 1
+    counts = _counts(subscription)
+
+    # subscription.activated is a state already held; the charge's invoice is ours already.
+    assert [d.event_type for d in late] == ["subscription.activated", "subscription.charged"]
+    assert _post(client, late) == ["applied", "ignored"]
+
+    assert _counts(subscription) == counts
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+
+
+def test_reconciliation_after_the_real_charge_webhook_records_nothing_twice(
+    charged, fake_razorpay, client
+):
+    subscription, sub_id = charged
+    _past_due(charged, fake_razorpay, client)
+    assert _post(client, fake_razorpay.subscription_charge(sub_id)) == ["applied", "applied"]
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+    counts = _counts(subscription)
+
+    # What the job applies, for a subscription it finds overdue (after the webhook came).
+    fetched = gateway_get("razorpay").subscription_fetch(gateway_subscription_id=sub_id)
+    assert fetched.invoice is not None
+    applied = [subscription_event_apply(event=e, metadata_business_id=None) for e in fetched.events]
+    assert applied[-1] == "ignored"  # the invoice is ours already
+
+    assert _counts(subscription) == counts
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
