@@ -5,7 +5,7 @@ from crontask import cron
 from django.tasks import task
 
 from kazan.billing import services
-from kazan.billing.services import dunning, invoices, manual_plans
+from kazan.billing.services import dunning, invoices, manual_plans, plan_resync
 
 
 @cron("7 * * * *")
@@ -57,3 +57,13 @@ def invoices_undelivered_run() -> int:
     """Hourly: invoices and credit notes whose PDF and email did not go out after the commit,
     tried again for three days."""
     return invoices.invoices_undelivered_run()
+
+
+@cron("53 4 * * *")
+@task
+def plan_subscriptions_resync() -> int:
+    """Daily: gateway-held plans overdue for news (a period that ended a day ago without its
+    renewal reported, a payment outcome awaited for a day) are asked for at their gateway and
+    brought up to date, so webhooks lost beyond the gateway's own retries (Stripe about three
+    days, Razorpay 24 hours) do not leave a plan in its last state for ever."""
+    return plan_resync.plan_subscriptions_resync()

@@ -7,6 +7,7 @@ billing.services, never through the gateway object.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -148,6 +149,10 @@ class SubscriptionEventData:
     attempt_count: int | None = None
     next_attempt_at: dt.datetime | None = None
     occurred_at: dt.datetime | None = None
+    # True for what reconciliation fetched (subscription_fetch: the state, the latest invoice),
+    # not one of the gateway's events: it is never the newest gateway event (gateway_event_at),
+    # so an event made before it and delivered after it is still applied as it would have been.
+    observed: bool = False
 
 
 @runtime_checkable
@@ -202,11 +207,63 @@ class SubscriptionGateway(Protocol):
         """Where the business changes its card or cancels; "" when the gateway has none."""
         ...
 
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> "SubscriptionFetched":
+        """The subscription's current state at the gateway and its latest invoice's outcome,
+        mapped as the gateway's webhooks are (reconciliation applies them when webhooks were
+        lost). Raises GatewayError (transient: unreachable)."""
+        ...
+
     def payment_refund(
         self, *, payment_reference: str, amount_minor: int, idempotency_key: str
     ) -> str:
         """Refunds (part of) a payment; returns the gateway's refund id."""
         ...
+
+
+def sync_event_id(event: SubscriptionEventData) -> str:
+    """The event id of a fetched state: "sync:<subscription id>:<hash of the state>". No
+    gateway's webhook id starts with "sync:", and the same state fetched again has the same id,
+    so applying it twice is a duplicate."""
+    state = "|".join(
+        str(value)
+        for value in (
+            event.status,
+            event.price_id,
+            event.current_period_start and event.current_period_start.isoformat(),
+            event.current_period_end and event.current_period_end.isoformat(),
+            event.cancel_at_period_end,
+            event.gateway_customer_id,
+            event.local_subscription_id,
+        )
+    )
+    digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+    return f"sync:{event.gateway_subscription_id}:{digest}"[:255]
+
+
+def sync_invoice_event_id(event: SubscriptionEventData) -> str:
+    """The event id of a fetched invoice outcome: "sync:<subscription id>:<invoice id>:<kind>".
+    The same invoice fetched again is a duplicate; the gateway's own webhook for the invoice has
+    another id and is kept from applying it twice by the gateway invoice id (plan_events: an
+    invoice recorded already is "ignored")."""
+    return f"sync:{event.gateway_subscription_id}:{event.gateway_invoice_id}:{event.kind}"[:255]
+
+
+@dataclass(frozen=True)
+class SubscriptionFetched:
+    """What SubscriptionGateway.subscription_fetch answers, applied in this order:
+    - state: the subscription as a kind="subscription" event, occurred_at now, event_id
+      sync_event_id's (never a webhook's; the same state again is a duplicate);
+    - invoice: its latest invoice's outcome when it was paid, as the gateway's invoice webhook
+      is mapped (kind="invoice_paid", occurred_at when it was paid, event_id
+      sync_invoice_event_id's); None when the gateway has no paid latest invoice.
+    Both are observed=True."""
+
+    state: SubscriptionEventData
+    invoice: SubscriptionEventData | None = None
+
+    @property
+    def events(self) -> tuple[SubscriptionEventData, ...]:
+        return (self.state,) if self.invoice is None else (self.state, self.invoice)
 
 
 _registry: dict[str, Callable[[], PaymentGateway]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from kazan.billing.models import Plan, PlanPrice, PlanSubscription, SubscriptionStatus
 from kazan.core.entitlements import Capability, Limit, Quota
@@ -74,3 +74,29 @@ def plan_subscription_get(*, business: Business) -> PlanSubscription | None:
 
 def trial_end_for(*, start: dt.datetime, days: int) -> dt.datetime:
     return start + dt.timedelta(days=days)
+
+
+# How long a gateway-held subscription may go without the news it expects before it is asked
+# for at the gateway (plan_resync).
+RESYNC_AFTER = dt.timedelta(days=1)
+
+
+def subscriptions_overdue_for_news(*, now: dt.datetime) -> list[tuple[int, str, str]]:
+    """(pk, gateway, gateway subscription id) of the gateway-held subscriptions that have not
+    ended and look overdue for a webhook: the current period ended more than RESYNC_AFTER ago
+    (its renewal should have been reported), or it waits for a payment's outcome (past due,
+    suspended for not paying, or a trial that has ended: the gateway's first charge) and no
+    gateway event came for as long."""
+    quiet = Q(gateway_event_at__isnull=True) | Q(gateway_event_at__lt=now - RESYNC_AFTER)
+    waiting = Q(status__in=(SubscriptionStatus.PAST_DUE, SubscriptionStatus.SUSPENDED)) | Q(
+        status=SubscriptionStatus.TRIALING, trial_ends_at__lt=now
+    )
+    return list(
+        PlanSubscription.objects.exclude(gateway__in=("", "manual"))
+        .exclude(gateway_subscription_id="")
+        .exclude(status=SubscriptionStatus.CANCELLED)
+        .filter(ended_at__isnull=True)
+        .filter(Q(current_period_end__lt=now - RESYNC_AFTER) | (waiting & quiet))
+        .order_by("current_period_end", "pk")  # the longest overdue first
+        .values_list("pk", "gateway", "gateway_subscription_id")
+    )

@@ -129,6 +129,11 @@ def _stale(subscription: PlanSubscription, event: SubscriptionEventData) -> bool
 
 
 def _event_at_keep(subscription: PlanSubscription, event: SubscriptionEventData) -> None:
+    """Keeps when the newest gateway event was made. A state fetched by reconciliation
+    (observed) is not an event: an event made before the fetch and delivered after it (the
+    gateway still retrying) then applies as it would have without the fetch."""
+    if event.observed:
+        return
     at = event.occurred_at
     if at is not None and (
         subscription.gateway_event_at is None or at > subscription.gateway_event_at
@@ -233,10 +238,21 @@ def _invoice_paid(
     subscription: PlanSubscription, event: SubscriptionEventData, source: str, *, ended: bool
 ) -> str:
     """The gateway charged: our invoice of its lines (gross, totalling what was charged; once
-    per gateway invoice id), a paid Payment row, and the subscription active for the paid
+    per gateway invoice id: an invoice recorded before is "ignored"), a paid Payment row, and
+    the subscription active for the paid
     period — unless the event is older than the state (stale) or its gateway subscription has
     ended here (the money is recorded, the subscription stays ended: staff decide)."""
     if not _ours(subscription, event):
+        return "ignored"
+    if (
+        event.gateway_invoice_id
+        and Invoice.objects.filter(
+            gateway=event.gateway, gateway_invoice_id=event.gateway_invoice_id
+        ).exists()
+    ):
+        # Recorded already, under another event id: the gateway's webhook after reconciliation
+        # brought it (or the other way round). Its outcome was applied then; nothing is
+        # recorded, paid or moved twice.
         return "ignored"
     stale = _stale(subscription, event)
     amount = event.amount_minor or 0
@@ -335,7 +351,11 @@ def _invoice_record(
         # never the gateway's payment ids.
         payment_reference=reference if len(reference) <= 40 else "",
     )
-    if Payment.objects.filter(gateway=event.gateway, gateway_reference=reference).exists():
+    if (
+        Payment.objects.filter(gateway=event.gateway, gateway_reference=reference)
+        .exclude(invoice=invoice)
+        .exists()
+    ):
         # The charge is some other payment's already (a one-off order): keep this one apart.
         logger.warning("%s event %s: its charge names another payment", event.gateway, source)
         reference = ""

@@ -1,6 +1,7 @@
 """An in-memory SubscriptionGateway for the lifecycle's tests (the real gateways are tested by
 their own packages against their fakes), and builders of its normalized events."""
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -8,9 +9,13 @@ import pytest
 
 from kazan.billing import gateways
 from kazan.billing.gateways import (
+    GatewayError,
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
     SubscriptionEventData,
+    SubscriptionFetched,
+    sync_event_id,
+    sync_invoice_event_id,
 )
 from kazan.billing.models import PlanSubscription
 from kazan.billing.queries.plans import plan_by_key
@@ -30,6 +35,12 @@ class FakeSubscriptionGateway:
     prorates = False  # the lifecycle invoices the proration itself
     portal_origin = ""
     calls: list[tuple[str, dict]] = []
+    # What subscription_fetch answers per gateway subscription id: the fields of the state
+    # (status, price_id, current_period_*, cancel_at_period_end…) or a GatewayError to raise.
+    states: dict[str, dict | GatewayError] = {}
+    # Its latest paid invoice per gateway subscription id: the fields of the invoice_paid event
+    # (gateway_invoice_id, amount_minor, currency, occurred_at, current_period_*…).
+    invoices: dict[str, dict] = {}
 
     @classmethod
     def create(cls) -> "FakeSubscriptionGateway":
@@ -69,6 +80,38 @@ class FakeSubscriptionGateway:
         self.calls.append(("refund", kwargs))
         return "re_1"
 
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionFetched:
+        self.calls.append(("fetch", {"gateway_subscription_id": gateway_subscription_id}))
+        state = self.states.get(gateway_subscription_id)
+        if state is None:
+            raise GatewayError("No such subscription", code="resource_missing")
+        if isinstance(state, GatewayError):
+            raise state
+        fetched = SubscriptionEventData(
+            gateway=KEY,
+            event_id="",
+            event_type="subscription.fetched",
+            kind="subscription",
+            gateway_subscription_id=gateway_subscription_id,
+            occurred_at=dt.datetime.now(dt.UTC),
+            observed=True,
+            **state,
+        )
+        invoice = self.invoices.get(gateway_subscription_id)
+        paid = invoice and SubscriptionEventData(
+            gateway=KEY,
+            event_id="",
+            event_type="invoice.fetched",
+            kind="invoice_paid",
+            gateway_subscription_id=gateway_subscription_id,
+            observed=True,
+            **invoice,
+        )
+        return SubscriptionFetched(
+            state=dataclasses.replace(fetched, event_id=sync_event_id(fetched)),
+            invoice=paid and dataclasses.replace(paid, event_id=sync_invoice_event_id(paid)),
+        )
+
 
 @pytest.fixture
 def fake_gateway(settings):
@@ -77,6 +120,8 @@ def fake_gateway(settings):
     gateways.gateway_register(KEY, FakeSubscriptionGateway.create)
     settings.BILLING_GATEWAYS = [KEY, "manual"]
     FakeSubscriptionGateway.calls = []
+    FakeSubscriptionGateway.states = {}
+    FakeSubscriptionGateway.invoices = {}
     FakeSubscriptionGateway.prorates = False
     yield FakeSubscriptionGateway
     gateways._registry.pop(KEY, None)

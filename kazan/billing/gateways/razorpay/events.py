@@ -164,14 +164,10 @@ def event_parse(
     )
 
 
-def _subscription_event(
-    event_id: str,
-    event_type: str,
-    subscription: dict[str, Any],
-    payment: dict[str, Any] | None,
-    occurred_at: dt.datetime | None,
-) -> SubscriptionEventData:
-    common: dict[str, Any] = {
+def _common(
+    event_id: str, event_type: str, subscription: dict[str, Any], occurred_at: dt.datetime | None
+) -> dict[str, Any]:
+    return {
         "gateway": GATEWAY,
         "event_id": event_id,
         "event_type": event_type,
@@ -183,30 +179,80 @@ def _subscription_event(
         "current_period_end": _when(subscription.get("current_end")),
         "occurred_at": occurred_at,
     }
+
+
+def _subscription_event(
+    event_id: str,
+    event_type: str,
+    subscription: dict[str, Any],
+    payment: dict[str, Any] | None,
+    occurred_at: dt.datetime | None,
+) -> SubscriptionEventData:
     if event_type == "subscription.charged":
-        if payment is None or not isinstance(payment.get("id"), str):
+        if payment is None:
             raise ValueError("a charge without its payment")
-        paid_count = subscription.get("paid_count")
-        return SubscriptionEventData(
-            **common,
-            kind="invoice_paid",
-            status="active",
-            gateway_invoice_id=str(payment.get("invoice_id") or ""),
-            payment_reference=payment["id"],
-            amount_minor=_amount(payment.get("amount")),
-            currency=str(payment.get("currency") or "").upper(),
-            billing_reason="subscription_create" if paid_count == 1 else "subscription_cycle",
+        return subscription_charged(
+            subscription, payment, event_id=event_id, event_type=event_type, occurred_at=occurred_at
         )
+    return subscription_state(
+        subscription, event_id=event_id, event_type=event_type, occurred_at=occurred_at
+    )
+
+
+def subscription_charged(
+    subscription: dict[str, Any],
+    payment: dict[str, Any],
+    *,
+    event_id: str,
+    event_type: str,
+    occurred_at: dt.datetime | None,
+    observed: bool = False,
+) -> SubscriptionEventData:
+    """A Razorpay subscription entity and the payment that paid its invoice (a
+    subscription.charged event's, or the latest paid invoice's payment fetched by
+    RazorpayGateway.subscription_fetch) as the invoice paid, in our words."""
+    if not isinstance(payment.get("id"), str):
+        raise ValueError("a charge without its payment")
+    paid_count = subscription.get("paid_count")
+    return SubscriptionEventData(
+        **_common(event_id, event_type, subscription, occurred_at),
+        kind="invoice_paid",
+        status="active",
+        gateway_invoice_id=str(payment.get("invoice_id") or ""),
+        payment_reference=payment["id"],
+        amount_minor=_amount(payment.get("amount")),
+        currency=str(payment.get("currency") or "").upper(),
+        billing_reason="subscription_create" if paid_count == 1 else "subscription_cycle",
+        observed=observed,
+    )
+
+
+def subscription_state(
+    subscription: dict[str, Any],
+    *,
+    event_id: str,
+    event_type: str,
+    occurred_at: dt.datetime | None,
+    observed: bool = False,
+) -> SubscriptionEventData:
+    """A Razorpay subscription entity (a subscription.* event's, or one fetched by
+    RazorpayGateway.subscription_fetch) as a state update in our words."""
     now = occurred_at or dt.datetime.now(dt.UTC)
     return SubscriptionEventData(
-        **common,
+        **_common(event_id, event_type, subscription, occurred_at),
         kind="subscription",
         status=_status(subscription, now),
         # Razorpay says only that a cancellation is due at the end, through ended_at/end_at:
         # a cancelled subscription has ended, every other state renews.
         cancel_at_period_end=None,
         attempt_count=_amount(subscription.get("auth_attempts")),
+        observed=observed,
     )
+
+
+def invoice_paid_at(invoice: dict[str, Any]) -> dt.datetime | None:
+    """When Razorpay says an invoice was paid (its paid_at)."""
+    return _when(invoice.get("paid_at"))
 
 
 def failed_invoice_event(lookup: InvoiceLookup, invoice: dict[str, Any]) -> SubscriptionEventData:

@@ -9,6 +9,7 @@ page where the payer authorises the card or mandate. The SDK's base address is c
 (RAZORPAY_API_BASE) so tests drive it against a local fake (tests/fake_razorpay.py).
 """
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -28,6 +29,15 @@ from kazan.billing.gateways import (
     GatewayError,
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
+    SubscriptionEventData,
+    SubscriptionFetched,
+    sync_event_id,
+    sync_invoice_event_id,
+)
+from kazan.billing.gateways.razorpay.events import (
+    invoice_paid_at,
+    subscription_charged,
+    subscription_state,
 )
 
 logger = logging.getLogger("kazan.billing.razorpay")
@@ -301,6 +311,67 @@ class RazorpayGateway:
         raise GatewayError(
             "Razorpay cannot withdraw a cancellation scheduled for the cycle's end",
             code=RESUME_UNSUPPORTED,
+        )
+
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionFetched:
+        """The subscription as Razorpay holds it now, mapped as its subscription.* webhooks
+        are, and its latest invoice when paid: the payment that paid it, mapped as
+        subscription.charged is (reconciliation, when webhooks were lost). A latest invoice
+        not paid adds nothing: the subscription's status (pending, halted) says past due."""
+        subscription = self._call(
+            "fetch a subscription", self.client.subscription.fetch, gateway_subscription_id
+        )
+        if (
+            not isinstance(subscription, dict)
+            or subscription.get("id") != gateway_subscription_id
+            or not isinstance(subscription.get("status"), str)
+        ):
+            raise GatewayError("Razorpay answered without the subscription", code="no_subscription")
+        state = subscription_state(
+            subscription,
+            event_id="",
+            event_type="subscription.fetched",
+            occurred_at=dt.datetime.now(dt.UTC),
+            observed=True,
+        )
+        invoice = self._latest_paid_invoice(subscription)
+        return SubscriptionFetched(
+            state=dataclasses.replace(state, event_id=sync_event_id(state)),
+            invoice=invoice
+            and dataclasses.replace(invoice, event_id=sync_invoice_event_id(invoice)),
+        )
+
+    def _latest_paid_invoice(self, subscription: dict[str, Any]) -> SubscriptionEventData | None:
+        """The subscription's newest invoice (Razorpay lists them newest first) as its
+        subscription.charged is mapped, with the payment that paid it; None unless paid."""
+        subscription_id = subscription["id"]
+        listed = self._call(
+            "list a subscription's invoices",
+            self.client.invoice.all,
+            {"subscription_id": subscription_id},
+        )
+        items = listed.get("items")
+        invoices = [
+            item
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and item.get("subscription_id") == subscription_id
+        ]
+        if not invoices:
+            return None
+        latest = invoices[0]
+        payment_id = latest.get("payment_id")
+        if latest.get("status") != "paid" or not isinstance(payment_id, str) or not payment_id:
+            return None
+        payment = self._call("fetch a payment", self.client.payment.fetch, payment_id)
+        if payment.get("id") != payment_id or payment.get("invoice_id") != latest.get("id"):
+            raise GatewayError("Razorpay answered with another payment", code="no_payment")
+        return subscription_charged(
+            subscription,
+            payment,
+            event_id="",
+            event_type="invoice.fetched",
+            occurred_at=invoice_paid_at(latest),
+            observed=True,
         )
 
     def portal_url(self, *, gateway_customer_id: str, return_url: str) -> str:

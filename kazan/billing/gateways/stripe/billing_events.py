@@ -57,15 +57,18 @@ def subscription_event_parse(event: dict[str, Any]) -> SubscriptionEventData:
         "occurred_at": _time(event.get("created")),
     }
     if event_type in SUBSCRIPTION_TYPES:
-        return _subscription(obj, common)
+        return subscription_object_parse(obj, common)
     if event_type in INVOICE_TYPES:
-        return _invoice(obj, common, paid=event_type == "invoice.paid")
+        return invoice_object_parse(obj, common, paid=event_type == "invoice.paid")
     if event_type == "checkout.session.completed":
         return _checkout(obj, common)
     raise ValueError(f"not a subscription event: {event_type}")
 
 
-def _subscription(sub: dict[str, Any], common: dict[str, Any]) -> SubscriptionEventData:
+def subscription_object_parse(sub: dict[str, Any], common: dict[str, Any]) -> SubscriptionEventData:
+    """A Stripe subscription object (a customer.subscription.* event's, or one retrieved by
+    StripeGateway.subscription_fetch) in our words; `common` holds the event's own fields
+    (gateway, event_id, event_type, occurred_at…). Raises ValueError when malformed."""
     if sub.get("object") != "subscription" or not _text(sub.get("id")):
         raise ValueError("the event carries no subscription")
     status = sub.get("status")
@@ -90,9 +93,12 @@ def _subscription(sub: dict[str, Any], common: dict[str, Any]) -> SubscriptionEv
     )
 
 
-def _invoice(
+def invoice_object_parse(
     invoice: dict[str, Any], common: dict[str, Any], *, paid: bool
 ) -> SubscriptionEventData:
+    """A Stripe invoice object (an invoice.paid / invoice.payment_failed event's, or a
+    subscription's latest_invoice retrieved by StripeGateway.subscription_fetch) in our words.
+    Raises ValueError when malformed, NotASubscriptionEvent when it bills no subscription."""
     if invoice.get("object") != "invoice" or not _text(invoice.get("id")):
         raise ValueError("the event carries no invoice")
     if invoice.get("parent") is not None and not isinstance(invoice.get("parent"), dict):
@@ -126,6 +132,11 @@ def _invoice(
         attempt_count=attempts if isinstance(attempts, int) else None,
         next_attempt_at=_time(invoice.get("next_payment_attempt")),
     )
+
+
+def invoice_paid_at(invoice: dict[str, Any]) -> dt.datetime | None:
+    """When Stripe says the invoice was paid (status_transitions.paid_at)."""
+    return _time(_dict(invoice.get("status_transitions")).get("paid_at"))
 
 
 def _checkout(session: dict[str, Any], common: dict[str, Any]) -> SubscriptionEventData:

@@ -9,6 +9,7 @@ period's end, the customer portal and refunds. Stripe tells us every outcome wit
 SDK against a local fake that speaks Stripe's wire format (testing.py).
 """
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -29,8 +30,19 @@ from kazan.billing.gateways import (
     GatewayError,
     SubscriptionCheckoutRequest,
     SubscriptionCheckoutResult,
+    SubscriptionEventData,
+    SubscriptionFetched,
+    sync_event_id,
+    sync_invoice_event_id,
 )
-from kazan.billing.gateways.stripe.billing_events import id_of
+from kazan.billing.gateways.stripe.billing_events import (
+    GATEWAY,
+    NotASubscriptionEvent,
+    id_of,
+    invoice_object_parse,
+    invoice_paid_at,
+    subscription_object_parse,
+)
 
 logger = logging.getLogger("kazan.billing.stripe")
 
@@ -267,6 +279,64 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _gateway_error(exc, "resume a subscription") from exc
+
+    def subscription_fetch(self, *, gateway_subscription_id: str) -> SubscriptionFetched:
+        """The subscription as Stripe holds it now, mapped as customer.subscription.* events
+        are, and its latest invoice (expanded in the same request) when paid, mapped as
+        invoice.paid is (reconciliation, when webhooks were lost). An open or void latest
+        invoice adds nothing: the subscription's status already says past due."""
+        try:
+            subscription = self.client.v1.subscriptions.retrieve(
+                gateway_subscription_id, params={"expand": ["latest_invoice"]}
+            ).to_dict()
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc, "retrieve a subscription") from exc
+        try:
+            state = subscription_object_parse(
+                subscription,
+                {
+                    "gateway": GATEWAY,
+                    "event_id": "",
+                    "event_type": "subscription.fetched",
+                    "occurred_at": timezone.now(),
+                    "observed": True,
+                },
+            )
+            invoice = self._latest_paid_invoice(subscription.get("latest_invoice"))
+        except (ValueError, NotASubscriptionEvent) as exc:
+            raise GatewayError(
+                "Stripe answered with a subscription we cannot read",
+                code=BillingErrorCode.GATEWAY_ERROR,
+            ) from exc
+        if state.gateway_subscription_id != gateway_subscription_id or (
+            invoice is not None and invoice.gateway_subscription_id != gateway_subscription_id
+        ):
+            raise GatewayError(
+                "Stripe answered with another subscription", code=BillingErrorCode.GATEWAY_ERROR
+            )
+        return SubscriptionFetched(
+            state=dataclasses.replace(state, event_id=sync_event_id(state)),
+            invoice=invoice
+            and dataclasses.replace(invoice, event_id=sync_invoice_event_id(invoice)),
+        )
+
+    @staticmethod
+    def _latest_paid_invoice(invoice: Any) -> SubscriptionEventData | None:
+        """The expanded latest_invoice mapped as its invoice.paid webhook is, made when it was
+        paid; None unless it is paid."""
+        if not isinstance(invoice, dict) or invoice.get("status") != "paid":
+            return None
+        return invoice_object_parse(
+            invoice,
+            {
+                "gateway": GATEWAY,
+                "event_id": "",
+                "event_type": "invoice.fetched",
+                "occurred_at": invoice_paid_at(invoice),
+                "observed": True,
+            },
+            paid=True,
+        )
 
     def portal_url(self, *, gateway_customer_id: str, return_url: str) -> str:
         if not gateway_customer_id:

@@ -6,7 +6,7 @@ tests that drive the official SDK against it (RAZORPAY_API_BASE = fake.url).
     POST /v1/plans, GET /v1/plans/{id}; POST /v1/customers; POST /v1/subscriptions,
     GET/PATCH /v1/subscriptions/{id}, POST /v1/subscriptions/{id}/cancel; POST /v1/orders,
     GET /v1/orders/{id}, GET /v1/orders/{id}/payments; GET /v1/payments/{id},
-    POST /v1/payments/{id}/refund; GET /v1/invoices/{id}
+    POST /v1/payments/{id}/refund; GET /v1/invoices/{id}, GET /v1/invoices?subscription_id=…
 
 Besides the API: the subscription's short_url is a hosted page on the fake (GET shows an
 "Authorise" button, POST authorises and, without a future start_at, charges the first cycle),
@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs
 
 from kazan.billing.gateways.razorpay.tests.fake_razorpay_events import FakeRazorpayEvents
 from kazan.core.tests.fake_server import LocalFakeServer
@@ -316,6 +317,18 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
             },
         )
 
+    def invoice_list(self, query: dict) -> tuple[int, dict]:
+        """GET /v1/invoices?subscription_id=…: a collection, newest first (as Razorpay lists)."""
+        wanted = query.get("subscription_id")
+        found = [
+            self.public(invoice)
+            for invoice in reversed(list(self.objects["invoices"].values()))
+            if wanted is None or invoice.get("subscription_id") == wanted
+        ]
+        found.sort(key=lambda invoice: -invoice["created_at"])  # stable: the later made first
+        items = found[: int(query.get("count", 10))]
+        return 200, {"entity": "collection", "count": len(items), "items": items}
+
     @staticmethod
     def public(obj: dict) -> dict:
         return {key: value for key, value in copy.deepcopy(obj).items() if not key.startswith("_")}
@@ -334,6 +347,8 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
         if object_id is None:
             if method == "POST" and kind in creates:
                 return creates[kind](body)
+            if method == "GET" and kind == "invoices":
+                return self.invoice_list(body)
             return error(400, "The requested URL was not found on the server.")
         obj = self.objects[kind].get(object_id)
         if obj is None:
@@ -358,7 +373,7 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
     def handle(self, handler: "_Handler", method: str) -> tuple[int, Any]:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length).decode() if length else ""
-        path = handler.path.partition("?")[0]
+        path, _, query = handler.path.partition("?")
         headers = {key.lower(): value for key, value in handler.headers.items()}
         if path.startswith("/v1/t/subscriptions/") or path.startswith("/v1/checkout"):
             return self.page(method, path, raw)
@@ -366,6 +381,8 @@ class FakeRazorpay(FakeRazorpayEvents, LocalFakeServer):
             body = json.loads(raw) if raw else {}
         except ValueError:
             return error(400, "The request body is not valid JSON.")
+        if method == "GET":  # the SDK sends a GET's data as its query string
+            body = {key: values[-1] for key, values in parse_qs(query).items()}
         with self.lock:
             self.requests.append(Recorded(method, path, headers, body))
         expected = "Basic " + base64.b64encode(f"{self.key_id}:{self.key_secret}".encode()).decode()

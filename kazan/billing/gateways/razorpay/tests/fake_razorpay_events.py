@@ -137,6 +137,9 @@ class FakeRazorpayEvents:
             "payment_id": payment_id,
             "status": status,
             "amount": plan["item"]["amount"] * sub["quantity"],
+            "amount_paid": 0,
+            "amount_due": plan["item"]["amount"] * sub["quantity"],
+            "paid_at": None,
             "currency": plan["item"]["currency"],
             "billing_start": sub["current_start"],
             "billing_end": sub["current_end"],
@@ -185,7 +188,12 @@ class FakeRazorpayEvents:
                 invoice_id=invoice["id"],
                 customer_id=sub["customer_id"],
             )
-            invoice["payment_id"] = payment["id"]
+            invoice.update(
+                payment_id=payment["id"],
+                amount_paid=invoice["amount"],
+                amount_due=0,
+                paid_at=payment["created_at"],
+            )
             out.append(self._event("subscription.charged", subscription=sub, payment=payment))
             return out
 

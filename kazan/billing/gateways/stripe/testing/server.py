@@ -5,8 +5,9 @@ hosted Checkout page.
                                         Authorization: Bearer sk_…, optional Idempotency-Key
     GET  /v1/checkout/sessions/{id}     the session as it is now
     POST /v1/prices, GET /v1/prices?lookup_keys[0]=…, POST /v1/customers,
-    GET|POST|DELETE /v1/subscriptions/{id}, GET /v1/invoices/{id},
-    GET /v1/invoice_payments?invoice=…, POST /v1/refunds, POST /v1/billing_portal/sessions
+    GET|POST|DELETE /v1/subscriptions/{id} (GET: expand[]=latest_invoice|customer),
+    GET /v1/invoices/{id}, GET /v1/invoice_payments?invoice=…, POST /v1/refunds,
+    POST /v1/billing_portal/sessions
     4xx/5xx {"error": {"type": "invalid_request_error", "code": …, "message": …, "param": …}}
     GET  /c/pay/{session id}            the hosted page: the amount and a "Pay" button (id=pay)
     POST /c/pay/{session id}            pays: 303 to the success_url (the payer's browser)
@@ -322,7 +323,16 @@ class FakeStripe(BillingApi, LocalFakeServer):
                 code="resource_missing",
                 param="id",
             )
-        return 200, copy.deepcopy(found)
+        return 200, self._expanded(copy.deepcopy(found), query.get("expand"))
+
+    def _expanded(self, obj: dict[str, Any], expand: Any) -> dict[str, Any]:
+        """Stripe's `expand[]` of top-level expandable fields: the id replaced by its object."""
+        stores = {"latest_invoice": self.invoices, "customer": self.customers}
+        for name in expand if isinstance(expand, list) else []:
+            value = obj.get(name)
+            if name in stores and isinstance(value, str) and value in stores[name]:
+                obj[name] = copy.deepcopy(stores[name][value])
+        return obj
 
     def _missing(self, path: str, method: str) -> Answer:
         match = _OBJECT.match(path)
