@@ -99,14 +99,17 @@ def plan_invoice_open(
     return invoice
 
 
+def _open_transfer_invoices() -> QuerySet[Invoice]:
+    """Plan invoices waiting for a bank transfer (refunds and paid ones are not)."""
+    return Invoice.objects.filter(
+        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, gateway=MANUAL
+    )
+
+
 def _open_invoice(subscription: PlanSubscription) -> Invoice | None:
     return (
-        Invoice.objects.filter(
-            subscription=subscription,
-            kind=Invoice.Kind.INVOICE,
-            status=Invoice.Status.OPEN,
-            gateway=MANUAL,
-        )
+        _open_transfer_invoices()
+        .filter(subscription=subscription)
         .order_by("-issued_at", "-pk")
         .first()
     )
@@ -329,13 +332,7 @@ def renewal_invoice_reissue(
     if period_start is None:
         return None
     stale = list(
-        Invoice.objects.filter(
-            subscription=subscription,
-            kind=Invoice.Kind.INVOICE,
-            status=Invoice.Status.OPEN,
-            gateway=MANUAL,
-            period_start=period_start,
-        )
+        _open_transfer_invoices().filter(subscription=subscription, period_start=period_start)
     )
     if not stale:
         return None
@@ -372,13 +369,8 @@ def _period_unpaid(subscription: PlanSubscription, now: dt.datetime) -> bool:
 
 def _overdue_invoice(subscription: PlanSubscription, now: dt.datetime) -> Invoice | None:
     return (
-        Invoice.objects.filter(
-            subscription=subscription,
-            kind=Invoice.Kind.INVOICE,
-            status=Invoice.Status.OPEN,
-            gateway=MANUAL,
-            due_at__lte=now,
-        )
+        _open_transfer_invoices()
+        .filter(subscription=subscription, due_at__lte=now)
         .order_by("due_at", "pk")
         .first()
     )
@@ -433,12 +425,7 @@ def plan_renewals_run() -> int:
         + _each(manual.filter(current_period_end__lte=now), _period_unpaid, now)
         + _each(
             manual.filter(
-                pk__in=Invoice.objects.filter(
-                    kind=Invoice.Kind.INVOICE,
-                    status=Invoice.Status.OPEN,
-                    gateway=MANUAL,
-                    due_at__lte=now,
-                ).values("subscription_id")
+                pk__in=_open_transfer_invoices().filter(due_at__lte=now).values("subscription_id")
             ),
             _invoice_unpaid,
             now,

@@ -1,27 +1,15 @@
 """Many workers at once at a quota's or a limit's boundary on PostgreSQL: never one too many."""
 
-from collections.abc import Sequence
-
 import pytest
 from django.db import connection
 
 from kazan.billing.queries.limits import quota_used
-from kazan.billing.testing import limits_give, plans_seed
+from kazan.billing.testing import limit_outcomes, limits_give, plans_seed
 from kazan.core import entitlements
-from kazan.core.entitlements import PlanLimitReached, Quota
+from kazan.core.entitlements import Quota
 from kazan.core.testing import run_in_threads, run_in_threads_numbered
 
 WORKERS = 20
-
-
-def _counted(results: Sequence[object]) -> tuple[int, int]:
-    """How many workers went through and how many the plan refused; any other error fails."""
-    failed = [
-        r for r in results if isinstance(r, Exception) and not isinstance(r, PlanLimitReached)
-    ]
-    assert not failed, results
-    ok = sum(not isinstance(r, Exception) for r in results)
-    return ok, sum(isinstance(r, PlanLimitReached) for r in results)
 
 
 @pytest.fixture
@@ -38,7 +26,7 @@ def test_concurrent_quota_takes_never_overshoot(postgres, business):
     results = run_in_threads(
         WORKERS, lambda: entitlements.quota_take(business=business, key=Quota.MESSAGES)
     )
-    assert _counted(results) == (7, WORKERS - 7)
+    assert limit_outcomes(results) == (7, WORKERS - 7)
     assert quota_used(business=business, key=Quota.MESSAGES) == 7
 
 
@@ -52,7 +40,7 @@ def test_the_months_first_takes_at_once_are_all_counted(postgres, business):
     results = run_in_threads(
         WORKERS, lambda: entitlements.quota_take(business=business, key=Quota.MESSAGES)
     )
-    assert _counted(results) == (WORKERS, 0)
+    assert limit_outcomes(results) == (WORKERS, 0)
     assert quota_used(business=business, key=Quota.MESSAGES) == WORKERS
 
 
@@ -72,5 +60,5 @@ def test_concurrent_faq_adds_at_the_limit_never_overshoot(postgres, business):
             business=business, actor=None, question=f"Question {n}?", answer="Yes.", language="en"
         ),
     )
-    assert _counted(results) == (5, WORKERS - 5)
+    assert limit_outcomes(results) == (5, WORKERS - 5)
     assert Faq.objects.filter(business=business).count() == 5

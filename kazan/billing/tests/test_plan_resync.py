@@ -193,12 +193,10 @@ def test_a_webhook_made_before_the_fetch_and_delivered_after_it_still_applies(
     assert subscription.status == "active" and subscription.past_due_since is None
 
 
-def test_one_gateway_failing_does_not_stop_the_others(
-    active, fake_gateway, time_machine, other_business, caplog
-):
-    _request, subscription = active
-    end = subscription.current_period_end
-    other = plan_subscription_for(other_business)
+def _second_on_the_gateway(business, end: dt.datetime) -> PlanSubscription:
+    """Another business's active plan on the fake gateway ("sub_2"), its period ending at
+    `end` too: the one that must go on when the first fails."""
+    other = plan_subscription_for(business)
     PlanSubscription.objects.filter(pk=other.pk).update(
         status="active",
         gateway=KEY,
@@ -206,6 +204,15 @@ def test_one_gateway_failing_does_not_stop_the_others(
         current_period_start=end - dt.timedelta(days=31),
         current_period_end=end,
     )
+    return other
+
+
+def test_one_gateway_failing_does_not_stop_the_others(
+    active, fake_gateway, time_machine, other_business, caplog
+):
+    _request, subscription = active
+    end = subscription.current_period_end
+    other = _second_on_the_gateway(other_business, end)
     fake_gateway.states["sub_1"] = GatewayError("Gateway unreachable", transient=True)
     fake_gateway.states["sub_2"] = {
         "status": "active",
@@ -285,14 +292,7 @@ def test_an_invoice_that_cannot_be_applied_keeps_nothing_and_does_not_stop_the_o
 ):
     request, subscription = active
     end = subscription.current_period_end
-    other = plan_subscription_for(other_business)
-    PlanSubscription.objects.filter(pk=other.pk).update(
-        status="active",
-        gateway=KEY,
-        gateway_subscription_id="sub_2",
-        current_period_start=end - dt.timedelta(days=31),
-        current_period_end=end,
-    )
+    other = _second_on_the_gateway(other_business, end)
     new_end = end + dt.timedelta(days=31)
     for sub_id in ("sub_1", "sub_2"):
         fake_gateway.states[sub_id] = {
