@@ -1,10 +1,9 @@
 """Many workers at once at a quota's or a limit's boundary on PostgreSQL: never one too many."""
 
 import pytest
-from django.db import connection
 
 from kazan.billing.queries.limits import quota_used
-from kazan.billing.testing import limit_outcomes, limits_give, plans_seed
+from kazan.billing.testing import limit_outcomes, limits_give
 from kazan.core import entitlements
 from kazan.core.entitlements import Quota
 from kazan.core.testing import run_in_threads, run_in_threads_numbered
@@ -12,16 +11,9 @@ from kazan.core.testing import run_in_threads, run_in_threads_numbered
 WORKERS = 20
 
 
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
-    plans_seed()
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_quota_takes_never_overshoot(postgres, business):
+def test_concurrent_quota_takes_never_overshoot(business):
     limits_give(business, messages=7)
     results = run_in_threads(
         WORKERS, lambda: entitlements.quota_take(business=business, key=Quota.MESSAGES)
@@ -32,7 +24,7 @@ def test_concurrent_quota_takes_never_overshoot(postgres, business):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_months_first_takes_at_once_are_all_counted(postgres, business):
+def test_the_months_first_takes_at_once_are_all_counted(business):
     """The month's counter row does not exist yet: a worker whose update found no row while
     another inserted it is counted on the row it finds, not refused as if the month were full
     (a customer's message handed to the team for no reason)."""
@@ -46,7 +38,7 @@ def test_the_months_first_takes_at_once_are_all_counted(postgres, business):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_faq_adds_at_the_limit_never_overshoot(postgres, business):
+def test_concurrent_faq_adds_at_the_limit_never_overshoot(business):
     """faq_create asks plan_allows in the transaction that adds the FAQ, as every feature
     does: the locked subscription row queues the adds, each counts what the one before it
     added."""

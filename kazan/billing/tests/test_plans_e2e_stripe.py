@@ -26,7 +26,6 @@ from kazan.billing.tests.plans_e2e import (
     faq_api_add,
     faqs_fill,
     grace_pass,
-    plans_seed,
     travel,
     trial_on_basic,
 )
@@ -57,7 +56,6 @@ def _deliver(deliveries) -> list[str]:
 def test_a_trial_business_upgrades_through_stripe_checkout_and_survives_a_failed_renewal(
     live_server, page, settings, fake_stripe
 ):
-    plans_seed()
     trial_on_basic(settings)
     business = BusinessFactory(slug="new-cafe", name="New Café")
     owner = MembershipFactory(business=business, role=Role.OWNER).user

@@ -197,8 +197,6 @@ SENDER = textwrap.dedent(
 def test_a_sender_killed_mid_campaign_and_a_rerun_send_everyone_exactly_once(
     business, owner, consent_wordings
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     credits_given(business, 1000)
     audience = _audience(business, 30)
     campaign = _campaign(business, owner, body="Offer https://cafe.example/x")
@@ -255,8 +253,6 @@ def test_a_sender_killed_mid_campaign_and_a_rerun_send_everyone_exactly_once(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_campaigns_never_overdraw_the_ledger(business, owner, consent_wordings):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     credits_given(business, 60)
     _audience(business, 20)
     campaigns = [_campaign(business, owner, body="Short offer") for _ in range(3)]

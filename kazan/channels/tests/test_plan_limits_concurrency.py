@@ -2,9 +2,8 @@
 subscription queues them, so a business never ends up with one channel or seat too many."""
 
 import pytest
-from django.db import connection
 
-from kazan.billing.testing import limit_outcomes, limits_give, plans_seed
+from kazan.billing.testing import limit_outcomes, limits_give
 from kazan.channels.models import ChannelInstallation
 from kazan.channels.services import installation_connect
 from kazan.channels.tests.factories import connect_fields
@@ -16,16 +15,9 @@ from kazan.tenancy.services import invitation_create
 WORKERS = 8
 
 
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
-    plans_seed()
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_connects_at_the_channel_limit_keep_one(postgres, business, owner):
+def test_concurrent_connects_at_the_channel_limit_keep_one(business, owner):
     limits_give(business, channels=1)
     results = run_in_threads_numbered(
         WORKERS,
@@ -46,7 +38,7 @@ def test_concurrent_connects_at_the_channel_limit_keep_one(postgres, business, o
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_invitations_at_the_team_limit_never_overshoot(postgres, business, owner):
+def test_concurrent_invitations_at_the_team_limit_never_overshoot(business, owner):
     limits_give(business, team_members=3)  # the owner and two more
     results = run_in_threads_numbered(
         WORKERS,

@@ -2,7 +2,6 @@
 stock never oversells (conditional updates), and two adds at once share one open cart."""
 
 import pytest
-from django.db import connection
 
 from kazan.commerce import services
 from kazan.commerce.models import Cart, CartItem, NumberSequence, Order
@@ -13,7 +12,7 @@ from kazan.tenancy.tests.factories import BusinessFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+    pytest.mark.postgres,
 ]
 
 

@@ -3,7 +3,6 @@ order gets one order; moves at once keep every rank unique and every order in th
 cancel asked twice at once refunds once."""
 
 import pytest
-from django.db import connection
 
 from kazan.commerce import services
 from kazan.commerce.models import Order
@@ -18,7 +17,6 @@ from kazan.wallet.queries import token_balance
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
 

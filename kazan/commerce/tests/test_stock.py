@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 
 from kazan.commerce.models import Product, ProductVariant
 from kazan.commerce.services import StockLine, stock_fulfil, stock_release, stock_reserve
@@ -87,7 +86,7 @@ def test_bad_lines_are_refused(business, other_business):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_concurrent_buyers_never_oversell():
     business = BusinessFactory()
     product = Product.objects.create(business=business, name="Last ones", price_minor=100, stock=3)

@@ -4,7 +4,6 @@ flow answers where, the fallback chain is set per business, and each change is i
 log."""
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
 from kazan.activity.models import Activity
@@ -267,7 +266,7 @@ def test_each_business_has_its_own_settings(business, other_business, owner):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_two_first_saves_at_once_make_one_row(business, owner):
     results = run_in_threads(2, lambda: _set(business, owner, misses=7))
 

@@ -199,7 +199,7 @@ def test_a_provider_retry_is_dropped(business, shop):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
 def test_concurrent_retries_run_the_flow_once(business, shop):
     results = run_in_threads(
         4,

@@ -37,9 +37,6 @@ def test_atomic_relaxed_relaxes_only_its_own_outermost_transaction():
 
     from kazan.core.db import atomic_relaxed
 
-    if connection.vendor != "postgresql":
-        pytest.skip("synchronous_commit is a PostgreSQL setting")
-
     def synchronous_commit() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")

@@ -164,7 +164,6 @@ def test_two_web_processes_share_one_limit(store, tmp_path):
     assert _hits("shared:key", 1, limit=20) == 0  # and this process agrees
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_hits_pass_exactly_limit(store):
     """20 threads hit one key 3 times each at the same moment with a limit of 25."""

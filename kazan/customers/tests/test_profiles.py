@@ -240,8 +240,6 @@ def test_a_channel_user_becomes_one_customer_on_first_contact(business):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_first_messages_at_once_make_one_customer(business):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency needs PostgreSQL")
     results = run_in_threads(
         4,
         lambda: customer_for_identity(business=business, channel="telegram", external_id="777001"),

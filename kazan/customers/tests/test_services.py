@@ -297,8 +297,6 @@ def test_identity_attach_refuses_an_unknown_channel(business, customer):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_contacts_make_one_customer(business):
     """8 threads register the same phone at the same moment: one creates, all get that one."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     threads = 8
 
     def register() -> tuple[int, bool]:

@@ -2,7 +2,6 @@
 registers, the other is told the link was used — never two registrations or two consents."""
 
 import pytest
-from django.db import connection
 
 from kazan.core.testing import run_in_threads
 from kazan.customers.models import ConsentRecord
@@ -15,8 +14,6 @@ from kazan.links.tests.test_registration import FORM
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_submits_register_once(business):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     from django.test import Client
 
     customer = CustomerFactory(business=business, language="es")

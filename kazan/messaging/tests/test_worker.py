@@ -116,7 +116,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(business, fake_twil
 
     # a second worker finishes it
     second = _worker(fake_twilio, "--batch", "--interval", "0", "--worker-id", "survivor")
-    output, _ = second.communicate(timeout=20)
+    output, _ = second.communicate(timeout=120)
     assert second.returncode == 0, output.decode(errors="replace")
 
     task.refresh_from_db()

@@ -4,7 +4,6 @@ the low-balance notice goes out once per fall; concurrent debits on PostgreSQL n
 overdraw."""
 
 import pytest
-from django.db import connection
 
 from kazan.activity.models import Activity
 from kazan.core.errors import ValidationFailed
@@ -173,8 +172,6 @@ def test_low_balance_notice_once_per_fall(business, django_capture_on_commit_cal
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_debits_never_overdraw(business):
     """12 threads each try 10 debits of 10 tokens at once against 500: exactly 50 succeed."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     customer = wallet_customer(business, tokens=500)
     threads, per_thread = 12, 10
 
@@ -208,8 +205,6 @@ def test_concurrent_debits_never_overdraw(business):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_credits_of_one_reference_credit_once(business):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     customer = wallet_customer(business)
     threads = 10
     results = run_in_threads(

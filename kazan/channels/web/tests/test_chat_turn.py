@@ -95,8 +95,6 @@ def test_a_returning_visitor_is_answered_in_their_thread_and_a_stranger_is_not(c
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_turns_of_one_visitor_run_one_after_another(business):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     handle = "web-visitor-token"
 
     def send(text: str):

@@ -1,10 +1,6 @@
 """8 concurrent deliveries of one Razorpay event on PostgreSQL: applied exactly once."""
 
-import importlib
-
 import pytest
-from django.apps import apps
-from django.db import connection
 from django.test import Client
 
 from kazan.billing import services
@@ -37,8 +33,6 @@ def _race(deliveries) -> list[tuple[int, str]]:
 def test_concurrent_order_events_credit_exactly_once(
     razorpay_settings, fake_razorpay, business, owner, packages
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     payment = services.package_upgrade_start(
         business=business, package=packages["pro"], actor=owner
     ).payment
@@ -60,10 +54,6 @@ def test_concurrent_order_events_credit_exactly_once(
 def test_concurrent_charge_deliveries_invoice_once(
     razorpay_settings, fake_razorpay, business, owner
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
-    # A transactional test flushes what the data migration seeded: the plans again.
-    importlib.import_module("kazan.billing.migrations.0008_seed_plans").seed(apps, None)
     plan_subscription_for(business)
     subscription_checkout_start(
         business=business,

@@ -1,7 +1,6 @@
 """8 concurrent deliveries of one paid event on PostgreSQL: the credits arrive exactly once."""
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from kazan.billing import services
@@ -17,8 +16,6 @@ from kazan.messaging.queries import sms_balance
 def test_concurrent_deliveries_credit_exactly_once(
     stripe_settings, fake_stripe, business, owner, packages
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers, so there is no race")
     payment = services.package_upgrade_start(
         business=business, package=packages["pro"], actor=owner
     ).payment

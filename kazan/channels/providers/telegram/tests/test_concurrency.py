@@ -2,7 +2,6 @@
 "/start m_<token>" link one chat, and the flood limit holds across threads (counted)."""
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from kazan.channels.models import InboundEvent, MemberChat
@@ -14,12 +13,6 @@ from kazan.core.testing import run_in_threads, run_in_threads_numbered
 from kazan.messaging.transports import TransientProviderError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency needs PostgreSQL")
 
 
 def test_concurrent_redeliveries_of_one_update_store_one_event(business, fake_bot_api):

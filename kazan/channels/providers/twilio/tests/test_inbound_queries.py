@@ -41,8 +41,6 @@ def queued(event: InboundEvent) -> int:
 
 @pytest.mark.postgres
 def test_one_inbound_sms_is_one_statement_with_a_warm_routing_cache(client, installed):
-    if connection.vendor != "postgresql":
-        pytest.skip("the event and its task in one statement is PostgreSQL's")
     with CaptureQueriesContext(connection) as cold:
         assert post(client, 1).status_code == 200
     with CaptureQueriesContext(connection) as warm:

@@ -178,8 +178,6 @@ def test_handled_events_go_after_the_retention_days_unrouted_ones_too(client, se
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_of_one_message_sid_store_one_event(business, owner):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency needs PostgreSQL")
     installation_connect(business=business, actor=owner, provider="twilio", fields=connect_fields())
 
     def deliver() -> int:
