@@ -14,7 +14,6 @@ LINE = InvoiceLineData(description="Basic, monthly", amount_minor=4900)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_issuers_get_numbers_one_to_twenty(business, other_business):
-
     def issue(n: int) -> Invoice:
         return invoice_issue(
             business=business if n % 2 else other_business,
@@ -34,7 +33,6 @@ def test_twenty_concurrent_issuers_get_numbers_one_to_twenty(business, other_bus
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_replayed_gateway_invoice_is_issued_once_under_concurrency(business):
-
     def issue() -> Invoice:
         return invoice_issue(
             business=business,
