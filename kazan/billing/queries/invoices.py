@@ -14,6 +14,8 @@ from kazan.core.errors import NotFound
 if TYPE_CHECKING:
     from kazan.tenancy.models import Business
 
+# Gateways whose invoices are paid by bank transfer ("": before any gateway was chosen): the
+# invoice number is the transfer's reference.
 MANUAL_GATEWAYS = frozenset({"", "manual"})
 
 

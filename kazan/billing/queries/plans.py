@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, QuerySet
 
 from kazan.billing.models import Plan, PlanPrice, PlanSubscription, SubscriptionStatus
+from kazan.billing.queries.invoices import MANUAL_GATEWAYS
 from kazan.core.entitlements import Capability, Limit, Quota
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def subscriptions_overdue_for_news(*, now: dt.datetime) -> list[tuple[int, str, 
         status=SubscriptionStatus.TRIALING, trial_ends_at__lt=now
     )
     return list(
-        PlanSubscription.objects.exclude(gateway__in=("", "manual"))
+        PlanSubscription.objects.exclude(gateway__in=MANUAL_GATEWAYS)
         .exclude(gateway_subscription_id="")
         .exclude(status=SubscriptionStatus.CANCELLED)
         .filter(ended_at__isnull=True)

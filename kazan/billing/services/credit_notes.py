@@ -17,9 +17,8 @@ from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import InvoiceLineData
 from kazan.billing.models import Invoice
-from kazan.billing.queries.invoices import invoice_credited_minor
+from kazan.billing.queries.invoices import MANUAL_GATEWAYS, invoice_credited_minor
 from kazan.billing.services.invoices import (
-    MANUAL_GATEWAYS,
     Totals,
     document_create,
     invoice_deliver,

@@ -30,6 +30,7 @@ from kazan.activity.services import activity_record
 from kazan.billing.error_codes import BillingErrorCode
 from kazan.billing.gateways import InvoiceLineData
 from kazan.billing.models import BillingProfile, Invoice, InvoiceLine, InvoiceSequence, Payment
+from kazan.billing.queries.invoices import MANUAL_GATEWAYS
 from kazan.billing.services.tax import TaxDecision, net_of_gross, round_half_up, tax_for, tax_of_net
 from kazan.core.db import insert_or_fetch
 from kazan.core.errors import ValidationFailed
@@ -45,8 +46,6 @@ logger = logging.getLogger("kazan.billing")
 Kind = Invoice.Kind
 Status = Invoice.Status
 SERIES = {Kind.INVOICE: "invoice", Kind.CREDIT_NOTE: "credit_note"}
-# Gateways whose invoices are paid by bank transfer: the number is the transfer's reference.
-MANUAL_GATEWAYS = frozenset({"", "manual"})
 # A document whose delivery after the commit failed is tried again from this age on …
 DELIVERY_RETRY_AFTER = timedelta(minutes=15)
 # … hourly, up to this age.

@@ -239,9 +239,9 @@ def _invoice_paid(
 ) -> str:
     """The gateway charged: our invoice of its lines (gross, totalling what was charged; once
     per gateway invoice id: an invoice recorded before is "ignored"), a paid Payment row, and
-    the subscription active for the paid
-    period — unless the event is older than the state (stale) or its gateway subscription has
-    ended here (the money is recorded, the subscription stays ended: staff decide)."""
+    the subscription active for the paid period — unless the event is older than the state
+    (stale) or its gateway subscription has ended here (the money is recorded, the
+    subscription stays ended: staff decide)."""
     if not _ours(subscription, event):
         return "ignored"
     if (

@@ -92,6 +92,13 @@ def plan_subscriptions_resync() -> int:
                 gateway_key,
             )
             continue
+        except Exception:
+            # An answer the gateway code could not read (an SDK or API change): this one is
+            # asked again tomorrow, the others go on.
+            logger.exception(
+                "plan subscription %s: what %s answered could not be read", pk, gateway_key
+            )
+            continue
         # The fetch is outside any transaction (no lock held over the network); the row is
         # locked before and read after applying, so the comparison sees this change only. The
         # state first (period, cancellation, end), then the latest invoice's outcome (our

@@ -36,8 +36,8 @@ class FakeSubscriptionGateway:
     portal_origin = ""
     calls: list[tuple[str, dict]] = []
     # What subscription_fetch answers per gateway subscription id: the fields of the state
-    # (status, price_id, current_period_*, cancel_at_period_end…) or a GatewayError to raise.
-    states: dict[str, dict | GatewayError] = {}
+    # (status, price_id, current_period_*, cancel_at_period_end…) or an exception to raise.
+    states: dict[str, dict | Exception] = {}
     # Its latest paid invoice per gateway subscription id: the fields of the invoice_paid event
     # (gateway_invoice_id, amount_minor, currency, occurred_at, current_period_*…).
     invoices: dict[str, dict] = {}
@@ -85,7 +85,7 @@ class FakeSubscriptionGateway:
         state = self.states.get(gateway_subscription_id)
         if state is None:
             raise GatewayError("No such subscription", code="resource_missing")
-        if isinstance(state, GatewayError):
+        if isinstance(state, Exception):
             raise state
         fetched = SubscriptionEventData(
             gateway=KEY,

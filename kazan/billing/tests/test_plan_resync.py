@@ -207,13 +207,22 @@ def _second_on_the_gateway(business, end: dt.datetime) -> PlanSubscription:
     return other
 
 
+@pytest.mark.parametrize(
+    ("failure", "logged"),
+    [
+        (GatewayError("Gateway unreachable", transient=True), "could not be asked"),
+        # An answer the gateway's code could not read (an SDK or API change).
+        (KeyError("current_period_end"), "could not be read"),
+    ],
+    ids=["gateway-error", "unreadable-answer"],
+)
 def test_one_gateway_failing_does_not_stop_the_others(
-    active, fake_gateway, time_machine, other_business, caplog
+    active, fake_gateway, time_machine, other_business, caplog, failure, logged
 ):
     _request, subscription = active
     end = subscription.current_period_end
     other = _second_on_the_gateway(other_business, end)
-    fake_gateway.states["sub_1"] = GatewayError("Gateway unreachable", transient=True)
+    fake_gateway.states["sub_1"] = failure
     fake_gateway.states["sub_2"] = {
         "status": "active",
         "current_period_start": end,
@@ -229,7 +238,7 @@ def test_one_gateway_failing_does_not_stop_the_others(
     assert other.current_period_end == end + dt.timedelta(days=31)
     subscription.refresh_from_db()
     assert subscription.current_period_end == end
-    [record] = [r for r in caplog.records if "could not be asked" in r.getMessage()]
+    [record] = [r for r in caplog.records if logged in r.getMessage()]
     assert str(subscription.pk) in record.getMessage()
     assert subscription.business.name not in record.getMessage()
 
